@@ -1,0 +1,100 @@
+/**
+ * The KubeClient contract (DESIGN.md "Core contracts"; controller-runtime `client.Reader`/`Writer`/
+ * `StatusClient`/`WithWatch`). Split by capability so each controller asks for the narrowest
+ * interface it needs. Two implementations: in-process (fake-apiserver) and HTTP (a real cluster).
+ * Every method rejects with a {@link StatusError} carrying Kubernetes semantics (404, 409, 410, 422...).
+ */
+import type { KubeObject, ObjectKey, TypeRef } from './object.ts';
+import type { LabelSelector } from './label-selector.ts';
+
+/** Options of list and watch. `labelSelector` may be the string syntax or the object form. */
+export interface ListOptions {
+  /** Restrict to one namespace; omit for all namespaces (or for cluster-scoped kinds). */
+  namespace?: string;
+  labelSelector?: string | LabelSelector;
+  /** `metadata.name=x,metadata.namespace=y` (`=`, `==`, `!=`). */
+  fieldSelector?: string;
+}
+
+/** A list response (`<Kind>List`). `metadata.resourceVersion` is the store revision at the time of the list. */
+export interface KubeList<T extends KubeObject = KubeObject> {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion: string };
+  items: T[];
+}
+
+/** Options of every write. */
+export interface WriteOptions {
+  /** Who writes (Kubernetes API concepts: field management). */
+  fieldManager?: string;
+  /** Validate and admit, persist nothing. */
+  dryRun?: boolean;
+}
+
+/** Options of server-side apply. */
+export interface ApplyOptions extends WriteOptions {
+  fieldManager: string;
+  force?: boolean;
+}
+
+/** Options of delete (Kubernetes API concepts: DeleteOptions). */
+export interface DeleteOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+/** `merge` = RFC 7386 JSON merge patch, `json` = RFC 6902 JSON patch. */
+export type PatchType = 'merge' | 'json';
+
+/** Reads objects. */
+export interface KubeReader {
+  /** Rejects with 404 NotFound when absent. */
+  get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T>;
+  list<T extends KubeObject = KubeObject>(type: TypeRef, opts?: ListOptions): Promise<KubeList<T>>;
+}
+
+/** Writes the main resource. */
+export interface KubeWriter {
+  /** 409 AlreadyExists, 404 for a missing namespace, 422 Invalid with one cause per field path. */
+  create<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T>;
+  /** Requires `metadata.resourceVersion` for custom resources; 409 Conflict when stale. Status changes are ignored where a status subresource exists. */
+  update<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T>;
+  /** Patch of the main resource; a patch carrying `metadata.resourceVersion` is a precondition. */
+  patch<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts?: WriteOptions): Promise<T>;
+  /** Server-side apply: creates when absent, otherwise merges the applied configuration. */
+  apply<T extends KubeObject>(obj: T, opts: ApplyOptions): Promise<T>;
+  /** Deletes (or marks for deletion when finalizers remain). Rejects with 404 when absent. */
+  delete(type: TypeRef, key: ObjectKey, opts?: DeleteOptions): Promise<void>;
+}
+
+/** Writes the status subresource (never bumps generation; changes outside status are ignored). */
+export interface StatusWriter {
+  updateStatus<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T>;
+  patchStatus<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts?: WriteOptions): Promise<T>;
+}
+
+/** A watch event (Kubernetes API concepts: watch). ERROR carries a Status object (e.g. 410 Expired). */
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+/** Options of watch. `resourceVersion` unset: synthetic ADDED for current objects, then changes; set: changes after it, or 410. */
+export interface WatchOptions extends ListOptions {
+  resourceVersion?: string;
+}
+
+/** A running watch. */
+export interface WatchHandle {
+  stop(): void;
+}
+
+/** Streams changes. Events arrive asynchronously and in global resourceVersion order. */
+export interface KubeWatcher {
+  watch<T extends KubeObject = KubeObject>(type: TypeRef, opts: WatchOptions, onEvent: (event: WatchEvent<T>) => void, onClose?: (err?: unknown) => void): Promise<WatchHandle>;
+}
+
+/** The full client. */
+export type KubeClient = KubeReader & KubeWriter & StatusWriter & KubeWatcher;

@@ -1,0 +1,241 @@
+/**
+ * TypeScript shapes of the Lattice CRDs this simulator ships (group `lattice.dev`, version `v1alpha1`),
+ * with the reference platform's field names (../shared/research/lattice-reference.md §1). JSON is
+ * camelCase. Only the fields the platform reads are typed strictly; the manifests in this folder are
+ * the schema the API server validates against.
+ */
+import type { Condition, KubeObject } from '../../fake-apiserver/api/index.ts';
+
+export const LATTICE_API_VERSION = 'lattice.dev/v1alpha1';
+export const LatticeServiceType = { apiVersion: LATTICE_API_VERSION, kind: 'LatticeService' } as const;
+export const LatticeMeshMemberType = { apiVersion: LATTICE_API_VERSION, kind: 'LatticeMeshMember' } as const;
+export const CedarPolicyType = { apiVersion: LATTICE_API_VERSION, kind: 'CedarPolicy' } as const;
+export const SecretProviderType = { apiVersion: LATTICE_API_VERSION, kind: 'SecretProvider' } as const;
+
+/** `{name, namespace?}`; namespace omitted means the owner's namespace. `name: "*"` = wildcard. */
+export interface ServiceRef {
+  name: string;
+  namespace?: string;
+}
+
+export interface ResourceRequirements {
+  requests?: { cpu?: string; memory?: string };
+  limits?: { cpu?: string; memory?: string };
+}
+
+export interface FileMount {
+  content?: string;
+  binaryContent?: string;
+  source?: string;
+  mode?: string;
+  noExpand?: boolean;
+  reverseExpand?: boolean;
+}
+
+export interface VolumeMount {
+  source?: string;
+  path?: string;
+  readOnly?: boolean;
+  medium?: string;
+  sizeLimit?: string;
+}
+
+export interface Probe {
+  httpGet?: { path: string; port: number | string; scheme?: string; host?: string; httpHeaders?: { name: string; value: string }[] };
+  exec?: { command: string[] };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  failureThreshold?: number;
+  successThreshold?: number;
+}
+
+export interface SecurityContext {
+  capabilities?: string[];
+  dropCapabilities?: string[];
+  privileged?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  runAsGroup?: number;
+  allowPrivilegeEscalation?: boolean;
+  seccompProfile?: string;
+  apparmorProfile?: string;
+  seccompLocalhostProfile?: string;
+  apparmorLocalhostProfile?: string;
+  allowedBinaries?: string[];
+}
+
+export interface ContainerSpec {
+  image: string;
+  command?: string[];
+  args?: string[];
+  workingDir?: string;
+  variables?: Record<string, string>;
+  resources?: ResourceRequirements;
+  files?: Record<string, FileMount>;
+  volumes?: Record<string, VolumeMount>;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  envFrom?: string[];
+  security?: SecurityContext;
+}
+
+export interface SidecarSpec extends Omit<ContainerSpec, 'envFrom'> {
+  init?: boolean;
+}
+
+/** `type`: service (default) | external-service | volume | secret | gpu | custom DNS label. `direction`: outbound (default) | inbound | both. */
+export interface ResourceSpec {
+  type?: string;
+  class?: string;
+  id?: string;
+  metadata?: { annotations?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  params?: Record<string, any>;
+  direction?: 'outbound' | 'inbound' | 'both';
+  namespace?: string;
+}
+
+export interface ServicePort {
+  port: number;
+  targetPort?: number;
+  protocol?: string;
+}
+
+export interface ServicePortsSpec {
+  ports: Record<string, ServicePort>;
+  serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  hostnames?: string[];
+  publishDns?: boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tls?: Record<string, any>;
+}
+
+export interface WorkloadSpec {
+  containers: Record<string, ContainerSpec>;
+  resources?: Record<string, ResourceSpec>;
+  service?: ServicePortsSpec;
+}
+
+export interface IngressSpec {
+  gatewayClass?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  routes: Record<string, any>;
+}
+
+export interface LatticeServiceSpec {
+  workload: WorkloadSpec;
+  replicas?: number;
+  autoscaling?: { max: number; metrics?: { metric: string; target: number }[] };
+  sidecars?: Record<string, SidecarSpec>;
+  sysctls?: Record<string, string>;
+  hostNetwork?: boolean;
+  shareProcessNamespace?: boolean;
+  automountServiceAccountToken?: boolean;
+  imagePullSecrets?: string[];
+  deploy?: { strategy?: 'rolling' | 'canary' };
+  ingress?: IngressSpec;
+  advertise?: { allowedServices: string[] };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [field: string]: any;
+}
+
+/** phase: Pending (default) → Compiling → Ready | Failed. */
+export interface LatticeServiceStatus {
+  phase?: 'Pending' | 'Compiling' | 'Ready' | 'Failed';
+  message?: string | null;
+  conditions?: Condition[];
+  observedGeneration?: number | null;
+}
+
+export interface LatticeService extends KubeObject {
+  spec: LatticeServiceSpec;
+  status?: LatticeServiceStatus;
+}
+
+export type PeerAuth = 'Strict' | 'Permissive' | 'Webhook';
+
+export interface MeshMemberPort {
+  /** Container (target) port. */
+  port: number;
+  servicePort?: number;
+  name: string;
+  peerAuth?: PeerAuth;
+}
+
+export interface EgressRule {
+  target: { entity: string } | { cidr: string } | { fqdn: string };
+  ports: number[];
+  protocol?: 'TCP' | 'UDP';
+}
+
+/** target: exactly one of `{selector: {...}}` or `{namespace: "ns"}`. */
+export interface LatticeMeshMemberSpec {
+  target: { selector: Record<string, string> } | { namespace: string };
+  ports: MeshMemberPort[];
+  allowedCallers?: ServiceRef[];
+  dependencies?: ServiceRef[];
+  egress?: EgressRule[];
+  allowPeerTraffic?: boolean;
+  dependsAll?: boolean;
+  ingress?: IngressSpec;
+  serviceAccount?: string;
+  /** Default true; false = Cilium-only member. */
+  ambient?: boolean;
+  advertise?: { allowedServices: string[] };
+}
+
+/** phase: Pending | Progressing | Ready | Failed; scope Workload | Namespace. */
+export interface LatticeMeshMemberStatus {
+  phase?: 'Pending' | 'Progressing' | 'Ready' | 'Failed';
+  scope?: 'Workload' | 'Namespace' | null;
+  message?: string | null;
+  observedGeneration?: number | null;
+  conditions?: Condition[];
+  appliedResources?: { kind: string; name: string }[];
+}
+
+export interface LatticeMeshMember extends KubeObject {
+  spec: LatticeMeshMemberSpec;
+  status?: LatticeMeshMemberStatus;
+}
+
+export interface CedarPolicySpec {
+  description?: string;
+  policies: string;
+  priority?: number;
+  enabled?: boolean;
+  propagate?: boolean;
+}
+
+export interface CedarPolicyStatus {
+  phase?: 'Pending' | 'Valid' | 'Invalid';
+  message?: string;
+  permitCount?: number;
+  forbidCount?: number;
+  lastValidated?: string;
+  validationErrors?: string[];
+  observedGeneration?: number;
+}
+
+export interface CedarPolicy extends KubeObject {
+  spec: CedarPolicySpec;
+  status?: CedarPolicyStatus;
+}
+
+/** spec.provider has exactly one top-level key (the ESO provider type: vault, aws, webhook...). */
+export interface SecretProvider extends KubeObject {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  spec: { provider: Record<string, any> };
+  status?: { phase?: 'Pending' | 'Ready' | 'Failed'; message?: string; providerType?: string; observedGeneration?: number };
+}
+
+/** Namespace that holds the platform's CedarPolicies (only these are loaded). */
+export const LATTICE_SYSTEM_NAMESPACE = 'lattice-system';
+/** Label keys (reference §0). */
+export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_SERVICE_OWNER = 'lattice.dev/service';
+export const MANAGED_BY_LATTICE = 'lattice';
