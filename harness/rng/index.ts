@@ -1,0 +1,2 @@
+/** Seeded randomness split into named streams. */
+export * from './rng.ts';

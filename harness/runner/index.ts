@@ -1,0 +1,3 @@
+/** Controller runner: work queues, requeue table, backoff, jitter. */
+export * from './work-queue.ts';
+export * from './runner.ts';

@@ -1,0 +1,2 @@
+/** The controller contract the platform implements and the harness runner drives. */
+export * from './reconciler.ts';
