@@ -50,6 +50,7 @@ export class ControllerRunner {
   readonly metrics = new Map<string, ControllerMetrics>();
   private stopped = false;
   private inFlight = 0;
+  private pendingMaps = 0;
 
   constructor(private readonly opts: RunnerOptions) {}
 
@@ -65,7 +66,7 @@ export class ControllerRunner {
 
   /** True when no controller has queued, delayed or running work. */
   idle(): boolean {
-    if (this.inFlight > 0) return false;
+    if (this.inFlight > 0 || this.pendingMaps > 0) return false;
     for (const q of this.queues.values()) if (!q.idle()) return false;
     return true;
   }
@@ -87,26 +88,25 @@ export class ControllerRunner {
     const queue = new WorkQueue(this.opts.clock, this.opts.backoff ?? DEFAULT_BACKOFF);
     this.queues.set(c.name, queue);
     this.metrics.set(c.name, { reconciles: 0, errors: 0, terminalErrors: 0, requeues: 0 });
-    const lastGeneration = new Map<string, number | undefined>();
+    const primaryFilter = generationFilter(c.generationChangedOnly ?? false);
     this.watches.push(
       await this.opts.watcher.watch(c.primary, {}, (ev) => {
-        const obj = ev.object as KubeObject;
-        if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
-        const key = keyString({ namespace: obj.metadata.namespace, name: obj.metadata.name });
-        if (ev.type === 'MODIFIED' && c.generationChangedOnly) {
-          const prev = lastGeneration.get(key);
-          lastGeneration.set(key, obj.metadata.generation);
-          if (prev === obj.metadata.generation && !obj.metadata.deletionTimestamp) return;
-        } else if (ev.type === 'DELETED') lastGeneration.delete(key);
-        else lastGeneration.set(key, obj.metadata.generation);
-        queue.add(key);
+        if (ev.type === 'BOOKMARK' || ev.type === 'ERROR' || !primaryFilter(ev.type, ev.object)) return;
+        queue.add(keyString({ namespace: ev.object.metadata.namespace, name: ev.object.metadata.name }));
       }),
     );
     for (const w of c.watches ?? []) {
+      const filter = generationFilter(w.generationChangedOnly ?? false);
       this.watches.push(
         await this.opts.watcher.watch(w.type, {}, (ev) => {
-          if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
-          for (const k of w.map(ev.object as KubeObject)) queue.add(keyString(k));
+          if (ev.type === 'BOOKMARK' || ev.type === 'ERROR' || !filter(ev.type, ev.object)) return;
+          this.pendingMaps++;
+          void Promise.resolve(w.map(ev.object))
+            .then((keys) => {
+              for (const k of keys) queue.add(keyString(k));
+            })
+            .catch((err) => this.opts.log.warn(`${c.name}: watch map for ${w.type.kind} failed: ${err instanceof Error ? err.message : String(err)}`))
+            .finally(() => this.pendingMaps--);
         }),
       );
     }
@@ -147,4 +147,20 @@ export class ControllerRunner {
       this.inFlight--;
     }
   }
+}
+
+/** Returns a per-watch filter that drops MODIFIED events whose generation did not change (unless deletion started). */
+function generationFilter(enabled: boolean): (type: string, obj: KubeObject) => boolean {
+  if (!enabled) return () => true;
+  const last = new Map<string, number | undefined>();
+  return (type, obj) => {
+    const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+    if (type === 'DELETED') {
+      last.delete(key);
+      return true;
+    }
+    const prev = last.get(key);
+    last.set(key, obj.metadata.generation);
+    return type !== 'MODIFIED' || prev !== obj.metadata.generation || obj.metadata.deletionTimestamp !== undefined;
+  };
 }

@@ -46,8 +46,10 @@ export function terminal(err: unknown): TerminalError {
 /** A secondary watch: every event on `type` maps to zero or more keys of the primary kind. */
 export interface WatchSpec {
   type: TypeRef;
-  /** Keys to enqueue for an event on `obj` (the object after the change; the last state for deletions). */
-  map: (obj: KubeObject) => ObjectKey[];
+  /** Keys to enqueue for an event on `obj` (the object after the change; the last state for deletions). May read through a client. */
+  map: (obj: KubeObject) => ObjectKey[] | Promise<ObjectKey[]>;
+  /** Ignore MODIFIED events that do not change metadata.generation (status-only writes). */
+  generationChangedOnly?: boolean;
 }
 
 /** How a controller is wired: its primary kind, secondary watches and reconciler. */

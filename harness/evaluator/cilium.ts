@@ -1,0 +1,387 @@
+/**
+ * Cilium L3/L4 (and DNS / HTTP L7) policy model for one direction of one endpoint (anchors-netpol §1.1):
+ * compilation of CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy rules, per-direction
+ * enforcement and default-deny, deny-before-allow, peer selectors with namespace injection, entities,
+ * ports (numbers, ranges, named ports), and the L7 DNS / HTTP rules attached to ports.
+ */
+import type { KubeObject } from '../../fake-apiserver/api/index.ts';
+import type { Requirement } from '../../fake-apiserver/api/label-selector.ts';
+import {
+  POD_NAMESPACE_LABEL,
+  NAMESPACE_LABELS_PREFIX,
+  compileCiliumSelector,
+  hasKey,
+  hasKeyPrefix,
+  hasReservedKey,
+  identityMatches,
+  type EndpointIdentity,
+  type NamedPort,
+} from './identity.ts';
+
+/** Traffic direction relative to the endpoint whose policy is evaluated. */
+export type Direction = 'ingress' | 'egress';
+
+/** Wire protocol of a flow. */
+export type WireProtocol = 'TCP' | 'UDP';
+
+/** One L3 peer matcher of a rule element (one entry of `fromEndpoints`, `toEntities`, ...). */
+export type PeerMatcher =
+  | { kind: 'endpoints'; reqs: Requirement[] }
+  | { kind: 'entity'; entity: string }
+  | { kind: 'service'; namespace: string; name: string }
+  | { kind: 'never'; field: string };
+
+/** One `toPorts[].ports[]` entry. `port` null = any port (absent or `0`); `name` set for named ports. */
+export interface PortSpec {
+  port: number | null;
+  endPort: number | null;
+  name: string | null;
+  protocol: string;
+}
+
+/** An L7 HTTP rule (`toPorts[].rules.http[]`); fields are anchored extended regexes, null = any. */
+export interface HttpRule {
+  method: RegExp | null;
+  path: RegExp | null;
+  host: RegExp | null;
+  /** Rules with header requirements never match a probe (probes send no custom headers). */
+  needsHeaders: boolean;
+  /** The regex source was invalid: the rule never matches. */
+  invalid: boolean;
+}
+
+/** An L7 DNS rule (`toPorts[].rules.dns[]`) as a matcher over fully qualified lower-case names. */
+export interface DnsRule {
+  text: string;
+  re: RegExp;
+}
+
+/** One `toPorts[]` entry: ports (empty = all ports) and optional L7 rules. */
+export interface PortRule {
+  ports: PortSpec[];
+  dns: DnsRule[] | null;
+  http: HttpRule[] | null;
+}
+
+/** One element of `ingress[]`/`egress[]`/`...Deny[]`. `l3` null = no L3 field (L3 wildcard); `toPorts` null = all ports. */
+export interface RuleElement {
+  l3: PeerMatcher[] | null;
+  toPorts: PortRule[] | null;
+  /** Element has only `icmps` (no toPorts): it never matches TCP/UDP. */
+  icmpOnly: boolean;
+}
+
+/** One compiled Cilium rule (`spec` or one of `specs[]`) of a named policy. */
+export interface CompiledRule {
+  /** `CiliumNetworkPolicy ns/name` or `CiliumClusterwideNetworkPolicy name`. */
+  policy: string;
+  /** Subject selector requirements; null = selects no pod (nodeSelector host policy). */
+  subject: Requirement[] | null;
+  ingress: RuleElement[];
+  ingressDeny: RuleElement[];
+  egress: RuleElement[];
+  egressDeny: RuleElement[];
+  /** `enableDefaultDeny.<dir>` (defaults to true). */
+  defaultDeny: { ingress: boolean; egress: boolean };
+}
+
+/** Names a policy object for verdicts: `Kind ns/name`, or `Kind name` for cluster-scoped objects. */
+export function policyRef(obj: KubeObject): string {
+  return obj.metadata.namespace ? `${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}` : `${obj.kind} ${obj.metadata.name}`;
+}
+
+/**
+ * Compiles a CNP (namespaced) or CCNP (cluster-scoped) object into one rule per `spec` / `specs[]`
+ * entry. Peer selectors get Cilium's namespace injection (anchors-netpol §1.1 "Peer selectors"): in a CNP
+ * a selector without a namespace key (and without namespace-label keys) is pinned to the policy's
+ * namespace; in a CCNP it gets `k8s:io.kubernetes.pod.namespace Exists`; `reserved:` selectors are left
+ * alone. Throws {@link import('./identity.ts').InvalidSelectorError} for selectors Cilium rejects.
+ */
+export function compileCiliumPolicy(obj: KubeObject): CompiledRule[] {
+  const ns = obj.metadata.namespace ?? '';
+  const specs = [obj.spec, ...(Array.isArray(obj.specs) ? obj.specs : [])].filter((s) => s && typeof s === 'object');
+  const ref = policyRef(obj);
+  return specs.map((spec) => ({
+    policy: ref,
+    subject: spec.endpointSelector ? compileCiliumSelector(spec.endpointSelector) : null,
+    ingress: compileElements(spec.ingress, 'from', ns),
+    ingressDeny: compileElements(spec.ingressDeny, 'from', ns),
+    egress: compileElements(spec.egress, 'to', ns),
+    egressDeny: compileElements(spec.egressDeny, 'to', ns),
+    defaultDeny: { ingress: spec.enableDefaultDeny?.ingress !== false, egress: spec.enableDefaultDeny?.egress !== false },
+  }));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+function compileElements(list: Json, side: 'from' | 'to', ns: string): RuleElement[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((el: Json) => compileElement(el ?? {}, side, ns));
+}
+
+function compileElement(el: Json, side: 'from' | 'to', ns: string): RuleElement {
+  let l3: PeerMatcher[] | null = null;
+  const add = (m: PeerMatcher[]) => {
+    l3 = [...(l3 ?? []), ...m];
+  };
+  const endpoints = el[`${side}Endpoints`];
+  if (Array.isArray(endpoints)) add(endpoints.map((sel: Json) => ({ kind: 'endpoints' as const, reqs: injectNamespace(compileCiliumSelector(sel ?? {}), ns) })));
+  const entities = el[`${side}Entities`];
+  if (Array.isArray(entities)) add(entities.map((e: Json) => ({ kind: 'entity' as const, entity: String(e) })));
+  for (const field of [`${side}CIDR`, `${side}CIDRSet`, `${side}Nodes`, `${side}Groups`, 'toFQDNs']) {
+    if (field === 'toFQDNs' && side !== 'to') continue;
+    // CIDR / FQDN / node / group peers never carry a pod identity: present-but-unmatchable.
+    if (Array.isArray(el[field])) add([{ kind: 'never', field }]);
+  }
+  if (side === 'to' && Array.isArray(el.toServices)) {
+    add(
+      el.toServices.map((s: Json): PeerMatcher =>
+        s?.k8sService?.serviceName
+          ? { kind: 'service', namespace: String(s.k8sService.namespace ?? ns), name: String(s.k8sService.serviceName) }
+          : { kind: 'never', field: 'toServices' },
+      ),
+    );
+  }
+  const toPorts: PortRule[] | null = Array.isArray(el.toPorts) ? el.toPorts.map(compilePortRule) : null;
+  const icmpOnly = toPorts === null && Array.isArray(el.icmps) && el.icmps.length > 0;
+  return { l3, toPorts, icmpOnly };
+}
+
+function injectNamespace(reqs: Requirement[], ns: string): Requirement[] {
+  if (hasReservedKey(reqs)) return reqs;
+  if (hasKey(reqs, POD_NAMESPACE_LABEL)) return reqs;
+  if (ns === '') return [...reqs, { key: `k8s:${POD_NAMESPACE_LABEL}`, operator: 'Exists', values: [] }];
+  if (hasKeyPrefix(reqs, NAMESPACE_LABELS_PREFIX)) return reqs;
+  return [...reqs, { key: `k8s:${POD_NAMESPACE_LABEL}`, operator: 'In', values: [ns] }];
+}
+
+function compilePortRule(pr: Json): PortRule {
+  const ports: PortSpec[] = Array.isArray(pr?.ports)
+    ? pr.ports.map((p: Json): PortSpec => {
+        const raw = p?.port;
+        const protocol = String(p?.protocol ?? '').toUpperCase();
+        if (raw === undefined || raw === null || raw === '' || raw === 0 || raw === '0') return { port: null, endPort: null, name: null, protocol };
+        const n = typeof raw === 'number' ? raw : /^\d+$/.test(String(raw)) ? Number(raw) : NaN;
+        if (Number.isNaN(n)) return { port: null, endPort: null, name: String(raw), protocol };
+        const end = Number(p?.endPort ?? 0);
+        return { port: n, endPort: end > n ? end : null, name: null, protocol };
+      })
+    : [];
+  const dnsList = pr?.rules?.dns;
+  const httpList = pr?.rules?.http;
+  return {
+    ports,
+    dns: Array.isArray(dnsList) ? dnsList.map(compileDnsRule).filter((r: DnsRule | null): r is DnsRule => r !== null) : null,
+    http: Array.isArray(httpList) ? httpList.map(compileHttpRule) : null,
+  };
+}
+
+/** Normalises a DNS name to lower-case fully-qualified form (trailing dot). */
+export function fqdn(name: string): string {
+  const n = name.toLowerCase();
+  return n.endsWith('.') ? n : `${n}.`;
+}
+
+const DNS_CHARS = '[-a-z0-9_]';
+
+/**
+ * Compiles a Cilium DNS pattern (anchors-netpol §1.1 "L7 rules"): `*` alone matches every name; `*`
+ * inside a label matches any run of DNS characters except `.`; a leading `**.` matches one or more
+ * subdomain labels. Returns an anchored regex over lower-case FQDNs.
+ */
+export function dnsPatternRegex(pattern: string): RegExp {
+  const p = fqdn(pattern.trim());
+  if (p === '*.') return /^.*$/;
+  let prefix = '';
+  let body = p;
+  if (body.startsWith('**.')) {
+    prefix = `(?:${DNS_CHARS}+\\.)+`;
+    body = body.slice(3);
+  }
+  const escaped = body
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join(`${DNS_CHARS}*`);
+  return new RegExp(`^${prefix}${escaped}$`);
+}
+
+function compileDnsRule(r: Json): DnsRule | null {
+  if (typeof r?.matchName === 'string' && r.matchName !== '') {
+    const name = fqdn(r.matchName);
+    return { text: `matchName ${r.matchName}`, re: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) };
+  }
+  if (typeof r?.matchPattern === 'string' && r.matchPattern !== '') return { text: `matchPattern ${r.matchPattern}`, re: dnsPatternRegex(r.matchPattern) };
+  return null;
+}
+
+function anchored(src: Json): { re: RegExp | null; invalid: boolean } {
+  if (typeof src !== 'string' || src === '') return { re: null, invalid: false };
+  try {
+    return { re: new RegExp(`^(?:${src})$`), invalid: false };
+  } catch {
+    return { re: null, invalid: true };
+  }
+}
+
+function compileHttpRule(r: Json): HttpRule {
+  const method = anchored(r?.method);
+  const path = anchored(r?.path);
+  const host = anchored(r?.host);
+  const needsHeaders = (Array.isArray(r?.headers) && r.headers.length > 0) || (Array.isArray(r?.headerMatches) && r.headerMatches.length > 0);
+  return { method: method.re, path: path.re, host: host.re, needsHeaders, invalid: method.invalid || path.invalid || host.invalid };
+}
+
+/** The peer of a flow as one endpoint sees it. */
+export interface Peer {
+  identity: EndpointIdentity;
+  /** Pod-backed peers (always true for this evaluator's flows; kube-dns may be synthetic). */
+  isPod: boolean;
+  /** `ns/name` for reasons. */
+  display: string;
+  /** True when the peer pod is a backend of Service ns/name (for `toServices`). */
+  inService: (namespace: string, name: string) => boolean;
+}
+
+/** The flow seen by one endpoint: peer, wire port and protocol, destination named ports, optional L7 request. */
+export interface Flow {
+  peer: Peer;
+  port: number;
+  protocol: WireProtocol;
+  /** Named container ports of the *destination* pod (named ports resolve there). */
+  destNamedPorts: readonly NamedPort[];
+  /** L7 payload: a DNS query name, or an HTTP request (absent payload = plain L4). */
+  l7: { kind: 'dns'; name: string } | { kind: 'http'; method: string; path: string; host: string; encrypted: boolean } | null;
+}
+
+/** Outcome of one direction at one endpoint. `policy` is the deciding policy ref (null = none or several). */
+export interface DirectionOutcome {
+  allowed: boolean;
+  policy: string | null;
+  /** How it was decided: not enforced, explicit deny, allowed by rule, wildcard (default deny off), default deny, L7 refusal. */
+  how: 'not-enforced' | 'deny-rule' | 'allow-rule' | 'wildcard' | 'default-deny' | 'l7-dns' | 'l7-http';
+  reason: string;
+}
+
+const POD_ENTITIES = new Set(['cluster', 'all']);
+
+function peerMatches(m: PeerMatcher, peer: Peer): boolean {
+  switch (m.kind) {
+    case 'endpoints':
+      return identityMatches(m.reqs, peer.identity);
+    case 'entity':
+      return peer.isPod && POD_ENTITIES.has(m.entity);
+    case 'service':
+      return peer.inService(m.namespace, m.name);
+    case 'never':
+      return false;
+  }
+}
+
+function l3Matches(el: RuleElement, peer: Peer): boolean {
+  return el.l3 === null || el.l3.some((m) => peerMatches(m, peer));
+}
+
+function portSpecMatches(p: PortSpec, flow: Flow): boolean {
+  if (p.protocol !== '' && p.protocol !== 'ANY' && p.protocol !== flow.protocol) return false;
+  if (p.name !== null) return flow.destNamedPorts.some((np) => np.name === p.name && np.port === flow.port && np.protocol === flow.protocol);
+  if (p.port === null) return true;
+  if (p.endPort !== null) return flow.port >= p.port && flow.port <= p.endPort;
+  return flow.port === p.port;
+}
+
+/** Port rules of an element that match the flow; null element toPorts = one L4-only wildcard match. */
+function matchingPortRules(el: RuleElement, flow: Flow): PortRule[] {
+  if (el.icmpOnly) return [];
+  if (el.toPorts === null) return [{ ports: [], dns: null, http: null }];
+  return el.toPorts.filter((pr) => pr.ports.length === 0 || pr.ports.some((p) => portSpecMatches(p, flow)));
+}
+
+function describeFlow(dir: Direction, flow: Flow): string {
+  return `${flow.protocol} ${flow.port} ${dir === 'egress' ? 'to' : 'from'} ${flow.peer.display}`;
+}
+
+function single(refs: readonly string[]): string | null {
+  const u = [...new Set(refs)];
+  return u.length === 1 ? u[0] : null;
+}
+
+function httpRuleMatches(r: HttpRule, req: { method: string; path: string; host: string }): boolean {
+  if (r.invalid || r.needsHeaders) return false;
+  return (!r.method || r.method.test(req.method)) && (!r.path || r.path.test(req.path)) && (!r.host || r.host.test(req.host));
+}
+
+/**
+ * Decides one direction of one endpoint (anchors-netpol §1.1 "Default-deny", "Deny rules", "Rule
+ * matching", "L7 rules"), given the rules selecting the endpoint:
+ * 1. not enforced (no selecting rule has a non-empty `<dir>` or `<dir>Deny` list) ⇒ allowed;
+ * 2. a matching `<dir>Deny` element ⇒ denied, naming that policy;
+ * 3. matching allow elements: any L4-only match allows; if every match carries L7 rules of the
+ *    flow's kind (DNS for DNS queries, HTTP for HTTP), the request must match one of them;
+ * 4. no match: allowed when no enforcing rule keeps `enableDefaultDeny.<dir>` true (wildcard), else
+ *    default deny (reason lists the enforcing policies).
+ */
+export function evaluateDirection(rules: readonly CompiledRule[], dir: Direction, flow: Flow): DirectionOutcome {
+  const denyKey = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
+  const enforcing = rules.filter((r) => r[dir].length > 0 || r[denyKey].length > 0);
+  const what = describeFlow(dir, flow);
+  if (enforcing.length === 0) return { allowed: true, policy: null, how: 'not-enforced', reason: `${dir} not enforced` };
+  for (const r of enforcing) {
+    for (const el of r[denyKey]) {
+      if (l3Matches(el, flow.peer) && matchingPortRules(el, flow).length > 0) {
+        return { allowed: false, policy: r.policy, how: 'deny-rule', reason: `${denyKey} rule of ${r.policy} denies ${what}` };
+      }
+    }
+  }
+  const l4Only: string[] = [];
+  const l7: { policy: string; rule: PortRule }[] = [];
+  for (const r of enforcing) {
+    for (const el of r[dir]) {
+      if (!l3Matches(el, flow.peer)) continue;
+      for (const pr of matchingPortRules(el, flow)) {
+        const relevantL7 = flow.l7?.kind === 'dns' ? pr.dns : flow.l7?.kind === 'http' ? pr.http : null;
+        if (relevantL7 === null) l4Only.push(r.policy);
+        else l7.push({ policy: r.policy, rule: pr });
+      }
+    }
+  }
+  if (l4Only.length > 0) return { allowed: true, policy: l4Only[0], how: 'allow-rule', reason: `${dir} ${what} allowed by ${l4Only[0]}` };
+  if (l7.length > 0 && flow.l7) {
+    const policies = [...new Set(l7.map((m) => m.policy))];
+    if (flow.l7.kind === 'dns') {
+      const name = fqdn(flow.l7.name);
+      for (const m of l7) {
+        const hit = (m.rule.dns ?? []).find((d) => d.re.test(name));
+        if (hit) return { allowed: true, policy: m.policy, how: 'allow-rule', reason: `DNS lookup of ${flow.l7.name} allowed by ${m.policy} (${hit.text})` };
+      }
+      return {
+        allowed: false,
+        policy: single(policies),
+        how: 'l7-dns',
+        reason: `DNS lookup of ${flow.l7.name} refused by Cilium DNS proxy (no matchName/matchPattern of ${policies.join(', ')} matches)`,
+      };
+    }
+    const req = flow.l7;
+    if (req.encrypted) {
+      return {
+        allowed: false,
+        policy: single(policies),
+        how: 'l7-http',
+        reason: `Cilium L7 HTTP rules of ${policies.join(', ')} cannot parse the mTLS (HBONE) stream on ${what}`,
+      };
+    }
+    for (const m of l7) {
+      if ((m.rule.http ?? []).some((h) => httpRuleMatches(h, req))) return { allowed: true, policy: m.policy, how: 'allow-rule', reason: `${dir} ${what} HTTP ${req.method} ${req.path} allowed by ${m.policy}` };
+    }
+    return {
+      allowed: false,
+      policy: single(policies),
+      how: 'l7-http',
+      reason: `HTTP 403 from Cilium L7 proxy: ${req.method} ${req.path} matches no http rule of ${policies.join(', ')} (${what})`,
+    };
+  }
+  const defaultDeny = enforcing.some((r) => (r[dir].length > 0 || r[denyKey].length > 0) && r.defaultDeny[dir]);
+  if (!defaultDeny) return { allowed: true, policy: null, how: 'wildcard', reason: `${dir} ${what} allowed (enableDefaultDeny.${dir} false on every selecting policy)` };
+  const names = [...new Set(enforcing.map((r) => r.policy))].join(', ');
+  return { allowed: false, policy: null, how: 'default-deny', reason: `default deny: no ${dir} rule of ${names} allows ${what}` };
+}

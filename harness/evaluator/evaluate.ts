@@ -1,0 +1,162 @@
+/**
+ * The enforcement evaluator: a pure model of what Cilium (L3/L4, DNS proxy) and Istio ambient ztunnel
+ * (L4) do with the policy objects present in a {@link DataplaneView}, for one probe "pod A → Service B
+ * port P" (anchors-netpol §1.0–§1.4; reference §4.8, §4.9, §4.11). The first denying layer, in wire
+ * order, decides. It never reads Lattice specs (DESIGN.md rule 1).
+ */
+import type { KubeObject } from '../../fake-apiserver/api/index.ts';
+import type { DataplaneView, ProbeRequest, Verdict } from './types.ts';
+import { evaluateDirection, type DirectionOutcome, type Flow, type Peer } from './cilium.ts';
+import { DataplaneIndex, type EndpointInfo } from './dataplane-index.ts';
+import { effectiveMtls, evaluateAuthz } from './ztunnel.ts';
+
+/** TCP port of HBONE (ambient mTLS tunnel) between two captured pods (anchors-netpol §1.4). */
+export const HBONE_PORT = 15008;
+
+/**
+ * Indexes a view once for many probes (objects by namespace, policies compiled, per-pod memos).
+ * Input: any {@link DataplaneView}; output: a {@link DataplaneIndex}. Never throws; policies that do not
+ * compile (e.g. a selector with an unknown operator) are left out and listed in `index.rejected`.
+ */
+export function indexDataplane(view: DataplaneView): DataplaneIndex {
+  return new DataplaneIndex(view);
+}
+
+/** Evaluates one probe against a fresh index of `view` (= `evaluateIndexed(indexDataplane(view), probe)`). */
+export function evaluate(view: DataplaneView, probe: ProbeRequest): Verdict {
+  return evaluateIndexed(indexDataplane(view), probe);
+}
+
+const deny = (layer: Verdict['layer'], policy: string | null, reason: string): Verdict => ({ decision: 'deny', layer, policy, reason });
+
+function key(pod: KubeObject): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+function peerOf(index: DataplaneIndex, ep: EndpointInfo): Peer {
+  return { identity: ep.identity, isPod: true, display: key(ep.pod), inService: (ns, name) => index.inService(ep.pod, ns, name) };
+}
+
+function sourceProblem(pod: KubeObject): string | null {
+  if (pod.metadata.deletionTimestamp) return 'is terminating (deletionTimestamp set)';
+  const phase = pod.status?.phase ?? 'Unknown';
+  if (phase !== 'Running') return `is not Running (phase ${phase})`;
+  const ready = (pod.status?.conditions ?? []).find((c: { type?: string }) => c?.type === 'Ready');
+  if (ready?.status !== 'True') return 'is not Ready';
+  return null;
+}
+
+function readyBackends(index: DataplaneIndex, ns: string, name: string): KubeObject[] {
+  const seen = new Set<string>();
+  const out: KubeObject[] = [];
+  for (const es of index.slicesOf(ns, name)) {
+    for (const ep of es.endpoints ?? []) {
+      if (ep?.conditions?.ready === false) continue;
+      const ref = ep?.targetRef;
+      if (!ref || (ref.kind ?? 'Pod') !== 'Pod' || !ref.name) continue;
+      const pod = index.pod(ref.namespace ?? ns, ref.name);
+      if (pod && !seen.has(key(pod))) {
+        seen.add(key(pod));
+        out.push(pod);
+      }
+    }
+  }
+  return out.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+}
+
+function resolveTargetPort(servicePort: { port: number; targetPort?: number | string }, dst: EndpointInfo): number | null {
+  const tp = servicePort.targetPort ?? servicePort.port;
+  if (typeof tp === 'number') return tp;
+  if (/^\d+$/.test(tp)) return Number(tp);
+  return dst.namedPorts.find((p) => p.name === tp && p.protocol === 'TCP')?.port ?? null;
+}
+
+function ciliumDeny(layer: 'cilium-egress' | 'cilium-ingress', o: DirectionOutcome): Verdict {
+  return deny(layer, o.policy, o.reason);
+}
+
+/**
+ * Evaluates one probe against an index (see the module doc and README for the decision procedure):
+ * 1. source pod exists, Running, Ready, not terminating — else deny at layer `none`;
+ * 2. Service exists (else `DNS: NXDOMAIN`), and the DNS query (UDP 53 to kube-dns) passes the source's
+ *    Cilium egress, including DNS-proxy `matchName`/`matchPattern` rules — else deny `cilium-egress`;
+ * 3. Service port → ready backend (first by name) → targetPort (named ports resolved on the pod) —
+ *    else deny `none` (connection refused / no ready endpoints);
+ * 4. wire port = 15008 (HBONE) when both pods are ambient-captured, else the targetPort;
+ * 5. Cilium egress of the source, then Cilium ingress of the destination;
+ * 6. when the destination is captured, ztunnel: PeerAuthentication STRICT rejects plaintext, then
+ *    AuthorizationPolicies (DENY, then ALLOW) on the target port with the source principal.
+ * Output: a {@link Verdict}; never throws. Same index and probe ⇒ deep-equal verdict.
+ */
+export function evaluateIndexed(index: DataplaneIndex, probe: ProbeRequest): Verdict {
+  const view = index.view;
+  const srcNs = probe.fromPod.namespace ?? 'default';
+  const srcKey = `${srcNs}/${probe.fromPod.name}`;
+  const src = index.pod(srcNs, probe.fromPod.name);
+  if (!src) return deny('none', null, `source pod ${srcKey} not found`);
+  const problem = sourceProblem(src);
+  if (problem) return deny('none', null, `source pod ${srcKey} ${problem}`);
+
+  const svcNs = probe.toService.namespace ?? srcNs;
+  const svcKey = `${svcNs}/${probe.toService.name}`;
+  const host = `${probe.toService.name}.${svcNs}.svc.cluster.local`;
+  const svc = index.service(svcNs, probe.toService.name);
+  if (!svc) return deny('none', null, `DNS: NXDOMAIN ${host} (Service ${svcKey} not found)`);
+
+  const srcEp = index.endpoint(src);
+  const dns = index.kubeDns();
+  const dnsFlow: Flow = { peer: peerOf(index, dns), port: 53, protocol: 'UDP', destNamedPorts: dns.namedPorts, l7: { kind: 'dns', name: host } };
+  const dnsOutcome = evaluateDirection(srcEp.ciliumRules, 'egress', dnsFlow);
+  if (!dnsOutcome.allowed) {
+    const reason = dnsOutcome.how === 'l7-dns' ? dnsOutcome.reason : `DNS lookup of ${host} failed: ${dnsOutcome.reason}`;
+    return deny('cilium-egress', dnsOutcome.policy, reason);
+  }
+
+  const sp = (svc.spec?.ports ?? []).find((p: { port?: number; protocol?: string }) => Number(p?.port) === probe.port && String(p?.protocol ?? 'TCP').toUpperCase() === 'TCP');
+  if (!sp) return deny('none', null, `connection refused: Service ${svcKey} has no TCP port ${probe.port}`);
+  const backends = readyBackends(index, svcNs, probe.toService.name);
+  if (backends.length === 0) return deny('none', null, `no ready endpoints for Service ${svcKey}`);
+  const dst = index.endpoint(backends[0]);
+  const targetPort = resolveTargetPort(sp, dst);
+  if (targetPort === null) {
+    return deny('none', null, `connection refused: targetPort ${JSON.stringify(sp.targetPort)} of Service ${svcKey} port ${probe.port} matches no TCP container port of ${key(dst.pod)}`);
+  }
+
+  const hbone = srcEp.captured && dst.captured;
+  const wirePort = hbone ? HBONE_PORT : targetPort;
+  const http = { kind: 'http' as const, method: probe.method ?? 'GET', path: probe.path ?? '/', host, encrypted: hbone };
+  const egress = evaluateDirection(srcEp.ciliumRules, 'egress', { peer: peerOf(index, dst), port: wirePort, protocol: 'TCP', destNamedPorts: dst.namedPorts, l7: http });
+  if (!egress.allowed) return ciliumDeny('cilium-egress', egress);
+  const ingress = evaluateDirection(dst.ciliumRules, 'ingress', { peer: peerOf(index, srcEp), port: wirePort, protocol: 'TCP', destNamedPorts: dst.namedPorts, l7: http });
+  if (!ingress.allowed) return ciliumDeny('cilium-ingress', ingress);
+
+  const hops = [
+    `DNS ${dnsOutcome.reason}`,
+    `wire TCP ${wirePort}${hbone ? ' (HBONE)' : ''} to ${key(dst.pod)} (targetPort ${targetPort})`,
+    `cilium ${egress.reason}`,
+    `cilium ${ingress.reason}`,
+  ];
+  let authzPolicy: string | null = null;
+  if (dst.captured) {
+    const root = view.rootNamespace;
+    const mtls = effectiveMtls(index.peerAuthIn(root), index.peerAuthIn(dst.namespace), root, dst.namespace, dst.pod.metadata.labels, targetPort);
+    if (mtls.mode === 'STRICT' && !srcEp.captured) {
+      return deny('ztunnel', mtls.policy, `plaintext rejected by PeerAuthentication STRICT (${mtls.policy}${mtls.portLevel ? ` portLevelMtls ${targetPort}` : ''}): ${srcKey} is not in the ambient mesh`);
+    }
+    const authz = evaluateAuthz(index.authzFor(dst.pod), {
+      principal: srcEp.captured ? `${view.trustDomain}/ns/${srcNs}/sa/${srcEp.serviceAccount}` : null,
+      namespace: srcEp.captured ? srcNs : null,
+      serviceAccount: srcEp.captured ? srcEp.serviceAccount : null,
+      sourceIp: typeof src.status?.podIP === 'string' ? src.status.podIP : null,
+      destinationIp: typeof dst.pod.status?.podIP === 'string' ? dst.pod.status.podIP : null,
+      port: targetPort,
+      trustDomain: view.trustDomain,
+    });
+    if (!authz.allowed) return deny('ztunnel', authz.policy, `ztunnel: ${authz.reason}`);
+    authzPolicy = authz.policy;
+    hops.push(`ztunnel mTLS ${mtls.mode}${mtls.policy ? ` (${mtls.policy})` : ''}, ${authz.reason}`);
+  } else {
+    hops.push('ztunnel not in path (destination not captured)');
+  }
+  return { decision: 'allow', layer: 'none', policy: authzPolicy ?? ingress.policy ?? egress.policy ?? null, reason: `allowed: ${hops.join('; ')}` };
+}

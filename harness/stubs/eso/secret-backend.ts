@@ -1,0 +1,35 @@
+/**
+ * Simulated secret backends behind ClusterSecretStores. Values are generated from the World's
+ * seeded `secrets` stream the first time a (store, key, property) is read, then kept, so a run is
+ * reproducible. Values never leave the World: reports and logs only name stores and keys.
+ */
+import type { RandomStream } from '../../rng/index.ts';
+
+/** One generated-value backend per store name. */
+export class SimulatedSecretBackends {
+  private readonly values = new Map<string, string>();
+  /** Stores that specs named but no ClusterSecretStore object defined (reported, never silently assumed). */
+  readonly undefinedStores = new Set<string>();
+  /** Stores backed by a ClusterSecretStore object. */
+  readonly definedStores = new Set<string>();
+
+  constructor(private readonly rng: RandomStream) {}
+
+  /** The value of `store`/`key`/`property` (generated on first read). */
+  value(store: string, key: string, property: string): string {
+    const id = `${store}\u0000${key}\u0000${property}`;
+    let v = this.values.get(id);
+    if (v === undefined) {
+      v = this.rng.alnum(24);
+      this.values.set(id, v);
+    }
+    return v;
+  }
+
+  /** Properties of a whole remote key (bulk `dataFrom.extract`): the ones already read, or `password` and `username`. */
+  properties(store: string, key: string): string[] {
+    const prefix = `${store}\u0000${key}\u0000`;
+    const known = [...this.values.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    return known.length ? known.sort() : ['password', 'username'];
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Deployment controller stub (kube-controller-manager): one ReplicaSet per pod-template hash,
+ * named `<deployment>-<hash>`, labelled `pod-template-hash`; older ReplicaSets scaled to zero
+ * (rollout is immediate, see README "Not modelled"); status aggregated from the ReplicaSets.
+ */
+import { createHash } from 'node:crypto';
+import type { KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import { ignoreNotFound, isNotFound } from '../../../fake-apiserver/api/index.ts';
+import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
+import { done } from '../../../platform/runtime/index.ts';
+import { CoreTypes } from '../third-party-crds.ts';
+import { controllerRef, ownerKeys } from '../owners.ts';
+
+const MANAGER = 'deployment-controller';
+
+/** 10-hex hash of a pod template (stable across runs: it is content-derived). */
+export function podTemplateHash(template: unknown): string {
+  return createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+}
+
+/** The Deployment controller as a runner definition. */
+export function deploymentController(client: KubeClient): ControllerDefinition {
+  return {
+    name: MANAGER,
+    primary: CoreTypes.Deployment,
+    watches: [{ type: CoreTypes.ReplicaSet, map: (rs) => ownerKeys(rs, 'Deployment') }],
+    reconciler: {
+      async reconcile(key) {
+        let dep: KubeObject;
+        try {
+          dep = await client.get(CoreTypes.Deployment, key);
+        } catch (err) {
+          return ignoreNotFound(err) ?? done();
+        }
+        if (dep.metadata.deletionTimestamp) return done();
+        const ns = dep.metadata.namespace!;
+        const hash = podTemplateHash(dep.spec.template);
+        const name = `${dep.metadata.name}-${hash}`;
+        const desired = dep.spec.replicas ?? 1;
+        const owned = (await client.list(CoreTypes.ReplicaSet, { namespace: ns })).items.filter((rs) =>
+          rs.metadata.ownerReferences?.some((r) => r.uid === dep.metadata.uid),
+        );
+        const labels = { ...(dep.spec.template?.metadata?.labels ?? {}), 'pod-template-hash': hash };
+        const rs: KubeObject = {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          metadata: { name, namespace: ns, labels, ownerReferences: [controllerRef(dep)], annotations: { 'deployment.kubernetes.io/revision': '1' } },
+          spec: {
+            replicas: desired,
+            selector: { matchLabels: { ...(dep.spec.selector?.matchLabels ?? {}), 'pod-template-hash': hash } },
+            template: { ...dep.spec.template, metadata: { ...(dep.spec.template?.metadata ?? {}), labels } },
+          },
+        };
+        await client.apply(rs, { fieldManager: MANAGER, force: true });
+        for (const old of owned) {
+          if (old.metadata.name !== name && (old.spec.replicas ?? 0) !== 0) {
+            await client.patch(CoreTypes.ReplicaSet, { namespace: ns, name: old.metadata.name }, 'merge', { spec: { replicas: 0 } }).catch(ignoreNotFound);
+          }
+        }
+        const current = owned.filter((o) => o.metadata.name !== name);
+        let cur: KubeObject | undefined;
+        try {
+          cur = await client.get(CoreTypes.ReplicaSet, { namespace: ns, name });
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+        const all = cur ? [...current, cur] : current;
+        const sum = (f: string) => all.reduce((n, r) => n + (r.status?.[f] ?? 0), 0);
+        const ready = sum('readyReplicas');
+        const status = {
+          observedGeneration: dep.metadata.generation,
+          replicas: sum('replicas'),
+          updatedReplicas: cur?.status?.replicas ?? 0,
+          readyReplicas: ready,
+          availableReplicas: sum('availableReplicas'),
+          conditions: [
+            { type: 'Available', status: ready >= desired ? 'True' : 'False', reason: ready >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable' },
+          ],
+        };
+        if (JSON.stringify(dep.status ?? {}) !== JSON.stringify(status)) {
+          await client.patchStatus(CoreTypes.Deployment, key, 'merge', { status }).catch(ignoreNotFound);
+        }
+        return done();
+      },
+    },
+  };
+}

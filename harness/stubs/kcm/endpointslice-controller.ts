@@ -1,0 +1,88 @@
+/**
+ * EndpointSlice controller stub (kube-controller-manager): one discovery.k8s.io/v1 EndpointSlice per
+ * selector Service, labelled `kubernetes.io/service-name`, owned by the Service, listing every
+ * non-terminating pod that matches the selector and has a podIP, with `conditions.ready`. Ports carry
+ * the target port (named target ports resolved against the pod's container ports). Updates land after
+ * the profile's `endpointSlices.sync` delay.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import { ignoreNotFound, matchesSelector } from '../../../fake-apiserver/api/index.ts';
+import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
+import { done, requeueAfter } from '../../../platform/runtime/index.ts';
+import type { RandomStream } from '../../rng/index.ts';
+import type { Delay } from '../../profile.ts';
+import { CoreTypes } from '../third-party-crds.ts';
+import { DelayGate } from '../delay-gate.ts';
+import { controllerRef, podReady } from '../owners.ts';
+
+const MANAGER = 'endpointslice-controller.k8s.io';
+
+/** The EndpointSlice controller as a runner definition. */
+export function endpointSliceController(client: KubeClient, clock: Clock, rng: RandomStream, sync: Delay): ControllerDefinition {
+  const gate = new DelayGate(clock, rng, sync);
+  return {
+    name: 'endpointslice-controller',
+    primary: CoreTypes.Service,
+    watches: [
+      {
+        type: CoreTypes.Pod,
+        map: async (pod) =>
+          (await client.list(CoreTypes.Service, { namespace: pod.metadata.namespace })).items
+            .filter((s) => s.spec?.selector)
+            .map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name })),
+      },
+    ],
+    reconciler: {
+      async reconcile(key) {
+        let svc: KubeObject;
+        try {
+          svc = await client.get(CoreTypes.Service, key);
+        } catch (err) {
+          return ignoreNotFound(err) ?? done();
+        }
+        if (!svc.spec?.selector || svc.metadata.deletionTimestamp) return done();
+        const ns = svc.metadata.namespace!;
+        const pods = (await client.list(CoreTypes.Pod, { namespace: ns })).items.filter(
+          (p) => matchesSelector({ matchLabels: svc.spec.selector }, p.metadata.labels) && p.status?.podIP && !p.metadata.deletionTimestamp,
+        );
+        const endpoints = pods.map((p) => ({
+          addresses: [p.status.podIP],
+          conditions: { ready: podReady(p), serving: podReady(p), terminating: false },
+          nodeName: p.spec?.nodeName,
+          targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
+        }));
+        const ports = (svc.spec.ports ?? []).map((sp: { name?: string; port: number; targetPort?: number | string; protocol?: string }) => {
+          let port: number | undefined = typeof sp.targetPort === 'number' ? sp.targetPort : sp.targetPort === undefined ? sp.port : undefined;
+          if (port === undefined) {
+            for (const p of pods)
+              for (const c of p.spec?.containers ?? [])
+                for (const cp of c.ports ?? []) if (cp.name === sp.targetPort && port === undefined) port = cp.containerPort;
+          }
+          return { ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP' };
+        });
+        const desired = JSON.stringify({ endpoints, ports });
+        const wait = gate.remainingMs(svc.metadata.uid!, desired);
+        if (wait > 0) return requeueAfter(wait);
+        const suffix = createHash('sha256').update(svc.metadata.uid!).digest('hex').slice(0, 5);
+        await client.apply(
+          {
+            apiVersion: 'discovery.k8s.io/v1',
+            kind: 'EndpointSlice',
+            metadata: {
+              name: `${svc.metadata.name}-${suffix}`,
+              namespace: ns,
+              labels: { 'kubernetes.io/service-name': svc.metadata.name, 'endpointslice.kubernetes.io/managed-by': MANAGER },
+              ownerReferences: [controllerRef(svc)],
+            },
+            addressType: 'IPv4',
+            endpoints,
+            ports,
+          },
+          { fieldManager: MANAGER, force: true },
+        );
+        return done();
+      },
+    },
+  };
+}

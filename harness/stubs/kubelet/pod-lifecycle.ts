@@ -1,0 +1,96 @@
+/**
+ * Pod lifecycle stub (scheduler + kubelet), KWOK-style: each pod passes three stages, each after a
+ * delay drawn from the profile (`kubelet.schedule`, `containerStart`, `readiness`):
+ * unscheduled → bound to a node (spec.nodeName) → Running with a podIP → Ready=True.
+ * Pods tolerating `nvidia.com/gpu` go to the GPU pool; others round-robin over the CPU nodes.
+ */
+import type { Clock, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import { ignoreNotFound, rfc3339 } from '../../../fake-apiserver/api/index.ts';
+import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
+import { done, requeueAfter } from '../../../platform/runtime/index.ts';
+import type { RandomStream } from '../../rng/index.ts';
+import type { SimulationProfile } from '../../profile.ts';
+import { CoreTypes } from '../third-party-crds.ts';
+import { DelayGate } from '../delay-gate.ts';
+import { nodeNames } from '../nodes.ts';
+
+/** The pod lifecycle stub as a runner definition. */
+export function podLifecycle(client: KubeClient, clock: Clock, rng: RandomStream, profile: SimulationProfile): ControllerDefinition {
+  const schedule = new DelayGate(clock, rng, profile.kubelet.schedule);
+  const start = new DelayGate(clock, rng, profile.kubelet.containerStart);
+  const ready = new DelayGate(clock, rng, profile.kubelet.readiness);
+  const { cpu, gpu } = nodeNames(profile);
+  let nextNode = 0;
+  let nextIp = 0;
+  return {
+    name: 'kubelet',
+    primary: CoreTypes.Pod,
+    reconciler: {
+      async reconcile(key) {
+        let pod: KubeObject;
+        try {
+          pod = await client.get(CoreTypes.Pod, key);
+        } catch (err) {
+          return ignoreNotFound(err) ?? done();
+        }
+        const uid = pod.metadata.uid!;
+        if (pod.metadata.deletionTimestamp) {
+          for (const g of [schedule, start, ready]) g.forget(uid);
+          return done();
+        }
+        if (!pod.spec?.nodeName) {
+          const wait = schedule.remainingMs(uid, 'schedule');
+          if (wait > 0) return requeueAfter(wait);
+          const wantsGpu = (pod.spec?.tolerations ?? []).some((t: { key?: string }) => t.key === 'nvidia.com/gpu') && gpu.length > 0;
+          const pool = wantsGpu ? gpu : cpu;
+          const node = pool[nextNode++ % pool.length];
+          await client.patch(CoreTypes.Pod, key, 'merge', { spec: { nodeName: node } });
+          return requeueAfter(0);
+        }
+        const conditions = (pod.status?.conditions ?? []) as { type: string; status: string }[];
+        const isReady = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+        if (pod.status?.phase !== 'Running') {
+          const wait = start.remainingMs(uid, 'start');
+          if (wait > 0) return requeueAfter(wait);
+          const n = nextIp++;
+          const now = rfc3339(clock.now());
+          await client.patchStatus(CoreTypes.Pod, key, 'merge', {
+            status: {
+              phase: 'Running',
+              podIP: `10.244.${(n >> 8) & 255}.${(n & 255) + 1}`,
+              hostIP: '172.18.0.2',
+              startTime: now,
+              conditions: [
+                { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+                { type: 'Initialized', status: 'True', lastTransitionTime: now },
+                { type: 'ContainersReady', status: 'False', lastTransitionTime: now },
+                { type: 'Ready', status: 'False', lastTransitionTime: now },
+              ],
+              containerStatuses: (pod.spec?.containers ?? []).map((c: { name: string; image: string }) => ({
+                name: c.name,
+                image: c.image,
+                ready: false,
+                restartCount: 0,
+                started: true,
+                state: { running: { startedAt: now } },
+              })),
+            },
+          });
+          return requeueAfter(0);
+        }
+        if (!isReady) {
+          const wait = ready.remainingMs(uid, 'ready');
+          if (wait > 0) return requeueAfter(wait);
+          const now = rfc3339(clock.now());
+          await client.patchStatus(CoreTypes.Pod, key, 'merge', {
+            status: {
+              conditions: conditions.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'True', lastTransitionTime: now } : c)),
+              containerStatuses: (pod.status?.containerStatuses ?? []).map((s: object) => ({ ...s, ready: true })),
+            },
+          });
+        }
+        return done();
+      },
+    },
+  };
+}
