@@ -1,0 +1,7 @@
+/** The platform's controllers, each as a runner definition. */
+export * from './service-controller.ts';
+export * from './mesh-member-controller.ts';
+export * from './cedar-policy-controller.ts';
+export * from './secret-provider-controller.ts';
+export * from './cedar-loader.ts';
+export * from './conditions.ts';

@@ -1,0 +1,179 @@
+/**
+ * LatticeService controller (reference §2.8). Per reconcile:
+ * 1. Pending → Compiling (requeue 5 s).
+ * 2. Compile with the Cedar gates first (all-or-nothing). Denied → delete the service's
+ *    ExternalSecrets, phase Failed, conditions `Ready/False/ValidationFailed` (reference text) and
+ *    `Authorized/False/<Gate>Denied` naming the gate, the service and the resource; requeue 30 s.
+ * 3. Layer 1 (infrastructure, incl. the LatticeMeshMember) applied; wait until every Secret the pods
+ *    need exists (ESO synced; poll 2 s, fail after 120 s); layer 2 (Deployment); layer 3 (ScaledObject).
+ * 4. Orphans (PDB, ScaledObject no longer produced) deleted.
+ * 5. Mesh gate: LatticeMeshMember Ready → service Ready (requeue 60 s); Failed → service Failed
+ *    `MeshMember failed: ...`; otherwise stay Compiling (requeue 5 s).
+ * Status writes are merge patches of the status subresource, skipped when nothing changed.
+ */
+import type { KubeClient, ObjectKey } from '../../fake-apiserver/api/index.ts';
+import { ignoreNotFound, isNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
+import type { Condition } from '../../fake-apiserver/api/index.ts';
+import { compileService } from '../compiler/index.ts';
+import { gateConditionMessage } from '../cedar/index.ts';
+import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
+import { done, requeueAfter } from '../runtime/index.ts';
+import {
+  CedarPolicyType,
+  LABEL_SERVICE_OWNER,
+  LatticeMeshMemberType,
+  LatticeServiceType,
+} from '../crds/types.ts';
+import type { LatticeMeshMember, LatticeService, LatticeServiceStatus } from '../crds/types.ts';
+import { mergeCondition, sameConditions, dropCondition } from './conditions.ts';
+import { applyAll, deleteIfExists } from './apply.ts';
+import type { CedarLoader } from './cedar-loader.ts';
+
+/** Field manager of every write. */
+export const SERVICE_CONTROLLER = 'lattice-service-controller';
+
+const ExternalSecretType = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' };
+const SecretType = { apiVersion: 'v1', kind: 'Secret' };
+const PdbType = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' };
+const ScaledObjectType = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' };
+
+/** Requeue intervals (reference §7) and the ESO wait budget, in ms. */
+export interface ServiceControllerTimings {
+  readyRequeueMs: number;
+  progressRequeueMs: number;
+  failureRequeueMs: number;
+  secretPollMs: number;
+  secretWaitTimeoutMs: number;
+}
+
+export const DEFAULT_SERVICE_TIMINGS: ServiceControllerTimings = {
+  readyRequeueMs: 60_000,
+  progressRequeueMs: 5_000,
+  failureRequeueMs: 30_000,
+  secretPollMs: 2_000,
+  secretWaitTimeoutMs: 120_000,
+};
+
+/** Options of the service controller. */
+export interface ServiceControllerOptions {
+  client: KubeClient;
+  cedar: CedarLoader;
+  clusterName: string;
+  timings?: Partial<ServiceControllerTimings>;
+}
+
+/** The LatticeService controller as a runner definition. */
+export function serviceController(opts: ServiceControllerOptions): ControllerDefinition {
+  const { client } = opts;
+  const t = { ...DEFAULT_SERVICE_TIMINGS, ...opts.timings };
+  const allServices = async (): Promise<ObjectKey[]> =>
+    (await client.list(LatticeServiceType)).items.map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name }));
+
+  async function writeStatus(ls: LatticeService, next: LatticeServiceStatus): Promise<void> {
+    const cur = ls.status ?? {};
+    if (cur.phase === next.phase && (cur.message ?? null) === (next.message ?? null) && (cur.observedGeneration ?? null) === (next.observedGeneration ?? null) && sameConditions(cur.conditions, next.conditions))
+      return;
+    await client
+      .patchStatus(LatticeServiceType, { namespace: ls.metadata.namespace, name: ls.metadata.name }, 'merge', {
+        status: { phase: next.phase, message: next.message ?? null, conditions: next.conditions ?? [], observedGeneration: next.observedGeneration ?? null },
+      })
+      .catch(ignoreNotFound);
+  }
+
+  async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const ls = (await client.get<LatticeService>(LatticeServiceType, key).catch(ignoreNotFound)) as LatticeService | undefined;
+    if (!ls || ls.metadata.deletionTimestamp) return done();
+    const ns = ls.metadata.namespace!;
+    const name = ls.metadata.name;
+    const now = rfc3339(ctx.clock.now());
+    const status = ls.status ?? {};
+    const generation = ls.metadata.generation;
+
+    if (!status.phase || status.phase === 'Pending') {
+      await writeStatus(ls, {
+        phase: 'Compiling',
+        message: 'Compiling service dependencies',
+        conditions: mergeCondition(status.conditions, { type: 'Compiling', status: 'True', reason: 'DependencyCheck', message: 'Compiling service dependencies' }, now),
+        observedGeneration: status.observedGeneration ?? null,
+      });
+      return requeueAfter(t.progressRequeueMs);
+    }
+
+    const engine = await opts.cedar.load();
+    const result = compileService(ls, {
+      authorizer: engine,
+      clusterName: opts.clusterName,
+      serviceLookup: () => undefined,
+    });
+
+    if (!result.ok) {
+      let conditions = mergeCondition(dropCondition(status.conditions, 'Compiling'), { type: 'Ready', status: 'False', reason: 'ValidationFailed', message: result.message }, now);
+      if (result.reason === 'denied') {
+        const externalSecrets = await client.list(ExternalSecretType, { namespace: ns, labelSelector: { matchLabels: { [LABEL_SERVICE_OWNER]: name } } });
+        for (const es of externalSecrets.items) await deleteIfExists(client, ExternalSecretType, ns, es.metadata.name);
+        conditions = mergeCondition(conditions, { type: 'Authorized', status: 'False', reason: `${result.gate}Denied`, message: result.denials.map(gateConditionMessage).join('; ') }, now);
+        ctx.log.warn(`LatticeService ${ns}/${name}: Cedar denied: ${result.message}`);
+      }
+      await writeStatus(ls, { phase: 'Failed', message: result.message, conditions, observedGeneration: generation });
+      return requeueAfter(t.failureRequeueMs);
+    }
+
+    const authorized = mergeCondition(status.conditions, { type: 'Authorized', status: 'True', reason: 'GatesPassed', message: 'every Cedar gate permitted this service' }, now);
+    await applyAll(client, result.layers.infrastructure, SERVICE_CONTROLLER);
+
+    const missing: string[] = [];
+    for (const secret of result.secretNames) {
+      try {
+        await client.get(SecretType, { namespace: ns, name: secret });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        missing.push(secret);
+      }
+    }
+    if (missing.length > 0) {
+      const waiting = mergeCondition(authorized, { type: 'SecretsSynced', status: 'False', reason: 'WaitingForExternalSecrets', message: `waiting for ${missing.join(', ')}` }, now);
+      const since = Date.parse(waiting.find((c) => c.type === 'SecretsSynced')!.lastTransitionTime!);
+      if (ctx.clock.now() - since >= t.secretWaitTimeoutMs) {
+        const message = `timed out after ${t.secretWaitTimeoutMs / 1000}s waiting for ExternalSecrets to sync: ${missing.join(', ')}`;
+        await writeStatus(ls, { phase: 'Failed', message, conditions: mergeCondition(waiting, { type: 'Ready', status: 'False', reason: 'ValidationFailed', message }, now), observedGeneration: generation });
+        return requeueAfter(t.failureRequeueMs);
+      }
+      await writeStatus(ls, { phase: 'Compiling', message: `Waiting for ExternalSecrets to sync: ${missing.join(', ')}`, conditions: waiting, observedGeneration: status.observedGeneration ?? null });
+      return requeueAfter(t.secretPollMs);
+    }
+    let conditions: Condition[] = mergeCondition(authorized, { type: 'SecretsSynced', status: 'True', reason: 'ExternalSecretsSynced', message: `${result.secretNames.length} secret(s) present` }, now);
+
+    await applyAll(client, result.layers.workload, SERVICE_CONTROLLER);
+    await applyAll(client, result.layers.scaling, SERVICE_CONTROLLER);
+    const produced = new Set([...result.layers.infrastructure, ...result.layers.scaling].map((o) => `${o.kind}/${o.metadata.name}`));
+    if (!produced.has(`PodDisruptionBudget/${name}`)) await deleteIfExists(client, PdbType, ns, name);
+    if (!produced.has(`ScaledObject/${name}`)) await deleteIfExists(client, ScaledObjectType, ns, name);
+
+    const lmm = (await client.get<LatticeMeshMember>(LatticeMeshMemberType, { namespace: ns, name }).catch(ignoreNotFound)) as LatticeMeshMember | undefined;
+    const meshPhase = lmm?.status?.phase;
+    if (meshPhase === 'Failed') {
+      const message = `MeshMember failed: ${lmm?.status?.message ?? ''}`;
+      conditions = mergeCondition(dropCondition(conditions, 'Compiling'), { type: 'Ready', status: 'False', reason: 'ValidationFailed', message }, now);
+      await writeStatus(ls, { phase: 'Failed', message, conditions, observedGeneration: generation });
+      return requeueAfter(t.failureRequeueMs);
+    }
+    if (meshPhase !== 'Ready' || lmm?.status?.observedGeneration !== lmm?.metadata.generation) {
+      await writeStatus(ls, { phase: 'Compiling', message: 'Waiting for mesh member policies', conditions, observedGeneration: status.observedGeneration ?? null });
+      return requeueAfter(t.progressRequeueMs);
+    }
+    conditions = mergeCondition(dropCondition(conditions, 'Compiling'), { type: 'Ready', status: 'True', reason: 'ServiceReady', message: 'Service is operational' }, now);
+    await writeStatus(ls, { phase: 'Ready', message: 'Service is operational', conditions, observedGeneration: generation });
+    return requeueAfter(t.readyRequeueMs);
+  }
+
+  return {
+    name: SERVICE_CONTROLLER,
+    primary: LatticeServiceType,
+    generationChangedOnly: true,
+    watches: [
+      { type: LatticeMeshMemberType, map: (lmm) => (lmm.metadata.ownerReferences ?? []).filter((r) => r.kind === 'LatticeService').map((r) => ({ namespace: lmm.metadata.namespace, name: r.name })) },
+      { type: CedarPolicyType, generationChangedOnly: true, map: allServices },
+    ],
+    reconciler: { reconcile },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The system under test: Lattice's compiler and controllers. Imports only `fake-apiserver/api`
+ * (the KubeClient contract), so it runs unchanged against a real cluster.
+ */
+import type { KubeClient } from '../fake-apiserver/api/index.ts';
+import type { ControllerDefinition } from './runtime/index.ts';
+import { CedarLoader, cedarPolicyController, meshMemberController, secretProviderController, serviceController } from './controllers/index.ts';
+
+export * from './install.ts';
+export * from './controllers/index.ts';
+export * from './runtime/index.ts';
+export * from './crds/types.ts';
+
+/** Platform options. `injectBug` is a self-test hook of the simulator (see MeshMemberControllerOptions). */
+export interface PlatformOptions {
+  client: KubeClient;
+  clusterName: string;
+  trustDomain: string;
+  injectBug?: 'wrong-selector' | 'unilateral-allow';
+}
+
+/** Every platform controller, sharing one Cedar loader. */
+export function platformControllers(opts: PlatformOptions): ControllerDefinition[] {
+  const cedar = new CedarLoader(opts.client);
+  return [
+    cedarPolicyController(opts.client),
+    secretProviderController(opts.client),
+    meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain, injectBug: opts.injectBug }),
+    serviceController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+  ];
+}
