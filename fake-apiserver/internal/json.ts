@@ -1,0 +1,67 @@
+/**
+ * JSON value helpers used on every write: copy, compare, freeze. Internal to fake-apiserver.
+ */
+
+/** A JSON-shaped record (objects are compared and copied as plain data). */
+export type JsonObject = Record<string, unknown>;
+
+/** True for a non-null, non-array object. */
+export function isPlainObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Deep copy of JSON data into fresh, mutable objects. `undefined` object members are dropped (as
+ * JSON serialisation would drop them); frozen inputs are fine. Functions and class instances are
+ * not expected (objects are JSON documents).
+ */
+export function cloneJson<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = v[i] === undefined ? null : cloneJson(v[i]);
+    return out as T;
+  }
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as JsonObject)[k];
+    if (x !== undefined) out[k] = cloneJson(x);
+  }
+  return out as T;
+}
+
+/** Structural equality of JSON data (key order ignored; `undefined` members count as absent). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as JsonObject;
+  const bo = b as JsonObject;
+  let na = 0;
+  for (const k of Object.keys(ao)) {
+    if (ao[k] === undefined) continue;
+    na++;
+    if (!deepEqual(ao[k], bo[k])) return false;
+  }
+  let nb = 0;
+  for (const k of Object.keys(bo)) if (bo[k] !== undefined) nb++;
+  return na === nb;
+}
+
+/** Recursively freezes `v` in place and returns it. Already-frozen subtrees are skipped. */
+export function deepFreeze<T>(v: T): T {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v;
+  Object.freeze(v);
+  for (const k of Object.keys(v)) deepFreeze((v as JsonObject)[k]);
+  return v;
+}
+
+/** Plain string order by UTF-16 code units (Go's sort order for ASCII names), locale-independent. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,101 @@
+/**
+ * ObjectMeta validation with upstream wording (k8s.io/apimachinery validation: names, labels,
+ * annotations, owner references). Internal to fake-apiserver.
+ */
+import type { ObjectMeta, StatusCause } from '../api/index.ts';
+
+const dns1123LabelRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1035LabelRe = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const dns1123SubdomainRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const qualifiedNameRe = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const labelValueRe = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Which name rule a kind uses. */
+export type NameRule = 'subdomain' | 'label' | 'dns1035';
+
+const invalidValue = (v: unknown, detail: string): string => `Invalid value: ${JSON.stringify(v)}: ${detail}`;
+
+/** Problems with a name under `rule` (empty when valid). */
+export function nameErrors(name: string, rule: NameRule): string[] {
+  const out: string[] = [];
+  if (rule === 'subdomain') {
+    if (name.length > 253) out.push('must be no more than 253 characters');
+    if (!dns1123SubdomainRe.test(name))
+      out.push(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      );
+  } else if (rule === 'label') {
+    if (name.length > 63) out.push('must be no more than 63 characters');
+    if (!dns1123LabelRe.test(name))
+      out.push(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      );
+  } else {
+    if (name.length > 63) out.push('must be no more than 63 characters');
+    if (!dns1035LabelRe.test(name))
+      out.push(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+      );
+  }
+  return out;
+}
+
+function qualifiedNameErrors(key: string): string[] {
+  const out: string[] = [];
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined) {
+    if (prefix.length === 0) out.push('prefix part must be non-empty');
+    else for (const e of nameErrors(prefix, 'subdomain')) out.push(`prefix part ${e}`);
+  }
+  if (name.length === 0) out.push('name part must be non-empty');
+  else {
+    if (name.length > 63) out.push('name part must be no more than 63 characters');
+    if (!qualifiedNameRe.test(name))
+      out.push(
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      );
+  }
+  return out;
+}
+
+/** Causes for labels, annotation keys and owner references of `meta` (names are checked separately). */
+export function metadataCauses(meta: ObjectMeta): StatusCause[] {
+  const out: StatusCause[] = [];
+  const push = (field: string, message: string) => out.push({ reason: 'FieldValueInvalid', message, field });
+  for (const [k, v] of Object.entries(meta.labels ?? {})) {
+    for (const e of qualifiedNameErrors(k)) push('metadata.labels', invalidValue(k, e));
+    if (typeof v !== 'string') push('metadata.labels', invalidValue(v, 'label values must be strings'));
+    else {
+      if (v.length > 63) push('metadata.labels', invalidValue(v, 'must be no more than 63 characters'));
+      if (!labelValueRe.test(v))
+        push(
+          'metadata.labels',
+          invalidValue(
+            v,
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+          ),
+        );
+    }
+  }
+  for (const [k, v] of Object.entries(meta.annotations ?? {})) {
+    for (const e of qualifiedNameErrors(k.toLowerCase())) push('metadata.annotations', invalidValue(k, e));
+    if (typeof v !== 'string') push('metadata.annotations', invalidValue(v, 'annotation values must be strings'));
+  }
+  const refs = meta.ownerReferences ?? [];
+  refs.forEach((r, i) => {
+    const at = `metadata.ownerReferences[${i}]`;
+    for (const f of ['apiVersion', 'kind', 'name'] as const)
+      if (!r[f]) out.push({ reason: 'FieldValueInvalid', message: invalidValue(r[f] ?? '', `${f} must not be empty`), field: `${at}.${f}` });
+    if (!r.uid) out.push({ reason: 'FieldValueInvalid', message: invalidValue(r.uid ?? '', 'uid must not be empty'), field: `${at}.uid` });
+  });
+  const controllers = refs.filter((r) => r.controller === true);
+  if (controllers.length > 1)
+    push(
+      'metadata.ownerReferences',
+      `Invalid value: ${JSON.stringify(controllers.map((r) => r.name))}: Only one reference can have Controller set to true. Found "true" in references for ${controllers.map((r) => `${r.kind}/${r.name}`).join(' and ')}`,
+    );
+  for (const f of meta.finalizers ?? []) for (const e of qualifiedNameErrors(f)) push('metadata.finalizers', invalidValue(f, e));
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * The kind registry: which kinds this API server serves, at which versions, with which storage
+ * behaviour (scope, status subresource, generation) and, for custom resources, which schema
+ * (Kubernetes API concepts: API groups and versioning; CustomResourceDefinitions).
+ */
+import { statusError } from './api/index.ts';
+import type { StatusError, TypeRef } from './api/index.ts';
+
+/** One served (group, version, kind). */
+export interface ResourceInfo {
+  /** API group; `""` for the core group. */
+  group: string;
+  /** Version, e.g. `v1`, `v1alpha1`. */
+  version: string;
+  /** `group/version`, or `version` for the core group. */
+  apiVersion: string;
+  kind: string;
+  /** Lowercase plural resource name, e.g. `deployments`; used in error messages. */
+  plural: string;
+  /** Kind of the list response, `<Kind>List`. */
+  listKind: string;
+  namespaced: boolean;
+  /** Main-resource writes ignore `.status`; `/status` writes ignore everything else. */
+  statusSubresource: boolean;
+  /** `metadata.generation` is kept (1 on create, +1 on spec changes). */
+  hasGeneration: boolean;
+  /** CRD version `schema.openAPIV3Schema`; custom resources are pruned, defaulted and validated against it. */
+  schema?: object;
+  /** True for kinds registered by a CustomResourceDefinition (update requires resourceVersion). */
+  custom: boolean;
+  /** apiVersion objects of this kind are stored at (the CRD's storage version; equal to apiVersion for built-ins). */
+  storageApiVersion: string;
+  /** Name of the CRD that registered this kind. */
+  crdName?: string;
+}
+
+/** Storage identity of a kind across its versions: `group/Kind` (`/Pod` for the core group). */
+export function resourceKey(group: string, kind: string): string {
+  return `${group}/${kind}`;
+}
+
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+interface BuiltinSpec {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced?: boolean;
+  status?: boolean;
+  generation?: boolean;
+}
+
+const builtinSpecs: BuiltinSpec[] = [
+  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, status: true },
+  { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false, status: true },
+  { apiVersion: 'v1', kind: 'Pod', plural: 'pods', status: true },
+  { apiVersion: 'v1', kind: 'Service', plural: 'services', status: true },
+  { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
+  { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' },
+  { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', status: true },
+  { apiVersion: 'v1', kind: 'Event', plural: 'events' },
+  { apiVersion: 'v1', kind: 'Endpoints', plural: 'endpoints' },
+  { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', status: true, generation: true },
+  { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', status: true, generation: true },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', status: true, generation: true },
+  { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' },
+  { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, status: true, generation: true },
+];
+
+/**
+ * The built-in kinds (Kubernetes API reference): core v1 Namespace and Node (cluster-scoped), Pod,
+ * Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Event, Endpoints; apps/v1
+ * Deployment and ReplicaSet; policy/v1 PodDisruptionBudget; discovery.k8s.io/v1 EndpointSlice;
+ * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped).
+ */
+export const builtinKinds: readonly ResourceInfo[] = Object.freeze(
+  builtinSpecs.map((s) => {
+    const { group, version } = splitApiVersion(s.apiVersion);
+    return Object.freeze({
+      group,
+      version,
+      apiVersion: s.apiVersion,
+      kind: s.kind,
+      plural: s.plural,
+      listKind: `${s.kind}List`,
+      namespaced: s.namespaced ?? true,
+      statusSubresource: s.status ?? false,
+      hasGeneration: s.generation ?? false,
+      custom: false,
+      storageApiVersion: s.apiVersion,
+    } satisfies ResourceInfo);
+  }),
+);
+
+/** 404 for a kind the server does not serve (upstream wording of a missing resource). */
+export function unknownKind(type: TypeRef): StatusError {
+  const { group } = splitApiVersion(type.apiVersion);
+  return statusError('NotFound', `the server could not find the requested resource (kind ${type.kind} in apiVersion ${type.apiVersion})`, {
+    group,
+    kind: type.kind,
+  });
+}
+
+/**
+ * The set of served kinds. Built-ins are present from the start; CRDs add and remove theirs through
+ * {@link Registry.registerCrd} / {@link Registry.unregisterCrd} (done by the ApiServer when a
+ * CustomResourceDefinition is written or removed).
+ */
+export class Registry {
+  private readonly byType = new Map<string, ResourceInfo>();
+  private readonly byCrd = new Map<string, ResourceInfo[]>();
+
+  constructor() {
+    for (const info of builtinKinds) this.byType.set(`${info.apiVersion}|${info.kind}`, info);
+  }
+
+  /** The kind served at `type.apiVersion`, or undefined. */
+  tryLookup(type: TypeRef): ResourceInfo | undefined {
+    return this.byType.get(`${type.apiVersion}|${type.kind}`);
+  }
+
+  /**
+   * The kind served at `type.apiVersion`.
+   * @throws StatusError 404 NotFound `the server could not find the requested resource (kind Foo in apiVersion x/v1)`.
+   */
+  lookup(type: TypeRef): ResourceInfo {
+    const info = this.byType.get(`${type.apiVersion}|${type.kind}`);
+    if (!info) throw unknownKind(type);
+    return info;
+  }
+
+  /** Every served (apiVersion, kind), sorted by apiVersion then kind. */
+  all(): ResourceInfo[] {
+    return [...this.byType.values()].sort((a, b) => (a.apiVersion === b.apiVersion ? (a.kind < b.kind ? -1 : 1) : a.apiVersion < b.apiVersion ? -1 : 1));
+  }
+
+  /** Registers (or replaces) the kinds of CRD `crdName`: one ResourceInfo per served version. */
+  registerCrd(crdName: string, infos: ResourceInfo[]): void {
+    this.unregisterCrd(crdName);
+    for (const info of infos) this.byType.set(`${info.apiVersion}|${info.kind}`, Object.freeze({ ...info, crdName }));
+    this.byCrd.set(crdName, infos);
+  }
+
+  /** Removes every version registered by CRD `crdName`; returns what was removed. */
+  unregisterCrd(crdName: string): ResourceInfo[] {
+    const infos = this.byCrd.get(crdName) ?? [];
+    for (const info of infos) this.byType.delete(`${info.apiVersion}|${info.kind}`);
+    this.byCrd.delete(crdName);
+    return infos;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * World: one simulated cluster (DESIGN.md "Core contracts") — the in-memory API server, a
+ * VirtualClock, the seeded RNG, the controller runner with the stubs (kube-controller-manager,
+ * kubelet, ESO, node pool, garbage collector) and the platform's controllers. Everything a run does
+ * is a function of (seed, inputs, options).
+ */
+import { ApiServer, InProcessClient } from '../fake-apiserver/index.ts';
+import type { KubeClient, KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
+import { StatusError, matchesSelector } from '../fake-apiserver/api/index.ts';
+import { installPlatform, platformControllers } from '../platform/index.ts';
+import type { Logger } from '../platform/index.ts';
+import { DEFAULT_EPOCH_MS, VirtualClock } from './clock/index.ts';
+import { SeededRng } from './rng/index.ts';
+import { ControllerRunner } from './runner/index.ts';
+import { defaultProfile } from './profile.ts';
+import type { SimulationProfile } from './profile.ts';
+import { CoreTypes, StubTypes, thirdPartyCrds } from './stubs/third-party-crds.ts';
+import { nodeObjects } from './stubs/nodes.ts';
+import { deploymentController } from './stubs/kcm/deployment-controller.ts';
+import { replicaSetController } from './stubs/kcm/replicaset-controller.ts';
+import { endpointSliceController } from './stubs/kcm/endpointslice-controller.ts';
+import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
+import { podLifecycle } from './stubs/kubelet/pod-lifecycle.ts';
+import { externalSecretsControllers } from './stubs/eso/external-secrets.ts';
+import { SimulatedSecretBackends } from './stubs/eso/secret-backend.ts';
+import { podReady } from './stubs/owners.ts';
+import { indexDataplane } from './evaluator/index.ts';
+import type { DataplaneIndex, DataplaneView } from './evaluator/index.ts';
+
+/** The self-test bugs the platform can be started with. */
+export type InjectedBug = 'wrong-selector' | 'unilateral-allow';
+export const INJECTABLE_BUGS: readonly InjectedBug[] = ['wrong-selector', 'unilateral-allow'];
+
+/** Options of a World. */
+export interface WorldOptions {
+  seed: number;
+  profile?: SimulationProfile;
+  injectBug?: InjectedBug;
+  /** SPIFFE trust domain of the simulated mesh (default `lattice.sim`). */
+  trustDomain?: string;
+  clusterName?: string;
+}
+
+/** A log line of the World (controllers and stubs), stamped with simulated ms since start. */
+export interface WorldLogLine {
+  atMs: number;
+  level: 'info' | 'warn';
+  message: string;
+}
+
+/** A user object the API server refused, with the Status it answered. */
+export interface ApplyFailure {
+  object: KubeObject;
+  error: StatusError;
+}
+
+/** Order in which input kinds are created. */
+const APPLY_ORDER = ['Namespace', 'SecretProvider', 'CedarPolicy', 'LatticeMeshMember', 'LatticeService'];
+
+/** Kinds the garbage collector tracks (owners and dependents). */
+const GC_KINDS: TypeRef[] = [
+  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' },
+  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember' },
+  CoreTypes.Deployment,
+  CoreTypes.ReplicaSet,
+  CoreTypes.Pod,
+  CoreTypes.Service,
+  CoreTypes.ServiceAccount,
+  CoreTypes.ConfigMap,
+  CoreTypes.Secret,
+  CoreTypes.PersistentVolumeClaim,
+  CoreTypes.PodDisruptionBudget,
+  CoreTypes.EndpointSlice,
+  StubTypes.ExternalSecret,
+  StubTypes.AuthorizationPolicy,
+  StubTypes.PeerAuthentication,
+  StubTypes.ScaledObject,
+];
+
+/** One simulated cluster. Create with {@link World.create}. */
+export class World {
+  readonly logs: WorldLogLine[] = [];
+  readonly log: Logger;
+  private cachedIndex: { revision: number; index: DataplaneIndex } | undefined;
+
+  private constructor(
+    readonly options: Required<Omit<WorldOptions, 'injectBug'>> & { injectBug?: InjectedBug },
+    readonly clock: VirtualClock,
+    readonly rng: SeededRng,
+    readonly server: ApiServer,
+    readonly client: KubeClient,
+    readonly runner: ControllerRunner,
+    readonly gc: GarbageCollector,
+    readonly secretBackends: SimulatedSecretBackends,
+  ) {
+    const startMs = clock.now();
+    this.log = {
+      info: (message) => this.logs.push({ atMs: clock.now() - startMs, level: 'info', message }),
+      warn: (message) => this.logs.push({ atMs: clock.now() - startMs, level: 'warn', message }),
+    };
+  }
+
+  /** Builds and starts a World: CRDs of the stubbed components, nodes, the platform, then every controller. */
+  static async create(opts: WorldOptions): Promise<World> {
+    const options = { profile: defaultProfile(), trustDomain: 'lattice.sim', clusterName: 'sim', ...opts };
+    const profile = options.profile;
+    const clock = new VirtualClock();
+    const rng = new SeededRng(options.seed);
+    const delivery = rng.stream('watch-delivery');
+    let lastDeliveryMs = 0;
+    const server = new ApiServer({
+      clock,
+      newUid: rng.uidSource(),
+      // Watch delivery latency from the profile; never earlier than the previous event, so order holds.
+      deliver: (fn) => {
+        const due = Math.max(lastDeliveryMs, clock.now() + delivery.delay(profile.apiserver.watchDelivery));
+        lastDeliveryMs = due;
+        clock.setTimer(due - clock.now(), fn);
+      },
+    });
+    const client = new InProcessClient(server);
+    for (const crd of thirdPartyCrds()) await client.create(crd);
+    for (const node of nodeObjects(profile)) await client.create(node);
+    await installPlatform(client);
+    const backends = new SimulatedSecretBackends(rng.stream('secrets'));
+    const world: World = new World(
+      options,
+      clock,
+      rng,
+      server,
+      client,
+      undefined as unknown as ControllerRunner,
+      undefined as unknown as GarbageCollector,
+      backends,
+    );
+    const runner = new ControllerRunner({ clock, watcher: client, log: world.log, jitter: rng.stream('jitter') });
+    const gc = new GarbageCollector(client, world.log);
+    Object.assign(world, { runner, gc });
+    const latency = rng.stream('latency');
+    await gc.start(GC_KINDS);
+    await runner.start([
+      deploymentController(client),
+      replicaSetController(client),
+      podLifecycle(client, clock, latency, profile),
+      endpointSliceController(client, clock, latency, profile.endpointSlices.sync),
+      ...externalSecretsControllers(client, clock, latency, profile.externalSecrets.sync, backends),
+      ...platformControllers({ client, clusterName: options.clusterName, trustDomain: options.trustDomain, injectBug: options.injectBug }),
+    ]);
+    return world;
+  }
+
+  /** Simulated ms since the World started. */
+  elapsedMs(): number {
+    return this.clock.now() - DEFAULT_EPOCH_MS;
+  }
+
+  /**
+   * Creates user objects in dependency order (Namespaces, SecretProviders, CedarPolicies,
+   * LatticeMeshMembers, LatticeServices). Refused objects are returned with the API's Status, not thrown.
+   */
+  async apply(objects: readonly KubeObject[]): Promise<ApplyFailure[]> {
+    const rank = (o: KubeObject) => {
+      const i = APPLY_ORDER.indexOf(o.kind);
+      return i < 0 ? APPLY_ORDER.length : i;
+    };
+    const failures: ApplyFailure[] = [];
+    for (const obj of [...objects].sort((a, b) => rank(a) - rank(b))) {
+      try {
+        await this.client.create(obj);
+      } catch (err) {
+        if (err instanceof StatusError) failures.push({ object: obj, error: err });
+        else throw err;
+      }
+    }
+    return failures;
+  }
+
+  /** What the dataplane holds now (frozen stored objects; no copies). */
+  dataplaneView(): DataplaneView {
+    const list = (type: TypeRef) => this.server.list(type).items;
+    return {
+      namespaces: list(CoreTypes.Namespace),
+      pods: list(CoreTypes.Pod),
+      services: list(CoreTypes.Service),
+      endpointSlices: list(CoreTypes.EndpointSlice),
+      ciliumNetworkPolicies: list(StubTypes.CiliumNetworkPolicy),
+      ciliumClusterwideNetworkPolicies: list(StubTypes.CiliumClusterwideNetworkPolicy),
+      authorizationPolicies: list(StubTypes.AuthorizationPolicy),
+      peerAuthentications: list(StubTypes.PeerAuthentication),
+      trustDomain: this.options.trustDomain,
+      rootNamespace: 'istio-system',
+    };
+  }
+
+  /** The evaluator's index of the current dataplane, rebuilt only when the store changed. */
+  dataplane(): DataplaneIndex {
+    const revision = this.server.revision;
+    if (!this.cachedIndex || this.cachedIndex.revision !== revision) this.cachedIndex = { revision, index: indexDataplane(this.dataplaneView()) };
+    return this.cachedIndex.index;
+  }
+
+  /** A Ready pod of the workload `ns/name` (label app.kubernetes.io/name), first by name, if any. */
+  readyPodOf(namespace: string, name: string): KubeObject | undefined {
+    return this.server
+      .list(CoreTypes.Pod, { namespace })
+      .items.find((p) => matchesSelector({ matchLabels: { 'app.kubernetes.io/name': name } }, p.metadata.labels) && podReady(p));
+  }
+
+  /** Stops controllers and watches; the clock is left as it is. */
+  stop(): void {
+    this.runner.stop();
+    this.gc.stop();
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The Cedar policy engine behind the platform's gates (reference §3.3): loads CedarPolicy objects
+ * the way the reference operator does and answers gate requests with Cedar's own evaluator
+ * (`@cedar-policy/cedar-wasm`).
+ */
+import { createHash } from 'node:crypto';
+import { preparsePolicySet, statefulIsAuthorized, type AuthorizationAnswer } from '@cedar-policy/cedar-wasm/nodejs';
+import { LATTICE_SYSTEM_NAMESPACE, type CedarPolicy } from '../crds/types.ts';
+import { requestEntities } from './entities.ts';
+import type { Authorizer, GateDecision, GateRequest } from './types.ts';
+import { parseCedarText } from './validation.ts';
+
+/** Label that marks a CedarPolicy inherited from a parent cluster (loaded before local ones). */
+export const INHERITED_LABEL = 'lattice.dev/inherited';
+
+/** Denial reason: no permit matched (reference §3.3 wording). */
+export const REASON_NO_PERMIT = 'no permit policy for this service and resource';
+/** Denial reason: a forbid matched (reference §3.3 wording). */
+export const REASON_FORBIDDEN = 'access explicitly forbidden by policy';
+/** Prefix of the denial reason for evaluation failures (reference §3.3 wording). */
+export const REASON_INTERNAL_PREFIX = 'internal authorization error: ';
+
+/** A CedarPolicy that was skipped because its text does not parse: its name and the parse errors. */
+export interface CedarLoadError {
+  policy: string;
+  errors: string[];
+}
+
+/** One loaded CR, in load order: its name and the ids given to its policies (`<crName>_<index>`). */
+export interface LoadedCedarPolicy {
+  name: string;
+  inherited: boolean;
+  priority: number;
+  policyIds: string[];
+}
+
+/** Policy sets already handed to Cedar's thread-local cache in this process (keyed by content hash). */
+const preparsed = new Set<string>();
+
+/**
+ * The order in which CedarPolicies are loaded (reference §3.3): only namespace `lattice-system`;
+ * `enabled: false` skipped; inherited ones (label `lattice.dev/inherited: "true"`) first, then local;
+ * within each group priority descending, then name ascending (for determinism).
+ * Input: any CedarPolicy objects. Output: a new sorted array. Never throws.
+ */
+export function cedarLoadOrder(objects: readonly CedarPolicy[]): CedarPolicy[] {
+  const inherited = (o: CedarPolicy): number => (o.metadata.labels?.[INHERITED_LABEL] === 'true' ? 0 : 1);
+  return objects
+    .filter((o) => o.metadata?.namespace === LATTICE_SYSTEM_NAMESPACE && typeof o.spec === 'object' && o.spec !== null && o.spec.enabled !== false)
+    .slice()
+    .sort(
+      (a, b) =>
+        inherited(a) - inherited(b) ||
+        (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
+        (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0),
+    );
+}
+
+/**
+ * Cedar-backed {@link Authorizer}. Build it with {@link CedarEngine.fromPolicies}; an engine is
+ * immutable (a policy change means building a new engine). Default deny: with no policy every
+ * request is denied with `no permit policy for this service and resource`.
+ *
+ * Decision per request (standard Cedar, reference §3.3): allow iff at least one permit matches and
+ * no forbid matches. A deny naming determining policies ⇒ `access explicitly forbidden by policy`;
+ * without ⇒ `no permit policy for this service and resource`; an evaluator failure ⇒
+ * `internal authorization error: <msg>`. A policy whose evaluation errors (e.g. reads a missing
+ * attribute) is skipped, as in Cedar. `policies` of a decision lists the determining policy ids
+ * (`<crName>_<index>`, index = position of the policy in its CR's text, from 0) in load order.
+ *
+ * Cost: the combined policy set is parsed once (Cedar's `preparsePolicySet`, cached per process by
+ * content hash) and each request is one `statefulIsAuthorized` call.
+ */
+export class CedarEngine implements Authorizer {
+  /** CRs skipped because their text does not parse, in load order. */
+  readonly loadErrors: readonly CedarLoadError[];
+  /** CRs loaded, in load order. */
+  readonly loaded: readonly LoadedCedarPolicy[];
+  /** Cedar's cache id of the combined policy set (sha256 of its content); undefined when no policy loaded. */
+  readonly policySetId: string | undefined;
+  /** Set when the combined policy set could not be handed to Cedar; every request then fails with it. */
+  private readonly setupError: string | undefined;
+  /** Policy id → position in load order, to report determining policies deterministically. */
+  private readonly order: Map<string, number>;
+
+  private constructor(loaded: LoadedCedarPolicy[], loadErrors: CedarLoadError[], policySetId: string | undefined, setupError: string | undefined) {
+    this.loaded = loaded;
+    this.loadErrors = loadErrors;
+    this.policySetId = policySetId;
+    this.setupError = setupError;
+    this.order = new Map(loaded.flatMap((l) => l.policyIds).map((id, i) => [id, i]));
+  }
+
+  /**
+   * Builds an engine from CedarPolicy objects (reference §3.3 loading; see {@link cedarLoadOrder}).
+   * Each CR is parsed on its own: one that fails is skipped and recorded in `loadErrors`; the rest
+   * still load. Objects outside `lattice-system` and disabled ones are ignored. Never throws.
+   */
+  static fromPolicies(objects: readonly CedarPolicy[]): CedarEngine {
+    const loaded: LoadedCedarPolicy[] = [];
+    const loadErrors: CedarLoadError[] = [];
+    const entries: [string, string][] = [];
+    for (const obj of cedarLoadOrder(objects)) {
+      const name = obj.metadata.name;
+      const parsed = parseCedarText(typeof obj.spec.policies === 'string' ? obj.spec.policies : '');
+      if (!parsed.ok) {
+        loadErrors.push({ policy: name, errors: parsed.errors });
+        continue;
+      }
+      const policyIds = parsed.policies.map((_, i) => `${name}_${i}`);
+      parsed.policies.forEach((text, i) => entries.push([policyIds[i], text]));
+      loaded.push({ name, inherited: obj.metadata.labels?.[INHERITED_LABEL] === 'true', priority: obj.spec.priority ?? 0, policyIds });
+    }
+    if (entries.length === 0) return new CedarEngine(loaded, loadErrors, undefined, undefined);
+    const id = createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+    let setupError: string | undefined;
+    if (!preparsed.has(id)) {
+      try {
+        const answer = preparsePolicySet(id, { staticPolicies: Object.fromEntries(entries) });
+        if (answer.type === 'failure') setupError = answer.errors.map((e) => e.message).join('; ');
+        else preparsed.add(id);
+      } catch (err) {
+        setupError = (err as Error).message;
+      }
+    }
+    return new CedarEngine(loaded, loadErrors, id, setupError);
+  }
+
+  /**
+   * Convenience for tests and tools: an engine from one Cedar text, as if it were one enabled
+   * CedarPolicy named `name` in `lattice-system`. Never throws (a parse failure lands in `loadErrors`).
+   */
+  static fromText(text: string, name = 'inline'): CedarEngine {
+    return CedarEngine.fromPolicies([
+      { apiVersion: 'lattice.dev/v1alpha1', kind: 'CedarPolicy', metadata: { name, namespace: LATTICE_SYSTEM_NAMESPACE }, spec: { policies: text } },
+    ]);
+  }
+
+  /** Number of policies loaded (over all CRs). */
+  get policyCount(): number {
+    return this.loaded.reduce((n, l) => n + l.policyIds.length, 0);
+  }
+
+  /**
+   * Evaluates every request (batch gates report all denials) and returns one decision per request,
+   * in order. Never throws: evaluator failures become `internal authorization error: <msg>` denials.
+   */
+  authorize(requests: readonly GateRequest[]): GateDecision[] {
+    return requests.map((r) => this.decide(r));
+  }
+
+  private decide(request: GateRequest): GateDecision {
+    const deny = (reason: string, policies: string[] = []): GateDecision => ({ request, allowed: false, reason, policies });
+    if (this.setupError !== undefined) return deny(REASON_INTERNAL_PREFIX + this.setupError);
+    if (this.policySetId === undefined) return deny(REASON_NO_PERMIT);
+    let answer: AuthorizationAnswer;
+    try {
+      const { principal, action, resource, entities } = requestEntities(request);
+      answer = statefulIsAuthorized({ principal, action, resource, context: {}, entities, preparsedPolicySetId: this.policySetId });
+    } catch (err) {
+      return deny(REASON_INTERNAL_PREFIX + (err as Error).message);
+    }
+    if (answer.type === 'failure') return deny(REASON_INTERNAL_PREFIX + answer.errors.map((e) => e.message).join('; '));
+    const { decision, diagnostics } = answer.response;
+    const policies = [...diagnostics.reason].sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
+    if (decision === 'allow') return { request, allowed: true, reason: '', policies };
+    return deny(policies.length > 0 ? REASON_FORBIDDEN : REASON_NO_PERMIT, policies);
+  }
+}

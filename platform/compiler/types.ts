@@ -1,0 +1,141 @@
+/**
+ * Shapes shared by the WorkloadCompiler and its wrappers (reference §2.1, §2.7). Types only, plus
+ * the small error class spec errors are raised with inside the pipeline.
+ */
+import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
+import type { Authorizer, GateAction, GateDecision } from '../cedar/types.ts';
+import type { IngressSpec, LatticeMeshMember, SidecarSpec, WorkloadSpec } from '../crds/types.ts';
+
+/** What a compile sees of another Service: its ports by name (`port` = service port). */
+export interface ServiceLookupResult {
+  ports: Record<string, { port: number; targetPort?: number }>;
+}
+
+/**
+ * Everything a compile may consult besides the spec. Pure data and pure functions: no I/O, no clock.
+ * - `authorizer` answers every Cedar gate request (reference §3.2).
+ * - `clusterName` feeds `${cluster.name}`.
+ * - `providerType` picks the topology-spread key (`docker` ⇒ hostname, cloud ⇒ zone; default docker).
+ * - `serviceLookup(namespace, name)` resolves `${resources.X.port|url}`; absent or `undefined` ⇒ host only.
+ */
+export interface CompileContext {
+  authorizer: Authorizer;
+  clusterName: string;
+  providerType?: 'docker' | 'aws' | 'gcp' | 'azure';
+  serviceLookup?: (namespace: string, name: string) => ServiceLookupResult | undefined;
+}
+
+/** The flattened RuntimeSpec of a workload (reference §1.1): pod-level knobs outside `workload`. */
+export interface RuntimeSpec {
+  sidecars?: Record<string, SidecarSpec>;
+  sysctls?: Record<string, string>;
+  hostNetwork?: boolean;
+  shareProcessNamespace?: boolean;
+  automountServiceAccountToken?: boolean;
+  /** Names of ImageProvider CRs (reference §2.3 route 4); only the pod-side names are modelled. */
+  imagePullSecrets?: string[];
+}
+
+/** Input of {@link compileWorkload}. `ownerReferences` go on every produced object except the LatticeMeshMember. */
+export interface WorkloadCompileInput {
+  name: string;
+  namespace: string;
+  kind: 'service' | 'job' | 'model';
+  workload: WorkloadSpec;
+  runtime?: RuntimeSpec;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  ingress?: IngressSpec;
+  advertise?: { allowedServices: string[] };
+  /** Content hash of the synced ESO Secrets (see `esoContentHash`); folded into the config hash. */
+  esoContentHash?: string;
+}
+
+/** A compile refused by Cedar: no objects. `gate` = action of the first denied request (pipeline order). */
+export interface DeniedResult {
+  ok: false;
+  reason: 'denied';
+  gate: GateAction;
+  denials: GateDecision[];
+  message: string;
+}
+
+/** A spec the compiler cannot turn into objects (bad template, undeclared secret key, unsupported feature). */
+export interface InvalidResult {
+  ok: false;
+  reason: 'invalid';
+  message: string;
+}
+
+/** Either failure of a compile. */
+export type CompileFailure = DeniedResult | InvalidResult;
+
+/** The pod template a wrapper puts into its Deployment / VCJob task / ModelServing role. */
+export interface PodTemplate {
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  spec: Record<string, any>;
+}
+
+/** Output of a successful {@link compileWorkload}. All objects are plain JSON, deterministic, value-free. */
+export interface CompiledWorkload {
+  ok: true;
+  podTemplate: PodTemplate;
+  persistentVolumeClaims: KubeObject[];
+  /** env ConfigMaps then file ConfigMaps, per container in pod order. */
+  configMaps: KubeObject[];
+  /** env Secrets (sensitive outputs) and binary-file Secrets (type Opaque). */
+  secrets: KubeObject[];
+  externalSecrets: KubeObject[];
+  /** Generated LatticeMeshMember, without ownerReferences (reference §2.6). */
+  meshMember: LatticeMeshMember;
+  /** `lattice.dev/config-hash` value (16 hex). */
+  configHash: string;
+  /** Secrets the pod references (secretKeyRef, envFrom, secret volumes), sorted. Excludes image pull secrets. */
+  secretNames: string[];
+  /** Pod `imagePullSecrets` names (`<workload>-<provider>-credentials`), whose ExternalSecrets are not modelled. */
+  imagePullSecretNames: string[];
+  /** Features present in this spec that the simulator ignores, in words. */
+  notModelled: string[];
+}
+
+/** Result of {@link compileWorkload}. */
+export type WorkloadCompileResult = CompiledWorkload | CompileFailure;
+
+/** Raised inside the pipeline for spec errors; turned into an {@link InvalidResult} at the entry point. */
+export class SpecError extends Error {
+  /** Stable code: `Unresolved`, `UnclosedPlaceholder`, `InvalidSecretRef`, `Invalid`. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'SpecError';
+  }
+}
+
+/** Objects of a LatticeService compile, by apply layer (reference §2.8 step 9). */
+export interface ServiceLayers {
+  /** ServiceAccount, PVCs, ConfigMaps, Secrets, Service, PodDisruptionBudget, ExternalSecrets, LatticeMeshMember. */
+  infrastructure: KubeObject[];
+  /** The Deployment. */
+  workload: KubeObject[];
+  /** The ScaledObject, when autoscaling. */
+  scaling: KubeObject[];
+}
+
+/** Output of a successful `compileService`. */
+export interface CompiledService {
+  ok: true;
+  layers: ServiceLayers;
+  /** Names of every ExternalSecret in `layers.infrastructure`, in order. */
+  externalSecretNames: string[];
+  /** Target Secrets the Deployment's pods need (secretKeyRef, envFrom, secret volumes), sorted. */
+  secretNames: string[];
+  /** The generated LatticeMeshMember (also in `layers.infrastructure`), with its ownerReference. */
+  meshMember: LatticeMeshMember;
+  configHash: string;
+  notModelled: string[];
+}
+
+/** Result of `compileService`. */
+export type ServiceCompileResult = CompiledService | CompileFailure;

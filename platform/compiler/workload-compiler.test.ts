@@ -1,0 +1,275 @@
+import { describe, expect, test } from 'vitest';
+import type { KubeObject } from '../../fake-apiserver/api/index.ts';
+import type { WorkloadSpec } from '../crds/types.ts';
+import { compileWorkload, esoContentHash, type CompiledWorkload, type WorkloadCompileInput } from './index.ts';
+import { allowAll, denyWhere } from './testing.ts';
+
+const ctx = { authorizer: allowAll(), clusterName: 'sim' };
+
+function workload(overrides: Partial<WorkloadSpec> = {}): WorkloadSpec {
+  return {
+    containers: { main: { image: 'app:1.0', command: ['/app'], variables: { PORT: '8080' } } },
+    service: { ports: { http: { port: 80, targetPort: 8080 } } },
+    resources: {
+      db: { type: 'secret', id: 'team/db', params: { provider: 'vault', keys: ['password', 'user'] } },
+      postgres: { type: 'service', direction: 'outbound' },
+      web: { type: 'service', direction: 'inbound' },
+    },
+    ...overrides,
+  };
+}
+
+function input(w: WorkloadSpec, extra: Partial<WorkloadCompileInput> = {}): WorkloadCompileInput {
+  return { name: 'svc', namespace: 'team', kind: 'service', workload: w, ...extra };
+}
+
+function ok(result: ReturnType<typeof compileWorkload>): CompiledWorkload {
+  if (!result.ok) throw new Error(`expected success, got ${result.reason}: ${result.message}`);
+  return result;
+}
+
+function allObjects(r: CompiledWorkload): KubeObject[] {
+  return [...r.persistentVolumeClaims, ...r.configMaps, ...r.secrets, ...r.externalSecrets];
+}
+
+describe('Cedar gates: all-or-nothing', () => {
+  test('one denied secret gate yields zero objects and a message naming the resource', () => {
+    const authorizer = denyWhere((r) => r.action === 'AccessSecret');
+    const result = compileWorkload(input(workload()), { authorizer, clusterName: 'sim' });
+    expect(result.ok).toBe(false);
+    if (result.ok || result.reason !== 'denied') throw new Error('expected a denial');
+    expect(result.gate).toBe('AccessSecret');
+    expect(result.denials).toHaveLength(1);
+    expect(result.message).toBe("secret access denied: 'db': no permit policy for this service and resource");
+    expect(Object.keys(result).sort()).toEqual(['denials', 'gate', 'message', 'ok', 'reason']);
+  });
+
+  test('every gate request is asked even when an early one is denied, and all denials are reported', () => {
+    const w = workload({
+      containers: { main: { image: 'app:1.0', security: { capabilities: ['NET_ADMIN'] } } },
+      resources: {
+        db: { type: 'secret', id: 'team/db', params: { provider: 'vault' } },
+        api: { type: 'external-service', params: { endpoints: { default: 'https://api.example.com' } } },
+      },
+    });
+    const authorizer = denyWhere(() => true);
+    const result = compileWorkload(input(w), { authorizer, clusterName: 'sim' });
+    if (result.ok || result.reason !== 'denied') throw new Error('expected a denial');
+    expect(authorizer.asked.map((r) => `${r.action}:${r.subject}`)).toEqual([
+      'AccessSecret:db',
+      'OverrideSecurity:allowedBinary:*',
+      'OverrideSecurity:capability:NET_ADMIN',
+      'AccessExternalEndpoint:api',
+    ]);
+    expect(result.gate).toBe('AccessSecret');
+    expect(result.denials).toHaveLength(4);
+    expect(result.message).toContain("security override denied: 'capability:NET_ADMIN' (container 'main')");
+    expect(result.message).toContain("external endpoint access denied: 'api' (api.example.com:443)");
+  });
+
+  test('an unparseable external endpoint is an invalid spec, not a crash', () => {
+    const w = workload({ resources: { api: { type: 'external-service', params: { endpoints: { default: 'ftp://x' } } } } });
+    const result = compileWorkload(input(w), ctx);
+    expect(result).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+});
+
+describe('secret routes', () => {
+  test('a pure secret variable becomes an env secretKeyRef to <workload>-<resource>', () => {
+    const r = ok(compileWorkload(input(workload({ containers: { main: { image: 'a:1', command: ['/a'], variables: { PW: ' ${secret.db.password} ' } } } })), ctx));
+    const main = r.podTemplate.spec.containers[0];
+    expect(main.env).toEqual([{ name: 'PW', valueFrom: { secretKeyRef: { name: 'svc-db', key: 'password' } } }]);
+    expect(r.secretNames).toEqual(['svc-db']);
+    const base = r.externalSecrets.find((e) => e.metadata.name === 'svc-db')!;
+    expect(base.spec.data).toEqual([
+      { secretKey: 'password', remoteRef: { key: 'team/db', property: 'password' } },
+      { secretKey: 'user', remoteRef: { key: 'team/db', property: 'user' } },
+    ]);
+    expect(base.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'svc-db', 'app.kubernetes.io/managed-by': 'lattice', 'lattice.dev/service': 'svc' });
+  });
+
+  test('a secret key not declared in params.keys is an invalid spec naming the variable and key', () => {
+    const result = compileWorkload(input(workload({ containers: { main: { image: 'a:1', variables: { PW: '${secret.db.token}' } } } })), ctx);
+    expect(result).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(!result.ok && result.message).toMatch(/variable 'PW'.*key 'token' is not declared/);
+  });
+
+  test('a reference to a resource that is not a secret is invalid', () => {
+    const result = compileWorkload(input(workload({ containers: { main: { image: 'a:1', variables: { PW: '${secret.postgres.x}' } } } })), ctx);
+    expect(result).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
+  test('a mixed-content variable becomes an env-eso ExternalSecret with a Go template, attached by envFrom', () => {
+    const w = workload({ containers: { main: { image: 'a:1', variables: { DSN: 'postgres://${secret.db.user}:${secret.db.password}@${resources.postgres.host}/x {{raw}}' } } } });
+    const r = ok(compileWorkload(input(w), ctx));
+    const es = r.externalSecrets.find((e) => e.metadata.name === 'svc-main-env-eso')!;
+    expect(es.spec.target.template).toEqual({
+      engineVersion: 'v2',
+      data: { DSN: 'postgres://{{ .db_user }}:{{ .db_password }}@postgres.team.svc.cluster.local/x {{`{{`}}raw{{`}}`}}' },
+    });
+    expect(es.spec.data).toEqual([
+      { secretKey: 'db_password', remoteRef: { key: 'team/db', property: 'password' } },
+      { secretKey: 'db_user', remoteRef: { key: 'team/db', property: 'user' } },
+    ]);
+    expect(es.spec.refreshInterval).toBe('1h');
+    expect(r.podTemplate.spec.containers[0].envFrom).toEqual([{ secretRef: { name: 'svc-main-env-eso' } }]);
+  });
+
+  test('a file with a secret becomes a file ExternalSecret mounted from a secret volume with subPath', () => {
+    const w = workload({ containers: { main: { image: 'a:1', files: { '/etc/app/conf.ini': { content: 'pw=${secret.db.password}\nname=${metadata.name}\n', mode: '0440' } } } } });
+    const r = ok(compileWorkload(input(w), ctx));
+    const es = r.externalSecrets.find((e) => e.metadata.name === 'svc-main-file-etc-app-conf-ini')!;
+    expect(es.spec.target.template.data).toEqual({ 'etc-app-conf.ini': 'pw={{ .db_password }}\nname=svc\n' });
+    expect(r.podTemplate.spec.volumes).toContainEqual({ name: 'svc-main-file-etc-app-conf-ini', secret: { secretName: 'svc-main-file-etc-app-conf-ini', defaultMode: 0o440 } });
+    expect(r.podTemplate.spec.containers[0].volumeMounts).toContainEqual({ name: 'svc-main-file-etc-app-conf-ini', mountPath: '/etc/app/conf.ini', subPath: 'etc-app-conf.ini', readOnly: true });
+    expect(r.configMaps.some((c) => c.metadata.name === 'svc-main-files')).toBe(false);
+  });
+
+  test('envFrom of a bulk secret resource uses dataFrom.extract and a secretRef', () => {
+    const w = workload({
+      containers: { main: { image: 'a:1', envFrom: ['bulk'] } },
+      resources: { bulk: { type: 'secret', id: 'team/all', params: { provider: 'vault', refreshInterval: '30m', secretType: 'kubernetes.io/basic-auth' } } },
+    });
+    const r = ok(compileWorkload(input(w), ctx));
+    expect(r.externalSecrets[0].spec).toEqual({
+      secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' },
+      target: { name: 'svc-bulk', template: { engineVersion: 'v2', type: 'kubernetes.io/basic-auth' } },
+      dataFrom: [{ extract: { key: 'team/all' } }],
+      refreshInterval: '30m',
+    });
+    expect(r.podTemplate.spec.containers[0].envFrom).toEqual([{ secretRef: { name: 'svc-bulk' } }]);
+  });
+
+  test('no secret value appears anywhere in the output, even when the ESO content hash is folded in', () => {
+    const value = 'Zq8#vR2!mT7$wK4pL9xN';
+    const synced: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'svc-db' }, data: { password: Buffer.from(value).toString('base64') } };
+    const w = workload({
+      containers: { main: { image: 'a:1', variables: { PW: '${secret.db.password}', DSN: 'x:${secret.db.password}' }, files: { '/f': { content: '${secret.db.password}' } } } },
+    });
+    const r = ok(compileWorkload(input(w, { esoContentHash: esoContentHash([synced]) }), ctx));
+    const text = JSON.stringify(r);
+    for (const form of [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex')]) expect(text).not.toContain(form);
+  });
+});
+
+describe('config hash', () => {
+  const hash = (vars: Record<string, string>, eso?: string) =>
+    ok(compileWorkload(input(workload({ containers: { main: { image: 'a:1', variables: vars } } }), { esoContentHash: eso }), ctx)).podTemplate.metadata.annotations['lattice.dev/config-hash'];
+
+  test('is 16 hex digits and stable for the same spec', () => {
+    expect(hash({ A: '1' })).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash({ A: '1' })).toBe(hash({ A: '1' }));
+  });
+
+  test('changes when a variable changes, and when the synced ESO content changes', () => {
+    expect(hash({ A: '1' })).not.toBe(hash({ A: '2' }));
+    expect(hash({ A: '1' }, 'aaaa')).not.toBe(hash({ A: '1' }, 'bbbb'));
+  });
+});
+
+describe('generated LatticeMeshMember', () => {
+  test('callers come from inbound/both service resources and dependencies from outbound/both, both sorted', () => {
+    const w = workload({
+      resources: {
+        zeta: { type: 'service', direction: 'inbound' },
+        alpha: { type: 'service', direction: 'both', namespace: 'other' },
+        beta: { type: 'service', direction: 'inbound', id: 'b-svc' },
+        out2: { type: 'service' },
+        out1: { type: 'service', direction: 'outbound', id: 'aaa' },
+      },
+    });
+    const lmm = ok(compileWorkload(input(w), ctx)).meshMember;
+    expect(lmm.spec.allowedCallers).toEqual([
+      { name: 'alpha', namespace: 'other' },
+      { name: 'b-svc', namespace: 'team' },
+      { name: 'zeta', namespace: 'team' },
+    ]);
+    expect(lmm.spec.dependencies).toEqual([
+      { name: 'alpha', namespace: 'other' },
+      { name: 'aaa', namespace: 'team' },
+      { name: 'out2', namespace: 'team' },
+    ]);
+    expect(lmm.spec.target).toEqual({ selector: { 'app.kubernetes.io/name': 'svc' } });
+    expect(lmm.spec.ports).toEqual([{ port: 8080, servicePort: 80, name: 'http', peerAuth: 'Strict' }]);
+    expect(lmm.spec.ambient).toBe(true);
+    expect(lmm.metadata.ownerReferences).toBeUndefined();
+  });
+
+  test('a wildcard caller collapses allowedCallers to [{name: "*"}], plus the ingress caller when routes exist', () => {
+    const w = workload({ resources: { any: { type: 'service', direction: 'inbound', id: '*' }, web: { type: 'service', direction: 'inbound' } } });
+    const lmm = ok(compileWorkload(input(w, { ingress: { routes: { public: { hosts: ['a.example'] } } } }), ctx)).meshMember;
+    expect(lmm.spec.allowedCallers).toEqual([{ name: '*' }, { name: 'team-ingress-istio' }]);
+    expect(lmm.spec.ingress).toEqual({ routes: { public: { hosts: ['a.example'] } } });
+  });
+
+  test('NodePort and LoadBalancer ports are Permissive; outbound external services become egress rules', () => {
+    const w = workload({
+      service: { serviceType: 'LoadBalancer', ports: { http: { port: 80 } } },
+      resources: {
+        vpn: { type: 'external-service', params: { endpoints: { wg: 'udp://79.127.187.214:51820' } } },
+        web: { type: 'external-service', params: { endpoints: { a: 'https://api.example.com', b: 'db.example.com:5432' } } },
+        world: { type: 'external-service', id: 'entity:world:8443' },
+      },
+    });
+    const lmm = ok(compileWorkload(input(w), ctx)).meshMember;
+    expect(lmm.spec.ports).toEqual([{ port: 80, name: 'http', peerAuth: 'Permissive' }]);
+    expect(lmm.spec.egress).toEqual([
+      { target: { cidr: '79.127.187.214/32' }, ports: [51820], protocol: 'UDP' },
+      { target: { fqdn: 'api.example.com' }, ports: [443], protocol: 'TCP' },
+      { target: { fqdn: 'db.example.com' }, ports: [5432], protocol: 'TCP' },
+      { target: { entity: 'world' }, ports: [8443], protocol: 'TCP' },
+    ]);
+  });
+});
+
+describe('pod template', () => {
+  test('applies restricted security defaults, image pull policy and topology spread by provider', () => {
+    const r = ok(compileWorkload(input(workload({ containers: { main: { image: 'busybox' }, side: { image: 'x:1.2', security: { runAsUser: 0 } } } })), { ...ctx, providerType: 'aws' }));
+    const [main, side] = r.podTemplate.spec.containers;
+    expect(main.imagePullPolicy).toBe('Always');
+    expect(side.imagePullPolicy).toBe('IfNotPresent');
+    expect(main.securityContext).toEqual({
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      seccompProfile: { type: 'RuntimeDefault' },
+      appArmorProfile: { type: 'RuntimeDefault' },
+    });
+    expect(side.securityContext.runAsNonRoot).toBe(false);
+    expect(r.podTemplate.spec.securityContext).toMatchObject({ runAsNonRoot: false, fsGroup: 0 });
+    expect(r.podTemplate.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
+    expect(main.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+  });
+
+  test('owned volumes create a PVC and mounts; unsourced mounts become emptyDirs; init sidecars become initContainers', () => {
+    const w = workload({
+      containers: { main: { image: 'a:1', volumes: { '/data': { source: '${resources.data}', path: 'sub' }, '/tmp': { medium: 'Memory' } } } },
+      resources: { data: { type: 'volume', id: 'shared', params: { size: '5Gi', storageClass: 'fast' } } },
+    });
+    const r = ok(compileWorkload(input(w, { runtime: { sidecars: { setup: { image: 'b:1', init: true, command: ['/init'], readinessProbe: { exec: { command: ['x'] } } } } } }), ctx));
+    expect(r.persistentVolumeClaims[0]).toMatchObject({ metadata: { name: 'vol-shared' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'fast' } });
+    expect(r.podTemplate.metadata.labels['lattice.io/vol-shared']).toBe('true');
+    expect(r.podTemplate.spec.volumes).toEqual([
+      { name: 'data', persistentVolumeClaim: { claimName: 'vol-shared' } },
+      { name: 'emptydir-tmp', emptyDir: { medium: 'Memory' } },
+    ]);
+    expect(r.podTemplate.spec.initContainers.map((c: { name: string }) => c.name)).toEqual(['setup']);
+    expect(r.podTemplate.spec.initContainers[0].readinessProbe).toBeUndefined();
+  });
+
+  test('ownerReferences given as input are stamped on every produced object except the mesh member', () => {
+    const ref = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeJob', name: 'j', uid: 'u1', controller: true };
+    const w = workload({ containers: { main: { image: 'a:1', variables: { A: '1', B: 'x${secret.db.user}' }, files: { '/a': { content: 'x' } } } } });
+    const r = ok(compileWorkload(input(w, { ownerReferences: [ref] }), ctx));
+    const objs = allObjects(r);
+    expect(objs.length).toBeGreaterThanOrEqual(4);
+    for (const o of objs) expect(o.metadata.ownerReferences, o.metadata.name).toEqual([ref]);
+  });
+
+  test('a GPU resource is reported as invalid (not modelled) instead of being half-compiled', () => {
+    const result = compileWorkload(input(workload({ resources: { gpu: { type: 'gpu', params: { count: 1 } } } })), ctx);
+    expect(result).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(!result.ok && result.message).toContain('gpu');
+  });
+});

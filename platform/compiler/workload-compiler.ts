@@ -1,0 +1,568 @@
+/**
+ * The shared WorkloadCompiler (reference §2.1–§2.6): a pure function from a workload spec and a
+ * {@link CompileContext} to a pod template, its supporting objects and the generated LatticeMeshMember.
+ * All Cedar gates are asked before anything is built; one denial ⇒ no objects at all.
+ */
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '../../fake-apiserver/api/index.ts';
+import { externalEndpointRequests, secretRequests, securityOverrideRequests } from '../cedar/overrides.ts';
+import { denialMessage } from '../cedar/format.ts';
+import type { CedarPrincipal, GateRequest } from '../cedar/types.ts';
+import {
+  LABEL_NAME,
+  LatticeMeshMemberType,
+  type ContainerSpec,
+  type EgressRule,
+  type FileMount,
+  type LatticeMeshMember,
+  type MeshMemberPort,
+  type Probe,
+  type ResourceSpec,
+  type SecurityContext,
+  type ServiceRef,
+  type SidecarSpec,
+} from '../crds/types.ts';
+import { latticeLabels, makeObject, objectMeta, sortedUnique } from './objects.ts';
+import {
+  baseExternalSecret,
+  checkSecretRef,
+  envEsoExternalSecrets,
+  envFromSecretName,
+  fileExternalSecret,
+  secretKeyRefEnv,
+  secretResources,
+  type SecretOwner,
+  type SecretResource,
+  type TemplatedVariable,
+} from './secrets.ts';
+import {
+  buildTemplateContext,
+  expandTemplate,
+  extractSecretRefs,
+  fileKey,
+  isWildcard,
+  parsePureSecretRef,
+  renderFileText,
+  resourceDirection,
+  resourceEndpoints,
+  resourceType,
+  sanitizeDnsLabel,
+  volumeClaimName,
+  type TemplateContext,
+} from './template.ts';
+import { SpecError, type CompileContext, type WorkloadCompileInput, type WorkloadCompileResult } from './types.ts';
+
+/** Pod annotation that triggers a rollout when config content changes (reference §2.3). */
+export const CONFIG_HASH_ANNOTATION = 'lattice.dev/config-hash';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+/** One container being assembled (main, sidecar or init sidecar). */
+interface ContainerBuild {
+  name: string;
+  spec: ContainerSpec | SidecarSpec;
+  kind: 'main' | 'sidecar' | 'init';
+  env: Json[];
+  envFrom: Json[];
+  mounts: Json[];
+}
+
+/** State shared by the pipeline stages of one compile. */
+interface Build {
+  input: WorkloadCompileInput;
+  ctx: CompileContext;
+  owner: SecretOwner;
+  secrets: Map<string, SecretResource>;
+  volumeClaims: Map<string, string>;
+  podVolumes: Map<string, Json>;
+  podLabels: Record<string, string>;
+  pvcs: KubeObject[];
+  configMaps: KubeObject[];
+  secretObjects: KubeObject[];
+  externalSecrets: KubeObject[];
+  hashLines: string[];
+  notModelled: string[];
+}
+
+/**
+ * Compiles one workload (reference §2.1 order, skipping quota and image trust): volumes → secrets →
+ * Cedar AccessSecret → OverrideSecurity → AccessExternalEndpoint → render → env/file ConfigMaps →
+ * pod template → config hash → generated LatticeMeshMember.
+ *
+ * Input: name/namespace/kind of the workload, its WorkloadSpec and RuntimeSpec, optional owner refs
+ * (stamped on every object but the LMM), ingress/advertise (copied into the LMM), ESO content hash.
+ * Output: {@link CompiledWorkload} on success; `{ok: false, reason: 'denied', gate, denials, message}`
+ * when any gate request is denied (every request is asked; message from `denialMessage`); `{ok: false,
+ * reason: 'invalid', message}` for spec errors (bad template, undeclared secret key, unsupported type).
+ * Never throws for bad specs; pure (no I/O, no clock).
+ */
+export function compileWorkload(input: WorkloadCompileInput, ctx: CompileContext): WorkloadCompileResult {
+  try {
+    return compile(input, ctx);
+  } catch (e) {
+    if (e instanceof SpecError) return { ok: false, reason: 'invalid', message: e.message };
+    throw e;
+  }
+}
+
+function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadCompileResult {
+  const resources = input.workload.resources ?? {};
+  const containerNames = Object.keys(input.workload.containers ?? {}).sort();
+  if (containerNames.length === 0) throw new SpecError('Invalid', 'workload.containers must declare at least one container');
+  const b: Build = {
+    input,
+    ctx,
+    owner: { workload: input.name, namespace: input.namespace, ownerReferences: input.ownerReferences },
+    secrets: new Map(),
+    volumeClaims: new Map(),
+    podVolumes: new Map(),
+    podLabels: latticeLabels(input.name),
+    pvcs: [],
+    configMaps: [],
+    secretObjects: [],
+    externalSecrets: [],
+    hashLines: [],
+    notModelled: [],
+  };
+  for (const key of Object.keys(resources).sort()) {
+    const type = resourceType(resources[key]);
+    if (type === 'gpu') throw new SpecError('Invalid', `resource '${key}': type gpu is not modelled by this compiler (GPU scheduling, vGPU limits, tolerations)`);
+    if (!['service', 'external-service', 'volume', 'secret'].includes(type)) b.notModelled.push(`resource '${key}': custom type '${type}' has no provisioner (no outputs)`);
+  }
+
+  // 1. Volumes.
+  compileVolumes(b, resources);
+  // 2. Secrets: base ExternalSecret per secret resource.
+  b.secrets = secretResources(resources);
+  for (const s of b.secrets.values()) b.externalSecrets.push(baseExternalSecret(s, b.owner));
+
+  // 4–7. Cedar gates, all asked before anything is rendered.
+  const principal: CedarPrincipal = { namespace: input.namespace, name: input.name, kind: input.kind };
+  let requests: GateRequest[];
+  try {
+    requests = [
+      ...secretRequests(principal, resources),
+      ...securityOverrideRequests(principal, { workload: input.workload, ...(input.runtime ?? {}) }),
+      ...externalEndpointRequests(principal, resources),
+    ];
+  } catch (e) {
+    throw new SpecError('Invalid', (e as Error).message);
+  }
+  if (requests.length > 0) {
+    const decisions = ctx.authorizer.authorize(requests);
+    const denials = decisions.filter((d) => !d.allowed);
+    if (denials.length > 0) return { ok: false, reason: 'denied', gate: denials[0].request.action, denials, message: denialMessage(denials) };
+  }
+
+  // 9–11. Render containers and sidecars.
+  const tctx = buildTemplateContext({
+    name: input.name,
+    namespace: input.namespace,
+    annotations: input.annotations,
+    resources,
+    clusterName: ctx.clusterName,
+    serviceLookup: ctx.serviceLookup,
+  });
+  const builds: ContainerBuild[] = [];
+  for (const name of containerNames) builds.push(renderMainContainer(b, name, input.workload.containers[name], tctx));
+  const sidecars = input.runtime?.sidecars ?? {};
+  for (const name of Object.keys(sidecars).sort()) builds.push(renderSidecar(b, name, sidecars[name], tctx));
+
+  // 12. Pod template.
+  const imagePullSecretNames = (input.runtime?.imagePullSecrets ?? []).map((p) => `${input.name}-${p}-credentials`);
+  if (imagePullSecretNames.length > 0) {
+    b.notModelled.push(`imagePullSecrets: ImageProvider lookup and the '<workload>-<provider>-credentials' ExternalSecrets are not generated (${imagePullSecretNames.join(', ')})`);
+  }
+  const podSpec = buildPodSpec(b, builds, imagePullSecretNames);
+
+  // 13. Config hash and mesh member.
+  if (input.esoContentHash) b.hashLines.push(`eso:${input.esoContentHash}\n`);
+  const configHash = createHash('sha256').update(b.hashLines.join('')).digest('hex').slice(0, 16);
+  const secretNames = sortedUnique(collectSecretNames(podSpec));
+  return {
+    ok: true,
+    podTemplate: { metadata: { labels: b.podLabels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } }, spec: podSpec },
+    persistentVolumeClaims: b.pvcs,
+    configMaps: b.configMaps,
+    secrets: b.secretObjects,
+    externalSecrets: b.externalSecrets,
+    meshMember: buildMeshMember(b),
+    configHash,
+    secretNames,
+    imagePullSecretNames,
+    notModelled: b.notModelled,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Volumes (reference §2.4)
+
+function compileVolumes(b: Build, resources: Record<string, ResourceSpec>): void {
+  const { name, namespace } = b.input;
+  for (const key of Object.keys(resources).sort()) {
+    const r = resources[key];
+    if (resourceType(r) !== 'volume') continue;
+    const p = r.params ?? {};
+    const claim = volumeClaimName(name, key, r);
+    b.volumeClaims.set(key, claim);
+    if (p.size !== undefined) {
+      const mode = p.accessMode ?? 'ReadWriteOnce';
+      if (!['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany'].includes(mode)) {
+        throw new SpecError('Invalid', `resource '${key}': params.accessMode '${mode}' must be ReadWriteOnce, ReadWriteMany or ReadOnlyMany`);
+      }
+      const spec: Json = { accessModes: [mode], resources: { requests: { storage: String(p.size) } } };
+      if (p.storageClass) spec.storageClassName = p.storageClass;
+      b.pvcs.push(makeObject('v1', 'PersistentVolumeClaim', objectMeta(claim, namespace, b.input.ownerReferences), { spec }));
+      if (r.id) b.podLabels[`lattice.io/vol-${r.id}`] = 'true';
+    } else if (r.id) {
+      b.notModelled.push(`resource '${key}': shared volume reference '${r.id}' is mounted without the AccessVolume gate, owner consent or pod affinity`);
+    }
+  }
+}
+
+function volumeMounts(b: Build, container: string, volumes: Record<string, { source?: string; path?: string; readOnly?: boolean; medium?: string; sizeLimit?: string }> | undefined): Json[] {
+  const mounts: Json[] = [];
+  for (const path of Object.keys(volumes ?? {}).sort()) {
+    const v = volumes![path] ?? {};
+    let volName: string;
+    if (v.source !== undefined) {
+      const m = /^\$\{resources\.([^}.]+)\}$/.exec(v.source.trim());
+      const key = m ? m[1] : undefined;
+      const claim = key !== undefined ? b.volumeClaims.get(key) : undefined;
+      if (key === undefined || claim === undefined) {
+        throw new SpecError('Invalid', `container '${container}' volume '${path}': source '${v.source}' must be \${resources.NAME} naming a type: volume resource`);
+      }
+      volName = key;
+      if (!b.podVolumes.has(volName)) b.podVolumes.set(volName, { name: volName, persistentVolumeClaim: { claimName: claim } });
+    } else {
+      volName = sanitizeDnsLabel(`emptydir-${path.replace(/^\/+/, '')}`);
+      const emptyDir: Json = {};
+      if (v.medium) emptyDir.medium = v.medium;
+      if (v.sizeLimit) emptyDir.sizeLimit = v.sizeLimit;
+      if (!b.podVolumes.has(volName)) b.podVolumes.set(volName, { name: volName, emptyDir });
+    }
+    const mount: Json = { name: volName, mountPath: path };
+    if (v.path) mount.subPath = v.path;
+    if (v.readOnly !== undefined) mount.readOnly = v.readOnly;
+    mounts.push(mount);
+  }
+  return mounts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering (reference §2.2, §2.3)
+
+function renderMainContainer(b: Build, name: string, c: ContainerSpec, tctx: TemplateContext): ContainerBuild {
+  if (c.image === '.') throw new SpecError('Invalid', `container '${name}': image "." must be supplied from config, which this compiler does not populate`);
+  const build: ContainerBuild = { name, spec: c, kind: 'main', env: [], envFrom: [], mounts: [] };
+  const plain: Record<string, string> = {};
+  const templated: TemplatedVariable[] = [];
+  for (const variable of Object.keys(c.variables ?? {}).sort()) {
+    const value = String(c.variables![variable]);
+    const where = `container '${name}' variable '${variable}'`;
+    const pure = parsePureSecretRef(value);
+    if (pure) {
+      checkSecretRef(pure, b.secrets, where);
+      build.env.push(secretKeyRefEnv(variable, pure, b.input.name));
+      continue;
+    }
+    if (value.includes('${secret.')) {
+      const { text, refs } = extractSecretRefs(value, false);
+      for (const ref of refs) checkSecretRef(ref, b.secrets, where);
+      const template = expandTemplate(text, tctx, where);
+      templated.push({ name: variable, template, refs });
+      continue;
+    }
+    plain[variable] = expandTemplate(value, tctx, where);
+  }
+  if (Object.keys(plain).length > 0) {
+    const cmName = `${b.input.name}-${name}-env`;
+    b.configMaps.push(makeObject('v1', 'ConfigMap', objectMeta(cmName, b.input.namespace, b.input.ownerReferences), { data: plain }));
+    for (const k of Object.keys(plain)) b.hashLines.push(`${k}=${plain[k]}\n`);
+    build.envFrom.push({ configMapRef: { name: cmName } });
+  }
+  if (templated.length > 0) {
+    const ess = envEsoExternalSecrets(name, templated, b.secrets, b.owner);
+    b.externalSecrets.push(...ess);
+    for (const es of ess) build.envFrom.push({ secretRef: { name: es.metadata.name } });
+  }
+  for (const r of c.envFrom ?? []) build.envFrom.push({ secretRef: { name: envFromSecretName(name, r, b.secrets, b.input.name) } });
+  build.mounts.push(...volumeMounts(b, name, c.volumes), ...renderFiles(b, name, c.files, tctx));
+  return build;
+}
+
+function renderSidecar(b: Build, name: string, s: SidecarSpec, tctx: TemplateContext): ContainerBuild {
+  if (s.init && (!s.command || s.command.length === 0)) throw new SpecError('Invalid', `sidecar '${name}': init sidecars must set command`);
+  const build: ContainerBuild = { name, spec: s, kind: s.init ? 'init' : 'sidecar', env: [], envFrom: [], mounts: [] };
+  // Sidecar variables are literal (reference §8.4).
+  for (const variable of Object.keys(s.variables ?? {}).sort()) build.env.push({ name: variable, value: String(s.variables![variable]) });
+  build.mounts.push(...volumeMounts(b, name, s.volumes), ...renderFiles(b, name, s.files, tctx));
+  return build;
+}
+
+function renderFiles(b: Build, container: string, files: Record<string, FileMount> | undefined, tctx: TemplateContext): Json[] {
+  const paths = Object.keys(files ?? {}).sort();
+  if (paths.length === 0) return [];
+  const { name: workload, namespace, ownerReferences } = b.input;
+  const cmName = `${workload}-${container}-files`;
+  const binName = `${workload}-${container}-files-bin`;
+  const cmData: Record<string, string> = {};
+  const binData: Record<string, string> = {};
+  const cmModes: Record<string, number> = {};
+  const binModes: Record<string, number> = {};
+  const keys = new Map<string, string>();
+  const mounts: Json[] = [];
+  for (const path of paths) {
+    const f = files![path] ?? {};
+    const where = `container '${container}' file '${path}'`;
+    const key = fileKey(path);
+    const clash = keys.get(key);
+    if (clash !== undefined) throw new SpecError('Invalid', `container '${container}': files '${clash}' and '${path}' map to the same key '${key}'`);
+    keys.set(key, path);
+    const mode = f.mode !== undefined ? parseInt(f.mode, 8) : undefined;
+    if (f.content !== undefined) {
+      const { text, refs } = f.noExpand ? { text: f.content, refs: [] } : extractSecretRefs(f.content, f.reverseExpand === true);
+      for (const ref of refs) checkSecretRef(ref, b.secrets, where);
+      const rendered = renderFileText(text, tctx, f.noExpand === true, f.reverseExpand === true, where);
+      if (refs.length > 0) {
+        const es = fileExternalSecret(container, path, key, rendered, refs, b.secrets, b.owner);
+        b.externalSecrets.push(es);
+        const secret: Json = { secretName: es.metadata.name };
+        if (mode !== undefined) secret.defaultMode = mode;
+        b.podVolumes.set(es.metadata.name, { name: es.metadata.name, secret });
+        mounts.push({ name: es.metadata.name, mountPath: path, subPath: key, readOnly: true });
+      } else {
+        cmData[key] = rendered;
+        if (mode !== undefined) cmModes[key] = mode;
+        mounts.push({ name: sanitizeDnsLabel(cmName), mountPath: path, subPath: key, readOnly: true });
+      }
+    } else if (f.binaryContent !== undefined) {
+      binData[key] = f.binaryContent;
+      if (mode !== undefined) binModes[key] = mode;
+      mounts.push({ name: sanitizeDnsLabel(binName), mountPath: path, subPath: key, readOnly: true });
+    } else if (f.source !== undefined) {
+      throw new SpecError('Invalid', `${where}: file source is not modelled by this compiler (use content or binaryContent)`);
+    } else {
+      throw new SpecError('Invalid', `${where}: one of content, binaryContent or source is required`);
+    }
+  }
+  const items = (data: Record<string, string>, modes: Record<string, number>) =>
+    Object.keys(modes).length === 0 ? undefined : Object.keys(data).map((k) => (modes[k] !== undefined ? { key: k, path: k, mode: modes[k] } : { key: k, path: k }));
+  if (Object.keys(cmData).length > 0) {
+    b.configMaps.push(makeObject('v1', 'ConfigMap', objectMeta(cmName, namespace, ownerReferences), { data: cmData }));
+    for (const k of Object.keys(cmData)) b.hashLines.push(`file:${k}=${cmData[k]}\n`);
+    const cm: Json = { name: cmName };
+    const it = items(cmData, cmModes);
+    if (it) cm.items = it;
+    b.podVolumes.set(sanitizeDnsLabel(cmName), { name: sanitizeDnsLabel(cmName), configMap: cm });
+  }
+  if (Object.keys(binData).length > 0) {
+    b.secretObjects.push(makeObject('v1', 'Secret', objectMeta(binName, namespace, ownerReferences), { type: 'Opaque', data: binData }));
+    for (const k of Object.keys(binData)) b.hashLines.push(`file:${k}=${binData[k]}\n`);
+    const secret: Json = { secretName: binName };
+    const it = items(binData, binModes);
+    if (it) secret.items = it;
+    b.podVolumes.set(sanitizeDnsLabel(binName), { name: sanitizeDnsLabel(binName), secret });
+  }
+  return mounts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod template (reference §2.5)
+
+/** `Always` for `:latest` or untagged images, else `IfNotPresent` (digests count as pinned). */
+export function imagePullPolicy(image: string): 'Always' | 'IfNotPresent' {
+  if (image.includes('@')) return 'IfNotPresent';
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  return !last.includes(':') || last.endsWith(':latest') ? 'Always' : 'IfNotPresent';
+}
+
+function profile(type: string | undefined, localhost: string | undefined): Json {
+  const t = type ?? 'RuntimeDefault';
+  return t === 'Localhost' && localhost ? { type: t, localhostProfile: localhost } : { type: t };
+}
+
+/** Container securityContext with the restricted defaults of reference §2.5. */
+export function containerSecurityContext(sec: SecurityContext | undefined): Json {
+  const s = sec ?? {};
+  const capabilities: Json = { drop: s.dropCapabilities ? [...s.dropCapabilities] : ['ALL'] };
+  if (s.capabilities && s.capabilities.length > 0) capabilities.add = [...s.capabilities];
+  const out: Json = { capabilities };
+  if (s.privileged !== undefined) out.privileged = s.privileged;
+  out.readOnlyRootFilesystem = s.readOnlyRootFilesystem ?? true;
+  out.runAsNonRoot = s.runAsNonRoot ?? s.runAsUser !== 0;
+  if (s.runAsUser !== undefined) out.runAsUser = s.runAsUser;
+  if (s.runAsGroup !== undefined) out.runAsGroup = s.runAsGroup;
+  out.allowPrivilegeEscalation = s.allowPrivilegeEscalation ?? s.privileged === true;
+  out.seccompProfile = profile(s.seccompProfile, s.seccompLocalhostProfile);
+  out.appArmorProfile = profile(s.apparmorProfile, s.apparmorLocalhostProfile);
+  return out;
+}
+
+function probe(p: Probe): Json {
+  return JSON.parse(JSON.stringify(p));
+}
+
+function containerObject(b: Build, c: ContainerBuild): Json {
+  const s = c.spec;
+  const out: Json = { name: c.name, image: s.image };
+  if (s.command) out.command = [...s.command];
+  if (s.args) out.args = [...s.args];
+  if (s.workingDir) out.workingDir = s.workingDir;
+  if (c.kind === 'main') {
+    const ports = b.input.workload.service?.ports ?? {};
+    const list = Object.keys(ports)
+      .sort()
+      .map((n) => {
+        const p: Json = { name: n, containerPort: ports[n].targetPort ?? ports[n].port };
+        if (ports[n].protocol) p.protocol = ports[n].protocol;
+        return p;
+      });
+    if (list.length > 0) out.ports = list;
+  }
+  if (c.env.length > 0) out.env = c.env;
+  if (c.envFrom.length > 0) out.envFrom = c.envFrom;
+  if (s.resources) {
+    const res: Json = {};
+    if (s.resources.requests) res.requests = { ...s.resources.requests };
+    if (s.resources.limits) res.limits = { ...s.resources.limits };
+    out.resources = res;
+  }
+  if (c.mounts.length > 0) out.volumeMounts = c.mounts;
+  if (c.kind !== 'init') {
+    if (s.livenessProbe) out.livenessProbe = probe(s.livenessProbe);
+    if (s.readinessProbe) out.readinessProbe = probe(s.readinessProbe);
+    if (s.startupProbe) out.startupProbe = probe(s.startupProbe);
+  }
+  out.imagePullPolicy = imagePullPolicy(s.image);
+  out.securityContext = containerSecurityContext(s.security);
+  return out;
+}
+
+function buildPodSpec(b: Build, builds: ContainerBuild[], imagePullSecretNames: string[]): Json {
+  const runtime = b.input.runtime ?? {};
+  const runsAsRoot = (s: SecurityContext | undefined) => s?.runAsUser === 0 || s?.runAsNonRoot === false;
+  const anyRoot = builds.some((c) => runsAsRoot(c.spec.security));
+  const anyUid0 = builds.some((c) => c.spec.security?.runAsUser === 0);
+  const podSec: Json = { runAsNonRoot: !anyRoot, fsGroup: anyUid0 ? 0 : 65534, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } };
+  const sysctls = runtime.sysctls ?? {};
+  if (Object.keys(sysctls).length > 0) podSec.sysctls = Object.keys(sysctls).sort().map((n) => ({ name: n, value: String(sysctls[n]) }));
+  const spec: Json = { serviceAccountName: b.input.name, automountServiceAccountToken: runtime.automountServiceAccountToken ?? false };
+  if (runtime.hostNetwork !== undefined) spec.hostNetwork = runtime.hostNetwork;
+  if (runtime.shareProcessNamespace !== undefined) spec.shareProcessNamespace = runtime.shareProcessNamespace;
+  spec.securityContext = podSec;
+  const init = builds.filter((c) => c.kind === 'init');
+  if (init.length > 0) spec.initContainers = init.map((c) => containerObject(b, c));
+  spec.containers = builds.filter((c) => c.kind !== 'init').map((c) => containerObject(b, c));
+  if (b.podVolumes.size > 0) spec.volumes = [...b.podVolumes.values()];
+  if (imagePullSecretNames.length > 0) spec.imagePullSecrets = imagePullSecretNames.map((name) => ({ name }));
+  const cloud = b.ctx.providerType === 'aws' || b.ctx.providerType === 'gcp' || b.ctx.providerType === 'azure';
+  spec.topologySpreadConstraints = [
+    {
+      maxSkew: 1,
+      topologyKey: cloud ? 'topology.kubernetes.io/zone' : 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { [LABEL_NAME]: b.input.name } },
+    },
+  ];
+  return spec;
+}
+
+function collectSecretNames(spec: Json): string[] {
+  const names: string[] = [];
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) names.push(e.valueFrom.secretKeyRef.name);
+    for (const e of c.envFrom ?? []) if (e.secretRef) names.push(e.secretRef.name);
+  }
+  for (const v of spec.volumes ?? []) if (v.secret) names.push(v.secret.secretName);
+  return names;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated LatticeMeshMember (reference §2.6)
+
+function compareRefs(a: ServiceRef, b: ServiceRef): number {
+  const ka = `${a.namespace ?? ''}\u0000${a.name}`;
+  const kb = `${b.namespace ?? ''}\u0000${b.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function uniqueRefs(refs: ServiceRef[]): ServiceRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const k = `${r.namespace ?? ''}/${r.name}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+function buildMeshMember(b: Build): LatticeMeshMember {
+  const { name, namespace, workload, ingress, advertise } = b.input;
+  const resources = workload.resources ?? {};
+  const service = workload.service;
+  const permissive = service?.serviceType === 'NodePort' || service?.serviceType === 'LoadBalancer';
+  const ports: MeshMemberPort[] = Object.keys(service?.ports ?? {})
+    .sort()
+    .map((n) => {
+      const p = service!.ports[n];
+      const mp: MeshMemberPort = {
+        port: p.targetPort ?? p.port,
+        ...(p.targetPort !== undefined ? { servicePort: p.port } : {}),
+        name: n,
+        peerAuth: permissive ? 'Permissive' : 'Strict',
+      };
+      return mp;
+    });
+  let callers: ServiceRef[] = [];
+  let callerWildcard = false;
+  let deps: ServiceRef[] = [];
+  let dependsAll = false;
+  const egress: EgressRule[] = [];
+  for (const key of Object.keys(resources).sort()) {
+    const r = resources[key];
+    const dir = resourceDirection(r);
+    const type = resourceType(r);
+    if (type === 'service') {
+      const ref: ServiceRef = { name: r.id ?? key, namespace: r.namespace ?? namespace };
+      if (dir === 'inbound' || dir === 'both') {
+        if (isWildcard(r)) callerWildcard = true;
+        else callers.push(ref);
+      }
+      if (dir === 'outbound' || dir === 'both') {
+        if (isWildcard(r)) dependsAll = true;
+        else deps.push(ref);
+      }
+    } else if (type === 'external-service' && dir !== 'inbound') {
+      if (b.ctx.serviceLookup?.(r.namespace ?? namespace, key)) continue;
+      const entity = r.id?.startsWith('entity:') ? r.id.slice('entity:'.length).split(':') : undefined;
+      if (entity) {
+        egress.push({ target: { entity: entity[0] }, ports: [entity[1] !== undefined ? Number(entity[1]) : 443], protocol: 'TCP' });
+        continue;
+      }
+      for (const [, ep] of resourceEndpoints(key, r)) {
+        const target = IPV4.test(ep.host) ? { cidr: `${ep.host}/32` } : ep.host.includes(':') ? { cidr: `${ep.host}/128` } : { fqdn: ep.host };
+        egress.push({ target, ports: [ep.port], protocol: ep.protocol });
+      }
+    }
+  }
+  callers = callerWildcard ? [{ name: '*' }] : uniqueRefs(callers).sort(compareRefs);
+  if (ingress && Object.keys(ingress.routes ?? {}).length > 0) callers.push({ name: `${namespace}-ingress-istio` });
+  deps = uniqueRefs(deps).sort(compareRefs);
+  const spec: LatticeMeshMember['spec'] = {
+    target: { selector: { [LABEL_NAME]: name } },
+    ports,
+    allowedCallers: callers,
+    dependencies: deps,
+    egress,
+    allowPeerTraffic: false,
+    dependsAll,
+  };
+  if (ingress) spec.ingress = JSON.parse(JSON.stringify(ingress));
+  spec.ambient = true;
+  if (advertise) spec.advertise = { allowedServices: [...advertise.allowedServices] };
+  return { ...LatticeMeshMemberType, metadata: objectMeta(name, namespace), spec } as LatticeMeshMember;
+}
