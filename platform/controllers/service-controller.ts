@@ -15,6 +15,7 @@ import type { KubeClient, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, isNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
 import type { Condition } from '../../fake-apiserver/api/index.ts';
 import { compileService } from '../compiler/index.ts';
+import type { ServiceLookupResult } from '../compiler/index.ts';
 import { gateConditionMessage } from '../cedar/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
@@ -100,10 +101,16 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     }
 
     const engine = await opts.cedar.load();
+    // What the graph knows of other services' ports, for ${resources.X.port|url} (reference §2.2).
+    const known = new Map<string, ServiceLookupResult>();
+    for (const other of (await client.list<LatticeService>(LatticeServiceType)).items) {
+      const ports = other.spec?.workload?.service?.ports;
+      if (ports) known.set(`${other.metadata.namespace}/${other.metadata.name}`, { ports });
+    }
     const result = compileService(ls, {
       authorizer: engine,
       clusterName: opts.clusterName,
-      serviceLookup: () => undefined,
+      serviceLookup: (namespace, service) => known.get(`${namespace}/${service}`),
     });
 
     if (!result.ok) {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { withoutHeader } from '../../reports/index.ts';
+import { referenceFixture, repoPath, runCli } from './run-cli.ts';
+
+const webapp = referenceFixture('webapp');
+const webappPolicy = repoPath('topologies/examples/webapp-cedar');
+const ALLOWED = ['frontend->api', 'api->postgres', 'api->redis', 'worker->api', 'worker->postgres', 'worker->redis'];
+
+describe.skipIf(!webapp)('lattice-sim run --specs webapp (reference fixture; skipped when ../shared is absent)', () => {
+  it('yields exactly the upstream bilateral matrix when our CedarPolicy permits what the webapp needs', async () => {
+    const r = await runCli(['run', '--specs', webapp!, '--specs', webappPolicy]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const run = r.results!.runs[0];
+    expect(run.services.map((s) => `${s.name}=${s.phase}`)).toEqual(['webapp/api=Ready', 'webapp/frontend=Ready', 'webapp/postgres=Ready', 'webapp/redis=Ready', 'webapp/worker=Ready']);
+    const short = (k: string) => k.split('/')[1];
+    const allowed = run.probes.filter((p) => p.observed === 'allow').map((p) => `${short(p.from)}->${short(p.to)}`).sort();
+    expect(allowed).toEqual([...ALLOWED].sort());
+    expect(run.probes).toHaveLength(20);
+    expect(run.probes.every((p) => p.expected === p.observed)).toBe(true);
+    expect(run.notes.join('\n')).toMatch(/secret provider 'lattice-local'.*simulated backend/);
+    expect(r.out).toMatch(/fleet .*: 5 services \(5 Ready\), 20 probes, 0 mismatches/);
+  });
+
+  it('fails every service that needs a Cedar permit when no CedarPolicy exists, naming the gate and the resource', async () => {
+    const r = await runCli(['run', '--specs', webapp!]);
+    expect(r.code).toBe(1);
+    const byName = new Map(r.results!.runs[0].services.map((s) => [s.name, s]));
+    expect(byName.get('webapp/worker')!.phase).toBe('Ready');
+    for (const name of ['api', 'postgres', 'redis', 'frontend']) expect(byName.get(`webapp/${name}`)!.phase).toBe('Failed');
+    const api = byName.get('webapp/api')!;
+    const authorized = api.conditions.find((c) => c.type === 'Authorized')!;
+    expect(authorized.status).toBe('False');
+    expect(authorized.reason).toBe('AccessSecretDenied');
+    expect(authorized.message).toContain('Lattice::Service::"webapp/api"');
+    expect(authorized.message).toContain('db-credentials');
+    expect(api.conditions.find((c) => c.type === 'Ready')!.reason).toBe('ValidationFailed');
+    expect(byName.get('webapp/frontend')!.conditions.find((c) => c.type === 'Authorized')!.reason).toBe('OverrideSecurityDenied');
+  });
+});
+
+describe('lattice-sim run with bad input', () => {
+  it('rejects an unknown bug name with exit code 2 and no stack trace', async () => {
+    const r = await runCli(['run', '--inject-bug', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--inject-bug: unknown bug "nope"; choose one of: wrong-selector, unilateral-allow/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects a non-numeric seed', async () => {
+    const r = await runCli(['run', '--seed', 'abc']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--seed must be a non-negative integer/);
+  });
+
+  it('names a missing specs directory', async () => {
+    const r = await runCli(['run', '--specs', '/nonexistent/specs']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\/nonexistent\/specs/);
+  });
+
+  it('reports schema violations and unknown kinds with file, object and field path', async () => {
+    const r = await runCli(['run', '--specs', repoPath('harness/e2e/testdata/invalid')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/bad\.yaml.*LatticeService broken\/no-image: spec\.workload\.containers\.main\.image: Required value/);
+    expect(r.err).toMatch(/bad\.yaml.*LatticeService broken\/no-image: spec\.workload\.resources\.peer\.direction: Unsupported value/);
+    expect(r.err).toMatch(/bad\.yaml \(document 3\) LatticeJob broken\/not-supported-yet: kind: Unsupported value/);
+    expect(r.results!.summary.inputErrors).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('lattice-sim run random topologies', () => {
+  it('gives byte-identical results.json (header aside) for the same seed', async () => {
+    const a = await runCli(['run', '--seed', '7', '--topologies', '3']);
+    const b = await runCli(['run', '--seed', '7', '--topologies', '3']);
+    expect(a.code).toBe(0);
+    expect(JSON.stringify(withoutHeader(a.results!))).toBe(JSON.stringify(withoutHeader(b.results!)));
+    expect(a.results!.summary.topologies).toBe(3);
+    expect(a.results!.summary.probes).toBeGreaterThan(0);
+  });
+
+  for (const bug of ['wrong-selector', 'unilateral-allow']) {
+    it(`exits non-zero with a counterexample of at most 3 services under --inject-bug ${bug}`, async () => {
+      const r = await runCli(['run', '--seed', '1', '--topology', '0', '--inject-bug', bug]);
+      expect(r.code).toBe(1);
+      const f = r.results!.failures[0];
+      expect(f).toBeDefined();
+      expect(f.counterexample.services.length).toBeLessThanOrEqual(3);
+      expect(f.mismatches.length).toBeGreaterThan(0);
+      expect(f.reproduce).toContain(`--inject-bug ${bug}`);
+      expect(r.out).toContain(`reproduce: lattice-sim run --seed 1 --topology 0`);
+      const replay = await runCli(f.reproduce.split(' ').slice(1));
+      expect(replay.code).toBe(1);
+      expect(replay.results!.failures[0].counterexample).toEqual(f.counterexample);
+    });
+  }
+});
