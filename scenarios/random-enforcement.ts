@@ -80,7 +80,7 @@ export async function runRandomTopologies(opts: RandomOptions): Promise<RandomRe
       if (!ok) lastFailing = record;
       return ok;
     });
-    const details = await fc.check(property, { seed: worldSeed, numRuns: 1, endOnFailure: true, ...(opts.path ? { path: opts.path } : {}) });
+    const details = await fc.check(property, { seed: worldSeed, numRuns: 1, ...(opts.path ? { path: opts.path } : {}) });
     runs.push(first!);
     opts.onTopology?.(index, first!);
     if (details.failed && details.counterexample && lastFailing) {
