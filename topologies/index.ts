@@ -1,11 +1,21 @@
 /**
- * Public surface of topologies/: the Topology model, the random topology arbitrary, the oracle
- * (declarations only), rendering to specs, reading declarations from real specs, example fleets.
+ * Public surface of topologies/ (STYLE.md rule 3): the Topology model, the random topology arbitrary
+ * and its contract suite, the oracle (declarations only), rendering to specs, reading declarations
+ * from real specs, and the example fleets.
  */
 export * from './topology.ts';
+export * from './validate.ts';
+export * from './format.ts';
 export * from './oracle.ts';
 export * from './render.ts';
 export * from './from-specs.ts';
-export { topologyArbitrary, layerSizes } from './arbitraries/topology.ts';
-export type { TopologyConstraints } from './arbitraries/topology.ts';
-export { exampleFleetDir, EXAMPLE_FLEETS } from './examples/index.ts';
+export { topologyArbitrary, topologyDrawsArbitrary, buildTopology } from './arbitraries/topology.ts';
+export type { TopologyDraws } from './arbitraries/topology.ts';
+export { DEFAULT_TOPOLOGY_CONSTRAINTS, resolveTopologyConstraints } from './arbitraries/constraints.ts';
+export type { TopologyConstraints, ResolvedTopologyConstraints } from './arbitraries/constraints.ts';
+export { layerSizes, LAYER_PREFIXES } from './arbitraries/layers.ts';
+export { chanceArbitrary } from './arbitraries/chance.ts';
+export { assertArbitraryContract, assertTopologyArbitraryContract } from './arbitraries/contract.ts';
+export type { ArbitraryContractOptions } from './arbitraries/contract.ts';
+export { EXAMPLE_FLEETS, exampleFleetDir, loadExampleFleet } from './examples/index.ts';
+export type { ExampleFleetName, FleetFile } from './examples/index.ts';

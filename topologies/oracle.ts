@@ -1,53 +1,89 @@
 /**
- * The oracle (DESIGN.md rule 1): the expected verdict of every probe computed from the topology's
- * declarations ONLY — never from generated policies. Bilateral rule (reference §4.2): allowed iff the
- * callee has a Service port, the caller declares outbound to it, and the callee declares inbound from
- * the caller or allows any caller (wildcard).
+ * The oracle (DESIGN.md rule 1): the expected verdict of every probe, computed from the topology's
+ * declarations ONLY, never from generated policies. Bilateral rule (reference §4.2, §4.3): caller C may
+ * reach callee S iff S has a Service port, C declares outbound to S, and S declares inbound from C or
+ * allows any caller (wildcard inbound still needs C's outbound declaration).
  */
-import type { Topology, TopologyService } from './topology.ts';
+import type { Topology, TopologyProbe, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
 
-/** Expected outcome of one probe, with the port probed (the callee's `http` port, else its first; null when none). */
+/** Expected outcome of one probe. */
 export interface ExpectedProbe {
+  /** Caller key `ns/name`. */
   from: string;
+  /** Callee key `ns/name`. */
   to: string;
+  /** Service port probed: the callee's port named `http`, else its first; null when it has none. */
   port: number | null;
   expected: 'allow' | 'deny';
+  /** The reason in words (one of {@link ORACLE_REASONS}). */
   reason: string;
 }
 
-/** The Service port a probe to `s` uses. */
+/** Every reason the oracle gives. */
+export const ORACLE_REASONS = {
+  bilateral: 'bilateral: caller declares outbound, callee declares inbound',
+  wildcard: 'callee allows any caller (wildcard) and caller declares outbound',
+  outboundOnly: 'one-sided: caller declares outbound, callee does not allow it',
+  inboundOnly: 'one-sided: callee allows caller, caller does not declare outbound',
+  none: 'no declaration on either side',
+  noPorts: 'callee has no ports (no Service)',
+} as const;
+
+/** The Service port a probe to `s` uses: port named `http`, else the first; null when none. */
 export function probePort(s: TopologyService): number | null {
   return (s.ports.find((p) => p.name === 'http') ?? s.ports[0])?.port ?? null;
 }
 
-/** Judges one ordered pair from declarations. */
-export function expectPair(caller: TopologyService, callee: TopologyService): Omit<ExpectedProbe, 'from' | 'to' | 'port'> {
-  const out = caller.outbound.includes(serviceKey(callee));
-  const allowsCaller = callee.inbound.includes(serviceKey(caller));
-  if (callee.ports.length === 0) return { expected: 'deny', reason: 'callee has no ports (no Service)' };
-  if (out && allowsCaller) return { expected: 'allow', reason: 'bilateral: caller declares outbound, callee declares inbound' };
-  if (out && callee.wildcardInbound) return { expected: 'allow', reason: 'callee allows any caller (wildcard) and caller declares outbound' };
-  if (out) return { expected: 'deny', reason: 'one-sided: caller declares outbound, callee does not allow it' };
-  if (allowsCaller || callee.wildcardInbound) return { expected: 'deny', reason: 'one-sided: callee allows caller, caller does not declare outbound' };
-  return { expected: 'deny', reason: 'no declaration on either side' };
+/**
+ * Judges one ordered pair from its declarations (reference §4.2).
+ * Input: caller and callee. Output: expected verdict and reason. Never throws.
+ */
+export function expectPair(caller: TopologyService, callee: TopologyService): Pick<ExpectedProbe, 'expected' | 'reason'> {
+  const outbound = caller.outbound.includes(serviceKey(callee));
+  const named = callee.inbound.includes(serviceKey(caller));
+  if (callee.ports.length === 0) return { expected: 'deny', reason: ORACLE_REASONS.noPorts };
+  if (outbound && named) return { expected: 'allow', reason: ORACLE_REASONS.bilateral };
+  if (outbound && callee.wildcardInbound) return { expected: 'allow', reason: ORACLE_REASONS.wildcard };
+  if (outbound) return { expected: 'deny', reason: ORACLE_REASONS.outboundOnly };
+  if (named || callee.wildcardInbound) return { expected: 'deny', reason: ORACLE_REASONS.inboundOnly };
+  return { expected: 'deny', reason: ORACLE_REASONS.none };
 }
 
-/** Expected verdicts of `topology.probes` (probes naming missing services are skipped). */
-export function oracle(topology: Topology): ExpectedProbe[] {
+function judge(topology: Topology, probes: readonly TopologyProbe[]): ExpectedProbe[] {
   const byKey = new Map(topology.services.map((s) => [serviceKey(s), s]));
-  const out: ExpectedProbe[] = [];
-  for (const p of topology.probes) {
+  return probes.map((p) => {
     const caller = byKey.get(p.from);
     const callee = byKey.get(p.to);
-    if (!caller || !callee || p.from === p.to) continue;
-    out.push({ from: p.from, to: p.to, port: probePort(callee), ...expectPair(caller, callee) });
-  }
-  return out;
+    if (!caller || !callee) throw new Error(`oracle: probe ${p.from} -> ${p.to} names a service that is not in topology ${topology.name}`);
+    return { from: p.from, to: p.to, port: probePort(callee), ...expectPair(caller, callee) };
+  });
 }
 
-/** Every ordered pair of distinct services, as probes (fleets are judged on the full matrix). */
-export function matrixProbes(topology: Topology): Topology['probes'] {
+/**
+ * Expected verdicts of `topology.probes`, in probe order.
+ * Throws: `Error('oracle: probe a -> b names a service that is not in topology …')` when a probe names
+ * an unknown service (a valid topology never does: see validateTopology).
+ */
+export function oracle(topology: Topology): ExpectedProbe[] {
+  return judge(topology, topology.probes);
+}
+
+/** Every ordered pair of distinct services, in service order (the probes of a fleet). */
+export function matrixProbes(topology: Pick<Topology, 'services'>): TopologyProbe[] {
   const keys = topology.services.map(serviceKey);
   return keys.flatMap((from) => keys.filter((to) => to !== from).map((to) => ({ from, to })));
+}
+
+/** Expected verdicts of every ordered pair of distinct services (fleets), whatever `topology.probes` holds. */
+export function oracleMatrix(topology: Topology): ExpectedProbe[] {
+  return judge(topology, matrixProbes(topology));
+}
+
+/** `"from->to"` of every allowed probe, sorted (handy for tests and reports). */
+export function allowedPairs(expected: readonly ExpectedProbe[]): string[] {
+  return expected
+    .filter((p) => p.expected === 'allow')
+    .map((p) => `${p.from}->${p.to}`)
+    .sort();
 }

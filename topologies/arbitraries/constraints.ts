@@ -1,0 +1,115 @@
+/**
+ * The knobs of {@link topologyArbitrary} (STYLE.md rule 15: one constraints object, documented
+ * defaults, bad values rejected at once with the arbitrary's name). Defaults are the reference
+ * random-mesh configuration (reference §5.6).
+ */
+
+/** Constraints of `topologyArbitrary`. Every field is optional; defaults follow the reference (§5.6). */
+export interface TopologyConstraints {
+  /**
+   * Fewest services a generated topology has (integer >= 2).
+   * @defaultValue 10
+   */
+  minServices?: number;
+  /**
+   * Most services a generated topology has (integer >= minServices, <= 64).
+   * @defaultValue 20
+   */
+  maxServices?: number;
+  /**
+   * Fewest services shrinking may leave (integer in [2, minServices]). Generation never goes below
+   * `minServices`; shrinking goes below it so that a failure is reported at its smallest (DESIGN rule 3).
+   * @defaultValue 2
+   */
+  minShrunkServices?: number;
+  /**
+   * Number of layers (integer in [2, 5]); layer 0 holds the traffic generators. A topology with fewer
+   * services than layers uses one layer per service.
+   * @defaultValue 3
+   */
+  layers?: number;
+  /**
+   * Probability that a service declares outbound to a given service of a later layer, in [0, 1].
+   * @defaultValue 0.3
+   */
+  outboundProbability?: number;
+  /**
+   * Probability that a (non-wildcard) callee declares the matching inbound, in [0, 1].
+   * @defaultValue 0.6
+   */
+  reciprocatedProbability?: number;
+  /**
+   * Probability that a server allows any caller (`id: "*"` inbound), in [0, 1].
+   * @defaultValue 0.15
+   */
+  wildcardInboundProbability?: number;
+  /**
+   * Most non-dependency probes per service per later layer (integer >= 0).
+   * @defaultValue 3
+   */
+  negativesPerLayer?: number;
+  /**
+   * Namespace of every generated service (a DNS label); also the topology's name.
+   * @defaultValue 'random-mesh'
+   */
+  namespace?: string;
+}
+
+/** Constraints with every default filled in. */
+export type ResolvedTopologyConstraints = Required<TopologyConstraints>;
+
+/** Defaults of {@link TopologyConstraints} (reference §5.6). */
+export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints> = Object.freeze({
+  minServices: 10,
+  maxServices: 20,
+  minShrunkServices: 2,
+  layers: 3,
+  outboundProbability: 0.3,
+  reciprocatedProbability: 0.6,
+  wildcardInboundProbability: 0.15,
+  negativesPerLayer: 3,
+  namespace: 'random-mesh',
+});
+
+/** Upper bound of `maxServices` (keeps generation and shrinking fast). */
+export const MAX_SERVICES_LIMIT = 64;
+/** Upper bound of `layers` (one name prefix per layer). */
+export const MAX_LAYERS = 5;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Fills in defaults and checks every knob. When only one of `minServices` / `maxServices` is given,
+ * the other follows it (`{maxServices: 4}` ⇒ min 4; `{minServices: 30}` ⇒ max 30), and
+ * `minShrunkServices` never defaults above `minServices`.
+ * Input: user constraints (undefined fields = defaults). Output: resolved constraints.
+ * Throws: `Error('topologyArbitrary: <field> must be ...')` on the first bad field.
+ */
+export function resolveTopologyConstraints(constraints: TopologyConstraints = {}): ResolvedTopologyConstraints {
+  const given = Object.fromEntries(Object.entries(constraints).filter(([, v]) => v !== undefined)) as TopologyConstraints;
+  const minServices = given.minServices ?? (given.maxServices !== undefined ? Math.min(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices, given.maxServices) : DEFAULT_TOPOLOGY_CONSTRAINTS.minServices);
+  const c: ResolvedTopologyConstraints = {
+    ...DEFAULT_TOPOLOGY_CONSTRAINTS,
+    ...given,
+    minServices,
+    maxServices: given.maxServices ?? Math.max(DEFAULT_TOPOLOGY_CONSTRAINTS.maxServices, minServices),
+    minShrunkServices: given.minShrunkServices ?? Math.min(DEFAULT_TOPOLOGY_CONSTRAINTS.minShrunkServices, minServices),
+  };
+  const fail = (message: string): never => {
+    throw new Error(`topologyArbitrary: ${message}`);
+  };
+  const isInt = (v: number): boolean => Number.isInteger(v);
+  if (!isInt(c.minServices) || c.minServices < 2) fail(`minServices must be >= 2 (an integer), got ${c.minServices}`);
+  if (!isInt(c.maxServices) || c.maxServices < c.minServices) fail(`maxServices must be an integer >= minServices (${c.minServices}), got ${c.maxServices}`);
+  if (c.maxServices > MAX_SERVICES_LIMIT) fail(`maxServices must be <= ${MAX_SERVICES_LIMIT}, got ${c.maxServices}`);
+  if (!isInt(c.minShrunkServices) || c.minShrunkServices < 2 || c.minShrunkServices > c.minServices) {
+    fail(`minShrunkServices must be an integer in [2, minServices (${c.minServices})], got ${c.minShrunkServices}`);
+  }
+  if (!isInt(c.layers) || c.layers < 2 || c.layers > MAX_LAYERS) fail(`layers must be an integer in [2, ${MAX_LAYERS}], got ${c.layers}`);
+  for (const key of ['outboundProbability', 'reciprocatedProbability', 'wildcardInboundProbability'] as const) {
+    if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
+  }
+  if (!isInt(c.negativesPerLayer) || c.negativesPerLayer < 0) fail(`negativesPerLayer must be an integer >= 0, got ${c.negativesPerLayer}`);
+  if (typeof c.namespace !== 'string' || !DNS_LABEL.test(c.namespace)) fail(`namespace must be a DNS label (lowercase alphanumerics and '-', <= 63 chars), got ${JSON.stringify(c.namespace)}`);
+  return c;
+}

@@ -1,0 +1,63 @@
+/**
+ * Wiring of a random topology (reference §5.6 "Wiring"): places the present slots into layers, names
+ * them, and derives every declaration from the slot draws. Pure functions of the draws: removing a slot
+ * never changes the declarations between the remaining ones (only their layers and names may move).
+ */
+import type { TopologyService } from '../topology.ts';
+import { serviceKey } from '../topology.ts';
+import { layerOfEach, layerSizes, serviceName } from './layers.ts';
+import type { SlotDraws } from './slot.ts';
+
+/** The one port of every server of a random topology (reference §5.2: nginx on 8080 behind port 80). */
+export const SERVER_PORT = Object.freeze({ name: 'http', port: 80, targetPort: 8080 });
+
+/** A present slot with its layer and name. */
+export interface PlacedSlot {
+  slot: number;
+  layer: number;
+  name: string;
+}
+
+/**
+ * Input: present slot indices (ascending), layer count, sizing draws. Output: one {@link PlacedSlot} per
+ * present slot, in slot order; names `<prefix>-<i>` with `i` the 0-based index within the layer.
+ */
+export function placeSlots(present: readonly number[], layers: number, layerDraws: readonly number[]): PlacedSlot[] {
+  if (present.length === 0) return [];
+  const layerOf = layerOfEach(layerSizes(present.length, layers, layerDraws));
+  const seen = new Map<number, number>();
+  return present.map((slot, i) => {
+    const layer = layerOf[i];
+    const index = seen.get(layer) ?? 0;
+    seen.set(layer, index + 1);
+    return { slot, layer, name: serviceName(layer, index) };
+  });
+}
+
+/**
+ * Declarations of the placed services. Layer 0 = traffic generators (no ports); every other layer =
+ * servers with {@link SERVER_PORT}, wildcard when their slot draws it. Caller a declares outbound to
+ * callee b (b in a later layer) when `slots[a].outbound[b]`; b then declares inbound from a when it is
+ * not wildcard and `slots[b].reciprocate[a]`.
+ * Input: placed slots, the draws of every slot (indexed by slot), the namespace. Output: services in
+ * placed order; outbound and inbound lists follow that order.
+ */
+export function wireServices(placed: readonly PlacedSlot[], slots: readonly SlotDraws[], namespace: string): TopologyService[] {
+  const services: TopologyService[] = placed.map((p) => ({
+    namespace,
+    name: p.name,
+    layer: p.layer,
+    ports: p.layer === 0 ? [] : [{ ...SERVER_PORT }],
+    outbound: [],
+    inbound: [],
+    wildcardInbound: p.layer > 0 && slots[p.slot].wildcard,
+  }));
+  for (let a = 0; a < placed.length; a++) {
+    for (let b = 0; b < placed.length; b++) {
+      if (placed[b].layer <= placed[a].layer || !slots[placed[a].slot].outbound[placed[b].slot]) continue;
+      services[a].outbound.push(serviceKey(services[b]));
+      if (!services[b].wildcardInbound && slots[placed[b].slot].reciprocate[placed[a].slot]) services[b].inbound.push(serviceKey(services[a]));
+    }
+  }
+  return services;
+}

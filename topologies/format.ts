@@ -1,0 +1,25 @@
+/**
+ * A compact text form of a topology, for failure reports (STYLE.md rule 18: print the shrunk
+ * counterexample) and for the NoRegression snapshot.
+ */
+import type { Topology } from './topology.ts';
+import { serviceKey } from './topology.ts';
+
+/**
+ * Input: a Topology. Output: lines `topology <name>: N services, M probes`, then one line per service
+ * (`  <ns>/<name> L<layer> ports=<name>:<port>-><target>|- out=[…] in=[…] [wildcard]`; keys in the
+ * topology's first namespace are shown without it), then one line per probing service (`  probes <from> -> <to>,…`). Deterministic.
+ */
+export function formatTopology(t: Topology): string {
+  const home = t.services[0]?.namespace;
+  const short = (key: string): string => (home !== undefined && key.startsWith(`${home}/`) ? key.slice(home.length + 1) : key);
+  const lines = [`topology ${t.name}: ${t.services.length} services, ${t.probes.length} probes`];
+  for (const s of t.services) {
+    const ports = s.ports.length ? s.ports.map((p) => `${p.name}:${p.port}${p.targetPort !== undefined ? `->${p.targetPort}` : ''}`).join(',') : '-';
+    lines.push(`  ${short(serviceKey(s))} L${s.layer} ports=${ports} out=[${s.outbound.map(short).join(',')}] in=[${s.inbound.map(short).join(',')}]${s.wildcardInbound ? ' wildcard' : ''}`);
+  }
+  const byFrom = new Map<string, string[]>();
+  for (const p of t.probes) byFrom.set(p.from, [...(byFrom.get(p.from) ?? []), short(p.to)]);
+  for (const [from, tos] of byFrom) lines.push(`  probes ${short(from)} -> ${tos.join(',')}`);
+  return lines.join('\n');
+}

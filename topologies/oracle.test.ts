@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { allowedPairs, ORACLE_REASONS, oracle, oracleMatrix, probePort } from './oracle.ts';
+import type { Topology, TopologyService } from './topology.ts';
+
+const svc = (name: string, over: Partial<TopologyService> = {}): TopologyService => ({
+  namespace: 'ns',
+  name,
+  layer: 1,
+  ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+  outbound: [],
+  inbound: [],
+  wildcardInbound: false,
+  ...over,
+});
+
+// client is a generator; each server pairs with client in one way.
+const topology: Topology = {
+  name: 't',
+  services: [
+    svc('client', { layer: 0, ports: [], outbound: ['ns/both', 'ns/wild', 'ns/deaf', 'ns/both-wild'] }),
+    svc('both', { inbound: ['ns/client'] }),
+    svc('wild', { wildcardInbound: true }),
+    svc('deaf'),
+    svc('listens', { inbound: ['ns/client'] }),
+    svc('open', { wildcardInbound: true }),
+    svc('both-wild', { inbound: ['ns/client'], wildcardInbound: true }),
+    svc('other-gen', { layer: 0, ports: [], inbound: ['ns/client'] }),
+  ],
+  probes: [],
+};
+const probe = (to: string) => oracle({ ...topology, probes: [{ from: 'ns/client', to: `ns/${to}` }] })[0];
+
+describe('oracle', () => {
+  it('allows a bilateral pair: caller declares outbound, callee declares inbound', () => {
+    expect(probe('both')).toEqual({ from: 'ns/client', to: 'ns/both', port: 80, expected: 'allow', reason: ORACLE_REASONS.bilateral });
+  });
+
+  it('allows a wildcard callee when the caller declares outbound', () => {
+    expect(probe('wild')).toMatchObject({ expected: 'allow', reason: 'callee allows any caller (wildcard) and caller declares outbound' });
+  });
+
+  it('prefers the bilateral reason when a callee both names the caller and is wildcard', () => {
+    expect(probe('both-wild')).toMatchObject({ expected: 'allow', reason: ORACLE_REASONS.bilateral });
+  });
+
+  it('denies a one-sided outbound declaration', () => {
+    expect(probe('deaf')).toMatchObject({ expected: 'deny', reason: 'one-sided: caller declares outbound, callee does not allow it' });
+  });
+
+  it('denies when only the callee allows the caller, by name or by wildcard (the wildcard still needs the outbound)', () => {
+    expect(probe('listens')).toMatchObject({ expected: 'deny', reason: 'one-sided: callee allows caller, caller does not declare outbound' });
+    expect(probe('open')).toMatchObject({ expected: 'deny', reason: ORACLE_REASONS.inboundOnly });
+  });
+
+  it('denies a callee without ports whatever the declarations, with port null', () => {
+    expect(probe('other-gen')).toEqual({ from: 'ns/client', to: 'ns/other-gen', port: null, expected: 'deny', reason: 'callee has no ports (no Service)' });
+  });
+
+  it('denies a pair without any declaration', () => {
+    expect(oracle({ ...topology, probes: [{ from: 'ns/deaf', to: 'ns/both' }] })[0]).toMatchObject({ expected: 'deny', reason: 'no declaration on either side' });
+  });
+
+  it('judges probes in order and throws naming a probe whose service is unknown', () => {
+    expect(oracle({ ...topology, probes: [{ from: 'ns/client', to: 'ns/deaf' }, { from: 'ns/client', to: 'ns/both' }] }).map((p) => p.expected)).toEqual(['deny', 'allow']);
+    expect(() => oracle({ ...topology, probes: [{ from: 'ns/client', to: 'ns/ghost' }] })).toThrow('oracle: probe ns/client -> ns/ghost names a service that is not in topology t');
+  });
+
+  it('reads nothing but declarations: a probe list change does not change verdicts of the same pair', () => {
+    const once = oracle({ ...topology, probes: [{ from: 'ns/client', to: 'ns/both' }] });
+    const twice = oracle({ ...topology, probes: [{ from: 'ns/client', to: 'ns/deaf' }, { from: 'ns/client', to: 'ns/both' }] });
+    expect(twice[1]).toEqual(once[0]);
+  });
+});
+
+describe('probePort', () => {
+  it('uses the port named http, else the first port, else null', () => {
+    expect(probePort(svc('a', { ports: [{ name: 'grpc', port: 9000 }, { name: 'http', port: 8080 }] }))).toBe(8080);
+    expect(probePort(svc('a', { ports: [{ name: 'tcp', port: 5432 }, { name: 'metrics', port: 9090 }] }))).toBe(5432);
+    expect(probePort(svc('a', { ports: [] }))).toBeNull();
+  });
+});
+
+describe('oracleMatrix', () => {
+  it('judges every ordered pair of distinct services, ignoring topology.probes', () => {
+    const matrix = oracleMatrix({ ...topology, probes: [{ from: 'ns/client', to: 'ns/both' }] });
+    expect(matrix).toHaveLength(8 * 7);
+    expect(matrix.some((p) => p.from === p.to)).toBe(false);
+    expect(allowedPairs(matrix)).toEqual(['ns/client->ns/both', 'ns/client->ns/both-wild', 'ns/client->ns/wild']);
+  });
+});

@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CedarEngine, parseCedarText, securityOverrideRequests } from '../platform/cedar/index.ts';
+import type { CedarPolicy, LatticeService } from '../platform/crds/types.ts';
+import { topologyArbitrary } from './arbitraries/topology.ts';
+import { topologyFromSpecs } from './from-specs.ts';
+import { oracleMatrix } from './oracle.ts';
+import { renderTopology, serviceResources } from './render.ts';
+import type { Topology, TopologyService } from './topology.ts';
+import { serviceKey } from './topology.ts';
+
+const svc = (namespace: string, name: string, over: Partial<TopologyService> = {}): TopologyService => ({
+  namespace,
+  name,
+  layer: 1,
+  ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+  outbound: [],
+  inbound: [],
+  wildcardInbound: false,
+  ...over,
+});
+
+const sample: Topology = {
+  name: 'demo',
+  services: [
+    svc('a', 'gen', { layer: 0, ports: [], outbound: ['a/api', 'b/api'] }),
+    svc('a', 'api', { inbound: ['a/gen', 'a/peer'], outbound: ['a/peer'] }),
+    svc('a', 'peer', { inbound: ['a/api'], outbound: ['a/api'] }),
+    svc('b', 'api', { wildcardInbound: true }),
+  ],
+  probes: [],
+};
+const services = (objs: ReturnType<typeof renderTopology>) => objs.filter((o): o is LatticeService => o.kind === 'LatticeService');
+const policies = (objs: ReturnType<typeof renderTopology>) => objs.filter((o): o is CedarPolicy => o.kind === 'CedarPolicy');
+
+describe('renderTopology', () => {
+  const objects = renderTopology(sample);
+
+  it('renders plain Namespaces, the baseline and wildcard CedarPolicies, then one LatticeService per service', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
+      'Namespace//a',
+      'Namespace//b',
+      'CedarPolicy/lattice-system/lattice-sim-baseline',
+      'CedarPolicy/lattice-system/lattice-sim-wildcards',
+      'LatticeService/a/gen',
+      'LatticeService/a/api',
+      'LatticeService/a/peer',
+      'LatticeService/b/api',
+    ]);
+    expect(objects[0]).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
+  });
+
+  it('omits the wildcard CedarPolicy when no service is wildcard', () => {
+    const names = renderTopology({ ...sample, services: sample.services.slice(0, 3) }).map((o) => o.metadata.name);
+    expect(names).toContain('lattice-sim-baseline');
+    expect(names).not.toContain('lattice-sim-wildcards');
+  });
+
+  it('renders servers as nginx with their ports and generators as curl without a Service', () => {
+    const [gen, api] = services(objects);
+    expect(api.spec.workload.containers.main).toMatchObject({
+      image: 'nginxinc/nginx-unprivileged:1.27-alpine',
+      command: ['/usr/sbin/nginx', '-g', 'daemon off;'],
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    });
+    expect(api.spec.workload.service).toEqual({ ports: { http: { port: 80, targetPort: 8080 } } });
+    expect(gen.spec.workload.containers.main).toEqual({
+      image: 'curlimages/curl:8.11.1',
+      command: ['/bin/sh', '-c', 'sleep infinity'],
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    });
+    expect(gen.spec.workload.service).toBeUndefined();
+  });
+
+  it('declares outbound by callee name (namespace across namespaces), inbound by caller name, both when mutual, and any-caller for wildcards', () => {
+    const [gen, api, peer, remote] = services(objects);
+    expect(gen.spec.workload.resources).toEqual({
+      api: { type: 'service', direction: 'outbound' },
+      'b-api': { type: 'service', direction: 'outbound', id: 'api', namespace: 'b' },
+    });
+    expect(api.spec.workload.resources).toEqual({ peer: { type: 'service', direction: 'both' }, gen: { type: 'service', direction: 'inbound' } });
+    expect(peer.spec.workload.resources).toEqual({ api: { type: 'service', direction: 'both' } });
+    expect(remote.spec.workload.resources).toEqual({ 'any-caller': { type: 'service', direction: 'inbound', id: '*' } });
+  });
+
+  it('never lets a peer named any-caller collide with the wildcard key', () => {
+    expect(serviceResources(svc('a', 's', { wildcardInbound: true, inbound: ['a/any-caller'] }))).toEqual({
+      'a-any-caller': { type: 'service', direction: 'inbound', id: 'any-caller' },
+      'any-caller': { type: 'service', direction: 'inbound', id: '*' },
+    });
+  });
+
+  it('needs no OverrideSecurity permit: every container has an absolute command and the default security context', () => {
+    for (const s of services(objects)) {
+      expect(s.spec.workload.containers.main.command?.[0]).toMatch(/^\//);
+      expect(securityOverrideRequests({ namespace: s.metadata.namespace!, name: s.metadata.name, kind: 'service' }, s.spec)).toEqual([]);
+    }
+  });
+
+  it('writes Cedar text that parses: one baseline permit and one wildcard permit per wildcard service', () => {
+    const [baseline, wildcards] = policies(objects);
+    expect(parseCedarText(baseline.spec.policies)).toMatchObject({ ok: true, policies: [expect.any(String)] });
+    const parsed = parseCedarText(wildcards.spec.policies);
+    expect(parsed.ok && parsed.policies.length).toBe(1);
+  });
+
+  it('permits AllowWildcard inbound for the wildcard service only', () => {
+    const engine = CedarEngine.fromPolicies(policies(objects));
+    const ask = (namespace: string, name: string) =>
+      engine.authorize([{ action: 'AllowWildcard', principal: { namespace, name, kind: 'service' }, resource: { type: 'Mesh', id: 'inbound' }, subject: 'any-caller' }])[0].allowed;
+    expect(ask('b', 'api')).toBe(true);
+    expect(ask('a', 'api')).toBe(false);
+  });
+
+  it('permits skipping image verification for the two rendered images in the topology namespaces only', () => {
+    const engine = CedarEngine.fromPolicies(policies(objects));
+    const ask = (namespace: string, image: string, name: string) =>
+      engine.authorize([
+        { action: 'SkipImageVerification', principal: { namespace, name: 'x', kind: 'service' }, resource: { type: 'ImageRef', image, registry: 'docker.io', name, tag: 't' }, subject: 'main' },
+      ])[0].allowed;
+    expect(ask('a', 'curlimages/curl:8.11.1', 'curlimages/curl')).toBe(true);
+    expect(ask('other', 'curlimages/curl:8.11.1', 'curlimages/curl')).toBe(false);
+    expect(ask('a', 'evil/image:1', 'evil/image')).toBe(false);
+  });
+
+  it('round-trips: the declarations read back from the rendered specs give the same oracle matrix', () => {
+    const normalize = (t: Topology) =>
+      t.services
+        .map((s) => ({ key: serviceKey(s), ports: s.ports, outbound: [...s.outbound].sort(), inbound: [...s.inbound].sort(), wildcard: s.wildcardInbound }))
+        .sort((x, y) => x.key.localeCompare(y.key));
+    const matrix = (t: Topology) => oracleMatrix(t).map((p) => `${p.from}->${p.to}:${p.expected}:${p.reason}`).sort();
+    const check = (t: Topology) => {
+      const back = topologyFromSpecs(renderTopology(t), t.name);
+      expect(normalize(back)).toEqual(normalize(t));
+      expect(matrix(back)).toEqual(matrix(t));
+    };
+    check(sample);
+    fc.assert(fc.property(topologyArbitrary({ minServices: 3, maxServices: 12 }), check), { seed: 5, numRuns: 40 });
+  });
+
+  it('returns fresh objects: mutating one rendering does not affect the next', () => {
+    const first = services(renderTopology(sample))[1];
+    first.spec.workload.containers.main.command!.push('--oops');
+    expect(services(renderTopology(sample))[1].spec.workload.containers.main.command).toEqual(['/usr/sbin/nginx', '-g', 'daemon off;']);
+  });
+});
