@@ -48,14 +48,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   program
     .command('run')
     .description('run the example fleet (or --specs) plus random topologies, judge enforcement cycle by cycle, write reports')
-    .option(f.specs.flag, desc('specs'), (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option(f.seed.flag, desc('seed'), nonNegativeInt('--seed'), 1)
+    .option(f.specs.flag, desc('specs'), (v: string, acc: string[] | undefined) => [...(acc ?? []), v])
+    .option(f.seed.flag, desc('seed'), nonNegativeInt('--seed'))
     .option(f.topologies.flag, desc('topologies'), nonNegativeInt('--topologies'))
     .option(f.topology.flag, desc('topology'), nonNegativeInt('--topology'))
     .option(f.path.flag, desc('path'))
     .option(f.injectBug.flag, desc('injectBug'))
-    .option(f.out.flag, desc('out'), 'reports/out/latest')
-    .action(async (flags: RunFlags) => {
+    .option(f.out.flag, desc('out'))
+    .action(async (given: Partial<RunFlags>) => {
+      const flags: RunFlags = { ...given, specs: given.specs ?? [], seed: given.seed ?? 1, out: given.out ?? 'reports/out/latest' } as RunFlags;
       exitCode = await run(flags, io, ['lattice-sim', ...argv].join(' '));
     });
   try {
