@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   { files: ['platform/**/*.test.ts'], rules: restrict([['**/harness/**', '**/topologies/**', '**/scenarios/**']]) },
   // harness/cli is the composition root (it wires scenarios and topologies into the CLI) and
-  // harness/e2e runs that CLI; the rest of harness must not know about them.
-  { files: ['harness/**/*.ts'], ignores: ['harness/cli/**', 'harness/e2e/**'], rules: restrict([['**/topologies/**', '**/scenarios/**']]) },
+  // harness/e2e and harness/bench run it; the rest of harness must not know about them.
+  { files: ['harness/**/*.ts'], ignores: ['harness/cli/**', 'harness/e2e/**', 'harness/bench/**'], rules: restrict([['**/topologies/**', '**/scenarios/**']]) },
   { files: ['bin/**/*.mjs', 'eslint.config.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );
