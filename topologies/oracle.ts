@@ -7,18 +7,10 @@
 import type { Topology, TopologyProbe, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
 
-/** Expected outcome of one probe. */
-export interface ExpectedProbe {
-  /** Caller key `ns/name`. */
-  from: string;
-  /** Callee key `ns/name`. */
-  to: string;
-  /** Service port probed: the callee's port named `http`, else its first; null when it has none. */
-  port: number | null;
-  expected: 'allow' | 'deny';
-  /** The reason in words (one of {@link ORACLE_REASONS}). */
-  reason: string;
-}
+import type { ExpectedProbe } from '../harness/verifier/run-case.ts';
+
+/** Expected outcome of one probe: the shape the harness's verifier judges against (port = the callee's `http` port, else its first; null when none). */
+export type { ExpectedProbe };
 
 /** Every reason the oracle gives. */
 export const ORACLE_REASONS = {

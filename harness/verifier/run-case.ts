@@ -21,12 +21,16 @@ import type { GeneratorTarget } from '../traffic/generator.ts';
 import { parseCycles, probeId } from '../traffic/log-format.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
 
-/** What the oracle expects of one probe (structurally the oracle's output; computed from declarations only). */
+/** What the oracle expects of one probe (topologies/oracle.ts produces it from declarations only). */
 export interface ExpectedProbe {
+  /** Caller key `ns/name`. */
   from: string;
+  /** Callee key `ns/name`. */
   to: string;
+  /** Service port probed; null when the callee has no Service port. */
   port: number | null;
   expected: 'allow' | 'deny';
+  /** The oracle's reason in words. */
   reason: string;
 }
 

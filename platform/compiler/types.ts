@@ -4,7 +4,7 @@
  */
 import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
 import type { Authorizer, GateAction, GateDecision } from '../cedar/types.ts';
-import type { IngressSpec, LatticeMeshMember, SidecarSpec, WorkloadSpec } from '../crds/types.ts';
+import type { IngressSpec, LatticeMeshMember, LatticeServiceSpec, WorkloadSpec } from '../crds/types.ts';
 
 /** What a compile sees of another Service: its ports by name (`port` = service port). */
 export interface ServiceLookupResult {
@@ -25,16 +25,12 @@ export interface CompileContext {
   serviceLookup?: (namespace: string, name: string) => ServiceLookupResult | undefined;
 }
 
-/** The flattened RuntimeSpec of a workload (reference §1.1): pod-level knobs outside `workload`. */
-export interface RuntimeSpec {
-  sidecars?: Record<string, SidecarSpec>;
-  sysctls?: Record<string, string>;
-  hostNetwork?: boolean;
-  shareProcessNamespace?: boolean;
-  automountServiceAccountToken?: boolean;
-  /** Names of ImageProvider CRs (reference §2.3 route 4); only the pod-side names are modelled. */
-  imagePullSecrets?: string[];
-}
+/**
+ * The flattened RuntimeSpec of a workload (reference §1.1): pod-level knobs outside `workload`, as the
+ * LatticeService spec declares them. `imagePullSecrets` names ImageProvider CRs (reference §2.3 route 4);
+ * only the pod-side names are modelled.
+ */
+export type RuntimeSpec = Pick<LatticeServiceSpec, 'sidecars' | 'sysctls' | 'hostNetwork' | 'shareProcessNamespace' | 'automountServiceAccountToken' | 'imagePullSecrets'>;
 
 /** Input of {@link compileWorkload}. `ownerReferences` go on every produced object except the LatticeMeshMember. */
 export interface WorkloadCompileInput {
