@@ -9,7 +9,7 @@ import type { KubeClient, KubeObject, TypeRef } from '../fake-apiserver/api/inde
 import { StatusError, matchesSelector } from '../fake-apiserver/api/index.ts';
 import { installPlatform, platformControllers } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
-import { DEFAULT_EPOCH_MS, VirtualClock } from './clock/index.ts';
+import { VirtualClock } from './clock/index.ts';
 import { SeededRng } from './rng/index.ts';
 import { ControllerRunner } from './runner/index.ts';
 import { defaultProfile } from './profile.ts';
@@ -79,8 +79,6 @@ const GC_KINDS: TypeRef[] = [
 
 /** One simulated cluster. Create with {@link World.create}. */
 export class World {
-  readonly logs: WorldLogLine[] = [];
-  readonly log: Logger;
   private cachedIndex: { revision: number; index: DataplaneIndex } | undefined;
 
   private constructor(
@@ -92,13 +90,10 @@ export class World {
     readonly runner: ControllerRunner,
     readonly gc: GarbageCollector,
     readonly secretBackends: SimulatedSecretBackends,
-  ) {
-    const startMs = clock.now();
-    this.log = {
-      info: (message) => this.logs.push({ atMs: clock.now() - startMs, level: 'info', message }),
-      warn: (message) => this.logs.push({ atMs: clock.now() - startMs, level: 'warn', message }),
-    };
-  }
+    /** Controller and stub log lines, in simulated order. */
+    readonly logs: WorldLogLine[],
+    readonly log: Logger,
+  ) {}
 
   /** Builds and starts a World: CRDs of the stubbed components, nodes, the platform, then every controller. */
   static async create(opts: WorldOptions): Promise<World> {
@@ -123,19 +118,15 @@ export class World {
     for (const node of nodeObjects(profile)) await client.create(node);
     await installPlatform(client);
     const backends = new SimulatedSecretBackends(rng.stream('secrets'));
-    const world: World = new World(
-      options,
-      clock,
-      rng,
-      server,
-      client,
-      undefined as unknown as ControllerRunner,
-      undefined as unknown as GarbageCollector,
-      backends,
-    );
-    const runner = new ControllerRunner({ clock, watcher: client, log: world.log, jitter: rng.stream('jitter') });
-    const gc = new GarbageCollector(client, world.log);
-    Object.assign(world, { runner, gc });
+    const logs: WorldLogLine[] = [];
+    const startMs = clock.now();
+    const log: Logger = {
+      info: (message) => logs.push({ atMs: clock.now() - startMs, level: 'info', message }),
+      warn: (message) => logs.push({ atMs: clock.now() - startMs, level: 'warn', message }),
+    };
+    const runner = new ControllerRunner({ clock, watcher: client, log, jitter: rng.stream('jitter') });
+    const gc = new GarbageCollector(client, log);
+    const world = new World(options, clock, rng, server, client, runner, gc, backends, logs, log);
     const latency = rng.stream('latency');
     await gc.start(GC_KINDS);
     await runner.start([
@@ -147,11 +138,6 @@ export class World {
       ...platformControllers({ client, clusterName: options.clusterName, trustDomain: options.trustDomain, injectBug: options.injectBug }),
     ]);
     return world;
-  }
-
-  /** Simulated ms since the World started. */
-  elapsedMs(): number {
-    return this.clock.now() - DEFAULT_EPOCH_MS;
   }
 
   /**

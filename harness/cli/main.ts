@@ -86,11 +86,9 @@ async function run(flags: RunFlags, io: Io, command: string): Promise<number> {
   const fleetDirs = flags.specs.length > 0 ? flags.specs : flags.topology === undefined ? [exampleFleetDir('shop')] : [];
   if (fleetDirs.length > 0) {
     const specs = loadSpecs(fleetDirs);
-    if (specs.files.length === 0 && specs.problems.length === 0) throw new CliError('LATTICE_SIM_NO_SPECS', `no *.yaml files under ${fleetDirs.join(', ')}`);
+    if (specs.missing.length > 0) throw new CliError('LATTICE_SIM_NO_SPECS', `cannot read ${specs.missing.join(', ')}: no such file or directory; check the --specs path`);
+    if (specs.files.length === 0) throw new CliError('LATTICE_SIM_NO_SPECS', `no *.yaml files under ${fleetDirs.join(', ')}`);
     for (const p of specs.problems) io.err(`error: ${formatProblem(p)}`);
-    if (specs.problems.some((p) => p.document === 0 && p.message === 'no such file or directory')) {
-      throw new CliError('LATTICE_SIM_NO_SPECS', `cannot read ${specs.problems.find((p) => p.document === 0)!.file}: check the --specs path`);
-    }
     const name = flags.specs.length > 0 ? flags.specs.map((d) => d.replace(/\/+$/, '').split('/').pop()).join('+') : 'shop';
     const record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, injectBug });
     record.inputErrors.unshift(...specs.problems.map((p) => ({ file: p.file, object: p.object ?? `document ${p.document}`, message: p.field ? `${p.field}: ${p.message}` : p.message })));

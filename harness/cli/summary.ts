@@ -3,7 +3,7 @@ import type { ResultsDocument, RunRecord } from '../../reports/index.ts';
 import type { Io } from './main.ts';
 import type { RunFlags } from './options.ts';
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 function phases(run: RunRecord): string {
   const counts = new Map<string, number>();
@@ -15,7 +15,7 @@ function phases(run: RunRecord): string {
 export function printSummary(doc: ResultsDocument, written: string[], io: Io, flags: RunFlags, injectBug?: string): void {
   io.out(`lattice-sim run: seed ${flags.seed}${injectBug ? `, injected bug ${injectBug}` : ''}`);
   for (const run of doc.runs.filter((r) => r.kind === 'fleet')) {
-    io.out(`  fleet ${run.name}: ${plural(run.services.length, 'service')} (${phases(run)}), ${plural(run.probes.length, 'probe')}, ${plural(run.mismatches, 'mismatch')}`.replace('mismatchs', 'mismatches'));
+    io.out(`  fleet ${run.name}: ${plural(run.services.length, 'service')} (${phases(run)}), ${plural(run.probes.length, 'probe')}, ${plural(run.mismatches, 'mismatch', 'mismatches')}`);
     for (const s of run.services.filter((x) => x.phase !== 'Ready')) io.out(`    ${s.name} ${s.phase}: ${s.message ?? ''}`);
     for (const e of run.inputErrors) io.out(`    input error: ${e.file ? `${e.file}: ` : ''}${e.object}: ${e.message}`);
     for (const n of run.notes) io.out(`    note: ${n}`);

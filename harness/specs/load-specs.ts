@@ -38,8 +38,13 @@ export interface SpecProblem {
 /** Loaded objects, where each came from, and every problem found. */
 export interface LoadedSpecs {
   objects: KubeObject[];
+  /** File of each object (relative to cwd when inside it). */
   sources: Map<KubeObject, string>;
+  /** 1-based document index of each object inside its file. */
+  documents: Map<KubeObject, number>;
   files: string[];
+  /** `--specs` paths that do not exist. */
+  missing: string[];
   problems: SpecProblem[];
 }
 
@@ -60,18 +65,18 @@ export function formatProblem(p: SpecProblem): string {
 }
 
 /**
- * Reads every YAML file under `dirs`. Missing directories are problems too.
+ * Reads every YAML file under `dirs`. Paths that do not exist are listed in `missing`.
  * File names in problems are relative to `cwd` when inside it.
  */
 export function loadSpecs(dirs: readonly string[], cwd = process.cwd()): LoadedSpecs {
-  const result: LoadedSpecs = { objects: [], sources: new Map(), files: [], problems: [] };
+  const result: LoadedSpecs = { objects: [], sources: new Map(), documents: new Map(), files: [], missing: [], problems: [] };
   const show = (p: string) => (relative(cwd, p).startsWith('..') ? p : relative(cwd, p));
   for (const dir of dirs) {
     let files: string[];
     try {
       files = statSync(dir).isDirectory() ? yamlFiles(dir) : [dir];
     } catch {
-      result.problems.push({ file: dir, document: 0, message: 'no such file or directory' });
+      result.missing.push(dir);
       continue;
     }
     for (const file of files) {
@@ -113,6 +118,7 @@ export function loadSpecs(dirs: readonly string[], cwd = process.cwd()): LoadedS
         }
         result.objects.push(obj);
         result.sources.set(obj, where.file);
+        result.documents.set(obj, where.document);
       });
     }
   }
@@ -137,7 +143,7 @@ function validateAgainstSchemas(result: LoadedSpecs): void {
     }
   }
   for (const obj of result.objects) {
-    const file = result.sources.get(obj)!;
+    const where = { file: result.sources.get(obj)!, document: result.documents.get(obj)! };
     try {
       // Namespaces were created above for the objects that use them: validate a declared one by
       // dry-run applying it (create would answer AlreadyExists).
@@ -148,8 +154,8 @@ function validateAgainstSchemas(result: LoadedSpecs): void {
       if (!(err instanceof StatusError)) throw err;
       const label = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
       const causes = err.status.details?.causes ?? [];
-      if (causes.length === 0) result.problems.push({ file, document: 0, object: label, message: err.message });
-      for (const c of causes) result.problems.push({ file, document: 0, object: label, field: c.field, message: c.message });
+      if (causes.length === 0) result.problems.push({ ...where, object: label, message: err.message });
+      for (const c of causes) result.problems.push({ ...where, object: label, field: c.field, message: c.message });
     }
   }
   result.objects = valid;

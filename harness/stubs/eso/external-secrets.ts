@@ -9,7 +9,7 @@
  * simulated backend anyway and is recorded in `backends.undefinedStores` so the report says so.
  * ClusterSecretStores themselves are marked Ready (provider validated).
  */
-import type { Clock, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, isNotFound, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -51,12 +51,8 @@ export function externalSecretsControllers(
     generationChangedOnly: true,
     reconciler: {
       async reconcile(key) {
-        let es: KubeObject;
-        try {
-          es = await client.get(StubTypes.ExternalSecret, key);
-        } catch (err) {
-          return ignoreNotFound(err) ?? done();
-        }
+        const es = await client.get(StubTypes.ExternalSecret, key).catch(ignoreNotFound);
+        if (!es) return done();
         if (es.metadata.deletionTimestamp) return done();
         const wait = gate.remainingMs(es.metadata.uid!, String(es.metadata.generation));
         if (wait > 0) return requeueAfter(wait);

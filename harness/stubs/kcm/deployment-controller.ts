@@ -26,12 +26,8 @@ export function deploymentController(client: KubeClient): ControllerDefinition {
     watches: [{ type: CoreTypes.ReplicaSet, map: (rs) => ownerKeys(rs, 'Deployment') }],
     reconciler: {
       async reconcile(key) {
-        let dep: KubeObject;
-        try {
-          dep = await client.get(CoreTypes.Deployment, key);
-        } catch (err) {
-          return ignoreNotFound(err) ?? done();
-        }
+        const dep = await client.get(CoreTypes.Deployment, key).catch(ignoreNotFound);
+        if (!dep) return done();
         if (dep.metadata.deletionTimestamp) return done();
         const ns = dep.metadata.namespace!;
         const hash = podTemplateHash(dep.spec.template);

@@ -6,7 +6,7 @@
  * the profile's `endpointSlices.sync` delay.
  */
 import { createHash } from 'node:crypto';
-import type { Clock, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, matchesSelector } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -35,12 +35,8 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: R
     ],
     reconciler: {
       async reconcile(key) {
-        let svc: KubeObject;
-        try {
-          svc = await client.get(CoreTypes.Service, key);
-        } catch (err) {
-          return ignoreNotFound(err) ?? done();
-        }
+        const svc = await client.get(CoreTypes.Service, key).catch(ignoreNotFound);
+        if (!svc) return done();
         if (!svc.spec?.selector || svc.metadata.deletionTimestamp) return done();
         const ns = svc.metadata.namespace!;
         const pods = (await client.list(CoreTypes.Pod, { namespace: ns })).items.filter(

@@ -3,7 +3,7 @@
  * (generateName `<rs>-`, owner reference to the ReplicaSet) until `spec.replicas` live pods match,
  * deletes the surplus (highest names first), and reports replicas / readyReplicas / availableReplicas.
  */
-import type { KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import type { KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done } from '../../../platform/runtime/index.ts';
@@ -20,12 +20,8 @@ export function replicaSetController(client: KubeClient): ControllerDefinition {
     watches: [{ type: CoreTypes.Pod, map: (pod) => ownerKeys(pod, 'ReplicaSet') }],
     reconciler: {
       async reconcile(key) {
-        let rs: KubeObject;
-        try {
-          rs = await client.get(CoreTypes.ReplicaSet, key);
-        } catch (err) {
-          return ignoreNotFound(err) ?? done();
-        }
+        const rs = await client.get(CoreTypes.ReplicaSet, key).catch(ignoreNotFound);
+        if (!rs) return done();
         const ns = rs.metadata.namespace!;
         const pods = (await client.list(CoreTypes.Pod, { namespace: ns, labelSelector: rs.spec.selector })).items.filter(
           (p) => p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid) && !p.metadata.deletionTimestamp,

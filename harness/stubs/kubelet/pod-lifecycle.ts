@@ -4,7 +4,7 @@
  * unscheduled → bound to a node (spec.nodeName) → Running with a podIP → Ready=True.
  * Pods tolerating `nvidia.com/gpu` go to the GPU pool; others round-robin over the CPU nodes.
  */
-import type { Clock, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -27,12 +27,8 @@ export function podLifecycle(client: KubeClient, clock: Clock, rng: RandomStream
     primary: CoreTypes.Pod,
     reconciler: {
       async reconcile(key) {
-        let pod: KubeObject;
-        try {
-          pod = await client.get(CoreTypes.Pod, key);
-        } catch (err) {
-          return ignoreNotFound(err) ?? done();
-        }
+        const pod = await client.get(CoreTypes.Pod, key).catch(ignoreNotFound);
+        if (!pod) return done();
         const uid = pod.metadata.uid!;
         if (pod.metadata.deletionTimestamp) {
           for (const g of [schedule, start, ready]) g.forget(uid);
