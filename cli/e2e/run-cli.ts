@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../cli/main.ts';
+import { main } from '../main.ts';
 import type { ResultsDocument } from '../../reports/index.ts';
 
 /** Exit code, stdout and stderr lines, and the results.json written (when any). */

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ApiServer } from '../../fake-apiserver/index.ts';
-import { VirtualClock } from '../clock/index.ts';
+import { VirtualClock } from '../../harness/clock/index.ts';
 import { runRandomTopologies } from '../../scenarios/random-enforcement.ts';
 
 const results: Record<string, number> = {};

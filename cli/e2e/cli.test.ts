@@ -60,7 +60,7 @@ describe('lattice-sim run with bad input', () => {
   });
 
   it('reports schema violations and unknown kinds with file, object and field path', async () => {
-    const r = await runCli(['run', '--specs', repoPath('harness/e2e/testdata/invalid')]);
+    const r = await runCli(['run', '--specs', repoPath('cli/e2e/testdata/invalid')]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/bad\.yaml \(document 2\) LatticeService broken\/no-image: spec\.workload\.containers\.main\.image: Required value/);
     expect(r.err).toMatch(/bad\.yaml.*LatticeService broken\/no-image: spec\.workload\.resources\.peer\.direction: Unsupported value/);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCase } from '../verifier/run-case.ts';
+import { runCase } from '../../harness/verifier/run-case.ts';
 import { oracle, renderTopology } from '../../topologies/index.ts';
 import type { Topology } from '../../topologies/index.ts';
 

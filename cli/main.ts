@@ -6,15 +6,15 @@
  * This is the composition root: it may import every folder (scenarios, topologies, reports).
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import { writeReports } from '../../reports/index.ts';
-import type { FailureRecord, ResultsDocument, RunRecord } from '../../reports/index.ts';
-import { runFleet } from '../../scenarios/fleet.ts';
-import { runRandomTopologies } from '../../scenarios/random-enforcement.ts';
-import { exampleFleetDir } from '../../topologies/index.ts';
-import { formatProblem, loadSpecs } from '../specs/load-specs.ts';
-import { INJECTABLE_BUGS } from '../world.ts';
-import type { InjectedBug } from '../world.ts';
+import type { KubeObject } from '../fake-apiserver/api/index.ts';
+import { writeReports } from '../reports/index.ts';
+import type { FailureRecord, ResultsDocument, RunRecord } from '../reports/index.ts';
+import { runFleet } from '../scenarios/fleet.ts';
+import { runRandomTopologies } from '../scenarios/random-enforcement.ts';
+import { exampleFleetDir } from '../topologies/index.ts';
+import { formatProblem, loadSpecs } from '../harness/specs/load-specs.ts';
+import { INJECTABLE_BUGS } from '../harness/world.ts';
+import type { InjectedBug } from '../harness/world.ts';
 import { CliError } from './errors.ts';
 import { RUN_FLAGS } from './options.ts';
 import type { RunFlags } from './options.ts';

@@ -1,5 +1,5 @@
 /** Human-readable run summary: one line per fleet, one for the random topologies, then every failure with its reproduce command. */
-import type { ResultsDocument, RunRecord } from '../../reports/index.ts';
+import type { ResultsDocument, RunRecord } from '../reports/index.ts';
 import type { Io } from './main.ts';
 import type { RunFlags } from './options.ts';
 
