@@ -7,7 +7,7 @@
 import type { Topology, TopologyProbe, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
 
-import type { ExpectedProbe } from '../harness/verifier/run-case.ts';
+import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 
 /** Expected outcome of one probe: the shape the harness's verifier judges against (port = the callee's `http` port, else its first; null when none). */
 export type { ExpectedProbe };

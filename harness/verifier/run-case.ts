@@ -20,19 +20,10 @@ import { SimulatedTrafficGenerator } from '../traffic/generator.ts';
 import type { GeneratorTarget } from '../traffic/generator.ts';
 import { parseCycles, probeId } from '../traffic/log-format.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
+import type { ExpectedProbe } from './expected-probe.ts';
 
-/** What the oracle expects of one probe (topologies/oracle.ts produces it from declarations only). */
-export interface ExpectedProbe {
-  /** Caller key `ns/name`. */
-  from: string;
-  /** Callee key `ns/name`. */
-  to: string;
-  /** Service port probed; null when the callee has no Service port. */
-  port: number | null;
-  expected: 'allow' | 'deny';
-  /** The oracle's reason in words. */
-  reason: string;
-}
+/** What the oracle expects of one probe: the contract lives in expected-probe.ts (imports nothing; DESIGN rule 1). */
+export type { ExpectedProbe };
 
 /** Input of {@link runCase}. `sources` maps objects to the file they came from (for error messages). */
 export interface CaseInput {
