@@ -1,10 +1,10 @@
 /**
  * The Cedar policy engine behind the platform's gates (reference §3.3): loads CedarPolicy objects
  * the way the reference operator does and answers gate requests with Cedar's own evaluator
- * (`@cedar-policy/cedar-wasm`).
+ * (`@cedar-policy/cedar-wasm`, reached only through `./wasm.ts`).
  */
 import { createHash } from 'node:crypto';
-import { preparsePolicySet, statefulIsAuthorized, type AuthorizationAnswer } from '@cedar-policy/cedar-wasm/nodejs';
+import { preparsePolicySet, statefulIsAuthorized, type AuthorizationAnswer } from './wasm.ts';
 import { LATTICE_SYSTEM_NAMESPACE, type CedarPolicy } from '../crds/types.ts';
 import { requestEntities } from './entities.ts';
 import type { Authorizer, GateDecision, GateRequest } from './types.ts';

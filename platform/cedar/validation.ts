@@ -2,7 +2,7 @@
  * Parsing and validation of CedarPolicy text (reference §1.6; the CedarPolicy status written by
  * the reference validation controller). Uses Cedar's own parser (`@cedar-policy/cedar-wasm`).
  */
-import { policySetTextToParts, policyToJson, type DetailedError } from '@cedar-policy/cedar-wasm/nodejs';
+import { policySetTextToParts, policyToJson, type DetailedError } from './wasm.ts';
 import type { CedarPolicy, CedarPolicyStatus } from '../crds/types.ts';
 
 /** Result of splitting Cedar text into static policies: the policy texts in source order, or parse errors. */
