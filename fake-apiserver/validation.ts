@@ -20,9 +20,10 @@ export type OpenApiSchema = JsonObject;
 
 /**
  * Prunes, defaults and validates `obj` in place (it must be a mutable copy).
- * Returns the validation causes (empty when valid).
+ * Returns the validation causes (empty when valid). When `pruned` is given, the path of every field
+ * dropped by pruning is appended to it (`spec.replicass`, `spec.ports[1].nmae`), in document order.
  */
-export type SchemaValidator = (obj: JsonObject) => StatusCause[];
+export type SchemaValidator = (obj: JsonObject, pruned?: string[]) => StatusCause[];
 
 const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, verbose: true, logger: false, validateSchema: false });
 // Formats the Kubernetes schema validator checks; any other format name is accepted unchecked.
@@ -54,8 +55,8 @@ export function compileSchema(schema: OpenApiSchema): SchemaValidator {
   v = bySource.get(source);
   if (!v) {
     const validate = ajv.compile(toJsonSchema(schema, true));
-    v = (obj) => {
-      pruneUnknownFields(obj, schema, true);
+    v = (obj, pruned) => {
+      pruneUnknownFields(obj, schema, true, pruned);
       const metadata = obj.metadata;
       delete obj.metadata;
       try {
@@ -107,13 +108,14 @@ export function toJsonSchema(node: OpenApiSchema, root = false): JsonObject {
  * Kept: fields under `x-kubernetes-preserve-unknown-fields: true` nodes (declared properties below
  * them are still pruned recursively), map values under `additionalProperties`, and at the root (or
  * under `x-kubernetes-embedded-resource`) `apiVersion`, `kind`, `metadata`. A `null` in a
- * non-nullable field that has a `default` is removed so the default applies.
+ * non-nullable field that has a `default` is removed so the default applies. The path of each
+ * dropped field (from the root, dotted, `[i]` for list items) is appended to `pruned` when given.
  */
-export function pruneUnknownFields(value: unknown, schema: OpenApiSchema | undefined, root = false): void {
+export function pruneUnknownFields(value: unknown, schema: OpenApiSchema | undefined, root = false, pruned?: string[], path = ''): void {
   if (!schema) return;
   if (Array.isArray(value)) {
     const items = schema.items;
-    if (isPlainObject(items)) for (const x of value) pruneUnknownFields(x, items);
+    if (isPlainObject(items)) value.forEach((x, i) => pruneUnknownFields(x, items, false, pruned, `${path}[${i}]`));
     return;
   }
   if (!isPlainObject(value)) return;
@@ -125,10 +127,14 @@ export function pruneUnknownFields(value: unknown, schema: OpenApiSchema | undef
   for (const k of Object.keys(value)) {
     if (keepMeta && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
     const sub = props && isPlainObject(props[k]) ? (props[k] as OpenApiSchema) : isPlainObject(addl) ? (addl as OpenApiSchema) : undefined;
+    const at = path ? `${path}.${k}` : k;
     if (sub) {
       if (value[k] === null && sub.nullable !== true && sub.default !== undefined) delete value[k];
-      else pruneUnknownFields(value[k], sub);
-    } else if (!(preserve || addl === true)) delete value[k];
+      else pruneUnknownFields(value[k], sub, false, pruned, at);
+    } else if (!(preserve || addl === true)) {
+      delete value[k];
+      pruned?.push(at);
+    }
   }
 }
 

@@ -24,12 +24,27 @@ export interface KubeList<T extends KubeObject = KubeObject> {
   items: T[];
 }
 
+/**
+ * What the server does with fields the schema does not declare (Kubernetes API concepts: field
+ * validation, default `Warn` since 1.23): `Ignore` drops them silently, `Warn` drops them and sends
+ * one warning per field (`unknown field "spec.replicass"`), `Strict` refuses the write with 400
+ * BadRequest (`… strict decoding error: unknown field "spec.replicass"`).
+ */
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
 /** Options of every write. */
 export interface WriteOptions {
   /** Who writes (Kubernetes API concepts: field management). */
   fieldManager?: string;
   /** Validate and admit, persist nothing. */
   dryRun?: boolean;
+  /** Unknown-field handling (default `Warn`). */
+  fieldValidation?: FieldValidation;
+  /**
+   * Receives the warnings of this request, one call per warning, in order: what an HTTP client
+   * reads from `Warning: 299 - "…"` response headers. Without it, warnings are dropped.
+   */
+  onWarning?: (warning: string) => void;
 }
 
 /** Options of server-side apply. */

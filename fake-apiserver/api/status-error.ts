@@ -23,6 +23,7 @@ export type StatusReason =
   | 'Gone'
   | 'Expired'
   | 'Invalid'
+  | 'RequestEntityTooLarge'
   | 'UnsupportedMediaType'
   | 'TooManyRequests'
   | 'InternalError'
@@ -41,6 +42,7 @@ export const reasonCodes: Record<StatusReason, number> = {
   Gone: 410,
   Expired: 410,
   Invalid: 422,
+  RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
   TooManyRequests: 429,
   InternalError: 500,
