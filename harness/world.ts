@@ -10,7 +10,7 @@ import { StatusError, matchesSelector } from '../fake-apiserver/api/index.ts';
 import { installPlatform, platformControllers } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
-import { SeededRng } from './rng/index.ts';
+import { DeliverySchedule, SeededRng, stableNameSuffix, stableUid } from './rng/index.ts';
 import { ControllerRunner } from './runner/index.ts';
 import { defaultProfile } from './profile.ts';
 import type { SimulationProfile } from './profile.ts';
@@ -26,15 +26,18 @@ import { SimulatedSecretBackends } from './stubs/eso/secret-backend.ts';
 import { podReady } from './stubs/owners.ts';
 import { indexDataplane } from './evaluator/index.ts';
 import type { DataplaneIndex, DataplaneView } from './evaluator/index.ts';
+import { applyBugs } from './bugs/index.ts';
+import type { InjectedBug } from './bugs/index.ts';
 
-/** The self-test bugs the platform can be started with. */
-export type InjectedBug = 'wrong-selector' | 'unilateral-allow';
-export const INJECTABLE_BUGS: readonly InjectedBug[] = ['wrong-selector', 'unilateral-allow'];
+// The seeded-bug catalogue's names, re-exported for cli/ and scenarios/ (the catalogue is harness/bugs/).
+export { INJECTABLE_BUGS } from './bugs/index.ts';
+export type { InjectedBug } from './bugs/index.ts';
 
 /** Options of a World. */
 export interface WorldOptions {
   seed: number;
   profile?: SimulationProfile;
+  /** A catalogue bug (harness/bugs) installed from outside the platform: it wraps the client the platform controllers get. */
   injectBug?: InjectedBug;
   /** SPIFFE trust domain of the simulated mesh (default `lattice.sim`). */
   trustDomain?: string;
@@ -101,41 +104,51 @@ export class World {
     const profile = options.profile;
     const clock = new VirtualClock();
     const rng = new SeededRng(options.seed);
-    const delivery = rng.stream('watch-delivery');
-    let lastDeliveryMs = 0;
+    // Watch delivery at the first slot of a seeded schedule after commit + latency: a function of the
+    // commit instant alone, so order holds and other objects never shift an event. Events due at the
+    // same instant share one timer and run in commit order.
+    const delivery = new DeliverySchedule(options.seed, profile.apiserver.watchDelivery);
+    const dueBatches = new Map<number, (() => void)[]>();
     const server = new ApiServer({
       clock,
-      newUid: rng.uidSource(),
-      // Watch delivery latency from the profile; never earlier than the previous event, so order holds.
+      newUid: (id) => stableUid(options.seed, id),
+      nameSuffix: (req) => stableNameSuffix(rng, req),
       deliver: (fn) => {
-        const due = Math.max(lastDeliveryMs, clock.now() + delivery.delay(profile.apiserver.watchDelivery));
-        lastDeliveryMs = due;
-        clock.setTimer(due - clock.now(), fn);
+        const due = delivery.dueMs(clock.now());
+        const batch = dueBatches.get(due);
+        if (batch) return void batch.push(fn);
+        dueBatches.set(due, [fn]);
+        clock.setTimer(due - clock.now(), () => {
+          const fns = dueBatches.get(due)!;
+          dueBatches.delete(due);
+          for (const f of fns) f();
+        });
       },
     });
     const client = new InProcessClient(server);
     for (const crd of thirdPartyCrds()) await client.create(crd);
     for (const node of nodeObjects(profile)) await client.create(node);
     await installPlatform(client);
-    const backends = new SimulatedSecretBackends(rng.stream('secrets'));
+    const backends = new SimulatedSecretBackends(rng);
     const logs: WorldLogLine[] = [];
     const startMs = clock.now();
     const log: Logger = {
       info: (message) => logs.push({ atMs: clock.now() - startMs, level: 'info', message }),
       warn: (message) => logs.push({ atMs: clock.now() - startMs, level: 'warn', message }),
     };
-    const runner = new ControllerRunner({ clock, watcher: client, log, jitter: rng.stream('jitter') });
+    const runner = new ControllerRunner({ clock, watcher: client, log, jitter: rng });
     const gc = new GarbageCollector(client, log);
     const world = new World(options, clock, rng, server, client, runner, gc, backends, logs, log);
-    const latency = rng.stream('latency');
     await gc.start(GC_KINDS);
+    // A seeded bug is installed from outside: the platform gets a wrapped client, everyone else the real one.
+    const { platformClient } = applyBugs(options.injectBug, { platformClient: client }, { clock });
     await runner.start([
       deploymentController(client),
       replicaSetController(client),
-      podLifecycle(client, clock, latency, profile),
-      endpointSliceController(client, clock, latency, profile.endpointSlices.sync),
-      ...externalSecretsControllers(client, clock, latency, profile.externalSecrets.sync, backends),
-      ...platformControllers({ client, clusterName: options.clusterName, trustDomain: options.trustDomain, injectBug: options.injectBug }),
+      podLifecycle(client, clock, rng, profile),
+      endpointSliceController(client, clock, rng, profile.endpointSlices.sync),
+      ...externalSecretsControllers(client, clock, rng, profile.externalSecrets.sync, backends),
+      ...platformControllers({ client: platformClient, clusterName: options.clusterName, trustDomain: options.trustDomain }),
     ]);
     return world;
   }

@@ -11,12 +11,14 @@ export * from './controllers/index.ts';
 export * from './runtime/index.ts';
 export * from './crds/types.ts';
 
-/** Platform options. `injectBug` is a self-test hook of the simulator (see MeshMemberControllerOptions). */
+/** Platform options. */
 export interface PlatformOptions {
+  /** What every controller reads and writes through: in-process, or a real cluster over HTTP. */
   client: KubeClient;
+  /** Name of this cluster; templates see it as `${cluster.name}`. */
   clusterName: string;
+  /** SPIFFE trust domain of the mesh, e.g. `lattice.sim`. */
   trustDomain: string;
-  injectBug?: 'wrong-selector' | 'unilateral-allow';
 }
 
 /** Every platform controller, sharing one Cedar loader. */
@@ -25,7 +27,7 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
   return [
     cedarPolicyController(opts.client),
     secretProviderController(opts.client),
-    meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain, injectBug: opts.injectBug }),
+    meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
     serviceController({ client: opts.client, cedar, clusterName: opts.clusterName }),
   ];
 }

@@ -10,7 +10,6 @@
  * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`).
  * Fan-out: a generation change of any member re-queues every member of the same namespace and every
  * dependsAll member; any CedarPolicy change re-queues all.
- * `injectBug` exists only for the simulator's self-test (see MeshCompileOptions.bug).
  */
 import type { KubeClient, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
@@ -39,8 +38,6 @@ export interface MeshMemberControllerOptions {
   client: KubeClient;
   cedar: CedarLoader;
   trustDomain: string;
-  /** BUG INJECTION for the simulator's self-test; never set in production. */
-  injectBug?: 'wrong-selector' | 'unilateral-allow';
   readyRequeueMs?: number;
   failureRequeueMs?: number;
 }
@@ -83,7 +80,7 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     const now = rfc3339(ctx.clock.now());
     const status = member.status ?? {};
     const all = (await client.list<LatticeMeshMember>(LatticeMeshMemberType)).items;
-    const graph = buildServiceGraph(all, { unilateral: opts.injectBug === 'unilateral-allow' });
+    const graph = buildServiceGraph(all);
     const engine = await opts.cedar.load();
 
     const wildcard = wildcardRequests(member);
@@ -115,7 +112,7 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
       }
     }
 
-    const objects = compileMeshPolicies(member, graph, { trustDomain: opts.trustDomain, bug: opts.injectBug });
+    const objects = compileMeshPolicies(member, graph, { trustDomain: opts.trustDomain });
     await applyAll(client, objects, MESH_MEMBER_CONTROLLER);
     const applied = objects.filter((o) => ORPHAN_KINDS[o.kind]).map((o) => ({ kind: o.kind, name: o.metadata.name }));
     const keep = new Set(applied.map((a) => `${a.kind}/${a.name}`));

@@ -56,11 +56,6 @@ describe('buildServiceGraph', () => {
     expect(keys(g.activeOutbound('ns/gw'))).toEqual(['ns/a', 'ns/b']);
   });
 
-  test('the unilateral option forms an edge from the caller declaration alone', () => {
-    const members = [lmm('ns', 'a', { dependencies: [{ name: 'b' }] }), lmm('ns', 'b')];
-    expect(buildServiceGraph(members, { unilateral: true }).edges()).toEqual([{ from: 'ns/a', to: 'ns/b' }]);
-  });
-
   test('defaults: service account is the LMM name, ambient is true, servicePort falls back to port', () => {
     const n = buildServiceGraph([lmm('ns', 'a', { ports: [{ name: 'p', port: 9000 }] })]).node('ns/a')!;
     expect(n.serviceAccount).toBe('a');

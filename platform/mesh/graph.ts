@@ -45,16 +45,6 @@ export interface GraphNode {
   advertise?: { allowedServices: readonly string[] };
 }
 
-/** Options of {@link buildServiceGraph}. */
-export interface ServiceGraphOptions {
-  /**
-   * BUG INJECTION, default false: edges form from the caller's declaration alone (the callee's
-   * allowedCallers are ignored). Exists only so the simulator's self-test can prove its verifier
-   * catches a non-bilateral platform. Never set in production paths.
-   */
-  unilateral?: boolean;
-}
-
 /** The built graph. All lists are sorted by key, so results are deterministic. */
 export interface ServiceGraph {
   /** The node with this `"ns/name"` key, or undefined. */
@@ -128,25 +118,23 @@ export function memberNode(member: LatticeMeshMember): GraphNode {
  * are members. `dependsAll` on C adds an edge to every other member that allows C. A dependency on a
  * key that is not a member creates no edge (the reference's `Unknown` stub), and neither does an
  * allowedCallers entry naming an absent caller. When two members share a key the later one wins.
- * `opts.unilateral` is a bug injection (see {@link ServiceGraphOptions}).
  * Throws only when a member has no namespace.
  */
-export function buildServiceGraph(members: readonly LatticeMeshMember[], opts: ServiceGraphOptions = {}): ServiceGraph {
-  return graphFromNodes(members.map(memberNode), opts);
+export function buildServiceGraph(members: readonly LatticeMeshMember[]): ServiceGraph {
+  return graphFromNodes(members.map(memberNode));
 }
 
 /**
  * Same as {@link buildServiceGraph} but from already-built nodes (e.g. `graph.nodes()` of another
  * graph). When two nodes share a key the later one wins. Never throws.
  */
-export function graphFromNodes(nodes: readonly GraphNode[], opts: ServiceGraphOptions = {}): ServiceGraph {
+export function graphFromNodes(nodes: readonly GraphNode[]): ServiceGraph {
   const byKey = new Map<string, GraphNode>();
   for (const n of nodes) byKey.set(n.key, n);
   const keys = [...byKey.keys()].sort();
   const outbound = new Map<string, Set<string>>(keys.map((k) => [k, new Set<string>()]));
   const inbound = new Map<string, Set<string>>(keys.map((k) => [k, new Set<string>()]));
-  const allows = (callee: GraphNode, caller: GraphNode) =>
-    opts.unilateral === true || callee.allowsAll || callee.allowedCallers.includes(caller.key);
+  const allows = (callee: GraphNode, caller: GraphNode) => callee.allowsAll || callee.allowedCallers.includes(caller.key);
   const link = (from: string, to: string) => {
     outbound.get(from)!.add(to);
     inbound.get(to)!.add(from);

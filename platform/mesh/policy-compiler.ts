@@ -6,7 +6,7 @@
 import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
 import { LABEL_MANAGED_BY, LABEL_NAME, LatticeMeshMemberType, MANAGED_BY_LATTICE, type LatticeMeshMember } from '../crds/types.ts';
 import { derivedName } from './derived-name.ts';
-import { graphFromNodes, memberNode, type GraphNode, type ServiceGraph } from './graph.ts';
+import { memberNode, type GraphNode, type ServiceGraph } from './graph.ts';
 
 /** apiVersion of CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy (reference §4.5b). */
 export const CILIUM_API_VERSION = 'cilium.io/v2';
@@ -30,14 +30,6 @@ export const KUBE_DNS_SELECTOR: Readonly<Record<string, string>> = Object.freeze
 export interface MeshCompileOptions {
   /** SPIFFE trust domain, e.g. `lattice.test`; principals are `<trustDomain>/ns/<ns>/sa/<sa>` (no `spiffe://`). */
   trustDomain: string;
-  /**
-   * BUG INJECTION, default off; exists only for the simulator's self-test (a verifier that cannot see
-   * these is broken). `wrong-selector`: every CNP endpointSelector and AP/PA selector of the member
-   * uses `app.kubernetes.io/name: <name>-v2` (matches no pod). `unilateral-allow`: edges are
-   * computed as if the graph were built with `{unilateral: true}`, so allow policies appear when only
-   * the caller declares.
-   */
-  bug?: 'wrong-selector' | 'unilateral-allow';
 }
 
 /** Thrown when a member cannot be compiled (missing uid for ownerReferences). `code` is stable. */
@@ -148,17 +140,11 @@ function plaintextIngress(node: GraphNode): Json[] {
  */
 export function compileMeshPolicies(member: LatticeMeshMember, graph: ServiceGraph, opts: MeshCompileOptions): KubeObject[] {
   const self = memberNode(member);
-  const edgeGraph = opts.bug === 'unilateral-allow' ? unilateralView(graph, self) : graph;
-  const inbound = edgeGraph.activeInbound(self.key);
-  const outbound = edgeGraph.activeOutbound(self.key);
+  const inbound = graph.activeInbound(self.key);
+  const outbound = graph.activeOutbound(self.key);
   const ctx = new Ctx(member, self, opts);
   const objects = self.ambient ? compileAmbient(ctx, inbound, outbound) : [compileNonAmbientCnp(ctx, inbound, outbound)];
   return objects.sort((a, b) => (a.kind === b.kind ? (a.metadata.name < b.metadata.name ? -1 : 1) : a.kind < b.kind ? -1 : 1));
-}
-
-/** The same members with unilateral edges (bug injection); `self` replaces its stored node. */
-function unilateralView(graph: ServiceGraph, self: GraphNode): ServiceGraph {
-  return graphFromNodes([...graph.nodes().filter((n) => n.key !== self.key), self], { unilateral: true });
 }
 
 class Ctx {
@@ -171,9 +157,9 @@ class Ctx {
     this.h = [self.namespace, self.name];
   }
 
-  /** Subject labels (Istio form), honouring the wrong-selector bug. */
+  /** Subject labels (Istio form): the member's selector, or its name label. */
   subjectLabels(): Record<string, string> {
-    return this.opts.bug === 'wrong-selector' ? { [LABEL_NAME]: `${this.self.name}-v2` } : istioLabels(this.self);
+    return istioLabels(this.self);
   }
 
   subjectCiliumLabels(): Record<string, string> {
@@ -299,7 +285,7 @@ function compileAmbient(ctx: Ctx, inbound: readonly GraphNode[], outbound: reado
     if (ports.length > 0) {
       out.push(
         ctx.authorizationPolicy(derivedName('allow-wp-to-', ctx.h), {
-          selector: { matchLabels: opts.bug === 'wrong-selector' ? ctx.subjectLabels() : { [LABEL_NAME]: self.name } },
+          selector: { matchLabels: { [LABEL_NAME]: self.name } },
           action: 'ALLOW',
           rules: [{ from: [{ source: { principals: [principal(opts.trustDomain, self.namespace, wp)] } }], to: [{ operation: { ports } }] }],
         }),
