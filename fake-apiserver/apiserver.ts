@@ -464,6 +464,14 @@ export class ApiServer {
   }
 
   /**
+   * Compacts the event history up to the current revision (a fault hook: etcd compaction). Open
+   * watches keep running; a watch started from an older resourceVersion gets 410 Expired.
+   */
+  compact(): void {
+    this.store.compact();
+  }
+
+  /**
    * Ends open watches from the server side (as an apiserver restart or a watch timeout would):
    * pending events are delivered, then `onClose()` is called. Restricted to `type` when given.
    * Returns how many watches were closed.

@@ -65,6 +65,16 @@ export class VersionedStore {
     return this.compacted;
   }
 
+  /**
+   * Drops every event up to the current revision (etcd compaction, as a fault): a watch resuming
+   * from an older resourceVersion then gets 410 Expired and its client must relist.
+   */
+  compact(): void {
+    this.compacted = this.rev;
+    this.history = [];
+    this.start = 0;
+  }
+
   /** The stored object, or undefined. `namespace` is `''` for cluster-scoped kinds. */
   get(resourceKey: string, namespace: string, name: string): KubeObject | undefined {
     return this.buckets.get(resourceKey)?.byNs.get(namespace)?.get(name);

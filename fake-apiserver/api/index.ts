@@ -6,3 +6,4 @@ export * from './status-error.ts';
 export * from './clock.ts';
 export * from './label-selector.ts';
 export * from './client.ts';
+export * from './cache.ts';

@@ -1,0 +1,146 @@
+/**
+ * A shared informer (client-go `sharedIndexInformer`): one {@link Reflector} feeding one store,
+ * and any number of event handlers. Handlers run synchronously after the store changed, so a
+ * handler that reads the cache sees the change. A relist reports only differences (adds, updates,
+ * deletes of objects missed while the watch was down). An optional periodic resync calls
+ * `onUpdate(obj, obj)` for every cached object.
+ */
+import type { Clock, IndexFunc, Informer, KubeObject, KubeReader, KubeWatcher, ResourceEventHandler, TimerHandle, TypeRef } from '../../fake-apiserver/api/index.ts';
+import type { Logger } from '../../platform/runtime/index.ts';
+import type { RandomStream } from '../rng/index.ts';
+import { Reflector } from './reflector.ts';
+import type { ReflectorBackoff, ReflectorEvent } from './reflector.ts';
+import { createStore } from './store.ts';
+import type { StoreChange, StoreReader, StoreWriter } from './store.ts';
+
+/** Options of a {@link SharedInformer}. */
+export interface SharedInformerOptions {
+  type: TypeRef;
+  client: KubeReader & KubeWatcher;
+  clock: Clock;
+  log: Logger;
+  jitter?: RandomStream;
+  backoff?: Partial<ReflectorBackoff>;
+  /** Periodic resync interval, simulated ms (0 or unset: none). */
+  resyncMs?: number;
+}
+
+/** The shared informer of one kind. */
+export class SharedInformer<T extends KubeObject = KubeObject> implements Informer<T> {
+  readonly reflector: Reflector;
+  private readonly reader: StoreReader<T>;
+  private readonly writer: StoreWriter<T>;
+  private readonly handlers = new Set<ResourceEventHandler<T>>();
+  private readonly waiters: (() => void)[] = [];
+  private initBuffer: T[] | undefined;
+  private resyncTimer: TimerHandle | undefined;
+  private started = false;
+
+  constructor(private readonly opts: SharedInformerOptions) {
+    [this.reader, this.writer] = createStore<T>();
+    this.reflector = new Reflector({ type: opts.type, client: opts.client, clock: opts.clock, log: opts.log, jitter: opts.jitter, backoff: opts.backoff, onEvents: (evs) => this.onEvents(evs) });
+  }
+
+  /** Starts listing and watching (idempotent). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.reflector.start();
+    if (this.opts.resyncMs && this.opts.resyncMs > 0) this.scheduleResync(this.opts.resyncMs);
+  }
+
+  stop(): void {
+    this.reflector.stop();
+    this.resyncTimer?.cancel();
+  }
+
+  addEventHandler(handler: ResourceEventHandler<T>): () => void {
+    this.handlers.add(handler);
+    if (this.reader.hasSynced()) for (const o of this.reader.items()) handler.onAdd?.(o, true);
+    return () => void this.handlers.delete(handler);
+  }
+
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    this.writer.addIndexer(name, fn);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    return this.reader.byIndex(name, value);
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.reader.get(key);
+  }
+
+  items(): T[] {
+    return this.reader.items();
+  }
+
+  hasSynced(): boolean {
+    return this.reader.hasSynced();
+  }
+
+  synced(): Promise<void> {
+    if (this.reader.hasSynced()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  lastResourceVersion(): string {
+    return this.reader.lastResourceVersion();
+  }
+
+  private onEvents(events: readonly ReflectorEvent[]): void {
+    for (const ev of events) {
+      switch (ev.type) {
+        case 'initStart':
+          this.initBuffer = [];
+          break;
+        case 'initApply':
+          this.initBuffer?.push(ev.object as T);
+          break;
+        case 'initDone': {
+          const first = !this.reader.hasSynced();
+          const changes = this.writer.replace(this.initBuffer ?? [], ev.rv);
+          this.initBuffer = undefined;
+          this.dispatch(changes, first);
+          if (first) for (const w of this.waiters.splice(0)) w();
+          break;
+        }
+        case 'apply': {
+          const obj = ev.object as T;
+          const old = this.writer.apply(obj);
+          this.writer.setResourceVersion(obj.metadata.resourceVersion ?? this.reader.lastResourceVersion());
+          this.dispatch([old ? { type: 'update', old, object: obj } : { type: 'add', object: obj }], false);
+          break;
+        }
+        case 'delete': {
+          const obj = ev.object as T;
+          this.writer.delete(obj);
+          this.writer.setResourceVersion(obj.metadata.resourceVersion ?? this.reader.lastResourceVersion());
+          this.dispatch([{ type: 'delete', object: obj }], false);
+          break;
+        }
+        case 'bookmark':
+          this.writer.setResourceVersion(ev.rv);
+          break;
+      }
+    }
+  }
+
+  private dispatch(changes: readonly StoreChange<T>[], initial: boolean): void {
+    for (const c of changes) {
+      for (const h of [...this.handlers]) {
+        if (c.type === 'add') h.onAdd?.(c.object, initial);
+        else if (c.type === 'update') h.onUpdate?.(c.old, c.object);
+        else h.onDelete?.(c.object);
+      }
+    }
+  }
+
+  private scheduleResync(ms: number): void {
+    this.resyncTimer = this.opts.clock.setTimer(ms, () => {
+      if (this.reader.hasSynced()) for (const o of this.reader.items()) for (const h of [...this.handlers]) h.onUpdate?.(o, o);
+      this.scheduleResync(ms);
+    });
+  }
+}
