@@ -1,0 +1,57 @@
+/**
+ * Test fixture for bug tests (shared fakes live in `testing/`, STYLE.md rule 25): an in-process API
+ * server with the stubbed third-party CRDs and the platform installed, and a way to run the real
+ * LatticeMeshMember reconcile once through any client. Not used by production code.
+ */
+import { ApiServer, InProcessClient } from '../../../fake-apiserver/index.ts';
+import type { KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import { CedarLoader, LatticeMeshMemberType, installPlatform, meshMemberController } from '../../../platform/index.ts';
+import type { LatticeMeshMemberSpec } from '../../../platform/index.ts';
+import { VirtualClock } from '../../clock/index.ts';
+import { thirdPartyCrds } from '../../stubs/third-party-crds.ts';
+import type { BugSeams } from '../types.ts';
+
+/** Trust domain the fixture's mesh-member controller compiles with. */
+export const TEST_TRUST_DOMAIN = 'lattice.test';
+
+/** A fresh cluster: `client` is the unwrapped one (what the store really holds), `seams` what a bug wraps. */
+export interface BugTestCluster {
+  clock: VirtualClock;
+  server: ApiServer;
+  client: KubeClient;
+  seams: BugSeams;
+}
+
+/** Builds a {@link BugTestCluster} with namespaces `namespaces` created (default `['ns']`). */
+export async function bugTestCluster(namespaces: readonly string[] = ['ns']): Promise<BugTestCluster> {
+  const clock = new VirtualClock();
+  const server = new ApiServer({ clock });
+  const client = new InProcessClient(server);
+  for (const crd of thirdPartyCrds()) await client.create(crd);
+  await installPlatform(client);
+  for (const name of namespaces) await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  return { clock, server, client, seams: { platformClient: client } };
+}
+
+/**
+ * A LatticeMeshMember `ns/name` targeting `{app.kubernetes.io/name: <name>}`, one Strict port `http`
+ * 8080 (service port 80), with `spec` overriding those defaults. No uid: the API server assigns it.
+ */
+export function member(ns: string, name: string, spec: Partial<LatticeMeshMemberSpec> = {}): KubeObject {
+  return {
+    ...LatticeMeshMemberType,
+    metadata: { name, namespace: ns },
+    spec: { target: { selector: { 'app.kubernetes.io/name': name } }, ports: [{ name: 'http', port: 8080, servicePort: 80 }], ...spec },
+  };
+}
+
+/** Runs the platform's LatticeMeshMember reconcile once for `ns/name`, with `platformClient` as its only client. */
+export async function reconcileMember(cluster: BugTestCluster, platformClient: KubeClient, ns: string, name: string): Promise<void> {
+  const controller = meshMemberController({ client: platformClient, cedar: new CedarLoader(platformClient), trustDomain: TEST_TRUST_DOMAIN });
+  await controller.reconciler.reconcile({ namespace: ns, name }, { clock: cluster.clock, log: { info: () => {}, warn: () => {} } });
+}
+
+/** Objects of `type` stored in namespace `ns` (as the dataplane would see them), by name. */
+export async function storedIn(client: KubeClient, type: { apiVersion: string; kind: string }, ns: string): Promise<KubeObject[]> {
+  return (await client.list(type, { namespace: ns })).items;
+}
