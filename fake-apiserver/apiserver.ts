@@ -36,13 +36,46 @@ import { VersionedStore } from './store.ts';
 import type { StoreEvent } from './store.ts';
 import { compileSchema } from './validation.ts';
 
+/** The identity a uid is derived from: version-independent kind, namespace, name, and incarnation. */
+export interface ObjectIdentity {
+  /** API group ('' for the core group). */
+  group: string;
+  kind: string;
+  /** '' for cluster-scoped objects. */
+  namespace: string;
+  name: string;
+  /** 0 for the first object of this identity, +1 for each later create of it (after a delete). */
+  incarnation: number;
+}
+
+/** What a `generateName` suffix is derived from: kind, namespace, the prefix, and its ordinal. */
+export interface GeneratedNameRequest {
+  group: string;
+  kind: string;
+  namespace: string;
+  /** The `generateName` prefix (truncated to 58 characters), e.g. `web-5d8f9c7b6a-`: names the owner. */
+  prefix: string;
+  /** 0, 1, 2 … per (kind, namespace, prefix), counting every attempt (retries after a collision too). */
+  ordinal: number;
+}
+
 /** Options of {@link ApiServer}. */
 export interface ApiServerOptions {
   /** Source of `creationTimestamp`, `deletionTimestamp` and managedFields times. */
   clock: Clock;
-  /** uid generator; default: a counter rendered UUID-shaped (`00000000-0000-4000-8000-000000000001`, ...). */
-  newUid?: () => string;
-  /** Schedules watch delivery; default `queueMicrotask`. A simulation passes its event scheduler. */
+  /**
+   * uid generator, given the identity of the object being created (a simulation hashes it, so
+   * uids do not shift when other objects come or go); default: a counter rendered UUID-shaped
+   * (`00000000-0000-4000-8000-000000000001`, ...).
+   */
+  newUid?: (id: ObjectIdentity) => string;
+  /** 5-character `generateName` suffix generator; default: hash of the request (seedless). */
+  nameSuffix?: (req: GeneratedNameRequest) => string;
+  /**
+   * Schedules watch delivery, once per event, in commit order (so per-watch order holds whenever
+   * the scheduler runs callbacks in call order at non-decreasing times); default `queueMicrotask`.
+   * A simulation passes its event scheduler.
+   */
   deliver?: (fn: () => void) => void;
   /** Events kept for watches resuming from a resourceVersion (default 100 000); older starts get 410 Expired. */
   historyLimit?: number;
@@ -55,6 +88,14 @@ const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 /** Alphabet of generated name suffixes (upstream utilrand: no vowels, no confusable digits). */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** Default `generateName` suffix: 5 characters of SUFFIX_ALPHABET hashed from the request. */
+function defaultNameSuffix(req: GeneratedNameRequest): string {
+  const h = createHash('sha256').update(`${req.group}/${req.kind}\0${req.namespace}\0${req.prefix}\0${req.ordinal}`).digest();
+  let s = '';
+  for (let i = 0; i < 5; i++) s += SUFFIX_ALPHABET[h[i] % SUFFIX_ALPHABET.length];
+  return s;
+}
+
 const NAMESPACE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
 const CRD_KIND = 'CustomResourceDefinition';
 const CRD_GROUP = 'apiextensions.k8s.io';
@@ -64,10 +105,14 @@ type Mutable = KubeObject & { metadata: Meta };
 
 const CLOSE = Symbol('close');
 
-/** One open watch: a FIFO of events flushed through `deliver`, in the order they were committed. */
+/**
+ * One open watch: a FIFO of events, each handed to `deliver` on its own as it is committed (so a
+ * simulation can time every event from its commit instant alone); each callback delivers the
+ * oldest pending event.
+ */
 class Watcher {
   private queue: (WatchEvent | typeof CLOSE)[] = [];
-  private scheduled = false;
+  private head = 0;
   stopped = false;
   /** Events at or below this revision are skipped (a watch started from a resourceVersion ahead of the store). */
   minRevision = 0;
@@ -99,25 +144,22 @@ class Watcher {
   push(item: WatchEvent | typeof CLOSE): void {
     if (this.stopped) return;
     this.queue.push(item);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      this.deliver(this.flush);
-    }
+    this.deliver(this.deliverOne);
   }
 
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    for (const item of batch) {
-      if (this.stopped) return;
-      if (item === CLOSE) {
-        this.stopped = true;
-        this.onClose?.();
-        return;
-      }
-      this.onEvent(item);
+  private readonly deliverOne = (): void => {
+    if (this.stopped || this.head >= this.queue.length) return;
+    const item = this.queue[this.head++];
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
     }
+    if (item === CLOSE) {
+      this.stopped = true;
+      this.onClose?.();
+      return;
+    }
+    this.onEvent(item);
   };
 }
 
@@ -148,15 +190,20 @@ export class ApiServer {
   readonly registry = new Registry();
   private readonly store: VersionedStore;
   private readonly clock: Clock;
-  private readonly newUid: () => string;
+  private readonly newUid: (id: ObjectIdentity) => string;
   private readonly deliver: (fn: () => void) => void;
   private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly nameSuffix: (req: GeneratedNameRequest) => string;
   private uidSeq = 0;
-  private nameSeq = 0;
+  /** Creates so far per identity (`rk\0ns\0name`): the next create's incarnation. Grows with identities ever created. */
+  private readonly incarnations = new Map<string, number>();
+  /** Suffixes generated so far per (rk, ns, prefix). */
+  private readonly nameOrdinals = new Map<string, number>();
 
   constructor(opts: ApiServerOptions) {
     this.clock = opts.clock;
     this.newUid = opts.newUid ?? (() => `00000000-0000-4000-8000-${(++this.uidSeq).toString(16).padStart(12, '0')}`);
+    this.nameSuffix = opts.nameSuffix ?? defaultNameSuffix;
     this.deliver = opts.deliver ?? ((fn) => queueMicrotask(fn));
     this.store = new VersionedStore({ historyLimit: opts.historyLimit });
     for (const name of BOOTSTRAP_NAMESPACES) this.create({ ...NAMESPACE, metadata: { name } });
@@ -225,7 +272,7 @@ export class ApiServer {
     }
     const ns = info.namespaced ? (m.namespace ?? '') : '';
     const rk = this.rk(info);
-    if (!m.name && m.generateName) m.name = this.generateName(m.generateName, rk, ns);
+    if (!m.name && m.generateName) m.name = this.generateName(m.generateName, info, rk, ns);
     if (!m.name) causes.push({ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' });
     else for (const e of nameErrors(m.name, this.nameRule(info))) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(m.name)}: ${e}`, field: 'metadata.name' });
 
@@ -248,10 +295,13 @@ export class ApiServer {
     if (causes.length) throw invalid(info.kind, info.group, m.name || m.generateName || '', causes);
     if (this.store.get(rk, ns, m.name)) throw alreadyExists(info.plural, info.group, m.name);
 
-    m.uid = this.newUid();
+    const identity = `${rk}\u0000${ns}\u0000${m.name}`;
+    const incarnation = this.incarnations.get(identity) ?? 0;
+    m.uid = this.newUid({ group: info.group, kind: info.kind, namespace: ns, name: m.name, incarnation });
     m.creationTimestamp = now;
     if (info.hasGeneration) m.generation = 1;
     if (opts.dryRun) return this.view(deepFreeze(obj), objIn.apiVersion);
+    this.incarnations.set(identity, incarnation + 1);
     return this.view(this.put(info, obj).object, objIn.apiVersion);
   }
 
@@ -550,14 +600,15 @@ export class ApiServer {
     }
   }
 
-  private generateName(base: string, rk: string, ns: string): string {
+  /** `prefix` + a suffix from `nameSuffix`, numbered per (kind, namespace, prefix) so other prefixes never shift it. */
+  private generateName(base: string, info: ResourceInfo, rk: string, ns: string): string {
     const prefix = base.length > 58 ? base.slice(0, 58) : base;
+    const counter = `${rk}\u0000${ns}\u0000${prefix}`;
     let name = prefix;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const h = createHash('sha256').update(`${rk}\0${ns}\0${prefix}\0${this.nameSeq++}`).digest();
-      let s = '';
-      for (let i = 0; i < 5; i++) s += SUFFIX_ALPHABET[h[i] % SUFFIX_ALPHABET.length];
-      name = prefix + s;
+      const ordinal = this.nameOrdinals.get(counter) ?? 0;
+      this.nameOrdinals.set(counter, ordinal + 1);
+      name = prefix + this.nameSuffix({ group: info.group, kind: info.kind, namespace: ns, prefix, ordinal });
       if (!this.store.get(rk, ns, name)) break;
     }
     return name;

@@ -2,7 +2,8 @@
  * The controller runner (STYLE.md rule 6; controller-runtime `reconcileHandler`, kube-rs scheduler):
  * watches each controller's primary and secondary kinds, feeds keys into a {@link WorkQueue}, runs
  * `concurrency` workers per controller and applies the requeue table below. All delays are
- * simulated ms of the injected Clock; jitter comes from the World's seeded `jitter` stream.
+ * simulated ms of the injected Clock; jitter comes from the World's seeded stream of each
+ * controller and key, `jitter/<controller>/<key>`, so other keys never shift a key's requeue times.
  *
  * | reconcile outcome          | queue action                                   |
  * |----------------------------|------------------------------------------------|
@@ -17,7 +18,7 @@ import { TerminalError } from '../../platform/runtime/index.ts';
 import type { ControllerDefinition, Logger, ReconcileResult } from '../../platform/runtime/index.ts';
 import { DEFAULT_BACKOFF, WorkQueue } from './work-queue.ts';
 import type { BackoffOptions } from './work-queue.ts';
-import type { RandomStream } from '../rng/index.ts';
+import type { StreamSource } from '../rng/index.ts';
 
 /** Runner options. */
 export interface RunnerOptions {
@@ -31,7 +32,8 @@ export interface RunnerOptions {
   requeueJitterMs?: number;
   /** Delay before controller n (0-based, in start order) starts watching: n * startupStaggerMs (reference: 500 ms). */
   startupStaggerMs?: number;
-  jitter?: RandomStream;
+  /** Streams for requeue jitter: key `k` of controller `c` draws from `jitter/<c>/<k>`. */
+  jitter?: StreamSource;
 }
 
 /** Counters per controller. */
@@ -140,7 +142,7 @@ export class ControllerRunner {
       } else if (result?.outcome === 'requeue') {
         queue.forget(key);
         m.requeues++;
-        const jitterMs = this.opts.requeueJitterMs && this.opts.jitter ? this.opts.jitter.int(0, this.opts.requeueJitterMs) : 0;
+        const jitterMs = this.opts.requeueJitterMs && this.opts.jitter ? this.opts.jitter.stream(`jitter/${c.name}/${key}`).int(0, this.opts.requeueJitterMs) : 0;
         queue.addAfter(key, result.afterMs + jitterMs);
       } else queue.forget(key);
       queue.done(key);

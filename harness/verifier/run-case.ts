@@ -63,13 +63,13 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
     list.push({ to: p.to, port: p.port });
     bySource.set(p.from, list);
   }
-  const latency = world.rng.stream('traffic');
   const generators = new Map<string, SimulatedTrafficGenerator>();
   for (const [from, targets] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const src = parseKey(from);
     const g = new SimulatedTrafficGenerator(from, targets, {
       clock: world.clock,
-      latency,
+      // Each generator draws from its own stream, so other generators never shift its cycle times.
+      latency: world.rng.stream(`traffic/${from}`),
       timing: profile.traffic,
       findPod: () => world.readyPodOf(src.namespace!, src.name),
       probe: (pod, t): Verdict => {

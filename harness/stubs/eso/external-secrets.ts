@@ -7,13 +7,14 @@
  * then sets status condition Ready=True / SecretSynced and requeues after `refreshInterval` (default 1h).
  * The store is `spec.secretStoreRef.name`; a store defined by no ClusterSecretStore object gets a
  * simulated backend anyway and is recorded in `backends.undefinedStores` so the report says so.
- * ClusterSecretStores themselves are marked Ready (provider validated).
+ * ClusterSecretStores themselves are marked Ready (provider validated). The sync delay of each
+ * ExternalSecret comes from its own stream `eso/sync/<ns>/<externalsecret>`.
  */
 import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, isNotFound, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
-import type { RandomStream } from '../../rng/index.ts';
+import type { StreamSource } from '../../rng/index.ts';
 import type { Delay } from '../../profile.ts';
 import { StubTypes } from '../third-party-crds.ts';
 import { DelayGate } from '../delay-gate.ts';
@@ -40,11 +41,11 @@ export function renderTemplate(text: string, values: Record<string, string>): st
 export function externalSecretsControllers(
   client: KubeClient,
   clock: Clock,
-  rng: RandomStream,
+  rng: StreamSource,
   sync: Delay,
   backends: SimulatedSecretBackends,
 ): ControllerDefinition[] {
-  const gate = new DelayGate(clock, rng, sync);
+  const gate = new DelayGate(clock, rng, 'eso/sync', sync);
   const externalSecrets: ControllerDefinition = {
     name: 'external-secrets',
     primary: StubTypes.ExternalSecret,
@@ -52,9 +53,12 @@ export function externalSecretsControllers(
     reconciler: {
       async reconcile(key) {
         const es = await client.get(StubTypes.ExternalSecret, key).catch(ignoreNotFound);
-        if (!es) return done();
+        if (!es) {
+          gate.forget(`${key.namespace}/${key.name}`);
+          return done();
+        }
         if (es.metadata.deletionTimestamp) return done();
-        const wait = gate.remainingMs(es.metadata.uid!, String(es.metadata.generation));
+        const wait = gate.remainingMs(`${es.metadata.namespace}/${es.metadata.name}`, `${es.metadata.uid}/${es.metadata.generation}`);
         if (wait > 0) return requeueAfter(wait);
         const store: string = es.spec?.secretStoreRef?.name ?? '';
         try {

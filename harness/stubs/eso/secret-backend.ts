@@ -1,9 +1,10 @@
 /**
- * Simulated secret backends behind ClusterSecretStores. Values are generated from the World's
- * seeded `secrets` stream the first time a (store, key, property) is read, then kept, so a run is
- * reproducible. Values never leave the World: reports and logs only name stores and keys.
+ * Simulated secret backends behind ClusterSecretStores. Values are generated the first time a
+ * (store, key, property) is read, from that value's own one-off stream of the World's seed
+ * (`secrets/` + store, key, property, NUL-separated), then kept: a run is reproducible and other
+ * secrets never change a value. Values never leave the World: reports and logs only name stores and keys.
  */
-import type { RandomStream } from '../../rng/index.ts';
+import type { SeededRng } from '../../rng/index.ts';
 
 /** One generated-value backend per store name. */
 export class SimulatedSecretBackends {
@@ -13,14 +14,14 @@ export class SimulatedSecretBackends {
   /** Stores backed by a ClusterSecretStore object. */
   readonly definedStores = new Set<string>();
 
-  constructor(private readonly rng: RandomStream) {}
+  constructor(private readonly rng: Pick<SeededRng, 'once'>) {}
 
   /** The value of `store`/`key`/`property` (generated on first read). */
   value(store: string, key: string, property: string): string {
     const id = `${store}\u0000${key}\u0000${property}`;
     let v = this.values.get(id);
     if (v === undefined) {
-      v = this.rng.alnum(24);
+      v = this.rng.once(`secrets/${id}`).alnum(24);
       this.values.set(id, v);
     }
     return v;

@@ -3,14 +3,15 @@
  * selector Service, labelled `kubernetes.io/service-name`, owned by the Service, listing every
  * non-terminating pod that matches the selector and has a podIP, with `conditions.ready`. Ports carry
  * the target port (named target ports resolved against the pod's container ports). Updates land after
- * the profile's `endpointSlices.sync` delay.
+ * the profile's `endpointSlices.sync` delay, drawn from the Service's own stream
+ * `endpointslice/sync/<ns>/<service>`.
  */
 import { createHash } from 'node:crypto';
 import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, matchesSelector } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
-import type { RandomStream } from '../../rng/index.ts';
+import type { StreamSource } from '../../rng/index.ts';
 import type { Delay } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { DelayGate } from '../delay-gate.ts';
@@ -19,8 +20,8 @@ import { controllerRef, podReady } from '../owners.ts';
 const MANAGER = 'endpointslice-controller.k8s.io';
 
 /** The EndpointSlice controller as a runner definition. */
-export function endpointSliceController(client: KubeClient, clock: Clock, rng: RandomStream, sync: Delay): ControllerDefinition {
-  const gate = new DelayGate(clock, rng, sync);
+export function endpointSliceController(client: KubeClient, clock: Clock, rng: StreamSource, sync: Delay): ControllerDefinition {
+  const gate = new DelayGate(clock, rng, 'endpointslice/sync', sync);
   return {
     name: 'endpointslice-controller',
     primary: CoreTypes.Service,
@@ -36,7 +37,10 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: R
     reconciler: {
       async reconcile(key) {
         const svc = await client.get(CoreTypes.Service, key).catch(ignoreNotFound);
-        if (!svc) return done();
+        if (!svc) {
+          gate.forget(`${key.namespace}/${key.name}`);
+          return done();
+        }
         if (!svc.spec?.selector || svc.metadata.deletionTimestamp) return done();
         const ns = svc.metadata.namespace!;
         const pods = (await client.list(CoreTypes.Pod, { namespace: ns })).items.filter(
@@ -58,7 +62,7 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: R
           return { ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP' };
         });
         const desired = JSON.stringify({ endpoints, ports });
-        const wait = gate.remainingMs(svc.metadata.uid!, desired);
+        const wait = gate.remainingMs(`${ns}/${svc.metadata.name}`, `${svc.metadata.uid}\u0000${desired}`);
         if (wait > 0) return requeueAfter(wait);
         const suffix = createHash('sha256').update(svc.metadata.uid!).digest('hex').slice(0, 5);
         await client.apply(

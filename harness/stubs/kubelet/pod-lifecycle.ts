@@ -2,25 +2,27 @@
  * Pod lifecycle stub (scheduler + kubelet), KWOK-style: each pod passes three stages, each after a
  * delay drawn from the profile (`kubelet.schedule`, `containerStart`, `readiness`):
  * unscheduled → bound to a node (spec.nodeName) → Running with a podIP → Ready=True.
- * Pods tolerating `nvidia.com/gpu` go to the GPU pool; others round-robin over the CPU nodes.
+ * Pods tolerating `nvidia.com/gpu` go to the GPU pool, others to the CPU nodes; the node is picked
+ * from the pod's own `kubelet/schedule/<ns>/<pod>` stream. Each stage's delay comes from the pod's
+ * own stream `kubelet/<schedule|start|ready>/<ns>/<pod>`, so other pods never shift its timings.
+ * Pod IPs are still handed out in order (unique; they carry no timing).
  */
 import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
-import type { RandomStream } from '../../rng/index.ts';
+import type { StreamSource } from '../../rng/index.ts';
 import type { SimulationProfile } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { DelayGate } from '../delay-gate.ts';
 import { nodeNames } from '../nodes.ts';
 
 /** The pod lifecycle stub as a runner definition. */
-export function podLifecycle(client: KubeClient, clock: Clock, rng: RandomStream, profile: SimulationProfile): ControllerDefinition {
-  const schedule = new DelayGate(clock, rng, profile.kubelet.schedule);
-  const start = new DelayGate(clock, rng, profile.kubelet.containerStart);
-  const ready = new DelayGate(clock, rng, profile.kubelet.readiness);
+export function podLifecycle(client: KubeClient, clock: Clock, rng: StreamSource, profile: SimulationProfile): ControllerDefinition {
+  const schedule = new DelayGate(clock, rng, 'kubelet/schedule', profile.kubelet.schedule);
+  const start = new DelayGate(clock, rng, 'kubelet/start', profile.kubelet.containerStart);
+  const ready = new DelayGate(clock, rng, 'kubelet/ready', profile.kubelet.readiness);
   const { cpu, gpu } = nodeNames(profile);
-  let nextNode = 0;
   let nextIp = 0;
   return {
     name: 'kubelet',
@@ -30,23 +32,24 @@ export function podLifecycle(client: KubeClient, clock: Clock, rng: RandomStream
         const pod = await client.get(CoreTypes.Pod, key).catch(ignoreNotFound);
         if (!pod) return done();
         const uid = pod.metadata.uid!;
+        const id = `${pod.metadata.namespace}/${pod.metadata.name}`;
         if (pod.metadata.deletionTimestamp) {
-          for (const g of [schedule, start, ready]) g.forget(uid);
+          for (const g of [schedule, start, ready]) g.forget(id);
           return done();
         }
         if (!pod.spec?.nodeName) {
-          const wait = schedule.remainingMs(uid, 'schedule');
+          const wait = schedule.remainingMs(id, uid);
           if (wait > 0) return requeueAfter(wait);
           const wantsGpu = (pod.spec?.tolerations ?? []).some((t: { key?: string }) => t.key === 'nvidia.com/gpu') && gpu.length > 0;
           const pool = wantsGpu ? gpu : cpu;
-          const node = pool[nextNode++ % pool.length];
+          const node = rng.stream(`kubelet/schedule/${id}`).pick(pool);
           await client.patch(CoreTypes.Pod, key, 'merge', { spec: { nodeName: node } });
           return requeueAfter(0);
         }
         const conditions = (pod.status?.conditions ?? []) as { type: string; status: string }[];
         const isReady = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
         if (pod.status?.phase !== 'Running') {
-          const wait = start.remainingMs(uid, 'start');
+          const wait = start.remainingMs(id, uid);
           if (wait > 0) return requeueAfter(wait);
           const n = nextIp++;
           const now = rfc3339(clock.now());
@@ -75,7 +78,7 @@ export function podLifecycle(client: KubeClient, clock: Clock, rng: RandomStream
           return requeueAfter(0);
         }
         if (!isReady) {
-          const wait = ready.remainingMs(uid, 'ready');
+          const wait = ready.remainingMs(id, uid);
           if (wait > 0) return requeueAfter(wait);
           const now = rfc3339(clock.now());
           await client.patchStatus(CoreTypes.Pod, key, 'merge', {
