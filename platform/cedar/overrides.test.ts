@@ -126,11 +126,13 @@ describe('external endpoints', () => {
 
 const webappDir = fileURLToPath(new URL('../../../shared/fixtures/reference/webapp/', import.meta.url));
 const haveWebapp = existsSync(webappDir);
+/** Appended to each reference-fixture test's name, so a skip says why. */
+const absent = haveWebapp ? '' : ' (reference fixtures not present (../shared/fixtures/reference/webapp): skipped)';
 
 describe('webapp reference fixtures', () => {
   if (!haveWebapp) it.skip(`reference fixtures not found at ${webappDir}; skipped`, () => {});
 
-  it.skipIf(!haveWebapp)('need exactly the reference gates: secrets for api, postgres, redis; allowedBinary:* for postgres and frontend; nothing for worker', () => {
+  it.skipIf(!haveWebapp)(`need exactly the reference gates: secrets for api, postgres, redis; allowedBinary:* for postgres and frontend; nothing for worker${absent}`, () => {
     const needs: Record<string, string[]> = {};
     for (const name of ['api', 'postgres', 'redis', 'frontend', 'worker']) {
       const svc = parse(readFileSync(`${webappDir}${name}.yaml`, 'utf8')) as LatticeService;

@@ -13,6 +13,8 @@ import { validateCedarPolicy } from './validation.ts';
 const policyFile = fileURLToPath(new URL('../../topologies/examples/webapp-cedar/cedar-policy.yaml', import.meta.url));
 const webappDir = fileURLToPath(new URL('../../../shared/fixtures/reference/webapp/', import.meta.url));
 const haveWebapp = existsSync(webappDir);
+/** Appended to each reference-fixture test's name, so a skip says why. */
+const absent = haveWebapp ? '' : ' (reference fixtures not present (../shared/fixtures/reference/webapp): skipped)';
 const SERVICES = ['api', 'postgres', 'redis', 'frontend', 'worker'];
 
 function gateRequests(name: string): GateRequest[] {
@@ -37,7 +39,7 @@ describe('webapp example CedarPolicy', () => {
 
   if (!haveWebapp) it.skip(`reference fixtures not found at ${webappDir}; skipped`, () => {});
 
-  it.skipIf(!haveWebapp)('allows every request of all five webapp services', () => {
+  it.skipIf(!haveWebapp)(`allows every request of all five webapp services${absent}`, () => {
     const engine = CedarEngine.fromPolicies([webappPolicy()]);
     expect(engine.loadErrors).toEqual([]);
     for (const name of SERVICES) {
@@ -47,7 +49,7 @@ describe('webapp example CedarPolicy', () => {
     }
   });
 
-  it.skipIf(!haveWebapp)("denies api's secret requests without it, with the reference message", () => {
+  it.skipIf(!haveWebapp)(`denies api's secret requests without it, with the reference message${absent}`, () => {
     const decisions = CedarEngine.fromPolicies([]).authorize(gateRequests('api'));
     expect(decisions.map((d) => [d.request.subject, d.allowed, d.reason])).toEqual([
       ['db-credentials', false, REASON_NO_PERMIT],

@@ -13,7 +13,7 @@ function lookup(ns: string, name: string): ServiceLookupResult | undefined {
   return ports ? { ports } : undefined;
 }
 
-describe.skipIf(webapp.length === 0)('golden: webapp reference specs compiled with an allow-all authorizer', () => {
+describe.skipIf(webapp.length === 0)(`golden: webapp reference specs compiled with an allow-all authorizer${webapp.length === 0 ? ' (reference fixtures not present (../shared/fixtures/reference/webapp): skipped)' : ''}`, () => {
   for (const { file, object } of webapp) {
     const name = object.metadata.name;
     test(`${file} compiles to the objects in __golden__/${name}.yaml`, async () => {

@@ -5,7 +5,7 @@ import { allowAll, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
 
 const services = loadReferenceObjects().filter((o) => o.object.kind === 'LatticeService');
 
-test.skipIf(services.length === 0)(`every LatticeService under the reference fixtures compiles to a Deployment or a clear invalid message (${REFERENCE_DIR})`, () => {
+test.skipIf(services.length === 0)(`every LatticeService under the reference fixtures compiles to a Deployment or a clear invalid message (${REFERENCE_DIR})${services.length === 0 ? ': reference fixtures not present, skipped' : ''}`, () => {
   const seen: string[] = [];
   for (const { file, object } of services) {
     const ls = { ...object, metadata: { ...object.metadata, uid: 'uid-fixture' } } as LatticeService;

@@ -10,6 +10,8 @@ import { loadPlatformCrds, platformCrdSchema, PLATFORM_CRD_FILES } from './index
 const fixturesUrl = new URL('../../../shared/fixtures/reference/', import.meta.url);
 const fixturesDir = fileURLToPath(fixturesUrl);
 const haveFixtures = existsSync(fixturesDir);
+/** Appended to each reference-fixture test's name, so a skip says why. */
+const absent = haveFixtures ? '' : ' (reference fixtures not present (../shared/fixtures/reference): skipped)';
 
 function yamlFiles(dir: string): string[] {
   const out: string[] = [];
@@ -96,7 +98,7 @@ describe('LatticeService schema', () => {
     expect(failures).toEqual([]);
   });
 
-  it.skipIf(!haveFixtures)('defaults replicas to 1 and resource direction to outbound on the webapp api fixture', () => {
+  it.skipIf(!haveFixtures)(`defaults replicas to 1 and resource direction to outbound on the webapp api fixture${absent}`, () => {
     const api = fixtureObjects('LatticeService').find((f) => f.file === join('webapp', 'api.yaml'));
     expect(api).toBeDefined();
     const obj = structuredClone(api!.obj);
@@ -227,7 +229,7 @@ describe('CedarPolicy and SecretProvider schemas', () => {
     expect(validate.errors?.[0]).toMatchObject({ instancePath: '/spec', params: { missingProperty: 'policies' } });
   });
 
-  it.skipIf(!haveFixtures)('accepts every reference CedarPolicy fixture', () => {
+  it.skipIf(!haveFixtures)(`accepts every reference CedarPolicy fixture${absent}`, () => {
     const validate = validator('CedarPolicy');
     const policies = fixtureObjects('CedarPolicy');
     expect(policies.length).toBeGreaterThan(0);
