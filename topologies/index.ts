@@ -7,6 +7,8 @@ export * from './topology.ts';
 export * from './validate.ts';
 export * from './format.ts';
 export * from './oracle.ts';
+export * from './oracle-sampling.ts';
+export * from './scale-fleet.ts';
 export * from './render.ts';
 export * from './from-specs.ts';
 export { topologyArbitrary, topologyDrawsArbitrary, buildTopology } from './arbitraries/topology.ts';

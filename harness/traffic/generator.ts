@@ -65,7 +65,30 @@ export class SimulatedTrafficGenerator {
 
   /** Cycles that started at or after `sinceMs` (simulated). */
   cyclesSince(sinceMs: number): CycleRecord[] {
-    return this.cycles.filter((c) => c.startMs >= sinceMs);
+    return this.cycles.slice(this.firstCycleFrom(sinceMs));
+  }
+
+  /** How many cycles started at or after `sinceMs` (O(log cycles): called on every verifier poll). */
+  countCyclesSince(sinceMs: number): number {
+    return this.cycles.length - this.firstCycleFrom(sinceMs);
+  }
+
+  /** The last finished cycle that started at or after `sinceMs`, if any. */
+  lastCycleSince(sinceMs: number): CycleRecord | undefined {
+    const last = this.cycles[this.cycles.length - 1];
+    return last && last.startMs >= sinceMs ? last : undefined;
+  }
+
+  /** Index of the first cycle with `startMs >= sinceMs` (cycles are pushed in start order). */
+  private firstCycleFrom(sinceMs: number): number {
+    let lo = 0;
+    let hi = this.cycles.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.cycles[mid].startMs < sinceMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private async loop(): Promise<void> {

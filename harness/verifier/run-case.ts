@@ -19,6 +19,7 @@ import type { Verdict } from '../evaluator/index.ts';
 import { SimulatedTrafficGenerator } from '../traffic/generator.ts';
 import type { GeneratorTarget } from '../traffic/generator.ts';
 import { parseCycles, probeId } from '../traffic/log-format.ts';
+import type { ParsedCycle } from '../traffic/log-format.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
 import type { ExpectedProbe } from './expected-probe.ts';
 
@@ -66,12 +67,18 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
   const generators = new Map<string, SimulatedTrafficGenerator>();
   for (const [from, targets] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const src = parseKey(from);
+    // The source's Ready pod, looked up again only after a store write (the generator asks before every probe).
+    let pod: { revision: number; pod: KubeObject | undefined } | undefined;
+    const findPod = (): KubeObject | undefined => {
+      if (pod?.revision !== world.server.revision) pod = { revision: world.server.revision, pod: world.readyPodOf(src.namespace!, src.name) };
+      return pod.pod;
+    };
     const g = new SimulatedTrafficGenerator(from, targets, {
       clock: world.clock,
       // Each generator draws from its own stream, so other generators never shift its cycle times.
       latency: world.rng.stream(`traffic/${from}`),
       timing: profile.traffic,
-      findPod: () => world.readyPodOf(src.namespace!, src.name),
+      findPod,
       probe: (pod, t): Verdict => {
         if (t.port === null) return { decision: 'deny', layer: 'none', policy: null, reason: `${t.to} has no Service port: nothing to connect to` };
         const to = parseKey(t.to);
@@ -97,22 +104,40 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
     return true;
   };
 
-  const settled = await waitFor(() => platformSettled(world), readyTimeoutMs);
+  // Polled every pollMs, so nothing here may cost O(services) per poll when nothing changed: the settle
+  // check runs again only after a store write, and generators leave `pending` once they have their cycles.
+  let settledAt: { revision: number; settled: boolean } | undefined;
+  const settledNow = (): boolean => {
+    if (settledAt?.revision !== world.server.revision) settledAt = { revision: world.server.revision, settled: platformSettled(world) };
+    return settledAt.settled;
+  };
+  const settled = await waitFor(settledNow, readyTimeoutMs);
   const readyAt = world.clock.now();
   const verification: VerificationRecord = { cyclesRequired: cycles, platformReadyAtMs: settled ? readyAt - startMs : null, judgedAtMs: 0 };
   if (!settled) verification.timedOut = `platform not Ready after ${readyTimeoutMs / 1000}s: ${unsettledServices(world).join(', ')}`;
-  const cycled = await waitFor(() => [...generators.values()].every((g) => !g.running() || g.cyclesSince(readyAt).length >= cycles), readyTimeoutMs);
+  const pending = new Set(generators.values());
+  const cycled = await waitFor(() => {
+    for (const g of pending) if (g.countCyclesSince(readyAt) >= cycles) pending.delete(g);
+    for (const g of pending) if (g.running()) return false;
+    return true;
+  }, readyTimeoutMs);
   if (!cycled) verification.timedOut = `${verification.timedOut ? `${verification.timedOut}; ` : ''}generators did not finish ${cycles} cycles`;
   verification.judgedAtMs = world.clock.now() - startMs;
   for (const g of generators.values()) g.stop();
   world.stop();
 
   const services = serviceRecords(world);
+  // The last complete cycle of each generator's log, parsed once per generator (not once per probe).
+  const lastParsed = new Map<SimulatedTrafficGenerator, ParsedCycle | undefined>();
+  const lastCompleteCycle = (g: SimulatedTrafficGenerator): ParsedCycle | undefined => {
+    if (!lastParsed.has(g)) lastParsed.set(g, parseCycles(g.log).filter((c) => c.complete).pop());
+    return lastParsed.get(g);
+  };
   const phaseOf = new Map(services.map((s) => [s.name, s.phase]));
   const probes: ProbeRecord[] = input.expected.map((p) => {
     const g = generators.get(p.from)!;
-    const judged = [...g.cyclesSince(readyAt)].pop();
-    const parsed = parseCycles(g.log).filter((c) => c.complete).pop();
+    const judged = g.lastCycleSince(readyAt);
+    const parsed = lastCompleteCycle(g);
     const id = probeId(p.from, p.to);
     const observed = judged ? parsed?.results.get(id) : undefined;
     const verdict = judged?.verdicts.get(id);
@@ -159,6 +184,7 @@ export function platformSettled(world: World): boolean {
 /** Keys of LatticeServices not yet settled (see {@link platformSettled}). */
 export function unsettledServices(world: World): string[] {
   const out: string[] = [];
+  const deployments = new Map(world.server.list(CoreTypes.Deployment).items.map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d]));
   for (const ls of world.server.list(LatticeServiceType).items as LatticeService[]) {
     const key = `${ls.metadata.namespace}/${ls.metadata.name}`;
     const phase = ls.status?.phase;
@@ -167,7 +193,7 @@ export function unsettledServices(world: World): string[] {
       out.push(key);
       continue;
     }
-    const dep = world.server.list(CoreTypes.Deployment, { namespace: ls.metadata.namespace, fieldSelector: `metadata.name=${ls.metadata.name}` }).items[0];
+    const dep = deployments.get(key);
     const want = dep?.spec?.replicas ?? 1;
     if (!dep || (dep.status?.readyReplicas ?? 0) < want) out.push(key);
   }
