@@ -12,6 +12,7 @@ import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
 import { DeliverySchedule, SeededRng, stableNameSuffix, stableUid } from './rng/index.ts';
 import { ControllerRunner } from './runner/index.ts';
+import { InformerFactory, cacheBackedClient } from './client/index.ts';
 import { defaultProfile } from './profile.ts';
 import type { SimulationProfile } from './profile.ts';
 import { CoreTypes, StubTypes, thirdPartyCrds } from './stubs/third-party-crds.ts';
@@ -96,6 +97,8 @@ export class World {
     /** Controller and stub log lines, in simulated order. */
     readonly logs: WorldLogLine[],
     readonly log: Logger,
+    /** The shared informers (one per kind) every controller, stub and the runner read and watch through. */
+    readonly cache: InformerFactory,
   ) {}
 
   /** Builds and starts a World: CRDs of the stubbed components, nodes, the platform, then every controller. */
@@ -136,18 +139,21 @@ export class World {
       info: (message) => logs.push({ atMs: clock.now() - startMs, level: 'info', message }),
       warn: (message) => logs.push({ atMs: clock.now() - startMs, level: 'warn', message }),
     };
-    const runner = new ControllerRunner({ clock, watcher: client, log, jitter: rng });
-    const gc = new GarbageCollector(client, log);
-    const world = new World(options, clock, rng, server, client, runner, gc, backends, logs, log);
+    // One shared informer per kind: watches recover (relist on 410, re-watch on close), logged to `log`.
+    const cache = new InformerFactory({ client, clock, log, jitter: rng.stream('informers/backoff') });
+    const runner = new ControllerRunner({ clock, informers: cache, log, jitter: rng });
+    const gc = new GarbageCollector(client, log, cache);
+    const world = new World(options, clock, rng, server, client, runner, gc, backends, logs, log, cache);
     await gc.start(GC_KINDS);
     // A seeded bug is installed from outside: the platform gets a wrapped client, everyone else the real one.
-    const { platformClient } = applyBugs(options.injectBug, { platformClient: client }, { clock });
+    // The platform's client reads from the informer cache and writes to the API server.
+    const { platformClient } = applyBugs(options.injectBug, { platformClient: cacheBackedClient(client, cache) }, { clock });
     await runner.start([
-      deploymentController(client),
-      replicaSetController(client),
-      podLifecycle(client, clock, rng, profile),
-      endpointSliceController(client, clock, rng, profile.endpointSlices.sync),
-      ...externalSecretsControllers(client, clock, rng, profile.externalSecrets.sync, backends),
+      deploymentController(client, cache),
+      replicaSetController(client, cache),
+      podLifecycle(client, clock, rng, profile, cache),
+      endpointSliceController(client, clock, rng, profile.endpointSlices.sync, cache),
+      ...externalSecretsControllers(client, clock, rng, profile.externalSecrets.sync, backends, cache),
       ...platformControllers({ client: platformClient, clusterName: options.clusterName, trustDomain: options.trustDomain }),
     ]);
     return world;
@@ -209,5 +215,6 @@ export class World {
   stop(): void {
     this.runner.stop();
     this.gc.stop();
+    this.cache.stop();
   }
 }

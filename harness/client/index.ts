@@ -6,3 +6,4 @@ export * from './reflector.ts';
 export * from './store.ts';
 export * from './informer.ts';
 export * from './cache.ts';
+export * from './cached-client.ts';

@@ -4,14 +4,18 @@ import { WorkQueue } from './work-queue.ts';
 import { ControllerRunner } from './runner.ts';
 import { TerminalError } from '../../platform/runtime/index.ts';
 import type { ReconcileResult } from '../../platform/runtime/index.ts';
-import type { KubeObject, KubeWatcher, WatchEvent } from '../../fake-apiserver/api/index.ts';
+import type { KubeObject, KubeReader, KubeWatcher, WatchEvent } from '../../fake-apiserver/api/index.ts';
 
 const silent = { info: () => {}, warn: () => {} };
 
-/** A watcher that lets the test push events by hand. */
+/** A watcher that lists nothing and lets the test push events by hand (through the runner's informers). */
 function manualWatcher() {
   const subs: ((e: WatchEvent) => void)[] = [];
-  const watcher: KubeWatcher = {
+  const watcher: KubeReader & KubeWatcher = {
+    get: async () => {
+      throw new Error('not used');
+    },
+    list: async (t) => ({ apiVersion: t.apiVersion, kind: `${t.kind}List`, metadata: { resourceVersion: '0' }, items: [] }),
     watch: async (_t, _o, onEvent) => {
       subs.push(onEvent as (e: WatchEvent) => void);
       return { stop: () => {} };

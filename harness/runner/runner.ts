@@ -1,6 +1,8 @@
 /**
  * The controller runner (STYLE.md rule 6; controller-runtime `reconcileHandler`, kube-rs scheduler):
- * watches each controller's primary and secondary kinds, feeds keys into a {@link WorkQueue}, runs
+ * watches each controller's primary and secondary kinds through the shared informers of
+ * `harness/client` (so a closed watch or a 410 recovers: re-watch or relist, logged), feeds keys
+ * into a {@link WorkQueue}, runs
  * `concurrency` workers per controller and applies the requeue table below. All delays are
  * simulated ms of the injected Clock; jitter comes from the World's seeded stream of each
  * controller and key, `jitter/<controller>/<key>`, so other keys never shift a key's requeue times.
@@ -13,17 +15,24 @@
  * | throws anything else       | addRateLimited (exponential backoff), count    |
  */
 import { keyString, parseKey } from '../../fake-apiserver/api/index.ts';
-import type { Clock, KubeObject, KubeWatcher, WatchHandle } from '../../fake-apiserver/api/index.ts';
+import type { Clock, InformerCache, KubeObject, KubeReader, KubeWatcher, ResourceEventHandler } from '../../fake-apiserver/api/index.ts';
 import { TerminalError } from '../../platform/runtime/index.ts';
 import type { ControllerDefinition, Logger, ReconcileResult } from '../../platform/runtime/index.ts';
 import { DEFAULT_BACKOFF, WorkQueue } from './work-queue.ts';
+import { InformerFactory } from '../client/index.ts';
 import type { BackoffOptions } from './work-queue.ts';
 import type { StreamSource } from '../rng/index.ts';
 
 /** Runner options. */
 export interface RunnerOptions {
   clock: Clock;
-  watcher: KubeWatcher;
+  /**
+   * The shared informers every watch goes through (so watches recover: relist on 410, re-watch on
+   * close). The World passes its own; without one the runner builds a factory over `watcher`.
+   */
+  informers?: InformerCache;
+  /** Lists and watches for the runner's own informer factory when `informers` is not given. */
+  watcher?: KubeReader & KubeWatcher;
   log: Logger;
   /** Workers per controller (default 1). */
   concurrency?: number;
@@ -48,13 +57,19 @@ export interface ControllerMetrics {
 /** Runs controllers until `stop()`. */
 export class ControllerRunner {
   private readonly queues = new Map<string, WorkQueue>();
-  private readonly watches: WatchHandle[] = [];
+  private readonly removeHandlers: (() => void)[] = [];
+  private readonly informers: InformerCache;
+  private readonly ownsInformers: boolean;
   readonly metrics = new Map<string, ControllerMetrics>();
   private stopped = false;
   private inFlight = 0;
   private pendingMaps = 0;
 
-  constructor(private readonly opts: RunnerOptions) {}
+  constructor(private readonly opts: RunnerOptions) {
+    if (!opts.informers && !opts.watcher) throw new Error('ControllerRunner: pass `informers` (the World\'s informer cache) or a `watcher` to build one from');
+    this.ownsInformers = !opts.informers;
+    this.informers = opts.informers ?? new InformerFactory({ client: opts.watcher!, clock: opts.clock, log: opts.log });
+  }
 
   /** Starts every controller: watches are opened (after the startup stagger) and workers begin. */
   async start(controllers: readonly ControllerDefinition[]): Promise<void> {
@@ -81,7 +96,8 @@ export class ControllerRunner {
   /** Stops watches and workers. */
   stop(): void {
     this.stopped = true;
-    for (const w of this.watches) w.stop();
+    for (const remove of this.removeHandlers.splice(0)) remove();
+    if (this.ownsInformers) (this.informers as InformerFactory).stop();
     for (const q of this.queues.values()) q.shutdown();
   }
 
@@ -90,26 +106,33 @@ export class ControllerRunner {
     const queue = new WorkQueue(this.opts.clock, this.opts.backoff ?? DEFAULT_BACKOFF);
     this.queues.set(c.name, queue);
     this.metrics.set(c.name, { reconciles: 0, errors: 0, terminalErrors: 0, requeues: 0 });
-    const primaryFilter = generationFilter(c.generationChangedOnly ?? false);
-    this.watches.push(
-      await this.opts.watcher.watch(c.primary, {}, (ev) => {
-        if (ev.type === 'BOOKMARK' || ev.type === 'ERROR' || !primaryFilter(ev.type, ev.object)) return;
-        queue.add(keyString({ namespace: ev.object.metadata.namespace, name: ev.object.metadata.name }));
-      }),
-    );
+    const enqueue = (obj: KubeObject) => queue.add(keyString({ namespace: obj.metadata.namespace, name: obj.metadata.name }));
+    const primary = this.informers.informerFor(c.primary);
+    await primary.synced();
+    if (this.stopped) return;
+    this.removeHandlers.push(primary.addEventHandler(changeHandler(c.generationChangedOnly ?? false, (obj) => enqueue(obj))));
     for (const w of c.watches ?? []) {
-      const filter = generationFilter(w.generationChangedOnly ?? false);
-      this.watches.push(
-        await this.opts.watcher.watch(w.type, {}, (ev) => {
-          if (ev.type === 'BOOKMARK' || ev.type === 'ERROR' || !filter(ev.type, ev.object)) return;
-          this.pendingMaps++;
-          void Promise.resolve(w.map(ev.object))
-            .then((keys) => {
-              for (const k of keys) queue.add(keyString(k));
-            })
-            .catch((err) => this.opts.log.warn(`${c.name}: watch map for ${w.type.kind} failed: ${err instanceof Error ? err.message : String(err)}`))
-            .finally(() => this.pendingMaps--);
-        }),
+      const secondary = this.informers.informerFor(w.type);
+      await secondary.synced();
+      if (this.stopped) return;
+      this.removeHandlers.push(
+        secondary.addEventHandler(
+          changeHandler(w.generationChangedOnly ?? false, (obj, old) => {
+            this.pendingMaps++;
+            let mapped: ReturnType<typeof w.map>;
+            try {
+              mapped = w.map(obj, old); // called at once: the cache holds exactly this change
+            } catch (err) {
+              mapped = Promise.reject(err);
+            }
+            void Promise.resolve(mapped)
+              .then((keys) => {
+                for (const k of keys) queue.add(keyString(k));
+              })
+              .catch((err) => this.opts.log.warn(`${c.name}: watch map for ${w.type.kind} failed: ${err instanceof Error ? err.message : String(err)}`))
+              .finally(() => this.pendingMaps--);
+          }),
+        ),
       );
     }
     for (let i = 0; i < (this.opts.concurrency ?? 1); i++) void this.worker(c, queue);
@@ -151,18 +174,18 @@ export class ControllerRunner {
   }
 }
 
-/** Returns a per-watch filter that drops MODIFIED events whose generation did not change (unless deletion started). */
-function generationFilter(enabled: boolean): (type: string, obj: KubeObject) => boolean {
-  if (!enabled) return () => true;
-  const last = new Map<string, number | undefined>();
-  return (type, obj) => {
-    const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
-    if (type === 'DELETED') {
-      last.delete(key);
-      return true;
-    }
-    const prev = last.get(key);
-    last.set(key, obj.metadata.generation);
-    return type !== 'MODIFIED' || prev !== obj.metadata.generation || obj.metadata.deletionTimestamp !== undefined;
+/**
+ * An informer event handler that calls `fn(obj, old)` for adds, deletes (last state) and updates;
+ * with `generationChangedOnly`, updates whose metadata.generation did not change are dropped unless
+ * deletion started (status-only writes and periodic resyncs do not re-trigger).
+ */
+function changeHandler(generationChangedOnly: boolean, fn: (obj: KubeObject, old?: KubeObject) => void): ResourceEventHandler {
+  return {
+    onAdd: (obj) => fn(obj),
+    onUpdate: (old, obj) => {
+      if (generationChangedOnly && old.metadata.generation === obj.metadata.generation && obj.metadata.deletionTimestamp === undefined) return;
+      fn(obj, old);
+    },
+    onDelete: (obj) => fn(obj),
   };
 }

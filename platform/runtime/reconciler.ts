@@ -46,8 +46,12 @@ export function terminal(err: unknown): TerminalError {
 /** A secondary watch: every event on `type` maps to zero or more keys of the primary kind. */
 export interface WatchSpec {
   type: TypeRef;
-  /** Keys to enqueue for an event on `obj` (the object after the change; the last state for deletions). May read through a client. */
-  map: (obj: KubeObject) => ObjectKey[] | Promise<ObjectKey[]>;
+  /**
+   * Keys to enqueue for an event on `obj` (the object after the change; the last state for
+   * deletions); `old` is the state before an update (undefined for adds and deletions). Called at
+   * once when the change is observed. May read through a client.
+   */
+  map: (obj: KubeObject, old?: KubeObject) => ObjectKey[] | Promise<ObjectKey[]>;
   /** Ignore MODIFIED events that do not change metadata.generation (status-only writes). */
   generationChangedOnly?: boolean;
 }

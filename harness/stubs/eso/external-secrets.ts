@@ -10,7 +10,7 @@
  * ClusterSecretStores themselves are marked Ready (provider validated). The sync delay of each
  * ExternalSecret comes from its own stream `eso/sync/<ns>/<externalsecret>`.
  */
-import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
+import type { Clock, InformerCache, KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, isNotFound, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -44,6 +44,8 @@ export function externalSecretsControllers(
   rng: StreamSource,
   sync: Delay,
   backends: SimulatedSecretBackends,
+  /** Reads come from the World's informer cache; writes go to `client`. */
+  cache: InformerCache,
 ): ControllerDefinition[] {
   const gate = new DelayGate(clock, rng, 'eso/sync', sync);
   const externalSecrets: ControllerDefinition = {
@@ -52,7 +54,7 @@ export function externalSecretsControllers(
     generationChangedOnly: true,
     reconciler: {
       async reconcile(key) {
-        const es = await client.get(StubTypes.ExternalSecret, key).catch(ignoreNotFound);
+        const es = await cache.get(StubTypes.ExternalSecret, key).catch(ignoreNotFound);
         if (!es) {
           gate.forget(`${key.namespace}/${key.name}`);
           return done();
@@ -62,7 +64,7 @@ export function externalSecretsControllers(
         if (wait > 0) return requeueAfter(wait);
         const store: string = es.spec?.secretStoreRef?.name ?? '';
         try {
-          await client.get(StubTypes.ClusterSecretStore, { name: store });
+          await cache.get(StubTypes.ClusterSecretStore, { name: store });
           backends.definedStores.add(store);
         } catch (err) {
           if (!isNotFound(err)) throw err;
@@ -114,7 +116,7 @@ export function externalSecretsControllers(
     generationChangedOnly: true,
     reconciler: {
       async reconcile(key) {
-        const css = await client.get(StubTypes.ClusterSecretStore, key).catch(ignoreNotFound);
+        const css = await cache.get(StubTypes.ClusterSecretStore, key).catch(ignoreNotFound);
         if (!css) return done();
         const ready = css.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
         if (!ready) {

@@ -2,10 +2,12 @@
  * Deployment controller stub (kube-controller-manager): one ReplicaSet per pod-template hash,
  * named `<deployment>-<hash>`, labelled `pod-template-hash`; older ReplicaSets scaled to zero
  * (rollout is immediate, see README "Not modelled"); status aggregated from the ReplicaSets.
+ * Reads come from the informer cache (owned ReplicaSets through the owner-uid index); writes go to
+ * the client. A ReplicaSet change enqueues only its controlling Deployment.
  */
 import { createHash } from 'node:crypto';
-import type { KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
-import { ignoreNotFound, isNotFound } from '../../../fake-apiserver/api/index.ts';
+import type { InformerCache, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import { INDEX_OWNER_UID, ignoreNotFound } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done } from '../../../platform/runtime/index.ts';
 import { CoreTypes } from '../third-party-crds.ts';
@@ -19,23 +21,23 @@ export function podTemplateHash(template: unknown): string {
 }
 
 /** The Deployment controller as a runner definition. */
-export function deploymentController(client: KubeClient): ControllerDefinition {
+export function deploymentController(client: KubeClient, cache: InformerCache): ControllerDefinition {
+  const replicaSets = cache.informerFor(CoreTypes.ReplicaSet);
   return {
     name: MANAGER,
     primary: CoreTypes.Deployment,
     watches: [{ type: CoreTypes.ReplicaSet, map: (rs) => ownerKeys(rs, 'Deployment') }],
     reconciler: {
       async reconcile(key) {
-        const dep = await client.get(CoreTypes.Deployment, key).catch(ignoreNotFound);
+        const dep = await cache.get(CoreTypes.Deployment, key).catch(ignoreNotFound);
         if (!dep) return done();
         if (dep.metadata.deletionTimestamp) return done();
         const ns = dep.metadata.namespace!;
         const hash = podTemplateHash(dep.spec.template);
         const name = `${dep.metadata.name}-${hash}`;
         const desired = dep.spec.replicas ?? 1;
-        const owned = (await client.list(CoreTypes.ReplicaSet, { namespace: ns })).items.filter((rs) =>
-          rs.metadata.ownerReferences?.some((r) => r.uid === dep.metadata.uid),
-        );
+        await replicaSets.synced();
+        const owned = replicaSets.byIndex(INDEX_OWNER_UID, dep.metadata.uid!).filter((rs) => rs.metadata.namespace === ns);
         const labels = { ...(dep.spec.template?.metadata?.labels ?? {}), 'pod-template-hash': hash };
         const rs: KubeObject = {
           apiVersion: 'apps/v1',
@@ -47,26 +49,20 @@ export function deploymentController(client: KubeClient): ControllerDefinition {
             template: { ...dep.spec.template, metadata: { ...(dep.spec.template?.metadata ?? {}), labels } },
           },
         };
-        await client.apply(rs, { fieldManager: MANAGER, force: true });
+        // The applied object is the current one (the cache may not have seen it yet).
+        const cur: KubeObject = await client.apply(rs, { fieldManager: MANAGER, force: true });
         for (const old of owned) {
           if (old.metadata.name !== name && (old.spec.replicas ?? 0) !== 0) {
             await client.patch(CoreTypes.ReplicaSet, { namespace: ns, name: old.metadata.name }, 'merge', { spec: { replicas: 0 } }).catch(ignoreNotFound);
           }
         }
-        const current = owned.filter((o) => o.metadata.name !== name);
-        let cur: KubeObject | undefined;
-        try {
-          cur = await client.get(CoreTypes.ReplicaSet, { namespace: ns, name });
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-        const all = cur ? [...current, cur] : current;
+        const all = [...owned.filter((o) => o.metadata.name !== name), cur];
         const sum = (f: string) => all.reduce((n, r) => n + (r.status?.[f] ?? 0), 0);
         const ready = sum('readyReplicas');
         const status = {
           observedGeneration: dep.metadata.generation,
           replicas: sum('replicas'),
-          updatedReplicas: cur?.status?.replicas ?? 0,
+          updatedReplicas: cur.status?.replicas ?? 0,
           readyReplicas: ready,
           availableReplicas: sum('availableReplicas'),
           conditions: [

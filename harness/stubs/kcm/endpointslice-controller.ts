@@ -5,9 +5,12 @@
  * the target port (named target ports resolved against the pod's container ports). Updates land after
  * the profile's `endpointSlices.sync` delay, drawn from the Service's own stream
  * `endpointslice/sync/<ns>/<service>`.
+ * Reads come from the informer cache. Services are indexed by their selector pairs (index
+ * `service-selector`, values `<ns>/<key>=<value>`), so a Pod change enqueues only the Services whose
+ * selector matches the pod (before or after the change), never every Service of the namespace.
  */
 import { createHash } from 'node:crypto';
-import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
+import type { Clock, InformerCache, KubeClient, KubeObject, ObjectKey } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, matchesSelector } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -18,33 +21,49 @@ import { DelayGate } from '../delay-gate.ts';
 import { controllerRef, podReady } from '../owners.ts';
 
 const MANAGER = 'endpointslice-controller.k8s.io';
+/** Index of Services by selector pair: `<namespace>/<key>=<value>`. */
+export const SERVICE_SELECTOR_INDEX = 'service-selector';
+
+/** Keys of the selector Services whose selector matches `pod` now or matched `old` (label change). */
+export function servicesSelecting(cache: InformerCache, pod: KubeObject, old?: KubeObject): ObjectKey[] {
+  const services = cache.informerFor(CoreTypes.Service);
+  const out = new Map<string, ObjectKey>();
+  for (const p of old ? [pod, old] : [pod]) {
+    const labels = p.metadata.labels ?? {};
+    for (const [k, v] of Object.entries(labels)) {
+      for (const s of services.byIndex(SERVICE_SELECTOR_INDEX, `${p.metadata.namespace}/${k}=${v}`)) {
+        if (matchesSelector({ matchLabels: s.spec.selector }, labels)) out.set(`${s.metadata.namespace}/${s.metadata.name}`, { namespace: s.metadata.namespace, name: s.metadata.name });
+      }
+    }
+  }
+  return [...out.values()];
+}
 
 /** The EndpointSlice controller as a runner definition. */
-export function endpointSliceController(client: KubeClient, clock: Clock, rng: StreamSource, sync: Delay): ControllerDefinition {
+export function endpointSliceController(client: KubeClient, clock: Clock, rng: StreamSource, sync: Delay, cache: InformerCache): ControllerDefinition {
   const gate = new DelayGate(clock, rng, 'endpointslice/sync', sync);
+  const services = cache.informerFor(CoreTypes.Service);
+  services.addIndexer(SERVICE_SELECTOR_INDEX, (s) => Object.entries((s.spec?.selector ?? {}) as Record<string, string>).map(([k, v]) => `${s.metadata.namespace}/${k}=${v}`));
   return {
     name: 'endpointslice-controller',
     primary: CoreTypes.Service,
     watches: [
       {
         type: CoreTypes.Pod,
-        map: async (pod) =>
-          (await client.list(CoreTypes.Service, { namespace: pod.metadata.namespace })).items
-            .filter((s) => s.spec?.selector)
-            .map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name })),
+        map: (pod, old) => servicesSelecting(cache, pod, old),
       },
     ],
     reconciler: {
       async reconcile(key) {
-        const svc = await client.get(CoreTypes.Service, key).catch(ignoreNotFound);
+        const svc = await cache.get(CoreTypes.Service, key).catch(ignoreNotFound);
         if (!svc) {
           gate.forget(`${key.namespace}/${key.name}`);
           return done();
         }
         if (!svc.spec?.selector || svc.metadata.deletionTimestamp) return done();
         const ns = svc.metadata.namespace!;
-        const pods = (await client.list(CoreTypes.Pod, { namespace: ns })).items.filter(
-          (p) => matchesSelector({ matchLabels: svc.spec.selector }, p.metadata.labels) && p.status?.podIP && !p.metadata.deletionTimestamp,
+        const pods = (await cache.list(CoreTypes.Pod, { namespace: ns, labelSelector: { matchLabels: svc.spec.selector } })).items.filter(
+          (p) => p.status?.podIP && !p.metadata.deletionTimestamp,
         );
         const endpoints = pods.map((p) => ({
           addresses: [p.status.podIP],

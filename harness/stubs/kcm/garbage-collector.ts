@@ -5,8 +5,11 @@
  * with a reference to an owner that no longer exists are collected too. `orphan` and
  * `foregroundDeletion` finalizers on a deleting owner are honoured: orphan strips the owner
  * reference from dependents; foreground deletes dependents with blockOwnerDeletion first.
+ * It observes through the World's shared informers (so a closed watch or a 410 recovers: a relist
+ * reports what was missed). Before deleting it confirms with a live GET, as the real collector does
+ * (a stale cache must never collect a valid dependent); deletes and patches go to the client.
  */
-import type { KubeClient, KubeObject, TypeRef, WatchHandle } from '../../../fake-apiserver/api/index.ts';
+import type { InformerCache, KubeClient, KubeObject, TypeRef } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, isNotFound } from '../../../fake-apiserver/api/index.ts';
 import type { Logger } from '../../../platform/runtime/index.ts';
 
@@ -20,7 +23,7 @@ interface Ref {
 export class GarbageCollector {
   private readonly live = new Map<string, Ref>();
   private readonly dependents = new Map<string, Map<string, Ref>>();
-  private readonly handles: WatchHandle[] = [];
+  private readonly removeHandlers: (() => void)[] = [];
   private pending = 0;
   /** Objects this collector deleted. */
   collected = 0;
@@ -28,12 +31,22 @@ export class GarbageCollector {
   constructor(
     private readonly client: KubeClient,
     private readonly log: Logger,
+    /** Where the collector observes and reads (the World's informer cache). */
+    private readonly cache: InformerCache,
   ) {}
 
-  /** Opens one watch per kind. */
+  /** Adds an event handler to the shared informer of each kind (waiting for each first list). */
   async start(kinds: readonly TypeRef[]): Promise<void> {
     for (const type of kinds) {
-      this.handles.push(await this.client.watch(type, {}, (ev) => ev.type !== 'BOOKMARK' && ev.type !== 'ERROR' && this.observe(type, ev.type, ev.object)));
+      const informer = this.cache.informerFor(type);
+      await informer.synced();
+      this.removeHandlers.push(
+        informer.addEventHandler({
+          onAdd: (obj) => this.observe(type, 'ADDED', obj),
+          onUpdate: (_old, obj) => this.observe(type, 'MODIFIED', obj),
+          onDelete: (obj) => this.observe(type, 'DELETED', obj),
+        }),
+      );
     }
   }
 
@@ -43,7 +56,7 @@ export class GarbageCollector {
   }
 
   stop(): void {
-    for (const h of this.handles) h.stop();
+    for (const remove of this.removeHandlers.splice(0)) remove();
   }
 
   private observe(type: TypeRef, event: string, obj: KubeObject): void {
@@ -79,6 +92,7 @@ export class GarbageCollector {
       for (const owner of obj.metadata.ownerReferences ?? []) {
         if (this.live.has(owner.uid)) return;
         try {
+          // A live GET, not the cache: deciding to delete on a stale read would collect a valid dependent (the real GC does the same).
           const o = await this.client.get({ apiVersion: owner.apiVersion, kind: owner.kind }, { namespace: obj.metadata.namespace, name: owner.name });
           if (o.metadata.uid === owner.uid) return;
         } catch (err) {
@@ -94,7 +108,7 @@ export class GarbageCollector {
   private async collect(uid: string, ref: Ref): Promise<void> {
     this.pending++;
     try {
-      const current = await this.client.get(ref.type, ref).catch(ignoreNotFound);
+      const current = await this.client.get(ref.type, ref).catch(ignoreNotFound); // live GET before deleting, as above
       if (!current || current.metadata.uid !== uid) return;
       if ((current.metadata.ownerReferences ?? []).some((o) => this.live.has(o.uid))) return;
       await this.client.delete(ref.type, ref, { propagationPolicy: 'Background' }).catch(ignoreNotFound);
@@ -115,7 +129,7 @@ export class GarbageCollector {
     try {
       const deps = [...(this.dependents.get(obj.metadata.uid!) ?? new Map()).values()];
       for (const dep of deps) {
-        const current = await this.client.get(dep.type, dep).catch(ignoreNotFound);
+        const current = await this.cache.get(dep.type, dep).catch(ignoreNotFound);
         if (!current) continue;
         if (mine.includes('orphan')) {
           const refs = (current.metadata.ownerReferences ?? []).filter((r) => r.uid !== obj.metadata.uid);

@@ -6,8 +6,10 @@
  * from the pod's own `kubelet/schedule/<ns>/<pod>` stream. Each stage's delay comes from the pod's
  * own stream `kubelet/<schedule|start|ready>/<ns>/<pod>`, so other pods never shift its timings.
  * Pod IPs are still handed out in order (unique; they carry no timing).
+ * Pods are read from the informer cache; after each stage's write the stub waits for that write's
+ * watch event (it never re-writes a stage it wrote, whatever a lagging cache shows).
  */
-import type { Clock, KubeClient } from '../../../fake-apiserver/api/index.ts';
+import type { Clock, InformerCache, KubeClient } from '../../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -18,37 +20,49 @@ import { DelayGate } from '../delay-gate.ts';
 import { nodeNames } from '../nodes.ts';
 
 /** The pod lifecycle stub as a runner definition. */
-export function podLifecycle(client: KubeClient, clock: Clock, rng: StreamSource, profile: SimulationProfile): ControllerDefinition {
+export function podLifecycle(client: KubeClient, clock: Clock, rng: StreamSource, profile: SimulationProfile, cache: InformerCache): ControllerDefinition {
   const schedule = new DelayGate(clock, rng, 'kubelet/schedule', profile.kubelet.schedule);
   const start = new DelayGate(clock, rng, 'kubelet/start', profile.kubelet.containerStart);
   const ready = new DelayGate(clock, rng, 'kubelet/ready', profile.kubelet.readiness);
   const { cpu, gpu } = nodeNames(profile);
   let nextIp = 0;
+  // Stages this stub already wrote, by pod uid: the cache lags our own writes, and a stage must never
+  // be written twice (a second bind would pick another node). The write's watch event re-triggers.
+  const written = new Map<string, 'bound' | 'running' | 'ready'>();
+  const rank = { bound: 1, running: 2, ready: 3 } as const;
+  const wrote = (uid: string, stage: keyof typeof rank) => {
+    const w = written.get(uid);
+    return w !== undefined && rank[w] >= rank[stage];
+  };
   return {
     name: 'kubelet',
     primary: CoreTypes.Pod,
     reconciler: {
       async reconcile(key) {
-        const pod = await client.get(CoreTypes.Pod, key).catch(ignoreNotFound);
+        const pod = await cache.get(CoreTypes.Pod, key).catch(ignoreNotFound);
         if (!pod) return done();
         const uid = pod.metadata.uid!;
         const id = `${pod.metadata.namespace}/${pod.metadata.name}`;
         if (pod.metadata.deletionTimestamp) {
           for (const g of [schedule, start, ready]) g.forget(id);
+          written.delete(uid);
           return done();
         }
         if (!pod.spec?.nodeName) {
+          if (wrote(uid, 'bound')) return done();
           const wait = schedule.remainingMs(id, uid);
           if (wait > 0) return requeueAfter(wait);
           const wantsGpu = (pod.spec?.tolerations ?? []).some((t: { key?: string }) => t.key === 'nvidia.com/gpu') && gpu.length > 0;
           const pool = wantsGpu ? gpu : cpu;
           const node = rng.stream(`kubelet/schedule/${id}`).pick(pool);
           await client.patch(CoreTypes.Pod, key, 'merge', { spec: { nodeName: node } });
-          return requeueAfter(0);
+          written.set(uid, 'bound');
+          return done();
         }
         const conditions = (pod.status?.conditions ?? []) as { type: string; status: string }[];
         const isReady = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
         if (pod.status?.phase !== 'Running') {
+          if (wrote(uid, 'running')) return done();
           const wait = start.remainingMs(id, uid);
           if (wait > 0) return requeueAfter(wait);
           const n = nextIp++;
@@ -75,9 +89,11 @@ export function podLifecycle(client: KubeClient, clock: Clock, rng: StreamSource
               })),
             },
           });
-          return requeueAfter(0);
+          written.set(uid, 'running');
+          return done();
         }
         if (!isReady) {
+          if (wrote(uid, 'ready')) return done();
           const wait = ready.remainingMs(id, uid);
           if (wait > 0) return requeueAfter(wait);
           const now = rfc3339(clock.now());
@@ -87,6 +103,7 @@ export function podLifecycle(client: KubeClient, clock: Clock, rng: StreamSource
               containerStatuses: (pod.status?.containerStatuses ?? []).map((s: object) => ({ ...s, ready: true })),
             },
           });
+          written.set(uid, 'ready');
         }
         return done();
       },
