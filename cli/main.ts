@@ -1,30 +1,53 @@
 /**
- * The `lattice-sim` CLI. `main(argv)` returns the exit code: 0 when nothing mismatched, 1 when a probe
- * mismatched or an input was refused, 2 for bad flags or unreadable input. It never throws for user
- * errors and never prints a stack trace for them.
+ * The `lattice-sim` CLI. `main(argv, io)` resolves to the exit code (cli/exit-codes.ts): 0 verified,
+ * 1 mismatches or unverified, 2 bad flags or input, 3 internal error. It never throws, and never
+ * prints a stack trace unless `--debug` asks for one.
+ *
+ * Reports cannot lie: `--out` is checked writable before the run starts; the previous run's reports
+ * are removed first and an `incomplete` mark stands while the run is under way; every run that
+ * reaches the end writes its status into results.json and junit.xml atomically; a run that stops
+ * early on bad flags or input leaves no report at all.
  *
  * This is the composition root: it may import every folder (scenarios, topologies, reports).
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import { writeReports } from '../reports/index.ts';
-import type { FailureRecord, ResultsDocument, RunRecord } from '../reports/index.ts';
-import { runFleet } from '../scenarios/fleet.ts';
-import { runRandomTopologies } from '../scenarios/random-enforcement.ts';
+import type { FailureRecord, InputErrorRecord, ResultsDocument, ResultsStatus, RunRecord } from '../reports/index.ts';
+import { FleetLimitError, runFleet } from '../scenarios/fleet.ts';
+import { ReplayPathError, runRandomTopologies } from '../scenarios/random-enforcement.ts';
 import { exampleFleetDir } from '../topologies/index.ts';
 import { formatProblem, loadSpecs } from '../harness/specs/load-specs.ts';
+import type { SpecProblem } from '../harness/specs/load-specs.ts';
+import { runStatus, worstStatus } from '../harness/verifier/status.ts';
 import { INJECTABLE_BUGS } from '../harness/world.ts';
 import type { InjectedBug } from '../harness/world.ts';
 import { CliError } from './errors.ts';
+import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL, exitCodeOf } from './exit-codes.ts';
+import { clearReports, outFromArgv, prepareOutDir, writeMark } from './out-dir.ts';
 import { RUN_FLAGS } from './options.ts';
 import type { RunFlags } from './options.ts';
 import { printSummary } from './summary.ts';
 
 const VERSION = '0.1.0';
+const DEFAULT_OUT = 'reports/out/latest';
 
-const nonNegativeInt = (name: string) => (v: string) => {
+/** Bounds of the run's flags (each refused with exit 2 and a sentence). */
+export const RUN_LIMITS = {
+  /** Largest seed: seeds are 32-bit (a larger one would silently alias a smaller one). */
+  maxSeed: 2 ** 32 - 1,
+  /** Most random topologies one run generates. */
+  maxTopologies: 1_000_000,
+} as const;
+
+const boundedInt = (name: string, max: number) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}"`);
-  return Number(v);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n > max) throw new InvalidArgumentError(`${name} must be at most ${max}, got ${v}`);
+  return n;
 };
 
 /** Output sink (tests pass their own). */
@@ -35,49 +58,136 @@ export interface Io {
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
-/** Runs the CLI with `argv` (without `node` and the script). Resolves to the exit code. */
+/** What the error handler needs to know about the run in progress. */
+interface RunState {
+  command: string;
+  debug: boolean;
+  /** The prepared (absolute) --out directory, once checked. */
+  outDir?: string;
+}
+
+/** Runs the CLI with `argv` (without `node` and the script). Resolves to the exit code; never rejects. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const state: RunState = { command: ['lattice-sim', ...argv].join(' '), debug: argv.includes('--debug') };
   let exitCode = 0;
   const program = new Command('lattice-sim')
     .description('Simulate a Lattice-style platform against an in-memory Kubernetes API server and verify bilateral network enforcement.')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
   const f = RUN_FLAGS;
   const desc = (k: keyof RunFlags) => `${f[k].description} (default: ${f[k].defaultText})`;
   program
     .command('run')
     .description('run the example fleet (or --specs) plus random topologies, judge enforcement cycle by cycle, write reports')
     .option(f.specs.flag, desc('specs'), (v: string, acc: string[] | undefined) => [...(acc ?? []), v])
-    .option(f.seed.flag, desc('seed'), nonNegativeInt('--seed'))
-    .option(f.topologies.flag, desc('topologies'), nonNegativeInt('--topologies'))
-    .option(f.topology.flag, desc('topology'), nonNegativeInt('--topology'))
+    .option(f.seed.flag, desc('seed'), boundedInt('--seed', RUN_LIMITS.maxSeed))
+    .option(f.topologies.flag, desc('topologies'), boundedInt('--topologies', RUN_LIMITS.maxTopologies))
+    .option(f.topology.flag, desc('topology'), boundedInt('--topology', RUN_LIMITS.maxTopologies - 1))
     .option(f.path.flag, desc('path'))
     .option(f.injectBug.flag, desc('injectBug'))
+    .addOption(new Option(f.shrink.flag, desc('shrink')).choices(['first', 'all', 'none']))
+    .option(f.strict.flag, desc('strict'))
     .option(f.out.flag, desc('out'))
+    .option(f.debug.flag, desc('debug'))
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (given: Partial<RunFlags>) => {
-      const flags: RunFlags = { ...given, specs: given.specs ?? [], seed: given.seed ?? 1, out: given.out ?? 'reports/out/latest' } as RunFlags;
-      exitCode = await run(flags, io, ['lattice-sim', ...argv].join(' '));
+      const flags: RunFlags = {
+        specs: given.specs ?? [],
+        seed: given.seed ?? 1,
+        topologies: given.topologies,
+        topology: given.topology,
+        path: given.path,
+        injectBug: given.injectBug,
+        shrink: given.shrink ?? 'first',
+        strict: given.strict === true,
+        out: given.out ?? DEFAULT_OUT,
+        debug: given.debug === true,
+      };
+      exitCode = await run(flags, io, state);
     });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0;
+      clearReports(outFromArgv(argv) ?? DEFAULT_OUT);
+      return EXIT_BAD_INPUT;
+    }
     if (err instanceof CliError) {
       io.err(`error [${err.code}]: ${err.message}`);
+      clearReports(state.outDir ?? outFromArgv(argv) ?? DEFAULT_OUT);
       return err.exitCode;
     }
-    throw err;
+    return internalError(err, io, state);
   }
 }
 
-async function run(flags: RunFlags, io: Io, command: string): Promise<number> {
-  const wallStart = performance.now();
+/** Exit 3: one line on stderr naming the failure and the file with the full stack; an `internal-error` report. */
+function internalError(err: unknown, io: Io, state: RunState): number {
+  const stack = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+  const headline = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err).split('\n')[0];
+  let stackFile: string | undefined = join(state.outDir ?? tmpdir(), state.outDir ? 'error.log' : `lattice-sim-error-${process.pid}.log`);
+  try {
+    writeFileSync(stackFile, `${state.command}\n\n${stack}\n`);
+  } catch {
+    stackFile = undefined;
+  }
+  io.err(`internal error [LATTICE_SIM_INTERNAL]: ${headline}${stackFile ? `; full stack in ${stackFile}` : ''} (--debug prints it; please report it with the command line)`);
+  if (state.debug) io.err(stack);
+  if (state.outDir) {
+    try {
+      writeMark(state.outDir, markDocument(state.command, 'internal-error', headline, stackFile));
+    } catch {
+      clearReports(state.outDir);
+    }
+  }
+  return EXIT_INTERNAL;
+}
+
+function markDocument(command: string, status: ResultsStatus, message: string, stackFile?: string): ResultsDocument {
+  return {
+    header: { tool: 'lattice-sim', version: VERSION, generatedAt: new Date().toISOString(), wallMs: 0, command },
+    summary: { status, runs: 0, topologies: 0, probes: 0, mismatches: 0, failedRuns: 0, unverifiedRuns: 0, inputErrors: 0, warnings: 0 },
+    runs: [],
+    failures: [],
+    error: { message, ...(stackFile ? { stackFile } : {}) },
+  };
+}
+
+function* range(from: number, count: number): Generator<number> {
+  for (let i = from; i < from + count; i++) yield i;
+}
+
+const toRecord = (p: SpecProblem): InputErrorRecord => ({
+  file: p.file,
+  object: p.object ?? (p.document === undefined ? '(file)' : `document ${p.document}`),
+  message: p.field ? `${p.field}: ${p.message}` : p.message,
+});
+
+/** Checks flags that depend on each other; throws CliError (exit 2). */
+function checkFlags(flags: RunFlags): void {
   if (flags.injectBug !== undefined && !INJECTABLE_BUGS.includes(flags.injectBug as InjectedBug)) {
     throw new CliError('LATTICE_SIM_BAD_FLAG', `--inject-bug: unknown bug "${flags.injectBug}"; choose one of: ${INJECTABLE_BUGS.join(', ')}`);
   }
-  if (flags.path !== undefined && flags.topology === undefined) throw new CliError('LATTICE_SIM_BAD_FLAG', '--path replays one counterexample: give --topology <index> too');
+  if (flags.path !== undefined) {
+    if (flags.topology === undefined) throw new CliError('LATTICE_SIM_BAD_FLAG', '--path replays one counterexample: give --topology <index> too');
+    if (!/^\d+(:\d+)*$/.test(flags.path)) {
+      throw new CliError('LATTICE_SIM_BAD_FLAG', `--path "${flags.path}" is not a replay path (numbers separated by colons, e.g. 0:1:0): copy it from a reproduce line`);
+    }
+  }
+  if (flags.topology !== undefined && flags.topologies !== undefined) throw new CliError('LATTICE_SIM_BAD_FLAG', '--topology runs one topology: drop --topologies');
+}
+
+async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
+  const wallStart = performance.now();
+  checkFlags(flags);
+  const outDir = prepareOutDir(flags.out);
+  state.outDir = outDir;
+  clearReports(outDir);
+  writeMark(outDir, markDocument(state.command, 'incomplete', 'the run has not finished: a file that still says so belongs to a run that crashed or was killed'));
   const injectBug = flags.injectBug as InjectedBug | undefined;
   const runs: RunRecord[] = [];
   let failures: FailureRecord[] = [];
@@ -85,39 +195,65 @@ async function run(flags: RunFlags, io: Io, command: string): Promise<number> {
   // Fixed fleets: --specs, or the example fleet unless a single random topology is being reproduced.
   const fleetDirs = flags.specs.length > 0 ? flags.specs : flags.topology === undefined ? [exampleFleetDir('shop')] : [];
   if (fleetDirs.length > 0) {
-    const specs = loadSpecs(fleetDirs);
+    const specs = loadSpecs(fleetDirs, { strict: flags.strict });
     if (specs.missing.length > 0) throw new CliError('LATTICE_SIM_NO_SPECS', `cannot read ${specs.missing.join(', ')}: no such file or directory; check the --specs path`);
-    if (specs.files.length === 0) throw new CliError('LATTICE_SIM_NO_SPECS', `no *.yaml files under ${fleetDirs.join(', ')}`);
+    if (specs.files.length === 0 && specs.problems.length === 0) throw new CliError('LATTICE_SIM_NO_SPECS', `no .yaml, .yml or .json files under ${fleetDirs.join(', ')}`);
     for (const p of specs.problems) io.err(`error: ${formatProblem(p)}`);
+    for (const w of specs.warnings) io.err(`warning: ${formatProblem(w)}`);
     const name = flags.specs.length > 0 ? flags.specs.map((d) => d.replace(/\/+$/, '').split('/').pop()).join('+') : 'shop';
-    const record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, injectBug });
-    record.inputErrors.unshift(...specs.problems.map((p) => ({ file: p.file, object: p.object ?? `document ${p.document}`, message: p.field ? `${p.field}: ${p.message}` : p.message })));
+    let record: RunRecord;
+    try {
+      record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, injectBug });
+    } catch (err) {
+      if (err instanceof FleetLimitError) throw new CliError('LATTICE_SIM_TOO_LARGE', err.message);
+      throw err;
+    }
+    record.inputErrors.unshift(...specs.problems.map(toRecord));
+    record.warnings.push(...specs.warnings.map(toRecord));
+    record.status = runStatus(record);
     runs.push(record);
   }
 
   const count = flags.topology !== undefined ? 1 : (flags.topologies ?? (flags.specs.length > 0 ? 0 : 100));
   if (count > 0) {
-    const indices = flags.topology !== undefined ? [flags.topology] : Array.from({ length: count }, (_, i) => i);
-    const random = await runRandomTopologies({ seed: flags.seed, indices, injectBug, path: flags.path });
-    runs.push(...random.runs);
-    failures = random.failures;
+    try {
+      const random = await runRandomTopologies({ seed: flags.seed, indices: range(flags.topology ?? 0, count), injectBug, path: flags.path, shrink: flags.shrink });
+      runs.push(...random.runs);
+      failures = random.failures;
+    } catch (err) {
+      if (err instanceof ReplayPathError) {
+        throw new CliError('LATTICE_SIM_BAD_FLAG', `--path ${err.path} does not replay a counterexample of topology ${flags.topology} at seed ${flags.seed} (${err.message}); copy the path from the reproduce line`);
+      }
+      throw err;
+    }
   }
 
-  const wallMs = Math.round(performance.now() - wallStart);
   const doc: ResultsDocument = {
-    header: { tool: 'lattice-sim', version: VERSION, generatedAt: new Date().toISOString(), wallMs, command },
+    header: { tool: 'lattice-sim', version: VERSION, generatedAt: new Date().toISOString(), wallMs: Math.round(performance.now() - wallStart), command: state.command },
     summary: {
+      status: worstStatus(runs),
       runs: runs.length,
       topologies: runs.filter((r) => r.kind === 'random').length,
       probes: runs.reduce((n, r) => n + r.probes.length, 0),
       mismatches: runs.reduce((n, r) => n + r.mismatches, 0),
-      failedRuns: runs.filter((r) => r.mismatches > 0 || r.inputErrors.length > 0).length,
+      failedRuns: runs.filter((r) => r.status !== 'verified').length,
+      unverifiedRuns: runs.filter((r) => r.verification.timedOut !== undefined).length,
       inputErrors: runs.reduce((n, r) => n + r.inputErrors.length, 0),
+      warnings: runs.reduce((n, r) => n + r.warnings.length, 0),
     },
     runs,
     failures,
   };
-  const written = writeReports(doc, flags.out);
-  printSummary(doc, written, io, flags, injectBug);
-  return doc.summary.mismatches === 0 && doc.summary.inputErrors === 0 ? 0 : 1;
+  const code = exitCodeOf(doc.summary.status);
+  let written: string[];
+  try {
+    written = writeReports(doc, outDir);
+  } catch (err) {
+    clearReports(outDir);
+    printSummary(doc, [], io, flags, code);
+    io.err(`error [LATTICE_SIM_WRITE_FAILED]: cannot write the reports in ${outDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the run ended ${doc.summary.status} but left no report`);
+    return EXIT_INTERNAL;
+  }
+  printSummary(doc, written, io, flags, code);
+  return code;
 }

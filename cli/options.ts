@@ -12,7 +12,10 @@ export interface RunFlags {
   topology: number | undefined;
   path: string | undefined;
   injectBug: string | undefined;
+  shrink: 'first' | 'all' | 'none';
+  strict: boolean;
   out: string;
+  debug: boolean;
 }
 
 /** One row of the table. */
@@ -29,10 +32,13 @@ export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
     description: 'load real specs (Namespace, LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider) from a directory of YAML files; repeatable',
     defaultText: 'the example fleet topologies/examples/shop',
   },
-  seed: { flag: '--seed <n>', description: 'seed of the run: same seed, same results.json', defaultText: '1' },
-  topologies: { flag: '--topologies <n>', description: 'number of random bilateral topologies', defaultText: '100 (0 with --specs)' },
+  seed: { flag: '--seed <n>', description: 'seed of the run, 0 to 4294967295: same seed, same results.json', defaultText: '1' },
+  topologies: { flag: '--topologies <n>', description: 'number of random bilateral topologies, at most 1000000', defaultText: '100 (0 with --specs)' },
   topology: { flag: '--topology <index>', description: 'run only random topology <index> of the seed (reproduce a failure)', defaultText: 'all' },
   path: { flag: '--path <path>', description: 'fast-check replay path of a shrunk counterexample (with --topology)', defaultText: 'none' },
-  injectBug: { flag: '--inject-bug <name>', description: 'start the platform with a known bug to prove the verifier catches it: wrong-selector | unilateral-allow', defaultText: 'none' },
-  out: { flag: '--out <dir>', description: 'directory for results.json and junit.xml', defaultText: 'reports/out/latest' },
+  injectBug: { flag: '--inject-bug <name>', description: 'start the platform with a known bug to prove the verifier catches it (the bug catalogue: lattice-sim bugs)', defaultText: 'none' },
+  shrink: { flag: '--shrink <which>', description: 'failing random topologies to shrink: first | all | none (the others are reported unshrunk, each with its reproduce command)', defaultText: 'first' },
+  strict: { flag: '--strict', description: 'refuse spec fields the schema does not declare (server-side field validation Strict) instead of warning', defaultText: 'off (Warn)' },
+  out: { flag: '--out <dir>', description: 'directory for results.json and junit.xml (checked writable before the run starts)', defaultText: 'reports/out/latest' },
+  debug: { flag: '--debug', description: 'print the full stack of an internal error (exit 3) on stderr', defaultText: 'off' },
 };

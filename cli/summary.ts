@@ -1,7 +1,15 @@
-/** Human-readable run summary: one line per fleet, one for the random topologies, then every failure with its reproduce command. */
-import type { ResultsDocument, RunRecord } from '../reports/index.ts';
+/**
+ * Human-readable run summary: one line per fleet (with its unsettled services, input errors,
+ * warnings, notes and mismatches), one for the random topologies, then every failure with its
+ * reproduce command, then the status line. The status word and the exit code printed are the ones
+ * results.json and junit.xml carry.
+ */
+import type { FailureRecord, ResultsDocument, RunRecord } from '../reports/index.ts';
 import type { Io } from './main.ts';
 import type { RunFlags } from './options.ts';
+
+/** Unshrunk failures listed one per line before the rest are only counted. */
+const MAX_UNSHRUNK_LINES = 5;
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
@@ -11,13 +19,32 @@ function phases(run: RunRecord): string {
   return [...counts].map(([p, n]) => `${n} ${p}`).join(', ') || 'none';
 }
 
-/** Prints the summary to `io.out`. */
-export function printSummary(doc: ResultsDocument, written: string[], io: Io, flags: RunFlags, injectBug?: string): void {
-  io.out(`lattice-sim run: seed ${flags.seed}${injectBug ? `, injected bug ${injectBug}` : ''}`);
+function printFailure(f: FailureRecord, io: Io): void {
+  io.out('');
+  const how = f.status === 'unverified' ? `UNVERIFIED (${f.verification ?? 'did not settle'})` : f.status === 'input-errors' ? 'INPUT ERRORS' : 'MISMATCH';
+  io.out(`FAILURE ${f.run} (topology ${f.topologyIndex}): ${how}; shrunk from ${f.servicesBefore} to ${plural(f.counterexample.services.length, 'service')} in ${plural(f.shrinks, 'shrink')}`);
+  for (const s of f.counterexample.services) {
+    const decl = [
+      s.ports.length ? `ports ${s.ports.join(',')}` : 'no ports',
+      s.outbound.length ? `outbound ${s.outbound.join(',')}` : '',
+      s.inbound.length ? `inbound ${s.inbound.join(',')}` : '',
+      s.wildcardInbound ? 'inbound *' : '',
+    ].filter(Boolean);
+    io.out(`  service ${s.name}: ${decl.join('; ')}`);
+  }
+  for (const p of f.mismatches) io.out(`  MISMATCH ${p.from} -> ${p.to}: expected ${p.expected} (${p.expectedReason}), observed ${p.observed} [${p.layer}${p.policy ? ` ${p.policy}` : ''}] ${p.reason}`);
+  io.out(`  reproduce: ${f.reproduce}`);
+}
+
+/** Prints the summary to `io.out`. `written` lists the report files (empty when none could be written). */
+export function printSummary(doc: ResultsDocument, written: string[], io: Io, flags: RunFlags, exitCode: number): void {
+  io.out(`lattice-sim run: seed ${flags.seed}${flags.injectBug ? `, injected bug ${flags.injectBug}` : ''}`);
   for (const run of doc.runs.filter((r) => r.kind === 'fleet')) {
     io.out(`  fleet ${run.name}: ${plural(run.services.length, 'service')} (${phases(run)}), ${plural(run.probes.length, 'probe')}, ${plural(run.mismatches, 'mismatch', 'mismatches')}`);
+    if (run.verification.timedOut) io.out(`    UNVERIFIED: ${run.verification.timedOut}`);
     for (const s of run.services.filter((x) => x.phase !== 'Ready')) io.out(`    ${s.name} ${s.phase}: ${s.message ?? ''}`);
     for (const e of run.inputErrors) io.out(`    input error: ${e.file ? `${e.file}: ` : ''}${e.object}: ${e.message}`);
+    if (run.warnings.length > 0) io.out(`    ${plural(run.warnings.length, 'warning')} about the input (listed on stderr and in results.json)`);
     for (const n of run.notes) io.out(`    note: ${n}`);
     for (const p of run.probes.filter((x) => x.expected !== x.observed)) {
       io.out(`    MISMATCH ${p.from} -> ${p.to}${p.port === null ? '' : `:${p.port}`}: expected ${p.expected}, observed ${p.observed} [${p.layer}] ${p.reason}`);
@@ -28,26 +55,26 @@ export function printSummary(doc: ResultsDocument, written: string[], io: Io, fl
     const probes = random.reduce((n, r) => n + r.probes.length, 0);
     const mism = random.reduce((n, r) => n + r.mismatches, 0);
     const services = random.reduce((n, r) => n + r.services.length, 0);
-    io.out(`  random topologies: ${random.length} (${services} services), ${plural(probes, 'probe')}, ${mism} mismatches in ${random.filter((r) => r.mismatches > 0).length} topologies`);
+    const unverified = random.filter((r) => r.verification.timedOut !== undefined).length;
+    io.out(
+      `  random topologies: ${random.length} (${services} services), ${plural(probes, 'probe')}, ${plural(mism, 'mismatch', 'mismatches')} in ${plural(random.filter((r) => r.mismatches > 0).length, 'topology', 'topologies')}, ${unverified} unverified`,
+    );
   }
-  for (const f of doc.failures) {
+  const unshrunk = doc.failures.filter((f) => !f.shrunk);
+  if (unshrunk.length > 0) {
     io.out('');
-    io.out(`FAILURE ${f.run}: shrunk from ${f.servicesBefore} to ${f.counterexample.services.length} services in ${f.shrinks} shrinks`);
-    for (const s of f.counterexample.services) {
-      const decl = [
-        s.ports.length ? `ports ${s.ports.join(',')}` : 'no ports',
-        s.outbound.length ? `outbound ${s.outbound.join(',')}` : '',
-        s.inbound.length ? `inbound ${s.inbound.join(',')}` : '',
-        s.wildcardInbound ? 'inbound *' : '',
-      ].filter(Boolean);
-      io.out(`  service ${s.name}: ${decl.join('; ')}`);
+    io.out(`also failing, not shrunk (--shrink all shrinks every one): ${plural(unshrunk.length, 'topology', 'topologies')}`);
+    for (const f of unshrunk.slice(0, MAX_UNSHRUNK_LINES)) {
+      const what = f.status === 'unverified' ? 'unverified' : plural(f.mismatches.length, 'mismatch', 'mismatches');
+      io.out(`  topology ${f.topologyIndex} (${plural(f.counterexample.services.length, 'service')}, ${what}): ${f.reproduce}`);
     }
-    for (const p of f.mismatches) io.out(`  MISMATCH ${p.from} -> ${p.to}: expected ${p.expected} (${p.expectedReason}), observed ${p.observed} [${p.layer}${p.policy ? ` ${p.policy}` : ''}] ${p.reason}`);
-    io.out(`  reproduce: ${f.reproduce}`);
+    if (unshrunk.length > MAX_UNSHRUNK_LINES) io.out(`  … ${unshrunk.length - MAX_UNSHRUNK_LINES} more in results.json (failures)`);
   }
+  for (const f of doc.failures.filter((x) => x.shrunk)) printFailure(f, io);
   io.out('');
+  const s = doc.summary;
   io.out(
-    `summary: ${doc.summary.runs} runs (${doc.summary.topologies} random topologies), ${doc.summary.probes} probes, ${doc.summary.mismatches} mismatches, ${doc.summary.inputErrors} input errors, wall ${(doc.header.wallMs / 1000).toFixed(1)}s`,
+    `summary: ${s.status.toUpperCase()} (exit ${exitCode}): ${plural(s.runs, 'run')} (${s.topologies} random topologies), ${plural(s.probes, 'probe')}, ${plural(s.mismatches, 'mismatch', 'mismatches')}, ${s.unverifiedRuns} unverified, ${plural(s.inputErrors, 'input error')}, ${plural(s.warnings, 'warning')}, wall ${(doc.header.wallMs / 1000).toFixed(1)}s`,
   );
-  io.out(`reports: ${written.join(', ')}`);
+  io.out(`reports: ${written.length > 0 ? written.join(', ') : 'none'}`);
 }

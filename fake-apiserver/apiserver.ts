@@ -79,7 +79,26 @@ export interface ApiServerOptions {
   deliver?: (fn: () => void) => void;
   /** Events kept for watches resuming from a resourceVersion (default 100 000); older starts get 410 Expired. */
   historyLimit?: number;
+  /** Size limits of requests and stored objects (default {@link DEFAULT_LIMITS}). */
+  limits?: Partial<ApiServerLimits>;
 }
+
+/** Size limits, in bytes of JSON (UTF-8). */
+export interface ApiServerLimits {
+  /**
+   * Largest request body: kube-apiserver refuses larger ones with 413 RequestEntityTooLarge,
+   * `Request entity too large: limit is 3145728` (its default `MaxRequestBodyBytes`, 3 MiB).
+   */
+  maxRequestBytes: number;
+  /**
+   * Largest stored object: etcd refuses larger values (`--max-request-bytes`, default 1.5 MiB) and
+   * the API server answers 500 InternalError `etcdserver: request is too large`.
+   */
+  maxObjectBytes: number;
+}
+
+/** The upstream defaults: 3 MiB requests, 1.5 MiB stored objects. */
+export const DEFAULT_LIMITS: ApiServerLimits = { maxRequestBytes: 3 * 1024 * 1024, maxObjectBytes: 1.5 * 1024 * 1024 };
 
 /** Namespaces present at start (anchors-apiserver.md §3.15). */
 export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
@@ -175,6 +194,8 @@ interface WriteControl {
   /** Keep the candidate's managedFields (apply) instead of the stored ones. */
   keepManagedFields?: boolean;
   dryRun?: boolean;
+  /** The request's write options (field validation, warnings). */
+  request?: WriteOptions;
   /** apiVersion of the response. */
   apiVersion: string;
 }
@@ -200,12 +221,15 @@ export class ApiServer {
   /** Suffixes generated so far per (rk, ns, prefix). */
   private readonly nameOrdinals = new Map<string, number>();
 
+  private readonly limits: ApiServerLimits;
+
   constructor(opts: ApiServerOptions) {
     this.clock = opts.clock;
     this.newUid = opts.newUid ?? (() => `00000000-0000-4000-8000-${(++this.uidSeq).toString(16).padStart(12, '0')}`);
     this.nameSuffix = opts.nameSuffix ?? defaultNameSuffix;
     this.deliver = opts.deliver ?? ((fn) => queueMicrotask(fn));
     this.store = new VersionedStore({ historyLimit: opts.historyLimit });
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     for (const name of BOOTSTRAP_NAMESPACES) this.create({ ...NAMESPACE, metadata: { name } });
   }
 
@@ -254,6 +278,7 @@ export class ApiServer {
    *   cause; 404 for a missing namespace; 403 Forbidden into a Terminating namespace; 409 AlreadyExists.
    */
   create(objIn: KubeObject, opts: WriteOptions = {}, managedFields?: ManagedFieldsEntry[]): KubeObject {
+    this.admitRequestSize(objIn);
     const info = this.registry.lookup(objIn);
     const obj = cloneJson(objIn) as Mutable;
     if (!isPlainObject(obj.metadata)) obj.metadata = {} as Meta;
@@ -289,7 +314,7 @@ export class ApiServer {
       obj.status = crdStatus(obj, now);
     }
     causes.push(...metadataCauses(m));
-    if (info.schema) causes.push(...compileSchema(info.schema as Record<string, unknown>)(obj));
+    if (info.schema) causes.push(...this.admitSchema(info, obj, opts));
 
     if (ns && m.namespace) this.admitNamespace(info, ns, m.name ?? '');
     if (causes.length) throw invalid(info.kind, info.group, m.name || m.generateName || '', causes);
@@ -316,6 +341,7 @@ export class ApiServer {
    *   resources, new finalizers on a deleting object, schema causes).
    */
   update(objIn: KubeObject, opts: WriteOptions = {}): KubeObject {
+    this.admitRequestSize(objIn);
     const info = this.registry.lookup(objIn);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
     const cand = cloneJson(objIn) as Mutable;
@@ -325,6 +351,7 @@ export class ApiServer {
       requireRv: info.custom,
       mode: 'main',
       dryRun: opts.dryRun,
+      request: opts,
       apiVersion: objIn.apiVersion,
     });
   }
@@ -334,6 +361,7 @@ export class ApiServer {
    * @throws 404 when the kind has no status subresource or the object is absent; 409; 422 as {@link update}.
    */
   updateStatus(objIn: KubeObject, opts: WriteOptions = {}): KubeObject {
+    this.admitRequestSize(objIn);
     const info = this.statusInfo(objIn);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
     const cand = cloneJson(old) as Mutable;
@@ -345,6 +373,7 @@ export class ApiServer {
       requireRv: info.custom,
       mode: 'status',
       dryRun: opts.dryRun,
+      request: opts,
       apiVersion: objIn.apiVersion,
     });
   }
@@ -356,6 +385,7 @@ export class ApiServer {
    * @throws 404 NotFound; 400 malformed patch or name change; 409 Conflict; 422 Invalid (also a failed JSON patch `test`).
    */
   patch(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts: WriteOptions = {}): KubeObject {
+    this.admitRequestSize(body);
     const info = this.registry.lookup(type);
     const old = this.read(info, key.namespace, key.name);
     const patched = this.applyPatch(old, patchType, body);
@@ -368,6 +398,7 @@ export class ApiServer {
       requireRv: false,
       mode: 'main',
       dryRun: opts.dryRun,
+      request: opts,
       apiVersion: type.apiVersion,
     });
   }
@@ -377,6 +408,7 @@ export class ApiServer {
    * @throws as {@link patch}, plus 404 when the kind has no status subresource.
    */
   patchStatus(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts: WriteOptions = {}): KubeObject {
+    this.admitRequestSize(body);
     const info = this.statusInfo(type);
     const old = this.read(info, key.namespace, key.name);
     const patched = this.applyPatch(old, patchType, body);
@@ -389,6 +421,7 @@ export class ApiServer {
       requireRv: false,
       mode: 'status',
       dryRun: opts.dryRun,
+      request: opts,
       apiVersion: type.apiVersion,
     });
   }
@@ -401,6 +434,7 @@ export class ApiServer {
    * @throws 400 without fieldManager or with managedFields in the body; otherwise as {@link create} / {@link update}.
    */
   apply(objIn: KubeObject, opts: ApplyOptions): KubeObject {
+    this.admitRequestSize(objIn);
     const info = this.registry.lookup(objIn);
     if (!opts?.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
     const meta = (objIn.metadata ?? {}) as Meta;
@@ -422,6 +456,7 @@ export class ApiServer {
       mode: 'main',
       keepManagedFields: true,
       dryRun: opts.dryRun,
+      request: opts,
       apiVersion: objIn.apiVersion,
     });
   }
@@ -685,7 +720,7 @@ export class ApiServer {
     }
     if (m.finalizers && m.finalizers.length === 0) delete m.finalizers;
     causes.push(...metadataCauses(m));
-    if (info.schema) causes.push(...compileSchema(info.schema as Record<string, unknown>)(cand));
+    if (info.schema) causes.push(...this.admitSchema(info, cand, c.request));
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
 
     if (info.hasGeneration && specChanged(old, cand, info.statusSubresource)) m.generation = (om.generation ?? 0) + 1;
@@ -696,8 +731,37 @@ export class ApiServer {
     return this.view(ev.object, c.apiVersion);
   }
 
+  /**
+   * Schema admission of a custom resource: prune, default, validate; unknown fields handled per the
+   * request's `fieldValidation` (Kubernetes API concepts: field validation; default `Warn`).
+   * @throws 400 BadRequest under `Strict` when the object carries fields the schema does not declare.
+   */
+  private admitSchema(info: ResourceInfo, obj: Mutable, req: WriteOptions = {}): StatusCause[] {
+    const pruned: string[] = [];
+    const causes = compileSchema(info.schema as Record<string, unknown>)(obj as unknown as Record<string, unknown>, pruned);
+    if (pruned.length > 0) {
+      const mode = req.fieldValidation ?? 'Warn';
+      const unknown = pruned.map((f) => `unknown field ${JSON.stringify(f)}`);
+      if (mode === 'Strict') {
+        const version = info.apiVersion.split('/').pop();
+        throw statusError('BadRequest', `${info.kind} in version ${JSON.stringify(version)} cannot be handled as a ${info.kind}: strict decoding error: ${unknown.join(', ')}`);
+      }
+      if (mode === 'Warn') for (const w of unknown) req.onWarning?.(w);
+    }
+    return causes;
+  }
+
+  /** @throws 413 RequestEntityTooLarge when the request body is over `limits.maxRequestBytes`. */
+  private admitRequestSize(body: unknown): void {
+    const text = JSON.stringify(body) ?? '';
+    if (text.length * 3 <= this.limits.maxRequestBytes) return;
+    if (Buffer.byteLength(text) > this.limits.maxRequestBytes) throw statusError('RequestEntityTooLarge', `Request entity too large: limit is ${this.limits.maxRequestBytes}`);
+  }
+
   /** Commits a new or changed object, fans the event out and runs post-write hooks. */
   private put(info: ResourceInfo, obj: Mutable): StoreEvent {
+    const text = JSON.stringify(obj);
+    if (text.length * 3 > this.limits.maxObjectBytes && Buffer.byteLength(text) > this.limits.maxObjectBytes) throw statusError('InternalError', 'etcdserver: request is too large');
     const ev = this.store.put(this.rk(info), obj);
     this.notify(ev);
     if (info.group === CRD_GROUP && info.kind === CRD_KIND && this.crdValid(ev.object)) this.registry.registerCrd(ev.object.metadata.name, crdResourceInfos(ev.object));

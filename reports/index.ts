@@ -2,7 +2,7 @@
  * Report writers (STYLE.md rule 20): a registry of format name → writer over the stable results model.
  * Runs write to `reports/out/<run>/` (never committed).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultsDocument } from './model.ts';
 import { resultsJson } from './json.ts';
@@ -18,12 +18,41 @@ export const reporters: Record<string, (doc: ResultsDocument) => string> = {
   'junit.xml': junitXml,
 };
 
-/** Writes every report into `dir` (created if needed); returns the paths written. */
+/**
+ * Writes `text` to `path` atomically: into a temporary file beside it, flushed, then renamed over
+ * `path`, so a reader sees the old file or the whole new one, never a torn one. On failure the
+ * temporary file is removed and the error (ENOSPC, EFBIG, EACCES …) is thrown; `path` is untouched.
+ */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes every report into `dir` (which must exist), each atomically; returns the paths written.
+ * @throws the file system's error when a report cannot be written (the others already written stay).
+ */
 export function writeReports(doc: ResultsDocument, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
   return Object.entries(reporters).map(([file, write]) => {
     const path = join(dir, file);
-    writeFileSync(path, write(doc));
+    writeFileAtomic(path, write(doc));
     return path;
   });
+}
+
+/** Removes every report file from `dir` (missing ones are fine), so nothing stale is left looking current. */
+export function removeReports(dir: string): void {
+  for (const file of Object.keys(reporters)) rmSync(join(dir, file), { force: true });
 }

@@ -1,6 +1,7 @@
 /**
  * The results model every reporter reads (STYLE.md rule 20): stable, read-only, deterministic ids
- * and order. The simulator and a real-cluster replay produce the same records. Types only.
+ * and order. The simulator and a real-cluster replay produce the same records. Types only (the
+ * statuses are computed in harness/verifier/status.ts).
  */
 
 /** One judged probe. `expected` comes from the oracle (declarations only); `observed` from the traffic log. */
@@ -49,20 +50,50 @@ export interface VerificationRecord {
   timedOut?: string;
 }
 
-/** One run: a fleet of specs or one random topology. */
+/**
+ * How a run ended, worst first: `input-errors` (some input was refused), `mismatches` (a probe's
+ * observed verdict differed from the oracle's), `unverified` (the platform never settled or the
+ * generators fell short of their cycles: nothing proves enforcement), `verified`.
+ */
+export type RunStatus = 'input-errors' | 'mismatches' | 'unverified' | 'verified';
+
+/**
+ * How the whole results document ended: the worst {@link RunStatus} of its runs, or `incomplete`
+ * (written when a run starts: a file that still says so belongs to a run that crashed or was
+ * killed), or `internal-error` (lattice-sim itself failed; `error` says how).
+ */
+export type ResultsStatus = RunStatus | 'incomplete' | 'internal-error';
+
+/** One sample of a metric: simulated ms since the World started, and the value (unit in the series). */
+export type MetricPoint = [atMs: number, value: number];
+
+/** A time series a run records (writes/s, queue depth, reconciles/s, memory …). */
+export interface MetricSeries {
+  name: string;
+  /** Unit of the values, e.g. `writes/s`, `items`, `bytes`. */
+  unit: string;
+  points: MetricPoint[];
+}
+
+/** One run: a fleet of specs, one random topology, or a scenario. */
 export interface RunRecord {
-  /** Deterministic id: `fleet:<name>` or `topology:<seed>:<index>`. */
+  /** Deterministic id: `fleet:<name>`, `topology:<seed>:<index>` or `scenario:<name>`. */
   id: string;
   name: string;
-  kind: 'fleet' | 'random';
+  kind: 'fleet' | 'random' | 'scenario';
+  status: RunStatus;
   seed?: number;
   topologyIndex?: number;
   services: ServiceRecord[];
   probes: ProbeRecord[];
   mismatches: number;
   inputErrors: InputErrorRecord[];
+  /** Input accepted with something a person should know (unknown fields dropped, dangling dependencies …). */
+  warnings: InputErrorRecord[];
   notes: string[];
   verification: VerificationRecord;
+  /** Time series recorded during the run, if any. */
+  metrics?: MetricSeries[];
 }
 
 /** A failing random topology after shrinking (fast-check), with the command that reproduces it. */
@@ -70,9 +101,14 @@ export interface FailureRecord {
   run: string;
   seed: number;
   topologyIndex: number;
-  /** fast-check replay path of the shrunk counterexample. */
+  /** fast-check replay path of the counterexample (shrunk when `shrunk`). */
   path: string;
+  /** False for failures reported as found, without shrinking (only the first failure of a run is shrunk by default). */
+  shrunk: boolean;
   shrinks: number;
+  /** How the counterexample failed: mismatches, or unverified (then `verification` says what was waited for). */
+  status: Exclude<RunStatus, 'verified'>;
+  verification?: string;
   servicesBefore: number;
   /** The shrunk topology, in words and as data. */
   counterexample: { services: { name: string; ports: number[]; outbound: string[]; inbound: string[]; wildcardInbound: boolean }[] };
@@ -83,7 +119,19 @@ export interface FailureRecord {
 /** The whole results.json. Everything but `header` is a pure function of (seed, inputs, options). */
 export interface ResultsDocument {
   header: { tool: 'lattice-sim'; version: string; generatedAt: string; wallMs: number; command: string };
-  summary: { runs: number; topologies: number; probes: number; mismatches: number; failedRuns: number; inputErrors: number };
+  summary: {
+    status: ResultsStatus;
+    runs: number;
+    topologies: number;
+    probes: number;
+    mismatches: number;
+    failedRuns: number;
+    unverifiedRuns: number;
+    inputErrors: number;
+    warnings: number;
+  };
   runs: RunRecord[];
   failures: FailureRecord[];
+  /** Set when `summary.status` is `incomplete` or `internal-error`: what happened, in words. */
+  error?: { message: string; stackFile?: string };
 }

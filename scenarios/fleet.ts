@@ -18,9 +18,35 @@ export interface FleetOptions {
   injectBug?: InjectedBug;
 }
 
-/** Runs the fleet and returns its record (id `fleet:<name>`). */
+/** Bounds of one fleet run (the simulator's: each World holds the whole fleet in memory). */
+export const FLEET_LIMITS = {
+  /** Most LatticeServices in one fleet. */
+  maxServices: 5_000,
+  /** Most probes judged in one fleet (the full matrix grows as services²). */
+  maxProbes: 2_000_000,
+} as const;
+
+/** A fleet over {@link FLEET_LIMITS}: the message says which bound and what to do. */
+export class FleetLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FleetLimitError';
+  }
+}
+
+/**
+ * Runs the fleet and returns its record (id `fleet:<name>`).
+ * @throws FleetLimitError when the fleet has more services or probes than {@link FLEET_LIMITS}.
+ */
 export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
+  const services = opts.objects.filter((o) => o.kind === 'LatticeService').length;
+  if (services > FLEET_LIMITS.maxServices) {
+    throw new FleetLimitError(`fleet ${opts.name} has ${services} LatticeServices; one run simulates at most ${FLEET_LIMITS.maxServices}: split the specs`);
+  }
   const topology = topologyFromSpecs([...opts.objects], opts.name);
+  if (topology.probes.length > FLEET_LIMITS.maxProbes) {
+    throw new FleetLimitError(`fleet ${opts.name} needs ${topology.probes.length} probes; one run judges at most ${FLEET_LIMITS.maxProbes}: split the specs`);
+  }
   const { record } = await runCase({
     id: `fleet:${opts.name}`,
     name: opts.name,

@@ -12,22 +12,42 @@ import { deriveSeed } from '../harness/rng/index.ts';
 import { oracle, renderTopology, topologyArbitrary } from '../topologies/index.ts';
 import type { Topology } from '../topologies/index.ts';
 
+/** Which failing topologies are shrunk: the first one found (default), every one, or none. */
+export type ShrinkMode = 'first' | 'all' | 'none';
+
 /** Options of a random-enforcement run. */
 export interface RandomOptions {
   seed: number;
-  /** Topology indices to run (0-based). */
-  indices: readonly number[];
+  /** Topology indices to run (0-based), in order; any iterable, so a large count needs no array. */
+  indices: Iterable<number>;
   injectBug?: InjectedBug;
   /** fast-check replay path (only with a single index): replays a shrunk counterexample. */
   path?: string;
+  /**
+   * Failing topologies to shrink (default `first`: as fast-check stops at its first counterexample,
+   * shrinking one failure is what a person reads; the others are still reported, each with the
+   * command that reproduces it).
+   */
+  shrink?: ShrinkMode;
   /** Called after each topology (progress). */
   onTopology?: (index: number, record: RunRecord) => void;
 }
 
-/** Records of the generated topologies and the shrunk failures. */
+/** Records of the generated topologies and the failures (the shrunk ones first-class). */
 export interface RandomResult {
   runs: RunRecord[];
   failures: FailureRecord[];
+}
+
+/** `--path` did not name a replayable counterexample of the topology. */
+export class ReplayPathError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReplayPathError';
+  }
 }
 
 /** Runs one topology in a World seeded with `worldSeed`. */
@@ -60,11 +80,17 @@ const describeTopology = (t: Topology): FailureRecord['counterexample'] => ({
   })),
 });
 
-/** Runs every index; failures are shrunk. Deterministic for (seed, indices, injectBug, path). */
+/**
+ * Runs every index; failing ones (mismatches, or unverified: a run that never settled proves
+ * nothing) are reported, and shrunk per `shrink`. Deterministic for (seed, indices, injectBug,
+ * path, shrink).
+ * @throws ReplayPathError when `path` is not a replay path fast-check can follow.
+ */
 export async function runRandomTopologies(opts: RandomOptions): Promise<RandomResult> {
   const runs: RunRecord[] = [];
   const failures: FailureRecord[] = [];
   const arbitrary = topologyArbitrary();
+  const mode = opts.shrink ?? 'first';
   for (const index of opts.indices) {
     const worldSeed = deriveSeed(opts.seed, `topology/${index}`);
     let first: RunRecord | undefined;
@@ -76,25 +102,41 @@ export async function runRandomTopologies(opts: RandomOptions): Promise<RandomRe
         first = record;
         firstTopology = t;
       }
-      const ok = record.mismatches === 0 && record.inputErrors.length === 0;
+      const ok = record.status === 'verified';
       if (!ok) lastFailing = record;
       return ok;
     });
-    const details = await fc.check(property, { seed: worldSeed, numRuns: 1, ...(opts.path ? { path: opts.path } : {}) });
-    runs.push(first!);
-    opts.onTopology?.(index, first!);
+    const shrink = opts.path !== undefined || mode === 'all' || (mode === 'first' && failures.length === 0);
+    let details: fc.RunDetails<[Topology]>;
+    try {
+      details = await fc.check(property, { seed: worldSeed, numRuns: 1, endOnFailure: !shrink, ...(opts.path !== undefined ? { path: opts.path } : {}) });
+    } catch (err) {
+      if (opts.path !== undefined) throw new ReplayPathError(opts.path, (err as Error).message);
+      throw err;
+    }
+    if (!first) {
+      if (opts.path !== undefined) throw new ReplayPathError(opts.path, `path ${opts.path} replays no topology`);
+      throw details.errorInstance ?? new Error(`topology ${index}: fast-check ran no case`);
+    }
+    runs.push(first);
+    opts.onTopology?.(index, first);
     if (details.failed && details.counterexample && lastFailing) {
-      const shrunk = details.counterexample[0] as Topology;
+      if (lastFailing.status === 'verified') continue;
+      const ce = details.counterexample[0];
+      const path = details.counterexamplePath ?? '';
       failures.push({
-        run: first!.id,
+        run: first.id,
         seed: opts.seed,
         topologyIndex: index,
-        path: details.counterexamplePath ?? '',
+        path,
+        shrunk: shrink,
         shrinks: details.numShrinks,
+        status: lastFailing.status,
+        ...(lastFailing.verification.timedOut ? { verification: lastFailing.verification.timedOut } : {}),
         servicesBefore: firstTopology?.services.length ?? 0,
-        counterexample: describeTopology(shrunk),
+        counterexample: describeTopology(ce),
         mismatches: lastFailing.probes.filter((p) => p.expected !== p.observed),
-        reproduce: reproduceCommand(opts.seed, index, opts.injectBug, details.counterexamplePath ?? undefined),
+        reproduce: reproduceCommand(opts.seed, index, opts.injectBug, shrink ? path || undefined : undefined),
       });
     }
   }

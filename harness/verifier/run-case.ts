@@ -21,6 +21,7 @@ import type { GeneratorTarget } from '../traffic/generator.ts';
 import { parseCycles, probeId } from '../traffic/log-format.ts';
 import type { ParsedCycle } from '../traffic/log-format.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
+import { runStatus } from './status.ts';
 import type { ExpectedProbe } from './expected-probe.ts';
 
 /** What the oracle expects of one probe: the contract lives in expected-probe.ts (imports nothing; DESIGN rule 1). */
@@ -58,8 +59,16 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
     ...(error.status.details?.causes ? { causes: error.status.details.causes.map((c) => ({ field: c.field, message: c.message })) } : {}),
   }));
 
+  // A probe is judged only between objects that were admitted: one naming a refused object would
+  // report a mismatch for something that never ran.
+  const refusedKeys = new Set(
+    refused.filter(({ object }) => object.kind === 'LatticeService' || object.kind === 'LatticeMeshMember').map(({ object }) => `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`),
+  );
+  const expected = input.expected.filter((p) => !refusedKeys.has(p.from) && !refusedKeys.has(p.to));
+  const unjudged = input.expected.length - expected.length;
+
   const bySource = new Map<string, GeneratorTarget[]>();
-  for (const p of input.expected) {
+  for (const p of expected) {
     const list = bySource.get(p.from) ?? [];
     list.push({ to: p.to, port: p.port });
     bySource.set(p.from, list);
@@ -134,7 +143,7 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
     return lastParsed.get(g);
   };
   const phaseOf = new Map(services.map((s) => [s.name, s.phase]));
-  const probes: ProbeRecord[] = input.expected.map((p) => {
+  const probes: ProbeRecord[] = expected.map((p) => {
     const g = generators.get(p.from)!;
     const judged = g.lastCycleSince(readyAt);
     const parsed = lastCompleteCycle(g);
@@ -156,9 +165,12 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
     }
     return { from: p.from, to: p.to, port: p.port, expected: p.expected, observed, layer: verdict.layer, policy: verdict.policy, reason: verdict.reason, expectedReason: p.reason };
   });
-  const notes = [...world.secretBackends.undefinedStores].sort().map(
+  const notes: string[] = [];
+  if (unjudged > 0) notes.push(`${unjudged} probe${unjudged === 1 ? '' : 's'} not judged: ${[...refusedKeys].sort().join(', ')} refused at input`);
+  notes.push(...[...world.secretBackends.undefinedStores].sort().map(
     (s) => `secret provider '${s}' is named by ExternalSecrets but defined by no SecretProvider or ClusterSecretStore: simulated backend with generated values (values are never reported)`,
-  );
+  ));
+  const mismatches = probes.filter((p) => p.expected !== p.observed).length;
   return {
     world,
     record: {
@@ -168,8 +180,10 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
       ...(input.kind === 'random' ? { seed: input.seed, topologyIndex: input.topologyIndex } : {}),
       services,
       probes,
-      mismatches: probes.filter((p) => p.expected !== p.observed).length,
+      status: runStatus({ inputErrors, mismatches, verification }),
+      mismatches,
       inputErrors,
+      warnings: [],
       notes,
       verification,
     },

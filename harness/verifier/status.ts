@@ -1,0 +1,28 @@
+/**
+ * The outcome of a run in one word (reports/model.ts `RunStatus`), and of a whole results document
+ * (`ResultsStatus`): the same rules for every run kind and every Cluster, so the exit code, the
+ * summary line, results.json and junit.xml can never disagree.
+ */
+import type { ResultsStatus, RunRecord, RunStatus } from '../../reports/model.ts';
+
+/** Worst first: the order in which statuses win when runs are combined. */
+export const STATUS_ORDER: readonly RunStatus[] = ['input-errors', 'mismatches', 'unverified', 'verified'];
+
+/**
+ * A run's status: `input-errors` when any input was refused, else `mismatches` when any probe
+ * mismatched, else `unverified` when verification timed out (platform never settled, or the
+ * generators did not finish their cycles), else `verified`.
+ */
+export function runStatus(run: Pick<RunRecord, 'inputErrors' | 'mismatches' | 'verification'>): RunStatus {
+  if (run.inputErrors.length > 0) return 'input-errors';
+  if (run.mismatches > 0) return 'mismatches';
+  if (run.verification.timedOut) return 'unverified';
+  return 'verified';
+}
+
+/** The worst status of `runs` (`verified` for none). */
+export function worstStatus(runs: readonly Pick<RunRecord, 'status'>[]): ResultsStatus {
+  let worst = STATUS_ORDER.length - 1;
+  for (const r of runs) worst = Math.min(worst, STATUS_ORDER.indexOf(r.status));
+  return STATUS_ORDER[worst];
+}
