@@ -2,12 +2,16 @@
  * `npm run bench`: speed numbers written to reports/out/bench.json (wall ms; never asserted in tests).
  * - api server: creates and status patches per second (in-process, 20k pods);
  * - random topologies: wall ms per topology and simulated seconds per wall second (20 topologies);
- * - evaluator: probes per second on the last World's dataplane.
+ * - evaluator: probes per second on the last World's dataplane;
+ * - scale table (scale.ts): shop-shaped fleets of 100 … 3,000 services, wall / CPU time and peak RSS
+ *   per size (`BENCH_MAX_SERVICES`, `BENCH_BUDGET_MS` skip sizes; `BENCH_SCALE=0` skips the table).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ApiServer } from '../../fake-apiserver/index.ts';
 import { VirtualClock } from '../../harness/clock/index.ts';
 import { runRandomTopologies } from '../../scenarios/random-enforcement.ts';
+import { runScaleTable } from './scale.ts';
+import type { ScaleRow } from './scale.ts';
 
 const results: Record<string, number> = {};
 
@@ -40,6 +44,11 @@ const results: Record<string, number> = {};
 
 const memory = process.memoryUsage();
 results.rssMiB = Math.round(memory.rss / 2 ** 20);
-mkdirSync('reports/out', { recursive: true });
-writeFileSync('reports/out/bench.json', `${JSON.stringify({ node: process.version, ...results }, null, 2)}\n`);
 console.log(JSON.stringify(results, null, 2));
+let scale: { rows: ScaleRow[]; summary: Record<string, number | string> } | undefined;
+if (process.env.BENCH_SCALE !== '0') {
+  console.log('\nscale: shop-shaped fleets (fan-out 3 bilateral dependencies per service), one process per row');
+  scale = runScaleTable();
+}
+mkdirSync('reports/out', { recursive: true });
+writeFileSync('reports/out/bench.json', `${JSON.stringify({ node: process.version, ...results, ...(scale ? { scale } : {}) }, null, 2)}\n`);

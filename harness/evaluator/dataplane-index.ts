@@ -31,6 +31,32 @@ export interface RejectedPolicy {
 
 const byName = (a: KubeObject, b: KubeObject) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
 
+/**
+ * Compiled policies by policy object, per compile function. Stored objects are deep-frozen and a write
+ * makes a new object (DESIGN.md "Objects"), so a frozen policy compiles to the same rules forever: an
+ * index rebuilt after an unrelated write (every store revision rebuilds it) recompiles only the
+ * policies that changed. Unfrozen objects (test fixtures) are compiled every time. Weak: dropped with
+ * the object.
+ */
+const compiledByFunction = new Map<(o: KubeObject) => unknown, WeakMap<KubeObject, { value: unknown } | { error: Error }>>();
+
+function compileOnce<T>(f: (o: KubeObject) => T, o: KubeObject): T {
+  if (!Object.isFrozen(o)) return f(o);
+  let memo = compiledByFunction.get(f);
+  if (!memo) compiledByFunction.set(f, (memo = new WeakMap()));
+  let hit = memo.get(o);
+  if (!hit) {
+    try {
+      hit = { value: f(o) };
+    } catch (e) {
+      hit = { error: e as Error };
+    }
+    memo.set(o, hit);
+  }
+  if ('error' in hit) throw hit.error;
+  return hit.value as T;
+}
+
 function push<T>(m: Map<string, T[]>, k: string, v: T): void {
   const l = m.get(k);
   if (l) l.push(v);
@@ -83,7 +109,7 @@ export class DataplaneIndex {
     const compile = <T>(objs: readonly KubeObject[], f: (o: KubeObject) => T, sink: (o: KubeObject, v: T) => void) => {
       for (const o of [...objs].sort((a, b) => byName(a, b) || ((a.metadata.namespace ?? '') < (b.metadata.namespace ?? '') ? -1 : 1))) {
         try {
-          sink(o, f(o));
+          sink(o, compileOnce(f, o));
         } catch (e) {
           rejected.push({ policy: `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`, error: (e as Error).message });
         }
