@@ -7,7 +7,8 @@ import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import type { RunRecord } from '../reports/model.ts';
 import { runCase } from '../harness/verifier/run-case.ts';
 import type { InjectedBug } from '../harness/world.ts';
-import { oracle, topologyFromSpecs } from '../topologies/index.ts';
+import { expectedProbes, topologyFromSpecs } from '../topologies/index.ts';
+import type { ProbeSelection } from '../topologies/index.ts';
 
 /** Options of a fleet run. */
 export interface FleetOptions {
@@ -16,6 +17,11 @@ export interface FleetOptions {
   objects: readonly KubeObject[];
   sources?: Map<KubeObject, string>;
   injectBug?: InjectedBug;
+  /**
+   * `all`: every ordered pair; `sampled`: declared pairs plus a seeded sample of the rest per caller
+   * (topologies/oracle-sampling.ts). Default: `all` up to FULL_MATRIX_MAX_SERVICES (200) services, else `sampled`.
+   */
+  probes?: ProbeSelection;
 }
 
 /** Bounds of one fleet run (the simulator's: each World holds the whole fleet in memory). */
@@ -53,7 +59,7 @@ export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
     kind: 'fleet',
     seed: opts.seed,
     objects: opts.objects,
-    expected: oracle(topology),
+    expected: expectedProbes(topology, { seed: opts.seed, probes: opts.probes }),
     injectBug: opts.injectBug,
     sources: opts.sources,
   });
