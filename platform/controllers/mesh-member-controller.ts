@@ -1,6 +1,8 @@
 /**
  * LatticeMeshMember controller (reference §4.4). Per reconcile:
- * 1. Build the service graph from every LatticeMeshMember (bilateral agreements, §4.2).
+ * 1. Read the service graph (bilateral agreements, §4.2). It is kept up to date from member events
+ *    ({@link LiveServiceGraph}: each added, changed or deleted member is read back through the
+ *    client — a cache in the simulator — and its edges recomputed), not rebuilt from every member.
  * 2. Cedar AllowWildcard gate for `*` callers / dependsAll / advertise `*` → Failed (requeue 30 s).
  * 3. Skip (requeue 60 s) when Ready, observedGeneration == generation and the edge hash annotation
  *    (`lattice.dev/graph-hash`) equals the current hash.
@@ -8,12 +10,13 @@
  * 5. Compile and server-side apply the CiliumNetworkPolicy / AuthorizationPolicy / PeerAuthentication
  *    objects; delete AuthorizationPolicies and PeerAuthentications applied before but no longer produced.
  * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`).
- * Fan-out: a generation change of any member re-queues every member of the same namespace and every
- * dependsAll member; any CedarPolicy change re-queues all.
+ * Fan-out: a generation change (or add, or delete) of a member re-queues only its neighbours before
+ * and after the change — active callers and callees, members it names or that name it, dependsAll
+ * members (all members when it is or was dependsAll); any CedarPolicy change re-queues all.
  */
 import type { KubeClient, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
-import { buildServiceGraph, compileMeshPolicies, wildcardDenialMessage, wildcardRequests } from '../mesh/index.ts';
+import { LiveServiceGraph, compileMeshPolicies, memberNode, wildcardDenialMessage, wildcardRequests } from '../mesh/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
 import { CedarPolicyType, LatticeMeshMemberType } from '../crds/types.ts';
@@ -48,6 +51,12 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
   const readyRequeueMs = opts.readyRequeueMs ?? 60_000;
   const failureRequeueMs = opts.failureRequeueMs ?? 30_000;
   const keyOf = (m: LatticeMeshMember): ObjectKey => ({ namespace: m.metadata.namespace, name: m.metadata.name });
+  // The service graph of this controller, fed by member events (see memberChanged).
+  const graph = new LiveServiceGraph();
+  let seeded = false;
+  const touched = new Set<string>();
+  let pending = 0;
+  const settledWaiters: (() => void)[] = [];
 
   async function writeStatus(m: LatticeMeshMember, next: LatticeMeshMemberStatus): Promise<void> {
     const cur = m.status ?? {};
@@ -79,8 +88,7 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     if (!member || member.metadata.deletionTimestamp) return done();
     const now = rfc3339(ctx.clock.now());
     const status = member.status ?? {};
-    const all = (await client.list<LatticeMeshMember>(LatticeMeshMemberType)).items;
-    const graph = buildServiceGraph(all);
+    await graphReady();
     const engine = await opts.cedar.load();
 
     const wildcard = wildcardRequests(member);
@@ -134,16 +142,59 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     return requeueAfter(readyRequeueMs);
   }
 
-  const neighbours = async (changed: { metadata: { namespace?: string } }): Promise<ObjectKey[]> =>
-    (await client.list<LatticeMeshMember>(LatticeMeshMemberType)).items.filter((m) => m.metadata.namespace === changed.metadata.namespace || m.spec.dependsAll).map(keyOf);
-  const everyone = async (): Promise<ObjectKey[]> => (await client.list<LatticeMeshMember>(LatticeMeshMemberType)).items.map(keyOf);
+  /** Every member key of the graph as an ObjectKey. */
+  const everyone = (): ObjectKey[] => graph.nodes().map((n) => ({ namespace: n.namespace, name: n.name }));
+
+  /**
+   * Member `key` changed (event): read it back, update the graph, and return the members to
+   * re-queue (itself and its neighbours before and after). Neighbours are read back too, since what
+   * the client answers for one member may depend on others.
+   */
+  async function memberChanged(key: string): Promise<ObjectKey[]> {
+    const affected = new Set<string>([key, ...graph.neighbours(key)]);
+    const wasDependsAll = graph.node(key)?.dependsAll ?? false;
+    await refresh(key);
+    for (const k of graph.neighbours(key)) affected.add(k);
+    for (const k of [...affected]) if (k !== key) await refresh(k);
+    if (wasDependsAll || graph.node(key)?.dependsAll) for (const n of graph.nodes()) affected.add(n.key);
+    return [...affected].sort().map((k) => {
+      const slash = k.indexOf('/');
+      return { namespace: k.slice(0, slash), name: k.slice(slash + 1) };
+    });
+  }
+
+  /** Re-reads member `key` into the graph (removed when absent). */
+  async function refresh(key: string): Promise<void> {
+    const slash = key.indexOf('/');
+    const m = (await client.get<LatticeMeshMember>(LatticeMeshMemberType, { namespace: key.slice(0, slash), name: key.slice(slash + 1) }).catch(ignoreNotFound)) as LatticeMeshMember | undefined;
+    touched.add(key);
+    if (m) graph.upsert(memberNode(m));
+    else graph.remove(key);
+  }
+
+  /** Resolves once no event is being folded into the graph; the first call seeds it from one list (a reconcile driven without watches still sees every member). */
+  async function graphReady(): Promise<void> {
+    if (!seeded) {
+      seeded = true;
+      // Members an event already read back are fresher than this list: keep them.
+      for (const m of (await client.list<LatticeMeshMember>(LatticeMeshMemberType)).items) if (!touched.has(`${m.metadata.namespace}/${m.metadata.name}`)) graph.upsert(memberNode(m));
+    }
+    while (pending > 0) await new Promise<void>((resolve) => settledWaiters.push(resolve));
+  }
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    pending++;
+    return p.finally(() => {
+      if (--pending === 0) for (const w of settledWaiters.splice(0)) w();
+    });
+  };
 
   return {
     name: MESH_MEMBER_CONTROLLER,
     primary: LatticeMeshMemberType,
     generationChangedOnly: true,
     watches: [
-      { type: LatticeMeshMemberType, generationChangedOnly: true, map: neighbours },
+      { type: LatticeMeshMemberType, generationChangedOnly: true, map: (m) => track(memberChanged(`${m.metadata.namespace}/${m.metadata.name}`)) },
       { type: CedarPolicyType, generationChangedOnly: true, map: everyone },
     ],
     reconciler: { reconcile },

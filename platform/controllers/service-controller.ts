@@ -101,11 +101,22 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     }
 
     const engine = await opts.cedar.load();
-    // What the graph knows of other services' ports, for ${resources.X.port|url} (reference §2.2).
+    // What the graph knows of other services' ports, for ${resources.X.port|url} (reference §2.2):
+    // read only the services this one names (one get each, from the cache), not every service.
     const known = new Map<string, ServiceLookupResult>();
-    for (const other of (await client.list<LatticeService>(LatticeServiceType)).items) {
-      const ports = other.spec?.workload?.service?.ports;
-      if (ports) known.set(`${other.metadata.namespace}/${other.metadata.name}`, { ports });
+    for (const [key, r] of Object.entries(ls.spec?.workload?.resources ?? {})) {
+      const target = r as { id?: string; namespace?: string; type?: string };
+      if ((target.type ?? 'service') !== 'service' && target.type !== 'external-service') continue;
+      if (target.id === '*') continue;
+      const targetNs = target.namespace ?? ns;
+      for (const targetName of new Set([key, target.id ?? key])) {
+        if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(targetName)) continue; // not an object name (e.g. `entity:world`)
+        const id = `${targetNs}/${targetName}`;
+        if (known.has(id)) continue;
+        const other = (await client.get<LatticeService>(LatticeServiceType, { namespace: targetNs, name: targetName }).catch(ignoreNotFound)) as LatticeService | undefined;
+        const ports = other?.spec?.workload?.service?.ports;
+        if (ports) known.set(id, { ports });
+      }
     }
     const result = compileService(ls, {
       authorizer: engine,

@@ -4,6 +4,7 @@
  */
 export * from './derived-name.ts';
 export * from './graph.ts';
+export * from './live-graph.ts';
 export * from './policy-compiler.ts';
 export * from './wildcards.ts';
 export * from './cluster-defaults.ts';
