@@ -25,16 +25,21 @@ const sameType = (a: TypeRef, b: TypeRef): boolean => a.kind === b.kind && a.api
 
 /**
  * Wraps `client` so that every object written through create, update or server-side apply for which
- * `matches(obj)` holds is replaced by `rewrite(copy)` before it reaches the API server. `rewrite`
- * receives a deep copy it may change in place and returns the object to send. Patches, deletes,
- * status writes and reads pass through unchanged.
+ * `matches(obj)` holds is replaced by `rewrite(copy, inner)` before it reaches the API server.
+ * `rewrite` receives a deep copy it may change in place and the unwrapped client (to look up related
+ * objects), and returns (or resolves to) the object to send; a rejection fails the write with it.
+ * Patches, deletes, status writes and reads pass through unchanged.
  */
-export function rewriteWrites(client: KubeClient, matches: (obj: KubeObject) => boolean, rewrite: (copy: KubeObject) => KubeObject): KubeClient {
-  const out = <T extends KubeObject>(obj: T): T => (matches(obj) ? (rewrite(copyObject(obj)) as T) : obj);
+export function rewriteWrites(
+  client: KubeClient,
+  matches: (obj: KubeObject) => boolean,
+  rewrite: (copy: KubeObject, inner: KubeClient) => KubeObject | Promise<KubeObject>,
+): KubeClient {
+  const out = async <T extends KubeObject>(inner: KubeClient, obj: T): Promise<T> => (matches(obj) ? ((await rewrite(copyObject(obj), inner)) as T) : obj);
   return withInterceptors(client, {
-    create: (inner, obj, opts) => inner.create(out(obj), opts),
-    update: (inner, obj, opts) => inner.update(out(obj), opts),
-    apply: (inner, obj, opts) => inner.apply(out(obj), opts),
+    create: async (inner, obj, opts) => inner.create(await out(inner, obj), opts),
+    update: async (inner, obj, opts) => inner.update(await out(inner, obj), opts),
+    apply: async (inner, obj, opts) => inner.apply(await out(inner, obj), opts),
   });
 }
 
