@@ -30,8 +30,9 @@ import type { DataplaneIndex, DataplaneView } from './evaluator/index.ts';
 import { applyBugs } from './bugs/index.ts';
 import type { InjectedBug } from './bugs/index.ts';
 
-// The seeded-bug catalogue's names, re-exported for cli/ and scenarios/ (the catalogue is harness/bugs/).
+/** Every seeded-bug name (readonly, listing order), re-exported from harness/bugs for cli/ and scenarios/. */
 export { INJECTABLE_BUGS } from './bugs/index.ts';
+/** Name of a seeded bug (string-literal union of the catalogue's names), re-exported from harness/bugs. */
 export type { InjectedBug } from './bugs/index.ts';
 
 /** Options of a World. */
