@@ -38,6 +38,5 @@ describe.skipIf(webapp.length === 0)(`golden: webapp reference specs compiled wi
   });
 });
 
-test.runIf(webapp.length === 0)('golden: skipped, reference fixtures ../shared/fixtures/reference/webapp are absent', () => {
-  expect(webapp).toEqual([]);
-});
+// Without ../shared the reference layer is reported as a skip (never as a pass); our own goldens are examples.golden.test.ts.
+if (webapp.length === 0) test.skip('golden: reference fixtures not present (../shared/fixtures/reference/webapp): webapp goldens skipped', () => {});

@@ -22,6 +22,4 @@ test.skipIf(services.length === 0)(`every LatticeService under the reference fix
   expect(seen.length).toBe(services.length);
 });
 
-test.runIf(services.length === 0)('reference fixtures are absent: the fixture sweep is skipped (../shared/fixtures/reference)', () => {
-  expect(services).toEqual([]);
-});
+if (services.length === 0) test.skip('reference fixtures not present (../shared/fixtures/reference): the fixture sweep is skipped', () => {});
