@@ -37,14 +37,16 @@ export interface ExpectedProbesOptions extends SamplingOptions {
   probes?: ProbeSelection;
 }
 
+// Hashes and ranks are signed 32-bit integers (small integers to V8: the sampling loop runs N² times).
+
 /** 32-bit FNV-1a of a string. */
 function hashString(s: string): number {
-  let h = 0x811c9dc5;
+  let h = 0x811c9dc5 | 0;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return h | 0;
 }
 
 /** A 32-bit finaliser (xor-shift / multiply) so that nearby inputs give unrelated ranks. */
@@ -52,9 +54,9 @@ function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
+  h = Math.imul(h, 0x846ca68b | 0);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h | 0;
 }
 
 /** Rank of the pair (from, to) under `seed`, from the two keys' hashes (order matters). */
@@ -63,9 +65,19 @@ const pairRank = (seedHash: number, fromHash: number, toHash: number): number =>
 /** True when the oracle's reason says one side declared the pair and the callee has a port. */
 export const isDeclared = (p: Pick<ExpectedProbe, 'reason'>): boolean => p.reason !== ORACLE_REASONS.none && p.reason !== ORACLE_REASONS.noPorts;
 
+interface Ranked {
+  rank: number;
+  key: string;
+  at: number;
+}
+
+/** Order of a sample: rank, then callee key (ties are rare but must not depend on input order). */
+function before(a: Ranked, b: Ranked): boolean {
+  return a.rank < b.rank || (a.rank === b.rank && a.key < b.key);
+}
+
 /** Keeps the `k` entries of lowest (rank, key) in `kept` (sorted ascending). */
-function keepLowest(kept: { rank: number; key: string; at: number }[], entry: { rank: number; key: string; at: number }, k: number): void {
-  const before = (a: { rank: number; key: string }, b: { rank: number; key: string }) => a.rank < b.rank || (a.rank === b.rank && a.key < b.key);
+function keepLowest(kept: Ranked[], entry: Ranked, k: number): void {
   if (kept.length === k && !before(entry, kept[k - 1])) return;
   let i = kept.length;
   while (i > 0 && before(entry, kept[i - 1])) i--;
@@ -87,7 +99,7 @@ export function sampleExpected(expected: readonly ExpectedProbe[], opts: Samplin
     if (h === undefined) hashes.set(key, (h = hashString(key)));
     return h;
   };
-  const lowest = new Map<string, { rank: number; key: string; at: number }[]>();
+  const lowest = new Map<string, Ranked[]>();
   expected.forEach((p, at) => {
     if (isDeclared(p)) return;
     const kept = lowest.get(p.from) ?? [];
@@ -108,7 +120,7 @@ export function oracleSampled(t: Pick<Topology, 'services'>, opts: SamplingOptio
   const k = opts.undeclaredPerCaller ?? DEFAULT_UNDECLARED_PER_CALLER;
   const seedHash = mix(hashString(`seed:${opts.seed}`));
   const keys = t.services.map(serviceKey);
-  const hashes = keys.map(hashString);
+  const hashes = Int32Array.from(keys, hashString);
   const indexOf = new Map(keys.map((key, i) => [key, i]));
   const hasPort = t.services.map((s) => s.ports.length > 0);
   // Callees that name a caller inbound (by caller key), and callees allowing any caller.
@@ -127,13 +139,19 @@ export function oracleSampled(t: Pick<Topology, 'services'>, opts: SamplingOptio
     const add = (i: number | undefined) => {
       if (i !== undefined && i !== c && hasPort[i]) declared.add(i);
     };
+    const skip = new Uint8Array(keys.length);
+    skip[c] = 1;
     for (const key of caller.outbound) add(indexOf.get(key));
     for (const i of namedBy.get(keys[c]) ?? []) add(i);
     for (const i of wildcard) add(i);
-    const kept: { rank: number; key: string; at: number }[] = [];
+    const kept: Ranked[] = [];
+    for (const i of declared) skip[i] = 1;
+    const from = hashes[c];
     for (let i = 0; i < keys.length; i++) {
-      if (i === c || declared.has(i)) continue;
-      keepLowest(kept, { rank: pairRank(seedHash, hashes[c], hashes[i]), key: keys[i], at: i }, k);
+      if (skip[i] === 1) continue;
+      const rank = pairRank(seedHash, from, hashes[i]);
+      if (kept.length === k && rank > kept[k - 1].rank) continue; // cheap reject: most pairs end here
+      keepLowest(kept, { rank, key: keys[i], at: i }, k);
     }
     const chosen = [...declared, ...kept.map((e) => e.at)].sort((a, b) => a - b);
     for (const i of chosen) {
