@@ -10,8 +10,12 @@
  * 5. Mesh gate: LatticeMeshMember Ready → service Ready (requeue 60 s); Failed → service Failed
  *    `MeshMember failed: ...`; otherwise stay Compiling (requeue 5 s).
  * Status writes are merge patches of the status subresource, skipped when nothing changed.
+ * Reads go through the client given (the informer cache in the simulator). Port lookups read only
+ * the services this one names. Re-queues: a LatticeService's spec change re-queues the services
+ * that name it (their `${resources.X.port}` may change; reverse index fed by events); a mesh member
+ * change re-queues its owner; a CedarPolicy change re-queues all.
  */
-import type { KubeClient, ObjectKey } from '../../fake-apiserver/api/index.ts';
+import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, isNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
 import type { Condition } from '../../fake-apiserver/api/index.ts';
 import { compileService } from '../compiler/index.ts';
@@ -63,12 +67,44 @@ export interface ServiceControllerOptions {
   timings?: Partial<ServiceControllerTimings>;
 }
 
+/**
+ * `"ns/name"` keys of the LatticeServices `ls` may look up for `${resources.X.port|url}`: each
+ * service / external-service resource by key and by id (namespace defaulted to ls's), sorted;
+ * wildcards and ids that are not object names (`entity:world`) are left out.
+ */
+export function referencedServices(ls: LatticeService): string[] {
+  const out = new Set<string>();
+  for (const [key, r] of Object.entries(ls.spec?.workload?.resources ?? {})) {
+    const target = r as { id?: string; namespace?: string; type?: string };
+    if ((target.type ?? 'service') !== 'service' && target.type !== 'external-service') continue;
+    if (target.id === '*') continue;
+    for (const name of [key, target.id ?? key]) if (/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) out.add(`${target.namespace ?? ls.metadata.namespace}/${name}`);
+  }
+  return [...out].sort();
+}
+
 /** The LatticeService controller as a runner definition. */
 export function serviceController(opts: ServiceControllerOptions): ControllerDefinition {
   const { client } = opts;
   const t = { ...DEFAULT_SERVICE_TIMINGS, ...opts.timings };
   const allServices = async (): Promise<ObjectKey[]> =>
     (await client.list(LatticeServiceType)).items.map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name }));
+  // Reverse index fed by LatticeService events: target key → services that name it (for port lookups).
+  const namedBy = new Map<string, Set<string>>();
+  const names = new Map<string, string[]>();
+  /** A LatticeService's spec changed (or it was created or deleted): re-queue the services that name it. */
+  const servicesNaming = (obj: KubeObject): ObjectKey[] => {
+    const ls = obj as LatticeService;
+    const self = `${ls.metadata.namespace}/${ls.metadata.name}`;
+    for (const t of names.get(self) ?? []) namedBy.get(t)?.delete(self);
+    const refs = referencedServices(ls);
+    names.set(self, refs);
+    for (const t of refs) (namedBy.get(t) ?? namedBy.set(t, new Set()).get(t)!).add(self);
+    return [...(namedBy.get(self) ?? [])]
+      .filter((k) => k !== self)
+      .sort()
+      .map((k) => ({ namespace: k.slice(0, k.indexOf('/')), name: k.slice(k.indexOf('/') + 1) }));
+  };
 
   async function writeStatus(ls: LatticeService, next: LatticeServiceStatus): Promise<void> {
     const cur = ls.status ?? {};
@@ -104,19 +140,11 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     // What the graph knows of other services' ports, for ${resources.X.port|url} (reference §2.2):
     // read only the services this one names (one get each, from the cache), not every service.
     const known = new Map<string, ServiceLookupResult>();
-    for (const [key, r] of Object.entries(ls.spec?.workload?.resources ?? {})) {
-      const target = r as { id?: string; namespace?: string; type?: string };
-      if ((target.type ?? 'service') !== 'service' && target.type !== 'external-service') continue;
-      if (target.id === '*') continue;
-      const targetNs = target.namespace ?? ns;
-      for (const targetName of new Set([key, target.id ?? key])) {
-        if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(targetName)) continue; // not an object name (e.g. `entity:world`)
-        const id = `${targetNs}/${targetName}`;
-        if (known.has(id)) continue;
-        const other = (await client.get<LatticeService>(LatticeServiceType, { namespace: targetNs, name: targetName }).catch(ignoreNotFound)) as LatticeService | undefined;
-        const ports = other?.spec?.workload?.service?.ports;
-        if (ports) known.set(id, { ports });
-      }
+    for (const id of referencedServices(ls)) {
+      const slash = id.indexOf('/');
+      const other = (await client.get<LatticeService>(LatticeServiceType, { namespace: id.slice(0, slash), name: id.slice(slash + 1) }).catch(ignoreNotFound)) as LatticeService | undefined;
+      const ports = other?.spec?.workload?.service?.ports;
+      if (ports) known.set(id, { ports });
     }
     const result = compileService(ls, {
       authorizer: engine,
@@ -191,6 +219,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     watches: [
       { type: LatticeMeshMemberType, map: (lmm) => (lmm.metadata.ownerReferences ?? []).filter((r) => r.kind === 'LatticeService').map((r) => ({ namespace: lmm.metadata.namespace, name: r.name })) },
       { type: CedarPolicyType, generationChangedOnly: true, map: allServices },
+      { type: LatticeServiceType, generationChangedOnly: true, map: servicesNaming },
     ],
     reconciler: { reconcile },
   };
