@@ -9,6 +9,7 @@
  * and says so. `BENCH_FULL_MATRIX_300=1` adds the full matrix at 300 (89,700 probes a cycle).
  */
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** One row (see scale-one.ts). */
@@ -74,6 +75,9 @@ export function runScaleTable(env: NodeJS.ProcessEnv = process.env, log: (s: str
   if (s1000) summary.wallMs1000 = s1000.wallMs!;
   if (s3000) summary.wallMs3000 = s3000.wallMs!;
   summary.peakRssMiB = Math.max(0, ...rows.map((r) => r.peakRssMiB ?? 0));
+  // Wall time is only as good as the machine is idle: a load above the core count means shared cores (compare cpu s).
+  summary.loadAverage1m = round2(loadavg()[0]);
+  summary.cores = cpus().length;
   summary.targets = `ratio <= ${SCALE_TARGETS.ratio1000To100}, 1,000 < ${SCALE_TARGETS.wallMs1000 / 1000} s, 3,000 < ${SCALE_TARGETS.wallMs3000 / 1000} s, RSS < ${SCALE_TARGETS.rssMiB} MiB`;
   log(Object.entries(summary).map(([k, v]) => `${k}: ${v}`).join('; '));
   return { rows, summary };
