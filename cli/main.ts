@@ -20,7 +20,7 @@ import type { FailureRecord, InputErrorRecord, ResultsDocument, ResultsStatus, R
 import { FleetLimitError, runFleet } from '../scenarios/fleet.ts';
 import { ReplayPathError, runRandomTopologies } from '../scenarios/random-enforcement.ts';
 import { exampleFleetDir } from '../topologies/index.ts';
-import { formatProblem, loadSpecs } from '../harness/specs/load-specs.ts';
+import { loadSpecs } from '../harness/specs/load-specs.ts';
 import type { SpecProblem } from '../harness/specs/load-specs.ts';
 import { runStatus, worstStatus } from '../harness/verifier/status.ts';
 import { INJECTABLE_BUGS } from '../harness/world.ts';
@@ -163,9 +163,14 @@ function* range(from: number, count: number): Generator<number> {
 
 const toRecord = (p: SpecProblem): InputErrorRecord => ({
   file: p.file,
-  object: p.object ?? (p.document === undefined ? '(file)' : `document ${p.document}`),
+  ...(p.document !== undefined ? { document: p.document } : {}),
+  object: p.object ?? '',
   message: p.field ? `${p.field}: ${p.message}` : p.message,
 });
+
+/** One input error or warning as a line: `file (document n) Kind ns/name: field: message`. */
+const formatRecord = (e: InputErrorRecord): string =>
+  `${e.file ?? ''}${e.document !== undefined ? ` (document ${e.document})` : ''}${e.object ? ` ${e.object}` : ''}: ${e.message}`.replace(/^ /, '');
 
 /** Checks flags that depend on each other; throws CliError (exit 2). */
 function checkFlags(flags: RunFlags): void {
@@ -198,12 +203,10 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
     const specs = loadSpecs(fleetDirs, { strict: flags.strict });
     if (specs.missing.length > 0) throw new CliError('LATTICE_SIM_NO_SPECS', `cannot read ${specs.missing.join(', ')}: no such file or directory; check the --specs path`);
     if (specs.files.length === 0 && specs.problems.length === 0) throw new CliError('LATTICE_SIM_NO_SPECS', `no .yaml, .yml or .json files under ${fleetDirs.join(', ')}`);
-    for (const p of specs.problems) io.err(`error: ${formatProblem(p)}`);
-    for (const w of specs.warnings) io.err(`warning: ${formatProblem(w)}`);
     const name = flags.specs.length > 0 ? flags.specs.map((d) => d.replace(/\/+$/, '').split('/').pop()).join('+') : 'shop';
     let record: RunRecord;
     try {
-      record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, injectBug });
+      record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, documents: specs.documents, injectBug });
     } catch (err) {
       if (err instanceof FleetLimitError) throw new CliError('LATTICE_SIM_TOO_LARGE', err.message);
       throw err;
@@ -211,6 +214,8 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
     record.inputErrors.unshift(...specs.problems.map(toRecord));
     record.warnings.push(...specs.warnings.map(toRecord));
     record.status = runStatus(record);
+    for (const e of record.inputErrors) io.err(`error: ${formatRecord(e)}`);
+    for (const w of record.warnings) io.err(`warning: ${formatRecord(w)}`);
     runs.push(record);
   }
 

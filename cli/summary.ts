@@ -43,7 +43,7 @@ export function printSummary(doc: ResultsDocument, written: string[], io: Io, fl
     io.out(`  fleet ${run.name}: ${plural(run.services.length, 'service')} (${phases(run)}), ${plural(run.probes.length, 'probe')}, ${plural(run.mismatches, 'mismatch', 'mismatches')}`);
     if (run.verification.timedOut) io.out(`    UNVERIFIED: ${run.verification.timedOut}`);
     for (const s of run.services.filter((x) => x.phase !== 'Ready')) io.out(`    ${s.name} ${s.phase}: ${s.message ?? ''}`);
-    for (const e of run.inputErrors) io.out(`    input error: ${e.file ? `${e.file}: ` : ''}${e.object}: ${e.message}`);
+    if (run.inputErrors.length > 0) io.out(`    ${plural(run.inputErrors.length, 'input error')}: refused objects are not run and get no probes (listed on stderr and in results.json)`);
     if (run.warnings.length > 0) io.out(`    ${plural(run.warnings.length, 'warning')} about the input (listed on stderr and in results.json)`);
     for (const n of run.notes) io.out(`    note: ${n}`);
     for (const p of run.probes.filter((x) => x.expected !== x.observed)) {

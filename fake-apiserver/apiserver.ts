@@ -24,7 +24,7 @@ import type {
   WriteOptions,
 } from './api/index.ts';
 import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
-import { cloneJson, deepEqual, deepFreeze, isPlainObject } from './internal/json.ts';
+import { cloneJson, deepEqual, deepFreeze, isPlainObject, jsonExceeds } from './internal/json.ts';
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
 import { buildMatcher } from './internal/selectors.ts';
@@ -753,15 +753,12 @@ export class ApiServer {
 
   /** @throws 413 RequestEntityTooLarge when the request body is over `limits.maxRequestBytes`. */
   private admitRequestSize(body: unknown): void {
-    const text = JSON.stringify(body) ?? '';
-    if (text.length * 3 <= this.limits.maxRequestBytes) return;
-    if (Buffer.byteLength(text) > this.limits.maxRequestBytes) throw statusError('RequestEntityTooLarge', `Request entity too large: limit is ${this.limits.maxRequestBytes}`);
+    if (jsonExceeds(body, this.limits.maxRequestBytes)) throw statusError('RequestEntityTooLarge', `Request entity too large: limit is ${this.limits.maxRequestBytes}`);
   }
 
   /** Commits a new or changed object, fans the event out and runs post-write hooks. */
   private put(info: ResourceInfo, obj: Mutable): StoreEvent {
-    const text = JSON.stringify(obj);
-    if (text.length * 3 > this.limits.maxObjectBytes && Buffer.byteLength(text) > this.limits.maxObjectBytes) throw statusError('InternalError', 'etcdserver: request is too large');
+    if (jsonExceeds(obj, this.limits.maxObjectBytes)) throw statusError('InternalError', 'etcdserver: request is too large');
     const ev = this.store.put(this.rk(info), obj);
     this.notify(ev);
     if (info.group === CRD_GROUP && info.kind === CRD_KIND && this.crdValid(ev.object)) this.registry.registerCrd(ev.object.metadata.name, crdResourceInfos(ev.object));

@@ -34,6 +34,8 @@ export interface ServiceRecord {
 /** An input object refused by the API server (file, object, field causes), never lost silently. */
 export interface InputErrorRecord {
   file?: string;
+  /** 1-based document index inside `file`. */
+  document?: number;
   object: string;
   message: string;
   causes?: { field?: string; message: string }[];

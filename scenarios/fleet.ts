@@ -16,6 +16,7 @@ export interface FleetOptions {
   seed: number;
   objects: readonly KubeObject[];
   sources?: Map<KubeObject, string>;
+  documents?: Map<KubeObject, number>;
   injectBug?: InjectedBug;
   /**
    * `all`: every ordered pair; `sampled`: declared pairs plus a seeded sample of the rest per caller
@@ -62,6 +63,7 @@ export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
     expected: expectedProbes(topology, { seed: opts.seed, probes: opts.probes }),
     injectBug: opts.injectBug,
     sources: opts.sources,
+    documents: opts.documents,
   });
   return record;
 }

@@ -30,6 +30,32 @@ export function cloneJson<T>(v: T): T {
   return out as T;
 }
 
+/**
+ * A size estimate of `JSON.stringify(v)` in UTF-8 bytes, without building the string: 3 bytes per
+ * UTF-16 unit of every string and key (a `\u0000`-style escape takes 6, so the real size is at most
+ * twice this), 24 per number. {@link jsonExceeds} uses it to skip the exact measurement.
+ */
+export function jsonBytesUpperBound(v: unknown): number {
+  if (typeof v === 'string') return 3 * v.length + 2;
+  if (typeof v !== 'object' || v === null) return 24;
+  let n = 2;
+  if (Array.isArray(v)) {
+    for (const x of v) n += jsonBytesUpperBound(x) + 1;
+    return n;
+  }
+  for (const k of Object.keys(v)) {
+    const x = (v as JsonObject)[k];
+    if (x !== undefined) n += 3 * k.length + 4 + jsonBytesUpperBound(x);
+  }
+  return n;
+}
+
+/** True when `JSON.stringify(v)` is over `limit` bytes of UTF-8: exact, and cheap (no string built) when the estimate is at most half the limit. */
+export function jsonExceeds(v: unknown, limit: number): boolean {
+  if (jsonBytesUpperBound(v) <= limit / 2) return false;
+  return Buffer.byteLength(JSON.stringify(v) ?? '') > limit;
+}
+
 /** Structural equality of JSON data (key order ignored; `undefined` members count as absent). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

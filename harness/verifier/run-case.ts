@@ -39,6 +39,8 @@ export interface CaseInput {
   injectBug?: InjectedBug;
   profile?: SimulationProfile;
   sources?: Map<KubeObject, string>;
+  /** 1-based document index of each object inside its file (for error messages). */
+  documents?: Map<KubeObject, number>;
 }
 
 /** A run record plus the World it ran in (for debugging and tests). */
@@ -54,6 +56,7 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
   const refused = await world.apply(input.objects);
   const inputErrors: InputErrorRecord[] = refused.map(({ object, error }) => ({
     ...(input.sources?.get(object) ? { file: input.sources.get(object) } : {}),
+    ...(input.documents?.get(object) ? { document: input.documents.get(object) } : {}),
     object: `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`,
     message: error.message,
     ...(error.status.details?.causes ? { causes: error.status.details.causes.map((c) => ({ field: c.field, message: c.message })) } : {}),
