@@ -86,3 +86,20 @@ describe('createStore', () => {
     expect(reader.hasSynced()).toBe(true);
   });
 });
+
+describe('periodic resync', () => {
+  it('calls onUpdate(obj, obj) for every cached object each resyncMs of simulated time', async () => {
+    const clock = new VirtualClock(0);
+    const server = new ApiServer({ clock, deliver: (fn) => clock.setTimer(1, fn) });
+    const client = new InProcessClient(server);
+    await client.create({ ...CM, metadata: { name: 'a', namespace: 'default' } });
+    const cache = new InformerFactory({ client, clock, log: silent, resyncMs: 10_000 });
+    const seen: string[] = [];
+    const inf = cache.informerFor(CM);
+    await inf.synced();
+    inf.addEventHandler({ onUpdate: (old, obj) => seen.push(`${clock.now()} ${obj.metadata.name} ${old === obj}`) });
+    await clock.run({ untilMs: 25_000 });
+    cache.stop();
+    expect(seen).toEqual(['10000 a true', '20000 a true']);
+  });
+});
