@@ -28,7 +28,9 @@ export function writeFileAtomic(path: string, text: string): void {
   try {
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, text);
+      // writeSync may write less than asked (a file size limit is one way); the next call reports why.
+      const bytes = Buffer.from(text, 'utf8');
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -4,7 +4,8 @@
  * no stack trace, and that no stale report is left looking current: each run's --out directory
  * starts with a previous run's reports in it.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -244,5 +245,53 @@ describe('a run that never settles', () => {
     expect(r.junit).toMatch(/<testcase classname="[^"]+" name="verification">\s*<error message="unverified: platform not Ready/);
     expect(r.junit).toMatch(/<testsuites name="lattice-sim" tests="\d+" failures="0" errors="1">/);
     expectHonest(r);
+  });
+});
+
+describe('when lattice-sim itself fails (exit 3)', () => {
+  it('prints one line naming the failure and the file with the full stack, and marks the reports internal-error', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'lattice-sim-internal-'));
+    writeFileSync(join(outDir, 'results.json'), STALE);
+    const err: string[] = [];
+    const io = {
+      out: () => {
+        throw new Error('stdout closed');
+      },
+      err: (l: string) => err.push(l),
+    };
+    const code = await main(['run', '--specs', specDir(VALID), '--out', outDir], io);
+    expect(code).toBe(3);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toBe(`internal error [LATTICE_SIM_INTERNAL]: Error: stdout closed; full stack in ${join(outDir, 'error.log')} (--debug prints it; please report it with the command line)`);
+    expect(readFileSync(join(outDir, 'error.log'), 'utf8')).toMatch(/Error: stdout closed\n\s+at /);
+    const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as ResultsDocument;
+    expect(results.summary.status).toBe('internal-error');
+    expect(results.error?.stackFile).toBe(join(outDir, 'error.log'));
+    expect(readFileSync(join(outDir, 'junit.xml'), 'utf8')).toMatch(/<error message="internal-error: Error: stdout closed">/);
+  });
+
+  it('prints the stack with --debug', async () => {
+    const err: string[] = [];
+    const code = await main(['run', '--specs', specDir(VALID), '--debug', '--out', mkdtempSync(join(tmpdir(), 'lattice-sim-internal-'))], {
+      out: () => {
+        throw new Error('stdout closed');
+      },
+      err: (l) => err.push(l),
+    });
+    expect(code).toBe(3);
+    expect(err[1]).toMatch(/^Error: stdout closed\n\s+at /);
+  });
+
+  it('leaves no torn report when the disk refuses the write (ulimit -f), and says so', () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'lattice-sim-efbig-'));
+    writeFileSync(join(outDir, 'results.json'), STALE);
+    const bin = new URL('../../bin/lattice-sim.mjs', import.meta.url).pathname;
+    // 20 KiB: the incomplete mark fits, the full results.json of 3 topologies (~180 KiB) does not.
+    const r = spawnSync('bash', ['-c', `ulimit -f 20; exec node ${bin} run --topologies 3 --out ${outDir}`], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/error \[LATTICE_SIM_WRITE_FAILED\]: cannot write the reports in .* \(EFBIG\): the run ended verified but left no report/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(outDir, 'results.json'))).toBe(false);
+    expect(readdirSync(outDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
