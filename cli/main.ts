@@ -23,8 +23,9 @@ import { exampleFleetDir } from '../topologies/index.ts';
 import { loadSpecs } from '../harness/specs/load-specs.ts';
 import type { SpecProblem } from '../harness/specs/load-specs.ts';
 import { runStatus, worstStatus } from '../harness/verifier/status.ts';
-import { BUG_CATALOGUE, INJECTABLE_BUGS } from '../harness/bugs/index.ts';
+import { INJECTABLE_BUGS } from '../harness/bugs/index.ts';
 import type { InjectedBug } from '../harness/bugs/index.ts';
+import { registerBugsCommand } from './bugs.ts';
 import { CliError } from './errors.ts';
 import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL, exitCodeOf } from './exit-codes.ts';
 import { clearReports, outFromArgv, prepareOutDir, writeMark } from './out-dir.ts';
@@ -107,14 +108,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       };
       exitCode = await run(flags, io, state);
     });
-  program
-    .command('bugs')
-    .description('list the seeded-bug catalogue: every name --inject-bug takes, with what it breaks')
-    .action(() => {
-      const width = Math.max(...BUG_CATALOGUE.map((b) => b.name.length));
-      io.out(`${BUG_CATALOGUE.length} seeded bugs (apply one with: lattice-sim run --inject-bug NAME)`);
-      for (const b of BUG_CATALOGUE) io.out(`  ${b.name.padEnd(width)}  [${b.area}] ${b.description}`);
-    });
+  registerBugsCommand(program, io, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
