@@ -89,6 +89,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option(f.path.flag, desc('path'))
     .option(f.injectBug.flag, desc('injectBug'))
     .addOption(new Option(f.shrink.flag, desc('shrink')).choices(['first', 'all', 'none']))
+    .addOption(new Option(f.probes.flag, desc('probes')).choices(['all', 'sampled']))
     .option(f.strict.flag, desc('strict'))
     .option(f.out.flag, desc('out'))
     .option(f.debug.flag, desc('debug'))
@@ -102,6 +103,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         path: given.path,
         injectBug: given.injectBug,
         shrink: given.shrink ?? 'first',
+        probes: given.probes,
         strict: given.strict === true,
         out: given.out ?? DEFAULT_OUT,
         debug: given.debug === true,
@@ -208,7 +210,7 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
     const name = flags.specs.length > 0 ? flags.specs.map((d) => d.replace(/\/+$/, '').split('/').pop()).join('+') : 'shop';
     let record: RunRecord;
     try {
-      record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, documents: specs.documents, injectBug });
+      record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, documents: specs.documents, injectBug, probes: flags.probes });
     } catch (err) {
       if (err instanceof FleetLimitError) throw new CliError('LATTICE_SIM_TOO_LARGE', err.message);
       throw err;

@@ -13,6 +13,7 @@ export interface RunFlags {
   path: string | undefined;
   injectBug: string | undefined;
   shrink: 'first' | 'all' | 'none';
+  probes: 'all' | 'sampled' | undefined;
   strict: boolean;
   out: string;
   debug: boolean;
@@ -38,6 +39,11 @@ export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
   path: { flag: '--path <path>', description: 'fast-check replay path of a shrunk counterexample (with --topology)', defaultText: 'none' },
   injectBug: { flag: '--inject-bug <name>', description: 'start the platform with a known bug to prove the verifier catches it (the bug catalogue: lattice-sim bugs)', defaultText: 'none' },
   shrink: { flag: '--shrink <which>', description: 'failing random topologies to shrink: first | all | none (the others are reported unshrunk, each with its reproduce command)', defaultText: 'first' },
+  probes: {
+    flag: '--probes <which>',
+    description: 'fleet probes to judge: all (every ordered pair of services) | sampled (every declared edge plus a deterministic sample of undeclared pairs per caller)',
+    defaultText: 'all up to 200 services, sampled above',
+  },
   strict: { flag: '--strict', description: 'refuse spec fields the schema does not declare (server-side field validation Strict) instead of warning', defaultText: 'off (Warn)' },
   out: { flag: '--out <dir>', description: 'directory for results.json and junit.xml (checked writable before the run starts)', defaultText: 'reports/out/latest' },
   debug: { flag: '--debug', description: 'print the full stack of an internal error (exit 3) on stderr', defaultText: 'off' },

@@ -51,8 +51,9 @@ export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
     throw new FleetLimitError(`fleet ${opts.name} has ${services} LatticeServices; one run simulates at most ${FLEET_LIMITS.maxServices}: split the specs`);
   }
   const topology = topologyFromSpecs([...opts.objects], opts.name);
-  if (topology.probes.length > FLEET_LIMITS.maxProbes) {
-    throw new FleetLimitError(`fleet ${opts.name} needs ${topology.probes.length} probes; one run judges at most ${FLEET_LIMITS.maxProbes}: split the specs`);
+  const expected = expectedProbes(topology, { seed: opts.seed, probes: opts.probes });
+  if (expected.length > FLEET_LIMITS.maxProbes) {
+    throw new FleetLimitError(`fleet ${opts.name} needs ${expected.length} probes; one run judges at most ${FLEET_LIMITS.maxProbes}: use --probes sampled, or split the specs`);
   }
   const { record } = await runCase({
     id: `fleet:${opts.name}`,
@@ -60,7 +61,7 @@ export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
     kind: 'fleet',
     seed: opts.seed,
     objects: opts.objects,
-    expected: expectedProbes(topology, { seed: opts.seed, probes: opts.probes }),
+    expected,
     injectBug: opts.injectBug,
     sources: opts.sources,
     documents: opts.documents,
