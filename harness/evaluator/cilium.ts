@@ -17,6 +17,7 @@ import {
   type EndpointIdentity,
   type NamedPort,
 } from './identity.ts';
+import { ipInBlock } from './ip.ts';
 
 /** Traffic direction relative to the endpoint whose policy is evaluated. */
 export type Direction = 'ingress' | 'egress';
@@ -29,6 +30,10 @@ export type PeerMatcher =
   | { kind: 'endpoints'; reqs: Requirement[] }
   | { kind: 'entity'; entity: string }
   | { kind: 'service'; namespace: string; name: string }
+  /** `toCIDR` / `toCIDRSet` (and `from…`): matches only peers without a Cilium identity (world). */
+  | { kind: 'cidr'; cidr: string; except: string[] }
+  /** `toFQDNs` `matchName` / `matchPattern`: matches world peers whose name the DNS proxy saw resolve. */
+  | { kind: 'fqdn'; text: string; re: RegExp }
   | { kind: 'never'; field: string };
 
 /** One `toPorts[].ports[]` entry. `port` null = any port (absent or `0`); `name` set for named ports. */
@@ -129,9 +134,30 @@ function compileElement(el: Json, side: 'from' | 'to', ns: string): RuleElement 
   if (Array.isArray(endpoints)) add(endpoints.map((sel: Json) => ({ kind: 'endpoints' as const, reqs: injectNamespace(compileCiliumSelector(sel ?? {}), ns) })));
   const entities = el[`${side}Entities`];
   if (Array.isArray(entities)) add(entities.map((e: Json) => ({ kind: 'entity' as const, entity: String(e) })));
-  for (const field of [`${side}CIDR`, `${side}CIDRSet`, `${side}Nodes`, `${side}Groups`, 'toFQDNs']) {
-    if (field === 'toFQDNs' && side !== 'to') continue;
-    // CIDR / FQDN / node / group peers never carry a pod identity: present-but-unmatchable.
+  const cidrs = el[`${side}CIDR`];
+  if (Array.isArray(cidrs)) add(cidrs.map((c: Json): PeerMatcher => ({ kind: 'cidr', cidr: String(c), except: [] })));
+  const cidrSet = el[`${side}CIDRSet`];
+  if (Array.isArray(cidrSet)) {
+    add(
+      cidrSet.map((c: Json): PeerMatcher =>
+        typeof c?.cidr === 'string' ? { kind: 'cidr', cidr: c.cidr, except: Array.isArray(c.except) ? c.except.map(String) : [] } : { kind: 'never', field: `${side}CIDRSet` },
+      ),
+    );
+  }
+  if (side === 'to' && Array.isArray(el.toFQDNs)) {
+    add(
+      el.toFQDNs.map((f: Json): PeerMatcher => {
+        if (typeof f?.matchName === 'string' && f.matchName !== '') {
+          const name = fqdn(f.matchName);
+          return { kind: 'fqdn', text: `matchName ${f.matchName}`, re: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) };
+        }
+        if (typeof f?.matchPattern === 'string' && f.matchPattern !== '') return { kind: 'fqdn', text: `matchPattern ${f.matchPattern}`, re: dnsPatternRegex(f.matchPattern) };
+        return { kind: 'never', field: 'toFQDNs' };
+      }),
+    );
+  }
+  for (const field of [`${side}Nodes`, `${side}Groups`]) {
+    // Node / cloud-group peers never carry a pod identity nor a probed address: present-but-unmatchable.
     if (Array.isArray(el[field])) add([{ kind: 'never', field }]);
   }
   if (side === 'to' && Array.isArray(el.toServices)) {
@@ -235,8 +261,12 @@ function compileHttpRule(r: Json): HttpRule {
 /** The peer of a flow as one endpoint sees it. */
 export interface Peer {
   identity: EndpointIdentity;
-  /** Pod-backed peers (always true for this evaluator's flows; kube-dns may be synthetic). */
+  /** Pod-backed peers carry a Cilium identity; false = a `world` peer (an address outside the cluster). */
   isPod: boolean;
+  /** IPv4 address of a world peer (null when unknown, e.g. an ExternalName target). */
+  ip?: string | null;
+  /** Name of a world peer whose answer went through Cilium's DNS proxy (so `toFQDNs` can match it); null otherwise. */
+  fqdn?: string | null;
   /** `ns/name` for reasons. */
   display: string;
   /** True when the peer pod is a backend of Service ns/name (for `toServices`). */
@@ -261,18 +291,27 @@ export interface DirectionOutcome {
   /** How it was decided: not enforced, explicit deny, allowed by rule, wildcard (default deny off), default deny, L7 refusal. */
   how: 'not-enforced' | 'deny-rule' | 'allow-rule' | 'wildcard' | 'default-deny' | 'l7-dns' | 'l7-http';
   reason: string;
+  /** For DNS flows: an allowed query went through Cilium's DNS proxy (a matching element carries `rules.dns`). */
+  dnsProxied?: boolean;
 }
 
+/** Entities that contain pod endpoints (Cilium documentation, Layer 3 "Entities based"). */
 const POD_ENTITIES = new Set(['cluster', 'all']);
+/** Entities that contain addresses outside the cluster. */
+const WORLD_ENTITIES = new Set(['world', 'world-ipv4', 'all']);
 
 function peerMatches(m: PeerMatcher, peer: Peer): boolean {
   switch (m.kind) {
     case 'endpoints':
       return identityMatches(m.reqs, peer.identity);
     case 'entity':
-      return peer.isPod && POD_ENTITIES.has(m.entity);
+      return peer.isPod ? POD_ENTITIES.has(m.entity) : WORLD_ENTITIES.has(m.entity);
     case 'service':
       return peer.inService(m.namespace, m.name);
+    case 'cidr':
+      return !peer.isPod && !!peer.ip && ipInBlock(peer.ip, m.cidr) && !m.except.some((e) => ipInBlock(peer.ip as string, e));
+    case 'fqdn':
+      return !peer.isPod && !!peer.fqdn && m.re.test(fqdn(peer.fqdn));
     case 'never':
       return false;
   }
@@ -345,14 +384,17 @@ export function evaluateDirection(rules: readonly CompiledRule[], dir: Direction
       }
     }
   }
-  if (l4Only.length > 0) return { allowed: true, policy: l4Only[0], how: 'allow-rule', reason: `${dir} ${what} allowed by ${l4Only[0]}` };
+  if (l4Only.length > 0) {
+    // An L4-only allow beside a DNS rule on the same port still leaves the query redirected to the proxy.
+    return { allowed: true, policy: l4Only[0], how: 'allow-rule', reason: `${dir} ${what} allowed by ${l4Only[0]}`, ...(flow.l7?.kind === 'dns' ? { dnsProxied: l7.length > 0 } : {}) };
+  }
   if (l7.length > 0 && flow.l7) {
     const policies = [...new Set(l7.map((m) => m.policy))];
     if (flow.l7.kind === 'dns') {
       const name = fqdn(flow.l7.name);
       for (const m of l7) {
         const hit = (m.rule.dns ?? []).find((d) => d.re.test(name));
-        if (hit) return { allowed: true, policy: m.policy, how: 'allow-rule', reason: `DNS lookup of ${flow.l7.name} allowed by ${m.policy} (${hit.text})` };
+        if (hit) return { allowed: true, policy: m.policy, how: 'allow-rule', reason: `DNS lookup of ${flow.l7.name} allowed by ${m.policy} (${hit.text})`, dnsProxied: true };
       }
       return {
         allowed: false,

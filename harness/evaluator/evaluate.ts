@@ -34,7 +34,8 @@ function key(pod: KubeObject): string {
 }
 
 function peerOf(index: DataplaneIndex, ep: EndpointInfo): Peer {
-  return { identity: ep.identity, isPod: true, display: key(ep.pod), inService: (ns, name) => index.inService(ep.pod, ns, name) };
+  const ip = typeof ep.pod.status?.podIP === 'string' ? ep.pod.status.podIP : null;
+  return { identity: ep.identity, isPod: true, ip, fqdn: null, display: key(ep.pod), inService: (ns, name) => index.inService(ep.pod, ns, name) };
 }
 
 function sourceProblem(pod: KubeObject): string | null {
@@ -46,14 +47,28 @@ function sourceProblem(pod: KubeObject): string | null {
   return null;
 }
 
-function readyBackends(index: DataplaneIndex, ns: string, name: string): KubeObject[] {
+/** A ready endpoint outside the cluster: an EndpointSlice address with no Pod behind it, and the slice's port for the Service port name. */
+interface ExternalBackend {
+  ip: string;
+  port: number | null;
+}
+
+function readyBackends(index: DataplaneIndex, ns: string, name: string, portName: string): { pods: KubeObject[]; external: ExternalBackend[] } {
   const seen = new Set<string>();
   const out: KubeObject[] = [];
+  const external: ExternalBackend[] = [];
   for (const es of index.slicesOf(ns, name)) {
     for (const ep of es.endpoints ?? []) {
       if (ep?.conditions?.ready === false) continue;
       const ref = ep?.targetRef;
-      if (!ref || (ref.kind ?? 'Pod') !== 'Pod' || !ref.name) continue;
+      if (!ref || !ref.name) {
+        // A selector-less Service's hand-written slice: the address is outside the cluster (world).
+        const ip = Array.isArray(ep?.addresses) ? ep.addresses.find((a: unknown) => typeof a === 'string') : undefined;
+        const slicePort = (Array.isArray(es.ports) ? es.ports : []).find((p: { name?: string }) => (p?.name ?? '') === portName);
+        if (ip) external.push({ ip, port: typeof slicePort?.port === 'number' ? slicePort.port : null });
+        continue;
+      }
+      if ((ref.kind ?? 'Pod') !== 'Pod') continue;
       const pod = index.pod(ref.namespace ?? ns, ref.name);
       if (pod && !seen.has(key(pod))) {
         seen.add(key(pod));
@@ -61,7 +76,37 @@ function readyBackends(index: DataplaneIndex, ns: string, name: string): KubeObj
       }
     }
   }
-  return out.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  return { pods: out.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0)), external };
+}
+
+const noService = () => false;
+
+/** The DNS hop of an allow reason ("DNS lookup of … allowed by …", or "DNS egress not enforced"). */
+const dnsHop = (reason: string): string => (reason.startsWith('DNS') ? reason : `DNS ${reason}`);
+
+/**
+ * A probe to an address outside the cluster (ExternalName Service, or a selector-less Service whose
+ * EndpointSlice lists a bare address): only the source's Cilium egress applies (the peer is `world`;
+ * no Cilium endpoint, no ztunnel on the far side). `toFQDNs` matches only when the name's DNS answer went
+ * through Cilium's DNS proxy (an L7 `dns` rule on the DNS egress); `toCIDR` needs a known address.
+ */
+function evaluateExternal(srcKey: string, srcEp: EndpointInfo, dnsProxied: boolean, dnsReason: string, peer: { ip: string | null; name: string | null }, port: number, probe: ProbeRequest, host: string): Verdict {
+  const display = peer.name ? `world ${peer.name}${peer.ip ? ` (${peer.ip})` : ''}` : `world ${peer.ip}`;
+  const world: Peer = { identity: { labels: {} }, isPod: false, ip: peer.ip, fqdn: dnsProxied ? peer.name : null, display, inService: noService };
+  const http = { kind: 'http' as const, method: probe.method ?? 'GET', path: probe.path ?? '/', host, encrypted: false };
+  const egress = evaluateDirection(srcEp.ciliumRules, 'egress', { peer: world, port, protocol: 'TCP', destNamedPorts: [], l7: http });
+  if (!egress.allowed) {
+    const fqdnHint = peer.name && !dnsProxied && srcEp.ciliumRules.some((r) => r.egress.some((el) => el.l3?.some((m) => m.kind === 'fqdn')))
+      ? ` (toFQDNs cannot match: the DNS answer for ${peer.name} did not go through Cilium's DNS proxy, no egress rule to kube-dns carries rules.dns)`
+      : '';
+    return deny('cilium-egress', egress.policy, `${egress.reason}${fqdnHint}`);
+  }
+  return {
+    decision: 'allow',
+    layer: 'none',
+    policy: egress.policy,
+    reason: `allowed: ${dnsHop(dnsReason)}; wire TCP ${port} to ${display} from ${srcKey}; cilium ${egress.reason}; no Cilium endpoint or ztunnel at the destination (outside the cluster)`,
+  };
 }
 
 function resolveTargetPort(servicePort: { port: number; targetPort?: number | string }, dst: EndpointInfo): number | null {
@@ -112,11 +157,20 @@ export function evaluateIndexed(index: DataplaneIndex, probe: ProbeRequest): Ver
     return deny('cilium-egress', dnsOutcome.policy, reason);
   }
 
+  if (svc.spec?.type === 'ExternalName' && typeof svc.spec?.externalName === 'string') {
+    // The cluster DNS answers with a CNAME to externalName; the client connects to the probe port.
+    return evaluateExternal(srcKey, srcEp, dnsOutcome.dnsProxied === true, dnsOutcome.reason, { ip: null, name: svc.spec.externalName }, probe.port, probe, host);
+  }
   const sp = (svc.spec?.ports ?? []).find((p: { port?: number; protocol?: string }) => Number(p?.port) === probe.port && String(p?.protocol ?? 'TCP').toUpperCase() === 'TCP');
   if (!sp) return deny('none', null, `connection refused: Service ${svcKey} has no TCP port ${probe.port}`);
-  const backends = readyBackends(index, svcNs, probe.toService.name);
-  if (backends.length === 0) return deny('none', null, `no ready endpoints for Service ${svcKey}`);
-  const dst = index.endpoint(backends[0]);
+  const backends = readyBackends(index, svcNs, probe.toService.name, String(sp.name ?? ''));
+  if (backends.pods.length === 0 && backends.external.length > 0) {
+    const ext = backends.external[0];
+    const numeric = typeof sp.targetPort === 'number' ? sp.targetPort : /^\d+$/.test(String(sp.targetPort ?? '')) ? Number(sp.targetPort) : sp.port;
+    return evaluateExternal(srcKey, srcEp, dnsOutcome.dnsProxied === true, dnsOutcome.reason, { ip: ext.ip, name: null }, ext.port ?? numeric, probe, host);
+  }
+  if (backends.pods.length === 0) return deny('none', null, `no ready endpoints for Service ${svcKey}`);
+  const dst = index.endpoint(backends.pods[0]);
   const targetPort = resolveTargetPort(sp, dst);
   if (targetPort === null) {
     return deny('none', null, `connection refused: targetPort ${JSON.stringify(sp.targetPort)} of Service ${svcKey} port ${probe.port} matches no TCP container port of ${key(dst.pod)}`);
@@ -131,7 +185,7 @@ export function evaluateIndexed(index: DataplaneIndex, probe: ProbeRequest): Ver
   if (!ingress.allowed) return ciliumDeny('cilium-ingress', ingress);
 
   const hops = [
-    `DNS ${dnsOutcome.reason}`,
+    dnsHop(dnsOutcome.reason),
     `wire TCP ${wirePort}${hbone ? ' (HBONE)' : ''} to ${key(dst.pod)} (targetPort ${targetPort})`,
     `cilium ${egress.reason}`,
     `cilium ${ingress.reason}`,

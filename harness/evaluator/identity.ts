@@ -19,29 +19,40 @@ export const NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
 export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
 
 /**
+ * Cilium's default exclusive label patterns, exactly as the Cilium documentation lists them
+ * ("Limiting Identity-Relevant Labels"): regular expressions implicitly anchored at the start of the
+ * key. So `beta\.kubernetes\.io` drops `beta.kubernetes.io/arch` but keeps
+ * `failure-domain.beta.kubernetes.io/zone`; `kubernetes\.io` drops `kubernetes.io/hostname` but keeps
+ * `app.kubernetes.io/name` and `topology.kubernetes.io/zone`; only two `batch.kubernetes.io/` keys are
+ * dropped (`batch.kubernetes.io/job-name` stays).
+ */
+export const DEFAULT_EXCLUDED_LABEL_PATTERNS: readonly string[] = [
+  'io\\.kubernetes',
+  'kubernetes\\.io',
+  'statefulset\\.kubernetes\\.io/pod-name',
+  'apps\\.kubernetes\\.io/pod-index',
+  'batch\\.kubernetes\\.io/job-completion-index',
+  'batch\\.kubernetes\\.io/controller-uid',
+  'beta\\.kubernetes\\.io',
+  'k8s\\.io',
+  'pod-template-generation',
+  'pod-template-hash',
+  'controller-revision-hash',
+  'annotation.*',
+  'controller-uid',
+  'etcd_node',
+];
+
+const EXCLUDED = DEFAULT_EXCLUDED_LABEL_PATTERNS.map((p) => new RegExp(`^(?:${p})`));
+
+/**
  * True when a pod label key takes part in the Cilium security identity under the default
- * identity-relevant-labels filter (anchors-netpol §1.1): keys under `io.kubernetes`, `kubernetes.io`,
- * `k8s.io`, `*beta.kubernetes.io`, `batch.kubernetes.io/`, `statefulset.kubernetes.io/pod-name`,
- * `apps.kubernetes.io/pod-index`, `controller-uid`, `pod-template-hash`, `pod-template-generation`,
- * `controller-revision-hash`, `annotation*`, `etcd_node` are dropped. `app.kubernetes.io/*` is kept.
+ * identity-relevant-labels filter: no pattern of {@link DEFAULT_EXCLUDED_LABEL_PATTERNS} matches at
+ * the start of the key (Cilium documentation, "Limiting Identity-Relevant Labels": "Label patterns are
+ * regular expressions that are implicitly anchored at the start of the label").
  */
 export function isIdentityRelevant(key: string): boolean {
-  const dropPrefixes = [
-    'io.kubernetes',
-    'kubernetes.io',
-    'k8s.io',
-    'batch.kubernetes.io/',
-    'statefulset.kubernetes.io/pod-name',
-    'apps.kubernetes.io/pod-index',
-    'controller-uid',
-    'pod-template-hash',
-    'pod-template-generation',
-    'controller-revision-hash',
-    'annotation',
-    'etcd_node',
-  ];
-  if (dropPrefixes.some((p) => key.startsWith(p))) return false;
-  return !key.includes('beta.kubernetes.io');
+  return !EXCLUDED.some((re) => re.test(key));
 }
 
 /**
