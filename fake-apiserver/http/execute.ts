@@ -1,0 +1,389 @@
+/**
+ * Executes a parsed {@link ApiRequest} against the in-process {@link ApiServer} and returns the
+ * answer as a value (status code, content type, body, warnings): the I/O edge (server.ts) only
+ * writes it. Watches are opened by {@link openWatch}, which streams through a sink. Semantics of
+ * each verb are the ApiServer's; this module adds what only exists on the wire: URL/body
+ * agreement checks, 201 on create, Status Success on immediate deletes of built-ins, Tables,
+ * `/scale`, strategic merge as merge for built-ins (README "Not modelled"), 415 for custom
+ * resources, discovery, OpenAPI, /version, health.
+ */
+import { StatusError, statusError } from '../api/index.ts';
+import type { ApplyOptions, DeleteOptions, KubeObject, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
+import type { ApiServer } from '../apiserver.ts';
+import { applyJsonPatch, mergePatch } from '../patch.ts';
+import type { ResourceInfo } from '../registry.ts';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
+import { openApiV3Doc, openApiV3Index } from './openapi.ts';
+import { methodNotAllowed, pathNotFound } from './request.ts';
+import type { ApiRequest, ResourceRequest } from './request.ts';
+import { columnsFor, toTable } from './table.ts';
+
+/** An answer, ready to write. */
+export interface ApiResponse {
+  /** HTTP status code. */
+  code: number;
+  contentType: string;
+  /** JSON value (serialized by the writer) or text. */
+  body: unknown;
+  /** Warnings of the request, for `Warning: 299 - "…"` headers, in order. */
+  warnings: string[];
+}
+
+/** What the executor needs besides the server. */
+export interface ExecuteContext {
+  /** `host:port` the client reached (for APIVersions). */
+  serverAddress: string;
+  /** Wall time (ms) for Table ages. */
+  now: () => number;
+  /** `/version` document. */
+  version: VersionInfo;
+}
+
+/** kube-apiserver's `version.Info`. */
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+  gitCommit: string;
+  gitTreeState: string;
+  buildDate: string;
+  goVersion: string;
+  compiler: string;
+  platform: string;
+}
+
+/** The version this server claims: Kubernetes 1.35 (the kubectl it is tested against). */
+export const DEFAULT_VERSION: VersionInfo = {
+  major: '1',
+  minor: '35',
+  gitVersion: 'v1.35.0-lattice-sim',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.25.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+const JSON_TYPE = 'application/json';
+
+const ok = (body: unknown, code = 200, warnings: string[] = [], contentType = JSON_TYPE): ApiResponse => ({ code, contentType, body, warnings });
+
+/** The Status answer of an error; anything not a StatusError becomes a 500 InternalError. */
+export function errorResponse(err: unknown, warnings: string[] = []): ApiResponse {
+  const st = err instanceof StatusError ? err : statusError('InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+  return { code: st.status.code, contentType: JSON_TYPE, body: st.status, warnings };
+}
+
+/** Executes a non-watch request. Never throws: failures are Status answers. */
+export function executeRequest(server: ApiServer, req: ApiRequest, ctx: ExecuteContext): ApiResponse {
+  const warnings: string[] = [];
+  try {
+    switch (req.kind) {
+      case 'error':
+        return errorResponse(req.error);
+      case 'version':
+        return ok(ctx.version);
+      case 'health':
+        return ok('ok', 200, [], 'text/plain; charset=utf-8');
+      case 'openapi-v2':
+        return errorResponse(pathNotFound());
+      case 'openapi-v3-index':
+        return ok(openApiV3Index(server));
+      case 'openapi-v3-doc': {
+        const doc = openApiV3Doc(server, req.path ?? '');
+        return doc ? ok(doc) : errorResponse(pathNotFound());
+      }
+      case 'discovery': {
+        if (req.doc === 'core-versions') return req.accept === 'aggregated-discovery' ? ok(aggregatedDiscovery(server, true), 200, [], AGGREGATED_DISCOVERY_TYPE) : ok(apiVersions(ctx.serverAddress));
+        if (req.doc === 'group-list') return req.accept === 'aggregated-discovery' ? ok(aggregatedDiscovery(server, false), 200, [], AGGREGATED_DISCOVERY_TYPE) : ok(apiGroupList(server));
+        const doc = req.doc === 'group' ? apiGroupDoc(server, req.group ?? '') : apiResourceList(server, req.group ?? '', req.version ?? '');
+        return doc ? ok(doc) : errorResponse(pathNotFound());
+      }
+      case 'resource':
+        return executeResource(server, req, ctx, warnings);
+    }
+  } catch (e) {
+    return errorResponse(e, warnings);
+  }
+}
+
+/**
+ * The served kind of a resource request, checking scope against the path.
+ * @throws 404 (unknown resource, namespace on a cluster-scoped kind, `/scale` where none exists,
+ *   a named path without namespace for a namespaced kind); 405 for a create without namespace.
+ */
+export function resolveResource(server: ApiServer, req: ResourceRequest): ResourceInfo {
+  const info = findResource(server, req.group, req.version, req.resource);
+  if (!info) throw pathNotFound();
+  if (!info.namespaced && req.namespace !== undefined) throw pathNotFound();
+  if (req.subresource === 'scale' && !hasScale(info)) throw pathNotFound();
+  if (req.subresource === 'status' && !info.statusSubresource) throw pathNotFound();
+  if (info.namespaced && req.namespace === undefined) {
+    if (req.name !== undefined) throw pathNotFound();
+    if (req.verb !== 'list' && req.verb !== 'watch') throw methodNotAllowed();
+  }
+  return info;
+}
+
+const typeOf = (info: ResourceInfo): TypeRef => ({ apiVersion: info.apiVersion, kind: info.kind });
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The body of a create/update/apply, with apiVersion/kind defaulted from the URL and checked against it, namespace from the URL. */
+function bodyObject(req: ResourceRequest, info: ResourceInfo, expectKind = info.kind, expectApiVersion = info.apiVersion): KubeObject {
+  if (!isObject(req.body)) throw statusError('BadRequest', 'the body of the request must be a JSON object');
+  const obj = { ...req.body } as Record<string, unknown>;
+  const meta = isObject(obj.metadata) ? { ...obj.metadata } : {};
+  obj.metadata = meta;
+  if (obj.apiVersion === undefined) obj.apiVersion = expectApiVersion;
+  if (obj.kind === undefined) obj.kind = expectKind;
+  if (obj.apiVersion !== expectApiVersion || obj.kind !== expectKind)
+    throw statusError('BadRequest', `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expectApiVersion})`);
+  if (info.namespaced) {
+    if (meta.namespace === undefined || meta.namespace === '') meta.namespace = req.namespace;
+    else if (meta.namespace !== req.namespace) throw statusError('BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+  }
+  if (req.name !== undefined) {
+    if (meta.name === undefined || meta.name === '') meta.name = req.name;
+    else if (meta.name !== req.name) throw statusError('BadRequest', `the name of the object (${String(meta.name)}) does not match the name on the URL (${req.name})`);
+  }
+  return obj as unknown as KubeObject;
+}
+
+/** Strategic merge patch, approximated as a JSON merge patch: directives (`$patch`, `$setElementOrder/…`, `$retainKeys`, `$deleteFromPrimitiveList/…`) are dropped, lists replace. */
+export function strategicAsMerge(body: unknown): unknown {
+  if (Array.isArray(body)) return body.map(strategicAsMerge);
+  if (!isObject(body)) return body;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) if (!k.startsWith('$')) out[k] = strategicAsMerge(v);
+  return out;
+}
+
+/** `autoscaling/v1` Scale view of a Deployment or ReplicaSet. */
+export function toScale(obj: KubeObject): KubeObject {
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  const status = (obj.status ?? {}) as { replicas?: number };
+  const selector = Object.entries(spec.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const m = obj.metadata;
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 1 },
+    status: { replicas: status.replicas ?? 0, ...(selector ? { selector } : {}) },
+  };
+}
+
+function printerColumns(server: ApiServer, info: ResourceInfo): Record<string, unknown>[] | undefined {
+  if (!info.custom || !info.crdName) return undefined;
+  try {
+    const crd = server.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, { name: info.crdName });
+    const versions = ((crd.spec as { versions?: { name: string; additionalPrinterColumns?: Record<string, unknown>[] }[] }).versions ?? []);
+    return versions.find((v) => v.name === info.version)?.additionalPrinterColumns;
+  } catch {
+    return undefined;
+  }
+}
+
+function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
+  const info = resolveResource(server, req);
+  const type = typeOf(info);
+  const q = req.query;
+  const key = { namespace: info.namespaced ? req.namespace : undefined, name: req.name ?? '' };
+  const write: WriteOptions = { onWarning: (w) => warnings.push(w) };
+  if (q.dryRun) write.dryRun = true;
+  if (q.fieldManager !== undefined) write.fieldManager = q.fieldManager;
+  if (q.fieldValidation !== undefined) write.fieldValidation = q.fieldValidation;
+  const table = (objs: readonly KubeObject[], rv: string) =>
+    ok(toTable(objs, columnsFor(info.group, info.kind, ctx.now(), printerColumns(server, info)), rv, q.includeObject), 200, warnings);
+
+  switch (req.verb) {
+    case 'get': {
+      const obj = server.get(type, key);
+      if (req.subresource === 'scale') return ok(toScale(obj), 200, warnings);
+      return req.accept === 'table' ? table([obj], obj.metadata.resourceVersion ?? '') : ok(obj, 200, warnings);
+    }
+    case 'list': {
+      const list = server.list(type, { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
+      return req.accept === 'table' ? table(list.items, list.metadata.resourceVersion) : ok(list, 200, warnings);
+    }
+    case 'create': {
+      const obj = bodyObject(req, info);
+      return ok(server.create(obj, write), 201, warnings);
+    }
+    case 'update': {
+      if (req.subresource === 'scale') return ok(writeScale(server, info, req, isObject(req.body) ? req.body : {}, write), 200, warnings);
+      const obj = bodyObject(req, info);
+      return ok(req.subresource === 'status' ? server.updateStatus(obj, write) : server.update(obj, write), 200, warnings);
+    }
+    case 'patch':
+      return patchResource(server, info, req, key, write, warnings);
+    case 'delete': {
+      const body = isObject(req.body) ? req.body : {};
+      const opts: DeleteOptions = {};
+      const pp = q.propagationPolicy ?? body.propagationPolicy;
+      if (pp === 'Background' || pp === 'Foreground' || pp === 'Orphan') opts.propagationPolicy = pp;
+      if (isObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
+      if (q.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All'))) opts.dryRun = true;
+      const last = server.delete(type, key, opts);
+      const pending = !opts.dryRun && stillThere(server, type, key);
+      if (pending || info.custom || opts.dryRun) return ok(last, 200, warnings);
+      return ok(
+        { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: last.metadata.name, group: info.group || undefined, kind: info.plural, uid: last.metadata.uid } },
+        200,
+        warnings,
+      );
+    }
+    case 'deletecollection':
+    case 'watch':
+      throw methodNotAllowed();
+  }
+}
+
+function stillThere(server: ApiServer, type: TypeRef, key: { namespace?: string; name: string }): boolean {
+  try {
+    server.get(type, key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function patchResource(server: ApiServer, info: ResourceInfo, req: ResourceRequest, key: { namespace?: string; name: string }, write: WriteOptions, warnings: string[]): ApiResponse {
+  const type = typeOf(info);
+  const q = req.query;
+  if (req.patchType === 'apply') {
+    if (!q.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
+    const opts: ApplyOptions = { ...write, fieldManager: q.fieldManager, ...(q.force ? { force: true } : {}) };
+    if (req.subresource === 'status') {
+      // Apply to /status: approximated as a merge of the applied `.status` (README "Not modelled").
+      const body = isObject(req.body) ? req.body : {};
+      return ok(server.patchStatus(type, key, 'merge', { status: body.status ?? null }, write), 200, warnings);
+    }
+    if (req.subresource === 'scale') throw statusError('UnsupportedMediaType', 'apply is not supported on the scale subresource here');
+    const obj = bodyObject(req, info);
+    const existed = stillThere(server, type, key);
+    return ok(server.apply(obj, opts), existed ? 200 : 201, warnings);
+  }
+  let patchType: 'merge' | 'json';
+  let body = req.body;
+  if (req.patchType === 'strategic') {
+    if (info.custom || req.subresource === 'scale')
+      throw statusError('UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+    patchType = 'merge';
+    body = strategicAsMerge(body);
+  } else {
+    patchType = req.patchType === 'json' ? 'json' : 'merge';
+  }
+  if (req.subresource === 'scale') {
+    const scale = toScale(server.get(type, key));
+    const patched = patchType === 'json' ? applyJsonPatch(scale, body) : mergePatch(scale, body);
+    return ok(writeScale(server, info, req, isObject(patched) ? patched : {}, write), 200, warnings);
+  }
+  const out = req.subresource === 'status' ? server.patchStatus(type, key, patchType, body, write) : server.patch(type, key, patchType, body, write);
+  return ok(out, 200, warnings);
+}
+
+/** Writes `spec.replicas` from a Scale (its resourceVersion, when set, is a precondition); answers the new Scale. */
+function writeScale(server: ApiServer, info: ResourceInfo, req: ResourceRequest, scale: Record<string, unknown>, write: WriteOptions): KubeObject {
+  const spec = isObject(scale.spec) ? scale.spec : {};
+  const meta = isObject(scale.metadata) ? scale.metadata : {};
+  const replicas = spec.replicas;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+    throw statusError('Invalid', `Scale.autoscaling "${req.name ?? ''}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
+      name: req.name,
+      group: 'autoscaling',
+      kind: 'Scale',
+      causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: 'spec.replicas' }],
+    });
+  const patch: Record<string, unknown> = { spec: { replicas } };
+  if (typeof meta.resourceVersion === 'string' && meta.resourceVersion) patch.metadata = { resourceVersion: meta.resourceVersion };
+  const out = server.patch(typeOf(info), { namespace: req.namespace, name: req.name ?? '' }, 'merge', patch, write);
+  return toScale(out);
+}
+
+/** Where a watch writes. */
+export interface WatchSink {
+  /** One event, already a JSON line (`{"type":…,"object":…}\n`). */
+  write(line: string): void;
+  /** The watch ended (timeout, 410, server-side disconnect). */
+  end(): void;
+}
+
+/** Options of {@link openWatch}. */
+export interface OpenWatchOptions {
+  /** Period of BOOKMARK events when the client allows them. @unit ms */
+  bookmarkIntervalMs: number;
+  /** Longest watch when the client gives no `timeoutSeconds` (upstream min-request-timeout 1800 s). @unit ms */
+  maxWatchMs: number;
+}
+
+/** One watch event as a line of the chunked stream. */
+export function watchLine(e: WatchEvent): string {
+  return `${JSON.stringify({ type: e.type, object: e.object })}\n`;
+}
+
+/**
+ * Opens a watch for a `watch` request (Kubernetes API concepts: efficient detection of changes):
+ * events as JSON lines, an in-band ERROR (410 Expired) when the resourceVersion is compacted,
+ * BOOKMARK events (`metadata.resourceVersion` only) every `bookmarkIntervalMs` when
+ * `allowWatchBookmarks=true`, and the end of the stream after `timeoutSeconds`.
+ * Bookmarks carry the server's current revision: every event up to it has been written by then,
+ * because the ApiServer delivers events on microtasks and the bookmark runs on a timer.
+ * @returns a handle to stop it (client went away), or an error answer (unknown resource, bad selector).
+ */
+export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSink, opts: OpenWatchOptions): { stop: () => void } | ApiResponse {
+  let handle: WatchHandle | undefined;
+  let done = false;
+  let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+  let bookmarkTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastRv = 0;
+  const clearTimers = () => {
+    clearTimeout(timeoutTimer);
+    clearTimeout(bookmarkTimer);
+  };
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimers();
+    handle?.stop();
+    sink.end();
+  };
+  try {
+    const info = resolveResource(server, req);
+    const q = req.query;
+    handle = server.watch(
+      typeOf(info),
+      { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, resourceVersion: q.resourceVersion },
+      (e) => {
+        if (done) return;
+        const rv = Number(e.object?.metadata?.resourceVersion);
+        if (e.type !== 'ERROR' && Number.isFinite(rv)) lastRv = Math.max(lastRv, rv);
+        sink.write(watchLine(e));
+      },
+      () => finish(),
+    );
+    const limitMs = q.timeoutSeconds !== undefined ? q.timeoutSeconds * 1000 : opts.maxWatchMs;
+    timeoutTimer = setTimeout(finish, limitMs);
+    if (q.allowWatchBookmarks) {
+      const tick = () => {
+        if (done) return;
+        const rv = String(Math.max(lastRv, server.revision));
+        sink.write(watchLine({ type: 'BOOKMARK', object: { apiVersion: info.apiVersion, kind: info.kind, metadata: { name: '', resourceVersion: rv } } }));
+        bookmarkTimer = setTimeout(tick, opts.bookmarkIntervalMs);
+      };
+      bookmarkTimer = setTimeout(tick, opts.bookmarkIntervalMs);
+    }
+  } catch (e) {
+    done = true;
+    clearTimers();
+    handle?.stop();
+    return errorResponse(e);
+  }
+  return { stop: finish };
+}

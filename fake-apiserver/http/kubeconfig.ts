@@ -1,0 +1,35 @@
+/**
+ * A kubeconfig for a served fake API server: one cluster, one user (a static bearer token, or
+ * none), one context, set as current-context.
+ */
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+
+/** What goes in the kubeconfig. */
+export interface KubeconfigOptions {
+  /** Server URL, e.g. `http://127.0.0.1:41234`. */
+  server: string;
+  /** Bearer token of the user; omitted: a user with no credentials. */
+  token?: string;
+  /** Name of the cluster, user and context (default `lattice-sim`). */
+  name?: string;
+}
+
+/** The kubeconfig as YAML. */
+export function kubeconfigYaml(opts: KubeconfigOptions): string {
+  const name = opts.name ?? 'lattice-sim';
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server: opts.server } }],
+    users: [{ name, user: opts.token !== undefined ? { token: opts.token } : {} }],
+    contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
+    'current-context': name,
+    preferences: {},
+  });
+}
+
+/** Writes the kubeconfig to `file` (mode 0600: it may hold a token). */
+export function writeKubeconfig(file: string, opts: KubeconfigOptions): void {
+  writeFileSync(file, kubeconfigYaml(opts), { mode: 0o600 });
+}

@@ -1,0 +1,76 @@
+/**
+ * OpenAPI v3 documents, just enough for kubectl (anchors-apiserver.md §3.3): the `/openapi/v3`
+ * index (group/version → `serverRelativeURL` with a content hash) and one document per served
+ * group/version whose paths carry the operations of each resource, tagged with
+ * `x-kubernetes-group-version-kind` and `x-kubernetes-action`, and the PATCH operation listing the
+ * `fieldValidation` query parameter. kubectl's query-param verifier (cli-runtime) reads exactly
+ * that to decide that the server validates fields, so it sends `fieldValidation=Strict` instead of
+ * validating against a client-side schema. No component schemas are published (README "Not
+ * modelled"): kubectl then builds strategic merge patches from its compiled-in types.
+ */
+import { createHash } from 'node:crypto';
+import type { ApiServer } from '../apiserver.ts';
+import type { ResourceInfo } from '../registry.ts';
+import { resourcesAt, servedGroups } from './discovery.ts';
+
+const gvPath = (group: string, version: string) => (group ? `apis/${group}/${version}` : `api/${version}`);
+
+function param(name: string, where: 'query' | 'path'): object {
+  return { name, in: where, ...(where === 'path' ? { required: true } : {}), schema: { type: where === 'query' && name === 'force' ? 'boolean' : 'string', uniqueItems: true } };
+}
+
+const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation'];
+
+function operations(info: ResourceInfo): Record<string, object> {
+  const prefix = `/${gvPath(info.group, info.version)}`;
+  const base = info.namespaced ? `${prefix}/namespaces/{namespace}/${info.plural}` : `${prefix}/${info.plural}`;
+  const gvk = { group: info.group, version: info.version, kind: info.kind };
+  const nsParams = info.namespaced ? [param('namespace', 'path')] : [];
+  const op = (action: string, extra: string[], id: string) => ({
+    operationId: `${action}${info.kind}${id}`,
+    parameters: extra.map((p) => param(p, 'query')),
+    responses: { '200': { description: 'OK' } },
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': gvk,
+  });
+  const out: Record<string, object> = {
+    [base]: { parameters: nsParams, get: op('list', ['labelSelector', 'fieldSelector', 'watch', 'resourceVersion', 'timeoutSeconds'], ''), post: op('post', WRITE_PARAMS, '') },
+    [`${base}/{name}`]: {
+      parameters: [param('name', 'path'), ...nsParams],
+      get: op('get', [], ''),
+      put: op('put', WRITE_PARAMS, ''),
+      patch: op('patch', [...WRITE_PARAMS, 'force'], ''),
+      delete: op('delete', ['dryRun', 'propagationPolicy'], ''),
+    },
+  };
+  if (info.statusSubresource)
+    out[`${base}/{name}/status`] = { parameters: [param('name', 'path'), ...nsParams], get: op('get', [], 'Status'), put: op('put', WRITE_PARAMS, 'Status'), patch: op('patch', [...WRITE_PARAMS, 'force'], 'Status') };
+  return out;
+}
+
+/** The OpenAPI v3 document of one group/version (`api/v1`, `apis/apps/v1`), or undefined when not served. */
+export function openApiV3Doc(server: ApiServer, path: string): object | undefined {
+  const m = /^(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
+  if (!m) return undefined;
+  const group = m[1] ? '' : m[2];
+  const version = m[1] ?? m[3];
+  const infos = resourcesAt(server, group, version);
+  if (infos.length === 0) return undefined;
+  const paths: Record<string, object> = {};
+  for (const info of infos) Object.assign(paths, operations(info));
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'unversioned' }, paths, components: { schemas: {} } };
+}
+
+/** `/openapi/v3`: `{paths: {"api/v1": {serverRelativeURL: "/openapi/v3/api/v1?hash=…"}, …}}`. */
+export function openApiV3Index(server: ApiServer): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const [group, versions] of servedGroups(server)) {
+    for (const version of versions) {
+      const p = gvPath(group, version);
+      const doc = openApiV3Doc(server, p);
+      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 128).toUpperCase();
+      paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` };
+    }
+  }
+  return { paths };
+}

@@ -1,0 +1,312 @@
+/**
+ * HTTP request → {@link ApiRequest}: pure parsing, no I/O, no server (STYLE.md rule 9; kube-rs
+ * `kube-core/src/request.rs` in reverse). Paths, verbs, query parameters and content types follow
+ * anchors-apiserver.md §3.1, 3.7, 3.9, 3.18 and the Kubernetes API concepts page. Anything this
+ * server cannot route becomes an `{ kind: 'error' }` value carrying the Status kube-apiserver
+ * would answer (404 NotFound, 405 MethodNotAllowed, 415 UnsupportedMediaType, 400 BadRequest).
+ */
+import { parse as parseYaml } from 'yaml';
+import { statusError } from '../api/index.ts';
+import type { FieldValidation, StatusError } from '../api/index.ts';
+
+/** What the HTTP front hands to {@link parseRequest}: the raw request, already read. */
+export interface RawRequest {
+  method: string;
+  /** Path and query, e.g. `/api/v1/namespaces/default/configmaps?labelSelector=a%3Db`. */
+  url: string;
+  /** Header names in lower case (node:http convention). */
+  headers: Record<string, string | string[] | undefined>;
+  /** Request body as text ('' when none). */
+  body: string;
+}
+
+/** Resource verbs (Kubernetes API concepts: API verbs). `deletecollection` is parsed, then refused by the executor. */
+export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+/** PATCH body formats by Content-Type. */
+export type HttpPatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+/** The query parameters this server understands, typed. Unknown parameters are ignored (as upstream does for most). */
+export interface ApiQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  watch?: boolean;
+  /** @unit seconds */
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+  /** `dryRun=All` (the only value upstream accepts). */
+  dryRun?: boolean;
+  fieldManager?: string;
+  force?: boolean;
+  fieldValidation?: FieldValidation;
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** Table `includeObject` (None, Metadata, Object); default Metadata. */
+  includeObject?: 'None' | 'Metadata' | 'Object';
+}
+
+/** A request on a resource path: `/api/v1/...` or `/apis/<group>/<version>/...`. */
+export interface ResourceRequest {
+  kind: 'resource';
+  verb: ResourceVerb;
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  /** Plural resource name, e.g. `configmaps`. */
+  resource: string;
+  subresource?: 'status' | 'scale';
+  namespace?: string;
+  name?: string;
+  query: ApiQuery;
+  /** Parsed body (JSON or YAML), undefined when there is none. */
+  body?: unknown;
+  /** Media type of the body without parameters, e.g. `application/merge-patch+json`. */
+  contentType?: string;
+  /** Set for PATCH. */
+  patchType?: HttpPatchType;
+  /** What the client accepts back. */
+  accept: AcceptKind;
+}
+
+/** Response formats a client may ask for in `Accept`. */
+export type AcceptKind = 'json' | 'table' | 'aggregated-discovery';
+
+/** Discovery documents (anchors §3.2). */
+export interface DiscoveryRequest {
+  kind: 'discovery';
+  /** `/api` (APIVersions), `/apis` (APIGroupList), `/api/v1` or `/apis/<g>/<v>` (APIResourceList), `/apis/<g>` (APIGroup). */
+  doc: 'core-versions' | 'group-list' | 'resource-list' | 'group';
+  group?: string;
+  version?: string;
+  accept: AcceptKind;
+}
+
+/** Requests outside the resource tree. */
+export interface OtherRequest {
+  kind: 'version' | 'health' | 'openapi-v2' | 'openapi-v3-index' | 'openapi-v3-doc';
+  /** `healthz`, `readyz`, `livez` for health; the group/version path (`api/v1`, `apis/apps/v1`) for openapi-v3-doc. */
+  path?: string;
+}
+
+/** A request that cannot be served: the Status to answer with. */
+export interface ErrorRequest {
+  kind: 'error';
+  error: StatusError;
+}
+
+/** Everything {@link parseRequest} can produce. */
+export type ApiRequest = ResourceRequest | DiscoveryRequest | OtherRequest | ErrorRequest;
+
+const PATCH_TYPES: Record<string, HttpPatchType> = {
+  'application/merge-patch+json': 'merge',
+  'application/json-patch+json': 'json',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+/** Upstream wording of the 415 for PATCH (the built-in list; custom resources drop strategic merge). */
+export const PATCH_MEDIA_TYPES = 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json';
+const BODY_TYPES = new Set(['application/json', 'application/yaml', '*/*', '']);
+
+/** The upstream 404 for paths no handler serves. */
+export function pathNotFound(): StatusError {
+  return statusError('NotFound', 'the server could not find the requested resource', {});
+}
+
+/** The upstream 405. */
+export function methodNotAllowed(): StatusError {
+  return statusError('MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+}
+
+function header(raw: RawRequest, name: string): string {
+  const v = raw.headers[name];
+  return Array.isArray(v) ? v.join(',') : (v ?? '');
+}
+
+/** Which response format `Accept` asks for first (Table and aggregated discovery are opt-in media type parameters). */
+export function acceptKind(accept: string): AcceptKind {
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.replace(/\s+/g, '').split(';');
+    const has = (p: string) => params.includes(p);
+    if (has('as=Table') && has('g=meta.k8s.io') && (has('v=v1') || has('v=v1beta1'))) return 'table';
+    if (has('as=APIGroupDiscoveryList') && has('g=apidiscovery.k8s.io') && has('v=v2')) return 'aggregated-discovery';
+    if (params.length === 0 && (type === 'application/json' || type === '*/*' || type === '')) return 'json';
+  }
+  return 'json';
+}
+
+/** Media type without parameters, lower-cased. */
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0].trim().toLowerCase();
+}
+
+const bool = (v: string | null): boolean | undefined => (v === null ? undefined : v === 'true' || v === '1');
+
+/** Parses the query string into {@link ApiQuery}; a bad value is a 400 (upstream wording where known). */
+export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
+  const q: ApiQuery = {};
+  const str = (k: string) => params.get(k) ?? undefined;
+  q.labelSelector = str('labelSelector');
+  q.fieldSelector = str('fieldSelector');
+  q.resourceVersion = str('resourceVersion');
+  q.watch = bool(params.get('watch'));
+  q.allowWatchBookmarks = bool(params.get('allowWatchBookmarks'));
+  q.force = bool(params.get('force'));
+  q.fieldManager = str('fieldManager');
+  const timeout = params.get('timeoutSeconds');
+  if (timeout !== null) {
+    if (!/^\d+$/.test(timeout)) return statusError('BadRequest', `invalid timeoutSeconds: ${JSON.stringify(timeout)}`);
+    q.timeoutSeconds = Number(timeout);
+  }
+  const dryRun = params.getAll('dryRun');
+  if (dryRun.length) {
+    const bad = dryRun.filter((d) => d !== 'All');
+    if (bad.length) return statusError('BadRequest', `Invalid dryRun value: ${bad.map((b) => JSON.stringify(b)).join(', ')}: Unsupported value: ${JSON.stringify(bad[0])}: supported values: "All"`);
+    q.dryRun = true;
+  }
+  const fv = params.get('fieldValidation');
+  if (fv !== null) {
+    if (fv !== 'Ignore' && fv !== 'Warn' && fv !== 'Strict') return statusError('BadRequest', `fieldValidation must be one of "Ignore", "Warn", or "Strict", got ${JSON.stringify(fv)}`);
+    q.fieldValidation = fv;
+  }
+  const pp = params.get('propagationPolicy');
+  if (pp !== null) {
+    if (pp !== 'Background' && pp !== 'Foreground' && pp !== 'Orphan') return statusError('BadRequest', `propagationPolicy: Unsupported value: ${JSON.stringify(pp)}: supported values: "Foreground", "Background", "Orphan"`);
+    q.propagationPolicy = pp;
+  }
+  const io = params.get('includeObject');
+  if (io !== null) {
+    if (io !== 'None' && io !== 'Metadata' && io !== 'Object') return statusError('BadRequest', `includeObject: Unsupported value: ${JSON.stringify(io)}`);
+    q.includeObject = io;
+  }
+  for (const k of Object.keys(q) as (keyof ApiQuery)[]) if (q[k] === undefined) delete q[k];
+  return q;
+}
+
+/** Parses a body by media type: JSON, or YAML for apply patches and `application/yaml`. */
+export function parseBody(body: string, media: string): { value: unknown } | StatusError {
+  if (body.trim() === '') return { value: undefined };
+  try {
+    if (media === 'application/apply-patch+yaml' || media === 'application/yaml') return { value: parseYaml(body) };
+    return { value: JSON.parse(body) };
+  } catch (e) {
+    const what = media.includes('yaml') ? 'yaml' : 'json';
+    return statusError('BadRequest', `error decoding ${what} body: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Parses one HTTP request into an {@link ApiRequest} (pure). Routes:
+ * `/version`, `/healthz|readyz|livez`, `/openapi/v2`, `/openapi/v3[/<gv>]`, `/api`, `/apis`,
+ * `/apis/<group>`, `/api/v1` and `/apis/<group>/<version>` (discovery), and resource paths
+ * `<prefix>[/watch][/namespaces/<ns>]/<resource>[/<name>[/<subresource>]]` (and
+ * `/api/v1/namespaces/<name>[/status]` for Namespace objects themselves).
+ */
+export function parseRequest(raw: RawRequest): ApiRequest {
+  const url = new URL(raw.url, 'http://localhost');
+  const method = raw.method.toUpperCase();
+  const segs = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const accept = acceptKind(header(raw, 'accept'));
+  const isRead = method === 'GET' || method === 'HEAD';
+  const err = (error: StatusError): ErrorRequest => ({ kind: 'error', error });
+
+  if (segs.length === 1 && segs[0] === 'version') return isRead ? { kind: 'version' } : err(methodNotAllowed());
+  if (segs.length >= 1 && ['healthz', 'readyz', 'livez'].includes(segs[0])) return isRead ? { kind: 'health', path: segs[0] } : err(methodNotAllowed());
+  if (segs[0] === 'openapi') {
+    if (!isRead) return err(methodNotAllowed());
+    if (segs[1] === 'v2' && segs.length === 2) return { kind: 'openapi-v2' };
+    if (segs[1] === 'v3' && segs.length === 2) return { kind: 'openapi-v3-index' };
+    if (segs[1] === 'v3') return { kind: 'openapi-v3-doc', path: segs.slice(2).join('/') };
+    return err(pathNotFound());
+  }
+
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api') {
+    if (segs.length === 1) return isRead ? { kind: 'discovery', doc: 'core-versions', accept } : err(methodNotAllowed());
+    if (segs[1] !== 'v1') return err(pathNotFound());
+    group = '';
+    version = 'v1';
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis') {
+    if (segs.length === 1) return isRead ? { kind: 'discovery', doc: 'group-list', accept } : err(methodNotAllowed());
+    if (segs.length === 2) return isRead ? { kind: 'discovery', doc: 'group', group: segs[1], accept } : err(methodNotAllowed());
+    group = segs[1];
+    version = segs[2];
+    rest = segs.slice(3);
+  } else {
+    return err(pathNotFound());
+  }
+  if (rest.length === 0) return isRead ? { kind: 'discovery', doc: 'resource-list', group, version, accept } : err(methodNotAllowed());
+
+  const queryOrErr = parseQuery(url.searchParams);
+  if (queryOrErr instanceof Error) return err(queryOrErr);
+  const query = queryOrErr;
+  if (rest[0] === 'watch') {
+    query.watch = true;
+    rest = rest.slice(1);
+  }
+  let namespace: string | undefined;
+  // `/namespaces/<ns>/<resource>...`; but `/namespaces` and `/namespaces/<name>[/status]` address Namespace objects.
+  const namespaceItself = group === '' && rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize');
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !namespaceItself) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length === 0 || rest.length > 3) return err(pathNotFound());
+  const [resource, name, sub] = rest;
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale') return err(pathNotFound());
+  const subresource = sub as ResourceRequest['subresource'];
+
+  let verb: ResourceVerb;
+  const collection = name === undefined;
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      verb = collection ? (query.watch ? 'watch' : 'list') : query.watch ? 'watch' : 'get';
+      break;
+    case 'POST':
+      if (!collection) return err(methodNotAllowed());
+      verb = 'create';
+      break;
+    case 'PUT':
+      if (collection) return err(methodNotAllowed());
+      verb = 'update';
+      break;
+    case 'PATCH':
+      if (collection) return err(methodNotAllowed());
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = collection ? 'deletecollection' : 'delete';
+      break;
+    default:
+      return err(methodNotAllowed());
+  }
+  if (verb === 'watch' && !collection) {
+    // `/watch/.../<name>`: a watch of one object, as a field selector on the collection.
+    query.fieldSelector = [query.fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',');
+  }
+
+  const req: ResourceRequest = { kind: 'resource', verb, group, version, resource, query, accept };
+  if (namespace !== undefined) req.namespace = namespace;
+  if (name !== undefined && verb !== 'watch') req.name = name;
+  if (subresource) req.subresource = subresource;
+
+  if (verb === 'create' || verb === 'update' || verb === 'patch' || verb === 'delete' || verb === 'deletecollection') {
+    const media = mediaType(header(raw, 'content-type'));
+    if (verb === 'patch') {
+      const pt = PATCH_TYPES[media];
+      if (!pt) return err(statusError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_MEDIA_TYPES}`));
+      req.patchType = pt;
+    } else if (!BODY_TYPES.has(media)) {
+      return err(statusError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`));
+    }
+    const body = parseBody(raw.body, media);
+    if (body instanceof Error) return err(body);
+    if (media) req.contentType = media;
+    if (body.value !== undefined) req.body = body.value;
+    if ((verb === 'create' || verb === 'update' || verb === 'patch') && req.body === undefined) return err(statusError('BadRequest', 'the request body is empty'));
+  }
+  return req;
+}
