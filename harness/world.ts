@@ -141,7 +141,7 @@ export class World {
       warn: (message) => logs.push({ atMs: clock.now() - startMs, level: 'warn', message }),
     };
     // One shared informer per kind: watches recover (relist on 410, re-watch on close), logged to `log`.
-    const cache = new InformerFactory({ client, clock, log, jitter: rng.stream('informers/backoff') });
+    const cache = new InformerFactory({ client, clock, log, jitter: rng });
     const runner = new ControllerRunner({ clock, informers: cache, log, jitter: rng });
     const gc = new GarbageCollector(client, log, cache);
     const world = new World(options, clock, rng, server, client, runner, gc, backends, logs, log, cache);

@@ -24,7 +24,7 @@ import type {
   TypeRef,
 } from '../../fake-apiserver/api/index.ts';
 import type { Logger } from '../../platform/runtime/index.ts';
-import type { RandomStream } from '../rng/index.ts';
+import type { StreamSource } from '../rng/index.ts';
 import { SharedInformer } from './informer.ts';
 import type { ReflectorBackoff } from './reflector.ts';
 import { labelIndexValue } from './store.ts';
@@ -36,8 +36,8 @@ export interface InformerFactoryOptions {
   clock: Clock;
   /** Relists and re-watches are logged here. */
   log: Logger;
-  /** Seeded stream for reflector backoff jitter. */
-  jitter?: RandomStream;
+  /** Seeded streams for reflector backoff jitter: the informer of a kind draws from `informer/backoff/<apiVersion>/<kind>`, so one kind's faults never shift another's timings. */
+  jitter?: StreamSource;
   backoff?: Partial<ReflectorBackoff>;
   /** Periodic resync of every informer, simulated ms (default none). */
   resyncMs?: number;
@@ -54,7 +54,8 @@ export class InformerFactory implements InformerCache {
     const id = `${type.apiVersion}/${type.kind}`;
     let inf = this.informers.get(id);
     if (!inf) {
-      inf = new SharedInformer({ type: { apiVersion: type.apiVersion, kind: type.kind }, ...this.opts });
+      const { jitter, ...rest } = this.opts;
+      inf = new SharedInformer({ ...rest, type: { apiVersion: type.apiVersion, kind: type.kind }, jitter: jitter?.stream(`informer/backoff/${id}`) });
       this.informers.set(id, inf);
       if (!this.stopped) inf.start();
     }
