@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ApiServer, InProcessClient } from '../../../fake-apiserver/index.ts';
+import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
+import { VirtualClock } from '../../clock/index.ts';
+import { SeededRng } from '../../rng/index.ts';
+import { InformerFactory } from '../../client/index.ts';
+import { endpointSliceController, servicesSelecting } from './endpointslice-controller.ts';
+
+const svc = (name: string, selector: Record<string, string> | undefined, namespace = 'ns'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace },
+  spec: { ...(selector ? { selector } : {}), ports: [{ port: 80 }] },
+});
+const pod = (labels: Record<string, string>, namespace = 'ns'): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace, labels }, spec: { containers: [] } });
+
+describe('EndpointSlice stub fan-out', () => {
+  it('maps a Pod change to exactly the Services whose selector matches it now or matched it before', async () => {
+    const clock = new VirtualClock(0);
+    const server = new ApiServer({ clock });
+    const client = new InProcessClient(server);
+    for (const ns of ['ns', 'other']) await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    for (const s of [svc('web', { app: 'web' }), svc('web-canary', { app: 'web', track: 'canary' }), svc('db', { app: 'db' }), svc('headless', undefined), svc('web', { app: 'web' }, 'other')]) await client.create(s);
+    const cache = new InformerFactory({ client, clock, log: { info: () => {}, warn: () => {} } });
+    endpointSliceController(client, clock, new SeededRng(1), { delayMs: 0 }, cache); // adds the selector index
+    await cache.informerFor({ apiVersion: 'v1', kind: 'Service' }).synced();
+    const names = (p: KubeObject, old?: KubeObject) => servicesSelecting(cache, p, old).map((k) => `${k.namespace}/${k.name}`).sort();
+    expect(names(pod({ app: 'web' }))).toEqual(['ns/web']);
+    expect(names(pod({ app: 'web', track: 'canary' }))).toEqual(['ns/web', 'ns/web-canary']);
+    expect(names(pod({ app: 'db' }), pod({ app: 'web' }))).toEqual(['ns/db', 'ns/web']);
+    expect(names(pod({ app: 'cache' }))).toEqual([]);
+    cache.stop();
+  });
+});
