@@ -1,0 +1,99 @@
+/**
+ * `lattice-sim serve`: the in-memory API server over HTTP on 127.0.0.1, for kubectl and client
+ * libraries (issue 8). Writes a kubeconfig (one cluster, one user with a static token or none, one
+ * context, current-context), prints the URL and the kubeconfig path, and serves until SIGINT or
+ * SIGTERM. Time is the wall clock (RealClock): nothing here is simulated.
+ */
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { ApiServer } from '../fake-apiserver/index.ts';
+import { startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
+import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
+import { RealClock } from '../harness/clock/index.ts';
+import { CliError } from './errors.ts';
+import type { Io } from './main.ts';
+
+/** Flags of `serve`. */
+export interface ServeFlags {
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  /** Where the kubeconfig is written. */
+  kubeconfig: string;
+  /** Static bearer token the server requires (and the kubeconfig carries); none when unset. */
+  token?: string;
+}
+
+/** What a running `serve` exposes (tests and the bench use it). */
+export interface ServeHandle {
+  url: string;
+  kubeconfig: string;
+  api: ApiServer;
+  http: RunningHttpServer;
+}
+
+function portArg(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535 (0 picks a free port)');
+  return Number(v);
+}
+
+/** Starts the server and writes the kubeconfig; does not wait for a signal. */
+export async function startServe(flags: ServeFlags): Promise<ServeHandle> {
+  const api = new ApiServer({ clock: new RealClock() });
+  let http: RunningHttpServer;
+  try {
+    http = await startHttpServer(api, { port: flags.port, token: flags.token });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new CliError('LATTICE_SIM_PORT_IN_USE', `port ${flags.port} on 127.0.0.1 is in use: pick another with --port, or --port 0 for a free one`);
+    if (code === 'EACCES') throw new CliError('LATTICE_SIM_PORT_DENIED', `port ${flags.port} needs privileges: pick one above 1023 with --port, or --port 0`);
+    throw e;
+  }
+  const kubeconfig = resolve(flags.kubeconfig);
+  try {
+    writeKubeconfig(kubeconfig, { server: http.url, token: flags.token });
+  } catch (e) {
+    await http.close();
+    throw new CliError('LATTICE_SIM_KUBECONFIG_WRITE', `cannot write the kubeconfig ${kubeconfig}: ${(e as Error).message.split('\n')[0]}; pick a writable path with --kubeconfig`);
+  }
+  return { url: http.url, kubeconfig, api, http };
+}
+
+/** Resolves on the first SIGINT or SIGTERM (listeners removed afterwards). */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      done(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T]`. */
+export function registerServeCommand(program: Command, io: Io): void {
+  program
+    .command('serve')
+    .description('serve the in-memory Kubernetes API server over HTTP on 127.0.0.1 and write a kubeconfig for kubectl; runs until SIGINT/SIGTERM')
+    .option('--port <n>', 'TCP port on 127.0.0.1, 0 picks a free one (default: 0)', portArg)
+    .option('--kubeconfig <file>', 'where to write the kubeconfig (default: lattice-sim-<pid>.kubeconfig in the temp directory)')
+    .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries (default: none, no authentication)')
+    .action(async (given: { port?: number; kubeconfig?: string; token?: string }) => {
+      const flags: ServeFlags = {
+        port: given.port ?? 0,
+        kubeconfig: given.kubeconfig ?? join(tmpdir(), `lattice-sim-${process.pid}.kubeconfig`),
+        ...(given.token !== undefined ? { token: given.token } : {}),
+      };
+      const stopped = untilSignal();
+      const s = await startServe(flags);
+      io.out(`lattice-sim API server listening on ${s.url}`);
+      io.out(`kubeconfig: ${s.kubeconfig}`);
+      io.out(`try: KUBECONFIG=${s.kubeconfig} kubectl get namespaces`);
+      const sig = await stopped;
+      await s.http.close();
+      io.out(`stopped (${sig})`);
+    });
+}
