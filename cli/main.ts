@@ -26,6 +26,7 @@ import { runStatus, worstStatus } from '../harness/verifier/status.ts';
 import { INJECTABLE_BUGS } from '../harness/bugs/index.ts';
 import type { InjectedBug } from '../harness/bugs/index.ts';
 import { registerBugsCommand } from './bugs.ts';
+import { registerConnectivityCommand } from './connectivity.ts';
 import { registerServeCommand } from './serve.ts';
 import { CliError } from './errors.ts';
 import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL, exitCodeOf } from './exit-codes.ts';
@@ -112,6 +113,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       exitCode = await run(flags, io, state);
     });
   registerBugsCommand(program, io, (code) => (exitCode = code));
+  registerConnectivityCommand(program, io, (code) => (exitCode = code));
   registerServeCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });

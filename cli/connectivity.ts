@@ -1,0 +1,467 @@
+/**
+ * `lattice-sim connectivity --state DIR --from ns/name --to ns/name:port [--method M --path P] [--json]`:
+ * loads a directory of YAML objects as a dataplane sees them (Namespaces, Pods, Services,
+ * EndpointSlices, CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies,
+ * PeerAuthentications), builds the evaluator's view directly (no World, no platform: DESIGN.md rule 1)
+ * and prints the verdict of one probe: decision, deciding layer, deciding policy, reason in words.
+ *
+ * Input rules:
+ * - every `.yaml`, `.yml`, `.json` file under `--state` (recursively, sorted), multi-document; a
+ *   `kind: List` document (what `kubectl get -o yaml` prints) contributes its `items`;
+ * - kinds outside the dataplane view (Deployment, ConfigMap, …) are skipped with one warning line;
+ *   Kubernetes NetworkPolicy objects are skipped with a warning (the evaluator does not model them);
+ * - when a Service has no EndpointSlice in the input, its endpoints are derived from its selector:
+ *   every pod of its namespace whose labels match, ready when the pod is Running, Ready and not
+ *   terminating; a Pod without `status` counts as Running and Ready (hand-written state);
+ * - a namespace used but not declared is taken as a Namespace without labels.
+ *
+ * Exit codes: 0 the verdict was computed (allow or deny); 2 bad input or flags, with the file, the
+ * document, the object and the field named (no stack trace).
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../fake-apiserver/api/index.ts';
+import { matchesSelector } from '../fake-apiserver/api/label-selector.ts';
+import { evaluateIndexed, indexDataplane } from '../harness/evaluator/index.ts';
+import type { DataplaneView, ProbeRequest, Verdict } from '../harness/evaluator/index.ts';
+import { SPEC_LIMITS, decodeSpecText } from '../harness/specs/load-specs.ts';
+import { CliError } from './errors.ts';
+import { EXIT_BAD_INPUT } from './exit-codes.ts';
+import type { Io } from './main.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** Kinds of the dataplane view, by kind: accepted apiVersions and whether the kind is namespaced. */
+const DATAPLANE_KINDS: Record<string, { apiVersions: string[]; namespaced: boolean }> = {
+  Namespace: { apiVersions: ['v1'], namespaced: false },
+  Pod: { apiVersions: ['v1'], namespaced: true },
+  Service: { apiVersions: ['v1'], namespaced: true },
+  EndpointSlice: { apiVersions: ['discovery.k8s.io/v1'], namespaced: true },
+  CiliumNetworkPolicy: { apiVersions: ['cilium.io/v2'], namespaced: true },
+  CiliumClusterwideNetworkPolicy: { apiVersions: ['cilium.io/v2'], namespaced: false },
+  AuthorizationPolicy: { apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true },
+  PeerAuthentication: { apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true },
+};
+
+/** One problem in the state: `file (document n) Kind ns/name: field: message`. */
+export interface StateProblem {
+  file: string;
+  document?: number;
+  object?: string;
+  field?: string;
+  message: string;
+}
+
+/** Formats a problem as one line, the way `run --specs` words them. */
+export function formatStateProblem(p: StateProblem): string {
+  const where = p.document === undefined ? p.file : `${p.file} (document ${p.document})`;
+  return `${where}${p.object ? ` ${p.object}` : ''}: ${p.field ? `${p.field}: ` : ''}${p.message}`;
+}
+
+/** The loaded state: the view, where each object came from, problems (fatal) and warnings. */
+export interface LoadedState {
+  view: DataplaneView;
+  problems: StateProblem[];
+  warnings: StateProblem[];
+  /** `file (document n)` of each object, for problems found after loading (rejected policies). */
+  origin: Map<string, { file: string; document: number }>;
+}
+
+const label = (kind: string, ns: string | undefined, name: string) => `${kind} ${ns ? `${ns}/` : ''}${name}`;
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPort = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+
+/** Field checks of the parts the evaluator reads; returns `[field, message]` pairs (Kubernetes 422 wording). */
+function checkFields(o: Json): [string, string][] {
+  const out: [string, string][] = [];
+  const stringMap = (v: unknown, field: string) => {
+    if (v === undefined) return;
+    if (!isMap(v)) return out.push([field, `Invalid value: ${JSON.stringify(v)}: must be a map of strings`]);
+    for (const [k, x] of Object.entries(v)) if (typeof x !== 'string') out.push([`${field}.${k}`, `Invalid value: ${JSON.stringify(x)}: must be a string`]);
+  };
+  const list = (v: unknown, field: string): unknown[] => {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+      out.push([field, `Invalid value: ${JSON.stringify(v)}: must be a list`]);
+      return [];
+    }
+    return v;
+  };
+  stringMap(o.metadata.labels, 'metadata.labels');
+  stringMap(o.metadata.annotations, 'metadata.annotations');
+  const spec = o.spec;
+  if (spec !== undefined && spec !== null && !isMap(spec)) out.push(['spec', 'Invalid value: must be an object']);
+  switch (o.kind) {
+    case 'Pod': {
+      list(spec?.containers, 'spec.containers').forEach((c: Json, i) =>
+        list(c?.ports, `spec.containers[${i}].ports`).forEach((p: Json, j) => {
+          if (!isPort(p?.containerPort)) out.push([`spec.containers[${i}].ports[${j}].containerPort`, `Invalid value: ${JSON.stringify(p?.containerPort)}: must be between 1 and 65535, inclusive`]);
+        }),
+      );
+      if (spec?.serviceAccountName !== undefined && typeof spec.serviceAccountName !== 'string') out.push(['spec.serviceAccountName', 'Invalid value: must be a string']);
+      if (o.status !== undefined && !isMap(o.status)) out.push(['status', 'Invalid value: must be an object']);
+      else list(o.status?.conditions, 'status.conditions');
+      break;
+    }
+    case 'Service': {
+      stringMap(spec?.selector, 'spec.selector');
+      if (spec?.type === 'ExternalName' && typeof spec?.externalName !== 'string') out.push(['spec.externalName', 'Required value']);
+      list(spec?.ports, 'spec.ports').forEach((p: Json, i) => {
+        if (!isPort(p?.port)) out.push([`spec.ports[${i}].port`, `Invalid value: ${JSON.stringify(p?.port)}: must be between 1 and 65535, inclusive`]);
+        const tp = p?.targetPort;
+        if (tp !== undefined && !isPort(tp) && (typeof tp !== 'string' || tp === '')) out.push([`spec.ports[${i}].targetPort`, `Invalid value: ${JSON.stringify(tp)}: must be a port number or a port name`]);
+      });
+      break;
+    }
+    case 'EndpointSlice': {
+      if (typeof o.metadata.labels?.['kubernetes.io/service-name'] !== 'string') out.push(['metadata.labels.kubernetes.io/service-name', 'Required value: the Service this slice belongs to']);
+      list(o.endpoints, 'endpoints').forEach((e: Json, i) => {
+        list(e?.addresses, `endpoints[${i}].addresses`);
+        if (e?.conditions?.ready !== undefined && typeof e.conditions.ready !== 'boolean') out.push([`endpoints[${i}].conditions.ready`, 'Invalid value: must be a boolean']);
+      });
+      list(o.ports, 'ports');
+      break;
+    }
+    case 'CiliumNetworkPolicy':
+    case 'CiliumClusterwideNetworkPolicy': {
+      const specs = [...(spec ? [['spec', spec]] : []), ...list(o.specs, 'specs').map((s, i) => [`specs[${i}]`, s])] as [string, Json][];
+      if (specs.length === 0) out.push(['spec', 'Required value: a Cilium policy needs spec or specs']);
+      for (const [field, s] of specs) {
+        if (!isMap(s)) {
+          out.push([field, 'Invalid value: must be an object']);
+          continue;
+        }
+        if (s.endpointSelector === undefined && s.nodeSelector === undefined) out.push([`${field}.endpointSelector`, 'Required value: one of endpointSelector or nodeSelector']);
+        for (const k of ['ingress', 'ingressDeny', 'egress', 'egressDeny']) list(s[k], `${field}.${k}`);
+      }
+      break;
+    }
+    case 'AuthorizationPolicy': {
+      const action = spec?.action;
+      if (action !== undefined && !['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'].includes(action)) out.push(['spec.action', `Unsupported value: ${JSON.stringify(action)}: supported values: "ALLOW", "DENY", "AUDIT", "CUSTOM"`]);
+      stringMap(spec?.selector?.matchLabels, 'spec.selector.matchLabels');
+      list(spec?.rules, 'spec.rules');
+      break;
+    }
+    case 'PeerAuthentication': {
+      const mode = spec?.mtls?.mode;
+      if (mode !== undefined && !['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'].includes(mode)) out.push(['spec.mtls.mode', `Unsupported value: ${JSON.stringify(mode)}: supported values: "UNSET", "DISABLE", "PERMISSIVE", "STRICT"`]);
+      stringMap(spec?.selector?.matchLabels, 'spec.selector.matchLabels');
+      for (const k of Object.keys(isMap(spec?.portLevelMtls) ? spec.portLevelMtls : {})) if (!/^\d+$/.test(k)) out.push([`spec.portLevelMtls.${k}`, 'Invalid value: keys must be port numbers']);
+      break;
+    }
+  }
+  return out;
+}
+
+function stateFiles(path: string, problems: StateProblem[], show: (p: string) => string): string[] {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    problems.push({ file: show(path), message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return [];
+  }
+  if (!st.isDirectory()) return [path];
+  let entries: string[];
+  try {
+    entries = readdirSync(path).sort();
+  } catch (err) {
+    problems.push({ file: show(path), message: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return [];
+  }
+  return entries.filter((e) => !e.startsWith('.')).flatMap((e) => {
+    const p = join(path, e);
+    try {
+      if (statSync(p).isDirectory()) return stateFiles(p, problems, show);
+    } catch {
+      // reported below when read
+    }
+    return /\.(ya?ml|json)$/i.test(e) ? [p] : [];
+  });
+}
+
+/**
+ * Loads `--state` (a directory or one file) into a dataplane view. Never throws for bad input: every
+ * problem names the file, the document (1-based), the object and the field.
+ */
+export function loadState(path: string, opts: { trustDomain?: string; rootNamespace?: string; cwd?: string } = {}): LoadedState {
+  const cwd = opts.cwd ?? process.cwd();
+  const show = (p: string) => (relative(cwd, p).startsWith('..') ? p : relative(cwd, p) || p);
+  const problems: StateProblem[] = [];
+  const warnings: StateProblem[] = [];
+  const origin = new Map<string, { file: string; document: number }>();
+  const byKind = new Map<string, KubeObject[]>();
+  const skipped = new Map<string, number>();
+  const files = stateFiles(path, problems, show);
+  if (files.length === 0 && problems.length === 0) problems.push({ file: show(path), message: 'no .yaml, .yml or .json files: give a directory of Kubernetes objects' });
+  for (const abs of files) {
+    const file = show(abs);
+    let buf: Buffer;
+    try {
+      const size = statSync(abs).size;
+      if (size > SPEC_LIMITS.maxFileBytes) {
+        problems.push({ file, message: `file is ${(size / 1024 / 1024).toFixed(1)} MiB; state files are read up to ${SPEC_LIMITS.maxFileBytes / 1024 / 1024} MiB` });
+        continue;
+      }
+      buf = readFileSync(abs);
+    } catch (err) {
+      problems.push({ file, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      continue;
+    }
+    const decoded = decodeSpecText(buf);
+    if ('error' in decoded) {
+      problems.push({ file, message: decoded.error });
+      continue;
+    }
+    parseAllDocuments(decoded.text).forEach((doc, i) => {
+      const document = i + 1;
+      if (doc.errors.length > 0) {
+        for (const e of doc.errors) problems.push({ file, document, message: `invalid YAML: ${e.message.split('\n')[0]}` });
+        return;
+      }
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: SPEC_LIMITS.maxAliasCount });
+      } catch (err) {
+        problems.push({ file, document, message: `invalid YAML: ${(err as Error).message}` });
+        return;
+      }
+      if (value === null || value === undefined) return;
+      const items = isMap(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items.map((it: unknown, j: number) => [it, `items[${j}]`] as const) : [[value, ''] as const];
+      for (const [raw, at] of items) {
+        const prefix = at ? `${at}.` : '';
+        if (!isMap(raw)) {
+          problems.push({ file, document, ...(at ? { field: at } : {}), message: `not an object (it is ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}): each document must be one Kubernetes object` });
+          continue;
+        }
+        const o = raw as Json;
+        const meta = isMap(o.metadata) ? o.metadata : undefined;
+        const name = typeof meta?.name === 'string' ? meta.name : '';
+        const shown = label(typeof o.kind === 'string' ? o.kind : '<no kind>', typeof meta?.namespace === 'string' ? meta.namespace : undefined, name || '<no name>');
+        if (typeof o.kind !== 'string' || o.kind === '') {
+          problems.push({ file, document, object: shown, field: `${prefix}kind`, message: 'Required value' });
+          continue;
+        }
+        const known = DATAPLANE_KINDS[o.kind];
+        if (!known) {
+          skipped.set(o.kind, (skipped.get(o.kind) ?? 0) + 1);
+          continue;
+        }
+        if (!known.apiVersions.includes(o.apiVersion)) {
+          problems.push({ file, document, object: shown, field: `${prefix}apiVersion`, message: `Unsupported value: ${JSON.stringify(o.apiVersion)}: supported values: ${known.apiVersions.map((v) => `"${v}"`).join(', ')}` });
+          continue;
+        }
+        if (!meta || name === '') {
+          problems.push({ file, document, object: shown, field: `${prefix}metadata.name`, message: 'Required value' });
+          continue;
+        }
+        if (meta.namespace !== undefined && typeof meta.namespace !== 'string') {
+          problems.push({ file, document, object: shown, field: `${prefix}metadata.namespace`, message: 'Invalid value: must be a string' });
+          continue;
+        }
+        const ns = known.namespaced ? (meta.namespace as string | undefined) || 'default' : undefined;
+        const obj: KubeObject = { ...o, metadata: { ...meta, ...(ns ? { namespace: ns } : {}) } };
+        if (!known.namespaced) delete obj.metadata.namespace;
+        const key = label(o.kind, ns, name);
+        const fieldProblems = checkFields(obj);
+        if (fieldProblems.length > 0) {
+          for (const [field, message] of fieldProblems) problems.push({ file, document, object: key, field: `${prefix}${field}`, message });
+          continue;
+        }
+        const first = origin.get(key);
+        if (first) {
+          problems.push({ file, document, object: key, field: `${prefix}metadata.name`, message: `Duplicate value: ${key} is already defined in ${first.file} (document ${first.document})` });
+          continue;
+        }
+        origin.set(key, { file, document });
+        const l = byKind.get(o.kind) ?? [];
+        l.push(obj);
+        byKind.set(o.kind, l);
+      }
+    });
+  }
+  if (skipped.has('NetworkPolicy')) {
+    warnings.push({ file: show(path), message: `${skipped.get('NetworkPolicy')} Kubernetes NetworkPolicy object(s) ignored: the evaluator does not model NetworkPolicy (harness/evaluator/README.md "Not modelled"); the verdict may allow what they deny` });
+    skipped.delete('NetworkPolicy');
+  }
+  if (skipped.size > 0) {
+    const kinds = [...skipped.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} (${n})`);
+    warnings.push({ file: show(path), message: `skipped objects of kinds outside the dataplane view: ${kinds.join(', ')}` });
+  }
+  const get = (k: string) => byKind.get(k) ?? [];
+  const view: DataplaneView = {
+    namespaces: withImplicitNamespaces(get('Namespace'), byKind),
+    pods: get('Pod').map(withDefaultStatus),
+    services: get('Service'),
+    endpointSlices: [...get('EndpointSlice'), ...derivedSlices(get('Service'), get('Pod'), get('EndpointSlice'))],
+    ciliumNetworkPolicies: get('CiliumNetworkPolicy'),
+    ciliumClusterwideNetworkPolicies: get('CiliumClusterwideNetworkPolicy'),
+    authorizationPolicies: get('AuthorizationPolicy'),
+    peerAuthentications: get('PeerAuthentication'),
+    trustDomain: opts.trustDomain ?? 'cluster.local',
+    rootNamespace: opts.rootNamespace ?? 'istio-system',
+  };
+  return { view, problems, warnings, origin };
+}
+
+function withImplicitNamespaces(declared: KubeObject[], byKind: Map<string, KubeObject[]>): KubeObject[] {
+  const names = new Set(declared.map((n) => n.metadata.name));
+  const out = [...declared];
+  const used = [...byKind.values()].flat().map((o) => o.metadata.namespace).filter((n): n is string => typeof n === 'string');
+  for (const ns of [...new Set(used)].sort()) {
+    if (!names.has(ns)) out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
+  }
+  return out;
+}
+
+function withDefaultStatus(pod: KubeObject): KubeObject {
+  if (pod.status !== undefined) return pod;
+  return { ...pod, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } };
+}
+
+/** True when the pod is Running, Ready and not terminating (a ready endpoint). */
+export function podIsReady(pod: KubeObject): boolean {
+  if (pod.metadata.deletionTimestamp) return false;
+  const status = pod.status ?? { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+  return status.phase === 'Running' && (status.conditions ?? []).some((c: Json) => c?.type === 'Ready' && c?.status === 'True');
+}
+
+/** EndpointSlices for Services that have none in the input: selector-matching pods of the namespace. */
+function derivedSlices(services: KubeObject[], pods: KubeObject[], slices: KubeObject[]): KubeObject[] {
+  const covered = new Set(slices.map((s) => `${s.metadata.namespace}/${s.metadata.labels?.['kubernetes.io/service-name']}`));
+  const out: KubeObject[] = [];
+  for (const svc of services) {
+    const ns = svc.metadata.namespace as string;
+    const sel = svc.spec?.selector;
+    if (covered.has(`${ns}/${svc.metadata.name}`) || !isMap(sel) || Object.keys(sel).length === 0) continue;
+    const members = pods.filter((p) => p.metadata.namespace === ns && matchesSelector({ matchLabels: sel as Record<string, string> }, p.metadata.labels)).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+    out.push({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: `${svc.metadata.name}-derived`, namespace: ns, labels: { 'kubernetes.io/service-name': svc.metadata.name } },
+      addressType: 'IPv4',
+      endpoints: members.map((p) => ({
+        addresses: typeof p.status?.podIP === 'string' ? [p.status.podIP] : [],
+        conditions: { ready: podIsReady(p) },
+        targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name },
+      })),
+    });
+  }
+  return out;
+}
+
+/**
+ * Resolves `--from ns/name`: the pod `ns/name` if it exists, else the pods of `ns` labelled
+ * `app.kubernetes.io/name=<name>` or `app=<name>`: the first ready one by name, else the first by name
+ * (the verdict then says it is not ready). Throws CliError when nothing matches.
+ */
+export function resolveSource(view: DataplaneView, from: string): { namespace: string; name: string; note: string | null } {
+  const m = from.match(/^([^/\s]+)\/([^/\s]+)$/);
+  if (!m) throw new CliError('LATTICE_SIM_BAD_FLAG', `--from "${from}": expected ns/name (a pod, or a workload whose pods carry app.kubernetes.io/name or app = name)`);
+  const [, ns, name] = m;
+  const inNs = view.pods.filter((p) => p.metadata.namespace === ns).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  if (inNs.some((p) => p.metadata.name === name)) return { namespace: ns, name, note: null };
+  const members = inNs.filter((p) => p.metadata.labels?.['app.kubernetes.io/name'] === name || p.metadata.labels?.app === name);
+  if (members.length === 0) {
+    throw new CliError('LATTICE_SIM_BAD_FLAG', `--from ${from}: no pod named ${name} and no pod labelled app.kubernetes.io/name=${name} or app=${name} in namespace ${ns} of the --state objects`);
+  }
+  const pick = members.find(podIsReady) ?? members[0];
+  return { namespace: ns, name: pick.metadata.name, note: `workload ${from}: pod ${ns}/${pick.metadata.name}${podIsReady(pick) ? ` (first ready of ${members.length})` : ' (no pod is ready)'}` };
+}
+
+/** Parses `--to ns/name:port`. Throws CliError on a bad shape or port. */
+export function parseTarget(to: string): { namespace: string; name: string; port: number } {
+  const m = to.match(/^([^/\s:]+)\/([^/\s:]+):(\d+)$/);
+  if (!m) throw new CliError('LATTICE_SIM_BAD_FLAG', `--to "${to}": expected ns/name:port (a Service and its Service port, e.g. shop/checkout:8080)`);
+  const port = Number(m[3]);
+  if (!isPort(port)) throw new CliError('LATTICE_SIM_BAD_FLAG', `--to ${to}: port ${m[3]} must be between 1 and 65535`);
+  return { namespace: m[1], name: m[2], port };
+}
+
+/** Flags of `connectivity`. */
+interface ConnectivityFlags {
+  state: string;
+  from: string;
+  to: string;
+  method?: string;
+  path?: string;
+  json?: boolean;
+  trustDomain: string;
+  rootNamespace: string;
+}
+
+/** Loads, resolves and evaluates; throws CliError for bad input. Pure apart from reading `--state`. */
+export function connectivity(flags: ConnectivityFlags): { verdict: Verdict; warnings: StateProblem[]; source: string; note: string | null; probe: ProbeRequest } {
+  if (flags.path !== undefined && !flags.path.startsWith('/')) throw new CliError('LATTICE_SIM_BAD_FLAG', `--path "${flags.path}": an HTTP path starts with /`);
+  if (flags.method !== undefined && !/^[A-Za-z]+$/.test(flags.method)) throw new CliError('LATTICE_SIM_BAD_FLAG', `--method "${flags.method}": an HTTP method is letters only (GET, POST, …)`);
+  const target = parseTarget(flags.to);
+  const state = loadState(flags.state, { trustDomain: flags.trustDomain, rootNamespace: flags.rootNamespace });
+  if (state.problems.length > 0) {
+    throw new CliError('LATTICE_SIM_BAD_STATE', `--state ${flags.state}: ${state.problems.length} problem(s), no verdict computed:\n  ${state.problems.map(formatStateProblem).join('\n  ')}`);
+  }
+  const index = indexDataplane(state.view);
+  if (index.rejected.length > 0) {
+    const lines = index.rejected.map((r) => {
+      const o = state.origin.get(r.policy);
+      return `${o ? `${o.file} (document ${o.document}) ` : ''}${r.policy}: rejected (Cilium / istiod would refuse it): ${r.error}`;
+    });
+    throw new CliError('LATTICE_SIM_BAD_STATE', `--state ${flags.state}: ${lines.length} policy object(s) cannot be compiled, no verdict computed:\n  ${lines.join('\n  ')}`);
+  }
+  const src = resolveSource(state.view, flags.from);
+  const probe: ProbeRequest = {
+    fromPod: { namespace: src.namespace, name: src.name },
+    toService: { namespace: target.namespace, name: target.name },
+    port: target.port,
+    ...(flags.method ? { method: flags.method.toUpperCase() } : {}),
+    ...(flags.path ? { path: flags.path } : {}),
+  };
+  return { verdict: evaluateIndexed(index, probe), warnings: state.warnings, source: `${src.namespace}/${src.name}`, note: src.note, probe };
+}
+
+/**
+ * Registers `connectivity` on `program`. `setExit` (optional) receives the exit code; without it a bad
+ * input is thrown as a CliError (exit 2) for the caller to report.
+ */
+export function registerConnectivityCommand(program: Command, io: Io, setExit?: (code: number) => void): void {
+  program
+    .command('connectivity')
+    .description('judge one probe against a directory of dataplane objects (pods, Services, Cilium and Istio policies): verdict, deciding layer, policy, reason')
+    .requiredOption('--state <dir>', 'directory (or file) of YAML objects: Namespaces, Pods, Services, EndpointSlices (optional), CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies, PeerAuthentications')
+    .requiredOption('--from <ns/name>', 'source: a pod, or a workload whose pods carry app.kubernetes.io/name or app = name (first ready pod by name)')
+    .requiredOption('--to <ns/name:port>', 'target Service and Service port')
+    .option('--method <method>', 'HTTP method (default: GET)')
+    .option('--path <path>', 'HTTP path (default: /)')
+    .option('--json', 'print {"verdict","layer","policy","reason"} as JSON')
+    .option('--trust-domain <domain>', 'mesh trust domain', 'cluster.local')
+    .option('--root-namespace <ns>', 'Istio root namespace', 'istio-system')
+    .addHelpText('after', '\nExit codes:\n  0  the verdict was computed (allow or deny)\n  2  bad flags or bad input (file, document, object and field are named)')
+    .action((flags: ConnectivityFlags) => {
+      let result;
+      try {
+        result = connectivity(flags);
+      } catch (err) {
+        if (!(err instanceof CliError) || !setExit) throw err;
+        io.err(`error [${err.code}]: ${err.message}`);
+        setExit(EXIT_BAD_INPUT);
+        return;
+      }
+      for (const w of result.warnings) io.err(`warning: ${formatStateProblem(w)}`);
+      const v = result.verdict;
+      if (flags.json) {
+        io.out(JSON.stringify({ verdict: v.decision, layer: v.layer, policy: v.policy, reason: v.reason }));
+      } else {
+        const http = `${result.probe.method ?? 'GET'} ${result.probe.path ?? '/'}`;
+        io.out(`${result.source} → ${result.probe.toService.namespace}/${result.probe.toService.name}:${result.probe.port} (${http})`);
+        if (result.note) io.out(`  from:    ${result.note}`);
+        io.out(`  verdict: ${v.decision}`);
+        io.out(`  layer:   ${v.layer}`);
+        io.out(`  policy:  ${v.policy ?? '(none)'}`);
+        io.out(`  reason:  ${v.reason}`);
+      }
+      setExit?.(0);
+    });
+}
