@@ -103,3 +103,17 @@ describe('periodic resync', () => {
     expect(seen).toEqual(['10000 a true', '20000 a true']);
   });
 });
+
+describe('reads of a kind the server does not serve', () => {
+  it('reject with the list error (404) instead of waiting, while the reflector keeps retrying', async () => {
+    const clock = new VirtualClock(0);
+    const server = new ApiServer({ clock });
+    const logs: string[] = [];
+    const cache = new InformerFactory({ client: new InProcessClient(server), clock, log: { info: () => {}, warn: (m) => logs.push(m) } });
+    const err = await cache.get({ apiVersion: 'example.com/v1', kind: 'Widget' }, { namespace: 'default', name: 'w' }).catch((e) => e);
+    expect(isNotFound(err)).toBe(true);
+    await clock.run({ untilMs: 2_000 });
+    expect(logs.filter((l) => l.startsWith('informer Widget: list failed')).length).toBeGreaterThanOrEqual(2);
+    cache.stop();
+  });
+});

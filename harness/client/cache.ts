@@ -7,7 +7,8 @@
  * Reads: `get` answers 404 NotFound when the object is not cached; `list` supports `namespace`,
  * label selectors (string or object; `matchLabels` pairs use the label index) and field selectors
  * on `metadata.name` / `metadata.namespace` (`=`, `==`, `!=`). Items are sorted by namespace, then
- * name, like the API server. Both wait for the kind's first list.
+ * name, like the API server. Both wait for the kind's first list, and reject with the list's error
+ * while the lists of the kind fail (a kind the server does not serve answers 404 at once).
  */
 import { INDEX_LABEL, INDEX_NAMESPACE, groupOf, keyString, matchesRequirements, notFound, parseSelector, selectorRequirements, statusError } from '../../fake-apiserver/api/index.ts';
 import type {
@@ -80,7 +81,7 @@ export class InformerFactory implements InformerCache {
 
   async get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T> {
     const inf = this.informerFor<T>(type);
-    await inf.synced();
+    await inf.readable();
     const obj = inf.getByKey(keyString(key));
     if (!obj) throw notFound(`${type.kind.toLowerCase()}s`, groupOf(type.apiVersion), key.name, type.kind);
     return obj;
@@ -88,7 +89,7 @@ export class InformerFactory implements InformerCache {
 
   async list<T extends KubeObject = KubeObject>(type: TypeRef, opts: ListOptions = {}): Promise<KubeList<T>> {
     const inf = this.informerFor<T>(type);
-    await inf.synced();
+    await inf.readable();
     return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: inf.lastResourceVersion() }, items: listFromInformer(inf, opts) };
   }
 }

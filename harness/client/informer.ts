@@ -31,14 +31,29 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   private readonly reader: StoreReader<T>;
   private readonly writer: StoreWriter<T>;
   private readonly handlers = new Set<ResourceEventHandler<T>>();
-  private readonly waiters: (() => void)[] = [];
+  private readonly syncWaiters: (() => void)[] = [];
+  private readonly readWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private firstListError: unknown;
   private initBuffer: T[] | undefined;
   private resyncTimer: TimerHandle | undefined;
   private started = false;
 
   constructor(private readonly opts: SharedInformerOptions) {
     [this.reader, this.writer] = createStore<T>();
-    this.reflector = new Reflector({ type: opts.type, client: opts.client, clock: opts.clock, log: opts.log, jitter: opts.jitter, backoff: opts.backoff, onEvents: (evs) => this.onEvents(evs) });
+    this.reflector = new Reflector({
+      type: opts.type,
+      client: opts.client,
+      clock: opts.clock,
+      log: opts.log,
+      jitter: opts.jitter,
+      backoff: opts.backoff,
+      onEvents: (evs) => this.onEvents(evs),
+      onListFailed: (err) => {
+        if (this.reader.hasSynced()) return;
+        this.firstListError = err;
+        for (const w of this.readWaiters.splice(0)) w.reject(err);
+      },
+    });
   }
 
   /** Starts listing and watching (idempotent). */
@@ -80,9 +95,20 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     return this.reader.hasSynced();
   }
 
+  /** Resolves once the first list has been stored (waits through failed lists, which are retried). */
   synced(): Promise<void> {
     if (this.reader.hasSynced()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /**
+   * For reads: resolves once synced; rejects with the list's error when the lists so far failed
+   * (e.g. 404 for a kind the server does not serve), instead of waiting for a retry to succeed.
+   */
+  readable(): Promise<void> {
+    if (this.reader.hasSynced()) return Promise.resolve();
+    if (this.firstListError !== undefined) return Promise.reject(this.firstListError);
+    return new Promise((resolve, reject) => this.readWaiters.push({ resolve, reject }));
   }
 
   lastResourceVersion(): string {
@@ -103,7 +129,11 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
           const changes = this.writer.replace(this.initBuffer ?? [], ev.rv);
           this.initBuffer = undefined;
           this.dispatch(changes, first);
-          if (first) for (const w of this.waiters.splice(0)) w();
+          if (first) {
+            this.firstListError = undefined;
+            for (const w of this.syncWaiters.splice(0)) w();
+            for (const w of this.readWaiters.splice(0)) w.resolve();
+          }
           break;
         }
         case 'apply': {

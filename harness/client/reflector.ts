@@ -168,6 +168,8 @@ export interface ReflectorOptions {
   backoff?: Partial<ReflectorBackoff>;
   /** Receives the store events of each step, in order. */
   onEvents: (events: ReflectorEvent[]) => void;
+  /** Told of each failed list (the reflector retries it after backoff). */
+  onListFailed?: (error: unknown) => void;
 }
 
 /**
@@ -224,7 +226,10 @@ export class Reflector {
         if (this.stats.lists++ > 0) this.stats.relists++;
         this.opts.client.list(this.opts.type).then(
           (l) => this.feed({ type: 'listed', items: l.items, rv: l.metadata.resourceVersion }),
-          (error) => this.feed({ type: 'listFailed', error }),
+          (error) => {
+            this.opts.onListFailed?.(error);
+            this.feed({ type: 'listFailed', error });
+          },
         );
         return;
       }
