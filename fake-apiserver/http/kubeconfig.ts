@@ -21,7 +21,9 @@ export function kubeconfigYaml(opts: KubeconfigOptions): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server: opts.server } }],
+    // Plain HTTP on loopback: @kubernetes/client-node refuses an http:// server unless
+    // insecure-skip-tls-verify is set (kubectl does not mind it).
+    clusters: [{ name, cluster: { server: opts.server, ...(opts.server.startsWith('http://') ? { 'insecure-skip-tls-verify': true } : {}) } }],
     users: [{ name, user: opts.token !== undefined ? { token: opts.token } : {} }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
     'current-context': name,
