@@ -25,7 +25,7 @@
  * `attempt` counts consecutive failures (reset by a successful list or any delivered event); the
  * driver turns it into simulated ms with {@link backoffMs} and the seeded jitter stream.
  */
-import { isGone, keyString } from '../../fake-apiserver/api/index.ts';
+import { isGone } from '../../fake-apiserver/api/index.ts';
 import type { Clock, KubeObject, KubeReader, KubeWatcher, TypeRef, WatchEvent, WatchHandle } from '../../fake-apiserver/api/index.ts';
 import type { Logger } from '../../platform/runtime/index.ts';
 import type { RandomStream } from '../rng/index.ts';
@@ -262,9 +262,4 @@ export class Reflector {
     this.watch?.stop();
     this.watch = undefined;
   }
-}
-
-/** `"ns/name"` of an object. */
-export function objectKeyString(o: KubeObject): string {
-  return keyString({ namespace: o.metadata.namespace, name: o.metadata.name });
 }
