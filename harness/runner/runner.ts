@@ -2,8 +2,9 @@
  * The controller runner (STYLE.md rule 6; controller-runtime `reconcileHandler`, kube-rs scheduler):
  * watches each controller's primary and secondary kinds through the shared informers of
  * `harness/client` (so a closed watch or a 410 recovers: re-watch or relist, logged), feeds keys
- * into a {@link WorkQueue}, runs
- * `concurrency` workers per controller and applies the requeue table below. All delays are
+ * into a {@link WorkQueue}, runs `concurrency` workers per controller and applies the requeue
+ * table below. A secondary watch's `map(obj, old)` is called at once, inside the informer's event
+ * handler, so it sees the cache exactly as the change left it. All delays are
  * simulated ms of the injected Clock; jitter comes from the World's seeded stream of each
  * controller and key, `jitter/<controller>/<key>`, so other keys never shift a key's requeue times.
  *
