@@ -42,6 +42,8 @@ const results: Record<string, number> = {};
   results.simulatedSecondsPerWallSecond = Math.round(simulatedMs / wallMs);
 }
 
+Object.assign(results, await (await import('./http.ts')).benchHttp()); // HTTP front (issue 8): start to first answer, writes/s through client-node
+
 const memory = process.memoryUsage();
 results.rssMiB = Math.round(memory.rss / 2 ** 20);
 console.log(JSON.stringify(results, null, 2));
