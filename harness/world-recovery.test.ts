@@ -46,7 +46,7 @@ function verdicts(world: World, names: readonly string[]): string[] {
 
 async function settle(world: World, timeoutMs = 300_000): Promise<boolean> {
   const deadline = world.clock.now() + timeoutMs;
-  while (!platformSettled(world)) {
+  while (!platformSettled(world.reader)) {
     if (world.clock.now() >= deadline) return false;
     await world.clock.run({ untilMs: world.clock.now() + 1_000 });
   }

@@ -5,8 +5,8 @@
  * is a function of (seed, inputs, options).
  */
 import { ApiServer, InProcessClient } from '../fake-apiserver/index.ts';
-import type { KubeClient, KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
-import { StatusError, matchesSelector } from '../fake-apiserver/api/index.ts';
+import type { KubeClient, KubeObject, ListOptions, TypeRef } from '../fake-apiserver/api/index.ts';
+import { StatusError, matchesSelector, parseKey } from '../fake-apiserver/api/index.ts';
 import { installPlatform, platformControllers } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
@@ -25,8 +25,10 @@ import { podLifecycle } from './stubs/kubelet/pod-lifecycle.ts';
 import { externalSecretsControllers } from './stubs/eso/external-secrets.ts';
 import { SimulatedSecretBackends } from './stubs/eso/secret-backend.ts';
 import { podReady } from './stubs/owners.ts';
-import { indexDataplane } from './evaluator/index.ts';
-import type { DataplaneIndex, DataplaneView } from './evaluator/index.ts';
+import { evaluateIndexed, indexDataplane } from './evaluator/index.ts';
+import type { DataplaneIndex, DataplaneView, Verdict } from './evaluator/index.ts';
+import { SimulatedTrafficGenerator } from './traffic/generator.ts';
+import type { ApplyFailure, Cluster, ClusterReader, RestMapper, TrafficSource } from './cluster.ts';
 import { applyBugs } from './bugs/index.ts';
 import type { InjectedBug } from './bugs/index.ts';
 
@@ -53,11 +55,8 @@ export interface WorldLogLine {
   message: string;
 }
 
-/** A user object the API server refused, with the Status it answered. */
-export interface ApplyFailure {
-  object: KubeObject;
-  error: StatusError;
-}
+/** A user object the API server refused, with the Status it answered (the Cluster contract's type). */
+export type { ApplyFailure } from './cluster.ts';
 
 /** Order in which input kinds are created. */
 const APPLY_ORDER = ['Namespace', 'SecretProvider', 'CedarPolicy', 'LatticeMeshMember', 'LatticeService'];
@@ -82,9 +81,85 @@ const GC_KINDS: TypeRef[] = [
   StubTypes.ScaledObject,
 ];
 
-/** One simulated cluster. Create with {@link World.create}. */
-export class World {
+/**
+ * One simulated cluster, and the simulated {@link Cluster}: its cache is the store itself (no watch
+ * lag), its clock is the VirtualClock that `advance` runs, and its traffic comes from simulated
+ * generators whose probes the enforcement evaluator decides. Create with {@link World.create}.
+ */
+export class World implements Cluster {
   private cachedIndex: { revision: number; index: DataplaneIndex } | undefined;
+
+  /** The simulated cluster's name (the platform's `clusterName`). */
+  get name(): string {
+    return this.options.clusterName;
+  }
+
+  /** The store as the Cluster's reader: what it holds now, filtered like a list request. */
+  readonly reader: ClusterReader = {
+    list: <T extends KubeObject = KubeObject>(type: TypeRef, opts?: ListOptions): readonly T[] => this.server.list(type, opts).items as T[],
+    revision: () => this.server.revision,
+  };
+
+  /** kind ↔ resource from the API server's registry (built-ins and every established CRD). */
+  readonly restMapper: RestMapper = {
+    resourceFor: (type) => {
+      const info = this.server.registry.tryLookup(type);
+      return info && { group: info.group, version: info.version, resource: info.plural, kind: info.kind, namespaced: info.namespaced };
+    },
+    kindFor: (group, resource) => {
+      const info = this.server.registry.all().find((i) => i.group === group && i.plural === resource);
+      return info && { group: info.group, version: info.version, resource: info.plural, kind: info.kind, namespaced: info.namespaced };
+    },
+  };
+
+  /**
+   * Simulated traffic: one generator per source workload, running cycles on the VirtualClock while
+   * the source has a Ready pod, each probe decided by the evaluator at that instant. Each generator
+   * draws its timing from its own stream (`traffic/<from>`), so other generators never shift it.
+   */
+  readonly traffic: TrafficSource = {
+    start: (from, targets) => {
+      const src = parseKey(from);
+      // The source's Ready pod, looked up again only after a store write (the generator asks before every probe).
+      let pod: { revision: number; pod: KubeObject | undefined } | undefined;
+      const findPod = (): KubeObject | undefined => {
+        if (pod?.revision !== this.server.revision) pod = { revision: this.server.revision, pod: this.readyPodOf(src.namespace!, src.name) };
+        return pod.pod;
+      };
+      const g = new SimulatedTrafficGenerator(from, targets, {
+        clock: this.clock,
+        latency: this.rng.stream(`traffic/${from}`),
+        timing: this.options.profile.traffic,
+        findPod,
+        probe: (p, t): Verdict => {
+          if (t.port === null) return { decision: 'deny', layer: 'none', policy: null, reason: `${t.to} has no Service port: nothing to connect to` };
+          const to = parseKey(t.to);
+          return evaluateIndexed(this.dataplane(), {
+            fromPod: { namespace: p.metadata.namespace, name: p.metadata.name },
+            toService: { namespace: to.namespace, name: to.name },
+            port: t.port,
+          });
+        },
+      });
+      g.start();
+      return g;
+    },
+  };
+
+  /** Runs every simulated event due by `untilMs`. */
+  async advance(untilMs: number): Promise<void> {
+    await this.clock.run({ untilMs });
+  }
+
+  /** Simulated backends standing in for what the input does not define. */
+  notes(): string[] {
+    return [...this.secretBackends.undefinedStores]
+      .sort()
+      .map(
+        (s) =>
+          `secret provider '${s}' is named by ExternalSecrets but defined by no SecretProvider or ClusterSecretStore: simulated backend with generated values (values are never reported)`,
+      );
+  }
 
   private constructor(
     readonly options: Required<Omit<WorldOptions, 'injectBug'>> & { injectBug?: InjectedBug },

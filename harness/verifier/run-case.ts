@@ -1,12 +1,12 @@
 /**
- * Runs one case in a fresh World and judges it, cycle-based (DESIGN.md rule 4): create the inputs,
+ * Runs one case and judges it, cycle-based (DESIGN.md rule 4): `runCase` builds a fresh World;
+ * `judgeCase` takes any {@link Cluster} and reads only through it. Create the inputs,
  * start one traffic generator per probe source, wait until the platform reports every
  * LatticeService Ready or Failed (and Ready services' pods are up), then wait until every running
  * generator has finished `cycles` complete cycles that started after that instant, and judge the
  * last complete cycle of each log with the shared log parser. No flat sleeps.
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import { parseKey } from '../../fake-apiserver/api/index.ts';
 import type { LatticeService } from '../../platform/index.ts';
 import { LatticeServiceType } from '../../platform/index.ts';
 import type { InputErrorRecord, ProbeRecord, RunRecord, ServiceRecord, VerificationRecord } from '../../reports/model.ts';
@@ -14,10 +14,8 @@ import { World } from '../world.ts';
 import type { InjectedBug } from '../world.ts';
 import type { SimulationProfile } from '../profile.ts';
 import { defaultProfile } from '../profile.ts';
-import { evaluateIndexed } from '../evaluator/index.ts';
-import type { Verdict } from '../evaluator/index.ts';
-import { SimulatedTrafficGenerator } from '../traffic/generator.ts';
 import type { GeneratorTarget } from '../traffic/generator.ts';
+import type { Cluster, ClusterReader, TrafficObservation } from '../cluster.ts';
 import { parseCycles, probeId } from '../traffic/log-format.ts';
 import type { ParsedCycle } from '../traffic/log-format.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
@@ -49,11 +47,28 @@ export interface CaseOutcome {
   world: World;
 }
 
-/** Runs and judges one case. Never throws for refused inputs: they are recorded in `inputErrors`. */
+/** Runs and judges one case in a fresh World. Never throws for refused inputs: they are recorded in `inputErrors`. */
 export async function runCase(input: CaseInput): Promise<CaseOutcome> {
   const profile = input.profile ?? defaultProfile();
   const world = await World.create({ seed: input.seed, injectBug: input.injectBug, profile });
-  const refused = await world.apply(input.objects);
+  const record = await judgeCase(world, input, profile.verifier);
+  return { record, world };
+}
+
+/** The verifier's timing (from the profile in simulation): poll interval, how long to wait, cycles to judge. Simulated or wall ms, as the Cluster's clock. */
+export interface VerifierTiming {
+  pollMs: number;
+  readyTimeoutMs: number;
+  cycles: number;
+}
+
+/**
+ * Applies the case's objects to `cluster` and judges it, cycle-based, reading only through the
+ * Cluster contract (client, reader, clock, traffic), so the same code judges a simulated World and a
+ * real cluster. Refused objects are recorded in `inputErrors` and get no probes.
+ */
+export async function judgeCase(cluster: Cluster, input: CaseInput, timing: VerifierTiming): Promise<RunRecord> {
+  const refused = await cluster.apply(input.objects);
   const inputErrors: InputErrorRecord[] = refused.map(({ object, error }) => ({
     ...(input.sources?.get(object) ? { file: input.sources.get(object) } : {}),
     ...(input.documents?.get(object) ? { document: input.documents.get(object) } : {}),
@@ -76,42 +91,17 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
     list.push({ to: p.to, port: p.port });
     bySource.set(p.from, list);
   }
-  const generators = new Map<string, SimulatedTrafficGenerator>();
-  for (const [from, targets] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
-    const src = parseKey(from);
-    // The source's Ready pod, looked up again only after a store write (the generator asks before every probe).
-    let pod: { revision: number; pod: KubeObject | undefined } | undefined;
-    const findPod = (): KubeObject | undefined => {
-      if (pod?.revision !== world.server.revision) pod = { revision: world.server.revision, pod: world.readyPodOf(src.namespace!, src.name) };
-      return pod.pod;
-    };
-    const g = new SimulatedTrafficGenerator(from, targets, {
-      clock: world.clock,
-      // Each generator draws from its own stream, so other generators never shift its cycle times.
-      latency: world.rng.stream(`traffic/${from}`),
-      timing: profile.traffic,
-      findPod,
-      probe: (pod, t): Verdict => {
-        if (t.port === null) return { decision: 'deny', layer: 'none', policy: null, reason: `${t.to} has no Service port: nothing to connect to` };
-        const to = parseKey(t.to);
-        return evaluateIndexed(world.dataplane(), {
-          fromPod: { namespace: pod.metadata.namespace, name: pod.metadata.name },
-          toService: { namespace: to.namespace, name: to.name },
-          port: t.port,
-        });
-      },
-    });
-    generators.set(from, g);
-    g.start();
-  }
+  const generators = new Map<string, TrafficObservation>();
+  for (const [from, targets] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) generators.set(from, cluster.traffic.start(from, targets));
 
-  const { pollMs, readyTimeoutMs, cycles } = profile.verifier;
-  const startMs = world.clock.now();
+  const { pollMs, readyTimeoutMs, cycles } = timing;
+  const { clock, reader } = cluster;
+  const startMs = clock.now();
   const waitFor = async (pred: () => boolean, timeoutMs: number): Promise<boolean> => {
-    const deadline = world.clock.now() + timeoutMs;
+    const deadline = clock.now() + timeoutMs;
     while (!pred()) {
-      if (world.clock.now() >= deadline) return false;
-      await world.clock.run({ untilMs: Math.min(deadline, world.clock.now() + pollMs) });
+      if (clock.now() >= deadline) return false;
+      await cluster.advance(Math.min(deadline, clock.now() + pollMs));
     }
     return true;
   };
@@ -120,13 +110,13 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
   // check runs again only after a store write, and generators leave `pending` once they have their cycles.
   let settledAt: { revision: number; settled: boolean } | undefined;
   const settledNow = (): boolean => {
-    if (settledAt?.revision !== world.server.revision) settledAt = { revision: world.server.revision, settled: platformSettled(world) };
+    if (settledAt?.revision !== reader.revision()) settledAt = { revision: reader.revision(), settled: platformSettled(reader) };
     return settledAt.settled;
   };
   const settled = await waitFor(settledNow, readyTimeoutMs);
-  const readyAt = world.clock.now();
+  const readyAt = clock.now();
   const verification: VerificationRecord = { cyclesRequired: cycles, platformReadyAtMs: settled ? readyAt - startMs : null, judgedAtMs: 0 };
-  if (!settled) verification.timedOut = `platform not Ready after ${readyTimeoutMs / 1000}s: ${unsettledServices(world).join(', ')}`;
+  if (!settled) verification.timedOut = `platform not Ready after ${readyTimeoutMs / 1000}s: ${unsettledServices(reader).join(', ')}`;
   const pending = new Set(generators.values());
   const cycled = await waitFor(() => {
     for (const g of pending) if (g.countCyclesSince(readyAt) >= cycles) pending.delete(g);
@@ -134,14 +124,14 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
     return true;
   }, readyTimeoutMs);
   if (!cycled) verification.timedOut = `${verification.timedOut ? `${verification.timedOut}; ` : ''}generators did not finish ${cycles} cycles`;
-  verification.judgedAtMs = world.clock.now() - startMs;
+  verification.judgedAtMs = clock.now() - startMs;
   for (const g of generators.values()) g.stop();
-  world.stop();
+  cluster.stop();
 
-  const services = serviceRecords(world);
+  const services = serviceRecords(reader);
   // The last complete cycle of each generator's log, parsed once per generator (not once per probe).
-  const lastParsed = new Map<SimulatedTrafficGenerator, ParsedCycle | undefined>();
-  const lastCompleteCycle = (g: SimulatedTrafficGenerator): ParsedCycle | undefined => {
+  const lastParsed = new Map<TrafficObservation, ParsedCycle | undefined>();
+  const lastCompleteCycle = (g: TrafficObservation): ParsedCycle | undefined => {
     if (!lastParsed.has(g)) lastParsed.set(g, parseCycles(g.log).filter((c) => c.complete).pop());
     return lastParsed.get(g);
   };
@@ -152,8 +142,8 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
     const parsed = lastCompleteCycle(g);
     const id = probeId(p.from, p.to);
     const observed = judged ? parsed?.results.get(id) : undefined;
-    const verdict = judged?.verdicts.get(id);
-    if (!observed || !verdict) {
+    const verdict = judged?.verdicts?.get(id);
+    if (!observed) {
       return {
         from: p.from,
         to: p.to,
@@ -166,17 +156,15 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
         expectedReason: p.reason,
       };
     }
+    // A real cluster's curl loop reports ALLOWED / BLOCKED only: the deciding layer is then unknown.
+    if (!verdict) return { from: p.from, to: p.to, port: p.port, expected: p.expected, observed, layer: 'unknown', policy: null, reason: `observed ${observed} in the traffic log`, expectedReason: p.reason };
     return { from: p.from, to: p.to, port: p.port, expected: p.expected, observed, layer: verdict.layer, policy: verdict.policy, reason: verdict.reason, expectedReason: p.reason };
   });
   const notes: string[] = [];
   if (unjudged > 0) notes.push(`${unjudged} probe${unjudged === 1 ? '' : 's'} not judged: ${[...refusedKeys].sort().join(', ')} refused at input`);
-  notes.push(...[...world.secretBackends.undefinedStores].sort().map(
-    (s) => `secret provider '${s}' is named by ExternalSecrets but defined by no SecretProvider or ClusterSecretStore: simulated backend with generated values (values are never reported)`,
-  ));
+  notes.push(...cluster.notes());
   const mismatches = probes.filter((p) => p.expected !== p.observed).length;
   return {
-    world,
-    record: {
       id: input.id,
       name: input.name,
       kind: input.kind,
@@ -189,20 +177,19 @@ export async function runCase(input: CaseInput): Promise<CaseOutcome> {
       warnings: [],
       notes,
       verification,
-    },
   };
 }
 
 /** True when every LatticeService is Ready or Failed and each Ready one's Deployment has all replicas ready. */
-export function platformSettled(world: World): boolean {
-  return unsettledServices(world).length === 0;
+export function platformSettled(reader: ClusterReader): boolean {
+  return unsettledServices(reader).length === 0;
 }
 
 /** Keys of LatticeServices not yet settled (see {@link platformSettled}). */
-export function unsettledServices(world: World): string[] {
+export function unsettledServices(reader: ClusterReader): string[] {
   const out: string[] = [];
-  const deployments = new Map(world.server.list(CoreTypes.Deployment).items.map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d]));
-  for (const ls of world.server.list(LatticeServiceType).items as LatticeService[]) {
+  const deployments = new Map(reader.list(CoreTypes.Deployment).map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d]));
+  for (const ls of reader.list<LatticeService>(LatticeServiceType)) {
     const key = `${ls.metadata.namespace}/${ls.metadata.name}`;
     const phase = ls.status?.phase;
     if (phase === 'Failed') continue;
@@ -217,8 +204,8 @@ export function unsettledServices(world: World): string[] {
   return out;
 }
 
-function serviceRecords(world: World): ServiceRecord[] {
-  return (world.server.list(LatticeServiceType).items as LatticeService[]).map((ls) => ({
+function serviceRecords(reader: ClusterReader): ServiceRecord[] {
+  return reader.list<LatticeService>(LatticeServiceType).map((ls) => ({
     name: `${ls.metadata.namespace}/${ls.metadata.name}`,
     phase: ls.status?.phase ?? 'Pending',
     ...(ls.status?.message ? { message: ls.status.message } : {}),
