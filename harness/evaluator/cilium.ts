@@ -317,23 +317,49 @@ function peerMatches(m: PeerMatcher, peer: Peer): boolean {
   }
 }
 
+// The loops below are written without closures: they run several times per probe (bench: cli/bench/evaluator.ts).
+
 function l3Matches(el: RuleElement, peer: Peer): boolean {
-  return el.l3 === null || el.l3.some((m) => peerMatches(m, peer));
+  if (el.l3 === null) return true;
+  for (const m of el.l3) if (peerMatches(m, peer)) return true;
+  return false;
 }
 
 function portSpecMatches(p: PortSpec, flow: Flow): boolean {
   if (p.protocol !== '' && p.protocol !== 'ANY' && p.protocol !== flow.protocol) return false;
-  if (p.name !== null) return flow.destNamedPorts.some((np) => np.name === p.name && np.port === flow.port && np.protocol === flow.protocol);
+  if (p.name !== null) {
+    for (const np of flow.destNamedPorts) if (np.name === p.name && np.port === flow.port && np.protocol === flow.protocol) return true;
+    return false;
+  }
   if (p.port === null) return true;
   if (p.endPort !== null) return flow.port >= p.port && flow.port <= p.endPort;
   return flow.port === p.port;
 }
 
+function portRuleMatches(pr: PortRule, flow: Flow): boolean {
+  if (pr.ports.length === 0) return true;
+  for (const p of pr.ports) if (portSpecMatches(p, flow)) return true;
+  return false;
+}
+
+const NO_PORT_RULES: readonly PortRule[] = Object.freeze([]);
+/** The port rule of an element without `toPorts`: all ports, no L7. */
+const L4_WILDCARD: readonly PortRule[] = Object.freeze([Object.freeze({ ports: [], dns: null, http: null })]);
+
 /** Port rules of an element that match the flow; null element toPorts = one L4-only wildcard match. */
-function matchingPortRules(el: RuleElement, flow: Flow): PortRule[] {
-  if (el.icmpOnly) return [];
-  if (el.toPorts === null) return [{ ports: [], dns: null, http: null }];
-  return el.toPorts.filter((pr) => pr.ports.length === 0 || pr.ports.some((p) => portSpecMatches(p, flow)));
+function matchingPortRules(el: RuleElement, flow: Flow): readonly PortRule[] {
+  if (el.icmpOnly) return NO_PORT_RULES;
+  if (el.toPorts === null) return L4_WILDCARD;
+  let out: PortRule[] | null = null;
+  for (const pr of el.toPorts) if (portRuleMatches(pr, flow)) (out ??= []).push(pr);
+  return out ?? NO_PORT_RULES;
+}
+
+function anyPortRuleMatches(el: RuleElement, flow: Flow): boolean {
+  if (el.icmpOnly) return false;
+  if (el.toPorts === null) return true;
+  for (const pr of el.toPorts) if (portRuleMatches(pr, flow)) return true;
+  return false;
 }
 
 function describeFlow(dir: Direction, flow: Flow): string {
@@ -350,6 +376,18 @@ function httpRuleMatches(r: HttpRule, req: { method: string; path: string; host:
   return (!r.method || r.method.test(req.method)) && (!r.path || r.path.test(req.path)) && (!r.host || r.host.test(req.host));
 }
 
+const enforcingMemo = new WeakMap<readonly CompiledRule[], { ingress: readonly CompiledRule[]; egress: readonly CompiledRule[] }>();
+
+/** The rules of a selecting set that enforce `dir` (a non-empty `<dir>` or `<dir>Deny` list), memoised per rule set. */
+function enforcingRules(rules: readonly CompiledRule[], dir: Direction): readonly CompiledRule[] {
+  let hit = enforcingMemo.get(rules);
+  if (!hit) {
+    hit = { ingress: rules.filter((r) => r.ingress.length > 0 || r.ingressDeny.length > 0), egress: rules.filter((r) => r.egress.length > 0 || r.egressDeny.length > 0) };
+    enforcingMemo.set(rules, hit);
+  }
+  return hit[dir];
+}
+
 /**
  * Decides one direction of one endpoint (anchors-netpol §1.1 "Default-deny", "Deny rules", "Rule
  * matching", "L7 rules"), given the rules selecting the endpoint:
@@ -362,20 +400,20 @@ function httpRuleMatches(r: HttpRule, req: { method: string; path: string; host:
  */
 export function evaluateDirection(rules: readonly CompiledRule[], dir: Direction, flow: Flow): DirectionOutcome {
   const denyKey = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
-  const enforcing = rules.filter((r) => r[dir].length > 0 || r[denyKey].length > 0);
-  const what = describeFlow(dir, flow);
+  const enforcing = enforcingRules(rules, dir);
   if (enforcing.length === 0) return { allowed: true, policy: null, how: 'not-enforced', reason: `${dir} not enforced` };
   for (const r of enforcing) {
-    for (const el of r[denyKey]) {
-      if (l3Matches(el, flow.peer) && matchingPortRules(el, flow).length > 0) {
-        return { allowed: false, policy: r.policy, how: 'deny-rule', reason: `${denyKey} rule of ${r.policy} denies ${what}` };
+    for (const el of dir === 'ingress' ? r.ingressDeny : r.egressDeny) {
+      if (l3Matches(el, flow.peer) && anyPortRuleMatches(el, flow)) {
+        return { allowed: false, policy: r.policy, how: 'deny-rule', reason: `${denyKey} rule of ${r.policy} denies ${describeFlow(dir, flow)}` };
       }
     }
   }
+  const what = describeFlow(dir, flow);
   const l4Only: string[] = [];
   const l7: { policy: string; rule: PortRule }[] = [];
   for (const r of enforcing) {
-    for (const el of r[dir]) {
+    for (const el of dir === 'ingress' ? r.ingress : r.egress) {
       if (!l3Matches(el, flow.peer)) continue;
       for (const pr of matchingPortRules(el, flow)) {
         const relevantL7 = flow.l7?.kind === 'dns' ? pr.dns : flow.l7?.kind === 'http' ? pr.http : null;

@@ -424,3 +424,14 @@ describe('index and determinism', () => {
     expect(evaluateIndexed(index, probe).decision).toBe('allow');
   });
 });
+
+describe('memoised verdicts', () => {
+  it('a repeated probe gives an equal verdict that the caller may change without affecting the next answer', () => {
+    const index = indexDataplane(world({ cnps: [apiIngress('api-in', [{ fromEndpoints: [{ matchLabels: { app: 'nobody' } }] }])] }));
+    const first = evaluateIndexed(index, probe);
+    first.reason = 'changed by the caller';
+    const second = evaluateIndexed(index, probe);
+    expect(second.reason).toContain('default deny');
+    expect(evaluateIndexed(index, { ...probe, method: 'POST' })).toEqual(second);
+  });
+});

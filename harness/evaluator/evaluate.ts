@@ -8,7 +8,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { DataplaneView, ProbeRequest, Verdict } from './types.ts';
 import { evaluateDirection, type DirectionOutcome, type Flow, type Peer } from './cilium.ts';
 import { DataplaneIndex, type EndpointInfo } from './dataplane-index.ts';
-import { effectiveMtls, evaluateAuthz } from './ztunnel.ts';
+import { effectiveMtls, evaluateAuthz, type EffectiveMtls } from './ztunnel.ts';
 
 /** TCP port of HBONE (ambient mTLS tunnel) between two captured pods (anchors-netpol §1.4). */
 export const HBONE_PORT = 15008;
@@ -33,9 +33,66 @@ function key(pod: KubeObject): string {
   return `${pod.metadata.namespace}/${pod.metadata.name}`;
 }
 
+/**
+ * Per-index memos of this module (probe-order independent: each value is a pure function of the index
+ * and its key). They make repeated probes — the verifier judges the same probes every cycle — cheap.
+ */
+interface Memo {
+  peers: Map<EndpointInfo, Peer>;
+  backends: Map<string, Backends>;
+  /** DNS egress outcome by source endpoint, then Service (the queried name is the Service's). */
+  dns: Map<EndpointInfo, Map<KubeObject, DirectionOutcome>>;
+  /** Effective mTLS by destination endpoint, then target port. */
+  mtls: Map<EndpointInfo, Map<number, EffectiveMtls>>;
+  /** Verdicts by source pod, then Service object, then port (and method / path when given). Object keys hash by identity. */
+  verdicts: Map<KubeObject, Map<KubeObject, Map<number | string, Verdict>>>;
+}
+
+const memos = new WeakMap<DataplaneIndex, Memo>();
+
+function memoOf(index: DataplaneIndex): Memo {
+  let m = memos.get(index);
+  if (!m) memos.set(index, (m = { peers: new Map(), backends: new Map(), dns: new Map(), mtls: new Map(), verdicts: new Map() }));
+  return m;
+}
+
 function peerOf(index: DataplaneIndex, ep: EndpointInfo): Peer {
-  const ip = typeof ep.pod.status?.podIP === 'string' ? ep.pod.status.podIP : null;
-  return { identity: ep.identity, isPod: true, ip, fqdn: null, display: key(ep.pod), inService: (ns, name) => index.inService(ep.pod, ns, name) };
+  const memo = memoOf(index).peers;
+  let peer = memo.get(ep);
+  if (!peer) {
+    const ip = typeof ep.pod.status?.podIP === 'string' ? ep.pod.status.podIP : null;
+    const pod = ep.pod;
+    peer = { identity: ep.identity, isPod: true, ip, fqdn: null, display: key(pod), inService: (ns, name) => index.inService(pod, ns, name) };
+    memo.set(ep, peer);
+  }
+  return peer;
+}
+
+/** The source's DNS query for `host` through its Cilium egress (UDP 53 to kube-dns), memoised. */
+function dnsLookup(index: DataplaneIndex, srcEp: EndpointInfo, svc: KubeObject, host: string): DirectionOutcome {
+  const memo = memoOf(index).dns;
+  let bySvc = memo.get(srcEp);
+  if (!bySvc) memo.set(srcEp, (bySvc = new Map()));
+  let out = bySvc.get(svc);
+  if (!out) {
+    const dns = index.kubeDns();
+    const dnsFlow: Flow = { peer: peerOf(index, dns), port: 53, protocol: 'UDP', destNamedPorts: dns.namedPorts, l7: { kind: 'dns', name: host } };
+    bySvc.set(svc, (out = evaluateDirection(srcEp.ciliumRules, 'egress', dnsFlow)));
+  }
+  return out;
+}
+
+/** The destination's effective PeerAuthentication mode on `targetPort`, memoised. */
+function mtlsOf(index: DataplaneIndex, dst: EndpointInfo, targetPort: number): EffectiveMtls {
+  const memo = memoOf(index).mtls;
+  let byPort = memo.get(dst);
+  if (!byPort) memo.set(dst, (byPort = new Map()));
+  let out = byPort.get(targetPort);
+  if (!out) {
+    const root = index.view.rootNamespace;
+    byPort.set(targetPort, (out = effectiveMtls(index.peerAuthIn(root), index.peerAuthIn(dst.namespace), root, dst.namespace, dst.pod.metadata.labels, targetPort)));
+  }
+  return out;
 }
 
 function sourceProblem(pod: KubeObject): string | null {
@@ -53,7 +110,20 @@ interface ExternalBackend {
   port: number | null;
 }
 
-function readyBackends(index: DataplaneIndex, ns: string, name: string, portName: string): { pods: KubeObject[]; external: ExternalBackend[] } {
+interface Backends {
+  pods: KubeObject[];
+  external: ExternalBackend[];
+}
+
+function readyBackends(index: DataplaneIndex, ns: string, name: string, portName: string): Backends {
+  const memo = memoOf(index).backends;
+  const k = `${ns}/${name}\u0000${portName}`;
+  let b = memo.get(k);
+  if (!b) memo.set(k, (b = findReadyBackends(index, ns, name, portName)));
+  return b;
+}
+
+function findReadyBackends(index: DataplaneIndex, ns: string, name: string, portName: string): Backends {
   const seen = new Set<string>();
   const out: KubeObject[] = [];
   const external: ExternalBackend[] = [];
@@ -134,6 +204,23 @@ function ciliumDeny(layer: 'cilium-egress' | 'cilium-ingress', o: DirectionOutco
  * Output: a {@link Verdict}; never throws. Same index and probe ⇒ deep-equal verdict.
  */
 export function evaluateIndexed(index: DataplaneIndex, probe: ProbeRequest): Verdict {
+  const srcNs = probe.fromPod.namespace ?? 'default';
+  const src = index.pod(srcNs, probe.fromPod.name);
+  const svc = src ? index.service(probe.toService.namespace ?? srcNs, probe.toService.name) : undefined;
+  if (!src || !svc) return decide(index, probe);
+  const memo = memoOf(index).verdicts;
+  let bySvc = memo.get(src);
+  if (!bySvc) memo.set(src, (bySvc = new Map()));
+  let byProbe = bySvc.get(svc);
+  if (!byProbe) bySvc.set(svc, (byProbe = new Map()));
+  const k = probe.method === undefined && probe.path === undefined ? probe.port : `${probe.port} ${probe.method ?? ''} ${probe.path ?? ''}`;
+  let v = byProbe.get(k);
+  if (!v) byProbe.set(k, (v = decide(index, probe)));
+  // A copy: callers may annotate their verdict without touching the memo.
+  return { ...v };
+}
+
+function decide(index: DataplaneIndex, probe: ProbeRequest): Verdict {
   const view = index.view;
   const srcNs = probe.fromPod.namespace ?? 'default';
   const srcKey = `${srcNs}/${probe.fromPod.name}`;
@@ -149,9 +236,7 @@ export function evaluateIndexed(index: DataplaneIndex, probe: ProbeRequest): Ver
   if (!svc) return deny('none', null, `DNS: NXDOMAIN ${host} (Service ${svcKey} not found)`);
 
   const srcEp = index.endpoint(src);
-  const dns = index.kubeDns();
-  const dnsFlow: Flow = { peer: peerOf(index, dns), port: 53, protocol: 'UDP', destNamedPorts: dns.namedPorts, l7: { kind: 'dns', name: host } };
-  const dnsOutcome = evaluateDirection(srcEp.ciliumRules, 'egress', dnsFlow);
+  const dnsOutcome = dnsLookup(index, srcEp, svc, host);
   if (!dnsOutcome.allowed) {
     const reason = dnsOutcome.how === 'l7-dns' ? dnsOutcome.reason : `DNS lookup of ${host} failed: ${dnsOutcome.reason}`;
     return deny('cilium-egress', dnsOutcome.policy, reason);
@@ -192,8 +277,7 @@ export function evaluateIndexed(index: DataplaneIndex, probe: ProbeRequest): Ver
   ];
   let authzPolicy: string | null = null;
   if (dst.captured) {
-    const root = view.rootNamespace;
-    const mtls = effectiveMtls(index.peerAuthIn(root), index.peerAuthIn(dst.namespace), root, dst.namespace, dst.pod.metadata.labels, targetPort);
+    const mtls = mtlsOf(index, dst, targetPort);
     if (mtls.mode === 'STRICT' && !srcEp.captured) {
       return deny('ztunnel', mtls.policy, `plaintext rejected by PeerAuthentication STRICT (${mtls.policy}${mtls.portLevel ? ` portLevelMtls ${targetPort}` : ''}): ${srcKey} is not in the ambient mesh`);
     }

@@ -221,30 +221,56 @@ function principalPattern(p: string, trustDomain: string): string {
   return p.startsWith('cluster.local/') ? `${trustDomain}/${p.slice('cluster.local/'.length)}` : p;
 }
 
+// The matchers below are written without closures: they run for every probe that reaches ztunnel.
+
 function anyString(patterns: readonly string[], value: string | null): boolean {
-  return value !== null && patterns.some((p) => istioStringMatch(p, value));
+  if (value === null) return false;
+  for (const p of patterns) if (istioStringMatch(p, value)) return true;
+  return false;
+}
+
+function anyPrincipal(patterns: readonly string[], c: ZtunnelConn): boolean {
+  if (c.principal === null) return false;
+  for (const p of patterns) if (istioStringMatch(principalPattern(p, c.trustDomain), c.principal)) return true;
+  return false;
+}
+
+function anyServiceAccount(entries: readonly string[], c: ZtunnelConn, policyNs: string): boolean {
+  if (c.namespace === null) return false;
+  for (const e of entries) {
+    if (e.includes('/') ? e === `${c.namespace}/${c.serviceAccount}` : policyNs === c.namespace && e === c.serviceAccount) return true;
+  }
+  return false;
+}
+
+function anyIpBlock(blocks: readonly string[], ip: string | null): boolean {
+  if (ip === null) return false;
+  for (const b of blocks) if (ipInBlock(ip, b)) return true;
+  return false;
 }
 
 function sourceMatches(s: SourceMatch, c: ZtunnelConn, policyNs: string): boolean {
-  const principals = (l: string[]) => anyString(l.map((p) => principalPattern(p, c.trustDomain)), c.principal);
-  const sa = (l: string[]) =>
-    c.namespace !== null && l.some((e) => (e.includes('/') ? e === `${c.namespace}/${c.serviceAccount}` : policyNs === c.namespace && e === c.serviceAccount));
-  const ips = (l: string[]) => c.sourceIp !== null && l.some((b) => ipInBlock(c.sourceIp as string, b));
-  if (s.principals && !principals(s.principals)) return false;
-  if (s.notPrincipals && principals(s.notPrincipals)) return false;
+  if (s.principals && !anyPrincipal(s.principals, c)) return false;
+  if (s.notPrincipals && anyPrincipal(s.notPrincipals, c)) return false;
   if (s.namespaces && !anyString(s.namespaces, c.namespace)) return false;
   if (s.notNamespaces && anyString(s.notNamespaces, c.namespace)) return false;
-  if (s.serviceAccounts && !sa(s.serviceAccounts)) return false;
-  if (s.notServiceAccounts && sa(s.notServiceAccounts)) return false;
-  if (s.ipBlocks && !ips(s.ipBlocks)) return false;
-  if (s.notIpBlocks && ips(s.notIpBlocks)) return false;
+  if (s.serviceAccounts && !anyServiceAccount(s.serviceAccounts, c, policyNs)) return false;
+  if (s.notServiceAccounts && anyServiceAccount(s.notServiceAccounts, c, policyNs)) return false;
+  if (s.ipBlocks && !anyIpBlock(s.ipBlocks, c.sourceIp)) return false;
+  if (s.notIpBlocks && anyIpBlock(s.notIpBlocks, c.sourceIp)) return false;
   return true;
 }
 
+/** True when a `ports` list names `port` (entries that are not numbers never match: ztunnel drops them). */
+function listsPort(list: readonly string[], port: number): boolean {
+  const text = String(port);
+  for (const p of list) if (p === text || (/^\d+$/.test(p) && Number(p) === port)) return true;
+  return false;
+}
+
 function portsMatch(o: OperationMatch, port: number): boolean {
-  const parsed = (l: string[]) => l.filter((p) => /^\d+$/.test(p)).map(Number);
-  if (o.ports && !parsed(o.ports).includes(port)) return false;
-  if (o.notPorts && parsed(o.notPorts).includes(port)) return false;
+  if (o.ports && !listsPort(o.ports, port)) return false;
+  if (o.notPorts && listsPort(o.notPorts, port)) return false;
   return true;
 }
 
@@ -273,9 +299,23 @@ function whenMatches(w: WhenCond, c: ZtunnelConn): boolean {
 
 function ruleMatches(r: AuthzRule, c: ZtunnelConn, policyNs: string): boolean {
   if (r.dropped) return false;
-  if (r.from && !r.from.some((s) => sourceMatches(s, c, policyNs))) return false;
-  if (r.to && !r.to.some((o) => portsMatch(o, c.port))) return false;
-  return r.when.every((w) => whenMatches(w, c));
+  if (r.from) {
+    let any = false;
+    for (const s of r.from) if ((any = sourceMatches(s, c, policyNs))) break;
+    if (!any) return false;
+  }
+  if (r.to) {
+    let any = false;
+    for (const o of r.to) if ((any = portsMatch(o, c.port))) break;
+    if (!any) return false;
+  }
+  for (const w of r.when) if (!whenMatches(w, c)) return false;
+  return true;
+}
+
+function anyRuleMatches(p: CompiledAuthz, c: ZtunnelConn): boolean {
+  for (const r of p.rules) if (ruleMatches(r, c, p.namespace)) return true;
+  return false;
 }
 
 /** Outcome of the ztunnel AuthorizationPolicy check. */
@@ -295,14 +335,14 @@ export interface AuthzOutcome {
 export function evaluateAuthz(policies: readonly CompiledAuthz[], c: ZtunnelConn): AuthzOutcome {
   const src = c.principal ?? 'plaintext source (no principal)';
   for (const p of policies) {
-    if (p.action === 'DENY' && p.rules.some((r) => ruleMatches(r, c, p.namespace))) {
+    if (p.action === 'DENY' && anyRuleMatches(p, c)) {
       return { allowed: false, policy: p.ref, reason: `explicitly denied by ${p.ref} (${src}, port ${c.port})` };
     }
   }
   const allows = policies.filter((p) => p.action === 'ALLOW');
   if (allows.length === 0) return { allowed: true, policy: null, reason: 'no AuthorizationPolicy applies' };
   for (const p of allows) {
-    if (p.rules.some((r) => ruleMatches(r, c, p.namespace))) return { allowed: true, policy: p.ref, reason: `allowed by ${p.ref} (${src}, port ${c.port})` };
+    if (anyRuleMatches(p, c)) return { allowed: true, policy: p.ref, reason: `allowed by ${p.ref} (${src}, port ${c.port})` };
   }
   return {
     allowed: false,
