@@ -3,6 +3,13 @@
  * libraries (issue 8). Writes a kubeconfig (one cluster, one user with a static token or none, one
  * context, current-context), prints the URL and the kubeconfig path, and serves until SIGINT or
  * SIGTERM. Time is the wall clock (RealClock): nothing here is simulated.
+ *
+ * `--platform` serves a World instead (harness/world.ts: the platform's controllers, the stubs of
+ * kube-controller-manager, kubelet, ESO, nodes): the World keeps its VirtualClock and seeded watch
+ * delivery, and a pump advances the virtual clock to follow the wall clock every `PUMP_MS`, so
+ * controllers react in (approximately) real time without restructuring the World. Watch
+ * bookmarks are off there: the World delivers events on its own schedule, so the server's
+ * revision is not a safe bookmark (fake-apiserver/http README).
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +19,7 @@ import { ApiServer } from '../fake-apiserver/index.ts';
 import { startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
 import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
 import { RealClock } from '../harness/clock/index.ts';
+import { World } from '../harness/world.ts';
 import { CliError } from './errors.ts';
 import type { Io } from './main.ts';
 
@@ -23,7 +31,14 @@ export interface ServeFlags {
   kubeconfig: string;
   /** Static bearer token the server requires (and the kubeconfig carries); none when unset. */
   token?: string;
+  /** Serve a World (platform controllers and stubs) pumped in real time instead of a bare API server. */
+  platform?: boolean;
+  /** Seed of the World (with `platform`). */
+  seed?: number;
 }
+
+/** How often the virtual clock of a `--platform` World is brought up to wall time. @unit ms */
+export const PUMP_MS = 25;
 
 /** What a running `serve` exposes (tests and the bench use it). */
 export interface ServeHandle {
@@ -31,6 +46,15 @@ export interface ServeHandle {
   kubeconfig: string;
   api: ApiServer;
   http: RunningHttpServer;
+  /** The World when `platform` is set. */
+  world?: World;
+  /** Stops the pump (if any), the World's controllers and the server. */
+  stop(): Promise<void>;
+}
+
+function seedArg(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 2 ** 31 - 1) throw new InvalidArgumentError('must be an integer from 0 to 2147483647');
+  return Number(v);
 }
 
 function portArg(v: string): number {
@@ -39,12 +63,14 @@ function portArg(v: string): number {
 }
 
 /** Starts the server and writes the kubeconfig; does not wait for a signal. */
-export async function startServe(flags: ServeFlags): Promise<ServeHandle> {
-  const api = new ApiServer({ clock: new RealClock() });
+export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
+  const world = flags.platform ? await World.create({ seed: flags.seed ?? 1 }) : undefined;
+  const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   let http: RunningHttpServer;
   try {
-    http = await startHttpServer(api, { port: flags.port, token: flags.token });
+    http = await startHttpServer(api, { port: flags.port, token: flags.token, ...(world ? { now: () => world.clock.now(), bookmarks: false } : {}) });
   } catch (e) {
+    world?.stop();
     const code = (e as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new CliError('LATTICE_SIM_PORT_IN_USE', `port ${flags.port} on 127.0.0.1 is in use: pick another with --port, or --port 0 for a free one`);
     if (code === 'EACCES') throw new CliError('LATTICE_SIM_PORT_DENIED', `port ${flags.port} needs privileges: pick one above 1023 with --port, or --port 0`);
@@ -55,9 +81,35 @@ export async function startServe(flags: ServeFlags): Promise<ServeHandle> {
     writeKubeconfig(kubeconfig, { server: http.url, token: flags.token });
   } catch (e) {
     await http.close();
+    world?.stop();
     throw new CliError('LATTICE_SIM_KUBECONFIG_WRITE', `cannot write the kubeconfig ${kubeconfig}: ${(e as Error).message.split('\n')[0]}; pick a writable path with --kubeconfig`);
   }
-  return { url: http.url, kubeconfig, api, http };
+  let pump: ReturnType<typeof setInterval> | undefined;
+  if (world) {
+    const simStartMs = world.clock.now();
+    const wallStartMs = Date.now();
+    let running = false;
+    pump = setInterval(() => {
+      if (running) return;
+      running = true;
+      world
+        .advance(simStartMs + (Date.now() - wallStartMs))
+        .catch((e: unknown) => io?.err(`platform: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => (running = false));
+    }, PUMP_MS);
+  }
+  return {
+    url: http.url,
+    kubeconfig,
+    api,
+    http,
+    ...(world ? { world } : {}),
+    stop: async () => {
+      clearInterval(pump);
+      world?.stop();
+      await http.close();
+    },
+  };
 }
 
 /** Resolves on the first SIGINT or SIGTERM (listeners removed afterwards). */
@@ -80,20 +132,23 @@ export function registerServeCommand(program: Command, io: Io): void {
     .description('serve the in-memory Kubernetes API server over HTTP on 127.0.0.1 and write a kubeconfig for kubectl; runs until SIGINT/SIGTERM')
     .option('--port <n>', 'TCP port on 127.0.0.1, 0 picks a free one (default: 0)', portArg)
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default: lattice-sim-<pid>.kubeconfig in the temp directory)')
-    .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries (default: none, no authentication)')
-    .action(async (given: { port?: number; kubeconfig?: string; token?: string }) => {
+    .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries; kubectl sends tokens only over TLS, so leave it unset for kubectl (default: none, no authentication)')
+    .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
+    .option('--seed <n>', 'seed of the simulated cluster with --platform (default: 1)', seedArg)
+    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; seed?: number }) => {
       const flags: ServeFlags = {
         port: given.port ?? 0,
         kubeconfig: given.kubeconfig ?? join(tmpdir(), `lattice-sim-${process.pid}.kubeconfig`),
         ...(given.token !== undefined ? { token: given.token } : {}),
+        ...(given.platform ? { platform: true, seed: given.seed ?? 1 } : {}),
       };
       const stopped = untilSignal();
-      const s = await startServe(flags);
-      io.out(`lattice-sim API server listening on ${s.url}`);
+      const s = await startServe(flags, io);
+      io.out(`lattice-sim API server listening on ${s.url}${s.world ? ` (platform: Lattice controllers and simulated cluster, seed ${flags.seed}, real time)` : ''}`);
       io.out(`kubeconfig: ${s.kubeconfig}`);
       io.out(`try: KUBECONFIG=${s.kubeconfig} kubectl get namespaces`);
       const sig = await stopped;
-      await s.http.close();
+      await s.stop();
       io.out(`stopped (${sig})`);
     });
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { extractKubectl, runKubectl } from '../../fake-apiserver/http/testing/kubectl.ts';
 import { repoPath, runCli } from './run-cli.ts';
 
 /** Starts `bin/lattice-sim.mjs serve …` as a real process; resolves once it printed its URL and kubeconfig. */
@@ -68,4 +69,39 @@ describe('lattice-sim serve', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('must be an integer from 0 to 65535');
   });
+
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')(
+    '--platform runs the Lattice controllers in real time: kubectl apply of the shop fleet yields its Deployments',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lattice-sim-serve-'));
+      const kc = join(dir, 'kubeconfig');
+      const kubectl = extractKubectl(dir);
+      const s = startServe(['--platform', '--seed', '7', '--kubeconfig', kc]);
+      try {
+        const { url } = await s.ready;
+        expect(s.output().out).toContain('(platform: Lattice controllers and simulated cluster, seed 7, real time)');
+        const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kc };
+        const nodes = await runKubectl(kubectl, ['get', 'nodes', '-o', 'name'], env);
+        expect(nodes.stdout).toContain('node/sim-node-0');
+        // kubectl applies a directory in file-name order: the Namespace first, as with a real cluster
+        expect((await runKubectl(kubectl, ['apply', '-f', repoPath('topologies/examples/shop/namespace.yaml')], env)).code).toBe(0);
+        const applied = await runKubectl(kubectl, ['apply', '-f', repoPath('topologies/examples/shop/')], env);
+        expect(applied.code, applied.stderr).toBe(0);
+        expect(applied.stdout).toContain('latticeservice.lattice.dev/storefront created');
+        const want = ['cart', 'catalog', 'catalog-db', 'checkout', 'payments', 'storefront'].map((n) => `deployment.apps/${n}`);
+        let got: string[] = [];
+        for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+          const r = await fetch(`${url}/apis/apps/v1/namespaces/shop/deployments`);
+          got = ((await r.json()) as { items: { metadata: { name: string } }[] }).items.map((i) => `deployment.apps/${i.metadata.name}`);
+          if (want.every((w) => got.includes(w))) break;
+        }
+        expect(got).toEqual(want);
+        const phases = await runKubectl(kubectl, ['get', 'latticeservices', '-n', 'shop', '-o', 'jsonpath={.items[*].status.phase}'], env);
+        expect(phases.stdout.split(' ').every((p) => p === 'Ready'), phases.stdout).toBe(true);
+      } finally {
+        s.child.kill('SIGTERM');
+      }
+      expect(await s.exited).toBe(0);
+    },
+  );
 });

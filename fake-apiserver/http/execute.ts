@@ -321,6 +321,8 @@ export interface OpenWatchOptions {
   bookmarkIntervalMs: number;
   /** Longest watch when the client gives no `timeoutSeconds` (upstream min-request-timeout 1800 s). @unit ms */
   maxWatchMs: number;
+  /** False: ignore `allowWatchBookmarks` (default true). */
+  bookmarks?: boolean;
 }
 
 /** One watch event as a line of the chunked stream. */
@@ -370,7 +372,7 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
     );
     const limitMs = q.timeoutSeconds !== undefined ? q.timeoutSeconds * 1000 : opts.maxWatchMs;
     timeoutTimer = setTimeout(finish, limitMs);
-    if (q.allowWatchBookmarks) {
+    if (q.allowWatchBookmarks && opts.bookmarks !== false) {
       const tick = () => {
         if (done) return;
         const rv = String(Math.max(lastRv, server.revision));

@@ -26,6 +26,11 @@ export interface HttpServerOptions {
   now?: () => number;
   /** BOOKMARK period on watches that allow them (default 60 000). @unit ms */
   bookmarkIntervalMs?: number;
+  /**
+   * Send bookmarks at all (default true). Set false when the ApiServer's `deliver` is not the
+   * default microtask (a World's seeded schedule): the current revision is then no safe bookmark.
+   */
+  bookmarks?: boolean;
   /** Longest watch without `timeoutSeconds` (default 1 800 000, upstream min-request-timeout). @unit ms */
   maxWatchMs?: number;
   /** `/version` answer (default Kubernetes v1.35). */
@@ -88,7 +93,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
   const now = opts.now ?? (() => Date.now());
   const version = opts.version ?? DEFAULT_VERSION;
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes;
-  const watchOpts = { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, maxWatchMs: opts.maxWatchMs ?? 1_800_000 };
+  const watchOpts = { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, maxWatchMs: opts.maxWatchMs ?? 1_800_000, bookmarks: opts.bookmarks ?? true };
   const openWatches = new Set<() => void>();
   let address = '';
 
