@@ -82,8 +82,9 @@ export class DataplaneIndex {
   private readonly ccnp: CompiledRule[] = [];
   private readonly authzByNs = new Map<string, CompiledAuthz[]>();
   private readonly peerAuthByNs = new Map<string, CompiledPeerAuth[]>();
-  private readonly endpointMemo = new Map<string, EndpointInfo>();
-  private readonly authzMemo = new Map<string, CompiledAuthz[]>();
+  /** Keyed by the pod object (identity hashing: cheaper per probe than building an `ns/name` key). */
+  private readonly endpointMemo = new Map<KubeObject, EndpointInfo>();
+  private readonly authzMemo = new Map<KubeObject, CompiledAuthz[]>();
   private readonly serviceMemberMemo = new Map<string, boolean>();
   private kubeDnsMemo: EndpointInfo | null = null;
 
@@ -164,12 +165,8 @@ export class DataplaneIndex {
 
   /** Endpoint information of a pod (identity, capture, selecting Cilium rules), memoised. */
   endpoint(pod: KubeObject): EndpointInfo {
-    const ns = pod.metadata.namespace ?? '';
-    const key = `${ns}/${pod.metadata.name}`;
-    const hit = this.endpointMemo.get(key);
-    if (hit && hit.pod === pod) return hit;
-    const info = this.buildEndpoint(pod);
-    this.endpointMemo.set(key, info);
+    let info = this.endpointMemo.get(pod);
+    if (!info) this.endpointMemo.set(pod, (info = this.buildEndpoint(pod)));
     return info;
   }
 
@@ -225,13 +222,12 @@ export class DataplaneIndex {
    */
   authzFor(pod: KubeObject): readonly CompiledAuthz[] {
     const ns = pod.metadata.namespace ?? '';
-    const key = `${ns}/${pod.metadata.name}`;
-    const hit = this.authzMemo.get(key);
+    const hit = this.authzMemo.get(pod);
     if (hit) return hit;
     const root = this.view.rootNamespace;
     const candidates = ns === root ? (this.authzByNs.get(root) ?? []) : [...(this.authzByNs.get(root) ?? []), ...(this.authzByNs.get(ns) ?? [])];
     const out = candidates.filter((p) => authzApplies(p, pod.metadata.labels));
-    this.authzMemo.set(key, out);
+    this.authzMemo.set(pod, out);
     return out;
   }
 }
