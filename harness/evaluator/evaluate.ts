@@ -19,7 +19,43 @@ export const HBONE_PORT = 15008;
  * compile (e.g. a selector with an unknown operator) are left out and listed in `index.rejected`.
  */
 export function indexDataplane(view: DataplaneView): DataplaneIndex {
-  return new DataplaneIndex(view);
+  const previous = lastIndex?.deref();
+  if (previous && sameView(previous.view, view)) return previous;
+  const index = new DataplaneIndex(view);
+  lastIndex = new WeakRef(index);
+  return index;
+}
+
+/**
+ * The last index built, returned again while every list of the view holds the same frozen objects in the
+ * same order: a store write to a kind the dataplane does not see (a LatticeService status, a Secret, a
+ * ReplicaSet) then costs one pass of pointer compares instead of a rebuild, and the per-pod memos stay
+ * warm. The answer is the same either way (an index is a function of its view). Weak, so it never keeps
+ * a finished World's objects alive.
+ */
+let lastIndex: WeakRef<DataplaneIndex> | undefined;
+const VIEW_LISTS = [
+  'namespaces',
+  'pods',
+  'services',
+  'endpointSlices',
+  'ciliumNetworkPolicies',
+  'ciliumClusterwideNetworkPolicies',
+  'authorizationPolicies',
+  'peerAuthentications',
+] as const satisfies readonly (keyof DataplaneView)[];
+
+/** Same objects (identity; frozen, so same content), same order, same trust domain and root namespace. */
+function sameView(a: DataplaneView, b: DataplaneView): boolean {
+  if (a === b) return true;
+  if (a.trustDomain !== b.trustDomain || a.rootNamespace !== b.rootNamespace) return false;
+  for (const k of VIEW_LISTS) {
+    const x = a[k];
+    const y = b[k];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i] || !Object.isFrozen(x[i])) return false;
+  }
+  return true;
 }
 
 /** Evaluates one probe against a fresh index of `view` (= `evaluateIndexed(indexDataplane(view), probe)`). */
