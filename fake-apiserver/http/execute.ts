@@ -332,14 +332,14 @@ export function watchLine(e: WatchEvent): string {
 
 /**
  * Opens a watch for a `watch` request (Kubernetes API concepts: efficient detection of changes):
- * events as JSON lines, an in-band ERROR (410 Expired) when the resourceVersion is compacted,
+ * events as JSON lines (one-row Tables when the client asks for Tables, as `kubectl get -w` does), an in-band ERROR (410 Expired) when the resourceVersion is compacted,
  * BOOKMARK events (`metadata.resourceVersion` only) every `bookmarkIntervalMs` when
  * `allowWatchBookmarks=true`, and the end of the stream after `timeoutSeconds`.
  * Bookmarks carry the server's current revision: every event up to it has been written by then,
  * because the ApiServer delivers events on microtasks and the bookmark runs on a timer.
  * @returns a handle to stop it (client went away), or an error answer (unknown resource, bad selector).
  */
-export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSink, opts: OpenWatchOptions): { stop: () => void } | ApiResponse {
+export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSink, opts: OpenWatchOptions, now: () => number = Date.now): { stop: () => void } | ApiResponse {
   let handle: WatchHandle | undefined;
   let done = false;
   let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -359,6 +359,8 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
   try {
     const info = resolveResource(server, req);
     const q = req.query;
+    const asTable = req.accept === 'table';
+    let sentColumns = false;
     handle = server.watch(
       typeOf(info),
       { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, resourceVersion: q.resourceVersion },
@@ -366,6 +368,14 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
         if (done) return;
         const rv = Number(e.object?.metadata?.resourceVersion);
         if (e.type !== 'ERROR' && Number.isFinite(rv)) lastRv = Math.max(lastRv, rv);
+        if (asTable && (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED')) {
+          // `kubectl get -w`: each event carries a one-row Table; column definitions on the first only.
+          const t = toTable([e.object], columnsFor(info.group, info.kind, now(), printerColumns(server, info)), e.object.metadata.resourceVersion ?? '', q.includeObject) as { columnDefinitions?: unknown };
+          if (sentColumns) t.columnDefinitions = [];
+          sentColumns = true;
+          sink.write(watchLine({ type: e.type, object: t as KubeObject }));
+          return;
+        }
         sink.write(watchLine(e));
       },
       () => finish(),

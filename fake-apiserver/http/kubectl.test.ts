@@ -151,6 +151,19 @@ describe.skipIf(!runnable)('kubectl v1.35 against the HTTP front (linux/amd64 bi
     expect((await ok(['get', 'cm', '-l', 'tier=db', '-o', 'name'])).trim()).toBe('');
   });
 
+  it('kubectl get -w prints Table rows as the object changes', async () => {
+    const watching = kubectl(['get', 'cm', 'demo', '-w', '--request-timeout=3s']);
+    await new Promise((r) => setTimeout(r, 1000));
+    api.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default', name: 'demo' }, 'merge', { data: { w: '1' } });
+    const rows = (await watching).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2));
+    expect(rows).toEqual([
+      ['NAME', 'DATA'],
+      ['demo', '2'],
+      ['demo', '3'],
+    ]);
+    api.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default', name: 'demo' }, 'json', [{ op: 'remove', path: '/data/w' }]);
+  });
+
   it('kubectl get of a missing object prints the server’s NotFound', async () => {
     const r = await kubectl(['get', 'cm', 'nope']);
     expect(r.code).toBe(1);

@@ -315,6 +315,16 @@ describe('HTTP front: watch', () => {
     expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired', message: `too old resource version: ${old} (${api.revision})` }) }]);
   });
 
+  it('streams one-row Tables when the client asks for Tables (kubectl get -w), columns on the first event only', async () => {
+    const res = await fetch(`${http.url}${cms}?watch=true&timeoutSeconds=1&fieldSelector=metadata.name%3Dsel-a`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } });
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { kind: string; columnDefinitions: unknown[]; rows: { cells: unknown[] }[] } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0].type).toBe('ADDED');
+    expect(lines[0].object.kind).toBe('Table');
+    expect(lines[0].object.columnDefinitions.length).toBe(3);
+    expect(lines[0].object.rows[0].cells[0]).toBe('sel-a');
+  });
+
   it('refuses a watch with a bad selector before streaming', async () => {
     const r = await call('GET', `${cms}?watch=true&labelSelector=a%3D%3D%3Db`);
     expect(r.status).toBe(400);

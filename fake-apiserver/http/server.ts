@@ -123,7 +123,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
           res.end();
           if (entry.stop) openWatches.delete(entry.stop);
         },
-      }, watchOpts);
+      }, watchOpts, now);
       if ('code' in w) return send(res, w, head);
       entry.stop = w.stop;
       openWatches.add(w.stop);
