@@ -2,14 +2,13 @@
  * `lattice-sim connectivity --state DIR --from ns/name --to ns/name:port [--method M --path P] [--json]`:
  * loads a directory of YAML objects as a dataplane sees them (Namespaces, Pods, Services,
  * EndpointSlices, CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies,
- * PeerAuthentications), builds the evaluator's view directly (no World, no platform: DESIGN.md rule 1)
+ * PeerAuthentications, Kubernetes NetworkPolicies), builds the evaluator's view directly (no World, no platform: DESIGN.md rule 1)
  * and prints the verdict of one probe: decision, deciding layer, deciding policy, reason in words.
  *
  * Input rules:
  * - every `.yaml`, `.yml`, `.json` file under `--state` (recursively, sorted), multi-document; a
  *   `kind: List` document (what `kubectl get -o yaml` prints) contributes its `items`;
  * - kinds outside the dataplane view (Deployment, ConfigMap, …) are skipped with one warning line;
- *   Kubernetes NetworkPolicy objects are skipped with a warning (the evaluator does not model them);
  * - when a Service has no EndpointSlice in the input, its endpoints are derived from its selector:
  *   every pod of its namespace whose labels match, ready when the pod is Running, Ready and not
  *   terminating; a Pod without `status` counts as Running and Ready (hand-written state);
@@ -44,6 +43,7 @@ const DATAPLANE_KINDS: Record<string, { apiVersions: string[]; namespaced: boole
   CiliumClusterwideNetworkPolicy: { apiVersions: ['cilium.io/v2'], namespaced: false },
   AuthorizationPolicy: { apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true },
   PeerAuthentication: { apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true },
+  NetworkPolicy: { apiVersions: ['networking.k8s.io/v1'], namespaced: true },
 };
 
 /** One problem in the state: `file (document n) Kind ns/name: field: message`. */
@@ -144,6 +144,15 @@ function checkFields(o: Json): [string, string][] {
       if (action !== undefined && !['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'].includes(action)) out.push(['spec.action', `Unsupported value: ${JSON.stringify(action)}: supported values: "ALLOW", "DENY", "AUDIT", "CUSTOM"`]);
       stringMap(spec?.selector?.matchLabels, 'spec.selector.matchLabels');
       list(spec?.rules, 'spec.rules');
+      break;
+    }
+    case 'NetworkPolicy': {
+      if (!isMap(spec) || !isMap(spec.podSelector)) out.push(['spec.podSelector', 'Required value']);
+      for (const [i, t] of list(spec?.policyTypes, 'spec.policyTypes').entries()) {
+        if (t !== 'Ingress' && t !== 'Egress') out.push([`spec.policyTypes[${i}]`, `Unsupported value: ${JSON.stringify(t)}: supported values: "Ingress", "Egress"`]);
+      }
+      list(spec?.ingress, 'spec.ingress');
+      list(spec?.egress, 'spec.egress');
       break;
     }
     case 'PeerAuthentication': {
@@ -284,10 +293,6 @@ export function loadState(path: string, opts: { trustDomain?: string; rootNamesp
       }
     });
   }
-  if (skipped.has('NetworkPolicy')) {
-    warnings.push({ file: show(path), message: `${skipped.get('NetworkPolicy')} Kubernetes NetworkPolicy object(s) ignored: the evaluator does not model NetworkPolicy (harness/evaluator/README.md "Not modelled"); the verdict may allow what they deny` });
-    skipped.delete('NetworkPolicy');
-  }
   if (skipped.size > 0) {
     const kinds = [...skipped.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} (${n})`);
     warnings.push({ file: show(path), message: `skipped objects of kinds outside the dataplane view: ${kinds.join(', ')}` });
@@ -302,6 +307,7 @@ export function loadState(path: string, opts: { trustDomain?: string; rootNamesp
     ciliumClusterwideNetworkPolicies: get('CiliumClusterwideNetworkPolicy'),
     authorizationPolicies: get('AuthorizationPolicy'),
     peerAuthentications: get('PeerAuthentication'),
+    networkPolicies: get('NetworkPolicy'),
     trustDomain: opts.trustDomain ?? 'cluster.local',
     rootNamespace: opts.rootNamespace ?? 'istio-system',
   };
@@ -430,7 +436,7 @@ export function registerConnectivityCommand(program: Command, io: Io, setExit?: 
   program
     .command('connectivity')
     .description('judge one probe against a directory of dataplane objects (pods, Services, Cilium and Istio policies): verdict, deciding layer, policy, reason')
-    .requiredOption('--state <dir>', 'directory (or file) of YAML objects: Namespaces, Pods, Services, EndpointSlices (optional), CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies, PeerAuthentications')
+    .requiredOption('--state <dir>', 'directory (or file) of YAML objects: Namespaces, Pods, Services, EndpointSlices (optional), CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies, PeerAuthentications, NetworkPolicies')
     .requiredOption('--from <ns/name>', 'source: a pod, or a workload whose pods carry app.kubernetes.io/name or app = name (first ready pod by name)')
     .requiredOption('--to <ns/name:port>', 'target Service and Service port')
     .option('--method <method>', 'HTTP method (default: GET)')

@@ -97,11 +97,17 @@ describe('lattice-sim connectivity', () => {
     expect(r.err).toMatch(/b\.yaml \(document 1\) Pod front\/web-0: metadata\.name: Duplicate value: Pod front\/web-0 is already defined in .*a\.yaml \(document 1\)/);
   });
 
-  it('warns that Kubernetes NetworkPolicy objects are not modelled', async () => {
+  it('enforces Kubernetes NetworkPolicy objects (a policyTypes Ingress policy with no rule isolates the pod)', async () => {
     const state = mkdtempSync(join(tmpdir(), 'lattice-connectivity-'));
-    writeFileSync(join(state, 'np.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: { name: web-0, namespace: front }\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: deny, namespace: front }\nspec: { podSelector: {} }\n');
-    const r = await cli(['--state', state, '--from', 'front/web-0', '--to', 'front/web:80', '--json']);
-    expect(r.code).toBe(0);
-    expect(r.err).toContain('1 Kubernetes NetworkPolicy object(s) ignored');
+    const objects = [
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: web-0, namespace: front }',
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: api-0, namespace: back, labels: { app: api } }\nspec: { containers: [{ name: main, ports: [{ containerPort: 8080 }] }] }',
+      'apiVersion: v1\nkind: Service\nmetadata: { name: api, namespace: back }\nspec: { selector: { app: api }, ports: [{ port: 80, targetPort: 8080 }] }',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: isolate, namespace: back }\nspec: { podSelector: {}, policyTypes: [Ingress] }',
+    ];
+    writeFileSync(join(state, 'state.yaml'), objects.join('\n---\n'));
+    const r = await cli(['--state', state, '--from', 'front/web-0', '--to', 'back/api:80', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'deny', layer: 'cilium-ingress', reason: 'default deny: no ingress rule of NetworkPolicy back/isolate allows TCP 8080 from front/web-0' });
   });
 });

@@ -7,7 +7,7 @@
  * Default probe: `front/web-0` (app=web, sa web) → Service `back/api:80` → `back/api-0` targetPort `http`
  * 8080. Not ambient unless `world.ambient` says so; both ambient ⇒ Cilium sees TCP 15008 (HBONE).
  */
-import { authorizationPolicy, ccnp, cnp, peerAuthentication } from './fixtures.ts';
+import { authorizationPolicy, ccnp, cnp, networkPolicy, peerAuthentication } from './fixtures.ts';
 import { APP_PODS, dnsEgress, type ConformanceCase } from './conformance-world.ts';
 
 // Documentation sections cited by the cases.
@@ -32,6 +32,7 @@ const I_PA = 'Istio docs, PeerAuthentication reference (mtls mode, portLevelMtls
 const I_ENROLL = 'Istio docs, Ambient › Add workloads to the mesh (istio.io/dataplane-mode on namespace or pod)';
 const I_NETPOL = 'Istio docs, Ambient › Ambient and Kubernetes NetworkPolicy: HBONE on port 15008';
 const I_WAYPOINT = 'Istio docs, Ambient › Use Layer 7 features / Configure waypoint proxies';
+const K_NP = 'Kubernetes docs, Network Policies (networking.k8s.io/v1), as Cilium enforces them';
 const A11 = 'A§1.1';
 const A12 = 'A§1.2';
 
@@ -254,6 +255,26 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   { name: 'a pod labelled istio.io/dataplane-mode=ambient is captured in a namespace that is not', cite: I_ENROLL, world: { ambient: 'dst', webLabels: { app: 'web', 'istio.io/dataplane-mode': 'ambient' }, aps: [ap('allow-web', allowFrom(WEB_PRINCIPAL))] }, expect: { decision: 'allow', layer: 'none', reason: 'wire TCP 15008 (HBONE)' } },
   { name: 'a pod with a sidecar is not captured by ambient', cite: `${I_ENROLL}; A§3.10`, world: { ambient: 'both', webAnnotations: { 'sidecar.istio.io/status': '{}' }, aps: [ap('allow-web', allowFrom(WEB_PRINCIPAL))] }, expect: { decision: 'deny', layer: 'ztunnel', reason: 'plaintext source' } },
 
+  // ---- Kubernetes NetworkPolicy (enforced by Cilium) ----
+  { name: 'a NetworkPolicy selecting api with policyTypes Ingress and no rules denies all ingress', cite: `${K_NP}; A§1.3`, world: { knps: [networkPolicy('back', 'deny-in', { podSelector: api, policyTypes: ['Ingress'] })] }, expect: { decision: 'deny', layer: 'cilium-ingress', policy: null, reason: 'NetworkPolicy back/deny-in' } },
+  { name: 'a NetworkPolicy with only an egress section still isolates ingress (policyTypes defaults to Ingress always)', cite: `${K_NP}; A§1.3`, world: { knps: [networkPolicy('back', 'api-out', { podSelector: api, egress: [{}] })] }, expect: { decision: 'deny', layer: 'cilium-ingress' } },
+  { name: 'a NetworkPolicy with policyTypes Egress only does not isolate ingress', cite: `${K_NP}; A§1.3`, world: { knps: [networkPolicy('back', 'api-out', { podSelector: api, policyTypes: ['Egress'], egress: [{}] })] }, expect: { decision: 'allow', layer: 'none' } },
+  { name: 'a NetworkPolicy podSelector peer means pods of the policy namespace only', cite: `${K_NP}; A§1.3`, world: { knps: [networkPolicy('back', 'in', { podSelector: api, ingress: [{ from: [{ podSelector: web }] }] })] }, expect: { decision: 'deny', layer: 'cilium-ingress' } },
+  { name: 'a NetworkPolicy namespaceSelector peer admits pods of matching namespaces', cite: `${K_NP}; A§1.3`, world: { knps: [networkPolicy('back', 'in', { podSelector: api, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'frontend' } } }] }] })] }, expect: { decision: 'allow', layer: 'none', policy: 'NetworkPolicy back/in' } },
+  { name: 'namespaceSelector and podSelector in one NetworkPolicy peer are ANDed', cite: `${K_NP}; A§1.3`, world: { knps: [networkPolicy('back', 'in', { podSelector: api, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'frontend' } }, podSelector: { matchLabels: { app: 'admin' } } }] }] })] }, expect: { decision: 'deny', layer: 'cilium-ingress' } },
+  { name: 'a NetworkPolicy port names the targetPort by name; the Service port number does not match', cite: `${K_NP}; A§3.4`, world: { knps: [networkPolicy('back', 'in', { podSelector: api, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 80 }] }] })] }, expect: { decision: 'deny', layer: 'cilium-ingress' } },
+  { name: 'a NetworkPolicy named port http admits the probe', cite: `${K_NP}; A§3.4`, world: { knps: [networkPolicy('back', 'in', { podSelector: api, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 'http' }] }] })] }, expect: { decision: 'allow', layer: 'none' } },
+  { name: 'a NetworkPolicy with policyTypes Egress and no rules also blocks DNS', cite: `${K_NP}; A§3.15`, world: { dns: false, knps: [networkPolicy('front', 'no-out', { podSelector: {}, policyTypes: ['Egress'] })] }, expect: { decision: 'deny', layer: 'cilium-egress', reason: 'DNS lookup of api.back.svc.cluster.local failed' } },
+  { name: 'a NetworkPolicy ipBlock with except carves the external address out', cite: `${K_NP}; A§1.3`, world: { knps: [networkPolicy('front', 'out', { podSelector: web, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.10/32'] } }] }] })] }, probe: { to: 'back/ext-ip', port: 443 }, expect: { decision: 'deny', layer: 'cilium-egress' } },
+  { name: 'NetworkPolicy and CiliumNetworkPolicy allows add up', cite: `${K_NP}; ${C_RULES}`, world: { knps: [networkPolicy('back', 'deny-in', { podSelector: api, policyTypes: ['Ingress'] })], cnps: [apiIn('api-in', [{ fromEndpoints: [webInFront] }])] }, expect: { decision: 'allow', layer: 'none', policy: CNP('back/api-in') } },
+  { name: 'a CCNP ingressDeny beats a NetworkPolicy allow', cite: `${C_DENY} (deny beats NetworkPolicy allows)`, world: { knps: [networkPolicy('back', 'all', { podSelector: {}, ingress: [{}] })], ccnps: [ccnp('deny-front', { endpointSelector: api, ingressDeny: [{ fromEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'front' } }] }] })] }, expect: { decision: 'deny', layer: 'cilium-ingress', policy: CCNP('deny-front') } },
+  {
+    name: 'a Volcano svc-plugin NetworkPolicy isolating job pods refuses a caller outside the job',
+    cite: `${K_NP}; A§1.3 (Volcano svc plugin); A§3.19`,
+    world: { apiLabels: { app: 'api', 'volcano.sh/job-name': 'train' }, knps: [networkPolicy('back', 'train', { podSelector: { matchLabels: { 'volcano.sh/job-name': 'train' } }, ingress: [{ from: [{ podSelector: { matchLabels: { 'volcano.sh/job-name': 'train' } } }] }], policyTypes: ['Ingress'] })] },
+    expect: { decision: 'deny', layer: 'cilium-ingress', reason: 'NetworkPolicy back/train' },
+  },
+
   // ---- not modelled yet (kept as documentation of the expected behaviour) ----
   {
     name: 'a waypoint-attached (targetRefs) ALLOW for GET answers POST with 403 at the waypoint',
@@ -275,11 +296,5 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     cite: `${I_NETPOL}; A§3.6`,
     expect: { decision: 'deny', layer: 'cilium-egress' },
     todo: 'waypoints are not modelled: there is no second wire hop',
-  },
-  {
-    name: 'a Kubernetes NetworkPolicy (e.g. Volcano svc plugin) isolating job pods refuses traffic from outside the job',
-    cite: 'Kubernetes docs, Network Policies; A§1.3; A§3.19',
-    expect: { decision: 'deny', layer: 'cilium-ingress' },
-    todo: 'Kubernetes NetworkPolicy objects are not part of the dataplane view yet',
   },
 ];

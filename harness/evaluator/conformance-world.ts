@@ -27,6 +27,8 @@ export interface WorldChanges {
   ccnps?: KubeObject[];
   aps?: KubeObject[];
   pas?: KubeObject[];
+  /** Kubernetes NetworkPolicies. */
+  knps?: KubeObject[];
   /** Labels of front/web-0 (default `{app: web}`). */
   webLabels?: Record<string, string>;
   webAnnotations?: Record<string, string>;
@@ -151,6 +153,7 @@ export function conformanceWorld(c: WorldChanges = {}): DataplaneView {
     ciliumClusterwideNetworkPolicies: [...dnsPolicy(c.dns), ...(c.ccnps ?? [])],
     authorizationPolicies: c.aps ?? [],
     peerAuthentications: c.pas ?? [],
+    networkPolicies: c.knps ?? [],
     trustDomain: c.trustDomain ?? 'cluster.local',
   });
 }

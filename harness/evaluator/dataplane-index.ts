@@ -8,6 +8,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { matchesSelector } from '../../fake-apiserver/api/label-selector.ts';
 import type { DataplaneView } from './types.ts';
 import { compileCiliumPolicy, type CompiledRule } from './cilium.ts';
+import { compileNetworkPolicy } from './network-policy.ts';
 import { endpointIdentity, identityMatches, isCaptured, namedPorts, type EndpointIdentity, type NamedPort } from './identity.ts';
 import { authzApplies, compileAuthorizationPolicy, compilePeerAuth, type CompiledAuthz, type CompiledPeerAuth } from './ztunnel.ts';
 
@@ -19,7 +20,7 @@ export interface EndpointInfo {
   identity: EndpointIdentity;
   namedPorts: readonly NamedPort[];
   captured: boolean;
-  /** Cilium rules (CNP of the pod's namespace, then CCNP) whose endpointSelector selects the pod. */
+  /** Cilium rules (CNP and NetworkPolicy of the pod's namespace, then CCNP) whose endpointSelector / podSelector selects the pod. */
   ciliumRules: readonly CompiledRule[];
 }
 
@@ -120,6 +121,9 @@ export class DataplaneIndex {
       for (const r of rules) push(this.cnpByNs, o.metadata.namespace ?? '', r);
     });
     compile(view.ciliumClusterwideNetworkPolicies, compileCiliumPolicy, (_o, rules) => this.ccnp.push(...rules));
+    compile(view.networkPolicies ?? [], compileNetworkPolicy, (o, rules) => {
+      for (const r of rules) push(this.cnpByNs, o.metadata.namespace ?? '', r);
+    });
     compile(view.authorizationPolicies, compileAuthorizationPolicy, (o, p) => push(this.authzByNs, o.metadata.namespace ?? '', p));
     compile(view.peerAuthentications, compilePeerAuth, (o, p) => push(this.peerAuthByNs, o.metadata.namespace ?? '', p));
     this.rejected = rejected;

@@ -43,15 +43,17 @@ const VIEW_LISTS = [
   'ciliumClusterwideNetworkPolicies',
   'authorizationPolicies',
   'peerAuthentications',
+  'networkPolicies',
 ] as const satisfies readonly (keyof DataplaneView)[];
+const NONE: readonly KubeObject[] = [];
 
 /** Same objects (identity; frozen, so same content), same order, same trust domain and root namespace. */
 function sameView(a: DataplaneView, b: DataplaneView): boolean {
   if (a === b) return true;
   if (a.trustDomain !== b.trustDomain || a.rootNamespace !== b.rootNamespace) return false;
   for (const k of VIEW_LISTS) {
-    const x = a[k];
-    const y = b[k];
+    const x = a[k] ?? NONE;
+    const y = b[k] ?? NONE;
     if (x.length !== y.length) return false;
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i] || !Object.isFrozen(x[i])) return false;
   }

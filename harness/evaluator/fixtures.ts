@@ -83,6 +83,11 @@ export function ccnp(name: string, spec: Json): KubeObject {
   return { apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name }, spec };
 }
 
+/** A Kubernetes NetworkPolicy (networking.k8s.io/v1) with the given `spec`. */
+export function networkPolicy(ns: string, name: string, spec: Json): KubeObject {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec };
+}
+
 /** An AuthorizationPolicy (security.istio.io/v1) with the given `spec`. */
 export function authorizationPolicy(ns: string, name: string, spec: Json): KubeObject {
   return { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: ns }, spec };

@@ -19,6 +19,8 @@ export interface DataplaneView {
   ciliumClusterwideNetworkPolicies: readonly KubeObject[];
   authorizationPolicies: readonly KubeObject[];
   peerAuthentications: readonly KubeObject[];
+  /** Kubernetes NetworkPolicies (networking.k8s.io/v1), enforced by Cilium like namespaced Cilium rules. Absent = none. */
+  networkPolicies?: readonly KubeObject[];
   /** SPIFFE trust domain of the mesh (principals are `<trustDomain>/ns/<ns>/sa/<sa>`). */
   trustDomain: string;
   /** Istio root namespace (mesh-wide policies), normally `istio-system`. */
