@@ -198,9 +198,21 @@ const dnsHop = (reason: string): string => (reason.startsWith('DNS') ? reason : 
  * no Cilium endpoint, no ztunnel on the far side). `toFQDNs` matches only when the name's DNS answer went
  * through Cilium's DNS proxy (an L7 `dns` rule on the DNS egress); `toCIDR` needs a known address.
  */
-function evaluateExternal(srcKey: string, srcEp: EndpointInfo, dnsProxied: boolean, dnsReason: string, peer: { ip: string | null; name: string | null }, port: number, probe: ProbeRequest, host: string): Verdict {
+function evaluateExternal(
+  srcKey: string,
+  srcEp: EndpointInfo,
+  dnsProxied: boolean,
+  dnsReason: string,
+  peer: { ip: string | null; name: string | null; service: { namespace: string; name: string } | null },
+  port: number,
+  probe: ProbeRequest,
+  host: string,
+): Verdict {
+  // toServices on a selector-less Service becomes a CIDR rule over its endpoint addresses (Cilium docs, Services based).
+  const svc = peer.service;
+  const inService = svc ? (ns: string, name: string) => ns === svc.namespace && name === svc.name : noService;
   const display = peer.name ? `world ${peer.name}${peer.ip ? ` (${peer.ip})` : ''}` : `world ${peer.ip}`;
-  const world: Peer = { identity: { labels: {} }, isPod: false, ip: peer.ip, fqdn: dnsProxied ? peer.name : null, display, inService: noService };
+  const world: Peer = { identity: { labels: {} }, isPod: false, ip: peer.ip, fqdn: dnsProxied ? peer.name : null, display, inService };
   const http = { kind: 'http' as const, method: probe.method ?? 'GET', path: probe.path ?? '/', host, encrypted: false };
   const egress = evaluateDirection(srcEp.ciliumRules, 'egress', { peer: world, port, protocol: 'TCP', destNamedPorts: [], l7: http });
   if (!egress.allowed) {
@@ -282,7 +294,7 @@ function decide(index: DataplaneIndex, probe: ProbeRequest): Verdict {
 
   if (svc.spec?.type === 'ExternalName' && typeof svc.spec?.externalName === 'string') {
     // The cluster DNS answers with a CNAME to externalName; the client connects to the probe port.
-    return evaluateExternal(srcKey, srcEp, dnsOutcome.dnsProxied === true, dnsOutcome.reason, { ip: null, name: svc.spec.externalName }, probe.port, probe, host);
+    return evaluateExternal(srcKey, srcEp, dnsOutcome.dnsProxied === true, dnsOutcome.reason, { ip: null, name: svc.spec.externalName, service: null }, probe.port, probe, host);
   }
   const sp = (svc.spec?.ports ?? []).find((p: { port?: number; protocol?: string }) => Number(p?.port) === probe.port && String(p?.protocol ?? 'TCP').toUpperCase() === 'TCP');
   if (!sp) return deny('none', null, `connection refused: Service ${svcKey} has no TCP port ${probe.port}`);
@@ -290,7 +302,7 @@ function decide(index: DataplaneIndex, probe: ProbeRequest): Verdict {
   if (backends.pods.length === 0 && backends.external.length > 0) {
     const ext = backends.external[0];
     const numeric = typeof sp.targetPort === 'number' ? sp.targetPort : /^\d+$/.test(String(sp.targetPort ?? '')) ? Number(sp.targetPort) : sp.port;
-    return evaluateExternal(srcKey, srcEp, dnsOutcome.dnsProxied === true, dnsOutcome.reason, { ip: ext.ip, name: null }, ext.port ?? numeric, probe, host);
+    return evaluateExternal(srcKey, srcEp, dnsOutcome.dnsProxied === true, dnsOutcome.reason, { ip: ext.ip, name: null, service: { namespace: svcNs, name: probe.toService.name } }, ext.port ?? numeric, probe, host);
   }
   if (backends.pods.length === 0) return deny('none', null, `no ready endpoints for Service ${svcKey}`);
   const dst = index.endpoint(backends.pods[0]);
