@@ -8,6 +8,7 @@
 import { parse as parseYaml } from 'yaml';
 import { statusError } from '../api/index.ts';
 import type { FieldValidation, StatusError } from '../api/index.ts';
+import { PROTOBUF_TYPE, decodeKubeProtobuf } from './protobuf.ts';
 
 /** What the HTTP front hands to {@link parseRequest}: the raw request, already read. */
 export interface RawRequest {
@@ -18,6 +19,8 @@ export interface RawRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Request body as text ('' when none). */
   body: string;
+  /** The same body as bytes, for binary media types (protobuf); defaults to the UTF-8 of `body`. */
+  bodyBytes?: Uint8Array;
 }
 
 /** Resource verbs (Kubernetes API concepts: API verbs). `deletecollection` is parsed, then refused by the executor. */
@@ -105,7 +108,7 @@ const PATCH_TYPES: Record<string, HttpPatchType> = {
 };
 /** Upstream wording of the 415 for PATCH (the built-in list; custom resources drop strategic merge). */
 export const PATCH_MEDIA_TYPES = 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json';
-const BODY_TYPES = new Set(['application/json', 'application/yaml', '*/*', '']);
+const BODY_TYPES = new Set(['application/json', 'application/yaml', PROTOBUF_TYPE, '*/*', '']);
 
 /** The upstream 404 for paths no handler serves. */
 export function pathNotFound(): StatusError {
@@ -182,8 +185,9 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
   return q;
 }
 
-/** Parses a body by media type: JSON, or YAML for apply patches and `application/yaml`. */
-export function parseBody(body: string, media: string): { value: unknown } | StatusError {
+/** Parses a body by media type: JSON, YAML for apply patches and `application/yaml`, Kubernetes protobuf for a few kinds (protobuf.ts). */
+export function parseBody(body: string, media: string, bytes?: Uint8Array): { value: unknown } | StatusError {
+  if (media === PROTOBUF_TYPE) return bytes?.length || body ? decodeKubeProtobuf(bytes ?? Buffer.from(body, 'utf8')) : { value: undefined };
   if (body.trim() === '') return { value: undefined };
   try {
     if (media === 'application/apply-patch+yaml' || media === 'application/yaml') return { value: parseYaml(body) };
@@ -302,7 +306,7 @@ export function parseRequest(raw: RawRequest): ApiRequest {
     } else if (!BODY_TYPES.has(media)) {
       return err(statusError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`));
     }
-    const body = parseBody(raw.body, media);
+    const body = parseBody(raw.body, media, raw.bodyBytes);
     if (body instanceof Error) return err(body);
     if (media) req.contentType = media;
     if (body.value !== undefined) req.body = body.value;

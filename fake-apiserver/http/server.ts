@@ -65,7 +65,7 @@ function send(res: ServerResponse, r: ApiResponse, head: boolean): void {
 }
 
 /** Reads the body up to `limit` bytes; undefined when it is larger. */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -75,7 +75,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
       if (size > limit) over = true;
       else chunks.push(c);
     });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -101,7 +101,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     const head = req.method === 'HEAD';
     const raw = await readBody(req, maxBytes);
     if (raw === undefined) return send(res, errorResponse(statusError('RequestEntityTooLarge', `Request entity too large: limit is ${maxBytes}`)), head);
-    const parsed = parseRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: raw });
+    const parsed = parseRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: raw.toString('utf8'), bodyBytes: raw });
     if (opts.token !== undefined && parsed.kind !== 'version' && parsed.kind !== 'health' && req.headers.authorization !== `Bearer ${opts.token}`)
       return send(res, errorResponse(statusError('Unauthorized', 'Unauthorized')), head);
     if (parsed.kind === 'resource' && parsed.verb === 'watch') {

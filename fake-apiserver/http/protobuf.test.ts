@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { StatusError } from '../api/index.ts';
+import { decodeKubeProtobuf } from './protobuf.ts';
+
+// A minimal protobuf writer for the test: varints, length-delimited fields, nested messages.
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  let v = n;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+};
+const bytesField = (num: number, payload: number[]): number[] => [...varint((num << 3) | 2), ...varint(payload.length), ...payload];
+const str = (num: number, s: string): number[] => bytesField(num, [...Buffer.from(s, 'utf8')]);
+const int = (num: number, n: number): number[] => [...varint(num << 3), ...varint(n)];
+const entry = (num: number, k: string, v: string): number[] => bytesField(num, [...str(1, k), ...str(2, v)]);
+const envelope = (apiVersion: string, kind: string, raw: number[]): Uint8Array =>
+  Uint8Array.from([0x6b, 0x38, 0x73, 0x00, ...bytesField(1, [...str(1, apiVersion), ...str(2, kind)]), ...bytesField(2, raw), ...str(3, ''), ...str(4, '')]);
+
+describe('decodeKubeProtobuf', () => {
+  it('decodes a ConfigMap as kubectl create configmap sends it (empty non-pointer fields dropped)', () => {
+    const meta = [...str(1, 'c1'), ...str(2, ''), ...str(3, 'team-a'), ...str(4, ''), ...str(5, ''), ...str(6, ''), ...int(7, 0), ...bytesField(8, []), ...entry(11, 'app', 'x')];
+    const raw = [...bytesField(1, meta), ...entry(2, 'a', 'b'), ...entry(2, 'c', 'd'), ...bytesField(3, [...str(1, 'bin'), ...bytesField(2, [1, 2, 3])])];
+    const r = decodeKubeProtobuf(envelope('v1', 'ConfigMap', raw));
+    expect(r).toEqual({
+      value: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c1', namespace: 'team-a', labels: { app: 'x' } }, data: { a: 'b', c: 'd' }, binaryData: { bin: 'AQID' } },
+    });
+  });
+
+  it('keeps zero values of pointer fields (replicas: 0) and decodes IntOrString and nested lists', () => {
+    const container = [...str(1, 'web'), ...str(2, 'nginx'), ...str(3, 'sleep'), ...str(3, '10'), ...bytesField(6, int(3, 80)), ...bytesField(8, [])];
+    const spec = [...int(1, 0), ...bytesField(2, entry(1, 'app', 'web')), ...bytesField(3, [...bytesField(1, entry(11, 'app', 'web')), ...bytesField(2, bytesField(2, container))])];
+    const r = decodeKubeProtobuf(envelope('apps/v1', 'Deployment', [...bytesField(1, str(1, 'web')), ...bytesField(2, spec)]));
+    expect(r).toMatchObject({
+      value: {
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx', command: ['sleep', '10'], ports: [{ containerPort: 80 }], resources: {} }] } },
+        },
+      },
+    });
+    const svc = decodeKubeProtobuf(envelope('v1', 'Service', [...bytesField(1, str(1, 's')), ...bytesField(2, bytesField(1, [...int(3, 80), ...bytesField(4, [...int(1, 1), ...str(3, 'http')])]))]));
+    expect(svc).toMatchObject({ value: { spec: { ports: [{ port: 80, targetPort: 'http' }] } } });
+  });
+
+  it('refuses with 415 what it does not know rather than dropping it', () => {
+    const reason = (r: ReturnType<typeof decodeKubeProtobuf>) => (r instanceof StatusError ? `${r.code} ${r.message}` : 'decoded');
+    expect(reason(decodeKubeProtobuf(Uint8Array.from([1, 2, 3, 4, 5])))).toMatch(/^415 .*missing the k8s\\0 prefix/);
+    expect(reason(decodeKubeProtobuf(envelope('batch/v1', 'Job', [])))).toMatch(/^415 .*kind batch\/v1\/Job/);
+    expect(reason(decodeKubeProtobuf(envelope('v1', 'ConfigMap', [...bytesField(1, str(1, 'c')), ...str(9, 'surprise')])))).toMatch(/^415 .*field 9 of ConfigMap/);
+    expect(reason(decodeKubeProtobuf(envelope('v1', 'ConfigMap', [...bytesField(1, str(1, 'c')), ...str(9, '')])))).toBe('decoded');
+    expect(reason(decodeKubeProtobuf(envelope('v1', 'ConfigMap', [0x0a, 0x05, 0x01])))).toMatch(/^415 .*truncated/);
+  });
+});
