@@ -399,40 +399,68 @@ function enforcingRules(rules: readonly CompiledRule[], dir: Direction): readonl
  *    default deny (reason lists the enforcing policies).
  */
 export function evaluateDirection(rules: readonly CompiledRule[], dir: Direction, flow: Flow): DirectionOutcome {
-  const denyKey = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
+  return decideDirection(matchDirection(rules, dir, flow), flow);
+}
+
+/**
+ * The L3/L4 part of one direction's decision: the enforcing rules, the first matching deny element, and
+ * the matching allow elements split into L4-only matches and matches carrying L7 rules of the flow's
+ * payload kind. It depends on the flow's peer, port, protocol and payload *kind*, not on the payload
+ * itself (the DNS name, the HTTP request), so callers may compute it once for many payloads.
+ */
+export interface DirectionMatch {
+  dir: Direction;
+  enforcing: readonly CompiledRule[];
+  deny: string | null;
+  l4Only: readonly string[];
+  l7: readonly { policy: string; rule: PortRule }[];
+}
+
+/** Computes the {@link DirectionMatch} of a flow (see {@link evaluateDirection}). */
+export function matchDirection(rules: readonly CompiledRule[], dir: Direction, flow: Flow): DirectionMatch {
   const enforcing = enforcingRules(rules, dir);
-  if (enforcing.length === 0) return { allowed: true, policy: null, how: 'not-enforced', reason: `${dir} not enforced` };
+  const out = { dir, enforcing, deny: null as string | null, l4Only: [] as string[], l7: [] as { policy: string; rule: PortRule }[] };
+  if (enforcing.length === 0) return out;
   for (const r of enforcing) {
     for (const el of dir === 'ingress' ? r.ingressDeny : r.egressDeny) {
       if (l3Matches(el, flow.peer) && anyPortRuleMatches(el, flow)) {
-        return { allowed: false, policy: r.policy, how: 'deny-rule', reason: `${denyKey} rule of ${r.policy} denies ${describeFlow(dir, flow)}` };
+        out.deny = r.policy;
+        return out;
       }
     }
   }
-  const what = describeFlow(dir, flow);
-  const l4Only: string[] = [];
-  const l7: { policy: string; rule: PortRule }[] = [];
+  const kind = flow.l7?.kind ?? null;
   for (const r of enforcing) {
     for (const el of dir === 'ingress' ? r.ingress : r.egress) {
       if (!l3Matches(el, flow.peer)) continue;
       for (const pr of matchingPortRules(el, flow)) {
-        const relevantL7 = flow.l7?.kind === 'dns' ? pr.dns : flow.l7?.kind === 'http' ? pr.http : null;
-        if (relevantL7 === null) l4Only.push(r.policy);
-        else l7.push({ policy: r.policy, rule: pr });
+        const relevantL7 = kind === 'dns' ? pr.dns : kind === 'http' ? pr.http : null;
+        if (relevantL7 === null) out.l4Only.push(r.policy);
+        else out.l7.push({ policy: r.policy, rule: pr });
       }
     }
   }
+  return out;
+}
+
+/** Finishes a direction's decision from its {@link DirectionMatch} and the flow's L7 payload. */
+export function decideDirection(m: DirectionMatch, flow: Flow): DirectionOutcome {
+  const { dir, enforcing, l4Only, l7 } = m;
+  const denyKey = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
+  if (enforcing.length === 0) return { allowed: true, policy: null, how: 'not-enforced', reason: `${dir} not enforced` };
+  if (m.deny !== null) return { allowed: false, policy: m.deny, how: 'deny-rule', reason: `${denyKey} rule of ${m.deny} denies ${describeFlow(dir, flow)}` };
+  const what = describeFlow(dir, flow);
   if (l4Only.length > 0) {
     // An L4-only allow beside a DNS rule on the same port still leaves the query redirected to the proxy.
     return { allowed: true, policy: l4Only[0], how: 'allow-rule', reason: `${dir} ${what} allowed by ${l4Only[0]}`, ...(flow.l7?.kind === 'dns' ? { dnsProxied: l7.length > 0 } : {}) };
   }
   if (l7.length > 0 && flow.l7) {
-    const policies = [...new Set(l7.map((m) => m.policy))];
+    const policies = [...new Set(l7.map((x) => x.policy))];
     if (flow.l7.kind === 'dns') {
       const name = fqdn(flow.l7.name);
-      for (const m of l7) {
-        const hit = (m.rule.dns ?? []).find((d) => d.re.test(name));
-        if (hit) return { allowed: true, policy: m.policy, how: 'allow-rule', reason: `DNS lookup of ${flow.l7.name} allowed by ${m.policy} (${hit.text})`, dnsProxied: true };
+      for (const x of l7) {
+        const hit = (x.rule.dns ?? []).find((d) => d.re.test(name));
+        if (hit) return { allowed: true, policy: x.policy, how: 'allow-rule', reason: `DNS lookup of ${flow.l7.name} allowed by ${x.policy} (${hit.text})`, dnsProxied: true };
       }
       return {
         allowed: false,
@@ -450,8 +478,8 @@ export function evaluateDirection(rules: readonly CompiledRule[], dir: Direction
         reason: `Cilium L7 HTTP rules of ${policies.join(', ')} cannot parse the mTLS (HBONE) stream on ${what}`,
       };
     }
-    for (const m of l7) {
-      if ((m.rule.http ?? []).some((h) => httpRuleMatches(h, req))) return { allowed: true, policy: m.policy, how: 'allow-rule', reason: `${dir} ${what} HTTP ${req.method} ${req.path} allowed by ${m.policy}` };
+    for (const x of l7) {
+      if ((x.rule.http ?? []).some((h) => httpRuleMatches(h, req))) return { allowed: true, policy: x.policy, how: 'allow-rule', reason: `${dir} ${what} HTTP ${req.method} ${req.path} allowed by ${x.policy}` };
     }
     return {
       allowed: false,

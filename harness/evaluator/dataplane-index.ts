@@ -58,6 +58,12 @@ function compileOnce<T>(f: (o: KubeObject) => T, o: KubeObject): T {
   return hit.value as T;
 }
 
+function nested<T>(m: Map<string, Map<string, T>>, k: string): Map<string, T> {
+  let inner = m.get(k);
+  if (!inner) m.set(k, (inner = new Map()));
+  return inner;
+}
+
 function push<T>(m: Map<string, T[]>, k: string, v: T): void {
   const l = m.get(k);
   if (l) l.push(v);
@@ -74,9 +80,10 @@ export class DataplaneIndex {
   /** Policies left out because they failed to compile. */
   readonly rejected: readonly RejectedPolicy[];
   private readonly namespaces = new Map<string, KubeObject>();
-  private readonly pods = new Map<string, KubeObject>();
+  /** Namespace → name → object (two lookups, no `ns/name` string built per probe). */
+  private readonly pods = new Map<string, Map<string, KubeObject>>();
   private readonly podsByNs = new Map<string, KubeObject[]>();
-  private readonly services = new Map<string, KubeObject>();
+  private readonly services = new Map<string, Map<string, KubeObject>>();
   private readonly servicesByNs = new Map<string, KubeObject[]>();
   private readonly slicesByService = new Map<string, KubeObject[]>();
   private readonly cnpByNs = new Map<string, CompiledRule[]>();
@@ -96,12 +103,12 @@ export class DataplaneIndex {
     for (const ns of view.namespaces) this.namespaces.set(ns.metadata.name, ns);
     for (const p of [...view.pods].sort(byName)) {
       const ns = p.metadata.namespace ?? '';
-      this.pods.set(`${ns}/${p.metadata.name}`, p);
+      nested(this.pods, ns).set(p.metadata.name, p);
       push(this.podsByNs, ns, p);
     }
     for (const s of [...view.services].sort(byName)) {
       const ns = s.metadata.namespace ?? '';
-      this.services.set(`${ns}/${s.metadata.name}`, s);
+      nested(this.services, ns).set(s.metadata.name, s);
       push(this.servicesByNs, ns, s);
     }
     for (const es of [...view.endpointSlices].sort(byName)) {
@@ -136,7 +143,7 @@ export class DataplaneIndex {
 
   /** The pod `ns/name`, if present. */
   pod(namespace: string, name: string): KubeObject | undefined {
-    return this.pods.get(`${namespace}/${name}`);
+    return this.pods.get(namespace)?.get(name);
   }
 
   /** Pods of one namespace, sorted by name. */
@@ -146,7 +153,7 @@ export class DataplaneIndex {
 
   /** The Service `ns/name`, if present. */
   service(namespace: string, name: string): KubeObject | undefined {
-    return this.services.get(`${namespace}/${name}`);
+    return this.services.get(namespace)?.get(name);
   }
 
   /** EndpointSlices labelled `kubernetes.io/service-name=<name>` in `namespace`, sorted by name. */

@@ -6,7 +6,7 @@
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { DataplaneView, ProbeRequest, Verdict } from './types.ts';
-import { evaluateDirection, type DirectionOutcome, type Flow, type Peer } from './cilium.ts';
+import { decideDirection, evaluateDirection, matchDirection, type DirectionMatch, type DirectionOutcome, type Flow, type Peer } from './cilium.ts';
 import { DataplaneIndex, type EndpointInfo } from './dataplane-index.ts';
 import { effectiveMtls, evaluateAuthz, type EffectiveMtls } from './ztunnel.ts';
 
@@ -77,20 +77,32 @@ function key(pod: KubeObject): string {
  */
 interface Memo {
   peers: Map<EndpointInfo, Peer>;
-  backends: Map<string, Backends>;
+  /** Ready backends by Service object, then Service port name. */
+  backends: Map<KubeObject, Map<string, Backends>>;
+  /** The name-independent part of the source's DNS egress (UDP 53 to kube-dns), by source endpoint. */
+  dnsMatch: Map<EndpointInfo, DirectionMatch>;
   /** DNS egress outcome by source endpoint, then Service (the queried name is the Service's). */
   dns: Map<EndpointInfo, Map<KubeObject, DirectionOutcome>>;
   /** Effective mTLS by destination endpoint, then target port. */
   mtls: Map<EndpointInfo, Map<number, EffectiveMtls>>;
-  /** Verdicts by source pod, then Service object, then port (and method / path when given). Object keys hash by identity. */
-  verdicts: Map<KubeObject, Map<KubeObject, Map<number | string, Verdict>>>;
+  /**
+   * Verdicts by source pod, then Service object; object keys hash by identity. The first probe key seen
+   * for a pair (port, method, path) is held inline, others in `more` (most pairs are probed on one port).
+   */
+  verdicts: Map<KubeObject, Map<KubeObject, VerdictSlot>>;
 }
 
 const memos = new WeakMap<DataplaneIndex, Memo>();
 
+interface VerdictSlot {
+  key: number | string;
+  verdict: Verdict;
+  more: Map<number | string, Verdict> | null;
+}
+
 function memoOf(index: DataplaneIndex): Memo {
   let m = memos.get(index);
-  if (!m) memos.set(index, (m = { peers: new Map(), backends: new Map(), dns: new Map(), mtls: new Map(), verdicts: new Map() }));
+  if (!m) memos.set(index, (m = { peers: new Map(), backends: new Map(), dnsMatch: new Map(), dns: new Map(), mtls: new Map(), verdicts: new Map() }));
   return m;
 }
 
@@ -115,7 +127,10 @@ function dnsLookup(index: DataplaneIndex, srcEp: EndpointInfo, svc: KubeObject, 
   if (!out) {
     const dns = index.kubeDns();
     const dnsFlow: Flow = { peer: peerOf(index, dns), port: 53, protocol: 'UDP', destNamedPorts: dns.namedPorts, l7: { kind: 'dns', name: host } };
-    bySvc.set(svc, (out = evaluateDirection(srcEp.ciliumRules, 'egress', dnsFlow)));
+    const matches = memoOf(index).dnsMatch;
+    let match = matches.get(srcEp);
+    if (!match) matches.set(srcEp, (match = matchDirection(srcEp.ciliumRules, 'egress', dnsFlow)));
+    bySvc.set(svc, (out = decideDirection(match, dnsFlow)));
   }
   return out;
 }
@@ -153,11 +168,12 @@ interface Backends {
   external: ExternalBackend[];
 }
 
-function readyBackends(index: DataplaneIndex, ns: string, name: string, portName: string): Backends {
+function readyBackends(index: DataplaneIndex, svc: KubeObject, portName: string): Backends {
   const memo = memoOf(index).backends;
-  const k = `${ns}/${name}\u0000${portName}`;
-  let b = memo.get(k);
-  if (!b) memo.set(k, (b = findReadyBackends(index, ns, name, portName)));
+  let byPort = memo.get(svc);
+  if (!byPort) memo.set(svc, (byPort = new Map()));
+  let b = byPort.get(portName);
+  if (!b) byPort.set(portName, (b = findReadyBackends(index, svc.metadata.namespace ?? '', svc.metadata.name, portName)));
   return b;
 }
 
@@ -261,11 +277,15 @@ export function evaluateIndexed(index: DataplaneIndex, probe: ProbeRequest): Ver
   const memo = memoOf(index).verdicts;
   let bySvc = memo.get(src);
   if (!bySvc) memo.set(src, (bySvc = new Map()));
-  let byProbe = bySvc.get(svc);
-  if (!byProbe) bySvc.set(svc, (byProbe = new Map()));
   const k = probe.method === undefined && probe.path === undefined ? probe.port : `${probe.port} ${probe.method ?? ''} ${probe.path ?? ''}`;
-  let v = byProbe.get(k);
-  if (!v) byProbe.set(k, (v = decide(index, probe)));
+  const slot = bySvc.get(svc);
+  let v: Verdict | undefined;
+  if (!slot) bySvc.set(svc, { key: k, verdict: (v = decide(index, probe)), more: null });
+  else if (slot.key === k) v = slot.verdict;
+  else {
+    v = (slot.more ??= new Map()).get(k);
+    if (!v) slot.more.set(k, (v = decide(index, probe)));
+  }
   // A copy: callers may annotate their verdict without touching the memo.
   return { ...v };
 }
@@ -298,7 +318,7 @@ function decide(index: DataplaneIndex, probe: ProbeRequest): Verdict {
   }
   const sp = (svc.spec?.ports ?? []).find((p: { port?: number; protocol?: string }) => Number(p?.port) === probe.port && String(p?.protocol ?? 'TCP').toUpperCase() === 'TCP');
   if (!sp) return deny('none', null, `connection refused: Service ${svcKey} has no TCP port ${probe.port}`);
-  const backends = readyBackends(index, svcNs, probe.toService.name, String(sp.name ?? ''));
+  const backends = readyBackends(index, svc, String(sp.name ?? ''));
   if (backends.pods.length === 0 && backends.external.length > 0) {
     const ext = backends.external[0];
     const numeric = typeof sp.targetPort === 'number' ? sp.targetPort : /^\d+$/.test(String(sp.targetPort ?? '')) ? Number(sp.targetPort) : sp.port;
