@@ -4,6 +4,7 @@
  * reproduce command, then the status line. The status word and the exit code printed are the ones
  * results.json and junit.xml carry.
  */
+import { relative } from 'node:path';
 import type { FailureRecord, ResultsDocument, RunRecord } from '../reports/index.ts';
 import type { Io } from './main.ts';
 import type { RunFlags } from './options.ts';
@@ -76,5 +77,6 @@ export function printSummary(doc: ResultsDocument, written: string[], io: Io, fl
   io.out(
     `summary: ${s.status.toUpperCase()} (exit ${exitCode}): ${plural(s.runs, 'run')} (${s.topologies} random topologies), ${plural(s.probes, 'probe')}, ${plural(s.mismatches, 'mismatch', 'mismatches')}, ${s.unverifiedRuns} unverified, ${plural(s.inputErrors, 'input error')}, ${plural(s.warnings, 'warning')}, wall ${(doc.header.wallMs / 1000).toFixed(1)}s`,
   );
-  io.out(`reports: ${written.length > 0 ? written.join(', ') : 'none'}`);
+  const shown = written.map((p) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p)));
+  io.out(`reports: ${shown.length > 0 ? shown.join(', ') : 'none'}`);
 }
