@@ -237,6 +237,8 @@ spec:
     expect(rows[0]).toEqual(['NAME', 'SIZE', 'AGE']);
     expect(rows[1].slice(0, 2)).toEqual(['w1', '3']);
     expect(await ok(['get', 'wd', 'w1', '-o', 'jsonpath={.spec.size}'])).toBe('3');
+    // kubectl explain reads the CRD schema from the OpenAPI v3 document of example.com/v1
+    expect(await ok(['explain', 'widgets.spec'])).toMatch(/KIND:\s+Widget[\s\S]*size\s+<integer>/);
     // client-side apply of a custom resource: a JSON merge patch
     expect(await ok(['apply', '-f', '-'], widget.replace('size: 3', 'size: 5'))).toBe('widget.example.com/w1 configured\n');
     expect(await ok(['get', 'wd', 'w1', '-o', 'jsonpath={.spec.size}'])).toBe('5');

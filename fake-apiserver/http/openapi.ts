@@ -5,8 +5,9 @@
  * `x-kubernetes-group-version-kind` and `x-kubernetes-action`, and the PATCH operation listing the
  * `fieldValidation` query parameter. kubectl's query-param verifier (cli-runtime) reads exactly
  * that to decide that the server validates fields, so it sends `fieldValidation=Strict` instead of
- * validating against a client-side schema. No component schemas are published (README "Not
- * modelled"): kubectl then builds strategic merge patches from its compiled-in types.
+ * validating against a client-side schema. Component schemas are published for custom resources
+ * only (their CRD schema, for `kubectl explain`): for built-ins kubectl then builds strategic merge
+ * patches from its compiled-in types (README "Not modelled").
  */
 import { createHash } from 'node:crypto';
 import type { ApiServer } from '../apiserver.ts';
@@ -57,8 +58,17 @@ export function openApiV3Doc(server: ApiServer, path: string): object | undefine
   const infos = resourcesAt(server, group, version);
   if (infos.length === 0) return undefined;
   const paths: Record<string, object> = {};
-  for (const info of infos) Object.assign(paths, operations(info));
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'unversioned' }, paths, components: { schemas: {} } };
+  const schemas: Record<string, object> = {};
+  for (const info of infos) {
+    Object.assign(paths, operations(info));
+    // Custom resources publish their CRD schema (what `kubectl explain` reads); built-ins publish none,
+    // so kubectl keeps building strategic merge patches from its compiled-in types.
+    if (info.custom && info.schema) {
+      const name = `${info.group.split('.').reverse().join('.')}.${info.version}.${info.kind}`;
+      schemas[name] = { ...info.schema, 'x-kubernetes-group-version-kind': [{ group: info.group, version: info.version, kind: info.kind }] };
+    }
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'unversioned' }, paths, components: { schemas } };
 }
 
 /** `/openapi/v3`: `{paths: {"api/v1": {serverRelativeURL: "/openapi/v3/api/v1?hash=…"}, …}}`. */
