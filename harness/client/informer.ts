@@ -5,22 +5,14 @@
  * deletes of objects missed while the watch was down). An optional periodic resync calls
  * `onUpdate(obj, obj)` for every cached object.
  */
-import type { Clock, IndexFunc, Informer, KubeObject, KubeReader, KubeWatcher, ResourceEventHandler, TimerHandle, TypeRef } from '../../fake-apiserver/api/index.ts';
-import type { Logger } from '../../platform/runtime/index.ts';
-import type { RandomStream } from '../rng/index.ts';
+import type { IndexFunc, Informer, KubeObject, ResourceEventHandler, TimerHandle } from '../../fake-apiserver/api/index.ts';
 import { Reflector } from './reflector.ts';
-import type { ReflectorBackoff, ReflectorEvent } from './reflector.ts';
+import type { ReflectorEvent, ReflectorOptions } from './reflector.ts';
 import { createStore } from './store.ts';
 import type { StoreChange, StoreReader, StoreWriter } from './store.ts';
 
-/** Options of a {@link SharedInformer}. */
-export interface SharedInformerOptions {
-  type: TypeRef;
-  client: KubeReader & KubeWatcher;
-  clock: Clock;
-  log: Logger;
-  jitter?: RandomStream;
-  backoff?: Partial<ReflectorBackoff>;
+/** Options of a {@link SharedInformer}: its reflector's (the informer receives the events itself) and a resync period. */
+export interface SharedInformerOptions extends Omit<ReflectorOptions, 'onEvents'> {
   /** Periodic resync interval, simulated ms (0 or unset: none). */
   resyncMs?: number;
 }
