@@ -2,7 +2,7 @@
  * `lattice-sim connectivity --state DIR --from ns/name --to ns/name:port [--method M --path P] [--json]`:
  * loads a directory of YAML objects as a dataplane sees them (Namespaces, Pods, Services,
  * EndpointSlices, CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies,
- * PeerAuthentications, Kubernetes NetworkPolicies), builds the evaluator's view directly (no World, no platform: DESIGN.md rule 1)
+ * PeerAuthentications, Kubernetes NetworkPolicies, Gateways of class istio-waypoint), builds the evaluator's view directly (no World, no platform: DESIGN.md rule 1)
  * and prints the verdict of one probe: decision, deciding layer, deciding policy, reason in words.
  *
  * Input rules:
@@ -44,6 +44,7 @@ const DATAPLANE_KINDS: Record<string, { apiVersions: string[]; namespaced: boole
   AuthorizationPolicy: { apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true },
   PeerAuthentication: { apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true },
   NetworkPolicy: { apiVersions: ['networking.k8s.io/v1'], namespaced: true },
+  Gateway: { apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: true },
 };
 
 /** One problem in the state: `file (document n) Kind ns/name: field: message`. */
@@ -308,6 +309,7 @@ export function loadState(path: string, opts: { trustDomain?: string; rootNamesp
     authorizationPolicies: get('AuthorizationPolicy'),
     peerAuthentications: get('PeerAuthentication'),
     networkPolicies: get('NetworkPolicy'),
+    gateways: get('Gateway'),
     trustDomain: opts.trustDomain ?? 'cluster.local',
     rootNamespace: opts.rootNamespace ?? 'istio-system',
   };
@@ -436,7 +438,7 @@ export function registerConnectivityCommand(program: Command, io: Io, setExit?: 
   program
     .command('connectivity')
     .description('judge one probe against a directory of dataplane objects (pods, Services, Cilium and Istio policies): verdict, deciding layer, policy, reason')
-    .requiredOption('--state <dir>', 'directory (or file) of YAML objects: Namespaces, Pods, Services, EndpointSlices (optional), CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies, PeerAuthentications, NetworkPolicies')
+    .requiredOption('--state <dir>', 'directory (or file) of YAML objects: Namespaces, Pods, Services, EndpointSlices (optional), CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies, PeerAuthentications, NetworkPolicies, waypoint Gateways')
     .requiredOption('--from <ns/name>', 'source: a pod, or a workload whose pods carry app.kubernetes.io/name or app = name (first ready pod by name)')
     .requiredOption('--to <ns/name:port>', 'target Service and Service port')
     .option('--method <method>', 'HTTP method (default: GET)')

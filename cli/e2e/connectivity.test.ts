@@ -57,6 +57,12 @@ describe('lattice-sim connectivity', () => {
     }
   });
 
+  it('waypoint: a Service enrolled in a waypoint Gateway is judged by its L7 policy (403 at the waypoint)', async () => {
+    const state = ['--state', dir('ambient'), '--from', 'front/web', '--to', 'back/orders:80'];
+    expect(await json(state)).toMatchObject({ verdict: 'allow', policy: 'AuthorizationPolicy back/orders-get-only' });
+    expect(await json([...state, '--method', 'DELETE'])).toMatchObject({ verdict: 'deny', layer: 'waypoint', policy: 'AuthorizationPolicy back/orders-get-only' });
+  });
+
   it('a Service that does not exist is a verdict (NXDOMAIN), not an input error', async () => {
     expect(await json(['--state', dir('ambient'), '--from', 'front/web-0', '--to', 'back/nope:80'])).toMatchObject({ verdict: 'deny', layer: 'none' });
   });

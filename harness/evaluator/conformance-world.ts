@@ -29,6 +29,13 @@ export interface WorldChanges {
   pas?: KubeObject[];
   /** Kubernetes NetworkPolicies. */
   knps?: KubeObject[];
+  /** Label `istio.io/use-waypoint` on Service back/api. */
+  useWaypoint?: string;
+  /**
+   * A waypoint Gateway `back/waypoint` (class istio-waypoint) and its pod `back/waypoint-0` (service
+   * account `waypoint`, IP 10.2.0.99): `exists: false` leaves the Gateway out, `ready: false` the pod not ready.
+   */
+  waypoint?: { exists?: boolean; ready?: boolean; for?: string };
   /** Labels of front/web-0 (default `{app: web}`). */
   webLabels?: Record<string, string>;
   webAnnotations?: Record<string, string>;
@@ -129,6 +136,9 @@ export function conformanceWorld(c: WorldChanges = {}): DataplaneView {
           { name: 'metrics', containerPort: 9090 },
         ],
       }),
+      ...(c.waypoint
+        ? [pod('back', 'waypoint-0', { labels: { 'gateway.networking.k8s.io/gateway-name': 'waypoint' }, serviceAccount: 'waypoint', ip: '10.2.0.99', ready: c.waypoint.ready, ports: [{ name: 'mesh', containerPort: 15008 }] })]
+        : []),
       pod('kube-system', 'coredns-0', {
         labels: { 'k8s-app': 'kube-dns' },
         serviceAccount: 'coredns',
@@ -140,10 +150,16 @@ export function conformanceWorld(c: WorldChanges = {}): DataplaneView {
       }),
     ],
     services: [
-      service('back', 'api', { app: 'api' }, [
-        { port: 80, targetPort: 'http', name: 'http' },
-        { port: 9090, targetPort: 'metrics', name: 'metrics' },
-      ]),
+      service(
+        'back',
+        'api',
+        { app: 'api' },
+        [
+          { port: 80, targetPort: 'http', name: 'http' },
+          { port: 9090, targetPort: 'metrics', name: 'metrics' },
+        ],
+        c.useWaypoint ? { 'istio.io/use-waypoint': c.useWaypoint } : {},
+      ),
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext-ip', namespace: 'back' }, spec: { ports: [{ name: 'https', port: 443 }] } },
       externalName('ext-name', 'api.example.com'),
       externalName('ext-deep', 'a.b.example.com'),
@@ -154,6 +170,17 @@ export function conformanceWorld(c: WorldChanges = {}): DataplaneView {
     authorizationPolicies: c.aps ?? [],
     peerAuthentications: c.pas ?? [],
     networkPolicies: c.knps ?? [],
+    gateways:
+      c.waypoint && c.waypoint.exists !== false
+        ? [
+            {
+              apiVersion: 'gateway.networking.k8s.io/v1',
+              kind: 'Gateway',
+              metadata: { name: 'waypoint', namespace: 'back', labels: { 'istio.io/waypoint-for': c.waypoint.for ?? 'service' } },
+              spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+            },
+          ]
+        : [],
     trustDomain: c.trustDomain ?? 'cluster.local',
   });
 }

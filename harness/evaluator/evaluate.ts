@@ -9,6 +9,7 @@ import type { DataplaneView, ProbeRequest, Verdict } from './types.ts';
 import { decideDirection, evaluateDirection, matchDirection, type DirectionMatch, type DirectionOutcome, type Flow, type Peer } from './cilium.ts';
 import { DataplaneIndex, type EndpointInfo } from './dataplane-index.ts';
 import { effectiveMtls, evaluateAuthz, type EffectiveMtls } from './ztunnel.ts';
+import { GATEWAY_NAME_LABEL, attachedTo, compileWaypointAuthz, evaluateWaypointAuthz, requestedWaypoint, type CompiledWaypointAuthz } from './waypoint.ts';
 
 /** TCP port of HBONE (ambient mTLS tunnel) between two captured pods (anchors-netpol §1.4). */
 export const HBONE_PORT = 15008;
@@ -44,6 +45,7 @@ const VIEW_LISTS = [
   'authorizationPolicies',
   'peerAuthentications',
   'networkPolicies',
+  'gateways',
 ] as const satisfies readonly (keyof DataplaneView)[];
 const NONE: readonly KubeObject[] = [];
 
@@ -205,6 +207,101 @@ function findReadyBackends(index: DataplaneIndex, ns: string, name: string, port
 
 const noService = () => false;
 
+/** Waypoint Gateways by `ns/name` and the compiled `targetRefs` AuthorizationPolicies of an index (built once). */
+const waypointMemo = new WeakMap<DataplaneIndex, { gateways: Map<string, KubeObject>; policies: CompiledWaypointAuthz[] }>();
+
+function waypointsOf(index: DataplaneIndex): { gateways: Map<string, KubeObject>; policies: CompiledWaypointAuthz[] } {
+  let w = waypointMemo.get(index);
+  if (!w) {
+    const gateways = new Map<string, KubeObject>();
+    for (const g of index.view.gateways ?? []) gateways.set(`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, g);
+    const policies: CompiledWaypointAuthz[] = [];
+    for (const o of index.view.authorizationPolicies) {
+      const c = compileWaypointAuthz(o);
+      if (c) policies.push(c);
+    }
+    policies.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+    waypointMemo.set(index, (w = { gateways, policies }));
+  }
+  return w;
+}
+
+interface WaypointPath {
+  srcKey: string;
+  srcEp: EndpointInfo;
+  dst: EndpointInfo;
+  svc: KubeObject;
+  gateway: KubeObject;
+  waypoint: EndpointInfo;
+  targetPort: number;
+  host: string;
+  dnsReason: string;
+}
+
+/**
+ * A Service enrolled in a ready waypoint, from a source in the mesh (anchors-netpol §1.0 steps 2–6):
+ * source → waypoint pod on HBONE 15008 (Cilium egress of the source, ingress of the waypoint), the
+ * waypoint's L7 AuthorizationPolicies (targetRefs), waypoint → destination (Cilium egress of the
+ * waypoint, ingress of the destination; HBONE when the destination is captured), then ztunnel at the
+ * destination, which sees the waypoint's identity.
+ */
+function viaWaypoint(index: DataplaneIndex, probe: ProbeRequest, w: WaypointPath): Verdict {
+  const view = index.view;
+  const wpKey = key(w.waypoint.pod);
+  const http = { kind: 'http' as const, method: probe.method ?? 'GET', path: probe.path ?? '/', host: w.host, encrypted: true };
+  const out1 = evaluateDirection(w.srcEp.ciliumRules, 'egress', { peer: peerOf(index, w.waypoint), port: HBONE_PORT, protocol: 'TCP', destNamedPorts: w.waypoint.namedPorts, l7: http });
+  if (!out1.allowed) return deny('cilium-egress', out1.policy, `${out1.reason} (hop to waypoint ${wpKey})`);
+  const in1 = evaluateDirection(w.waypoint.ciliumRules, 'ingress', { peer: peerOf(index, w.srcEp), port: HBONE_PORT, protocol: 'TCP', destNamedPorts: w.waypoint.namedPorts, l7: http });
+  if (!in1.allowed) return deny('cilium-ingress', in1.policy, `${in1.reason} (at waypoint ${wpKey})`);
+  const policies = waypointsOf(index).policies.filter((p) => attachedTo(p, w.svc, w.gateway, view.rootNamespace));
+  const l7 = evaluateWaypointAuthz(policies, {
+    principal: `${view.trustDomain}/ns/${w.srcEp.namespace}/sa/${w.srcEp.serviceAccount}`,
+    namespace: w.srcEp.namespace,
+    sourceIp: typeof w.srcEp.pod.status?.podIP === 'string' ? w.srcEp.pod.status.podIP : null,
+    port: probe.port,
+    method: http.method,
+    path: http.path,
+    host: w.host,
+    trustDomain: view.trustDomain,
+  });
+  if (!l7.allowed) return deny('waypoint', l7.policy, l7.reason);
+  const hbone = w.dst.captured;
+  const port2 = hbone ? HBONE_PORT : w.targetPort;
+  const http2 = { ...http, encrypted: hbone };
+  const out2 = evaluateDirection(w.waypoint.ciliumRules, 'egress', { peer: peerOf(index, w.dst), port: port2, protocol: 'TCP', destNamedPorts: w.dst.namedPorts, l7: http2 });
+  if (!out2.allowed) return deny('cilium-egress', out2.policy, `${out2.reason} (hop from waypoint ${wpKey})`);
+  const in2 = evaluateDirection(w.dst.ciliumRules, 'ingress', { peer: peerOf(index, w.waypoint), port: port2, protocol: 'TCP', destNamedPorts: w.dst.namedPorts, l7: http2 });
+  if (!in2.allowed) return deny('cilium-ingress', in2.policy, `${in2.reason} (hop from waypoint ${wpKey})`);
+  const hops = [
+    dnsHop(w.dnsReason),
+    `wire TCP 15008 (HBONE) to waypoint ${wpKey}`,
+    `cilium ${out1.reason}`,
+    `cilium ${in1.reason}`,
+    l7.reason,
+    `wire TCP ${port2}${hbone ? ' (HBONE)' : ''} from waypoint to ${key(w.dst.pod)} (targetPort ${w.targetPort})`,
+    `cilium ${out2.reason}`,
+    `cilium ${in2.reason}`,
+  ];
+  let authzPolicy: string | null = null;
+  if (w.dst.captured) {
+    const authz = evaluateAuthz(index.authzFor(w.dst.pod), {
+      principal: `${view.trustDomain}/ns/${w.waypoint.namespace}/sa/${w.waypoint.serviceAccount}`,
+      namespace: w.waypoint.namespace,
+      serviceAccount: w.waypoint.serviceAccount,
+      sourceIp: typeof w.waypoint.pod.status?.podIP === 'string' ? w.waypoint.pod.status.podIP : null,
+      destinationIp: typeof w.dst.pod.status?.podIP === 'string' ? w.dst.pod.status.podIP : null,
+      port: w.targetPort,
+      trustDomain: view.trustDomain,
+    });
+    if (!authz.allowed) return deny('ztunnel', authz.policy, `ztunnel: ${authz.reason} (the waypoint relays the request with its own identity)`);
+    authzPolicy = authz.policy;
+    hops.push(`ztunnel ${authz.reason}`);
+  } else {
+    hops.push('ztunnel not in path (destination not captured)');
+  }
+  return { decision: 'allow', layer: 'none', policy: authzPolicy ?? l7.policy ?? in2.policy ?? out1.policy ?? null, reason: `allowed: ${hops.join('; ')}` };
+}
+
 /** The DNS hop of an allow reason ("DNS lookup of … allowed by …", or "DNS egress not enforced"). */
 const dnsHop = (reason: string): string => (reason.startsWith('DNS') ? reason : `DNS ${reason}`);
 
@@ -331,6 +428,14 @@ function decide(index: DataplaneIndex, probe: ProbeRequest): Verdict {
     return deny('none', null, `connection refused: targetPort ${JSON.stringify(sp.targetPort)} of Service ${svcKey} port ${probe.port} matches no TCP container port of ${key(dst.pod)}`);
   }
 
+  let bypassNote: string | null = null;
+  const choice = srcEp.captured ? requestedWaypoint(svc, index.namespace(svcNs), (ns, name) => waypointsOf(index).gateways.get(`${ns}/${name}`)) : null;
+  if (choice) {
+    const wpPod = choice.bypass === null ? index.podsIn(choice.namespace).find((p) => p.metadata.labels?.[GATEWAY_NAME_LABEL] === choice.name && sourceProblem(p) === null) : undefined;
+    if (wpPod && choice.gateway) return viaWaypoint(index, probe, { srcKey, srcEp, dst, svc, gateway: choice.gateway, waypoint: index.endpoint(wpPod), targetPort, host, dnsReason: dnsOutcome.reason });
+    bypassNote = `waypoint ${choice.namespace}/${choice.name} bypassed (${choice.bypass ?? 'no ready waypoint pod'}): its L7 policies are not applied`;
+  }
+
   const hbone = srcEp.captured && dst.captured;
   const wirePort = hbone ? HBONE_PORT : targetPort;
   const http = { kind: 'http' as const, method: probe.method ?? 'GET', path: probe.path ?? '/', host, encrypted: hbone };
@@ -341,6 +446,7 @@ function decide(index: DataplaneIndex, probe: ProbeRequest): Verdict {
 
   const hops = [
     dnsHop(dnsOutcome.reason),
+    ...(bypassNote ? [bypassNote] : []),
     `wire TCP ${wirePort}${hbone ? ' (HBONE)' : ''} to ${key(dst.pod)} (targetPort ${targetPort})`,
     `cilium ${egress.reason}`,
     `cilium ${ingress.reason}`,

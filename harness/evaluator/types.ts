@@ -21,6 +21,8 @@ export interface DataplaneView {
   peerAuthentications: readonly KubeObject[];
   /** Kubernetes NetworkPolicies (networking.k8s.io/v1), enforced by Cilium like namespaced Cilium rules. Absent = none. */
   networkPolicies?: readonly KubeObject[];
+  /** Gateway API Gateways (gateway.networking.k8s.io/v1); those of class `istio-waypoint` are waypoints. Absent = none. */
+  gateways?: readonly KubeObject[];
   /** SPIFFE trust domain of the mesh (principals are `<trustDomain>/ns/<ns>/sa/<sa>`). */
   trustDomain: string;
   /** Istio root namespace (mesh-wide policies), normally `istio-system`. */
