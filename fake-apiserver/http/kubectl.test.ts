@@ -153,11 +153,16 @@ describe.skipIf(!runnable)('kubectl v1.35 against the HTTP front (linux/amd64 bi
   });
 
   it('kubectl get -w prints Table rows as the object changes', async () => {
-    const watching = kubectl(['get', 'cm', 'demo', '-w', '--request-timeout=3s']);
-    await new Promise((r) => setTimeout(r, 1000));
+    // kubectl GETs and prints the object, then watches from resourceVersion 0, whose first (synthetic
+    // ADDED) event it skips as already printed: change the object once that watch is open.
+    const watching = kubectl(['get', 'cm', 'demo', '-w', '--request-timeout=5s']);
+    for (const end = Date.now() + 4000; http.openWatches() === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    expect(http.openWatches()).toBe(1);
+    await new Promise((r) => setTimeout(r, 100));
     api.patch({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default', name: 'demo' }, 'merge', { data: { w: '1' } });
-    const rows = (await watching).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2));
-    expect(rows).toEqual([
+    const out = (await watching).stdout;
+    const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2));
+    expect(rows, out).toEqual([
       ['NAME', 'DATA'],
       ['demo', '2'],
       ['demo', '3'],

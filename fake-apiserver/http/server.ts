@@ -44,6 +44,8 @@ export interface RunningHttpServer {
   /** `http://127.0.0.1:<port>` */
   url: string;
   port: number;
+  /** Number of watch streams open now (tests wait on it; clients see no difference). */
+  openWatches(): number;
   /** Ends open watches, closes every connection, stops listening. */
   close(): Promise<void>;
 }
@@ -152,6 +154,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
   return {
     url: `http://${address}`,
     port,
+    openWatches: () => openWatches.size,
     close: async () => {
       for (const stop of [...openWatches]) stop();
       await new Promise<void>((resolve) => {
