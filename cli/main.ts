@@ -121,12 +121,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0;
-      clearReports(outFromArgv(argv) ?? DEFAULT_OUT);
+      if (argv[0] === 'run') clearReports(outFromArgv(argv) ?? DEFAULT_OUT);
       return EXIT_BAD_INPUT;
     }
     if (err instanceof CliError) {
       io.err(`error [${err.code}]: ${err.message}`);
-      clearReports(state.outDir ?? outFromArgv(argv) ?? DEFAULT_OUT);
+      // Only a `run` owns the reports: another verb's bad input leaves them alone.
+      if (argv[0] === 'run') clearReports(state.outDir ?? outFromArgv(argv) ?? DEFAULT_OUT);
       return err.exitCode;
     }
     return internalError(err, io, state);

@@ -114,6 +114,16 @@ describe('bad flags: exit 2, one line, no report', () => {
   it('a missing --specs path', () => expectFlagError(['run', '--specs', '/nonexistent/specs'], /cannot read \/nonexistent\/specs: no such file or directory/));
   it('a --specs directory without spec files', () => expectFlagError(['run', '--specs', specDir({ 'notes.md': '# nothing' })], /no \.yaml, \.yml or \.json files under/));
 
+  it("another verb's bad flags leave the last run's reports alone (only a run owns them)", async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'lattice-sim-keep-'));
+    writeFileSync(join(outDir, 'results.json'), STALE);
+    const err: string[] = [];
+    const code = await main(['bugs', '--nope', '--out', outDir], { out: () => {}, err: (l) => err.push(l) });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/unknown option '--nope'/);
+    expect(readFileSync(join(outDir, 'results.json'), 'utf8')).toBe(STALE);
+  });
+
   it('an --out under /proc is refused at once (Node would hang creating it)', async () => {
     const r = await runWithStale(['run'], { out: '/proc/lattice-sim-x' });
     expect(r.code).toBe(2);
