@@ -100,7 +100,12 @@ async function expectInputError(files: Record<string, string | Buffer>, message:
 
 describe('bad flags: exit 2, one line, no report', () => {
   it('an unknown option', () => expectFlagError(['run', '--nope'], /unknown option '--nope'/));
-  it('an unknown command', () => expectFlagError(['frobnicate'], /unknown command 'frobnicate'/));
+  it('an unknown command (not a run: the reports are left as they are)', async () => {
+    const r = await runWithStale(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown command 'frobnicate'/);
+    expect(r.results?.stale).toBe(true);
+  });
   it('a seed that is not a number', () => expectFlagError(['run', '--seed', 'abc'], /--seed must be a non-negative integer, got "abc"/));
   it('a negative seed', () => expectFlagError(['run', '--seed=-1'], /--seed must be a non-negative integer, got "-1"/));
   it('a seed of 2^32 (it would alias seed 0)', () => expectFlagError(['run', '--seed', '4294967296'], /--seed must be at most 4294967295, got 4294967296/));
