@@ -268,9 +268,16 @@ export class World implements Cluster {
       ciliumClusterwideNetworkPolicies: list(StubTypes.CiliumClusterwideNetworkPolicy),
       authorizationPolicies: list(StubTypes.AuthorizationPolicy),
       peerAuthentications: list(StubTypes.PeerAuthentication),
+      // Kinds a World may not serve (NetworkPolicy is not registered unless a test adds it).
+      networkPolicies: this.listIfServed({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }),
+      gateways: this.listIfServed({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' }),
       trustDomain: this.options.trustDomain,
       rootNamespace: 'istio-system',
     };
+  }
+
+  private listIfServed(type: TypeRef): readonly KubeObject[] {
+    return this.server.registry.tryLookup(type) ? this.server.list(type).items : [];
   }
 
   /** The evaluator's index of the current dataplane, rebuilt only when the store changed. */
