@@ -15,25 +15,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
-import { writeReports } from '../reports/index.ts';
 import type { FailureRecord, InputErrorRecord, ResultsDocument, ResultsStatus, RunRecord } from '../reports/index.ts';
 import { FleetLimitError, runFleet } from '../scenarios/fleet.ts';
 import { ReplayPathError, runRandomTopologies } from '../scenarios/random-enforcement.ts';
 import { exampleFleetDir } from '../topologies/index.ts';
 import { loadSpecs } from '../harness/specs/load-specs.ts';
 import type { SpecProblem } from '../harness/specs/load-specs.ts';
-import { runStatus, worstStatus } from '../harness/verifier/status.ts';
+import { runStatus, summarize } from '../harness/verifier/status.ts';
 import { INJECTABLE_BUGS } from '../harness/bugs/index.ts';
 import type { InjectedBug } from '../harness/bugs/index.ts';
 import { registerBugsCommand } from './bugs.ts';
+import { registerMergeCommand } from './merge.ts';
 import { registerConnectivityCommand } from './connectivity.ts';
 import { registerServeCommand } from './serve.ts';
 import { CliError } from './errors.ts';
-import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL, exitCodeOf } from './exit-codes.ts';
+import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL } from './exit-codes.ts';
 import { clearReports, outFromArgv, prepareOutDir, writeMark } from './out-dir.ts';
 import { RUN_FLAGS } from './options.ts';
 import type { RunFlags } from './options.ts';
-import { printSummary } from './summary.ts';
+import { writeAndSummarize } from './finish.ts';
 
 const VERSION = '0.1.0';
 const DEFAULT_OUT = 'reports/out/latest';
@@ -51,6 +51,23 @@ const boundedInt = (name: string, max: number) => (v: string) => {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n > max) throw new InvalidArgumentError(`${name} must be at most ${max}, got ${v}`);
   return n;
+};
+
+/** `i/n` with 1 ≤ i ≤ n ≤ 1000 → {index: i, count: n}. */
+const shardArg = (v: string) => {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || index < 1 || count < 1 || index > count || count > 1000) throw new InvalidArgumentError(`--shard takes i/n with 1 ≤ i ≤ n ≤ 1000, got "${v}"`);
+  return { index, count };
+};
+
+/** `90s`, `10m`, `1h`, `500ms` → wall ms (at most a week). */
+const durationArg = (v: string) => {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(v);
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'] : NaN;
+  if (!m || !(ms > 0) || ms > 7 * 24 * 3_600_000) throw new InvalidArgumentError(`--budget takes a duration such as 90s, 10m or 1h (at most a week), got "${v}"`);
+  return ms;
 };
 
 /** Output sink (tests pass their own). */
@@ -92,6 +109,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option(f.injectBug.flag, desc('injectBug'))
     .addOption(new Option(f.shrink.flag, desc('shrink')).choices(['first', 'all', 'none']))
     .addOption(new Option(f.probes.flag, desc('probes')).choices(['all', 'sampled']))
+    .option(f.shard.flag, desc('shard'), shardArg)
+    .option(f.budgetMs.flag, desc('budgetMs'), durationArg)
     .option(f.strict.flag, desc('strict'))
     .option(f.out.flag, desc('out'))
     .option(f.debug.flag, desc('debug'))
@@ -106,6 +125,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         injectBug: given.injectBug,
         shrink: given.shrink ?? 'first',
         probes: given.probes,
+        shard: given.shard,
+        budgetMs: (given as { budget?: number }).budget,
         strict: given.strict === true,
         out: given.out ?? DEFAULT_OUT,
         debug: given.debug === true,
@@ -113,6 +134,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       exitCode = await run(flags, io, state);
     });
   registerBugsCommand(program, io, (code) => (exitCode = code));
+  registerMergeCommand(program, io, (code) => (exitCode = code));
   registerConnectivityCommand(program, io, (code) => (exitCode = code));
   registerServeCommand(program, io);
   try {
@@ -166,8 +188,9 @@ function markDocument(command: string, status: ResultsStatus, message: string, s
   };
 }
 
-function* range(from: number, count: number): Generator<number> {
-  for (let i = from; i < from + count; i++) yield i;
+/** Indices from..from+count-1, or only those of one shard (index modulo n = i-1). */
+function* range(from: number, count: number, shard?: { index: number; count: number }): Generator<number> {
+  for (let i = from; i < from + count; i++) if (!shard || i % shard.count === shard.index - 1) yield i;
 }
 
 const toRecord = (p: SpecProblem): InputErrorRecord => ({
@@ -193,6 +216,7 @@ function checkFlags(flags: RunFlags): void {
     }
   }
   if (flags.topology !== undefined && flags.topologies !== undefined) throw new CliError('LATTICE_SIM_BAD_FLAG', '--topology runs one topology: drop --topologies');
+  if (flags.topology !== undefined && (flags.shard !== undefined || flags.budgetMs !== undefined)) throw new CliError('LATTICE_SIM_BAD_FLAG', '--topology runs one topology: drop --shard and --budget');
 }
 
 async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
@@ -207,7 +231,7 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
   let failures: FailureRecord[] = [];
 
   // Fixed fleets: --specs, or the example fleet unless a single random topology is being reproduced.
-  const fleetDirs = flags.specs.length > 0 ? flags.specs : flags.topology === undefined ? [exampleFleetDir('shop')] : [];
+  const fleetDirs = flags.specs.length > 0 ? flags.specs : flags.topology === undefined && (flags.shard?.index ?? 1) === 1 ? [exampleFleetDir('shop')] : [];
   if (fleetDirs.length > 0) {
     const specs = loadSpecs(fleetDirs, { strict: flags.strict });
     if (specs.missing.length > 0) throw new CliError('LATTICE_SIM_NO_SPECS', `cannot read ${specs.missing.join(', ')}: no such file or directory; check the --specs path`);
@@ -228,10 +252,19 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
     runs.push(record);
   }
 
-  const count = flags.topology !== undefined ? 1 : (flags.topologies ?? (flags.specs.length > 0 ? 0 : 100));
+  const count = flags.topology !== undefined ? 1 : (flags.topologies ?? (flags.budgetMs !== undefined ? RUN_LIMITS.maxTopologies : flags.specs.length > 0 ? 0 : 100));
   if (count > 0) {
+    const budget = flags.budgetMs;
+    const overBudget = budget === undefined ? undefined : () => performance.now() - wallStart >= budget;
     try {
-      const random = await runRandomTopologies({ seed: flags.seed, indices: range(flags.topology ?? 0, count), injectBug, path: flags.path, shrink: flags.shrink });
+      const random = await runRandomTopologies({
+        seed: flags.seed,
+        indices: range(flags.topology ?? 0, count, flags.shard),
+        injectBug,
+        path: flags.path,
+        shrink: flags.shrink,
+        ...(overBudget ? { shouldStop: overBudget } : {}),
+      });
       runs.push(...random.runs);
       failures = random.failures;
     } catch (err) {
@@ -244,30 +277,11 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
 
   const doc: ResultsDocument = {
     header: { tool: 'lattice-sim', version: VERSION, generatedAt: new Date().toISOString(), wallMs: Math.round(performance.now() - wallStart), command: state.command },
-    summary: {
-      status: worstStatus(runs),
-      runs: runs.length,
-      topologies: runs.filter((r) => r.kind === 'random').length,
-      probes: runs.reduce((n, r) => n + r.probes.length, 0),
-      mismatches: runs.reduce((n, r) => n + r.mismatches, 0),
-      failedRuns: runs.filter((r) => r.status !== 'verified').length,
-      unverifiedRuns: runs.filter((r) => r.verification.timedOut !== undefined).length,
-      inputErrors: runs.reduce((n, r) => n + r.inputErrors.length, 0),
-      warnings: runs.reduce((n, r) => n + r.warnings.length, 0),
-    },
+    summary: summarize(runs),
     runs,
     failures,
   };
-  const code = exitCodeOf(doc.summary.status);
-  let written: string[];
-  try {
-    written = writeReports(doc, outDir);
-  } catch (err) {
-    clearReports(outDir);
-    printSummary(doc, [], io, flags, code);
-    io.err(`error [LATTICE_SIM_WRITE_FAILED]: cannot write the reports in ${outDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the run ended ${doc.summary.status} but left no report`);
-    return EXIT_INTERNAL;
-  }
-  printSummary(doc, written, io, flags, code);
-  return code;
+  if (flags.budgetMs !== undefined) io.out(`--budget: ${doc.summary.topologies} random topologies ran in ${(doc.header.wallMs / 1000).toFixed(1)}s`);
+  return writeAndSummarize(doc, outDir, io, flags);
 }
+

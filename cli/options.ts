@@ -14,6 +14,8 @@ export interface RunFlags {
   injectBug: string | undefined;
   shrink: 'first' | 'all' | 'none';
   probes: 'all' | 'sampled' | undefined;
+  shard: { index: number; count: number } | undefined;
+  budgetMs: number | undefined;
   strict: boolean;
   out: string;
   debug: boolean;
@@ -43,6 +45,16 @@ export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
     flag: '--probes <which>',
     description: 'fleet probes to judge: all (every ordered pair of services) | sampled (every declared edge plus a deterministic sample of undeclared pairs per caller)',
     defaultText: 'all up to 200 services, sampled above',
+  },
+  shard: {
+    flag: '--shard <i/n>',
+    description: 'run shard i of n (1-based) of the random topologies: those whose index modulo n is i-1; the fleet runs in shard 1 only. Merge the shards\' results with lattice-sim merge',
+    defaultText: 'all (1/1)',
+  },
+  budgetMs: {
+    flag: '--budget <time>',
+    description: 'run random topologies until this much wall time has passed (e.g. 90s, 10m, 1h); without --topologies, up to the maximum count. What ran depends on the machine, so a budgeted run is not reproducible as a whole: each failure still is, by its reproduce line',
+    defaultText: 'none',
   },
   strict: { flag: '--strict', description: 'refuse spec fields the schema does not declare (server-side field validation Strict) instead of warning', defaultText: 'off (Warn)' },
   out: { flag: '--out <dir>', description: 'directory for results.json and junit.xml (checked writable before the run starts)', defaultText: 'reports/out/latest' },

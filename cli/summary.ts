@@ -38,7 +38,7 @@ function printFailure(f: FailureRecord, io: Io): void {
 }
 
 /** Prints the summary to `io.out`. `written` lists the report files (empty when none could be written). */
-export function printSummary(doc: ResultsDocument, written: string[], io: Io, flags: RunFlags, exitCode: number): void {
+export function printSummary(doc: ResultsDocument, written: string[], io: Io, flags: Pick<RunFlags, 'seed' | 'injectBug'>, exitCode: number): void {
   io.out(`lattice-sim run: seed ${flags.seed}${flags.injectBug ? `, injected bug ${flags.injectBug}` : ''}`);
   for (const run of doc.runs.filter((r) => r.kind === 'fleet')) {
     io.out(`  fleet ${run.name}: ${plural(run.services.length, 'service')} (${phases(run)}), ${plural(run.probes.length, 'probe')}, ${plural(run.mismatches, 'mismatch', 'mismatches')}`);

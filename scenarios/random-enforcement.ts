@@ -31,6 +31,8 @@ export interface RandomOptions {
   shrink?: ShrinkMode;
   /** Called after each topology (progress). */
   onTopology?: (index: number, record: RunRecord) => void;
+  /** Asked before each topology; true stops the run there (a wall-time budget, for instance). */
+  shouldStop?: () => boolean;
 }
 
 /** Records of the generated topologies and the failures (the shrunk ones first-class). */
@@ -92,6 +94,7 @@ export async function runRandomTopologies(opts: RandomOptions): Promise<RandomRe
   const arbitrary = topologyArbitrary();
   const mode = opts.shrink ?? 'first';
   for (const index of opts.indices) {
+    if (opts.shouldStop?.()) break;
     const worldSeed = deriveSeed(opts.seed, `topology/${index}`);
     let first: RunRecord | undefined;
     let firstTopology: Topology | undefined;

@@ -3,7 +3,7 @@
  * (`ResultsStatus`): the same rules for every run kind and every Cluster, so the exit code, the
  * summary line, results.json and junit.xml can never disagree.
  */
-import type { ResultsStatus, RunRecord, RunStatus } from '../../reports/model.ts';
+import type { ResultsDocument, ResultsStatus, RunRecord, RunStatus } from '../../reports/model.ts';
 
 /** Worst first: the order in which statuses win when runs are combined. */
 export const STATUS_ORDER: readonly RunStatus[] = ['input-errors', 'mismatches', 'unverified', 'verified'];
@@ -25,4 +25,19 @@ export function worstStatus(runs: readonly Pick<RunRecord, 'status'>[]): Results
   let worst = STATUS_ORDER.length - 1;
   for (const r of runs) worst = Math.min(worst, STATUS_ORDER.indexOf(r.status));
   return STATUS_ORDER[worst];
+}
+
+/** The summary of a results document, computed from its runs alone (a run, or shards merged). */
+export function summarize(runs: readonly RunRecord[]): ResultsDocument['summary'] {
+  return {
+    status: worstStatus(runs),
+    runs: runs.length,
+    topologies: runs.filter((r) => r.kind === 'random').length,
+    probes: runs.reduce((n, r) => n + r.probes.length, 0),
+    mismatches: runs.reduce((n, r) => n + r.mismatches, 0),
+    failedRuns: runs.filter((r) => r.status !== 'verified').length,
+    unverifiedRuns: runs.filter((r) => r.verification.timedOut !== undefined).length,
+    inputErrors: runs.reduce((n, r) => n + r.inputErrors.length, 0),
+    warnings: runs.reduce((n, r) => n + r.warnings.length, 0),
+  };
 }
