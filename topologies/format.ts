@@ -8,7 +8,7 @@ import { serviceKey } from './topology.ts';
 /**
  * Input: a Topology. Output: lines `topology <name>: N services, M probes`, then one line per service
  * (`  <ns>/<name> L<layer> ports=<name>:<port>-><target>|- out=[…] in=[…] [wildcard]`; keys in the
- * topology's first namespace are shown without it), then one line per probing service (`  probes <from> -> <to>,…`). Deterministic.
+ * topology's first namespace are shown without it), then one line per probing service (`  probes <from> -> <to>[:<port>],…`). Deterministic.
  */
 export function formatTopology(t: Topology): string {
   const home = t.services[0]?.namespace;

@@ -72,6 +72,35 @@ describe('oracle', () => {
   });
 });
 
+describe('oracle: namespaces and ports', () => {
+  const multi: Topology = {
+    name: 'm',
+    services: [
+      svc('client', { namespace: 'a', layer: 0, ports: [], outbound: ['b/api', 'b/deaf'] }),
+      svc('api', { namespace: 'b', inbound: ['a/client'], ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'grpc', port: 9090, targetPort: 50051 }] }),
+      svc('deaf', { namespace: 'b', inbound: ['b/client'], ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'grpc', port: 9090, targetPort: 50051 }] }),
+    ],
+    probes: [
+      { from: 'a/client', to: 'b/api', port: 80 },
+      { from: 'a/client', to: 'b/api', port: 9090 },
+      { from: 'a/client', to: 'b/deaf', port: 9090 },
+    ],
+  };
+
+  it('judges per service pair across namespaces: every port of an agreed pair is allowed, the probe keeps its port', () => {
+    expect(oracle(multi).map((p) => [p.to, p.port, p.expected])).toEqual([
+      ['b/api', 80, 'allow'],
+      ['b/api', 9090, 'allow'],
+      // deaf names b/client, not a/client: the namespace is part of the caller's identity.
+      ['b/deaf', 9090, 'deny'],
+    ]);
+  });
+
+  it('throws naming a probe whose port the callee does not have', () => {
+    expect(() => oracle({ ...multi, probes: [{ from: 'a/client', to: 'b/api', port: 81 }] })).toThrow('oracle: probe a/client -> b/api names port 81, which b/api does not have');
+  });
+});
+
 describe('probePort', () => {
   it('uses the port named http, else the first port, else null', () => {
     expect(probePort(svc('a', { ports: [{ name: 'grpc', port: 9000 }, { name: 'http', port: 8080 }] }))).toBe(8080);

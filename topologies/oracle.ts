@@ -2,14 +2,18 @@
  * The oracle (DESIGN.md rule 1): the expected verdict of every probe, computed from the topology's
  * declarations ONLY, never from generated policies. Bilateral rule (reference §4.2, §4.3): caller C may
  * reach callee S iff S has a Service port, C declares outbound to S, and S declares inbound from C or
- * allows any caller (wildcard inbound still needs C's outbound declaration).
+ * allows any caller (wildcard inbound still needs C's outbound declaration). Agreement is per service pair,
+ * not per port: a caller allowed to reach a service reaches every one of its Service ports (reference
+ * §4.5b: the mesh AuthorizationPolicy and the callee's Cilium ingress list all of its target ports), so
+ * the verdict of a probe does not depend on which port it probes, nor on the namespaces involved
+ * (declarations name cross-namespace peers with `namespace:`, reference §1.1).
  */
 import type { Topology, TopologyProbe, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
 
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 
-/** Expected outcome of one probe: the shape the harness's verifier judges against (port = the callee's `http` port, else its first; null when none). */
+/** Expected outcome of one probe: the shape the harness's verifier judges against (port = the probe's port, else the callee's `http` port, else its first; null when none). */
 export type { ExpectedProbe };
 
 /** Every reason the oracle gives. */
@@ -48,14 +52,16 @@ function judge(topology: Topology, probes: readonly TopologyProbe[]): ExpectedPr
     const caller = byKey.get(p.from);
     const callee = byKey.get(p.to);
     if (!caller || !callee) throw new Error(`oracle: probe ${p.from} -> ${p.to} names a service that is not in topology ${topology.name}`);
-    return { from: p.from, to: p.to, port: probePort(callee), ...expectPair(caller, callee) };
+    if (p.port !== undefined && !callee.ports.some((q) => q.port === p.port)) throw new Error(`oracle: probe ${p.from} -> ${p.to} names port ${p.port}, which ${p.to} does not have`);
+    return { from: p.from, to: p.to, port: p.port ?? probePort(callee), ...expectPair(caller, callee) };
   });
 }
 
 /**
  * Expected verdicts of `topology.probes`, in probe order.
  * Throws: `Error('oracle: probe a -> b names a service that is not in topology …')` when a probe names
- * an unknown service (a valid topology never does: see validateTopology).
+ * an unknown service, `Error('oracle: probe a -> b names port …')` when it names a port the callee does
+ * not have (a valid topology does neither: see validateTopology).
  */
 export function oracle(topology: Topology): ExpectedProbe[] {
   return judge(topology, topology.probes);

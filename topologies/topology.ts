@@ -27,10 +27,14 @@ export interface TopologyService {
   wildcardInbound: boolean;
 }
 
-/** A probe the traffic generators run: from one service's pod to another service's first port. */
+/**
+ * A probe the traffic generators run: from one service's pod to one Service port of another service
+ * (`port`, one of the callee's `ports[].port`; absent = its `http` port, else its first).
+ */
 export interface TopologyProbe {
   from: string;
   to: string;
+  port?: number;
 }
 
 /** A whole topology. `probes` are chosen with the topology, so shrinking keeps them consistent. */

@@ -8,7 +8,8 @@ import { serviceKey } from './topology.ts';
 /**
  * Checks the invariants of a topology: a name; unique service keys; integer layers >= 0; layer-0
  * services (traffic generators) have no ports; port names unique, numbers in 1..65535; outbound and
- * inbound lists name existing services without duplicates; probes name two distinct existing services.
+ * inbound lists name existing services without duplicates; probes name two distinct existing services,
+ * a port the callee has (when they name one), and no probe (from, to, port) occurs twice.
  * Input: any Topology. Output: one message per broken invariant (`[]` = valid). Never throws.
  */
 export function validateTopology(t: Topology): string[] {
@@ -36,7 +37,14 @@ export function validateTopology(t: Topology): string[] {
       for (const k of list) if (!keys.has(k)) problems.push(`${key}: ${field} names unknown service ${k}`);
     }
   }
+  const byKey = new Map(t.services.map((s) => [serviceKey(s), s]));
+  const probeIds = new Set<string>();
   t.probes.forEach((p, i) => {
+    const callee = byKey.get(p.to);
+    if (p.port !== undefined && callee && !callee.ports.some((q) => q.port === p.port)) problems.push(`probes[${i}]: ${p.to} has no port ${p.port}`);
+    const id = `${p.from}->${p.to}:${p.port ?? ''}`;
+    if (probeIds.has(id)) problems.push(`probes[${i}]: duplicate probe ${id}`);
+    probeIds.add(id);
     if (!keys.has(p.from)) problems.push(`probes[${i}]: from names unknown service ${p.from}`);
     if (!keys.has(p.to)) problems.push(`probes[${i}]: to names unknown service ${p.to}`);
     if (p.from === p.to) problems.push(`probes[${i}]: a service does not probe itself (${p.from})`);

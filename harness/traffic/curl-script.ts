@@ -10,6 +10,8 @@ import { CYCLE_END, CYCLE_START, probeId } from './log-format.ts';
 export interface CurlTarget {
   from: string;
   to: string;
+  /** Service port probed (part of the probe id); absent = a port-less id. */
+  port?: number | null;
   /** e.g. `http://api.webapp.svc.cluster.local:3000/` */
   url: string;
 }
@@ -20,7 +22,7 @@ const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 export function curlLoopScript(targets: readonly CurlTarget[], sleepSeconds = 5): string {
   const probes = targets
     .map(
-      (t) => `  probe ${shellQuote(probeId(t.from, t.to))} ${shellQuote(t.url)}`,
+      (t) => `  probe ${shellQuote(probeId(t.from, t.to, t.port))} ${shellQuote(t.url)}`,
     )
     .join('\n');
   return `#!/bin/sh

@@ -105,8 +105,8 @@ export class SimulatedTrafficGenerator {
           const current = this.deps.findPod();
           if (!current) break;
           const v = this.deps.probe(current, t);
-          verdicts.set(probeId(this.from, t.to), v);
-          this.log.push(resultLine(this.from, t.to, v.decision));
+          verdicts.set(probeId(this.from, t.to, t.port), v);
+          this.log.push(resultLine(this.from, t.to, v.decision, '', t.port));
         }
         if (verdicts.size === this.targets.length) {
           this.log.push(CYCLE_END);

@@ -16,7 +16,7 @@ import type { SimulationProfile } from '../profile.ts';
 import { defaultProfile } from '../profile.ts';
 import type { GeneratorTarget } from '../traffic/generator.ts';
 import type { Cluster, ClusterReader, TrafficObservation } from '../cluster.ts';
-import { parseCycles, probeId } from '../traffic/log-format.ts';
+import { outcomeIn, parseCycles, probeId } from '../traffic/log-format.ts';
 import type { ParsedCycle } from '../traffic/log-format.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
 import { runStatus } from './status.ts';
@@ -140,8 +140,8 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
     const g = generators.get(p.from)!;
     const judged = g.lastCycleSince(readyAt);
     const parsed = lastCompleteCycle(g);
-    const id = probeId(p.from, p.to);
-    const observed = judged ? parsed?.results.get(id) : undefined;
+    const id = probeId(p.from, p.to, p.port);
+    const observed = judged && parsed ? outcomeIn(parsed.results, p.from, p.to, p.port) : undefined;
     const verdict = judged?.verdicts?.get(id);
     if (!observed) {
       return {

@@ -49,10 +49,25 @@ export interface TopologyConstraints {
    */
   negativesPerLayer?: number;
   /**
-   * Namespace of every generated service (a DNS label); also the topology's name.
+   * First namespace of the generated services (a DNS label, <= 61 chars when `maxNamespaces` > 1);
+   * also the topology's name. Further namespaces are `<namespace>-2`, `<namespace>-3`.
    * @defaultValue 'random-mesh'
    */
   namespace?: string;
+  /**
+   * Most namespaces the services spread over (integer in [1, 3]). Each service draws its namespace
+   * (never shrunk), so declarations and probes cross namespaces (LatticeService `namespace:` field).
+   * 1 = every service in `namespace`, with the same draws (and so the same topologies) as before this knob.
+   * @defaultValue 3
+   */
+  maxNamespaces?: number;
+  /**
+   * Most Service ports per server (integer in [1, 3]). Each server draws how many of `http` (80 -> 8080),
+   * `grpc` (9090 -> 50051), `admin` (8081 -> 9901) it has (never shrunk); every probe to a server with
+   * several ports is made once per port. 1 = `http` only, with the same draws as before this knob.
+   * @defaultValue 3
+   */
+  maxPortsPerService?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -69,7 +84,13 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   wildcardInboundProbability: 0.15,
   negativesPerLayer: 3,
   namespace: 'random-mesh',
+  maxNamespaces: 3,
+  maxPortsPerService: 3,
 });
+
+/** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
+export const MAX_NAMESPACES = 3;
+export const MAX_PORTS_PER_SERVICE = 3;
 
 /** Upper bound of `maxServices` (keeps generation and shrinking fast). */
 export const MAX_SERVICES_LIMIT = 64;
@@ -110,6 +131,10 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }
   if (!isInt(c.negativesPerLayer) || c.negativesPerLayer < 0) fail(`negativesPerLayer must be an integer >= 0, got ${c.negativesPerLayer}`);
-  if (typeof c.namespace !== 'string' || !DNS_LABEL.test(c.namespace)) fail(`namespace must be a DNS label (lowercase alphanumerics and '-', <= 63 chars), got ${JSON.stringify(c.namespace)}`);
+  if (!isInt(c.maxNamespaces) || c.maxNamespaces < 1 || c.maxNamespaces > MAX_NAMESPACES) fail(`maxNamespaces must be an integer in [1, ${MAX_NAMESPACES}], got ${c.maxNamespaces}`);
+  if (!isInt(c.maxPortsPerService) || c.maxPortsPerService < 1 || c.maxPortsPerService > MAX_PORTS_PER_SERVICE) {
+    fail(`maxPortsPerService must be an integer in [1, ${MAX_PORTS_PER_SERVICE}], got ${c.maxPortsPerService}`);
+  }
+  if (typeof c.namespace !== 'string' || !DNS_LABEL.test(c.namespace) || (c.maxNamespaces > 1 && c.namespace.length > 61)) fail(`namespace must be a DNS label (lowercase alphanumerics and '-', <= 63 chars), got ${JSON.stringify(c.namespace)}`);
   return c;
 }

@@ -11,6 +11,10 @@ describe('assertArbitraryContract', () => {
     expect(() => assertTopologyArbitraryContract(topologyArbitrary(), { seeds: [1, 2, 3], samplesPerSeed: 10 })).not.toThrow();
   });
 
+  it('passes with one namespace and one port per service (the knobs off)', () => {
+    expect(() => assertTopologyArbitraryContract(topologyArbitrary({ maxNamespaces: 1, maxPortsPerService: 1 }), { seeds: [1, 2], samplesPerSeed: 10 })).not.toThrow();
+  });
+
   it('passes for small two-layer topologies that shrink down to their floor', () => {
     expect(() => assertTopologyArbitraryContract(topologyArbitrary({ minServices: 2, maxServices: 6, layers: 2 }), { seeds: [4, 5, 6], shrinkDepth: 8 })).not.toThrow();
   });
@@ -35,7 +39,13 @@ describe('assertArbitraryContract', () => {
 });
 
 describe('NoRegression: what fixed seeds generate', () => {
+  // Seeds of bug reports written before the namespace and port knobs reproduce with both knobs at 1.
   it.each([1, 2, 3])('seed %i still generates the committed topology (old bug-report seeds reproduce)', (seed) => {
+    const [t] = fc.sample(topologyArbitrary({ maxNamespaces: 1, maxPortsPerService: 1 }), { seed, numRuns: 1 });
+    expect(formatTopology(t)).toMatchSnapshot();
+  });
+
+  it.each([1, 2, 3])('seed %i with the default knobs (up to 3 namespaces, up to 3 ports) generates the committed topology', (seed) => {
     const [t] = fc.sample(topologyArbitrary(), { seed, numRuns: 1 });
     expect(formatTopology(t)).toMatchSnapshot();
   });

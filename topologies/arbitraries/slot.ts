@@ -16,6 +16,10 @@ export interface SlotDraws {
   reciprocate: boolean[];
   /** `rank[j]`: order in which slot j is picked as a negative or peer probe target (lower first); never shrunk. */
   rank: number[];
+  /** Namespace index in [0, namespaces) (never shrunk); drawn only when `namespaces` > 1, else absent (= 0). */
+  namespace?: number;
+  /** Port count in [1, portsPerService] of a server (never shrunk); drawn only when `portsPerService` > 1, else absent (= 1). */
+  ports?: number;
 }
 
 /** Knobs of {@link slotArbitrary}. */
@@ -25,6 +29,10 @@ export interface SlotConstraints {
   outboundProbability: number;
   reciprocatedProbability: number;
   wildcardInboundProbability: number;
+  /** Namespaces to draw from (integer >= 1). @defaultValue 1 */
+  maxNamespaces?: number;
+  /** Most ports per server (integer >= 1). @defaultValue 1 */
+  maxPortsPerService?: number;
 }
 
 /**
@@ -34,11 +42,19 @@ export interface SlotConstraints {
  */
 export function slotArbitrary(c: SlotConstraints): fc.Arbitrary<SlotDraws> {
   if (!Number.isInteger(c.slots) || c.slots < 1) throw new Error(`slotArbitrary: slots must be an integer >= 1, got ${c.slots}`);
+  const namespaces = c.maxNamespaces ?? 1;
+  const ports = c.maxPortsPerService ?? 1;
+  if (!Number.isInteger(namespaces) || namespaces < 1) throw new Error(`slotArbitrary: maxNamespaces must be an integer >= 1, got ${namespaces}`);
+  if (!Number.isInteger(ports) || ports < 1) throw new Error(`slotArbitrary: maxPortsPerService must be an integer >= 1, got ${ports}`);
   const fixed = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T[]> => fc.array(arb, { minLength: c.slots, maxLength: c.slots });
+  // The namespace and port draws come last and only when their knob is above 1, so topologies with
+  // both knobs at 1 are drawn exactly as before the knobs existed (old seeds reproduce).
   return fc.record({
     wildcard: chanceArbitrary(c.wildcardInboundProbability),
     outbound: fixed(chanceArbitrary(c.outboundProbability)),
     reciprocate: fixed(chanceArbitrary(c.reciprocatedProbability)),
     rank: fc.noShrink(fixed(fc.nat({ max: 0xffff }))),
+    ...(namespaces > 1 ? { namespace: fc.noShrink(fc.nat({ max: namespaces - 1 })) } : {}),
+    ...(ports > 1 ? { ports: fc.noShrink(fc.integer({ min: 1, max: ports })) } : {}),
   });
 }

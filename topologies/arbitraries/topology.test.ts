@@ -8,6 +8,7 @@ import { DEFAULT_TOPOLOGY_CONSTRAINTS, resolveTopologyConstraints } from './cons
 import { removeChunks } from './internal/subset.ts';
 import { layerSizes } from './layers.ts';
 import { topologyArbitrary } from './topology.ts';
+import { SERVER_PORTS } from './wiring.ts';
 
 const byKey = (t: Topology) => new Map(t.services.map((s) => [serviceKey(s), s]));
 const hasBilateralEdge = (t: Topology): boolean => {
@@ -31,6 +32,8 @@ describe('topologyArbitrary constraints', () => {
       wildcardInboundProbability: 0.15,
       negativesPerLayer: 3,
       namespace: 'random-mesh',
+      maxNamespaces: 3,
+      maxPortsPerService: 3,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });
@@ -46,6 +49,11 @@ describe('topologyArbitrary constraints', () => {
     [{ negativesPerLayer: -1 }, 'topologyArbitrary: negativesPerLayer must be an integer >= 0'],
     [{ minShrunkServices: 11 }, 'topologyArbitrary: minShrunkServices must be an integer in [2, minServices (10)]'],
     [{ namespace: 'Bad_NS' }, 'topologyArbitrary: namespace must be a DNS label'],
+    [{ namespace: 'n'.repeat(62) }, 'topologyArbitrary: namespace must be a DNS label'],
+    [{ maxNamespaces: 0 }, 'topologyArbitrary: maxNamespaces must be an integer in [1, 3]'],
+    [{ maxNamespaces: 4 }, 'topologyArbitrary: maxNamespaces must be an integer in [1, 3]'],
+    [{ maxPortsPerService: 0 }, 'topologyArbitrary: maxPortsPerService must be an integer in [1, 3]'],
+    [{ maxPortsPerService: 1.5 }, 'topologyArbitrary: maxPortsPerService must be an integer in [1, 3]'],
   ])('rejects %j at once with an error naming the arbitrary', (constraints, message) => {
     expect(() => topologyArbitrary(constraints)).toThrow(message);
   });
@@ -111,26 +119,52 @@ describe('removeChunks (slot removal shrinker)', () => {
 describe('topologyArbitrary values', () => {
   const samples = fc.sample(topologyArbitrary(), { seed: 11, numRuns: 60 });
 
-  it('generates between 10 and 20 valid services in namespace random-mesh', () => {
+  it('generates between 10 and 20 valid services over namespaces random-mesh, random-mesh-2, random-mesh-3, with cross-namespace declarations', () => {
+    const seen = new Set<string>();
+    let crossOutbound = 0;
+    let crossInbound = 0;
     for (const t of samples) {
       expect(validateTopology(t)).toEqual([]);
       expect(t.services.length).toBeGreaterThanOrEqual(10);
       expect(t.services.length).toBeLessThanOrEqual(20);
       expect(t.name).toBe('random-mesh');
+      for (const s of t.services) {
+        seen.add(s.namespace);
+        crossOutbound += s.outbound.filter((k) => !k.startsWith(`${s.namespace}/`)).length;
+        crossInbound += s.inbound.filter((k) => !k.startsWith(`${s.namespace}/`)).length;
+      }
+    }
+    expect(seen).toEqual(new Set(['random-mesh', 'random-mesh-2', 'random-mesh-3']));
+    expect(crossOutbound).toBeGreaterThan(0);
+    expect(crossInbound).toBeGreaterThan(0);
+  });
+
+  it('keeps every service in namespace random-mesh with maxNamespaces 1', () => {
+    for (const t of fc.sample(topologyArbitrary({ maxNamespaces: 1 }), { seed: 11, numRuns: 10 })) {
       expect(new Set(t.services.map((s) => s.namespace))).toEqual(new Set(['random-mesh']));
     }
   });
 
-  it('names services <prefix>-<i> per layer; layer 0 are generators without ports, other layers serve http 80->8080', () => {
+  it('names services <prefix>-<i> per layer; layer 0 are generators without ports, other layers serve 1-3 named ports (http 80->8080 first, target port != port)', () => {
     const prefixes = ['frontend', 'gateway', 'api'];
+    const counts = new Set<number>();
     for (const t of samples) {
       expect(new Set(t.services.map((s) => s.layer))).toEqual(new Set([0, 1, 2]));
       for (const s of t.services) {
         expect(s.name).toMatch(new RegExp(`^${prefixes[s.layer]}-\\d+$`));
         if (s.layer === 0) expect(s.ports).toEqual([]);
-        else expect(s.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080 }]);
+        else {
+          counts.add(s.ports.length);
+          expect(s.ports).toEqual([...SERVER_PORTS.slice(0, s.ports.length)]);
+          for (const p of s.ports) expect(p.targetPort).not.toBe(p.port);
+        }
         if (s.layer === 0) expect(s.wildcardInbound).toBe(false);
       }
+    }
+    expect(counts).toEqual(new Set([1, 2, 3]));
+    for (const t of fc.sample(topologyArbitrary({ maxPortsPerService: 1 }), { seed: 11, numRuns: 10 })) {
+      for (const s of t.services) if (s.layer > 0) expect(s.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080 }]);
+      expect(t.probes.every((p) => p.port === undefined)).toBe(true);
     }
   });
 
@@ -178,7 +212,13 @@ describe('topologyArbitrary values', () => {
       const m = byKey(t);
       for (const s of t.services) {
         const from = serviceKey(s);
-        const targets = t.probes.filter((p) => p.from === from).map((p) => m.get(p.to)!);
+        const mine = t.probes.filter((p) => p.from === from);
+        const targets = [...new Set(mine.map((p) => p.to))].map((k) => m.get(k)!);
+        // A callee with several ports is probed once per port (port set); one with one port or none once, without port.
+        for (const x of targets) {
+          const ports = mine.filter((p) => p.to === serviceKey(x)).map((p) => p.port);
+          expect(ports).toEqual(x.ports.length > 1 ? x.ports.map((q) => q.port) : [undefined]);
+        }
         for (const k of s.outbound) expect(targets.map(serviceKey)).toContain(k);
         const layers = new Set(t.services.map((x) => x.layer));
         for (const layer of layers) {
@@ -197,7 +237,7 @@ describe('topologyArbitrary values', () => {
   it('honours custom knobs: no outbound at p=0, every pair at p=1, other namespace and layer count', () => {
     const none = fc.sample(topologyArbitrary({ outboundProbability: 0 }), { seed: 1, numRuns: 5 });
     expect(none.every((t) => t.services.every((s) => s.outbound.length === 0))).toBe(true);
-    const all = fc.sample(topologyArbitrary({ outboundProbability: 1, layers: 2, minServices: 4, maxServices: 6, namespace: 'mesh-a' }), { seed: 1, numRuns: 5 });
+    const all = fc.sample(topologyArbitrary({ outboundProbability: 1, layers: 2, minServices: 4, maxServices: 6, namespace: 'mesh-a', maxNamespaces: 1 }), { seed: 1, numRuns: 5 });
     for (const t of all) {
       expect(validateTopology(t)).toEqual([]);
       const gens = t.services.filter((s) => s.layer === 0);

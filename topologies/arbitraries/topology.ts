@@ -54,7 +54,8 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
 /**
  * Random bilateral topologies (reference §5.6).
  * Input: {@link TopologyConstraints} (all optional; defaults = reference). Output: an arbitrary of
- * valid Topologies with `minServices..maxServices` services in one namespace; shrinks are strictly
+ * valid Topologies with `minServices..maxServices` services over up to `maxNamespaces` namespaces, servers
+ * with up to `maxPortsPerService` ports (namespace and port draws never shrink); shrinks are strictly
  * smaller (fewer services, else fewer outbound, else fewer wildcard, else fewer inbound declarations)
  * and go down to `minShrunkServices` services. The same seed gives the same topology.
  * Throws: `Error('topologyArbitrary: <field> must be …')` for bad constraints, at call time.

@@ -8,8 +8,17 @@ import { serviceKey } from '../topology.ts';
 import { layerOfEach, layerSizes, serviceName } from './layers.ts';
 import type { SlotDraws } from './slot.ts';
 
-/** The one port of every server of a random topology (reference §5.2: nginx on 8080 behind port 80). */
+/** The first port of every server of a random topology (reference §5.2: nginx on 8080 behind port 80). */
 export const SERVER_PORT = Object.freeze({ name: 'http', port: 80, targetPort: 8080 });
+/**
+ * The ports a server takes, in order, as many as its slot draws (`maxPortsPerService`): named, each
+ * Service port different from its target port. No port is named `metrics` (that name adds an implicit
+ * caller, reference §4.1).
+ */
+export const SERVER_PORTS = Object.freeze([SERVER_PORT, Object.freeze({ name: 'grpc', port: 9090, targetPort: 50051 }), Object.freeze({ name: 'admin', port: 8081, targetPort: 9901 })]);
+
+/** Namespace of index `i`: `namespace` itself for 0, else `<namespace>-<i + 1>`. */
+export const namespaceName = (namespace: string, i: number): string => (i === 0 ? namespace : `${namespace}-${i + 1}`);
 
 /** A present slot with its layer and name. */
 export interface PlacedSlot {
@@ -39,15 +48,17 @@ export function placeSlots(present: readonly number[], layers: number, layerDraw
  * servers with {@link SERVER_PORT}, wildcard when their slot draws it. Caller a declares outbound to
  * callee b (b in a later layer) when `slots[a].outbound[b]`; b then declares inbound from a when it is
  * not wildcard and `slots[b].reciprocate[a]`.
- * Input: placed slots, the draws of every slot (indexed by slot), the namespace. Output: services in
- * placed order; outbound and inbound lists follow that order.
+ * A service lives in namespace `namespaceName(namespace, slots[s].namespace ?? 0)` and a server has the
+ * first `slots[s].ports ?? 1` of {@link SERVER_PORTS}.
+ * Input: placed slots, the draws of every slot (indexed by slot), the first namespace. Output: services
+ * in placed order; outbound and inbound lists follow that order.
  */
 export function wireServices(placed: readonly PlacedSlot[], slots: readonly SlotDraws[], namespace: string): TopologyService[] {
   const services: TopologyService[] = placed.map((p) => ({
-    namespace,
+    namespace: namespaceName(namespace, slots[p.slot].namespace ?? 0),
     name: p.name,
     layer: p.layer,
-    ports: p.layer === 0 ? [] : [{ ...SERVER_PORT }],
+    ports: p.layer === 0 ? [] : SERVER_PORTS.slice(0, slots[p.slot].ports ?? 1).map((q) => ({ ...q })),
     outbound: [],
     inbound: [],
     wildcardInbound: p.layer > 0 && slots[p.slot].wildcard,
