@@ -4,6 +4,7 @@
  * file only lists them. To add a bug: write `<name>.ts` exporting a {@link BugDefinition} and a
  * `<name>.test.ts` showing it changes what is observed, then append it to {@link BUGS}.
  */
+import { allowPolicyFirstPort } from './allow-policy-first-port.ts';
 import { allowPolicyServicePort } from './allow-policy-service-port.ts';
 import { ambientEnrolmentLost } from './ambient-enrolment-lost.ts';
 import { dnsShortNames } from './dns-short-names.ts';
@@ -13,7 +14,7 @@ import { wrongSelector } from './wrong-selector.ts';
 import type { BugContext, BugDefinition, BugInfo, BugSeams } from './types.ts';
 
 /** Every bug, in listing order (grouped by area). Names are unique (checked by catalogue.test.ts). */
-export const BUGS = [wrongSelector, allowPolicyServicePort, dnsShortNames, unilateralAllow, wildcardGateDenied, ambientEnrolmentLost] as const;
+export const BUGS = [wrongSelector, allowPolicyServicePort, allowPolicyFirstPort, dnsShortNames, unilateralAllow, wildcardGateDenied, ambientEnrolmentLost] as const;
 
 /** Name of a catalogue bug: the value of `--inject-bug`, `WorldOptions.injectBug`, `CaseInput.injectBug`. */
 export type InjectedBug = (typeof BUGS)[number]['name'];

@@ -7,6 +7,7 @@ export * from './catalogue.ts';
 export { wrongSelector, misselect, WRONG_SELECTOR_SUFFIX } from './wrong-selector.ts';
 export { unilateralAllow, assumeInbound } from './unilateral-allow.ts';
 export { allowPolicyServicePort, servicePortsOf, withServicePorts } from './allow-policy-service-port.ts';
+export { allowPolicyFirstPort, firstPortOnly } from './allow-policy-first-port.ts';
 export { dnsShortNames, shortenDnsNames, CLUSTER_DOMAIN_SUFFIX } from './dns-short-names.ts';
 export { wildcardGateDenied, WILDCARD_FORBID_POLICY, WILDCARD_FORBID_POLICY_NAME } from './wildcard-gate-denied.ts';
 export { ambientEnrolmentLost, withoutEnrolment, DATAPLANE_MODE_LABEL } from './ambient-enrolment-lost.ts';
