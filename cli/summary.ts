@@ -33,7 +33,7 @@ function printFailure(f: FailureRecord, io: Io): void {
     ].filter(Boolean);
     io.out(`  service ${s.name}: ${decl.join('; ')}`);
   }
-  for (const p of f.mismatches) io.out(`  MISMATCH ${p.from} -> ${p.to}: expected ${p.expected} (${p.expectedReason}), observed ${p.observed} [${p.layer}${p.policy ? ` ${p.policy}` : ''}] ${p.reason}`);
+  for (const p of f.mismatches) io.out(`  MISMATCH ${p.from} -> ${p.to}${p.port === null ? '' : `:${p.port}`}: expected ${p.expected} (${p.expectedReason}), observed ${p.observed} [${p.layer}${p.policy ? ` ${p.policy}` : ''}] ${p.reason}`);
   io.out(`  reproduce: ${f.reproduce}`);
 }
 
