@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { StubTypes } from '../stubs/third-party-crds.ts';
 import { allowPolicyFirstPort, firstPortOnly } from './allow-policy-first-port.ts';
-import { bugTestCluster, member, reconcileMember, storedIn } from './testing/cluster.ts';
+import { authorizationPolicyPorts, bugTestCluster, member, reconcileMember, storedIn } from './testing/cluster.ts';
 import type { BugTestCluster } from './testing/cluster.ts';
 
 async function cluster(): Promise<BugTestCluster> {
@@ -17,14 +17,12 @@ async function cluster(): Promise<BugTestCluster> {
   return c;
 }
 
-const portsOf = (aps: KubeObject[], prefix: string): string[][] =>
-  aps.filter((o) => o.metadata.name.startsWith(prefix)).map((o) => o.spec.rules.flatMap((r: { to?: { operation: { ports: string[] } }[] }) => (r.to ?? []).flatMap((t) => t.operation.ports)));
 
 describe('allow-policy-first-port', () => {
   test('without the bug the inbound AuthorizationPolicy names every container port', async () => {
     const c = await cluster();
     await reconcileMember(c, c.client, 'ns', 'api');
-    expect(portsOf(await storedIn(c.client, StubTypes.AuthorizationPolicy, 'ns'), 'allow-to-')).toContainEqual(['8080', '50051']);
+    expect(authorizationPolicyPorts(await storedIn(c.client, StubTypes.AuthorizationPolicy, 'ns'), 'allow-to-')).toContainEqual(['8080', '50051']);
   });
 
   test('with the bug the inbound AuthorizationPolicies name only the first port', async () => {
@@ -32,10 +30,10 @@ describe('allow-policy-first-port', () => {
     const { platformClient } = allowPolicyFirstPort.apply(c.seams, { clock: c.clock });
     await reconcileMember(c, platformClient, 'ns', 'api');
     const aps = await storedIn(c.client, StubTypes.AuthorizationPolicy, 'ns');
-    const inbound = portsOf(aps, 'allow-to-').filter((p) => p.includes('8080'));
+    const inbound = authorizationPolicyPorts(aps, 'allow-to-').filter((p) => p.includes('8080'));
     expect(inbound.length).toBeGreaterThan(0);
     for (const p of inbound) expect(p).toEqual(['8080']);
-    expect(portsOf(aps, 'allow-to-').flat()).not.toContain('50051');
+    expect(authorizationPolicyPorts(aps, 'allow-to-').flat()).not.toContain('50051');
   });
 
   test('firstPortOnly keeps single-port lists and rules without ports as they are', () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { StubTypes } from '../stubs/third-party-crds.ts';
 import { allowPolicyServicePort, withServicePorts } from './allow-policy-service-port.ts';
-import { bugTestCluster, member, reconcileMember, storedIn } from './testing/cluster.ts';
+import { authorizationPolicyPorts, bugTestCluster, member, reconcileMember, storedIn } from './testing/cluster.ts';
 import type { BugTestCluster } from './testing/cluster.ts';
 
 async function cluster(): Promise<BugTestCluster> {
@@ -18,14 +18,12 @@ async function cluster(): Promise<BugTestCluster> {
   return c;
 }
 
-const portsOf = (aps: KubeObject[], prefix: string): string[][] =>
-  aps.filter((o) => o.metadata.name.startsWith(prefix)).map((o) => o.spec.rules.flatMap((r: { to?: { operation: { ports: string[] } }[] }) => (r.to ?? []).flatMap((t) => t.operation.ports)));
 
 describe('allow-policy-service-port', () => {
   test('without the bug the inbound AuthorizationPolicy names the container ports ztunnel sees', async () => {
     const c = await cluster();
     await reconcileMember(c, c.client, 'ns', 'api');
-    expect(portsOf(await storedIn(c.client, StubTypes.AuthorizationPolicy, 'ns'), 'allow-to-')).toContainEqual(['8080', '9090']);
+    expect(authorizationPolicyPorts(await storedIn(c.client, StubTypes.AuthorizationPolicy, 'ns'), 'allow-to-')).toContainEqual(['8080', '9090']);
   });
 
   test('with the bug the inbound AuthorizationPolicies name the Service port where it differs from the container port', async () => {
@@ -33,8 +31,8 @@ describe('allow-policy-service-port', () => {
     const { platformClient } = allowPolicyServicePort.apply(c.seams, { clock: c.clock });
     await reconcileMember(c, platformClient, 'ns', 'api');
     const aps = await storedIn(c.client, StubTypes.AuthorizationPolicy, 'ns');
-    expect(portsOf(aps, 'allow-to-').filter((p) => p.includes('9090'))).toEqual([['80', '9090']]);
-    expect(portsOf(aps, 'allow-wp-to-')).toEqual([['80', '9090']]);
+    expect(authorizationPolicyPorts(aps, 'allow-to-').filter((p) => p.includes('9090'))).toEqual([['80', '9090']]);
+    expect(authorizationPolicyPorts(aps, 'allow-wp-to-')).toEqual([['80', '9090']]);
   });
 
   test('ports the member does not declare, and ServiceEntry-bound policies, are kept', async () => {
@@ -42,8 +40,8 @@ describe('allow-policy-service-port', () => {
     const { platformClient } = allowPolicyServicePort.apply(c.seams, { clock: c.clock });
     await reconcileMember(c, platformClient, 'ns', 'api');
     const aps = await storedIn(c.client, StubTypes.AuthorizationPolicy, 'ns');
-    expect(portsOf(aps, 'allow-to-waypoint')).toEqual([['15008']]);
-    expect(portsOf(aps, 'allow-fqdn-')).toEqual([['443']]);
+    expect(authorizationPolicyPorts(aps, 'allow-to-waypoint')).toEqual([['15008']]);
+    expect(authorizationPolicyPorts(aps, 'allow-fqdn-')).toEqual([['443']]);
   });
 
   test('withServicePorts maps only the ports it knows', () => {

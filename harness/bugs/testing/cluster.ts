@@ -55,3 +55,13 @@ export async function reconcileMember(cluster: BugTestCluster, platformClient: K
 export async function storedIn(client: KubeClient, type: { apiVersion: string; kind: string }, ns: string): Promise<KubeObject[]> {
   return (await client.list(type, { namespace: ns })).items;
 }
+
+/**
+ * The ports each AuthorizationPolicy whose name starts with `prefix` allows, one list per policy
+ * (its rules' `to[].operation.ports`, in order): what the port bugs' tests compare.
+ */
+export function authorizationPolicyPorts(aps: readonly KubeObject[], prefix: string): string[][] {
+  return aps
+    .filter((o) => o.metadata.name.startsWith(prefix))
+    .map((o) => o.spec.rules.flatMap((r: { to?: { operation: { ports: string[] } }[] }) => (r.to ?? []).flatMap((t) => t.operation.ports)));
+}
