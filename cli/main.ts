@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
+import { writeReports } from '../reports/index.ts';
 import type { FailureRecord, InputErrorRecord, ResultsDocument, ResultsStatus, RunRecord } from '../reports/index.ts';
 import { FleetLimitError, runFleet } from '../scenarios/fleet.ts';
 import { ReplayPathError, runRandomTopologies } from '../scenarios/random-enforcement.ts';
@@ -30,7 +31,7 @@ import { registerConnectivityCommand } from './connectivity.ts';
 import { registerServeCommand } from './serve.ts';
 import { CliError } from './errors.ts';
 import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL } from './exit-codes.ts';
-import { clearReports, outFromArgv, prepareOutDir, writeMark } from './out-dir.ts';
+import { clearReports, outFromArgv, prepareOutDir } from './out-dir.ts';
 import { RUN_FLAGS } from './options.ts';
 import type { RunFlags } from './options.ts';
 import { writeAndSummarize } from './finish.ts';
@@ -170,7 +171,7 @@ function internalError(err: unknown, io: Io, state: RunState): number {
   if (state.debug) io.err(stack);
   if (state.outDir) {
     try {
-      writeMark(state.outDir, markDocument(state.command, 'internal-error', headline, stackFile));
+      writeReports(markDocument(state.command, 'internal-error', headline, stackFile), state.outDir);
     } catch {
       clearReports(state.outDir);
     }
@@ -225,7 +226,7 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
   const outDir = prepareOutDir(flags.out);
   state.outDir = outDir;
   clearReports(outDir);
-  writeMark(outDir, markDocument(state.command, 'incomplete', 'the run has not finished: a file that still says so belongs to a run that crashed or was killed'));
+  writeReports(markDocument(state.command, 'incomplete', 'the run has not finished: a file that still says so belongs to a run that crashed or was killed'), outDir);
   const injectBug = flags.injectBug as InjectedBug | undefined;
   const runs: RunRecord[] = [];
   let failures: FailureRecord[] = [];

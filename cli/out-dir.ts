@@ -1,12 +1,12 @@
 /**
  * The `--out` directory: checked before a run starts (so a run never ends unable to write), cleared
  * of the previous run's reports (so nothing stale looks current), and marked `incomplete` while the
- * run is under way (a run that crashes or is killed leaves that mark, not old results).
+ * run is under way (main.ts writes it with the report writers; a run that crashes or is killed
+ * leaves that mark, not old results).
  */
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { junitXml, removeReports, resultsJson, writeFileAtomic } from '../reports/index.ts';
-import type { ResultsDocument } from '../reports/index.ts';
+import { removeReports } from '../reports/index.ts';
 import { CliError } from './errors.ts';
 
 const errno = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
@@ -60,16 +60,6 @@ export function clearReports(dir: string): void {
   } catch {
     // nothing there, or not ours to touch
   }
-}
-
-/**
- * Writes results.json and junit.xml for a document that is not a finished run (`incomplete` while
- * it runs, `internal-error` when it failed), atomically.
- * @throws the file system's error.
- */
-export function writeMark(dir: string, doc: ResultsDocument): void {
-  writeFileAtomic(join(dir, 'results.json'), resultsJson(doc));
-  writeFileAtomic(join(dir, 'junit.xml'), junitXml(doc));
 }
 
 /** The `--out` value of an argv (`--out X` or `--out=X`), or undefined. */

@@ -17,7 +17,6 @@ async function cluster(): Promise<BugTestCluster> {
   return c;
 }
 
-
 describe('allow-policy-first-port', () => {
   test('without the bug the inbound AuthorizationPolicy names every container port', async () => {
     const c = await cluster();

@@ -18,7 +18,6 @@ async function cluster(): Promise<BugTestCluster> {
   return c;
 }
 
-
 describe('allow-policy-service-port', () => {
   test('without the bug the inbound AuthorizationPolicy names the container ports ztunnel sees', async () => {
     const c = await cluster();
