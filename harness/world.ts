@@ -218,18 +218,18 @@ export class World implements Cluster {
     // One shared informer per kind: watches recover (relist on 410, re-watch on close), logged to `log`.
     const cache = new InformerFactory({ client, clock, log, jitter: rng });
     const runner = new ControllerRunner({ clock, informers: cache, log, jitter: rng });
-    const gc = new GarbageCollector(client, log, cache);
+    // A seeded bug is installed from outside: the platform and the stubs get wrapped clients, the World the real one.
+    // The platform's client reads from the informer cache and writes to the API server.
+    const { platformClient, stubsClient } = applyBugs(options.injectBug, { platformClient: cacheBackedClient(client, cache), stubsClient: client }, { clock });
+    const gc = new GarbageCollector(stubsClient, log, cache);
     const world = new World(options, clock, rng, server, client, runner, gc, backends, logs, log, cache);
     await gc.start(GC_KINDS);
-    // A seeded bug is installed from outside: the platform gets a wrapped client, everyone else the real one.
-    // The platform's client reads from the informer cache and writes to the API server.
-    const { platformClient } = applyBugs(options.injectBug, { platformClient: cacheBackedClient(client, cache) }, { clock });
     await runner.start([
-      deploymentController(client, cache),
-      replicaSetController(client, cache),
-      podLifecycle(client, clock, rng, profile, cache),
-      endpointSliceController(client, clock, rng, profile.endpointSlices.sync, cache),
-      ...externalSecretsControllers(client, clock, rng, profile.externalSecrets.sync, backends, cache),
+      deploymentController(stubsClient, cache),
+      replicaSetController(stubsClient, cache),
+      podLifecycle(stubsClient, clock, rng, profile, cache),
+      endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),
+      ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),
       ...platformControllers({ client: platformClient, clusterName: options.clusterName, trustDomain: options.trustDomain }),
     ]);
     return world;

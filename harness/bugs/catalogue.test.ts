@@ -5,7 +5,10 @@ import { BUGS, BUG_CATALOGUE, INJECTABLE_BUGS, UnknownBugError, applyBugs, bugBy
 import { BUG_AREAS } from './types.ts';
 import type { BugSeams } from './types.ts';
 
-const seams = (): BugSeams => ({ platformClient: new InProcessClient(new ApiServer({ clock: new VirtualClock() })) });
+const seams = (): BugSeams => {
+  const server = new ApiServer({ clock: new VirtualClock() });
+  return { platformClient: new InProcessClient(server), stubsClient: new InProcessClient(server) };
+};
 
 describe('the bug catalogue', () => {
   test('names are unique, stable kebab-case', () => {
@@ -30,12 +33,15 @@ describe('the bug catalogue', () => {
     for (const info of BUG_CATALOGUE) expect(Object.keys(info).sort()).toEqual(['area', 'description', 'name']);
   });
 
-  test('every bug wraps the platform client and leaves the seams it was given untouched', () => {
+  test('every bug wraps exactly the seams of its kind (the stubs client for stubs bugs, the platform client otherwise) and leaves the seams it was given untouched', () => {
     for (const bug of BUGS) {
       const given = seams();
       const out = bug.apply(given, { clock: new VirtualClock() });
-      expect(out.platformClient, bug.name).not.toBe(given.platformClient);
+      const stubs = bug.area === 'stubs';
+      expect(out.platformClient === given.platformClient, bug.name).toBe(stubs);
+      expect(out.stubsClient === given.stubsClient, bug.name).toBe(!stubs);
       expect(given.platformClient).toBeInstanceOf(InProcessClient);
+      expect(given.stubsClient).toBeInstanceOf(InProcessClient);
     }
   });
 });

@@ -2,7 +2,8 @@
  * The contract of a seeded bug (DESIGN.md "Layout: harness/bugs"): a named, described change to what
  * the platform sees or writes, installed FROM OUTSIDE `platform/` through the seams a World exposes.
  * `platform/` carries no test hooks, so a bug is a wrapper around something the platform is given
- * (its KubeClient today), never a flag the platform reads.
+ * (its KubeClient) or around the dependencies it runs on (the stubs' KubeClient), never a flag the
+ * platform reads.
  */
 import type { Clock, KubeClient } from '../../fake-apiserver/api/index.ts';
 
@@ -41,6 +42,12 @@ export interface BugInfo<N extends string = string> {
 export interface BugSeams {
   /** The KubeClient every platform controller is constructed with (reads and writes of the system under test). */
   readonly platformClient: KubeClient;
+  /**
+   * The KubeClient the cluster stubs are constructed with: kube-controller-manager's controllers and
+   * garbage collector, the kubelet, ESO. Their writes go through it; their reads come from the
+   * World's informer cache, except the collector's live owner checks, which go through it too.
+   */
+  readonly stubsClient: KubeClient;
 }
 
 /** Read-only facts about the World a bug may use while installing itself. */

@@ -10,11 +10,10 @@
  * forbid-overrides-permit does the rest. Nothing is written: `kubectl get cedarpolicies` shows only
  * the real ones. Other gates are unaffected (the forbid names one action).
  */
-import type { KubeList, KubeObject } from '../../fake-apiserver/api/index.ts';
-import { withInterceptors } from '../../fake-apiserver/index.ts';
+import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { CedarPolicyType, LATTICE_SYSTEM_NAMESPACE } from '../../platform/index.ts';
 import type { BugDefinition, BugSeams } from './types.ts';
-import { freezeDeep } from './internal/rewrite.ts';
+import { freezeDeep, withExtraListItems } from './internal/rewrite.ts';
 
 /** Name of the CedarPolicy only the platform sees while this bug is on. */
 export const WILDCARD_FORBID_POLICY_NAME = 'lattice-sim-bug-wildcard-forbid';
@@ -29,8 +28,6 @@ export const WILDCARD_FORBID_POLICY: KubeObject = freezeDeep({
   },
 });
 
-const isCedarPolicy = (t: { apiVersion: string; kind: string }) => t.kind === CedarPolicyType.kind && t.apiVersion === CedarPolicyType.apiVersion;
-
 /** The `wildcard-gate-denied` catalogue entry. */
 export const wildcardGateDenied: BugDefinition<'wildcard-gate-denied'> = {
   name: 'wildcard-gate-denied',
@@ -38,12 +35,6 @@ export const wildcardGateDenied: BugDefinition<'wildcard-gate-denied'> = {
   area: 'gates',
   apply: (seams: BugSeams): BugSeams => ({
     ...seams,
-    platformClient: withInterceptors(seams.platformClient, {
-      list: async (inner, type, opts) => {
-        const page = await inner.list(type, opts);
-        const inScope = !opts?.labelSelector && !opts?.fieldSelector && (opts?.namespace === undefined || opts.namespace === LATTICE_SYSTEM_NAMESPACE);
-        return isCedarPolicy(type) && inScope ? ({ ...page, items: [...page.items, WILDCARD_FORBID_POLICY] } as KubeList) : page;
-      },
-    }),
+    platformClient: withExtraListItems(seams.platformClient, CedarPolicyType, LATTICE_SYSTEM_NAMESPACE, [WILDCARD_FORBID_POLICY]),
   }),
 };

@@ -30,7 +30,7 @@ export async function bugTestCluster(namespaces: readonly string[] = ['ns']): Pr
   for (const crd of thirdPartyCrds()) await client.create(crd);
   await installPlatform(client);
   for (const name of namespaces) await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return { clock, server, client, seams: { platformClient: client } };
+  return { clock, server, client, seams: { platformClient: client, stubsClient: client } };
 }
 
 /**
