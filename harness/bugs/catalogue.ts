@@ -8,13 +8,25 @@ import { allowPolicyFirstPort } from './allow-policy-first-port.ts';
 import { allowPolicyServicePort } from './allow-policy-service-port.ts';
 import { ambientEnrolmentLost } from './ambient-enrolment-lost.ts';
 import { dnsShortNames } from './dns-short-names.ts';
+import { forbidIgnored } from './forbid-ignored.ts';
+import { secretGateOpen } from './secret-gate-open.ts';
 import { unilateralAllow } from './unilateral-allow.ts';
 import { wildcardGateDenied } from './wildcard-gate-denied.ts';
 import { wrongSelector } from './wrong-selector.ts';
 import type { BugContext, BugDefinition, BugInfo, BugSeams } from './types.ts';
 
 /** Every bug, in listing order (grouped by area). Names are unique (checked by catalogue.test.ts). */
-export const BUGS = [wrongSelector, allowPolicyServicePort, allowPolicyFirstPort, dnsShortNames, unilateralAllow, wildcardGateDenied, ambientEnrolmentLost] as const;
+export const BUGS = [
+  wrongSelector,
+  allowPolicyServicePort,
+  allowPolicyFirstPort,
+  dnsShortNames,
+  unilateralAllow,
+  wildcardGateDenied,
+  forbidIgnored,
+  secretGateOpen,
+  ambientEnrolmentLost,
+] as const;
 
 /** Name of a catalogue bug: the value of `--inject-bug`, `WorldOptions.injectBug`, `CaseInput.injectBug`. */
 export type InjectedBug = (typeof BUGS)[number]['name'];

@@ -11,3 +11,5 @@ export { allowPolicyFirstPort, firstPortOnly } from './allow-policy-first-port.t
 export { dnsShortNames, shortenDnsNames, CLUSTER_DOMAIN_SUFFIX } from './dns-short-names.ts';
 export { wildcardGateDenied, WILDCARD_FORBID_POLICY, WILDCARD_FORBID_POLICY_NAME } from './wildcard-gate-denied.ts';
 export { ambientEnrolmentLost, withoutEnrolment, DATAPLANE_MODE_LABEL } from './ambient-enrolment-lost.ts';
+export { forbidIgnored, permitsOnly } from './forbid-ignored.ts';
+export { secretGateOpen, SECRET_PERMIT_POLICY, SECRET_PERMIT_POLICY_NAME } from './secret-gate-open.ts';

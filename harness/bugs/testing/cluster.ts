@@ -1,12 +1,22 @@
 /**
  * Test fixture for bug tests (shared fakes live in `testing/`, STYLE.md rule 25): an in-process API
- * server with the stubbed third-party CRDs and the platform installed, and a way to run the real
- * LatticeMeshMember reconcile once through any client. Not used by production code.
+ * server with the stubbed third-party CRDs and the platform installed, object builders, and a way to
+ * run the real LatticeMeshMember or LatticeService reconcile once through any client. Not used by
+ * production code.
  */
 import { ApiServer, InProcessClient } from '../../../fake-apiserver/index.ts';
 import type { KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
-import { CedarLoader, LatticeMeshMemberType, installPlatform, meshMemberController } from '../../../platform/index.ts';
-import type { LatticeMeshMemberSpec } from '../../../platform/index.ts';
+import {
+  CedarLoader,
+  CedarPolicyType,
+  LATTICE_SYSTEM_NAMESPACE,
+  LatticeMeshMemberType,
+  LatticeServiceType,
+  installPlatform,
+  meshMemberController,
+  serviceController,
+} from '../../../platform/index.ts';
+import type { LatticeMeshMemberSpec, LatticeServiceSpec } from '../../../platform/index.ts';
 import { VirtualClock } from '../../clock/index.ts';
 import { thirdPartyCrds } from '../../stubs/third-party-crds.ts';
 import type { BugSeams } from '../types.ts';
@@ -49,6 +59,41 @@ export function member(ns: string, name: string, spec: Partial<LatticeMeshMember
 export async function reconcileMember(cluster: BugTestCluster, platformClient: KubeClient, ns: string, name: string): Promise<void> {
   const controller = meshMemberController({ client: platformClient, cedar: new CedarLoader(platformClient), trustDomain: TEST_TRUST_DOMAIN });
   await controller.reconciler.reconcile({ namespace: ns, name }, { clock: cluster.clock, log: { info: () => {}, warn: () => {} } });
+}
+
+/** Runs the platform's LatticeService reconcile once for `ns/name`, with `platformClient` as its only client. */
+export async function reconcileService(cluster: BugTestCluster, platformClient: KubeClient, ns: string, name: string): Promise<void> {
+  const controller = serviceController({ client: platformClient, cedar: new CedarLoader(platformClient), clusterName: 'test' });
+  await controller.reconciler.reconcile({ namespace: ns, name }, { clock: cluster.clock, log: { info: () => {}, warn: () => {} } });
+}
+
+/**
+ * A LatticeService `ns/name`: one nginx server container (absolute command, so no Cedar gate) and
+ * Service port `http` 80 → 8080, with `spec` overriding those defaults.
+ */
+export function service(ns: string, name: string, spec: Partial<LatticeServiceSpec> = {}): KubeObject {
+  return {
+    ...LatticeServiceType,
+    metadata: { name, namespace: ns },
+    spec: {
+      replicas: 1,
+      workload: {
+        containers: { main: { image: 'nginxinc/nginx-unprivileged:1.27-alpine', command: ['/usr/sbin/nginx', '-g', 'daemon off;'] } },
+        service: { ports: { http: { port: 80, targetPort: 8080 } } },
+      },
+      ...spec,
+    },
+  };
+}
+
+/** A CedarPolicy `name` in `lattice-system` holding `policies` (Cedar text). */
+export function cedarPolicy(name: string, policies: string): KubeObject {
+  return { ...CedarPolicyType, metadata: { name, namespace: LATTICE_SYSTEM_NAMESPACE }, spec: { policies } };
+}
+
+/** The stored `status` of object `ns/name` of `type` (empty when it has none). */
+export async function storedStatus(client: KubeClient, type: { apiVersion: string; kind: string }, ns: string, name: string): Promise<Record<string, unknown>> {
+  return ((await client.get(type, { namespace: ns, name })).status ?? {}) as Record<string, unknown>;
 }
 
 /** Objects of `type` stored in namespace `ns` (as the dataplane would see them), by name. */
