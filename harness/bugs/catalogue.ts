@@ -7,8 +7,11 @@
 import { allowPolicyFirstPort } from './allow-policy-first-port.ts';
 import { allowPolicyServicePort } from './allow-policy-service-port.ts';
 import { ambientEnrolmentLost } from './ambient-enrolment-lost.ts';
+import { ambientFlagIgnored } from './ambient-flag-ignored.ts';
+import { dependsAllDropped } from './depends-all-dropped.ts';
 import { dnsShortNames } from './dns-short-names.ts';
 import { forbidIgnored } from './forbid-ignored.ts';
+import { identityFromMemberName } from './identity-from-member-name.ts';
 import { secretGateOpen } from './secret-gate-open.ts';
 import { unilateralAllow } from './unilateral-allow.ts';
 import { wildcardGateDenied } from './wildcard-gate-denied.ts';
@@ -21,11 +24,14 @@ export const BUGS = [
   allowPolicyServicePort,
   allowPolicyFirstPort,
   dnsShortNames,
+  identityFromMemberName,
   unilateralAllow,
+  dependsAllDropped,
   wildcardGateDenied,
   forbidIgnored,
   secretGateOpen,
   ambientEnrolmentLost,
+  ambientFlagIgnored,
 ] as const;
 
 /** Name of a catalogue bug: the value of `--inject-bug`, `WorldOptions.injectBug`, `CaseInput.injectBug`. */

@@ -24,6 +24,11 @@ export function freezeDeep<T>(v: T): T {
 
 const sameType = (a: TypeRef, b: TypeRef): boolean => a.kind === b.kind && a.apiVersion === b.apiVersion;
 
+/** True when `obj` carries an ownerReference to an object of `owner`'s kind (any name, any uid). */
+export function ownedByKind(obj: KubeObject, owner: TypeRef): boolean {
+  return (obj.metadata.ownerReferences ?? []).some((r) => sameType(r, owner));
+}
+
 /**
  * Wraps `client` so that every object written through create, update or server-side apply for which
  * `matches(obj)` holds is replaced by `rewrite(copy, inner)` before it reaches the API server.
