@@ -45,12 +45,14 @@ const jobs = Math.max(1, Number(opts.jobs));
 const timeoutMs = Number(opts.timeout) * 1000;
 
 const scratch = mkdtempSync(join(tmpdir(), 'lattice-mutants-'));
+// Resolved once: helpers and developers commit while a score runs, and every mutant must start from the same tree.
+const commit = execFileSync('git', ['-C', root, 'rev-parse', '--verify', `${opts.ref}^{commit}`], { encoding: 'utf8' }).trim();
 
 /** Exports `opts.ref` into a fresh folder with node_modules linked from the checkout. */
 function exportTree(name: string): string {
   const dir = join(scratch, name);
   mkdirSync(dir);
-  execFileSync('bash', ['-c', `git -C "${root}" archive "${opts.ref}" | tar -x -C "${dir}"`]);
+  execFileSync('bash', ['-c', `git -C "${root}" archive "${commit}" | tar -x -C "${dir}"`]);
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   // platform/compiler/testing.ts and fixtures resolve ../shared beside the checkout.
   try {
@@ -91,7 +93,7 @@ const classify = (code: number | null): MutantOutcome => (code === 1 ? 'caught' 
 
 const baselineDir = exportTree('baseline');
 const baseline = await runDefault(baselineDir);
-console.log(`baseline (${opts.ref}): exit ${baseline.exitCode} in ${(baseline.wallMs / 1000).toFixed(1)} s`);
+console.log(`baseline (${opts.ref} = ${commit.slice(0, 12)}): exit ${baseline.exitCode} in ${(baseline.wallMs / 1000).toFixed(1)} s`);
 if (baseline.exitCode !== 0) {
   console.error(`baseline run failed; no mutant scored. ${baseline.summary}`);
   process.exit(1);
@@ -124,4 +126,4 @@ const killed = scored.filter((r) => r.outcome === 'caught' || r.outcome === 'cra
 const line = `kill rate: ${killed}/${scored.length} (${scored.length ? Math.round((100 * killed) / scored.length) : 0}%); crashed ${results.filter((r) => r.outcome === 'crashed').length}, stale ${results.filter((r) => r.outcome === 'stale').length}, errors ${results.filter((r) => r.outcome === 'error').length}`;
 console.log(line);
 mkdirSync(join(root, 'reports', 'out'), { recursive: true });
-writeFileSync(join(root, 'reports', 'out', 'mutants.json'), `${JSON.stringify({ ref: opts.ref, baselineWallMs: baseline.wallMs, results }, null, 2)}\n`);
+writeFileSync(join(root, 'reports', 'out', 'mutants.json'), `${JSON.stringify({ ref: opts.ref, commit, baselineWallMs: baseline.wallMs, results }, null, 2)}\n`);
