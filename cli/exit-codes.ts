@@ -7,7 +7,7 @@ import type { ResultsStatus } from '../reports/index.ts';
 
 /** 0: every run verified, no mismatch. */
 export const EXIT_VERIFIED = 0;
-/** 1: a probe mismatched, or something was not verified (platform never settled, generators short of their cycles, a scenario timed out). */
+/** 1: a probe mismatched, an invariant broke, or something was not verified (platform never settled, generators short of their cycles, a scenario timed out). */
 export const EXIT_FAILED = 1;
 /** 2: bad flags or bad input (a spec refused, a path missing, a bound exceeded). */
 export const EXIT_BAD_INPUT = 2;
@@ -20,6 +20,7 @@ export function exitCodeOf(status: ResultsStatus): number {
     case 'verified':
       return EXIT_VERIFIED;
     case 'mismatches':
+    case 'invariant-violations':
     case 'unverified':
       return EXIT_FAILED;
     case 'input-errors':
@@ -33,7 +34,8 @@ export function exitCodeOf(status: ResultsStatus): number {
 /** The exit-code table as `--help` prints it. */
 export const EXIT_CODES_HELP = `Exit codes:
   0  verified: every run verified, no mismatch
-  1  mismatches, or something unverified (platform never settled, generators
+  1  mismatches, an invariant broken (e.g. Ready before the mesh policies were
+     applied), or something unverified (platform never settled, generators
      short of their cycles, a scenario timed out)
   2  bad flags or bad input (file, document, object and field are named)
   3  internal error: one line names it and the file with the full stack

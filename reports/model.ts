@@ -54,10 +54,25 @@ export interface VerificationRecord {
 
 /**
  * How a run ended, worst first: `input-errors` (some input was refused), `mismatches` (a probe's
- * observed verdict differed from the oracle's), `unverified` (the platform never settled or the
+ * observed verdict differed from the oracle's), `invariant-violations` (a rule that must hold at every
+ * instant broke: see {@link InvariantViolationRecord}), `unverified` (the platform never settled or the
  * generators fell short of their cycles: nothing proves enforcement), `verified`.
  */
-export type RunStatus = 'input-errors' | 'mismatches' | 'unverified' | 'verified';
+export type RunStatus = 'input-errors' | 'mismatches' | 'invariant-violations' | 'unverified' | 'verified';
+
+/**
+ * A rule that must hold at every instant of a run and broke (harness/verifier/invariants.ts):
+ * `ready-without-mesh-policies`, `output-for-denied-service`, `observed-generation-lag`,
+ * `left-behind-after-delete`.
+ */
+export interface InvariantViolationRecord {
+  rule: string;
+  /** Simulated ms since the run started (wall ms on a real cluster) at which it was seen or its bound ran out. */
+  atMs: number;
+  /** `Kind ns/name` of the object the rule is about. */
+  object: string;
+  message: string;
+}
 
 /**
  * How the whole results document ended: the worst {@link RunStatus} of its runs, or `incomplete`
@@ -94,6 +109,8 @@ export interface RunRecord {
   warnings: InputErrorRecord[];
   notes: string[];
   verification: VerificationRecord;
+  /** Invariants broken during the run, in the order seen (absent = none were checked, e.g. an older record). */
+  invariants?: InvariantViolationRecord[];
   /** Time series recorded during the run, if any. */
   metrics?: MetricSeries[];
 }
@@ -129,6 +146,8 @@ export interface ResultsDocument {
     mismatches: number;
     failedRuns: number;
     unverifiedRuns: number;
+    /** Invariant violations over every run (absent in documents written before invariants existed). */
+    invariantViolations?: number;
     inputErrors: number;
     warnings: number;
   };

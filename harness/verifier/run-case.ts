@@ -9,17 +9,16 @@
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeService } from '../../platform/index.ts';
 import { LatticeServiceType } from '../../platform/index.ts';
-import type { InputErrorRecord, ProbeRecord, RunRecord, ServiceRecord, VerificationRecord } from '../../reports/model.ts';
+import type { InputErrorRecord, RunRecord, ServiceRecord, VerificationRecord } from '../../reports/model.ts';
 import { World } from '../world.ts';
 import type { InjectedBug } from '../world.ts';
 import type { SimulationProfile } from '../profile.ts';
 import { defaultProfile } from '../profile.ts';
-import type { GeneratorTarget } from '../traffic/generator.ts';
-import type { Cluster, ClusterReader, TrafficObservation } from '../cluster.ts';
-import { outcomeIn, parseCycles, probeId } from '../traffic/log-format.ts';
-import type { ParsedCycle } from '../traffic/log-format.ts';
+import type { Cluster, ClusterReader } from '../cluster.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
 import { runStatus } from './status.ts';
+import { cyclesDone, judgeProbes, makeWaiter, onRevision, startGenerators } from './case-parts.ts';
+import { InvariantMonitor } from './invariants.ts';
 import type { ExpectedProbe } from './expected-probe.ts';
 
 /** What the oracle expects of one probe: the contract lives in expected-probe.ts (imports nothing; DESIGN rule 1). */
@@ -68,6 +67,9 @@ export interface VerifierTiming {
  * real cluster. Refused objects are recorded in `inputErrors` and get no probes.
  */
 export async function judgeCase(cluster: Cluster, input: CaseInput, timing: VerifierTiming): Promise<RunRecord> {
+  // Invariants are judged on every watch event from before the first object is applied (invariants.ts).
+  const invariants = new InvariantMonitor(cluster);
+  await invariants.start();
   const refused = await cluster.apply(input.objects);
   const inputErrors: InputErrorRecord[] = refused.map(({ object, error }) => ({
     ...(input.sources?.get(object) ? { file: input.sources.get(object) } : {}),
@@ -85,84 +87,31 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
   const expected = input.expected.filter((p) => !refusedKeys.has(p.from) && !refusedKeys.has(p.to));
   const unjudged = input.expected.length - expected.length;
 
-  const bySource = new Map<string, GeneratorTarget[]>();
-  for (const p of expected) {
-    const list = bySource.get(p.from) ?? [];
-    list.push({ to: p.to, port: p.port });
-    bySource.set(p.from, list);
-  }
-  const generators = new Map<string, TrafficObservation>();
-  for (const [from, targets] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) generators.set(from, cluster.traffic.start(from, targets));
+  const generators = startGenerators(cluster, expected);
 
   const { pollMs, readyTimeoutMs, cycles } = timing;
   const { clock, reader } = cluster;
   const startMs = clock.now();
-  const waitFor = async (pred: () => boolean, timeoutMs: number): Promise<boolean> => {
-    const deadline = clock.now() + timeoutMs;
-    while (!pred()) {
-      if (clock.now() >= deadline) return false;
-      await cluster.advance(Math.min(deadline, clock.now() + pollMs));
-    }
-    return true;
-  };
+  const waitFor = makeWaiter(cluster, pollMs, () => invariants.poll());
 
   // Polled every pollMs, so nothing here may cost O(services) per poll when nothing changed: the settle
   // check runs again only after a store write, and generators leave `pending` once they have their cycles.
-  let settledAt: { revision: number; settled: boolean } | undefined;
-  const settledNow = (): boolean => {
-    if (settledAt?.revision !== reader.revision()) settledAt = { revision: reader.revision(), settled: platformSettled(reader) };
-    return settledAt.settled;
-  };
-  const settled = await waitFor(settledNow, readyTimeoutMs);
+  const settled = await waitFor(onRevision(reader, platformSettled), readyTimeoutMs);
   const readyAt = clock.now();
   const verification: VerificationRecord = { cyclesRequired: cycles, platformReadyAtMs: settled ? readyAt - startMs : null, judgedAtMs: 0 };
   if (!settled) verification.timedOut = `platform not Ready after ${readyTimeoutMs / 1000}s: ${unsettledServices(reader).join(', ')}`;
-  const pending = new Set(generators.values());
-  const cycled = await waitFor(() => {
-    for (const g of pending) if (g.countCyclesSince(readyAt) >= cycles) pending.delete(g);
-    for (const g of pending) if (g.running()) return false;
-    return true;
-  }, readyTimeoutMs);
+  const cycled = await waitFor(cyclesDone(generators.values(), readyAt, cycles), readyTimeoutMs);
   if (!cycled) verification.timedOut = `${verification.timedOut ? `${verification.timedOut}; ` : ''}generators did not finish ${cycles} cycles`;
   verification.judgedAtMs = clock.now() - startMs;
   for (const g of generators.values()) g.stop();
+  const violations = invariants.finish();
   cluster.stop();
 
   const services = serviceRecords(reader);
-  // The last complete cycle of each generator's log, parsed once per generator (not once per probe).
-  const lastParsed = new Map<TrafficObservation, ParsedCycle | undefined>();
-  const lastCompleteCycle = (g: TrafficObservation): ParsedCycle | undefined => {
-    if (!lastParsed.has(g)) lastParsed.set(g, parseCycles(g.log).filter((c) => c.complete).pop());
-    return lastParsed.get(g);
-  };
-  const phaseOf = new Map(services.map((s) => [s.name, s.phase]));
-  const probes: ProbeRecord[] = expected.map((p) => {
-    const g = generators.get(p.from)!;
-    const judged = g.lastCycleSince(readyAt);
-    const parsed = lastCompleteCycle(g);
-    const id = probeId(p.from, p.to, p.port);
-    const observed = judged && parsed ? outcomeIn(parsed.results, p.from, p.to, p.port) : undefined;
-    const verdict = judged?.verdicts?.get(id);
-    if (!observed) {
-      return {
-        from: p.from,
-        to: p.to,
-        port: p.port,
-        expected: p.expected,
-        observed: 'deny',
-        layer: 'none',
-        policy: null,
-        reason: `no traffic: ${p.from} has no running pod (LatticeService phase ${phaseOf.get(p.from) ?? 'absent'})`,
-        expectedReason: p.reason,
-      };
-    }
-    // A real cluster's curl loop reports ALLOWED / BLOCKED only: the deciding layer is then unknown.
-    if (!verdict) return { from: p.from, to: p.to, port: p.port, expected: p.expected, observed, layer: 'unknown', policy: null, reason: `observed ${observed} in the traffic log`, expectedReason: p.reason };
-    return { from: p.from, to: p.to, port: p.port, expected: p.expected, observed, layer: verdict.layer, policy: verdict.policy, reason: verdict.reason, expectedReason: p.reason };
-  });
+  const probes = judgeProbes(expected, generators, readyAt, new Map(services.map((s) => [s.name, s.phase])));
   const notes: string[] = [];
   if (unjudged > 0) notes.push(`${unjudged} probe${unjudged === 1 ? '' : 's'} not judged: ${[...refusedKeys].sort().join(', ')} refused at input`);
-  notes.push(...cluster.notes());
+  notes.push(...cluster.notes(), ...invariants.notes);
   const mismatches = probes.filter((p) => p.expected !== p.observed).length;
   return {
       id: input.id,
@@ -171,12 +120,13 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
       ...(input.kind === 'random' ? { seed: input.seed, topologyIndex: input.topologyIndex } : {}),
       services,
       probes,
-      status: runStatus({ inputErrors, mismatches, verification }),
+      status: runStatus({ inputErrors, mismatches, verification, invariants: violations }),
       mismatches,
       inputErrors,
       warnings: [],
       notes,
       verification,
+      invariants: violations,
   };
 }
 
@@ -204,7 +154,8 @@ export function unsettledServices(reader: ClusterReader): string[] {
   return out;
 }
 
-function serviceRecords(reader: ClusterReader): ServiceRecord[] {
+/** The LatticeServices as the run's records (phase, message, conditions), in store order. */
+export function serviceRecords(reader: ClusterReader): ServiceRecord[] {
   return reader.list<LatticeService>(LatticeServiceType).map((ls) => ({
     name: `${ls.metadata.namespace}/${ls.metadata.name}`,
     phase: ls.status?.phase ?? 'Pending',

@@ -6,16 +6,18 @@
 import type { ResultsDocument, ResultsStatus, RunRecord, RunStatus } from '../../reports/model.ts';
 
 /** Worst first: the order in which statuses win when runs are combined. */
-export const STATUS_ORDER: readonly RunStatus[] = ['input-errors', 'mismatches', 'unverified', 'verified'];
+export const STATUS_ORDER: readonly RunStatus[] = ['input-errors', 'mismatches', 'invariant-violations', 'unverified', 'verified'];
 
 /**
  * A run's status: `input-errors` when any input was refused, else `mismatches` when any probe
- * mismatched, else `unverified` when verification timed out (platform never settled, or the
- * generators did not finish their cycles), else `verified`.
+ * mismatched, else `invariant-violations` when an invariant broke (invariants.ts), else `unverified`
+ * when verification timed out (platform never settled, or the generators did not finish their
+ * cycles), else `verified`.
  */
-export function runStatus(run: Pick<RunRecord, 'inputErrors' | 'mismatches' | 'verification'>): RunStatus {
+export function runStatus(run: Pick<RunRecord, 'inputErrors' | 'mismatches' | 'verification' | 'invariants'>): RunStatus {
   if (run.inputErrors.length > 0) return 'input-errors';
   if (run.mismatches > 0) return 'mismatches';
+  if ((run.invariants?.length ?? 0) > 0) return 'invariant-violations';
   if (run.verification.timedOut) return 'unverified';
   return 'verified';
 }
@@ -37,6 +39,7 @@ export function summarize(runs: readonly RunRecord[]): ResultsDocument['summary'
     mismatches: runs.reduce((n, r) => n + r.mismatches, 0),
     failedRuns: runs.filter((r) => r.status !== 'verified').length,
     unverifiedRuns: runs.filter((r) => r.verification.timedOut !== undefined).length,
+    invariantViolations: runs.reduce((n, r) => n + (r.invariants?.length ?? 0), 0),
     inputErrors: runs.reduce((n, r) => n + r.inputErrors.length, 0),
     warnings: runs.reduce((n, r) => n + r.warnings.length, 0),
   };
