@@ -12,6 +12,8 @@ import { dependsAllDropped } from './depends-all-dropped.ts';
 import { dnsShortNames } from './dns-short-names.ts';
 import { forbidIgnored } from './forbid-ignored.ts';
 import { identityFromMemberName } from './identity-from-member-name.ts';
+import { observedGenerationStale } from './observed-generation-stale.ts';
+import { readyBeforePolicies } from './ready-before-policies.ts';
 import { secretGateOpen } from './secret-gate-open.ts';
 import { unilateralAllow } from './unilateral-allow.ts';
 import { wildcardGateDenied } from './wildcard-gate-denied.ts';
@@ -32,6 +34,8 @@ export const BUGS = [
   secretGateOpen,
   ambientEnrolmentLost,
   ambientFlagIgnored,
+  readyBeforePolicies,
+  observedGenerationStale,
 ] as const;
 
 /** Name of a catalogue bug: the value of `--inject-bug`, `WorldOptions.injectBug`, `CaseInput.injectBug`. */

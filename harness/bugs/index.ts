@@ -16,3 +16,5 @@ export { secretGateOpen, SECRET_PERMIT_POLICY, SECRET_PERMIT_POLICY_NAME } from 
 export { identityFromMemberName, principalsByMemberName } from './identity-from-member-name.ts';
 export { dependsAllDropped, withoutDependsAll } from './depends-all-dropped.ts';
 export { ambientFlagIgnored, everyMemberAmbient } from './ambient-flag-ignored.ts';
+export { readyBeforePolicies, readyInsteadOfWaiting, WAITING_FOR_MESH_MESSAGE } from './ready-before-policies.ts';
+export { observedGenerationStale, withoutObservedGeneration } from './observed-generation-stale.ts';
