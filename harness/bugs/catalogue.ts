@@ -13,8 +13,10 @@ import { dnsShortNames } from './dns-short-names.ts';
 import { forbidIgnored } from './forbid-ignored.ts';
 import { identityFromMemberName } from './identity-from-member-name.ts';
 import { observedGenerationStale } from './observed-generation-stale.ts';
+import { policiesNotOwned } from './policies-not-owned.ts';
 import { readyBeforePolicies } from './ready-before-policies.ts';
 import { secretGateOpen } from './secret-gate-open.ts';
+import { staleCalleePolicy } from './stale-callee-policy.ts';
 import { unilateralAllow } from './unilateral-allow.ts';
 import { wildcardGateDenied } from './wildcard-gate-denied.ts';
 import { wrongSelector } from './wrong-selector.ts';
@@ -36,6 +38,8 @@ export const BUGS = [
   ambientFlagIgnored,
   readyBeforePolicies,
   observedGenerationStale,
+  policiesNotOwned,
+  staleCalleePolicy,
 ] as const;
 
 /** Name of a catalogue bug: the value of `--inject-bug`, `WorldOptions.injectBug`, `CaseInput.injectBug`. */

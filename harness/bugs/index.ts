@@ -18,3 +18,5 @@ export { dependsAllDropped, withoutDependsAll } from './depends-all-dropped.ts';
 export { ambientFlagIgnored, everyMemberAmbient } from './ambient-flag-ignored.ts';
 export { readyBeforePolicies, readyInsteadOfWaiting, WAITING_FOR_MESH_MESSAGE } from './ready-before-policies.ts';
 export { observedGenerationStale, withoutObservedGeneration } from './observed-generation-stale.ts';
+export { policiesNotOwned, withoutOwners } from './policies-not-owned.ts';
+export { staleCalleePolicy } from './stale-callee-policy.ts';
