@@ -35,6 +35,7 @@ import { clearReports, outFromArgv, prepareOutDir } from './out-dir.ts';
 import { RUN_FLAGS } from './options.ts';
 import type { RunFlags } from './options.ts';
 import { writeAndSummarize } from './finish.ts';
+import { MAX_WORKERS, TopologyPool, defaultWorkers } from './workers.ts';
 
 const VERSION = '0.1.0';
 const DEFAULT_OUT = 'reports/out/latest';
@@ -69,6 +70,13 @@ const durationArg = (v: string) => {
   const ms = m ? Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'] : NaN;
   if (!m || !(ms > 0) || ms > 7 * 24 * 3_600_000) throw new InvalidArgumentError(`--budget takes a duration such as 90s, 10m or 1h (at most a week), got "${v}"`);
   return ms;
+};
+
+/** `--workers k`, 1 ≤ k ≤ MAX_WORKERS. */
+const workersArg = (v: string) => {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= MAX_WORKERS)) throw new InvalidArgumentError(`--workers takes a whole number of threads from 1 to ${MAX_WORKERS}, got "${v}"`);
+  return n;
 };
 
 /** Output sink (tests pass their own). */
@@ -112,6 +120,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .addOption(new Option(f.probes.flag, desc('probes')).choices(['all', 'sampled']))
     .option(f.shard.flag, desc('shard'), shardArg)
     .option(f.budgetMs.flag, desc('budgetMs'), durationArg)
+    .option(f.workers.flag, desc('workers'), workersArg)
     .option(f.strict.flag, desc('strict'))
     .option(f.out.flag, desc('out'))
     .option(f.debug.flag, desc('debug'))
@@ -128,6 +137,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         probes: given.probes,
         shard: given.shard,
         budgetMs: (given as { budget?: number }).budget,
+        workers: given.workers,
         strict: given.strict === true,
         out: given.out ?? DEFAULT_OUT,
         debug: given.debug === true,
@@ -220,9 +230,26 @@ function checkFlags(flags: RunFlags): void {
   if (flags.topology !== undefined && (flags.shard !== undefined || flags.budgetMs !== undefined)) throw new CliError('LATTICE_SIM_BAD_FLAG', '--topology runs one topology: drop --shard and --budget');
 }
 
+/** Random topologies `run` generates (before --shard picks its share). */
+function topologyCount(flags: RunFlags): number {
+  return flags.topology !== undefined ? 1 : (flags.topologies ?? (flags.budgetMs !== undefined ? RUN_LIMITS.maxTopologies : flags.specs.length > 0 ? 0 : 100));
+}
+
 async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
   const wallStart = performance.now();
   checkFlags(flags);
+  const count = topologyCount(flags);
+  const workers = flags.topology !== undefined ? 1 : (flags.workers ?? defaultWorkers(Math.ceil(count / (flags.shard?.count ?? 1))));
+  // The threads load the sources while the reports are prepared and the fleet runs in this thread.
+  const pool = workers > 1 && count > 1 ? TopologyPool.start(workers, { seed: flags.seed, injectBug: flags.injectBug as InjectedBug | undefined }) : undefined;
+  try {
+    return await runWith(flags, io, state, wallStart, count, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: number, count: number, pool: TopologyPool | undefined): Promise<number> {
   const outDir = prepareOutDir(flags.out);
   state.outDir = outDir;
   clearReports(outDir);
@@ -253,19 +280,19 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
     runs.push(record);
   }
 
-  const count = flags.topology !== undefined ? 1 : (flags.topologies ?? (flags.budgetMs !== undefined ? RUN_LIMITS.maxTopologies : flags.specs.length > 0 ? 0 : 100));
   if (count > 0) {
     const budget = flags.budgetMs;
     const overBudget = budget === undefined ? undefined : () => performance.now() - wallStart >= budget;
     try {
-      const random = await runRandomTopologies({
+      const opts = {
         seed: flags.seed,
         indices: range(flags.topology ?? 0, count, flags.shard),
         injectBug,
         path: flags.path,
         shrink: flags.shrink,
         ...(overBudget ? { shouldStop: overBudget } : {}),
-      });
+      };
+      const random = await (pool ? pool.run(opts) : runRandomTopologies(opts));
       runs.push(...random.runs);
       failures = random.failures;
     } catch (err) {

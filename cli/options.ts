@@ -16,6 +16,8 @@ export interface RunFlags {
   probes: 'all' | 'sampled' | undefined;
   shard: { index: number; count: number } | undefined;
   budgetMs: number | undefined;
+  /** Worker threads for the random topologies; undefined: the default (cli/workers.ts defaultWorkers). */
+  workers: number | undefined;
   strict: boolean;
   out: string;
   debug: boolean;
@@ -55,6 +57,12 @@ export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
     flag: '--budget <time>',
     description: 'run random topologies until this much wall time has passed (e.g. 90s, 10m, 1h); without --topologies, up to the maximum count. What ran depends on the machine, so a budgeted run is not reproducible as a whole: each failure still is, by its reproduce line',
     defaultText: 'none',
+  },
+  workers: {
+    flag: '--workers <k>',
+    description:
+      'run the random topologies on k worker threads (1 to 64; 1 runs them in this thread). Results, reports and the summary are the same for every k: records come back in index order, and --shrink first shrinks the lowest failing index',
+    defaultText: 'one per core, at most 4 and at most one per 10 topologies',
   },
   strict: { flag: '--strict', description: 'refuse spec fields the schema does not declare (server-side field validation Strict) instead of warning', defaultText: 'off (Warn)' },
   out: { flag: '--out <dir>', description: 'directory for results.json and junit.xml (checked writable before the run starts)', defaultText: 'reports/out/latest' },

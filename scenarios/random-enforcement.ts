@@ -82,6 +82,83 @@ const describeTopology = (t: Topology): FailureRecord['counterexample'] => ({
   })),
 });
 
+/** Inputs of {@link runIndex}: one topology index of a run. */
+export interface IndexOptions {
+  seed: number;
+  index: number;
+  injectBug?: InjectedBug;
+  /** fast-check replay path (see {@link RandomOptions.path}). */
+  path?: string;
+  /** Shrink this topology if it fails (else it is reported as found, with its reproduce command). */
+  shrink: boolean;
+}
+
+/** One index's outcome: its run record (the generated topology, never the shrunk one) and its failure, if it failed. */
+export interface IndexResult {
+  run: RunRecord;
+  failure?: FailureRecord;
+}
+
+/**
+ * Runs and judges topology `index` of `seed`, shrinking it when it fails and `shrink` is set: the
+ * body of {@link runRandomTopologies}' loop, also what each worker thread of `run --workers` calls.
+ * A pure function of its options (deterministic), so any thread may run any index.
+ * @throws ReplayPathError when `path` is not a replay path fast-check can follow.
+ */
+export async function runIndex(opts: IndexOptions, arbitrary: fc.Arbitrary<Topology> = topologyArbitrary()): Promise<IndexResult> {
+  const { index, shrink } = opts;
+  const worldSeed = deriveSeed(opts.seed, `topology/${index}`);
+  let first: RunRecord | undefined;
+  let firstTopology: Topology | undefined;
+  let lastFailing: RunRecord | undefined;
+  const property = fc.asyncProperty(arbitrary, async (t) => {
+    const record = await runTopology(t, worldSeed, index, opts.injectBug);
+    if (!first) {
+      first = record;
+      firstTopology = t;
+    }
+    const ok = record.status === 'verified';
+    if (!ok) lastFailing = record;
+    return ok;
+  });
+  let details: fc.RunDetails<[Topology]>;
+  try {
+    details = await fc.check(property, { seed: worldSeed, numRuns: 1, endOnFailure: !shrink, ...(opts.path !== undefined ? { path: opts.path } : {}) });
+  } catch (err) {
+    if (opts.path !== undefined) throw new ReplayPathError(opts.path, (err as Error).message);
+    throw err;
+  }
+  if (!first) {
+    if (opts.path !== undefined) throw new ReplayPathError(opts.path, `path ${opts.path} replays no topology`);
+    throw details.errorInstance ?? new Error(`topology ${index}: fast-check ran no case`);
+  }
+  if (!details.failed || !details.counterexample || !lastFailing || lastFailing.status === 'verified') return { run: first };
+  const ce = details.counterexample[0];
+  const path = details.counterexamplePath ?? '';
+  return {
+    run: first,
+    failure: {
+      run: first.id,
+      seed: opts.seed,
+      topologyIndex: index,
+      path,
+      shrunk: shrink,
+      shrinks: details.numShrinks,
+      status: lastFailing.status,
+      ...(lastFailing.verification.timedOut ? { verification: lastFailing.verification.timedOut } : {}),
+      servicesBefore: firstTopology?.services.length ?? 0,
+      counterexample: describeTopology(ce),
+      mismatches: lastFailing.probes.filter((p) => p.expected !== p.observed),
+      reproduce: reproduceCommand(opts.seed, index, opts.injectBug, shrink ? path || undefined : undefined),
+    },
+  };
+}
+
+/** Whether the next failing index is shrunk: with a replay path, under `all`, and under `first` until one failure is known. */
+export function shrinkNext(mode: ShrinkMode, failuresSoFar: number, path?: string): boolean {
+  return path !== undefined || mode === 'all' || (mode === 'first' && failuresSoFar === 0);
+}
+
 /**
  * Runs every index; failing ones (mismatches, or unverified: a run that never settled proves
  * nothing) are reported, and shrunk per `shrink`. Deterministic for (seed, indices, injectBug,
@@ -95,53 +172,11 @@ export async function runRandomTopologies(opts: RandomOptions): Promise<RandomRe
   const mode = opts.shrink ?? 'first';
   for (const index of opts.indices) {
     if (opts.shouldStop?.()) break;
-    const worldSeed = deriveSeed(opts.seed, `topology/${index}`);
-    let first: RunRecord | undefined;
-    let firstTopology: Topology | undefined;
-    let lastFailing: RunRecord | undefined;
-    const property = fc.asyncProperty(arbitrary, async (t) => {
-      const record = await runTopology(t, worldSeed, index, opts.injectBug);
-      if (!first) {
-        first = record;
-        firstTopology = t;
-      }
-      const ok = record.status === 'verified';
-      if (!ok) lastFailing = record;
-      return ok;
-    });
-    const shrink = opts.path !== undefined || mode === 'all' || (mode === 'first' && failures.length === 0);
-    let details: fc.RunDetails<[Topology]>;
-    try {
-      details = await fc.check(property, { seed: worldSeed, numRuns: 1, endOnFailure: !shrink, ...(opts.path !== undefined ? { path: opts.path } : {}) });
-    } catch (err) {
-      if (opts.path !== undefined) throw new ReplayPathError(opts.path, (err as Error).message);
-      throw err;
-    }
-    if (!first) {
-      if (opts.path !== undefined) throw new ReplayPathError(opts.path, `path ${opts.path} replays no topology`);
-      throw details.errorInstance ?? new Error(`topology ${index}: fast-check ran no case`);
-    }
-    runs.push(first);
-    opts.onTopology?.(index, first);
-    if (details.failed && details.counterexample && lastFailing) {
-      if (lastFailing.status === 'verified') continue;
-      const ce = details.counterexample[0];
-      const path = details.counterexamplePath ?? '';
-      failures.push({
-        run: first.id,
-        seed: opts.seed,
-        topologyIndex: index,
-        path,
-        shrunk: shrink,
-        shrinks: details.numShrinks,
-        status: lastFailing.status,
-        ...(lastFailing.verification.timedOut ? { verification: lastFailing.verification.timedOut } : {}),
-        servicesBefore: firstTopology?.services.length ?? 0,
-        counterexample: describeTopology(ce),
-        mismatches: lastFailing.probes.filter((p) => p.expected !== p.observed),
-        reproduce: reproduceCommand(opts.seed, index, opts.injectBug, shrink ? path || undefined : undefined),
-      });
-    }
+    const shrink = shrinkNext(mode, failures.length, opts.path);
+    const { run, failure } = await runIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink }, arbitrary);
+    runs.push(run);
+    opts.onTopology?.(index, run);
+    if (failure) failures.push(failure);
   }
   return { runs, failures };
 }

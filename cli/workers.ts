@@ -1,0 +1,230 @@
+/**
+ * `run --workers K`: the random topologies spread over K worker threads (node:worker_threads), with
+ * results identical to one thread. Each thread (worker-thread.ts) runs whole indices with
+ * `runIndex` — the body of the single-thread loop — so a topology's record does not depend on the
+ * thread that ran it; the parent hands out indices in order, one at a time per thread, and emits the
+ * records in index order (the order `runRandomTopologies` emits them).
+ *
+ * Shrinking: under `--shrink first` the threads run every index unshrunk; once all are in, the
+ * lowest failing index (the one the single-thread loop would have shrunk: it runs indices in order
+ * and shrinks its first failure) is run again with shrinking on one thread, and its record replaces
+ * the unshrunk one. Under `all` every thread shrinks its failures; under `none` nobody does.
+ *
+ * Budget: `shouldStop` is asked before each index is handed out; indices already running finish, so
+ * what ran is always a prefix of the indices. A thread that crashes, fails to load, or posts an
+ * error rejects the run at once (every thread is terminated): the CLI reports it as an internal
+ * error, exit 3, never a hang.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { FailureRecord, RunRecord } from '../reports/index.ts';
+import { runRandomTopologies } from '../scenarios/random-enforcement.ts';
+import type { IndexResult, RandomOptions, RandomResult } from '../scenarios/random-enforcement.ts';
+import type { InjectedBug } from '../harness/bugs/index.ts';
+
+/** What every thread is started with (workerData). */
+export interface WorkerSetup {
+  seed: number;
+  injectBug?: InjectedBug;
+}
+
+/** Parent → thread: run topology `index` (the `seq`-th handed out), shrinking it if it fails and `shrink`. */
+export interface ToWorker {
+  seq: number;
+  index: number;
+  shrink: boolean;
+}
+
+/** Thread → parent: the outcome of task `seq`, or the error it threw. */
+export type FromWorker = ({ kind: 'result'; seq: number } & IndexResult) | { kind: 'error'; seq: number; name: string; message: string; stack: string };
+
+/** Most threads `--workers` accepts. */
+export const MAX_WORKERS = 64;
+
+/**
+ * Below this many random topologies the default is one thread: starting a thread (tsx and every
+ * module loaded again) costs about as much wall time as a few topologies, so small runs gain nothing.
+ */
+export const MIN_TOPOLOGIES_PER_DEFAULT_WORKER = 10;
+
+/** Most threads chosen by default (more cores are left to other work; `--workers` goes higher). */
+export const MAX_DEFAULT_WORKERS = 4;
+
+/**
+ * The default of `--workers` for a run of `topologies` random topologies: one thread per core, at
+ * most {@link MAX_DEFAULT_WORKERS}, and at most one per {@link MIN_TOPOLOGIES_PER_DEFAULT_WORKER}
+ * topologies; at least 1.
+ */
+export function defaultWorkers(topologies: number, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_WORKERS, Math.floor(topologies / MIN_TOPOLOGIES_PER_DEFAULT_WORKER)));
+}
+
+/** A worker thread died or threw: the message and stack are the thread's. */
+export class WorkerError extends Error {
+  constructor(message: string, stack?: string) {
+    super(message);
+    this.name = 'WorkerError';
+    if (stack) this.stack = `${this.name}: ${message}\n--- in the worker thread ---\n${stack}`;
+  }
+}
+
+const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+
+interface Slot {
+  worker: Worker;
+  /** The task it runs, if any. */
+  task?: ToWorker;
+}
+
+/**
+ * K started worker threads. Start them early ({@link TopologyPool.start}: each loads the sources,
+ * about a second, while the parent does other work such as the example fleet), {@link run} once,
+ * and always {@link close} (a live thread keeps the process alive).
+ */
+export class TopologyPool {
+  private readonly slots: Slot[];
+  private crashed: Error | undefined;
+  private onCrash: ((err: Error) => void) | undefined;
+  private closing = false;
+
+  private constructor(
+    readonly size: number,
+    setup: WorkerSetup,
+    entry: URL,
+  ) {
+    this.slots = Array.from({ length: size }, (_, i) => {
+      const worker = new Worker(entry, { workerData: setup });
+      const slot: Slot = { worker };
+      const crash = (what: string) => this.crash(new WorkerError(`worker thread ${i + 1} of ${size} ${what}${slot.task ? ` while running topology ${slot.task.index}` : ''}`));
+      worker.on('error', (err: Error) => this.crash(new WorkerError(`worker thread ${i + 1} of ${size} failed${slot.task ? ` running topology ${slot.task.index}` : ''}: ${err.name}: ${err.message}`, err.stack)));
+      worker.on('messageerror', (err: Error) => crash(`sent a message that could not be read (${err.message})`));
+      worker.on('exit', (code) => {
+        if (!this.closing) crash(`exited (code ${code})`);
+      });
+      return slot;
+    });
+  }
+
+  /**
+   * Starts `size` threads (1 ≤ size ≤ {@link MAX_WORKERS}) for runs of `setup`, each running the
+   * module `entry` (default worker-entry.mjs; tests pass threads that crash).
+   * @throws RangeError for a bad size.
+   */
+  static start(size: number, setup: WorkerSetup, entry: URL = ENTRY): TopologyPool {
+    if (!Number.isInteger(size) || size < 1 || size > MAX_WORKERS) throw new RangeError(`TopologyPool: size must be an integer from 1 to ${MAX_WORKERS}, got ${size}`);
+    return new TopologyPool(size, setup, entry);
+  }
+
+  private crash(err: Error): void {
+    if (this.closing || this.crashed) return;
+    this.crashed = err;
+    this.onCrash?.(err);
+  }
+
+  /** Terminates every thread (idempotent). */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  /**
+   * Runs `opts.indices` on the threads: the same {@link RandomResult} as `runRandomTopologies(opts)`
+   * with the pool's seed and bug, `onTopology` called in index order. `opts.path` is not supported
+   * (a replay runs one index: use `runRandomTopologies`).
+   * @throws WorkerError when a thread crashes or a topology throws (the pool is then unusable: close it).
+   */
+  run(opts: Omit<RandomOptions, 'seed' | 'injectBug' | 'path'>): Promise<RandomResult> {
+    const mode = opts.shrink ?? 'first';
+    const indices = opts.indices[Symbol.iterator]();
+    const done = new Map<number, IndexResult & { index: number }>();
+    const runs: RunRecord[] = [];
+    const failures: FailureRecord[] = [];
+    let handedOut = 0;
+    let emitted = 0;
+    let exhausted = false;
+    let shrinking: ToWorker | undefined;
+
+    return new Promise<RandomResult>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
+      if (this.crashed) return fail(this.crashed);
+      this.onCrash = fail;
+
+      const send = (slot: Slot, task: ToWorker) => {
+        slot.task = task;
+        slot.worker.postMessage(task);
+      };
+      const next = (slot: Slot) => {
+        if (!exhausted && opts.shouldStop?.()) exhausted = true;
+        const it = exhausted ? undefined : indices.next();
+        if (it && !it.done) return send(slot, { seq: handedOut++, index: it.value, shrink: mode === 'all' });
+        exhausted = true;
+        if (this.slots.some((s) => s.task)) return;
+        // Everything is in. Under `first`, shrink the lowest failing index now (on this thread).
+        const first = failures[0];
+        if (mode === 'first' && first && !shrinking) {
+          shrinking = { seq: -1, index: first.topologyIndex, shrink: true };
+          return send(slot, shrinking);
+        }
+        settled = true;
+        resolve({ runs, failures });
+      };
+      const received = (slot: Slot, msg: FromWorker) => {
+        if (settled) return;
+        const task = slot.task;
+        slot.task = undefined;
+        if (msg.kind === 'error' || !task || msg.seq !== task.seq) {
+          const where = task ? `topology ${task.index}` : 'no task';
+          return fail(msg.kind === 'error' ? new WorkerError(`${where}: ${msg.name}: ${msg.message}`, msg.stack) : new WorkerError(`worker thread answered task ${msg.seq}, but it runs ${where}`));
+        }
+        if (task === shrinking) {
+          if (!msg.failure) return fail(new WorkerError(`topology ${task.index} failed unshrunk but passed when run again to shrink it: the run is not deterministic`));
+          failures[0] = msg.failure;
+        } else {
+          done.set(task.seq, { index: task.index, run: msg.run, ...(msg.failure ? { failure: msg.failure } : {}) });
+          for (let r = done.get(emitted); r; r = done.get(emitted)) {
+            done.delete(emitted++);
+            runs.push(r.run);
+            opts.onTopology?.(r.index, r.run);
+            if (r.failure) failures.push(r.failure);
+          }
+        }
+        next(slot);
+      };
+      for (const slot of this.slots) {
+        slot.worker.removeAllListeners('message');
+        slot.worker.on('message', (msg: FromWorker) => {
+          try {
+            received(slot, msg);
+          } catch (err) {
+            fail(err);
+          }
+        });
+      }
+      try {
+        for (const slot of this.slots) if (!settled) next(slot);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+}
+
+/**
+ * `runRandomTopologies(opts)` on `workers` threads (started, used and closed here). One thread, or a
+ * replay path, runs in this thread instead: same result either way.
+ * @throws WorkerError as {@link TopologyPool.run}; ReplayPathError as `runRandomTopologies`.
+ */
+export async function runRandomTopologiesOn(workers: number, opts: RandomOptions, pool?: TopologyPool): Promise<RandomResult> {
+  if (workers <= 1 || opts.path !== undefined) return runRandomTopologies(opts);
+  const own = pool ?? TopologyPool.start(workers, { seed: opts.seed, injectBug: opts.injectBug });
+  try {
+    return await own.run(opts);
+  } finally {
+    if (!pool) await own.close();
+  }
+}
