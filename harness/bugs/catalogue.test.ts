@@ -44,6 +44,11 @@ describe('the bug catalogue', () => {
       expect(given.stubsClient).toBeInstanceOf(InProcessClient);
     }
   });
+
+  test('every area has at least one bug, and there are at least 16 in all (issue 7)', () => {
+    expect(BUG_AREAS.filter((area) => !BUGS.some((b) => b.area === area))).toEqual([]);
+    expect(BUGS.length).toBeGreaterThanOrEqual(16);
+  });
 });
 
 describe('applyBugs', () => {

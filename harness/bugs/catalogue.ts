@@ -10,7 +10,9 @@ import { ambientEnrolmentLost } from './ambient-enrolment-lost.ts';
 import { ambientFlagIgnored } from './ambient-flag-ignored.ts';
 import { dependsAllDropped } from './depends-all-dropped.ts';
 import { dnsShortNames } from './dns-short-names.ts';
+import { endpointsNeverUpdated } from './endpoints-never-updated.ts';
 import { forbidIgnored } from './forbid-ignored.ts';
+import { gcIgnoresCustomOwners } from './gc-ignores-custom-owners.ts';
 import { identityFromMemberName } from './identity-from-member-name.ts';
 import { observedGenerationStale } from './observed-generation-stale.ts';
 import { policiesNotOwned } from './policies-not-owned.ts';
@@ -40,6 +42,8 @@ export const BUGS = [
   observedGenerationStale,
   policiesNotOwned,
   staleCalleePolicy,
+  endpointsNeverUpdated,
+  gcIgnoresCustomOwners,
 ] as const;
 
 /** Name of a catalogue bug: the value of `--inject-bug`, `WorldOptions.injectBug`, `CaseInput.injectBug`. */

@@ -20,3 +20,5 @@ export { readyBeforePolicies, readyInsteadOfWaiting, WAITING_FOR_MESH_MESSAGE } 
 export { observedGenerationStale, withoutObservedGeneration } from './observed-generation-stale.ts';
 export { policiesNotOwned, withoutOwners } from './policies-not-owned.ts';
 export { staleCalleePolicy } from './stale-callee-policy.ts';
+export { endpointsNeverUpdated } from './endpoints-never-updated.ts';
+export { gcIgnoresCustomOwners, ownedOnlyByCustomResources } from './gc-ignores-custom-owners.ts';

@@ -17,6 +17,7 @@ import {
   serviceController,
 } from '../../../platform/index.ts';
 import type { LatticeMeshMemberSpec, LatticeServiceSpec } from '../../../platform/index.ts';
+import { InformerFactory } from '../../client/index.ts';
 import { VirtualClock } from '../../clock/index.ts';
 import { thirdPartyCrds } from '../../stubs/third-party-crds.ts';
 import type { BugSeams } from '../types.ts';
@@ -109,4 +110,22 @@ export function authorizationPolicyPorts(aps: readonly KubeObject[], prefix: str
   return aps
     .filter((o) => o.metadata.name.startsWith(prefix))
     .map((o) => o.spec.rules.flatMap((r: { to?: { operation: { ports: string[] } }[] }) => (r.to ?? []).flatMap((t) => t.operation.ports)));
+}
+
+/** Shared informers over the cluster's real client, for the stubs a stubs bug wraps (stop them at the end of the test). */
+export function stubInformers(cluster: BugTestCluster): InformerFactory {
+  return new InformerFactory({ client: cluster.client, clock: cluster.clock, log: { info: () => {}, warn: () => {} } });
+}
+
+/**
+ * Resolves once `done()` holds, letting queued watch deliveries (microtasks) and the handlers they
+ * start run between checks; rejects after `turns` event-loop turns. For tests of stubs driven by
+ * watch events, which run outside simulated time.
+ */
+export async function eventually(done: () => boolean | Promise<boolean>, turns = 200): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (await done()) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`condition not reached after ${turns} event-loop turns`);
 }
