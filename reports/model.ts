@@ -74,6 +74,37 @@ export interface InvariantViolationRecord {
   message: string;
 }
 
+/** A probe observed allowed during a transition whose pair neither the old nor the new declarations allow. */
+export interface TransitionViolationRecord {
+  from: string;
+  to: string;
+  port: number | null;
+  /** 1-based complete cycle of the source's generator after the change. */
+  cycle: number;
+  observed: 'allow';
+  reason: string;
+}
+
+/** One step of an evolving topology: a command applied as a diff of rendered objects, then judged. */
+export interface EvolutionStepRecord {
+  /** The command in words (`initial` for the first state). */
+  command: string;
+  /** `Kind ns/name` of the objects created, updated and deleted by the step. */
+  changes: { created: string[]; updated: string[]; deleted: string[] };
+  /** Simulated ms since the run started: when the diff was applied, when the platform settled for it (null: never), when judged. */
+  appliedAtMs: number;
+  settledAtMs: number | null;
+  judgedAtMs: number;
+  /** Probes judged against the new oracle. */
+  probes: number;
+  /** Probes whose judged cycle (the bound: 2 complete cycles after settling) differed from the new oracle. */
+  mismatches: ProbeRecord[];
+  /** Over-allows seen in any complete cycle between the change and the judged one. */
+  transitions: TransitionViolationRecord[];
+  /** Non-empty when the step could not be judged: what was waited for. */
+  timedOut?: string;
+}
+
 /**
  * How the whole results document ended: the worst {@link RunStatus} of its runs, or `incomplete`
  * (written when a run starts: a file that still says so belongs to a run that crashed or was
@@ -94,10 +125,10 @@ export interface MetricSeries {
 
 /** One run: a fleet of specs, one random topology, or a scenario. */
 export interface RunRecord {
-  /** Deterministic id: `fleet:<name>`, `topology:<seed>:<index>` or `scenario:<name>`. */
+  /** Deterministic id: `fleet:<name>`, `topology:<seed>:<index>`, `evolution:<seed>:<index>` or `scenario:<name>`. */
   id: string;
   name: string;
-  kind: 'fleet' | 'random' | 'scenario';
+  kind: 'fleet' | 'random' | 'evolution' | 'scenario';
   status: RunStatus;
   seed?: number;
   topologyIndex?: number;
@@ -111,6 +142,8 @@ export interface RunRecord {
   verification: VerificationRecord;
   /** Invariants broken during the run, in the order seen (absent = none were checked, e.g. an older record). */
   invariants?: InvariantViolationRecord[];
+  /** An evolving topology (kind `evolution`): its steps, the first being the initial state. */
+  evolution?: { steps: EvolutionStepRecord[] };
   /** Time series recorded during the run, if any. */
   metrics?: MetricSeries[];
 }
@@ -133,6 +166,12 @@ export interface FailureRecord {
   counterexample: { services: { name: string; ports: number[]; outbound: string[]; inbound: string[]; wildcardInbound: boolean }[] };
   mismatches: ProbeRecord[];
   reproduce: string;
+  /** Invariants the counterexample broke (absent when none). */
+  invariants?: InvariantViolationRecord[];
+  /** An evolving topology's counterexample: the shrunk commands in order (the initial topology is `counterexample`). */
+  commands?: string[];
+  /** The evolving counterexample's over-allows during transitions. */
+  transitions?: TransitionViolationRecord[];
 }
 
 /** The whole results.json. Everything but `header` is a pure function of (seed, inputs, options). */

@@ -72,7 +72,8 @@ export function reproduceCommand(seed: number, index: number, injectBug?: string
   return ['lattice-sim run', `--seed ${seed}`, `--topology ${index}`, ...(path ? [`--path ${path}`] : []), ...(injectBug ? [`--inject-bug ${injectBug}`] : [])].join(' ');
 }
 
-const describeTopology = (t: Topology): FailureRecord['counterexample'] => ({
+/** A topology as a failure's counterexample (services with ports and declarations; mesh features when set). */
+export const describeTopology = (t: Topology): FailureRecord['counterexample'] => ({
   services: t.services.map((s) => ({
     name: `${s.namespace}/${s.name}`,
     ports: s.ports.map((p) => p.port),
