@@ -9,6 +9,7 @@ import { allowPolicyServicePort } from './allow-policy-service-port.ts';
 import { ambientEnrolmentLost } from './ambient-enrolment-lost.ts';
 import { ambientFlagIgnored } from './ambient-flag-ignored.ts';
 import { dependsAllDropped } from './depends-all-dropped.ts';
+import { disabledPolicyEnforced } from './disabled-policy-enforced.ts';
 import { dnsShortNames } from './dns-short-names.ts';
 import { endpointsNeverUpdated } from './endpoints-never-updated.ts';
 import { forbidIgnored } from './forbid-ignored.ts';
@@ -36,6 +37,7 @@ export const BUGS = [
   wildcardGateDenied,
   forbidIgnored,
   secretGateOpen,
+  disabledPolicyEnforced,
   ambientEnrolmentLost,
   ambientFlagIgnored,
   readyBeforePolicies,

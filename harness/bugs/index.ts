@@ -22,3 +22,4 @@ export { policiesNotOwned, withoutOwners } from './policies-not-owned.ts';
 export { staleCalleePolicy } from './stale-callee-policy.ts';
 export { endpointsNeverUpdated } from './endpoints-never-updated.ts';
 export { gcIgnoresCustomOwners, ownedOnlyByCustomResources } from './gc-ignores-custom-owners.ts';
+export { disabledPolicyEnforced, everyPolicyEnabled } from './disabled-policy-enforced.ts';
