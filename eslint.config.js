@@ -38,7 +38,7 @@ const HARNESS = [
 const TOPOLOGIES = [
   [top('scenarios|clusters|reports'), `topologies/ sits below scenarios/ and cli/: it never imports scenarios/, clusters/ or reports/ (${LAYOUT}).`],
   noCli,
-  [`^(\\.\\./)+harness/(?!verifier/expected-probe\\.ts$)`, `topologies/ may import from harness/ only the ExpectedProbe contract (harness/verifier/expected-probe.ts): inputs and the oracle must not depend on the simulation (${LAYOUT}).`],
+  [`^(\\.\\./)+harness/(?!verifier/expected-(probe|admission)\\.ts$)`, `topologies/ may import from harness/ only the ExpectedProbe contract and the ExpectedAdmission one (harness/verifier/expected-probe.ts, expected-admission.ts): inputs and the oracle must not depend on the simulation (${LAYOUT}).`],
   [`^(\\.\\./)+platform/(?!crds/|cedar/)`, `topologies/ may import only platform/crds (the spec types it renders) and platform/cedar (tests check rendered Cedar policies) (${LAYOUT}).`],
   onlyApiOfFakeApiserver('topologies/'),
 ];
@@ -99,7 +99,7 @@ export default tseslint.config(
   {
     // The enforcement evaluator and the ExpectedProbe contract the oracle imports: no platform/ (not even
     // types), nothing else of harness/ (other modules reach platform/), only fake-apiserver/api.
-    files: ['harness/evaluator/**/*.ts', 'harness/verifier/expected-probe.ts'],
+    files: ['harness/evaluator/**/*.ts', 'harness/verifier/expected-probe.ts', 'harness/verifier/expected-admission.ts'],
     rules: restrict(
       ...HARNESS,
       [top('platform'), `${RULE1}: the enforcement evaluator never reads Lattice specs; it sees only what a dataplane sees, so it never imports platform/, not even types.`],
@@ -110,12 +110,12 @@ export default tseslint.config(
   {
     // The oracle and everything it imports: declarations only (the Topology), never platform/ (not even
     // types), never cluster objects or generated policies (fake-apiserver, the evaluator, the World).
-    files: ['topologies/oracle*.ts', 'topologies/topology.ts'],
+    files: ['topologies/oracle*.ts', 'topologies/topology.ts', 'topologies/admission.ts'],
     rules: restrict(
       ...TOPOLOGIES,
       [top('platform'), `${RULE1}: the oracle judges from declarations only; it never imports platform/ (not even types).`],
       [top('fake-apiserver'), `${RULE1}: the oracle never reads cluster objects or generated policies; it reads only the Topology.`],
-      [`^\\./(?!(topology|oracle[\\w.-]*)\\.ts$)`, `${RULE1}: the oracle imports only topology.ts and oracle*.ts of topologies/ (render / from-specs reach platform/).`],
+      [`^\\./(?!(topology|oracle[\\w.-]*)\\.ts$)`, `${RULE1}: the oracle imports only topology.ts and oracle*.ts of topologies/ (render / from-specs reach platform/; admission.ts, the admission oracle, is held to the same rule).`],
     ),
   },
   { files: ['bin/**/*.mjs', 'eslint.config.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },

@@ -1,6 +1,7 @@
 /**
  * junit.xml writer: one `<testsuite>` per run (its status as a property), one `<testcase>` per
- * probe (a `<failure>` when observed differs from expected), one per input error, and one
+ * probe (a `<failure>` when observed differs from expected), one per judged admission (a `<failure>`
+ * when the service's admission is not as the admission oracle expects), one per input error, and one
  * `verification` case per run that is an `<error>` when the run was unverified (the platform never
  * settled, or the generators fell short of their cycles). A document that did not finish
  * (`incomplete`, `internal-error`) is one suite with one erroring case saying why. CI systems read
@@ -21,8 +22,8 @@ const esc = (s: string): string =>
 function suite(run: RunRecord): string[] {
   const out: string[] = [];
   const unverified = run.verification.timedOut !== undefined;
-  const tests = run.probes.length + run.inputErrors.length + 1;
-  const failures = run.mismatches + run.inputErrors.length;
+  const tests = run.probes.length + run.inputErrors.length + 1 + (run.admissions?.length ?? 0);
+  const failures = run.mismatches + run.inputErrors.length + (run.admissionMismatches ?? 0);
   out.push(`  <testsuite name="${esc(run.id)}" tests="${tests}" failures="${failures}" errors="${unverified ? 1 : 0}">`);
   out.push('    <properties>');
   out.push(`      <property name="status" value="${esc(run.status)}"/>`);
@@ -38,6 +39,15 @@ function suite(run: RunRecord): string[] {
     else {
       out.push(`    <testcase classname="${esc(run.name)}" name="${esc(name)}">`);
       out.push(`      <failure message="${esc(`expected ${p.expected}, observed ${p.observed} (${p.layer})`)}">${esc(`${p.reason}\noracle: ${p.expectedReason}`)}</failure>`);
+      out.push('    </testcase>');
+    }
+  }
+  for (const a of run.admissions ?? []) {
+    const name = `admission ${a.service} expected ${a.expected}${a.expectedGate ? ` (${a.expectedGate}Denied)` : ''}`;
+    if (a.problems.length === 0) out.push(`    <testcase classname="${esc(run.name)}" name="${esc(name)}"/>`);
+    else {
+      out.push(`    <testcase classname="${esc(run.name)}" name="${esc(name)}">`);
+      out.push(`      <failure message="${esc(`expected ${a.expected}, observed ${a.observed}${a.observedGate ? ` (${a.observedGate}Denied)` : ''}`)}">${esc(`${a.problems.join('\n')}\noracle: ${a.expectedReason}`)}</failure>`);
       out.push('    </testcase>');
     }
   }
@@ -65,8 +75,8 @@ export function junitXml(doc: ResultsDocument): string {
     out.push('</testsuites>');
     return `${out.join('\n')}\n`;
   }
-  const tests = doc.runs.reduce((n, r) => n + r.probes.length + r.inputErrors.length + 1, 0);
-  const failures = doc.summary.mismatches + doc.summary.inputErrors;
+  const tests = doc.runs.reduce((n, r) => n + r.probes.length + r.inputErrors.length + 1 + (r.admissions?.length ?? 0), 0);
+  const failures = doc.summary.mismatches + doc.summary.inputErrors + doc.runs.reduce((n, r) => n + (r.admissionMismatches ?? 0), 0);
   out.push(`<testsuites name="lattice-sim" tests="${tests}" failures="${failures}" errors="${doc.summary.unverifiedRuns}">`);
   for (const run of doc.runs) out.push(...suite(run));
   out.push('</testsuites>');

@@ -10,13 +10,13 @@ export const STATUS_ORDER: readonly RunStatus[] = ['input-errors', 'mismatches',
 
 /**
  * A run's status: `input-errors` when any input was refused, else `mismatches` when any probe
- * mismatched, else `invariant-violations` when an invariant broke (invariants.ts), else `unverified`
+ * mismatched or any service's admission differs from the admission oracle, else `invariant-violations` when an invariant broke (invariants.ts), else `unverified`
  * when verification timed out (platform never settled, or the generators did not finish their
  * cycles), else `verified`.
  */
-export function runStatus(run: Pick<RunRecord, 'inputErrors' | 'mismatches' | 'verification' | 'invariants'>): RunStatus {
+export function runStatus(run: Pick<RunRecord, 'inputErrors' | 'mismatches' | 'verification' | 'invariants' | 'admissionMismatches'>): RunStatus {
   if (run.inputErrors.length > 0) return 'input-errors';
-  if (run.mismatches > 0) return 'mismatches';
+  if (run.mismatches > 0 || (run.admissionMismatches ?? 0) > 0) return 'mismatches';
   if ((run.invariants?.length ?? 0) > 0) return 'invariant-violations';
   if (run.verification.timedOut) return 'unverified';
   return 'verified';
@@ -40,6 +40,8 @@ export function summarize(runs: readonly RunRecord[]): ResultsDocument['summary'
     failedRuns: runs.filter((r) => r.status !== 'verified').length,
     unverifiedRuns: runs.filter((r) => r.verification.timedOut !== undefined).length,
     invariantViolations: runs.reduce((n, r) => n + (r.invariants?.length ?? 0), 0),
+    admissions: runs.reduce((n, r) => n + (r.admissions?.length ?? 0), 0),
+    admissionMismatches: runs.reduce((n, r) => n + (r.admissionMismatches ?? 0), 0),
     inputErrors: runs.reduce((n, r) => n + r.inputErrors.length, 0),
     warnings: runs.reduce((n, r) => n + r.warnings.length, 0),
   };

@@ -13,6 +13,9 @@
 import fc from 'fast-check';
 import type { Topology } from '../topology.ts';
 import { resolveTopologyConstraints, type ResolvedTopologyConstraints, type TopologyConstraints } from './constraints.ts';
+import { accountOf } from '../admission.ts';
+import { assignSecrets, drawnCedar } from './admission.ts';
+import { chanceArbitrary } from './chance.ts';
 import { distinctShrinks } from './internal/distinct-shrinks.ts';
 import { presentSlotsArbitrary } from './internal/subset.ts';
 import { layerDrawsArbitrary } from './layers.ts';
@@ -30,6 +33,8 @@ export interface TopologyDraws {
   layerDraws: number[];
   /** Draws of every slot (`maxServices` of them), indexed by slot. */
   slots: SlotDraws[];
+  /** The Cedar policy set is empty (no CedarPolicy at all). Absent = no secret or Cedar draws (knob off). */
+  emptyPolicySet?: boolean;
 }
 
 /**
@@ -39,7 +44,24 @@ export interface TopologyDraws {
 export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstraints): Topology {
   const placed = placeSlots(draws.present, c.layers, draws.layerDraws);
   const services = wireServices(placed, draws.slots, c.namespace);
-  return { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
+  const t: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
+  return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet);
+}
+
+/**
+ * `t` with the secrets and the Cedar policy set its slots drew (arbitraries/admission.ts): secrets on
+ * LatticeServices, the SecretProviders they name, and the verdict of every gate request (services in
+ * placed order; `slots[i]` = the draws of service i).
+ */
+function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean): Topology {
+  const { services, secretProviders, drawOf } = assignSecrets(t.services, slots.map((d) => d.secrets));
+  services.forEach((s, i) => {
+    const [inbound, outbound] = slots[i].wildcardCedar ?? [];
+    const principal = `${s.namespace}/${accountOf(s)}`;
+    if (inbound) drawOf.set(`${principal}|AllowWildcard|inbound`, inbound);
+    if (outbound) drawOf.set(`${principal}|AllowWildcard|outbound`, outbound);
+  });
+  return { ...t, services, ...(secretProviders.length > 0 ? { secretProviders } : {}), cedar: drawnCedar(services, drawOf, empty) };
 }
 
 /** The draws arbitrary of resolved constraints (fields in shrink order: services first). */
@@ -48,6 +70,7 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     present: presentSlotsArbitrary({ universe: c.maxServices, minGenerated: c.minServices, maxGenerated: c.maxServices, minShrunk: c.minShrunkServices }),
     layerDraws: layerDrawsArbitrary(c.layers),
     slots: fc.array(slotArbitrary({ slots: c.maxServices, ...c }), { minLength: c.maxServices, maxLength: c.maxServices }),
+    ...(c.secretProbability > 0 ? { emptyPolicySet: chanceArbitrary(c.emptyPolicySetProbability) } : {}),
   });
 }
 

@@ -1,0 +1,212 @@
+/**
+ * The admission judge (issue 7): compares what the platform did with each service against the admission
+ * oracle (topologies/admission.ts, declarations and drawn Cedar permissions only), reading only through
+ * the Cluster reader, after the case settled:
+ *
+ * - the phase (`Ready` / `Failed`) of the LatticeService, or of the LatticeMeshMember of an escape hatch;
+ * - for a Failed one, the gate the platform names (reference §3.4: the `Authorized` condition reason
+ *   `<Gate>Denied` whose message lists `Cedar gate <Gate> denied … on <resource uid> (…): <reason>` per
+ *   denial; for AllowWildcard the mesh member's `Cedar policy denied … on Mesh::"<id>"` message) and every
+ *   denied resource with its cause (`access explicitly forbidden by policy` / `no permit policy …`);
+ * - that a service failed by a compile gate left NO output (reference §2.8 step 7: compile before any
+ *   apply, all-or-nothing): no object it owns (ownerReference to the LatticeService, label
+ *   `lattice.dev/service`), no Deployment / Service / ServiceAccount / LatticeMeshMember of its name, no
+ *   pod, no CiliumNetworkPolicy or AuthorizationPolicy selecting it and no AuthorizationPolicy naming its
+ *   principal; a service failed by AllowWildcard (its workload compiled, reference §3.4) has no mesh
+ *   policy selecting it;
+ * - for a Ready one, every secret route (reference §2.3): the pod template references the Secret and
+ *   key the declaration implies, the Secret the ESO stub synced holds that key, and templated content
+ *   (mixed variable, file) equals the text around the base Secret's value.
+ */
+import type { KubeObject } from '../../fake-apiserver/api/index.ts';
+import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
+import { LABEL_SERVICE_OWNER, LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
+import type { AdmissionRecord } from '../../reports/model.ts';
+import type { ClusterReader } from '../cluster.ts';
+import { CoreTypes, StubTypes } from '../stubs/third-party-crds.ts';
+import type { ExpectedAdmission, ExpectedSecretUse } from './expected-admission.ts';
+
+/** The reference's reason words (§3.3) for each denial cause. */
+const CAUSE_TEXT = { forbidden: 'access explicitly forbidden by policy', 'no-permit': 'no permit policy for this service and resource' } as const;
+
+/** Kinds a compiled LatticeService produces (reference §2.7) and the ESO / mesh objects it owns. */
+const OWNED_KINDS = [
+  CoreTypes.Deployment,
+  CoreTypes.Service,
+  CoreTypes.ServiceAccount,
+  CoreTypes.ConfigMap,
+  CoreTypes.Secret,
+  CoreTypes.PersistentVolumeClaim,
+  CoreTypes.PodDisruptionBudget,
+  CoreTypes.Pod,
+  StubTypes.ExternalSecret,
+  StubTypes.ScaledObject,
+  LatticeMeshMemberType,
+];
+
+type Json = Record<string, unknown>;
+
+/** One denial as the platform wrote it (gate, resource uid, reason). */
+interface ObservedDenial {
+  gate: string;
+  resource: string;
+  reason: string;
+}
+
+const split = (key: string): { namespace: string; name: string } => ({ namespace: key.slice(0, key.indexOf('/')), name: key.slice(key.indexOf('/') + 1) });
+
+/** The denials a Failed object names: the `Authorized` condition's items, or the mesh member's wildcard message items. */
+function observedDenials(obj: LatticeService | LatticeMeshMember): { gate?: string; denials: ObservedDenial[] } {
+  const status = obj.status ?? {};
+  const authorized = (status.conditions ?? []).find((c) => c.type === 'Authorized' && c.status === 'False');
+  if (authorized?.reason?.endsWith('Denied')) {
+    const denials = [...(authorized.message ?? '').matchAll(/Cedar gate (\w+) denied \S+ on (Lattice::\w+::"[^"]*") \([^)]*\): ([^;[]*)/g)].map((m) => ({ gate: m[1], resource: m[2], reason: m[3].trim() }));
+    return { gate: authorized.reason.slice(0, -'Denied'.length), denials };
+  }
+  const message = status.message ?? '';
+  const wildcard = [...message.matchAll(/Cedar policy denied .*? on (Mesh::"[^"]*")/g)].map((m) => ({ gate: 'AllowWildcard', resource: `Lattice::${m[1]}`, reason: '' }));
+  return wildcard.length > 0 ? { gate: 'AllowWildcard', denials: wildcard } : { denials: [] };
+}
+
+const matchLabels = (selector: unknown): Record<string, string> => ((selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {});
+/** True when a label map selects workload `name` by its name label or the escape hatch's `app` label (Cilium keys carry `k8s:`). */
+const selectsName = (labels: Record<string, string>, name: string): boolean =>
+  Object.entries(labels).some(([k, v]) => v === name && ['app.kubernetes.io/name', 'app'].includes(k.replace(/^k8s:/, '')));
+
+/** Mesh policies in `namespace` selecting workload `name`: its CiliumNetworkPolicies and AuthorizationPolicies. */
+function policiesSelecting(reader: ClusterReader, namespace: string, name: string): string[] {
+  const out: string[] = [];
+  for (const cnp of reader.list(StubTypes.CiliumNetworkPolicy, { namespace })) if (selectsName(matchLabels((cnp.spec as Json | undefined)?.endpointSelector), name)) out.push(`CiliumNetworkPolicy ${namespace}/${cnp.metadata.name}`);
+  for (const ap of reader.list(StubTypes.AuthorizationPolicy, { namespace })) if (selectsName(matchLabels((ap.spec as Json | undefined)?.selector), name)) out.push(`AuthorizationPolicy ${namespace}/${ap.metadata.name}`);
+  return out;
+}
+
+/** AuthorizationPolicies anywhere whose rules name principal `…/ns/<namespace>/sa/<account>` (reference §4.5a). */
+function policiesNaming(reader: ClusterReader, namespace: string, account: string): string[] {
+  const suffix = `/ns/${namespace}/sa/${account}`;
+  return reader
+    .list(StubTypes.AuthorizationPolicy)
+    .filter((ap) => JSON.stringify((ap.spec as Json | undefined)?.rules ?? []).includes(`${suffix}"`))
+    .map((ap) => `AuthorizationPolicy ${ap.metadata.namespace}/${ap.metadata.name} names ${suffix.slice(1)}`);
+}
+
+/** Every object a compile-denied LatticeService must not have (see the module comment), as `Kind ns/name`. */
+export function leftoversOf(reader: ClusterReader, ls: Pick<LatticeService, 'metadata'>): string[] {
+  const namespace = ls.metadata.namespace!;
+  const name = ls.metadata.name;
+  const out = new Set<string>();
+  for (const type of OWNED_KINDS) {
+    for (const o of reader.list(type, { namespace })) {
+      const owned = (o.metadata.ownerReferences ?? []).some((r) => r.kind === 'LatticeService' && r.name === name);
+      const labelled = o.metadata.labels?.[LABEL_SERVICE_OWNER] === name || (type === CoreTypes.Pod && o.metadata.labels?.['app.kubernetes.io/name'] === name);
+      const named = o.metadata.name === name && type !== CoreTypes.ConfigMap && type !== CoreTypes.Secret && type !== CoreTypes.Pod;
+      if (owned || labelled || named) out.add(`${o.kind} ${namespace}/${o.metadata.name}`);
+    }
+  }
+  for (const p of [...policiesSelecting(reader, namespace, name), ...policiesNaming(reader, namespace, name)]) out.add(p);
+  return [...out].sort();
+}
+
+const decode = (secret: KubeObject | undefined, key: string): string | undefined => {
+  const data = (secret as { data?: Record<string, string> } | undefined)?.data?.[key];
+  return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+};
+
+/**
+ * Problems of one Ready service's secret wiring (reference §2.3 routes, see the module comment).
+ * Input: the reader, the service key, its expected secret uses. Output: one sentence per problem.
+ */
+export function secretProblems(reader: ClusterReader, service: string, uses: readonly ExpectedSecretUse[]): string[] {
+  if (uses.length === 0) return [];
+  const { namespace, name } = split(service);
+  const problems: string[] = [];
+  const deployment = reader.list(CoreTypes.Deployment, { namespace }).find((d) => d.metadata.name === name);
+  const pod = ((deployment?.spec as Json | undefined)?.template as Json | undefined)?.spec as { containers?: Json[]; volumes?: Json[] } | undefined;
+  const main = pod?.containers?.find((c) => c.name === 'main') as { env?: Json[]; envFrom?: Json[]; volumeMounts?: Json[] } | undefined;
+  if (!main) return [`secrets: Deployment ${service} has no main container to wire ${uses.length} secret(s) into`];
+  const secrets = new Map(reader.list(CoreTypes.Secret, { namespace }).map((s) => [s.metadata.name, s]));
+  const envFromSecrets = (main.envFrom ?? []).map((e) => (e.secretRef as { name?: string } | undefined)?.name).filter((n): n is string => n !== undefined);
+  for (const use of uses) {
+    const baseName = `${name}-${use.resource}`;
+    const base = secrets.get(baseName);
+    const where = `secret '${use.resource}' (route ${use.route})`;
+    if (!base) {
+      problems.push(`${where}: Secret ${namespace}/${baseName} was never synced`);
+      continue;
+    }
+    if (((base as { type?: string }).type ?? 'Opaque') !== (use.secretType ?? 'Opaque')) problems.push(`${where}: Secret ${baseName} has type ${(base as { type?: string }).type}, declared ${use.secretType ?? 'Opaque'}`);
+    const baseKeys = Object.keys((base as { data?: Json }).data ?? {});
+    const missing = use.keys.filter((k) => !baseKeys.includes(k));
+    if (missing.length > 0) problems.push(`${where}: Secret ${baseName} lacks declared key(s) ${missing.join(', ')}`);
+    if (use.keys.length === 0 && baseKeys.length === 0) problems.push(`${where}: bulk Secret ${baseName} holds no key`);
+    const expectedText = use.key !== undefined ? `${use.prefix ?? ''}${decode(base, use.key) ?? ''}${use.suffix ?? ''}` : '';
+    switch (use.route) {
+      case 'env': {
+        const ref = (main.env ?? []).find((e) => e.name === use.target)?.valueFrom as { secretKeyRef?: { name?: string; key?: string } } | undefined;
+        if (ref?.secretKeyRef?.name !== baseName || ref.secretKeyRef.key !== use.key) {
+          problems.push(`${where}: variable ${use.target} should read secretKeyRef ${baseName}/${use.key}, found ${ref?.secretKeyRef ? `${ref.secretKeyRef.name}/${ref.secretKeyRef.key}` : 'none'}`);
+        }
+        break;
+      }
+      case 'env-mixed': {
+        const holder = envFromSecrets.map((n) => secrets.get(n)).find((s) => decode(s, use.target) !== undefined);
+        if (!holder) problems.push(`${where}: no envFrom Secret of the main container holds variable ${use.target}`);
+        else if (decode(holder, use.target) !== expectedText) problems.push(`${where}: variable ${use.target} in Secret ${holder.metadata.name} does not hold the templated value of ${baseName}/${use.key}`);
+        break;
+      }
+      case 'file': {
+        const mount = (main.volumeMounts ?? []).find((m) => m.mountPath === use.target);
+        const volume = pod?.volumes?.find((v) => v.name === mount?.name) as { secret?: { secretName?: string } } | undefined;
+        const holder = volume?.secret?.secretName ? secrets.get(volume.secret.secretName) : undefined;
+        const content = holder ? decode(holder, String(mount?.subPath ?? '')) : undefined;
+        if (!mount || !volume?.secret) problems.push(`${where}: no secret volume is mounted at ${use.target}`);
+        else if (content !== expectedText) problems.push(`${where}: file ${use.target} (Secret ${volume.secret.secretName}, key ${String(mount.subPath)}) does not hold the templated value of ${baseName}/${use.key}`);
+        break;
+      }
+      case 'envFrom':
+        if (!envFromSecrets.includes(baseName)) problems.push(`${where}: the main container has no envFrom secretRef ${baseName}`);
+        break;
+    }
+  }
+  return problems;
+}
+
+/**
+ * Judges every expected admission against the cluster (see the module comment).
+ * Input: the reader (after the case settled) and the oracle's expectations. Output: one record per
+ * expectation, in its order; `problems` empty = as expected. Never throws.
+ */
+export function judgeAdmissions(reader: ClusterReader, expected: readonly ExpectedAdmission[]): AdmissionRecord[] {
+  const services = new Map(reader.list<LatticeService>(LatticeServiceType).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
+  const members = new Map(reader.list<LatticeMeshMember>(LatticeMeshMemberType).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
+  return expected.map((want): AdmissionRecord => {
+    const obj = want.kind === 'LatticeService' ? services.get(want.service) : members.get(want.service);
+    const observed = obj ? (obj.status?.phase ?? 'Pending') : 'absent';
+    const seen = obj && observed === 'Failed' ? observedDenials(obj) : { denials: [] };
+    const problems: string[] = [];
+    if (observed !== want.expected) problems.push(`expected ${want.expected}, observed ${observed}${obj?.status?.message ? ` (${obj.status.message})` : ''}`);
+    if (want.expected === 'Failed' && observed === 'Failed') {
+      if (seen.gate !== want.gate) problems.push(`expected gate ${want.gate}, the platform names ${seen.gate ?? 'no Cedar gate'}`);
+      const wanted = want.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${CAUSE_TEXT[d.cause]}`}`).sort();
+      const got = seen.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${d.reason}`}`).sort();
+      if (seen.gate === want.gate && JSON.stringify(wanted) !== JSON.stringify(got)) problems.push(`expected denials [${wanted.join('; ')}], the platform reports [${got.join('; ')}]`);
+    }
+    if (want.expected === 'Failed' && obj) {
+      const { namespace, name } = split(want.service);
+      const left = want.gate === 'AllowWildcard' ? policiesSelecting(reader, namespace, name) : leftoversOf(reader, obj);
+      if (left.length > 0) problems.push(`denied by ${want.gate}, yet has outputs: ${left.join(', ')}`);
+    }
+    if (want.expected === 'Ready' && observed === 'Ready') problems.push(...secretProblems(reader, want.service, want.secrets));
+    return {
+      service: want.service,
+      kind: want.kind,
+      expected: want.expected,
+      observed,
+      ...(want.gate ? { expectedGate: want.gate, expectedResource: want.resource } : {}),
+      ...(seen.gate ? { observedGate: seen.gate } : {}),
+      ...(obj?.status?.message ? { message: obj.status.message } : {}),
+      expectedReason: want.reason,
+      problems,
+    };
+  });
+}

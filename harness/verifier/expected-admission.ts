@@ -1,0 +1,57 @@
+/**
+ * The ExpectedAdmission contract: what the admission oracle (topologies/admission.ts) expects of one
+ * service, and what the admission judge (admission-judge.ts) checks. Types only and imports nothing, so
+ * the oracle can import it without reaching platform/ through the verifier (DESIGN.md rule 1).
+ */
+
+/** One Cedar denial the oracle expects (reference §3.3, §3.4). */
+export interface ExpectedDenial {
+  /** Cedar action (gate): `AccessSecret`, `AllowWildcard`. */
+  gate: string;
+  /** Resource uid as the platform prints it, e.g. `Lattice::SecretPath::"vault-main:shop/db-creds"`, `Lattice::Mesh::"inbound"`. */
+  resource: string;
+  /** What the spec calls it: the secret resource key, or the mesh direction (`inbound` / `outbound`). */
+  subject: string;
+  /** `forbidden` when a forbid matched (`access explicitly forbidden by policy`), else `no-permit`. */
+  cause: 'forbidden' | 'no-permit';
+}
+
+/**
+ * How a Ready service's main container must consume one secret (reference §2.3), for the content check.
+ * `<svc>-<resource>` is the base Secret the ESO stub syncs from the resource's ExternalSecret.
+ */
+export interface ExpectedSecretUse {
+  /** Resource key R of the `type: secret` resource. */
+  resource: string;
+  route: 'env' | 'env-mixed' | 'file' | 'envFrom';
+  /** Declared `params.keys` (empty = bulk extraction: the Secret holds whatever the remote key has). */
+  keys: string[];
+  /** `params.secretType` (the base Secret's type); absent = Opaque. */
+  secretType?: string;
+  /** env / env-mixed: the variable name; file: the mount path. */
+  target: string;
+  /** The key K referenced (env, env-mixed, file). */
+  key?: string;
+  /** env-mixed / file: the consumed text is `prefix + value of K + suffix`. */
+  prefix?: string;
+  suffix?: string;
+}
+
+/** What the admission oracle expects of one service (declarations and drawn Cedar permissions only). */
+export interface ExpectedAdmission {
+  /** `ns/name` of the service. */
+  service: string;
+  /** The object whose phase is judged: a LatticeService, or (escape hatch) the user's LatticeMeshMember. */
+  kind: 'LatticeService' | 'LatticeMeshMember';
+  expected: 'Ready' | 'Failed';
+  /** When Failed: the gate the platform names (`Authorized` condition reason `<gate>Denied`, or the mesh member's message for AllowWildcard). */
+  gate?: string;
+  /** When Failed: the first denied resource (uid). */
+  resource?: string;
+  /** Every expected denial of that gate, in request order (empty when Ready). */
+  denials: ExpectedDenial[];
+  /** The oracle's reason in words. */
+  reason: string;
+  /** Secrets a Ready service must wire into its pod template (empty when Failed or none). */
+  secrets: ExpectedSecretUse[];
+}

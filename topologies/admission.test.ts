@@ -1,0 +1,278 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CedarEngine, secretRequests, type GateRequest } from '../platform/cedar/index.ts';
+import type { CedarPolicy, LatticeService } from '../platform/crds/types.ts';
+import { ADMISSION_REASONS, admissionOracle, admissionSize, decideGate, expectedProbesWithAdmission, serviceGateRequests, topologyGateRequests, withAdmission } from './admission.ts';
+import { cedarStatementText } from './admission-render.ts';
+import { topologyArbitrary } from './arbitraries/topology.ts';
+import { oracle } from './oracle.ts';
+import { renderTopology } from './render.ts';
+import type { Topology, TopologyCedar, TopologyCedarStatement, TopologySecret, TopologyService } from './topology.ts';
+import { validateTopology } from './validate.ts';
+
+const secret = (name: string, over: Partial<TopologySecret> = {}): TopologySecret => ({ name, provider: 'vault-main', path: `shop/${name}`, keys: ['password'], route: 'env', ...over });
+const svc = (name: string, over: Partial<TopologyService> = {}): TopologyService => ({
+  namespace: 'shop',
+  name,
+  layer: 1,
+  ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+  outbound: [],
+  inbound: [],
+  wildcardInbound: false,
+  ...over,
+});
+const permit = (id: string, key: string, path: string, over: Partial<TopologyCedarStatement> = {}): TopologyCedarStatement => ({
+  id,
+  effect: 'permit',
+  action: 'AccessSecret',
+  principal: { key },
+  resource: { exact: { type: 'SecretPath', provider: 'vault-main', path } },
+  style: 'uid',
+  ...over,
+});
+const topology = (services: TopologyService[], cedar?: TopologyCedar): Topology => ({
+  name: 'shop',
+  services,
+  probes: [],
+  secretProviders: [{ name: 'vault-main', type: 'vault' }],
+  ...(cedar ? { cedar } : {}),
+});
+const enabled = (statements: TopologyCedarStatement[], name = 'permits') => ({ name, enabled: true, statements });
+
+describe('admissionOracle: structural Cedar rules (reference §3.3)', () => {
+  const cart = svc('cart', { secrets: [secret('db-creds')] });
+  const request = serviceGateRequests(cart)[0];
+
+  it('a matching permit admits the service: Ready, its secret wired', () => {
+    const [a] = admissionOracle(topology([cart], { policies: [enabled([permit('p', 'shop/cart', 'shop/db-creds')])] }));
+    expect(a).toMatchObject({ service: 'shop/cart', expected: 'Ready', denials: [], reason: ADMISSION_REASONS.ready });
+    expect(a.secrets).toEqual([{ resource: 'db-creds', route: 'env', keys: ['password'], target: 'DB_CREDS_PASSWORD', key: 'password' }]);
+  });
+
+  it('forbid beats permit: Failed on AccessSecret with cause forbidden', () => {
+    const t = topology([cart], { policies: [enabled([permit('p', 'shop/cart', 'shop/db-creds')]), enabled([permit('f', 'shop/cart', 'shop/db-creds', { effect: 'forbid' })], 'forbids')] });
+    expect(decideGate(t.cedar, request)).toBe('forbidden');
+    expect(admissionOracle(t)[0]).toMatchObject({
+      expected: 'Failed',
+      gate: 'AccessSecret',
+      resource: 'Lattice::SecretPath::"vault-main:shop/db-creds"',
+      denials: [{ gate: 'AccessSecret', subject: 'db-creds', cause: 'forbidden' }],
+    });
+  });
+
+  it('an empty policy set denies every gate; a service meeting no gate is still Ready', () => {
+    const t = topology([cart, svc('web', { wildcardInbound: true }), svc('plain')], { policies: [] });
+    expect(admissionOracle(t).map((a) => [a.service, a.expected, a.gate, a.denials.map((d) => d.cause)])).toEqual([
+      ['shop/cart', 'Failed', 'AccessSecret', ['no-permit']],
+      ['shop/web', 'Failed', 'AllowWildcard', ['no-permit']],
+      ['shop/plain', 'Ready', undefined, []],
+    ]);
+  });
+
+  it('an erroring policy grants nothing, and an erroring forbid forbids nothing', () => {
+    const erroringPermit = topology([cart], { policies: [enabled([permit('p', 'shop/cart', 'shop/db-creds', { erroring: true })])] });
+    expect(admissionOracle(erroringPermit)[0]).toMatchObject({ expected: 'Failed', denials: [{ cause: 'no-permit' }] });
+    const erroringForbid = topology([cart], { policies: [enabled([permit('p', 'shop/cart', 'shop/db-creds'), permit('f', 'shop/cart', 'shop/db-creds', { effect: 'forbid', erroring: true })])] });
+    expect(admissionOracle(erroringForbid)[0].expected).toBe('Ready');
+  });
+
+  it('a disabled CedarPolicy is ignored, whether it permits or forbids', () => {
+    const disabledPermit = topology([cart], { policies: [{ name: 'off', enabled: false, statements: [permit('p', 'shop/cart', 'shop/db-creds')] }] });
+    expect(admissionOracle(disabledPermit)[0]).toMatchObject({ expected: 'Failed', gate: 'AccessSecret' });
+    const disabledForbid = topology([cart], {
+      policies: [enabled([permit('p', 'shop/cart', 'shop/db-creds')]), { name: 'off', enabled: false, statements: [permit('f', 'shop/cart', 'shop/db-creds', { effect: 'forbid' })] }],
+    });
+    expect(admissionOracle(disabledForbid)[0].expected).toBe('Ready');
+  });
+
+  it('namespace-wide principals and path prefixes match structurally; another provider does not', () => {
+    const broad = permit('p', 'x', '', { principal: { namespace: 'shop' }, resource: { provider: 'vault-main', pathPrefix: 'shop/' }, style: 'attributes' });
+    expect(decideGate({ policies: [enabled([broad])] }, request)).toBe('allow');
+    expect(decideGate({ policies: [enabled([{ ...broad, resource: { provider: 'aws-secrets', pathPrefix: 'shop/' } }])] }, request)).toBe('no-permit');
+    expect(decideGate({ policies: [enabled([{ ...broad, principal: { namespace: 'shop-2' } }])] }, request)).toBe('no-permit');
+  });
+
+  it('compile gates come first: a secret denial fails the service on AccessSecret even when its wildcard is denied too; all secret denials are listed in resource-key order', () => {
+    const both = svc('api', { wildcardInbound: true, secrets: [secret('z-token'), secret('a-creds')] });
+    const [a] = admissionOracle(topology([both], { policies: [] }));
+    expect(a.gate).toBe('AccessSecret');
+    expect(a.denials.map((d) => d.subject)).toEqual(['a-creds', 'z-token']);
+  });
+
+  it('asks AllowWildcard as the ServiceAccount of a mesh-member, and never AccessSecret of one', () => {
+    const member = svc('legacy', { kind: 'mesh-member', serviceAccount: 'legacy-sa', wildcardInbound: true, dependsAll: true });
+    expect(serviceGateRequests(member).map((r) => `${r.action} ${r.principal} ${r.subject}`)).toEqual(['AllowWildcard shop/legacy-sa inbound', 'AllowWildcard shop/legacy-sa outbound']);
+    expect(admissionOracle(topology([member], { policies: [] }))[0]).toMatchObject({ kind: 'LatticeMeshMember', expected: 'Failed', gate: 'AllowWildcard' });
+  });
+
+  it('without a drawn set (cedar absent) everything needed is permitted', () => {
+    expect(admissionOracle(topology([cart, svc('web', { wildcardInbound: true })])).every((a) => a.expected === 'Ready')).toBe(true);
+  });
+});
+
+describe('withAdmission: a Failed service sends and receives nothing', () => {
+  it('turns every probe from or to a Failed service into an expected deny with an admission reason, the caller first', () => {
+    const gen = svc('gen', { layer: 0, ports: [], outbound: ['shop/cart', 'shop/web'] });
+    const cart = svc('cart', { inbound: ['shop/gen'], secrets: [secret('db-creds')], outbound: ['shop/web'] });
+    const web = svc('web', { inbound: ['shop/gen', 'shop/cart'] });
+    const t: Topology = { ...topology([gen, cart, web], { policies: [] }), probes: [{ from: 'shop/gen', to: 'shop/cart' }, { from: 'shop/gen', to: 'shop/web' }, { from: 'shop/cart', to: 'shop/web' }] };
+    expect(oracle(t).map((p) => p.expected)).toEqual(['allow', 'allow', 'allow']);
+    expect(expectedProbesWithAdmission(t).map((p) => [p.expected, p.reason])).toEqual([
+      ['deny', `${ADMISSION_REASONS.calleeFailed} (AccessSecretDenied)`],
+      ['allow', oracle(t)[1].reason],
+      ['deny', `${ADMISSION_REASONS.callerFailed} (AccessSecretDenied)`],
+    ]);
+    expect(withAdmission(oracle(t), t, [])).toEqual(oracle(t));
+  });
+
+  it('keeps the traffic verdict of probes to a wildcard-denied non-ambient member (no policy isolates its ingress, reference §4.8), not of an ambient one', () => {
+    const gen = svc('gen', { layer: 0, ports: [], outbound: ['shop/legacy', 'shop/web'] });
+    const legacy = svc('legacy', { kind: 'mesh-member', ambient: false, wildcardInbound: true, outbound: ['shop/web'] });
+    const web = svc('web', { wildcardInbound: true, inbound: [] });
+    const t: Topology = { ...topology([gen, legacy, web], { policies: [] }), probes: [{ from: 'shop/gen', to: 'shop/legacy' }, { from: 'shop/gen', to: 'shop/web' }, { from: 'shop/legacy', to: 'shop/web' }] };
+    expect(expectedProbesWithAdmission(t).map((p) => [p.expected, p.reason])).toEqual([
+      ['allow', oracle(t)[0].reason],
+      ['deny', `${ADMISSION_REASONS.calleeFailed} (AllowWildcardDenied)`],
+      ['deny', `${ADMISSION_REASONS.callerFailed} (AllowWildcardDenied)`],
+    ]);
+  });
+});
+
+/** The platform's GateRequest of one topology request, built from the rendered LatticeService where the compiler reads it. */
+function platformRequests(t: Topology): { request: GateRequest; origin: ReturnType<typeof topologyGateRequests>[number] }[] {
+  const rendered = renderTopology(t);
+  const out: { request: GateRequest; origin: ReturnType<typeof topologyGateRequests>[number] }[] = [];
+  for (const s of t.services) {
+    const mine = serviceGateRequests(s);
+    const ls = rendered.find((o): o is LatticeService => o.kind === 'LatticeService' && o.metadata.name === s.name && o.metadata.namespace === s.namespace);
+    const secrets = ls ? secretRequests({ namespace: s.namespace, name: s.name, kind: 'service' }, ls.spec.workload.resources) : [];
+    expect(secrets.map((r) => r.subject)).toEqual(mine.filter((r) => r.action === 'AccessSecret').map((r) => r.subject));
+    secrets.forEach((request, i) => out.push({ request, origin: mine[i] }));
+    for (const r of mine.filter((q) => q.action === 'AllowWildcard')) {
+      const slash = r.principal.indexOf('/');
+      out.push({
+        request: { action: 'AllowWildcard', principal: { namespace: r.principal.slice(0, slash), name: r.principal.slice(slash + 1), kind: 'service' }, resource: { type: 'Mesh', id: r.subject as 'inbound' }, subject: r.subject },
+        origin: r,
+      });
+    }
+  }
+  return out;
+}
+
+describe('drawn topologies: the rendered Cedar set decides as the structural oracle says', () => {
+  const samples = fc.sample(topologyArbitrary(), { seed: 23, numRuns: 200 });
+
+  it('every rendered CedarPolicy parses, and Cedar itself agrees with decideGate on every gate request of 100 topologies', () => {
+    let requests = 0;
+    const causes = new Set<string>();
+    for (const t of samples.slice(0, 100)) {
+      const engine = CedarEngine.fromPolicies(renderTopology(t).filter((o): o is CedarPolicy => o.kind === 'CedarPolicy'));
+      expect(engine.loadErrors).toEqual([]);
+      for (const { request, origin } of platformRequests(t)) {
+        const [decision] = engine.authorize([request]);
+        const expected = decideGate(t.cedar, origin);
+        causes.add(expected);
+        requests++;
+        expect({ origin, allowed: decision.allowed, reason: decision.reason }).toEqual({
+          origin,
+          allowed: expected === 'allow',
+          reason: expected === 'allow' ? '' : expected === 'forbidden' ? 'access explicitly forbidden by policy' : 'no permit policy for this service and resource',
+        });
+      }
+    }
+    expect(requests).toBeGreaterThan(500);
+    expect(causes).toEqual(new Set(['allow', 'forbidden', 'no-permit']));
+  });
+
+  it('draws both Ready and Failed services, Failed ones in a minority of topologies (10-25 %), over both gates and every denial kind', () => {
+    let withFailed = 0;
+    const gates = new Set<string>();
+    const kinds = new Set<string>();
+    for (const t of samples) {
+      expect(validateTopology(t)).toEqual([]);
+      const admissions = admissionOracle(t);
+      expect(admissions.some((a) => a.expected === 'Ready')).toBe(true);
+      const failed = admissions.filter((a) => a.expected === 'Failed');
+      if (failed.length > 0) withFailed++;
+      for (const a of failed) gates.add(a.gate!);
+      if (t.cedar?.policies.length === 0 && topologyGateRequests(t).length > 0) kinds.add('empty set');
+      for (const p of t.cedar?.policies ?? []) {
+        for (const st of p.statements) {
+          if (!p.enabled) kinds.add(`disabled ${st.effect}`);
+          if (st.erroring) kinds.add(`erroring ${st.effect}`);
+          if (st.effect === 'forbid' && p.enabled && !st.erroring) kinds.add('forbid');
+        }
+      }
+    }
+    expect(withFailed / samples.length).toBeGreaterThan(0.1);
+    expect(withFailed / samples.length).toBeLessThan(0.25);
+    expect(gates).toEqual(new Set(['AccessSecret', 'AllowWildcard']));
+    expect(kinds).toEqual(new Set(['empty set', 'disabled permit', 'disabled forbid', 'erroring permit', 'erroring forbid', 'forbid']));
+  });
+
+  it('draws several secrets per service over several providers and every route', () => {
+    const routes = new Set<string>();
+    const providers = new Set<string>();
+    let multi = 0;
+    let bulk = 0;
+    for (const t of samples) {
+      for (const s of t.services) {
+        if ((s.secrets?.length ?? 0) > 1) multi++;
+        for (const x of s.secrets ?? []) {
+          routes.add(x.route);
+          providers.add(x.provider);
+          if (x.keys.length === 0) bulk++;
+        }
+      }
+    }
+    expect(routes).toEqual(new Set(['env', 'env-mixed', 'file', 'envFrom']));
+    expect(providers).toEqual(new Set(['vault-main', 'aws-secrets', 'webhook-store']));
+    expect(multi).toBeGreaterThan(50);
+    expect(bulk).toBeGreaterThan(10);
+  });
+
+  it('shrinks a failing admission to a small topology with one plain denial left', () => {
+    const result = fc.check(
+      fc.property(topologyArbitrary(), (t) => admissionOracle(t).every((a) => a.expected === 'Ready')),
+      { seed: 3 },
+    );
+    expect(result.failed).toBe(true);
+    const t = result.counterexample![0] as Topology;
+    expect(t.services.length).toBeLessThanOrEqual(3);
+    expect(admissionOracle(t).filter((a) => a.expected === 'Failed')).toHaveLength(1);
+    // Nothing but the denial is left to simplify: one gate request off plain, every statement in uid scope.
+    const size = admissionSize(t);
+    expect(size.cedarForms).toBe(0);
+    expect(size.cedarDeviations).toBe(1);
+    expect(topologyGateRequests(t).length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('cedarStatementText', () => {
+  it('writes uid scope, attribute conditions, a namespace-wide principal, a path prefix and an erroring read', () => {
+    expect(cedarStatementText(permit('s0', 'shop/cart', 'shop/db-creds'))).toBe(
+      '@id("s0")\npermit (\n  principal == Lattice::Service::"shop/cart",\n  action == Lattice::Action::"AccessSecret",\n  resource == Lattice::SecretPath::"vault-main:shop/db-creds"\n);',
+    );
+    expect(cedarStatementText(permit('s1', 'shop/cart', 'shop/db-creds', { style: 'attributes', erroring: true, effect: 'forbid' }))).toBe(
+      [
+        '@id("s1")',
+        'forbid (',
+        '  principal,',
+        '  action == Lattice::Action::"AccessSecret",',
+        '  resource',
+        ')',
+        'when {',
+        '  principal.team == "platform" &&',
+        '  principal.kind == "service" &&',
+        '  principal.namespace == "shop" &&',
+        '  principal.name == "cart" &&',
+        '  resource.provider == "vault-main" &&',
+        '  resource.path == "shop/db-creds"',
+        '};',
+      ].join('\n'),
+    );
+    expect(cedarStatementText(permit('s2', '', '', { principal: { namespace: 'shop' }, resource: { provider: 'aws-secrets', pathPrefix: 'shop/' }, style: 'attributes' }))).toContain(
+      'principal.namespace == "shop" &&\n  resource.provider == "aws-secrets" &&\n  resource.path like "shop/*"',
+    );
+  });
+});

@@ -1,0 +1,283 @@
+/**
+ * The admission oracle (DESIGN.md rule 1, issue 7): which services of a topology must end Ready and
+ * which Failed, on which Cedar gate and resource, computed from the topology's declarations and its
+ * drawn Cedar policy set ONLY, never from the platform's Cedar engine. Cedar is judged structurally
+ * (reference §3.3): a statement applies when its action, principal and resource match and it is loaded
+ * (its CedarPolicy is enabled) and evaluates (not `erroring`); a request is allowed iff no applying
+ * forbid matches and some applying permit does (default deny, forbid overrides permit).
+ *
+ * Gates (reference §3.2, §3.4): the workload compiler asks `AccessSecret` for every secret (all asked,
+ * all denials reported, resource-key order); any denial fails the LatticeService with
+ * `Authorized/False/AccessSecretDenied` and NOTHING is compiled. Only when every compile gate passes does
+ * the mesh-member controller ask `AllowWildcard` for wildcard inbound (`Mesh::"inbound"`) then
+ * depends-all (`Mesh::"outbound"`), with principal `"<ns>/<serviceAccount>"`; a denial fails the
+ * LatticeMeshMember (`Cedar policy denied …`) and so its LatticeService (`MeshMember failed: …`).
+ *
+ * A service expected Failed sends nothing through the mesh and, unless it is a wildcard-denied
+ * non-ambient member, receives nothing (see {@link withAdmission}).
+ */
+import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../harness/verifier/expected-admission.ts';
+import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
+import { oracle } from './oracle.ts';
+import type { Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
+import { serviceKey } from './topology.ts';
+
+export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
+
+/** One Cedar request a topology's specs make (reference §3.2). `principal` is the principal uid id `"<ns>/<name>"`. */
+export interface TopologyGateRequest {
+  action: TopologyGate;
+  principal: string;
+  resource: TopologyGateResource;
+  /** What the spec calls it: secret resource key, or the mesh direction. */
+  subject: string;
+  /** `compile` = asked by the workload compiler; `mesh` = by the mesh-member controller (after compile passed). */
+  stage: 'compile' | 'mesh';
+}
+
+/** The words the admission oracle uses. */
+export const ADMISSION_REASONS = {
+  ready: 'every Cedar gate the service meets is permitted',
+  noGates: 'the service meets no Cedar gate',
+  callerFailed: 'caller is expected Failed at admission: it sends nothing through the mesh',
+  calleeFailed: 'callee is expected Failed at admission: nothing reaches it',
+} as const;
+
+/** The ServiceAccount a service's pods run as (the AllowWildcard principal name): `serviceAccount`, else its name. */
+export const accountOf = (s: TopologyService): string => s.serviceAccount ?? s.name;
+
+/** `Lattice::SecretPath::"<provider>:<path>"` / `Lattice::Mesh::"<id>"` (reference §3.1 uids). */
+export function gateResourceUid(r: TopologyGateResource): string {
+  return r.type === 'SecretPath' ? `Lattice::SecretPath::${JSON.stringify(`${r.provider}:${r.path}`)}` : `Lattice::Mesh::${JSON.stringify(r.id)}`;
+}
+
+/** Secrets of a service sorted by resource key, as the compiler asks them (reference §3.2: resource-name order). */
+export function sortedSecrets(s: TopologyService): TopologySecret[] {
+  return [...(s.secrets ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Every gate request of one service, in the order the platform asks them: AccessSecret per secret
+ * (LatticeServices only; a mesh-member has no workload spec), then AllowWildcard `inbound` (wildcard
+ * inbound) and `outbound` (depends-all). Never throws.
+ */
+export function serviceGateRequests(s: TopologyService): TopologyGateRequest[] {
+  const out: TopologyGateRequest[] = [];
+  const key = serviceKey(s);
+  if (s.kind !== 'mesh-member') {
+    for (const secret of sortedSecrets(s)) {
+      out.push({ action: 'AccessSecret', principal: key, resource: { type: 'SecretPath', provider: secret.provider, path: secret.path }, subject: secret.name, stage: 'compile' });
+    }
+  }
+  const principal = `${s.namespace}/${accountOf(s)}`;
+  if (s.wildcardInbound) out.push({ action: 'AllowWildcard', principal, resource: { type: 'Mesh', id: 'inbound' }, subject: 'inbound', stage: 'mesh' });
+  if (s.dependsAll) out.push({ action: 'AllowWildcard', principal, resource: { type: 'Mesh', id: 'outbound' }, subject: 'outbound', stage: 'mesh' });
+  return out;
+}
+
+/** Every gate request of a topology, service by service. */
+export function topologyGateRequests(t: Pick<Topology, 'services'>): TopologyGateRequest[] {
+  return t.services.flatMap(serviceGateRequests);
+}
+
+const sameResource = (a: TopologyGateResource, b: TopologyGateResource): boolean =>
+  a.type === 'SecretPath' ? b.type === 'SecretPath' && a.provider === b.provider && a.path === b.path : b.type === 'Mesh' && a.id === b.id;
+
+/** True when `statement` (if loaded and evaluating) matches `request`: same action, principal and resource (structural, reference §3.1). */
+export function statementMatches(statement: TopologyCedarStatement, request: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource'>): boolean {
+  if (statement.action !== request.action) return false;
+  const p = statement.principal;
+  if ('key' in p ? p.key !== request.principal : !request.principal.startsWith(`${p.namespace}/`)) return false;
+  const r = statement.resource;
+  if ('exact' in r) return sameResource(r.exact, request.resource);
+  return request.resource.type === 'SecretPath' && request.resource.provider === r.provider && request.resource.path.startsWith(r.pathPrefix);
+}
+
+/**
+ * The decision for one request (reference §3.3): `allow`, or the cause of the denial. `cedar`
+ * absent = the implicit permit-everything-needed set (allow). Statements of disabled CedarPolicies and
+ * erroring statements never apply (Cedar skips a policy whose evaluation errors: it neither permits nor
+ * forbids). Never throws.
+ */
+export function decideGate(cedar: TopologyCedar | undefined, request: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource'>): 'allow' | ExpectedDenial['cause'] {
+  if (!cedar) return 'allow';
+  const applying = cedar.policies.filter((p) => p.enabled).flatMap((p) => p.statements.filter((s) => !s.erroring && statementMatches(s, request)));
+  if (applying.some((s) => s.effect === 'forbid')) return 'forbidden';
+  return applying.some((s) => s.effect === 'permit') ? 'allow' : 'no-permit';
+}
+
+/** The origin tag of the statements drawn for `request` (`<principal>|<action>|<subject>`). */
+export const requestOrigin = (request: Pick<TopologyGateRequest, 'principal' | 'action' | 'subject'>): string => `${request.principal}|${request.action}|${request.subject}`;
+
+/** How far a topology's secrets and Cedar policy set are from the simplest (compared in this field order, after the declarations). */
+export interface AdmissionSize {
+  /** Secrets over all services. */
+  secrets: number;
+  /** 1 when the policy set is drawn empty although some gate is met. */
+  cedarEmpty: number;
+  /** Gate requests whose own statements are not exactly one loaded, evaluating permit (denied, forbidden, decorated …). */
+  cedarDeviations: number;
+  /** How broadly the statements are written: 0 for uid scope, 1 attributes, 2 namespace-wide principal or path prefix, summed. */
+  cedarForms: number;
+}
+
+/**
+ * The shrinking measure of secrets and Cedar (see {@link AdmissionSize}): every shrink of the secret and
+ * policy draws (fewer secrets; a verdict back to a plain permit; a statement back to uid scope; an
+ * empty set back to drawn) lowers it. Never throws.
+ */
+export function admissionSize(t: Topology): AdmissionSize {
+  const secrets = t.services.reduce((n, s) => n + (s.secrets?.length ?? 0), 0);
+  if (!t.cedar) return { secrets, cedarEmpty: 0, cedarDeviations: 0, cedarForms: 0 };
+  const requests = topologyGateRequests(t);
+  const own = new Map<string, { statement: TopologyCedarStatement; enabled: boolean }[]>();
+  for (const p of t.cedar.policies) for (const statement of p.statements) if (statement.origin) own.set(statement.origin, [...(own.get(statement.origin) ?? []), { statement, enabled: p.enabled }]);
+  let deviations = 0;
+  let forms = 0;
+  for (const r of requests) {
+    const mine = own.get(requestOrigin(r)) ?? [];
+    const plain = mine.length === 1 && mine[0].enabled && mine[0].statement.effect === 'permit' && !mine[0].statement.erroring;
+    if (!plain) deviations++;
+  }
+  for (const p of t.cedar.policies) {
+    for (const st of p.statements) forms += 'namespace' in st.principal || !('exact' in st.resource) ? 2 : st.style === 'attributes' ? 1 : 0;
+  }
+  return { secrets, cedarEmpty: requests.length > 0 && t.cedar.policies.length === 0 ? 1 : 0, cedarDeviations: deviations, cedarForms: forms };
+}
+
+/** One line for a secret: `<name> <provider>:<path> keys=<k,…|bulk> route=<route>[ type=<secretType>]` (reports, counterexamples). */
+export function describeSecret(secret: TopologySecret): string {
+  return `${secret.name} ${secret.provider}:${secret.path} keys=${secret.keys.length > 0 ? secret.keys.join(',') : 'bulk'} route=${secret.route}${secret.secretType ? ` type=${secret.secretType}` : ''}`;
+}
+
+/**
+ * The policy set in words, one line per statement (`<policy>[ (disabled)]: <id> <effect> <action>
+ * <principal> on <resource> [<style>][ erroring]`), or one line saying it is empty; `[]` when absent.
+ */
+export function describeCedar(cedar: TopologyCedar | undefined): string[] {
+  if (!cedar) return [];
+  if (cedar.policies.length === 0) return ['(empty policy set: no CedarPolicy, every gate denies)'];
+  return cedar.policies.flatMap((p) =>
+    p.statements.map((st) => {
+      const principal = 'key' in st.principal ? `Lattice::Service::${JSON.stringify(st.principal.key)}` : `principal.namespace == ${JSON.stringify(st.principal.namespace)}`;
+      const resource = 'exact' in st.resource ? gateResourceUid(st.resource.exact) : `SecretPath ${st.resource.provider}:${st.resource.pathPrefix}*`;
+      return `${p.name}${p.enabled ? '' : ' (disabled)'}: ${st.id} ${st.effect} ${st.action} ${principal} on ${resource} [${st.style}]${st.erroring ? ' erroring' : ''}`;
+    }),
+  );
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The invariants of a topology's secrets and Cedar set: secret names are unique DNS labels per service
+ * and only on LatticeServices; each names a declared SecretProvider; keys are declared unless the route
+ * is `envFrom` (bulk); statement ids are unique. Output: one message per problem (`[]` = valid).
+ */
+export function admissionProblems(t: Topology): string[] {
+  const problems: string[] = [];
+  const providers = new Set((t.secretProviders ?? []).map((p) => p.name));
+  for (const s of t.services) {
+    const key = serviceKey(s);
+    const names = new Set<string>();
+    if (s.kind === 'mesh-member' && (s.secrets?.length ?? 0) > 0) problems.push(`${key}: a mesh-member has no workload spec, so no secrets`);
+    for (const secret of s.secrets ?? []) {
+      if (!DNS_LABEL.test(secret.name) || names.has(secret.name)) problems.push(`${key}: secret name ${JSON.stringify(secret.name)} must be a unique DNS label`);
+      names.add(secret.name);
+      if (!providers.has(secret.provider)) problems.push(`${key}: secret ${secret.name} names provider ${secret.provider}, which is not among secretProviders`);
+      if (secret.keys.length === 0 && secret.route !== 'envFrom') problems.push(`${key}: secret ${secret.name} declares no keys but route ${secret.route} references one`);
+      if (secret.path === '') problems.push(`${key}: secret ${secret.name} needs a remote path (id)`);
+    }
+  }
+  const ids = new Set<string>();
+  for (const p of t.cedar?.policies ?? []) {
+    for (const st of p.statements) {
+      if (ids.has(st.id)) problems.push(`cedar: duplicate statement id ${st.id}`);
+      ids.add(st.id);
+    }
+  }
+  return problems;
+}
+
+const envName = (text: string): string => text.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+/**
+ * How a service's main container consumes `secret` (the rendering convention render.ts writes, routes of
+ * reference §2.3): `env` → variable `<R>_<K>` = `${secret.R.K}`; `env-mixed` → variable `<R>_URL` =
+ * `https://<R>:${secret.R.K}@<R>.example.internal`; `file` → file `/etc/secrets/<R>` with content
+ * `<K>=${secret.R.K}\n`; `envFrom` → `envFrom: [R]`. K = the first declared key. Never throws.
+ */
+export function secretUse(secret: TopologySecret): ExpectedSecretUse {
+  const R = secret.name;
+  const K = secret.keys[0];
+  const base = { resource: R, route: secret.route, keys: [...secret.keys], ...(secret.secretType ? { secretType: secret.secretType } : {}) };
+  switch (secret.route) {
+    case 'env':
+      return { ...base, target: `${envName(R)}_${envName(K)}`, key: K };
+    case 'env-mixed':
+      return { ...base, target: `${envName(R)}_URL`, key: K, prefix: `https://${R}:`, suffix: `@${R}.example.internal` };
+    case 'file':
+      return { ...base, target: `/etc/secrets/${R}`, key: K, prefix: `${K}=`, suffix: '\n' };
+    case 'envFrom':
+      return { ...base, target: R };
+  }
+}
+
+/** The spec text of a secret use: a variable value or file content with its `${secret.R.K}` reference (render.ts writes it). */
+export function secretUseText(use: ExpectedSecretUse): string {
+  return `${use.prefix ?? ''}\${secret.${use.resource}.${use.key}}${use.suffix ?? ''}`;
+}
+
+/**
+ * The expected admission of every service, in topology order (see the module comment for the rules).
+ * Input: a valid Topology. Output: one {@link ExpectedAdmission} per service. Never throws.
+ */
+export function admissionOracle(t: Topology): ExpectedAdmission[] {
+  return t.services.map((s): ExpectedAdmission => {
+    const requests = serviceGateRequests(s);
+    const kind = s.kind === 'mesh-member' ? 'LatticeMeshMember' : 'LatticeService';
+    for (const stage of ['compile', 'mesh'] as const) {
+      const denials: ExpectedDenial[] = [];
+      for (const r of requests.filter((q) => q.stage === stage)) {
+        const decision = decideGate(t.cedar, r);
+        if (decision !== 'allow') denials.push({ gate: r.action, resource: gateResourceUid(r.resource), subject: r.subject, cause: decision });
+      }
+      if (denials.length > 0) {
+        const first = denials[0];
+        const why = denials.map((d) => `${d.gate} ${d.resource} ${d.cause === 'forbidden' ? 'forbidden' : 'not permitted'}`).join('; ');
+        return { service: serviceKey(s), kind, expected: 'Failed', gate: first.gate, resource: first.resource, denials, reason: `Cedar ${stage === 'compile' ? 'compile' : 'mesh-member'} gate denies: ${why}`, secrets: [] };
+      }
+    }
+    const secrets = s.kind === 'mesh-member' ? [] : sortedSecrets(s).map(secretUse);
+    return { service: serviceKey(s), kind, expected: 'Ready', denials: [], reason: requests.length > 0 ? ADMISSION_REASONS.ready : ADMISSION_REASONS.noGates, secrets };
+  });
+}
+
+/**
+ * Combines traffic expectations with admission (reference §2.8, §3.4, §4.6, §4.8, §4.11): a probe from a
+ * service expected Failed is expected `deny` (compile-denied: no pod; wildcard-denied: no
+ * CiliumNetworkPolicy of its own, so the cluster `default-deny` egress allows only DNS to
+ * kubernetes.default and the API server); a probe to a compile-denied service is `deny` (no Service, no
+ * pod); a probe to a wildcard-denied ambient service is `deny` (ztunnel captures it and the mesh-wide
+ * allow-nothing applies, no ALLOW policy was written for it). A wildcard-denied NON-ambient member is
+ * different: it has no CiliumNetworkPolicy and `default-deny` has no ingress section, so Cilium does
+ * not isolate its ingress (reference §4.8, kept by the platform): whoever's own policy lets it reach the
+ * member's pods does, so its probes keep the traffic oracle's verdict. The caller's failure wins.
+ * Input: expected probes (any oracle's) of `t` and the admissions of `t`. Output: a new list, same order.
+ */
+export function withAdmission(expected: readonly ExpectedProbe[], t: Pick<Topology, 'services'>, admissions: readonly ExpectedAdmission[] = admissionOracle(t as Topology)): ExpectedProbe[] {
+  const failed = new Map(admissions.filter((a) => a.expected === 'Failed').map((a) => [a.service, a]));
+  if (failed.size === 0) return [...expected];
+  const byKey = new Map(t.services.map((s) => [serviceKey(s), s]));
+  return expected.map((p) => {
+    const from = failed.get(p.from);
+    const to = failed.get(p.to);
+    if (from) return { ...p, expected: 'deny', reason: `${ADMISSION_REASONS.callerFailed} (${from.gate}Denied)` };
+    if (to && !(to.gate === 'AllowWildcard' && byKey.get(p.to)?.ambient === false)) return { ...p, expected: 'deny', reason: `${ADMISSION_REASONS.calleeFailed} (${to.gate}Denied)` };
+    return p;
+  });
+}
+
+/** The traffic oracle of `topology.probes` combined with its admission oracle (what random enforcement judges). */
+export function expectedProbesWithAdmission(t: Topology): ExpectedProbe[] {
+  return withAdmission(oracle(t), t);
+}

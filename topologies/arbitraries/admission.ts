@@ -1,0 +1,252 @@
+/**
+ * Secret and Cedar draws of a random topology (issue 7): per slot, 0..3 secrets (provider, keys, route,
+ * secret type) each with the Cedar verdict of its AccessSecret request, and the verdicts of the slot's
+ * AllowWildcard requests (inbound, outbound); per topology, whether the policy set is empty. Verdicts
+ * and statement forms shrink towards "one plain permit per request" (STYLE.md rule 15: `fc.oneof` with
+ * cross-shrinking towards its first branch), secrets towards fewer; names, providers, keys and routes
+ * never shrink.
+ */
+import fc from 'fast-check';
+import { requestOrigin, serviceGateRequests, type TopologyGateRequest } from '../admission.ts';
+import type { SecretRoute, TopologyCedar, TopologyCedarPolicy, TopologyCedarStatement, TopologySecret, TopologySecretProvider, TopologyService } from '../topology.ts';
+import { SECRET_ROUTES, serviceKey } from '../topology.ts';
+import { chanceArbitrary, CHANCE_RESOLUTION } from './chance.ts';
+
+/** Resource keys a drawn secret takes (index = draw). */
+export const SECRET_NAMES = ['db-creds', 'api-token', 'oauth-client', 'cache-auth', 'signing-key', 'smtp-login'] as const;
+/** Keys a drawn secret declares (a window of 1..2 of them). */
+export const SECRET_KEYS = ['password', 'username', 'token', 'certificate'] as const;
+/** The SecretProviders of random topologies, one per ESO provider type the simulator's stub serves (reference §1.7). */
+export const SECRET_PROVIDERS: readonly TopologySecretProvider[] = Object.freeze([
+  Object.freeze({ name: 'vault-main', type: 'vault' as const }),
+  Object.freeze({ name: 'aws-secrets', type: 'aws' as const }),
+  Object.freeze({ name: 'webhook-store', type: 'webhook' as const }),
+]);
+/** Most secrets per service. */
+export const MAX_SECRETS_PER_SERVICE = 3;
+
+/**
+ * The drawn Cedar outcome of one gate request:
+ * - `permit`: one permit (the shrink target);
+ * - allowed with a decoy: `permit+erroring-forbid` (a forbid that errors, so it forbids nothing),
+ *   `permit+disabled-forbid` (a forbid in a disabled CedarPolicy), `permit+near-forbid` (a forbid on a
+ *   neighbouring resource: same path under another provider, or a principal of another name);
+ * - denied: `missing` (no permit), `forbidden` (permit and matching forbid), `erroring` (the only permit
+ *   errors), `disabled` (the only permit is in a disabled CedarPolicy).
+ */
+export type CedarVerdict = 'permit' | 'permit+erroring-forbid' | 'permit+disabled-forbid' | 'permit+near-forbid' | 'missing' | 'forbidden' | 'erroring' | 'disabled';
+/** How a statement is written: uid scope, attribute conditions, a namespace-wide principal, or a provider + path prefix (secrets). */
+export type CedarForm = 'uid' | 'attributes' | 'namespace' | 'prefix';
+
+/** The Cedar draws of one gate request. */
+export interface CedarDraw {
+  verdict: CedarVerdict;
+  form: CedarForm;
+}
+
+/** Draws of one potential secret. */
+export interface SecretDraw {
+  /** Index into {@link SECRET_NAMES}. */
+  name: number;
+  /** Index into {@link SECRET_PROVIDERS}. */
+  provider: number;
+  /** First key (index into {@link SECRET_KEYS}) and how many (1..2). */
+  keyOffset: number;
+  keyCount: number;
+  /** Index into SECRET_ROUTES. */
+  route: number;
+  /** With route envFrom: bulk extraction (no keys). */
+  bulk: boolean;
+  /** `secretType: kubernetes.io/basic-auth` (keys username, password). */
+  basicAuth: boolean;
+  cedar: CedarDraw;
+}
+
+/** Secret draws of a slot: whether it has secrets, how many (1..3), and the draws of each. */
+export interface SlotSecretDraws {
+  has: boolean;
+  count: number;
+  items: SecretDraw[];
+}
+
+/** Knobs (constraints.ts documents them). */
+export interface AdmissionDrawConstraints {
+  secretProbability: number;
+  cedarDenyProbability: number;
+}
+
+/** Weighted `fc.oneof` of constants that shrinks towards the first (STYLE rule 15). Weights are probabilities summing to <= 1; the first takes the rest. */
+function weighted<T>(first: T, others: readonly [T, number][]): fc.Arbitrary<T> {
+  const rest = others.filter(([, p]) => p > 0).map(([v, p]) => ({ arbitrary: fc.constant(v), weight: Math.max(1, Math.round(p * CHANCE_RESOLUTION)) }));
+  const firstWeight = CHANCE_RESOLUTION - rest.reduce((n, r) => n + r.weight, 0);
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(first), weight: Math.max(1, firstWeight) }, ...rest);
+}
+
+/** Decoy verdicts (allowed) each take this share; denials share `cedarDenyProbability` 2:4:2:2 (missing, forbidden, erroring, disabled). */
+const DECOY_PROBABILITY = 0.05;
+
+/** The Cedar draws of one request (`denyProbability` = chance of a denying verdict). */
+export function cedarDrawArbitrary(denyProbability: number): fc.Arbitrary<CedarDraw> {
+  const d = denyProbability;
+  return fc.record({
+    verdict: weighted<CedarVerdict>('permit', [
+      ['permit+erroring-forbid', DECOY_PROBABILITY],
+      ['permit+disabled-forbid', DECOY_PROBABILITY],
+      ['permit+near-forbid', DECOY_PROBABILITY],
+      ['missing', 0.2 * d],
+      ['forbidden', 0.4 * d],
+      ['erroring', 0.2 * d],
+      ['disabled', 0.2 * d],
+    ]),
+    form: weighted<CedarForm>('uid', [
+      ['attributes', 0.3],
+      ['namespace', 0.1],
+      ['prefix', 0.1],
+    ]),
+  });
+}
+
+/** The secret draws of one slot. */
+export function slotSecretDrawsArbitrary(c: AdmissionDrawConstraints): fc.Arbitrary<SlotSecretDraws> {
+  const item: fc.Arbitrary<SecretDraw> = fc.record({
+    name: fc.noShrink(fc.nat({ max: SECRET_NAMES.length - 1 })),
+    provider: fc.noShrink(fc.nat({ max: SECRET_PROVIDERS.length - 1 })),
+    keyOffset: fc.noShrink(fc.nat({ max: SECRET_KEYS.length - 1 })),
+    keyCount: fc.noShrink(fc.integer({ min: 1, max: 2 })),
+    route: fc.noShrink(fc.nat({ max: SECRET_ROUTES.length - 1 })),
+    bulk: fc.noShrink(fc.boolean()),
+    basicAuth: fc.noShrink(chanceArbitrary(0.15)),
+    cedar: cedarDrawArbitrary(c.cedarDenyProbability),
+  });
+  return fc.record({
+    has: chanceArbitrary(c.secretProbability),
+    count: weighted(1, [
+      [2, 0.3],
+      [3, 0.1],
+    ]),
+    items: fc.array(item, { minLength: MAX_SECRETS_PER_SERVICE, maxLength: MAX_SECRETS_PER_SERVICE }),
+  });
+}
+
+/** The secret of one draw for service `s` (see SecretDraw); bulk secrets get a path of their own (`<ns>/<svc>/<name>`). */
+function secretOf(s: TopologyService, d: SecretDraw): TopologySecret {
+  const name = SECRET_NAMES[d.name];
+  const route: SecretRoute = SECRET_ROUTES[d.route];
+  const bulk = route === 'envFrom' && d.bulk;
+  const keys = bulk ? [] : d.basicAuth ? ['username', 'password'] : SECRET_KEYS.slice(d.keyOffset, d.keyOffset + d.keyCount);
+  return {
+    name,
+    provider: SECRET_PROVIDERS[d.provider].name,
+    path: bulk ? `${s.namespace}/${s.name}/${name}` : `${s.namespace}/${name}`,
+    keys: keys.length > 0 || bulk ? keys : [SECRET_KEYS[d.keyOffset]],
+    route,
+    ...(d.basicAuth ? { secretType: 'kubernetes.io/basic-auth' as const } : {}),
+  };
+}
+
+/**
+ * Secrets of each service from its slot's draws (LatticeServices only; duplicate names drawn twice
+ * keep the first), and the SecretProviders they name (in {@link SECRET_PROVIDERS} order).
+ * Input: services and the secret draws of their slots (same order; undefined = none drawn).
+ */
+export function assignSecrets(services: readonly TopologyService[], draws: readonly (SlotSecretDraws | undefined)[]): { services: TopologyService[]; secretProviders: TopologySecretProvider[]; drawOf: Map<string, CedarDraw> } {
+  const drawOf = new Map<string, CedarDraw>();
+  const out = services.map((s, i) => {
+    const d = draws[i];
+    if (!d?.has || s.kind === 'mesh-member') return s;
+    const secrets: TopologySecret[] = [];
+    for (const item of d.items.slice(0, d.count)) {
+      const secret = secretOf(s, item);
+      if (secrets.some((x) => x.name === secret.name)) continue;
+      secrets.push(secret);
+      drawOf.set(`${serviceKey(s)}|AccessSecret|${secret.name}`, item.cedar);
+    }
+    return { ...s, secrets };
+  });
+  const used = new Set(out.flatMap((s) => (s.secrets ?? []).map((x) => x.provider)));
+  return { services: out, secretProviders: SECRET_PROVIDERS.filter((p) => used.has(p.name)).map((p) => ({ ...p })), drawOf };
+}
+
+/** Names of the CedarPolicies a drawn set renders to (in `lattice-system`). */
+export const CEDAR_POLICY_NAMES = { permits: 'lattice-sim-permits', forbids: 'lattice-sim-forbids', disabled: 'lattice-sim-disabled' } as const;
+
+/**
+ * The Cedar policy set of the drawn verdicts (see {@link CedarVerdict}): permits in
+ * `lattice-sim-permits`, forbids in `lattice-sim-forbids`, statements of disabled-verdicts in
+ * `lattice-sim-disabled` (`enabled: false`); empty CedarPolicies are left out. `empty` = no CedarPolicy
+ * at all. Requests without a draw get a plain permit.
+ * Input: the services (with secrets) and the draw of each request keyed by {@link requestOrigin}.
+ */
+export function drawnCedar(services: readonly TopologyService[], drawOf: ReadonlyMap<string, CedarDraw>, empty: boolean): TopologyCedar {
+  if (empty) return { policies: [] };
+  const groups: Record<keyof typeof CEDAR_POLICY_NAMES, TopologyCedarStatement[]> = { permits: [], forbids: [], disabled: [] };
+  let n = 0;
+  const push = (group: keyof typeof CEDAR_POLICY_NAMES, st: Omit<TopologyCedarStatement, 'id'>): void => {
+    groups[group].push({ id: `s${n++}`, ...st });
+  };
+  for (const s of services) {
+    for (const r of serviceGateRequests(s)) {
+      const origin = requestOrigin(r);
+      const draw = drawOf.get(origin) ?? { verdict: 'permit', form: 'uid' };
+      const permit = statementFor(r, 'permit', draw.form, origin);
+      const forbid = statementFor(r, 'forbid', draw.form, origin);
+      switch (draw.verdict) {
+        case 'permit':
+          push('permits', permit);
+          break;
+        case 'permit+erroring-forbid':
+          push('permits', permit);
+          push('forbids', { ...forbid, erroring: true });
+          break;
+        case 'permit+disabled-forbid':
+          push('permits', permit);
+          push('disabled', forbid);
+          break;
+        case 'permit+near-forbid':
+          push('permits', permit);
+          push('forbids', nearMiss(forbid, r));
+          break;
+        case 'missing':
+          break;
+        case 'forbidden':
+          push('permits', permit);
+          push('forbids', forbid);
+          break;
+        case 'erroring':
+          push('permits', { ...permit, erroring: true });
+          break;
+        case 'disabled':
+          push('disabled', permit);
+          break;
+      }
+    }
+  }
+  const policies: TopologyCedarPolicy[] = (Object.keys(CEDAR_POLICY_NAMES) as (keyof typeof CEDAR_POLICY_NAMES)[])
+    .filter((g) => groups[g].length > 0)
+    .map((g) => ({ name: CEDAR_POLICY_NAMES[g], enabled: g !== 'disabled', statements: groups[g] }));
+  return { policies };
+}
+
+/** A statement matching `r` written in `form` (a `prefix` form of a Mesh request is written as `attributes`). */
+function statementFor(r: TopologyGateRequest, effect: 'permit' | 'forbid', form: CedarForm, origin: string): Omit<TopologyCedarStatement, 'id'> {
+  const namespace = r.principal.slice(0, r.principal.indexOf('/'));
+  const prefix = form === 'prefix' && r.resource.type === 'SecretPath';
+  return {
+    effect,
+    action: r.action,
+    principal: form === 'namespace' ? { namespace } : { key: r.principal },
+    resource: prefix && r.resource.type === 'SecretPath' ? { provider: r.resource.provider, pathPrefix: r.resource.path.slice(0, r.resource.path.indexOf('/') + 1) } : { exact: r.resource },
+    style: form === 'uid' ? 'uid' : 'attributes',
+    origin,
+  };
+}
+
+/** A forbid next to `r` that must not match it: the same path under the next provider, or (mesh) a principal named `<name>-shadow`. */
+function nearMiss(forbid: Omit<TopologyCedarStatement, 'id'>, r: TopologyGateRequest): Omit<TopologyCedarStatement, 'id'> {
+  if (r.resource.type === 'SecretPath') {
+    const i = SECRET_PROVIDERS.findIndex((p) => p.name === (r.resource as { provider: string }).provider);
+    const other = SECRET_PROVIDERS[(i + 1) % SECRET_PROVIDERS.length].name;
+    return { ...forbid, principal: { key: r.principal }, resource: { exact: { ...r.resource, provider: other } } };
+  }
+  return { ...forbid, principal: { key: `${r.principal}-shadow` }, resource: { exact: r.resource } };
+}
