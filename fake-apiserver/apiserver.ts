@@ -222,6 +222,8 @@ export class ApiServer {
   private readonly nameOrdinals = new Map<string, number>();
 
   private readonly limits: ApiServerLimits;
+  /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
+  private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
 
   constructor(opts: ApiServerOptions) {
     this.clock = opts.clock;
@@ -412,7 +414,8 @@ export class ApiServer {
     const info = this.statusInfo(type);
     const old = this.read(info, key.namespace, key.name);
     const patched = this.applyPatch(old, patchType, body);
-    const cand = cloneJson(old) as Mutable;
+    // Without a schema nothing below writes inside the stored object's other fields: they are shared (frozen), not copied.
+    const cand = (info.schema ? cloneJson(old) : { ...old, metadata: { ...old.metadata } }) as Mutable;
     if (patched.status === undefined) delete cand.status;
     else cand.status = cloneJson(patched.status);
     return this.writeExisting(info, old, cand, {
@@ -448,17 +451,29 @@ export class ApiServer {
       if (meta.resourceVersion) throw conflict(info.plural, info.group, meta.name);
       return this.create(objIn, opts, [initialApplyEntry(objIn, opts.fieldManager, now, info.statusSubresource)]);
     }
-    const cand = serverSideApply({ live: old, applied: objIn, fieldManager: opts.fieldManager, time: now, statusSubresource: info.statusSubresource }) as Mutable;
-    return this.writeExisting(info, old, cand, {
+    // An apply that changed nothing changes nothing again while the stored object, the kind and the
+    // body are the same: answered without the merge (controllers re-apply unchanged objects on every reconcile).
+    const memoKey = `${this.rk(info)}\u0000${ns ?? ''}\u0000${meta.name}\u0000${opts.fieldManager}`;
+    const memo = opts.dryRun ? undefined : this.unchangedApplies.get(memoKey);
+    if (memo && memo.live === old && memo.info === info && memo.fieldValidation === opts.fieldValidation && deepEqual(memo.applied, objIn)) return this.view(old, objIn.apiVersion);
+    let warned = false;
+    const request: ApplyOptions = opts.onWarning ? { ...opts, onWarning: (w) => ((warned = true), opts.onWarning!(w)) } : opts;
+    const revision = this.store.revision;
+    const cand = serverSideApply({ live: old, applied: objIn, fieldManager: opts.fieldManager, time: now, statusSubresource: info.statusSubresource, shareUnchanged: !info.schema }) as Mutable;
+    const out = this.writeExisting(info, old, cand, {
       rv: meta.resourceVersion,
       uid: meta.uid,
       requireRv: false,
       mode: 'main',
       keepManagedFields: true,
       dryRun: opts.dryRun,
-      request: opts,
+      request,
       apiVersion: objIn.apiVersion,
     });
+    if (!opts.dryRun && !warned && this.store.revision === revision && !(info.group === CRD_GROUP && info.kind === CRD_KIND)) {
+      this.unchangedApplies.set(memoKey, { live: old, info, fieldValidation: opts.fieldValidation, applied: deepFreeze(cloneJson(objIn)) });
+    }
+    return out;
   }
 
   /**

@@ -139,6 +139,12 @@ export interface ApplyInput {
   /** RFC 3339 time recorded in the manager's managedFields entry when its field set changes. */
   time: string;
   statusSubresource: boolean;
+  /**
+   * Share the live object's fields the apply leaves as they are instead of copying them: the result
+   * is then mutable only at its top level and in `metadata` (its other subtrees are the live, frozen
+   * ones). For writes that change nothing below those levels, as the server's schema-less kinds.
+   */
+  shareUnchanged?: boolean;
 }
 
 /**
@@ -147,11 +153,11 @@ export interface ApplyInput {
  * subresource exists) replace the live ones wholesale; labels, annotations, finalizers and owner
  * references are merged in; whatever this manager applied last time but omits now is removed
  * unless another Apply manager still claims it. The manager's `managedFields` entry is replaced
- * (its time kept when its field set is unchanged). Returns a new, mutable object.
+ * (its time kept when its field set is unchanged). Returns a new object, mutable throughout unless `shareUnchanged`.
  */
 export function serverSideApply(input: ApplyInput): KubeObject {
   const { live, applied, fieldManager, statusSubresource } = input;
-  const out = cloneJson(live);
+  const out = input.shareUnchanged ? { ...live, metadata: { ...live.metadata } } : cloneJson(live);
   const entries = ((live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? []) as ManagedFieldsEntry[];
   const mine = entries.find((e) => e.manager === fieldManager && e.operation === 'Apply');
   const prev = fromFieldsV1(mine?.fieldsV1);

@@ -38,17 +38,26 @@ export function cloneJson<T>(v: T): T {
 export function jsonBytesUpperBound(v: unknown): number {
   if (typeof v === 'string') return 3 * v.length + 2;
   if (typeof v !== 'object' || v === null) return 24;
+  // A frozen value never changes: its bound is computed once (stored objects share frozen subtrees).
+  const frozen = Object.isFrozen(v);
+  if (frozen) {
+    const known = frozenBounds.get(v);
+    if (known !== undefined) return known;
+  }
   let n = 2;
   if (Array.isArray(v)) {
     for (const x of v) n += jsonBytesUpperBound(x) + 1;
-    return n;
+  } else {
+    for (const k of Object.keys(v)) {
+      const x = (v as JsonObject)[k];
+      if (x !== undefined) n += 3 * k.length + 4 + jsonBytesUpperBound(x);
+    }
   }
-  for (const k of Object.keys(v)) {
-    const x = (v as JsonObject)[k];
-    if (x !== undefined) n += 3 * k.length + 4 + jsonBytesUpperBound(x);
-  }
+  if (frozen) frozenBounds.set(v, n);
   return n;
 }
+
+const frozenBounds = new WeakMap<object, number>();
 
 /** True when `JSON.stringify(v)` is over `limit` bytes of UTF-8: exact, and cheap (no string built) when the estimate is at most half the limit. */
 export function jsonExceeds(v: unknown, limit: number): boolean {
