@@ -19,7 +19,7 @@ import { writeReports } from '../reports/index.ts';
 import type { FailureRecord, InputErrorRecord, ResultsDocument, ResultsStatus, RunRecord } from '../reports/index.ts';
 import { FleetLimitError, runFleet } from '../scenarios/fleet.ts';
 import { ReplayPathError, runRandomTopologies } from '../scenarios/random-enforcement.ts';
-import { exampleFleetDir } from '../topologies/index.ts';
+import { DEFAULT_RUN_FLEETS, exampleFleetDir } from '../topologies/index.ts';
 import { loadSpecs } from '../harness/specs/load-specs.ts';
 import type { SpecProblem } from '../harness/specs/load-specs.ts';
 import { runStatus, summarize } from '../harness/verifier/status.ts';
@@ -258,13 +258,17 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
   const runs: RunRecord[] = [];
   let failures: FailureRecord[] = [];
 
-  // Fixed fleets: --specs, or the example fleet unless a single random topology is being reproduced.
-  const fleetDirs = flags.specs.length > 0 ? flags.specs : flags.topology === undefined && (flags.shard?.index ?? 1) === 1 ? [exampleFleetDir('shop')] : [];
-  if (fleetDirs.length > 0) {
+  // Fixed fleets: --specs (one fleet), or the default example fleets (one run each) unless a single random topology is being reproduced.
+  const fleets: { fleetDirs: string[]; name: string }[] =
+    flags.specs.length > 0
+      ? [{ fleetDirs: flags.specs, name: flags.specs.map((d) => d.replace(/\/+$/, '').split('/').pop()).join('+') }]
+      : flags.topology === undefined && (flags.shard?.index ?? 1) === 1
+        ? DEFAULT_RUN_FLEETS.map((name) => ({ fleetDirs: [exampleFleetDir(name)], name }))
+        : [];
+  for (const { fleetDirs, name } of fleets) {
     const specs = loadSpecs(fleetDirs, { strict: flags.strict });
     if (specs.missing.length > 0) throw new CliError('LATTICE_SIM_NO_SPECS', `cannot read ${specs.missing.join(', ')}: no such file or directory; check the --specs path`);
     if (specs.files.length === 0 && specs.problems.length === 0) throw new CliError('LATTICE_SIM_NO_SPECS', `no .yaml, .yml or .json files under ${fleetDirs.join(', ')}`);
-    const name = flags.specs.length > 0 ? flags.specs.map((d) => d.replace(/\/+$/, '').split('/').pop()).join('+') : 'shop';
     let record: RunRecord;
     try {
       record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, documents: specs.documents, injectBug, probes: flags.probes });

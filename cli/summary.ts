@@ -30,6 +30,12 @@ function printFailure(f: FailureRecord, io: Io): void {
       s.outbound.length ? `outbound ${s.outbound.join(',')}` : '',
       s.inbound.length ? `inbound ${s.inbound.join(',')}` : '',
       s.wildcardInbound ? 'inbound *' : '',
+      s.dependsAll ? 'outbound * (depends-all)' : '',
+      s.kind === 'mesh-member' ? 'LatticeMeshMember over a Deployment' : '',
+      s.serviceAccount ? `serviceAccount ${s.serviceAccount}` : '',
+      s.ambient === false ? 'non-ambient' : '',
+      s.replicas ? `${s.replicas} replicas` : '',
+      s.createdAtMs ? `created at +${s.createdAtMs}ms (simulated)` : '',
     ].filter(Boolean);
     io.out(`  service ${s.name}: ${decl.join('; ')}`);
   }

@@ -26,6 +26,8 @@ export interface ProbeRecord {
 export interface ServiceRecord {
   /** `ns/name` */
   name: string;
+  /** Set for a hand-written (escape-hatch) LatticeMeshMember; absent = a LatticeService. */
+  kind?: 'LatticeMeshMember';
   phase: string;
   message?: string;
   conditions: { type: string; status: string; reason?: string; message?: string }[];
@@ -163,7 +165,7 @@ export interface FailureRecord {
   verification?: string;
   servicesBefore: number;
   /** The shrunk topology, in words and as data. */
-  counterexample: { services: { name: string; ports: number[]; outbound: string[]; inbound: string[]; wildcardInbound: boolean }[] };
+  counterexample: { services: CounterexampleService[] };
   mismatches: ProbeRecord[];
   reproduce: string;
   /** Invariants the counterexample broke (absent when none). */
@@ -172,6 +174,26 @@ export interface FailureRecord {
   commands?: string[];
   /** The evolving counterexample's over-allows during transitions. */
   transitions?: TransitionViolationRecord[];
+}
+
+/**
+ * One service of a shrunk counterexample. Mesh-feature fields appear only when they differ from their
+ * default (topologies/topology.ts documents each): an escape-hatch LatticeMeshMember, its ServiceAccount
+ * when not its name, `ambient: false`, depends-all, replicas above 1, and the creation time
+ * (simulated ms after the start) when created late.
+ */
+export interface CounterexampleService {
+  name: string;
+  ports: number[];
+  outbound: string[];
+  inbound: string[];
+  wildcardInbound: boolean;
+  kind?: 'mesh-member';
+  serviceAccount?: string;
+  ambient?: false;
+  dependsAll?: true;
+  replicas?: number;
+  createdAtMs?: number;
 }
 
 /** The whole results.json. Everything but `header` is a pure function of (seed, inputs, options). */

@@ -9,7 +9,7 @@ import type { FailureRecord, RunRecord } from '../reports/model.ts';
 import { runCase } from '../harness/verifier/run-case.ts';
 import type { InjectedBug } from '../harness/world.ts';
 import { deriveSeed } from '../harness/rng/index.ts';
-import { oracle, renderTopology, topologyArbitrary } from '../topologies/index.ts';
+import { oracle, renderTopologySchedule, topologyArbitrary } from '../topologies/index.ts';
 import type { Topology } from '../topologies/index.ts';
 
 /** Which failing topologies are shrunk: the first one found (default), every one, or none. */
@@ -60,7 +60,7 @@ export async function runTopology(t: Topology, worldSeed: number, index: number,
     kind: 'random',
     seed: worldSeed,
     topologyIndex: index,
-    objects: renderTopology(t),
+    ...renderTopologySchedule(t),
     expected: oracle(t),
     injectBug,
   });
@@ -80,6 +80,12 @@ export const describeTopology = (t: Topology): FailureRecord['counterexample'] =
     outbound: [...s.outbound],
     inbound: [...s.inbound],
     wildcardInbound: s.wildcardInbound,
+    ...(s.kind === 'mesh-member' ? { kind: s.kind } : {}),
+    ...(s.serviceAccount !== undefined && s.serviceAccount !== s.name ? { serviceAccount: s.serviceAccount } : {}),
+    ...(s.ambient === false ? { ambient: false } : {}),
+    ...(s.dependsAll ? { dependsAll: true } : {}),
+    ...((s.replicas ?? 1) > 1 ? { replicas: s.replicas } : {}),
+    ...((s.createdAtMs ?? 0) > 0 ? { createdAtMs: s.createdAtMs } : {}),
   })),
 });
 

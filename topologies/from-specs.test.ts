@@ -58,10 +58,47 @@ describe('topologyFromSpecs', () => {
     expect(allowedPairs(oracle(t))).toEqual(['app/a->app/b', 'app/a->app/c', 'app/a->other/r', 'app/c->app/a']);
   });
 
-  it('turns id "*" inbound into a wildcard and ignores wildcard outbound (depends-all is not modelled)', () => {
+  it('turns id "*" inbound into a wildcard and id "*" outbound into depends-all, which reaches the wildcard callee', () => {
     const t = topologyFromSpecs([ls('open', { ...http, resources: { 'any-caller': { direction: 'inbound', id: '*' } } }), ls('all', { resources: { everyone: { id: '*' } } })], 'w');
     expect(t.services.find((s) => s.name === 'open')).toMatchObject({ wildcardInbound: true, inbound: [] });
-    expect(t.services.find((s) => s.name === 'all')).toMatchObject({ outbound: [], layer: 0 });
+    expect(t.services.find((s) => s.name === 'all')).toMatchObject({ outbound: [], layer: 0, dependsAll: true });
+    expect(allowedPairs(oracle(t))).toEqual(['app/all->app/open']);
+  });
+
+  it('reads hand-written LatticeMeshMembers over a Deployment: ports, callers, dependencies, depends-all, service account, ambient, replicas of the Deployment its selector matches', () => {
+    const lmm = (name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): KubeObject =>
+      ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember', metadata: { name, namespace: 'app', ...extra }, spec }) as KubeObject;
+    const t = topologyFromSpecs(
+      [
+        lmm('db', { target: { selector: { app: 'db' } }, ports: [{ port: 5432, servicePort: 15432, name: 'pg' }], allowedCallers: [{ name: 'api' }, { name: 'x', namespace: 'other' }], serviceAccount: 'db-runner', ambient: false }),
+        lmm('api', { target: { selector: { app: 'api' } }, ports: [{ port: 8080, name: 'http' }], dependencies: [{ name: 'db' }], dependsAll: true }),
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'db-pods', namespace: 'app' }, spec: { replicas: 2, template: { metadata: { labels: { app: 'db', tier: 'x' } } } } },
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'app' }, spec: { template: { metadata: { labels: { app: 'api' } } } } },
+        // Skipped: no Deployment runs pods for it (declarations without a workload cannot be probed).
+        lmm('ghost', { target: { selector: { app: 'ghost' } }, ports: [{ port: 80, name: 'http' }], allowedCallers: [{ name: 'api' }] }),
+        // Skipped: one generated for a LatticeService (its LatticeService declares), and a namespace target.
+        lmm('gen', { target: { selector: { app: 'gen' } }, ports: [] }, { ownerReferences: [{ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService', name: 'gen', uid: 'u' }] }),
+        lmm('whole-ns', { target: { namespace: 'app' }, ports: [] }),
+      ],
+      'm',
+    );
+    expect(validateTopology(t)).toEqual([]);
+    expect(t.services.map((s) => s.name)).toEqual(['api', 'db']);
+    expect(t.services[1]).toEqual({
+      namespace: 'app',
+      name: 'db',
+      layer: 1,
+      ports: [{ name: 'pg', port: 15432, targetPort: 5432 }],
+      outbound: [],
+      inbound: ['app/api'],
+      wildcardInbound: false,
+      kind: 'mesh-member',
+      serviceAccount: 'db-runner',
+      ambient: false,
+      replicas: 2,
+    });
+    expect(t.services[0]).toMatchObject({ kind: 'mesh-member', outbound: ['app/db'], dependsAll: true, ports: [{ name: 'http', port: 8080 }] });
+    expect(oracle(t).find((p) => p.from === 'app/api' && p.to === 'app/db')).toMatchObject({ expected: 'allow', reason: 'active edge to a non-ambient callee: direct Cilium path to its target ports (reference §4.5b, §4.6)' });
   });
 
   it('ignores external services, secrets, volumes and other kinds; drops declarations naming services not in the specs', () => {

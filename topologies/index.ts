@@ -19,5 +19,5 @@ export { layerSizes, LAYER_PREFIXES } from './arbitraries/layers.ts';
 export { chanceArbitrary } from './arbitraries/chance.ts';
 export { assertArbitraryContract, assertTopologyArbitraryContract } from './arbitraries/contract.ts';
 export type { ArbitraryContractOptions } from './arbitraries/contract.ts';
-export { EXAMPLE_FLEETS, exampleFleetDir, loadExampleFleet } from './examples/index.ts';
+export { DEFAULT_RUN_FLEETS, EXAMPLE_FLEETS, exampleFleetDir, loadExampleFleet } from './examples/index.ts';
 export type { ExampleFleetName, FleetFile } from './examples/index.ts';

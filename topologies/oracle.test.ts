@@ -117,3 +117,52 @@ describe('oracleMatrix', () => {
     expect(allowedPairs(matrix)).toEqual(['ns/client->ns/both', 'ns/client->ns/both-wild', 'ns/client->ns/wild']);
   });
 });
+
+describe('oracle: mesh features (one rule each)', () => {
+  const judge = (services: TopologyService[], from: string, to: string) => oracle({ name: 'm', services, probes: [{ from: `ns/${from}`, to: `ns/${to}` }] })[0];
+  const gen = (over: Partial<TopologyService> = {}) => svc('gen', { layer: 0, ports: [], ...over });
+
+  it('denies a one-sided declaration from the callee side: the callee names a caller that never declared outbound', () => {
+    expect(judge([gen(), svc('api', { inbound: ['ns/gen'] })], 'gen', 'api')).toMatchObject({ expected: 'deny', reason: ORACLE_REASONS.inboundOnly });
+  });
+
+  it('judges an escape-hatch mesh-member like a LatticeService, whatever its service account (callees name callers by ns/name)', () => {
+    const member = gen({ kind: 'mesh-member', serviceAccount: 'gen-sa', outbound: ['ns/api'] });
+    expect(judge([member, svc('api', { inbound: ['ns/gen'] })], 'gen', 'api')).toMatchObject({ expected: 'allow', reason: ORACLE_REASONS.bilateral });
+    expect(judge([gen({ outbound: ['ns/api'] }), svc('api', { kind: 'mesh-member', serviceAccount: 'api-sa', inbound: ['ns/gen'] })], 'gen', 'api')).toMatchObject({ expected: 'allow' });
+  });
+
+  it('depends-all reaches a callee that names the caller or is wildcard, and nothing else', () => {
+    const services = [gen({ dependsAll: true }), svc('named', { inbound: ['ns/gen'] }), svc('wild', { wildcardInbound: true }), svc('deaf')];
+    expect(judge(services, 'gen', 'named')).toMatchObject({ expected: 'allow', reason: ORACLE_REASONS.dependsAll });
+    expect(judge(services, 'gen', 'wild')).toMatchObject({ expected: 'allow', reason: ORACLE_REASONS.dependsAll });
+    expect(judge(services, 'gen', 'deaf')).toMatchObject({ expected: 'deny', reason: ORACLE_REASONS.dependsAllNotAllowed });
+  });
+
+  it('keeps the explicit reason when a depends-all caller also declares the callee', () => {
+    const services = [gen({ dependsAll: true, outbound: ['ns/api'] }), svc('api', { inbound: ['ns/gen'] })];
+    expect(judge(services, 'gen', 'api')).toMatchObject({ expected: 'allow', reason: ORACLE_REASONS.bilateral });
+  });
+
+  it('denies everything from a non-ambient caller, even over an active edge (no egress rule to callees, reference §4.6)', () => {
+    const caller = svc('batch', { kind: 'mesh-member', ambient: false, outbound: ['ns/api', 'ns/wild'] });
+    const services = [caller, svc('api', { inbound: ['ns/batch'] }), svc('wild', { wildcardInbound: true })];
+    expect(judge(services, 'batch', 'api')).toMatchObject({ expected: 'deny', reason: ORACLE_REASONS.nonAmbientCaller });
+    expect(judge(services, 'batch', 'wild')).toMatchObject({ expected: 'deny', reason: ORACLE_REASONS.nonAmbientCaller });
+    // Without an active edge the declaration rules decide first.
+    expect(judge([caller, svc('api'), svc('wild')], 'batch', 'api')).toMatchObject({ expected: 'deny', reason: ORACLE_REASONS.outboundOnly });
+  });
+
+  it('allows an active edge to a non-ambient callee (direct Cilium path) and denies one without an edge', () => {
+    const callee = svc('db', { kind: 'mesh-member', ambient: false, serviceAccount: 'db-sa', inbound: ['ns/gen'] });
+    expect(judge([gen({ outbound: ['ns/db'] }), callee], 'gen', 'db')).toMatchObject({ expected: 'allow', reason: ORACLE_REASONS.nonAmbientCallee });
+    expect(judge([gen({ dependsAll: true }), callee], 'gen', 'db')).toMatchObject({ expected: 'allow', reason: ORACLE_REASONS.nonAmbientCallee });
+    expect(judge([gen(), callee], 'gen', 'db')).toMatchObject({ expected: 'deny', reason: ORACLE_REASONS.inboundOnly });
+  });
+
+  it('ignores replicas and creation times: verdicts depend on declarations only', () => {
+    const base = [gen({ outbound: ['ns/api'] }), svc('api', { inbound: ['ns/gen'] })];
+    const varied = [gen({ outbound: ['ns/api'], replicas: 3, createdAtMs: 25_000 }), svc('api', { inbound: ['ns/gen'], replicas: 2, createdAtMs: 1 })];
+    expect(judge(varied, 'gen', 'api')).toEqual(judge(base, 'gen', 'api'));
+  });
+});

@@ -7,6 +7,24 @@
  * §4.5b: the mesh AuthorizationPolicy and the callee's Cilium ingress list all of its target ports), so
  * the verdict of a probe does not depend on which port it probes, nor on the namespaces involved
  * (declarations name cross-namespace peers with `namespace:`, reference §1.1).
+ *
+ * Mesh features (one reason each, so a mismatch says which rule was expected):
+ * - Escape-hatch LatticeMeshMembers (`kind: mesh-member`) are judged exactly like LatticeServices: their
+ *   `dependencies` / `allowedCallers` are the same declarations (reference §4.1 "From an LMM"), and a
+ *   service account other than the name changes no verdict (the callee names the caller by `ns/name`;
+ *   the platform must turn that into the caller's SA principal, reference §4.5a).
+ * - Depends-all (`dependsAll`: LatticeService outbound `id: "*"`, LMM `dependsAll: true`) stands for an
+ *   outbound declaration to every service: the edge forms to every service that allows the caller,
+ *   by name or by wildcard (reference §4.2 "Plus wildcard outbound"). The reference compiler keeps an
+ *   outbound `id: "*"` of a LatticeService as an inert dependency (platform-fidelity.md (c) 5); the
+ *   reference CRD text (§1.1: `"*"` on a service-like resource = mesh wildcard) and the port read it as
+ *   depends-all, and so does this oracle.
+ * - Non-ambient members (`ambient: false`, reference §4.6) are Cilium-only: their CiliumNetworkPolicy
+ *   egress holds DNS, peer and spec egress rules only, never a rule to a callee, so a non-ambient caller
+ *   reaches nothing (and an ambient callee would refuse its plaintext under STRICT mTLS anyway,
+ *   reference §4.9, anchors-netpol §1.2 "Ambient enrollment"). A non-ambient callee is reached over the
+ *   direct L4 path: the ambient caller's CNP gets `toEndpoints` to its target ports for each active
+ *   edge (reference §4.5b) and the callee's CNP a `fromEndpoints` rule per active inbound edge (§4.6).
  */
 import type { Topology, TopologyProbe, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
@@ -24,6 +42,10 @@ export const ORACLE_REASONS = {
   inboundOnly: 'one-sided: callee allows caller, caller does not declare outbound',
   none: 'no declaration on either side',
   noPorts: 'callee has no ports (no Service)',
+  dependsAll: 'caller depends on all (wildcard outbound) and callee allows it',
+  dependsAllNotAllowed: 'caller depends on all (wildcard outbound), callee does not allow it',
+  nonAmbientCaller: 'non-ambient caller (Cilium-only): no egress rule to its callees (reference §4.6)',
+  nonAmbientCallee: 'active edge to a non-ambient callee: direct Cilium path to its target ports (reference §4.5b, §4.6)',
 } as const;
 
 /** The Service port a probe to `s` uses: port named `http`, else the first; null when none. */
@@ -32,18 +54,23 @@ export function probePort(s: TopologyService): number | null {
 }
 
 /**
- * Judges one ordered pair from its declarations (reference §4.2).
+ * Judges one ordered pair from its declarations (reference §4.2, §4.6; the module docstring gives each rule).
  * Input: caller and callee. Output: expected verdict and reason. Never throws.
  */
 export function expectPair(caller: TopologyService, callee: TopologyService): Pick<ExpectedProbe, 'expected' | 'reason'> {
   const outbound = caller.outbound.includes(serviceKey(callee));
+  const dependsAll = caller.dependsAll === true;
   const named = callee.inbound.includes(serviceKey(caller));
+  const allows = named || callee.wildcardInbound;
   if (callee.ports.length === 0) return { expected: 'deny', reason: ORACLE_REASONS.noPorts };
+  if (!outbound && !dependsAll) return { expected: 'deny', reason: allows ? ORACLE_REASONS.inboundOnly : ORACLE_REASONS.none };
+  if (!allows) return { expected: 'deny', reason: outbound ? ORACLE_REASONS.outboundOnly : ORACLE_REASONS.dependsAllNotAllowed };
+  // The edge is active (reference §4.2); now the dataplane path.
+  if (caller.ambient === false) return { expected: 'deny', reason: ORACLE_REASONS.nonAmbientCaller };
+  if (callee.ambient === false) return { expected: 'allow', reason: ORACLE_REASONS.nonAmbientCallee };
   if (outbound && named) return { expected: 'allow', reason: ORACLE_REASONS.bilateral };
-  if (outbound && callee.wildcardInbound) return { expected: 'allow', reason: ORACLE_REASONS.wildcard };
-  if (outbound) return { expected: 'deny', reason: ORACLE_REASONS.outboundOnly };
-  if (named || callee.wildcardInbound) return { expected: 'deny', reason: ORACLE_REASONS.inboundOnly };
-  return { expected: 'deny', reason: ORACLE_REASONS.none };
+  if (outbound) return { expected: 'allow', reason: ORACLE_REASONS.wildcard };
+  return { expected: 'allow', reason: ORACLE_REASONS.dependsAll };
 }
 
 function judge(topology: Topology, probes: readonly TopologyProbe[]): ExpectedProbe[] {

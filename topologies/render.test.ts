@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CedarEngine, parseCedarText, securityOverrideRequests } from '../platform/cedar/index.ts';
-import type { CedarPolicy, LatticeService } from '../platform/crds/types.ts';
+import type { KubeObject } from '../fake-apiserver/api/index.ts';
+import type { CedarPolicy, LatticeMeshMember, LatticeService } from '../platform/crds/types.ts';
 import { topologyArbitrary } from './arbitraries/topology.ts';
 import { topologyFromSpecs } from './from-specs.ts';
 import { oracleMatrix } from './oracle.ts';
-import { renderTopology, serviceResources } from './render.ts';
+import { BASELINE_POLICY_NAME, MESH_MEMBER_SELECTOR_LABEL, renderServiceObjects, renderTopology, renderTopologySchedule, serviceResources, WILDCARD_POLICY_NAME } from './render.ts';
 import type { Topology, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
 
@@ -126,7 +127,19 @@ describe('renderTopology', () => {
   it('round-trips: the declarations read back from the rendered specs give the same oracle matrix', () => {
     const normalize = (t: Topology) =>
       t.services
-        .map((s) => ({ key: serviceKey(s), ports: s.ports, outbound: [...s.outbound].sort(), inbound: [...s.inbound].sort(), wildcard: s.wildcardInbound }))
+        .map((s) => ({
+          key: serviceKey(s),
+          ports: s.ports,
+          outbound: [...s.outbound].sort(),
+          inbound: [...s.inbound].sort(),
+          wildcard: s.wildcardInbound,
+          // Mesh features read back from LatticeMeshMembers, `id: "*"` outbound and replicas (creation times are not in specs).
+          kind: s.kind ?? 'service',
+          serviceAccount: s.serviceAccount ?? s.name,
+          ambient: s.ambient ?? true,
+          dependsAll: s.dependsAll ?? false,
+          replicas: s.replicas ?? 1,
+        }))
         .sort((x, y) => x.key.localeCompare(y.key));
     const matrix = (t: Topology) => oracleMatrix(t).map((p) => `${p.from}->${p.to}:${p.expected}:${p.reason}`).sort();
     const check = (t: Topology) => {
@@ -142,5 +155,99 @@ describe('renderTopology', () => {
     const first = services(renderTopology(sample))[1];
     first.spec.workload.containers.main.command!.push('--oops');
     expect(services(renderTopology(sample))[1].spec.workload.containers.main.command).toEqual(['/usr/sbin/nginx', '-g', 'daemon off;']);
+  });
+});
+
+describe('renderTopology: mesh features', () => {
+  const member = svc('b', 'db', {
+    kind: 'mesh-member',
+    serviceAccount: 'db-sa',
+    ambient: false,
+    replicas: 2,
+    inbound: ['a/api'],
+    outbound: ['a/api'],
+    ports: [
+      { name: 'http', port: 80, targetPort: 8080 },
+      { name: 'grpc', port: 9090, targetPort: 50051 },
+    ],
+    createdAtMs: 12_000,
+  });
+  const t: Topology = {
+    name: 'mesh',
+    services: [svc('a', 'api', { dependsAll: true, replicas: 3, inbound: ['b/db'], outbound: ['b/db'] }), member, svc('a', 'wild', { kind: 'mesh-member', serviceAccount: 'wild-sa', wildcardInbound: true, dependsAll: true })],
+    probes: [],
+  };
+  const { objects, applyAtMs } = renderTopologySchedule(t);
+  const of = (kind: string, namespace: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name)!;
+
+  it('renders a mesh-member as a ServiceAccount, a Deployment running as it, a Service and a LatticeMeshMember (reference §1.2)', () => {
+    expect(objects.filter((o) => o.metadata.namespace === 'b').map((o) => o.kind)).toEqual(['ServiceAccount', 'Deployment', 'Service', 'LatticeMeshMember']);
+    expect(of('ServiceAccount', 'b', 'db-sa')).toBeDefined();
+    const lmm = of('LatticeMeshMember', 'b', 'db') as LatticeMeshMember;
+    expect(lmm.spec).toEqual({
+      target: { selector: { [MESH_MEMBER_SELECTOR_LABEL]: 'db' } },
+      ports: [
+        { port: 8080, servicePort: 80, name: 'http' },
+        { port: 50051, servicePort: 9090, name: 'grpc' },
+      ],
+      allowedCallers: [{ name: 'api', namespace: 'a' }],
+      dependencies: [{ name: 'api', namespace: 'a' }],
+      serviceAccount: 'db-sa',
+      ambient: false,
+    });
+    const dep = of('Deployment', 'b', 'db') as KubeObject & {
+      spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string; containers: { ports?: unknown[] }[] } } };
+    };
+    expect(dep.spec.replicas).toBe(2);
+    expect(dep.spec.template.spec.serviceAccountName).toBe('db-sa');
+    // Selected by the LMM, found by the traffic generator (name label), and out of the ambient mesh (owner's label, reference §1.2).
+    expect(dep.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'db', [MESH_MEMBER_SELECTOR_LABEL]: 'db', 'istio.io/dataplane-mode': 'none' });
+    expect(dep.spec.template.spec.containers[0].ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 50051, protocol: 'TCP' },
+    ]);
+    expect((of('Service', 'b', 'db') as KubeObject & { spec: unknown }).spec).toEqual({
+      selector: { [MESH_MEMBER_SELECTOR_LABEL]: 'db' },
+      ports: [
+        { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+        { name: 'grpc', port: 9090, targetPort: 50051, protocol: 'TCP' },
+      ],
+    });
+  });
+
+  it('renders wildcard callers as [{name: "*"}], same-namespace references without a namespace, and no Service for a member without ports', () => {
+    const wild = of('LatticeMeshMember', 'a', 'wild') as LatticeMeshMember;
+    expect(wild.spec).toMatchObject({ allowedCallers: [{ name: '*' }], dependencies: [], dependsAll: true, serviceAccount: 'wild-sa' });
+    expect(wild.spec.ambient).toBeUndefined();
+    const gen = renderServiceObjects(svc('a', 'load', { kind: 'mesh-member', layer: 0, ports: [], outbound: ['a/api'] }));
+    expect(gen.map((o) => o.kind)).toEqual(['ServiceAccount', 'Deployment', 'LatticeMeshMember']);
+    expect((gen[2] as LatticeMeshMember).spec.dependencies).toEqual([{ name: 'api' }]);
+  });
+
+  it('renders depends-all of a LatticeService as an outbound id "*" resource, and its replicas', () => {
+    const api = of('LatticeService', 'a', 'api') as LatticeService;
+    expect(api.spec.replicas).toBe(3);
+    expect(api.spec.workload.resources?.['any-callee']).toEqual({ type: 'service', direction: 'outbound', id: '*' });
+  });
+
+  it('permits AllowWildcard outbound for depends-all services and inbound for wildcard ones, on their service accounts, in one CedarPolicy', () => {
+    const cedar = policies(objects);
+    expect(cedar.map((p) => p.metadata.name)).toEqual([BASELINE_POLICY_NAME, WILDCARD_POLICY_NAME]);
+    const engine = CedarEngine.fromPolicies(cedar);
+    const ask = (namespace: string, name: string, id: 'inbound' | 'outbound') =>
+      engine.authorize([{ action: 'AllowWildcard', principal: { namespace, name, kind: 'service' }, resource: { type: 'Mesh', id }, subject: id }])[0].allowed;
+    expect(ask('a', 'api', 'outbound')).toBe(true);
+    expect(ask('a', 'wild-sa', 'outbound')).toBe(true);
+    expect(ask('a', 'wild-sa', 'inbound')).toBe(true);
+    // The LMM name is not the principal when the member has its own service account (reference §3.2).
+    expect(ask('a', 'wild', 'inbound')).toBe(false);
+    expect(ask('a', 'api', 'inbound')).toBe(false);
+    expect(ask('b', 'db-sa', 'outbound')).toBe(false);
+  });
+
+  it('schedules the objects of a staggered service at its creation time and nothing else', () => {
+    expect([...applyAtMs.values()]).toEqual([12_000, 12_000, 12_000, 12_000]);
+    expect([...applyAtMs.keys()].every((o) => o.metadata.namespace === 'b')).toBe(true);
+    expect(renderTopology(t)).toEqual(objects);
   });
 });

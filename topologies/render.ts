@@ -1,15 +1,27 @@
 /**
  * Renders a Topology into the specs a platform team would write (reference §5.2 fixtures, §1.1 fields,
  * §3.2 gates): one plain Namespace per namespace, a baseline CedarPolicy, a CedarPolicy permitting
- * `AllowWildcard` inbound for every wildcard service, and one LatticeService per service. Servers run
+ * `AllowWildcard` inbound / outbound for every wildcard / depends-all service, and one LatticeService
+ * per service, or for a mesh-member a plain Deployment, Service and ServiceAccount under a
+ * hand-written LatticeMeshMember (reference §1.2). Servers run
  * an unprivileged nginx (8080 behind their ports); traffic generators run curl and have no ports. Every
  * container has an absolute `command` and the default security context, so no `allowedBinary:*` or
  * other OverrideSecurity permit is needed.
  */
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
-import { CedarPolicyType, LATTICE_SYSTEM_NAMESPACE, LatticeServiceType, type CedarPolicy, type ContainerSpec, type LatticeService, type ResourceSpec } from '../platform/crds/types.ts';
+import {
+  CedarPolicyType,
+  LATTICE_SYSTEM_NAMESPACE,
+  LatticeMeshMemberType,
+  LatticeServiceType,
+  type CedarPolicy,
+  type ContainerSpec,
+  type LatticeMeshMember,
+  type LatticeService,
+  type ResourceSpec,
+  type ServiceRef,
+} from '../platform/crds/types.ts';
 import type { Topology, TopologyService } from './topology.ts';
-import { serviceKey } from './topology.ts';
 
 /** Name of the baseline CedarPolicy (in `lattice-system`). */
 export const BASELINE_POLICY_NAME = 'lattice-sim-baseline';
@@ -39,12 +51,13 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 /**
  * The `workload.resources` of one service: outbound to each callee and inbound from each caller, keyed
  * by the peer's name (`namespace` added across namespaces), `direction: both` when a peer is both,
- * `any-caller` (`id: "*"`) when wildcard. A key already taken falls back to `<ns>-<name>` with `id`.
+ * `any-caller` (`id: "*"` inbound) when wildcard, `any-callee` (`id: "*"` outbound, depends-all) when
+ * `dependsAll`. A key already taken falls back to `<ns>-<name>` with `id`.
  */
 export function serviceResources(s: TopologyService): Record<string, ResourceSpec> {
   const out: Record<string, ResourceSpec> = {};
   const peers = [...new Set([...s.outbound, ...s.inbound])];
-  const reserved = new Set(s.wildcardInbound ? ['any-caller'] : []);
+  const reserved = new Set([...(s.wildcardInbound ? ['any-caller'] : []), ...(s.dependsAll ? ['any-callee'] : [])]);
   for (const key of peers) {
     const peer = split(key);
     const direction = s.outbound.includes(key) ? (s.inbound.includes(key) ? 'both' : 'outbound') : 'inbound';
@@ -59,6 +72,7 @@ export function serviceResources(s: TopologyService): Record<string, ResourceSpe
     };
   }
   if (s.wildcardInbound) out['any-caller'] = { type: 'service', direction: 'inbound', id: '*' };
+  if (s.dependsAll) out['any-callee'] = { type: 'service', direction: 'outbound', id: '*' };
   return out;
 }
 
@@ -70,7 +84,7 @@ export function renderService(s: TopologyService): LatticeService {
     ...LatticeServiceType,
     metadata: { name: s.name, namespace: s.namespace, labels: { 'lattice.dev/environment': s.namespace } },
     spec: {
-      replicas: 1,
+      replicas: s.replicas ?? 1,
       workload: {
         containers: { main: clone(server ? SERVER : GENERATOR) },
         ...(Object.keys(resources).length > 0 ? { resources } : {}),
@@ -115,18 +129,26 @@ export function baselinePolicy(namespaces: readonly string[]): CedarPolicy {
   };
 }
 
-/** One `AllowWildcard` permit on `Lattice::Mesh::"inbound"` per wildcard service (reference §5.2, §3.2); undefined when none. */
+/** The SPIFFE service account of a topology service: its `serviceAccount`, else its name (reference §1.2, §2.5). */
+export const serviceAccountOf = (s: TopologyService): string => s.serviceAccount ?? s.name;
+
+/**
+ * One `AllowWildcard` permit on `Lattice::Mesh::"inbound"` per wildcard service and one on
+ * `Lattice::Mesh::"outbound"` per depends-all service (reference §5.2, §3.2), all in one CedarPolicy;
+ * undefined when none. The principal is `Lattice::Service::"<ns>/<serviceAccount>"`, the identity the
+ * mesh-member controller asks about (reference §3.2: serviceAccount, else the LMM name).
+ */
 export function wildcardPolicy(services: readonly TopologyService[]): CedarPolicy | undefined {
-  const wildcards = services.filter((s) => s.wildcardInbound);
-  if (wildcards.length === 0) return undefined;
-  const policies = wildcards
-    .map((s, i) =>
+  const permits = services.flatMap((s) => [...(s.wildcardInbound ? [{ s, mesh: 'inbound' }] : []), ...(s.dependsAll ? [{ s, mesh: 'outbound' }] : [])]);
+  if (permits.length === 0) return undefined;
+  const policies = permits
+    .map(({ s, mesh }, i) =>
       [
         `@id("wildcard-${i}")`,
         `permit (`,
-        `  principal == Lattice::Service::${cedarString(serviceKey(s))},`,
+        `  principal == Lattice::Service::${cedarString(`${s.namespace}/${serviceAccountOf(s)}`)},`,
         `  action == Lattice::Action::"AllowWildcard",`,
-        `  resource == Lattice::Mesh::"inbound"`,
+        `  resource == Lattice::Mesh::${cedarString(mesh)}`,
         `);`,
       ].join('\n'),
     )
@@ -134,23 +156,129 @@ export function wildcardPolicy(services: readonly TopologyService[]): CedarPolic
   return {
     ...CedarPolicyType,
     metadata: { name: WILDCARD_POLICY_NAME, namespace: LATTICE_SYSTEM_NAMESPACE },
-    spec: { description: 'lattice-sim: wildcard inbound (any caller) for the services that declare it', policies: `${policies}\n`, priority: 50 },
+    spec: { description: 'lattice-sim: wildcard inbound (any caller) and outbound (depends-all) for the services that declare them', policies: `${policies}\n`, priority: 50 },
+  };
+}
+
+/** Pod label the LatticeMeshMember of a mesh-member selects (not the name label, so the LMM selector is exercised). */
+export const MESH_MEMBER_SELECTOR_LABEL = 'app';
+
+const ref = (owner: TopologyService, key: string): ServiceRef => {
+  const peer = split(key);
+  return peer.namespace === owner.namespace ? { name: peer.name } : { name: peer.name, namespace: peer.namespace };
+};
+
+/**
+ * The LatticeMeshMember of a mesh-member (reference §1.2): `target.selector` = {@link MESH_MEMBER_SELECTOR_LABEL},
+ * ports `{port: targetPort (container), servicePort: port, name}`, `allowedCallers` (`[{name: "*"}]`
+ * when wildcard), `dependencies`, `dependsAll`, `serviceAccount` (when not the name) and `ambient: false`
+ * when non-ambient. References name the namespace only across namespaces (it defaults to the LMM's).
+ */
+export function renderMeshMember(s: TopologyService): LatticeMeshMember {
+  const sa = serviceAccountOf(s);
+  return {
+    ...LatticeMeshMemberType,
+    metadata: { name: s.name, namespace: s.namespace },
+    spec: {
+      target: { selector: { [MESH_MEMBER_SELECTOR_LABEL]: s.name } },
+      ports: s.ports.map((p) => ({ port: p.targetPort ?? p.port, ...(p.targetPort !== undefined ? { servicePort: p.port } : {}), name: p.name })),
+      allowedCallers: s.wildcardInbound ? [{ name: '*' }] : s.inbound.map((k) => ref(s, k)),
+      dependencies: s.outbound.map((k) => ref(s, k)),
+      ...(s.dependsAll ? { dependsAll: true } : {}),
+      ...(sa !== s.name ? { serviceAccount: sa } : {}),
+      ...(s.ambient === false ? { ambient: false } : {}),
+    },
   };
 }
 
 /**
+ * The plain workload under a mesh-member's LatticeMeshMember, as a platform team writes it by hand: a
+ * ServiceAccount, a Deployment whose pods run as it (labels `app.kubernetes.io/name` and the selector
+ * label; `istio.io/dataplane-mode: none` when non-ambient, as the reference expects the owner to set,
+ * §1.2), and a Kubernetes Service named like the member (its DNS name is what callers' CNPs allow,
+ * reference §4.5b) when it has ports.
+ */
+export function renderMeshMemberWorkload(s: TopologyService): KubeObject[] {
+  const server = s.ports.length > 0;
+  const container = clone(server ? SERVER : GENERATOR);
+  const podLabels: Record<string, string> = {
+    'app.kubernetes.io/name': s.name,
+    [MESH_MEMBER_SELECTOR_LABEL]: s.name,
+    ...(s.ambient === false ? { 'istio.io/dataplane-mode': 'none' } : {}),
+  };
+  const meta = { name: s.name, namespace: s.namespace, labels: { 'app.kubernetes.io/name': s.name } };
+  const deployment: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta,
+    spec: {
+      replicas: s.replicas ?? 1,
+      selector: { matchLabels: { [MESH_MEMBER_SELECTOR_LABEL]: s.name } },
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          serviceAccountName: serviceAccountOf(s),
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: 'main',
+              image: container.image,
+              command: container.command,
+              resources: container.resources,
+              ...(server ? { ports: s.ports.map((p) => ({ name: p.name, containerPort: p.targetPort ?? p.port, protocol: 'TCP' })) } : {}),
+            },
+          ],
+        },
+      },
+    },
+  } as KubeObject;
+  const service: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: clone(meta),
+    spec: { selector: { [MESH_MEMBER_SELECTOR_LABEL]: s.name }, ports: s.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: 'TCP' })) },
+  } as KubeObject;
+  const account: KubeObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccountOf(s), namespace: s.namespace } } as KubeObject;
+  return [account, deployment, ...(server ? [service] : [])];
+}
+
+/** The objects of one topology service: its LatticeService, or a mesh-member's workload and LatticeMeshMember. */
+export function renderServiceObjects(s: TopologyService): KubeObject[] {
+  return s.kind === 'mesh-member' ? [...renderMeshMemberWorkload(s), renderMeshMember(s)] : [renderService(s)];
+}
+
+/** Rendered specs and, for staggered creation, when each is applied. */
+export interface RenderedTopology {
+  /** The specs in apply order (see {@link renderTopology}). */
+  objects: KubeObject[];
+  /** Simulated ms after the case starts at which each object is applied (`createdAtMs` of its service); objects absent = 0. */
+  applyAtMs: Map<KubeObject, number>;
+}
+
+/**
  * The specs of `t`, in apply order: Namespaces (sorted, no labels), the baseline CedarPolicy, the
- * wildcard CedarPolicy (when any service is wildcard), then one LatticeService per service in topology
- * order. `lattice-system` itself is not rendered (the platform install creates it).
+ * wildcard CedarPolicy (when any service is wildcard or depends-all), then each service's objects in
+ * topology order (a LatticeService; or a mesh-member's ServiceAccount, Deployment, Service and
+ * LatticeMeshMember). `lattice-system` itself is not rendered (the platform install creates it).
+ * `applyAtMs` holds the objects of services with `createdAtMs` > 0.
  * Input: a valid Topology. Output: new objects (no shared references). Never throws.
  */
-export function renderTopology(t: Topology): KubeObject[] {
+export function renderTopologySchedule(t: Topology): RenderedTopology {
   const namespaces = [...new Set(t.services.map((s) => s.namespace))].sort();
   const wildcards = wildcardPolicy(t.services);
-  return [
-    ...namespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
-    baselinePolicy(namespaces),
-    ...(wildcards ? [wildcards] : []),
-    ...t.services.map(renderService),
-  ];
+  const applyAtMs = new Map<KubeObject, number>();
+  const perService = t.services.flatMap((s) => {
+    const objects = renderServiceObjects(s);
+    if ((s.createdAtMs ?? 0) > 0) for (const o of objects) applyAtMs.set(o, s.createdAtMs!);
+    return objects;
+  });
+  return {
+    objects: [...namespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), baselinePolicy(namespaces), ...(wildcards ? [wildcards] : []), ...perService],
+    applyAtMs,
+  };
+}
+
+/** The specs of `t` ({@link renderTopologySchedule} without the schedule). */
+export function renderTopology(t: Topology): KubeObject[] {
+  return renderTopologySchedule(t).objects;
 }

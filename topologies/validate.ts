@@ -2,14 +2,15 @@
  * Topology invariants and size (STYLE.md rule 16): what every topology, random or read from specs,
  * must satisfy, and the size order in which shrinking must go down.
  */
-import type { Topology } from './topology.ts';
+import type { Topology, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
 
 /**
  * Checks the invariants of a topology: a name; unique service keys; integer layers >= 0; layer-0
  * services (traffic generators) have no ports; port names unique, numbers in 1..65535; outbound and
  * inbound lists name existing services without duplicates; probes name two distinct existing services,
- * a port the callee has (when they name one), and no probe (from, to, port) occurs twice.
+ * a port the callee has (when they name one), and no probe (from, to, port) occurs twice; the mesh
+ * features are well-formed (see meshFeatureProblems).
  * Input: any Topology. Output: one message per broken invariant (`[]` = valid). Never throws.
  */
 export function validateTopology(t: Topology): string[] {
@@ -32,6 +33,7 @@ export function validateTopology(t: Topology): string[] {
       portNames.add(p.name);
       if (!isPort(p.port) || (p.targetPort !== undefined && !isPort(p.targetPort))) problems.push(`${key}: port ${p.name} must be in 1..65535`);
     }
+    problems.push(...meshFeatureProblems(s, key));
     for (const [field, list] of [['outbound', s.outbound], ['inbound', s.inbound]] as const) {
       if (new Set(list).size !== list.length) problems.push(`${key}: duplicate entries in ${field}`);
       for (const k of list) if (!keys.has(k)) problems.push(`${key}: ${field} names unknown service ${k}`);
@@ -52,34 +54,78 @@ export function validateTopology(t: Topology): string[] {
   return problems;
 }
 
-/** Size of a topology, compared lexicographically in this field order. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The mesh-feature invariants of one service (topology.ts documents each field): `kind` is `service`
+ * or `mesh-member`; a ServiceAccount other than the name (a DNS label) and `ambient: false` only on a
+ * mesh-member; `dependsAll` a boolean; `replicas` an integer >= 1; `createdAtMs` an integer >= 0.
+ */
+function meshFeatureProblems(s: TopologyService, key: string): string[] {
+  const problems: string[] = [];
+  const member = s.kind === 'mesh-member';
+  if (s.kind !== undefined && s.kind !== 'service' && !member) problems.push(`${key}: kind must be service or mesh-member, got ${String(s.kind)}`);
+  if (s.serviceAccount !== undefined) {
+    if (typeof s.serviceAccount !== 'string' || !DNS_LABEL.test(s.serviceAccount)) problems.push(`${key}: serviceAccount must be a DNS label, got ${JSON.stringify(s.serviceAccount)}`);
+    else if (!member && s.serviceAccount !== s.name) problems.push(`${key}: only a mesh-member runs as another ServiceAccount than its name (a LatticeService's is its name)`);
+  }
+  if (s.ambient !== undefined && typeof s.ambient !== 'boolean') problems.push(`${key}: ambient must be a boolean`);
+  if (s.ambient === false && !member) problems.push(`${key}: only a mesh-member can be non-ambient (a LatticeService's LatticeMeshMember is always ambient)`);
+  if (s.dependsAll !== undefined && typeof s.dependsAll !== 'boolean') problems.push(`${key}: dependsAll must be a boolean`);
+  if (s.replicas !== undefined && !(Number.isInteger(s.replicas) && s.replicas >= 1)) problems.push(`${key}: replicas must be an integer >= 1, got ${s.replicas}`);
+  if (s.createdAtMs !== undefined && !(Number.isInteger(s.createdAtMs) && s.createdAtMs >= 0)) problems.push(`${key}: createdAtMs must be an integer >= 0 (simulated ms), got ${s.createdAtMs}`);
+  return problems;
+}
+
+/** Size of a topology, compared lexicographically in {@link TOPOLOGY_SIZE_ORDER}. */
 export interface TopologySize {
   services: number;
   outbound: number;
+  /** Depends-all (wildcard outbound) services. */
+  dependsAll: number;
   wildcard: number;
   inbound: number;
+  /** Mesh-members (escape hatches) among the services. */
+  meshMembers: number;
+  /** Services running as another ServiceAccount than their name. */
+  serviceAccounts: number;
+  /** Non-ambient services. */
+  nonAmbient: number;
+  /** Replicas beyond the first, summed over services. */
+  extraReplicas: number;
+  /** Services created after the start (`createdAtMs` > 0). */
+  staggered: number;
   probes: number;
 }
 
-/** Counts services, outbound / wildcard / inbound declarations and probes. */
+/** The order in which sizes are compared (most significant first). */
+export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'probes'] as const;
+
+/** Counts services, declarations, mesh features and probes. */
 export function topologySize(t: Topology): TopologySize {
-  const sum = (f: (s: Topology['services'][number]) => number): number => t.services.reduce((n, s) => n + f(s), 0);
+  const sum = (f: (s: TopologyService) => number): number => t.services.reduce((n, s) => n + f(s), 0);
   return {
     services: t.services.length,
     outbound: sum((s) => s.outbound.length),
+    dependsAll: sum((s) => (s.dependsAll ? 1 : 0)),
     wildcard: sum((s) => (s.wildcardInbound ? 1 : 0)),
     inbound: sum((s) => s.inbound.length),
+    meshMembers: sum((s) => (s.kind === 'mesh-member' ? 1 : 0)),
+    serviceAccounts: sum((s) => (s.serviceAccount !== undefined && s.serviceAccount !== s.name ? 1 : 0)),
+    nonAmbient: sum((s) => (s.ambient === false ? 1 : 0)),
+    extraReplicas: sum((s) => (s.replicas ?? 1) - 1),
+    staggered: sum((s) => ((s.createdAtMs ?? 0) > 0 ? 1 : 0)),
     probes: t.probes.length,
   };
 }
 
 /**
- * Lexicographic order of {@link topologySize} (services, outbound, wildcard, inbound, probes).
+ * Lexicographic order of {@link topologySize} ({@link TOPOLOGY_SIZE_ORDER}).
  * Output: negative when `a` is smaller than `b`, 0 when the sizes are equal, positive otherwise.
  */
 export function compareTopologySize(a: Topology, b: Topology): number {
   const sa = topologySize(a);
   const sb = topologySize(b);
-  for (const k of ['services', 'outbound', 'wildcard', 'inbound', 'probes'] as const) if (sa[k] !== sb[k]) return sa[k] - sb[k];
+  for (const k of TOPOLOGY_SIZE_ORDER) if (sa[k] !== sb[k]) return sa[k] - sb[k];
   return 0;
 }

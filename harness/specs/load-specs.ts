@@ -38,6 +38,10 @@ export const ACCEPTED_KINDS: Record<string, string> = {
   LatticeMeshMember: 'lattice.dev/v1alpha1',
   CedarPolicy: 'lattice.dev/v1alpha1',
   SecretProvider: 'lattice.dev/v1alpha1',
+  // The plain workload under a hand-written LatticeMeshMember (the escape hatch, reference §1.2).
+  Deployment: 'apps/v1',
+  Service: 'v1',
+  ServiceAccount: 'v1',
 };
 
 /** Bounds on spec input (the simulator's, not the platform's: a real cluster may accept more). */

@@ -7,14 +7,14 @@
  * last complete cycle of each log with the shared log parser. No flat sleeps.
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import type { LatticeService } from '../../platform/index.ts';
-import { LatticeServiceType } from '../../platform/index.ts';
+import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
+import { LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
 import type { InputErrorRecord, RunRecord, ServiceRecord, VerificationRecord } from '../../reports/model.ts';
 import { World } from '../world.ts';
 import type { InjectedBug } from '../world.ts';
 import type { SimulationProfile } from '../profile.ts';
 import { defaultProfile } from '../profile.ts';
-import type { Cluster, ClusterReader } from '../cluster.ts';
+import type { ApplyFailure, Cluster, ClusterReader } from '../cluster.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
 import { runStatus } from './status.ts';
 import { cyclesDone, judgeProbes, makeWaiter, onRevision, startGenerators } from './case-parts.ts';
@@ -38,6 +38,11 @@ export interface CaseInput {
   sources?: Map<KubeObject, string>;
   /** 1-based document index of each object inside its file (for error messages). */
   documents?: Map<KubeObject, number>;
+  /**
+   * Staggered creation: simulated ms after the case starts at which an object is applied (objects
+   * absent = at once). See {@link applyStaggered}.
+   */
+  applyAtMs?: ReadonlyMap<KubeObject, number>;
 }
 
 /** A run record plus the World it ran in (for debugging and tests). */
@@ -70,7 +75,7 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
   // Invariants are judged on every watch event from before the first object is applied (invariants.ts).
   const invariants = new InvariantMonitor(cluster);
   await invariants.start();
-  const refused = await cluster.apply(input.objects);
+  const refused = await applyStaggered(cluster, input.objects, input.applyAtMs);
   const inputErrors: InputErrorRecord[] = refused.map(({ object, error }) => ({
     ...(input.sources?.get(object) ? { file: input.sources.get(object) } : {}),
     ...(input.documents?.get(object) ? { document: input.documents.get(object) } : {}),
@@ -130,7 +135,24 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
   };
 }
 
-/** True when every LatticeService is Ready or Failed and each Ready one's Deployment has all replicas ready. */
+/**
+ * Applies `objects` to `cluster`, staggered: those without a time in `applyAtMs` at once, then the
+ * others in time order (stable within a time), each group after advancing the cluster's clock to
+ * start + its time (simulated ms, or wall ms on a real cluster). Output: every refusal, in apply order.
+ */
+export async function applyStaggered(cluster: Cluster, objects: readonly KubeObject[], applyAtMs?: ReadonlyMap<KubeObject, number>): Promise<ApplyFailure[]> {
+  const startMs = cluster.clock.now();
+  const at = (o: KubeObject): number => applyAtMs?.get(o) ?? 0;
+  const times = [...new Set(objects.map(at))].sort((a, b) => a - b);
+  const refused: ApplyFailure[] = [];
+  for (const t of times) {
+    if (t > 0 && cluster.clock.now() < startMs + t) await cluster.advance(startMs + t);
+    refused.push(...(await cluster.apply(objects.filter((o) => at(o) === t))));
+  }
+  return refused;
+}
+
+/** True when every LatticeService (and hand-written LatticeMeshMember) is Ready or Failed and each Ready one's Deployment has all replicas ready. */
 export function platformSettled(reader: ClusterReader): boolean {
   return unsettledServices(reader).length === 0;
 }
@@ -151,15 +173,38 @@ export function unsettledServices(reader: ClusterReader): string[] {
     const want = dep?.spec?.replicas ?? 1;
     if (!dep || (dep.status?.readyReplicas ?? 0) < want) out.push(key);
   }
+  out.push(...unsettledMeshMembers(reader, deployments));
+  return out;
+}
+
+/**
+ * Keys of hand-written LatticeMeshMembers (escape hatches: not owned by a LatticeService) not yet
+ * settled: phase neither Ready nor Failed, or Ready while the Deployment of the same name (when there
+ * is one) has fewer ready replicas than it asks for.
+ */
+function unsettledMeshMembers(reader: ClusterReader, deployments: ReadonlyMap<string, KubeObject>): string[] {
+  const out: string[] = [];
+  for (const m of reader.list<LatticeMeshMember>(LatticeMeshMemberType)) {
+    if ((m.metadata.ownerReferences ?? []).some((o) => o.kind === 'LatticeService')) continue;
+    const key = `${m.metadata.namespace}/${m.metadata.name}`;
+    const phase = m.status?.phase;
+    if (phase === 'Failed') continue;
+    const dep = deployments.get(key);
+    if (phase !== 'Ready' || (dep && (dep.status?.readyReplicas ?? 0) < (dep.spec?.replicas ?? 1))) out.push(key);
+  }
   return out;
 }
 
 /** The LatticeServices as the run's records (phase, message, conditions), in store order. */
 export function serviceRecords(reader: ClusterReader): ServiceRecord[] {
-  return reader.list<LatticeService>(LatticeServiceType).map((ls) => ({
-    name: `${ls.metadata.namespace}/${ls.metadata.name}`,
-    phase: ls.status?.phase ?? 'Pending',
-    ...(ls.status?.message ? { message: ls.status.message } : {}),
-    conditions: (ls.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) })),
-  }));
+  const record = (o: LatticeService | LatticeMeshMember): ServiceRecord => ({
+    name: `${o.metadata.namespace}/${o.metadata.name}`,
+    ...(o.kind === 'LatticeMeshMember' ? { kind: 'LatticeMeshMember' as const } : {}),
+    phase: o.status?.phase ?? 'Pending',
+    ...(o.status?.message ? { message: o.status.message } : {}),
+    conditions: (o.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) })),
+  });
+  // Hand-written LatticeMeshMembers (escape hatches) are services of the topology too; generated ones are their LatticeService's.
+  const members = reader.list<LatticeMeshMember>(LatticeMeshMemberType).filter((m) => !(m.metadata.ownerReferences ?? []).some((o) => o.kind === 'LatticeService'));
+  return [...reader.list<LatticeService>(LatticeServiceType).map(record), ...members.map(record)];
 }

@@ -68,6 +68,60 @@ export interface TopologyConstraints {
    * @defaultValue 3
    */
   maxPortsPerService?: number;
+  /**
+   * Probability that a (non-wildcard) server declares inbound from a service of an earlier layer that
+   * does NOT declare outbound to it (one-sided from the callee side, reference §4.3), in [0, 1].
+   * 0 = no such draw (the draws of old seeds).
+   * @defaultValue 0.04
+   */
+  inboundOnlyProbability?: number;
+  /**
+   * Probability that a service is an escape-hatch LatticeMeshMember over a plain Deployment instead of
+   * a LatticeService (reference §1.2), in [0, 1]. 0 = LatticeServices only (no draw).
+   * @defaultValue 0.25
+   */
+  meshMemberProbability?: number;
+  /**
+   * Probability that a mesh-member runs as a ServiceAccount other than its name (`<name>-sa`; LMM
+   * `serviceAccount`), in [0, 1]. 0 = no draw.
+   * @defaultValue 0.5
+   */
+  serviceAccountProbability?: number;
+  /**
+   * Probability that a mesh-member is non-ambient (`ambient: false`, Cilium-only, reference §4.6), in
+   * [0, 1]. 0 = no draw.
+   * @defaultValue 0.2
+   */
+  nonAmbientProbability?: number;
+  /**
+   * Probability that a service declares wildcard outbound (LatticeService outbound `id: "*"`, LMM
+   * `dependsAll: true`; reference §4.2), in [0, 1]. 0 = no draw.
+   * @defaultValue 0.05
+   */
+  dependsAllProbability?: number;
+  /**
+   * Most pod replicas of a service (integer in [1, 3]). A service runs `2..maxReplicas` replicas with
+   * probability `multiReplicaProbability`, else 1. 1 = single replicas (no draw).
+   * @defaultValue 3
+   */
+  maxReplicas?: number;
+  /**
+   * Probability that a service runs more than one replica (when `maxReplicas` > 1), in [0, 1].
+   * @defaultValue 0.2
+   */
+  multiReplicaProbability?: number;
+  /**
+   * Latest simulated creation time of a service, in simulated ms after the case starts (integer in
+   * [0, 300000]). A service is created late, at a time drawn in [0, maxCreationDelayMs], with probability
+   * `staggerProbability`. 0 = every service applied at once (no draw).
+   * @defaultValue 30000
+   */
+  maxCreationDelayMs?: number;
+  /**
+   * Probability that a service is created after the others (staggered creation), in [0, 1].
+   * @defaultValue 0.2
+   */
+  staggerProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -86,11 +140,39 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   namespace: 'random-mesh',
   maxNamespaces: 3,
   maxPortsPerService: 3,
+  inboundOnlyProbability: 0.04,
+  meshMemberProbability: 0.25,
+  serviceAccountProbability: 0.5,
+  nonAmbientProbability: 0.2,
+  dependsAllProbability: 0.05,
+  maxReplicas: 3,
+  multiReplicaProbability: 0.2,
+  maxCreationDelayMs: 30_000,
+  staggerProbability: 0.2,
+});
+
+/**
+ * Knobs that turn every mesh-feature draw off (one-sided inbound, mesh-members, service accounts,
+ * non-ambient, depends-all, replicas, staggered creation): with them, a seed draws exactly what it drew
+ * before these features existed (old bug-report seeds reproduce).
+ */
+export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
+  inboundOnlyProbability: 0,
+  meshMemberProbability: 0,
+  serviceAccountProbability: 0,
+  nonAmbientProbability: 0,
+  dependsAllProbability: 0,
+  maxReplicas: 1,
+  maxCreationDelayMs: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
 export const MAX_NAMESPACES = 3;
 export const MAX_PORTS_PER_SERVICE = 3;
+/** Upper bound of `maxReplicas`. */
+export const MAX_REPLICAS = 3;
+/** Upper bound of `maxCreationDelayMs` (simulated ms; the verifier's ready timeout must leave room). */
+export const MAX_CREATION_DELAY_MS = 300_000;
 
 /** Upper bound of `maxServices` (keeps generation and shrinking fast). */
 export const MAX_SERVICES_LIMIT = 64;
@@ -127,13 +209,28 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     fail(`minShrunkServices must be an integer in [2, minServices (${c.minServices})], got ${c.minShrunkServices}`);
   }
   if (!isInt(c.layers) || c.layers < 2 || c.layers > MAX_LAYERS) fail(`layers must be an integer in [2, ${MAX_LAYERS}], got ${c.layers}`);
-  for (const key of ['outboundProbability', 'reciprocatedProbability', 'wildcardInboundProbability'] as const) {
+  for (const key of [
+    'outboundProbability',
+    'reciprocatedProbability',
+    'wildcardInboundProbability',
+    'inboundOnlyProbability',
+    'meshMemberProbability',
+    'serviceAccountProbability',
+    'nonAmbientProbability',
+    'dependsAllProbability',
+    'multiReplicaProbability',
+    'staggerProbability',
+  ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }
   if (!isInt(c.negativesPerLayer) || c.negativesPerLayer < 0) fail(`negativesPerLayer must be an integer >= 0, got ${c.negativesPerLayer}`);
   if (!isInt(c.maxNamespaces) || c.maxNamespaces < 1 || c.maxNamespaces > MAX_NAMESPACES) fail(`maxNamespaces must be an integer in [1, ${MAX_NAMESPACES}], got ${c.maxNamespaces}`);
   if (!isInt(c.maxPortsPerService) || c.maxPortsPerService < 1 || c.maxPortsPerService > MAX_PORTS_PER_SERVICE) {
     fail(`maxPortsPerService must be an integer in [1, ${MAX_PORTS_PER_SERVICE}], got ${c.maxPortsPerService}`);
+  }
+  if (!isInt(c.maxReplicas) || c.maxReplicas < 1 || c.maxReplicas > MAX_REPLICAS) fail(`maxReplicas must be an integer in [1, ${MAX_REPLICAS}], got ${c.maxReplicas}`);
+  if (!isInt(c.maxCreationDelayMs) || c.maxCreationDelayMs < 0 || c.maxCreationDelayMs > MAX_CREATION_DELAY_MS) {
+    fail(`maxCreationDelayMs must be an integer in [0, ${MAX_CREATION_DELAY_MS}], got ${c.maxCreationDelayMs}`);
   }
   if (typeof c.namespace !== 'string' || !DNS_LABEL.test(c.namespace) || (c.maxNamespaces > 1 && c.namespace.length > 61)) fail(`namespace must be a DNS label (lowercase alphanumerics and '-', <= 63 chars), got ${JSON.stringify(c.namespace)}`);
   return c;

@@ -20,6 +20,27 @@ export interface SlotDraws {
   namespace?: number;
   /** Port count in [1, portsPerService] of a server (never shrunk); drawn only when `portsPerService` > 1, else absent (= 1). */
   ports?: number;
+  /**
+   * `inboundOnly[i]`: as a (non-wildcard) server, declares inbound from slot i (an earlier layer) even
+   * though i does not declare outbound to it (one-sided from the callee side). Absent = no such draw.
+   */
+  inboundOnly?: boolean[];
+  /** Is an escape-hatch LatticeMeshMember over a plain Deployment. Absent = false. */
+  meshMember?: boolean;
+  /** As a mesh-member, runs as ServiceAccount `<name>-sa` instead of its name. Absent = false. */
+  customServiceAccount?: boolean;
+  /** As a mesh-member, is non-ambient (`ambient: false`). Absent = false. */
+  nonAmbient?: boolean;
+  /** Declares wildcard outbound (depends-all). Absent = false. */
+  dependsAll?: boolean;
+  /** Runs `replicaCount` replicas instead of 1. Absent = false. */
+  multiReplica?: boolean;
+  /** Replicas when `multiReplica` (integer in [2, maxReplicas]; never shrunk). */
+  replicaCount?: number;
+  /** Is created `createdAtMs` simulated ms after the others. Absent = false. */
+  staggered?: boolean;
+  /** Creation time when `staggered` (integer in [0, maxCreationDelayMs]; never shrunk). */
+  createdAtMs?: number;
 }
 
 /** Knobs of {@link slotArbitrary}. */
@@ -33,6 +54,16 @@ export interface SlotConstraints {
   maxNamespaces?: number;
   /** Most ports per server (integer >= 1). @defaultValue 1 */
   maxPortsPerService?: number;
+  /** Mesh-feature knobs (constraints.ts documents each); each at its "off" value (0, or 1 for `maxReplicas`) draws nothing. @defaultValue off */
+  inboundOnlyProbability?: number;
+  meshMemberProbability?: number;
+  serviceAccountProbability?: number;
+  nonAmbientProbability?: number;
+  dependsAllProbability?: number;
+  maxReplicas?: number;
+  multiReplicaProbability?: number;
+  maxCreationDelayMs?: number;
+  staggerProbability?: number;
 }
 
 /**
@@ -56,5 +87,32 @@ export function slotArbitrary(c: SlotConstraints): fc.Arbitrary<SlotDraws> {
     rank: fc.noShrink(fixed(fc.nat({ max: 0xffff }))),
     ...(namespaces > 1 ? { namespace: fc.noShrink(fc.nat({ max: namespaces - 1 })) } : {}),
     ...(ports > 1 ? { ports: fc.noShrink(fc.integer({ min: 1, max: ports })) } : {}),
-  });
+    ...meshFeatureDraws(c, fixed),
+  }) as fc.Arbitrary<SlotDraws>;
+}
+
+/**
+ * The mesh-feature draws of a slot, each present only when its knob is on, after every older draw (so
+ * a seed draws the same older values whatever these knobs say). Every boolean is a `chanceArbitrary`
+ * (shrinks towards off); replica counts and creation times never shrink (their on/off draw does).
+ */
+function meshFeatureDraws(c: SlotConstraints, fixed: <T>(arb: fc.Arbitrary<T>) => fc.Arbitrary<T[]>): Record<string, fc.Arbitrary<unknown>> {
+  const on = (p: number | undefined): p is number => p !== undefined && p > 0;
+  const draws: Record<string, fc.Arbitrary<unknown>> = {};
+  if (on(c.inboundOnlyProbability)) draws.inboundOnly = fixed(chanceArbitrary(c.inboundOnlyProbability));
+  if (on(c.meshMemberProbability)) {
+    draws.meshMember = chanceArbitrary(c.meshMemberProbability);
+    if (on(c.serviceAccountProbability)) draws.customServiceAccount = chanceArbitrary(c.serviceAccountProbability);
+    if (on(c.nonAmbientProbability)) draws.nonAmbient = chanceArbitrary(c.nonAmbientProbability);
+  }
+  if (on(c.dependsAllProbability)) draws.dependsAll = chanceArbitrary(c.dependsAllProbability);
+  if ((c.maxReplicas ?? 1) > 1 && on(c.multiReplicaProbability)) {
+    draws.multiReplica = chanceArbitrary(c.multiReplicaProbability);
+    draws.replicaCount = fc.noShrink(fc.integer({ min: 2, max: c.maxReplicas! }));
+  }
+  if ((c.maxCreationDelayMs ?? 0) > 0 && on(c.staggerProbability)) {
+    draws.staggered = chanceArbitrary(c.staggerProbability);
+    draws.createdAtMs = fc.noShrink(fc.integer({ min: 0, max: c.maxCreationDelayMs! }));
+  }
+  return draws;
 }

@@ -4,7 +4,7 @@ import type { Topology } from '../topology.ts';
 import { serviceKey } from '../topology.ts';
 import { validateTopology } from '../validate.ts';
 import { chanceArbitrary } from './chance.ts';
-import { DEFAULT_TOPOLOGY_CONSTRAINTS, resolveTopologyConstraints } from './constraints.ts';
+import { DEFAULT_TOPOLOGY_CONSTRAINTS, MESH_FEATURES_OFF, resolveTopologyConstraints } from './constraints.ts';
 import { removeChunks } from './internal/subset.ts';
 import { layerSizes } from './layers.ts';
 import { topologyArbitrary } from './topology.ts';
@@ -34,6 +34,15 @@ describe('topologyArbitrary constraints', () => {
       namespace: 'random-mesh',
       maxNamespaces: 3,
       maxPortsPerService: 3,
+      inboundOnlyProbability: 0.04,
+      meshMemberProbability: 0.25,
+      serviceAccountProbability: 0.5,
+      nonAmbientProbability: 0.2,
+      dependsAllProbability: 0.05,
+      maxReplicas: 3,
+      multiReplicaProbability: 0.2,
+      maxCreationDelayMs: 30_000,
+      staggerProbability: 0.2,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });
@@ -118,6 +127,8 @@ describe('removeChunks (slot removal shrinker)', () => {
 
 describe('topologyArbitrary values', () => {
   const samples = fc.sample(topologyArbitrary(), { seed: 11, numRuns: 60 });
+  // The reference random mesh (§5.6) alone: what the declaration and probe rules below promise before mesh features add to them.
+  const baseSamples = fc.sample(topologyArbitrary(MESH_FEATURES_OFF), { seed: 11, numRuns: 60 });
 
   it('generates between 10 and 20 valid services over namespaces random-mesh, random-mesh-2, random-mesh-3, with cross-namespace declarations', () => {
     const seen = new Set<string>();
@@ -169,7 +180,7 @@ describe('topologyArbitrary values', () => {
   });
 
   it('declares outbound only towards later layers and inbound only from callers that declared outbound, never on wildcard services', () => {
-    for (const t of samples) {
+    for (const t of baseSamples) {
       const m = byKey(t);
       for (const s of t.services) {
         for (const k of s.outbound) expect(m.get(k)!.layer).toBeGreaterThan(s.layer);
@@ -179,6 +190,19 @@ describe('topologyArbitrary values', () => {
     }
   });
 
+  it('with the default knobs, names callers of earlier layers only, some of which never declared outbound (one-sided from the callee side)', () => {
+    let oneSided = 0;
+    for (const t of samples) {
+      const m = byKey(t);
+      for (const s of t.services) {
+        for (const k of s.inbound) expect(m.get(k)!.layer).toBeLessThan(s.layer);
+        oneSided += s.inbound.filter((k) => !m.get(k)!.outbound.includes(serviceKey(s))).length;
+        if (s.wildcardInbound) expect(s.inbound).toEqual([]);
+      }
+    }
+    expect(oneSided).toBeGreaterThan(0);
+  });
+
   it('draws declarations with the configured probabilities (roughly)', () => {
     let pairs = 0;
     let outbound = 0;
@@ -186,7 +210,7 @@ describe('topologyArbitrary values', () => {
     let wildcards = 0;
     let reciprocable = 0;
     let inbound = 0;
-    for (const t of samples) {
+    for (const t of baseSamples) {
       const m = byKey(t);
       for (const a of t.services) for (const b of t.services) if (b.layer > a.layer) pairs++;
       for (const s of t.services) {
@@ -208,7 +232,7 @@ describe('topologyArbitrary values', () => {
   });
 
   it('probes every declared target, at most negativesPerLayer non-dependencies per later layer, and one same-layer peer', () => {
-    for (const t of samples) {
+    for (const t of baseSamples) {
       const m = byKey(t);
       for (const s of t.services) {
         const from = serviceKey(s);

@@ -47,7 +47,9 @@ export function placeSlots(present: readonly number[], layers: number, layerDraw
  * Declarations of the placed services. Layer 0 = traffic generators (no ports); every other layer =
  * servers with {@link SERVER_PORT}, wildcard when their slot draws it. Caller a declares outbound to
  * callee b (b in a later layer) when `slots[a].outbound[b]`; b then declares inbound from a when it is
- * not wildcard and `slots[b].reciprocate[a]`.
+ * not wildcard and `slots[b].reciprocate[a]` (a declared outbound) or `slots[b].inboundOnly[a]` (a did
+ * not: one-sided from the callee side). Mesh features (kind, service account, ambient, depends-all,
+ * replicas, creation time) come from the slot's own draws.
  * A service lives in namespace `namespaceName(namespace, slots[s].namespace ?? 0)` and a server has the
  * first `slots[s].ports ?? 1` of {@link SERVER_PORTS}.
  * Input: placed slots, the draws of every slot (indexed by slot), the first namespace. Output: services
@@ -62,13 +64,39 @@ export function wireServices(placed: readonly PlacedSlot[], slots: readonly Slot
     outbound: [],
     inbound: [],
     wildcardInbound: p.layer > 0 && slots[p.slot].wildcard,
+    ...meshFeatures(p, slots[p.slot]),
   }));
   for (let a = 0; a < placed.length; a++) {
     for (let b = 0; b < placed.length; b++) {
-      if (placed[b].layer <= placed[a].layer || !slots[placed[a].slot].outbound[placed[b].slot]) continue;
-      services[a].outbound.push(serviceKey(services[b]));
-      if (!services[b].wildcardInbound && slots[placed[b].slot].reciprocate[placed[a].slot]) services[b].inbound.push(serviceKey(services[a]));
+      if (placed[b].layer <= placed[a].layer) continue;
+      const outbound = slots[placed[a].slot].outbound[placed[b].slot];
+      if (outbound) services[a].outbound.push(serviceKey(services[b]));
+      if (services[b].wildcardInbound) continue;
+      // The callee names the caller: reciprocating its outbound, or one-sided (the caller never asked).
+      const named = outbound ? slots[placed[b].slot].reciprocate[placed[a].slot] : (slots[placed[b].slot].inboundOnly?.[placed[a].slot] ?? false);
+      if (named) services[b].inbound.push(serviceKey(services[a]));
     }
   }
   return services;
+}
+
+/** ServiceAccount of a mesh-member drawn to run as another account than its name. */
+export const serviceAccountName = (name: string): string => `${name}-sa`;
+
+/**
+ * The mesh-feature fields of one placed slot: only those that differ from their default are set, so a
+ * topology drawn with every feature off is the same object as before the features existed.
+ * A service account and `ambient: false` apply to mesh-members only (a LatticeService always runs as
+ * its name and is ambient, reference §2.5, §2.6).
+ */
+function meshFeatures(p: PlacedSlot, d: SlotDraws): Partial<TopologyService> {
+  const member = d.meshMember === true;
+  return {
+    ...(member ? { kind: 'mesh-member' as const } : {}),
+    ...(member && d.customServiceAccount ? { serviceAccount: serviceAccountName(p.name) } : {}),
+    ...(member && d.nonAmbient ? { ambient: false } : {}),
+    ...(d.dependsAll ? { dependsAll: true } : {}),
+    ...(d.multiReplica && d.replicaCount !== undefined ? { replicas: d.replicaCount } : {}),
+    ...(d.staggered && d.createdAtMs !== undefined && d.createdAtMs > 0 ? { createdAtMs: d.createdAtMs } : {}),
+  };
 }

@@ -7,9 +7,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Names of the example fleets. */
-export const EXAMPLE_FLEETS = ['shop', 'newsroom', 'observatory', 'settlement'] as const;
+export const EXAMPLE_FLEETS = ['shop', 'newsroom', 'observatory', 'settlement', 'harbor'] as const;
 /** Name of an example fleet. */
 export type ExampleFleetName = (typeof EXAMPLE_FLEETS)[number];
+/**
+ * The fleets the default `lattice-sim run` verifies (each its own fleet run, before the random
+ * topologies): `shop`, and `harbor` (escape-hatch LatticeMeshMembers with their own service accounts,
+ * a non-ambient member, depends-all, replicas 2, across two namespaces).
+ */
+export const DEFAULT_RUN_FLEETS: readonly ExampleFleetName[] = ['shop', 'harbor'];
 
 /** One YAML file of a fleet: absolute path and text. */
 export interface FleetFile {
