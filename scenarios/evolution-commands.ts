@@ -40,6 +40,13 @@ type Scalable = TopologyService & { replicas?: number };
 type WithCedar = Topology & { cedar?: { policies: readonly { name: string; enabled: boolean }[] } };
 
 const at = <T>(list: readonly T[], n: number): T | undefined => (list.length === 0 ? undefined : list[n % list.length]);
+/** `at` over the candidates that flip a pair's verdict when there are any (what catches stale and missed updates), else over all. */
+const preferring = <T>(list: readonly T[], flips: (x: T) => boolean, n: number): T | undefined => {
+  const preferred = list.filter(flips);
+  return at(preferred.length > 0 ? preferred : list, n);
+};
+/** Whether `callee` lets `caller` in (names it, or any caller). */
+const admits = (callee: TopologyService, caller: TopologyService): boolean => callee.wildcardInbound || callee.inbound.includes(serviceKey(caller));
 const servers = (t: Topology) => t.services.filter((s) => s.ports.length > 0);
 const namespaces = (t: Topology) => [...new Set(t.services.map((s) => s.namespace))].sort();
 
@@ -78,45 +85,47 @@ const newServer = (namespace: string, serial: number): TopologyService => ({
 
 /** The transforms, by command name; each documents what its integers pick. */
 const TRANSFORMS: Record<string, { arity: number; transform: Transform }> = {
-  /** caller (any service), callee (a server other than the caller): the caller starts declaring outbound. */
+  /** caller (any service), callee (a server other than the caller, one that admits it when any does): the caller starts declaring outbound. */
   'add-outbound': {
     arity: 2,
     transform: (t, _s, [a, b]) => {
       const caller = at(t.services, a);
-      const callee = caller && at(servers(t).filter((s) => s !== caller), b);
+      const callee = caller && preferring(servers(t).filter((s) => s !== caller && !caller.outbound.includes(serviceKey(s))), (s) => admits(s, caller), b);
       if (!caller || !callee || caller.outbound.includes(serviceKey(callee))) return undefined;
       const [from, to] = [serviceKey(caller), serviceKey(callee)];
       return { topology: probed(update(t, from, (s) => ({ ...s, outbound: [...s.outbound, to] })), from, to), text: `add outbound ${from} -> ${to}` };
     },
   },
-  /** caller (among those declaring outbound), which of its callees: the caller stops declaring it. */
+  /** caller (among those declaring outbound), which of its callees (one that admits it when any does): the caller stops declaring it. */
   'remove-outbound': {
     arity: 2,
     transform: (t, _s, [a, b]) => {
+      const byKey = new Map(t.services.map((s) => [serviceKey(s), s]));
       const caller = at(t.services.filter((s) => s.outbound.length > 0), a);
-      const to = caller && at(caller.outbound, b);
+      const to = caller && preferring(caller.outbound, (k) => !!byKey.get(k) && admits(byKey.get(k)!, caller), b);
       if (!caller || !to) return undefined;
       const from = serviceKey(caller);
       return { topology: probed(update(t, from, (s) => ({ ...s, outbound: s.outbound.filter((k) => k !== to) })), from, to), text: `remove outbound ${from} -> ${to}` };
     },
   },
-  /** callee (a server), caller (any other service): the callee starts allowing the caller. */
+  /** callee (a server), caller (any other service, one declaring outbound to it when any does): the callee starts allowing the caller. */
   'add-inbound': {
     arity: 2,
     transform: (t, _s, [a, b]) => {
       const callee = at(servers(t), a);
-      const caller = callee && at(t.services.filter((s) => s !== callee), b);
+      const caller = callee && preferring(t.services.filter((s) => s !== callee && !callee.inbound.includes(serviceKey(s))), (s) => s.outbound.includes(serviceKey(callee)), b);
       if (!callee || !caller || callee.inbound.includes(serviceKey(caller))) return undefined;
       const [from, to] = [serviceKey(caller), serviceKey(callee)];
       return { topology: probed(update(t, to, (s) => ({ ...s, inbound: [...s.inbound, from] })), from, to), text: `add inbound ${to} <- ${from}` };
     },
   },
-  /** callee (among those declaring inbound), which of its callers: the callee stops allowing it. */
+  /** callee (among those declaring inbound), which of its callers (one declaring outbound to it when any does): the callee stops allowing it. */
   'remove-inbound': {
     arity: 2,
     transform: (t, _s, [a, b]) => {
+      const byKey = new Map(t.services.map((s) => [serviceKey(s), s]));
       const callee = at(t.services.filter((s) => s.inbound.length > 0), a);
-      const from = callee && at(callee.inbound, b);
+      const from = callee && preferring(callee.inbound, (k) => !!byKey.get(k)?.outbound.includes(serviceKey(callee)), b);
       if (!callee || !from) return undefined;
       const to = serviceKey(callee);
       return { topology: probed(update(t, to, (s) => ({ ...s, inbound: s.inbound.filter((k) => k !== from) })), from, to), text: `remove inbound ${to} <- ${from}` };
@@ -132,7 +141,7 @@ const TRANSFORMS: Record<string, { arity: number; transform: Transform }> = {
       return { topology: update(t, to, (s) => ({ ...s, wildcardInbound: !s.wildcardInbound })), text: `${callee.wildcardInbound ? 'drop' : 'add'} wildcard inbound on ${to}` };
     },
   },
-  /** namespace, callee, caller: a new server `ev<n>` arrives, calling the callee (outbound) and agreed with the caller (both sides). */
+  /** namespace, callee, caller: a new server `ev<n>` arrives, agreed both ways with a callee (which starts admitting it) and with a caller (which starts calling it). */
   'add-service': {
     arity: 3,
     transform: (t, serial, [a, b, c]) => {
@@ -141,11 +150,11 @@ const TRANSFORMS: Record<string, { arity: number; transform: Transform }> = {
       return arrive(t, newServer(ns, serial), b, c, `add service ${ns}/ev${serial}`);
     },
   },
-  /** the service: it is deleted, with every declaration naming it and its probes. */
+  /** the service (one some caller reaches when any is, so it has policies to clean up): it is deleted, with every declaration naming it and its probes. */
   'remove-service': {
     arity: 1,
     transform: (t, _s, [a]) => {
-      const victim = at(t.services, a);
+      const victim = preferring(t.services, (s) => s.ports.length > 0 && t.services.some((c) => c !== s && c.outbound.includes(serviceKey(s)) && admits(s, c)), a);
       if (!victim || t.services.length <= 2) return undefined;
       return { topology: without(t, new Set([serviceKey(victim)])), text: `delete service ${serviceKey(victim)}` };
     },
@@ -244,13 +253,17 @@ const TRANSFORMS: Record<string, { arity: number; transform: Transform }> = {
   },
 };
 
-/** `t` plus `s`, declaring outbound to a server (pick `b`) and agreed both ways with a caller (pick `c`). */
+/**
+ * `t` plus `s`, agreed both ways with an existing server it calls (pick `b`: `s` declares outbound, the
+ * callee starts declaring inbound from `s`, so the callee's policies must change) and with an existing
+ * caller (pick `c`: it starts declaring outbound to `s`, `s` declares inbound from it).
+ */
 function arrive(t: Topology, s: TopologyService, b: number, c: number, text: string): Change | undefined {
   const key = serviceKey(s);
   const callee = at(servers(t), b);
   const caller = at(t.services, c);
   let next: Topology = { ...t, services: [...t.services, { ...s, outbound: callee ? [serviceKey(callee)] : [], inbound: caller ? [serviceKey(caller)] : [] }] };
-  if (callee) next = probed(next, key, serviceKey(callee));
+  if (callee) next = probed(update(next, serviceKey(callee), (x) => ({ ...x, inbound: [...x.inbound, key] })), key, serviceKey(callee));
   if (caller) next = probed(update(next, serviceKey(caller), (x) => ({ ...x, outbound: [...x.outbound, key] })), serviceKey(caller), key);
   return { topology: next, text };
 }

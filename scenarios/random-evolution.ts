@@ -28,8 +28,8 @@ import type { ShrinkMode } from './random-enforcement.ts';
 
 /** Most commands after the initial topology. */
 export const MAX_EVOLUTION_COMMANDS = 4;
-/** Size of the initial topologies (small: every command costs a settle and two traffic cycles). */
-export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6 } as const;
+/** The initial topologies: small (every command costs a settle and two traffic cycles) and densely agreed, so removals have edges to break. */
+export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8 } as const;
 
 /** Options of a random-evolution run. */
 export interface EvolutionOptions {

@@ -122,7 +122,7 @@ export class EvolvingCase {
     const invariants = new InvariantMonitor(cluster, { bounds });
     await invariants.start();
     const c = new EvolvingCase(cluster, timing, invariants);
-    await c.change(initial, timing.readyTimeoutMs);
+    await c.change(initial, timing.readyTimeoutMs, platformSettled);
     return c;
   }
 
@@ -138,7 +138,7 @@ export class EvolvingCase {
 
   /** Applies `next` as a diff of the current state and judges the transition and the convergence. */
   async step(next: EvolutionState): Promise<EvolutionStepRecord> {
-    return this.change(next, this.timing.stepTimeoutMs);
+    return this.change(next, this.timing.stepTimeoutMs, settledForGeneration);
   }
 
   /** Stops generators, the invariant monitor (final checks) and the cluster; returns the invariants broken. */
@@ -159,7 +159,8 @@ export class EvolvingCase {
     return serviceRecords(this.cluster.reader);
   }
 
-  private async change(next: EvolutionState, timeoutMs: number): Promise<EvolutionStepRecord> {
+  /** Applies `next`, waits until `settledNow` holds (judgeCase's check for the first state: nothing is stale yet) and judges. */
+  private async change(next: EvolutionState, timeoutMs: number, settledNow: (reader: ClusterReader) => boolean): Promise<EvolutionStepRecord> {
     const { clock, reader } = this.cluster;
     const prev = this.state;
     const diff = diffObjects(prev.objects, next.objects);
@@ -169,11 +170,14 @@ export class EvolvingCase {
     this.state = next;
 
     const { cycles } = this.timing;
-    const settled = await this.waitFor(onRevision(reader, settledForGeneration), timeoutMs);
+    const settled = await this.waitFor(onRevision(reader, settledNow), timeoutMs);
     const settledAt = clock.now();
     let timedOut = settled ? undefined : `platform not settled for the new generation ${timeoutMs / 1000}s after the change: ${unsettledServices(reader).join(', ') || 'observedGeneration behind generation'}`;
     const cycled = await this.waitFor(cyclesDone(this.generators.values(), settledAt, cycles), timeoutMs);
     if (!cycled) timedOut = `${timedOut ? `${timedOut}; ` : ''}generators did not finish ${cycles} cycles`;
+    // Leftovers of this step's deletes are judged before the next step (and before the case ends).
+    const leftovers = this.invariants.lastLeftoverDeadline();
+    if (leftovers !== undefined) await this.waitFor(() => clock.now() >= leftovers, leftovers - clock.now() + this.timing.pollMs);
 
     const phaseOf = new Map(serviceRecords(reader).map((s) => [s.name, s.phase]));
     const probes = judgeProbes(next.expected, this.generators, settledAt, phaseOf);

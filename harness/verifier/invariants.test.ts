@@ -215,6 +215,20 @@ describe('left-behind-after-delete', () => {
     expect(h.monitor.finish()).toEqual([]);
   });
 
+  it('a policy the deleted member applied without an ownerReference is reported; the same policy re-listed by a re-created member is not', () => {
+    for (const recreated of [false, true]) {
+      const h = harness();
+      const own = { ...allowTo('api', ['web']), metadata: { ...allowTo('api', ['web']).metadata, ownerReferences: [] } };
+      h.add(member('api', { phase: 'Ready', applied: [own.metadata.name] }));
+      h.add(own);
+      h.remove(member('api', { phase: 'Ready', applied: [own.metadata.name] }));
+      if (recreated) h.add({ ...member('api', { phase: 'Ready', applied: [own.metadata.name] }), metadata: { ...member('api').metadata, uid: 'uid-again' } });
+      h.advance(DEFAULT_INVARIANT_BOUNDS.leftBehindMs);
+      if (recreated) expect(h.rules()).toEqual([]);
+      else expect(h.monitor.violations).toEqual([expect.objectContaining({ rule: 'left-behind-after-delete', message: expect.stringContaining(`AuthorizationPolicy shop/${own.metadata.name} (applied by it)`) })]);
+    }
+  });
+
   it('a Deployment still owned by a deleted LatticeService is reported', () => {
     const h = harness();
     h.add(member('api', { phase: 'Ready' }));

@@ -25,8 +25,8 @@
  *   every settled one must have caught up.
  * - `left-behind-after-delete` (reference §2.8 "children are GC'd via ownerRefs", §4.4 "AP/PA GC'd by
  *   ownerRef", fidelity scenario E): `bounds.leftBehindMs` after a LatticeService or
- *   LatticeMeshMember is deleted, no watched object still carries an ownerReference to its uid, no
- *   ExternalSecret is still labelled for a LatticeService of that name (unless one was re-created), no
+ *   LatticeMeshMember is deleted, no watched object still carries an ownerReference to its uid, none
+ *   of the policies a deleted member listed in `status.appliedResources` still exists, no ExternalSecret is still labelled for a LatticeService of that name (unless one was re-created), no
  *   AuthorizationPolicy still lists the deleted member's SPIFFE principal (`…/ns/<ns>/sa/<sa>`) and no
  *   member's CiliumNetworkPolicy still allows DNS for `<name>.<ns>.svc.cluster.local`, unless a live
  *   member has that identity. The deleted member's own `cnp-mesh-<h>` is left alone: the reference
@@ -131,6 +131,8 @@ interface Tombstone {
   uid: string | undefined;
   /** `<ns>/<sa>` of a deleted member. */
   identity?: string;
+  /** `Kind ns/name` of what a deleted member listed in `status.appliedResources`. */
+  applied?: Ref[];
 }
 
 interface Lapse {
@@ -234,6 +236,14 @@ export class InvariantMonitor {
       }
     }
     while (this.tombstones.length > 0 && this.tombstones[0].dueMs <= now) this.judgeLeftovers(this.tombstones.shift()!);
+  }
+
+  /**
+   * When the last delete seen so far will have been judged (ms on the Cluster's clock), or undefined
+   * when none is pending: a runner that deletes waits until then before it finishes.
+   */
+  lastLeftoverDeadline(): number | undefined {
+    return this.tombstones[this.tombstones.length - 1]?.dueMs;
   }
 
   /**
@@ -446,7 +456,12 @@ export class InvariantMonitor {
       namespace: o.metadata.namespace ?? '',
       name: o.metadata.name,
       uid: o.metadata.uid,
-      ...(o.kind === LatticeMeshMemberType.kind ? { identity: memberIdentity(o as LatticeMeshMember) } : {}),
+      ...(o.kind === LatticeMeshMemberType.kind
+        ? {
+            identity: memberIdentity(o as LatticeMeshMember),
+            applied: ((o as LatticeMeshMember).status?.appliedResources ?? []).map((a) => refOf(a.kind, o.metadata.namespace, a.name)),
+          }
+        : {}),
     };
     this.tombstones.push(t);
   }
@@ -458,6 +473,12 @@ export class InvariantMonitor {
       for (const es of this.objects(StubTypes.ExternalSecret.kind)) if (es.metadata.namespace === t.namespace && es.metadata.labels?.[LABEL_SERVICE_OWNER] === t.name) left.add(refOfObject(es));
     }
     if (t.identity && !this.identities.has(t.identity)) for (const ap of this.principalIn.get(t.identity) ?? []) left.add(`${ap} (lists principal ${t.identity})`);
+    // What the deleted member applied (its AuthorizationPolicies and PeerAuthentications), unless a member listing them again exists.
+    for (const r of t.applied ?? []) {
+      const [kind, nsName] = [r.slice(0, r.indexOf(' ')), r.slice(r.indexOf(' ') + 1)];
+      const slash = nsName.indexOf('/');
+      if (this.get(kind, nsName.slice(0, slash), nsName.slice(slash + 1)) && !this.appliedBy.has(r) && !left.has(r)) left.add(`${r} (applied by it)`);
+    }
     if (t.kind === LatticeMeshMemberType.kind && !this.get(LatticeMeshMemberType.kind, t.namespace, t.name)) {
       // Only CNPs of live members count: a deleted member's own CNP stays behind in the reference.
       const liveCnps = new Set(this.objects(LatticeMeshMemberType.kind).map((m) => refOf(StubTypes.CiliumNetworkPolicy.kind, m.metadata.namespace, derivedName('cnp-mesh-', [m.metadata.namespace ?? '', m.metadata.name]))));
