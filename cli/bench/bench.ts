@@ -1,17 +1,24 @@
 /**
  * `npm run bench`: speed numbers written to reports/out/bench.json (wall ms; never asserted in tests).
  * - api server: creates and status patches per second (in-process, 20k pods);
- * - random topologies: wall ms per topology and simulated seconds per wall second (20 topologies);
- * - evaluator: probes per second on the last World's dataplane;
- * - scale table (scale.ts): shop-shaped fleets of 100 … 3,000 services, wall / CPU time and peak RSS
- *   per size (`BENCH_MAX_SERVICES`, `BENCH_BUDGET_MS` skip sizes; `BENCH_SCALE=0` skips the table).
+ * - random topologies (throughput.ts, issue 7): verified topologies per second on 1 and
+ *   `BENCH_WORKERS` (default 2) threads over `BENCH_TOPOLOGIES` (default 40) topologies, and the time
+ *   to shrink one counterexample of `BENCH_SHRINK_BUG` (default wrong-selector);
+ * - scale table (scale.ts): shop-shaped fleets of 10 … 3,000 services, wall / CPU time and peak RSS
+ *   per size (`BENCH_MAX_SERVICES`, `BENCH_BUDGET_MS` skip sizes; `BENCH_SCALE=0` skips the table),
+ *   and from it the cost of one topology at 10, 100 and 1,000 services (`topologyCost`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ApiServer } from '../../fake-apiserver/index.ts';
 import { VirtualClock } from '../../harness/clock/index.ts';
-import { runRandomTopologies } from '../../scenarios/random-enforcement.ts';
-import { runScaleTable } from './scale.ts';
+import type { InjectedBug } from '../../harness/bugs/index.ts';
+import { runScaleTable, topologyCost } from './scale.ts';
 import type { ScaleRow } from './scale.ts';
+import { benchShrink, benchThroughput } from './throughput.ts';
+
+const THROUGHPUT_N = Number(process.env.BENCH_TOPOLOGIES ?? 40);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const SHRINK_BUG = (process.env.BENCH_SHRINK_BUG ?? 'wrong-selector') as InjectedBug;
 
 const results: Record<string, number> = {};
 
@@ -30,17 +37,16 @@ const results: Record<string, number> = {};
   results.apiserverSelectorListItems = listed;
 }
 
-{
-  const n = 20;
-  const t = performance.now();
-  const { runs } = await runRandomTopologies({ seed: 42, indices: Array.from({ length: n }, (_, i) => i) });
-  const wallMs = performance.now() - t;
-  results.topologies = n;
-  results.topologyWallMsEach = Math.round(wallMs / n);
-  results.probesJudged = runs.reduce((a, r) => a + r.probes.length, 0);
-  const simulatedMs = runs.reduce((a, r) => a + r.verification.judgedAtMs, 0);
-  results.simulatedSecondsPerWallSecond = Math.round(simulatedMs / wallMs);
-}
+// Issue 7: verified random topologies per second on 1 and BENCH_WORKERS threads, and the time to shrink a counterexample.
+console.log(`random topologies (default generator), seed 42, ${THROUGHPUT_N} each:`);
+const throughput = await benchThroughput(42, THROUGHPUT_N, WORKERS);
+console.log(`  speed-up ${throughput.speedup}, same records: ${throughput.sameRecords}, ${throughput.servicesPerTopology.min}-${throughput.servicesPerTopology.max} services (mean ${throughput.servicesPerTopology.mean}), load ${throughput.loadAverage1m}; target ${throughput.target}`);
+const shrink = await benchShrink(1, SHRINK_BUG);
+console.log(
+  shrink
+    ? `shrink (${SHRINK_BUG}): topology ${shrink.index} found after ${shrink.findMs} ms, shrunk from ${shrink.servicesBefore} to ${shrink.servicesAfter} services in ${shrink.shrinks} shrinks, ${shrink.shrinkMs} ms`
+    : `shrink (${SHRINK_BUG}): no failing topology in the first 50`,
+);
 
 Object.assign(results, await (await import('./http.ts')).benchHttp()); // HTTP front (issue 8): start to first answer, writes/s through client-node
 
@@ -52,5 +58,8 @@ if (process.env.BENCH_SCALE !== '0') {
   console.log('\nscale: shop-shaped fleets (fan-out 3 bilateral dependencies per service), one process per row');
   scale = runScaleTable();
 }
+const cost = scale ? topologyCost(scale.rows) : undefined;
+if (cost) console.log(`one topology: ${Object.entries(cost).map(([n, c]) => `${n} services ${c.wallMs ?? '-'} ms, ${c.peakRssMiB ?? '-'} MiB`).join('; ')}`);
 mkdirSync('reports/out', { recursive: true });
-writeFileSync('reports/out/bench.json', `${JSON.stringify({ node: process.version, ...results, ...(scale ? { scale } : {}) }, null, 2)}\n`);
+const doc = { node: process.version, ...results, throughput, shrink: shrink ?? null, ...(cost ? { topologyCost: cost } : {}), ...(scale ? { scale } : {}) };
+writeFileSync('reports/out/bench.json', `${JSON.stringify(doc, null, 2)}\n`);

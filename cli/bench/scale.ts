@@ -1,6 +1,6 @@
 /**
  * The scale table of `npm run bench`: shop-shaped fleets (topologies/scale-fleet.ts: fan-out 3
- * bilateral dependencies per service) of 100, 300, 1,000 and 3,000 services, one child process per row
+ * bilateral dependencies per service) of 10, 100, 300, 1,000 and 3,000 services, one child process per row
  * (scale-one.ts) so each row's peak RSS is its own. Rows: the full matrix at 100 (the default up to
  * FULL_MATRIX_MAX_SERVICES) and the sample at every size, so time(1,000)/time(100) compares like with like.
  *
@@ -47,6 +47,7 @@ export function runScaleTable(env: NodeJS.ProcessEnv = process.env, log: (s: str
   const max = Number(env.BENCH_MAX_SERVICES ?? 3000);
   const budgetMs = Number(env.BENCH_BUDGET_MS ?? 300_000);
   const plan: [number, 'all' | 'sampled'][] = [
+    [10, 'sampled'],
     [100, 'all'],
     [100, 'sampled'],
     ...(env.BENCH_FULL_MATRIX_300 === '1' ? [[300, 'all'] as [number, 'all']] : []),
@@ -81,6 +82,19 @@ export function runScaleTable(env: NodeJS.ProcessEnv = process.env, log: (s: str
   summary.targets = `ratio <= ${SCALE_TARGETS.ratio1000To100}, 1,000 < ${SCALE_TARGETS.wallMs1000 / 1000} s, 3,000 < ${SCALE_TARGETS.wallMs3000 / 1000} s, RSS < ${SCALE_TARGETS.rssMiB} MiB`;
   log(Object.entries(summary).map(([k, v]) => `${k}: ${v}`).join('; '));
   return { rows, summary };
+}
+
+/** Sizes of issue 7's "cost of one topology" (sampled rows of the table). */
+export const TOPOLOGY_COST_SIZES = [10, 100, 1000] as const;
+
+/** Wall ms, CPU ms and peak RSS of one topology at each of {@link TOPOLOGY_COST_SIZES} services, from the table's sampled rows (absent sizes were skipped). */
+export function topologyCost(rows: readonly ScaleRow[]): Record<string, Pick<ScaleRow, 'wallMs' | 'cpuMs' | 'peakRssMiB' | 'skipped'>> {
+  const out: Record<string, Pick<ScaleRow, 'wallMs' | 'cpuMs' | 'peakRssMiB' | 'skipped'>> = {};
+  for (const n of TOPOLOGY_COST_SIZES) {
+    const r = rows.find((x) => x.services === n && x.probes === 'sampled');
+    out[String(n)] = r ? { wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssMiB: r.peakRssMiB, ...(r.skipped ? { skipped: r.skipped } : {}) } : { skipped: 'not in the table' };
+  }
+  return out;
 }
 
 /** Wall time of `services` extrapolated from the last two measured rows of the same selection (power law), if there are two. */
