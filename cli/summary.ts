@@ -36,10 +36,13 @@ function printFailure(f: FailureRecord, io: Io): void {
       s.ambient === false ? 'non-ambient' : '',
       s.replicas ? `${s.replicas} replicas` : '',
       s.createdAtMs ? `created at +${s.createdAtMs}ms (simulated)` : '',
+      ...(s.secrets ?? []).map((x) => `secret ${x}`),
     ].filter(Boolean);
     io.out(`  service ${s.name}: ${decl.join('; ')}`);
   }
+  for (const line of f.counterexample.cedar ?? []) io.out(`  cedar ${line}`);
   for (const p of f.mismatches) io.out(`  MISMATCH ${p.from} -> ${p.to}${p.port === null ? '' : `:${p.port}`}: expected ${p.expected} (${p.expectedReason}), observed ${p.observed} [${p.layer}${p.policy ? ` ${p.policy}` : ''}] ${p.reason}`);
+  for (const a of f.admissionMismatches ?? []) io.out(`  ADMISSION ${a.service}: expected ${a.expected}${a.expectedGate ? ` (${a.expectedGate}Denied on ${a.expectedResource})` : ''}, observed ${a.observed}${a.observedGate ? ` (${a.observedGate}Denied)` : ''}: ${a.problems.join('; ')}`);
   io.out(`  reproduce: ${f.reproduce}`);
 }
 
@@ -66,13 +69,19 @@ export function printSummary(doc: ResultsDocument, written: string[], io: Io, fl
     io.out(
       `  random topologies: ${random.length} (${services} services), ${plural(probes, 'probe')}, ${plural(mism, 'mismatch', 'mismatches')} in ${plural(random.filter((r) => r.mismatches > 0).length, 'topology', 'topologies')}, ${unverified} unverified`,
     );
+    const admissions = random.flatMap((r) => r.admissions ?? []);
+    if (admissions.length > 0) {
+      const failed = admissions.filter((a) => a.expected === 'Failed').length;
+      const wrong = random.reduce((n, r) => n + (r.admissionMismatches ?? 0), 0);
+      io.out(`  admissions: ${admissions.length} judged (${failed} expected Failed by a Cedar gate), ${plural(wrong, 'admission mismatch', 'admission mismatches')}`);
+    }
   }
   const unshrunk = doc.failures.filter((f) => !f.shrunk);
   if (unshrunk.length > 0) {
     io.out('');
     io.out(`also failing, not shrunk (--shrink all shrinks every one): ${plural(unshrunk.length, 'topology', 'topologies')}`);
     for (const f of unshrunk.slice(0, MAX_UNSHRUNK_LINES)) {
-      const what = f.status === 'unverified' ? 'unverified' : plural(f.mismatches.length, 'mismatch', 'mismatches');
+      const what = f.status === 'unverified' ? 'unverified' : plural(f.mismatches.length + (f.admissionMismatches?.length ?? 0), 'mismatch', 'mismatches');
       io.out(`  topology ${f.topologyIndex} (${plural(f.counterexample.services.length, 'service')}, ${what}): ${f.reproduce}`);
     }
     if (unshrunk.length > MAX_UNSHRUNK_LINES) io.out(`  … ${unshrunk.length - MAX_UNSHRUNK_LINES} more in results.json (failures)`);

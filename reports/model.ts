@@ -33,6 +33,32 @@ export interface ServiceRecord {
   conditions: { type: string; status: string; reason?: string; message?: string }[];
 }
 
+/**
+ * One service's admission judged against the admission oracle (declarations and drawn Cedar permissions
+ * only): the phase it ended in, the gate that failed it, and anything else that is not as expected
+ * (outputs left by a denied service, a secret wired wrongly). `problems` empty = as expected.
+ */
+export interface AdmissionRecord {
+  /** `ns/name` */
+  service: string;
+  /** The object judged: the LatticeService, or the LatticeMeshMember of an escape hatch. */
+  kind: 'LatticeService' | 'LatticeMeshMember';
+  expected: 'Ready' | 'Failed';
+  /** The phase observed at the end (`absent` when the object does not exist). */
+  observed: string;
+  /** When expected Failed: the gate the oracle expects (e.g. `AccessSecret`, `AllowWildcard`) and its first resource uid. */
+  expectedGate?: string;
+  expectedResource?: string;
+  /** The gate the platform named (`Authorized` condition reason `<Gate>Denied`, or the mesh member's Cedar message). */
+  observedGate?: string;
+  /** The platform's own words (status message). */
+  message?: string;
+  /** The oracle's reason in words. */
+  expectedReason: string;
+  /** What differs from the expectation, one sentence each. */
+  problems: string[];
+}
+
 /** An input object refused by the API server (file, object, field causes), never lost silently. */
 export interface InputErrorRecord {
   file?: string;
@@ -148,6 +174,10 @@ export interface RunRecord {
   evolution?: { steps: EvolutionStepRecord[] };
   /** Time series recorded during the run, if any. */
   metrics?: MetricSeries[];
+  /** Admissions judged (random topologies: every service), in topology order; absent when the run judged none. */
+  admissions?: AdmissionRecord[];
+  /** Admissions with problems (counted as failures: status `mismatches`). */
+  admissionMismatches?: number;
 }
 
 /** A failing random topology after shrinking (fast-check), with the command that reproduces it. */
@@ -165,8 +195,14 @@ export interface FailureRecord {
   verification?: string;
   servicesBefore: number;
   /** The shrunk topology, in words and as data. */
-  counterexample: { services: CounterexampleService[] };
+  counterexample: {
+    services: CounterexampleService[];
+    /** The drawn Cedar policy set, one line per statement (absent when the topology has the implicit permits). */
+    cedar?: string[];
+  };
   mismatches: ProbeRecord[];
+  /** Admissions of the counterexample that were not as expected (absent when none). */
+  admissionMismatches?: AdmissionRecord[];
   reproduce: string;
   /** Invariants the counterexample broke (absent when none). */
   invariants?: InvariantViolationRecord[];
@@ -194,6 +230,8 @@ export interface CounterexampleService {
   dependsAll?: true;
   replicas?: number;
   createdAtMs?: number;
+  /** Its secrets, one line each: `<name> <provider>:<path> keys=… route=…` (absent when none). */
+  secrets?: string[];
 }
 
 /** The whole results.json. Everything but `header` is a pure function of (seed, inputs, options). */
@@ -209,6 +247,9 @@ export interface ResultsDocument {
     unverifiedRuns: number;
     /** Invariant violations over every run (absent in documents written before invariants existed). */
     invariantViolations?: number;
+    /** Services whose admission was judged, and those not as the admission oracle expects (absent in documents written before admissions were judged). */
+    admissions?: number;
+    admissionMismatches?: number;
     inputErrors: number;
     warnings: number;
   };

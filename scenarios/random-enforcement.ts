@@ -9,7 +9,7 @@ import type { FailureRecord, RunRecord } from '../reports/model.ts';
 import { runCase } from '../harness/verifier/run-case.ts';
 import type { InjectedBug } from '../harness/world.ts';
 import { deriveSeed } from '../harness/rng/index.ts';
-import { oracle, renderTopologySchedule, topologyArbitrary } from '../topologies/index.ts';
+import { admissionOracle, describeCedar, describeSecret, expectedProbesWithAdmission, renderTopologySchedule, topologyArbitrary } from '../topologies/index.ts';
 import type { Topology } from '../topologies/index.ts';
 
 /** Which failing topologies are shrunk: the first one found (default), every one, or none. */
@@ -61,7 +61,9 @@ export async function runTopology(t: Topology, worldSeed: number, index: number,
     seed: worldSeed,
     topologyIndex: index,
     ...renderTopologySchedule(t),
-    expected: oracle(t),
+    // Traffic expectations with admission: a service expected Failed sends nothing and receives nothing (but see withAdmission).
+    expected: expectedProbesWithAdmission(t),
+    admissions: admissionOracle(t),
     injectBug,
   });
   return record;
@@ -86,7 +88,9 @@ export const describeTopology = (t: Topology): FailureRecord['counterexample'] =
     ...(s.dependsAll ? { dependsAll: true } : {}),
     ...((s.replicas ?? 1) > 1 ? { replicas: s.replicas } : {}),
     ...((s.createdAtMs ?? 0) > 0 ? { createdAtMs: s.createdAtMs } : {}),
+    ...((s.secrets?.length ?? 0) > 0 ? { secrets: s.secrets!.map(describeSecret) } : {}),
   })),
+  ...(t.cedar ? { cedar: describeCedar(t.cedar) } : {}),
 });
 
 /** Inputs of {@link runIndex}: one topology index of a run. */
@@ -156,6 +160,7 @@ export async function runIndex(opts: IndexOptions, arbitrary: fc.Arbitrary<Topol
       servicesBefore: firstTopology?.services.length ?? 0,
       counterexample: describeTopology(ce),
       mismatches: lastFailing.probes.filter((p) => p.expected !== p.observed),
+      ...((lastFailing.admissionMismatches ?? 0) > 0 ? { admissionMismatches: lastFailing.admissions!.filter((a) => a.problems.length > 0) } : {}),
       reproduce: reproduceCommand(opts.seed, index, opts.injectBug, shrink ? path || undefined : undefined),
     },
   };

@@ -22,6 +22,7 @@ import {
   type ServiceRef,
 } from '../platform/crds/types.ts';
 import type { Topology, TopologyService } from './topology.ts';
+import { hasDrawnCedar, renderCedarPolicies, renderSecretProviders, secretResources, withSecretUses } from './admission-render.ts';
 
 /** Name of the baseline CedarPolicy (in `lattice-system`). */
 export const BASELINE_POLICY_NAME = 'lattice-sim-baseline';
@@ -79,14 +80,14 @@ export function serviceResources(s: TopologyService): Record<string, ResourceSpe
 /** The LatticeService of one topology service (server when it has ports, traffic generator otherwise). */
 export function renderService(s: TopologyService): LatticeService {
   const server = s.ports.length > 0;
-  const resources = serviceResources(s);
+  const resources = { ...serviceResources(s), ...secretResources(s) };
   return {
     ...LatticeServiceType,
     metadata: { name: s.name, namespace: s.namespace, labels: { 'lattice.dev/environment': s.namespace } },
     spec: {
       replicas: s.replicas ?? 1,
       workload: {
-        containers: { main: clone(server ? SERVER : GENERATOR) },
+        containers: { main: withSecretUses(clone(server ? SERVER : GENERATOR), s) },
         ...(Object.keys(resources).length > 0 ? { resources } : {}),
         ...(server
           ? { service: { ports: Object.fromEntries(s.ports.map((p) => [p.name, { port: p.port, ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}) }])) } }
@@ -273,7 +274,13 @@ export function renderTopologySchedule(t: Topology): RenderedTopology {
     return objects;
   });
   return {
-    objects: [...namespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), baselinePolicy(namespaces), ...(wildcards ? [wildcards] : []), ...perService],
+    objects: [
+      ...namespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+      ...renderSecretProviders(t.secretProviders),
+      // A drawn Cedar set replaces the implicit permits (admission-render.ts); an empty one renders no CedarPolicy.
+      ...(hasDrawnCedar(t) ? renderCedarPolicies(t.cedar) : [baselinePolicy(namespaces), ...(wildcards ? [wildcards] : [])]),
+      ...perService,
+    ],
     applyAtMs,
   };
 }

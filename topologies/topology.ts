@@ -59,6 +59,96 @@ export interface TopologyService {
    * whatever order services arrive in.
    */
   createdAtMs?: number;
+  /**
+   * Secrets of a LatticeService (absent or empty = none; a mesh-member has none): each one is a
+   * `type: secret` resource with `id` (so the compiler asks the Cedar gate AccessSecret on
+   * `Lattice::SecretPath::"<provider>:<path>"`, reference §3.2) consumed by its main container through
+   * one route of reference §2.3. See {@link TopologySecret}.
+   */
+  secrets?: TopologySecret[];
+}
+
+/**
+ * How a container consumes a secret (reference §2.3 routes): `env` = a variable that is exactly
+ * `${secret.R.K}` (route 1, `secretKeyRef` to Secret `<svc>-R` key K); `env-mixed` = a variable mixing
+ * text and `${secret.R.K}` (route 2, ExternalSecret `<svc>-main-env-eso[-i]` + `envFrom`); `file` = a file
+ * whose content holds `${secret.R.K}` (route 3, ExternalSecret `<svc>-main-file-<key>` mounted at the
+ * path); `envFrom` = `envFrom: [R]` (route 5, `envFrom.secretRef` `<svc>-R`; bulk extraction when the
+ * secret declares no keys).
+ */
+export type SecretRoute = 'env' | 'env-mixed' | 'file' | 'envFrom';
+
+/** The secret routes, in the order draws index them. */
+export const SECRET_ROUTES: readonly SecretRoute[] = ['env', 'env-mixed', 'file', 'envFrom'];
+
+/**
+ * One secret of a service: resource key `name` (DNS label), store `provider` (a
+ * {@link TopologySecretProvider} name), remote key `path` (the resource `id`), the declared
+ * `params.keys` (empty = bulk `dataFrom.extract`, only with route `envFrom`), the route, and an optional
+ * `params.secretType` of the synced Secret.
+ */
+export interface TopologySecret {
+  name: string;
+  provider: string;
+  path: string;
+  keys: string[];
+  route: SecretRoute;
+  secretType?: 'Opaque' | 'kubernetes.io/basic-auth';
+}
+
+/** ESO provider types a SecretProvider of a topology uses (reference §1.7: the one key of `spec.provider`). */
+export type SecretProviderType = 'vault' | 'aws' | 'webhook';
+
+/** A SecretProvider (in `lattice-system`) the platform copies into a ClusterSecretStore of the same name. */
+export interface TopologySecretProvider {
+  name: string;
+  type: SecretProviderType;
+}
+
+/** Cedar gates a rendered topology meets (reference §3.2): secrets, and wildcard inbound / outbound. */
+export type TopologyGate = 'AccessSecret' | 'AllowWildcard';
+
+/** A gate's resource: a secret path (uid `"<provider>:<path>"`) or a mesh wildcard direction. */
+export type TopologyGateResource = { type: 'SecretPath'; provider: string; path: string } | { type: 'Mesh'; id: 'inbound' | 'outbound' };
+
+/**
+ * One Cedar statement of a drawn policy set, kept structured so the admission oracle can judge it
+ * without a Cedar engine (reference §3.3). `principal` / `resource` say what it matches: one service
+ * (`key` = `"<ns>/<name-or-sa>"`, the principal uid), every principal of a namespace, or every secret
+ * path of a provider under a path prefix. `style` says how render writes the match: `uid` = scope
+ * equality on entity uids, `attributes` = a `when` clause on the entities' attributes (`namespace`,
+ * `name`, `kind`; `provider`, `path`). `erroring` = the `when` clause also reads an attribute the
+ * entities do not have, so evaluating it errors and Cedar skips the statement (it matches nothing).
+ */
+export interface TopologyCedarStatement {
+  id: string;
+  effect: 'permit' | 'forbid';
+  action: TopologyGate;
+  principal: { key: string } | { namespace: string };
+  resource: { exact: TopologyGateResource } | { provider: string; pathPrefix: string };
+  style: 'uid' | 'attributes';
+  erroring?: boolean;
+  /**
+   * The gate request it was drawn for (`<principal>|<action>|<subject>`, see admission.ts
+   * `requestOrigin`): how shrinking measures a policy set (fewer deviations from one plain permit per
+   * request). Semantics never read it.
+   */
+  origin?: string;
+}
+
+/** One CedarPolicy object (in `lattice-system`); `enabled: false` ones are not loaded (reference §1.6). */
+export interface TopologyCedarPolicy {
+  name: string;
+  enabled: boolean;
+  statements: TopologyCedarStatement[];
+}
+
+/**
+ * The Cedar policy set of a topology. `policies: []` = no CedarPolicy at all (every gate denies,
+ * reference §3.3 default deny).
+ */
+export interface TopologyCedar {
+  policies: TopologyCedarPolicy[];
 }
 
 /**
@@ -76,6 +166,13 @@ export interface Topology {
   name: string;
   services: TopologyService[];
   probes: TopologyProbe[];
+  /** SecretProviders the secrets name (absent = none). */
+  secretProviders?: TopologySecretProvider[];
+  /**
+   * The drawn Cedar policy set. Absent = the implicit set render has always written: a permit for
+   * every gate request the topology makes (nothing is denied).
+   */
+  cedar?: TopologyCedar;
 }
 
 /** `"ns/name"` of a service. */

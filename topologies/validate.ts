@@ -4,6 +4,7 @@
  */
 import type { Topology, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
+import { admissionProblems, admissionSize } from './admission.ts';
 
 /**
  * Checks the invariants of a topology: a name; unique service keys; integer layers >= 0; layer-0
@@ -51,6 +52,7 @@ export function validateTopology(t: Topology): string[] {
     if (!keys.has(p.to)) problems.push(`probes[${i}]: to names unknown service ${p.to}`);
     if (p.from === p.to) problems.push(`probes[${i}]: a service does not probe itself (${p.from})`);
   });
+  problems.push(...admissionProblems(t));
   return problems;
 }
 
@@ -96,10 +98,15 @@ export interface TopologySize {
   /** Services created after the start (`createdAtMs` > 0). */
   staggered: number;
   probes: number;
+  /** Secrets and how far the Cedar policy set is from one plain permit per gate request (admission.ts `AdmissionSize`). */
+  secrets: number;
+  cedarEmpty: number;
+  cedarDeviations: number;
+  cedarForms: number;
 }
 
 /** The order in which sizes are compared (most significant first). */
-export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'probes'] as const;
+export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms'] as const;
 
 /** Counts services, declarations, mesh features and probes. */
 export function topologySize(t: Topology): TopologySize {
@@ -116,6 +123,7 @@ export function topologySize(t: Topology): TopologySize {
     extraReplicas: sum((s) => (s.replicas ?? 1) - 1),
     staggered: sum((s) => ((s.createdAtMs ?? 0) > 0 ? 1 : 0)),
     probes: t.probes.length,
+    ...admissionSize(t),
   };
 }
 

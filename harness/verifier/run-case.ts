@@ -17,6 +17,8 @@ import { defaultProfile } from '../profile.ts';
 import type { ApplyFailure, Cluster, ClusterReader } from '../cluster.ts';
 import { CoreTypes } from '../stubs/third-party-crds.ts';
 import { runStatus } from './status.ts';
+import { judgeAdmissions } from './admission-judge.ts';
+import type { ExpectedAdmission } from './expected-admission.ts';
 import { cyclesDone, judgeProbes, makeWaiter, onRevision, startGenerators } from './case-parts.ts';
 import { InvariantMonitor } from './invariants.ts';
 import type { ExpectedProbe } from './expected-probe.ts';
@@ -43,6 +45,8 @@ export interface CaseInput {
    * absent = at once). See {@link applyStaggered}.
    */
   applyAtMs?: ReadonlyMap<KubeObject, number>;
+  /** What the admission oracle expects of each service (random topologies); judged after settling by admission-judge.ts. */
+  admissions?: readonly ExpectedAdmission[];
 }
 
 /** A run record plus the World it ran in (for debugging and tests). */
@@ -118,6 +122,8 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
   if (unjudged > 0) notes.push(`${unjudged} probe${unjudged === 1 ? '' : 's'} not judged: ${[...refusedKeys].sort().join(', ')} refused at input`);
   notes.push(...cluster.notes(), ...invariants.notes);
   const mismatches = probes.filter((p) => p.expected !== p.observed).length;
+  const admissions = input.admissions ? judgeAdmissions(reader, input.admissions) : undefined;
+  const admissionMismatches = admissions?.filter((a) => a.problems.length > 0).length ?? 0;
   return {
       id: input.id,
       name: input.name,
@@ -125,13 +131,14 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
       ...(input.kind === 'random' ? { seed: input.seed, topologyIndex: input.topologyIndex } : {}),
       services,
       probes,
-      status: runStatus({ inputErrors, mismatches, verification, invariants: violations }),
+      status: runStatus({ inputErrors, mismatches, verification, invariants: violations, admissionMismatches }),
       mismatches,
       inputErrors,
       warnings: [],
       notes,
       verification,
       invariants: violations,
+      ...(admissions ? { admissions, admissionMismatches } : {}),
   };
 }
 

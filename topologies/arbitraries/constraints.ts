@@ -122,6 +122,26 @@ export interface TopologyConstraints {
    * @defaultValue 0.2
    */
   staggerProbability?: number;
+  /**
+   * Probability that a LatticeService carries secrets (1..3 `type: secret` resources, each with an
+   * `id`, a provider among vault / aws / webhook SecretProviders and one route of reference §2.3), in
+   * [0, 1]. 0 = no secret and no Cedar draws at all (the policy set is the implicit permit-all-needed one).
+   * @defaultValue 0.35
+   */
+  secretProbability?: number;
+  /**
+   * Probability that one Cedar gate request (AccessSecret per secret, AllowWildcard per wildcard
+   * direction) is drawn denied: no permit, a forbid overriding the permit, only an erroring permit, or
+   * only a disabled one (reference §3.3), in [0, 1]. Used only when `secretProbability` > 0.
+   * @defaultValue 0.02
+   */
+  cedarDenyProbability?: number;
+  /**
+   * Probability that a topology's Cedar policy set is empty (no CedarPolicy at all: every gate denies),
+   * in [0, 1]. Used only when `secretProbability` > 0.
+   * @defaultValue 0.03
+   */
+  emptyPolicySetProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -149,11 +169,14 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   multiReplicaProbability: 0.2,
   maxCreationDelayMs: 30_000,
   staggerProbability: 0.2,
+  secretProbability: 0.35,
+  cedarDenyProbability: 0.02,
+  emptyPolicySetProbability: 0.03,
 });
 
 /**
  * Knobs that turn every mesh-feature draw off (one-sided inbound, mesh-members, service accounts,
- * non-ambient, depends-all, replicas, staggered creation): with them, a seed draws exactly what it drew
+ * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar): with them, a seed draws exactly what it drew
  * before these features existed (old bug-report seeds reproduce).
  */
 export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
@@ -164,6 +187,7 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   dependsAllProbability: 0,
   maxReplicas: 1,
   maxCreationDelayMs: 0,
+  secretProbability: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
@@ -220,6 +244,9 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'dependsAllProbability',
     'multiReplicaProbability',
     'staggerProbability',
+    'secretProbability',
+    'cedarDenyProbability',
+    'emptyPolicySetProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }

@@ -4,6 +4,7 @@
  * removed, so removing a service during shrinking leaves every other pair's wiring as it was.
  */
 import fc from 'fast-check';
+import { cedarDrawArbitrary, slotSecretDrawsArbitrary, type CedarDraw, type SlotSecretDraws } from './admission.ts';
 import { chanceArbitrary } from './chance.ts';
 
 /** Draws of one slot. Arrays are indexed by the other slot's index (0 .. slots-1). */
@@ -41,6 +42,10 @@ export interface SlotDraws {
   staggered?: boolean;
   /** Creation time when `staggered` (integer in [0, maxCreationDelayMs]; never shrunk). */
   createdAtMs?: number;
+  /** Secrets of the slot (used when it is a LatticeService) with their AccessSecret verdicts (arbitraries/admission.ts). Absent = no secret draws. */
+  secrets?: SlotSecretDraws;
+  /** Cedar draws of the slot's AllowWildcard requests: `[inbound, outbound]`. Absent = plain permits. */
+  wildcardCedar?: CedarDraw[];
 }
 
 /** Knobs of {@link slotArbitrary}. */
@@ -64,6 +69,9 @@ export interface SlotConstraints {
   multiReplicaProbability?: number;
   maxCreationDelayMs?: number;
   staggerProbability?: number;
+  /** Secret and Cedar knobs (constraints.ts); `secretProbability` 0 draws nothing. @defaultValue off */
+  secretProbability?: number;
+  cedarDenyProbability?: number;
 }
 
 /**
@@ -88,6 +96,12 @@ export function slotArbitrary(c: SlotConstraints): fc.Arbitrary<SlotDraws> {
     ...(namespaces > 1 ? { namespace: fc.noShrink(fc.nat({ max: namespaces - 1 })) } : {}),
     ...(ports > 1 ? { ports: fc.noShrink(fc.integer({ min: 1, max: ports })) } : {}),
     ...meshFeatureDraws(c, fixed),
+    ...((c.secretProbability ?? 0) > 0
+      ? {
+          secrets: slotSecretDrawsArbitrary({ secretProbability: c.secretProbability!, cedarDenyProbability: c.cedarDenyProbability ?? 0 }),
+          wildcardCedar: fc.array(cedarDrawArbitrary(c.cedarDenyProbability ?? 0), { minLength: 2, maxLength: 2 }),
+        }
+      : {}),
   }) as fc.Arbitrary<SlotDraws>;
 }
 

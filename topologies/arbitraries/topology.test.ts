@@ -43,6 +43,9 @@ describe('topologyArbitrary constraints', () => {
       multiReplicaProbability: 0.2,
       maxCreationDelayMs: 30_000,
       staggerProbability: 0.2,
+      secretProbability: 0.35,
+      cedarDenyProbability: 0.02,
+      emptyPolicySetProbability: 0.03,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });
