@@ -28,8 +28,13 @@ import type { ShrinkMode } from './random-enforcement.ts';
 
 /** Most commands after the initial topology. */
 export const MAX_EVOLUTION_COMMANDS = 4;
-/** The initial topologies: small (every command costs a settle and two traffic cycles) and densely agreed, so removals have edges to break. */
-export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8 } as const;
+/**
+ * The initial topologies: small (every command costs a settle and two traffic cycles) and densely agreed, so removals have edges to break.
+ * No Cedar denial is drawn at the start (secrets and decoy statements still are): the admission oracle describes a fresh apply, while
+ * a service denied after it was admitted keeps its outputs (reference §2.8 step 7 deletes only its ExternalSecrets), which the traffic
+ * oracle of a later state does not model.
+ */
+export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8, cedarDenyProbability: 0, emptyPolicySetProbability: 0 } as const;
 
 /** Options of a random-evolution run. */
 export interface EvolutionOptions {
