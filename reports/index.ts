@@ -5,32 +5,34 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultsDocument } from './model.ts';
-import { resultsJson } from './json.ts';
+import { resultsJsonChunks } from './json.ts';
 import { junitXml } from './junit.ts';
 
 export * from './model.ts';
-export { resultsJson, withoutHeader } from './json.ts';
+export { resultsJson, resultsJsonChunks, withoutHeader } from './json.ts';
 export { junitXml } from './junit.ts';
 
-/** Writers by file name. */
-export const reporters: Record<string, (doc: ResultsDocument) => string> = {
-  'results.json': resultsJson,
+/** Writers by file name: the text, whole or in pieces (results.json of a long run is too large for one string). */
+export const reporters: Record<string, (doc: ResultsDocument) => string | Iterable<string>> = {
+  'results.json': resultsJsonChunks,
   'junit.xml': junitXml,
 };
 
 /**
- * Writes `text` to `path` atomically: into a temporary file beside it, flushed, then renamed over
+ * Writes `text` (a string, or pieces written one after the other) to `path` atomically: into a temporary file beside it, flushed, then renamed over
  * `path`, so a reader sees the old file or the whole new one, never a torn one. On failure the
  * temporary file is removed and the error (ENOSPC, EFBIG, EACCES …) is thrown; `path` is untouched.
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | Iterable<string>): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const fd = openSync(tmp, 'w');
     try {
       // writeSync may write less than asked (a file size limit is one way); the next call reports why.
-      const bytes = Buffer.from(text, 'utf8');
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+      for (const piece of typeof text === 'string' ? [text] : text) {
+        const bytes = Buffer.from(piece, 'utf8');
+        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
