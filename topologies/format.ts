@@ -7,7 +7,8 @@ import { serviceKey } from './topology.ts';
 
 /**
  * Input: a Topology. Output: lines `topology <name>: N services, M probes`, then one line per service
- * (`  <ns>/<name> L<layer> ports=<name>:<port>-><target>|- out=[…] in=[…] [wildcard]`; keys in the
+ * (`  <ns>/<name> L<layer> ports=<name>:<port>-><target>|- out=[…] in=[…] [wildcard] [depends-all] [member]
+ * [sa=<account>] [non-ambient] [x<replicas>] [@<createdAtMs>ms]`; keys in the
  * topology's first namespace are shown without it), then one line per probing service (`  probes <from> -> <to>[:<port>],…`). Deterministic.
  */
 export function formatTopology(t: Topology): string {
@@ -16,7 +17,15 @@ export function formatTopology(t: Topology): string {
   const lines = [`topology ${t.name}: ${t.services.length} services, ${t.probes.length} probes`];
   for (const s of t.services) {
     const ports = s.ports.length ? s.ports.map((p) => `${p.name}:${p.port}${p.targetPort !== undefined ? `->${p.targetPort}` : ''}`).join(',') : '-';
-    lines.push(`  ${short(serviceKey(s))} L${s.layer} ports=${ports} out=[${s.outbound.map(short).join(',')}] in=[${s.inbound.map(short).join(',')}]${s.wildcardInbound ? ' wildcard' : ''}`);
+    const mesh = [
+      s.dependsAll ? ' depends-all' : '',
+      s.kind === 'mesh-member' ? ' member' : '',
+      s.serviceAccount !== undefined && s.serviceAccount !== s.name ? ` sa=${s.serviceAccount}` : '',
+      s.ambient === false ? ' non-ambient' : '',
+      (s.replicas ?? 1) > 1 ? ` x${s.replicas}` : '',
+      (s.createdAtMs ?? 0) > 0 ? ` @${s.createdAtMs}ms` : '',
+    ].join('');
+    lines.push(`  ${short(serviceKey(s))} L${s.layer} ports=${ports} out=[${s.outbound.map(short).join(',')}] in=[${s.inbound.map(short).join(',')}]${s.wildcardInbound ? ' wildcard' : ''}${mesh}`);
   }
   const byFrom = new Map<string, string[]>();
   for (const p of t.probes) byFrom.set(p.from, [...(byFrom.get(p.from) ?? []), short(p.to)]);
