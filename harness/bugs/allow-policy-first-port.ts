@@ -10,17 +10,9 @@
  * of each `rules[].to[].operation.ports` list; policies bound by `targetRefs` are left alone.
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import { LatticeMeshMemberType } from '../../platform/index.ts';
 import type { BugDefinition, BugSeams } from './types.ts';
+import { isSelectorBoundMemberAuthorizationPolicy } from './internal/mesh-objects.ts';
 import { rewriteWrites } from './internal/rewrite.ts';
-
-const ownedByMember = (obj: KubeObject): boolean =>
-  obj.metadata.ownerReferences?.some((r) => r.kind === LatticeMeshMemberType.kind && r.apiVersion === LatticeMeshMemberType.apiVersion) === true;
-
-/** True for an AuthorizationPolicy bound to workloads by `selector` and owned by a LatticeMeshMember. */
-function isMemberAuthorizationPolicy(obj: KubeObject): boolean {
-  return obj.kind === 'AuthorizationPolicy' && obj.spec?.selector !== undefined && ownedByMember(obj);
-}
 
 /** Cuts every `rules[].to[].operation.ports` of `ap` to its first entry, in place, and returns `ap`. */
 export function firstPortOnly(ap: KubeObject): KubeObject {
@@ -40,6 +32,6 @@ export const allowPolicyFirstPort: BugDefinition<'allow-policy-first-port'> = {
   area: 'compiler',
   apply: (seams: BugSeams): BugSeams => ({
     ...seams,
-    platformClient: rewriteWrites(seams.platformClient, isMemberAuthorizationPolicy, firstPortOnly),
+    platformClient: rewriteWrites(seams.platformClient, isSelectorBoundMemberAuthorizationPolicy, firstPortOnly),
   }),
 };

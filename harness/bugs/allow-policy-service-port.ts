@@ -15,14 +15,10 @@ import { ignoreNotFound } from '../../fake-apiserver/api/index.ts';
 import { LatticeMeshMemberType } from '../../platform/index.ts';
 import type { LatticeMeshMember } from '../../platform/index.ts';
 import type { BugDefinition, BugSeams } from './types.ts';
+import { isSelectorBoundMemberAuthorizationPolicy } from './internal/mesh-objects.ts';
 import { rewriteWrites } from './internal/rewrite.ts';
 
 const ownerMember = (obj: KubeObject) => obj.metadata.ownerReferences?.find((r) => r.kind === LatticeMeshMemberType.kind && r.apiVersion === LatticeMeshMemberType.apiVersion);
-
-/** True for an AuthorizationPolicy bound to workloads by `selector` and owned by a LatticeMeshMember. */
-function isMemberAuthorizationPolicy(obj: KubeObject): boolean {
-  return obj.kind === 'AuthorizationPolicy' && obj.spec?.selector !== undefined && ownerMember(obj) !== undefined;
-}
 
 /**
  * Rewrites `ap`'s `rules[].to[].operation.ports` in place with `toServicePort` (container port as a
@@ -58,6 +54,6 @@ export const allowPolicyServicePort: BugDefinition<'allow-policy-service-port'> 
   area: 'compiler',
   apply: (seams: BugSeams): BugSeams => ({
     ...seams,
-    platformClient: rewriteWrites(seams.platformClient, isMemberAuthorizationPolicy, rewrite),
+    platformClient: rewriteWrites(seams.platformClient, isSelectorBoundMemberAuthorizationPolicy, rewrite),
   }),
 };

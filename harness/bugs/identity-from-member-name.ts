@@ -16,12 +16,10 @@ import type { KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
 import { LatticeMeshMemberType } from '../../platform/index.ts';
 import type { LatticeMeshMember } from '../../platform/index.ts';
 import type { BugDefinition, BugSeams } from './types.ts';
-import { ownedByKind, rewriteWrites } from './internal/rewrite.ts';
+import { isMemberAuthorizationPolicy } from './internal/mesh-objects.ts';
+import { rewriteWrites } from './internal/rewrite.ts';
 
 const PRINCIPAL = /^(.*)\/ns\/([^/]+)\/sa\/([^/]+)$/;
-
-/** True for an AuthorizationPolicy owned by a LatticeMeshMember (what the mesh compiler writes). */
-const isMemberAuthorizationPolicy = (obj: KubeObject): boolean => obj.kind === 'AuthorizationPolicy' && ownedByKind(obj, LatticeMeshMemberType);
 
 /**
  * Rewrites, in place, every `rules[].from[].source.principals` entry of `ap` from service account to

@@ -11,13 +11,9 @@
  * applies of an AuthorizationPolicy owned by a LatticeMeshMember that already exists are not sent;
  * the stored policy is returned as if the write had landed.
  */
-import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import { LatticeMeshMemberType } from '../../platform/index.ts';
 import type { BugDefinition, BugSeams } from './types.ts';
-import { ownedByKind, writeOnce } from './internal/rewrite.ts';
-
-/** True for an AuthorizationPolicy owned by a LatticeMeshMember. */
-const isMemberAuthorizationPolicy = (obj: KubeObject): boolean => obj.kind === 'AuthorizationPolicy' && ownedByKind(obj, LatticeMeshMemberType);
+import { isMemberAuthorizationPolicy } from './internal/mesh-objects.ts';
+import { writeOnce } from './internal/rewrite.ts';
 
 /** The `stale-callee-policy` catalogue entry. */
 export const staleCalleePolicy: BugDefinition<'stale-callee-policy'> = {
