@@ -159,7 +159,11 @@ export async function applyStaggered(cluster: Cluster, objects: readonly KubeObj
   return refused;
 }
 
-/** True when every LatticeService (and hand-written LatticeMeshMember) is Ready or Failed and each Ready one's Deployment has all replicas ready. */
+/**
+ * True when every LatticeService (and hand-written LatticeMeshMember) is Ready or Failed and each Ready
+ * one's Deployment has all its replicas ready: as many as the Deployment asks for and, for a
+ * LatticeService that is not autoscaled, at least its `spec.replicas`.
+ */
 export function platformSettled(reader: ClusterReader): boolean {
   return unsettledServices(reader).length === 0;
 }
@@ -177,7 +181,9 @@ export function unsettledServices(reader: ClusterReader): string[] {
       continue;
     }
     const dep = deployments.get(key);
-    const want = dep?.spec?.replicas ?? 1;
+    // The replicas the LatticeService declares (unless autoscaled), not only those its Deployment asks for:
+    // a platform that drops spec.replicas never settles.
+    const want = Math.max(dep?.spec?.replicas ?? 1, ls.spec?.autoscaling ? 1 : (ls.spec?.replicas ?? 1));
     if (!dep || (dep.status?.readyReplicas ?? 0) < want) out.push(key);
   }
   out.push(...unsettledMeshMembers(reader, deployments));
