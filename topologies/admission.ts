@@ -156,7 +156,7 @@ export function describeSecret(secret: TopologySecret): string {
  */
 export function describeCedar(cedar: TopologyCedar | undefined): string[] {
   if (!cedar) return [];
-  if (cedar.policies.length === 0) return ['(empty policy set: no CedarPolicy, every gate denies)'];
+  if (cedar.policies.length === 0) return ['(no CedarPolicy at all: every gate request is denied)'];
   return cedar.policies.flatMap((p) =>
     p.statements.map((st) => {
       const principal = 'key' in st.principal ? `Lattice::Service::${JSON.stringify(st.principal.key)}` : `principal.namespace == ${JSON.stringify(st.principal.namespace)}`;
