@@ -30,11 +30,12 @@ import type { ShrinkMode } from './random-enforcement.ts';
 export const MAX_EVOLUTION_COMMANDS = 4;
 /**
  * The initial topologies: small (every command costs a settle and two traffic cycles) and densely agreed, so removals have edges to break.
- * No Cedar denial is drawn at the start (secrets and decoy statements still are): the admission oracle describes a fresh apply, while
- * a service denied after it was admitted keeps its outputs (reference §2.8 step 7 deletes only its ExternalSecrets), which the traffic
- * oracle of a later state does not model.
+ * No secrets and no drawn Cedar set (`secretProbability: 0`): the implicit set, re-rendered per state, permits every gate each state
+ * meets. A drawn set is fixed at the start, so a command adding a wildcard would meet no permit and its member would keep its old
+ * policies (reference §4.4: the Cedar check precedes compiling), and a service denied after it was admitted keeps its outputs
+ * (reference §2.8 step 7 deletes only its ExternalSecrets); the admission oracle describes a fresh apply only.
  */
-export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8, cedarDenyProbability: 0, emptyPolicySetProbability: 0 } as const;
+export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8, secretProbability: 0 } as const;
 
 /** Options of a random-evolution run. */
 export interface EvolutionOptions {
