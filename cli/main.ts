@@ -19,6 +19,7 @@ import { writeReports } from '../reports/index.ts';
 import type { FailureRecord, InputErrorRecord, ResultsDocument, ResultsStatus, RunRecord } from '../reports/index.ts';
 import { FleetLimitError, runFleet } from '../scenarios/fleet.ts';
 import { ReplayPathError, runRandomTopologies } from '../scenarios/random-enforcement.ts';
+import { DEFAULT_EVOLUTIONS, runEvolutions } from '../scenarios/random-evolution.ts';
 import { DEFAULT_RUN_FLEETS, exampleFleetDir } from '../topologies/index.ts';
 import { loadSpecs } from '../harness/specs/load-specs.ts';
 import type { SpecProblem } from '../harness/specs/load-specs.ts';
@@ -114,6 +115,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option(f.seed.flag, desc('seed'), boundedInt('--seed', RUN_LIMITS.maxSeed))
     .option(f.topologies.flag, desc('topologies'), boundedInt('--topologies', RUN_LIMITS.maxTopologies))
     .option(f.topology.flag, desc('topology'), boundedInt('--topology', RUN_LIMITS.maxTopologies - 1))
+    .option(f.evolutions.flag, desc('evolutions'), boundedInt('--evolutions', RUN_LIMITS.maxTopologies))
+    .option(f.evolution.flag, desc('evolution'), boundedInt('--evolution', RUN_LIMITS.maxTopologies - 1))
     .option(f.path.flag, desc('path'))
     .option(f.injectBug.flag, desc('injectBug'))
     .addOption(new Option(f.shrink.flag, desc('shrink')).choices(['first', 'all', 'none']))
@@ -131,6 +134,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         seed: given.seed ?? 1,
         topologies: given.topologies,
         topology: given.topology,
+        evolutions: given.evolutions,
+        evolution: given.evolution,
         path: given.path,
         injectBug: given.injectBug,
         shrink: given.shrink ?? 'first',
@@ -220,8 +225,18 @@ function checkFlags(flags: RunFlags): void {
   if (flags.injectBug !== undefined && !INJECTABLE_BUGS.includes(flags.injectBug as InjectedBug)) {
     throw new CliError('LATTICE_SIM_BAD_FLAG', `--inject-bug: unknown bug "${flags.injectBug}"; choose one of: ${INJECTABLE_BUGS.join(', ')}`);
   }
-  if (flags.path !== undefined) {
-    if (flags.topology === undefined) throw new CliError('LATTICE_SIM_BAD_FLAG', '--path replays one counterexample: give --topology <index> too');
+  if (flags.evolution !== undefined) {
+    for (const [given, name] of [[flags.topology, '--topology'], [flags.topologies, '--topologies'], [flags.evolutions, '--evolutions'], [flags.shard, '--shard'], [flags.budgetMs, '--budget']] as const) {
+      if (given !== undefined) throw new CliError('LATTICE_SIM_BAD_FLAG', `--evolution runs one evolving topology: drop ${name}`);
+    }
+  }
+  if (flags.path !== undefined && flags.evolution !== undefined) {
+    // fast-check's path, then (after @) the commands' replayPath: which commands ran at each shrink step.
+    if (!/^\d+(:\d+)*(@[A-Za-z0-9+/]*:[A-Za-z0-9+/]*)?$/.test(flags.path)) {
+      throw new CliError('LATTICE_SIM_BAD_FLAG', `--path "${flags.path}" is not an evolution replay path (e.g. 0:1:0@AB:C): copy it from a reproduce line`);
+    }
+  } else if (flags.path !== undefined) {
+    if (flags.topology === undefined) throw new CliError('LATTICE_SIM_BAD_FLAG', '--path replays one counterexample: give --topology <index> (or --evolution <index>) too');
     if (!/^\d+(:\d+)*$/.test(flags.path)) {
       throw new CliError('LATTICE_SIM_BAD_FLAG', `--path "${flags.path}" is not a replay path (numbers separated by colons, e.g. 0:1:0): copy it from a reproduce line`);
     }
@@ -232,6 +247,7 @@ function checkFlags(flags: RunFlags): void {
 
 /** Random topologies `run` generates (before --shard picks its share). */
 function topologyCount(flags: RunFlags): number {
+  if (flags.evolution !== undefined) return 0;
   return flags.topology !== undefined ? 1 : (flags.topologies ?? (flags.budgetMs !== undefined ? RUN_LIMITS.maxTopologies : flags.specs.length > 0 ? 0 : 100));
 }
 
@@ -262,7 +278,7 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
   const fleets: { fleetDirs: string[]; name: string }[] =
     flags.specs.length > 0
       ? [{ fleetDirs: flags.specs, name: flags.specs.map((d) => d.replace(/\/+$/, '').split('/').pop()).join('+') }]
-      : flags.topology === undefined && (flags.shard?.index ?? 1) === 1
+      : flags.topology === undefined && flags.evolution === undefined && (flags.shard?.index ?? 1) === 1
         ? DEFAULT_RUN_FLEETS.map((name) => ({ fleetDirs: [exampleFleetDir(name)], name }))
         : [];
   for (const { fleetDirs, name } of fleets) {
@@ -302,6 +318,31 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
     } catch (err) {
       if (err instanceof ReplayPathError) {
         throw new CliError('LATTICE_SIM_BAD_FLAG', `--path ${err.path} does not replay a counterexample of topology ${flags.topology} at seed ${flags.seed} (${err.message}); copy the path from the reproduce line`);
+      }
+      throw err;
+    }
+  }
+
+  // Evolving topologies (scenarios/random-evolution.ts): by default after the random topologies, in this thread.
+  // The default run has them; a run that asks for specific topologies or specs gets them only with --evolutions.
+  const asked = flags.topology !== undefined || flags.topologies !== undefined || flags.specs.length > 0 || flags.budgetMs !== undefined;
+  const evolutions = flags.evolution !== undefined ? 1 : (flags.evolutions ?? (asked ? 0 : DEFAULT_EVOLUTIONS));
+  if (evolutions > 0) {
+    const budget = flags.budgetMs;
+    try {
+      const evolved = await runEvolutions({
+        seed: flags.seed,
+        indices: range(flags.evolution ?? 0, evolutions, flags.shard),
+        injectBug,
+        path: flags.evolution !== undefined ? flags.path : undefined,
+        shrink: flags.shrink,
+        ...(budget !== undefined ? { shouldStop: () => performance.now() - wallStart >= budget } : {}),
+      });
+      runs.push(...evolved.runs);
+      failures = [...failures, ...evolved.failures];
+    } catch (err) {
+      if (err instanceof ReplayPathError) {
+        throw new CliError('LATTICE_SIM_BAD_FLAG', `--path ${err.path} does not replay a counterexample of evolving topology ${flags.evolution} at seed ${flags.seed} (${err.message}); copy the path from the reproduce line`);
       }
       throw err;
     }

@@ -10,6 +10,8 @@ export interface RunFlags {
   seed: number;
   topologies: number | undefined;
   topology: number | undefined;
+  evolutions: number | undefined;
+  evolution: number | undefined;
   path: string | undefined;
   injectBug: string | undefined;
   shrink: 'first' | 'all' | 'none';
@@ -40,7 +42,13 @@ export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
   seed: { flag: '--seed <n>', description: 'seed of the run, 0 to 4294967295: same seed, same results.json', defaultText: '1' },
   topologies: { flag: '--topologies <n>', description: 'number of random bilateral topologies, at most 1000000', defaultText: '100 (0 with --specs)' },
   topology: { flag: '--topology <index>', description: 'run only random topology <index> of the seed (reproduce a failure)', defaultText: 'all' },
-  path: { flag: '--path <path>', description: 'fast-check replay path of a shrunk counterexample (with --topology)', defaultText: 'none' },
+  evolutions: {
+    flag: '--evolutions <n>',
+    description: 'number of evolving topologies: a small random topology changed by up to 4 commands (declarations, services, namespaces, ports, replicas, CedarPolicies) while traffic runs, each change applied as a diff and judged in transit and after it settles',
+    defaultText: '12 in the default run; 0 with --topologies, --topology, --specs or --budget',
+  },
+  evolution: { flag: '--evolution <index>', description: 'run only evolving topology <index> of the seed (reproduce a failure)', defaultText: 'all' },
+  path: { flag: '--path <path>', description: 'fast-check replay path of a shrunk counterexample (with --topology or --evolution)', defaultText: 'none' },
   injectBug: { flag: '--inject-bug <name>', description: 'start the platform with a known bug to prove the verifier catches it (the bug catalogue: lattice-sim bugs)', defaultText: 'none' },
   shrink: { flag: '--shrink <which>', description: 'failing random topologies to shrink: first | all | none (the others are reported unshrunk, each with its reproduce command)', defaultText: 'first' },
   probes: {

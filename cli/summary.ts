@@ -22,8 +22,16 @@ function phases(run: RunRecord): string {
 
 function printFailure(f: FailureRecord, io: Io): void {
   io.out('');
-  const how = f.status === 'unverified' ? `UNVERIFIED (${f.verification ?? 'did not settle'})` : f.status === 'input-errors' ? 'INPUT ERRORS' : 'MISMATCH';
-  io.out(`FAILURE ${f.run} (topology ${f.topologyIndex}): ${how}; shrunk from ${f.servicesBefore} to ${plural(f.counterexample.services.length, 'service')} in ${plural(f.shrinks, 'shrink')}`);
+  const how =
+    f.status === 'unverified'
+      ? `UNVERIFIED (${f.verification ?? 'did not settle'})`
+      : f.status === 'input-errors'
+        ? 'INPUT ERRORS'
+        : f.status === 'invariant-violations'
+          ? 'INVARIANT VIOLATIONS'
+          : 'MISMATCH';
+  const shrunk = `shrunk from ${f.servicesBefore} to ${plural(f.counterexample.services.length, 'service')}${f.commands ? ` and ${plural(f.commands.length, 'command')}` : ''}`;
+  io.out(`FAILURE ${f.run} (${f.commands ? 'evolving topology' : 'topology'} ${f.topologyIndex}): ${how}; ${shrunk} in ${plural(f.shrinks, 'shrink')}`);
   for (const s of f.counterexample.services) {
     const decl = [
       s.ports.length ? `ports ${s.ports.join(',')}` : 'no ports',
@@ -43,7 +51,36 @@ function printFailure(f: FailureRecord, io: Io): void {
   for (const line of f.counterexample.cedar ?? []) io.out(`  cedar ${line}`);
   for (const p of f.mismatches) io.out(`  MISMATCH ${p.from} -> ${p.to}${p.port === null ? '' : `:${p.port}`}: expected ${p.expected} (${p.expectedReason}), observed ${p.observed} [${p.layer}${p.policy ? ` ${p.policy}` : ''}] ${p.reason}`);
   for (const a of f.admissionMismatches ?? []) io.out(`  ADMISSION ${a.service}: expected ${a.expected}${a.expectedGate ? ` (${a.expectedGate}Denied on ${a.expectedResource})` : ''}, observed ${a.observed}${a.observedGate ? ` (${a.observedGate}Denied)` : ''}: ${a.problems.join('; ')}`);
+  printTimeline(f, io);
   io.out(`  reproduce: ${f.reproduce}`);
+}
+
+/** An evolving counterexample's commands (in order, after its initial services), over-allows in transit, and broken invariants. */
+function printTimeline(f: FailureRecord, io: Io): void {
+  (f.commands ?? []).forEach((c, i) => io.out(`  command ${i + 1}: ${c}`));
+  for (const t of f.transitions ?? []) io.out(`  OVER-ALLOW ${t.from} -> ${t.to}${t.port === null ? '' : `:${t.port}`} in cycle ${t.cycle} after a change: ${t.reason}`);
+  for (const v of f.invariants ?? []) io.out(`  INVARIANT ${v.rule} ${v.object} at ${v.atMs} ms (simulated): ${v.message}`);
+}
+
+/** Unshrunk runs' invariant violations listed before the rest are only counted. */
+const MAX_INVARIANT_LINES = 5;
+
+/** Evolving topologies and invariant violations: one line each, then the first violations. */
+function printTimelines(doc: ResultsDocument, io: Io): void {
+  const evolving = doc.runs.filter((r) => r.kind === 'evolution');
+  if (evolving.length > 0) {
+    const steps = evolving.flatMap((r) => r.evolution?.steps.slice(1) ?? []);
+    const mismatched = steps.reduce((n, s) => n + s.mismatches.length, 0);
+    const overAllows = steps.reduce((n, s) => n + s.transitions.length, 0);
+    io.out(
+      `  evolving topologies: ${evolving.length} (${plural(steps.length, 'command')} applied while traffic ran), ${plural(mismatched, 'mismatch', 'mismatches')} after settling, ${plural(overAllows, 'over-allow')} in transit, ${plural(evolving.filter((r) => r.status !== 'verified').length, 'failing case')}`,
+    );
+  }
+  const violations = doc.runs.flatMap((r) => (r.invariants ?? []).map((v) => ({ run: r.id, ...v })));
+  if (violations.length === 0) return;
+  io.out(`  invariants: ${plural(violations.length, 'violation')} in ${plural(new Set(violations.map((v) => v.run)).size, 'run')}`);
+  for (const v of violations.slice(0, MAX_INVARIANT_LINES)) io.out(`    INVARIANT ${v.rule} ${v.object} at ${v.atMs} ms (${v.run}): ${v.message}`);
+  if (violations.length > MAX_INVARIANT_LINES) io.out(`    … ${violations.length - MAX_INVARIANT_LINES} more in results.json (runs[].invariants)`);
 }
 
 /** Prints the summary to `io.out`. `written` lists the report files (empty when none could be written). */
@@ -76,13 +113,14 @@ export function printSummary(doc: ResultsDocument, written: string[], io: Io, fl
       io.out(`  admissions: ${admissions.length} judged (${failed} expected Failed by a Cedar gate), ${plural(wrong, 'admission mismatch', 'admission mismatches')}`);
     }
   }
+  printTimelines(doc, io);
   const unshrunk = doc.failures.filter((f) => !f.shrunk);
   if (unshrunk.length > 0) {
     io.out('');
     io.out(`also failing, not shrunk (--shrink all shrinks every one): ${plural(unshrunk.length, 'topology', 'topologies')}`);
     for (const f of unshrunk.slice(0, MAX_UNSHRUNK_LINES)) {
       const what = f.status === 'unverified' ? 'unverified' : plural(f.mismatches.length + (f.admissionMismatches?.length ?? 0), 'mismatch', 'mismatches');
-      io.out(`  topology ${f.topologyIndex} (${plural(f.counterexample.services.length, 'service')}, ${what}): ${f.reproduce}`);
+      io.out(`  ${f.commands ? 'evolving topology' : 'topology'} ${f.topologyIndex} (${plural(f.counterexample.services.length, 'service')}, ${what}): ${f.reproduce}`);
     }
     if (unshrunk.length > MAX_UNSHRUNK_LINES) io.out(`  … ${unshrunk.length - MAX_UNSHRUNK_LINES} more in results.json (failures)`);
   }
@@ -90,7 +128,7 @@ export function printSummary(doc: ResultsDocument, written: string[], io: Io, fl
   io.out('');
   const s = doc.summary;
   io.out(
-    `summary: ${s.status.toUpperCase()} (exit ${exitCode}): ${plural(s.runs, 'run')} (${s.topologies} random topologies), ${plural(s.probes, 'probe')}, ${plural(s.mismatches, 'mismatch', 'mismatches')}, ${s.unverifiedRuns} unverified, ${plural(s.inputErrors, 'input error')}, ${plural(s.warnings, 'warning')}, wall ${(doc.header.wallMs / 1000).toFixed(1)}s`,
+    `summary: ${s.status.toUpperCase()} (exit ${exitCode}): ${plural(s.runs, 'run')} (${s.topologies} random topologies), ${plural(s.probes, 'probe')}, ${plural(s.mismatches, 'mismatch', 'mismatches')}, ${s.unverifiedRuns} unverified, ${plural(s.invariantViolations ?? 0, 'invariant violation')}, ${plural(s.inputErrors, 'input error')}, ${plural(s.warnings, 'warning')}, wall ${(doc.header.wallMs / 1000).toFixed(1)}s`,
   );
   const shown = written.map((p) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p)));
   io.out(`reports: ${shown.length > 0 ? shown.join(', ') : 'none'}`);

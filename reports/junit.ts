@@ -19,12 +19,34 @@ const esc = (s: string): string =>
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\uFFFD');
 
+/**
+ * The cases of what a run judged over time: one failing case per invariant violation, and one per
+ * over-allow during an evolving topology's transitions (already counted in `mismatches`, so only the
+ * invariants add failures).
+ */
+function timelineCases(run: RunRecord): { tests: number; failures: number; lines: string[] } {
+  const lines: string[] = [];
+  const failing = (name: string, message: string, body: string) =>
+    lines.push(`    <testcase classname="${esc(run.name)}" name="${esc(name)}">`, `      <failure message="${esc(message)}">${esc(body)}</failure>`, '    </testcase>');
+  for (const v of run.invariants ?? []) failing(`invariant ${v.rule} ${v.object}`, `${v.rule} at ${v.atMs} ms (simulated)`, v.message);
+  let transitions = 0;
+  for (const s of run.evolution?.steps ?? []) {
+    for (const t of s.transitions) {
+      transitions++;
+      failing(`transition "${s.command}": ${t.from} -> ${t.to}${t.port === null ? '' : `:${t.port}`} cycle ${t.cycle}`, `observed ${t.observed} during the transition`, t.reason);
+    }
+  }
+  const invariants = run.invariants?.length ?? 0;
+  return { tests: invariants + transitions, failures: invariants, lines };
+}
+
 function suite(run: RunRecord): string[] {
   const out: string[] = [];
   const unverified = run.verification.timedOut !== undefined;
   const tests = run.probes.length + run.inputErrors.length + 1 + (run.admissions?.length ?? 0);
   const failures = run.mismatches + run.inputErrors.length + (run.admissionMismatches ?? 0);
-  out.push(`  <testsuite name="${esc(run.id)}" tests="${tests}" failures="${failures}" errors="${unverified ? 1 : 0}">`);
+  const timeline = timelineCases(run);
+  out.push(`  <testsuite name="${esc(run.id)}" tests="${tests + timeline.tests}" failures="${failures + timeline.failures}" errors="${unverified ? 1 : 0}">`);
   out.push('    <properties>');
   out.push(`      <property name="status" value="${esc(run.status)}"/>`);
   out.push('    </properties>');
@@ -56,6 +78,7 @@ function suite(run: RunRecord): string[] {
     out.push(`      <failure message="${esc(e.message)}">${esc((e.causes ?? []).map((c) => `${c.field ?? ''}: ${c.message}`).join('\n'))}</failure>`);
     out.push('    </testcase>');
   }
+  out.push(...timeline.lines);
   out.push('  </testsuite>');
   return out;
 }
@@ -77,7 +100,10 @@ export function junitXml(doc: ResultsDocument): string {
   }
   const tests = doc.runs.reduce((n, r) => n + r.probes.length + r.inputErrors.length + 1 + (r.admissions?.length ?? 0), 0);
   const failures = doc.summary.mismatches + doc.summary.inputErrors + doc.runs.reduce((n, r) => n + (r.admissionMismatches ?? 0), 0);
-  out.push(`<testsuites name="lattice-sim" tests="${tests}" failures="${failures}" errors="${doc.summary.unverifiedRuns}">`);
+  const timeline = doc.runs.map(timelineCases);
+  out.push(
+    `<testsuites name="lattice-sim" tests="${tests + timeline.reduce((n, c) => n + c.tests, 0)}" failures="${failures + timeline.reduce((n, c) => n + c.failures, 0)}" errors="${doc.summary.unverifiedRuns}">`,
+  );
   for (const run of doc.runs) out.push(...suite(run));
   out.push('</testsuites>');
   return `${out.join('\n')}\n`;

@@ -126,7 +126,7 @@ export async function runEvolutionIndex(opts: { seed: number; index: number; inj
   const worldSeed = deriveSeed(opts.seed, `evolution/${index}`);
   const replay = opts.path !== undefined ? splitEvolutionPath(opts.path) : undefined;
   // A fresh commands arbitrary per check: it keeps the replay state of its shrinks.
-  const commandsArb = fc.commands(evolutionCommandArbitraries(), { maxCommands: MAX_EVOLUTION_COMMANDS, ...(replay?.replayPath ? { replayPath: replay.replayPath } : {}) });
+  const commandsArb = fc.commands(evolutionCommandArbitraries(), { maxCommands: MAX_EVOLUTION_COMMANDS, size: 'max', ...(replay?.replayPath ? { replayPath: replay.replayPath } : {}) });
   let first: RunRecord | undefined;
   let firstTopology: Topology | undefined;
   let lastFailing: RunRecord | undefined;
@@ -193,3 +193,6 @@ export async function runEvolutions(opts: EvolutionOptions): Promise<{ runs: Run
   }
   return { runs, failures };
 }
+
+/** Evolving topologies in the default `lattice-sim run` (each ~4–6 services and up to 4 commands). */
+export const DEFAULT_EVOLUTIONS = 12;

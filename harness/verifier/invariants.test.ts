@@ -198,6 +198,17 @@ describe('left-behind-after-delete', () => {
     expect(v.message).not.toContain(derivedName('cnp-mesh-', [ns, 'api']));
   });
 
+  it('a Failed member keeps its policies as they were: its stale principal and DNS name are not leftovers of the delete', () => {
+    const h = harness();
+    h.add(member('api', { phase: 'Ready' }));
+    h.add(member('db', { phase: 'Failed' }));
+    h.add(allowTo('db', ['api']));
+    h.add(cnp('db', ['api']));
+    h.remove(member('api', { phase: 'Ready' }));
+    h.advance(DEFAULT_INVARIANT_BOUNDS.leftBehindMs);
+    expect(h.rules()).toEqual([]);
+  });
+
   it('a clean delete (GC and neighbours done within the bound) keeps it', () => {
     const h = harness();
     const own = allowTo('api', ['web']);

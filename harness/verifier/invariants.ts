@@ -27,9 +27,10 @@
  *   ownerRef", fidelity scenario E): `bounds.leftBehindMs` after a LatticeService or
  *   LatticeMeshMember is deleted, no watched object still carries an ownerReference to its uid, none
  *   of the policies a deleted member listed in `status.appliedResources` still exists, no ExternalSecret is still labelled for a LatticeService of that name (unless one was re-created), no
- *   AuthorizationPolicy still lists the deleted member's SPIFFE principal (`…/ns/<ns>/sa/<sa>`) and no
- *   member's CiliumNetworkPolicy still allows DNS for `<name>.<ns>.svc.cluster.local`, unless a live
- *   member has that identity. The deleted member's own `cnp-mesh-<h>` is left alone: the reference
+ *   AuthorizationPolicy of a Ready member still lists the deleted member's SPIFFE principal
+ *   (`…/ns/<ns>/sa/<sa>`) and no Ready member's CiliumNetworkPolicy still allows DNS for
+ *   `<name>.<ns>.svc.cluster.local`, unless a live member has that identity (a Failed member's policies
+ *   are left as they were: the platform does not recompile it). The deleted member's own `cnp-mesh-<h>` is left alone: the reference
  *   never deletes CNPs (no ownerRef; platform-fidelity.md "Deleting a LatticeService or LMM").
  *
  * Cost: one map update per watch event plus the rules of the objects it touches; {@link
@@ -472,7 +473,16 @@ export class InvariantMonitor {
     if (t.kind === LatticeServiceType.kind && !this.get(LatticeServiceType.kind, t.namespace, t.name)) {
       for (const es of this.objects(StubTypes.ExternalSecret.kind)) if (es.metadata.namespace === t.namespace && es.metadata.labels?.[LABEL_SERVICE_OWNER] === t.name) left.add(refOfObject(es));
     }
-    if (t.identity && !this.identities.has(t.identity)) for (const ap of this.principalIn.get(t.identity) ?? []) left.add(`${ap} (lists principal ${t.identity})`);
+    // Policies of Ready members only: a Failed member's policies stay as they were (the platform does not recompile it).
+    const readyMembers = this.objects(LatticeMeshMemberType.kind).filter((m) => (m as LatticeMeshMember).status?.phase === 'Ready');
+    const readyUids = new Set(readyMembers.map((m) => m.metadata.uid));
+    if (t.identity && !this.identities.has(t.identity)) {
+      for (const ap of this.principalIn.get(t.identity) ?? []) {
+        const slash = ap.indexOf('/');
+        const policy = this.get(StubTypes.AuthorizationPolicy.kind, ap.slice(ap.indexOf(' ') + 1, slash), ap.slice(slash + 1));
+        if ((policy?.metadata.ownerReferences ?? []).some((r) => readyUids.has(r.uid))) left.add(`${ap} (lists principal ${t.identity})`);
+      }
+    }
     // What the deleted member applied (its AuthorizationPolicies and PeerAuthentications), unless a member listing them again exists.
     for (const r of t.applied ?? []) {
       const [kind, nsName] = [r.slice(0, r.indexOf(' ')), r.slice(r.indexOf(' ') + 1)];
@@ -481,7 +491,7 @@ export class InvariantMonitor {
     }
     if (t.kind === LatticeMeshMemberType.kind && !this.get(LatticeMeshMemberType.kind, t.namespace, t.name)) {
       // Only CNPs of live members count: a deleted member's own CNP stays behind in the reference.
-      const liveCnps = new Set(this.objects(LatticeMeshMemberType.kind).map((m) => refOf(StubTypes.CiliumNetworkPolicy.kind, m.metadata.namespace, derivedName('cnp-mesh-', [m.metadata.namespace ?? '', m.metadata.name]))));
+      const liveCnps = new Set(readyMembers.map((m) => refOf(StubTypes.CiliumNetworkPolicy.kind, m.metadata.namespace, derivedName('cnp-mesh-', [m.metadata.namespace ?? '', m.metadata.name]))));
       const dns = serviceDns(t.namespace, t.name);
       for (const cnp of this.dnsIn.get(dns) ?? []) if (liveCnps.has(cnp)) left.add(`${cnp} (allows DNS ${dns})`);
     }
