@@ -305,7 +305,15 @@ export class TopologyCommand implements fc.AsyncCommand<EvolutionModel, Evolutio
   }
 }
 
-/** One arbitrary per command (its integers in 0..63: picks wrap modulo the candidates). */
-export function evolutionCommandArbitraries(): fc.Arbitrary<TopologyCommand>[] {
-  return Object.entries(TRANSFORMS).map(([name, { arity }]) => fc.array(fc.nat(63), { minLength: arity, maxLength: arity }).map((args) => new TopologyCommand(name, args)));
+/**
+ * One arbitrary per command (its integers in 0..63: picks wrap modulo the candidates), for the commands
+ * `names` (default: all but `toggle-cedar-policy`, which applies only to topologies that draw a Cedar
+ * set, and evolving topologies do not: random-evolution.ts EVOLUTION_TOPOLOGY).
+ */
+export function evolutionCommandArbitraries(names: readonly string[] = EVOLUTION_COMMANDS.filter((n) => n !== 'toggle-cedar-policy')): fc.Arbitrary<TopologyCommand>[] {
+  return names.map((name) => {
+    const spec = TRANSFORMS[name];
+    if (!spec) throw new Error(`unknown evolution command ${name}`);
+    return fc.array(fc.nat(63), { minLength: spec.arity, maxLength: spec.arity }).map((args) => new TopologyCommand(name, args));
+  });
 }

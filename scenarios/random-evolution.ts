@@ -142,7 +142,9 @@ export async function runEvolutionIndex(opts: { seed: number; index: number; inj
   });
   let details: fc.RunDetails<[Topology, Iterable<fc.AsyncCommand<EvolutionModel, EvolutionReal, boolean>>]>;
   try {
-    details = await fc.check(property, { seed: worldSeed, numRuns: 1, endOnFailure: !shrink, ...(replay ? { path: replay.path } : {}) });
+    // Unbiased: the one run of an index is drawn like any other, not biased to the smallest values
+    // (fast-check biases early runs small, which would leave most cases with no command at all).
+    details = await fc.check(property, { seed: worldSeed, numRuns: 1, unbiased: true, endOnFailure: !shrink, ...(replay ? { path: replay.path } : {}) });
   } catch (err) {
     if (opts.path !== undefined) throw new ReplayPathError(opts.path, (err as Error).message);
     throw err;
