@@ -3,10 +3,11 @@
  * unchanged server-side apply is answered without the merge, but still sees every change made
  * since (by anyone), still warns, and dry runs never feed it; writes of schema-less kinds share the
  * stored object's untouched frozen subtrees instead of copying them; the JSON size bound of a frozen
- * value is computed once.
+ * value is computed once; a timestamp's text is kept for the second it names.
  */
 import { describe, expect, it } from 'vitest';
 import { ApiServer } from './apiserver.ts';
+import { rfc3339 } from './api/index.ts';
 import type { KubeObject } from './api/index.ts';
 import { jsonBytesUpperBound } from './internal/json.ts';
 import { manualClock } from './testing/manual-clock.ts';
@@ -115,5 +116,20 @@ describe('jsonBytesUpperBound', () => {
     expect(expected).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(value)));
     expect(jsonBytesUpperBound(frozen)).toBe(expected);
     expect(jsonBytesUpperBound(frozen)).toBe(expected);
+  });
+});
+
+describe('rfc3339', () => {
+  it('names the second of any instant, forwards, backwards and repeated', () => {
+    const at = (iso: string) => Date.parse(iso);
+    const cases: [number, string][] = [
+      [at('2026-01-01T00:00:00.999Z'), '2026-01-01T00:00:00Z'],
+      [at('2026-01-01T00:00:01.000Z'), '2026-01-01T00:00:01Z'],
+      [at('2026-01-01T00:00:01.500Z'), '2026-01-01T00:00:01Z'],
+      [at('2025-12-31T23:59:59.001Z'), '2025-12-31T23:59:59Z'],
+      [at('2026-01-01T00:00:01.000Z'), '2026-01-01T00:00:01Z'],
+    ];
+    for (const [ms, text] of cases) expect(rfc3339(ms)).toBe(text);
+    expect(() => rfc3339(Number.NaN)).toThrow(RangeError);
   });
 });

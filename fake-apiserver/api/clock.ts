@@ -21,5 +21,13 @@ export interface Clock {
 
 /** RFC 3339 with second precision (metadata timestamps), e.g. `2026-01-01T00:00:00Z`. */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  // Every write stamps a time and simulated time moves slowly: the text of the last second is kept.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastText;
 }
+let lastSecond = Number.NaN;
+let lastText = '';
