@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
-import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
+import { admissionOracle, expectedProbesWithAdmission, renderTopology, renderTopologySchedule } from '../topologies/index.ts';
 import type { Topology, TopologyCedarStatement, TopologyService } from '../topologies/index.ts';
 import type { InjectedBug } from '../harness/world.ts';
 import type { ExpectedAdmission } from '../harness/verifier/expected-admission.ts';
@@ -73,12 +73,37 @@ const topology: Topology = {
   },
 };
 
-async function judge(objects: KubeObject[], admissions: readonly ExpectedAdmission[], injectBug?: InjectedBug) {
-  const { record } = await runCase({ id: 'admission-test', name: 'admission', kind: 'random', seed: 7, objects, expected: expectedProbesWithAdmission(topology), admissions, injectBug });
+async function judge(objects: KubeObject[], admissions: readonly ExpectedAdmission[], injectBug?: InjectedBug, t: Topology = topology, applyAtMs?: ReadonlyMap<KubeObject, number>) {
+  const { record } = await runCase({ id: 'admission-test', name: 'admission', kind: 'random', seed: 7, objects, expected: expectedProbesWithAdmission(t), admissions, injectBug, applyAtMs });
   return record;
 }
 
 describe('judgeAdmissions inside judgeCase', () => {
+  it('judges a revocation: a forbid applied after cart was admitted fails it, deletes only its ExternalSecrets, and its traffic goes on', async () => {
+    const late: Topology = {
+      ...topology,
+      cedar: {
+        policies: [
+          ...topology.cedar!.policies,
+          { name: 'lattice-sim-revocation', enabled: true, appliedAtMs: 75_000, statements: [secretPermit('late0', 'shop/cart', 'vault-main', 'shop/signing-key', { effect: 'forbid' })] },
+        ],
+      },
+    };
+    const admissions = admissionOracle(late);
+    expect(admissions.find((a) => a.service === 'shop/cart')).toMatchObject({ expected: 'Failed', gate: 'AccessSecret', revoked: true });
+    const { objects, applyAtMs } = renderTopologySchedule(late);
+    expect([...applyAtMs.values()]).toEqual([75_000]);
+    const record = await judge(objects, admissions, undefined, late, applyAtMs);
+    expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
+      ['shop/gen', 'Ready', []],
+      ['shop/cart', 'Failed', []],
+      ['shop/web', 'Failed', []],
+      ['shop/wild', 'Failed', []],
+    ]);
+    expect(record.probes.map((p) => `${p.to} ${p.observed}`)).toEqual(['shop/cart allow', 'shop/web deny', 'shop/wild deny']);
+    expect(record.status).toBe('verified');
+  });
+
   it('finds every admission as expected: cart Ready with all four secret routes wired, web Failed on AccessSecret (forbidden), wild Failed on AllowWildcard, no outputs left', async () => {
     const admissions = admissionOracle(topology);
     expect(admissions.map((a) => [a.service, a.expected, a.gate])).toEqual([

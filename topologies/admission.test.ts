@@ -105,6 +105,19 @@ describe('admissionOracle: structural Cedar rules (reference §3.3)', () => {
     expect(admissionOracle(topology([member], { policies: [] }))[0]).toMatchObject({ kind: 'LatticeMeshMember', expected: 'Failed', gate: 'AllowWildcard' });
   });
 
+  it('a CedarPolicy applied late revokes an admitted service: Failed on the gate, marked revoked, its traffic kept', () => {
+    const late = { name: 'late', enabled: true, appliedAtMs: 75_000, statements: [permit('f', 'shop/cart', 'shop/db-creds', { effect: 'forbid' })] };
+    const t = topology([cart], { policies: [enabled([permit('p', 'shop/cart', 'shop/db-creds')]), late] });
+    expect(admissionOracle(t)[0]).toMatchObject({ expected: 'Failed', gate: 'AccessSecret', revoked: true, denials: [{ cause: 'forbidden' }] });
+    // Denied from the start as well: never admitted, so not a revocation.
+    const never = topology([cart], { policies: [late] });
+    expect(admissionOracle(never)[0]).toMatchObject({ expected: 'Failed', denials: [{ cause: 'forbidden' }] });
+    expect(admissionOracle(never)[0].revoked).toBeUndefined();
+    const gen = svc('gen', { layer: 0, ports: [], outbound: ['shop/cart'] });
+    const traffic = { ...t, services: [gen, { ...cart, inbound: ['shop/gen'] }], probes: [{ from: 'shop/gen', to: 'shop/cart' }] };
+    expect(expectedProbesWithAdmission(traffic)).toEqual(oracle(traffic));
+  });
+
   it('without a drawn set (cedar absent) everything needed is permitted', () => {
     expect(admissionOracle(topology([cart, svc('web', { wildcardInbound: true })])).every((a) => a.expected === 'Ready')).toBe(true);
   });
@@ -184,7 +197,7 @@ describe('drawn topologies: the rendered Cedar set decides as the structural ora
     expect(causes).toEqual(new Set(['allow', 'forbidden', 'no-permit']));
   });
 
-  it('draws both Ready and Failed services, Failed ones in a minority of topologies (10-25 %), over both gates and every denial kind', () => {
+  it('draws both Ready and Failed services, Failed ones in a minority of topologies (10-30 %, revocations included), over both gates and every denial kind', () => {
     let withFailed = 0;
     const gates = new Set<string>();
     const kinds = new Set<string>();
@@ -195,6 +208,7 @@ describe('drawn topologies: the rendered Cedar set decides as the structural ora
       const failed = admissions.filter((a) => a.expected === 'Failed');
       if (failed.length > 0) withFailed++;
       for (const a of failed) gates.add(a.gate!);
+      if (failed.some((a) => a.revoked)) kinds.add('revocation');
       if (t.cedar?.policies.length === 0 && topologyGateRequests(t).length > 0) kinds.add('empty set');
       for (const p of t.cedar?.policies ?? []) {
         for (const st of p.statements) {
@@ -205,9 +219,9 @@ describe('drawn topologies: the rendered Cedar set decides as the structural ora
       }
     }
     expect(withFailed / samples.length).toBeGreaterThan(0.1);
-    expect(withFailed / samples.length).toBeLessThan(0.25);
+    expect(withFailed / samples.length).toBeLessThan(0.3);
     expect(gates).toEqual(new Set(['AccessSecret', 'AllowWildcard']));
-    expect(kinds).toEqual(new Set(['empty set', 'disabled permit', 'disabled forbid', 'erroring permit', 'erroring forbid', 'forbid']));
+    expect(kinds).toEqual(new Set(['empty set', 'disabled permit', 'disabled forbid', 'erroring permit', 'erroring forbid', 'forbid', 'revocation']));
   });
 
   it('draws several secrets per service over several providers and every route', () => {

@@ -161,7 +161,7 @@ export function describeCedar(cedar: TopologyCedar | undefined): string[] {
     p.statements.map((st) => {
       const principal = 'key' in st.principal ? `Lattice::Service::${JSON.stringify(st.principal.key)}` : `principal.namespace == ${JSON.stringify(st.principal.namespace)}`;
       const resource = 'exact' in st.resource ? gateResourceUid(st.resource.exact) : `SecretPath ${st.resource.provider}:${st.resource.pathPrefix}*`;
-      return `${p.name}${p.enabled ? '' : ' (disabled)'}: ${st.id} ${st.effect} ${st.action} ${principal} on ${resource} [${st.style}]${st.erroring ? ' erroring' : ''}`;
+      return `${p.name}${p.enabled ? '' : ' (disabled)'}${p.appliedAtMs ? ` (applied at +${p.appliedAtMs}ms)` : ''}: ${st.id} ${st.effect} ${st.action} ${principal} on ${resource} [${st.style}]${st.erroring ? ' erroring' : ''}`;
     }),
   );
 }
@@ -227,14 +227,21 @@ export function secretUseText(use: ExpectedSecretUse): string {
   return `${use.prefix ?? ''}\${secret.${use.resource}.${use.key}}${use.suffix ?? ''}`;
 }
 
+/** The policy set as first applied: without the CedarPolicies applied late (`appliedAtMs`). */
+export const initialCedar = (cedar: TopologyCedar | undefined): TopologyCedar | undefined => (cedar ? { policies: cedar.policies.filter((p) => !p.appliedAtMs) } : undefined);
+
 /**
  * The expected admission of every service, in topology order (see the module comment for the rules).
+ * A service the initial policies admit but the final ones deny (a CedarPolicy applied late) is
+ * `revoked`: Failed on the same gate, keeping its outputs but its ExternalSecrets (reference §2.8 step 7).
  * Input: a valid Topology. Output: one {@link ExpectedAdmission} per service. Never throws.
  */
 export function admissionOracle(t: Topology): ExpectedAdmission[] {
+  const initial = initialCedar(t.cedar);
   return t.services.map((s): ExpectedAdmission => {
     const requests = serviceGateRequests(s);
     const kind = s.kind === 'mesh-member' ? 'LatticeMeshMember' : 'LatticeService';
+    const admittedAtFirst = requests.every((r) => decideGate(initial, r) === 'allow');
     for (const stage of ['compile', 'mesh'] as const) {
       const denials: ExpectedDenial[] = [];
       for (const r of requests.filter((q) => q.stage === stage)) {
@@ -244,7 +251,18 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
       if (denials.length > 0) {
         const first = denials[0];
         const why = denials.map((d) => `${d.gate} ${d.resource} ${d.cause === 'forbidden' ? 'forbidden' : 'not permitted'}`).join('; ');
-        return { service: serviceKey(s), kind, expected: 'Failed', gate: first.gate, resource: first.resource, denials, reason: `Cedar ${stage === 'compile' ? 'compile' : 'mesh-member'} gate denies: ${why}`, secrets: [] };
+        const when = admittedAtFirst ? ' (revoked by a CedarPolicy applied after it was admitted)' : '';
+        return {
+          service: serviceKey(s),
+          kind,
+          expected: 'Failed',
+          gate: first.gate,
+          resource: first.resource,
+          denials,
+          ...(admittedAtFirst ? { revoked: true } : {}),
+          reason: `Cedar ${stage === 'compile' ? 'compile' : 'mesh-member'} gate denies: ${why}${when}`,
+          secrets: [],
+        };
       }
     }
     const secrets = s.kind === 'mesh-member' ? [] : sortedSecrets(s).map(secretUse);
@@ -265,7 +283,8 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
  * Input: expected probes (any oracle's) of `t` and the admissions of `t`. Output: a new list, same order.
  */
 export function withAdmission(expected: readonly ExpectedProbe[], t: Pick<Topology, 'services'>, admissions: readonly ExpectedAdmission[] = admissionOracle(t as Topology)): ExpectedProbe[] {
-  const failed = new Map(admissions.filter((a) => a.expected === 'Failed').map((a) => [a.service, a]));
+  // A revoked service keeps running with its policies (reference §2.8 step 7): its traffic is the traffic oracle's.
+  const failed = new Map(admissions.filter((a) => a.expected === 'Failed' && !a.revoked).map((a) => [a.service, a]));
   if (failed.size === 0) return [...expected];
   const byKey = new Map(t.services.map((s) => [serviceKey(s), s]));
   return expected.map((p) => {

@@ -273,12 +273,15 @@ export function renderTopologySchedule(t: Topology): RenderedTopology {
     if ((s.createdAtMs ?? 0) > 0) for (const o of objects) applyAtMs.set(o, s.createdAtMs!);
     return objects;
   });
+  // A drawn Cedar set replaces the implicit permits (admission-render.ts); an empty one renders no CedarPolicy.
+  const cedar = hasDrawnCedar(t) ? renderCedarPolicies(t.cedar) : [baselinePolicy(namespaces), ...(wildcards ? [wildcards] : [])];
+  // A CedarPolicy applied late (a revocation) joins the schedule like a late service.
+  if (hasDrawnCedar(t)) t.cedar.policies.forEach((p, i) => p.appliedAtMs && applyAtMs.set(cedar[i], p.appliedAtMs));
   return {
     objects: [
       ...namespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
       ...renderSecretProviders(t.secretProviders),
-      // A drawn Cedar set replaces the implicit permits (admission-render.ts); an empty one renders no CedarPolicy.
-      ...(hasDrawnCedar(t) ? renderCedarPolicies(t.cedar) : [baselinePolicy(namespaces), ...(wildcards ? [wildcards] : [])]),
+      ...cedar,
       ...perService,
     ],
     applyAtMs,

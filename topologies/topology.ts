@@ -136,7 +136,12 @@ export interface TopologyCedarStatement {
   origin?: string;
 }
 
-/** One CedarPolicy object (in `lattice-system`); `enabled: false` ones are not loaded (reference §1.6). */
+/**
+ * One CedarPolicy object (in `lattice-system`); `enabled: false` ones are not loaded (reference §1.6).
+ * `appliedAtMs` (simulated ms after the case starts; absent = with the Namespaces) applies it late,
+ * after every service settled: a permission revoked from an admitted service (reference §2.8 step 7:
+ * the service goes Failed and loses its ExternalSecrets, its other outputs stay).
+ */
 export interface TopologyCedarPolicy {
   name: string;
   enabled: boolean;
@@ -149,6 +154,7 @@ export interface TopologyCedarPolicy {
  */
 export interface TopologyCedar {
   policies: TopologyCedarPolicy[];
+  appliedAtMs?: number;
 }
 
 /**

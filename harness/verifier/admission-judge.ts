@@ -13,7 +13,8 @@
  *   `lattice.dev/service`), no Deployment / Service / ServiceAccount / LatticeMeshMember of its name, no
  *   pod, no CiliumNetworkPolicy or AuthorizationPolicy selecting it and no AuthorizationPolicy naming its
  *   principal; a service failed by AllowWildcard (its workload compiled, reference §3.4) has no mesh
- *   policy selecting it;
+ *   policy selecting it; a service revoked after admission (a CedarPolicy applied late) keeps its outputs
+ *   but its ExternalSecrets (reference §2.8 step 7);
  * - for a Ready one, every secret route (reference §2.3): the pod template references the Secret and
  *   key the declaration implies, the Secret the ESO stub synced holds that key, and templated content
  *   (mixed variable, file) equals the text around the base Secret's value.
@@ -193,7 +194,14 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
     }
     if (want.expected === 'Failed' && obj) {
       const { namespace, name } = split(want.service);
-      const left = want.gate === 'AllowWildcard' ? policiesSelecting(reader, namespace, name) : leftoversOf(reader, obj);
+      // Revoked after admission (reference §2.8 step 7): only its ExternalSecrets go; a mesh-member keeps its policies.
+      const left = want.revoked
+        ? want.gate === 'AllowWildcard'
+          ? []
+          : reader.list(StubTypes.ExternalSecret, { namespace }).filter((es) => es.metadata.labels?.[LABEL_SERVICE_OWNER] === name).map((es) => `ExternalSecret ${namespace}/${es.metadata.name}`)
+        : want.gate === 'AllowWildcard'
+          ? policiesSelecting(reader, namespace, name)
+          : leftoversOf(reader, obj);
       if (left.length > 0) problems.push(`denied by ${want.gate}, yet has outputs: ${left.join(', ')}`);
     }
     if (want.expected === 'Ready' && observed === 'Ready') problems.push(...secretProblems(reader, want.service, want.secrets));

@@ -50,6 +50,11 @@ export interface ExpectedAdmission {
   resource?: string;
   /** Every expected denial of that gate, in request order (empty when Ready). */
   denials: ExpectedDenial[];
+  /**
+   * Failed only by a CedarPolicy applied after the service was admitted (a revocation): reference §2.8
+   * step 7 deletes its ExternalSecrets and keeps its other outputs, and its traffic goes on.
+   */
+  revoked?: boolean;
   /** The oracle's reason in words. */
   reason: string;
   /** Secrets a Ready service must wire into its pod template (empty when Failed or none). */

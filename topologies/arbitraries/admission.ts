@@ -7,7 +7,7 @@
  * never shrink.
  */
 import fc from 'fast-check';
-import { requestOrigin, serviceGateRequests, type TopologyGateRequest } from '../admission.ts';
+import { decideGate, requestOrigin, serviceGateRequests, type TopologyGateRequest } from '../admission.ts';
 import type { SecretRoute, TopologyCedar, TopologyCedarPolicy, TopologyCedarStatement, TopologySecret, TopologySecretProvider, TopologyService } from '../topology.ts';
 import { SECRET_ROUTES, serviceKey } from '../topology.ts';
 import { chanceArbitrary, CHANCE_RESOLUTION } from './chance.ts';
@@ -169,6 +169,30 @@ export function assignSecrets(services: readonly TopologyService[], draws: reado
 
 /** Names of the CedarPolicies a drawn set renders to (in `lattice-system`). */
 export const CEDAR_POLICY_NAMES = { permits: 'lattice-sim-permits', forbids: 'lattice-sim-forbids', disabled: 'lattice-sim-disabled' } as const;
+/** Name of the CedarPolicy applied late (a revocation). */
+export const LATE_CEDAR_POLICY_NAME = 'lattice-sim-revocation';
+/**
+ * When the revoking CedarPolicy is applied, in simulated ms after the case starts: after the latest
+ * staggered creation (constraints `maxCreationDelayMs`, 30 s by default) plus the time a service takes
+ * to settle (ESO sync, compile, mesh policies: well under 45 s in the default profile).
+ */
+export const LATE_CEDAR_MS = 75_000;
+
+/**
+ * `cedar` plus a CedarPolicy applied at {@link LATE_CEDAR_MS} that forbids one gate request of a service
+ * every request of which the initial set allows (pick = `pick` modulo their number, topology order):
+ * the service is admitted, then denied. Unchanged when no service qualifies or the set is empty.
+ */
+export function withLateRevocation(cedar: TopologyCedar, services: readonly TopologyService[], pick: number): TopologyCedar {
+  const candidates = services
+    .map((s) => serviceGateRequests(s))
+    .filter((rs) => rs.length > 0 && rs.every((r) => decideGate(cedar, r) === 'allow'))
+    .flat();
+  if (candidates.length === 0 || cedar.policies.length === 0) return cedar;
+  const r = candidates[pick % candidates.length];
+  const statement: TopologyCedarStatement = { id: 'late0', ...statementFor(r, 'forbid', 'uid', requestOrigin(r)) };
+  return { policies: [...cedar.policies, { name: LATE_CEDAR_POLICY_NAME, enabled: true, statements: [statement], appliedAtMs: LATE_CEDAR_MS }] };
+}
 
 /**
  * The Cedar policy set of the drawn verdicts (see {@link CedarVerdict}): permits in

@@ -148,6 +148,13 @@ export interface TopologyConstraints {
 export type ResolvedTopologyConstraints = Required<TopologyConstraints>;
 
 /** Defaults of {@link TopologyConstraints} (reference §5.6). */
+  /**
+   * Probability that a CedarPolicy applied late (75 s simulated, after everything settled) forbids one
+   * gate request of an admitted service: a revocation (reference §2.8 step 7: Failed, ExternalSecrets
+   * deleted, other outputs kept), in [0, 1]. Used only when `secretProbability` > 0.
+   * @defaultValue 0.06
+   */
+  lateRevocationProbability?: number;
 export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints> = Object.freeze({
   minServices: 10,
   maxServices: 20,
@@ -179,6 +186,7 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
  * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar): with them, a seed draws exactly what it drew
  * before these features existed (old bug-report seeds reproduce).
  */
+  lateRevocationProbability: 0.06,
 export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   inboundOnlyProbability: 0,
   meshMemberProbability: 0,
@@ -256,6 +264,7 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     fail(`maxPortsPerService must be an integer in [1, ${MAX_PORTS_PER_SERVICE}], got ${c.maxPortsPerService}`);
   }
   if (!isInt(c.maxReplicas) || c.maxReplicas < 1 || c.maxReplicas > MAX_REPLICAS) fail(`maxReplicas must be an integer in [1, ${MAX_REPLICAS}], got ${c.maxReplicas}`);
+    'lateRevocationProbability',
   if (!isInt(c.maxCreationDelayMs) || c.maxCreationDelayMs < 0 || c.maxCreationDelayMs > MAX_CREATION_DELAY_MS) {
     fail(`maxCreationDelayMs must be an integer in [0, ${MAX_CREATION_DELAY_MS}], got ${c.maxCreationDelayMs}`);
   }

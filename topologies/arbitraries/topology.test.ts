@@ -46,6 +46,7 @@ describe('topologyArbitrary constraints', () => {
       secretProbability: 0.35,
       cedarDenyProbability: 0.02,
       emptyPolicySetProbability: 0.03,
+      lateRevocationProbability: 0.06,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });

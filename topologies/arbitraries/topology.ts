@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import type { Topology } from '../topology.ts';
 import { resolveTopologyConstraints, type ResolvedTopologyConstraints, type TopologyConstraints } from './constraints.ts';
 import { accountOf } from '../admission.ts';
-import { assignSecrets, drawnCedar } from './admission.ts';
+import { assignSecrets, drawnCedar, withLateRevocation } from './admission.ts';
 import { chanceArbitrary } from './chance.ts';
 import { distinctShrinks } from './internal/distinct-shrinks.ts';
 import { presentSlotsArbitrary } from './internal/subset.ts';
@@ -35,6 +35,8 @@ export interface TopologyDraws {
   slots: SlotDraws[];
   /** The Cedar policy set is empty (no CedarPolicy at all). Absent = no secret or Cedar draws (knob off). */
   emptyPolicySet?: boolean;
+  /** A CedarPolicy applied late revokes one admitted service's permission (`pick` chooses which request; never shrunk). */
+  revocation?: { on: boolean; pick: number };
 }
 
 /**
@@ -45,7 +47,7 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
   const placed = placeSlots(draws.present, c.layers, draws.layerDraws);
   const services = wireServices(placed, draws.slots, c.namespace);
   const t: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
-  return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet);
+  return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation);
 }
 
 /**
@@ -53,7 +55,7 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
  * LatticeServices, the SecretProviders they name, and the verdict of every gate request (services in
  * placed order; `slots[i]` = the draws of service i).
  */
-function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean): Topology {
+function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean, revocation?: TopologyDraws['revocation']): Topology {
   const { services, secretProviders, drawOf } = assignSecrets(t.services, slots.map((d) => d.secrets));
   services.forEach((s, i) => {
     const [inbound, outbound] = slots[i].wildcardCedar ?? [];
@@ -61,7 +63,8 @@ function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: bo
     if (inbound) drawOf.set(`${principal}|AllowWildcard|inbound`, inbound);
     if (outbound) drawOf.set(`${principal}|AllowWildcard|outbound`, outbound);
   });
-  return { ...t, services, ...(secretProviders.length > 0 ? { secretProviders } : {}), cedar: drawnCedar(services, drawOf, empty) };
+  const cedar = drawnCedar(services, drawOf, empty);
+  return { ...t, services, ...(secretProviders.length > 0 ? { secretProviders } : {}), cedar: revocation?.on ? withLateRevocation(cedar, services, revocation.pick) : cedar };
 }
 
 /** The draws arbitrary of resolved constraints (fields in shrink order: services first). */
@@ -71,6 +74,7 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     layerDraws: layerDrawsArbitrary(c.layers),
     slots: fc.array(slotArbitrary({ slots: c.maxServices, ...c }), { minLength: c.maxServices, maxLength: c.maxServices }),
     ...(c.secretProbability > 0 ? { emptyPolicySet: chanceArbitrary(c.emptyPolicySetProbability) } : {}),
+    ...(c.secretProbability > 0 && c.lateRevocationProbability > 0 ? { revocation: fc.record({ on: chanceArbitrary(c.lateRevocationProbability), pick: fc.noShrink(fc.nat({ max: 0xffff })) }) } : {}),
   });
 }
 
