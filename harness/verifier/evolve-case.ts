@@ -21,7 +21,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { isNotFound } from '../../fake-apiserver/api/index.ts';
 import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
 import { LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
-import type { EvolutionStepRecord, InputErrorRecord, ProbeRecord, TransitionViolationRecord } from '../../reports/model.ts';
+import type { EvolutionStepRecord, InputErrorRecord, TransitionViolationRecord } from '../../reports/model.ts';
 import type { Cluster, ClusterReader, TrafficObservation } from '../cluster.ts';
 import { outcomeIn } from '../traffic/log-format.ts';
 import { completeCycles, cyclesDone, judgeProbes, makeWaiter, onRevision, targetsBySource } from './case-parts.ts';
