@@ -161,6 +161,7 @@ export async function runIndex(opts: IndexOptions, arbitrary: fc.Arbitrary<Topol
       counterexample: describeTopology(ce),
       mismatches: lastFailing.probes.filter((p) => p.expected !== p.observed),
       ...((lastFailing.admissionMismatches ?? 0) > 0 ? { admissionMismatches: lastFailing.admissions!.filter((a) => a.problems.length > 0) } : {}),
+      ...(lastFailing.invariants?.length ? { invariants: lastFailing.invariants } : {}),
       reproduce: reproduceCommand(opts.seed, index, opts.injectBug, shrink ? path || undefined : undefined),
     },
   };
