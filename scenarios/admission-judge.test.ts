@@ -37,6 +37,7 @@ const topology: Topology = {
     svc('gen', { layer: 0, ports: [], outbound: ['shop/cart', 'shop/web', 'shop/wild'] }),
     svc('cart', {
       inbound: ['shop/gen'],
+      securityOverrides: ['capability:NET_BIND_SERVICE'],
       secrets: [
         { name: 'db-creds', provider: 'vault-main', path: 'shop/db-creds', keys: ['username', 'password'], route: 'env', secretType: 'kubernetes.io/basic-auth' },
         { name: 'api-token', provider: 'aws-secrets', path: 'shop/api-token', keys: ['token'], route: 'env-mixed' },
@@ -66,6 +67,14 @@ const topology: Topology = {
           secretPermit('s1', 'shop/cart', 'aws-secrets', '', { resource: { provider: 'aws-secrets', pathPrefix: 'shop/' }, style: 'attributes' }),
           secretPermit('s2', 'shop/cart', 'vault-main', 'shop/signing-key'),
           secretPermit('s3', 'shop/web', 'vault-main', 'shop/smtp-login'),
+          {
+            id: 's5',
+            effect: 'permit',
+            action: 'OverrideSecurity',
+            principal: { namespace: 'shop' },
+            resource: { exact: { type: 'SecurityOverride', id: 'capability:NET_BIND_SERVICE', category: 'capability' } },
+            style: 'attributes',
+          },
         ],
       },
       { name: 'lattice-sim-forbids', enabled: true, statements: [secretPermit('s4', 'shop/web', 'vault-main', 'shop/smtp-login', { effect: 'forbid' })] },

@@ -32,11 +32,22 @@ export function secretResources(s: TopologyService): Record<string, ResourceSpec
   return out;
 }
 
-/** `container` consuming every secret of `s` by its route (variables, files, envFrom); unchanged when none. */
+/**
+ * `container` consuming every secret of `s` by its route (variables, files, envFrom) and carrying its
+ * security overrides (`capabilities: [NET_BIND_SERVICE]`, `readOnlyRootFilesystem: false`); unchanged when none.
+ */
 export function withSecretUses(container: ContainerSpec, s: TopologyService): ContainerSpec {
   const secrets = sortedSecrets(s);
-  if (secrets.length === 0) return container;
+  const overrides = s.securityOverrides ?? [];
+  if (secrets.length === 0 && overrides.length === 0) return container;
   const c: ContainerSpec = { ...container };
+  if (overrides.length > 0) {
+    c.security = {
+      ...(c.security ?? {}),
+      ...(overrides.includes('capability:NET_BIND_SERVICE') ? { capabilities: ['NET_BIND_SERVICE'] } : {}),
+      ...(overrides.includes('readWriteRootFilesystem') ? { readOnlyRootFilesystem: false } : {}),
+    };
+  }
   for (const use of secrets.map(secretUse)) {
     if (use.route === 'env' || use.route === 'env-mixed') c.variables = { ...(c.variables ?? {}), [use.target]: secretUseText(use) };
     else if (use.route === 'file') c.files = { ...(c.files ?? {}), [use.target]: { content: secretUseText(use) } };
@@ -65,6 +76,7 @@ export function cedarStatementText(st: TopologyCedarStatement): string {
   const r = st.resource;
   if ('exact' in r) {
     if (r.exact.type === 'Mesh' || st.style === 'uid') resource = `resource == ${gateResourceUid(r.exact)}`;
+    else if (r.exact.type === 'SecurityOverride') conditions.push(`resource.category == ${q(r.exact.category)}`, `resource.override_id == ${q(r.exact.id)}`);
     else conditions.push(`resource.provider == ${q(r.exact.provider)}`, `resource.path == ${q(r.exact.path)}`);
   } else conditions.push(`resource.provider == ${q(r.provider)}`, `resource.path like ${q(`${r.pathPrefix}*`)}`);
   const head = [`@id(${q(st.id)})`, `${st.effect} (`, `  ${principal},`, `  action == Lattice::Action::${q(st.action)},`, `  ${resource}`, ')'];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CedarEngine, secretRequests, type GateRequest } from '../platform/cedar/index.ts';
+import { CedarEngine, secretRequests, securityOverrideRequests, type GateRequest } from '../platform/cedar/index.ts';
 import type { CedarPolicy, LatticeService } from '../platform/crds/types.ts';
 import { ADMISSION_REASONS, admissionOracle, admissionSize, decideGate, expectedProbesWithAdmission, serviceGateRequests, topologyGateRequests, withAdmission } from './admission.ts';
 import { cedarStatementText } from './admission-render.ts';
@@ -158,9 +158,11 @@ function platformRequests(t: Topology): { request: GateRequest; origin: ReturnTy
   for (const s of t.services) {
     const mine = serviceGateRequests(s);
     const ls = rendered.find((o): o is LatticeService => o.kind === 'LatticeService' && o.metadata.name === s.name && o.metadata.namespace === s.namespace);
-    const secrets = ls ? secretRequests({ namespace: s.namespace, name: s.name, kind: 'service' }, ls.spec.workload.resources) : [];
-    expect(secrets.map((r) => r.subject)).toEqual(mine.filter((r) => r.action === 'AccessSecret').map((r) => r.subject));
-    secrets.forEach((request, i) => out.push({ request, origin: mine[i] }));
+    const principal = { namespace: s.namespace, name: s.name, kind: 'service' as const };
+    // The compile gates in the compiler's order: secrets, then security overrides (reference §3.2).
+    const compile = ls ? [...secretRequests(principal, ls.spec.workload.resources), ...securityOverrideRequests(principal, ls.spec)] : [];
+    expect(compile.map((r) => `${r.action} ${r.subject}`)).toEqual(mine.filter((r) => r.stage === 'compile').map((r) => `${r.action} ${r.subject}`));
+    compile.forEach((request, i) => out.push({ request, origin: mine[i] }));
     for (const r of mine.filter((q) => q.action === 'AllowWildcard')) {
       const slash = r.principal.indexOf('/');
       out.push({
@@ -197,7 +199,7 @@ describe('drawn topologies: the rendered Cedar set decides as the structural ora
     expect(causes).toEqual(new Set(['allow', 'forbidden', 'no-permit']));
   });
 
-  it('draws both Ready and Failed services, Failed ones in a minority of topologies (10-30 %, revocations included), over both gates and every denial kind', () => {
+  it('draws both Ready and Failed services, Failed ones in a minority of topologies (10-30 %, revocations included), over every gate and every denial kind', () => {
     let withFailed = 0;
     const gates = new Set<string>();
     const kinds = new Set<string>();
@@ -220,7 +222,7 @@ describe('drawn topologies: the rendered Cedar set decides as the structural ora
     }
     expect(withFailed / samples.length).toBeGreaterThan(0.1);
     expect(withFailed / samples.length).toBeLessThan(0.3);
-    expect(gates).toEqual(new Set(['AccessSecret', 'AllowWildcard']));
+    expect(gates).toEqual(new Set(['AccessSecret', 'OverrideSecurity', 'AllowWildcard']));
     expect(kinds).toEqual(new Set(['empty set', 'disabled permit', 'disabled forbid', 'erroring permit', 'erroring forbid', 'forbid', 'revocation']));
   });
 

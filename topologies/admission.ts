@@ -19,7 +19,7 @@
 import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../harness/verifier/expected-admission.ts';
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { oracle } from './oracle.ts';
-import type { Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
+import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
@@ -48,8 +48,12 @@ export const accountOf = (s: TopologyService): string => s.serviceAccount ?? s.n
 
 /** `Lattice::SecretPath::"<provider>:<path>"` / `Lattice::Mesh::"<id>"` (reference §3.1 uids). */
 export function gateResourceUid(r: TopologyGateResource): string {
-  return r.type === 'SecretPath' ? `Lattice::SecretPath::${JSON.stringify(`${r.provider}:${r.path}`)}` : `Lattice::Mesh::${JSON.stringify(r.id)}`;
+  if (r.type === 'SecretPath') return `Lattice::SecretPath::${JSON.stringify(`${r.provider}:${r.path}`)}`;
+  return `Lattice::${r.type}::${JSON.stringify(r.id)}`;
 }
+
+/** The SecurityOverride resource of an override id (reference §3.2 categories). */
+export const securityOverrideResource = (id: SecurityOverrideId): TopologyGateResource => ({ type: 'SecurityOverride', id, category: id.startsWith('capability:') ? 'capability' : 'container' });
 
 /** Secrets of a service sorted by resource key, as the compiler asks them (reference §3.2: resource-name order). */
 export function sortedSecrets(s: TopologyService): TopologySecret[] {
@@ -57,8 +61,8 @@ export function sortedSecrets(s: TopologyService): TopologySecret[] {
 }
 
 /**
- * Every gate request of one service, in the order the platform asks them: AccessSecret per secret
- * (LatticeServices only; a mesh-member has no workload spec), then AllowWildcard `inbound` (wildcard
+ * Every gate request of one service, in the order the platform asks them: AccessSecret per secret, then
+ * OverrideSecurity per override (LatticeServices only; a mesh-member has no workload spec), then AllowWildcard `inbound` (wildcard
  * inbound) and `outbound` (depends-all). Never throws.
  */
 export function serviceGateRequests(s: TopologyService): TopologyGateRequest[] {
@@ -68,6 +72,7 @@ export function serviceGateRequests(s: TopologyService): TopologyGateRequest[] {
     for (const secret of sortedSecrets(s)) {
       out.push({ action: 'AccessSecret', principal: key, resource: { type: 'SecretPath', provider: secret.provider, path: secret.path }, subject: secret.name, stage: 'compile' });
     }
+    for (const id of s.securityOverrides ?? []) out.push({ action: 'OverrideSecurity', principal: key, resource: securityOverrideResource(id), subject: id, stage: 'compile' });
   }
   const principal = `${s.namespace}/${accountOf(s)}`;
   if (s.wildcardInbound) out.push({ action: 'AllowWildcard', principal, resource: { type: 'Mesh', id: 'inbound' }, subject: 'inbound', stage: 'mesh' });
@@ -81,7 +86,7 @@ export function topologyGateRequests(t: Pick<Topology, 'services'>): TopologyGat
 }
 
 const sameResource = (a: TopologyGateResource, b: TopologyGateResource): boolean =>
-  a.type === 'SecretPath' ? b.type === 'SecretPath' && a.provider === b.provider && a.path === b.path : b.type === 'Mesh' && a.id === b.id;
+  a.type === 'SecretPath' ? b.type === 'SecretPath' && a.provider === b.provider && a.path === b.path : b.type === a.type && a.id === b.id;
 
 /** True when `statement` (if loaded and evaluating) matches `request`: same action, principal and resource (structural, reference §3.1). */
 export function statementMatches(statement: TopologyCedarStatement, request: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource'>): boolean {
@@ -111,7 +116,7 @@ export const requestOrigin = (request: Pick<TopologyGateRequest, 'principal' | '
 
 /** How far a topology's secrets and Cedar policy set are from the simplest (compared in this field order, after the declarations). */
 export interface AdmissionSize {
-  /** Secrets over all services. */
+  /** Secrets and security overrides over all services. */
   secrets: number;
   /** 1 when the policy set is drawn empty although some gate is met. */
   cedarEmpty: number;
@@ -127,7 +132,7 @@ export interface AdmissionSize {
  * empty set back to drawn) lowers it. Never throws.
  */
 export function admissionSize(t: Topology): AdmissionSize {
-  const secrets = t.services.reduce((n, s) => n + (s.secrets?.length ?? 0), 0);
+  const secrets = t.services.reduce((n, s) => n + (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0), 0);
   if (!t.cedar) return { secrets, cedarEmpty: 0, cedarDeviations: 0, cedarForms: 0 };
   const requests = topologyGateRequests(t);
   const own = new Map<string, { statement: TopologyCedarStatement; enabled: boolean }[]>();
@@ -179,7 +184,8 @@ export function admissionProblems(t: Topology): string[] {
   for (const s of t.services) {
     const key = serviceKey(s);
     const names = new Set<string>();
-    if (s.kind === 'mesh-member' && (s.secrets?.length ?? 0) > 0) problems.push(`${key}: a mesh-member has no workload spec, so no secrets`);
+    if (s.kind === 'mesh-member' && (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0) > 0) problems.push(`${key}: a mesh-member has no workload spec, so no secrets or security overrides`);
+    if (new Set(s.securityOverrides ?? []).size !== (s.securityOverrides ?? []).length) problems.push(`${key}: duplicate security overrides`);
     for (const secret of s.secrets ?? []) {
       if (!DNS_LABEL.test(secret.name) || names.has(secret.name)) problems.push(`${key}: secret name ${JSON.stringify(secret.name)} must be a unique DNS label`);
       names.add(secret.name);

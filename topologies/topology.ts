@@ -74,6 +74,11 @@ export interface TopologyService {
  * text and `${secret.R.K}` (route 2, ExternalSecret `<svc>-main-env-eso[-i]` + `envFrom`); `file` = a file
  * whose content holds `${secret.R.K}` (route 3, ExternalSecret `<svc>-main-file-<key>` mounted at the
  * path); `envFrom` = `envFrom: [R]` (route 5, `envFrom.secretRef` `<svc>-R`; bulk extraction when the
+  /**
+   * Security overrides of a LatticeService's main container (absent = none): each deviation from the
+   * restricted defaults asks the Cedar gate OverrideSecurity (reference §3.2), after its secrets.
+   */
+  securityOverrides?: SecurityOverrideId[];
  * secret declares no keys).
  */
 export type SecretRoute = 'env' | 'env-mixed' | 'file' | 'envFrom';
@@ -105,8 +110,15 @@ export interface TopologySecretProvider {
   type: SecretProviderType;
 }
 
-/** Cedar gates a rendered topology meets (reference §3.2): secrets, and wildcard inbound / outbound. */
-export type TopologyGate = 'AccessSecret' | 'AllowWildcard';
+/** Cedar gates a rendered topology meets (reference §3.2): secrets, security overrides, and wildcard inbound / outbound. */
+export type TopologyGate = 'AccessSecret' | 'OverrideSecurity' | 'AllowWildcard';
+
+/**
+ * Security overrides a topology's main container may ask for (reference §3.2 ids): an added capability,
+ * or a writable root filesystem.
+ */
+export const SECURITY_OVERRIDES = ['capability:NET_BIND_SERVICE', 'readWriteRootFilesystem'] as const;
+export type SecurityOverrideId = (typeof SECURITY_OVERRIDES)[number];
 
 /** A gate's resource: a secret path (uid `"<provider>:<path>"`) or a mesh wildcard direction. */
 export type TopologyGateResource = { type: 'SecretPath'; provider: string; path: string } | { type: 'Mesh'; id: 'inbound' | 'outbound' };

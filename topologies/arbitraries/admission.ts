@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { decideGate, requestOrigin, serviceGateRequests, type TopologyGateRequest } from '../admission.ts';
 import type { SecretRoute, TopologyCedar, TopologyCedarPolicy, TopologyCedarStatement, TopologySecret, TopologySecretProvider, TopologyService } from '../topology.ts';
-import { SECRET_ROUTES, serviceKey } from '../topology.ts';
+import { SECRET_ROUTES, SECURITY_OVERRIDES, serviceKey } from '../topology.ts';
 import { chanceArbitrary, CHANCE_RESOLUTION } from './chance.ts';
 
 /** Resource keys a drawn secret takes (index = draw). */
@@ -60,6 +60,21 @@ export interface SecretDraw {
   /** `secretType: kubernetes.io/basic-auth` (keys username, password). */
   basicAuth: boolean;
   cedar: CedarDraw;
+}
+
+/** The security override draw of a slot: whether its main container asks one, which (index into SECURITY_OVERRIDES, never shrunk), and its Cedar draw. */
+export interface OverrideDraw {
+  on: boolean;
+  which: number;
+  cedar: CedarDraw;
+}
+
+/** Probability that a LatticeService's main container asks for a security override (when secrets are drawn at all). */
+export const OVERRIDE_PROBABILITY = 0.1;
+
+/** The security override draw of one slot. */
+export function overrideDrawArbitrary(c: AdmissionDrawConstraints): fc.Arbitrary<OverrideDraw> {
+  return fc.record({ on: chanceArbitrary(OVERRIDE_PROBABILITY), which: fc.noShrink(fc.nat({ max: SECURITY_OVERRIDES.length - 1 })), cedar: cedarDrawArbitrary(c.cedarDenyProbability) });
 }
 
 /** Secret draws of a slot: whether it has secrets, how many (1..3), and the draws of each. */
@@ -145,13 +160,25 @@ function secretOf(s: TopologyService, d: SecretDraw): TopologySecret {
 }
 
 /**
- * Secrets of each service from its slot's draws (LatticeServices only; duplicate names drawn twice
- * keep the first), and the SecretProviders they name (in {@link SECRET_PROVIDERS} order).
- * Input: services and the secret draws of their slots (same order; undefined = none drawn).
+ * Secrets and the security override of each service from its slot's draws (LatticeServices only;
+ * duplicate secret names drawn twice keep the first), the SecretProviders they name (in
+ * {@link SECRET_PROVIDERS} order), and the Cedar draw of each gate request by origin.
+ * Input: services and the secret and override draws of their slots (same order; undefined = none drawn).
  */
-export function assignSecrets(services: readonly TopologyService[], draws: readonly (SlotSecretDraws | undefined)[]): { services: TopologyService[]; secretProviders: TopologySecretProvider[]; drawOf: Map<string, CedarDraw> } {
+export function assignSecrets(
+  services: readonly TopologyService[],
+  draws: readonly (SlotSecretDraws | undefined)[],
+  overrides: readonly (OverrideDraw | undefined)[] = [],
+): { services: TopologyService[]; secretProviders: TopologySecretProvider[]; drawOf: Map<string, CedarDraw> } {
   const drawOf = new Map<string, CedarDraw>();
-  const out = services.map((s, i) => {
+  const out = services.map((s0, i) => {
+    const o = overrides[i];
+    let s = s0;
+    if (o?.on && s.kind !== 'mesh-member') {
+      const id = SECURITY_OVERRIDES[o.which % SECURITY_OVERRIDES.length];
+      s = { ...s, securityOverrides: [id] };
+      drawOf.set(`${serviceKey(s)}|OverrideSecurity|${id}`, o.cedar);
+    }
     const d = draws[i];
     if (!d?.has || s.kind === 'mesh-member') return s;
     const secrets: TopologySecret[] = [];

@@ -4,7 +4,7 @@
  * removed, so removing a service during shrinking leaves every other pair's wiring as it was.
  */
 import fc from 'fast-check';
-import { cedarDrawArbitrary, slotSecretDrawsArbitrary, type CedarDraw, type SlotSecretDraws } from './admission.ts';
+import { cedarDrawArbitrary, overrideDrawArbitrary, slotSecretDrawsArbitrary, type CedarDraw, type OverrideDraw, type SlotSecretDraws } from './admission.ts';
 import { chanceArbitrary } from './chance.ts';
 
 /** Draws of one slot. Arrays are indexed by the other slot's index (0 .. slots-1). */
@@ -50,6 +50,8 @@ export interface SlotDraws {
 
 /** Knobs of {@link slotArbitrary}. */
 export interface SlotConstraints {
+  /** A security override of the main container and its Cedar draw (used when it is a LatticeService). Absent = none. */
+  override?: OverrideDraw;
   /** Number of slots of the topology (>= 1). */
   slots: number;
   outboundProbability: number;
@@ -105,6 +107,7 @@ export function slotArbitrary(c: SlotConstraints): fc.Arbitrary<SlotDraws> {
   }) as fc.Arbitrary<SlotDraws>;
 }
 
+          override: overrideDrawArbitrary({ secretProbability: c.secretProbability!, cedarDenyProbability: c.cedarDenyProbability ?? 0 }),
 /**
  * The mesh-feature draws of a slot, each present only when its knob is on, after every older draw (so
  * a seed draws the same older values whatever these knobs say). Every boolean is a `chanceArbitrary`

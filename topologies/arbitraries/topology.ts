@@ -56,7 +56,11 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
  * placed order; `slots[i]` = the draws of service i).
  */
 function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean, revocation?: TopologyDraws['revocation']): Topology {
-  const { services, secretProviders, drawOf } = assignSecrets(t.services, slots.map((d) => d.secrets));
+  const { services, secretProviders, drawOf } = assignSecrets(
+    t.services,
+    slots.map((d) => d.secrets),
+    slots.map((d) => d.override),
+  );
   services.forEach((s, i) => {
     const [inbound, outbound] = slots[i].wildcardCedar ?? [];
     const principal = `${s.namespace}/${accountOf(s)}`;
