@@ -245,6 +245,32 @@ function checkFlags(flags: RunFlags): void {
   if (flags.topology !== undefined && (flags.shard !== undefined || flags.budgetMs !== undefined)) throw new CliError('LATTICE_SIM_BAD_FLAG', '--topology runs one topology: drop --shard and --budget');
 }
 
+/**
+ * The evolving topologies of a run: the default run has {@link DEFAULT_EVOLUTIONS}; a run that asks for
+ * specific topologies or specs gets them only with --evolutions; --evolution I runs (and --path replays) one.
+ */
+async function evolveFor(flags: RunFlags, injectBug: InjectedBug | undefined, wallStart: number): Promise<{ runs: RunRecord[]; failures: FailureRecord[] }> {
+  const asked = flags.topology !== undefined || flags.topologies !== undefined || flags.specs.length > 0 || flags.budgetMs !== undefined;
+  const count = flags.evolution !== undefined ? 1 : (flags.evolutions ?? (asked ? 0 : DEFAULT_EVOLUTIONS));
+  if (count === 0) return { runs: [], failures: [] };
+  const budget = flags.budgetMs;
+  try {
+    return await runEvolutions({
+      seed: flags.seed,
+      indices: range(flags.evolution ?? 0, count, flags.shard),
+      injectBug,
+      path: flags.evolution !== undefined ? flags.path : undefined,
+      shrink: flags.shrink,
+      ...(budget !== undefined ? { shouldStop: () => performance.now() - wallStart >= budget } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ReplayPathError) {
+      throw new CliError('LATTICE_SIM_BAD_FLAG', `--path ${err.path} does not replay a counterexample of evolving topology ${flags.evolution} at seed ${flags.seed} (${err.message}); copy the path from the reproduce line`);
+    }
+    throw err;
+  }
+}
+
 /** Random topologies `run` generates (before --shard picks its share). */
 function topologyCount(flags: RunFlags): number {
   if (flags.evolution !== undefined) return 0;
@@ -300,6 +326,10 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
     runs.push(record);
   }
 
+  // Evolving topologies (scenarios/random-evolution.ts) run in this thread: alongside the worker threads' random
+  // topologies when there is a pool (this thread is idle then), else after them. Their records follow the topologies'.
+  const evolve = () => evolveFor(flags, injectBug, wallStart).catch((error: unknown) => ({ error }));
+  const evolving = pool ? evolve() : undefined;
   if (count > 0) {
     const budget = flags.budgetMs;
     const overBudget = budget === undefined ? undefined : () => performance.now() - wallStart >= budget;
@@ -323,30 +353,10 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
     }
   }
 
-  // Evolving topologies (scenarios/random-evolution.ts): by default after the random topologies, in this thread.
-  // The default run has them; a run that asks for specific topologies or specs gets them only with --evolutions.
-  const asked = flags.topology !== undefined || flags.topologies !== undefined || flags.specs.length > 0 || flags.budgetMs !== undefined;
-  const evolutions = flags.evolution !== undefined ? 1 : (flags.evolutions ?? (asked ? 0 : DEFAULT_EVOLUTIONS));
-  if (evolutions > 0) {
-    const budget = flags.budgetMs;
-    try {
-      const evolved = await runEvolutions({
-        seed: flags.seed,
-        indices: range(flags.evolution ?? 0, evolutions, flags.shard),
-        injectBug,
-        path: flags.evolution !== undefined ? flags.path : undefined,
-        shrink: flags.shrink,
-        ...(budget !== undefined ? { shouldStop: () => performance.now() - wallStart >= budget } : {}),
-      });
-      runs.push(...evolved.runs);
-      failures = [...failures, ...evolved.failures];
-    } catch (err) {
-      if (err instanceof ReplayPathError) {
-        throw new CliError('LATTICE_SIM_BAD_FLAG', `--path ${err.path} does not replay a counterexample of evolving topology ${flags.evolution} at seed ${flags.seed} (${err.message}); copy the path from the reproduce line`);
-      }
-      throw err;
-    }
-  }
+  const evolved = await (evolving ?? evolve());
+  if ('error' in evolved) throw evolved.error;
+  runs.push(...evolved.runs);
+  failures = [...failures, ...evolved.failures];
 
   const doc: ResultsDocument = {
     header: { tool: 'lattice-sim', version: VERSION, generatedAt: new Date().toISOString(), wallMs: Math.round(performance.now() - wallStart), command: state.command },

@@ -83,7 +83,8 @@ export async function runEvolution(t: Topology, commands: Iterable<fc.AsyncComma
   }
   const violations = ev.finish();
   const steps = ev.steps;
-  const probes: ProbeRecord[] = steps.flatMap((s) => s.mismatches);
+  // Every step's judged probes (so probe counts, junit cases and mismatches agree); each step also lists its own mismatches.
+  const probes: ProbeRecord[] = ev.probes;
   const mismatches = steps.reduce((n, s) => n + s.mismatches.length + s.transitions.length, 0);
   const timedOut = steps.filter((s) => s.timedOut).map((s) => `${s.command}: ${s.timedOut}`);
   const verification = {

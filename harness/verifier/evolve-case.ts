@@ -21,7 +21,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { isNotFound } from '../../fake-apiserver/api/index.ts';
 import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
 import { LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
-import type { EvolutionStepRecord, InputErrorRecord, TransitionViolationRecord } from '../../reports/model.ts';
+import type { EvolutionStepRecord, InputErrorRecord, ProbeRecord, TransitionViolationRecord } from '../../reports/model.ts';
 import type { Cluster, ClusterReader, TrafficObservation } from '../cluster.ts';
 import { outcomeIn } from '../traffic/log-format.ts';
 import { completeCycles, cyclesDone, judgeProbes, makeWaiter, onRevision, targetsBySource } from './case-parts.ts';
@@ -101,6 +101,8 @@ const describe = (o: KubeObject): string => identityOf(o);
  */
 export class EvolvingCase {
   readonly steps: EvolutionStepRecord[] = [];
+  /** Every probe judged so far, step after step (each against its step's oracle). */
+  readonly probes: ProbeRecord[] = [];
   readonly inputErrors: InputErrorRecord[] = [];
   private state: EvolutionState = { label: '', objects: [], expected: [] };
   private generators = new Map<string, TrafficObservation>();
@@ -181,6 +183,7 @@ export class EvolvingCase {
 
     const phaseOf = new Map(serviceRecords(reader).map((s) => [s.name, s.phase]));
     const probes = judgeProbes(next.expected, this.generators, settledAt, phaseOf);
+    this.probes.push(...probes);
     const record: EvolutionStepRecord = {
       command: next.label,
       changes: { created: diff.created.map(describe), updated: diff.updated.map(describe), deleted: diff.deleted.map(describe) },
