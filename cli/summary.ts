@@ -46,6 +46,7 @@ function printFailure(f: FailureRecord, io: Io): void {
       s.createdAtMs ? `created at +${s.createdAtMs}ms (simulated)` : '',
       ...(s.secrets ?? []).map((x) => `secret ${x}`),
     ].filter(Boolean);
+      ...(s.securityOverrides ?? []).map((x) => `security override ${x}`),
     io.out(`  service ${s.name}: ${decl.join('; ')}`);
   }
   for (const line of f.counterexample.cedar ?? []) io.out(`  cedar ${line}`);

@@ -234,6 +234,8 @@ export interface CounterexampleService {
   secrets?: string[];
 }
 
+  /** Security overrides of its main container (override ids, absent when none). */
+  securityOverrides?: string[];
 /** The whole results.json. Everything but `header` is a pure function of (seed, inputs, options). */
 export interface ResultsDocument {
   header: { tool: 'lattice-sim'; version: string; generatedAt: string; wallMs: number; command: string };

@@ -90,6 +90,7 @@ export const describeTopology = (t: Topology): FailureRecord['counterexample'] =
     ...((s.createdAtMs ?? 0) > 0 ? { createdAtMs: s.createdAtMs } : {}),
     ...((s.secrets?.length ?? 0) > 0 ? { secrets: s.secrets!.map(describeSecret) } : {}),
   })),
+    ...((s.securityOverrides?.length ?? 0) > 0 ? { securityOverrides: [...s.securityOverrides!] } : {}),
   ...(t.cedar ? { cedar: describeCedar(t.cedar) } : {}),
 });
 
