@@ -120,3 +120,43 @@ describe('TopologyPool: a thread that fails ends the run with its error, never a
     expect((err as Error).stack).toContain('--- in the worker thread ---');
   });
 });
+
+describe('TopologyPool: order, shrinking and the budget (stand-in threads that finish out of order)', () => {
+  const echo = new URL('./testdata/workers/echo.mjs', import.meta.url);
+  const ten = Array.from({ length: 10 }, (_, i) => i);
+  const withPool = async <T>(fn: (pool: TopologyPool) => Promise<T>): Promise<T> => {
+    const pool = TopologyPool.start(3, { seed: 1 }, echo);
+    try {
+      return await fn(pool);
+    } finally {
+      await pool.close();
+    }
+  };
+
+  it('emits records and progress in index order; under --shrink first only the lowest failing index is shrunk, by a second run', async () => {
+    const seen: number[] = [];
+    const r = await withPool((pool) => pool.run({ indices: ten, onTopology: (i) => seen.push(i) }));
+    expect(r.runs.map((x) => x.topologyIndex)).toEqual(ten);
+    expect(seen).toEqual(ten);
+    expect(r.failures.map((f) => [f.topologyIndex, f.shrunk])).toEqual([
+      [2, true],
+      [5, false],
+      [8, false],
+    ]);
+  });
+
+  it('shrinks every failure under all and none under none', async () => {
+    const all = await withPool((pool) => pool.run({ indices: ten, shrink: 'all' }));
+    expect(all.failures.map((f) => f.shrunk)).toEqual([true, true, true]);
+    const none = await withPool((pool) => pool.run({ indices: ten, shrink: 'none' }));
+    expect(none.failures.map((f) => f.shrunk)).toEqual([false, false, false]);
+  });
+
+  it('stops handing out indices once the budget says so: what ran is a prefix of the indices', async () => {
+    let asked = 0;
+    const r = await withPool((pool) => pool.run({ indices: ten, shouldStop: () => ++asked > 5 }));
+    const ran = r.runs.map((x) => x.topologyIndex);
+    expect(ran).toEqual(ten.slice(0, ran.length));
+    expect(ran.length).toBe(5);
+  });
+});
