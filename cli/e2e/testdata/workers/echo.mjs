@@ -1,6 +1,7 @@
 // A stand-in worker thread for TopologyPool's order tests: answers each task with a made-up record
 // after a delay that makes later indices of a batch finish first; indices 2, 5, 8 … fail, and their
 // failure says whether the task asked for shrinking.
+import { setTimeout } from 'node:timers';
 import { parentPort } from 'node:worker_threads';
 
 parentPort.on('message', (task) => {
