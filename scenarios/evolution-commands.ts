@@ -306,11 +306,18 @@ export class TopologyCommand implements fc.AsyncCommand<EvolutionModel, Evolutio
 }
 
 /**
- * One arbitrary per command (its integers in 0..63: picks wrap modulo the candidates), for the commands
- * `names` (default: all but `toggle-cedar-policy`, which applies only to topologies that draw a Cedar
- * set, and evolving topologies do not: random-evolution.ts EVOLUTION_TOPOLOGY).
+ * The commands evolving topologies draw from, one entry per draw weight: every command once, deletes
+ * of a service twice (a delete is what leaks: policies, workloads and names left behind), and no
+ * `toggle-cedar-policy`, which applies only to topologies that draw a Cedar set (evolving topologies do
+ * not: random-evolution.ts EVOLUTION_TOPOLOGY).
  */
-export function evolutionCommandArbitraries(names: readonly string[] = EVOLUTION_COMMANDS.filter((n) => n !== 'toggle-cedar-policy')): fc.Arbitrary<TopologyCommand>[] {
+export const DEFAULT_COMMAND_MIX: readonly string[] = [...EVOLUTION_COMMANDS.filter((n) => n !== 'toggle-cedar-policy'), 'remove-service'];
+
+/**
+ * One arbitrary per entry of `names` (a name listed twice is drawn twice as often); each command's
+ * integers are in 0..63 and its picks wrap modulo the candidates.
+ */
+export function evolutionCommandArbitraries(names: readonly string[] = DEFAULT_COMMAND_MIX): fc.Arbitrary<TopologyCommand>[] {
   return names.map((name) => {
     const spec = TRANSFORMS[name];
     if (!spec) throw new Error(`unknown evolution command ${name}`);
