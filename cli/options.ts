@@ -44,7 +44,7 @@ export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
   topology: { flag: '--topology <index>', description: 'run only random topology <index> of the seed (reproduce a failure)', defaultText: 'all' },
   evolutions: {
     flag: '--evolutions <n>',
-    description: 'number of evolving topologies: a small random topology changed by up to 4 commands (declarations, services, namespaces, ports, replicas, CedarPolicies) while traffic runs, each change applied as a diff and judged in transit and after it settles',
+    description: 'number of evolving topologies: a small random topology changed by up to 4 commands (declarations, wildcards, services, namespaces, ports, replicas) while traffic runs, each change applied as a diff and judged in transit and after it settles',
     defaultText: '12 in the default run; 0 with --topologies, --topology, --specs or --budget',
   },
   evolution: { flag: '--evolution <index>', description: 'run only evolving topology <index> of the seed (reproduce a failure)', defaultText: 'all' },
