@@ -44,6 +44,7 @@ function printFailure(f: FailureRecord, io: Io): void {
       s.ambient === false ? 'non-ambient' : '',
       s.replicas ? `${s.replicas} replicas` : '',
       s.createdAtMs ? `created at +${s.createdAtMs}ms (simulated)` : '',
+      s.egress?.length ? `egress ${s.egress.join(',')}` : '',
       ...(s.secrets ?? []).map((x) => `secret ${x}`),
     ].filter(Boolean);
       ...(s.securityOverrides ?? []).map((x) => `security override ${x}`),

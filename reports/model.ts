@@ -230,6 +230,8 @@ export interface CounterexampleService {
   dependsAll?: true;
   replicas?: number;
   createdAtMs?: number;
+  /** External egress of a mesh-member, `<fqdn|cidr>:<port>` each. */
+  egress?: string[];
   /** Its secrets, one line each: `<name> <provider>:<path> keys=… route=…` (absent when none). */
   secrets?: string[];
 }

@@ -88,6 +88,7 @@ export const describeTopology = (t: Topology): FailureRecord['counterexample'] =
     ...(s.dependsAll ? { dependsAll: true } : {}),
     ...((s.replicas ?? 1) > 1 ? { replicas: s.replicas } : {}),
     ...((s.createdAtMs ?? 0) > 0 ? { createdAtMs: s.createdAtMs } : {}),
+    ...(s.egress?.length ? { egress: s.egress.map((e) => `${e.fqdn ?? e.cidr}:${e.port}`) } : {}),
     ...((s.secrets?.length ?? 0) > 0 ? { secrets: s.secrets!.map(describeSecret) } : {}),
   })),
     ...((s.securityOverrides?.length ?? 0) > 0 ? { securityOverrides: [...s.securityOverrides!] } : {}),

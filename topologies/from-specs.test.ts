@@ -70,7 +70,18 @@ describe('topologyFromSpecs', () => {
       ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember', metadata: { name, namespace: 'app', ...extra }, spec }) as KubeObject;
     const t = topologyFromSpecs(
       [
-        lmm('db', { target: { selector: { app: 'db' } }, ports: [{ port: 5432, servicePort: 15432, name: 'pg' }], allowedCallers: [{ name: 'api' }, { name: 'x', namespace: 'other' }], serviceAccount: 'db-runner', ambient: false }),
+        lmm('db', {
+          target: { selector: { app: 'db' } },
+          ports: [{ port: 5432, servicePort: 15432, name: 'pg' }],
+          allowedCallers: [{ name: 'api' }, { name: 'x', namespace: 'other' }],
+          serviceAccount: 'db-runner',
+          ambient: false,
+          egress: [
+            { target: { fqdn: 'backup.example' }, ports: [443] },
+            { target: { cidr: '10.0.0.0/8' }, ports: [5432, 5433] },
+            { target: { entity: 'world' }, ports: [80] },
+          ],
+        }),
         lmm('api', { target: { selector: { app: 'api' } }, ports: [{ port: 8080, name: 'http' }], dependencies: [{ name: 'db' }], dependsAll: true }),
         { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'db-pods', namespace: 'app' }, spec: { replicas: 2, template: { metadata: { labels: { app: 'db', tier: 'x' } } } } },
         { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'app' }, spec: { template: { metadata: { labels: { app: 'api' } } } } },
@@ -96,6 +107,10 @@ describe('topologyFromSpecs', () => {
       serviceAccount: 'db-runner',
       ambient: false,
       replicas: 2,
+      egress: [
+        { fqdn: 'backup.example', port: 443 },
+        { cidr: '10.0.0.0/8', port: 5432 },
+      ],
     });
     expect(t.services[0]).toMatchObject({ kind: 'mesh-member', outbound: ['app/db'], dependsAll: true, ports: [{ name: 'http', port: 8080 }] });
     expect(oracle(t).find((p) => p.from === 'app/api' && p.to === 'app/db')).toMatchObject({ expected: 'allow', reason: 'active edge to a non-ambient callee: direct Cilium path to its target ports (reference §4.5b, §4.6)' });

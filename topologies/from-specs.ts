@@ -10,7 +10,7 @@
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import type { LatticeMeshMember, LatticeService, ServiceRef } from '../platform/crds/types.ts';
 import { matrixProbes } from './oracle.ts';
-import type { Topology, TopologyPort, TopologyService } from './topology.ts';
+import type { Topology, TopologyEgress, TopologyPort, TopologyService } from './topology.ts';
 import { serviceKey } from './topology.ts';
 
 /**
@@ -79,7 +79,7 @@ export function topologyFromSpecs(objects: readonly KubeObject[], name: string):
  * their own) and members no Deployment of `objects` runs pods for (nothing to probe from or to) are
  * skipped. Ports: `servicePort` (else `port`) as the Service port, `port` as the target port;
  * `allowedCallers` (`name: "*"` = wildcard) and `dependencies` with the namespace defaulting to the
- * member's; `dependsAll`, `serviceAccount`, `ambient`. Replicas come from the Deployment whose pod
+ * member's; `dependsAll`, `serviceAccount`, `ambient`, FQDN / CIDR `egress` (first port of each rule). Replicas come from the Deployment whose pod
  * template matches the member's selector. The member's Kubernetes Service is taken to share its name (the DNS
  * name callers' policies allow, reference §4.5b).
  */
@@ -90,6 +90,15 @@ function meshMemberService(m: LatticeMeshMember, objects: readonly KubeObject[])
   const namespace = m.metadata.namespace ?? 'default';
   const name = m.metadata.name;
   const refKey = (r: ServiceRef): string => `${r.namespace || namespace}/${r.name}`;
+  // Egress rules as one target and port each (entity targets and other ports are not modelled).
+  const egress: TopologyEgress[] = (Array.isArray(spec.egress) ? spec.egress : []).flatMap((e): TopologyEgress[] => {
+    const target = e?.target as { fqdn?: unknown; cidr?: unknown } | undefined;
+    const port = Array.isArray(e?.ports) ? e.ports[0] : undefined;
+    if (typeof port !== 'number') return [];
+    if (typeof target?.fqdn === 'string') return [{ fqdn: target.fqdn, port }];
+    if (typeof target?.cidr === 'string') return [{ cidr: target.cidr, port }];
+    return [];
+  });
   const refs = (list: unknown): ServiceRef[] => (Array.isArray(list) ? list.filter((r): r is ServiceRef => typeof r?.name === 'string') : []);
   const ports: TopologyPort[] = (Array.isArray(spec.ports) ? spec.ports : [])
     .filter((p) => typeof p?.port === 'number' && typeof p.name === 'string')
@@ -117,5 +126,6 @@ function meshMemberService(m: LatticeMeshMember, objects: readonly KubeObject[])
     ...(spec.ambient === false ? { ambient: false } : {}),
     ...(spec.dependsAll === true ? { dependsAll: true } : {}),
     ...(typeof replicas === 'number' && Number.isInteger(replicas) && replicas > 1 ? { replicas } : {}),
+    ...(egress.length > 0 ? { egress } : {}),
   };
 }

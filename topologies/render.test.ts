@@ -139,6 +139,7 @@ describe('renderTopology', () => {
           ambient: s.ambient ?? true,
           dependsAll: s.dependsAll ?? false,
           replicas: s.replicas ?? 1,
+          egress: s.egress ?? [],
         }))
         .sort((x, y) => x.key.localeCompare(y.key));
     const matrix = (t: Topology) => oracleMatrix(t).map((p) => `${p.from}->${p.to}:${p.expected}:${p.reason}`).sort();
@@ -171,6 +172,10 @@ describe('renderTopology: mesh features', () => {
       { name: 'grpc', port: 9090, targetPort: 50051 },
     ],
     createdAtMs: 12_000,
+    egress: [
+      { fqdn: 'api.partner.example', port: 443 },
+      { cidr: '203.0.113.0/24', port: 8443 },
+    ],
   });
   const t: Topology = {
     name: 'mesh',
@@ -194,6 +199,10 @@ describe('renderTopology: mesh features', () => {
       dependencies: [{ name: 'api', namespace: 'a' }],
       serviceAccount: 'db-sa',
       ambient: false,
+      egress: [
+        { target: { fqdn: 'api.partner.example' }, ports: [443], protocol: 'TCP' },
+        { target: { cidr: '203.0.113.0/24' }, ports: [8443], protocol: 'TCP' },
+      ],
     });
     const dep = of('Deployment', 'b', 'db') as KubeObject & {
       spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string; containers: { ports?: unknown[] }[] } } };

@@ -172,8 +172,8 @@ const ref = (owner: TopologyService, key: string): ServiceRef => {
 /**
  * The LatticeMeshMember of a mesh-member (reference §1.2): `target.selector` = {@link MESH_MEMBER_SELECTOR_LABEL},
  * ports `{port: targetPort (container), servicePort: port, name}`, `allowedCallers` (`[{name: "*"}]`
- * when wildcard), `dependencies`, `dependsAll`, `serviceAccount` (when not the name) and `ambient: false`
- * when non-ambient. References name the namespace only across namespaces (it defaults to the LMM's).
+ * when wildcard), `dependencies`, `dependsAll`, `serviceAccount` (when not the name), `ambient: false`
+ * when non-ambient, and `egress` (FQDN / CIDR rules, TCP) when it declares external egress. References name the namespace only across namespaces (it defaults to the LMM's).
  */
 export function renderMeshMember(s: TopologyService): LatticeMeshMember {
   const sa = serviceAccountOf(s);
@@ -188,6 +188,7 @@ export function renderMeshMember(s: TopologyService): LatticeMeshMember {
       ...(s.dependsAll ? { dependsAll: true } : {}),
       ...(sa !== s.name ? { serviceAccount: sa } : {}),
       ...(s.ambient === false ? { ambient: false } : {}),
+      ...(s.egress?.length ? { egress: s.egress.map((e) => ({ target: e.fqdn !== undefined ? { fqdn: e.fqdn } : { cidr: e.cidr! }, ports: [e.port], protocol: 'TCP' as const })) } : {}),
     },
   };
 }

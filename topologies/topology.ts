@@ -60,6 +60,14 @@ export interface TopologyService {
    */
   createdAtMs?: number;
   /**
+   * External egress of a mesh-member (LMM `spec.egress`, reference §1.2, §4.5b/d): FQDN or CIDR targets
+   * on one TCP port each. Not a graph edge (reference §4.2) and not probed (probes address Services);
+   * what it changes in-cluster is the member's DNS rule, which then carries `matchName`s (the FQDNs
+   * plus one per callee), so callees reach only through it. Absent = none. A LatticeService's
+   * `external-service` resources would meet the AccessExternalEndpoint gate; a member's egress meets no gate.
+   */
+  egress?: TopologyEgress[];
+  /**
    * Secrets of a LatticeService (absent or empty = none; a mesh-member has none): each one is a
    * `type: secret` resource with `id` (so the compiler asks the Cedar gate AccessSecret on
    * `Lattice::SecretPath::"<provider>:<path>"`, reference §3.2) consumed by its main container through
@@ -167,6 +175,13 @@ export interface TopologyCedarPolicy {
 export interface TopologyCedar {
   policies: TopologyCedarPolicy[];
   appliedAtMs?: number;
+}
+
+/** One external egress rule of a mesh-member: `fqdn` (a DNS name) or `cidr` (`a.b.c.d/n`) on TCP `port`. */
+export interface TopologyEgress {
+  fqdn?: string;
+  cidr?: string;
+  port: number;
 }
 
 /**

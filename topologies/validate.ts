@@ -61,7 +61,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * The mesh-feature invariants of one service (topology.ts documents each field): `kind` is `service`
  * or `mesh-member`; a ServiceAccount other than the name (a DNS label) and `ambient: false` only on a
- * mesh-member; `dependsAll` a boolean; `replicas` an integer >= 1; `createdAtMs` an integer >= 0.
+ * mesh-member; `dependsAll` a boolean; `replicas` an integer >= 1; `createdAtMs` an integer >= 0;
+ * `egress` only on a mesh-member, each rule with exactly one of fqdn / cidr and a port.
  */
 function meshFeatureProblems(s: TopologyService, key: string): string[] {
   const problems: string[] = [];
@@ -76,6 +77,13 @@ function meshFeatureProblems(s: TopologyService, key: string): string[] {
   if (s.dependsAll !== undefined && typeof s.dependsAll !== 'boolean') problems.push(`${key}: dependsAll must be a boolean`);
   if (s.replicas !== undefined && !(Number.isInteger(s.replicas) && s.replicas >= 1)) problems.push(`${key}: replicas must be an integer >= 1, got ${s.replicas}`);
   if (s.createdAtMs !== undefined && !(Number.isInteger(s.createdAtMs) && s.createdAtMs >= 0)) problems.push(`${key}: createdAtMs must be an integer >= 0 (simulated ms), got ${s.createdAtMs}`);
+  if (s.egress !== undefined) {
+    if (!member && s.egress.length > 0) problems.push(`${key}: only a mesh-member declares egress rules (a LatticeService's external-service resources are not modelled)`);
+    for (const e of s.egress) {
+      if ((e.fqdn === undefined) === (e.cidr === undefined)) problems.push(`${key}: an egress rule has exactly one of fqdn and cidr`);
+      if (!(Number.isInteger(e.port) && e.port >= 1 && e.port <= 65535)) problems.push(`${key}: egress port must be in 1..65535, got ${e.port}`);
+    }
+  }
   return problems;
 }
 
@@ -97,6 +105,8 @@ export interface TopologySize {
   extraReplicas: number;
   /** Services created after the start (`createdAtMs` > 0). */
   staggered: number;
+  /** External egress rules of mesh-members. */
+  egress: number;
   probes: number;
   /** Secrets and how far the Cedar policy set is from one plain permit per gate request (admission.ts `AdmissionSize`). */
   secrets: number;
@@ -106,7 +116,7 @@ export interface TopologySize {
 }
 
 /** The order in which sizes are compared (most significant first). */
-export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms'] as const;
+export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms'] as const;
 
 /** Counts services, declarations, mesh features and probes. */
 export function topologySize(t: Topology): TopologySize {
@@ -122,6 +132,7 @@ export function topologySize(t: Topology): TopologySize {
     nonAmbient: sum((s) => (s.ambient === false ? 1 : 0)),
     extraReplicas: sum((s) => (s.replicas ?? 1) - 1),
     staggered: sum((s) => ((s.createdAtMs ?? 0) > 0 ? 1 : 0)),
+    egress: sum((s) => s.egress?.length ?? 0),
     probes: t.probes.length,
     ...admissionSize(t),
   };

@@ -123,6 +123,12 @@ export interface TopologyConstraints {
    */
   staggerProbability?: number;
   /**
+   * Probability that a mesh-member declares external egress (an FQDN or a CIDR, `spec.egress`), in
+   * [0, 1]. 0 = no draw.
+   * @defaultValue 0.3
+   */
+  externalEgressProbability?: number;
+  /**
    * Probability that a LatticeService carries secrets (1..3 `type: secret` resources, each with an
    * `id`, a provider among vault / aws / webhook SecretProviders and one route of reference §2.3), in
    * [0, 1]. 0 = no secret and no Cedar draws at all (the policy set is the implicit permit-all-needed one).
@@ -176,6 +182,7 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   multiReplicaProbability: 0.2,
   maxCreationDelayMs: 30_000,
   staggerProbability: 0.2,
+  externalEgressProbability: 0.3,
   secretProbability: 0.35,
   cedarDenyProbability: 0.02,
   emptyPolicySetProbability: 0.03,
@@ -195,6 +202,7 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   dependsAllProbability: 0,
   maxReplicas: 1,
   maxCreationDelayMs: 0,
+  externalEgressProbability: 0,
   secretProbability: 0,
 });
 
@@ -252,6 +260,7 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'dependsAllProbability',
     'multiReplicaProbability',
     'staggerProbability',
+    'externalEgressProbability',
     'secretProbability',
     'cedarDenyProbability',
     'emptyPolicySetProbability',

@@ -27,6 +27,8 @@ const FEATURES: Record<string, (t: Topology) => boolean> = {
   'LatticeService with 2+ replicas': (t) => t.services.some((s) => !isMember(s) && (s.replicas ?? 1) >= 2),
   'mesh-member with 2+ replicas': (t) => t.services.some((s) => isMember(s) && (s.replicas ?? 1) >= 2),
   'staggered creation': (t) => t.services.some((s) => (s.createdAtMs ?? 0) > 0),
+  'mesh-member with FQDN egress and a callee': (t) => t.services.some((s) => s.egress?.some((e) => e.fqdn) && s.outbound.length > 0),
+  'mesh-member with CIDR egress': (t) => t.services.some((s) => s.egress?.some((e) => e.cidr)),
   'cross-namespace edge between a mesh-member and a LatticeService': (t) => {
     const m = byKey(t);
     return t.services.some((s) => s.outbound.some((k) => m.get(k)!.namespace !== s.namespace && isMember(m.get(k)!) !== isMember(s)));
@@ -60,7 +62,7 @@ describe('mesh features in default random topologies', () => {
     expect(all.filter((s) => (s.createdAtMs ?? 0) > 0).every((s) => s.createdAtMs! <= 30_000)).toBe(true);
     expect(all.filter((s) => s.replicas !== undefined).every((s) => s.replicas! >= 2 && s.replicas! <= 3)).toBe(true);
     // A LatticeService is always ambient and runs as its name.
-    expect(all.filter((s) => !isMember(s)).every((s) => s.serviceAccount === undefined && s.ambient === undefined)).toBe(true);
+    expect(all.filter((s) => !isMember(s)).every((s) => s.serviceAccount === undefined && s.ambient === undefined && s.egress === undefined)).toBe(true);
     expect(samples.every((t) => validateTopology(t).length === 0)).toBe(true);
   });
 

@@ -43,6 +43,7 @@ describe('topologyArbitrary constraints', () => {
       multiReplicaProbability: 0.2,
       maxCreationDelayMs: 30_000,
       staggerProbability: 0.2,
+      externalEgressProbability: 0.3,
       secretProbability: 0.35,
       cedarDenyProbability: 0.02,
       emptyPolicySetProbability: 0.03,

@@ -80,6 +80,12 @@ export function wireServices(placed: readonly PlacedSlot[], slots: readonly Slot
   return services;
 }
 
+/**
+ * External egress targets a mesh-member draws from (documentation addresses, RFC 2606 / RFC 5737): an
+ * FQDN on 443 and a CIDR on 8443.
+ */
+export const EXTERNAL_EGRESS = Object.freeze([Object.freeze({ fqdn: 'api.partner.example', port: 443 }), Object.freeze({ cidr: '203.0.113.0/24', port: 8443 })]);
+
 /** ServiceAccount of a mesh-member drawn to run as another account than its name. */
 export const serviceAccountName = (name: string): string => `${name}-sa`;
 
@@ -98,5 +104,6 @@ function meshFeatures(p: PlacedSlot, d: SlotDraws): Partial<TopologyService> {
     ...(d.dependsAll ? { dependsAll: true } : {}),
     ...(d.multiReplica && d.replicaCount !== undefined ? { replicas: d.replicaCount } : {}),
     ...(d.staggered && d.createdAtMs !== undefined && d.createdAtMs > 0 ? { createdAtMs: d.createdAtMs } : {}),
+    ...(member && d.externalEgress && d.egressTarget !== undefined ? { egress: [{ ...EXTERNAL_EGRESS[d.egressTarget % EXTERNAL_EGRESS.length] }] } : {}),
   };
 }
