@@ -31,8 +31,11 @@ function readShard(file: string): ResultsDocument {
   return doc;
 }
 
+/** Where a run kind goes in a run's order: fleets, random topologies, then evolving topologies (as `run` writes them). */
+const KIND_RANK: Record<RunRecord['kind'], number> = { fleet: 0, random: 1, scenario: 1, evolution: 2 };
+
 const runOrder = (a: RunRecord, b: RunRecord): number =>
-  (a.kind === 'fleet' ? 0 : 1) - (b.kind === 'fleet' ? 0 : 1) || (a.topologyIndex ?? -1) - (b.topologyIndex ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  KIND_RANK[a.kind] - KIND_RANK[b.kind] || (a.topologyIndex ?? -1) - (b.topologyIndex ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Merges shard documents (pure): runs and failures concatenated and ordered, summary recomputed. */
 export function mergeResults(docs: readonly ResultsDocument[], command: string, generatedAt: string): ResultsDocument {
@@ -42,7 +45,8 @@ export function mergeResults(docs: readonly ResultsDocument[], command: string, 
     if (seen.has(r.id)) throw new CliError('LATTICE_SIM_BAD_MERGE_INPUT', `run ${r.id} appears in more than one file: merge the results of disjoint shards (--shard i/n with the same n)`);
     seen.add(r.id);
   }
-  const failures: FailureRecord[] = docs.flatMap((d) => d.failures).sort((a, b) => a.topologyIndex - b.topologyIndex);
+  // Random topologies' failures first, then evolving topologies' (they carry commands), each by index.
+  const failures: FailureRecord[] = docs.flatMap((d) => d.failures).sort((a, b) => (a.commands ? 1 : 0) - (b.commands ? 1 : 0) || a.topologyIndex - b.topologyIndex);
   const first = docs[0].header;
   return {
     header: { tool: 'lattice-sim', version: first.version, generatedAt, wallMs: docs.reduce((n, d) => n + (d.header.wallMs ?? 0), 0), command },
