@@ -23,6 +23,8 @@ export interface ThroughputRow {
   verifiedPerSec: number;
   /** Wall ms from starting the threads to the end of the warm-up (one topology per thread); 0 in-process. */
   startupMs: number;
+  /** CPU ms (user + system, every thread of the process) per topology: the steadier number when other work shares the cores. */
+  cpuMsPerTopology: number;
 }
 
 /** Issue 7's target: verified topologies per second with 2 workers on this machine. */
@@ -37,8 +39,10 @@ async function measure(workers: number, seed: number, n: number): Promise<{ row:
   let startupMs = 0;
   let runs: RunRecord[];
   let wallMs: number;
+  let cpu: NodeJS.CpuUsage;
   if (workers === 1) {
     await runRandomTopologies({ seed, indices: indices(WARM_UP_FROM, 1) });
+    cpu = process.cpuUsage();
     const t = performance.now();
     runs = (await runRandomTopologies({ seed, indices: indices(0, n) })).runs;
     wallMs = performance.now() - t;
@@ -48,6 +52,7 @@ async function measure(workers: number, seed: number, n: number): Promise<{ row:
     try {
       await pool.run({ indices: indices(WARM_UP_FROM, workers) });
       startupMs = performance.now() - t0;
+      cpu = process.cpuUsage();
       const t = performance.now();
       runs = (await pool.run({ indices: indices(0, n) })).runs;
       wallMs = performance.now() - t;
@@ -55,8 +60,10 @@ async function measure(workers: number, seed: number, n: number): Promise<{ row:
       await pool.close();
     }
   }
+  const used = process.cpuUsage(cpu);
+  const cpuMsPerTopology = Math.round((used.user + used.system) / 1000 / n);
   const verified = runs.filter((r) => r.status === 'verified').length;
-  return { row: { workers, topologies: n, verified, wallMs: Math.round(wallMs), verifiedPerSec: round1(verified / (wallMs / 1000)), startupMs: Math.round(startupMs) }, runs };
+  return { row: { workers, topologies: n, verified, wallMs: Math.round(wallMs), verifiedPerSec: round1(verified / (wallMs / 1000)), startupMs: Math.round(startupMs), cpuMsPerTopology }, runs };
 }
 
 /**
@@ -65,9 +72,9 @@ async function measure(workers: number, seed: number, n: number): Promise<{ row:
  */
 export async function benchThroughput(seed: number, n: number, workers: number, log: (s: string) => void = console.log) {
   const one = await measure(1, seed, n);
-  log(`  1 thread: ${one.row.verifiedPerSec} verified topologies/s (${one.row.verified}/${n} verified, ${one.row.wallMs} ms)`);
+  log(`  1 thread: ${one.row.verifiedPerSec} verified topologies/s (${one.row.verified}/${n} verified, ${one.row.wallMs} ms; ${one.row.cpuMsPerTopology} CPU ms each)`);
   const many = await measure(workers, seed, n);
-  log(`  ${workers} threads: ${many.row.verifiedPerSec} verified topologies/s (${many.row.verified}/${n} verified, ${many.row.wallMs} ms; threads started and warm in ${many.row.startupMs} ms)`);
+  log(`  ${workers} threads: ${many.row.verifiedPerSec} verified topologies/s (${many.row.verified}/${n} verified, ${many.row.wallMs} ms; threads started and warm in ${many.row.startupMs} ms; ${many.row.cpuMsPerTopology} CPU ms each)`);
   const services = one.runs.map((r) => r.services.length);
   return {
     rows: [one.row, many.row],
