@@ -120,7 +120,7 @@ export interface AdmissionSize {
   secrets: number;
   /** 1 when the policy set is drawn empty although some gate is met. */
   cedarEmpty: number;
-  /** Gate requests whose own statements are not exactly one loaded, evaluating permit (denied, forbidden, decorated …). */
+  /** How far each gate request's own statements are from exactly one loaded, evaluating permit (denied, forbidden, decorated, revoked …), summed. */
   cedarDeviations: number;
   /** How broadly the statements are written: 0 for uid scope, 1 attributes, 2 namespace-wide principal or path prefix, summed. */
   cedarForms: number;
@@ -140,9 +140,11 @@ export function admissionSize(t: Topology): AdmissionSize {
   let deviations = 0;
   let forms = 0;
   for (const r of requests) {
+    // Own statements beyond one loaded, evaluating permit: 0 for exactly that, else the statements
+    // there are, plus one when none of them is such a permit (a missing permit counts 1).
     const mine = own.get(requestOrigin(r)) ?? [];
-    const plain = mine.length === 1 && mine[0].enabled && mine[0].statement.effect === 'permit' && !mine[0].statement.erroring;
-    if (!plain) deviations++;
+    const permitted = mine.some((m) => m.enabled && m.statement.effect === 'permit' && !m.statement.erroring);
+    deviations += mine.length + (permitted ? -1 : 1);
   }
   for (const p of t.cedar.policies) {
     for (const st of p.statements) forms += 'namespace' in st.principal || !('exact' in st.resource) ? 2 : st.style === 'attributes' ? 1 : 0;

@@ -74,6 +74,11 @@ export interface TopologyService {
    * one route of reference §2.3. See {@link TopologySecret}.
    */
   secrets?: TopologySecret[];
+  /**
+   * Security overrides of a LatticeService's main container (absent = none): each deviation from the
+   * restricted defaults asks the Cedar gate OverrideSecurity (reference §3.2), after its secrets.
+   */
+  securityOverrides?: SecurityOverrideId[];
 }
 
 /**
@@ -82,11 +87,6 @@ export interface TopologyService {
  * text and `${secret.R.K}` (route 2, ExternalSecret `<svc>-main-env-eso[-i]` + `envFrom`); `file` = a file
  * whose content holds `${secret.R.K}` (route 3, ExternalSecret `<svc>-main-file-<key>` mounted at the
  * path); `envFrom` = `envFrom: [R]` (route 5, `envFrom.secretRef` `<svc>-R`; bulk extraction when the
-  /**
-   * Security overrides of a LatticeService's main container (absent = none): each deviation from the
-   * restricted defaults asks the Cedar gate OverrideSecurity (reference §3.2), after its secrets.
-   */
-  securityOverrides?: SecurityOverrideId[];
  * secret declares no keys).
  */
 export type SecretRoute = 'env' | 'env-mixed' | 'file' | 'envFrom';
@@ -128,8 +128,11 @@ export type TopologyGate = 'AccessSecret' | 'OverrideSecurity' | 'AllowWildcard'
 export const SECURITY_OVERRIDES = ['capability:NET_BIND_SERVICE', 'readWriteRootFilesystem'] as const;
 export type SecurityOverrideId = (typeof SECURITY_OVERRIDES)[number];
 
-/** A gate's resource: a secret path (uid `"<provider>:<path>"`) or a mesh wildcard direction. */
-export type TopologyGateResource = { type: 'SecretPath'; provider: string; path: string } | { type: 'Mesh'; id: 'inbound' | 'outbound' };
+/** A gate's resource: a secret path (uid `"<provider>:<path>"`), a security override (uid = its id), or a mesh wildcard direction. */
+export type TopologyGateResource =
+  | { type: 'SecretPath'; provider: string; path: string }
+  | { type: 'SecurityOverride'; id: SecurityOverrideId; category: 'capability' | 'container' }
+  | { type: 'Mesh'; id: 'inbound' | 'outbound' };
 
 /**
  * One Cedar statement of a drawn policy set, kept structured so the admission oracle can judge it
@@ -166,6 +169,7 @@ export interface TopologyCedarPolicy {
   name: string;
   enabled: boolean;
   statements: TopologyCedarStatement[];
+  appliedAtMs?: number;
 }
 
 /**
@@ -174,7 +178,6 @@ export interface TopologyCedarPolicy {
  */
 export interface TopologyCedar {
   policies: TopologyCedarPolicy[];
-  appliedAtMs?: number;
 }
 
 /** One external egress rule of a mesh-member: `fqdn` (a DNS name) or `cidr` (`a.b.c.d/n`) on TCP `port`. */

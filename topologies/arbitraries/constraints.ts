@@ -139,7 +139,7 @@ export interface TopologyConstraints {
    * Probability that one Cedar gate request (AccessSecret per secret, AllowWildcard per wildcard
    * direction) is drawn denied: no permit, a forbid overriding the permit, only an erroring permit, or
    * only a disabled one (reference §3.3), in [0, 1]. Used only when `secretProbability` > 0.
-   * @defaultValue 0.02
+   * @defaultValue 0.03
    */
   cedarDenyProbability?: number;
   /**
@@ -148,12 +148,6 @@ export interface TopologyConstraints {
    * @defaultValue 0.03
    */
   emptyPolicySetProbability?: number;
-}
-
-/** Constraints with every default filled in. */
-export type ResolvedTopologyConstraints = Required<TopologyConstraints>;
-
-/** Defaults of {@link TopologyConstraints} (reference §5.6). */
   /**
    * Probability that a CedarPolicy applied late (75 s simulated, after everything settled) forbids one
    * gate request of an admitted service: a revocation (reference §2.8 step 7: Failed, ExternalSecrets
@@ -161,6 +155,19 @@ export type ResolvedTopologyConstraints = Required<TopologyConstraints>;
    * @defaultValue 0.06
    */
   lateRevocationProbability?: number;
+  /**
+   * Probability that a topology draws secrets at all, in [0, 1] (then each LatticeService has some with
+   * `secretProbability`). Secrets make a topology settle later (ESO sync, the 2 s secret poll), so they
+   * are drawn in a share of topologies only. Used only when `secretProbability` > 0.
+   * @defaultValue 0.5
+   */
+  secretTopologyProbability?: number;
+}
+
+/** Constraints with every default filled in. */
+export type ResolvedTopologyConstraints = Required<TopologyConstraints>;
+
+/** Defaults of {@link TopologyConstraints} (reference §5.6). */
 export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints> = Object.freeze({
   minServices: 10,
   maxServices: 20,
@@ -184,8 +191,10 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   staggerProbability: 0.2,
   externalEgressProbability: 0.3,
   secretProbability: 0.35,
-  cedarDenyProbability: 0.02,
+  cedarDenyProbability: 0.03,
   emptyPolicySetProbability: 0.03,
+  lateRevocationProbability: 0.06,
+  secretTopologyProbability: 0.5,
 });
 
 /**
@@ -193,7 +202,6 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
  * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar): with them, a seed draws exactly what it drew
  * before these features existed (old bug-report seeds reproduce).
  */
-  lateRevocationProbability: 0.06,
 export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   inboundOnlyProbability: 0,
   meshMemberProbability: 0,
@@ -264,6 +272,8 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'secretProbability',
     'cedarDenyProbability',
     'emptyPolicySetProbability',
+    'lateRevocationProbability',
+    'secretTopologyProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }
@@ -273,7 +283,6 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     fail(`maxPortsPerService must be an integer in [1, ${MAX_PORTS_PER_SERVICE}], got ${c.maxPortsPerService}`);
   }
   if (!isInt(c.maxReplicas) || c.maxReplicas < 1 || c.maxReplicas > MAX_REPLICAS) fail(`maxReplicas must be an integer in [1, ${MAX_REPLICAS}], got ${c.maxReplicas}`);
-    'lateRevocationProbability',
   if (!isInt(c.maxCreationDelayMs) || c.maxCreationDelayMs < 0 || c.maxCreationDelayMs > MAX_CREATION_DELAY_MS) {
     fail(`maxCreationDelayMs must be an integer in [0, ${MAX_CREATION_DELAY_MS}], got ${c.maxCreationDelayMs}`);
   }

@@ -42,16 +42,20 @@ export interface SlotDraws {
   staggered?: boolean;
   /** Creation time when `staggered` (integer in [0, maxCreationDelayMs]; never shrunk). */
   createdAtMs?: number;
+  /** As a mesh-member, declares external egress. Absent = false. */
+  externalEgress?: boolean;
+  /** Which target of EXTERNAL_EGRESS (wiring.ts) when `externalEgress` (never shrunk). */
+  egressTarget?: number;
   /** Secrets of the slot (used when it is a LatticeService) with their AccessSecret verdicts (arbitraries/admission.ts). Absent = no secret draws. */
   secrets?: SlotSecretDraws;
   /** Cedar draws of the slot's AllowWildcard requests: `[inbound, outbound]`. Absent = plain permits. */
   wildcardCedar?: CedarDraw[];
+  /** A security override of the main container and its Cedar draw (used when it is a LatticeService). Absent = none. */
+  override?: OverrideDraw;
 }
 
 /** Knobs of {@link slotArbitrary}. */
 export interface SlotConstraints {
-  /** A security override of the main container and its Cedar draw (used when it is a LatticeService). Absent = none. */
-  override?: OverrideDraw;
   /** Number of slots of the topology (>= 1). */
   slots: number;
   outboundProbability: number;
@@ -71,6 +75,7 @@ export interface SlotConstraints {
   multiReplicaProbability?: number;
   maxCreationDelayMs?: number;
   staggerProbability?: number;
+  externalEgressProbability?: number;
   /** Secret and Cedar knobs (constraints.ts); `secretProbability` 0 draws nothing. @defaultValue off */
   secretProbability?: number;
   cedarDenyProbability?: number;
@@ -102,12 +107,12 @@ export function slotArbitrary(c: SlotConstraints): fc.Arbitrary<SlotDraws> {
       ? {
           secrets: slotSecretDrawsArbitrary({ secretProbability: c.secretProbability!, cedarDenyProbability: c.cedarDenyProbability ?? 0 }),
           wildcardCedar: fc.array(cedarDrawArbitrary(c.cedarDenyProbability ?? 0), { minLength: 2, maxLength: 2 }),
+          override: overrideDrawArbitrary({ secretProbability: c.secretProbability!, cedarDenyProbability: c.cedarDenyProbability ?? 0 }),
         }
       : {}),
   }) as fc.Arbitrary<SlotDraws>;
 }
 
-          override: overrideDrawArbitrary({ secretProbability: c.secretProbability!, cedarDenyProbability: c.cedarDenyProbability ?? 0 }),
 /**
  * The mesh-feature draws of a slot, each present only when its knob is on, after every older draw (so
  * a seed draws the same older values whatever these knobs say). Every boolean is a `chanceArbitrary`
@@ -130,6 +135,10 @@ function meshFeatureDraws(c: SlotConstraints, fixed: <T>(arb: fc.Arbitrary<T>) =
   if ((c.maxCreationDelayMs ?? 0) > 0 && on(c.staggerProbability)) {
     draws.staggered = chanceArbitrary(c.staggerProbability);
     draws.createdAtMs = fc.noShrink(fc.integer({ min: 0, max: c.maxCreationDelayMs! }));
+  }
+  if (on(c.meshMemberProbability) && on(c.externalEgressProbability)) {
+    draws.externalEgress = chanceArbitrary(c.externalEgressProbability);
+    draws.egressTarget = fc.noShrink(fc.nat({ max: 0xffff }));
   }
   return draws;
 }

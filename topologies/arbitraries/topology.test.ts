@@ -45,9 +45,10 @@ describe('topologyArbitrary constraints', () => {
       staggerProbability: 0.2,
       externalEgressProbability: 0.3,
       secretProbability: 0.35,
-      cedarDenyProbability: 0.02,
+      cedarDenyProbability: 0.03,
       emptyPolicySetProbability: 0.03,
       lateRevocationProbability: 0.06,
+      secretTopologyProbability: 0.5,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });

@@ -37,6 +37,8 @@ export interface TopologyDraws {
   emptyPolicySet?: boolean;
   /** A CedarPolicy applied late revokes one admitted service's permission (`pick` chooses which request; never shrunk). */
   revocation?: { on: boolean; pick: number };
+  /** The topology's LatticeServices draw secrets at all (else their secret draws are unused). */
+  withSecrets?: boolean;
 }
 
 /**
@@ -47,7 +49,7 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
   const placed = placeSlots(draws.present, c.layers, draws.layerDraws);
   const services = wireServices(placed, draws.slots, c.namespace);
   const t: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
-  return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation);
+  return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets);
 }
 
 /**
@@ -55,10 +57,10 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
  * LatticeServices, the SecretProviders they name, and the verdict of every gate request (services in
  * placed order; `slots[i]` = the draws of service i).
  */
-function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean, revocation?: TopologyDraws['revocation']): Topology {
+function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean, revocation?: TopologyDraws['revocation'], withSecrets?: boolean): Topology {
   const { services, secretProviders, drawOf } = assignSecrets(
     t.services,
-    slots.map((d) => d.secrets),
+    slots.map((d) => (withSecrets === false ? undefined : d.secrets)),
     slots.map((d) => d.override),
   );
   services.forEach((s, i) => {
@@ -79,6 +81,7 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     slots: fc.array(slotArbitrary({ slots: c.maxServices, ...c }), { minLength: c.maxServices, maxLength: c.maxServices }),
     ...(c.secretProbability > 0 ? { emptyPolicySet: chanceArbitrary(c.emptyPolicySetProbability) } : {}),
     ...(c.secretProbability > 0 && c.lateRevocationProbability > 0 ? { revocation: fc.record({ on: chanceArbitrary(c.lateRevocationProbability), pick: fc.noShrink(fc.nat({ max: 0xffff })) }) } : {}),
+    ...(c.secretProbability > 0 ? { withSecrets: chanceArbitrary(c.secretTopologyProbability) } : {}),
   });
 }
 
