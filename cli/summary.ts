@@ -46,8 +46,8 @@ function printFailure(f: FailureRecord, io: Io): void {
       s.createdAtMs ? `created at +${s.createdAtMs}ms (simulated)` : '',
       s.egress?.length ? `egress ${s.egress.join(',')}` : '',
       ...(s.secrets ?? []).map((x) => `secret ${x}`),
-    ].filter(Boolean);
       ...(s.securityOverrides ?? []).map((x) => `security override ${x}`),
+    ].filter(Boolean);
     io.out(`  service ${s.name}: ${decl.join('; ')}`);
   }
   for (const line of f.counterexample.cedar ?? []) io.out(`  cedar ${line}`);
@@ -64,7 +64,7 @@ function printTimeline(f: FailureRecord, io: Io): void {
   for (const v of f.invariants ?? []) io.out(`  INVARIANT ${v.rule} ${v.object} at ${v.atMs} ms (simulated): ${v.message}`);
 }
 
-/** Unshrunk runs' invariant violations listed before the rest are only counted. */
+/** Invariant violations listed one per line before the rest are only counted. */
 const MAX_INVARIANT_LINES = 5;
 
 /** Evolving topologies and invariant violations: one line each, then the first violations. */

@@ -234,10 +234,10 @@ export interface CounterexampleService {
   egress?: string[];
   /** Its secrets, one line each: `<name> <provider>:<path> keys=… route=…` (absent when none). */
   secrets?: string[];
-}
-
   /** Security overrides of its main container (override ids, absent when none). */
   securityOverrides?: string[];
+}
+
 /** The whole results.json. Everything but `header` is a pure function of (seed, inputs, options). */
 export interface ResultsDocument {
   header: { tool: 'lattice-sim'; version: string; generatedAt: string; wallMs: number; command: string };

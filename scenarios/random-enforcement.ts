@@ -90,8 +90,8 @@ export const describeTopology = (t: Topology): FailureRecord['counterexample'] =
     ...((s.createdAtMs ?? 0) > 0 ? { createdAtMs: s.createdAtMs } : {}),
     ...(s.egress?.length ? { egress: s.egress.map((e) => `${e.fqdn ?? e.cidr}:${e.port}`) } : {}),
     ...((s.secrets?.length ?? 0) > 0 ? { secrets: s.secrets!.map(describeSecret) } : {}),
-  })),
     ...((s.securityOverrides?.length ?? 0) > 0 ? { securityOverrides: [...s.securityOverrides!] } : {}),
+  })),
   ...(t.cedar ? { cedar: describeCedar(t.cedar) } : {}),
 });
 
