@@ -34,8 +34,9 @@ function readShard(file: string): ResultsDocument {
 /** Where a run kind goes in a run's order: fleets, random topologies, then evolving topologies (as `run` writes them). */
 const KIND_RANK: Record<RunRecord['kind'], number> = { fleet: 0, random: 1, scenario: 1, evolution: 2 };
 
+// Fleets keep the order their shard wrote them in (only shard 1 runs fleets; the default run has several): the sort is stable.
 const runOrder = (a: RunRecord, b: RunRecord): number =>
-  KIND_RANK[a.kind] - KIND_RANK[b.kind] || (a.topologyIndex ?? -1) - (b.topologyIndex ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  KIND_RANK[a.kind] - KIND_RANK[b.kind] || (a.kind === 'fleet' ? 0 : (a.topologyIndex ?? -1) - (b.topologyIndex ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 /** Merges shard documents (pure): runs and failures concatenated and ordered, summary recomputed. */
 export function mergeResults(docs: readonly ResultsDocument[], command: string, generatedAt: string): ResultsDocument {

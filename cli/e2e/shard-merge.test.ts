@@ -23,12 +23,12 @@ describe('run --shard i/n and lattice-sim merge', () => {
     const [a, b, whole, merged] = [tmp(), tmp(), tmp(), tmp()];
     expect((await cli(['run', '--topologies', '6', '--shard', '1/2', '--out', a])).code).toBe(0);
     expect((await cli(['run', '--topologies', '6', '--shard', '2/2', '--out', b])).code).toBe(0);
-    expect(read(a).runs.map((r) => r.topologyIndex ?? r.id)).toEqual(['fleet:shop', 0, 2, 4]);
+    expect(read(a).runs.map((r) => r.topologyIndex ?? r.id)).toEqual(['fleet:shop', 'fleet:harbor', 0, 2, 4]);
     expect(read(b).runs.map((r) => r.topologyIndex)).toEqual([1, 3, 5]);
     expect((await cli(['run', '--topologies', '6', '--out', whole])).code).toBe(0);
     const m = await cli(['merge', join(a, 'results.json'), join(b, 'results.json'), '--out', merged]);
     expect(m.code).toBe(0);
-    expect(m.out).toMatch(/summary: VERIFIED \(exit 0\): 7 runs \(6 random topologies\)/);
+    expect(m.out).toMatch(/summary: VERIFIED \(exit 0\): 8 runs \(6 random topologies\)/);
     expect(JSON.stringify(read(merged).runs)).toBe(JSON.stringify(read(whole).runs));
     expect(read(merged).summary).toEqual(read(whole).summary);
   });
