@@ -110,7 +110,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   const desc = (k: keyof RunFlags) => `${f[k].description} (default: ${f[k].defaultText})`;
   program
     .command('run')
-    .description('run the example fleet (or --specs) plus random topologies, judge enforcement cycle by cycle, write reports')
+    .description('run the example fleets (or --specs) plus random topologies, judge enforcement cycle by cycle, write reports')
     .option(f.specs.flag, desc('specs'), (v: string, acc: string[] | undefined) => [...(acc ?? []), v])
     .option(f.seed.flag, desc('seed'), boundedInt('--seed', RUN_LIMITS.maxSeed))
     .option(f.topologies.flag, desc('topologies'), boundedInt('--topologies', RUN_LIMITS.maxTopologies))

@@ -36,8 +36,8 @@ export interface FlagSpec {
 export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
   specs: {
     flag: '--specs <dir>',
-    description: 'load real specs (Namespace, LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider) from a directory of YAML files; repeatable',
-    defaultText: 'the example fleet topologies/examples/shop',
+    description: 'load real specs (Namespace, LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider, and the Deployment, Service and ServiceAccount under a LatticeMeshMember) from a directory of YAML files; repeatable',
+    defaultText: 'the example fleets topologies/examples/shop and harbor, one run each',
   },
   seed: { flag: '--seed <n>', description: 'seed of the run, 0 to 4294967295: same seed, same results.json', defaultText: '1' },
   topologies: { flag: '--topologies <n>', description: 'number of random bilateral topologies, at most 1000000', defaultText: '100 (0 with --specs)' },
