@@ -27,6 +27,32 @@ import type { ClusterReader } from '../cluster.ts';
 import { CoreTypes, StubTypes } from '../stubs/third-party-crds.ts';
 import type { ExpectedAdmission, ExpectedSecretUse } from './expected-admission.ts';
 
+/**
+ * How soon a service revoked by a CedarPolicy change must turn Failed, in simulated ms after the last
+ * CedarPolicy write: the service controller watches CedarPolicies and re-queues every service on a
+ * change (reference §2.8), so the revocation lands within a watch delivery and a reconcile, well inside
+ * the 60 s periodic Ready requeue that would otherwise hide a lost watch.
+ */
+export const REVOCATION_BOUND_MS = 20_000;
+
+/**
+ * Simulated ms from the newest CedarPolicy's creation (a revocation is a CedarPolicy applied late) to
+ * the Ready=False transition of `obj`; undefined when either is unknown.
+ * Timestamps are RFC 3339 at second precision, so the answer is a whole number of seconds.
+ */
+function revocationLatencyMs(reader: ClusterReader, obj: KubeObject): number | undefined {
+  const failedAt = ((obj.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? []).find(
+    (c) => c.type === 'Ready' && c.status === 'False',
+  )?.lastTransitionTime;
+  const writes = reader
+    .list({ apiVersion: 'lattice.dev/v1alpha1', kind: 'CedarPolicy' })
+    .map((p) => p.metadata.creationTimestamp)
+    .filter((t): t is string => typeof t === 'string')
+    .map((t) => Date.parse(t));
+  if (!failedAt || writes.length === 0) return undefined;
+  return Date.parse(failedAt) - Math.max(...writes);
+}
+
 /** The reference's reason words (§3.3) for each denial cause. */
 const CAUSE_TEXT = { forbidden: 'access explicitly forbidden by policy', 'no-permit': 'no permit policy for this service and resource' } as const;
 
@@ -203,6 +229,11 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
           ? policiesSelecting(reader, namespace, name)
           : leftoversOf(reader, obj);
       if (left.length > 0) problems.push(`denied by ${want.gate}, yet has outputs: ${left.join(', ')}`);
+      if (want.revoked && observed === 'Failed') {
+        const late = revocationLatencyMs(reader, obj);
+        if (late !== undefined && late > REVOCATION_BOUND_MS)
+          problems.push(`revoked ${late / 1000}s after the newest CedarPolicy was created, later than ${REVOCATION_BOUND_MS / 1000}s: a CedarPolicy change must re-evaluate services at once (reference §2.8 watches), not at the next periodic requeue`);
+      }
     }
     if (want.expected === 'Ready' && observed === 'Ready') problems.push(...secretProblems(reader, want.service, want.secrets));
     return {

@@ -207,7 +207,8 @@ export const LATE_CEDAR_MS = 75_000;
 
 /**
  * `cedar` plus a CedarPolicy applied at {@link LATE_CEDAR_MS} that forbids one gate request of a service
- * every request of which the initial set allows (pick = `pick` modulo their number, topology order):
+ * every request of which the initial set allows (an AccessSecret request when there is one; pick =
+ * `pick` modulo their number, topology order):
  * the service is admitted, then denied. Unchanged when no service qualifies or the set is empty.
  */
 export function withLateRevocation(cedar: TopologyCedar, services: readonly TopologyService[], pick: number): TopologyCedar {
@@ -216,7 +217,11 @@ export function withLateRevocation(cedar: TopologyCedar, services: readonly Topo
     .filter((rs) => rs.length > 0 && rs.every((r) => decideGate(cedar, r) === 'allow'))
     .flat();
   if (candidates.length === 0 || cedar.policies.length === 0) return cedar;
-  const r = candidates[pick % candidates.length];
+  // A revoked secret is the case with the most to undo (its ExternalSecrets must go, reference §2.8
+  // step 7), so secret requests are revoked whenever the topology has one.
+  const secrets = candidates.filter((r) => r.action === 'AccessSecret');
+  const pool = secrets.length > 0 ? secrets : candidates;
+  const r = pool[pick % pool.length];
   const statement: TopologyCedarStatement = { id: 'late0', ...statementFor(r, 'forbid', 'uid', requestOrigin(r)) };
   return { policies: [...cedar.policies, { name: LATE_CEDAR_POLICY_NAME, enabled: true, statements: [statement], appliedAtMs: LATE_CEDAR_MS }] };
 }

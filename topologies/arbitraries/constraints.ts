@@ -152,7 +152,7 @@ export interface TopologyConstraints {
    * Probability that a CedarPolicy applied late (75 s simulated, after everything settled) forbids one
    * gate request of an admitted service: a revocation (reference §2.8 step 7: Failed, ExternalSecrets
    * deleted, other outputs kept), in [0, 1]. Used only when `secretProbability` > 0.
-   * @defaultValue 0.06
+   * @defaultValue 0.12
    */
   lateRevocationProbability?: number;
   /**
@@ -193,7 +193,7 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   secretProbability: 0.35,
   cedarDenyProbability: 0.03,
   emptyPolicySetProbability: 0.03,
-  lateRevocationProbability: 0.06,
+  lateRevocationProbability: 0.12,
   secretTopologyProbability: 0.5,
 });
 

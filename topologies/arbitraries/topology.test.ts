@@ -47,7 +47,7 @@ describe('topologyArbitrary constraints', () => {
       secretProbability: 0.35,
       cedarDenyProbability: 0.03,
       emptyPolicySetProbability: 0.03,
-      lateRevocationProbability: 0.06,
+      lateRevocationProbability: 0.12,
       secretTopologyProbability: 0.5,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
