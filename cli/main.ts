@@ -42,6 +42,9 @@ const VERSION = '0.1.0';
 const DEFAULT_OUT = 'reports/out/latest';
 
 /** Bounds of the run's flags (each refused with exit 2 and a sentence). */
+/** Random topologies of the default run (`lattice-sim run` with no topology flag). */
+export const DEFAULT_TOPOLOGIES = 100;
+
 export const RUN_LIMITS = {
   /** Largest seed: seeds are 32-bit (a larger one would silently alias a smaller one). */
   maxSeed: 2 ** 32 - 1,
@@ -84,6 +87,8 @@ const workersArg = (v: string) => {
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Called with each run record of `run` as it completes (fleets, then random topologies in index order; evolving topologies as they finish). `bugs --verify` times its finds with it. */
+  onRecord?: (record: RunRecord) => void;
 }
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
@@ -249,7 +254,7 @@ function checkFlags(flags: RunFlags): void {
  * The evolving topologies of a run: the default run has {@link DEFAULT_EVOLUTIONS}; a run that asks for
  * specific topologies or specs gets them only with --evolutions; --evolution I runs (and --path replays) one.
  */
-async function evolveFor(flags: RunFlags, injectBug: InjectedBug | undefined, wallStart: number): Promise<{ runs: RunRecord[]; failures: FailureRecord[] }> {
+async function evolveFor(flags: RunFlags, injectBug: InjectedBug | undefined, wallStart: number, io: Io): Promise<{ runs: RunRecord[]; failures: FailureRecord[] }> {
   const asked = flags.topology !== undefined || flags.topologies !== undefined || flags.specs.length > 0 || flags.budgetMs !== undefined;
   const count = flags.evolution !== undefined ? 1 : (flags.evolutions ?? (asked ? 0 : DEFAULT_EVOLUTIONS));
   if (count === 0) return { runs: [], failures: [] };
@@ -261,6 +266,7 @@ async function evolveFor(flags: RunFlags, injectBug: InjectedBug | undefined, wa
       injectBug,
       path: flags.evolution !== undefined ? flags.path : undefined,
       shrink: flags.shrink,
+      onEvolution: (_index, record) => io.onRecord?.(record),
       ...(budget !== undefined ? { shouldStop: () => performance.now() - wallStart >= budget } : {}),
     });
   } catch (err) {
@@ -274,7 +280,7 @@ async function evolveFor(flags: RunFlags, injectBug: InjectedBug | undefined, wa
 /** Random topologies `run` generates (before --shard picks its share). */
 function topologyCount(flags: RunFlags): number {
   if (flags.evolution !== undefined) return 0;
-  return flags.topology !== undefined ? 1 : (flags.topologies ?? (flags.budgetMs !== undefined ? RUN_LIMITS.maxTopologies : flags.specs.length > 0 ? 0 : 100));
+  return flags.topology !== undefined ? 1 : (flags.topologies ?? (flags.budgetMs !== undefined ? RUN_LIMITS.maxTopologies : flags.specs.length > 0 ? 0 : DEFAULT_TOPOLOGIES));
 }
 
 async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
@@ -324,11 +330,12 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
     for (const e of record.inputErrors) io.err(`error: ${formatRecord(e)}`);
     for (const w of record.warnings) io.err(`warning: ${formatRecord(w)}`);
     runs.push(record);
+    io.onRecord?.(record);
   }
 
   // Evolving topologies (scenarios/random-evolution.ts) run in this thread: alongside the worker threads' random
   // topologies when there is a pool (this thread is idle then), else after them. Their records follow the topologies'.
-  const evolve = () => evolveFor(flags, injectBug, wallStart).catch((error: unknown) => ({ error }));
+  const evolve = () => evolveFor(flags, injectBug, wallStart, io).catch((error: unknown) => ({ error }));
   const evolving = pool ? evolve() : undefined;
   if (count > 0) {
     const budget = flags.budgetMs;
@@ -340,6 +347,7 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
         injectBug,
         path: flags.path,
         shrink: flags.shrink,
+        onTopology: (_index: number, record: RunRecord) => io.onRecord?.(record),
         ...(overBudget ? { shouldStop: overBudget } : {}),
       };
       const random = await (pool ? pool.run(opts) : runRandomTopologies(opts));
