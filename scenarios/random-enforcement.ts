@@ -151,21 +151,43 @@ export async function runIndex(opts: IndexOptions, arbitrary: fc.Arbitrary<Topol
   return {
     run: first,
     failure: {
-      run: first.id,
-      seed: opts.seed,
-      topologyIndex: index,
-      path,
-      shrunk: shrink,
-      shrinks: details.numShrinks,
-      status: lastFailing.status,
-      ...(lastFailing.verification.timedOut ? { verification: lastFailing.verification.timedOut } : {}),
-      servicesBefore: firstTopology?.services.length ?? 0,
-      counterexample: describeTopology(ce),
+      ...failureHead({ first, seed: opts.seed, index, path, shrunk: shrink, shrinks: details.numShrinks, failing: lastFailing, before: firstTopology, counterexample: ce }),
       mismatches: lastFailing.probes.filter((p) => p.expected !== p.observed),
       ...((lastFailing.admissionMismatches ?? 0) > 0 ? { admissionMismatches: lastFailing.admissions!.filter((a) => a.problems.length > 0) } : {}),
       ...(lastFailing.invariants?.length ? { invariants: lastFailing.invariants } : {}),
       reproduce: reproduceCommand(opts.seed, index, opts.injectBug, shrink ? path || undefined : undefined),
     },
+  };
+}
+
+/**
+ * The leading fields of a failure record, the same for a random and an evolving topology: the run
+ * that failed (its first, unshrunk record), seed and index, fast-check's replay path, whether and how
+ * far it was shrunk, the failing record's status and verification, and the counterexample. Callers
+ * add what their kind judges (mismatches, commands, transitions, invariants) and the reproduce line.
+ */
+export function failureHead(f: {
+  first: RunRecord;
+  seed: number;
+  index: number;
+  path: string;
+  shrunk: boolean;
+  shrinks: number;
+  failing: RunRecord;
+  before: Topology | undefined;
+  counterexample: Topology;
+}): Pick<FailureRecord, 'run' | 'seed' | 'topologyIndex' | 'path' | 'shrunk' | 'shrinks' | 'status' | 'verification' | 'servicesBefore' | 'counterexample'> {
+  return {
+    run: f.first.id,
+    seed: f.seed,
+    topologyIndex: f.index,
+    path: f.path,
+    shrunk: f.shrunk,
+    shrinks: f.shrinks,
+    status: f.failing.status as FailureRecord['status'],
+    ...(f.failing.verification.timedOut ? { verification: f.failing.verification.timedOut } : {}),
+    servicesBefore: f.before?.services.length ?? 0,
+    counterexample: describeTopology(f.counterexample),
   };
 }
 

@@ -23,7 +23,7 @@ import { oracle, renderTopology, topologyArbitrary } from '../topologies/index.t
 import type { Topology } from '../topologies/index.ts';
 import { evolutionCommandArbitraries } from './evolution-commands.ts';
 import type { EvolutionModel, EvolutionReal } from './evolution-commands.ts';
-import { ReplayPathError, describeTopology } from './random-enforcement.ts';
+import { ReplayPathError, failureHead } from './random-enforcement.ts';
 import type { ShrinkMode } from './random-enforcement.ts';
 
 /** Most commands after the initial topology. */
@@ -162,16 +162,7 @@ export async function runEvolutionIndex(opts: { seed: number; index: number; inj
   return {
     run: first,
     failure: {
-      run: first.id,
-      seed: opts.seed,
-      topologyIndex: index,
-      path,
-      shrunk: shrink,
-      shrinks: details.numShrinks,
-      status: lastFailing.status as FailureRecord['status'],
-      ...(lastFailing.verification.timedOut ? { verification: lastFailing.verification.timedOut } : {}),
-      servicesBefore: firstTopology?.services.length ?? 0,
-      counterexample: describeTopology(initial),
+      ...failureHead({ first, seed: opts.seed, index, path, shrunk: shrink, shrinks: details.numShrinks, failing: lastFailing, before: firstTopology, counterexample: initial }),
       commands: steps.slice(1).map((s) => s.command),
       mismatches: steps.flatMap((s) => s.mismatches),
       transitions: steps.flatMap((s) => s.transitions),
