@@ -5,17 +5,9 @@ import type { Topology, TopologyCedarStatement, TopologyService } from '../topol
 import type { InjectedBug } from '../harness/world.ts';
 import type { ExpectedAdmission } from '../harness/verifier/expected-admission.ts';
 import { runCase } from '../harness/verifier/run-case.ts';
+import { testService } from '../topologies/testing.ts';
 
-const svc = (name: string, over: Partial<TopologyService> = {}): TopologyService => ({
-  namespace: 'shop',
-  name,
-  layer: 1,
-  ports: [{ name: 'http', port: 80, targetPort: 8080 }],
-  outbound: [],
-  inbound: [],
-  wildcardInbound: false,
-  ...over,
-});
+const svc = (name: string, over: Partial<TopologyService> = {}): TopologyService => testService('shop', name, over);
 const secretPermit = (id: string, key: string, provider: string, path: string, over: Partial<TopologyCedarStatement> = {}): TopologyCedarStatement => ({
   id,
   effect: 'permit',

@@ -9,18 +9,10 @@ import { oracle } from './oracle.ts';
 import { renderTopology } from './render.ts';
 import type { Topology, TopologyCedar, TopologyCedarStatement, TopologySecret, TopologyService } from './topology.ts';
 import { validateTopology } from './validate.ts';
+import { testService } from './testing.ts';
 
 const secret = (name: string, over: Partial<TopologySecret> = {}): TopologySecret => ({ name, provider: 'vault-main', path: `shop/${name}`, keys: ['password'], route: 'env', ...over });
-const svc = (name: string, over: Partial<TopologyService> = {}): TopologyService => ({
-  namespace: 'shop',
-  name,
-  layer: 1,
-  ports: [{ name: 'http', port: 80, targetPort: 8080 }],
-  outbound: [],
-  inbound: [],
-  wildcardInbound: false,
-  ...over,
-});
+const svc = (name: string, over: Partial<TopologyService> = {}): TopologyService => testService('shop', name, over);
 const permit = (id: string, key: string, path: string, over: Partial<TopologyCedarStatement> = {}): TopologyCedarStatement => ({
   id,
   effect: 'permit',

@@ -7,19 +7,11 @@ import { topologyArbitrary } from './arbitraries/topology.ts';
 import { topologyFromSpecs } from './from-specs.ts';
 import { oracleMatrix } from './oracle.ts';
 import { BASELINE_POLICY_NAME, MESH_MEMBER_SELECTOR_LABEL, renderServiceObjects, renderTopology, renderTopologySchedule, serviceResources, WILDCARD_POLICY_NAME } from './render.ts';
-import type { Topology, TopologyService } from './topology.ts';
+import type { Topology } from './topology.ts';
 import { serviceKey } from './topology.ts';
+import { testService } from './testing.ts';
 
-const svc = (namespace: string, name: string, over: Partial<TopologyService> = {}): TopologyService => ({
-  namespace,
-  name,
-  layer: 1,
-  ports: [{ name: 'http', port: 80, targetPort: 8080 }],
-  outbound: [],
-  inbound: [],
-  wildcardInbound: false,
-  ...over,
-});
+const svc = testService;
 
 const sample: Topology = {
   name: 'demo',
