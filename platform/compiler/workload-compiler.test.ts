@@ -267,9 +267,59 @@ describe('pod template', () => {
     for (const o of objs) expect(o.metadata.ownerReferences, o.metadata.name).toEqual([ref]);
   });
 
-  test('a GPU resource is reported as invalid (not modelled) instead of being half-compiled', () => {
-    const result = compileWorkload(input(workload({ resources: { gpu: { type: 'gpu', params: { count: 1 } } } })), ctx);
-    expect(result).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(!result.ok && result.message).toContain('gpu');
+});
+
+describe('GPU resources (reference §2.5, pod_template.rs)', () => {
+  const gpuWorkload = (params: Record<string, unknown>, extra: Partial<WorkloadSpec> = {}) =>
+    workload({
+      containers: {
+        a: { image: 'trainer:1', resources: { limits: { cpu: '1' } } },
+        b: { image: 'side:1' },
+      },
+      resources: { accel: { type: 'gpu', params } },
+      ...extra,
+    });
+
+  test('vGPU limits on the first container only, toleration, model nodeSelector, runtimeClassName nvidia, dshm at /dev/shm, scheduler volcano', () => {
+    const spec = ok(compileWorkload(input(gpuWorkload({ count: 2, memory: '20Gi', compute: 50, model: 'a100' })), ctx)).podTemplate.spec;
+    expect(spec.containers[0].resources.limits).toEqual({ cpu: '1', 'volcano.sh/vgpu-number': '2', 'volcano.sh/vgpu-memory': '20480', 'volcano.sh/vgpu-cores': '50' });
+    expect(spec.containers[1].resources).toBeUndefined();
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'dshm', mountPath: '/dev/shm' });
+    expect(spec.containers[1].volumeMounts ?? []).not.toContainEqual({ name: 'dshm', mountPath: '/dev/shm' });
+    expect(spec.volumes).toContainEqual({ name: 'dshm', emptyDir: { medium: 'Memory' } });
+    expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' });
+    expect(spec.runtimeClassName).toBe('nvidia');
+    expect(spec.schedulerName).toBe('volcano');
+  });
+
+  test('a dedicated GPU without model or tolerations: vgpu-number only, no nodeSelector, no toleration', () => {
+    const spec = ok(compileWorkload(input(gpuWorkload({ count: 8, tolerations: false })), ctx)).podTemplate.spec;
+    expect(spec.containers[0].resources.limits).toEqual({ cpu: '1', 'volcano.sh/vgpu-number': '8' });
+    expect(spec.nodeSelector).toBeUndefined();
+    expect(spec.tolerations).toBeUndefined();
+    expect(spec.schedulerName).toBe('volcano');
+  });
+
+  test('a declared memory-backed shm volume at /dev/shm is kept instead of adding dshm', () => {
+    const w = gpuWorkload({ count: 1 });
+    w.containers.a.volumes = { '/dev/shm': { medium: 'Memory' } };
+    const spec = ok(compileWorkload(input(w), ctx)).podTemplate.spec;
+    expect(spec.volumes.filter((v: { name: string }) => v.name === 'dshm')).toEqual([]);
+    expect(spec.containers[0].volumeMounts.filter((m: { mountPath: string }) => m.mountPath === '/dev/shm')).toHaveLength(1);
+  });
+
+  test('a workload without a gpu resource gets none of it', () => {
+    const spec = ok(compileWorkload(input(workload()), ctx)).podTemplate.spec;
+    for (const field of ['schedulerName', 'runtimeClassName', 'tolerations', 'nodeSelector']) expect(spec[field], field).toBeUndefined();
+  });
+
+  test.each([
+    [{}, "resource 'accel': gpu resource requires 'params' with 'count'"],
+    [{ count: 0 }, "resource 'accel': gpu count must be greater than 0"],
+    [{ count: 1, compute: 101 }, "resource 'accel': gpu compute must be between 1 and 100"],
+    [{ count: 1, memory: '10Xi' }, "resource 'accel': invalid gpu memory: 10Xi, use Gi or Mi suffix"],
+  ])('bad gpu params %j are invalid: %s', (params, message) => {
+    expect(compileWorkload(input(gpuWorkload(params)), ctx)).toEqual({ ok: false, reason: 'invalid', message });
   });
 });

@@ -83,6 +83,8 @@ interface Build {
   externalSecrets: KubeObject[];
   hashLines: string[];
   notModelled: string[];
+  /** The first `type: gpu` resource's params (reference pod_template.rs `extract_gpu`), if any. */
+  gpu: GpuParams | undefined;
 }
 
 /**
@@ -124,11 +126,11 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
     externalSecrets: [],
     hashLines: [],
     notModelled: [],
+    gpu: gpuParams(resources),
   };
   for (const key of Object.keys(resources).sort()) {
     const type = resourceType(resources[key]);
-    if (type === 'gpu') throw new SpecError('Invalid', `resource '${key}': type gpu is not modelled by this compiler (GPU scheduling, vGPU limits, tolerations)`);
-    if (!['service', 'external-service', 'volume', 'secret'].includes(type)) b.notModelled.push(`resource '${key}': custom type '${type}' has no provisioner (no outputs)`);
+    if (!['service', 'external-service', 'volume', 'secret', 'gpu'].includes(type)) b.notModelled.push(`resource '${key}': custom type '${type}' has no provisioner (no outputs)`);
   }
 
   // 1. Volumes.
@@ -423,13 +425,15 @@ function containerObject(b: Build, c: ContainerBuild): Json {
   }
   if (c.env.length > 0) out.env = c.env;
   if (c.envFrom.length > 0) out.envFrom = c.envFrom;
-  if (s.resources) {
+  const firstMain = c.kind === 'main' && b.gpu !== undefined && c.name === Object.keys(b.input.workload.containers).sort()[0];
+  if (s.resources || firstMain) {
     const res: Json = {};
-    if (s.resources.requests) res.requests = { ...s.resources.requests };
-    if (s.resources.limits) res.limits = { ...s.resources.limits };
+    if (s.resources?.requests) res.requests = { ...s.resources.requests };
+    if (s.resources?.limits || firstMain) res.limits = { ...s.resources?.limits, ...(firstMain ? gpuLimits(b.gpu!) : {}) };
     out.resources = res;
   }
-  if (c.mounts.length > 0) out.volumeMounts = c.mounts;
+  const mounts = firstMain && !c.mounts.some((m) => m.mountPath === '/dev/shm') ? [...c.mounts, { name: 'dshm', mountPath: '/dev/shm' }] : c.mounts;
+  if (mounts.length > 0) out.volumeMounts = mounts;
   if (c.kind !== 'init') {
     if (s.livenessProbe) out.livenessProbe = probe(s.livenessProbe);
     if (s.readinessProbe) out.readinessProbe = probe(s.readinessProbe);
@@ -455,7 +459,10 @@ function buildPodSpec(b: Build, builds: ContainerBuild[], imagePullSecretNames: 
   const init = builds.filter((c) => c.kind === 'init');
   if (init.length > 0) spec.initContainers = init.map((c) => containerObject(b, c));
   spec.containers = builds.filter((c) => c.kind !== 'init').map((c) => containerObject(b, c));
-  if (b.podVolumes.size > 0) spec.volumes = [...b.podVolumes.values()];
+  const volumes = [...b.podVolumes.values()];
+  // GPU pods get a memory-backed /dev/shm unless one is declared (reference pod_template.rs).
+  if (b.gpu && !volumes.some((v) => v.emptyDir?.medium === 'Memory' && String(v.name).includes('shm'))) volumes.push({ name: 'dshm', emptyDir: { medium: 'Memory' } });
+  if (volumes.length > 0) spec.volumes = volumes;
   if (imagePullSecretNames.length > 0) spec.imagePullSecrets = imagePullSecretNames.map((name) => ({ name }));
   const cloud = b.ctx.providerType === 'aws' || b.ctx.providerType === 'gcp' || b.ctx.providerType === 'azure';
   spec.topologySpreadConstraints = [
@@ -466,7 +473,87 @@ function buildPodSpec(b: Build, builds: ContainerBuild[], imagePullSecretNames: 
       labelSelector: { matchLabels: { [LABEL_NAME]: b.input.name } },
     },
   ];
+  if (b.gpu) {
+    const product = gpuProductLabel(b.gpu.model);
+    if (product !== undefined) spec.nodeSelector = { [GPU_PRODUCT_LABEL]: product };
+    if (b.gpu.tolerations !== false) spec.tolerations = [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }];
+    spec.runtimeClassName = 'nvidia';
+    spec.schedulerName = VOLCANO_SCHEDULER;
+  }
   return spec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GPU (reference §2.5; crates/lattice-workload pipeline/pod_template.rs, helpers.rs, crd workload/resources.rs GpuParams)
+
+/** Extended resources of a GPU pod's first container (Volcano vGPU device plugin names; reference §8 item 2). */
+export const VGPU_NUMBER = 'volcano.sh/vgpu-number';
+export const VGPU_MEMORY = 'volcano.sh/vgpu-memory';
+export const VGPU_CORES = 'volcano.sh/vgpu-cores';
+/** Taint key of GPU pools and the toleration GPU pods get. */
+export const GPU_RESOURCE = 'nvidia.com/gpu';
+/** Node label (GPU feature discovery) a `model` selects on. */
+export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+/** Scheduler of GPU (and topology-aware) pods. */
+export const VOLCANO_SCHEDULER = 'volcano';
+
+/** `params` of a `type: gpu` resource: count (> 0), memory ("20Gi", "512Mi", bare MiB), compute (1..100 %), model, tolerations (default true). */
+export interface GpuParams {
+  count: number;
+  memory?: string;
+  compute?: number;
+  model?: string;
+  tolerations?: boolean;
+}
+
+/**
+ * The first `type: gpu` resource's params, in key order; validated as the reference's `GpuParams::validate`.
+ * @throws SpecError when params or count are missing, count is not a positive integer, compute is outside 1..100 or memory does not parse.
+ */
+function gpuParams(resources: Record<string, ResourceSpec>): GpuParams | undefined {
+  const key = Object.keys(resources).sort().find((k) => resourceType(resources[k]) === 'gpu');
+  if (key === undefined) return undefined;
+  const p = resources[key].params;
+  if (!p || p.count === undefined) throw new SpecError('Invalid', `resource '${key}': gpu resource requires 'params' with 'count'`);
+  if (!Number.isInteger(p.count) || p.count <= 0) throw new SpecError('Invalid', `resource '${key}': gpu count must be greater than 0`);
+  if (p.compute !== undefined && (!Number.isInteger(p.compute) || p.compute < 1 || p.compute > 100)) throw new SpecError('Invalid', `resource '${key}': gpu compute must be between 1 and 100`);
+  if (p.memory !== undefined) gpuMemoryMiB(String(p.memory), key);
+  return { count: p.count, memory: p.memory === undefined ? undefined : String(p.memory), compute: p.compute, model: p.model, tolerations: p.tolerations };
+}
+
+/** "20Gi" → 20480, "512Mi" → 512, bare number → MiB. @throws SpecError naming the resource otherwise. */
+function gpuMemoryMiB(memory: string, key: string): number {
+  const m = /^(\d+)(Gi|Mi)?$/.exec(memory.trim());
+  if (!m) throw new SpecError('Invalid', `resource '${key}': invalid gpu memory: ${memory.trim()}, use Gi or Mi suffix`);
+  return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+}
+
+/** `volcano.sh/vgpu-number`, plus `-memory` (MiB) and `-cores` when set, as quantity strings. */
+function gpuLimits(g: GpuParams): Record<string, string> {
+  const out: Record<string, string> = { [VGPU_NUMBER]: String(g.count) };
+  if (g.memory !== undefined) out[VGPU_MEMORY] = String(gpuMemoryMiB(g.memory, 'gpu'));
+  if (g.compute !== undefined) out[VGPU_CORES] = String(g.compute);
+  return out;
+}
+
+/** Short model name → `nvidia.com/gpu.product` value (reference `GpuParams::product_label`); unknown names pass through. */
+export function gpuProductLabel(model: string | undefined): string | undefined {
+  if (model === undefined) return undefined;
+  const known: Record<string, string> = {
+    H100: 'NVIDIA-H100-80GB-HBM3',
+    H100SXM: 'NVIDIA-H100-80GB-HBM3',
+    H100PCIE: 'NVIDIA-H100-PCIe',
+    A100: 'NVIDIA-A100-SXM4-80GB',
+    'A100-80G': 'NVIDIA-A100-SXM4-80GB',
+    'A100-40G': 'NVIDIA-A100-SXM4-40GB',
+    A10G: 'NVIDIA-A10G',
+    L40S: 'NVIDIA-L40S',
+    L40: 'NVIDIA-L40',
+    L4: 'NVIDIA-L4',
+    T4: 'NVIDIA-Tesla-T4',
+    V100: 'NVIDIA-Tesla-V100-SXM2-16GB',
+  };
+  return known[model.toUpperCase()] ?? model;
 }
 
 function collectSecretNames(spec: Json): string[] {
