@@ -29,6 +29,7 @@ import type { InjectedBug } from '../harness/bugs/index.ts';
 import { registerBugsCommand } from './bugs.ts';
 import { registerMergeCommand } from './merge.ts';
 import { registerConnectivityCommand } from './connectivity.ts';
+import { registerCompileCommand } from './compile.ts';
 import { registerServeCommand } from './serve.ts';
 import { CliError } from './errors.ts';
 import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL } from './exit-codes.ts';
@@ -157,6 +158,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   registerBugsCommand(program, io, (code) => (exitCode = code));
   registerMergeCommand(program, io, (code) => (exitCode = code));
   registerConnectivityCommand(program, io, (code) => (exitCode = code));
+  registerCompileCommand(program, io, (code) => (exitCode = code));
   registerServeCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -65,7 +65,7 @@ describe('lattice-sim run with bad input', () => {
     expect(r.results!.summary.status).toBe('input-errors');
     expect(r.err).toMatch(/bad\.yaml \(document 2\) LatticeService broken\/no-image: spec\.workload\.containers\.main\.image: Required value/);
     expect(r.err).toMatch(/bad\.yaml.*LatticeService broken\/no-image: spec\.workload\.resources\.peer\.direction: Unsupported value/);
-    expect(r.err).toMatch(/bad\.yaml \(document 3\) LatticeJob broken\/not-supported-yet: kind: Unsupported value/);
+    expect(r.err).toMatch(/bad\.yaml \(document 3\) LatticeFrob broken\/not-supported-yet: kind: Unsupported value/);
     expect(r.results!.summary.inputErrors).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Loads real specs from directories or files (`lattice-sim run --specs PATH`): every `.yaml`, `.yml`
  * and `.json` file (any letter case), recursively, in sorted order, each as multi-document YAML.
- * Accepted kinds: Namespace, LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider.
+ * Accepted kinds: {@link ACCEPTED_KINDS} (Namespace, every platform CRD kind, and the plain workload kinds).
  *
  * Nothing here throws for bad input. Every problem names the file, the document (1-based), the
  * object and the field path, worded the way the API server words it (422 Invalid causes, 400
@@ -31,18 +31,31 @@ import { platformManifests } from '../../platform/index.ts';
 import type { LatticeService } from '../../platform/index.ts';
 import { VirtualClock } from '../clock/index.ts';
 
-/** Kinds `--specs` accepts, by apiVersion. */
+/**
+ * Kinds `--specs` accepts, by apiVersion: every kind the platform serves through its CRDs (at the
+ * storage version), so a kind the platform gains is accepted without a second list, plus the plain
+ * kinds an escape-hatch LatticeMeshMember stands over.
+ */
 export const ACCEPTED_KINDS: Record<string, string> = {
   Namespace: 'v1',
-  LatticeService: 'lattice.dev/v1alpha1',
-  LatticeMeshMember: 'lattice.dev/v1alpha1',
-  CedarPolicy: 'lattice.dev/v1alpha1',
-  SecretProvider: 'lattice.dev/v1alpha1',
+  ...platformKinds(),
   // The plain workload under a hand-written LatticeMeshMember (the escape hatch, reference §1.2).
   Deployment: 'apps/v1',
   Service: 'v1',
   ServiceAccount: 'v1',
 };
+
+/** Kind → `group/version` of each platform CRD's storage version. */
+function platformKinds(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const crd of platformManifests()) {
+    if (crd.kind !== 'CustomResourceDefinition') continue;
+    const spec = (crd as { spec?: { group?: string; names?: { kind?: string }; versions?: { name: string; storage?: boolean }[] } }).spec;
+    const version = spec?.versions?.find((v) => v.storage) ?? spec?.versions?.[0];
+    if (spec?.group && spec.names?.kind && version) out[spec.names.kind] = `${spec.group}/${version.name}`;
+  }
+  return out;
+}
 
 /** Bounds on spec input (the simulator's, not the platform's: a real cluster may accept more). */
 export const SPEC_LIMITS = {

@@ -1,0 +1,78 @@
+/**
+ * `lattice-sim compile`: our own spec directories through `main()`. Each object ends compiled (the
+ * platform's outputs listed), denied (gate named, nothing produced), refused (field named) or applied;
+ * exit 0 when everything settled, 2 for a missing path; `-o json` carries the manifests.
+ */
+import { dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+import type { CompileResult } from '../compile.ts';
+import { referenceFixture, repoPath } from './run-cli.ts';
+
+async function compile(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['compile', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const clinic = repoPath('cli/e2e/testdata/compile/clinic');
+
+describe('lattice-sim compile', () => {
+  it('lists what the platform produced for each object, or the gate or field that stopped it (exit 0)', async () => {
+    const r = await compile(['--specs', clinic]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/LatticeService clinic\/records .*: compiled \(Ready\), 6 resources\n {2}CiliumNetworkPolicy clinic\/cnp-mesh-\w+, Deployment clinic\/records, ExternalSecret clinic\/records-records-db, LatticeMeshMember clinic\/records, Service clinic\/records, ServiceAccount clinic\/records/);
+    expect(r.out).toMatch(/LatticeService clinic\/intake .*: denied \(Failed\), 0 resources/);
+    expect(r.out).toContain('condition Authorized=False (AccessSecretDenied): Cedar gate AccessSecret denied Lattice::Service::"clinic/intake"');
+    expect(r.out).toMatch(/LatticeService clinic\/pharmacy .*: refused\n {2}refused: spec\.workload\.containers\.main\.image: Required value/);
+    expect(r.out).toMatch(/^compile: 5 objects: 1 compiled, 1 denied, 1 refused, 2 applied, 0 pending; 6 resources produced/m);
+  });
+
+  it('-o json gives the manifests without server-populated fields, and the same answer twice', async () => {
+    const a = await compile(['--specs', clinic, '-o', 'json']);
+    expect(a.code).toBe(0);
+    const result = JSON.parse(a.out) as CompileResult;
+    const records = result.items.find((i) => i.object === 'LatticeService clinic/records')!;
+    const deployment = records.resources.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.metadata).not.toHaveProperty('uid');
+    expect(deployment.metadata).not.toHaveProperty('managedFields');
+    expect(deployment).not.toHaveProperty('status');
+    expect(deployment.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'LatticeService', name: 'records' });
+    expect(result.items.find((i) => i.object === 'LatticeService clinic/intake')).toMatchObject({ outcome: 'denied', phase: 'Failed', resources: [] });
+    const b = await compile(['--specs', clinic, '-o', 'json']);
+    expect(b.out).toBe(a.out);
+  });
+
+  it('compiles the example fleet shop: every service Ready, with its mesh policies attributed to it', async () => {
+    const r = await compile(['--specs', repoPath('topologies/examples/shop'), '-o', 'json']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out) as CompileResult;
+    const services = result.items.filter((i) => i.object.startsWith('LatticeService '));
+    expect(services).toHaveLength(6);
+    for (const s of services) {
+      expect(s.outcome, s.object).toBe('compiled');
+      expect(s.resources.map((o) => o.kind), s.object).toEqual(expect.arrayContaining(['Deployment', 'ServiceAccount', 'LatticeMeshMember', 'CiliumNetworkPolicy']));
+    }
+  });
+
+  it('a missing path is exit 2 naming it; a bad --output is refused by the flag parser', async () => {
+    const r = await compile(['--specs', '/nonexistent/specs']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('/nonexistent/specs: no such file or directory');
+    const bad = await compile(['--specs', clinic, '-o', 'xml']);
+    expect(bad.code).toBe(2);
+  });
+
+  // The whole reference folder (its webapp/ is the marker that ../shared is there).
+  const reference = referenceFixture('webapp') && dirname(referenceFixture('webapp')!.replace(/\/$/, ''));
+  it.skipIf(!reference)(`the reference fixtures${reference ? '' : ' (skipped: ../shared/fixtures/reference is absent)'}: every object compiled, denied or refused with a reason, nothing pending`, async () => {
+    const r = await compile(['--specs', reference!, '-o', 'json']);
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out) as CompileResult;
+    for (const item of result.items) {
+      expect(item.outcome, item.object).not.toBe('pending');
+      if (item.outcome === 'denied' || item.outcome === 'refused') expect(item.message, item.object).toBeTruthy();
+    }
+  });
+});
