@@ -43,13 +43,14 @@ function validator(kind: string): ValidateFunction {
 const errorPaths = (errors: ErrorObject[] | null | undefined): string[] => (errors ?? []).map((e) => e.instancePath);
 
 describe('platform CRD manifests', () => {
-  it('load as four lattice.dev/v1alpha1 CRDs with a status subresource and a structural root', () => {
+  it('load as five lattice.dev/v1alpha1 CRDs with a status subresource and a structural root', () => {
     const crds = loadPlatformCrds();
     expect(crds.map((c) => c.metadata.name)).toEqual([
       'latticeservices.lattice.dev',
       'latticemeshmembers.lattice.dev',
       'cedarpolicies.lattice.dev',
       'secretproviders.lattice.dev',
+      'latticejobs.lattice.dev',
     ]);
     expect(crds).toHaveLength(PLATFORM_CRD_FILES.length);
     for (const crd of crds) {

@@ -11,6 +11,7 @@ export const LatticeServiceType = { apiVersion: LATTICE_API_VERSION, kind: 'Latt
 export const LatticeMeshMemberType = { apiVersion: LATTICE_API_VERSION, kind: 'LatticeMeshMember' } as const;
 export const CedarPolicyType = { apiVersion: LATTICE_API_VERSION, kind: 'CedarPolicy' } as const;
 export const SecretProviderType = { apiVersion: LATTICE_API_VERSION, kind: 'SecretProvider' } as const;
+export const LatticeJobType = { apiVersion: LATTICE_API_VERSION, kind: 'LatticeJob' } as const;
 
 /** `{name, namespace?}`; namespace omitted means the owner's namespace. `name: "*"` = wildcard. */
 export interface ServiceRef {
@@ -230,6 +231,69 @@ export interface SecretProvider extends KubeObject {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   spec: { provider: Record<string, any> };
   status?: { phase?: 'Pending' | 'Ready' | 'Failed'; message?: string; providerType?: string; observedGeneration?: number };
+}
+
+/** Volcano lifecycle policy of a job or task (reference §1.3); `Any` is sent to Volcano as `*`. */
+export interface VolcanoPolicy {
+  event: 'PodFailed' | 'PodEvicted' | 'PodPending' | 'TaskCompleted' | 'Unknown' | 'Any';
+  action: 'AbortJob' | 'RestartJob' | 'RestartTask' | 'RestartPod' | 'TerminateJob' | 'CompleteJob';
+}
+
+/** One task of a LatticeJob: replicas (default 1), workload, the flattened RuntimeSpec, restartPolicy (default Never), policies. */
+export interface JobTaskSpec {
+  replicas?: number;
+  workload?: Partial<WorkloadSpec>;
+  sidecars?: Record<string, SidecarSpec>;
+  sysctls?: Record<string, string>;
+  hostNetwork?: boolean;
+  shareProcessNamespace?: boolean;
+  automountServiceAccountToken?: boolean;
+  imagePullSecrets?: string[];
+  restartPolicy?: 'Never' | 'OnFailure' | 'Always';
+  policies?: VolcanoPolicy[];
+}
+
+/** Distributed training wiring (reference §2.9): framework (default PyTorch), coordinator task (default `master`), NCCL knobs. */
+export interface TrainingConfig {
+  framework?: 'PyTorch' | 'DeepSpeed' | 'Jax';
+  coordinatorTask?: string;
+  nccl?: { netIf?: string; ibHca?: string; gdr?: boolean; debug?: string; extraEnv?: Record<string, string> };
+}
+
+/** LatticeJob spec (reference §1.3). `schedule` present ⇒ Volcano CronJob. */
+export interface LatticeJobSpec {
+  schedulerName?: string;
+  minAvailable?: number;
+  maxRetry?: number;
+  queue?: string;
+  priorityClassName?: string;
+  schedule?: string;
+  concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
+  suspend?: boolean;
+  successfulJobsHistoryLimit?: number;
+  failedJobsHistoryLimit?: number;
+  startingDeadlineSeconds?: number;
+  topology?: { mode: 'Hard' | 'Soft'; maxTier?: number };
+  policies?: VolcanoPolicy[];
+  defaults?: JobTaskSpec;
+  tasks: Record<string, JobTaskSpec>;
+  training?: TrainingConfig;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  observability?: Record<string, any>;
+}
+
+/** phase: Pending (default) → Running → Succeeded | Failed. No conditions (reference §1.3). */
+export interface LatticeJobStatus {
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  message?: string | null;
+  observedGeneration?: number | null;
+  startTime?: string | null;
+  completionTime?: string | null;
+}
+
+export interface LatticeJob extends KubeObject {
+  spec: LatticeJobSpec;
+  status?: LatticeJobStatus;
 }
 
 /** Namespace that holds the platform's CedarPolicies (only these are loaded). */
