@@ -4,7 +4,7 @@
  */
 import type { KubeClient } from '../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from './runtime/index.ts';
-import { CedarLoader, cedarPolicyController, meshMemberController, secretProviderController, serviceController } from './controllers/index.ts';
+import { CedarLoader, cedarPolicyController, jobController, meshMemberController, secretProviderController, serviceController } from './controllers/index.ts';
 
 export * from './install.ts';
 export * from './controllers/index.ts';
@@ -21,7 +21,7 @@ export interface PlatformOptions {
   trustDomain: string;
 }
 
-/** Every platform controller, sharing one Cedar loader. */
+/** Every platform controller, sharing one Cedar loader. The job controller watches Volcano Jobs (`batch.volcano.sh/v1alpha1`): Volcano's CRDs must be installed. */
 export function platformControllers(opts: PlatformOptions): ControllerDefinition[] {
   const cedar = new CedarLoader(opts.client);
   return [
@@ -29,5 +29,6 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     secretProviderController(opts.client),
     meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
     serviceController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+    jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
   ];
 }

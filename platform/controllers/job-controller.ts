@@ -1,0 +1,211 @@
+/**
+ * LatticeJob controller (reference §2.9; crates/lattice-job controller.rs). Per reconcile, by phase:
+ * - Pending: unless the status message already says `Job submitted to Volcano`, compile the job
+ *   (Cedar gates through the shared WorkloadCompiler) and apply layer 1 (per-task ServiceAccounts,
+ *   ConfigMaps, Secrets, ExternalSecrets, PVCs, LatticeMeshMembers; no wait on mesh readiness) then
+ *   layer 2 (the Volcano Job or CronJob); a VCJob that already exists is not re-submitted. A compile
+ *   failure sets Failed `Failed to compile job: <JobError text>`. A cron job then turns Running
+ *   `Cron job active`; otherwise the VCJob's `status.state.phase` is mapped: Running / Completing (and
+ *   unknown phases) ⇒ Running `Job running`; Completed ⇒ Succeeded `All tasks completed successfully`
+ *   (completionTime); Failed / Terminated / Aborted, Restarting with maxRetry 0, or Pending / Inqueue
+ *   for more than 300 s since the VCJob's creation ⇒ Failed `Job failed` (completionTime).
+ * - Running: the same mapping (a cron job stays Running).
+ * - Failed: back to Pending `Retrying compilation` (requeue 5 s), as the reference does.
+ * Requeues (reference): 15 s while Pending / Running, 300 s after Succeeded or Failed, 30 s after a
+ * compile failure (the reference returns the error to its runtime's backoff). Status writes are merge
+ * patches of the status subresource with every field present (null when empty; startTime and
+ * completionTime kept), skipped when nothing changed. A VCJob change re-queues its owner LatticeJob.
+ */
+import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api/index.ts';
+import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
+import { compileJob, mergedTasks, VolcanoCronJobType, VolcanoJobType } from '../compiler/index.ts';
+import type { ServiceLookupResult } from '../compiler/index.ts';
+import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
+import { done, requeueAfter } from '../runtime/index.ts';
+import { LatticeJobType, LatticeServiceType } from '../crds/types.ts';
+import type { LatticeJob, LatticeJobStatus, LatticeService } from '../crds/types.ts';
+import { applyAll } from './apply.ts';
+import type { CedarLoader } from './cedar-loader.ts';
+import { referencedServices } from './service-controller.ts';
+
+/** Field manager of every write. */
+export const JOB_CONTROLLER = 'lattice-job-controller';
+/** Status message of a job whose Volcano workload was applied (reference SUBMITTED_MESSAGE). */
+export const SUBMITTED_MESSAGE = 'Job submitted to Volcano';
+
+/** Requeue intervals and the pending timeout (reference controller.rs), in simulated ms under a VirtualClock. */
+export interface JobControllerTimings {
+  runningRequeueMs: number;
+  finishedRequeueMs: number;
+  retryRequeueMs: number;
+  compileFailureRequeueMs: number;
+  pendingTimeoutMs: number;
+}
+
+export const DEFAULT_JOB_TIMINGS: JobControllerTimings = {
+  runningRequeueMs: 15_000,
+  finishedRequeueMs: 300_000,
+  retryRequeueMs: 5_000,
+  compileFailureRequeueMs: 30_000,
+  pendingTimeoutMs: 300_000,
+};
+
+/** Options of the job controller. */
+export interface JobControllerOptions {
+  client: KubeClient;
+  cedar: CedarLoader;
+  clusterName: string;
+  timings?: Partial<JobControllerTimings>;
+}
+
+type VcPhase = 'Running' | 'Completed' | 'Failed' | 'Pending';
+
+/** The LatticeJob controller as a runner definition. */
+export function jobController(opts: JobControllerOptions): ControllerDefinition {
+  const { client } = opts;
+  const t = { ...DEFAULT_JOB_TIMINGS, ...opts.timings };
+
+  async function writeStatus(lj: LatticeJob, next: Omit<LatticeJobStatus, 'startTime' | 'completionTime'> & { startTime?: string; completionTime?: string }): Promise<void> {
+    const cur = lj.status ?? {};
+    const status = {
+      phase: next.phase,
+      message: next.message ?? null,
+      observedGeneration: next.observedGeneration ?? null,
+      startTime: next.startTime ?? cur.startTime ?? null,
+      completionTime: next.completionTime ?? cur.completionTime ?? null,
+      cost: null,
+      metrics: null,
+    };
+    if (
+      cur.phase === status.phase &&
+      (cur.message ?? null) === status.message &&
+      (cur.observedGeneration ?? null) === status.observedGeneration &&
+      (cur.startTime ?? null) === status.startTime &&
+      (cur.completionTime ?? null) === status.completionTime
+    )
+      return;
+    await client.patchStatus(LatticeJobType, { namespace: lj.metadata.namespace, name: lj.metadata.name }, 'merge', { status }).catch(ignoreNotFound);
+  }
+
+  /** The VCJob's phase as the reference reads it (check_vcjob_status_impl); undefined when absent. */
+  async function vcjobPhase(key: ObjectKey, now: number): Promise<VcPhase | undefined> {
+    const vcjob = (await client.get(VolcanoJobType, key).catch(ignoreNotFound)) as KubeObject | undefined;
+    if (!vcjob) return undefined;
+    const phase = vcjob.status?.state?.phase as string | undefined;
+    switch (phase) {
+      case 'Completed':
+        return 'Completed';
+      case 'Failed':
+      case 'Terminated':
+      case 'Aborted':
+        return 'Failed';
+      case 'Restarting':
+        return (vcjob.spec?.maxRetry ?? 0) === 0 ? 'Failed' : 'Running';
+      case 'Running':
+      case 'Completing':
+        return 'Running';
+      case 'Pending':
+      case 'Inqueue':
+      case undefined: {
+        const created = Date.parse(vcjob.metadata.creationTimestamp ?? '');
+        return Number.isFinite(created) && now - created > t.pendingTimeoutMs ? 'Failed' : 'Pending';
+      }
+      default:
+        return 'Running';
+    }
+  }
+
+  /** What the graph knows of the LatticeServices the job's tasks name, for `${resources.X.port|url}`. */
+  async function serviceLookup(lj: LatticeJob): Promise<Map<string, ServiceLookupResult>> {
+    const ids = new Set<string>();
+    for (const [, task] of mergedTasks(lj)) {
+      const pseudo = { metadata: { name: lj.metadata.name, namespace: lj.metadata.namespace }, spec: { workload: task.workload ?? {} } } as LatticeService;
+      for (const id of referencedServices(pseudo)) ids.add(id);
+    }
+    const known = new Map<string, ServiceLookupResult>();
+    for (const id of [...ids].sort()) {
+      const slash = id.indexOf('/');
+      const other = (await client.get<LatticeService>(LatticeServiceType, { namespace: id.slice(0, slash), name: id.slice(slash + 1) }).catch(ignoreNotFound)) as LatticeService | undefined;
+      const ports = other?.spec?.workload?.service?.ports;
+      if (ports) known.set(id, { ports });
+    }
+    return known;
+  }
+
+  async function finish(lj: LatticeJob, phase: VcPhase, ctx: ReconcileContext, generation: number | undefined): Promise<ReconcileResult | undefined> {
+    const now = rfc3339(ctx.clock.now());
+    if (phase === 'Completed') {
+      await writeStatus(lj, { phase: 'Succeeded', message: 'All tasks completed successfully', observedGeneration: generation, completionTime: now });
+      return requeueAfter(t.finishedRequeueMs);
+    }
+    if (phase === 'Failed') {
+      ctx.log.warn(`LatticeJob ${lj.metadata.namespace}/${lj.metadata.name}: VCJob failed`);
+      await writeStatus(lj, { phase: 'Failed', message: 'Job failed', observedGeneration: generation, completionTime: now });
+      return requeueAfter(t.finishedRequeueMs);
+    }
+    return undefined;
+  }
+
+  async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const lj = (await client.get<LatticeJob>(LatticeJobType, key).catch(ignoreNotFound)) as LatticeJob | undefined;
+    if (!lj || lj.metadata.deletionTimestamp) return done();
+    const generation = lj.metadata.generation;
+    const status = lj.status ?? {};
+    const phase = status.phase ?? 'Pending';
+    const cron = lj.spec?.schedule !== undefined;
+
+    if (phase === 'Failed') {
+      await writeStatus(lj, { phase: 'Pending', message: 'Retrying compilation' });
+      return requeueAfter(t.retryRequeueMs);
+    }
+    if (phase === 'Succeeded') return requeueAfter(t.finishedRequeueMs);
+
+    if (phase === 'Running') {
+      if (cron) return requeueAfter(t.runningRequeueMs);
+      const vc = await vcjobPhase(key, ctx.clock.now());
+      return (vc && (await finish(lj, vc, ctx, generation))) ?? requeueAfter(t.runningRequeueMs);
+    }
+
+    // Pending.
+    if (!(status.message ?? '').startsWith(SUBMITTED_MESSAGE)) {
+      const existing = await client.get(cron ? VolcanoCronJobType : VolcanoJobType, key).catch(ignoreNotFound);
+      if (existing) {
+        await writeStatus(lj, { phase: 'Pending', message: SUBMITTED_MESSAGE, observedGeneration: generation });
+      } else {
+        const engine = await opts.cedar.load();
+        const known = await serviceLookup(lj);
+        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, serviceLookup: (ns, name) => known.get(`${ns}/${name}`) });
+        if (!result.ok) {
+          const message = `Failed to compile job: ${result.message}`;
+          ctx.log.warn(`LatticeJob ${key.namespace}/${key.name}: ${message}`);
+          await writeStatus(lj, { phase: 'Failed', message, observedGeneration: generation });
+          return requeueAfter(t.compileFailureRequeueMs);
+        }
+        await applyAll(client, result.layers.infrastructure, JOB_CONTROLLER);
+        await applyAll(client, result.layers.workload, JOB_CONTROLLER);
+        await writeStatus(lj, { phase: 'Pending', message: SUBMITTED_MESSAGE, observedGeneration: generation, ...(lj.spec.training ? { startTime: rfc3339(ctx.clock.now()) } : {}) });
+      }
+    }
+    if (cron) {
+      await writeStatus(lj, { phase: 'Running', message: 'Cron job active', observedGeneration: generation });
+      return requeueAfter(t.runningRequeueMs);
+    }
+    const vc = await vcjobPhase(key, ctx.clock.now());
+    if (vc === 'Running') {
+      await writeStatus(lj, { phase: 'Running', message: 'Job running', observedGeneration: generation });
+      return requeueAfter(t.runningRequeueMs);
+    }
+    return (vc && (await finish(lj, vc, ctx, generation))) ?? requeueAfter(t.runningRequeueMs);
+  }
+
+  const owner = (o: KubeObject): ObjectKey[] =>
+    (o.metadata.ownerReferences ?? []).filter((r) => r.kind === 'LatticeJob' && r.controller).map((r) => ({ namespace: o.metadata.namespace, name: r.name }));
+
+  return {
+    name: JOB_CONTROLLER,
+    primary: LatticeJobType,
+    generationChangedOnly: true,
+    watches: [{ type: VolcanoJobType, map: owner }],
+    reconciler: { reconcile },
+  };
+}
