@@ -1,0 +1,143 @@
+/**
+ * `npm run bench` (compile part; standalone: `tsx cli/bench/compile.ts`): LatticeServices compiled per
+ * second by the platform's own compiler, Cedar authorization included (issue 9: target ≥ 2,000/s on
+ * this machine; the book quotes about 250 ms per service for the reference).
+ *
+ * The fleet: `topologies/scale-fleet.ts` shop-shaped fleets (fan-out 3, bilateral) where every
+ * service also reads two secrets (one `env` route, one `env-mixed` route: two AccessSecret gate
+ * requests and an ESO template) from a vault SecretProvider; the Cedar policy set is the rendered
+ * baseline plus one permit per namespace, so the engine evaluates a set that grows with the fleet
+ * (100 services → 10 namespace permits, 1,000 → 100). One compile = what the service controller does
+ * per derivation without I/O: `compileService` (every gate through `CedarEngine`, the workload and
+ * service wrappers), then `compileMeshPolicies` for its LatticeMeshMember against the fleet's graph.
+ *
+ * Printed (JSON, merged into reports/out/bench.json by bench.ts): per size, services per wall second
+ * and per CPU second for the workload compile alone and with the mesh policies. Never asserted.
+ * Environment: `BENCH_COMPILE_SIZES` (default `100,1000`).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { CedarEngine } from '../../platform/cedar/index.ts';
+import { compileService } from '../../platform/compiler/index.ts';
+import type { CedarPolicy, LatticeMeshMember, LatticeService } from '../../platform/crds/types.ts';
+import { buildServiceGraph, compileMeshPolicies } from '../../platform/mesh/index.ts';
+import { renderTopology, shopShapedFleet } from '../../topologies/index.ts';
+import type { Topology } from '../../topologies/index.ts';
+
+const SIZES = (process.env.BENCH_COMPILE_SIZES ?? '100,1000').split(',').map(Number);
+
+/** The shop-shaped fleet with two secrets per service and a vault provider. */
+function fleetWithSecrets(services: number): Topology {
+  const t = shopShapedFleet(services);
+  return {
+    ...t,
+    secretProviders: [{ name: 'vault', type: 'vault' }],
+    services: t.services.map((s) => ({
+      ...s,
+      secrets: [
+        { name: 'db', provider: 'vault', path: `${s.namespace}/${s.name}/db`, keys: ['password'], route: 'env' as const },
+        { name: 'api', provider: 'vault', path: `${s.namespace}/${s.name}/api`, keys: ['token'], route: 'env-mixed' as const },
+      ],
+    })),
+  };
+}
+
+/** One Cedar permit per namespace for its own secret paths (the set grows with the fleet). */
+function namespacePermits(namespaces: readonly string[]): CedarPolicy {
+  return {
+    apiVersion: 'lattice.dev/v1alpha1',
+    kind: 'CedarPolicy',
+    metadata: { name: 'bench-secrets', namespace: 'lattice-system' },
+    spec: {
+      policies: namespaces
+        .map(
+          (ns) =>
+            `permit (principal is Lattice::Service, action == Lattice::Action::"AccessSecret", resource is Lattice::SecretPath)\n  when { principal.namespace == "${ns}" && resource.provider == "vault" && resource.path like "${ns}/*" };`,
+        )
+        .join('\n'),
+    },
+  } as CedarPolicy;
+}
+
+interface CompileRow {
+  services: number;
+  policies: number;
+  compiledPerSec: number;
+  compiledPerCpuSec: number;
+  withMeshPerSec: number;
+  withMeshPerCpuSec: number;
+  failed: number;
+  /** Message of the first failed compile (a bench whose services fail measures nothing). */
+  firstFailure?: string;
+}
+
+function measure(services: number): CompileRow {
+  const objects = renderTopology(fleetWithSecrets(services));
+  const namespaces = [...new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name))];
+  const cedar = [...objects.filter((o): o is CedarPolicy => o.kind === 'CedarPolicy'), namespacePermits(namespaces)];
+  // As read from the API server: the compiler sets owner references from the uid.
+  const lss = objects
+    .filter((o): o is LatticeService => o.kind === 'LatticeService')
+    .map((ls) => ({ ...ls, metadata: { ...ls.metadata, uid: `uid-${ls.metadata.namespace}-${ls.metadata.name}`, generation: 1 } }));
+  const engine = CedarEngine.fromPolicies(cedar);
+  const ports = new Map(lss.map((ls) => [`${ls.metadata.namespace}/${ls.metadata.name}`, { ports: ls.spec.workload.service?.ports ?? {} }]));
+  const ctx = { authorizer: engine, clusterName: 'bench', serviceLookup: (ns: string, name: string) => ports.get(`${ns}/${name}`) };
+  let failed = 0;
+  let firstFailure = '';
+  const members: LatticeMeshMember[] = [];
+  let cpu = process.cpuUsage();
+  let t = performance.now();
+  for (const ls of lss) {
+    const r = compileService(ls, ctx);
+    if (!r.ok) {
+      failed++;
+      if (failed === 1) firstFailure = r.message;
+    } else members.push({ ...r.meshMember, metadata: { ...r.meshMember.metadata, uid: `uid-lmm-${ls.metadata.namespace}-${ls.metadata.name}` } });
+  }
+  const compileMs = performance.now() - t;
+  const compileCpuMs = cpuMs(process.cpuUsage(cpu));
+  const graph = buildServiceGraph(members);
+  cpu = process.cpuUsage();
+  t = performance.now();
+  for (const m of members) compileMeshPolicies(m, graph, { trustDomain: 'lattice.sim' });
+  const meshMs = performance.now() - t;
+  const meshCpuMs = cpuMs(process.cpuUsage(cpu));
+  const perSec = (ms: number) => Math.round(lss.length / (ms / 1000));
+  return {
+    services: lss.length,
+    policies: cedar.length,
+    compiledPerSec: perSec(compileMs),
+    compiledPerCpuSec: perSec(compileCpuMs),
+    withMeshPerSec: perSec(compileMs + meshMs),
+    withMeshPerCpuSec: perSec(compileCpuMs + meshCpuMs),
+    failed,
+    ...(firstFailure ? { firstFailure } : {}),
+  };
+}
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/** Runs every size (one warm-up pass at the smallest first) and returns the rows. */
+export function benchCompile(sizes: readonly number[] = SIZES): CompileRow[] {
+  measure(Math.min(...sizes));
+  return sizes.map(measure);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = benchCompile();
+  const out: Record<string, number> = {};
+  for (const r of rows) {
+    out[`compileServicesPerSec_${r.services}`] = r.compiledPerSec;
+    out[`compileServicesPerCpuSec_${r.services}`] = r.compiledPerCpuSec;
+    out[`compileWithMeshPerSec_${r.services}`] = r.withMeshPerSec;
+    out[`compileFailed_${r.services}`] = r.failed;
+  }
+  console.log(JSON.stringify(rows, null, 2));
+  mkdirSync('reports/out', { recursive: true });
+  let prior: Record<string, unknown> = {};
+  try {
+    prior = JSON.parse(readFileSync('reports/out/bench.json', 'utf8'));
+  } catch {
+    // first bench part to run
+  }
+  writeFileSync('reports/out/bench.json', JSON.stringify({ ...prior, ...out }, null, 2) + '\n');
+}
