@@ -265,6 +265,12 @@ export interface Peer {
   isPod: boolean;
   /** IPv4 address of a world peer (null when unknown, e.g. an ExternalName target). */
   ip?: string | null;
+  /**
+   * The peer is an API server backend (an endpoint of Service default/kubernetes) running on a node:
+   * entity `kube-apiserver` (also inside `cluster` and `all`), neither `world` nor selectable by CIDR
+   * (node addresses are not, under Cilium's default policy-cidr-match-mode).
+   */
+  kubeApiserver?: boolean;
   /** Name of a world peer whose answer went through Cilium's DNS proxy (so `toFQDNs` can match it); null otherwise. */
   fqdn?: string | null;
   /** `ns/name` for reasons. */
@@ -299,17 +305,19 @@ export interface DirectionOutcome {
 const POD_ENTITIES = new Set(['cluster', 'all']);
 /** Entities that contain addresses outside the cluster. */
 const WORLD_ENTITIES = new Set(['world', 'world-ipv4', 'all']);
+/** Entities that contain an in-cluster API server backend (Cilium documentation, Layer 3 "Entities based": kube-apiserver, cluster, all). */
+const KUBE_APISERVER_ENTITIES = new Set(['kube-apiserver', 'cluster', 'all']);
 
 function peerMatches(m: PeerMatcher, peer: Peer): boolean {
   switch (m.kind) {
     case 'endpoints':
       return identityMatches(m.reqs, peer.identity);
     case 'entity':
-      return peer.isPod ? POD_ENTITIES.has(m.entity) : WORLD_ENTITIES.has(m.entity);
+      return (peer.isPod ? POD_ENTITIES : peer.kubeApiserver ? KUBE_APISERVER_ENTITIES : WORLD_ENTITIES).has(m.entity);
     case 'service':
       return peer.inService(m.namespace, m.name);
     case 'cidr':
-      return !peer.isPod && !!peer.ip && ipInBlock(peer.ip, m.cidr) && !m.except.some((e) => ipInBlock(peer.ip as string, e));
+      return !peer.isPod && !peer.kubeApiserver && !!peer.ip && ipInBlock(peer.ip, m.cidr) && !m.except.some((e) => ipInBlock(peer.ip as string, e));
     case 'fqdn':
       return !peer.isPod && !!peer.fqdn && m.re.test(fqdn(peer.fqdn));
     case 'never':

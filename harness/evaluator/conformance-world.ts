@@ -7,6 +7,7 @@
  *   and `metrics` 9090/TCP; Service `back/api` port 80 → targetPort `http`, port 9090 → `metrics`.
  * - `back/ext-ip`: selector-less Service, port 443, EndpointSlice address 203.0.113.10 (outside the cluster).
  * - `back/ext-name`, `back/ext-deep`: ExternalName Services → `api.example.com`, `a.b.example.com`.
+ * - `default/kubernetes`: the API server Service, port 443 → EndpointSlice address 172.18.0.2:6443 (a node).
  * - `kube-system/coredns-0` (`k8s-app=kube-dns`), namespaces `istio-system`, `kube-system`.
  *
  * By default a CCNP `allow-dns` lets every application pod query kube-dns on 53/UDP through the DNS
@@ -111,6 +112,14 @@ export function conformanceWorld(c: WorldChanges = {}): DataplaneView {
     ports: [{ name: 'https', port: 443, protocol: 'TCP' }],
     endpoints: [{ addresses: ['203.0.113.10'], conditions: { ready: true } }],
   };
+  const apiServerSlice: KubeObject = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
+    endpoints: [{ addresses: ['172.18.0.2'], conditions: { ready: true } }],
+  };
   const externalName = (name: string, target: string): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Service',
@@ -163,8 +172,9 @@ export function conformanceWorld(c: WorldChanges = {}): DataplaneView {
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext-ip', namespace: 'back' }, spec: { ports: [{ name: 'https', port: 443 }] } },
       externalName('ext-name', 'api.example.com'),
       externalName('ext-deep', 'a.b.example.com'),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { ports: [{ name: 'https', port: 443, targetPort: 6443 }] } },
     ],
-    endpointSlices: [endpointSlice('back', 'api', [{ pod: 'api-0', ready: c.apiReady ?? true }]), externalSlice],
+    endpointSlices: [endpointSlice('back', 'api', [{ pod: 'api-0', ready: c.apiReady ?? true }]), externalSlice, apiServerSlice],
     ciliumNetworkPolicies: c.cnps ?? [],
     ciliumClusterwideNetworkPolicies: [...dnsPolicy(c.dns), ...(c.ccnps ?? [])],
     authorizationPolicies: c.aps ?? [],

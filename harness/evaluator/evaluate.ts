@@ -307,8 +307,8 @@ const dnsHop = (reason: string): string => (reason.startsWith('DNS') ? reason : 
 
 /**
  * A probe to an address outside the cluster (ExternalName Service, or a selector-less Service whose
- * EndpointSlice lists a bare address): only the source's Cilium egress applies (the peer is `world`;
- * no Cilium endpoint, no ztunnel on the far side). `toFQDNs` matches only when the name's DNS answer went
+ * EndpointSlice lists a bare address): only the source's Cilium egress applies (the peer is `world`, or
+ * the `kube-apiserver` entity for the backends of default/kubernetes; no Cilium endpoint, no ztunnel on the far side). `toFQDNs` matches only when the name's DNS answer went
  * through Cilium's DNS proxy (an L7 `dns` rule on the DNS egress); `toCIDR` needs a known address.
  */
 function evaluateExternal(
@@ -324,8 +324,10 @@ function evaluateExternal(
   // toServices on a selector-less Service becomes a CIDR rule over its endpoint addresses (Cilium docs, Services based).
   const svc = peer.service;
   const inService = svc ? (ns: string, name: string) => ns === svc.namespace && name === svc.name : noService;
-  const display = peer.name ? `world ${peer.name}${peer.ip ? ` (${peer.ip})` : ''}` : `world ${peer.ip}`;
-  const world: Peer = { identity: { labels: {} }, isPod: false, ip: peer.ip, fqdn: dnsProxied ? peer.name : null, display, inService };
+  // The API server Service default/kubernetes: its backends are the (node-hosted) kube-apiserver entity, not world.
+  const kubeApiserver = svc?.namespace === 'default' && svc.name === 'kubernetes';
+  const display = kubeApiserver ? `kube-apiserver ${peer.ip}` : peer.name ? `world ${peer.name}${peer.ip ? ` (${peer.ip})` : ''}` : `world ${peer.ip}`;
+  const world: Peer = { identity: { labels: {} }, isPod: false, ip: peer.ip, kubeApiserver, fqdn: dnsProxied ? peer.name : null, display, inService };
   const http = { kind: 'http' as const, method: probe.method ?? 'GET', path: probe.path ?? '/', host, encrypted: false };
   const egress = evaluateDirection(srcEp.ciliumRules, 'egress', { peer: world, port, protocol: 'TCP', destNamedPorts: [], l7: http });
   if (!egress.allowed) {
@@ -338,7 +340,7 @@ function evaluateExternal(
     decision: 'allow',
     layer: 'none',
     policy: egress.policy,
-    reason: `allowed: ${dnsHop(dnsReason)}; wire TCP ${port} to ${display} from ${srcKey}; cilium ${egress.reason}; no Cilium endpoint or ztunnel at the destination (outside the cluster)`,
+    reason: `allowed: ${dnsHop(dnsReason)}; wire TCP ${port} to ${display} from ${srcKey}; cilium ${egress.reason}; no Cilium endpoint or ztunnel at the destination (${kubeApiserver ? 'the API server on a node' : 'outside the cluster'})`,
   };
 }
 

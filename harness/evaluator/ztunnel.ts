@@ -1,7 +1,11 @@
 /**
  * Istio ambient ztunnel (L4) model (anchors-netpol §1.2): PeerAuthentication mode resolution and the
  * L4 AuthorizationPolicy decision (DENY first, then ALLOW) for a destination workload, including how
- * ztunnel rewrites rules that use HTTP-only attributes (ALLOW rule dropped, DENY HTTP parts ignored).
+ * ztunnel rewrites rules that use HTTP-only attributes: an ALLOW rule is dropped; in a DENY rule each
+ * `from` / `to` entry keeps only its L4 fields, and an entry left with none never matches, so a DENY
+ * whose rules carry only HTTP attributes has no effect (istio/istio#61126, PR #61166: "this DENY policy
+ * has no enforceable rules at ztunnel and will have no effect") while "methods + ports" in one
+ * operation is enforced on the port alone ("enforced without the HTTP rules").
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { matchesSelector } from '../../fake-apiserver/api/label-selector.ts';
@@ -122,11 +126,15 @@ interface SourceMatch {
   notServiceAccounts: string[] | null;
   ipBlocks: string[] | null;
   notIpBlocks: string[] | null;
+  /** No L4 field at all (e.g. only `requestPrincipals`): ztunnel skips an empty match, so it never matches. */
+  empty: boolean;
 }
 
 interface OperationMatch {
   ports: string[] | null;
   notPorts: string[] | null;
+  /** No numeric `ports` / `notPorts` (e.g. only `methods`): an empty match, which never matches at ztunnel. */
+  empty: boolean;
 }
 
 interface WhenCond {
@@ -140,7 +148,10 @@ interface AuthzRule {
   from: SourceMatch[] | null;
   to: OperationMatch[] | null;
   when: WhenCond[];
-  /** ALLOW rule that used an HTTP-only attribute: ztunnel drops it (never matches). */
+  /**
+   * The rule never matches at ztunnel: an ALLOW rule that used an HTTP-only attribute (istiod omits it),
+   * or a DENY rule with a `when` condition on an HTTP key (that condition becomes an empty match).
+   */
   dropped: boolean;
 }
 
@@ -157,6 +168,7 @@ export interface CompiledAuthz {
 const L4_WHEN_KEYS = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port']);
 const HTTP_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'];
 const HTTP_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+const SOURCE_L4_FIELDS = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts', 'ipBlocks', 'notIpBlocks'];
 
 function list(v: Json): string[] | null {
   return Array.isArray(v) && v.length > 0 ? v.map(String) : null;
@@ -170,11 +182,14 @@ function usesHttp(rule: Json): boolean {
   return false;
 }
 
+const numericPorts = (v: string[] | null): boolean => v !== null && v.some((p) => /^\d+$/.test(p) && Number(p) <= 65535);
+
 /**
- * Compiles an AuthorizationPolicy for ztunnel (anchors-netpol §1.2 "What ztunnel can enforce"):
- * policies with `targetRefs`/`targetRef` (waypoint policies) and CUSTOM / AUDIT actions are marked
- * ignored; in ALLOW policies a rule with any HTTP-only attribute is dropped; in DENY policies the HTTP
- * parts (and non-L4 `when` keys) are removed and the rest still applies.
+ * Compiles an AuthorizationPolicy for ztunnel (anchors-netpol §1.2 "What ztunnel can enforce", as
+ * istiod converts it for ambient): policies with `targetRefs`/`targetRef` (waypoint policies) and
+ * CUSTOM / AUDIT actions are marked ignored; in ALLOW policies a rule with any HTTP-only attribute is
+ * dropped; in DENY policies the HTTP parts are removed: a `from` / `to` entry left without L4 fields,
+ * or a `when` condition on a non-L4 key, never matches, so such a rule has no effect (istio#61126).
  */
 export function compileAuthorizationPolicy(obj: KubeObject): CompiledAuthz {
   const spec = obj.spec ?? {};
@@ -198,16 +213,22 @@ export function compileAuthorizationPolicy(obj: KubeObject): CompiledAuthz {
             notServiceAccounts: list(s.notServiceAccounts),
             ipBlocks: list(s.ipBlocks),
             notIpBlocks: list(s.notIpBlocks),
+            empty: !SOURCE_L4_FIELDS.some((k) => list(s[k]) !== null),
           };
         })
       : null;
     const to: OperationMatch[] | null = Array.isArray(r?.to) && r.to.length > 0
-      ? r.to.map((t: Json) => ({ ports: list(t?.operation?.ports), notPorts: list(t?.operation?.notPorts) }))
+      ? r.to.map((t: Json) => {
+          const ports = list(t?.operation?.ports);
+          const notPorts = list(t?.operation?.notPorts);
+          return { ports, notPorts, empty: !numericPorts(ports) && !numericPorts(notPorts) };
+        })
       : null;
     const when: WhenCond[] = (Array.isArray(r?.when) ? r.when : [])
       .filter((w: Json) => L4_WHEN_KEYS.has(String(w?.key)))
       .map((w: Json) => ({ key: String(w.key), values: list(w.values), notValues: list(w.notValues) }));
-    return { from, to, when, dropped: action === 'ALLOW' && usesHttp(r) };
+    const httpWhen = (Array.isArray(r?.when) ? r.when : []).some((w: Json) => !L4_WHEN_KEYS.has(String(w?.key)));
+    return { from, to, when, dropped: action === 'ALLOW' ? usesHttp(r) : httpWhen };
   });
   return { ...base, action: action as 'ALLOW' | 'DENY', rules, ignored: null };
 }
@@ -250,6 +271,7 @@ function anyIpBlock(blocks: readonly string[], ip: string | null): boolean {
 }
 
 function sourceMatches(s: SourceMatch, c: ZtunnelConn, policyNs: string): boolean {
+  if (s.empty) return false;
   if (s.principals && !anyPrincipal(s.principals, c)) return false;
   if (s.notPrincipals && anyPrincipal(s.notPrincipals, c)) return false;
   if (s.namespaces && !anyString(s.namespaces, c.namespace)) return false;
@@ -269,6 +291,7 @@ function listsPort(list: readonly string[], port: number): boolean {
 }
 
 function portsMatch(o: OperationMatch, port: number): boolean {
+  if (o.empty) return false;
   if (o.ports && !listsPort(o.ports, port)) return false;
   if (o.notPorts && listsPort(o.notPorts, port)) return false;
   return true;
