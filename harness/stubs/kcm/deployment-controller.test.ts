@@ -40,7 +40,7 @@ async function until(world: World, cond: () => boolean, timeoutMs = 600_000): Pr
   const deadline = world.clock.now() + timeoutMs;
   while (!cond()) {
     if (world.clock.now() >= deadline) throw new Error('condition not reached in simulated time');
-    await world.clock.run({ untilMs: world.clock.now() + 1_000 });
+    if ((await world.clock.run({ untilMs: world.clock.now() + 1_000 })).end === 'idle') throw new Error('simulation went idle before the condition held');
   }
 }
 
