@@ -1,10 +1,29 @@
 /**
- * The node pool: `nodes.count` CPU nodes and `nodes.gpuNodes` GPU nodes (label
- * `nvidia.com/gpu.present: "true"`, capacity `nvidia.com/gpu`, taint `nvidia.com/gpu=present:NoSchedule`,
- * as the reference's GPU pools; reference §6).
+ * The node pool: `nodes.count` CPU nodes (`sim-node-<i>`) and `nodes.gpuNodes` GPU nodes
+ * (`sim-gpu-node-<i>`), as their kubelets and GPU feature discovery would register them.
+ *
+ * - `status.capacity`: the machine shape of the profile (cpu, memory, ephemeral-storage) and `pods` =
+ *   kubelet `maxPods`; GPU nodes also `nvidia.com/gpu` (NVIDIA device plugin) and
+ *   `volcano.sh/vgpu-number` = GPUs x `vgpuSplitCount` (Volcano vGPU device plugin).
+ * - `status.allocatable` = capacity minus system reservations, with GKE's published reservation
+ *   formulas (cpu: 6% of the first core, 1% of the second, 0.5% of the next two, 0.25% above four;
+ *   memory: 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112, 2% above
+ *   128, plus the 100 MiB hard eviction threshold; ephemeral storage: the 10% `nodefs.available`
+ *   eviction threshold kept back). Extended resources and pods are fully allocatable.
+ * - labels: hostname, zone (round-robin over `nodes.zones`), os/arch, instance type; GPU nodes the
+ *   GFD labels `nvidia.com/gpu.present`, `.product`, `.count`, `.memory`.
+ * - GPU nodes carry the taint `nvidia.com/gpu=present:NoSchedule` that the reference's GPU pools get
+ *   (lattice-reference.md §6; anchors-netpol.md §4.4).
  */
-import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import type { SimulationProfile } from '../profile.ts';
+import type { KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
+import type { MachineShape, SimulationProfile } from '../profile.ts';
+
+/** Taint of every GPU node (reference GPU pools). */
+export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' } as const;
+/** Extended resource of whole GPUs (NVIDIA device plugin). */
+export const NVIDIA_GPU = 'nvidia.com/gpu';
+/** Extended resource of vGPU slots (Volcano vGPU device plugin). */
+export const VGPU_NUMBER = 'volcano.sh/vgpu-number';
 
 /** Node names of the profile, by pool. */
 export function nodeNames(profile: SimulationProfile): { cpu: string[]; gpu: string[] } {
@@ -14,25 +33,111 @@ export function nodeNames(profile: SimulationProfile): { cpu: string[]; gpu: str
   };
 }
 
-/** Node objects for the profile's pools (status Ready). */
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+
+/** Reserved millicores for `cores` vCPUs (GKE allocatable formula). */
+function reservedMilliCpu(cores: number): number {
+  const tiers: [number, number][] = [
+    [1, 0.06],
+    [1, 0.01],
+    [2, 0.005],
+    [Infinity, 0.0025],
+  ];
+  let left = cores;
+  let reserved = 0;
+  for (const [size, rate] of tiers) {
+    const take = Math.min(left, size);
+    reserved += take * 1000 * rate;
+    left -= take;
+  }
+  return Math.ceil(reserved);
+}
+
+/** Reserved bytes of memory for `gib` GiB (GKE allocatable formula, plus the 100 MiB eviction threshold). */
+function reservedMemory(gib: number): number {
+  const tiers: [number, number][] = [
+    [4, 0.25],
+    [4, 0.2],
+    [8, 0.1],
+    [112, 0.06],
+    [Infinity, 0.02],
+  ];
+  let left = gib;
+  let reserved = 0;
+  for (const [size, rate] of tiers) {
+    const take = Math.min(left, size);
+    reserved += take * GiB * rate;
+    left -= take;
+  }
+  return Math.ceil(reserved / MiB) * MiB + 100 * MiB;
+}
+
+/** Capacity and allocatable of a machine, as quantity strings. */
+function resources(m: MachineShape, maxPods: number, extra: Record<string, number>): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+  const ki = (bytes: number) => `${Math.floor(bytes / 1024)}Ki`;
+  const ext = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)]));
+  return {
+    capacity: { cpu: String(m.cpu), memory: ki(m.memoryGiB * GiB), 'ephemeral-storage': ki(m.ephemeralStorageGiB * GiB), pods: String(maxPods), ...ext },
+    allocatable: {
+      cpu: `${m.cpu * 1000 - reservedMilliCpu(m.cpu)}m`,
+      memory: ki(m.memoryGiB * GiB - reservedMemory(m.memoryGiB)),
+      'ephemeral-storage': String(Math.floor(m.ephemeralStorageGiB * GiB * 0.9)),
+      pods: String(maxPods),
+      ...ext,
+    },
+  };
+}
+
+/** Node objects for the profile's pools (status Ready, conditions as a healthy kubelet reports them). */
 export function nodeObjects(profile: SimulationProfile): KubeObject[] {
+  const pool = profile.nodes;
   const { cpu, gpu } = nodeNames(profile);
-  const node = (name: string, isGpu: boolean): KubeObject => ({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name,
-      labels: {
-        'kubernetes.io/hostname': name,
-        'topology.kubernetes.io/zone': 'sim-a',
-        ...(isGpu ? { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' } : {}),
+  const node = (name: string, index: number, isGpu: boolean): KubeObject => {
+    const g = pool.gpuMachine;
+    const shape = isGpu ? g : pool.cpuMachine;
+    const extra: Record<string, number> = isGpu ? { [NVIDIA_GPU]: g.gpus, [VGPU_NUMBER]: g.gpus * pool.vgpuSplitCount } : {};
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name,
+        labels: {
+          'kubernetes.io/hostname': name,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          'node.kubernetes.io/instance-type': isGpu ? `sim-gpu-${g.gpus}x-${shape.cpu}c` : `sim-${shape.cpu}c-${shape.memoryGiB}g`,
+          'topology.kubernetes.io/zone': pool.zones[index % pool.zones.length],
+          ...(isGpu
+            ? { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': g.product, 'nvidia.com/gpu.count': String(g.gpus), 'nvidia.com/gpu.memory': String(g.gpuMemoryMiB) }
+            : {}),
+        },
       },
-    },
-    spec: isGpu ? { taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] } : {},
-    status: {
-      capacity: { cpu: '8', memory: '32Gi', pods: '110', ...(isGpu ? { 'nvidia.com/gpu': '8' } : {}) },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }],
-    },
-  });
-  return [...cpu.map((n) => node(n, false)), ...gpu.map((n) => node(n, true))];
+      spec: isGpu ? { taints: [{ ...GPU_TAINT }] } : {},
+      status: {
+        ...resources(shape, pool.maxPods, extra),
+        conditions: [
+          { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+          { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+          { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+          { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+        ],
+      },
+    };
+  };
+  return [...cpu.map((n, i) => node(n, i, false)), ...gpu.map((n, i) => node(n, i, true))];
+}
+
+/**
+ * Registers one node as its kubelet does: creates the Node, then posts its status (the API server
+ * drops `status` on create for kinds with a status subresource). Returns the stored node.
+ */
+export async function registerNode(client: KubeClient, node: KubeObject): Promise<KubeObject> {
+  await client.create({ ...node, status: undefined });
+  return client.patchStatus({ apiVersion: 'v1', kind: 'Node' }, { name: node.metadata.name }, 'merge', { status: node.status });
+}
+
+/** Registers every node of the profile's pools ({@link nodeObjects}). */
+export async function registerNodes(client: KubeClient, profile: SimulationProfile): Promise<void> {
+  for (const node of nodeObjects(profile)) await registerNode(client, node);
 }

@@ -101,6 +101,20 @@ function containerRequests(c: Container): ResourceList {
  * container plus the sidecars started before it if larger, plus `spec.overhead`; always `pods: 1`.
  */
 export function podRequests(pod: KubeObject): ResourceList {
+  return memo(requestsMemo, pod, computePodRequests);
+}
+
+// Stored objects are frozen (DESIGN.md "Objects"): their requests and allocatable are computed once.
+const requestsMemo = new WeakMap<KubeObject, ResourceList>();
+const allocatableMemo = new WeakMap<KubeObject, ResourceList>();
+function memo(cache: WeakMap<KubeObject, ResourceList>, obj: KubeObject, compute: (o: KubeObject) => ResourceList): ResourceList {
+  if (!Object.isFrozen(obj)) return compute(obj);
+  let r = cache.get(obj);
+  if (!r) cache.set(obj, (r = Object.freeze(compute(obj))));
+  return r;
+}
+
+function computePodRequests(pod: KubeObject): ResourceList {
   const reqs: ResourceList = {};
   for (const c of (pod.spec?.containers ?? []) as Container[]) add(reqs, containerRequests(c));
   const sidecars: ResourceList = {};
@@ -123,7 +137,7 @@ export function podRequests(pod: KubeObject): ResourceList {
 
 /** The node's allocatable resources: `status.allocatable`, else `status.capacity`. */
 export function nodeAllocatable(node: KubeObject): ResourceList {
-  return parseResourceList(node.status?.allocatable ?? node.status?.capacity);
+  return memo(allocatableMemo, node, (n) => parseResourceList(n.status?.allocatable ?? n.status?.capacity));
 }
 
 /** True for a pod that no longer holds node resources (phase Succeeded or Failed). */
