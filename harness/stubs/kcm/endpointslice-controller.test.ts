@@ -4,7 +4,7 @@ import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { VirtualClock } from '../../clock/index.ts';
 import { SeededRng } from '../../rng/index.ts';
 import { InformerFactory } from '../../client/index.ts';
-import { endpointSliceController, servicesSelecting } from './endpointslice-controller.ts';
+import { belongsInEndpoints, endpointConditions, endpointSliceController, servicesSelecting } from './endpointslice-controller.ts';
 
 const svc = (name: string, selector: Record<string, string> | undefined, namespace = 'ns'): KubeObject => ({
   apiVersion: 'v1',
@@ -30,5 +30,29 @@ describe('EndpointSlice stub fan-out', () => {
     expect(names(pod({ app: 'db' }), pod({ app: 'web' }))).toEqual(['ns/db', 'ns/web']);
     expect(names(pod({ app: 'cache' }))).toEqual([]);
     cache.stop();
+  });
+});
+
+describe('EndpointSlice endpoint conditions', () => {
+  const p = (o: { ready?: boolean; deleting?: boolean; phase?: string; ip?: string; restartPolicy?: string }): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'ns', ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['x.io/y'] } : {}) },
+    spec: { containers: [], ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}) },
+    status: { phase: o.phase ?? 'Running', ...(o.ip === '' ? {} : { podIP: o.ip ?? '10.0.0.1' }), conditions: [{ type: 'Ready', status: o.ready ? 'True' : 'False' }] },
+  });
+  it('marks only Ready, non-terminating pods ready; terminating pods serving as their Ready condition says', () => {
+    expect(endpointConditions(p({ ready: true }))).toEqual({ ready: true, serving: true, terminating: false });
+    expect(endpointConditions(p({ ready: false }))).toEqual({ ready: false, serving: false, terminating: false });
+    expect(endpointConditions(p({ ready: true, deleting: true }))).toEqual({ ready: false, serving: true, terminating: true });
+    expect(endpointConditions(p({ ready: false, deleting: true }))).toEqual({ ready: false, serving: false, terminating: true });
+    expect(endpointConditions(p({ ready: false }), true)).toEqual({ ready: true, serving: true, terminating: false });
+  });
+  it('lists pods with an IP that have not finished for good', () => {
+    expect(belongsInEndpoints(p({ ip: '' }))).toBe(false);
+    expect(belongsInEndpoints(p({ deleting: true }))).toBe(true);
+    expect(belongsInEndpoints(p({ phase: 'Succeeded', restartPolicy: 'Never' }))).toBe(false);
+    expect(belongsInEndpoints(p({ phase: 'Failed', restartPolicy: 'OnFailure' }))).toBe(true);
+    expect(belongsInEndpoints(p({ phase: 'Succeeded', restartPolicy: 'OnFailure' }))).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * EndpointSlice controller stub (kube-controller-manager): one discovery.k8s.io/v1 EndpointSlice per
- * selector Service, labelled `kubernetes.io/service-name`, owned by the Service, listing every
- * non-terminating pod that matches the selector and has a podIP, with `conditions.ready`. Ports carry
+ * selector Service, labelled `kubernetes.io/service-name`, owned by the Service, listing every pod
+ * that matches the selector, has a podIP and has not finished, with `conditions` ready / serving /
+ * terminating as upstream sets them (terminating pods stay listed, never ready). Ports carry
  * the target port (named target ports resolved against the pod's container ports). Updates land after
  * the profile's `endpointSlices.sync` delay, drawn from the Service's own stream
  * `endpointslice/sync/<ns>/<service>`.
@@ -18,7 +19,7 @@ import type { StreamSource } from '../../rng/index.ts';
 import type { Delay } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { DelayGate } from '../delay-gate.ts';
-import { controllerRef, podReady } from '../owners.ts';
+import { controllerRef } from '../owners.ts';
 
 const MANAGER = 'endpointslice-controller.k8s.io';
 /** Index of Services by selector pair: `<namespace>/<key>=<value>`. */
@@ -37,6 +38,32 @@ export function servicesSelecting(cache: InformerCache, pod: KubeObject, old?: K
     }
   }
   return [...out.values()];
+}
+
+/**
+ * Whether a pod is listed at all (upstream `ShouldPodBeInEndpoints`, terminating pods included): it
+ * has a podIP and has not finished for good (restartPolicy Never: not Succeeded or Failed; OnFailure:
+ * not Succeeded).
+ */
+export function belongsInEndpoints(pod: KubeObject): boolean {
+  if (!pod.status?.podIP) return false;
+  const phase = pod.status?.phase;
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (policy === 'Never') return phase !== 'Failed' && phase !== 'Succeeded';
+  if (policy === 'OnFailure') return phase !== 'Succeeded';
+  return true;
+}
+
+/**
+ * EndpointSlice conditions of a listed pod (Kubernetes docs "EndpointSlices", conditions): `serving`
+ * = the pod's Ready condition, `terminating` = deletionTimestamp set, `ready` = serving and not
+ * terminating; a Service with `publishNotReadyAddresses` marks every endpoint ready and serving.
+ */
+export function endpointConditions(pod: KubeObject, publishNotReadyAddresses = false): { ready: boolean; serving: boolean; terminating: boolean } {
+  const terminating = Boolean(pod.metadata.deletionTimestamp);
+  const serving = (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+  if (publishNotReadyAddresses) return { ready: true, serving: true, terminating };
+  return { ready: serving && !terminating, serving, terminating };
 }
 
 /** The EndpointSlice controller as a runner definition. */
@@ -62,12 +89,11 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: S
         }
         if (!svc.spec?.selector || svc.metadata.deletionTimestamp) return done();
         const ns = svc.metadata.namespace!;
-        const pods = (await cache.list(CoreTypes.Pod, { namespace: ns, labelSelector: { matchLabels: svc.spec.selector } })).items.filter(
-          (p) => p.status?.podIP && !p.metadata.deletionTimestamp,
-        );
+        const pods = (await cache.list(CoreTypes.Pod, { namespace: ns, labelSelector: { matchLabels: svc.spec.selector } })).items.filter(belongsInEndpoints);
+        const publishNotReady = svc.spec.publishNotReadyAddresses === true;
         const endpoints = pods.map((p) => ({
           addresses: [p.status.podIP],
-          conditions: { ready: podReady(p), serving: podReady(p), terminating: false },
+          conditions: endpointConditions(p, publishNotReady),
           nodeName: p.spec?.nodeName,
           targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
         }));
