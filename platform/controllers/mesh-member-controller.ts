@@ -24,11 +24,14 @@ import type { LatticeMeshMember, LatticeMeshMemberStatus } from '../crds/types.t
 import { mergeCondition, sameConditions } from './conditions.ts';
 import { applyAll, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
+import { formatProblem, latticeMeshMemberProblems } from '../validation/index.ts';
 
 /** Field manager of every write. */
 export const MESH_MEMBER_CONTROLLER = 'lattice-mesh-member-controller';
 /** Annotation holding the last applied edge hash. */
 export const GRAPH_HASH_ANNOTATION = 'lattice.dev/graph-hash';
+/** Requeue after a spec validation failure (reference REQUEUE_SUCCESS_SECS: only a spec change fixes it). */
+const VALIDATION_REQUEUE_MS = 300_000;
 
 const NamespaceType = { apiVersion: 'v1', kind: 'Namespace' };
 const ORPHAN_KINDS: Record<string, { apiVersion: string; kind: string }> = {
@@ -88,6 +91,20 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     if (!member || member.metadata.deletionTimestamp) return done();
     const now = rfc3339(ctx.clock.now());
     const status = member.status ?? {};
+    // Spec validation first (reference crates/lattice-mesh-member/src/controller.rs:196-211): Failed with
+    // the first problem, Ready/False/ReconcileFailed, nothing applied, requeue 300 s (REQUEUE_SUCCESS_SECS).
+    const invalid = latticeMeshMemberProblems(member.spec);
+    if (invalid.length > 0) {
+      const message = formatProblem(invalid[0]);
+      await writeStatus(member, {
+        phase: 'Failed',
+        scope: null,
+        message,
+        observedGeneration: member.metadata.generation,
+        conditions: mergeCondition(status.conditions, { type: 'Ready', status: 'False', reason: 'ReconcileFailed', message }, now),
+      });
+      return requeueAfter(VALIDATION_REQUEUE_MS);
+    }
     await graphReady();
     const engine = await opts.cedar.load();
 

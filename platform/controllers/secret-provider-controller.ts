@@ -9,6 +9,7 @@ import type { ControllerDefinition } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
 import { LABEL_MANAGED_BY, MANAGED_BY_LATTICE, SecretProviderType } from '../crds/types.ts';
 import type { SecretProvider } from '../crds/types.ts';
+import { formatProblem, secretProviderProblems } from '../validation/index.ts';
 
 const ClusterSecretStoreType = { apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore' };
 
@@ -23,6 +24,16 @@ export function secretProviderController(client: KubeClient): ControllerDefiniti
       async reconcile(key) {
         const sp = (await client.get<SecretProvider>(SecretProviderType, key).catch(ignoreNotFound)) as SecretProvider | undefined;
         if (!sp) return done();
+        // Spec validation on every run (reference crates/lattice-secret-provider/src/controller.rs:220-234):
+        // Failed with the problem, no ClusterSecretStore written, requeue 60 s (REQUEUE_ERROR_SECS).
+        const invalid = secretProviderProblems(sp.spec);
+        if (invalid.length > 0) {
+          const message = formatProblem(invalid[0]);
+          if (sp.status?.phase !== 'Failed' || sp.status?.message !== message) {
+            await client.patchStatus(SecretProviderType, key, 'merge', { status: { phase: 'Failed', message, providerType: null, observedGeneration: sp.metadata.generation } }).catch(ignoreNotFound);
+          }
+          return requeueAfter(60_000);
+        }
         const providerType = Object.keys(sp.spec.provider ?? {})[0] ?? '';
         const css: KubeObject = await client.apply<KubeObject>(
           {

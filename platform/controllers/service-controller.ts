@@ -33,6 +33,7 @@ import type { LatticeMeshMember, LatticeService, LatticeServiceStatus } from '..
 import { mergeCondition, sameConditions, dropCondition } from './conditions.ts';
 import { applyAll, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
+import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
 
 /** Field manager of every write. */
 export const SERVICE_CONTROLLER = 'lattice-service-controller';
@@ -49,6 +50,8 @@ export interface ServiceControllerTimings {
   failureRequeueMs: number;
   secretPollMs: number;
   secretWaitTimeoutMs: number;
+  /** After a spec validation failure (reference REQUEUE_SUCCESS_SECS, 300 s: only a spec change fixes it). */
+  validationRequeueMs: number;
 }
 
 export const DEFAULT_SERVICE_TIMINGS: ServiceControllerTimings = {
@@ -57,6 +60,7 @@ export const DEFAULT_SERVICE_TIMINGS: ServiceControllerTimings = {
   failureRequeueMs: 30_000,
   secretPollMs: 2_000,
   secretWaitTimeoutMs: 120_000,
+  validationRequeueMs: 300_000,
 };
 
 /** Options of the service controller. */
@@ -125,6 +129,17 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     const now = rfc3339(ctx.clock.now());
     const status = ls.status ?? {};
     const generation = ls.metadata.generation;
+
+    // Spec validation first, on every reconcile (reference crates/lattice-service/src/controller.rs:818-829):
+    // Failed with the first problem, Ready/False/ValidationFailed, nothing compiled or applied, requeue 300 s.
+    const invalid = latticeServiceProblems(ls.spec);
+    if (invalid.length > 0) {
+      const message = formatProblem(invalid[0]);
+      ctx.log.warn(`LatticeService ${ns}/${name}: validation failed: ${message}`);
+      const conditions = mergeCondition(dropCondition(status.conditions, 'Compiling'), { type: 'Ready', status: 'False', reason: 'ValidationFailed', message }, now);
+      await writeStatus(ls, { phase: 'Failed', message, conditions, observedGeneration: generation });
+      return requeueAfter(t.validationRequeueMs);
+    }
 
     if (!status.phase || status.phase === 'Pending') {
       await writeStatus(ls, {
