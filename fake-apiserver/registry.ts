@@ -67,6 +67,8 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', status: true, generation: true },
   { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', status: true, generation: true },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', status: true, generation: true },
+  { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', status: true, generation: true },
+  { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', status: true, generation: true },
   { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' },
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, status: true, generation: true },
 ];
@@ -74,7 +76,8 @@ const builtinSpecs: BuiltinSpec[] = [
 /**
  * The built-in kinds (Kubernetes API reference): core v1 Namespace and Node (cluster-scoped), Pod,
  * Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Event, Endpoints; apps/v1
- * Deployment and ReplicaSet; policy/v1 PodDisruptionBudget; discovery.k8s.io/v1 EndpointSlice;
+ * Deployment and ReplicaSet; policy/v1 PodDisruptionBudget; batch/v1 Job and CronJob;
+ * discovery.k8s.io/v1 EndpointSlice;
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped).
  */
 export const builtinKinds: readonly ResourceInfo[] = Object.freeze(

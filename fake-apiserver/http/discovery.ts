@@ -29,6 +29,8 @@ const BUILTIN_NAMES: Record<string, { shortNames?: string[]; categories?: string
   deployments: { shortNames: ['deploy'], categories: ['all'] },
   replicasets: { shortNames: ['rs'], categories: ['all'] },
   poddisruptionbudgets: { shortNames: ['pdb'] },
+  jobs: { categories: ['all'] },
+  cronjobs: { shortNames: ['cj'], categories: ['all'] },
   customresourcedefinitions: { shortNames: ['crd', 'crds'], categories: ['api-extensions'] },
 };
 
