@@ -6,9 +6,10 @@
  * (its CedarPolicy is enabled) and evaluates (not `erroring`); a request is allowed iff no applying
  * forbid matches and some applying permit does (default deny, forbid overrides permit).
  *
- * Gates (reference §3.2, §3.4): the workload compiler asks `AccessSecret` for every secret (all asked,
- * all denials reported, resource-key order); any denial fails the LatticeService with
- * `Authorized/False/AccessSecretDenied` and NOTHING is compiled. Only when every compile gate passes does
+ * Gates (reference §3.2, §3.4): the workload compiler runs its gates one after another, `AccessSecret`
+ * (every secret, resource-key order) then `OverrideSecurity`; the first gate that denies anything fails
+ * the LatticeService with `Authorized/False/<Gate>Denied`, reporting that gate's denials only, and
+ * NOTHING is compiled (reference compiler.rs:441-502). Only when every compile gate passes does
  * the mesh-member controller ask `AllowWildcard` for wildcard inbound (`Mesh::"inbound"`) then
  * depends-all (`Mesh::"outbound"`), with principal `"<ns>/<serviceAccount>"`; a denial fails the
  * LatticeMeshMember (`Cedar policy denied …`) and so its LatticeService (`MeshMember failed: …`).
@@ -251,11 +252,14 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
     const kind = s.kind === 'mesh-member' ? 'LatticeMeshMember' : 'LatticeService';
     const admittedAtFirst = requests.every((r) => decideGate(initial, r) === 'allow');
     for (const stage of ['compile', 'mesh'] as const) {
-      const denials: ExpectedDenial[] = [];
+      let denials: ExpectedDenial[] = [];
       for (const r of requests.filter((q) => q.stage === stage)) {
         const decision = decideGate(t.cedar, r);
         if (decision !== 'allow') denials.push({ gate: r.action, resource: gateResourceUid(r.resource), subject: r.subject, cause: decision });
       }
+      // The compile gates run one after another and the first that denies aborts (reference
+      // compiler.rs:441-502): only that gate's denials are reported.
+      if (stage === 'compile' && denials.length > 0) denials = denials.filter((d) => d.gate === denials[0].gate);
       if (denials.length > 0) {
         const first = denials[0];
         const why = denials.map((d) => `${d.gate} ${d.resource} ${d.cause === 'forbidden' ? 'forbidden' : 'not permitted'}`).join('; ');

@@ -7,18 +7,14 @@ import { createHash } from 'node:crypto';
 import { preparsePolicySet, statefulIsAuthorized, type AuthorizationAnswer } from './wasm.ts';
 import { LATTICE_SYSTEM_NAMESPACE, type CedarPolicy } from '../crds/types.ts';
 import { requestEntities } from './entities.ts';
-import type { Authorizer, GateDecision, GateRequest } from './types.ts';
+import { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, REASON_NO_PERMIT, type Authorizer, type GateDecision, type GateRequest } from './types.ts';
 import { parseCedarText } from './validation.ts';
+
+export { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, REASON_NO_PERMIT };
 
 /** Label that marks a CedarPolicy inherited from a parent cluster (loaded before local ones). */
 export const INHERITED_LABEL = 'lattice.dev/inherited';
 
-/** Denial reason: no permit matched (reference §3.3 wording). */
-export const REASON_NO_PERMIT = 'no permit policy for this service and resource';
-/** Denial reason: a forbid matched (reference §3.3 wording). */
-export const REASON_FORBIDDEN = 'access explicitly forbidden by policy';
-/** Prefix of the denial reason for evaluation failures (reference §3.3 wording). */
-export const REASON_INTERNAL_PREFIX = 'internal authorization error: ';
 
 /** A CedarPolicy that was skipped because its text does not parse: its name and the parse errors. */
 export interface CedarLoadError {

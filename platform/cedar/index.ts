@@ -8,3 +8,4 @@ export * from './engine.ts';
 export * from './validation.ts';
 export * from './overrides.ts';
 export * from './format.ts';
+export * from './volumes.ts';

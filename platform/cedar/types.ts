@@ -38,6 +38,13 @@ export interface GateRequest {
   container?: string;
 }
 
+/** Denial reason: no permit matched (reference §3.3 wording). */
+export const REASON_NO_PERMIT = 'no permit policy for this service and resource';
+/** Denial reason: a forbid matched (reference §3.3 wording). */
+export const REASON_FORBIDDEN = 'access explicitly forbidden by policy';
+/** Prefix of the denial reason for evaluation failures (reference §3.3 wording). */
+export const REASON_INTERNAL_PREFIX = 'internal authorization error: ';
+
 /** The engine's answer for one request. `reason` uses the reference wording (§3.3). */
 export interface GateDecision {
   request: GateRequest;

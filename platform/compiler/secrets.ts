@@ -29,7 +29,7 @@ export const SECRET_TYPES = [
 /** Typed view of a `type: secret` resource's params. */
 export interface SecretResource {
   key: string;
-  /** Remote key in the store: `id`, or the resource key when no id. */
+  /** Remote key in the store: the resource's `id` (required, reference pipeline/secrets.rs:176-185). */
   remoteKey: string;
   provider: string;
   keys?: string[];
@@ -46,8 +46,11 @@ export interface SecretOwner {
 
 /**
  * Reads and validates every `type: secret` resource (reference §1.1 params by type). Returns them by key.
- * Throws SpecError `Invalid` when params or params.provider are missing, keys is not a string list,
- * refreshInterval is not h/m/s, or secretType is unknown.
+ * Throws SpecError `Invalid` when params or params.provider are missing, `id` is missing (the remote key:
+ * `invalid secret config: secret resource '<key>': missing 'id' field (remote key for secret store)`,
+ * reference `crates/lattice-workload/src/pipeline/secrets.rs:176-185`, fidelity row "Secret resource
+ * without `id`"; raised before any Cedar gate, so the compile produces nothing), keys is not a string
+ * list, refreshInterval is not h/m/s, or secretType is unknown.
  */
 export function secretResources(resources: Record<string, ResourceSpec> | undefined): Map<string, SecretResource> {
   const out = new Map<string, SecretResource>();
@@ -58,6 +61,9 @@ export function secretResources(resources: Record<string, ResourceSpec> | undefi
     if (!p || typeof p.provider !== 'string' || p.provider === '') {
       throw new SpecError('Invalid', `resource '${key}': secret resource requires params.provider`);
     }
+    if (typeof r.id !== 'string' || r.id === '') {
+      throw new SpecError('Invalid', `invalid secret config: secret resource '${key}': missing 'id' field (remote key for secret store)`);
+    }
     if (p.keys !== undefined && (!Array.isArray(p.keys) || p.keys.some((k: unknown) => typeof k !== 'string'))) {
       throw new SpecError('Invalid', `resource '${key}': params.keys must be a list of strings`);
     }
@@ -67,7 +73,7 @@ export function secretResources(resources: Record<string, ResourceSpec> | undefi
     if (p.secretType !== undefined && !(SECRET_TYPES as readonly string[]).includes(p.secretType)) {
       throw new SpecError('Invalid', `resource '${key}': params.secretType '${p.secretType}' is not one of ${SECRET_TYPES.join(', ')}`);
     }
-    const s: SecretResource = { key, remoteKey: r.id ?? key, provider: p.provider };
+    const s: SecretResource = { key, remoteKey: r.id, provider: p.provider };
     if (p.keys !== undefined) s.keys = [...p.keys];
     if (p.refreshInterval !== undefined) s.refreshInterval = String(p.refreshInterval);
     if (p.secretType !== undefined) s.secretType = p.secretType;

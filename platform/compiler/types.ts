@@ -4,6 +4,7 @@
  */
 import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
 import type { Authorizer, GateAction, GateDecision } from '../cedar/types.ts';
+import type { VolumeOwnerLookup } from '../cedar/volumes.ts';
 import type { IngressSpec, LatticeMeshMember, LatticeServiceSpec, WorkloadSpec } from '../crds/types.ts';
 
 /** What a compile sees of another Service: its ports by name (`port` = service port). */
@@ -17,12 +18,17 @@ export interface ServiceLookupResult {
  * - `clusterName` feeds `${cluster.name}`.
  * - `providerType` picks the topology-spread key (`docker` ⇒ hostname, cloud ⇒ zone; default docker).
  * - `serviceLookup(namespace, name)` resolves `${resources.X.port|url}`; absent or `undefined` ⇒ host only.
+ * - `volumeOwner(namespace, volumeId)` finds the service owning a shared volume (reference graph
+ *   `get_volume_owner`). Present ⇒ the AccessVolume gate runs in the reference's `Full` mode (owner
+ *   consent, then Cedar permissive) and consumers get pod affinity to the owner; absent ⇒ `CedarOnly`
+ *   mode (Cedar must permit; no affinity). Reference `crates/lattice-workload/src/compiler.rs:452-480, 618-696`.
  */
 export interface CompileContext {
   authorizer: Authorizer;
   clusterName: string;
   providerType?: 'docker' | 'aws' | 'gcp' | 'azure';
   serviceLookup?: (namespace: string, name: string) => ServiceLookupResult | undefined;
+  volumeOwner?: VolumeOwnerLookup;
 }
 
 /**
@@ -47,7 +53,13 @@ export interface WorkloadCompileInput {
   esoContentHash?: string;
 }
 
-/** A compile refused by Cedar: no objects. `gate` = action of the first denied request (pipeline order). */
+/**
+ * A compile refused by a gate: no objects. The gates run one after another (AccessSecret →
+ * AccessVolume → OverrideSecurity → AccessExternalEndpoint; reference compiler.rs:441-502) and the first
+ * that denies anything aborts: `gate` is that gate and `denials` its denied decisions only. An
+ * AccessVolume owner-consent refusal is reported as AccessVolume decisions with `policies: []` and the
+ * consent text as `reason`.
+ */
 export interface DeniedResult {
   ok: false;
   reason: 'denied';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { WorkloadSpec } from '../crds/types.ts';
+import { volumeOwnerIndex, type GateRequest } from '../cedar/index.ts';
 import { compileWorkload, esoContentHash, type CompiledWorkload, type WorkloadCompileInput } from './index.ts';
 import { allowAll, denyWhere } from './testing.ts';
 
@@ -44,7 +45,7 @@ describe('Cedar gates: all-or-nothing', () => {
     expect(Object.keys(result).sort()).toEqual(['denials', 'gate', 'message', 'ok', 'reason']);
   });
 
-  test('every gate request is asked even when an early one is denied, and all denials are reported', () => {
+  test('gates run in the reference order and the first failing gate aborts with its own denials only (fidelity row "Order of the Cedar gates")', () => {
     const w = workload({
       containers: { main: { image: 'app:1.0', security: { capabilities: ['NET_ADMIN'] } } },
       resources: {
@@ -52,19 +53,28 @@ describe('Cedar gates: all-or-nothing', () => {
         api: { type: 'external-service', params: { endpoints: { default: 'https://api.example.com' } } },
       },
     });
-    const authorizer = denyWhere(() => true);
+    // Secrets pass, overrides are denied: the external-endpoint gate is never asked.
+    const authorizer = denyWhere((r) => r.action !== 'AccessSecret');
     const result = compileWorkload(input(w), { authorizer, clusterName: 'sim' });
     if (result.ok || result.reason !== 'denied') throw new Error('expected a denial');
-    expect(authorizer.asked.map((r) => `${r.action}:${r.subject}`)).toEqual([
-      'AccessSecret:db',
-      'OverrideSecurity:allowedBinary:*',
-      'OverrideSecurity:capability:NET_ADMIN',
-      'AccessExternalEndpoint:api',
-    ]);
-    expect(result.gate).toBe('AccessSecret');
-    expect(result.denials).toHaveLength(4);
-    expect(result.message).toContain("security override denied: 'capability:NET_ADMIN' (container 'main')");
-    expect(result.message).toContain("external endpoint access denied: 'api' (api.example.com:443)");
+    expect(authorizer.asked.map((r) => `${r.action}:${r.subject}`)).toEqual(['AccessSecret:db', 'OverrideSecurity:allowedBinary:*', 'OverrideSecurity:capability:NET_ADMIN']);
+    expect(result.gate).toBe('OverrideSecurity');
+    expect(result.denials.map((d) => d.request.subject)).toEqual(['allowedBinary:*', 'capability:NET_ADMIN']);
+    expect(result.message).not.toContain('external endpoint');
+    // Everything denied: only the secret gate is asked and reported.
+    const all = denyWhere(() => true);
+    const first = compileWorkload(input(w), { authorizer: all, clusterName: 'sim' });
+    if (first.ok || first.reason !== 'denied') throw new Error('expected a denial');
+    expect(all.asked.map((r) => r.action)).toEqual(['AccessSecret']);
+    expect(first.message).toBe("secret access denied: 'db': no permit policy for this service and resource");
+  });
+
+  test('a secret resource without id is the reference compile error before any gate, with no objects (fidelity row "Secret resource without id")', () => {
+    const w = workload({ resources: { creds: { type: 'secret', params: { provider: 'lattice-local', keys: ['password'] } } } });
+    const authorizer = denyWhere(() => true);
+    const result = compileWorkload(input(w), { authorizer, clusterName: 'sim' });
+    expect(result).toEqual({ ok: false, reason: 'invalid', message: "invalid secret config: secret resource 'creds': missing 'id' field (remote key for secret store)" });
+    expect(authorizer.asked).toEqual([]);
   });
 
   test('an unparseable external endpoint is an invalid spec, not a crash', () => {
@@ -321,5 +331,53 @@ describe('GPU resources (reference §2.5, pod_template.rs)', () => {
     [{ count: 1, memory: '10Xi' }, "resource 'accel': invalid gpu memory: 10Xi, use Gi or Mi suffix"],
   ])('bad gpu params %j are invalid: %s', (params, message) => {
     expect(compileWorkload(input(gpuWorkload(params)), ctx)).toEqual({ ok: false, reason: 'invalid', message });
+  });
+});
+
+describe('shared volume references (fidelity row "Shared volume reference (id without size)")', () => {
+  const consumer = (extra: Record<string, unknown> = {}) =>
+    workload({
+      containers: { main: { image: 'app:1.0', command: ['/app'], volumes: { '/media': { source: '${resources.media}' } } } },
+      resources: { media: { type: 'volume', id: 'media-storage', ...extra } },
+    });
+  const owner = (allowedConsumers?: string[]) => volumeOwnerIndex([{ namespace: 'team', name: 'jellyfin', resources: { media: { type: 'volume', id: 'media-storage', params: { size: '1Ti', ...(allowedConsumers ? { allowedConsumers } : {}) } } } }]);
+
+  test('a consumer the owner lists is admitted, Cedar asked in permissive mode, and pinned to the owner by pod affinity', () => {
+    const authorizer = denyWhere(() => true); // no permit anywhere: permissive mode still admits
+    const r = ok(compileWorkload(input(consumer(), { runtime: {} }), { authorizer: denyWhere((q) => q.action !== 'AccessVolume'), clusterName: 'sim', volumeOwner: owner(['svc']) }));
+    expect(r.podTemplate.spec.affinity).toEqual({
+      podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { 'lattice.io/vol-media-storage': 'true' } }, topologyKey: 'kubernetes.io/hostname' }] },
+    });
+    expect(r.notModelled).toEqual([]);
+    const plain = compileWorkload(input(workload({ resources: { media: { type: 'volume', id: 'media-storage' } }, containers: { main: { image: 'a:1', command: ['/a'] } } })), { authorizer, clusterName: 'sim', volumeOwner: owner(['team/svc']) });
+    expect(plain.ok).toBe(true);
+  });
+
+  test('a consumer the owner does not list is denied on AccessVolume with the reference text and no objects', () => {
+    const authorizer = allowAll();
+    const result = compileWorkload(input(consumer()), { authorizer, clusterName: 'sim', volumeOwner: owner(['sonarr']) });
+    if (result.ok || result.reason !== 'denied') throw new Error('expected a denial');
+    expect(result.gate).toBe('AccessVolume');
+    expect(result.message).toBe("volume access denied: 'media': not in allowedConsumers of volume 'media-storage' owned by 'team/jellyfin'");
+    expect(authorizer.asked.map((q) => q.action)).toEqual([]); // consent fails before Cedar; no secret requests in this spec
+    const none = compileWorkload(input(consumer()), { authorizer, clusterName: 'sim', volumeOwner: () => undefined });
+    expect(none).toMatchObject({ ok: false, gate: 'AccessVolume', message: "volume access denied: 'media': no owner found for volume 'media-storage' in namespace 'team' (owner service may not exist or hasn't declared size)" });
+  });
+
+  test('with consent, an explicit Cedar forbid still denies; without an owner index Cedar must permit (CedarOnly)', () => {
+    const forbid = { authorize: (reqs: readonly GateRequest[]) => reqs.map((request) => ({ request, allowed: request.action !== 'AccessVolume', reason: request.action === 'AccessVolume' ? 'access explicitly forbidden by policy' : '', policies: request.action === 'AccessVolume' ? ['p_0'] : [] })) };
+    const result = compileWorkload(input(consumer()), { authorizer: forbid, clusterName: 'sim', volumeOwner: owner(['svc']) });
+    expect(result).toMatchObject({ ok: false, gate: 'AccessVolume', message: "volume access denied: 'media' (volume 'media-storage'): access explicitly forbidden by policy" });
+    const strict = compileWorkload(input(consumer()), { authorizer: denyWhere((q) => q.action === 'AccessVolume'), clusterName: 'sim' });
+    expect(strict).toMatchObject({ ok: false, gate: 'AccessVolume' });
+    const permitted = ok(compileWorkload(input(consumer()), { authorizer: allowAll(), clusterName: 'sim' }));
+    expect(permitted.podTemplate.spec.affinity).toBeUndefined();
+  });
+
+  test('the volume gate runs after secrets and before security overrides (reference compiler.rs:441-502)', () => {
+    const w = consumer();
+    w.containers.main.security = { capabilities: ['NET_ADMIN'] };
+    const result = compileWorkload(input(w), { authorizer: denyWhere((q) => q.action === 'OverrideSecurity'), clusterName: 'sim', volumeOwner: owner([]) });
+    expect(result).toMatchObject({ ok: false, gate: 'AccessVolume' });
   });
 });

@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { externalEndpointRequests, secretRequests, securityOverrideRequests } from '../cedar/overrides.ts';
+import { volumeConsentDenial, volumeDecisionDenies, volumeReferences, volumeRequests } from '../cedar/volumes.ts';
 import { denialMessage } from '../cedar/format.ts';
-import type { CedarPrincipal, GateRequest } from '../cedar/types.ts';
+import type { CedarPrincipal, GateAction, GateDecision, GateRequest } from '../cedar/types.ts';
 import {
   LABEL_NAME,
   LatticeMeshMemberType,
@@ -50,7 +51,7 @@ import {
   volumeClaimName,
   type TemplateContext,
 } from './template.ts';
-import { SpecError, type CompileContext, type WorkloadCompileInput, type WorkloadCompileResult } from './types.ts';
+import { SpecError, type CompileContext, type DeniedResult, type WorkloadCompileInput, type WorkloadCompileResult } from './types.ts';
 
 /** Pod annotation that triggers a rollout when config content changes (reference §2.3). */
 export const CONFIG_HASH_ANNOTATION = 'lattice.dev/config-hash';
@@ -83,19 +84,21 @@ interface Build {
   externalSecrets: KubeObject[];
   hashLines: string[];
   notModelled: string[];
+  /** Shared volume ids this workload references whose (other) owner is known: pod affinity to `lattice.io/vol-<id>`. */
+  colocateWith: string[];
   /** The first `type: gpu` resource's params (reference pod_template.rs `extract_gpu`), if any. */
   gpu: GpuParams | undefined;
 }
 
 /**
  * Compiles one workload (reference §2.1 order, skipping quota and image trust): volumes → secrets →
- * Cedar AccessSecret → OverrideSecurity → AccessExternalEndpoint → render → env/file ConfigMaps →
+ * Cedar AccessSecret → AccessVolume → OverrideSecurity → AccessExternalEndpoint (first failing gate aborts) → render → env/file ConfigMaps →
  * pod template → config hash → generated LatticeMeshMember.
  *
  * Input: name/namespace/kind of the workload, its WorkloadSpec and RuntimeSpec, optional owner refs
  * (stamped on every object but the LMM), ingress/advertise (copied into the LMM), ESO content hash.
  * Output: {@link CompiledWorkload} on success; `{ok: false, reason: 'denied', gate, denials, message}`
- * when any gate request is denied (every request is asked; message from `denialMessage`); `{ok: false,
+ * when a gate denies (the first failing gate's denials only; message from `denialMessage`); `{ok: false,
  * reason: 'invalid', message}` for spec errors (bad template, undeclared secret key, unsupported type).
  * Never throws for bad specs; pure (no I/O, no clock).
  */
@@ -126,6 +129,7 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
     externalSecrets: [],
     hashLines: [],
     notModelled: [],
+    colocateWith: [],
     gpu: gpuParams(resources),
   };
   for (const key of Object.keys(resources).sort()) {
@@ -139,23 +143,9 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
   b.secrets = secretResources(resources);
   for (const s of b.secrets.values()) b.externalSecrets.push(baseExternalSecret(s, b.owner));
 
-  // 4–7. Cedar gates, all asked before anything is rendered.
-  const principal: CedarPrincipal = { namespace: input.namespace, name: input.name, kind: input.kind };
-  let requests: GateRequest[];
-  try {
-    requests = [
-      ...secretRequests(principal, resources),
-      ...securityOverrideRequests(principal, { workload: input.workload, ...(input.runtime ?? {}) }),
-      ...externalEndpointRequests(principal, resources),
-    ];
-  } catch (e) {
-    throw new SpecError('Invalid', (e as Error).message);
-  }
-  if (requests.length > 0) {
-    const decisions = ctx.authorizer.authorize(requests);
-    const denials = decisions.filter((d) => !d.allowed);
-    if (denials.length > 0) return { ok: false, reason: 'denied', gate: denials[0].request.action, denials, message: denialMessage(denials) };
-  }
+  // 4–7. Cedar gates, before anything is rendered.
+  const denied = authorizeGates(input, ctx, resources);
+  if (denied) return denied;
 
   // 9–11. Render containers and sidecars.
   const tctx = buildTemplateContext({
@@ -198,6 +188,53 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
 }
 
 // ---------------------------------------------------------------------------------------------
+// Gates (reference §3.2; crates/lattice-workload/src/compiler.rs:441-502)
+
+/**
+ * Runs the gates one after another, as the reference does: AccessSecret → AccessVolume →
+ * OverrideSecurity → AccessExternalEndpoint; the first gate with a denial aborts and reports that
+ * gate's denials only (fidelity row "Order of the Cedar gates"). Every request is built first, so an
+ * unparsable endpoint is a spec error whatever the gates say. AccessVolume: with `ctx.volumeOwner`,
+ * owner consent first, then Cedar in permissive mode; without it, Cedar must permit (platform/cedar/volumes.ts).
+ * Output: the failure, or `undefined` when every gate passes. Throws SpecError for an unparsable endpoint.
+ */
+function authorizeGates(input: WorkloadCompileInput, ctx: CompileContext, resources: Record<string, ResourceSpec>): DeniedResult | undefined {
+  const principal: CedarPrincipal = { namespace: input.namespace, name: input.name, kind: input.kind };
+  let endpoints: GateRequest[];
+  try {
+    endpoints = externalEndpointRequests(principal, resources);
+  } catch (e) {
+    throw new SpecError('Invalid', (e as Error).message);
+  }
+  const deny = (gate: GateAction, denials: GateDecision[], message = denialMessage(denials)): DeniedResult => ({ ok: false, reason: 'denied', gate, denials, message });
+  const ask = (requests: GateRequest[]): GateDecision[] => (requests.length > 0 ? ctx.authorizer.authorize(requests) : []);
+  const secrets = ask(secretRequests(principal, resources)).filter((d) => !d.allowed);
+  if (secrets.length > 0) return deny('AccessSecret', secrets);
+  const volumes = volumeRequests(principal, resources);
+  if (volumes.length > 0) {
+    const lookup = ctx.volumeOwner;
+    if (lookup) {
+      const refused: GateDecision[] = [];
+      const details: string[] = [];
+      for (const [i, ref] of volumeReferences(input.namespace, resources).entries()) {
+        const why = volumeConsentDenial(principal, ref, lookup(ref.namespace, ref.volumeId));
+        if (why === undefined) continue;
+        details.push(why);
+        refused.push({ request: volumes[i], allowed: false, reason: why.slice(why.indexOf(': ') + 2), policies: [] });
+      }
+      if (refused.length > 0) return deny('AccessVolume', refused, `volume access denied: ${details.join('; ')}`);
+    }
+    const cedar = ask(volumes).filter((d) => volumeDecisionDenies(d, lookup !== undefined));
+    if (cedar.length > 0) return deny('AccessVolume', cedar);
+  }
+  const overrides = ask(securityOverrideRequests(principal, { workload: input.workload, ...(input.runtime ?? {}) })).filter((d) => !d.allowed);
+  if (overrides.length > 0) return deny('OverrideSecurity', overrides);
+  const external = ask(endpoints).filter((d) => !d.allowed);
+  if (external.length > 0) return deny('AccessExternalEndpoint', external);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Volumes (reference §2.4)
 
 function compileVolumes(b: Build, resources: Record<string, ResourceSpec>): void {
@@ -217,8 +254,10 @@ function compileVolumes(b: Build, resources: Record<string, ResourceSpec>): void
       if (p.storageClass) spec.storageClassName = p.storageClass;
       b.pvcs.push(makeObject('v1', 'PersistentVolumeClaim', objectMeta(claim, namespace, b.input.ownerReferences), { spec }));
       if (r.id) b.podLabels[`lattice.io/vol-${r.id}`] = 'true';
-    } else if (r.id) {
-      b.notModelled.push(`resource '${key}': shared volume reference '${r.id}' is mounted without the AccessVolume gate, owner consent or pod affinity`);
+    } else if (r.id && b.ctx.volumeOwner) {
+      // Co-location with the owner's pods (reference compiler.rs:618-696): only when a different owner is known.
+      const owner = b.ctx.volumeOwner(namespace, r.id);
+      if (owner && (owner.ownerName !== name || owner.ownerNamespace !== namespace)) b.colocateWith.push(r.id);
     }
   }
 }
@@ -464,6 +503,13 @@ function buildPodSpec(b: Build, builds: ContainerBuild[], imagePullSecretNames: 
   if (b.gpu && !volumes.some((v) => v.emptyDir?.medium === 'Memory' && String(v.name).includes('shm'))) volumes.push({ name: 'dshm', emptyDir: { medium: 'Memory' } });
   if (volumes.length > 0) spec.volumes = volumes;
   if (imagePullSecretNames.length > 0) spec.imagePullSecrets = imagePullSecretNames.map((name) => ({ name }));
+  if (b.colocateWith.length > 0) {
+    spec.affinity = {
+      podAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: b.colocateWith.map((id) => ({ labelSelector: { matchLabels: { [`lattice.io/vol-${id}`]: 'true' } }, topologyKey: 'kubernetes.io/hostname' })),
+      },
+    };
+  }
   const cloud = b.ctx.providerType === 'aws' || b.ctx.providerType === 'gcp' || b.ctx.providerType === 'azure';
   spec.topologySpreadConstraints = [
     {

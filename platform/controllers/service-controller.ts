@@ -20,7 +20,7 @@ import { ignoreNotFound, isNotFound, rfc3339 } from '../../fake-apiserver/api/in
 import type { Condition } from '../../fake-apiserver/api/index.ts';
 import { compileService } from '../compiler/index.ts';
 import type { ServiceLookupResult } from '../compiler/index.ts';
-import { gateConditionMessage } from '../cedar/index.ts';
+import { gateConditionMessage, volumeOwnerIndex, volumeReferences, type VolumeOwnerLookup } from '../cedar/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
 import {
@@ -121,6 +121,23 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       .catch(ignoreNotFound);
   }
 
+  /**
+   * The shared-volume owner index `ls` needs (reference graph `get_volume_owner`; fidelity row "Shared
+   * volume reference"): the LatticeServices of its own namespace and of each referenced volume's
+   * namespace (from the cache), including Failed ones as the reference graph does. Services with no
+   * shared-volume reference get an empty index (the lookup is never asked).
+   */
+  async function volumeOwners(ls: LatticeService): Promise<VolumeOwnerLookup> {
+    const ns = ls.metadata.namespace!;
+    const refs = volumeReferences(ns, ls.spec?.workload?.resources);
+    if (refs.length === 0) return () => undefined;
+    const owners: { namespace: string; name: string; resources: LatticeService['spec']['workload']['resources'] }[] = [];
+    for (const n of [...new Set([ns, ...refs.map((r) => r.namespace)])].sort()) {
+      for (const o of (await client.list<LatticeService>(LatticeServiceType, { namespace: n })).items) owners.push({ namespace: n, name: o.metadata.name, resources: o.spec?.workload?.resources });
+    }
+    return volumeOwnerIndex(owners);
+  }
+
   async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult> {
     const ls = (await client.get<LatticeService>(LatticeServiceType, key).catch(ignoreNotFound)) as LatticeService | undefined;
     if (!ls || ls.metadata.deletionTimestamp) return done();
@@ -165,6 +182,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       authorizer: engine,
       clusterName: opts.clusterName,
       serviceLookup: (namespace, service) => known.get(`${namespace}/${service}`),
+      volumeOwner: await volumeOwners(ls),
     });
 
     if (!result.ok) {

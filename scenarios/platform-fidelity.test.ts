@@ -1,0 +1,61 @@
+/**
+ * Platform fidelity rows (../shared/research/platform-fidelity.md, issue 9) that only a running World
+ * shows: each test names its row and asserts the reference behaviour through the real controllers.
+ */
+import { describe, expect, test } from 'vitest';
+import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
+import { World } from '../harness/world.ts';
+import { loadReferenceObjects } from '../platform/compiler/testing.ts';
+
+const LS: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' };
+const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+const cedar = (name: string, policies: string): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'CedarPolicy', metadata: { name, namespace: 'lattice-system' }, spec: { policies } });
+const PERMIT_ALL = cedar('permit-all', 'permit(principal, action, resource);');
+
+function svc(namespace: string, name: string, resources: Record<string, unknown>, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    ...LS,
+    metadata: { name, namespace },
+    spec: {
+      workload: {
+        containers: { main: { image: 'busybox:1.37', command: ['/bin/sleep', '3600'], resources: { limits: { cpu: '100m', memory: '64Mi' } }, ...extra } },
+        service: { ports: { http: { port: 80, targetPort: 8080 } } },
+        resources,
+      },
+    },
+  };
+}
+
+async function world(objects: KubeObject[], seed = 1): Promise<World> {
+  const w = await World.create({ seed, trustDomain: 'lattice.test' });
+  const refused = await w.apply(objects);
+  expect(refused.map((f) => f.error.message)).toEqual([]);
+  return w;
+}
+const run = (w: World, ms: number) => w.clock.run({ untilMs: w.clock.now() + ms });
+const status = (w: World, namespace: string, name: string) => (w.server.get(LS, { namespace, name }) as { status?: { phase?: string; message?: string } }).status ?? {};
+const names = (w: World, t: TypeRef, namespace: string) => w.server.list(t, { namespace }).items.map((o) => o.metadata.name).sort();
+
+describe('platform fidelity rows (reference behaviour through the running controllers)', () => {
+  test('row "Secret resource without id": the service ends Failed with the reference compile error, nothing produced', async () => {
+    const w = await world([ns('sec'), PERMIT_ALL, svc('sec', 's', { creds: { type: 'secret', params: { provider: 'lattice-local', keys: ['password'] } } }, { variables: { PW: '${secret.creds.password}' } })]);
+    await run(w, 60_000);
+    expect(status(w, 'sec', 's')).toMatchObject({ phase: 'Failed', message: "invalid secret config: secret resource 'creds': missing 'id' field (remote key for secret store)" });
+    expect(names(w, { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' }, 'sec')).toEqual([]);
+    expect(names(w, { apiVersion: 'apps/v1', kind: 'Deployment' }, 'sec')).toEqual([]);
+    w.stop();
+  });
+
+  const media = loadReferenceObjects('e2e-services').map((o) => o.object).filter((o) => o.kind === 'LatticeService' && ['jellyfin', 'plex'].includes(o.metadata.name));
+  test.skipIf(media.length < 2)('row "Shared volume reference": e2e plex (not in jellyfin\'s allowedConsumers) ends Failed on volume access, even under permit-all', async () => {
+    // imagePullSecrets name ImageProvider CRs (another row): dropped here so only the volume row decides.
+    const specs = media.map((o) => ({ ...o, spec: { ...(o.spec as object), imagePullSecrets: undefined } }) as KubeObject);
+    const w = await world([ns('media'), PERMIT_ALL, ...specs]);
+    await run(w, 120_000);
+    const plex = status(w, 'media', 'plex');
+    expect(plex.phase).toBe('Failed');
+    expect(plex.message).toBe("volume access denied: 'media-storage': not in allowedConsumers of volume 'media-storage' owned by 'media/jellyfin'");
+    expect(status(w, 'media', 'jellyfin').message ?? '').not.toContain('volume access denied');
+    w.stop();
+  });
+});
