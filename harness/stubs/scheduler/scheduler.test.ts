@@ -67,6 +67,8 @@ describe('default scheduler', () => {
       reason: 'Unschedulable',
       message: '0/4 nodes are available: 4 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.',
     });
+    const events = w.server.list({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'ns' }).items.filter((e) => e.involvedObject.name === 'big');
+    expect(events.map((e) => `${e.type} ${e.reason} ${e.source.component}: ${e.message}`)).toEqual([`Warning FailedScheduling default-scheduler: ${scheduled(big).message}`]);
     expect(scheduled(pod(w, 'untolerated'))?.message).toBe(
       '0/4 nodes are available: 1 node(s) had untolerated taint {nvidia.com/gpu: present}, 3 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.',
     );
@@ -82,7 +84,11 @@ describe('default scheduler', () => {
   });
 
   it('retries a waiting pod when a pod on a node goes away, and counts pods it bound before the cache shows them', async () => {
-    const w = await world();
+    // Watch events land 3 s after each write and all three pods are considered 100 ms after they
+    // are seen: every binding decision is taken while the cache still shows the others unbound.
+    const p = smallProfile();
+    const w = await World.create({ seed: 7, profile: { ...p, apiserver: { ...p.apiserver, watchDelivery: { delayMs: 3000, jitterMs: 0 } }, kubelet: { ...p.kubelet, schedule: { delayMs: 100, jitterMs: 0 } } } });
+    await w.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
     // Three 3-GPU pods at once on one 8-GPU node: only two fit, whatever the cache lag.
     for (const n of ['a', 'b', 'c']) await w.client.create(gpuPod(n, 3, { tolerations: [GPU_TOLERATION], nodeSelector: { 'nvidia.com/gpu.present': 'true' } }));
     await after(w, 10_000);
@@ -100,10 +106,11 @@ describe('default scheduler', () => {
 
   it('leaves pods of another scheduler alone', async () => {
     const w = await world();
-    await w.client.create(gpuPod('vc', 1, { tolerations: [GPU_TOLERATION], schedulerName: 'volcano' }));
+    // A scheduler no stub runs (Volcano's pods are bound by the Volcano stub).
+    await w.client.create(gpuPod('other', 1, { tolerations: [GPU_TOLERATION], schedulerName: 'my-scheduler' }));
     await after(w, 10_000);
-    expect(pod(w, 'vc')?.spec?.nodeName).toBeUndefined();
-    expect(scheduled(pod(w, 'vc'))).toBeUndefined();
+    expect(pod(w, 'other')?.spec?.nodeName).toBeUndefined();
+    expect(scheduled(pod(w, 'other'))).toBeUndefined();
     w.stop();
   });
 });

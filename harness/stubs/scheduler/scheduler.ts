@@ -16,7 +16,7 @@
  *   PodScheduled=False it also sets PodScheduled=True, as the binding registry does (otherwise the
  *   kubelet's first status write sets it).
  * - Unschedulable: status condition PodScheduled=False, reason Unschedulable, message from
- *   `unschedulableMessage` (written once per distinct message). The pod is tried again when a Node
+ *   `unschedulableMessage`, and a Warning Event FailedScheduling (written once per distinct message). The pod is tried again when a Node
  *   changes or when a pod stops holding resources (deleted, Succeeded or Failed): watches, no polling.
  * - Accounting: resources used per node are kept from the pod informer's events (O(1) per event);
  *   pods this stub bound count on their node until the cache shows the binding ("assumed pods",
@@ -168,6 +168,21 @@ export function defaultScheduler(client: KubeClient, clock: Clock, rng: StreamSo
           const cond: Condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: shown?.status === 'False' ? shown.lastTransitionTime : now };
           await client.patchStatus(CoreTypes.Pod, key, 'merge', { status: { phase: 'Pending', conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), cond] } }).catch(ignoreNotFound);
           written.set(uid, message);
+          await client
+            .create({
+              apiVersion: 'v1',
+              kind: 'Event',
+              metadata: { name: `${key.name}.${clock.now().toString(16)}`, namespace: key.namespace },
+              involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: key.namespace, name: key.name, uid },
+              reason: 'FailedScheduling',
+              message,
+              type: 'Warning',
+              source: { component: DEFAULT_SCHEDULER },
+              firstTimestamp: now,
+              lastTimestamp: now,
+              count: 1,
+            })
+            .catch(() => undefined); // an Event is best effort, as for kube-scheduler's recorder
           log?.info(`default-scheduler: ${k} unschedulable: ${message}`);
           return done();
         }
