@@ -3,6 +3,7 @@ import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { World } from '../../world.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { podReady } from '../owners.ts';
+import { until as untilHolds } from '../testing/world-steps.ts';
 
 const NS: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } };
 
@@ -25,15 +26,7 @@ const get = (w: World, name: string): KubeObject => w.server.get(CoreTypes.Pod, 
 const main = (p: KubeObject) => p.status?.containerStatuses?.[0];
 const events = (w: World, reason: string) => w.server.list({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'ns' }).items.filter((e) => (e as { reason?: string }).reason === reason);
 
-/** Advances in 100 ms steps until `cond` holds; returns the simulated ms it took (throws after `maxMs`). */
-async function until(w: World, cond: () => boolean, maxMs = 900_000): Promise<number> {
-  const start = w.clock.now();
-  while (!cond()) {
-    if (w.clock.now() - start > maxMs) throw new Error(`condition not met within ${maxMs} ms`);
-    await w.advance(w.clock.now() + 100);
-  }
-  return w.clock.now() - start;
-}
+const until = (w: World, cond: () => boolean, maxMs?: number) => untilHolds(w, cond, { maxMs });
 
 const secretRefPod = (name: string) =>
   pod(name, { containers: [{ name: 'main', image: 'busybox', env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] }] });
