@@ -24,7 +24,7 @@ import type { StreamSource } from '../../rng/index.ts';
 import type { Delay, SimulationProfile } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import type { PodStage } from './stages.ts';
-import { defaultPodStages, stageBaseDelay, stageMatches, valueAt } from './stages.ts';
+import { defaultPodStages, stageBaseDelay, stageMatches, validateStages, valueAt } from './stages.ts';
 import { configBlock } from './config-refs.ts';
 import type { ConfigKind } from './config-refs.ts';
 import { podReadyAfterMs } from './probes.ts';
@@ -66,7 +66,7 @@ export function kubeletSettings(profile: SimulationProfile): KubeletSettings {
       containerStop: k.containerStop ?? { delayMs: 500, jitterMs: 1_500 },
       containerCreate: k.containerCreate ?? { delayMs: 1_000, jitterMs: 1_000 },
     },
-    stages: (k.stages as PodStage[] | undefined) ?? defaultPodStages(),
+    stages: k.stages ? validateStages(k.stages, 'profile spec.kubelet.stages') : defaultPodStages(),
     faults: [...((k.faults as PodFault[] | undefined) ?? [])],
   };
 }
