@@ -8,7 +8,8 @@
  * 2. enqueue: Pending PodGroups in creation order are admitted (phase Inqueue) when the queue is Open,
  *    the queue's `spec.capability` (if any) holds allocated + inqueue + minResources in every
  *    dimension it names (proportion), and the cluster holds inqueue + minResources ≤ allocatable ×
- *    overcommit factor − used in every dimension of minResources (overcommit, factor 1.2 by default);
+ *    overcommit factor − used in every dimension of minResources that some node advertises (overcommit,
+ *    factor 1.2 by default; vGPU memory and cores are deviceshare's, at allocation);
  *    a PodGroup without minResources is always admitted. Rejected ones stay Pending (no pods).
  * 3. allocate, all-or-nothing: for each admitted PodGroup, its unbound pods are placed tentatively,
  *    node by node in name order (first fit), with kube-scheduler's filters (`../scheduler/fit.ts`:
@@ -146,7 +147,8 @@ export function volcanoScheduler(client: KubeClient, clock: Clock, cache: Inform
         let admit = state === 'Open';
         if (admit && Object.keys(minRes).length > 0) {
           if (capability) for (const k of Object.keys(capability)) if ((allocatedInQueue[k] ?? 0) + (inqueue[k] ?? 0) + (minRes[k] ?? 0) > capability[k]) admit = false;
-          for (const k of Object.keys(minRes)) if ((inqueue[k] ?? 0) + minRes[k] > (total[k] ?? 0) * settings.overcommitFactor - (usedTotal[k] ?? 0)) admit = false;
+          // Dimensions no node advertises (vgpu-memory, vgpu-cores) are the device plugin's own accounting, checked at allocation.
+          for (const k of Object.keys(minRes)) if (k in total && (inqueue[k] ?? 0) + minRes[k] > total[k] * settings.overcommitFactor - (usedTotal[k] ?? 0)) admit = false;
         }
         if (admit) {
           phase = 'Inqueue';
@@ -300,8 +302,9 @@ export function volcanoScheduler(client: KubeClient, clock: Clock, cache: Inform
       {
         type: CoreTypes.Pod,
         map: (p, old) => {
-          const q = p.metadata.labels?.[QUEUE_NAME_KEY];
-          const keys = q && p.metadata.annotations?.[GROUP_NAME_ANNOTATION] ? [{ name: q }] : [];
+          const group = p.metadata.annotations?.[GROUP_NAME_ANNOTATION];
+          const q = p.metadata.labels?.[QUEUE_NAME_KEY] ?? (group ? queueOf(pgInformer.getByKey(`${p.metadata.namespace}/${group}`) ?? p) : undefined);
+          const keys = q && group ? [{ name: q }] : [];
           if (waiting.size > 0 && p.spec?.nodeName) {
             const deleted = !podInformer.getByKey(keyOf(p));
             const finished = old !== undefined && podTerminated(p) && !podTerminated(old);
