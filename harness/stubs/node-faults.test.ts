@@ -177,5 +177,7 @@ spec:
     const nodes = loadProfile(file).nodes;
     expect(nodes).toMatchObject({ count: 2, gpuNodes: 0, maxPods: 110, monitorGracePeriodMs: 50_000, faults: [], vgpuSplitCount: 10 });
     expect(nodes.gpuMachine).toMatchObject({ gpus: 4, cpu: 192, product: 'NVIDIA-H100-80GB-HBM3' });
+    writeFileSync(file, text.replace('gpuMachine: { gpus: 4 }', 'faults: [{ atMs: 1000, node: sim-node-0, fault: meteor }]'));
+    expect(() => loadProfile(file)).toThrow(`${file}: spec.nodes.faults[0].fault: Unsupported value: "meteor"`);
   });
 });
