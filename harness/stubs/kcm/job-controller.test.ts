@@ -5,6 +5,7 @@ import { CoreTypes } from '../third-party-crds.ts';
 import { BatchTypes, COMPLETION_INDEX, formatIndexes, jobController } from './job-controller.ts';
 import type { TestCluster } from './test-cluster.ts';
 import { testCluster } from './test-cluster.ts';
+import { World } from '../../world.ts';
 
 // Pod exits are driven by the test (client.patchStatus), as the kubelet's batch contract would write them:
 // the controller under test never sees who wrote the status.
@@ -139,5 +140,41 @@ describe('Job controller (pod exits driven by the test through patchStatus)', ()
   it('formats completed indexes as intervals', () => {
     expect(formatIndexes([4, 0, 1, 2, 7, 8])).toBe('0-2,4,7-8');
     expect(formatIndexes([])).toBe('');
+  });
+});
+
+describe('Job controller in a World (the kubelet runs and exits the pods: sim.lattice.dev/run-ms, sim.lattice.dev/exit-code)', () => {
+  const annotated = (name: string, spec: Record<string, unknown>, annotations: Record<string, string>, restartPolicy = 'Never'): KubeObject => {
+    const j = job(name, spec, restartPolicy);
+    j.spec.template.metadata.annotations = annotations;
+    return j;
+  };
+  const conditionsOf = (world: World, name: string) =>
+    ((world.server.get(BatchTypes.Job, { namespace: 'ns', name }).status?.conditions ?? []) as { type: string; reason: string }[]).map((x) => `${x.type}/${x.reason}`);
+
+  it('completes an Indexed Job, fails a Never Job past backoffLimit and an OnFailure Job on container restarts, and the GC collects pods of a deleted Job', async () => {
+    const world = await World.create({ seed: 11 });
+    await world.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
+    await world.client.create(annotated('ok', { completions: 3, parallelism: 2, completionMode: 'Indexed' }, { 'sim.lattice.dev/run-ms': '5000' }));
+    await world.client.create(annotated('bad', { backoffLimit: 1 }, { 'sim.lattice.dev/run-ms': '1000', 'sim.lattice.dev/exit-code': '2' }));
+    await world.client.create(annotated('crash', { backoffLimit: 2 }, { 'sim.lattice.dev/run-ms': '1000', 'sim.lattice.dev/exit-code': '1' }, 'OnFailure'));
+    let maxActive = 0;
+    const w = world.server.watch(BatchTypes.Job, { namespace: 'ns' }, (ev) => {
+      if (ev.object.metadata.name === 'ok') maxActive = Math.max(maxActive, ev.object.status?.active ?? 0);
+    });
+    await world.clock.run({ untilMs: world.clock.now() + 120_000 });
+    w.stop();
+    expect(conditionsOf(world, 'ok')).toEqual(['SuccessCriteriaMet/CompletionsReached', 'Complete/CompletionsReached']);
+    expect(world.server.get(BatchTypes.Job, { namespace: 'ns', name: 'ok' }).status).toMatchObject({ succeeded: 3, completedIndexes: '0-2', active: 0 });
+    expect(maxActive).toBe(2);
+    expect(conditionsOf(world, 'bad')).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
+    expect(world.server.get(BatchTypes.Job, { namespace: 'ns', name: 'bad' }).status.failed).toBe(2);
+    expect(conditionsOf(world, 'crash')).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
+    const podsOf = (name: string) => world.server.list(CoreTypes.Pod, { namespace: 'ns' }).items.filter((p) => p.metadata.labels?.['job-name'] === name);
+    expect(podsOf('ok')).toHaveLength(3);
+    await world.client.delete(BatchTypes.Job, { namespace: 'ns', name: 'ok' });
+    await world.clock.run({ untilMs: world.clock.now() + 10_000 });
+    expect(podsOf('ok')).toHaveLength(0);
+    world.stop();
   });
 });
