@@ -1,26 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
+import type { KubeObject, TypeRef } from '../../../fake-apiserver/api/index.ts';
 import { World } from '../../world.ts';
 import { CoreTypes, StubTypes } from '../third-party-crds.ts';
 import { parseRefreshInterval } from './external-secrets.ts';
 
 const VAULT = { vault: { server: 'https://vault.test:8200', path: 'secret', version: 'v2', auth: { kubernetes: { mountPath: 'kubernetes', role: 'r' } } } };
 const EventType = { apiVersion: 'v1', kind: 'Event' };
+const starts = new WeakMap<World, number>();
 
+/** A World with namespace `ns` and the valid ClusterSecretStore `vault`; its start instant is recorded for {@link at}. */
 async function world(): Promise<World> {
   const w = await World.create({ seed: 11 });
+  starts.set(w, w.clock.now());
   await w.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
   await w.client.create({ ...StubTypes.ClusterSecretStore, metadata: { name: 'vault' }, spec: { provider: VAULT } });
   return w;
 }
 
 /** Runs `w` until `ms` simulated ms after its start. */
-const at = (w: World, ms: number) => w.clock.run({ untilMs: startOf(w) + ms });
-const starts = new WeakMap<World, number>();
-function startOf(w: World): number {
-  if (!starts.has(w)) starts.set(w, w.clock.now());
-  return starts.get(w)!;
-}
+const at = (w: World, ms: number) => w.clock.run({ untilMs: starts.get(w)! + ms });
 
 function es(name: string, spec: Record<string, unknown>): KubeObject {
   return { ...StubTypes.ExternalSecret, metadata: { name, namespace: 'ns' }, spec: { secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' }, target: { name }, ...spec } };
@@ -28,7 +26,7 @@ function es(name: string, spec: Record<string, unknown>): KubeObject {
 
 const secretOf = (w: World, name: string) => w.server.list(CoreTypes.Secret, { namespace: 'ns' }).items.find((s) => s.metadata.name === name);
 const plain = (s: KubeObject | undefined) => Object.fromEntries(Object.entries((s?.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-const ready = (w: World, name: string, kind = StubTypes.ExternalSecret, namespace: string | undefined = 'ns') =>
+const ready = (w: World, name: string, kind: TypeRef = StubTypes.ExternalSecret, namespace: string | undefined = 'ns') =>
   w.server.list(kind, namespace ? { namespace } : {}).items.find((o) => o.metadata.name === name)?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
 const events = (w: World, name: string) => w.server.list(EventType, { namespace: 'ns' }).items.filter((e) => e.involvedObject?.name === name);
 
@@ -47,7 +45,6 @@ describe('parseRefreshInterval', () => {
 describe('ESO stub: ExternalSecret data, dataFrom and templates', () => {
   it('writes data[], dataFrom.extract and a v2 template with pipelines, metadata and type', async () => {
     const w = await world();
-    startOf(w);
     w.secretBackends.putKey('vault', 'app/db', { username: 'app', password: 'pw1' });
     w.secretBackends.putKey('vault', 'app/extra', { region: 'eu', tier: 'gold' });
     await w.apply([
@@ -81,7 +78,6 @@ describe('ESO stub: ExternalSecret data, dataFrom and templates', () => {
 
   it('an unsupported template construct is a SecretSyncedError and writes no Secret', async () => {
     const w = await world();
-    startOf(w);
     await w.apply([es('bad', { data: [{ secretKey: 'u', remoteRef: { key: 'k', property: 'p' } }], target: { name: 'bad', template: { data: { x: '{{ if .u }}yes{{ end }}' } } } })]);
     await at(w, 10_000);
     expect(secretOf(w, 'bad')).toBeUndefined();
@@ -92,7 +88,6 @@ describe('ESO stub: ExternalSecret data, dataFrom and templates', () => {
 
   it('a missing remote key is a SecretSyncedError with no Secret, an UpdateFailed Event naming the key and no value', async () => {
     const w = await world();
-    startOf(w);
     w.secretBackends.removeKey('vault', 'app/gone');
     await w.apply([es('m', { data: [{ secretKey: 'a', remoteRef: { key: 'app/ok', property: 'p' } }, { secretKey: 'b', remoteRef: { key: 'app/gone', property: 'p' } }] })]);
     await at(w, 30_000);
@@ -110,7 +105,6 @@ describe('ESO stub: ExternalSecret data, dataFrom and templates', () => {
 describe('ESO stub: refresh, outages, rotation, policies', () => {
   it('an outage during a refresh keeps the old Secret, then the sync recovers after the window', async () => {
     const w = await world();
-    startOf(w);
     await w.apply([es('o', { refreshInterval: '1m', data: [{ secretKey: 'a', remoteRef: { key: 'k', property: 'p' } }] })]);
     await at(w, 10_000);
     const before = secretOf(w, 'o')!;
@@ -127,7 +121,6 @@ describe('ESO stub: refresh, outages, rotation, policies', () => {
 
   it('with refreshInterval 1m a rotated value reaches the Secret within a minute; CreatedOnce never refreshes', async () => {
     const w = await world();
-    startOf(w);
     w.secretBackends.rotate('vault', 'app/api', { atMs: [125_000] });
     const ref = { secretKey: 'token', remoteRef: { key: 'app/api', property: 'token' } };
     await w.apply([es('r', { refreshInterval: '1m', data: [ref] }), es('once', { refreshInterval: '1m', refreshPolicy: 'CreatedOnce', data: [ref] })]);
@@ -150,7 +143,6 @@ describe('ESO stub: refresh, outages, rotation, policies', () => {
 
   it('deletionPolicy Delete removes the Secret when the remote key disappears; Retain keeps it', async () => {
     const w = await world();
-    startOf(w);
     const data = [{ secretKey: 'a', remoteRef: { key: 'app/tmp', property: 'p' } }];
     await w.apply([es('del', { refreshInterval: '1m', data, target: { name: 'del', deletionPolicy: 'Delete' } }), es('keep', { refreshInterval: '1m', data })]);
     await at(w, 10_000);
@@ -166,7 +158,6 @@ describe('ESO stub: refresh, outages, rotation, policies', () => {
 
   it('creationPolicy Orphan writes no owner, Merge needs an existing Secret, None writes nothing', async () => {
     const w = await world();
-    startOf(w);
     const data = [{ secretKey: 'a', remoteRef: { key: 'k', property: 'p' } }];
     await w.client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mine', namespace: 'ns' }, data: { own: Buffer.from('x').toString('base64') } });
     await w.apply([
@@ -189,7 +180,6 @@ describe('ESO stub: refresh, outages, rotation, policies', () => {
 describe('ESO stub: SecretStore and ClusterSecretStore', () => {
   it('secretStoreRef defaults to a SecretStore in the ExternalSecret namespace; a missing store is a SecretSyncedError', async () => {
     const w = await world();
-    startOf(w);
     await w.client.create({ ...StubTypes.SecretStore, metadata: { name: 'local', namespace: 'ns' }, spec: { provider: VAULT } });
     await w.apply([
       es('ns-store', { secretStoreRef: { name: 'local' }, data: [{ secretKey: 'a', remoteRef: { key: 'k', property: 'p' } }] }),
@@ -206,7 +196,6 @@ describe('ESO stub: SecretStore and ClusterSecretStore', () => {
 
   it('an ill-formed provider config makes the store InvalidProviderConfig, naming the field, and its ExternalSecrets fail', async () => {
     const w = await world();
-    startOf(w);
     await w.client.create({ ...StubTypes.ClusterSecretStore, metadata: { name: 'broken' }, spec: { provider: { vault: { auth: { kubernetes: { role: 'r' } } } } } });
     await w.client.create({ ...StubTypes.ClusterSecretStore, metadata: { name: 'aws' }, spec: { provider: { aws: { service: 'SecretsManager' } } } });
     await w.apply([es('b', { secretStoreRef: { name: 'broken', kind: 'ClusterSecretStore' }, data: [{ secretKey: 'a', remoteRef: { key: 'k', property: 'p' } }] })]);

@@ -79,6 +79,37 @@ const UNAVAILABLE: Record<string, string> = {
   azurekv: 'keyvault.BaseClient#GetSecret: Failure sending request: StatusCode=503',
 };
 
+/**
+ * Checks the shape of a backend config: delays and times non-negative numbers, each outage
+ * `toMs > fromMs`, `everyMs > 0`, missing entries with a `key`, data values strings.
+ * @throws Error `<where>.<field>: <reason>`.
+ */
+export function checkConfig(where: string, cfg: SecretBackendConfig): void {
+  const fail = (field: string, why: string): never => {
+    throw new Error(`${where}.${field}: ${why}`);
+  };
+  const ms = (v: unknown, field: string) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : fail(field, 'must be a number of simulated ms >= 0'));
+  if (cfg.latency) {
+    ms(cfg.latency.delayMs, 'latency.delayMs');
+    if (cfg.latency.jitterMs !== undefined) ms(cfg.latency.jitterMs, 'latency.jitterMs');
+  }
+  (cfg.outages ?? []).forEach((w, i) => {
+    ms(w.fromMs, `outages[${i}].fromMs`);
+    ms(w.toMs, `outages[${i}].toMs`);
+    if (!(w.toMs > w.fromMs)) fail(`outages[${i}]`, 'toMs must be after fromMs');
+  });
+  (cfg.missing ?? []).forEach((m, i) => (typeof m?.key === 'string' && m.key !== '' ? undefined : fail(`missing[${i}].key`, 'Required value')));
+  const schedule = (r: RotationSchedule, field: string) => {
+    (r.atMs ?? []).forEach((t, i) => ms(t, `${field}.atMs[${i}]`));
+    if (r.everyMs !== undefined && !(typeof r.everyMs === 'number' && r.everyMs > 0)) fail(`${field}.everyMs`, 'must be > 0');
+  };
+  if (cfg.rotation) schedule(cfg.rotation, 'rotation');
+  for (const [k, r] of Object.entries(cfg.rotations ?? {})) schedule(r, `rotations.${k}`);
+  for (const [k, props] of Object.entries(cfg.data ?? {})) {
+    for (const [p, v] of Object.entries(props ?? {})) if (typeof v !== 'string') fail(`data.${k}.${p}`, 'must be a string');
+  }
+}
+
 /** ESO's NoSecretError text. */
 const NO_SECRET = 'Secret does not exist';
 
@@ -100,21 +131,27 @@ export class SimulatedSecretBackends {
     private readonly clock: Pick<Clock, 'now'> = { now: () => 0 },
     private readonly defaults: { backend?: SecretBackendConfig; stores?: Record<string, SecretBackendConfig> } = {},
     private readonly startMs = clock.now(),
-  ) {}
+  ) {
+    if (defaults.backend) checkConfig('externalSecrets.backend', defaults.backend);
+    for (const [id, cfg] of Object.entries(defaults.stores ?? {})) checkConfig(`externalSecrets.stores.${id}`, cfg);
+  }
 
   /** The effective config of `store`: profile default, then the profile's store entry, then run-time changes. */
   config(store: string): SecretBackendConfig {
     return { ...this.defaults.backend, ...this.defaults.stores?.[store], ...this.configs.get(store) };
   }
 
-  /** Merges `cfg` into `store`'s run-time config (fields given replace the profile's). */
+  /**
+   * Merges `cfg` into `store`'s run-time config (fields given replace the profile's).
+   * @throws Error naming the field of an ill-formed config (see {@link checkConfig}).
+   */
   configure(store: string, cfg: SecretBackendConfig): void {
+    checkConfig(`secretBackends.configure(${store})`, cfg);
     this.configs.set(store, { ...this.configs.get(store), ...cfg });
   }
 
-  /** Adds an outage window (simulated ms since the World started) to `store`. */
+  /** Adds an outage window `[fromMs, toMs)` (simulated ms since the World started) to `store`. @throws Error unless toMs > fromMs >= 0. */
   outage(store: string, fromMs: number, toMs: number): void {
-    if (!(toMs > fromMs)) throw new Error(`outage of ${store}: toMs (${toMs}) must be after fromMs (${fromMs})`);
     this.configure(store, { outages: [...(this.config(store).outages ?? []), { fromMs, toMs }] });
   }
 
