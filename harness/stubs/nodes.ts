@@ -129,12 +129,13 @@ export function nodeObjects(profile: SimulationProfile): KubeObject[] {
 }
 
 /**
- * Registers one node as its kubelet does: creates the Node, then posts its status (the API server
- * drops `status` on create for kinds with a status subresource). Returns the stored node.
+ * Registers one node as its kubelet does: creates the Node, then writes its status (a real API
+ * server keeps a Node's status on create; the fake one drops status on create for every kind with a
+ * status subresource). Returns the stored node.
  */
 export async function registerNode(client: KubeClient, node: KubeObject): Promise<KubeObject> {
-  await client.create({ ...node, status: undefined });
-  return client.patchStatus({ apiVersion: 'v1', kind: 'Node' }, { name: node.metadata.name }, 'merge', { status: node.status });
+  const created = await client.create({ ...node, status: undefined });
+  return client.updateStatus({ ...created, status: node.status });
 }
 
 /** Registers every node of the profile's pools ({@link nodeObjects}). */
