@@ -97,7 +97,10 @@ describe('ESO stub: ExternalSecret data, dataFrom and templates', () => {
     expect(ev).toMatchObject({ type: 'Warning', reason: 'UpdateFailed' });
     expect(ev!.message).toBe('error retrieving secret at .data[1], key: app/gone, err: Secret does not exist');
     expect(ev!.count).toBeGreaterThan(1); // retried with backoff, aggregated into one Event
-    expect(ev!.message).not.toContain(w.secretBackends.value('vault', 'app/ok', 'p'));
+    const value = w.secretBackends.value('vault', 'app/ok', 'p');
+    expect(ev!.message).not.toContain(value);
+    expect(w.logs.some((l) => l.message.includes('key: app/gone, err: Secret does not exist'))).toBe(true); // the retries are logged ...
+    expect(w.logs.some((l) => l.message.includes(value))).toBe(false); // ... without a value
     w.stop();
   });
 });
@@ -119,17 +122,21 @@ describe('ESO stub: refresh, outages, rotation, policies', () => {
     w.stop();
   });
 
-  it('with refreshInterval 1m a rotated value reaches the Secret within a minute; CreatedOnce never refreshes', async () => {
+  it('with refreshInterval 1m a rotated value reaches the Secret within a minute; CreatedOnce and refreshInterval 0 never refresh', async () => {
     const w = await world();
     w.secretBackends.rotate('vault', 'app/api', { atMs: [125_000] });
     const ref = { secretKey: 'token', remoteRef: { key: 'app/api', property: 'token' } };
-    await w.apply([es('r', { refreshInterval: '1m', data: [ref] }), es('once', { refreshInterval: '1m', refreshPolicy: 'CreatedOnce', data: [ref] })]);
+    await w.apply([
+      es('r', { refreshInterval: '1m', data: [ref] }),
+      es('once', { refreshInterval: '1m', refreshPolicy: 'CreatedOnce', data: [ref] }),
+      es('never', { refreshInterval: '0', data: [ref] }),
+    ]);
     await at(w, 10_000);
     const v1 = plain(secretOf(w, 'r')).token;
     const rv1 = secretOf(w, 'r')!.metadata.resourceVersion;
     const t1 = w.server.list(StubTypes.ExternalSecret, { namespace: 'ns' }).items.find((o) => o.metadata.name === 'r')!.status.refreshTime;
     await at(w, 124_000);
-    expect(secretOf(w, 'r')!.metadata.resourceVersion).toBe(rv1); // refreshes without a change write nothing
+    expect(secretOf(w, 'r')!.metadata.resourceVersion).toBe(rv1); // refreshes without a change leave the Secret's resourceVersion
     await at(w, 185_000);
     const s = secretOf(w, 'r')!;
     expect(plain(s).token).not.toBe(v1);
@@ -138,6 +145,7 @@ describe('ESO stub: refresh, outages, rotation, policies', () => {
     const status = w.server.list(StubTypes.ExternalSecret, { namespace: 'ns' }).items.find((o) => o.metadata.name === 'r')!.status;
     expect(Date.parse(status.refreshTime)).toBeGreaterThan(Date.parse(t1));
     expect(plain(secretOf(w, 'once')).token).toBe(v1);
+    expect(plain(secretOf(w, 'never')).token).toBe(v1);
     w.stop();
   });
 
