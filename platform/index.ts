@@ -19,11 +19,18 @@ export interface PlatformOptions {
   clusterName: string;
   /** SPIFFE trust domain of the mesh, e.g. `lattice.sim`. */
   trustDomain: string;
+  /**
+   * Periodic Cedar reload in ms (default 60 000, the reference operator's): each reload moves the
+   * epoch, so every LatticeMeshMember re-applies its policies within about two periods and hand-made
+   * drift is repaired (platform/README.md "Fidelity"). 0 = reload only when a CedarPolicy changes
+   * (no drift repair).
+   */
+  cedarReloadIntervalMs?: number;
 }
 
 /** Every platform controller, sharing one Cedar loader. The job controller watches Volcano Jobs (`batch.volcano.sh/v1alpha1`): Volcano's CRDs must be installed. */
 export function platformControllers(opts: PlatformOptions): ControllerDefinition[] {
-  const cedar = new CedarLoader(opts.client);
+  const cedar = new CedarLoader(opts.client, { reloadIntervalMs: opts.cedarReloadIntervalMs });
   return [
     cedarPolicyController(opts.client),
     secretProviderController(opts.client),

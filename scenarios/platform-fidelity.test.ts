@@ -8,6 +8,8 @@ import { World } from '../harness/world.ts';
 import { loadReferenceObjects } from '../platform/compiler/testing.ts';
 
 const LS: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' };
+const AP: TypeRef = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' };
+const CNP: TypeRef = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy' };
 const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const cedar = (name: string, policies: string): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'CedarPolicy', metadata: { name, namespace: 'lattice-system' }, spec: { policies } });
 const PERMIT_ALL = cedar('permit-all', 'permit(principal, action, resource);');
@@ -56,6 +58,36 @@ describe('platform fidelity rows (reference behaviour through the running contro
     expect(plex.phase).toBe('Failed');
     expect(plex.message).toBe("volume access denied: 'media-storage': not in allowedConsumers of volume 'media-storage' owned by 'media/jellyfin'");
     expect(status(w, 'media', 'jellyfin').message ?? '').not.toContain('volume access denied');
+    w.stop();
+  });
+
+  test('row "Shared allow-to-waypoint AP" (scenario A): it outlives a member that stops needing it while another still does, and goes with the last', async () => {
+    const ext = (host: string) => ({ type: 'external-service', direction: 'outbound', params: { endpoints: { default: `https://${host}` } } });
+    const w = await world([ns('wp'), PERMIT_ALL, svc('wp', 'a', { httpbin: ext('httpbin.org') }), svc('wp', 'b', { example: ext('example.com') })], 7);
+    await run(w, 120_000);
+    const waypointAp = () => w.server.list(AP, { namespace: 'wp' }).items.find((o) => o.metadata.name === 'allow-to-waypoint');
+    expect(waypointAp()).toBeDefined();
+    expect(waypointAp()!.metadata.ownerReferences).toBeUndefined();
+    await w.client.patch(LS, { namespace: 'wp', name: 'a' }, 'merge', { spec: { workload: { resources: null } } });
+    await run(w, 120_000);
+    expect(waypointAp(), 'b still has a ServiceEntry: the shared AP must stay').toBeDefined();
+    await w.client.patch(LS, { namespace: 'wp', name: 'b' }, 'merge', { spec: { workload: { resources: null } } });
+    await run(w, 120_000);
+    expect(waypointAp(), 'no member of wp needs the waypoint any more').toBeUndefined();
+    w.stop();
+  });
+
+  test('row "Drift repair": allow-to-* and cnp-mesh-* deleted by hand are restored within 2 simulated minutes (periodic Cedar reload, 60 s)', async () => {
+    const w = await world([ns('d'), PERMIT_ALL, svc('d', 'a', { b: { type: 'service', direction: 'outbound' } }), svc('d', 'b', { a: { type: 'service', direction: 'inbound' } })], 3);
+    await run(w, 120_000);
+    const policies = () => [...names(w, AP, 'd').filter((n) => n.startsWith('allow-to-')), ...names(w, CNP, 'd').filter((n) => n.startsWith('cnp-mesh-'))];
+    const before = policies();
+    expect(before.length).toBe(3); // allow-to-<h(b)>, cnp-mesh-<h(a)>, cnp-mesh-<h(b)>
+    for (const name of before) await w.client.delete(name.startsWith('allow-to-') ? AP : CNP, { namespace: 'd', name });
+    await run(w, 1_000);
+    expect(policies()).toEqual([]);
+    await run(w, 120_000);
+    expect(policies()).toEqual(before);
     w.stop();
   });
 });

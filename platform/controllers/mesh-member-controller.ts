@@ -4,11 +4,16 @@
  *    ({@link LiveServiceGraph}: each added, changed or deleted member is read back through the
  *    client — a cache in the simulator — and its edges recomputed), not rebuilt from every member.
  * 2. Cedar AllowWildcard gate for `*` callers / dependsAll / advertise `*` → Failed (requeue 30 s).
- * 3. Skip (requeue 60 s) when Ready, observedGeneration == generation and the edge hash annotation
- *    (`lattice.dev/graph-hash`) equals the current hash.
+ * 3. Skip (requeue 60 s) when Ready, observedGeneration == generation, the edge hash annotation
+ *    (`lattice.dev/graph-hash`) equals the current hash and the member was applied at the current Cedar
+ *    epoch. The loader reloads every `cedarReloadIntervalMs` (60 s) and moves the epoch, so every
+ *    member re-applies its policies within about two periods: deleted or edited policies come back
+ *    (reference main.rs:712-760, controller.rs:273-283; unchanged applies cost the API server nothing).
  * 4. Ambient members: label the namespace `istio.io/dataplane-mode: ambient`.
  * 5. Compile and server-side apply the CiliumNetworkPolicy / AuthorizationPolicy / PeerAuthentication
  *    objects; delete AuthorizationPolicies and PeerAuthentications applied before but no longer produced.
+ *    The namespace's shared `allow-to-waypoint` is not tracked per member: it is deleted only when no
+ *    member of the namespace needs the waypoint any more.
  * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`).
  * Fan-out: a generation change (or add, or delete) of a member re-queues only its neighbours before
  * and after the change — active callers and callees, members it names or that name it, dependsAll
@@ -16,7 +21,7 @@
  */
 import type { KubeClient, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
-import { LiveServiceGraph, compileMeshPolicies, memberNode, wildcardDenialMessage, wildcardRequests } from '../mesh/index.ts';
+import { LiveServiceGraph, WAYPOINT_POLICY_NAME, compileMeshPolicies, memberNode, needsWaypoint, wildcardDenialMessage, wildcardRequests } from '../mesh/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
 import { CedarPolicyType, LatticeMeshMemberType } from '../crds/types.ts';
@@ -58,6 +63,8 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
   const graph = new LiveServiceGraph();
   let seeded = false;
   const touched = new Set<string>();
+  /** Member key → Cedar epoch at which its policies were last applied (drift repair; see the skip gate). */
+  const appliedEpoch = new Map<string, number>();
   let pending = 0;
   const settledWaiters: (() => void)[] = [];
 
@@ -106,7 +113,7 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
       return requeueAfter(VALIDATION_REQUEUE_MS);
     }
     await graphReady();
-    const engine = await opts.cedar.load();
+    const engine = await opts.cedar.load(ctx.clock.now());
 
     const wildcard = wildcardRequests(member);
     if (wildcard.length > 0) {
@@ -125,8 +132,12 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     }
 
     const memberKey = `${member.metadata.namespace}/${member.metadata.name}`;
-    const hash = graph.edgeHash(memberKey, opts.cedar.epoch);
-    if (status.phase === 'Ready' && status.observedGeneration === member.metadata.generation && member.metadata.annotations?.[GRAPH_HASH_ANNOTATION] === hash) {
+    // Skip gate: the annotation holds the edge hash; the Cedar epoch this controller last applied the
+    // member at is kept in memory, so a reload (every 60 s by default) re-applies every member without
+    // rewriting its annotation (fidelity row "Drift repair").
+    const hash = graph.edgeHash(memberKey);
+    const epoch = opts.cedar.epoch;
+    if (status.phase === 'Ready' && status.observedGeneration === member.metadata.generation && member.metadata.annotations?.[GRAPH_HASH_ANNOTATION] === hash && appliedEpoch.get(memberKey) === epoch) {
       return requeueAfter(readyRequeueMs);
     }
 
@@ -139,15 +150,19 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
 
     const objects = compileMeshPolicies(member, graph, { trustDomain: opts.trustDomain });
     await applyAll(client, objects, MESH_MEMBER_CONTROLLER);
-    const applied = objects.filter((o) => ORPHAN_KINDS[o.kind]).map((o) => ({ kind: o.kind, name: o.metadata.name }));
+    // Orphan tracking covers the member's own policies only; the namespace's shared
+    // allow-to-waypoint is never one member's (fidelity row "Shared allow-to-waypoint AP").
+    const applied = objects.filter((o) => ORPHAN_KINDS[o.kind] && o.metadata.name !== WAYPOINT_POLICY_NAME).map((o) => ({ kind: o.kind, name: o.metadata.name }));
     const keep = new Set(applied.map((a) => `${a.kind}/${a.name}`));
     for (const prev of status.appliedResources ?? []) {
       const type = ORPHAN_KINDS[prev.kind];
-      if (type && !keep.has(`${prev.kind}/${prev.name}`)) await deleteIfExists(client, type, member.metadata.namespace!, prev.name);
+      if (type && prev.name !== WAYPOINT_POLICY_NAME && !keep.has(`${prev.kind}/${prev.name}`)) await deleteIfExists(client, type, member.metadata.namespace!, prev.name);
     }
+    if (!objects.some((o) => o.metadata.name === WAYPOINT_POLICY_NAME)) await releaseWaypointPolicy(member.metadata.namespace!);
     if (member.metadata.annotations?.[GRAPH_HASH_ANNOTATION] !== hash) {
       await client.patch(LatticeMeshMemberType, key, 'merge', { metadata: { annotations: { [GRAPH_HASH_ANNOTATION]: hash } } }).catch(ignoreNotFound);
     }
+    appliedEpoch.set(memberKey, epoch);
     await writeStatus(member, {
       phase: 'Ready',
       scope: 'namespace' in member.spec.target ? 'Namespace' : 'Workload',
@@ -157,6 +172,17 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
       conditions: mergeCondition(status.conditions, { type: 'Ready', status: 'True', reason: 'PoliciesApplied', message: 'Policies applied successfully' }, now),
     });
     return requeueAfter(readyRequeueMs);
+  }
+
+  /**
+   * Deletes the namespace's shared `allow-to-waypoint` once no member of the namespace needs the
+   * waypoint (a reference count over the graph; the reference never deletes it, see platform/README.md
+   * "Fidelity"). Reads the cache first, so the common case (absent) writes nothing.
+   */
+  async function releaseWaypointPolicy(namespace: string): Promise<void> {
+    const ap = await client.get(ORPHAN_KINDS.AuthorizationPolicy, { namespace, name: WAYPOINT_POLICY_NAME }).catch(ignoreNotFound);
+    if (!ap || graph.nodes().some((n) => n.namespace === namespace && needsWaypoint(n))) return;
+    await deleteIfExists(client, ORPHAN_KINDS.AuthorizationPolicy, namespace, WAYPOINT_POLICY_NAME);
   }
 
   /** Every member key of the graph as an ObjectKey. */

@@ -61,9 +61,10 @@ export interface ServiceGraph {
    * 16 hex chars of SHA-256 over the node's sorted inbound and outbound edges and the Cedar reload
    * epoch (reference §4.2 "Edge hash"; stored in annotation `lattice.dev/graph-hash`). Changes when
    * any active edge of the node or the epoch changes. The byte layout of the hashed text is ours:
-   * `in:<caller>-><key>` lines, `out:<key>-><callee>` lines, then `cedar:<epoch>`, joined by `\n`.
+   * `in:<caller>-><key>` lines, `out:<key>-><callee>` lines, then `cedar:<epoch>` (left out when no
+   * epoch is given: the mesh-member controller keeps the epoch in memory), joined by `\n`.
    */
-  edgeHash(key: string, cedarEpoch: number): string;
+  edgeHash(key: string, cedarEpoch?: number): string;
 }
 
 /** The auto-added caller for ports named `metrics` (reference §4.1). */
@@ -164,7 +165,7 @@ export function graphFromNodes(nodes: readonly GraphNode[]): ServiceGraph {
       const lines = [
         ...[...(inbound.get(key) ?? [])].sort().map((c) => `in:${c}->${key}`),
         ...[...(outbound.get(key) ?? [])].sort().map((s) => `out:${key}->${s}`),
-        `cedar:${cedarEpoch}`,
+        ...(cedarEpoch === undefined ? [] : [`cedar:${cedarEpoch}`]),
       ];
       return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
     },

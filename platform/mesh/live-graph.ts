@@ -90,11 +90,11 @@ export class LiveServiceGraph implements ServiceGraph {
     return this.keys().flatMap((from) => [...(this.outbound.get(from) ?? [])].sort().map((to) => ({ from, to })));
   }
 
-  edgeHash(key: string, cedarEpoch: number): string {
+  edgeHash(key: string, cedarEpoch?: number): string {
     const lines = [
       ...[...(this.inbound.get(key) ?? [])].sort().map((c) => `in:${c}->${key}`),
       ...[...(this.outbound.get(key) ?? [])].sort().map((s) => `out:${key}->${s}`),
-      `cedar:${cedarEpoch}`,
+      ...(cedarEpoch === undefined ? [] : [`cedar:${cedarEpoch}`]),
     ];
     return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
   }

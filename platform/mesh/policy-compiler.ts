@@ -129,11 +129,12 @@ function plaintextIngress(node: GraphNode): Json[] {
  *   and ≥1 port); PeerAuthentication `permissive-<h>` + AP `allow-plaintext-<h>` (non-Strict ports);
  *   per FQDN/CIDR egress a ServiceEntry `se-auto-<h(ns/host)>` + AP `allow-fqdn-<h(ns/name/host)>`,
  *   and with ≥1 ServiceEntry the waypoint objects (AP `allow-wp-to-<h>`, Gateway `<ns>-waypoint`,
- *   AP `allow-to-waypoint`);
+ *   AP `allow-to-waypoint` shared by the namespace, without ownerReference);
  * - non-ambient: only `cnp-mesh-<h>` (direct L4 rules).
  * `<h>` = 8 hex of SHA-256 of `<ns>/<name>` ({@link derivedName}). Every object lives in the member's
- * namespace with labels managed-by=lattice and name=<object name>; AuthorizationPolicies and
- * PeerAuthentications carry a controller ownerReference to the LMM, CNPs/SEs/Gateways none (§4.4 step 6).
+ * namespace with labels managed-by=lattice and name=<object name>; AuthorizationPolicies (but the
+ * shared `allow-to-waypoint`) and PeerAuthentications carry a controller ownerReference to the LMM,
+ * CNPs/SEs/Gateways none (§4.4 step 6).
  *
  * Throws {@link MeshCompileError} when an AP/PA is produced and `member.metadata.uid` is missing,
  * and a plain Error when the member has no namespace.
@@ -300,13 +301,18 @@ function compileAmbient(ctx: Ctx, inbound: readonly GraphNode[], outbound: reado
         listeners: [{ name: 'mesh', port: HBONE_PORT, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'Same' } } }],
       },
     });
-    out.push(
-      ctx.authorizationPolicy('allow-to-waypoint', {
+    // Shared by every member of the namespace: no ownerReference (reference ingress.rs:135-190,
+    // controller.rs:935-982); the controller deletes it when no member of the namespace needs it.
+    out.push({
+      apiVersion: ISTIO_SECURITY_API_VERSION,
+      kind: 'AuthorizationPolicy',
+      metadata: ctx.meta(WAYPOINT_POLICY_NAME, false),
+      spec: {
         selector: { matchLabels: { 'istio.io/waypoint-for': 'service' } },
         action: 'ALLOW',
         rules: [{ to: [{ operation: { ports: [String(HBONE_PORT)] } }] }],
-      }),
-    );
+      },
+    });
   }
   return out;
 }
@@ -315,6 +321,17 @@ interface ExternalEntry {
   host: string;
   address?: string;
   ports: { number: number; protocol: string }[];
+}
+
+/** Name of the namespace's shared AuthorizationPolicy that lets HBONE reach the waypoint (one per namespace). */
+export const WAYPOINT_POLICY_NAME = 'allow-to-waypoint';
+
+/**
+ * Whether an ambient member needs its namespace's waypoint (and so `allow-to-waypoint`): it has at
+ * least one FQDN or CIDR egress rule, i.e. one ServiceEntry (reference §4.5e). Never throws.
+ */
+export function needsWaypoint(node: GraphNode): boolean {
+  return node.ambient && externalEntries(node).length > 0;
 }
 
 /** One ServiceEntry per distinct host of FQDN/CIDR egress rules (entities skipped), reference §4.5d. */
