@@ -44,7 +44,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock, InformerCache, KubeClient, KubeObject, ObjectKey } from '../../../fake-apiserver/api/index.ts';
-import { ignoreNotFound, isAlreadyExists, rfc3339 } from '../../../fake-apiserver/api/index.ts';
+import { StatusError, ignoreNotFound, isAlreadyExists, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
 import type { StreamSource } from '../../rng/index.ts';
@@ -183,9 +183,16 @@ export function externalSecretsControllers(
 
   /**
    * A Warning Event on `obj` (in its namespace; `default` for a cluster-scoped one), aggregated by
-   * (reason, message) into one Event whose `count` grows, as client-go's recorder does.
+   * (reason, message) into one Event whose `count` grows, as client-go's recorder does; like the
+   * recorder, a refused Event write (e.g. a terminating namespace) is dropped, never the reconcile's error.
    */
   async function warn(obj: KubeObject, reason: string, message: string): Promise<void> {
+    await recordWarning(obj, reason, message).catch((err: unknown) => {
+      if (!(err instanceof StatusError)) throw err;
+    });
+  }
+
+  async function recordWarning(obj: KubeObject, reason: string, message: string): Promise<void> {
     const ns = obj.metadata.namespace ?? 'default';
     const name = `${obj.metadata.name}.${sha(`${obj.kind}\u0000${reason}\u0000${message}`).slice(0, 16)}`;
     const at = rfc3339(clock.now());
