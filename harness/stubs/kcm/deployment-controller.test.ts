@@ -127,6 +127,28 @@ describe('Deployment rollouts in a World', () => {
   });
 });
 
+describe('Deployment scaled during a rollout', () => {
+  it('reaches the new size with only new pods whether scaled up or down mid-rollout', async () => {
+    const world = await World.create({ seed: 10 });
+    await world.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'roll' } });
+    for (const [name, to] of [['up', 7], ['down', 2]] as const) {
+      await world.client.create(deployment(name, { replicas: 4 }));
+      await until(world, () => complete(world, name));
+      await world.client.patch(CoreTypes.Deployment, { namespace: 'roll', name }, 'merge', { spec: { template: { spec: { containers: [{ name: 'main', image: 'app:v2' }] } } } });
+      await world.clock.run({ untilMs: world.clock.now() + 1_500 });
+      expect(complete(world, name)).toBe(false); // mid-rollout
+      await world.client.patch(CoreTypes.Deployment, { namespace: 'roll', name }, 'merge', { spec: { replicas: to } });
+      await until(world, () => complete(world, name));
+      const rss = rsOf(world).filter((r) => r.metadata.labels?.app === name);
+      const hash = rss.find((r) => r.spec.replicas > 0)!.metadata.labels?.['pod-template-hash'];
+      expect(rss.map((r) => r.spec.replicas).sort()).toEqual([0, to]);
+      const pods = world.server.list(CoreTypes.Pod, { namespace: 'roll' }).items.filter((p) => p.metadata.labels?.app === name);
+      expect(pods.map((p) => p.metadata.labels?.['pod-template-hash'])).toEqual(Array(to).fill(hash));
+    }
+    world.stop();
+  });
+});
+
 describe('Deployment progress deadline (no kubelet: pods never become Ready)', () => {
   it('reports NewReplicaSetCreated, ReplicaSetUpdated as pods are created, then ProgressDeadlineExceeded after progressDeadlineSeconds, and Available=False', async () => {
     const c = await testCluster(['roll']);
