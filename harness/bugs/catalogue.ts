@@ -19,6 +19,7 @@ import { observedGenerationStale } from './observed-generation-stale.ts';
 import { policiesNotOwned } from './policies-not-owned.ts';
 import { readyBeforePolicies } from './ready-before-policies.ts';
 import { secretGateOpen } from './secret-gate-open.ts';
+import { secretIdDefaulted } from './secret-id-defaulted.ts';
 import { staleCalleePolicy } from './stale-callee-policy.ts';
 import { unilateralAllow } from './unilateral-allow.ts';
 import { wildcardGateDenied } from './wildcard-gate-denied.ts';
@@ -38,6 +39,7 @@ export const BUGS = [
   forbidIgnored,
   secretGateOpen,
   disabledPolicyEnforced,
+  secretIdDefaulted,
   ambientEnrolmentLost,
   ambientFlagIgnored,
   readyBeforePolicies,

@@ -13,6 +13,7 @@ export { wildcardGateDenied, WILDCARD_FORBID_POLICY, WILDCARD_FORBID_POLICY_NAME
 export { ambientEnrolmentLost, withoutEnrolment, DATAPLANE_MODE_LABEL } from './ambient-enrolment-lost.ts';
 export { forbidIgnored, permitsOnly } from './forbid-ignored.ts';
 export { secretGateOpen, SECRET_PERMIT_POLICY, SECRET_PERMIT_POLICY_NAME } from './secret-gate-open.ts';
+export { secretIdDefaulted, defaultSecretIds } from './secret-id-defaulted.ts';
 export { identityFromMemberName, principalsByMemberName } from './identity-from-member-name.ts';
 export { dependsAllDropped, withoutDependsAll } from './depends-all-dropped.ts';
 export { ambientFlagIgnored, everyMemberAmbient } from './ambient-flag-ignored.ts';
