@@ -18,6 +18,7 @@
  * document, the object and the field named (no stack trace).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
@@ -73,7 +74,21 @@ export interface LoadedState {
 
 const label = (kind: string, ns: string | undefined, name: string) => `${kind} ${ns ? `${ns}/` : ''}${name}`;
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Not a map, without narrowing the caller's `Json` value. */
+const notMap = (v: unknown): boolean => !isMap(v);
 const isPort = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+/** An IPv4 / IPv6 address or CIDR (`a.b.c.d/len`), the way the API servers validate `cidr` fields. */
+const isCidr = (v: unknown): boolean => {
+  if (typeof v !== 'string') return false;
+  const [addr, len, extra] = v.split('/');
+  const family = isIP(addr);
+  if (family === 0 || extra !== undefined) return false;
+  return len === undefined || (/^\d+$/.test(len) && Number(len) <= (family === 4 ? 32 : 128));
+};
+/** A port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', with a letter). */
+const isPortName = (v: unknown) => typeof v === 'string' && /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(v) && /[a-z]/.test(v) && !v.includes('--');
+/** Cilium entities (policy/layer3 "Entities Based"). */
+const CILIUM_ENTITIES = ['host', 'remote-node', 'kube-apiserver', 'ingress', 'cluster', 'init', 'health', 'unmanaged', 'world', 'world-ipv4', 'world-ipv6', 'all', 'none'];
 
 /** Field checks of the parts the evaluator reads; returns `[field, message]` pairs (Kubernetes 422 wording). */
 function checkFields(o: Json): [string, string][] {
@@ -136,7 +151,35 @@ function checkFields(o: Json): [string, string][] {
           continue;
         }
         if (s.endpointSelector === undefined && s.nodeSelector === undefined) out.push([`${field}.endpointSelector`, 'Required value: one of endpointSelector or nodeSelector']);
-        for (const k of ['ingress', 'ingressDeny', 'egress', 'egressDeny']) list(s[k], `${field}.${k}`);
+        for (const k of ['ingress', 'ingressDeny', 'egress', 'egressDeny']) {
+          list(s[k], `${field}.${k}`).forEach((el: Json, i) => {
+            const at = `${field}.${k}[${i}]`;
+            if (notMap(el)) return void out.push([at, 'Invalid value: must be an object']);
+            for (const sel of ['fromEndpoints', 'toEndpoints']) list(el[sel], `${at}.${sel}`).forEach((x, j) => void (isMap(x) || out.push([`${at}.${sel}[${j}]`, 'Invalid value: must be a label selector'])));
+            for (const ent of ['fromEntities', 'toEntities']) {
+              list(el[ent], `${at}.${ent}`).forEach((x, j) => void (CILIUM_ENTITIES.includes(x as string) || out.push([`${at}.${ent}[${j}]`, `Unsupported value: ${JSON.stringify(x)}: supported values: ${CILIUM_ENTITIES.map((e) => `"${e}"`).join(', ')}`])));
+            }
+            for (const c of ['fromCIDR', 'toCIDR']) list(el[c], `${at}.${c}`).forEach((x, j) => void (isCidr(x) || out.push([`${at}.${c}[${j}]`, `Invalid value: ${JSON.stringify(x)}: must be a CIDR`])));
+            for (const c of ['fromCIDRSet', 'toCIDRSet']) {
+              list(el[c], `${at}.${c}`).forEach((x: Json, j) => {
+                if (notMap(x)) return void out.push([`${at}.${c}[${j}]`, 'Invalid value: must be an object']);
+                if (x.cidr !== undefined && !isCidr(x.cidr)) out.push([`${at}.${c}[${j}].cidr`, `Invalid value: ${JSON.stringify(x.cidr)}: must be a CIDR`]);
+                list(x.except, `${at}.${c}[${j}].except`).forEach((e, m) => void (isCidr(e) || out.push([`${at}.${c}[${j}].except[${m}]`, `Invalid value: ${JSON.stringify(e)}: must be a CIDR`])));
+              });
+            }
+            list(el.toPorts, `${at}.toPorts`).forEach((tp: Json, j) => {
+              if (notMap(tp)) return void out.push([`${at}.toPorts[${j}]`, 'Invalid value: must be an object']);
+              list(tp.ports, `${at}.toPorts[${j}].ports`).forEach((pp: Json, m) => {
+                const pf = `${at}.toPorts[${j}].ports[${m}]`;
+                if (notMap(pp)) return void out.push([pf, 'Invalid value: must be an object']);
+                const port = typeof pp.port === 'number' ? String(pp.port) : pp.port;
+                if (port !== undefined && !(typeof port === 'string' && ((/^\d+$/.test(port) && Number(port) <= 65535) || isPortName(port)))) out.push([`${pf}.port`, `Invalid value: ${JSON.stringify(pp.port)}: must be a port number (0-65535) or a port name`]);
+                if (pp.endPort !== undefined && !(Number.isInteger(pp.endPort) && pp.endPort >= 0 && pp.endPort <= 65535)) out.push([`${pf}.endPort`, `Invalid value: ${JSON.stringify(pp.endPort)}: must be between 0 and 65535`]);
+                if (pp.protocol !== undefined && !['TCP', 'UDP', 'SCTP', 'ANY'].includes(pp.protocol)) out.push([`${pf}.protocol`, `Unsupported value: ${JSON.stringify(pp.protocol)}: supported values: "TCP", "UDP", "SCTP", "ANY"`]);
+              });
+            });
+          });
+        }
       }
       break;
     }
@@ -144,7 +187,28 @@ function checkFields(o: Json): [string, string][] {
       const action = spec?.action;
       if (action !== undefined && !['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'].includes(action)) out.push(['spec.action', `Unsupported value: ${JSON.stringify(action)}: supported values: "ALLOW", "DENY", "AUDIT", "CUSTOM"`]);
       stringMap(spec?.selector?.matchLabels, 'spec.selector.matchLabels');
-      list(spec?.rules, 'spec.rules');
+      list(spec?.rules, 'spec.rules').forEach((r: Json, i) => {
+        const at = `spec.rules[${i}]`;
+        if (notMap(r)) return void out.push([at, 'Invalid value: must be an object']);
+        const strings = (v: unknown, f: string) => list(v, f).forEach((x, j) => void (typeof x === 'string' || out.push([`${f}[${j}]`, `Invalid value: ${JSON.stringify(x)}: must be a string`])));
+        list(r.from, `${at}.from`).forEach((f: Json, j) => {
+          const src = f?.source;
+          if (!isMap(src)) return void out.push([`${at}.from[${j}].source`, 'Required value: an object']);
+          for (const [k, v] of Object.entries(src)) strings(v, `${at}.from[${j}].source.${k}`);
+          for (const k of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks']) {
+            (Array.isArray(src[k]) ? src[k] : []).forEach((x: unknown, m: number) => void (typeof x !== 'string' || isCidr(x) || out.push([`${at}.from[${j}].source.${k}[${m}]`, `Invalid value: ${JSON.stringify(x)}: must be an IP address or CIDR`])));
+          }
+        });
+        list(r.to, `${at}.to`).forEach((t: Json, j) => {
+          const op = t?.operation;
+          if (!isMap(op)) return void out.push([`${at}.to[${j}].operation`, 'Required value: an object']);
+          for (const [k, v] of Object.entries(op)) strings(v, `${at}.to[${j}].operation.${k}`);
+          for (const k of ['ports', 'notPorts']) {
+            (Array.isArray(op[k]) ? op[k] : []).forEach((x: unknown, m: number) => void (typeof x !== 'string' || (/^\d+$/.test(x) && Number(x) <= 65535) || out.push([`${at}.to[${j}].operation.${k}[${m}]`, `Invalid value: ${JSON.stringify(x)}: must be a port number (istiod rejects port names)`])));
+          }
+        });
+        list(r.when, `${at}.when`).forEach((w: Json, j) => void (!notMap(w) && typeof w.key === 'string' ? strings(w.values, `${at}.when[${j}].values`) : out.push([`${at}.when[${j}].key`, 'Required value'])));
+      });
       break;
     }
     case 'NetworkPolicy': {
@@ -152,11 +216,30 @@ function checkFields(o: Json): [string, string][] {
       for (const [i, t] of list(spec?.policyTypes, 'spec.policyTypes').entries()) {
         if (t !== 'Ingress' && t !== 'Egress') out.push([`spec.policyTypes[${i}]`, `Unsupported value: ${JSON.stringify(t)}: supported values: "Ingress", "Egress"`]);
       }
-      list(spec?.ingress, 'spec.ingress');
-      list(spec?.egress, 'spec.egress');
+      for (const [dir, peers] of [['ingress', 'from'], ['egress', 'to']] as const) {
+        list(spec?.[dir], `spec.${dir}`).forEach((r: Json, i) => {
+          const at = `spec.${dir}[${i}]`;
+          if (notMap(r)) return void out.push([at, 'Invalid value: must be an object']);
+          list(r[peers], `${at}.${peers}`).forEach((peer: Json, j) => {
+            if (notMap(peer)) return void out.push([`${at}.${peers}[${j}]`, 'Invalid value: must be an object']);
+            if (peer.ipBlock !== undefined) {
+              if (!isCidr(peer.ipBlock?.cidr)) out.push([`${at}.${peers}[${j}].ipBlock.cidr`, `Invalid value: ${JSON.stringify(peer.ipBlock?.cidr)}: must be a valid CIDR`]);
+              list(peer.ipBlock?.except, `${at}.${peers}[${j}].ipBlock.except`).forEach((e, m) => void (isCidr(e) || out.push([`${at}.${peers}[${j}].ipBlock.except[${m}]`, `Invalid value: ${JSON.stringify(e)}: must be a valid CIDR`])));
+            }
+          });
+          list(r.ports, `${at}.ports`).forEach((pp: Json, j) => {
+            const pf = `${at}.ports[${j}]`;
+            if (notMap(pp)) return void out.push([pf, 'Invalid value: must be an object']);
+            if (pp.port !== undefined && !isPort(pp.port) && !isPortName(pp.port)) out.push([`${pf}.port`, `Invalid value: ${JSON.stringify(pp.port)}: must be a port number (1-65535) or a port name`]);
+            if (pp.endPort !== undefined && !(isPort(pp.endPort) && typeof pp.port === 'number' && pp.endPort >= pp.port)) out.push([`${pf}.endPort`, `Invalid value: ${JSON.stringify(pp.endPort)}: must be a port at least spec.port, with a numeric port`]);
+            if (pp.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(pp.protocol)) out.push([`${pf}.protocol`, `Unsupported value: ${JSON.stringify(pp.protocol)}: supported values: "TCP", "UDP", "SCTP"`]);
+          });
+        });
+      }
       break;
     }
     case 'PeerAuthentication': {
+      if (spec?.mtls !== undefined && spec.mtls !== null && !isMap(spec.mtls)) out.push(['spec.mtls', 'Invalid value: must be an object']);
       const mode = spec?.mtls?.mode;
       if (mode !== undefined && !['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'].includes(mode)) out.push(['spec.mtls.mode', `Unsupported value: ${JSON.stringify(mode)}: supported values: "UNSET", "DISABLE", "PERMISSIVE", "STRICT"`]);
       stringMap(spec?.selector?.matchLabels, 'spec.selector.matchLabels');
@@ -241,11 +324,15 @@ export function loadState(path: string, opts: { trustDomain?: string; rootNamesp
         return;
       }
       if (value === null || value === undefined) return;
-      const items = isMap(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items.map((it: unknown, j: number) => [it, `items[${j}]`] as const) : [[value, ''] as const];
+      if (isMap(value) && value.kind === 'List' && !Array.isArray(value.items ?? [])) {
+        problems.push({ file, document, object: 'List', field: 'items', message: `Invalid value: ${JSON.stringify(value.items)}: must be a list of objects` });
+        return;
+      }
+      const items = isMap(value) && value.kind === 'List' ? ((value.items ?? []) as unknown[]).map((it: unknown, j: number) => [it, `items[${j}]`] as const) : [[value, ''] as const];
       for (const [raw, at] of items) {
         const prefix = at ? `${at}.` : '';
         if (!isMap(raw)) {
-          problems.push({ file, document, ...(at ? { field: at } : {}), message: `not an object (it is ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}): each document must be one Kubernetes object` });
+          problems.push({ file, document, ...(at ? { field: at } : {}), message: `not an object (it is ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`}): each document must be one Kubernetes object` });
           continue;
         }
         const o = raw as Json;

@@ -6,7 +6,8 @@
  * where the documentation makes it unambiguous, the deciding policy, plus the documented rule).
  * Every case runs the CLI's default path, `main(['connectivity', ..., '--json'])`, exit 0 expected.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -51,5 +52,34 @@ describe('connectivity examiner: documented semantics through `lattice-sim conne
     const v = JSON.parse(r.out) as { verdict: string; layer: string; policy: string | null; reason: string };
     const got = { verdict: v.verdict, layer: v.layer, ...(c.spec.expect.policy !== undefined ? { policy: v.policy } : {}) };
     expect(got, `${c.spec.title}\nrule: ${c.spec.rule}\nreason: ${v.reason}`).toEqual(c.spec.expect);
+  });
+});
+
+/** Bad objects an examiner may hand over, each added to a valid state: exit 2 naming file, object and field. */
+const BAD_INPUTS: [string, string, RegExp][] = [
+  ['a Cilium port out of range', 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: { name: p, namespace: b }\nspec: { endpointSelector: {}, ingress: [{ toPorts: [{ ports: [{ port: 99999 }] }] }] }\n', /CiliumNetworkPolicy b\/p: spec\.ingress\[0\]\.toPorts\[0\]\.ports\[0\]\.port: Invalid value: 99999/],
+  ['a malformed CIDR', 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: { name: p, namespace: a }\nspec: { endpointSelector: {}, egress: [{ toCIDRSet: [{ cidr: 10.0.0.0/33 }] }] }\n', /CiliumNetworkPolicy a\/p: spec\.egress\[0\]\.toCIDRSet\[0\]\.cidr: Invalid value: "10\.0\.0\.0\/33"/],
+  ['an unknown entity', 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: { name: p, namespace: b }\nspec: { endpointSelector: {}, ingress: [{ fromEntities: [everyone] }] }\n', /spec\.ingress\[0\]\.fromEntities\[0\]: Unsupported value: "everyone"/],
+  ['a null rule element', 'apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: { name: p, namespace: b }\nspec: { endpointSelector: {}, ingress: [null] }\n', /spec\.ingress\[0\]: Invalid value: must be an object/],
+  ['a named AuthorizationPolicy port', 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: { name: p, namespace: b }\nspec: { rules: [{ to: [{ operation: { ports: [http] } }] }] }\n', /AuthorizationPolicy b\/p: spec\.rules\[0\]\.to\[0\]\.operation\.ports\[0\]: Invalid value: "http"/],
+  ['principals as a string', 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: { name: p, namespace: b }\nspec: { rules: [{ from: [{ source: { principals: cluster.local/ns/a/sa/client } }] }] }\n', /spec\.rules\[0\]\.from\[0\]\.source\.principals: Invalid value: .*must be a list/],
+  ['a NetworkPolicy ipBlock that is not a CIDR', 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: p, namespace: b }\nspec: { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: somewhere } }] }] }\n', /NetworkPolicy b\/p: spec\.ingress\[0\]\.from\[0\]\.ipBlock\.cidr: Invalid value: "somewhere"/],
+  ['a NetworkPolicy endPort with a named port', 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: p, namespace: b }\nspec: { podSelector: {}, ingress: [{ ports: [{ port: http, endPort: 9000 }] }] }\n', /spec\.ingress\[0\]\.ports\[0\]\.endPort: Invalid value: 9000/],
+  ['a List whose items is not a list', 'apiVersion: v1\nkind: List\nitems: 5\n', /\(document 1\) List: items: Invalid value: 5/],
+  ['a PeerAuthentication mtls that is not an object', 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: { name: p, namespace: b }\nspec: { mtls: STRICT }\n', /PeerAuthentication b\/p: spec\.mtls: Invalid value: must be an object/],
+];
+
+describe('connectivity examiner: bad input exits 2 naming file, object and field, never a stack trace', () => {
+  const valid = join(root, 'cnp-peer-with-namespace-key', 'state');
+  it.each(BAD_INPUTS)('%s', async (_what, yaml, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'examiner-bad-'));
+    cpSync(valid, dir, { recursive: true });
+    writeFileSync(join(dir, 'zz-bad.yaml'), yaml);
+    const r = await connectivity(['--state', dir, '--from', 'a/client', '--to', 'b/web:80', '--json']);
+    expect(r.code, r.out).toBe(2);
+    expect(r.err).toContain('zz-bad.yaml (document 1)');
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.out).toBe('');
   });
 });
