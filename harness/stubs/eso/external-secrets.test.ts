@@ -76,6 +76,21 @@ describe('ESO stub: ExternalSecret data, dataFrom and templates', () => {
     w.stop();
   });
 
+  it('renders templateFrom ConfigMap items, and mergePolicy Merge keeps the provider keys beside the template ones', async () => {
+    const w = await world();
+    w.secretBackends.putKey('vault', 'app/db', { username: 'app', password: 'pw1' });
+    await w.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tpl', namespace: 'ns' }, data: { 'config.yaml': 'user: {{ .username }}\npass: {{ .password | quote }}\n' } });
+    await w.apply([
+      es('from', {
+        dataFrom: [{ extract: { key: 'app/db' } }],
+        target: { name: 'from', template: { mergePolicy: 'Merge', templateFrom: [{ configMap: { name: 'tpl', items: [{ key: 'config.yaml' }] } }] } },
+      }),
+    ]);
+    await at(w, 10_000);
+    expect(plain(secretOf(w, 'from'))).toEqual({ username: 'app', password: 'pw1', 'config.yaml': 'user: app\npass: "pw1"\n' });
+    w.stop();
+  });
+
   it('an unsupported template construct is a SecretSyncedError and writes no Secret', async () => {
     const w = await world();
     await w.apply([es('bad', { data: [{ secretKey: 'u', remoteRef: { key: 'k', property: 'p' } }], target: { name: 'bad', template: { data: { x: '{{ if .u }}yes{{ end }}' } } } })]);
