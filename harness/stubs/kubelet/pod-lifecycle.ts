@@ -149,6 +149,8 @@ export class Kubelet {
     const rec = this.records.get(uid);
     // Our last write has not reached the cache yet: its watch event re-triggers us.
     if (rec && Number(pod.metadata.resourceVersion ?? '0') < rec.writtenRv) return done();
+    // Succeeded and Failed are final (Kubernetes: pod phases), whoever wrote them.
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return done();
     await Promise.all([this.cache.informerFor(CoreTypes.Secret).synced(), this.cache.informerFor(CoreTypes.ConfigMap).synced()]);
     const view = this.view(pod, podKey, rec);
     const now = this.clock.now();
