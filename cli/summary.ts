@@ -110,9 +110,12 @@ export function printSummary(doc: ResultsDocument, written: string[], io: Io, fl
     );
     const admissions = random.flatMap((r) => r.admissions ?? []);
     if (admissions.length > 0) {
-      const failed = admissions.filter((a) => a.expected === 'Failed').length;
+      const failed = admissions.filter((a) => a.expected === 'Failed' && a.expectedGate !== 'Validation').length;
+      const invalid = admissions.filter((a) => a.expected === 'Failed' && a.expectedGate === 'Validation').length;
       const wrong = random.reduce((n, r) => n + (r.admissionMismatches ?? 0), 0);
-      io.out(`  admissions: ${admissions.length} judged (${failed} expected Failed by a Cedar gate), ${plural(wrong, 'admission mismatch', 'admission mismatches')}`);
+      io.out(
+        `  admissions: ${admissions.length} judged (${failed} expected Failed by a Cedar gate${invalid > 0 ? `, ${invalid} by spec validation` : ''}), ${plural(wrong, 'admission mismatch', 'admission mismatches')}`,
+      );
     }
   }
   printTimelines(doc, io);

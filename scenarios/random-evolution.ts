@@ -35,7 +35,7 @@ export const MAX_EVOLUTION_COMMANDS = 4;
  * policies (reference §4.4: the Cedar check precedes compiling), and a service denied after it was admitted keeps its outputs
  * (reference §2.8 step 7 deletes only its ExternalSecrets); the admission oracle describes a fresh apply only.
  */
-export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8, secretProbability: 0 } as const;
+export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8, secretProbability: 0, invalidSpecProbability: 0 } as const;
 
 /** Options of a random-evolution run. */
 export interface EvolutionOptions {

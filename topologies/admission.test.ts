@@ -8,6 +8,7 @@ import { topologyArbitrary } from './arbitraries/topology.ts';
 import { oracle } from './oracle.ts';
 import { renderTopology } from './render.ts';
 import type { Topology, TopologyCedar, TopologyCedarStatement, TopologySecret, TopologyService } from './topology.ts';
+import { INVALID_SPEC_FIELDS } from './topology.ts';
 import { validateTopology } from './validate.ts';
 import { testService } from './testing.ts';
 
@@ -199,7 +200,8 @@ describe('drawn topologies: the rendered Cedar set decides as the structural ora
       expect(validateTopology(t)).toEqual([]);
       const admissions = admissionOracle(t);
       expect(admissions.some((a) => a.expected === 'Ready')).toBe(true);
-      const failed = admissions.filter((a) => a.expected === 'Failed');
+      // Gate failures only: spec-validation failures (invalidSpecProbability) are counted by their own test.
+      const failed = admissions.filter((a) => a.expected === 'Failed' && !a.invalidField);
       if (failed.length > 0) withFailed++;
       for (const a of failed) gates.add(a.gate!);
       if (failed.some((a) => a.revoked)) kinds.add('revocation');
@@ -282,5 +284,36 @@ describe('cedarStatementText', () => {
     expect(cedarStatementText(permit('s2', '', '', { principal: { namespace: 'shop' }, resource: { provider: 'aws-secrets', pathPrefix: 'shop/' }, style: 'attributes' }))).toContain(
       'principal.namespace == "shop" &&\n  resource.provider == "aws-secrets" &&\n  resource.path like "shop/*"',
     );
+  });
+});
+
+describe('invalid specs (invalidSpecProbability): the spec-validation rule of the admission oracle', () => {
+  const samples = fc.sample(topologyArbitrary({ invalidSpecProbability: 0.3 }), { seed: 29, numRuns: 40 });
+  it('draws every invalid field on LatticeServices only; each such service is expected Failed by validation, before any gate, naming its field', () => {
+    const drawn = new Set<string>();
+    for (const t of samples) {
+      expect(validateTopology(t)).toEqual([]);
+      const admissions = admissionOracle(t);
+      t.services.forEach((s, i) => {
+        if (!s.invalidSpec) return expect(admissions[i].invalidField).toBeUndefined();
+        drawn.add(s.invalidSpec);
+        expect(s.kind).not.toBe('mesh-member');
+        expect(admissions[i]).toMatchObject({ expected: 'Failed', gate: 'Validation', invalidField: INVALID_SPEC_FIELDS[s.invalidSpec], denials: [], secrets: [] });
+      });
+    }
+    expect([...drawn].sort()).toEqual(Object.keys(INVALID_SPEC_FIELDS).sort());
+  });
+  it('denies every probe from or to a service refused by validation, naming ValidationFailed', () => {
+    const t = samples.find((x) => x.services.some((s) => s.invalidSpec && s.ports.length > 0))!;
+    const bad = t.services.find((s) => s.invalidSpec && s.ports.length > 0)!;
+    const key = `${bad.namespace}/${bad.name}`;
+    const touching = expectedProbesWithAdmission(t).filter((p) => p.from === key || p.to === key);
+    expect(touching.length).toBeGreaterThan(0);
+    for (const p of touching) expect(p).toMatchObject({ expected: 'deny', reason: expect.stringContaining('(ValidationFailed)') });
+  });
+  it('counts invalid fields in the shrinking measure, so turning one off is a strictly smaller topology', () => {
+    const t = samples.find((x) => x.services.some((s) => s.invalidSpec))!;
+    const fixed = { ...t, services: t.services.map(({ invalidSpec: _drop, ...s }) => s) };
+    expect(admissionSize(t).invalidSpecs).toBeGreaterThan(admissionSize(fixed).invalidSpecs);
   });
 });

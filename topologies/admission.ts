@@ -21,7 +21,7 @@ import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../ha
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { serviceKey } from './topology.ts';
+import { INVALID_SPEC_FIELDS, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -35,6 +35,12 @@ export interface TopologyGateRequest {
   /** `compile` = asked by the workload compiler; `mesh` = by the mesh-member controller (after compile passed). */
   stage: 'compile' | 'mesh';
 }
+
+/** The `gate` of an expectation failed by spec validation (no Cedar gate is asked). */
+export const VALIDATION_GATE = 'Validation';
+
+/** How a failed expectation is named in probe reasons: `ValidationFailed`, else `<Gate>Denied`. */
+const failedBy = (a: ExpectedAdmission): string => (a.invalidField ? 'ValidationFailed' : `${a.gate}Denied`);
 
 /** The words the admission oracle uses. */
 export const ADMISSION_REASONS = {
@@ -125,6 +131,8 @@ export interface AdmissionSize {
   cedarDeviations: number;
   /** How broadly the statements are written: 0 for uid scope, 1 attributes, 2 namespace-wide principal or path prefix, summed. */
   cedarForms: number;
+  /** LatticeServices rendered with an invalid field (`invalidSpec`). */
+  invalidSpecs: number;
 }
 
 /**
@@ -134,7 +142,8 @@ export interface AdmissionSize {
  */
 export function admissionSize(t: Topology): AdmissionSize {
   const secrets = t.services.reduce((n, s) => n + (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0), 0);
-  if (!t.cedar) return { secrets, cedarEmpty: 0, cedarDeviations: 0, cedarForms: 0 };
+  const invalidSpecs = t.services.filter((s) => s.invalidSpec !== undefined).length;
+  if (!t.cedar) return { secrets, cedarEmpty: 0, cedarDeviations: 0, cedarForms: 0, invalidSpecs };
   const requests = topologyGateRequests(t);
   const own = new Map<string, { statement: TopologyCedarStatement; enabled: boolean }[]>();
   for (const p of t.cedar.policies) for (const statement of p.statements) if (statement.origin) own.set(statement.origin, [...(own.get(statement.origin) ?? []), { statement, enabled: p.enabled }]);
@@ -150,7 +159,7 @@ export function admissionSize(t: Topology): AdmissionSize {
   for (const p of t.cedar.policies) {
     for (const st of p.statements) forms += 'namespace' in st.principal || !('exact' in st.resource) ? 2 : st.style === 'attributes' ? 1 : 0;
   }
-  return { secrets, cedarEmpty: requests.length > 0 && t.cedar.policies.length === 0 ? 1 : 0, cedarDeviations: deviations, cedarForms: forms };
+  return { secrets, cedarEmpty: requests.length > 0 && t.cedar.policies.length === 0 ? 1 : 0, cedarDeviations: deviations, cedarForms: forms, invalidSpecs };
 }
 
 /** One line for a secret: `<name> <provider>:<path> keys=<k,…|bulk> route=<route>[ type=<secretType>]` (reports, counterexamples). */
@@ -179,7 +188,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * The invariants of a topology's secrets and Cedar set: secret names are unique DNS labels per service
  * and only on LatticeServices; each names a declared SecretProvider; keys are declared unless the route
- * is `envFrom` (bulk); statement ids are unique. Output: one message per problem (`[]` = valid).
+ * is `envFrom` (bulk); statement ids are unique; an invalid field is a known one, on a LatticeService
+ * (`port-name` on a server). Output: one message per problem (`[]` = valid).
  */
 export function admissionProblems(t: Topology): string[] {
   const problems: string[] = [];
@@ -189,6 +199,9 @@ export function admissionProblems(t: Topology): string[] {
     const names = new Set<string>();
     if (s.kind === 'mesh-member' && (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0) > 0) problems.push(`${key}: a mesh-member has no workload spec, so no secrets or security overrides`);
     if (new Set(s.securityOverrides ?? []).size !== (s.securityOverrides ?? []).length) problems.push(`${key}: duplicate security overrides`);
+    if (s.invalidSpec !== undefined && !(s.invalidSpec in INVALID_SPEC_FIELDS)) problems.push(`${key}: unknown invalid field ${JSON.stringify(s.invalidSpec)}`);
+    if (s.invalidSpec !== undefined && s.kind === 'mesh-member') problems.push(`${key}: an invalid field is rendered into a LatticeService spec, not a mesh-member`);
+    if (s.invalidSpec === 'port-name' && s.ports.length === 0) problems.push(`${key}: an invalid port name needs a port`);
     for (const secret of s.secrets ?? []) {
       if (!DNS_LABEL.test(secret.name) || names.has(secret.name)) problems.push(`${key}: secret name ${JSON.stringify(secret.name)} must be a unique DNS label`);
       names.add(secret.name);
@@ -250,6 +263,12 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
   return t.services.map((s): ExpectedAdmission => {
     const requests = serviceGateRequests(s);
     const kind = s.kind === 'mesh-member' ? 'LatticeMeshMember' : 'LatticeService';
+    // Spec validation runs before every gate (reference service controller.rs:818-829): an invalid
+    // field fails the service whatever Cedar says, and nothing is compiled.
+    if (s.invalidSpec && kind === 'LatticeService') {
+      const field = INVALID_SPEC_FIELDS[s.invalidSpec];
+      return { service: serviceKey(s), kind, expected: 'Failed', gate: VALIDATION_GATE, invalidField: field, denials: [], reason: `spec validation refuses ${field} (${s.invalidSpec})`, secrets: [] };
+    }
     const admittedAtFirst = requests.every((r) => decideGate(initial, r) === 'allow');
     for (const stage of ['compile', 'mesh'] as const) {
       let denials: ExpectedDenial[] = [];
@@ -302,8 +321,8 @@ export function withAdmission(expected: readonly ExpectedProbe[], t: Pick<Topolo
   return expected.map((p) => {
     const from = failed.get(p.from);
     const to = failed.get(p.to);
-    if (from) return { ...p, expected: 'deny', reason: `${ADMISSION_REASONS.callerFailed} (${from.gate}Denied)` };
-    if (to && !(to.gate === 'AllowWildcard' && byKey.get(p.to)?.ambient === false)) return { ...p, expected: 'deny', reason: `${ADMISSION_REASONS.calleeFailed} (${to.gate}Denied)` };
+    if (from) return { ...p, expected: 'deny', reason: `${ADMISSION_REASONS.callerFailed} (${failedBy(from)})` };
+    if (to && !(to.gate === 'AllowWildcard' && byKey.get(p.to)?.ambient === false)) return { ...p, expected: 'deny', reason: `${ADMISSION_REASONS.calleeFailed} (${failedBy(to)})` };
     return p;
   });
 }

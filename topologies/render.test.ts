@@ -141,7 +141,8 @@ describe('renderTopology', () => {
       expect(matrix(back)).toEqual(matrix(t));
     };
     check(sample);
-    fc.assert(fc.property(topologyArbitrary({ minServices: 3, maxServices: 12 }), check), { seed: 5, numRuns: 40 });
+    // Valid specs only: an invalid field (a port renamed `HTTP`) is meant not to read back.
+    fc.assert(fc.property(topologyArbitrary({ minServices: 3, maxServices: 12, invalidSpecProbability: 0 }), check), { seed: 5, numRuns: 40 });
   });
 
   it('returns fresh objects: mutating one rendering does not affect the next', () => {

@@ -21,7 +21,7 @@ import {
   type ResourceSpec,
   type ServiceRef,
 } from '../platform/crds/types.ts';
-import type { Topology, TopologyService } from './topology.ts';
+import type { InvalidSpecId, Topology, TopologyService } from './topology.ts';
 import { hasDrawnCedar, renderCedarPolicies, renderSecretProviders, secretResources, withSecretUses } from './admission-render.ts';
 
 /** Name of the baseline CedarPolicy (in `lattice-system`). */
@@ -81,7 +81,7 @@ export function serviceResources(s: TopologyService): Record<string, ResourceSpe
 export function renderService(s: TopologyService): LatticeService {
   const server = s.ports.length > 0;
   const resources = { ...serviceResources(s), ...secretResources(s) };
-  return {
+  const rendered: LatticeService = {
     ...LatticeServiceType,
     metadata: { name: s.name, namespace: s.namespace, labels: { 'lattice.dev/environment': s.namespace } },
     spec: {
@@ -95,6 +95,37 @@ export function renderService(s: TopologyService): LatticeService {
       },
     },
   };
+  return s.invalidSpec ? withInvalidField(rendered, s.invalidSpec) : rendered;
+}
+
+/**
+ * `ls` with the one invalid field `id` names (topology.ts INVALID_SPEC_FIELDS): `command[0]` made
+ * relative (its base name), `resources` dropped, the first port renamed `HTTP`, a file at
+ * `/etc/lattice-sim/probe.conf` with mode `0666`, or `;latest` appended to the image. Changes `ls` in place and returns it.
+ */
+export function withInvalidField(ls: LatticeService, id: InvalidSpecId): LatticeService {
+  const main = ls.spec.workload.containers.main;
+  switch (id) {
+    case 'relative-command':
+      main.command = [main.command![0].slice(main.command![0].lastIndexOf('/') + 1), ...main.command!.slice(1)];
+      break;
+    case 'missing-limits':
+      delete main.resources;
+      break;
+    case 'port-name': {
+      const ports = ls.spec.workload.service!.ports;
+      const [first, ...rest] = Object.entries(ports);
+      ls.spec.workload.service!.ports = Object.fromEntries([['HTTP', first[1]], ...rest]);
+      break;
+    }
+    case 'world-writable-file':
+      main.files = { ...main.files, '/etc/lattice-sim/probe.conf': { content: 'probe=1\n', mode: '0666' } };
+      break;
+    case 'image-metacharacter':
+      main.image = `${main.image};latest`;
+      break;
+  }
+  return ls;
 }
 
 const cedarString = (v: string): string => JSON.stringify(v);

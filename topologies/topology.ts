@@ -79,7 +79,28 @@ export interface TopologyService {
    * restricted defaults asks the Cedar gate OverrideSecurity (reference §3.2), after its secrets.
    */
   securityOverrides?: SecurityOverrideId[];
+  /**
+   * One field of a LatticeService's spec rendered invalid (absent = a valid spec): the platform must
+   * refuse the service with the field named and produce nothing for it (reference spec validation,
+   * crates/lattice-crd/src/crd/workload/container.rs:401-431, ports.rs:70-111). See {@link INVALID_SPEC_FIELDS}.
+   */
+  invalidSpec?: InvalidSpecId;
 }
+
+/**
+ * The invalid fields a random LatticeService may carry, and the field path each one breaks in the main
+ * container or the service ports (render.ts writes them): a relative `command[0]`, no
+ * `resources.limits`, a port name that is not a DNS label (`HTTP`), a world-writable file mode
+ * (`0666`), an image with a shell metacharacter. `port-name` needs a server (ports).
+ */
+export const INVALID_SPEC_FIELDS = {
+  'relative-command': 'spec.workload.containers.main.command[0]',
+  'missing-limits': 'spec.workload.containers.main.resources.limits',
+  'port-name': 'spec.workload.service.ports.HTTP',
+  'world-writable-file': 'spec.workload.containers.main.files["/etc/lattice-sim/probe.conf"].mode',
+  'image-metacharacter': 'spec.workload.containers.main.image',
+} as const;
+export type InvalidSpecId = keyof typeof INVALID_SPEC_FIELDS;
 
 /**
  * How a container consumes a secret (reference §2.3 routes): `env` = a variable that is exactly

@@ -15,6 +15,8 @@
  *   principal; a service failed by AllowWildcard (its workload compiled, reference §3.4) has no mesh
  *   policy selecting it; a service revoked after admission (a CedarPolicy applied late) keeps its outputs
  *   but its ExternalSecrets (reference §2.8 step 7);
+ * - for one failed by spec validation, the `Ready/False/ValidationFailed` condition and a status message
+ *   naming the invalid field, no Cedar gate, and no output at all (validation precedes compile);
  * - for a Ready one, every secret route (reference §2.3): the pod template references the Secret and
  *   key the declaration implies, the Secret the ESO stub synced holds that key, and templated content
  *   (mixed variable, file) equals the text around the base Secret's value.
@@ -212,7 +214,12 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
     const seen = obj && observed === 'Failed' ? observedDenials(obj) : { denials: [] };
     const problems: string[] = [];
     if (observed !== want.expected) problems.push(`expected ${want.expected}, observed ${observed}${obj?.status?.message ? ` (${obj.status.message})` : ''}`);
-    if (want.expected === 'Failed' && observed === 'Failed') {
+    if (want.invalidField && observed === 'Failed') {
+      // Spec validation (reference service controller.rs:818-829): Ready/False/ValidationFailed naming the field, no gate asked.
+      const ready = (obj?.status?.conditions ?? []).find((c) => c.type === 'Ready');
+      if (ready?.reason !== 'ValidationFailed' || !(obj?.status?.message ?? '').includes(want.invalidField) || seen.gate)
+        problems.push(`expected a spec validation failure naming ${want.invalidField}, the platform reports ${seen.gate ? `Cedar gate ${seen.gate}` : `${ready?.reason ?? 'no Ready condition'}: ${obj?.status?.message ?? ''}`}`);
+    } else if (want.expected === 'Failed' && observed === 'Failed') {
       if (seen.gate !== want.gate) problems.push(`expected gate ${want.gate}, the platform names ${seen.gate ?? 'no Cedar gate'}`);
       const wanted = want.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${CAUSE_TEXT[d.cause]}`}`).sort();
       const got = seen.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${d.reason}`}`).sort();

@@ -55,6 +55,12 @@ export interface ExpectedAdmission {
    * step 7 deletes its ExternalSecrets and keeps its other outputs, and its traffic goes on.
    */
   revoked?: boolean;
+  /**
+   * Failed by spec validation, before any gate (reference crates/lattice-service/src/controller.rs:818-829):
+   * the field path the platform must name (status message and `Ready/False/ValidationFailed`); `gate`
+   * is then `Validation` and `denials` empty, and the service must have produced nothing.
+   */
+  invalidField?: string;
   /** The oracle's reason in words. */
   reason: string;
   /** Secrets a Ready service must wire into its pod template (empty when Failed or none). */

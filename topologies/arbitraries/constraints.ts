@@ -162,6 +162,14 @@ export interface TopologyConstraints {
    * @defaultValue 0.5
    */
   secretTopologyProbability?: number;
+  /**
+   * Probability that a LatticeService renders one invalid field (a relative `command[0]`, no
+   * `resources.limits`, a non-DNS-label port name, a world-writable file mode, an image with a shell
+   * metacharacter; topology.ts `INVALID_SPEC_FIELDS`), which the platform must refuse with the field
+   * named and nothing produced (reference spec validation), in [0, 1]. 0 = no draw.
+   * @defaultValue 0.02
+   */
+  invalidSpecProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -195,11 +203,12 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   emptyPolicySetProbability: 0.03,
   lateRevocationProbability: 0.12,
   secretTopologyProbability: 0.5,
+  invalidSpecProbability: 0.02,
 });
 
 /**
  * Knobs that turn every mesh-feature draw off (one-sided inbound, mesh-members, service accounts,
- * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar): with them, a seed draws exactly what it drew
+ * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar, invalid specs): with them, a seed draws exactly what it drew
  * before these features existed (old bug-report seeds reproduce).
  */
 export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
@@ -212,6 +221,7 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   maxCreationDelayMs: 0,
   externalEgressProbability: 0,
   secretProbability: 0,
+  invalidSpecProbability: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
@@ -274,6 +284,7 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'emptyPolicySetProbability',
     'lateRevocationProbability',
     'secretTopologyProbability',
+    'invalidSpecProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }

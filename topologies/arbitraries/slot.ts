@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { cedarDrawArbitrary, overrideDrawArbitrary, slotSecretDrawsArbitrary, type CedarDraw, type OverrideDraw, type SlotSecretDraws } from './admission.ts';
 import { chanceArbitrary } from './chance.ts';
+import { INVALID_SPEC_FIELDS } from '../topology.ts';
 
 /** Draws of one slot. Arrays are indexed by the other slot's index (0 .. slots-1). */
 export interface SlotDraws {
@@ -52,6 +53,8 @@ export interface SlotDraws {
   wildcardCedar?: CedarDraw[];
   /** A security override of the main container and its Cedar draw (used when it is a LatticeService). Absent = none. */
   override?: OverrideDraw;
+  /** As a LatticeService, renders one invalid field: `which` indexes INVALID_SPEC_FIELDS (never shrunk). Absent = no draw. */
+  invalidSpec?: { on: boolean; which: number };
 }
 
 /** Knobs of {@link slotArbitrary}. */
@@ -79,6 +82,8 @@ export interface SlotConstraints {
   /** Secret and Cedar knobs (constraints.ts); `secretProbability` 0 draws nothing. @defaultValue off */
   secretProbability?: number;
   cedarDenyProbability?: number;
+  /** Invalid-spec knob (constraints.ts); 0 draws nothing. @defaultValue off */
+  invalidSpecProbability?: number;
 }
 
 /**
@@ -109,6 +114,10 @@ export function slotArbitrary(c: SlotConstraints): fc.Arbitrary<SlotDraws> {
           wildcardCedar: fc.array(cedarDrawArbitrary(c.cedarDenyProbability ?? 0), { minLength: 2, maxLength: 2 }),
           override: overrideDrawArbitrary({ secretProbability: c.secretProbability!, cedarDenyProbability: c.cedarDenyProbability ?? 0 }),
         }
+      : {}),
+    // Last, so a seed draws every older value as before this knob.
+    ...((c.invalidSpecProbability ?? 0) > 0
+      ? { invalidSpec: fc.record({ on: chanceArbitrary(c.invalidSpecProbability!), which: fc.noShrink(fc.nat({ max: Object.keys(INVALID_SPEC_FIELDS).length - 1 })) }) }
       : {}),
   }) as fc.Arbitrary<SlotDraws>;
 }

@@ -49,6 +49,7 @@ describe('topologyArbitrary constraints', () => {
       emptyPolicySetProbability: 0.03,
       lateRevocationProbability: 0.12,
       secretTopologyProbability: 0.5,
+      invalidSpecProbability: 0.02,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });

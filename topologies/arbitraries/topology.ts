@@ -11,7 +11,8 @@
  * draws when others go, so a failing pair survives the removal of everything around it.
  */
 import fc from 'fast-check';
-import type { Topology } from '../topology.ts';
+import type { InvalidSpecId, Topology, TopologyService } from '../topology.ts';
+import { INVALID_SPEC_FIELDS } from '../topology.ts';
 import { resolveTopologyConstraints, type ResolvedTopologyConstraints, type TopologyConstraints } from './constraints.ts';
 import { accountOf } from '../admission.ts';
 import { assignSecrets, drawnCedar, withLateRevocation } from './admission.ts';
@@ -47,9 +48,27 @@ export interface TopologyDraws {
  */
 export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstraints): Topology {
   const placed = placeSlots(draws.present, c.layers, draws.layerDraws);
-  const services = wireServices(placed, draws.slots, c.namespace);
+  const services = withInvalidSpecs(
+    wireServices(placed, draws.slots, c.namespace),
+    placed.map((p) => draws.slots[p.slot].invalidSpec),
+  );
   const t: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
   return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets);
+}
+
+/**
+ * `services` with the invalid field each LatticeService's slot drew (`draws[i]` = the draw of service
+ * i; absent or off = valid). A `port-name` draw on a traffic generator (no ports) becomes
+ * `relative-command`. Mesh-members are left valid (their LatticeMeshMember has no workload spec).
+ */
+export function withInvalidSpecs(services: TopologyService[], draws: readonly (SlotDraws['invalidSpec'] | undefined)[]): TopologyService[] {
+  const ids = Object.keys(INVALID_SPEC_FIELDS) as InvalidSpecId[];
+  return services.map((s, i) => {
+    const d = draws[i];
+    if (!d?.on || s.kind === 'mesh-member') return s;
+    const id = ids[d.which % ids.length];
+    return { ...s, invalidSpec: id === 'port-name' && s.ports.length === 0 ? 'relative-command' : id };
+  });
 }
 
 /**
