@@ -9,7 +9,8 @@
  *   unknown phases) ⇒ Running `Job running`; Completed ⇒ Succeeded `All tasks completed successfully`
  *   (completionTime); Failed / Terminated / Aborted, Restarting with maxRetry 0, or Pending / Inqueue
  *   for more than 300 s since the VCJob's creation ⇒ Failed `Job failed` (completionTime).
- * - Running: the same mapping (a cron job stays Running).
+ * - Running: the same mapping; a cron job stays Running with `Cron active: <n> job(s), last scheduled:
+ *   <lastScheduleTime | never>` from its VCCronJob's status.
  * - Failed: back to Pending `Retrying compilation` (requeue 5 s), as the reference does.
  * Requeues (reference): 15 s while Pending / Running, 300 s after Succeeded or Failed, 30 s after a
  * compile failure (the reference returns the error to its runtime's backoff). Status writes are merge
@@ -161,7 +162,14 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
     if (phase === 'Succeeded') return requeueAfter(t.finishedRequeueMs);
 
     if (phase === 'Running') {
-      if (cron) return requeueAfter(t.runningRequeueMs);
+      if (cron) {
+        const cronJob = (await client.get(VolcanoCronJobType, key).catch(ignoreNotFound)) as KubeObject | undefined;
+        if (cronJob) {
+          const active = Array.isArray(cronJob.status?.active) ? cronJob.status.active.length : 0;
+          await writeStatus(lj, { phase: 'Running', message: `Cron active: ${active} job(s), last scheduled: ${cronJob.status?.lastScheduleTime ?? 'never'}`, observedGeneration: generation });
+        }
+        return requeueAfter(t.runningRequeueMs);
+      }
       const vc = await vcjobPhase(key, ctx.clock.now());
       return (vc && (await finish(lj, vc, ctx, generation))) ?? requeueAfter(t.runningRequeueMs);
     }

@@ -1,7 +1,8 @@
 /**
  * The Volcano stub (anchors-netpol.md §5): the job controller (`./job-controller.ts`: VCJob →
  * PodGroup, task pods once admitted, env / svc plugins, job status and lifecycle policies), the
- * PodGroup controller for Volcano pods without a VCJob (`./podgroup-controller.ts`) and the
+ * CronJob controller (`./cronjob-controller.ts`), the PodGroup controller for Volcano pods without
+ * a VCJob (`./podgroup-controller.ts`) and the
  * scheduler with the queue controller (`./scheduler.ts`: enqueue, all-or-nothing gang allocation,
  * PodGroup and Queue status), plus the `default` Queue Volcano installs.
  */
@@ -10,12 +11,14 @@ import type { ControllerDefinition, Logger } from '../../../platform/runtime/ind
 import type { SimulationProfile } from '../../profile.ts';
 import { volcanoJobController } from './job-controller.ts';
 import { volcanoPodGroupController } from './podgroup-controller.ts';
+import { volcanoCronJobController } from './cronjob-controller.ts';
 import { VOLCANO_DEFAULTS, volcanoScheduler, type VolcanoSettings } from './scheduler.ts';
 import { DEFAULT_QUEUE, QueueType } from './vocabulary.ts';
 
 export * from './vocabulary.ts';
 export { buildTaskPod, minAvailableOf, podGroupName, podName, volcanoJobController } from './job-controller.ts';
 export { VOLCANO_DEFAULTS, volcanoScheduler, type VolcanoSettings } from './scheduler.ts';
+export { volcanoCronJobController } from './cronjob-controller.ts';
 export { plainPodGroupName, QUEUE_NAME_ANNOTATION, volcanoPodGroupController } from './podgroup-controller.ts';
 export { DeviceLedger, VGPU_DEVICES_ANNOTATION, vgpuRequest, withoutVgpu } from './deviceshare.ts';
 
@@ -31,5 +34,5 @@ export function defaultQueue(): KubeObject {
 
 /** Every Volcano controller as runner definitions. */
 export function volcanoControllers(client: KubeClient, clock: Clock, cache: InformerCache, profile: SimulationProfile, log?: Logger): ControllerDefinition[] {
-  return [volcanoJobController(client, cache), volcanoPodGroupController(client, cache), volcanoScheduler(client, clock, cache, volcanoSettings(profile), log)];
+  return [volcanoJobController(client, cache), volcanoCronJobController(client, clock, cache), volcanoPodGroupController(client, cache), volcanoScheduler(client, clock, cache, volcanoSettings(profile), log)];
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { LatticeJobType, LatticeServiceType } from '../../../platform/index.ts';
 import { World } from '../../world.ts';
-import { CoreTypes } from '../third-party-crds.ts';
+import { CoreTypes, StubTypes } from '../third-party-crds.ts';
 import { GROUP_NAME_ANNOTATION, JOB_NAME_KEY, PodGroupType, QueueType, TASK_SPEC_KEY, VolcanoJobType } from './vocabulary.ts';
 import { VGPU_DEVICES_ANNOTATION } from './deviceshare.ts';
 
@@ -69,7 +69,7 @@ describe('Volcano stub in a World', () => {
     expect(svc.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: { 'volcano.sh/job-name': 'mpi', 'volcano.sh/job-namespace': 'batch' } });
     expect(list(world, CoreTypes.ConfigMap).find((c) => c.metadata.name === 'mpi-svc')!.data).toEqual({ 'worker.host': 'mpi-worker-0.mpi\nmpi-worker-1.mpi', VC_WORKER_HOSTS: 'mpi-worker-0.mpi,mpi-worker-1.mpi', VC_WORKER_NUM: '2' });
     const pods = jobPods(world, 'mpi');
-    expect(pods.map((p) => [p.metadata.name, p.spec.hostname, p.spec.subdomain, p.metadata.labels[TASK_SPEC_KEY], p.metadata.annotations[GROUP_NAME_ANNOTATION]?.startsWith('mpi-')])).toEqual([
+    expect(pods.map((p) => [p.metadata.name, p.spec.hostname, p.spec.subdomain, p.metadata.labels?.[TASK_SPEC_KEY], p.metadata.annotations?.[GROUP_NAME_ANNOTATION]?.startsWith('mpi-')])).toEqual([
       ['mpi-worker-0', 'mpi-worker-0', 'mpi', 'worker', true],
       ['mpi-worker-1', 'mpi-worker-1', 'mpi', 'worker', true],
     ]);
@@ -108,11 +108,40 @@ describe('Volcano stub in a World', () => {
     for (const p of pods) {
       expect(p.spec.schedulerName).toBe('volcano');
       expect(p.spec.nodeName).toBe('sim-gpu-node-0');
-      expect(p.metadata.annotations[GROUP_NAME_ANNOTATION]).toMatch(/^podgroup-/);
+      expect(p.metadata.annotations?.[GROUP_NAME_ANNOTATION]).toMatch(/^podgroup-/);
     }
     // 40 GiB each: two per 80 GB device would not fit (81920 > 81559 MiB), so they take devices 0 and 1.
-    expect(pods.map((p) => p.metadata.annotations[VGPU_DEVICES_ANNOTATION]).sort()).toEqual(['0', '1']);
+    expect(pods.map((p) => p.metadata.annotations?.[VGPU_DEVICES_ANNOTATION]).sort()).toEqual(['0', '1']);
     expect(world.server.list(LatticeServiceType, { namespace: 'batch' }).items[0].status?.phase).toBe('Ready');
+    world.stop();
+  }, 30_000);
+
+  it('a cron LatticeJob: the VCCronJob creates a Job every 5 minutes, keeps the history limit, and the LatticeJob reports it', async () => {
+    const world = await World.create({ seed: 21 });
+    const lj: KubeObject = {
+      ...LatticeJobType,
+      metadata: { name: 'tick', namespace: 'batch' },
+      spec: {
+        schedule: '*/5 * * * *',
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 2,
+        tasks: { worker: { workload: { containers: { main: { image: 'busybox:1.37', command: ['/bin/true'], resources: { limits: { cpu: '100m', memory: '64Mi' } } } } } } },
+      },
+    };
+    await world.apply([NS, lj]);
+    await world.advance(world.clock.now() + 21 * 60_000);
+    const cron = list(world, StubTypes.VolcanoCronJob)[0];
+    expect(cron.status?.lastScheduleTime).toBe('2026-01-01T00:20:00Z');
+    const jobs = list(world, VolcanoJobType).map((j) => [j.metadata.name, j.status?.state?.phase]);
+    // Runs at :05, :10, :15, :20; the two oldest Completed ones are pruned to the limit of 2.
+    const minute = (m: number) => `tick-${Date.UTC(2026, 0, 1, 0, m) / 60_000}`;
+    expect(jobs).toEqual([
+      [minute(15), 'Completed'],
+      [minute(20), 'Completed'],
+    ]);
+    const status = world.server.list(LatticeJobType, { namespace: 'batch' }).items[0].status;
+    expect(status?.phase).toBe('Running');
+    expect(status?.message).toBe('Cron active: 0 job(s), last scheduled: 2026-01-01T00:20:00Z');
     world.stop();
   }, 30_000);
 
