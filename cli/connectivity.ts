@@ -87,6 +87,8 @@ const isCidr = (v: unknown): boolean => {
 };
 /** A port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', with a letter). */
 const isPortName = (v: unknown) => typeof v === 'string' && /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(v) && /[a-z]/.test(v) && !v.includes('--');
+/** Cilium `toPorts[].ports[].protocol` values (the CRD's enum). */
+const CILIUM_PROTOCOLS = ['TCP', 'UDP', 'SCTP', 'ICMP', 'ICMPv6', 'VRRP', 'IGMP', 'ANY'];
 /** Cilium entities (policy/layer3 "Entities Based"). */
 const CILIUM_ENTITIES = ['host', 'remote-node', 'kube-apiserver', 'ingress', 'cluster', 'init', 'health', 'unmanaged', 'world', 'world-ipv4', 'world-ipv6', 'all', 'none'];
 
@@ -173,9 +175,9 @@ function checkFields(o: Json): [string, string][] {
                 const pf = `${at}.toPorts[${j}].ports[${m}]`;
                 if (notMap(pp)) return void out.push([pf, 'Invalid value: must be an object']);
                 const port = typeof pp.port === 'number' ? String(pp.port) : pp.port;
-                if (port !== undefined && !(typeof port === 'string' && ((/^\d+$/.test(port) && Number(port) <= 65535) || isPortName(port)))) out.push([`${pf}.port`, `Invalid value: ${JSON.stringify(pp.port)}: must be a port number (0-65535) or a port name`]);
+                if (port !== undefined && !(typeof port === 'string' && ((/^\d+$/.test(port) && Number(port) <= 65535) || /^([a-zA-Z0-9]-?)*[a-zA-Z](-?[a-zA-Z0-9])*$/.test(port)))) out.push([`${pf}.port`, `Invalid value: ${JSON.stringify(pp.port)}: must be a port number (0-65535) or a port name`]);
                 if (pp.endPort !== undefined && !(Number.isInteger(pp.endPort) && pp.endPort >= 0 && pp.endPort <= 65535)) out.push([`${pf}.endPort`, `Invalid value: ${JSON.stringify(pp.endPort)}: must be between 0 and 65535`]);
-                if (pp.protocol !== undefined && !['TCP', 'UDP', 'SCTP', 'ANY'].includes(pp.protocol)) out.push([`${pf}.protocol`, `Unsupported value: ${JSON.stringify(pp.protocol)}: supported values: "TCP", "UDP", "SCTP", "ANY"`]);
+                if (pp.protocol !== undefined && !CILIUM_PROTOCOLS.includes(pp.protocol)) out.push([`${pf}.protocol`, `Unsupported value: ${JSON.stringify(pp.protocol)}: supported values: ${CILIUM_PROTOCOLS.map((x) => `"${x}"`).join(', ')}`]);
               });
             });
           });
