@@ -10,7 +10,12 @@
  *   `volcano.sh/job-name`, `volcano.sh/job-namespace`, `volcano.sh/queue-name`, `volcano.sh/task-spec`,
  *   `volcano.sh/task-index`, `volcano.sh/job-version`, the annotation `scheduling.k8s.io/group-name`,
  *   and `schedulerName` from the template or the Job (default `volcano`).
- * - Plugins (`spec.plugins`): `env` adds VC_TASK_INDEX / VK_TASK_INDEX to every container; `svc` sets
+ * - Plugins (`spec.plugins`): `env` adds VC_TASK_INDEX / VK_TASK_INDEX to every container; `ssh` creates
+ *   the Secret `<job>-ssh` (id_rsa, id_rsa.pub, authorized_keys, config; a deterministic placeholder
+ *   instead of a generated key pair) mounted at `--ssh-key-file-path` (default /root/.ssh, mode 0600);
+ *   `pytorch` (`--master`, `--worker`, `--port`, defaults master / worker / 23456) adds MASTER_ADDR
+ *   `<job>-<master>-0.<job>`, MASTER_PORT, WORLD_SIZE and RANK (master index, or master replicas +
+ *   worker index) and the container port `pytorchjob-port`; `svc` sets
  *   hostname = pod name and subdomain = job name, adds VC_<TASK>_HOSTS / VC_<TASK>_NUM (from the
  *   ConfigMap `<job>-svc`, also mounted at /etc/volcano), creates that ConfigMap, the headless Service
  *   `<job>` (selector job-name + job-namespace, port `placeholder-volcano` 1,
@@ -26,6 +31,7 @@
  * Reads from the informer cache; pods created or deleted are remembered until the cache shows them
  * (expectations), so a lagging cache never creates a pod twice.
  */
+import { createHash } from 'node:crypto';
 import type { InformerCache, KubeClient, KubeObject, ObjectKey } from '../../../fake-apiserver/api/index.ts';
 import { INDEX_OWNER_UID, ignoreNotFound, isAlreadyExists, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition, ReconcileContext } from '../../../platform/runtime/index.ts';
@@ -103,6 +109,12 @@ function svcFlags(job: KubeObject): { enabled: boolean; publishNotReady: boolean
 
 const envKey = (task: string) => task.replace(/-/g, '_');
 
+/** The value of `--name=value` among plugin arguments. */
+function flag(args: readonly string[] | undefined, name: string): string | undefined {
+  const a = (args ?? []).find((x) => x.startsWith(`${name}=`));
+  return a?.slice(name.length + 1);
+}
+
 /** The svc plugin's host table: `<task>.host` (newline list) and VC_<TASK>_HOSTS / VC_<TASK>_NUM. */
 function hostTable(job: KubeObject): Record<string, string> {
   const data: Record<string, string> = {};
@@ -140,6 +152,44 @@ export function buildTaskPod(job: KubeObject, task: Task, index: number, pgName:
     addEnv(names.map((n) => ({ name: n, valueFrom: { configMapKeyRef: { name: cm, key: n } } })));
     spec.volumes = [...(spec.volumes ?? []), { name: cm, configMap: { name: cm } }];
     for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) c.volumeMounts = [...(c.volumeMounts ?? []), { name: cm, mountPath: '/etc/volcano' }];
+  }
+  if ('ssh' in plugins) {
+    const secret = `${job.metadata.name}-ssh`;
+    const path = flag(plugins.ssh, '--ssh-key-file-path') ?? '/root/.ssh';
+    spec.volumes = [
+      ...(spec.volumes ?? []),
+      {
+        name: secret,
+        secret: {
+          secretName: secret,
+          defaultMode: 0o600,
+          items: [
+            { key: 'id_rsa', path: 'id_rsa' },
+            { key: 'id_rsa.pub', path: 'id_rsa.pub' },
+            { key: 'authorized_keys', path: 'authorized_keys' },
+            { key: 'config', path: 'config' },
+          ],
+        },
+      },
+    ];
+    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) c.volumeMounts = [...(c.volumeMounts ?? []), { name: secret, mountPath: path }];
+  }
+  if ('pytorch' in plugins) {
+    const master = flag(plugins.pytorch, '--master') ?? 'master';
+    const worker = flag(plugins.pytorch, '--worker') ?? 'worker';
+    const port = Number(flag(plugins.pytorch, '--port') ?? 23456);
+    const masterTask = tasksOf(job).find((t) => t.name === master);
+    const workerTask = tasksOf(job).find((t) => t.name === worker);
+    if (masterTask && (task.name === master || task.name === worker)) {
+      const rank = task.name === master ? index : index + masterTask.replicas;
+      addEnv([
+        { name: 'MASTER_ADDR', value: `${podName(job.metadata.name, master, 0)}.${job.metadata.name}` },
+        { name: 'MASTER_PORT', value: String(port) },
+        { name: 'WORLD_SIZE', value: String(masterTask.replicas + (workerTask?.replicas ?? 0)) },
+        { name: 'RANK', value: String(rank) },
+      ]);
+      for (const c of spec.containers ?? []) if (!(c.ports ?? []).some((p: Json) => p.containerPort === port)) c.ports = [...(c.ports ?? []), { name: 'pytorchjob-port', containerPort: port }];
+    }
   }
   return {
     apiVersion: 'v1',
@@ -186,8 +236,19 @@ export function volcanoJobController(client: KubeClient, cache: InformerCache): 
   async function ensurePlugins(job: KubeObject, ctx: ReconcileContext): Promise<void> {
     const uid = job.metadata.uid!;
     const svc = svcFlags(job);
-    if (!svc.enabled || pluginsDone.has(uid)) return;
+    if (pluginsDone.has(uid)) return;
     const meta = (name: string) => ({ name, namespace: job.metadata.namespace, ownerReferences: [controllerRef(job)] });
+    if ('ssh' in (job.spec?.plugins ?? {})) {
+      // Volcano generates an RSA key pair; the simulator stores a labelled placeholder derived from the job uid (no crypto, deterministic).
+      const key = `simulated-ssh-key-${createHash('sha256').update(uid).digest('hex').slice(0, 16)}`;
+      const hosts = tasksOf(job).flatMap((t) => Array.from({ length: t.replicas ?? 0 }, (_, i) => podName(job.metadata.name, t.name, i)));
+      const config = ['StrictHostKeyChecking no', 'UserKnownHostsFile /dev/null', ...hosts.flatMap((h) => [`Host ${h}`, `  HostName ${h}.${job.metadata.name}`])].join('\n');
+      await createIgnoringExists({ apiVersion: 'v1', kind: 'Secret', metadata: meta(`${job.metadata.name}-ssh`), type: 'Opaque', stringData: { id_rsa: key, 'id_rsa.pub': `${key}.pub`, authorized_keys: `${key}.pub`, config } });
+    }
+    if (!svc.enabled) {
+      pluginsDone.add(uid);
+      return;
+    }
     await createIgnoringExists({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${job.metadata.name}-svc`), data: hostTable(job) });
     const selector = { [JOB_NAME_KEY]: job.metadata.name, [JOB_NAMESPACE_KEY]: job.metadata.namespace! };
     await createIgnoringExists({
