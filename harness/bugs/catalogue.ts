@@ -22,6 +22,7 @@ import { secretGateOpen } from './secret-gate-open.ts';
 import { secretIdDefaulted } from './secret-id-defaulted.ts';
 import { staleCalleePolicy } from './stale-callee-policy.ts';
 import { unilateralAllow } from './unilateral-allow.ts';
+import { validationFailureUnreported } from './validation-failure-unreported.ts';
 import { wildcardGateDenied } from './wildcard-gate-denied.ts';
 import { wrongSelector } from './wrong-selector.ts';
 import type { BugContext, BugDefinition, BugInfo, BugSeams } from './types.ts';
@@ -44,6 +45,7 @@ export const BUGS = [
   ambientFlagIgnored,
   readyBeforePolicies,
   observedGenerationStale,
+  validationFailureUnreported,
   policiesNotOwned,
   staleCalleePolicy,
   endpointsNeverUpdated,

@@ -79,7 +79,8 @@ export function service(ns: string, name: string, spec: Partial<LatticeServiceSp
     spec: {
       replicas: 1,
       workload: {
-        containers: { main: { image: 'nginxinc/nginx-unprivileged:1.27-alpine', command: ['/usr/sbin/nginx', '-g', 'daemon off;'] } },
+        // Limits are mandatory (reference ContainerSpec::validate): without them the service fails validation.
+        containers: { main: { image: 'nginxinc/nginx-unprivileged:1.27-alpine', command: ['/usr/sbin/nginx', '-g', 'daemon off;'], resources: { limits: { cpu: '200m', memory: '128Mi' } } } },
         service: { ports: { http: { port: 80, targetPort: 8080 } } },
       },
       ...spec,
