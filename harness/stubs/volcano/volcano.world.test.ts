@@ -145,17 +145,21 @@ describe('Volcano stub in a World', () => {
     world.stop();
   }, 30_000);
 
-  it('a LatticeJob that does not compile is Failed with the reference message, then retried', async () => {
+  it('a LatticeJob a Cedar gate refuses is Failed with the reference message, produces nothing, and is retried', async () => {
     const world = await World.create({ seed: 17 });
     const lj: KubeObject = {
       ...LatticeJobType,
       metadata: { name: 'broken', namespace: 'batch' },
-      spec: { tasks: { main: { workload: { containers: { main: { image: 'busybox:1.37' } }, resources: { gpu: { type: 'gpu', params: { count: 0 } } } } } } },
+      // Valid as a spec (the webhook's rules pass), refused by the Cedar OverrideSecurity gate at compile time.
+      spec: { tasks: { main: { workload: { containers: { main: { image: 'busybox:1.37', command: ['/bin/true'], resources: { limits: { cpu: '100m', memory: '64Mi' } }, security: { apparmorProfile: 'Unconfined' } } } } } } },
     };
     await world.apply([NS, lj]);
     await world.advance(world.clock.now() + 2_000);
     const status = () => world.server.list(LatticeJobType, { namespace: 'batch' }).items[0].status;
-    expect(status()).toMatchObject({ phase: 'Failed', message: "Failed to compile job: compilation failed for task 'main': resource 'gpu': gpu count must be greater than 0" });
+    expect(status()).toMatchObject({
+      phase: 'Failed',
+      message: "Failed to compile job: compilation failed for task 'main': security override denied: 'apparmor:Unconfined' (container 'main'): no permit policy for this service and resource",
+    });
     await world.advance(world.clock.now() + 31_000);
     expect(['Pending', 'Failed']).toContain(status()?.phase);
     expect(list(world, VolcanoJobType)).toEqual([]);
