@@ -145,6 +145,21 @@ describe('Volcano stub in a World', () => {
     world.stop();
   }, 30_000);
 
+  it('is a function of the seed: two Worlds with one seed end with the same pods, PodGroups, Jobs and logs', async () => {
+    const run = async () => {
+      const world = await World.create({ seed: 33 });
+      await world.apply([NS, vcjob('a', { replicas: 3, annotations: { 'sim.lattice.dev/run-ms': '20000' }, spec: { plugins: { env: [], svc: [] } } }), vcjob('b', { cpu: '900', spec: { queue: 'default' } })]);
+      await world.advance(world.clock.now() + 90_000);
+      const strip = (o: KubeObject) => ({ name: o.metadata.name, uid: o.metadata.uid, spec: o.spec, status: o.status, annotations: o.metadata.annotations });
+      const out = JSON.stringify({ pods: list(world, CoreTypes.Pod).map(strip), groups: list(world, PodGroupType).map(strip), jobs: list(world, VolcanoJobType).map(strip), logs: world.logs });
+      world.stop();
+      return out;
+    };
+    const first = await run();
+    expect(first).toContain('0/');
+    expect(await run()).toBe(first);
+  }, 30_000);
+
   it('a LatticeJob a Cedar gate refuses is Failed with the reference message, produces nothing, and is retried', async () => {
     const world = await World.create({ seed: 17 });
     const lj: KubeObject = {
