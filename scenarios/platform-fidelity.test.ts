@@ -14,6 +14,13 @@ const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace',
 const cedar = (name: string, policies: string): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'CedarPolicy', metadata: { name, namespace: 'lattice-system' }, spec: { policies } });
 const PERMIT_ALL = cedar('permit-all', 'permit(principal, action, resource);');
 
+const IMAGE_PROVIDER: KubeObject = {
+  apiVersion: 'lattice.dev/v1alpha1',
+  kind: 'ImageProvider',
+  metadata: { name: 'default', namespace: 'lattice-system' },
+  spec: { type: 'ghcr', registry: 'ghcr.io', credentials: { id: 'registry/ghcr', provider: 'lattice-local' } },
+};
+
 function svc(namespace: string, name: string, resources: Record<string, unknown>, extra: Record<string, unknown> = {}): KubeObject {
   return {
     ...LS,
@@ -50,9 +57,8 @@ describe('platform fidelity rows (reference behaviour through the running contro
 
   const media = loadReferenceObjects('e2e-services').map((o) => o.object).filter((o) => o.kind === 'LatticeService' && ['jellyfin', 'plex'].includes(o.metadata.name));
   test.skipIf(media.length < 2)('row "Shared volume reference": e2e plex (not in jellyfin\'s allowedConsumers) ends Failed on volume access, even under permit-all', async () => {
-    // imagePullSecrets name ImageProvider CRs (another row): dropped here so only the volume row decides.
-    const specs = media.map((o) => ({ ...o, spec: { ...(o.spec as object), imagePullSecrets: undefined } }) as KubeObject);
-    const w = await world([ns('media'), PERMIT_ALL, ...specs]);
+    // The fixtures pull with ImageProvider `default` (reference e2e setup: ghcr credentials in lattice-local).
+    const w = await world([ns('media'), PERMIT_ALL, IMAGE_PROVIDER, ...media]);
     await run(w, 120_000);
     const plex = status(w, 'media', 'plex');
     expect(plex.phase).toBe('Failed');
@@ -88,6 +94,20 @@ describe('platform fidelity rows (reference behaviour through the running contro
     expect(policies()).toEqual([]);
     await run(w, 120_000);
     expect(policies()).toEqual(before);
+    w.stop();
+  });
+
+  test('row "imagePullSecrets (names ImageProvider CRs)": an unknown provider fails the service with the reference error; a known one yields <w>-<p>-credentials', async () => {
+    const pulling = (name: string, provider: string) => {
+      const o = svc('pull', name, {});
+      return { ...o, spec: { ...(o.spec as object), imagePullSecrets: [provider] } } as KubeObject;
+    };
+    const w = await world([ns('pull'), PERMIT_ALL, IMAGE_PROVIDER, pulling('known', 'default'), pulling('unknown', 'nope')]);
+    await run(w, 60_000);
+    expect(status(w, 'pull', 'unknown')).toMatchObject({ phase: 'Failed', message: "resource 'nope': imagePullSecrets references ImageProvider 'nope' which was not found" });
+    expect(names(w, { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' }, 'pull')).toEqual(['known-default-credentials']);
+    const pod = (w.server.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'pull', name: 'known' }) as { spec: { template: { spec: { imagePullSecrets?: unknown } } } }).spec.template.spec;
+    expect(pod.imagePullSecrets).toEqual([{ name: 'known-default-credentials' }]);
     w.stop();
   });
 });

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
-import { LABEL_SERVICE_OWNER, type ResourceSpec } from '../crds/types.ts';
+import { LABEL_SERVICE_OWNER, type CredentialSpec, type ResourceSpec } from '../crds/types.ts';
 import { makeObject, objectMeta } from './objects.ts';
 import { resourceType, sanitizeDnsLabel, type SecretRef } from './template.ts';
 import { SpecError } from './types.ts';
@@ -105,6 +105,28 @@ export function baseExternalSecret(s: SecretResource, owner: SecretOwner): KubeO
   else spec.dataFrom = [{ extract: { key: s.remoteKey } }];
   if (s.refreshInterval) spec.refreshInterval = s.refreshInterval;
   return makeObject(ESO_API_VERSION, 'ExternalSecret', esMeta(name, owner), { spec });
+}
+
+/** Name of the pull-secret ExternalSecret (and its target Secret) for ImageProvider `provider`: `<workload>-<provider>-credentials`. */
+export function imagePullSecretName(workload: string, provider: string): string {
+  return `${workload}-${provider}-credentials`;
+}
+
+/**
+ * The ExternalSecret of one `imagePullSecrets` entry (reference compiler.rs:711-757): name = target =
+ * `<workload>-<provider>-credentials`, store `ClusterSecretStore/<credentials.provider>`, remote key
+ * `credentials.id` (`data` per declared key, else `dataFrom.extract`), `refreshInterval` when set, and
+ * `target.template {engineVersion: v2, type: credentials.secretType ?? kubernetes.io/dockerconfigjson,
+ * data: {}}`; labelled and owned like every other ExternalSecret of the workload. Never throws.
+ */
+export function imagePullExternalSecret(provider: string, creds: CredentialSpec, owner: SecretOwner): KubeObject {
+  const es = baseExternalSecret(
+    { key: provider, remoteKey: creds.id, provider: creds.provider, ...(creds.keys ? { keys: [...creds.keys] } : {}), ...(creds.refreshInterval ? { refreshInterval: creds.refreshInterval } : {}) },
+    owner,
+  );
+  const name = imagePullSecretName(owner.workload, provider);
+  const spec = es.spec as Record<string, unknown>;
+  return { ...es, metadata: { ...es.metadata, name }, spec: { ...spec, target: { name, template: { engineVersion: 'v2', type: creds.secretType ?? 'kubernetes.io/dockerconfigjson', data: {} } } } };
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
 import type { Authorizer, GateAction, GateDecision } from '../cedar/types.ts';
 import type { VolumeOwnerLookup } from '../cedar/volumes.ts';
-import type { IngressSpec, LatticeMeshMember, LatticeServiceSpec, WorkloadSpec } from '../crds/types.ts';
+import type { CredentialSpec, IngressSpec, LatticeMeshMember, LatticeServiceSpec, WorkloadSpec } from '../crds/types.ts';
 
 /** What a compile sees of another Service: its ports by name (`port` = service port). */
 export interface ServiceLookupResult {
@@ -29,6 +29,13 @@ export interface CompileContext {
   providerType?: 'docker' | 'aws' | 'gcp' | 'azure';
   serviceLookup?: (namespace: string, name: string) => ServiceLookupResult | undefined;
   volumeOwner?: VolumeOwnerLookup;
+  /**
+   * `imageProviders(name)`: the credentials of ImageProvider `name` in lattice-system, `undefined` when it
+   * does not exist or has no credentials (reference lattice-cache `resolve_image_providers`). Present ⇒
+   * each `imagePullSecrets` entry yields ExternalSecret `<workload>-<p>-credentials` and an unknown one
+   * fails the compile; absent ⇒ only the pod's `imagePullSecrets` names are written (noted in `notModelled`).
+   */
+  imageProviders?: (name: string) => CredentialSpec | undefined;
 }
 
 /**
@@ -101,7 +108,7 @@ export interface CompiledWorkload {
   configHash: string;
   /** Secrets the pod references (secretKeyRef, envFrom, secret volumes), sorted. Excludes image pull secrets. */
   secretNames: string[];
-  /** Pod `imagePullSecrets` names (`<workload>-<provider>-credentials`), whose ExternalSecrets are not modelled. */
+  /** Pod `imagePullSecrets` names (`<workload>-<provider>-credentials`); their ExternalSecrets are in `externalSecrets` when the context resolves ImageProviders. */
   imagePullSecretNames: string[];
   /** Features present in this spec that the simulator ignores, in words. */
   notModelled: string[];

@@ -381,3 +381,26 @@ describe('shared volume references (fidelity row "Shared volume reference (id wi
     expect(result).toMatchObject({ ok: false, gate: 'AccessVolume' });
   });
 });
+
+describe('imagePullSecrets name ImageProviders (fidelity row "imagePullSecrets (names ImageProvider CRs)")', () => {
+  const w = workload({ resources: {} });
+  const creds = { id: 'registry/ghcr', provider: 'lattice-local' };
+
+  test('each provider yields ExternalSecret <w>-<p>-credentials with a dockerconfigjson template, and the pod pulls with it', () => {
+    const r = ok(compileWorkload(input(w, { runtime: { imagePullSecrets: ['default'] } }), { ...ctx, imageProviders: (p) => (p === 'default' ? creds : undefined) }));
+    const es = r.externalSecrets.find((o) => o.metadata.name === 'svc-default-credentials');
+    expect(es?.spec).toEqual({
+      secretStoreRef: { name: 'lattice-local', kind: 'ClusterSecretStore' },
+      target: { name: 'svc-default-credentials', template: { engineVersion: 'v2', type: 'kubernetes.io/dockerconfigjson', data: {} } },
+      dataFrom: [{ extract: { key: 'registry/ghcr' } }],
+    });
+    expect(es?.metadata.labels?.['lattice.dev/service']).toBe('svc');
+    expect(r.podTemplate.spec.imagePullSecrets).toEqual([{ name: 'svc-default-credentials' }]);
+    expect(r.notModelled).toEqual([]);
+  });
+
+  test('an unknown provider fails the compile with the reference error and no objects', () => {
+    const result = compileWorkload(input(w, { runtime: { imagePullSecrets: ['missing'] } }), { ...ctx, imageProviders: () => undefined });
+    expect(result).toEqual({ ok: false, reason: 'invalid', message: "resource 'missing': imagePullSecrets references ImageProvider 'missing' which was not found" });
+  });
+});

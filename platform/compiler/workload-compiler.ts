@@ -30,6 +30,8 @@ import {
   envEsoExternalSecrets,
   envFromSecretName,
   fileExternalSecret,
+  imagePullExternalSecret,
+  imagePullSecretName,
   secretKeyRefEnv,
   secretResources,
   type SecretOwner,
@@ -162,8 +164,16 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
   for (const name of Object.keys(sidecars).sort()) builds.push(renderSidecar(b, name, sidecars[name], tctx));
 
   // 12. Pod template.
-  const imagePullSecretNames = (input.runtime?.imagePullSecrets ?? []).map((p) => `${input.name}-${p}-credentials`);
-  if (imagePullSecretNames.length > 0) {
+  // Pull credentials per ImageProvider (reference compiler.rs:711-757): after the gates, not Cedar-gated.
+  const providers = input.runtime?.imagePullSecrets ?? [];
+  const imagePullSecretNames = providers.map((p) => imagePullSecretName(input.name, p));
+  if (providers.length > 0 && ctx.imageProviders) {
+    for (const p of providers) {
+      const creds = ctx.imageProviders(p);
+      if (!creds) throw new SpecError('Invalid', `resource '${p}': imagePullSecrets references ImageProvider '${p}' which was not found`);
+      b.externalSecrets.push(imagePullExternalSecret(p, creds, b.owner));
+    }
+  } else if (providers.length > 0) {
     b.notModelled.push(`imagePullSecrets: ImageProvider lookup and the '<workload>-<provider>-credentials' ExternalSecrets are not generated (${imagePullSecretNames.join(', ')})`);
   }
   const podSpec = buildPodSpec(b, builds, imagePullSecretNames);

@@ -25,11 +25,13 @@ import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '..
 import { done, requeueAfter } from '../runtime/index.ts';
 import {
   CedarPolicyType,
+  ImageProviderType,
   LABEL_SERVICE_OWNER,
+  LATTICE_SYSTEM_NAMESPACE,
   LatticeMeshMemberType,
   LatticeServiceType,
 } from '../crds/types.ts';
-import type { LatticeMeshMember, LatticeService, LatticeServiceStatus } from '../crds/types.ts';
+import type { CredentialSpec, ImageProvider, LatticeMeshMember, LatticeService, LatticeServiceStatus } from '../crds/types.ts';
 import { mergeCondition, sameConditions, dropCondition } from './conditions.ts';
 import { applyAll, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
@@ -138,6 +140,20 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     return volumeOwnerIndex(owners);
   }
 
+  /**
+   * The credentials of each ImageProvider `ls` names in `imagePullSecrets`, read from lattice-system
+   * (the cache; reference lattice-cache `resolve_image_providers`): missing or credential-less
+   * providers are left out, and the compiler refuses the spec naming them.
+   */
+  async function imageProviders(ls: LatticeService): Promise<(name: string) => CredentialSpec | undefined> {
+    const found = new Map<string, CredentialSpec>();
+    for (const p of ls.spec?.imagePullSecrets ?? []) {
+      const ip = (await client.get<ImageProvider>(ImageProviderType, { namespace: LATTICE_SYSTEM_NAMESPACE, name: p }).catch(ignoreNotFound)) as ImageProvider | undefined;
+      if (ip?.spec?.credentials) found.set(p, ip.spec.credentials);
+    }
+    return (name) => found.get(name);
+  }
+
   async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult> {
     const ls = (await client.get<LatticeService>(LatticeServiceType, key).catch(ignoreNotFound)) as LatticeService | undefined;
     if (!ls || ls.metadata.deletionTimestamp) return done();
@@ -183,6 +199,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       clusterName: opts.clusterName,
       serviceLookup: (namespace, service) => known.get(`${namespace}/${service}`),
       volumeOwner: await volumeOwners(ls),
+      imageProviders: await imageProviders(ls),
     });
 
     if (!result.ok) {

@@ -43,7 +43,7 @@ function validator(kind: string): ValidateFunction {
 const errorPaths = (errors: ErrorObject[] | null | undefined): string[] => (errors ?? []).map((e) => e.instancePath);
 
 describe('platform CRD manifests', () => {
-  it('load as five lattice.dev/v1alpha1 CRDs with a status subresource and a structural root', () => {
+  it('load as six lattice.dev/v1alpha1 CRDs with a status subresource and a structural root', () => {
     const crds = loadPlatformCrds();
     expect(crds.map((c) => c.metadata.name)).toEqual([
       'latticeservices.lattice.dev',
@@ -51,6 +51,7 @@ describe('platform CRD manifests', () => {
       'cedarpolicies.lattice.dev',
       'secretproviders.lattice.dev',
       'latticejobs.lattice.dev',
+      'imageproviders.lattice.dev',
     ]);
     expect(crds).toHaveLength(PLATFORM_CRD_FILES.length);
     for (const crd of crds) {
@@ -244,5 +245,14 @@ describe('CedarPolicy and SecretProvider schemas', () => {
     expect(validate(sp({}))).toBe(false);
     expect(validate(sp({ vault: {}, aws: {} }))).toBe(false);
     expect(errorPaths(validate.errors)).toEqual(['/spec/provider']);
+  });
+});
+
+describe('ImageProvider CRD (reference crates/lattice-crd/src/crd/image_provider.rs)', () => {
+  it('requires type and registry, and types credentials as {id, provider, keys?, refreshInterval?, secretType?}', () => {
+    const schema = platformCrdSchema('ImageProvider') as { properties: { spec: { required: string[]; properties: Record<string, { required?: string[]; enum?: string[] }> } } };
+    expect(schema.properties.spec.required).toEqual(['type', 'registry']);
+    expect(schema.properties.spec.properties.type.enum).toEqual(['ghcr', 'dockerhub', 'ecr', 'gar', 'acr', 'harbor', 'generic']);
+    expect(schema.properties.spec.properties.credentials.required).toEqual(['id', 'provider']);
   });
 });

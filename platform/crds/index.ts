@@ -10,7 +10,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 export * from './types.ts';
 
 /** File names of the CRD manifests in this folder, in install order. */
-export const PLATFORM_CRD_FILES: readonly string[] = ['latticeservices.yaml', 'latticemeshmembers.yaml', 'cedarpolicies.yaml', 'secretproviders.yaml', 'latticejobs.yaml'];
+export const PLATFORM_CRD_FILES: readonly string[] = ['latticeservices.yaml', 'latticemeshmembers.yaml', 'cedarpolicies.yaml', 'secretproviders.yaml', 'latticejobs.yaml', 'imageproviders.yaml'];
 
 let cached: KubeObject[] | undefined;
 
@@ -53,7 +53,7 @@ export function loadCrdFile(fileName: string): KubeObject {
 }
 
 /**
- * The platform's CRDs (LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider, LatticeJob), group
+ * The platform's CRDs (LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider, LatticeJob, ImageProvider), group
  * `lattice.dev`, version `v1alpha1` (reference §1.0).
  *
  * Output: the same deep-frozen array on every call (parsed on the first call, typed mutable for

@@ -12,6 +12,7 @@ export const LatticeMeshMemberType = { apiVersion: LATTICE_API_VERSION, kind: 'L
 export const CedarPolicyType = { apiVersion: LATTICE_API_VERSION, kind: 'CedarPolicy' } as const;
 export const SecretProviderType = { apiVersion: LATTICE_API_VERSION, kind: 'SecretProvider' } as const;
 export const LatticeJobType = { apiVersion: LATTICE_API_VERSION, kind: 'LatticeJob' } as const;
+export const ImageProviderType = { apiVersion: LATTICE_API_VERSION, kind: 'ImageProvider' } as const;
 
 /** `{name, namespace?}`; namespace omitted means the owner's namespace. `name: "*"` = wildcard. */
 export interface ServiceRef {
@@ -231,6 +232,29 @@ export interface SecretProvider extends KubeObject {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   spec: { provider: Record<string, any> };
   status?: { phase?: 'Pending' | 'Ready' | 'Failed'; message?: string; providerType?: string; observedGeneration?: number };
+}
+
+/** Where a credential lives: ESO store (`provider`, a SecretProvider name) and remote key (`id`), optional keys, refresh and Secret type (reference `CredentialSpec`). */
+export interface CredentialSpec {
+  id: string;
+  provider: string;
+  keys?: string[];
+  refreshInterval?: string;
+  secretType?: string;
+}
+
+/** A container registry (reference §1.8, crates/lattice-crd/src/crd/image_provider.rs); named by workloads' `imagePullSecrets`, looked up in lattice-system. */
+export interface ImageProvider extends KubeObject {
+  spec: {
+    type: 'ghcr' | 'dockerhub' | 'ecr' | 'gar' | 'acr' | 'harbor' | 'generic';
+    registry: string;
+    insecure?: boolean;
+    credentials?: CredentialSpec;
+    credentialData?: Record<string, string>;
+    ecr?: { region: string; accountId?: string };
+    trust?: { enforce?: boolean; authorities: { name: string; key: CredentialSpec }[] };
+  };
+  status?: { phase?: 'Pending' | 'Ready' | 'Failed'; message?: string | null; observedGeneration?: number | null };
 }
 
 /** Volcano lifecycle policy of a job or task (reference §1.3); `Any` is sent to Volcano as `*`. */
