@@ -174,3 +174,20 @@ describe('kubelet stages', () => {
     w.stop();
   });
 });
+
+describe('kubelet readiness gates', () => {
+  it('keeps Ready False until every readinessGate condition is True, and keeps that condition in its writes', async () => {
+    const w = await world();
+    await w.client.create(pod('gated', { readinessGates: [{ conditionType: 'example.com/lb' }] }));
+    await until(w, () => main(get(w, 'gated'))?.ready === true);
+    await w.advance(w.clock.now() + 5_000);
+    expect(podReady(get(w, 'gated'))).toBe(false);
+    const conds = get(w, 'gated').status.conditions;
+    await w.client.patchStatus(CoreTypes.Pod, { namespace: 'ns', name: 'gated' }, 'merge', {
+      status: { conditions: [...conds, { type: 'example.com/lb', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }] },
+    });
+    await until(w, () => podReady(get(w, 'gated')), 1_000);
+    expect(get(w, 'gated').status.conditions.map((c: { type: string }) => c.type)).toContain('example.com/lb');
+    w.stop();
+  });
+});

@@ -31,7 +31,7 @@ import { podReadyAfterMs } from './probes.ts';
 import { RestartBackOff } from './back-off.ts';
 import type { PodFault } from './faults.ts';
 import { faultFor } from './faults.ts';
-import { applyTemplate, newRecord, renderStatus } from './pod-status.ts';
+import { applyTemplate, newRecord, readyStale, renderStatus } from './pod-status.ts';
 import type { PodRecord, TemplateInput } from './pod-status.ts';
 
 /** Annotation: run time of a Never/OnFailure pod's containers (simulated ms, decimal string). */
@@ -180,6 +180,7 @@ export class Kubelet {
       kubelet: {
         containers: phase,
         ready: String(!!rec && rec.containers.length > 0 && rec.containers.every((c) => c.ready)),
+        readyStale: String(!!rec && phase === 'running' && readyStale(rec, pod)),
         mountError: block?.mount?.message,
         mountErrorShown: String(block?.mount !== undefined && rec?.shown === block.mount.message),
         configError: block?.config?.message,
@@ -275,7 +276,7 @@ export class Kubelet {
     }
     if (template === 'restart') this.backOff.restarted(uid, now);
     applyTemplate(rec, template, input);
-    const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, HOST_IP) }).catch(ignoreNotFound);
+    const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, HOST_IP, pod.status?.conditions ?? []) }).catch(ignoreNotFound);
     if (written) rec.writtenRv = Number(written.metadata.resourceVersion ?? '0');
     for (const [i, e] of events.entries()) await this.event(pod, e.reason, e.message, `${rec.epoch}${i}`);
   }

@@ -72,14 +72,25 @@ function setCondition(rec: PodRecord, type: string, status: 'True' | 'False', no
   else if (cur.reason !== reason) cur.reason = reason;
 }
 
+/** True when every readinessGate of the pod has its condition True in the pod's current status (others write them). */
+export function gatesPass(pod: KubeObject): boolean {
+  const gates = ((pod.spec?.readinessGates ?? []) as { conditionType: string }[]).map((g) => g.conditionType);
+  const current = (pod.status?.conditions ?? []) as { type: string; status: string }[];
+  return gates.every((t) => current.some((c) => c.type === t && c.status === 'True'));
+}
+
+/** True when the record's Ready condition no longer matches its ready containers and the pod's readinessGates. */
+export function readyStale(rec: PodRecord, pod: KubeObject): boolean {
+  const all = rec.containers.length > 0 && rec.containers.every((c) => c.ready);
+  if (!all) return false;
+  return (rec.conditions.get('Ready')?.status === 'True') !== gatesPass(pod);
+}
+
 /** Sets Ready / ContainersReady from the containers (and the pod's readinessGates, read from its current status). */
 function syncReadiness(rec: PodRecord, pod: KubeObject, now: string): void {
   const all = rec.containers.length > 0 && rec.containers.every((c) => c.ready);
   setCondition(rec, 'ContainersReady', all ? 'True' : 'False', now, all ? undefined : 'ContainersNotReady');
-  const gates = ((pod.spec?.readinessGates ?? []) as { conditionType: string }[]).map((g) => g.conditionType);
-  const current = (pod.status?.conditions ?? []) as { type: string; status: string }[];
-  const gatesOk = gates.every((t) => current.some((c) => c.type === t && c.status === 'True'));
-  const ready = all && gatesOk;
+  const ready = all && gatesPass(pod);
   setCondition(rec, 'Ready', ready ? 'True' : 'False', now, ready ? undefined : all ? 'ReadinessGatesNotReady' : 'ContainersNotReady');
 }
 
@@ -200,8 +211,11 @@ export function applyTemplate(rec: PodRecord, template: string, t: TemplateInput
   syncReadiness(rec, pod, now);
 }
 
-/** The pod status the record stands for (the body of the kubelet's status write). */
-export function renderStatus(rec: PodRecord, hostIP: string): Record<string, unknown> {
+/**
+ * The pod status the record stands for (the body of the kubelet's status write). Conditions of
+ * other types in `current` (readinessGates' conditions, written by other controllers) are kept.
+ */
+export function renderStatus(rec: PodRecord, hostIP: string, current: readonly { type: string }[] = []): Record<string, unknown> {
   const order = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'];
   const rank = (t: string) => (order.includes(t) ? order.indexOf(t) : order.length);
   const types = [...rec.conditions.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -213,6 +227,7 @@ export function renderStatus(rec: PodRecord, hostIP: string): Record<string, unk
     const c = rec.conditions.get(type)!;
     return c.reason ? { type, status: c.status, reason: c.reason, lastTransitionTime: c.at } : { type, status: c.status, lastTransitionTime: c.at };
   });
+  (status.conditions as unknown[]).push(...current.filter((c) => !rec.conditions.has(c.type)));
   status.containerStatuses = rec.containers.map((c) => ({
     name: c.name,
     image: c.image,
