@@ -3,6 +3,7 @@ import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { World } from '../../world.ts';
 import { CoreTypes, StubTypes } from '../third-party-crds.ts';
 import { HpaType } from '../autoscaling/hpa-controller.ts';
+import { hpaFor } from './keda-operator.ts';
 import { deployment, until as untilHolds } from '../testing/world-steps.ts';
 
 const until = (w: World, cond: () => boolean, maxMs?: number) => untilHolds(w, cond, { stepMs: 1_000, maxMs });
@@ -19,6 +20,31 @@ async function world(): Promise<World> {
 }
 
 describe('KEDA operator', () => {
+  it('passes horizontalPodAutoscalerConfig name and behavior to the HPA and reads Value / memory triggers', () => {
+    const behavior = { scaleDown: { stabilizationWindowSeconds: 60, policies: [{ type: 'Pods', value: 1, periodSeconds: 30 }] } };
+    const so = scaledObject('q', {
+      maxReplicaCount: 7,
+      advanced: { horizontalPodAutoscalerConfig: { name: 'q-hpa', behavior } },
+      triggers: [
+        { type: 'memory', metricType: 'AverageValue', metadata: { value: '512Mi' } },
+        { type: 'rabbitmq', metricType: 'Value', metadata: { queueName: 'jobs', value: '20' } },
+      ],
+    });
+    so.metadata.uid = 'u1';
+    expect(hpaFor(so)).toMatchObject({
+      metadata: { name: 'q-hpa', labels: { 'scaledobject.keda.sh/name': 'q' } },
+      spec: {
+        minReplicas: 1,
+        maxReplicas: 7,
+        behavior,
+        metrics: [
+          { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '512Mi' } } },
+          { type: 'External', external: { metric: { name: 's1-rabbitmq' }, target: { type: 'Value', value: '20' } } },
+        ],
+      },
+    });
+  });
+
   it('builds keda-hpa-<name> from the ScaledObject with KEDA defaults (min 0 -> HPA min 1, max 100)', async () => {
     const w = await world();
     await w.client.create(deployment('web', 2));
