@@ -56,8 +56,20 @@ describe('Volcano stub in a World', () => {
     world.stop();
   }, 30_000);
 
-  it('svc and env plugins: headless Service, host ConfigMap, hostname/subdomain, VC_TASK_INDEX; Pending → Running → Completed', async () => {
+  it('svc and env plugins: headless Service, NetworkPolicy, host ConfigMap, hostname/subdomain, VC_TASK_INDEX; Pending → Running → Completed', async () => {
     const world = await World.create({ seed: 5 });
+    // This World serves networking.k8s.io/v1 NetworkPolicy (registered for the test), so the svc plugin creates its policy.
+    await world.client.create({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'networkpolicies.networking.k8s.io' },
+      spec: {
+        group: 'networking.k8s.io',
+        scope: 'Namespaced',
+        names: { kind: 'NetworkPolicy', plural: 'networkpolicies', singular: 'networkpolicy', listKind: 'NetworkPolicyList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    });
     await world.apply([NS, vcjob('mpi', { annotations: { 'sim.lattice.dev/run-ms': '30000' }, spec: { plugins: { env: [], svc: ['--publish-not-ready-addresses'] } } })]);
     const seen = new Set<string>();
     for (let t = 1000; t <= 120_000; t += 1000) {
@@ -67,6 +79,10 @@ describe('Volcano stub in a World', () => {
     expect([...seen]).toEqual(expect.arrayContaining(['Pending', 'Running', 'Completed']));
     const svc = list(world, CoreTypes.Service).find((s) => s.metadata.name === 'mpi')!;
     expect(svc.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: { 'volcano.sh/job-name': 'mpi', 'volcano.sh/job-namespace': 'batch' } });
+    const selector = { 'volcano.sh/job-name': 'mpi', 'volcano.sh/job-namespace': 'batch' };
+    expect(list(world, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }).map((n) => [n.metadata.name, n.spec])).toEqual([
+      ['mpi', { podSelector: { matchLabels: selector }, ingress: [{ from: [{ podSelector: { matchLabels: selector } }] }], policyTypes: ['Ingress'] }],
+    ]);
     expect(list(world, CoreTypes.ConfigMap).find((c) => c.metadata.name === 'mpi-svc')!.data).toEqual({ 'worker.host': 'mpi-worker-0.mpi\nmpi-worker-1.mpi', VC_WORKER_HOSTS: 'mpi-worker-0.mpi,mpi-worker-1.mpi', VC_WORKER_NUM: '2' });
     const pods = jobPods(world, 'mpi');
     expect(pods.map((p) => [p.metadata.name, p.spec.hostname, p.spec.subdomain, p.metadata.labels?.[TASK_SPEC_KEY], p.metadata.annotations?.[GROUP_NAME_ANNOTATION]?.startsWith('mpi-')])).toEqual([
