@@ -48,11 +48,16 @@ describe('gang scheduling of a LatticeJob on the GPU pool (issue #10)', () => {
     const group = () => world.server.list(PodGroupType, { namespace: 'ml' }).items[0];
     const vcjob = () => world.server.list(VolcanoJobType, { namespace: 'ml' }).items[0];
 
+    const latticeJob = () => world.server.list(LatticeJobType, { namespace: 'ml' }).items[0];
+    const jobStates = new Set<string>();
     // Ten simulated minutes, checked every 30 s: never a pod bound.
     for (let t = 30_000; t <= 10 * MINUTE; t += 30_000) {
       await world.advance(start + t);
       expect(pods().filter((p) => p.spec?.nodeName), `at ${t / 1000}s`).toEqual([]);
+      jobStates.add(`${latticeJob().status?.phase}: ${latticeJob().status?.message}`);
     }
+    // The reference's LatticeJob controller: submitted, then Failed once the VCJob has been Pending for more than 300 s, then retried.
+    expect([...jobStates]).toEqual(expect.arrayContaining(['Pending: Job submitted to Volcano', 'Failed: Job failed']));
     const pg = group();
     expect(pg.spec).toMatchObject({ minMember: 2, queue: 'default' });
     expect(['Inqueue', 'Pending']).toContain(pg.status?.phase);
@@ -94,8 +99,7 @@ describe('gang scheduling of a LatticeJob on the GPU pool (issue #10)', () => {
     // The pods exit 0 after their run: VCJob Completed, LatticeJob Succeeded.
     await world.advance(world.clock.now() + 10 * MINUTE);
     expect(vcjob().status?.state?.phase).toBe('Completed');
-    const lj = world.server.list(LatticeJobType, { namespace: 'ml' }).items[0];
-    expect(lj.status).toMatchObject({ phase: 'Succeeded', message: 'All tasks completed successfully' });
+    expect(latticeJob().status).toMatchObject({ phase: 'Succeeded', message: 'All tasks completed successfully' });
     world.stop();
   }, 60_000);
 });
