@@ -5,7 +5,7 @@
  * injected `deliver` scheduler, time comes from the injected Clock and uids from `newUid`.
  */
 import { createHash } from 'node:crypto';
-import { alreadyExists, conflict, invalid, notFound, rfc3339, statusError } from './api/index.ts';
+import { alreadyExists, conflict, invalid, notFound, reasonCodes, rfc3339, statusError } from './api/index.ts';
 import type {
   ApplyOptions,
   Clock,
@@ -17,6 +17,7 @@ import type {
   ObjectMeta,
   PatchType,
   StatusCause,
+  StatusReason,
   TypeRef,
   WatchEvent,
   WatchHandle,
@@ -81,6 +82,46 @@ export interface ApiServerOptions {
   historyLimit?: number;
   /** Size limits of requests and stored objects (default {@link DEFAULT_LIMITS}). */
   limits?: Partial<ApiServerLimits>;
+  /** Validating admission extensions, called in order (see {@link ApiServer.addValidatingAdmission}). */
+  validatingAdmission?: readonly ValidatingAdmissionExtension[];
+}
+
+/**
+ * What a validating admission extension sees of one write (the AdmissionReview `request`, reduced):
+ * the operation, the kind and resource, the object as it would be stored (after schema defaulting and
+ * validation) and, for UPDATE, the stored one. Status subresource writes are not admitted through it
+ * (a webhook rule on `latticeservices` does not cover `latticeservices/status`).
+ */
+export interface ValidatingAdmissionRequest {
+  operation: 'CREATE' | 'UPDATE';
+  /** API group ('' for the core group), served version, kind and plural resource of the request. */
+  group: string;
+  version: string;
+  kind: string;
+  resource: string;
+  namespace?: string;
+  name: string;
+  object: KubeObject;
+  oldObject?: KubeObject;
+  dryRun: boolean;
+}
+
+/** A validating extension's answer: allowed, or denied with a message (and optionally an HTTP code and causes). */
+export type ValidatingAdmissionResponse = { allowed: true } | { allowed: false; message?: string; code?: number; causes?: StatusCause[] };
+
+/**
+ * An in-process validating admission extension, standing where a ValidatingWebhookConfiguration's
+ * webhook (failurePolicy Fail) or a ValidatingAdmissionPolicy would (anchors-apiserver.md §3.21):
+ * called after schema validation, before persistence, for every CREATE and UPDATE it `matches`; a
+ * denial fails the request as the API server words a webhook denial. `admit` must not throw (a throw
+ * is treated as failurePolicy Fail: the request fails with 500 `failed calling webhook`).
+ */
+export interface ValidatingAdmissionExtension {
+  /** Webhook name, e.g. `validate.lattice.dev` (it appears in every denial). */
+  name: string;
+  /** Whether the extension covers this request (its rules); default: every request. */
+  matches?: (request: ValidatingAdmissionRequest) => boolean;
+  admit: (request: ValidatingAdmissionRequest) => ValidatingAdmissionResponse;
 }
 
 /** Size limits, in bytes of JSON (UTF-8). */
@@ -222,6 +263,7 @@ export class ApiServer {
   private readonly nameOrdinals = new Map<string, number>();
 
   private readonly limits: ApiServerLimits;
+  private readonly validating: ValidatingAdmissionExtension[];
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
 
@@ -232,7 +274,20 @@ export class ApiServer {
     this.deliver = opts.deliver ?? ((fn) => queueMicrotask(fn));
     this.store = new VersionedStore({ historyLimit: opts.historyLimit });
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.validating = [...(opts.validatingAdmission ?? [])];
     for (const name of BOOTSTRAP_NAMESPACES) this.create({ ...NAMESPACE, metadata: { name } });
+  }
+
+  /**
+   * Registers a validating admission extension (after the ones given in the options). Returns a
+   * function that unregisters it. Only later requests see it.
+   */
+  addValidatingAdmission(extension: ValidatingAdmissionExtension): () => void {
+    this.validating.push(extension);
+    return () => {
+      const i = this.validating.indexOf(extension);
+      if (i >= 0) this.validating.splice(i, 1);
+    };
   }
 
   /** Current global revision (the resourceVersion of the latest write), as a number. */
@@ -320,6 +375,7 @@ export class ApiServer {
 
     if (ns && m.namespace) this.admitNamespace(info, ns, m.name ?? '');
     if (causes.length) throw invalid(info.kind, info.group, m.name || m.generateName || '', causes);
+    this.admitValidating('CREATE', info, obj, undefined, opts.dryRun === true);
     if (this.store.get(rk, ns, m.name)) throw alreadyExists(info.plural, info.group, m.name);
 
     const identity = `${rk}\u0000${ns}\u0000${m.name}`;
@@ -737,6 +793,7 @@ export class ApiServer {
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, cand, c.request));
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
+    if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
 
     if (info.hasGeneration && specChanged(old, cand, info.statusSubresource)) m.generation = (om.generation ?? 0) + 1;
     if (deepEqual(cand, old)) return this.view(old, c.apiVersion);
@@ -764,6 +821,47 @@ export class ApiServer {
       if (mode === 'Warn') for (const w of unknown) req.onWarning?.(w);
     }
     return causes;
+  }
+
+  /**
+   * Validating admission (anchors-apiserver.md §3.21: after schema validation, before persistence):
+   * every matching extension is asked in order; the first denial fails the request the way
+   * kube-apiserver reports a webhook denial (`webhook/errors.ToStatusErr`): the extension's code, 403
+   * Forbidden when it gives none, message `admission webhook "<name>" denied the request: <message>`
+   * (`… denied the request without explanation` when empty), details {group, kind: the resource, name, causes}.
+   * @throws that StatusError; 500 InternalError `failed calling webhook "<name>": <error>` when an extension throws (failurePolicy Fail).
+   */
+  private admitValidating(operation: 'CREATE' | 'UPDATE', info: ResourceInfo, obj: Mutable, old: KubeObject | undefined, dryRun: boolean): void {
+    if (this.validating.length === 0) return;
+    const request: ValidatingAdmissionRequest = {
+      operation,
+      group: info.group,
+      version: info.apiVersion.includes('/') ? info.apiVersion.slice(info.apiVersion.indexOf('/') + 1) : info.apiVersion,
+      kind: info.kind,
+      resource: info.plural,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+      name: obj.metadata.name ?? '',
+      object: deepFreeze(cloneJson(obj)),
+      ...(old ? { oldObject: old } : {}),
+      dryRun,
+    };
+    const details = { group: info.group, kind: info.plural, name: request.name };
+    for (const ext of [...this.validating]) {
+      if (ext.matches && !ext.matches(request)) continue;
+      let answer: ValidatingAdmissionResponse;
+      try {
+        answer = ext.admit(request);
+      } catch (err) {
+        throw statusError('InternalError', `Internal error occurred: failed calling webhook ${JSON.stringify(ext.name)}: ${err instanceof Error ? err.message : String(err)}`, details);
+      }
+      if (answer.allowed) continue;
+      const deniedBy = `admission webhook ${JSON.stringify(ext.name)} denied the request`;
+      const message = answer.message ? `${deniedBy}: ${answer.message}` : `${deniedBy} without explanation`;
+      const reason = (Object.keys(reasonCodes) as StatusReason[]).find((r) => reasonCodes[r] === answer.code) ?? 'Forbidden';
+      const error = statusError(reason, message, { ...details, ...(answer.causes?.length ? { causes: answer.causes } : {}) });
+      if (answer.code && answer.code !== reasonCodes[reason]) (error.status as { code: number }).code = answer.code;
+      throw error;
+    }
   }
 
   /** @throws 413 RequestEntityTooLarge when the request body is over `limits.maxRequestBytes`. */

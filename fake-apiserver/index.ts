@@ -4,7 +4,7 @@
  */
 export * from './api/index.ts';
 export { ApiServer, BOOTSTRAP_NAMESPACES } from './apiserver.ts';
-export type { ApiServerOptions, GeneratedNameRequest, ObjectIdentity } from './apiserver.ts';
+export type { ApiServerOptions, GeneratedNameRequest, ObjectIdentity, ValidatingAdmissionExtension, ValidatingAdmissionRequest, ValidatingAdmissionResponse } from './apiserver.ts';
 export { InProcessClient, withInterceptors } from './in-process-client.ts';
 export type { InterceptorFuncs } from './in-process-client.ts';
 export { Registry, builtinKinds, resourceKey, unknownKind } from './registry.ts';
