@@ -256,3 +256,31 @@ describe('ImageProvider CRD (reference crates/lattice-crd/src/crd/image_provider
     expect(schema.properties.spec.properties.credentials.required).toEqual(['id', 'provider']);
   });
 });
+
+describe('LatticeJob schema', () => {
+  const validate = validator('LatticeJob');
+
+  it.skipIf(!haveFixtures)(`accepts every reference LatticeJob fixture${absent}`, () => {
+    const specs = fixtureObjects('LatticeJob');
+    expect(specs.length).toBeGreaterThanOrEqual(3);
+    const failures = specs.filter(({ obj }) => !validate(structuredClone(obj))).map(({ file }) => `${file}: ${JSON.stringify(validate.errors)}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('defaults schedulerName to volcano and training to PyTorch with coordinator master; a task may be only replicas', () => {
+    const obj: KubeObject = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeJob', metadata: { name: 'j', namespace: 'n' }, spec: { training: {}, tasks: { master: { replicas: 1 } } } };
+    expect(validate(obj)).toBe(true);
+    expect(obj.spec.schedulerName).toBe('volcano');
+    expect(obj.spec.training).toEqual({ framework: 'PyTorch', coordinatorTask: 'master' });
+  });
+
+  it('refuses a job without tasks, an unknown policy event and a restartPolicy outside Never / OnFailure / Always', () => {
+    const base = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeJob', metadata: { name: 'j', namespace: 'n' }, spec });
+    expect(validate(base({}))).toBe(false);
+    expect(validate(base({ tasks: {} }))).toBe(false);
+    expect(validate(base({ tasks: { a: {} }, policies: [{ event: 'PodCrashed', action: 'RestartJob' }] }))).toBe(false);
+    expect(errorPaths(validate.errors)).toContain('/spec/policies/0/event');
+    expect(validate(base({ tasks: { a: { restartPolicy: 'Sometimes' } } }))).toBe(false);
+    expect(errorPaths(validate.errors)).toContain('/spec/tasks/a/restartPolicy');
+  });
+});
