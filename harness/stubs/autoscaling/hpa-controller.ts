@@ -24,6 +24,9 @@ import type { SimulatedMetrics } from '../metrics.ts';
 import { defaultBehavior, normalize, proposeReplicas } from './replica-calculator.ts';
 import type { Behavior, Recommendation, ScaleEvent } from './replica-calculator.ts';
 
+/** Field manager of the HPA controller's writes (kube-controller-manager's HPA loop). */
+const MANAGER = 'horizontal-pod-autoscaler';
+
 /** autoscaling/v2 HorizontalPodAutoscaler. */
 export const HpaType = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' } as const;
 
@@ -91,7 +94,7 @@ export function hpaController(client: KubeClient, clock: Clock, cache: InformerC
   const scaleEvents = new Map<string, ScaleEvent[]>();
   const pods = cache.informerFor(CoreTypes.Pod);
   return {
-    name: 'horizontal-pod-autoscaler',
+    name: MANAGER,
     primary: HpaType,
     generationChangedOnly: true,
     reconciler: {
@@ -116,7 +119,7 @@ export function hpaController(client: KubeClient, clock: Clock, cache: InformerC
           });
           const next = { observedGeneration: hpa.metadata.generation, ...status, conditions: conds };
           if (JSON.stringify(hpa.status ?? {}) !== JSON.stringify({ ...hpa.status, ...next })) {
-            await client.patchStatus(HpaType, key, 'merge', { status: next }).catch(ignoreNotFound);
+            await client.patchStatus(HpaType, key, 'merge', { status: next }, { fieldManager: MANAGER }).catch(ignoreNotFound);
           }
           return requeueAfter(settings.syncPeriodMs);
         };
@@ -199,7 +202,7 @@ export function hpaController(client: KubeClient, clock: Clock, cache: InformerC
         conditions.push(limited ? { type: 'ScalingLimited', status: 'True', reason: out.limitedBy!, message: limited } : { type: 'ScalingLimited', status: 'False', reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range' });
         let lastScaleTime = hpa.status?.lastScaleTime;
         if (out.replicas !== current) {
-          await client.patch(CoreTypes.Deployment, { namespace: ns, name: target.name }, 'merge', { spec: { replicas: out.replicas } });
+          await client.patch(CoreTypes.Deployment, { namespace: ns, name: target.name }, 'merge', { spec: { replicas: out.replicas } }, { fieldManager: MANAGER });
           events.push({ atMs: now, change: out.replicas - current });
           lastScaleTime = nowIso;
           conditions[0] = { type: 'AbleToScale', status: 'True', reason: 'SucceededRescale', message: `the HPA controller was able to update the target scale to ${out.replicas}` };

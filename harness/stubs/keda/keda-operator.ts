@@ -155,7 +155,7 @@ export function kedaOperator(client: KubeClient, clock: Clock, cache: InformerCa
           else if (!active && current < min && (idle === undefined || current !== idle)) scaleTo = min;
         }
         if (scaleTo !== undefined && scaleTo !== current) {
-          await client.patch(CoreTypes.Deployment, { namespace: ns, name: spec.scaleTargetRef.name }, 'merge', { spec: { replicas: scaleTo } });
+          await client.patch(CoreTypes.Deployment, { namespace: ns, name: spec.scaleTargetRef.name }, 'merge', { spec: { replicas: scaleTo } }, { fieldManager: MANAGER });
         }
         const nowIso = rfc3339(now);
         const old = (so.status?.conditions ?? []) as Condition[];
@@ -178,7 +178,7 @@ export function kedaOperator(client: KubeClient, clock: Clock, cache: InformerCa
             cond('Fallback', 'False', 'NoFallbackFound', 'No fallbacks are active on this scaled object'),
           ],
         };
-        if (JSON.stringify(so.status ?? {}) !== JSON.stringify(status)) await client.patchStatus(StubTypes.ScaledObject, key, 'merge', { status }).catch(ignoreNotFound);
+        if (JSON.stringify(so.status ?? {}) !== JSON.stringify(status)) await client.patchStatus(StubTypes.ScaledObject, key, 'merge', { status }, { fieldManager: MANAGER }).catch(ignoreNotFound);
         return requeueAfter(pollMs);
       },
     },

@@ -276,7 +276,7 @@ export class Kubelet {
     }
     if (template === 'restart') this.backOff.restarted(uid, now);
     applyTemplate(rec, template, input);
-    const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, HOST_IP, pod.status?.conditions ?? []) }).catch(ignoreNotFound);
+    const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, HOST_IP, pod.status?.conditions ?? []) }, { fieldManager: 'kubelet' }).catch(ignoreNotFound);
     if (written) rec.writtenRv = Number(written.metadata.resourceVersion ?? '0');
     for (const [i, e] of events.entries()) await this.event(pod, e.reason, e.message, `${rec.epoch}${i}`);
   }
