@@ -6,6 +6,11 @@ import { describe, expect, test } from 'vitest';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { World } from '../harness/world.ts';
 import { loadReferenceObjects } from '../platform/compiler/testing.ts';
+import { runCase } from '../harness/verifier/run-case.ts';
+import type { InjectedBug } from '../harness/world.ts';
+import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
+import type { Topology } from '../topologies/index.ts';
+import { testService } from '../topologies/testing.ts';
 
 const LS: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' };
 const AP: TypeRef = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' };
@@ -106,8 +111,25 @@ describe('platform fidelity rows (reference behaviour through the running contro
     await run(w, 60_000);
     expect(status(w, 'pull', 'unknown')).toMatchObject({ phase: 'Failed', message: "resource 'nope': imagePullSecrets references ImageProvider 'nope' which was not found" });
     expect(names(w, { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' }, 'pull')).toEqual(['known-default-credentials']);
-    const pod = (w.server.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'pull', name: 'known' }) as { spec: { template: { spec: { imagePullSecrets?: unknown } } } }).spec.template.spec;
+    const pod = (w.server.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'pull', name: 'known' }) as unknown as { spec: { template: { spec: { imagePullSecrets?: unknown } } } }).spec.template.spec;
     expect(pod.imagePullSecrets).toEqual([{ name: 'known-default-credentials' }]);
     w.stop();
+  });
+
+  test('reachability of row "Secret resource without id": the invalid-spec draw secret-without-id is judged, and the seeded bug secret-id-defaulted is caught', async () => {
+    const t: Topology = {
+      name: 'unkeyed',
+      services: [testService('shop', 'gen', { layer: 0, ports: [], outbound: ['shop/store'] }), testService('shop', 'store', { inbound: ['shop/gen'], invalidSpec: 'secret-without-id' })],
+      probes: [{ from: 'shop/gen', to: 'shop/store' }],
+    };
+    const admissions = admissionOracle(t);
+    expect(admissions[1]).toMatchObject({ expected: 'Failed', gate: 'Validation', invalidField: "secret resource 'lattice-sim-unkeyed': missing 'id' field" });
+    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'unkeyed', name: 'unkeyed', kind: 'random', seed: 3, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const clean = await judge();
+    expect(clean.admissions!.map((a) => a.problems)).toEqual([[], []]);
+    expect(clean.status).toBe('verified');
+    const buggy = await judge('secret-id-defaulted');
+    expect(buggy.admissionMismatches).toBe(1);
+    expect(buggy.admissions![1].problems[0]).toMatch(/^expected (Failed, observed|a spec validation failure)/);
   });
 });

@@ -101,7 +101,8 @@ export function renderService(s: TopologyService): LatticeService {
 /**
  * `ls` with the one invalid field `id` names (topology.ts INVALID_SPEC_FIELDS): `command[0]` made
  * relative (its base name), `resources` dropped, the first port renamed `HTTP`, a file at
- * `/etc/lattice-sim/probe.conf` with mode `0666`, or `;latest` appended to the image. Changes `ls` in place and returns it.
+ * `/etc/lattice-sim/probe.conf` with mode `0666`, `;latest` appended to the image, or a secret resource
+ * `lattice-sim-unkeyed` without `id` (provider vault-main, key password, consumed by nothing). Changes `ls` in place and returns it.
  */
 export function withInvalidField(ls: LatticeService, id: InvalidSpecId): LatticeService {
   const main = ls.spec.workload.containers.main;
@@ -123,6 +124,9 @@ export function withInvalidField(ls: LatticeService, id: InvalidSpecId): Lattice
       break;
     case 'image-metacharacter':
       main.image = `${main.image};latest`;
+      break;
+    case 'secret-without-id':
+      ls.spec.workload.resources = { ...ls.spec.workload.resources, 'lattice-sim-unkeyed': { type: 'secret', params: { provider: 'vault-main', keys: ['password'] } } };
       break;
   }
   return ls;

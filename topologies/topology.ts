@@ -91,7 +91,10 @@ export interface TopologyService {
  * The invalid fields a random LatticeService may carry, and the field path each one breaks in the main
  * container or the service ports (render.ts writes them): a relative `command[0]`, no
  * `resources.limits`, a port name that is not a DNS label (`HTTP`), a world-writable file mode
- * (`0666`), an image with a shell metacharacter. `port-name` needs a server (ports).
+ * (`0666`), an image with a shell metacharacter; or a `type: secret` resource without `id` (the
+ * compiler refuses it before any gate: `invalid secret config: secret resource '<k>': missing 'id'
+ * field …`, reference pipeline/secrets.rs:176-185, platform-fidelity.md row "Secret resource without
+ * `id`"; the value is the part of that message the judge looks for). `port-name` needs a server (ports).
  */
 export const INVALID_SPEC_FIELDS = {
   'relative-command': 'spec.workload.containers.main.command[0]',
@@ -99,6 +102,7 @@ export const INVALID_SPEC_FIELDS = {
   'port-name': 'spec.workload.service.ports.HTTP',
   'world-writable-file': 'spec.workload.containers.main.files["/etc/lattice-sim/probe.conf"].mode',
   'image-metacharacter': 'spec.workload.containers.main.image',
+  'secret-without-id': "secret resource 'lattice-sim-unkeyed': missing 'id' field",
 } as const;
 export type InvalidSpecId = keyof typeof INVALID_SPEC_FIELDS;
 
