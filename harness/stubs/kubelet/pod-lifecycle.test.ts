@@ -133,11 +133,11 @@ describe('kubelet stages', () => {
     w.stop();
   });
 
-  it('crash-loops the pods a fault selects: Ready=False while down, restarts with back-off 0, 10, 20, 40 s', async () => {
+  it('crash-loops the pods a fault selects: Ready=False while down, restarts with back-off 0, 10, 20, 40 s, runs on once the fault is lifted', async () => {
     const w = await world();
     await w.client.create(pod('api', {}));
     await until(w, () => podReady(get(w, 'api')));
-    w.injectPodFault({ fault: 'crash-loop', selector: { matchLabels: { app: 'api' } }, exitCode: 137, runMs: 5_000 });
+    const lift = w.injectPodFault({ fault: 'crash-loop', selector: { matchLabels: { app: 'api' } }, exitCode: 137, runMs: 5_000 });
     const restartsAt: number[] = [];
     let last = 0;
     let sawDown = false;
@@ -160,6 +160,12 @@ describe('kubelet stages', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(45_000);
     expect(gaps[2]).toBeLessThan(47_500);
     expect(main(get(w, 'api')).lastState.terminated.exitCode).toBe(137);
+    lift();
+    await until(w, () => podReady(get(w, 'api')), 400_000);
+    const restarts = main(get(w, 'api')).restartCount;
+    await w.advance(w.clock.now() + 600_000);
+    expect(main(get(w, 'api')).restartCount).toBe(restarts);
+    expect(podReady(get(w, 'api'))).toBe(true);
     w.stop();
   });
 

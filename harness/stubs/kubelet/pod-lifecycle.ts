@@ -112,6 +112,18 @@ export class Kubelet {
       .map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
   }
 
+  /** Removes a fault added by {@link Kubelet.injectFault} (same object); returns the keys of the pods it selected, to enqueue. */
+  removeFault(fault: PodFault): string[] {
+    const i = this.settings.faults.indexOf(fault);
+    if (i < 0) return [];
+    this.settings.faults.splice(i, 1);
+    return this.cache
+      .informerFor(CoreTypes.Pod)
+      .items()
+      .filter((p) => faultFor([fault], p))
+      .map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+  }
+
   /** The kubelet as a runner definition (name `kubelet`, primary Pod, Secret/ConfigMap watches for blocked pods). */
   definition(): ControllerDefinition {
     const { cache } = this;
