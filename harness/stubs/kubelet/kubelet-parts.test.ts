@@ -4,6 +4,8 @@ import { defaultPodStages, stageMatches, validateStages, valueAt } from './stage
 import { podReadyAfterMs, readyAfterMs, startupSucceedsAfterMs } from './probes.ts';
 import { RestartBackOff } from './back-off.ts';
 import { configBlock } from './config-refs.ts';
+import { kubeletSettings } from './pod-lifecycle.ts';
+import { defaultProfile } from '../../profile.ts';
 
 describe('stage selectors', () => {
   it('reads dotted and bracketed paths, including annotation keys with slashes', () => {
@@ -91,5 +93,17 @@ describe('config references', () => {
     const b = configBlock(pod({ volumes: [{ name: 'certs', secret: { secretName: 'tls' } }] }), lookup);
     expect(b.mount).toEqual({ volume: 'certs', message: 'MountVolume.SetUp failed for volume "certs" : secret "tls" not found' });
     expect(configBlock(pod({ volumes: [{ name: 'c', secret: { secretName: 'db' } }] }), lookup)).toEqual({ waitingFor: [] });
+  });
+});
+
+describe('kubelet settings', () => {
+  it('fills the optional delays and refuses an unknown fault kind, naming the field', () => {
+    const base = defaultProfile();
+    const s = kubeletSettings({ ...base, kubelet: { schedule: base.kubelet.schedule, containerStart: base.kubelet.containerStart, readiness: base.kubelet.readiness } });
+    expect(s.delays.batchRun).toEqual({ delayMs: 10_000, jitterMs: 20_000 });
+    expect(s.stages.map((x) => x.name)).toContain('pod-create-container-config-error');
+    expect(() => kubeletSettings({ ...base, kubelet: { ...base.kubelet, faults: [{ fault: 'oom' }] } })).toThrow(
+      'profile spec.kubelet.faults[0].fault: Unsupported value: "oom"',
+    );
   });
 });

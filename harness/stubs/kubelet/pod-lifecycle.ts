@@ -67,8 +67,15 @@ export function kubeletSettings(profile: SimulationProfile): KubeletSettings {
       containerCreate: k.containerCreate ?? { delayMs: 1_000, jitterMs: 1_000 },
     },
     stages: k.stages ? validateStages(k.stages, 'profile spec.kubelet.stages') : defaultPodStages(),
-    faults: [...((k.faults as PodFault[] | undefined) ?? [])],
+    faults: (k.faults ?? []).map((f, i) => validFault(f, `profile spec.kubelet.faults[${i}]`)),
   };
+}
+
+/** A fault read from a profile. @throws Error naming the field when `fault` is not a known kind. */
+function validFault(f: unknown, where: string): PodFault {
+  const kind = (f as Partial<PodFault> | undefined)?.fault;
+  if (kind !== 'crash-loop') throw new Error(`${where}.fault: Unsupported value: ${JSON.stringify(kind)}: supported values: "crash-loop"`);
+  return f as PodFault;
 }
 
 const num = (v: unknown): number | undefined => {
