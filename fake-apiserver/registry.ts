@@ -70,6 +70,8 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', status: true, generation: true },
   { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', status: true, generation: true },
   { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', generation: true },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', status: true, generation: true },
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, status: true, generation: true },
 ];
 
@@ -77,7 +79,7 @@ const builtinSpecs: BuiltinSpec[] = [
  * The built-in kinds (Kubernetes API reference): core v1 Namespace and Node (cluster-scoped), Pod,
  * Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Event, Endpoints; apps/v1
  * Deployment and ReplicaSet; policy/v1 PodDisruptionBudget; batch/v1 Job and CronJob;
- * discovery.k8s.io/v1 EndpointSlice;
+ * discovery.k8s.io/v1 EndpointSlice; networking.k8s.io/v1 NetworkPolicy; autoscaling/v2 HorizontalPodAutoscaler;
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped).
  */
 export const builtinKinds: readonly ResourceInfo[] = Object.freeze(

@@ -58,18 +58,7 @@ describe('Volcano stub in a World', () => {
 
   it('svc and env plugins: headless Service, NetworkPolicy, host ConfigMap, hostname/subdomain, VC_TASK_INDEX; Pending → Running → Completed', async () => {
     const world = await World.create({ seed: 5 });
-    // This World serves networking.k8s.io/v1 NetworkPolicy (registered for the test), so the svc plugin creates its policy.
-    await world.client.create({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'networkpolicies.networking.k8s.io' },
-      spec: {
-        group: 'networking.k8s.io',
-        scope: 'Namespaced',
-        names: { kind: 'NetworkPolicy', plural: 'networkpolicies', singular: 'networkpolicy', listKind: 'NetworkPolicyList' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-      },
-    });
+    // networking.k8s.io/v1 NetworkPolicy is a built-in kind, so the svc plugin creates its policy.
     await world.apply([NS, vcjob('mpi', { annotations: { 'sim.lattice.dev/run-ms': '30000' }, spec: { plugins: { env: [], svc: ['--publish-not-ready-addresses'] } } })]);
     const seen = new Set<string>();
     for (let t = 1000; t <= 120_000; t += 1000) {
