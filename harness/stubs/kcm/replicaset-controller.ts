@@ -4,14 +4,15 @@
  * deletes the surplus in kube's `ActivePods` order (unscheduled, then Pending, not Ready, Ready for
  * less time, more restarts, newer first: see `pods.ts`), and reports replicas / fullyLabeledReplicas /
  * readyReplicas / availableReplicas (Ready for `spec.minReadySeconds`, requeued until a Ready pod
- * becomes available) / observedGeneration. Finished pods (Succeeded, Failed) do not count.
+ * becomes available) / observedGeneration, with condition ReplicaFailure (FailedCreate) while pod
+ * creation fails. Finished pods (Succeeded, Failed) do not count.
  * Reads come from the informer cache (owned pods through the owner-uid index). Because the cache
  * lags the writes, the controller keeps expectations as kube-controller-manager does: pods it created
  * count as live until the cache shows them (or has moved past their creation), pods it deleted count
  * as gone until the cache drops them. A Pod change enqueues only its controlling ReplicaSet.
  */
 import type { InformerCache, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
-import { INDEX_OWNER_UID, ignoreNotFound, matchesSelector } from '../../../fake-apiserver/api/index.ts';
+import { INDEX_OWNER_UID, ignoreNotFound, matchesSelector, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
 import { CoreTypes } from '../third-party-crds.ts';
@@ -45,7 +46,8 @@ export function replicaSetController(client: KubeClient, cache: InformerCache): 
         await podInformer.synced();
         const { cached: pods, pendingCreates } = livePods(rs);
         const desired = rs.metadata.deletionTimestamp ? 0 : (rs.spec.replicas ?? 1);
-        for (let i = pods.length + pendingCreates; i < desired; i++) {
+        let createError: unknown;
+        for (let i = pods.length + pendingCreates; i < desired && createError === undefined; i++) {
           const created = await client.create<KubeObject>({
             apiVersion: 'v1',
             kind: 'Pod',
@@ -58,8 +60,8 @@ export function replicaSetController(client: KubeClient, cache: InformerCache): 
               ownerReferences: [controllerRef(rs)],
             },
             spec: { ...(rs.spec.template?.spec ?? {}) },
-          });
-          expectations.created(rs.metadata.uid!, created);
+          }).catch((err: unknown) => void (createError = err));
+          if (created) expectations.created(rs.metadata.uid!, created);
         }
         const surplus = [...pods].sort(compareForDeletion).slice(0, Math.max(0, pods.length + pendingCreates - desired));
         for (const p of surplus) {
@@ -71,10 +73,19 @@ export function replicaSetController(client: KubeClient, cache: InformerCache): 
         const { available, nextAtMs } = countAvailable(live, rs.spec.minReadySeconds ?? 0, ctx.clock.now());
         const templateLabels = Object.entries((rs.spec.template?.metadata?.labels ?? {}) as Record<string, string>);
         const fullyLabeled = live.filter((p) => templateLabels.every(([k, v]) => p.metadata.labels?.[k] === v)).length;
-        const status = { replicas: live.length, fullyLabeledReplicas: fullyLabeled, readyReplicas: ready, availableReplicas: available, observedGeneration: rs.metadata.generation };
-        if (JSON.stringify(rs.status ?? {}) !== JSON.stringify(status)) {
-          await client.patchStatus(CoreTypes.ReplicaSet, key, 'merge', { status }).catch(ignoreNotFound);
+        const status: Record<string, unknown> = { replicas: live.length, fullyLabeledReplicas: fullyLabeled, readyReplicas: ready, availableReplicas: available, observedGeneration: rs.metadata.generation };
+        // ReplicaFailure/FailedCreate while pod creation fails (e.g. 403 in a Terminating namespace), dropped once it succeeds.
+        const failure = (rs.status?.conditions ?? []).find((c: { type: string }) => c.type === 'ReplicaFailure');
+        if (createError !== undefined) {
+          // Set once, kept while failures go on (as upstream: a message naming each new pod would re-trigger every retry).
+          const message = createError instanceof Error ? createError.message : String(createError);
+          status.conditions = failure ? rs.status.conditions : [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message, lastTransitionTime: rfc3339(ctx.clock.now()) }];
         }
+        const changed = Object.keys(status).some((k) => JSON.stringify(rs.status?.[k]) !== JSON.stringify(status[k]));
+        if (changed || (failure && createError === undefined)) {
+          await client.patchStatus(CoreTypes.ReplicaSet, key, 'merge', { status: { ...status, ...(createError === undefined && failure ? { conditions: null } : {}) } }).catch(ignoreNotFound);
+        }
+        if (createError !== undefined) throw createError; // the runner retries with back-off, as upstream requeues rate-limited
         return nextAtMs === undefined ? done() : requeueAfter(Math.max(1, nextAtMs - ctx.clock.now()));
       },
     },
