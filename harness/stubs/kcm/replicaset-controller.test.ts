@@ -19,7 +19,7 @@ describe('ReplicaSet controller (pod status driven by the test)', () => {
     await c.start((client, cache) => [replicaSetController(client, cache)]);
     await c.client.create(rs(4));
     await c.advance(1_000);
-    const [a, b, d, e] = c.list(CoreTypes.Pod, 'ns').map((p) => p.metadata.name);
+    const [a, b, d, unscheduled] = c.list(CoreTypes.Pod, 'ns').map((p) => p.metadata.name);
     const key = (name: string) => ({ namespace: 'ns', name });
     for (const n of [a, b, d]) await c.client.patch(CoreTypes.Pod, key(n), 'merge', { spec: { nodeName: 'node-1' } });
     await c.client.patchStatus(CoreTypes.Pod, key(a), 'merge', { status: readyStatus(c.clock.now()) });
@@ -28,12 +28,13 @@ describe('ReplicaSet controller (pod status driven by the test)', () => {
     await c.client.patchStatus(CoreTypes.Pod, key(d), 'merge', { status: { phase: 'Running', podIP: '10.0.0.9', conditions: [{ type: 'Ready', status: 'False' }] } });
     await c.advance(1_000);
     expect(c.server.get(CoreTypes.ReplicaSet, key('web')).status).toMatchObject({ replicas: 4, fullyLabeledReplicas: 4, readyReplicas: 2, availableReplicas: 2 });
+    expect(c.server.get(CoreTypes.Pod, key(unscheduled)).spec.nodeName).toBeUndefined();
     const left = async (n: number) => {
       await c.client.patch(CoreTypes.ReplicaSet, key('web'), 'merge', { spec: { replicas: n } });
       await c.advance(1_000);
       return c.list(CoreTypes.Pod, 'ns').map((p) => p.metadata.name).sort();
     };
-    expect(await left(3)).toEqual([a, b, d].sort()); // e was never scheduled
+    expect(await left(3)).toEqual([a, b, d].sort()); // the unscheduled one goes first
     expect(await left(2)).toEqual([a, b].sort()); // d is not Ready
     expect(await left(1)).toEqual([a]); // b has been Ready for less time
     c.stop();
