@@ -7,7 +7,7 @@
 import { ApiServer, InProcessClient } from '../fake-apiserver/index.ts';
 import type { KubeClient, KubeObject, ListOptions, TypeRef } from '../fake-apiserver/api/index.ts';
 import { StatusError, matchesSelector, parseKey } from '../fake-apiserver/api/index.ts';
-import { installPlatform, platformControllers } from '../platform/index.ts';
+import { installPlatform, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
 import { DeliverySchedule, SeededRng, stableNameSuffix, stableUid } from './rng/index.ts';
@@ -46,6 +46,12 @@ export interface WorldOptions {
   /** SPIFFE trust domain of the simulated mesh (default `lattice.sim`). */
   trustDomain?: string;
   clusterName?: string;
+  /**
+   * Register the platform's validating admission webhook (`validate.lattice.dev`, failurePolicy Fail)
+   * with the API server, as the reference installs it (default true). false = only the controllers'
+   * re-validation stands between an invalid spec and the cluster.
+   */
+  validatingWebhook?: boolean;
 }
 
 /** A log line of the World (controllers and stubs), stamped with simulated ms since start. */
@@ -179,7 +185,7 @@ export class World implements Cluster {
 
   /** Builds and starts a World: CRDs of the stubbed components, nodes, the platform, then every controller. */
   static async create(opts: WorldOptions): Promise<World> {
-    const options = { profile: defaultProfile(), trustDomain: 'lattice.sim', clusterName: 'sim', ...opts };
+    const options = { profile: defaultProfile(), trustDomain: 'lattice.sim', clusterName: 'sim', validatingWebhook: true, ...opts };
     const profile = options.profile;
     const clock = new VirtualClock();
     const rng = new SeededRng(options.seed);
@@ -220,7 +226,12 @@ export class World implements Cluster {
     const runner = new ControllerRunner({ clock, informers: cache, log, jitter: rng });
     // A seeded bug is installed from outside: the platform and the stubs get wrapped clients, the World the real one.
     // The platform's client reads from the informer cache and writes to the API server.
-    const { platformClient, stubsClient } = applyBugs(options.injectBug, { platformClient: cacheBackedClient(client, cache), stubsClient: client }, { clock });
+    const { platformClient, stubsClient, validatingAdmission } = applyBugs(
+      options.injectBug,
+      { platformClient: cacheBackedClient(client, cache), stubsClient: client, validatingAdmission: options.validatingWebhook === false ? [] : [platformValidatingWebhook] },
+      { clock },
+    );
+    for (const extension of validatingAdmission ?? []) server.addValidatingAdmission(extension);
     const gc = new GarbageCollector(stubsClient, log, cache);
     const world = new World(options, clock, rng, server, client, runner, gc, backends, logs, log, cache);
     await gc.start(GC_KINDS);

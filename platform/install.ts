@@ -8,6 +8,7 @@ import type { KubeClient, KubeObject } from '../fake-apiserver/api/index.ts';
 import { loadPlatformCrds } from './crds/index.ts';
 import { clusterDefaultPolicies, ISTIO_ROOT_NAMESPACE } from './mesh/index.ts';
 import { LATTICE_SYSTEM_NAMESPACE } from './crds/types.ts';
+import { LATTICE_VALIDATING_WEBHOOK } from './validation/index.ts';
 
 const MANAGER = 'lattice-operator';
 
@@ -16,6 +17,14 @@ export function platformManifests(): KubeObject[] {
   const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   return [...loadPlatformCrds(), ns(LATTICE_SYSTEM_NAMESPACE), ns(ISTIO_ROOT_NAMESPACE), ...clusterDefaultPolicies()];
 }
+
+/**
+ * The platform's validating admission webhook (reference crates/lattice-webhook: `validate.lattice.dev`,
+ * failurePolicy Fail, CREATE / UPDATE of the Lattice workload kinds): `{name, matches(request),
+ * admit(request)}`, a plain function over the AdmissionReview request. A real cluster serves it over
+ * HTTPS behind a ValidatingWebhookConfiguration; a simulator registers it with its API server.
+ */
+export const platformValidatingWebhook = LATTICE_VALIDATING_WEBHOOK;
 
 /** Applies {@link platformManifests}. Rejects with the API server's StatusError on failure. */
 export async function installPlatform(client: KubeClient): Promise<void> {

@@ -21,7 +21,7 @@ import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../ha
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { INVALID_SPEC_FIELDS, serviceKey } from './topology.ts';
+import { ADMISSION_REFUSED_SPECS, INVALID_SPEC_FIELDS, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -267,7 +267,19 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
     // field fails the service whatever Cedar says, and nothing is compiled.
     if (s.invalidSpec && kind === 'LatticeService') {
       const field = INVALID_SPEC_FIELDS[s.invalidSpec];
-      return { service: serviceKey(s), kind, expected: 'Failed', gate: VALIDATION_GATE, invalidField: field, denials: [], reason: `spec validation refuses ${field} (${s.invalidSpec})`, secrets: [] };
+      const atAdmission = ADMISSION_REFUSED_SPECS.includes(s.invalidSpec);
+      const where = atAdmission ? "the platform's validating webhook refuses it at the API" : 'the controller fails it before any gate';
+      return {
+        service: serviceKey(s),
+        kind,
+        expected: 'Failed',
+        gate: VALIDATION_GATE,
+        invalidField: field,
+        ...(atAdmission ? { refusedAtAdmission: true } : {}),
+        denials: [],
+        reason: `spec validation refuses ${field} (${s.invalidSpec}): ${where}`,
+        secrets: [],
+      };
     }
     const admittedAtFirst = requests.every((r) => decideGate(initial, r) === 'allow');
     for (const stage of ['compile', 'mesh'] as const) {

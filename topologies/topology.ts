@@ -122,6 +122,13 @@ export const SECRET_ROUTES: readonly SecretRoute[] = ['env', 'env-mixed', 'file'
 /**
  * One secret of a service: resource key `name` (DNS label), store `provider` (a
  * {@link TopologySecretProvider} name), remote key `path` (the resource `id`), the declared
+/**
+ * The invalid fields the platform's validating webhook refuses at the API (`validate.lattice.dev`,
+ * failurePolicy Fail: spec validation, crates/lattice-crd …`validate`): the object is never stored.
+ * The others pass admission and fail in the controller (the compiler).
+ */
+export const ADMISSION_REFUSED_SPECS: readonly InvalidSpecId[] = ['relative-command', 'missing-limits', 'port-name', 'world-writable-file', 'image-metacharacter'];
+
  * `params.keys` (empty = bulk `dataFrom.extract`, only with route `envFrom`), the route, and an optional
  * `params.secretType` of the synced Secret.
  */

@@ -22,7 +22,7 @@ import { secretGateOpen } from './secret-gate-open.ts';
 import { secretIdDefaulted } from './secret-id-defaulted.ts';
 import { staleCalleePolicy } from './stale-callee-policy.ts';
 import { unilateralAllow } from './unilateral-allow.ts';
-import { validationFailureUnreported } from './validation-failure-unreported.ts';
+import { validationWebhookFailOpen } from './validation-webhook-fail-open.ts';
 import { wildcardGateDenied } from './wildcard-gate-denied.ts';
 import { wrongSelector } from './wrong-selector.ts';
 import type { BugContext, BugDefinition, BugInfo, BugSeams } from './types.ts';
@@ -39,13 +39,13 @@ export const BUGS = [
   wildcardGateDenied,
   forbidIgnored,
   secretGateOpen,
+  validationWebhookFailOpen,
   disabledPolicyEnforced,
   secretIdDefaulted,
   ambientEnrolmentLost,
   ambientFlagIgnored,
   readyBeforePolicies,
   observedGenerationStale,
-  validationFailureUnreported,
   policiesNotOwned,
   staleCalleePolicy,
   endpointsNeverUpdated,

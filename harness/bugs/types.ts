@@ -6,6 +6,7 @@
  * platform reads.
  */
 import type { Clock, KubeClient } from '../../fake-apiserver/api/index.ts';
+import type { ValidatingAdmissionExtension } from '../../fake-apiserver/index.ts';
 
 /**
  * The part of the system a bug simulates a defect in (what a platform engineer would file it
@@ -48,6 +49,12 @@ export interface BugSeams {
    * World's informer cache, except the collector's live owner checks, which go through it too.
    */
   readonly stubsClient: KubeClient;
+  /**
+   * The validating admission extensions the World registers with its API server: the platform's
+   * webhook (`validate.lattice.dev`, platform/install.ts `platformValidatingWebhook`); absent or empty
+   * when the World runs without it. A bug may wrap or drop them (a webhook that admits everything).
+   */
+  readonly validatingAdmission?: readonly ValidatingAdmissionExtension[];
 }
 
 /** Read-only facts about the World a bug may use while installing itself. */

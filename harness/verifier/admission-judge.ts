@@ -15,8 +15,10 @@
  *   principal; a service failed by AllowWildcard (its workload compiled, reference §3.4) has no mesh
  *   policy selecting it; a service revoked after admission (a CedarPolicy applied late) keeps its outputs
  *   but its ExternalSecrets (reference §2.8 step 7);
- * - for one failed by spec validation, the `Ready/False/ValidationFailed` condition and a status message
- *   naming the invalid field, no Cedar gate, and no output at all (validation precedes compile);
+ * - for one with an invalid spec: refused by the platform's validating webhook (403 `admission webhook
+ *   "validate.lattice.dev" denied the request: <field>: …`), so it does not exist; on a cluster without
+ *   the webhook, the `Ready/False/ValidationFailed` condition and a status message naming the invalid
+ *   field, no Cedar gate, and no output at all (validation precedes compile);
  * - for a Ready one, every secret route (reference §2.3): the pod template references the Secret and
  *   key the declaration implies, the Secret the ESO stub synced holds that key, and templated content
  *   (mixed variable, file) equals the text around the base Secret's value.
@@ -25,7 +27,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
 import { LABEL_SERVICE_OWNER, LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
 import type { AdmissionRecord } from '../../reports/model.ts';
-import type { ClusterReader } from '../cluster.ts';
+import type { ApplyFailure, ClusterReader } from '../cluster.ts';
 import { CoreTypes, StubTypes } from '../stubs/third-party-crds.ts';
 import type { ExpectedAdmission, ExpectedSecretUse } from './expected-admission.ts';
 
@@ -200,21 +202,44 @@ export function secretProblems(reader: ClusterReader, service: string, uses: rea
   return problems;
 }
 
+/** What the admission judge needs besides the reader. */
+export interface AdmissionJudgeOptions {
+  /** Objects the API server refused when the case was applied, with its answer. */
+  refused?: readonly ApplyFailure[];
+  /**
+   * The cluster runs the platform's validating webhook (`validate.lattice.dev`; default true, as the
+   * reference installs it): a service with an invalid field must be refused at the API; without it, it
+   * must end Failed by the controller's re-validation naming the field.
+   */
+  validatingWebhook?: boolean;
+}
+
+/** Name of the platform's validating webhook, as refusals quote it. */
+const WEBHOOK_NAME = 'validate.lattice.dev';
+
 /**
  * Judges every expected admission against the cluster (see the module comment).
  * Input: the reader (after the case settled) and the oracle's expectations. Output: one record per
  * expectation, in its order; `problems` empty = as expected. Never throws.
  */
-export function judgeAdmissions(reader: ClusterReader, expected: readonly ExpectedAdmission[]): AdmissionRecord[] {
+export function judgeAdmissions(reader: ClusterReader, expected: readonly ExpectedAdmission[], options: AdmissionJudgeOptions = {}): AdmissionRecord[] {
   const services = new Map(reader.list<LatticeService>(LatticeServiceType).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
   const members = new Map(reader.list<LatticeMeshMember>(LatticeMeshMemberType).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
+  const refusals = new Map((options.refused ?? []).map((r) => [`${r.object.kind}/${r.object.metadata.namespace ?? 'default'}/${r.object.metadata.name}`, r.error.message]));
+  const webhook = options.validatingWebhook ?? true;
   return expected.map((want): AdmissionRecord => {
     const obj = want.kind === 'LatticeService' ? services.get(want.service) : members.get(want.service);
-    const observed = obj ? (obj.status?.phase ?? 'Pending') : 'absent';
+    const refusal = refusals.get(`${want.kind}/${want.service}`);
+    const observed = obj ? (obj.status?.phase ?? 'Pending') : refusal ? 'refused' : 'absent';
     const seen = obj && observed === 'Failed' ? observedDenials(obj) : { denials: [] };
     const problems: string[] = [];
-    if (observed !== want.expected) problems.push(`expected ${want.expected}, observed ${observed}${obj?.status?.message ? ` (${obj.status.message})` : ''}`);
-    if (want.invalidField && observed === 'Failed') {
+    if (want.refusedAtAdmission && webhook) {
+      // The platform's validating webhook (failurePolicy Fail) refuses the object at the API: 403 naming the field.
+      if (!refusal) problems.push(`expected the validating webhook to refuse it naming ${want.invalidField}, observed ${observed}${obj?.status?.message ? ` (${obj.status.message})` : ''}`);
+      else if (!refusal.includes(`admission webhook "${WEBHOOK_NAME}" denied the request`) || !refusal.includes(want.invalidField ?? ''))
+        problems.push(`expected a refusal by the validating webhook naming ${want.invalidField}, the API server answered: ${refusal}`);
+    } else if (observed !== want.expected) problems.push(`expected ${want.expected}, observed ${observed}${obj?.status?.message ? ` (${obj.status.message})` : ''}`);
+    if (want.invalidField && observed === 'Failed' && !(want.refusedAtAdmission && webhook)) {
       // Spec validation (reference service controller.rs:818-829): Ready/False/ValidationFailed naming the field, no gate asked.
       const ready = (obj?.status?.conditions ?? []).find((c) => c.type === 'Ready');
       if (ready?.reason !== 'ValidationFailed' || !(obj?.status?.message ?? '').includes(want.invalidField) || seen.gate)

@@ -66,3 +66,8 @@ export interface ExpectedAdmission {
   /** Secrets a Ready service must wire into its pod template (empty when Failed or none). */
   secrets: ExpectedSecretUse[];
 }
+  /**
+   * With `invalidField`: the platform's validating webhook refuses the object at the API (403 naming
+   * the field), so it is never stored; absent = it is stored and fails in the controller.
+   */
+  refusedAtAdmission?: boolean;

@@ -79,7 +79,11 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
   // Invariants are judged on every watch event from before the first object is applied (invariants.ts).
   const invariants = new InvariantMonitor(cluster);
   await invariants.start();
-  const refused = await applyStaggered(cluster, input.objects, input.applyAtMs);
+  const applyFailures = await applyStaggered(cluster, input.objects, input.applyAtMs);
+  // Objects the admission oracle expects the platform's validating webhook to refuse (an invalid
+  // spec) are judged by the admission judge, not reported as input errors; their probes are judged.
+  const expectRefused = new Set((input.admissions ?? []).filter((a) => a.refusedAtAdmission).map((a) => `${a.kind}/${a.service}`));
+  const refused = applyFailures.filter(({ object }) => !expectRefused.has(`${object.kind}/${object.metadata.namespace ?? 'default'}/${object.metadata.name}`));
   const inputErrors: InputErrorRecord[] = refused.map(({ object, error }) => ({
     ...(input.sources?.get(object) ? { file: input.sources.get(object) } : {}),
     ...(input.documents?.get(object) ? { document: input.documents.get(object) } : {}),
@@ -122,7 +126,7 @@ export async function judgeCase(cluster: Cluster, input: CaseInput, timing: Veri
   if (unjudged > 0) notes.push(`${unjudged} probe${unjudged === 1 ? '' : 's'} not judged: ${[...refusedKeys].sort().join(', ')} refused at input`);
   notes.push(...cluster.notes(), ...invariants.notes);
   const mismatches = probes.filter((p) => p.expected !== p.observed).length;
-  const admissions = input.admissions ? judgeAdmissions(reader, input.admissions) : undefined;
+  const admissions = input.admissions ? judgeAdmissions(reader, input.admissions, { refused: applyFailures }) : undefined;
   const admissionMismatches = admissions?.filter((a) => a.problems.length > 0).length ?? 0;
   return {
       id: input.id,

@@ -103,15 +103,24 @@ export function admitLatticeObject(request: LatticeAdmissionRequest): LatticeAdm
   return { allowed: false, message: formatProblem(problems[0]), causes: problems.map((p) => ({ field: p.field, message: p.message, reason: 'FieldValueInvalid' })) };
 }
 
+/** What the webhook's rules look at in a request (group, kind, operation). */
+export interface LatticeAdmissionTarget {
+  group: string;
+  kind: string;
+  operation: string;
+}
+
 /**
- * The webhook as data (config.rs:108-160): name, failure policy, the (apiVersion, kinds, operations)
- * it matches, and the function answering a request.
+ * The webhook as data (config.rs:108-160): name, failure policy, the (group, kinds, operations) its
+ * rules match, `matches` deciding that for a request, and `admit` answering it. Its shape is what an
+ * in-process API server extension takes (`{name, matches, admit}`), so a simulator registers it as is.
  */
 export const LATTICE_VALIDATING_WEBHOOK = {
   name: 'validate.lattice.dev',
   failurePolicy: 'Fail',
-  apiVersion: LATTICE_API_VERSION,
+  group: LATTICE_API_VERSION.slice(0, LATTICE_API_VERSION.indexOf('/')),
   kinds: VALIDATED_KINDS,
   operations: ['CREATE', 'UPDATE'],
+  matches: (r: LatticeAdmissionTarget): boolean => r.group === 'lattice.dev' && VALIDATED_KINDS.includes(r.kind) && (r.operation === 'CREATE' || r.operation === 'UPDATE'),
   admit: admitLatticeObject,
 } as const;
