@@ -120,8 +120,16 @@ describe('Deployment rollouts in a World', () => {
     }
     await world.clock.run({ untilMs: world.clock.now() + 5_000 });
     expect(rsOf(world).map((r) => [r.metadata.annotations?.[REVISION], r.spec.replicas]).sort()).toEqual([['3', 0], ['4', 2]]);
+    await world.clock.run({ untilMs: world.clock.now() + 700_000 }); // past the progress deadline of the finished rollout
+    const reasons = new Set<string>();
+    const w = world.server.watch(CoreTypes.Deployment, { namespace: 'roll' }, (ev) => {
+      for (const c of ev.object.status?.conditions ?? []) reasons.add(`${c.type}/${c.reason}`);
+    });
     await world.client.patch(CoreTypes.Deployment, { namespace: 'roll', name: 'web' }, 'merge', { spec: { replicas: 5 } });
     await until(world, () => complete(world) && depOf(world).status.availableReplicas === 5);
+    w.stop();
+    expect(reasons.has('Progressing/ProgressDeadlineExceeded')).toBe(false);
+    expect(reasons.has('Available/MinimumReplicasUnavailable')).toBe(true); // 2 of 5 available at first (maxUnavailable 25% of 5 = 1)
     expect(world.server.list(CoreTypes.Pod, { namespace: 'roll' }).items).toHaveLength(5);
     world.stop();
   });
@@ -145,6 +153,25 @@ describe('Deployment scaled during a rollout', () => {
       const pods = world.server.list(CoreTypes.Pod, { namespace: 'roll' }).items.filter((p) => p.metadata.labels?.app === name);
       expect(pods.map((p) => p.metadata.labels?.['pod-template-hash'])).toEqual(Array(to).fill(hash));
     }
+    world.stop();
+  });
+});
+
+describe('Deployment paused', () => {
+  it('makes no new ReplicaSet while paused but scales the current one, reports DeploymentPaused, and rolls out once resumed', async () => {
+    const world = await World.create({ seed: 12 });
+    await world.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'roll' } });
+    await world.client.create(deployment('web', { replicas: 2 }));
+    await until(world, () => complete(world));
+    const key = { namespace: 'roll', name: 'web' };
+    await world.client.patch(CoreTypes.Deployment, key, 'merge', { spec: { paused: true, replicas: 3, template: { spec: { containers: [{ name: 'main', image: 'app:v2' }] } } } });
+    await world.clock.run({ untilMs: world.clock.now() + 30_000 });
+    expect(rsOf(world).map((r) => [r.metadata.annotations?.[REVISION], r.spec.replicas])).toEqual([['1', 3]]);
+    expect(depOf(world).status.conditions.find((c: { type: string }) => c.type === 'Progressing')).toMatchObject({ status: 'Unknown', reason: 'DeploymentPaused' });
+    expect(depOf(world).status.availableReplicas).toBe(3);
+    await world.client.patch(CoreTypes.Deployment, key, 'merge', { spec: { paused: false } });
+    await until(world, () => complete(world));
+    expect(rsOf(world).map((r) => [r.metadata.annotations?.[REVISION], r.spec.replicas]).sort()).toEqual([['1', 0], ['2', 3]]);
     world.stop();
   });
 });

@@ -20,7 +20,8 @@
  * (MinimumReplicasAvailable / MinimumReplicasUnavailable) and Progressing (NewReplicaSetCreated,
  * ReplicaSetUpdated, NewReplicaSetAvailable; False ProgressDeadlineExceeded once no progress was made
  * for `progressDeadlineSeconds`, default 600, requeued for that instant). Scaling during a rollout
- * keeps correct totals (no proportional scaling). `spec.paused` is not modelled.
+ * keeps correct totals (no proportional scaling). `spec.paused`: no new ReplicaSet while paused, the
+ * newest one absorbs scaling, Progressing Unknown DeploymentPaused, then DeploymentResumed.
  *
  * Reads come from the informer cache (owned ReplicaSets through the owner-uid index). The cache lags
  * the controller's own writes, so each ReplicaSet this controller wrote is read as the write returned
@@ -72,7 +73,7 @@ export function rolloutBounds(dep: KubeObject): { maxSurge: number; maxUnavailab
 
 interface Condition {
   type: string;
-  status: 'True' | 'False';
+  status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
   lastUpdateTime?: string;
@@ -206,7 +207,15 @@ export function deploymentController(client: KubeClient, cache: InformerCache): 
           return newRs;
         };
 
-        if (recreate) {
+        const paused = dep.spec.paused === true;
+        if (paused) {
+          // Paused: no new ReplicaSet for a changed template; only the newest ReplicaSet absorbs a change of spec.replicas.
+          const target = newRs ?? [...all].reverse().find((rs) => specReplicas(cur(rs)) > 0) ?? all.at(-1);
+          if (target) {
+            const want = Math.max(0, replicas - sum(all.filter((rs) => rs !== target), specReplicas));
+            if (want !== specReplicas(cur(target))) set(await scale(cur(target), want, annotations));
+          }
+        } else if (recreate) {
           for (const rs of olds) if (specReplicas(cur(rs)) > 0) set(await scale(cur(rs), 0, annotations));
           const oldPodsLeft = olds.some((rs) => pods.byIndex(INDEX_OWNER_UID, rs.metadata.uid!).some((p) => p.metadata.namespace === ns && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed'));
           if (!oldPodsLeft) {
@@ -282,6 +291,9 @@ export function deploymentController(client: KubeClient, cache: InformerCache): 
           false,
         );
         const rsName = newNow?.metadata.name ?? newName;
+        const wasPaused = conditions.get('Progressing')?.reason === 'DeploymentPaused';
+        if (paused) put({ type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' }, false);
+        else if (wasPaused) put({ type: 'Progressing', status: 'Unknown', reason: 'DeploymentResumed', message: 'Deployment is resumed' }, true);
         if (createdNew) put({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` }, true);
         const complete = status.updatedReplicas === replicas && status.replicas === replicas && availableReplicas === replicas;
         const old = (dep.status ?? {}) as Record<string, number>;
@@ -292,10 +304,13 @@ export function deploymentController(client: KubeClient, cache: InformerCache): 
           availableReplicas > (old.availableReplicas ?? 0);
         const deadlineMs = (dep.spec.progressDeadlineSeconds ?? 600) * 1000;
         let result = done();
-        if (complete) put({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }, false);
+        if (paused) {
+          // the paused condition stands; no progress deadline while paused
+        } else if (complete) put({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }, false);
         else if (progressed && !createdNew) put({ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` }, true);
         const prog = conditions.get('Progressing');
-        if (!complete && prog && prog.status === 'True') {
+        // A finished rollout (NewReplicaSetAvailable) never times out; a paused one is not timed (upstream DeploymentTimedOut).
+        if (!complete && !paused && prog && prog.status === 'True' && prog.reason !== 'NewReplicaSetAvailable') {
           const leftMs = Date.parse(prog.lastUpdateTime ?? stamp) + deadlineMs - now;
           if (leftMs < 0) put({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }, true);
           else result = requeueAfter(leftMs + 1000);
