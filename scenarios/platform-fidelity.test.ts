@@ -132,4 +132,41 @@ describe('platform fidelity rows (reference behaviour through the running contro
     expect(buggy.admissionMismatches).toBe(1);
     expect(buggy.admissions![1].problems[0]).toMatch(/^expected (Failed, observed|a spec validation failure)/);
   });
+
+  test('reachability of row "Shared volume reference": owner consent given, refused and a Cedar forbid are judged as the oracle predicts', async () => {
+    const volume = (id: string) => ({ type: 'Volume' as const, id });
+    const t: Topology = {
+      name: 'vol',
+      services: [
+        testService('media', 'gen', { layer: 0, ports: [], outbound: ['media/owner', 'media/ok', 'media/refused', 'media/forbidden'] }),
+        testService('media', 'owner', { inbound: ['media/gen'], sharedVolume: { id: 'media', consumers: ['ok', 'forbidden'] } }),
+        testService('media', 'ok', { inbound: ['media/gen'], volumeRef: 'media' }),
+        testService('media', 'refused', { inbound: ['media/gen'], volumeRef: 'media' }),
+        testService('media', 'forbidden', { inbound: ['media/gen'], volumeRef: 'media' }),
+      ],
+      probes: ['owner', 'ok', 'refused', 'forbidden'].map((n) => ({ from: 'media/gen', to: `media/${n}` })),
+      cedar: {
+        policies: [
+          { name: 'lattice-sim-forbids', enabled: true, statements: [{ id: 'f0', effect: 'forbid', action: 'AccessVolume', principal: { key: 'media/forbidden' }, resource: { exact: volume('media/media') }, style: 'attributes' }] },
+        ],
+      },
+    };
+    const admissions = admissionOracle(t);
+    expect(admissions.map((a) => [a.service, a.expected, a.gate ?? null, a.denials.map((d) => d.cause)])).toEqual([
+      ['media/gen', 'Ready', null, []],
+      ['media/owner', 'Ready', null, []],
+      ['media/ok', 'Ready', null, []],
+      ['media/refused', 'Failed', 'AccessVolume', ['no-consent']],
+      ['media/forbidden', 'Failed', 'AccessVolume', ['forbidden']],
+    ]);
+    const record = (await runCase({ id: 'vol', name: 'vol', kind: 'random', seed: 5, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions })).record;
+    expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
+      ['media/gen', 'Ready', []],
+      ['media/owner', 'Ready', []],
+      ['media/ok', 'Ready', []],
+      ['media/refused', 'Failed', []],
+      ['media/forbidden', 'Failed', []],
+    ]);
+    expect(record.status).toBe('verified');
+  });
 });

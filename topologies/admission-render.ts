@@ -10,6 +10,7 @@ import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import { CedarPolicyType, LATTICE_SYSTEM_NAMESPACE, SecretProviderType, type CedarPolicy, type ContainerSpec, type ResourceSpec } from '../platform/crds/types.ts';
 import { gateResourceUid, secretUse, secretUseText, sortedSecrets } from './admission.ts';
 import type { SecretProviderType as ProviderKind, Topology, TopologyCedar, TopologyCedarStatement, TopologySecretProvider, TopologyService } from './topology.ts';
+import { SHARED_VOLUME_RESOURCE } from './topology.ts';
 
 /** The ESO provider block of each provider type (`spec.provider`, copied into the ClusterSecretStore). */
 const PROVIDER_SPECS: Record<ProviderKind, (name: string) => Record<string, unknown>> = {
@@ -33,14 +34,27 @@ export function secretResources(s: TopologyService): Record<string, ResourceSpec
 }
 
 /**
- * `container` consuming every secret of `s` by its route (variables, files, envFrom) and carrying its
- * security overrides (`capabilities: [NET_BIND_SERVICE]`, `readOnlyRootFilesystem: false`); unchanged when none.
+ * The shared-volume resource of a service ({@link SHARED_VOLUME_RESOURCE}): owned (`id`, size 1Gi,
+ * ReadWriteMany, `allowedConsumers`) or referenced (`id` only); `{}` when neither.
+ */
+export function volumeResources(s: TopologyService): Record<string, ResourceSpec> {
+  if (s.sharedVolume) return { [SHARED_VOLUME_RESOURCE]: { type: 'volume', id: s.sharedVolume.id, params: { size: '1Gi', accessMode: 'ReadWriteMany', allowedConsumers: [...s.sharedVolume.consumers] } } };
+  if (s.volumeRef) return { [SHARED_VOLUME_RESOURCE]: { type: 'volume', id: s.volumeRef } };
+  return {};
+}
+
+/**
+ * `container` consuming every secret of `s` by its route (variables, files, envFrom), mounting its
+ * shared volume at `/srv/shared-data`, and carrying its security overrides (`capabilities:
+ * [NET_BIND_SERVICE]`, `readOnlyRootFilesystem: false`); unchanged when none.
  */
 export function withSecretUses(container: ContainerSpec, s: TopologyService): ContainerSpec {
   const secrets = sortedSecrets(s);
   const overrides = s.securityOverrides ?? [];
-  if (secrets.length === 0 && overrides.length === 0) return container;
+  const volume = s.sharedVolume !== undefined || s.volumeRef !== undefined;
+  if (secrets.length === 0 && overrides.length === 0 && !volume) return container;
   const c: ContainerSpec = { ...container };
+  if (volume) c.volumes = { ...(c.volumes ?? {}), [`/srv/${SHARED_VOLUME_RESOURCE}`]: { source: `\${resources.${SHARED_VOLUME_RESOURCE}}` } };
   if (overrides.length > 0) {
     c.security = {
       ...(c.security ?? {}),
@@ -77,6 +91,10 @@ export function cedarStatementText(st: TopologyCedarStatement): string {
   if ('exact' in r) {
     if (r.exact.type === 'Mesh' || st.style === 'uid') resource = `resource == ${gateResourceUid(r.exact)}`;
     else if (r.exact.type === 'SecurityOverride') conditions.push(`resource.category == ${q(r.exact.category)}`, `resource.override_id == ${q(r.exact.id)}`);
+    else if (r.exact.type === 'Volume') {
+      const slash = r.exact.id.indexOf('/');
+      conditions.push(`resource.namespace == ${q(r.exact.id.slice(0, slash))}`, `resource.volume_id == ${q(r.exact.id.slice(slash + 1))}`);
+    }
     else conditions.push(`resource.provider == ${q(r.exact.provider)}`, `resource.path == ${q(r.exact.path)}`);
   } else conditions.push(`resource.provider == ${q(r.provider)}`, `resource.path like ${q(`${r.pathPrefix}*`)}`);
   const head = [`@id(${q(st.id)})`, `${st.effect} (`, `  ${principal},`, `  action == Lattice::Action::${q(st.action)},`, `  ${resource}`, ')'];

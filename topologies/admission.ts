@@ -21,7 +21,7 @@ import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../ha
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { ADMISSION_REFUSED_SPECS, INVALID_SPEC_FIELDS, serviceKey } from './topology.ts';
+import { ADMISSION_REFUSED_SPECS, INVALID_SPEC_FIELDS, SHARED_VOLUME_RESOURCE, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -79,6 +79,7 @@ export function serviceGateRequests(s: TopologyService): TopologyGateRequest[] {
     for (const secret of sortedSecrets(s)) {
       out.push({ action: 'AccessSecret', principal: key, resource: { type: 'SecretPath', provider: secret.provider, path: secret.path }, subject: secret.name, stage: 'compile' });
     }
+    if (s.volumeRef) out.push({ action: 'AccessVolume', principal: key, resource: { type: 'Volume', id: `${s.namespace}/${s.volumeRef}` }, subject: SHARED_VOLUME_RESOURCE, stage: 'compile' });
     for (const id of s.securityOverrides ?? []) out.push({ action: 'OverrideSecurity', principal: key, resource: securityOverrideResource(id), subject: id, stage: 'compile' });
   }
   const principal = `${s.namespace}/${accountOf(s)}`;
@@ -118,12 +119,40 @@ export function decideGate(cedar: TopologyCedar | undefined, request: Pick<Topol
   return applying.some((s) => s.effect === 'permit') ? 'allow' : 'no-permit';
 }
 
+/**
+ * The owner-consent layer of an AccessVolume request (reference authorization/volumes.rs:69-127,
+ * platform-fidelity.md row "Shared volume reference"): the owner is the LatticeService of the volume's
+ * namespace that owns that id (any phase: the platform indexes every spec); it must list the consumer's
+ * name in `consumers` (same namespace). Output: `undefined` when consent is given, else the platform's
+ * reason text (`not in allowedConsumers of volume '<id>' owned by '<ns>/<owner>'`, or `no owner found
+ * for volume '<id>' in namespace '<ns>' (owner service may not exist or hasn't declared size)`).
+ */
+export function volumeConsentText(t: { services: readonly TopologyService[] }, r: Pick<TopologyGateRequest, 'principal' | 'resource'>): string | undefined {
+  if (r.resource.type !== 'Volume') return undefined;
+  const [ns, id] = [r.resource.id.slice(0, r.resource.id.indexOf('/')), r.resource.id.slice(r.resource.id.indexOf('/') + 1)];
+  const owner = [...t.services].reverse().find((o) => o.kind !== 'mesh-member' && o.namespace === ns && o.sharedVolume?.id === id);
+  if (!owner) return `no owner found for volume '${id}' in namespace '${ns}' (owner service may not exist or hasn't declared size)`;
+  const name = r.principal.slice(r.principal.indexOf('/') + 1);
+  return owner.sharedVolume!.consumers.includes(name) ? undefined : `not in allowedConsumers of volume '${id}' owned by '${ns}/${owner.name}'`;
+}
+
+/**
+ * The decision for one request as the platform takes it: {@link decideGate} for every gate but
+ * AccessVolume, which is owner consent ({@link volumeConsentText}, `no-consent`) and then Cedar in
+ * permissive mode (only a matching forbid denies; no permit is needed). Never throws.
+ */
+export function requestDecision(t: { services: readonly TopologyService[] }, cedar: TopologyCedar | undefined, r: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource'>): 'allow' | ExpectedDenial['cause'] {
+  if (r.action !== 'AccessVolume') return decideGate(cedar, r);
+  if (volumeConsentText(t, r) !== undefined) return 'no-consent';
+  return decideGate(cedar, r) === 'forbidden' ? 'forbidden' : 'allow';
+}
+
 /** The origin tag of the statements drawn for `request` (`<principal>|<action>|<subject>`). */
 export const requestOrigin = (request: Pick<TopologyGateRequest, 'principal' | 'action' | 'subject'>): string => `${request.principal}|${request.action}|${request.subject}`;
 
 /** How far a topology's secrets and Cedar policy set are from the simplest (compared in this field order, after the declarations). */
 export interface AdmissionSize {
-  /** Secrets and security overrides over all services. */
+  /** Secrets, security overrides and shared volumes (owned or referenced; a refused reference counts twice) over all services. */
   secrets: number;
   /** 1 when the policy set is drawn empty although some gate is met. */
   cedarEmpty: number;
@@ -141,7 +170,10 @@ export interface AdmissionSize {
  * empty set back to drawn) lowers it. Never throws.
  */
 export function admissionSize(t: Topology): AdmissionSize {
-  const secrets = t.services.reduce((n, s) => n + (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0), 0);
+  // A shared volume counts 1 (owned or referenced), plus 1 for a reference its owner refuses, so that
+  // granting consent or dropping a volume is always a smaller topology.
+  const refused = (s: TopologyService): number => (s.volumeRef && volumeConsentText(t, { principal: serviceKey(s), resource: { type: 'Volume', id: `${s.namespace}/${s.volumeRef}` } }) !== undefined ? 1 : 0);
+  const secrets = t.services.reduce((n, s) => n + (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0) + (s.sharedVolume ? 1 : 0) + (s.volumeRef ? 1 + refused(s) : 0), 0);
   const invalidSpecs = t.services.filter((s) => s.invalidSpec !== undefined).length;
   if (!t.cedar) return { secrets, cedarEmpty: 0, cedarDeviations: 0, cedarForms: 0, invalidSpecs };
   const requests = topologyGateRequests(t);
@@ -199,6 +231,9 @@ export function admissionProblems(t: Topology): string[] {
     const names = new Set<string>();
     if (s.kind === 'mesh-member' && (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0) > 0) problems.push(`${key}: a mesh-member has no workload spec, so no secrets or security overrides`);
     if (new Set(s.securityOverrides ?? []).size !== (s.securityOverrides ?? []).length) problems.push(`${key}: duplicate security overrides`);
+    if (s.kind === 'mesh-member' && (s.sharedVolume || s.volumeRef)) problems.push(`${key}: a mesh-member has no workload spec, so no shared volume`);
+    if (s.sharedVolume && s.volumeRef) problems.push(`${key}: owns and references a shared volume at once (one resource key)`);
+    if (s.sharedVolume && t.services.some((o) => o !== s && o.namespace === s.namespace && o.sharedVolume?.id === s.sharedVolume!.id)) problems.push(`${key}: shared volume ${s.sharedVolume.id} has two owners in ${s.namespace}`);
     if (s.invalidSpec !== undefined && !(s.invalidSpec in INVALID_SPEC_FIELDS)) problems.push(`${key}: unknown invalid field ${JSON.stringify(s.invalidSpec)}`);
     if (s.invalidSpec !== undefined && s.kind === 'mesh-member') problems.push(`${key}: an invalid field is rendered into a LatticeService spec, not a mesh-member`);
     if (s.invalidSpec === 'port-name' && s.ports.length === 0) problems.push(`${key}: an invalid port name needs a port`);
@@ -281,19 +316,20 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
         secrets: [],
       };
     }
-    const admittedAtFirst = requests.every((r) => decideGate(initial, r) === 'allow');
+    const admittedAtFirst = requests.every((r) => requestDecision(t, initial, r) === 'allow');
     for (const stage of ['compile', 'mesh'] as const) {
       let denials: ExpectedDenial[] = [];
       for (const r of requests.filter((q) => q.stage === stage)) {
-        const decision = decideGate(t.cedar, r);
-        if (decision !== 'allow') denials.push({ gate: r.action, resource: gateResourceUid(r.resource), subject: r.subject, cause: decision });
+        const decision = requestDecision(t, t.cedar, r);
+        if (decision === 'no-consent') denials.push({ gate: r.action, resource: gateResourceUid(r.resource), subject: r.subject, cause: decision, reason: volumeConsentText(t, r)! });
+        else if (decision !== 'allow') denials.push({ gate: r.action, resource: gateResourceUid(r.resource), subject: r.subject, cause: decision });
       }
       // The compile gates run one after another and the first that denies aborts (reference
       // compiler.rs:441-502): only that gate's denials are reported.
       if (stage === 'compile' && denials.length > 0) denials = denials.filter((d) => d.gate === denials[0].gate);
       if (denials.length > 0) {
         const first = denials[0];
-        const why = denials.map((d) => `${d.gate} ${d.resource} ${d.cause === 'forbidden' ? 'forbidden' : 'not permitted'}`).join('; ');
+        const why = denials.map((d) => `${d.gate} ${d.resource} ${d.cause === 'forbidden' ? 'forbidden' : d.cause === 'no-consent' ? `refused by its owner (${d.reason})` : 'not permitted'}`).join('; ');
         const when = admittedAtFirst ? ' (revoked by a CedarPolicy applied after it was admitted)' : '';
         return {
           service: serviceKey(s),

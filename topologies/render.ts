@@ -22,7 +22,7 @@ import {
   type ServiceRef,
 } from '../platform/crds/types.ts';
 import type { InvalidSpecId, Topology, TopologyService } from './topology.ts';
-import { hasDrawnCedar, renderCedarPolicies, renderSecretProviders, secretResources, withSecretUses } from './admission-render.ts';
+import { hasDrawnCedar, renderCedarPolicies, renderSecretProviders, secretResources, volumeResources, withSecretUses } from './admission-render.ts';
 
 /** Name of the baseline CedarPolicy (in `lattice-system`). */
 export const BASELINE_POLICY_NAME = 'lattice-sim-baseline';
@@ -80,7 +80,7 @@ export function serviceResources(s: TopologyService): Record<string, ResourceSpe
 /** The LatticeService of one topology service (server when it has ports, traffic generator otherwise). */
 export function renderService(s: TopologyService): LatticeService {
   const server = s.ports.length > 0;
-  const resources = { ...serviceResources(s), ...secretResources(s) };
+  const resources = { ...serviceResources(s), ...secretResources(s), ...volumeResources(s) };
   const rendered: LatticeService = {
     ...LatticeServiceType,
     metadata: { name: s.name, namespace: s.namespace, labels: { 'lattice.dev/environment': s.namespace } },

@@ -85,7 +85,23 @@ export interface TopologyService {
    * crates/lattice-crd/src/crd/workload/container.rs:401-431, ports.rs:70-111). See {@link INVALID_SPEC_FIELDS}.
    */
   invalidSpec?: InvalidSpecId;
+  /**
+   * A shared volume this LatticeService owns (resource {@link SHARED_VOLUME_RESOURCE}: `id`, a size,
+   * `allowedConsumers` = `consumers`, the names of same-namespace services it consents to; reference
+   * §2.4, authorization/volumes.rs). Absent = none.
+   */
+  sharedVolume?: { id: string; consumers: string[] };
+  /**
+   * The id of a shared volume of its own namespace this LatticeService mounts (resource
+   * {@link SHARED_VOLUME_RESOURCE} with `id` and no size): the compiler asks owner consent, then Cedar
+   * AccessVolume on `Lattice::Volume::"<ns>/<id>"` in permissive mode (only a forbid denies), after
+   * the secrets and before the security overrides. Absent = none.
+   */
+  volumeRef?: string;
 }
+
+/** Resource key (and mount `/srv/<key>`) of a topology's shared volume, owned or referenced. */
+export const SHARED_VOLUME_RESOURCE = 'shared-data';
 
 /**
  * The invalid fields a random LatticeService may carry, and the field path each one breaks in the main
@@ -151,7 +167,7 @@ export interface TopologySecretProvider {
 }
 
 /** Cedar gates a rendered topology meets (reference §3.2): secrets, security overrides, and wildcard inbound / outbound. */
-export type TopologyGate = 'AccessSecret' | 'OverrideSecurity' | 'AllowWildcard';
+export type TopologyGate = 'AccessSecret' | 'AccessVolume' | 'OverrideSecurity' | 'AllowWildcard';
 
 /**
  * Security overrides a topology's main container may ask for (reference §3.2 ids): an added capability,
@@ -164,7 +180,9 @@ export type SecurityOverrideId = (typeof SECURITY_OVERRIDES)[number];
 export type TopologyGateResource =
   | { type: 'SecretPath'; provider: string; path: string }
   | { type: 'SecurityOverride'; id: SecurityOverrideId; category: 'capability' | 'container' }
-  | { type: 'Mesh'; id: 'inbound' | 'outbound' };
+  | { type: 'Mesh'; id: 'inbound' | 'outbound' }
+  /** uid `"<ns>/<volumeId>"` (`id`), attributes namespace, volume_id. */
+  | { type: 'Volume'; id: string };
 
 /**
  * One Cedar statement of a drawn policy set, kept structured so the admission oracle can judge it

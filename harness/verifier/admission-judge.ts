@@ -246,7 +246,7 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
         problems.push(`expected a spec validation failure naming ${want.invalidField}, the platform reports ${seen.gate ? `Cedar gate ${seen.gate}` : `${ready?.reason ?? 'no Ready condition'}: ${obj?.status?.message ?? ''}`}`);
     } else if (want.expected === 'Failed' && observed === 'Failed') {
       if (seen.gate !== want.gate) problems.push(`expected gate ${want.gate}, the platform names ${seen.gate ?? 'no Cedar gate'}`);
-      const wanted = want.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${CAUSE_TEXT[d.cause]}`}`).sort();
+      const wanted = want.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${d.cause === 'no-consent' ? d.reason : CAUSE_TEXT[d.cause]}`}`).sort();
       const got = seen.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${d.reason}`}`).sort();
       if (seen.gate === want.gate && JSON.stringify(wanted) !== JSON.stringify(got)) problems.push(`expected denials [${wanted.join('; ')}], the platform reports [${got.join('; ')}]`);
     }

@@ -12,8 +12,13 @@ export interface ExpectedDenial {
   resource: string;
   /** What the spec calls it: the secret resource key, or the mesh direction (`inbound` / `outbound`). */
   subject: string;
-  /** `forbidden` when a forbid matched (`access explicitly forbidden by policy`), else `no-permit`. */
-  cause: 'forbidden' | 'no-permit';
+  /**
+   * `forbidden` when a forbid matched (`access explicitly forbidden by policy`), `no-consent` when the
+   * owner of a shared volume does not list the service (AccessVolume's first layer), else `no-permit`.
+   */
+  cause: 'forbidden' | 'no-permit' | 'no-consent';
+  /** With `no-consent`: the platform's reason text (it names the volume and its owner). */
+  reason?: string;
 }
 
 /**

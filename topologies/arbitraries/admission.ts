@@ -7,9 +7,9 @@
  * never shrink.
  */
 import fc from 'fast-check';
-import { decideGate, requestOrigin, serviceGateRequests, type TopologyGateRequest } from '../admission.ts';
+import { requestDecision, requestOrigin, serviceGateRequests, type TopologyGateRequest } from '../admission.ts';
 import type { SecretRoute, TopologyCedar, TopologyCedarPolicy, TopologyCedarStatement, TopologySecret, TopologySecretProvider, TopologyService } from '../topology.ts';
-import { SECRET_ROUTES, SECURITY_OVERRIDES, serviceKey } from '../topology.ts';
+import { SECRET_ROUTES, SECURITY_OVERRIDES, SHARED_VOLUME_RESOURCE, serviceKey } from '../topology.ts';
 import { chanceArbitrary, CHANCE_RESOLUTION } from './chance.ts';
 
 /** Resource keys a drawn secret takes (index = draw). */
@@ -194,6 +194,68 @@ export function assignSecrets(
   return { services: out, secretProviders: SECRET_PROVIDERS.filter((p) => used.has(p.name)).map((p) => ({ ...p })), drawOf };
 }
 
+/**
+ * The shared-volume draw of a slot (platform-fidelity.md row "Shared volume reference"): its role
+ * (`none`, the shrink target; `owner` of its namespace's volume; `consumer` mounting it), whether the
+ * owner consents to it (lists it in `allowedConsumers`), and the Cedar draw of its AccessVolume request
+ * (permissive mode: only `forbidden` denies; `missing`, `erroring`, `disabled` are admitted).
+ */
+export interface VolumeDraw {
+  role: 'none' | 'owner' | 'consumer';
+  consent: boolean;
+  cedar: CedarDraw;
+}
+
+/** Id of the shared volume of a namespace (one owner per namespace). */
+export const SHARED_VOLUME_ID = 'media';
+/** Share of consumers the owner consents to. */
+export const VOLUME_CONSENT_PROBABILITY = 0.8;
+/** Chance of a denying Cedar verdict on AccessVolume (only `forbidden` denies, in permissive mode). */
+export const VOLUME_CEDAR_DENY_PROBABILITY = 0.3;
+
+/** The shared-volume draw of one slot (`probability` = chance it takes part at all: a third as owner, two thirds as consumer). */
+export function volumeDrawArbitrary(probability: number): fc.Arbitrary<VolumeDraw> {
+  return fc.record({
+    role: weighted<VolumeDraw['role']>('none', [
+      ['owner', probability / 3],
+      ['consumer', (2 * probability) / 3],
+    ]),
+    consent: chanceArbitrary(1 - VOLUME_CONSENT_PROBABILITY).map((refused) => !refused),
+    cedar: cedarDrawArbitrary(VOLUME_CEDAR_DENY_PROBABILITY),
+  });
+}
+
+/**
+ * Shared volumes from the slots' draws (LatticeServices only): per namespace the first `owner` draw owns
+ * volume {@link SHARED_VOLUME_ID} (else its first consenting participant does); every other LatticeService
+ * that drew a role mounts it, and the owner lists it when its draw consents. A namespace whose
+ * participants all drew a refusal has no owner: the platform refuses them all (no owner found). Adds each consumer's AccessVolume Cedar draw to `drawOf`.
+ * Input: services and their draws (same order; undefined = none). Output: new services.
+ */
+export function assignVolumes(services: readonly TopologyService[], draws: readonly (VolumeDraw | undefined)[], drawOf: Map<string, CedarDraw>): TopologyService[] {
+  const takesPart = (i: number) => services[i].kind !== 'mesh-member' && (draws[i]?.role ?? 'none') !== 'none';
+  const owners = new Map<string, number>();
+  services.forEach((s, i) => {
+    if (takesPart(i) && draws[i]!.role === 'owner' && !owners.has(s.namespace)) owners.set(s.namespace, i);
+  });
+  // A namespace where nobody drew `owner` is owned by its first consenting participant, so volumes
+  // cluster; only when every participant drew a refusal does nobody own it.
+  services.forEach((s, i) => {
+    if (takesPart(i) && draws[i]!.consent && !owners.has(s.namespace)) owners.set(s.namespace, i);
+  });
+  const out = services.map((s, i): TopologyService => {
+    if (!takesPart(i)) return s;
+    if (owners.get(s.namespace) === i) return { ...s, sharedVolume: { id: SHARED_VOLUME_ID, consumers: [] } };
+    drawOf.set(`${serviceKey(s)}|AccessVolume|${SHARED_VOLUME_RESOURCE}`, draws[i]!.cedar);
+    return { ...s, volumeRef: SHARED_VOLUME_ID };
+  });
+  out.forEach((s, i) => {
+    const owner = owners.get(s.namespace);
+    if (s.volumeRef && owner !== undefined && draws[i]!.consent) out[owner].sharedVolume!.consumers.push(s.name);
+  });
+  return out;
+}
+
 /** Names of the CedarPolicies a drawn set renders to (in `lattice-system`). */
 export const CEDAR_POLICY_NAMES = { permits: 'lattice-sim-permits', forbids: 'lattice-sim-forbids', disabled: 'lattice-sim-disabled' } as const;
 /** Name of the CedarPolicy applied late (a revocation). */
@@ -214,7 +276,7 @@ export const LATE_CEDAR_MS = 75_000;
 export function withLateRevocation(cedar: TopologyCedar, services: readonly TopologyService[], pick: number): TopologyCedar {
   const candidates = services
     .map((s) => serviceGateRequests(s))
-    .filter((rs) => rs.length > 0 && rs.every((r) => decideGate(cedar, r) === 'allow'))
+    .filter((rs) => rs.length > 0 && rs.every((r) => requestDecision({ services }, cedar, r) === 'allow'))
     .flat();
   if (candidates.length === 0 || cedar.policies.length === 0) return cedar;
   // A revoked secret is the case with the most to undo (its ExternalSecrets must go, reference §2.8

@@ -170,6 +170,14 @@ export interface TopologyConstraints {
    * @defaultValue 0.02
    */
   invalidSpecProbability?: number;
+  /**
+   * Probability that a LatticeService takes part in a shared volume (platform-fidelity.md row "Shared
+   * volume reference"), as its namespace's owner (`id` + size + `allowedConsumers`) or as a consumer
+   * (`id` only) the owner consents to (80 %) or not; each consumer's AccessVolume request draws a Cedar
+   * verdict (only a forbid denies: permissive mode). In [0, 1]; used only when `secretProbability` > 0.
+   * @defaultValue 0.1
+   */
+  sharedVolumeProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -204,6 +212,7 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   lateRevocationProbability: 0.12,
   secretTopologyProbability: 0.5,
   invalidSpecProbability: 0.02,
+  sharedVolumeProbability: 0.1,
 });
 
 /**
@@ -222,6 +231,7 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   externalEgressProbability: 0,
   secretProbability: 0,
   invalidSpecProbability: 0,
+  sharedVolumeProbability: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
@@ -285,6 +295,7 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'lateRevocationProbability',
     'secretTopologyProbability',
     'invalidSpecProbability',
+    'sharedVolumeProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }

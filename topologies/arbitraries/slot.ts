@@ -4,7 +4,7 @@
  * removed, so removing a service during shrinking leaves every other pair's wiring as it was.
  */
 import fc from 'fast-check';
-import { cedarDrawArbitrary, overrideDrawArbitrary, slotSecretDrawsArbitrary, type CedarDraw, type OverrideDraw, type SlotSecretDraws } from './admission.ts';
+import { cedarDrawArbitrary, overrideDrawArbitrary, slotSecretDrawsArbitrary, volumeDrawArbitrary, type CedarDraw, type OverrideDraw, type SlotSecretDraws, type VolumeDraw } from './admission.ts';
 import { chanceArbitrary } from './chance.ts';
 import { INVALID_SPEC_FIELDS } from '../topology.ts';
 
@@ -55,6 +55,8 @@ export interface SlotDraws {
   override?: OverrideDraw;
   /** As a LatticeService, renders one invalid field: `which` indexes INVALID_SPEC_FIELDS (never shrunk). Absent = no draw. */
   invalidSpec?: { on: boolean; which: number };
+  /** Shared-volume role, owner consent and AccessVolume Cedar draw (used when it is a LatticeService; arbitraries/admission.ts). Absent = no draw. */
+  volume?: VolumeDraw;
 }
 
 /** Knobs of {@link slotArbitrary}. */
@@ -84,6 +86,8 @@ export interface SlotConstraints {
   cedarDenyProbability?: number;
   /** Invalid-spec knob (constraints.ts); 0 draws nothing. @defaultValue off */
   invalidSpecProbability?: number;
+  /** Shared-volume knob (constraints.ts); drawn only with secrets and Cedar on (`secretProbability` > 0). @defaultValue off */
+  sharedVolumeProbability?: number;
 }
 
 /**
@@ -119,6 +123,8 @@ export function slotArbitrary(c: SlotConstraints): fc.Arbitrary<SlotDraws> {
     ...((c.invalidSpecProbability ?? 0) > 0
       ? { invalidSpec: fc.record({ on: chanceArbitrary(c.invalidSpecProbability!), which: fc.noShrink(fc.nat({ max: Object.keys(INVALID_SPEC_FIELDS).length - 1 })) }) }
       : {}),
+    // After every older draw (old seeds reproduce with the knob off).
+    ...((c.sharedVolumeProbability ?? 0) > 0 && (c.secretProbability ?? 0) > 0 ? { volume: volumeDrawArbitrary(c.sharedVolumeProbability!) } : {}),
   }) as fc.Arbitrary<SlotDraws>;
 }
 

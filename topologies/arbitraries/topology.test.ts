@@ -50,6 +50,7 @@ describe('topologyArbitrary constraints', () => {
       lateRevocationProbability: 0.12,
       secretTopologyProbability: 0.5,
       invalidSpecProbability: 0.02,
+      sharedVolumeProbability: 0.1,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });

@@ -15,7 +15,7 @@ import type { InvalidSpecId, Topology, TopologyService } from '../topology.ts';
 import { INVALID_SPEC_FIELDS } from '../topology.ts';
 import { resolveTopologyConstraints, type ResolvedTopologyConstraints, type TopologyConstraints } from './constraints.ts';
 import { accountOf } from '../admission.ts';
-import { assignSecrets, drawnCedar, withLateRevocation } from './admission.ts';
+import { assignSecrets, assignVolumes, drawnCedar, withLateRevocation } from './admission.ts';
 import { chanceArbitrary } from './chance.ts';
 import { distinctShrinks } from './internal/distinct-shrinks.ts';
 import { presentSlotsArbitrary } from './internal/subset.ts';
@@ -77,11 +77,13 @@ export function withInvalidSpecs(services: TopologyService[], draws: readonly (S
  * placed order; `slots[i]` = the draws of service i).
  */
 function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean, revocation?: TopologyDraws['revocation'], withSecrets?: boolean): Topology {
-  const { services, secretProviders, drawOf } = assignSecrets(
+  const assigned = assignSecrets(
     t.services,
     slots.map((d) => (withSecrets === false ? undefined : d.secrets)),
     slots.map((d) => d.override),
   );
+  const { secretProviders, drawOf } = assigned;
+  const services = assignVolumes(assigned.services, slots.map((d) => d.volume), drawOf);
   services.forEach((s, i) => {
     const [inbound, outbound] = slots[i].wildcardCedar ?? [];
     const principal = `${s.namespace}/${accountOf(s)}`;
