@@ -133,7 +133,7 @@ describe('platform fidelity rows (reference behaviour through the running contro
     expect(buggy.admissions![1].problems[0]).toMatch(/^expected (Failed, observed|a spec validation failure)/);
   });
 
-  test('reachability of row "Shared volume reference": owner consent given, refused and a Cedar forbid are judged as the oracle predicts', async () => {
+  test('reachability of row "Shared volume reference": owner consent given, refused and a Cedar forbid are judged as the oracle predicts, and volume-consent-ignored is caught', async () => {
     const volume = (id: string) => ({ type: 'Volume' as const, id });
     const t: Topology = {
       name: 'vol',
@@ -159,7 +159,8 @@ describe('platform fidelity rows (reference behaviour through the running contro
       ['media/refused', 'Failed', 'AccessVolume', ['no-consent']],
       ['media/forbidden', 'Failed', 'AccessVolume', ['forbidden']],
     ]);
-    const record = (await runCase({ id: 'vol', name: 'vol', kind: 'random', seed: 5, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions })).record;
+    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'vol', name: 'vol', kind: 'random', seed: 5, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const record = await judge();
     expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
       ['media/gen', 'Ready', []],
       ['media/owner', 'Ready', []],
@@ -168,5 +169,8 @@ describe('platform fidelity rows (reference behaviour through the running contro
       ['media/forbidden', 'Failed', []],
     ]);
     expect(record.status).toBe('verified');
+    // The seeded bug volume-consent-ignored admits the refused consumer; the forbid still holds.
+    const buggy = await judge('volume-consent-ignored');
+    expect(buggy.admissions!.filter((a) => a.problems.length > 0).map((a) => [a.service, a.observed])).toEqual([['media/refused', 'Ready']]);
   });
 });

@@ -20,6 +20,7 @@ import { policiesNotOwned } from './policies-not-owned.ts';
 import { readyBeforePolicies } from './ready-before-policies.ts';
 import { secretGateOpen } from './secret-gate-open.ts';
 import { secretIdDefaulted } from './secret-id-defaulted.ts';
+import { volumeConsentIgnored } from './volume-consent-ignored.ts';
 import { staleCalleePolicy } from './stale-callee-policy.ts';
 import { unilateralAllow } from './unilateral-allow.ts';
 import { validationWebhookFailOpen } from './validation-webhook-fail-open.ts';
@@ -42,6 +43,7 @@ export const BUGS = [
   validationWebhookFailOpen,
   disabledPolicyEnforced,
   secretIdDefaulted,
+  volumeConsentIgnored,
   ambientEnrolmentLost,
   ambientFlagIgnored,
   readyBeforePolicies,
