@@ -52,7 +52,7 @@ function printFailure(f: FailureRecord, io: Io): void {
   }
   for (const line of f.counterexample.cedar ?? []) io.out(`  cedar ${line}`);
   for (const p of f.mismatches) io.out(`  MISMATCH ${p.from} -> ${p.to}${p.port === null ? '' : `:${p.port}`}: expected ${p.expected} (${p.expectedReason}), observed ${p.observed} [${p.layer}${p.policy ? ` ${p.policy}` : ''}] ${p.reason}`);
-  for (const a of f.admissionMismatches ?? []) io.out(`  ADMISSION ${a.service}: expected ${a.expected}${a.expectedGate ? ` (${a.expectedGate}Denied on ${a.expectedResource})` : ''}, observed ${a.observed}${a.observedGate ? ` (${a.observedGate}Denied)` : ''}: ${a.problems.join('; ')}`);
+  for (const a of f.admissionMismatches ?? []) io.out(`  ADMISSION ${a.service}: expected ${a.expected}${a.expectedGate === 'Validation' ? ` (spec validation of ${a.expectedResource})` : a.expectedGate ? ` (${a.expectedGate}Denied on ${a.expectedResource})` : ''}, observed ${a.observed}${a.observedGate ? ` (${a.observedGate}Denied)` : ''}: ${a.problems.join('; ')}`);
   printTimeline(f, io);
   io.out(`  reproduce: ${f.reproduce}`);
 }

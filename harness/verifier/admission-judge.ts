@@ -244,7 +244,7 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
       const ready = (obj?.status?.conditions ?? []).find((c) => c.type === 'Ready');
       if (ready?.reason !== 'ValidationFailed' || !(obj?.status?.message ?? '').includes(want.invalidField) || seen.gate)
         problems.push(`expected a spec validation failure naming ${want.invalidField}, the platform reports ${seen.gate ? `Cedar gate ${seen.gate}` : `${ready?.reason ?? 'no Ready condition'}: ${obj?.status?.message ?? ''}`}`);
-    } else if (want.expected === 'Failed' && observed === 'Failed') {
+    } else if (!want.invalidField && want.expected === 'Failed' && observed === 'Failed') {
       if (seen.gate !== want.gate) problems.push(`expected gate ${want.gate}, the platform names ${seen.gate ?? 'no Cedar gate'}`);
       const wanted = want.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${d.cause === 'no-consent' ? d.reason : CAUSE_TEXT[d.cause]}`}`).sort();
       const got = seen.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${d.reason}`}`).sort();
@@ -273,7 +273,7 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
       kind: want.kind,
       expected: want.expected,
       observed,
-      ...(want.gate ? { expectedGate: want.gate, expectedResource: want.resource } : {}),
+      ...(want.gate ? { expectedGate: want.gate, expectedResource: want.resource ?? want.invalidField } : {}),
       ...(seen.gate ? { observedGate: seen.gate } : {}),
       ...(obj?.status?.message ? { message: obj.status.message } : {}),
       expectedReason: want.reason,
