@@ -117,6 +117,7 @@ describe('Job controller (pod exits driven by the test through patchStatus)', ()
     await c.advance(1_000);
     expect(c.job('crashy').status.conditions.map((x: { type: string; reason: string }) => `${x.type}/${x.reason}`)).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
     expect(c.pods()).toHaveLength(0); // the running pod was deleted
+    expect(c.job('crashy').status.failed).toBe(1);
     c.stop();
   });
 
@@ -130,6 +131,7 @@ describe('Job controller (pod exits driven by the test through patchStatus)', ()
     const failed = c.job('slow').status.conditions.find((x: { type: string }) => x.type === 'Failed');
     expect(failed).toMatchObject({ status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
     expect(c.pods()).toHaveLength(0);
+    expect(c.job('slow').status).toMatchObject({ active: 0, failed: 2, succeeded: 0 }); // the two deleted pods count as failed
     await c.advance(55_000);
     expect(c.list(BatchTypes.Job, 'ns')).toHaveLength(1);
     await c.advance(10_000);

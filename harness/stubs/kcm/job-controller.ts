@@ -13,7 +13,7 @@
  *   last failure's finishedAt); `failed` > `backoffLimit` (default 6), or with restartPolicy OnFailure
  *   container restarts ≥ backoffLimit, is BackoffLimitExceeded; `activeDeadlineSeconds` after
  *   startTime is DeadlineExceeded. Either adds FailureTarget, deletes the running pods, then (no pod
- *   left running) Failed with the same reason. Success adds SuccessCriteriaMet (CompletionsReached),
+ *   left running) Failed with the same reason; the pods it deleted count as failed. Success adds SuccessCriteriaMet (CompletionsReached),
  *   then Complete with completionTime once no pod runs.
  * - Status: active, ready, terminating, succeeded, failed, startTime, completionTime,
  *   completedIndexes, conditions. `ttlSecondsAfterFinished`: the Job is deleted (background
@@ -84,6 +84,10 @@ const indexOf = (pod: KubeObject): number | undefined => {
 export function jobController(client: KubeClient, cache: InformerCache): ControllerDefinition {
   const podInformer = cache.informerFor(CoreTypes.Pod);
   const expectations = new PodExpectations(podInformer);
+  /** Per Job uid: running pods deleted because the Job failed; they count as failed (upstream counts them through pod tracking). */
+  const killed = new Map<string, Set<string>>();
+  /** Per Job uid: the target condition (FailureTarget / SuccessCriteriaMet) this controller decided. */
+  const decided = new Map<string, Condition>();
   return {
     name: 'job-controller',
     primary: BatchTypes.Job,
@@ -100,6 +104,8 @@ export function jobController(client: KubeClient, cache: InformerCache): Control
         const has = (type: string) => conds.find((c) => c.type === type && c.status === 'True');
         const finished = has('Complete') ?? has('Failed');
         if (finished) {
+          killed.delete(job.metadata.uid!);
+          decided.delete(job.metadata.uid!);
           const ttl = job.spec.ttlSecondsAfterFinished;
           if (ttl === undefined) return done();
           const left = Date.parse(finished.lastTransitionTime ?? stamp) + ttl * 1000 - now;
@@ -129,6 +135,9 @@ export function jobController(client: KubeClient, cache: InformerCache): Control
 
         // Which terminal condition is due (1.31+: a target condition first, the terminal one once no pod runs).
         const conditions = new Map(conds.map((c) => [c.type, c]));
+        // A target condition this controller wrote counts even before the cache shows it (the pods it deleted may be observed first).
+        const decidedBefore = decided.get(uid);
+        if (decidedBefore && !conditions.has(decidedBefore.type)) conditions.set(decidedBefore.type, decidedBefore);
         const add = (type: string, reason: string) => {
           if (!conditions.get(type) || conditions.get(type)!.status !== 'True')
             conditions.set(type, { type, status: 'True', reason, message: MESSAGES[reason] ?? reason, lastProbeTime: stamp, lastTransitionTime: stamp });
@@ -143,20 +152,26 @@ export function jobController(client: KubeClient, cache: InformerCache): Control
           if (complete) {
             add('SuccessCriteriaMet', 'CompletionsReached');
             target = 'succeed';
+            decided.set(uid, conditions.get('SuccessCriteriaMet')!);
           } else if (failure) {
             add('FailureTarget', failure);
             target = 'fail';
+            decided.set(uid, conditions.get('FailureTarget')!);
           } else if (deadline !== undefined) later(deadlineLeft);
         }
 
+        const deletedNow = new Set<string>();
         if (target) {
           for (const p of active) {
             if (!owned.includes(p)) continue; // a create the cache has not shown yet: deleted on the next pass
             await client.delete(CoreTypes.Pod, { namespace: ns, name: p.metadata.name }).catch(ignoreNotFound);
             expectations.deleted(uid, p.metadata.name);
+            deletedNow.add(p.metadata.name);
+            if (target === 'fail') killed.set(uid, (killed.get(uid) ?? new Set<string>()).add(p.metadata.name));
           }
           if (pending.creates.length > 0) later(1_000);
-          else if (terminating === 0) {
+          else if (terminating === 0 && deletedNow.size === 0) {
+            // (pods deleted in this pass: their delete events bring the next pass, which finishes the Job once none is left)
             const reason = conditions.get(target === 'fail' ? 'FailureTarget' : 'SuccessCriteriaMet')!.reason;
             add(target === 'fail' ? 'Failed' : 'Complete', reason);
           }
@@ -179,17 +194,18 @@ export function jobController(client: KubeClient, cache: InformerCache): Control
             for (const p of active.filter((a) => owned.includes(a)).sort(compareForDeletion).slice(0, surplus)) {
               await client.delete(CoreTypes.Pod, { namespace: ns, name: p.metadata.name }).catch(ignoreNotFound);
               expectations.deleted(uid, p.metadata.name);
+              deletedNow.add(p.metadata.name);
             }
           }
         }
 
         const status: Record<string, unknown> = {
           startTime,
-          active: owned.filter((p) => running(p) && !p.metadata.deletionTimestamp).length,
+          active: owned.filter((p) => running(p) && !p.metadata.deletionTimestamp && !deletedNow.has(p.metadata.name)).length,
           ready: owned.filter(podReady).length,
           terminating,
           succeeded,
-          failed: failedPods.length,
+          failed: failedPods.length + [...(killed.get(uid) ?? [])].filter((n) => !failedPods.some((p) => p.metadata.name === n)).length,
           ...(indexed ? { completedIndexes: formatIndexes(completed) } : {}),
           ...(conditions.get('Complete')?.status === 'True' ? { completionTime: stamp } : {}),
           conditions: [...conditions.values()],
