@@ -34,9 +34,9 @@ describe('secret-id-defaulted', () => {
     const { platformClient } = secretIdDefaulted.apply(c.seams, { clock: c.clock });
     await admit(c, platformClient);
     expect((await storedStatus(c.client, LatticeServiceType, 'ns', 'api')).phase).toBe('Compiling');
-    const es = (await storedIn(c.client, StubTypes.ExternalSecret, 'ns')) as { spec: { data: { remoteRef: { key: string } }[] } }[];
+    const es = (await storedIn(c.client, StubTypes.ExternalSecret, 'ns')) as unknown as { spec: { data: { remoteRef: { key: string } }[] } }[];
     expect(es.map((e) => e.spec.data[0].remoteRef.key)).toEqual(['db']);
     const stored = await c.client.get(LatticeServiceType, { namespace: 'ns', name: 'api' });
-    expect((stored as { spec: { workload: { resources: { db: { id?: string } } } } }).spec.workload.resources.db.id).toBeUndefined();
+    expect((stored as unknown as { spec: { workload: { resources: { db: { id?: string } } } } }).spec.workload.resources.db.id).toBeUndefined();
   });
 });
