@@ -47,6 +47,7 @@ function printFailure(f: FailureRecord, io: Io): void {
       s.egress?.length ? `egress ${s.egress.join(',')}` : '',
       ...(s.secrets ?? []).map((x) => `secret ${x}`),
       ...(s.securityOverrides ?? []).map((x) => `security override ${x}`),
+      s.sharedVolume ? `shared volume: ${s.sharedVolume}` : '',
     ].filter(Boolean);
     io.out(`  service ${s.name}: ${decl.join('; ')}`);
   }

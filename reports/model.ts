@@ -236,6 +236,8 @@ export interface CounterexampleService {
   secrets?: string[];
   /** Security overrides of its main container (override ids, absent when none). */
   securityOverrides?: string[];
+  /** Shared volume: `owns <id> consumers=<a,b>` or `mounts <id>` (absent when none). */
+  sharedVolume?: string;
 }
 
 /** The whole results.json. Everything but `header` is a pure function of (seed, inputs, options). */

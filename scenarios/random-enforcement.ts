@@ -91,6 +91,7 @@ export const describeTopology = (t: Topology): FailureRecord['counterexample'] =
     ...(s.egress?.length ? { egress: s.egress.map((e) => `${e.fqdn ?? e.cidr}:${e.port}`) } : {}),
     ...((s.secrets?.length ?? 0) > 0 ? { secrets: s.secrets!.map(describeSecret) } : {}),
     ...((s.securityOverrides?.length ?? 0) > 0 ? { securityOverrides: [...s.securityOverrides!] } : {}),
+    ...(s.sharedVolume ? { sharedVolume: `owns ${s.sharedVolume.id} consumers=${s.sharedVolume.consumers.join(',') || '-'}` } : s.volumeRef ? { sharedVolume: `mounts ${s.volumeRef}` } : {}),
   })),
   ...(t.cedar ? { cedar: describeCedar(t.cedar) } : {}),
 });
