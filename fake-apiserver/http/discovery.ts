@@ -31,6 +31,8 @@ const BUILTIN_NAMES: Record<string, { shortNames?: string[]; categories?: string
   poddisruptionbudgets: { shortNames: ['pdb'] },
   jobs: { categories: ['all'] },
   cronjobs: { shortNames: ['cj'], categories: ['all'] },
+  networkpolicies: { shortNames: ['netpol'] },
+  horizontalpodautoscalers: { shortNames: ['hpa'], categories: ['all'] },
   customresourcedefinitions: { shortNames: ['crd', 'crds'], categories: ['api-extensions'] },
 };
 
