@@ -24,7 +24,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { CedarEngine, parseCedarText, policyEffect, validateCedarPolicy, volumeDecisionDenies, volumeOwnerIndex, type GateDecision, type GateRequest } from '../cedar/index.ts';
-import type { CedarPolicy, LatticeMeshMember, LatticeService } from '../crds/types.ts';
+import type { CedarPolicy, ImageProvider, LatticeMeshMember, LatticeService } from '../crds/types.ts';
 import { buildServiceGraph, compileMeshPolicies, wildcardRequests } from '../mesh/index.ts';
 import { compileService, type ServiceLookupResult } from './index.ts';
 
@@ -109,12 +109,16 @@ function compileFleet(fleet: string): { outputs: Map<string, Json[]>; decisions:
   const volumeOwner = volumeOwnerIndex(
     objects.filter((o) => o.object.kind === 'LatticeService').map(({ object }) => ({ namespace: object.metadata.namespace!, name: object.metadata.name, resources: (object as LatticeService).spec?.workload?.resources })),
   );
+  // ImageProviders of the fleet (lattice-system), for imagePullSecrets.
+  const imageProviders = new Map(
+    objects.filter((o) => o.object.kind === 'ImageProvider' && o.object.metadata.namespace === 'lattice-system').map(({ object }) => [object.metadata.name, (object as ImageProvider).spec.credentials]),
+  );
   // 1. LatticeServices (every Cedar workload gate is asked here), collecting the generated members.
   const services = new Map<FleetObject, Json>();
   const members: LatticeMeshMember[] = [];
   for (const entry of objects.filter((o) => o.object.kind === 'LatticeService')) {
     const before = decisions.length;
-    const result = compileService(entry.object as LatticeService, { authorizer, clusterName: CLUSTER_NAME, serviceLookup: (ns, name) => ports.get(`${ns}/${name}`), volumeOwner });
+    const result = compileService(entry.object as LatticeService, { authorizer, clusterName: CLUSTER_NAME, serviceLookup: (ns, name) => ports.get(`${ns}/${name}`), volumeOwner, imageProviders: (name) => imageProviders.get(name) });
     const gates = decisions.slice(before).map(gateLine);
     // The generated member as the API server stores it (with a uid of its own).
     const member = result.ok ? ({ ...result.meshMember, metadata: { ...result.meshMember.metadata, uid: UID } } as LatticeMeshMember) : undefined;

@@ -126,7 +126,7 @@ export function imagePullExternalSecret(provider: string, creds: CredentialSpec,
   );
   const name = imagePullSecretName(owner.workload, provider);
   const spec = es.spec as Record<string, unknown>;
-  return { ...es, metadata: { ...es.metadata, name }, spec: { ...spec, target: { name, template: { engineVersion: 'v2', type: creds.secretType ?? 'kubernetes.io/dockerconfigjson', data: {} } } } };
+  return { ...es, metadata: esMeta(name, owner), spec: { ...spec, target: { name, template: { engineVersion: 'v2', type: creds.secretType ?? 'kubernetes.io/dockerconfigjson', data: {} } } } };
 }
 
 /**
