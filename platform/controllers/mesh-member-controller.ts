@@ -212,7 +212,10 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     const m = (await client.get<LatticeMeshMember>(LatticeMeshMemberType, { namespace: key.slice(0, slash), name: key.slice(slash + 1) }).catch(ignoreNotFound)) as LatticeMeshMember | undefined;
     touched.add(key);
     if (m) graph.upsert(memberNode(m));
-    else graph.remove(key);
+    else {
+      graph.remove(key);
+      appliedEpoch.delete(key);
+    }
   }
 
   /** Resolves once no event is being folded into the graph; the first call seeds it from one list (a reconcile driven without watches still sees every member). */
