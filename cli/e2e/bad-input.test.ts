@@ -59,6 +59,7 @@ ${extra}  workload:
       main:
         image: nginx:1.27
         command: ["/usr/sbin/nginx"]
+        resources: { limits: { cpu: 200m, memory: 128Mi } }
     service:
       ports:
         http: { port: 8080 }
