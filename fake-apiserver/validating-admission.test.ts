@@ -48,8 +48,8 @@ describe('validating admission extensions (webhook semantics, anchors-apiserver.
     const err = refusal(() => s.update({ ...a, data: { mode: 'bad' } } as KubeObject));
     expect(err.status.code).toBe(403);
     expect(seen.map((r) => r.operation)).toEqual(['CREATE', 'UPDATE']);
-    expect((seen[1].oldObject as { data: Record<string, string> }).data.mode).toBe('ok');
-    expect((s.get({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default', name: 'a' }) as { data: Record<string, string> }).data.mode).toBe('ok');
+    expect((seen[1].oldObject as unknown as { data: Record<string, string> }).data.mode).toBe('ok');
+    expect((s.get({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default', name: 'a' }) as unknown as { data: Record<string, string> }).data.mode).toBe('ok');
     s.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default' } });
     expect(seen).toHaveLength(2);
   });
