@@ -66,13 +66,13 @@ export interface ExpectedAdmission {
    * is then `Validation` and `denials` empty, and the service must have produced nothing.
    */
   invalidField?: string;
-  /** The oracle's reason in words. */
-  reason: string;
-  /** Secrets a Ready service must wire into its pod template (empty when Failed or none). */
-  secrets: ExpectedSecretUse[];
-}
   /**
    * With `invalidField`: the platform's validating webhook refuses the object at the API (403 naming
    * the field), so it is never stored; absent = it is stored and fails in the controller.
    */
   refusedAtAdmission?: boolean;
+  /** The oracle's reason in words. */
+  reason: string;
+  /** Secrets a Ready service must wire into its pod template (empty when Failed or none). */
+  secrets: ExpectedSecretUse[];
+}
