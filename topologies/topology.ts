@@ -123,6 +123,13 @@ export const INVALID_SPEC_FIELDS = {
 export type InvalidSpecId = keyof typeof INVALID_SPEC_FIELDS;
 
 /**
+ * The invalid fields the platform's validating webhook refuses at the API (`validate.lattice.dev`,
+ * failurePolicy Fail: spec validation, crates/lattice-crd …`validate`): the object is never stored.
+ * The others pass admission and fail in the controller (the compiler).
+ */
+export const ADMISSION_REFUSED_SPECS: readonly InvalidSpecId[] = ['relative-command', 'missing-limits', 'port-name', 'world-writable-file', 'image-metacharacter'];
+
+/**
  * How a container consumes a secret (reference §2.3 routes): `env` = a variable that is exactly
  * `${secret.R.K}` (route 1, `secretKeyRef` to Secret `<svc>-R` key K); `env-mixed` = a variable mixing
  * text and `${secret.R.K}` (route 2, ExternalSecret `<svc>-main-env-eso[-i]` + `envFrom`); `file` = a file
@@ -138,13 +145,6 @@ export const SECRET_ROUTES: readonly SecretRoute[] = ['env', 'env-mixed', 'file'
 /**
  * One secret of a service: resource key `name` (DNS label), store `provider` (a
  * {@link TopologySecretProvider} name), remote key `path` (the resource `id`), the declared
-/**
- * The invalid fields the platform's validating webhook refuses at the API (`validate.lattice.dev`,
- * failurePolicy Fail: spec validation, crates/lattice-crd …`validate`): the object is never stored.
- * The others pass admission and fail in the controller (the compiler).
- */
-export const ADMISSION_REFUSED_SPECS: readonly InvalidSpecId[] = ['relative-command', 'missing-limits', 'port-name', 'world-writable-file', 'image-metacharacter'];
-
  * `params.keys` (empty = bulk `dataFrom.extract`, only with route `envFrom`), the route, and an optional
  * `params.secretType` of the synced Secret.
  */
