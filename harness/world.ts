@@ -14,18 +14,29 @@ import { DeliverySchedule, SeededRng, stableNameSuffix, stableUid } from './rng/
 import { ControllerRunner } from './runner/index.ts';
 import { InformerFactory, cacheBackedClient } from './client/index.ts';
 import { defaultProfile } from './profile.ts';
-import type { SimulationProfile } from './profile.ts';
+import type { NodeFaultSpec, SimulationProfile } from './profile.ts';
 import { CoreTypes, StubTypes, thirdPartyCrds } from './stubs/third-party-crds.ts';
-import { nodeObjects } from './stubs/nodes.ts';
+import { registerNodes } from './stubs/nodes.ts';
 import { deploymentController } from './stubs/kcm/deployment-controller.ts';
 import { replicaSetController } from './stubs/kcm/replicaset-controller.ts';
 import { endpointSliceController } from './stubs/kcm/endpointslice-controller.ts';
 import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
-import { podLifecycle } from './stubs/kubelet/pod-lifecycle.ts';
+import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
+import { disruptionController } from './stubs/kcm/disruption-controller.ts';
+import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
+import { Kubelet } from './stubs/kubelet/pod-lifecycle.ts';
+import type { PodFault } from './stubs/kubelet/faults.ts';
+import { SimulatedMetrics } from './stubs/metrics.ts';
+import { hpaController, hpaSettings } from './stubs/autoscaling/hpa-controller.ts';
+import { kedaOperator } from './stubs/keda/keda-operator.ts';
+import { defaultScheduler } from './stubs/scheduler/scheduler.ts';
+import { defaultQueue, volcanoControllers } from './stubs/volcano/index.ts';
+import { NodeFaults } from './stubs/node-faults.ts';
 import { externalSecretsControllers } from './stubs/eso/external-secrets.ts';
 import { SimulatedSecretBackends } from './stubs/eso/secret-backend.ts';
 import { podReady } from './stubs/owners.ts';
 import { evaluateIndexed, indexDataplane } from './evaluator/index.ts';
+import { DEFAULT_POLICY_PROPAGATION, PolicyPropagation } from './policy-propagation.ts';
 import type { DataplaneIndex, DataplaneView, Verdict } from './evaluator/index.ts';
 import { SimulatedTrafficGenerator } from './traffic/generator.ts';
 import type { ApplyFailure, Cluster, ClusterReader, RestMapper, TrafficSource } from './cluster.ts';
@@ -64,15 +75,37 @@ export interface WorldLogLine {
 /** A user object the API server refused, with the Status it answered (the Cluster contract's type). */
 export type { ApplyFailure } from './cluster.ts';
 
+/** The policy kinds whose changes reach the dataplane with a propagation delay. */
+const NETWORK_POLICY: TypeRef = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' };
+const POLICY_TYPES: readonly TypeRef[] = [
+  StubTypes.CiliumNetworkPolicy,
+  StubTypes.CiliumClusterwideNetworkPolicy,
+  StubTypes.AuthorizationPolicy,
+  StubTypes.PeerAuthentication,
+  NETWORK_POLICY,
+];
+
 /** Order in which input kinds are created. */
 const APPLY_ORDER = ['Namespace', 'SecretProvider', 'CedarPolicy', 'LatticeMeshMember', 'LatticeService'];
+
+/** The built-in `lattice-local` store: a webhook provider backed by the operator (port 8787). */
+const LATTICE_LOCAL_STORE: KubeObject = {
+  ...StubTypes.ClusterSecretStore,
+  metadata: { name: 'lattice-local', labels: { 'app.kubernetes.io/managed-by': 'lattice' } },
+  spec: { provider: { webhook: { url: 'http://lattice-local-secrets.lattice-secrets.svc:8787/secret/{{ .remoteRef.key }}', method: 'GET', result: { jsonPath: '$' } } } },
+};
 
 /** Kinds the garbage collector tracks (owners and dependents). */
 const GC_KINDS: TypeRef[] = [
   { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' },
   { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember' },
+  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeJob' },
+  StubTypes.VolcanoJob,
+  StubTypes.VolcanoCronJob,
+  StubTypes.PodGroup,
   CoreTypes.Deployment,
   CoreTypes.ReplicaSet,
+  BatchTypes.Job,
   CoreTypes.Pod,
   CoreTypes.Service,
   CoreTypes.ServiceAccount,
@@ -93,7 +126,32 @@ const GC_KINDS: TypeRef[] = [
  * generators whose probes the enforcement evaluator decides. Create with {@link World.create}.
  */
 export class World implements Cluster {
-  private cachedIndex: { revision: number; index: DataplaneIndex } | undefined;
+  private cachedIndex: { revision: number; policies: number; index: DataplaneIndex } | undefined;
+  /** Per policy kind, the versions the dataplane enforces over time (harness/policy-propagation.ts). */
+  private readonly propagation = new Map<string, PolicyPropagation>();
+  /** The kubelet stub (pod lifecycle stages, faults); set by {@link World.create}. */
+  private kubelet!: Kubelet;
+  /**
+   * Simulated metrics the HPA and KEDA read (harness/stubs/metrics.ts): `world.metrics.set('ns/web', 'cpu', 0.9)`
+   * (per-pod utilisation of a Deployment's pods), `world.metrics.set('ns/llm', 'kv-cache', 0.8)` (a
+   * workload-wide value a KEDA trigger reads), or `world.metrics.schedule([{ atMs, target, metric, value }])`.
+   */
+  metrics!: SimulatedMetrics;
+
+  /**
+   * Injects a pod fault into the kubelet (harness/stubs/kubelet/faults.ts), e.g.
+   * `world.injectPodFault({ fault: 'crash-loop', selector: { matchLabels: { app: 'api' } }, exitCode: 1, runMs: 5_000 })`:
+   * matching pods, now and later, crash after `runMs` simulated ms of each run and restart under the
+   * kubelet's CrashLoopBackOff back-off. Returns a function that lifts the fault (crashed containers
+   * then restart once more, after their back-off, and keep running).
+   */
+  injectPodFault(fault: PodFault): () => void {
+    for (const key of this.kubelet.injectFault(fault)) this.runner.enqueue('kubelet', key);
+    return () => {
+      for (const key of this.kubelet.removeFault(fault)) this.runner.enqueue('kubelet', key);
+    };
+  }
+  private nodeFaults!: NodeFaults;
 
   /** The simulated cluster's name (the platform's `clusterName`). */
   get name(): string {
@@ -157,13 +215,23 @@ export class World implements Cluster {
     await this.clock.run({ untilMs });
   }
 
-  /** Simulated backends standing in for what the input does not define. */
+  /**
+   * Schedules a node fault (harness/stubs/node-faults.ts) at `fault.atMs` simulated ms after the
+   * World started (at once when that is past): node-lost, node-restored, gpu-xid-79, gpu-ecc-dbe.
+   * The profile's `nodes.faults` are injected the same way at creation.
+   * @throws Error for an unknown fault kind or a negative atMs.
+   */
+  injectNodeFault(fault: NodeFaultSpec): void {
+    this.nodeFaults.inject(fault);
+  }
+
+  /** Stores that ExternalSecrets name but no object defines (their syncs fail, as with ESO). */
   notes(): string[] {
     return [...this.secretBackends.undefinedStores]
       .sort()
       .map(
         (s) =>
-          `secret provider '${s}' is named by ExternalSecrets but defined by no SecretProvider or ClusterSecretStore: simulated backend with generated values (values are never reported)`,
+          `secret store '${s}' is named by ExternalSecrets but defined by no SecretProvider, ClusterSecretStore or SecretStore: their sync fails (SecretSyncedError), as with ESO`,
       );
   }
 
@@ -212,9 +280,16 @@ export class World implements Cluster {
     });
     const client = new InProcessClient(server);
     for (const crd of thirdPartyCrds()) await client.create(crd);
-    for (const node of nodeObjects(profile)) await client.create(node);
+    await registerNodes(client, profile);
     await installPlatform(client);
-    const backends = new SimulatedSecretBackends(rng);
+    // Volcano's install creates the `default` Queue (anchors-netpol.md §5.3).
+    await client.create(defaultQueue());
+    // Secret backends of every store (data, latency, outages, missing keys, rotation): the profile's
+    // defaults, changed at run time through `world.secretBackends` (configure, outage, removeKey, rotate ...).
+    const backends = new SimulatedSecretBackends(rng, clock, { backend: profile.externalSecrets.backend, stores: profile.externalSecrets.stores });
+    // The reference operator creates the webhook ClusterSecretStore `lattice-local` at startup
+    // (lattice-reference.md §1.7); platform/ does not yet, so the World stands in for that step.
+    await client.create(LATTICE_LOCAL_STORE);
     const logs: WorldLogLine[] = [];
     const startMs = clock.now();
     const log: Logger = {
@@ -234,12 +309,26 @@ export class World implements Cluster {
     for (const extension of validatingAdmission ?? []) server.addValidatingAdmission(extension);
     const gc = new GarbageCollector(stubsClient, log, cache);
     const world = new World(options, clock, rng, server, client, runner, gc, backends, logs, log, cache);
+    // Policy kinds served from the start are tracked from the start: every change is delayed.
+    for (const type of POLICY_TYPES) world.enforcedPolicies(type);
+    world.kubelet = new Kubelet(stubsClient, clock, rng, profile, cache);
+    world.metrics = new SimulatedMetrics(clock, startMs);
+    world.metrics.schedule(profile.autoscaling?.metrics ?? []);
     await gc.start(GC_KINDS);
+    world.nodeFaults = new NodeFaults(stubsClient, clock, profile, log, startMs);
+    for (const fault of profile.nodes.faults) world.nodeFaults.inject(fault);
     await runner.start([
       deploymentController(stubsClient, cache),
       replicaSetController(stubsClient, cache),
-      podLifecycle(stubsClient, clock, rng, profile, cache),
+      defaultScheduler(stubsClient, clock, rng, profile, cache, log),
+      world.kubelet.definition(),
+      hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile)),
+      kedaOperator(stubsClient, clock, cache, world.metrics),
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),
+      namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
+      disruptionController(stubsClient, cache),
+      jobController(stubsClient, cache),
+      ...volcanoControllers(stubsClient, clock, cache, profile, log),
       ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),
       ...platformControllers({ client: platformClient, clusterName: options.clusterName, trustDomain: options.trustDomain }),
     ]);
@@ -267,7 +356,13 @@ export class World implements Cluster {
     return failures;
   }
 
-  /** What the dataplane holds now (frozen stored objects; no copies). */
+  /**
+   * What the dataplane holds now (frozen stored objects; no copies). Policies (CNP, CCNP, NetworkPolicy,
+   * AuthorizationPolicy, PeerAuthentication) are the versions enforced at this simulated instant: each
+   * change takes effect `dataplane.policyPropagation` after it reaches the dataplane's watch (profile;
+   * harness/policy-propagation.ts), so a new policy is absent, a deleted one still enforced, an updated
+   * one still at its previous version until then.
+   */
   dataplaneView(): DataplaneView {
     const list = (type: TypeRef) => this.server.list(type).items;
     return {
@@ -275,12 +370,12 @@ export class World implements Cluster {
       pods: list(CoreTypes.Pod),
       services: list(CoreTypes.Service),
       endpointSlices: list(CoreTypes.EndpointSlice),
-      ciliumNetworkPolicies: list(StubTypes.CiliumNetworkPolicy),
-      ciliumClusterwideNetworkPolicies: list(StubTypes.CiliumClusterwideNetworkPolicy),
-      authorizationPolicies: list(StubTypes.AuthorizationPolicy),
-      peerAuthentications: list(StubTypes.PeerAuthentication),
-      // Kinds a World may not serve (NetworkPolicy is not registered unless a test adds it).
-      networkPolicies: this.listIfServed({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }),
+      ciliumNetworkPolicies: this.enforcedPolicies(StubTypes.CiliumNetworkPolicy),
+      ciliumClusterwideNetworkPolicies: this.enforcedPolicies(StubTypes.CiliumClusterwideNetworkPolicy),
+      authorizationPolicies: this.enforcedPolicies(StubTypes.AuthorizationPolicy),
+      peerAuthentications: this.enforcedPolicies(StubTypes.PeerAuthentication),
+      // Gateways are served only once a CRD for them is installed.
+      networkPolicies: this.enforcedPolicies(NETWORK_POLICY),
       gateways: this.listIfServed({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' }),
       trustDomain: this.options.trustDomain,
       rootNamespace: 'istio-system',
@@ -291,11 +386,31 @@ export class World implements Cluster {
     return this.server.registry.tryLookup(type) ? this.server.list(type).items : [];
   }
 
-  /** The evaluator's index of the current dataplane, rebuilt only when the store changed. */
+  /**
+   * The policies of one kind the dataplane enforces now ([] when the kind is not served). A kind is
+   * tracked from the first call on (at creation for the kinds served then); objects already stored when
+   * a kind starts being tracked count as enforced.
+   */
+  private enforcedPolicies(type: TypeRef): readonly KubeObject[] {
+    let p = this.propagation.get(type.kind);
+    if (!p) {
+      if (!this.server.registry.tryLookup(type)) return [];
+      const tracker = new PolicyPropagation(type.kind, () => this.clock.now(), this.rng, this.options.profile.dataplane?.policyPropagation ?? DEFAULT_POLICY_PROPAGATION);
+      tracker.seed(this.server.list(type).items);
+      this.cache.informerFor(type).addEventHandler({ onAdd: (o) => tracker.changed(o), onUpdate: (_old, o) => tracker.changed(o), onDelete: (o) => tracker.deleted(o) });
+      this.propagation.set(type.kind, (p = tracker));
+    }
+    return p.enforced();
+  }
+
+  /** The evaluator's index of the current dataplane, rebuilt only when the store changed or a policy change took effect. */
   dataplane(): DataplaneIndex {
     const revision = this.server.revision;
-    if (!this.cachedIndex || this.cachedIndex.revision !== revision) this.cachedIndex = { revision, index: indexDataplane(this.dataplaneView()) };
-    return this.cachedIndex.index;
+    let policies = 0;
+    for (const p of this.propagation.values()) policies += p.version();
+    const c = this.cachedIndex;
+    if (!c || c.revision !== revision || c.policies !== policies) this.cachedIndex = { revision, policies, index: indexDataplane(this.dataplaneView()) };
+    return this.cachedIndex!.index;
   }
 
   /** A Ready pod of the workload `ns/name` (label app.kubernetes.io/name), first by name, if any. */

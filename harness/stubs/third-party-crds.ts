@@ -1,6 +1,6 @@
 /**
  * CustomResourceDefinitions of the components the platform talks to but the simulator stubs
- * (Cilium, Istio, Gateway API, External Secrets Operator, KEDA). Their schemas preserve unknown
+ * (Cilium, Istio, Gateway API, External Secrets Operator, KEDA, Volcano). Their schemas preserve unknown
  * fields: the stubs read these objects, the real projects validate them. Installing them through
  * the API server is what registers the kinds (Kubernetes API concepts: CRDs).
  */
@@ -16,7 +16,12 @@ const KINDS: [group: string, version: string, kind: string, plural: string, scop
   ['gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes', 'Namespaced'],
   ['external-secrets.io', 'v1', 'ExternalSecret', 'externalsecrets', 'Namespaced'],
   ['external-secrets.io', 'v1', 'ClusterSecretStore', 'clustersecretstores', 'Cluster'],
+  ['external-secrets.io', 'v1', 'SecretStore', 'secretstores', 'Namespaced'],
   ['keda.sh', 'v1alpha1', 'ScaledObject', 'scaledobjects', 'Namespaced'],
+  ['batch.volcano.sh', 'v1alpha1', 'Job', 'jobs', 'Namespaced'],
+  ['batch.volcano.sh', 'v1alpha1', 'CronJob', 'cronjobs', 'Namespaced'],
+  ['scheduling.volcano.sh', 'v1beta1', 'PodGroup', 'podgroups', 'Namespaced'],
+  ['scheduling.volcano.sh', 'v1beta1', 'Queue', 'queues', 'Cluster'],
 ];
 
 /** One CRD object per stubbed kind (apiextensions.k8s.io/v1, status subresource, preserve-unknown-fields schema). */
@@ -50,7 +55,12 @@ export const StubTypes = {
   PeerAuthentication: { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication' },
   ExternalSecret: { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' },
   ClusterSecretStore: { apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore' },
+  SecretStore: { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore' },
   ScaledObject: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' },
+  VolcanoJob: { apiVersion: 'batch.volcano.sh/v1alpha1', kind: 'Job' },
+  VolcanoCronJob: { apiVersion: 'batch.volcano.sh/v1alpha1', kind: 'CronJob' },
+  PodGroup: { apiVersion: 'scheduling.volcano.sh/v1beta1', kind: 'PodGroup' },
+  Queue: { apiVersion: 'scheduling.volcano.sh/v1beta1', kind: 'Queue' },
 } as const;
 
 /** Built-in kinds the stubs use. */

@@ -11,12 +11,12 @@
  * upstream reasons. A target at 0 replicas is left alone (ScalingActive False, ScalingDisabled):
  * scaling from zero is KEDA's. Only Deployment targets (others: AbleToScale False, FailedGetScale).
  */
+import { quantityScalar } from '../scheduler/fit.ts';
 import type { Clock, InformerCache, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { INDEX_NAMESPACE, ignoreNotFound, matchesSelector, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { Condition } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
-import type { Registry } from '../../../fake-apiserver/registry.ts';
 import type { SimulationProfile } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { podReady } from '../owners.ts';
@@ -43,37 +43,14 @@ export function hpaSettings(profile: SimulationProfile): HpaSettings {
   return { syncPeriodMs: a.hpaSyncPeriodMs ?? 15_000, tolerance: a.hpaTolerance ?? 0.1, downscaleStabilizationMs: a.hpaDownscaleStabilizationMs ?? 300_000 };
 }
 
-/**
- * Serves autoscaling/v2 HorizontalPodAutoscaler on `registry` when it does not already (the fake API
- * server's built-in list lacks it, and a CRD cannot stand in: its group has no dot). A stopgap until
- * fake-apiserver/registry.ts lists it among the built-ins.
- */
-export function serveHorizontalPodAutoscalers(registry: Registry): void {
-  if (registry.tryLookup(HpaType)) return;
-  registry.registerCrd('horizontalpodautoscalers.autoscaling', [
-    {
-      group: 'autoscaling',
-      version: 'v2',
-      apiVersion: HpaType.apiVersion,
-      kind: HpaType.kind,
-      plural: 'horizontalpodautoscalers',
-      listKind: 'HorizontalPodAutoscalerList',
-      namespaced: true,
-      statusSubresource: true,
-      hasGeneration: true,
-      custom: false,
-      storageApiVersion: HpaType.apiVersion,
-    },
-  ]);
-}
-
-/** A quantity (`"500m"`, `"2"`, `"1k"`, or a number) as a number; NaN when unreadable. */
+/** A quantity (`"500m"`, `"2"`, `"1k"`, or a number) as a number (fit.ts `quantityScalar`); NaN when unreadable. */
 export function quantityValue(q: unknown): number {
-  if (typeof q === 'number') return q;
-  const m = /^([0-9.]+)(m|k|Ki|Mi|Gi)?$/.exec(String(q ?? '').trim());
-  if (!m) return NaN;
-  const scale = { m: 1e-3, k: 1e3, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] ?? ''] ?? 1;
-  return Number(m[1]) * scale;
+  if (typeof q !== 'number' && typeof q !== 'string') return NaN;
+  try {
+    return quantityScalar(q);
+  } catch {
+    return NaN;
+  }
 }
 
 interface MetricTarget {

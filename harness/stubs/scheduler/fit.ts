@@ -53,11 +53,12 @@ interface Container {
 }
 
 /**
- * One quantity in canonical units (see ResourceList). Throws `Error('Unknown quantity …')` for a
- * string that is not a Kubernetes quantity.
+ * A Kubernetes quantity (`"500m"`, `"1.5Gi"`, `"2"`, or a number) as a plain number, unrounded
+ * (`"500m"` → 0.5). Throws `Error('Unknown quantity …')` for a string that is not a quantity.
  */
-export function parseQuantity(resource: string, q: string | number): number {
-  const s = String(q).trim();
+export function quantityScalar(q: string | number): number {
+  if (typeof q === 'number') return q;
+  const s = q.trim();
   let v: number;
   try {
     v = Number(quantityToScalar(s));
@@ -69,6 +70,15 @@ export function parseQuantity(resource: string, q: string | number): number {
     v = Number(m[1]) * Number(quantityToScalar(`1${m[2]}`));
   }
   if (Number.isNaN(v)) throw new Error(`Unknown quantity ${s}`);
+  return v;
+}
+
+/**
+ * One quantity in canonical units (see ResourceList). Throws `Error('Unknown quantity …')` for a
+ * string that is not a Kubernetes quantity.
+ */
+export function parseQuantity(resource: string, q: string | number): number {
+  const v = quantityScalar(String(q));
   // Kubernetes rounds up to the unit it accounts in (MilliValue for cpu, Value for the rest).
   return resource === 'cpu' ? Math.ceil(v * 1000 - 1e-9) : Math.ceil(v - 1e-9);
 }
