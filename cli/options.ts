@@ -36,7 +36,7 @@ export interface FlagSpec {
 export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
   specs: {
     flag: '--specs <dir>',
-    description: 'load real specs (Namespace, LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider, and the Deployment, Service and ServiceAccount under a LatticeMeshMember) from a directory of YAML files; repeatable',
+    description: 'load real specs (Namespace, every platform kind: LatticeService, LatticeJob, LatticeMeshMember, CedarPolicy, SecretProvider, ImageProvider, and the Deployment, Service and ServiceAccount under a LatticeMeshMember) from a directory of YAML files; repeatable',
     defaultText: 'the example fleets topologies/examples/shop and harbor, one run each',
   },
   seed: { flag: '--seed <n>', description: 'seed of the run, 0 to 4294967295: same seed, same results.json', defaultText: '1' },

@@ -101,8 +101,8 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     // Spec validation first (reference crates/lattice-mesh-member/src/controller.rs:196-211): Failed with
     // the first problem, Ready/False/ReconcileFailed, nothing applied, requeue 300 s (REQUEUE_SUCCESS_SECS).
     const invalid = latticeMeshMemberProblems(member.spec);
-    if (invalid.length > 0) {
-      const message = formatProblem(invalid[0]);
+    // Failed with `message`, Ready/False/ReconcileFailed, nothing applied, requeue after `requeueMs`.
+    const fail = async (message: string, requeueMs: number): Promise<ReconcileResult> => {
       await writeStatus(member, {
         phase: 'Failed',
         scope: null,
@@ -110,25 +110,16 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
         observedGeneration: member.metadata.generation,
         conditions: mergeCondition(status.conditions, { type: 'Ready', status: 'False', reason: 'ReconcileFailed', message }, now),
       });
-      return requeueAfter(VALIDATION_REQUEUE_MS);
-    }
+      return requeueAfter(requeueMs);
+    };
+    if (invalid.length > 0) return fail(formatProblem(invalid[0]), VALIDATION_REQUEUE_MS);
     await graphReady();
     const engine = await opts.cedar.load(ctx.clock.now());
 
     const wildcard = wildcardRequests(member);
     if (wildcard.length > 0) {
       const denied = engine.authorize(wildcard).filter((d) => !d.allowed);
-      if (denied.length > 0) {
-        const message = denied.map((d) => wildcardDenialMessage(d, member)).join('; ');
-        await writeStatus(member, {
-          phase: 'Failed',
-          scope: null,
-          message,
-          observedGeneration: member.metadata.generation,
-          conditions: mergeCondition(status.conditions, { type: 'Ready', status: 'False', reason: 'ReconcileFailed', message }, now),
-        });
-        return requeueAfter(failureRequeueMs);
-      }
+      if (denied.length > 0) return fail(denied.map((d) => wildcardDenialMessage(d, member)).join('; '), failureRequeueMs);
     }
 
     const memberKey = `${member.metadata.namespace}/${member.metadata.name}`;

@@ -127,16 +127,20 @@ export interface IngressSpec {
   routes: Record<string, any>;
 }
 
-export interface LatticeServiceSpec {
-  workload: WorkloadSpec;
-  replicas?: number;
-  autoscaling?: { max: number; metrics?: { metric: string; target: number }[] };
+/** The pod-level knobs a workload CRD flattens beside `workload` (reference §1.1 RuntimeSpec). */
+export interface WorkloadRuntimeSpec {
   sidecars?: Record<string, SidecarSpec>;
   sysctls?: Record<string, string>;
   hostNetwork?: boolean;
   shareProcessNamespace?: boolean;
   automountServiceAccountToken?: boolean;
   imagePullSecrets?: string[];
+}
+
+export interface LatticeServiceSpec extends WorkloadRuntimeSpec {
+  workload: WorkloadSpec;
+  replicas?: number;
+  autoscaling?: { max: number; metrics?: { metric: string; target: number }[] };
   deploy?: { strategy?: 'rolling' | 'canary' };
   ingress?: IngressSpec;
   advertise?: { allowedServices: string[] };
@@ -264,15 +268,9 @@ export interface VolcanoPolicy {
 }
 
 /** One task of a LatticeJob: replicas (default 1), workload, the flattened RuntimeSpec, restartPolicy (default Never), policies. */
-export interface JobTaskSpec {
+export interface JobTaskSpec extends WorkloadRuntimeSpec {
   replicas?: number;
   workload?: Partial<WorkloadSpec>;
-  sidecars?: Record<string, SidecarSpec>;
-  sysctls?: Record<string, string>;
-  hostNetwork?: boolean;
-  shareProcessNamespace?: boolean;
-  automountServiceAccountToken?: boolean;
-  imagePullSecrets?: string[];
   restartPolicy?: 'Never' | 'OnFailure' | 'Always';
   policies?: VolcanoPolicy[];
 }
