@@ -24,6 +24,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
+import { builtinKinds } from '../fake-apiserver/registry.ts';
 import { World } from '../harness/world.ts';
 import { formatProblem, loadSpecs } from '../harness/specs/load-specs.ts';
 import type { SpecProblem } from '../harness/specs/load-specs.ts';
@@ -182,6 +183,16 @@ export async function compileSpecs(opts: CompileOptions): Promise<CompileResult>
   }
 }
 
+/** Kind names the API server serves as built-ins (Job, Service …), with their apiVersion. */
+const BUILTIN_API_VERSION = new Map(builtinKinds.map((i) => [i.kind, i.apiVersion]));
+
+/** `Kind ns/name`, as `Kind.group ns/name` (kubectl's form) when a custom kind shares a built-in's name (Volcano's Job). */
+function resourceLabel(o: KubeObject): string {
+  const builtin = BUILTIN_API_VERSION.get(o.kind);
+  if (builtin === undefined || builtin === o.apiVersion) return objectKey(o);
+  return `${o.kind}.${o.apiVersion.split('/')[0]} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
 /** The table form: one block per object, its resources below it, then the totals. */
 export function formatCompileTable(result: CompileResult): string[] {
   const lines: string[] = [];
@@ -191,7 +202,7 @@ export function formatCompileTable(result: CompileResult): string[] {
     lines.push(`${head}: ${item.outcome}${phase}${item.outcome === 'compiled' || item.outcome === 'denied' ? `, ${item.resources.length} resources` : ''}`);
     if (item.message && item.outcome !== 'compiled') lines.push(`  ${item.outcome === 'refused' ? 'refused' : 'message'}: ${item.message}`);
     for (const c of item.conditions ?? []) if (c.status !== 'True') lines.push(`  condition ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`);
-    if (item.resources.length > 0) lines.push(`  ${item.resources.map(objectKey).join(', ')}`);
+    if (item.resources.length > 0) lines.push(`  ${item.resources.map(resourceLabel).join(', ')}`);
   }
   const count = (o: CompileOutcome) => result.items.filter((i) => i.outcome === o).length;
   const resources = result.items.reduce((n, i) => n + i.resources.length, 0);

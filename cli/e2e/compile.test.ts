@@ -66,13 +66,30 @@ describe('lattice-sim compile', () => {
 
   // The whole reference folder (its webapp/ is the marker that ../shared is there).
   const reference = referenceFixture('webapp') && dirname(referenceFixture('webapp')!.replace(/\/$/, ''));
-  it.skipIf(!reference)(`the reference fixtures${reference ? '' : ' (skipped: ../shared/fixtures/reference is absent)'}: every object compiled, denied or refused with a reason, nothing pending`, async () => {
+  it.skipIf(!reference)(`the reference fixtures${reference ? '' : ' (skipped: ../shared/fixtures/reference is absent)'}: every object compiled, denied or refused with a reason, nothing pending; plex denied on volume access`, async () => {
     const r = await compile(['--specs', reference!, '-o', 'json']);
     expect(r.code, r.err).toBe(0);
     const result = JSON.parse(r.out) as CompileResult;
     for (const item of result.items) {
       expect(item.outcome, item.object).not.toBe('pending');
       if (item.outcome === 'denied' || item.outcome === 'refused') expect(item.message, item.object).toBeTruthy();
+    }
+    const plex = result.items.find((i) => i.object === 'LatticeService media/plex')!;
+    expect(plex).toMatchObject({ outcome: 'denied', resources: [] });
+    expect(plex.conditions).toContainEqual(expect.objectContaining({ type: 'Authorized', status: 'False', reason: 'AccessVolumeDenied' }));
+  });
+
+  it.skipIf(!reference)(`the reference LatticeJobs under an operator's blanket permit produce Volcano Jobs (a CronJob for the scheduled one)${reference ? '' : ' (skipped: ../shared/fixtures/reference is absent)'}`, async () => {
+    const r = await compile(['--specs', reference!, '--specs', repoPath('cli/e2e/testdata/compile/permit-all'), '-o', 'json']);
+    expect(r.code, r.err).toBe(0);
+    const jobs = (JSON.parse(r.out) as CompileResult).items.filter((i) => i.object.startsWith('LatticeJob '));
+    expect(jobs.map((j) => j.object).sort()).toEqual(['LatticeJob batch/data-pipeline', 'LatticeJob batch/scheduled-pipeline', 'LatticeJob training-pytorch-test/pytorch-ddp']);
+    for (const job of jobs) {
+      expect(job.outcome, job.object).toBe('compiled');
+      const volcano = job.resources.filter((o) => o.apiVersion === 'batch.volcano.sh/v1alpha1').map((o) => o.kind);
+      expect(volcano, job.object).toEqual([job.object.includes('scheduled') ? 'CronJob' : 'Job']);
+      // The per-task objects (named <job>-<task>, owned as the job itself is) are listed under the job.
+      expect(job.resources.some((o) => o.kind === 'ServiceAccount' && o.metadata.name.startsWith(`${job.object.split('/')[1]}-`)), job.object).toBe(true);
     }
   });
 });

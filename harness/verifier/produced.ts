@@ -13,7 +13,10 @@
  * 3. A mesh policy without an owner (a CiliumNetworkPolicy or AuthorizationPolicy of a
  *    LatticeMeshMember: reference §2.6 writes them without ownerReferences) belongs to the input
  *    workload of its namespace whose name its selector's `app.kubernetes.io/name` names.
- * 4. Anything else the platform wrote (cluster-wide defaults, shared waypoint policies) is `platformWide`.
+ * 4. The per-task objects of a LatticeJob (ServiceAccount, LatticeMeshMember, ExternalSecrets named
+ *    `<job>-<task>`; reference §2.9 gives them the job's own owners, not the job) belong to the job,
+ *    and so do mesh policies whose selector names `<job>-<task>`.
+ * 5. Anything else the platform wrote (cluster-wide defaults, shared waypoint policies) is `platformWide`.
  */
 import type { KubeObject, TypeRef } from '../../fake-apiserver/api/index.ts';
 
@@ -73,9 +76,16 @@ export function producedObjects(list: (type: TypeRef) => readonly KubeObject[], 
   }
   const inputUids = new Map<string, string>();
   const byName = new Map<string, string>();
+  /** `ns/<job>-<task>` → the LatticeJob input. */
+  const byTaskName = new Map<string, string>();
   for (const i of inputs) {
     if (i.metadata.uid) inputUids.set(i.metadata.uid, objectKey(i));
-    if (i.metadata.namespace) byName.set(`${i.metadata.namespace}/${i.metadata.name}`, objectKey(i));
+    if (!i.metadata.namespace) continue;
+    byName.set(`${i.metadata.namespace}/${i.metadata.name}`, objectKey(i));
+    if (i.kind === 'LatticeJob') {
+      const tasks = Object.keys((i as { spec?: { tasks?: Record<string, unknown> } }).spec?.tasks ?? {});
+      for (const t of tasks) byTaskName.set(`${i.metadata.namespace}/${i.metadata.name}-${t}`, objectKey(i));
+    }
   }
   const rootOf = (o: KubeObject): string | undefined => {
     const seen = new Set<string>();
@@ -101,9 +111,11 @@ export function producedObjects(list: (type: TypeRef) => readonly KubeObject[], 
   for (const o of all) {
     if (!isPlatformWritten(o) || inputUids.has(o.metadata.uid ?? '')) continue;
     let root = rootOf(o);
-    if (!root) {
+    const ns = o.metadata.namespace;
+    if (!root && ns) {
       const name = selectedName(o);
-      if (name && o.metadata.namespace) root = byName.get(`${o.metadata.namespace}/${name}`);
+      if (name) root = byName.get(`${ns}/${name}`) ?? byTaskName.get(`${ns}/${name}`);
+      else root = byTaskName.get(`${ns}/${o.metadata.name}`);
     }
     if (root) byInput.get(root)!.push(o);
     else platformWide.push(o);
