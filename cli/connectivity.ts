@@ -1,5 +1,6 @@
 /**
- * `lattice-sim connectivity --state DIR --from ns/name --to ns/name:port [--method M --path P] [--json]`:
+ * `lattice-sim connectivity --state DIR|--from-run RUN [--run ID] --from ns/name --to ns/name:port [--method M --path P] [--json]`
+ * (`--from-run`: the dataplane a finished run ended with, replayed by cli/run-replay.ts);
  * loads a directory of YAML objects as a dataplane sees them (Namespaces, Pods, Services,
  * EndpointSlices, CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies,
  * PeerAuthentications, Kubernetes NetworkPolicies, Gateways of class istio-waypoint), builds the evaluator's view directly (no World, no platform: DESIGN.md rule 1)
@@ -28,6 +29,7 @@ import { evaluateIndexed, indexDataplane } from '../harness/evaluator/index.ts';
 import type { DataplaneView, ProbeRequest, Verdict } from '../harness/evaluator/index.ts';
 import { SPEC_LIMITS, decodeSpecText } from '../harness/specs/load-specs.ts';
 import { CliError } from './errors.ts';
+import { replayRun } from './run-replay.ts';
 import { EXIT_BAD_INPUT } from './exit-codes.ts';
 import type { Io } from './main.ts';
 
@@ -481,7 +483,11 @@ export function parseTarget(to: string): { namespace: string; name: string; port
 
 /** Flags of `connectivity`. */
 interface ConnectivityFlags {
-  state: string;
+  state?: string;
+  /** A run's --out directory: the dataplane is the World that run ended in, replayed (run-replay.ts). */
+  fromRun?: string;
+  /** The record of `fromRun` to replay (`fleet:shop`, `topology:<seed>:<index>`). */
+  run?: string;
   from: string;
   to: string;
   method?: string;
@@ -491,11 +497,55 @@ interface ConnectivityFlags {
   rootNamespace: string;
 }
 
-/** Loads, resolves and evaluates; throws CliError for bad input. Pure apart from reading `--state`. */
-export function connectivity(flags: ConnectivityFlags): { verdict: Verdict; warnings: StateProblem[]; source: string; note: string | null; probe: ProbeRequest } {
+/** What `connectivity` answers: the verdict, warnings about the input, the source pod, a note on how it was picked, the probe. */
+export interface ConnectivityResult {
+  verdict: Verdict;
+  warnings: StateProblem[];
+  source: string;
+  note: string | null;
+  probe: ProbeRequest;
+}
+
+/** Checks `--method` and `--path`. @throws CliError naming the flag. */
+function checkHttpFlags(flags: ConnectivityFlags): void {
   if (flags.path !== undefined && !flags.path.startsWith('/')) throw new CliError('LATTICE_SIM_BAD_FLAG', `--path "${flags.path}": an HTTP path starts with /`);
   if (flags.method !== undefined && !/^[A-Za-z]+$/.test(flags.method)) throw new CliError('LATTICE_SIM_BAD_FLAG', `--method "${flags.method}": an HTTP method is letters only (GET, POST, …)`);
+}
+
+/** The probe of `flags` from the resolved source over `view`, evaluated on `index`. */
+function judge(flags: ConnectivityFlags, view: DataplaneView, index: ReturnType<typeof indexDataplane>, warnings: StateProblem[]): ConnectivityResult {
   const target = parseTarget(flags.to);
+  const src = resolveSource(view, flags.from);
+  const probe: ProbeRequest = {
+    fromPod: { namespace: src.namespace, name: src.name },
+    toService: { namespace: target.namespace, name: target.name },
+    port: target.port,
+    ...(flags.method ? { method: flags.method.toUpperCase() } : {}),
+    ...(flags.path ? { path: flags.path } : {}),
+  };
+  return { verdict: evaluateIndexed(index, probe), warnings, source: `${src.namespace}/${src.name}`, note: src.note, probe };
+}
+
+/**
+ * `--from-run DIR [--run ID]`: replays the run's case to its end (cli/run-replay.ts) and asks the
+ * question of the dataplane that World ended with (policies as enforced at that simulated instant).
+ * @throws CliError for bad flags, an unreadable run or an unknown source.
+ */
+export async function connectivityFromRun(flags: ConnectivityFlags & { fromRun: string }): Promise<ConnectivityResult & { replayed: string }> {
+  checkHttpFlags(flags);
+  parseTarget(flags.to);
+  const { world, description } = await replayRun(flags.fromRun, flags.run);
+  try {
+    return { ...judge(flags, world.dataplaneView(), world.dataplane(), []), replayed: description };
+  } finally {
+    world.stop();
+  }
+}
+
+/** Loads, resolves and evaluates; throws CliError for bad input. Pure apart from reading `--state`. */
+export function connectivity(flags: ConnectivityFlags & { state: string }): ConnectivityResult {
+  checkHttpFlags(flags);
+  parseTarget(flags.to);
   const state = loadState(flags.state, { trustDomain: flags.trustDomain, rootNamespace: flags.rootNamespace });
   if (state.problems.length > 0) {
     throw new CliError('LATTICE_SIM_BAD_STATE', `--state ${flags.state}: ${state.problems.length} problem(s), no verdict computed:\n  ${state.problems.map(formatStateProblem).join('\n  ')}`);
@@ -508,15 +558,7 @@ export function connectivity(flags: ConnectivityFlags): { verdict: Verdict; warn
     });
     throw new CliError('LATTICE_SIM_BAD_STATE', `--state ${flags.state}: ${lines.length} policy object(s) cannot be compiled, no verdict computed:\n  ${lines.join('\n  ')}`);
   }
-  const src = resolveSource(state.view, flags.from);
-  const probe: ProbeRequest = {
-    fromPod: { namespace: src.namespace, name: src.name },
-    toService: { namespace: target.namespace, name: target.name },
-    port: target.port,
-    ...(flags.method ? { method: flags.method.toUpperCase() } : {}),
-    ...(flags.path ? { path: flags.path } : {}),
-  };
-  return { verdict: evaluateIndexed(index, probe), warnings: state.warnings, source: `${src.namespace}/${src.name}`, note: src.note, probe };
+  return judge(flags, state.view, index, state.warnings);
 }
 
 /**
@@ -527,7 +569,9 @@ export function registerConnectivityCommand(program: Command, io: Io, setExit?: 
   program
     .command('connectivity')
     .description('judge one probe against a directory of dataplane objects (pods, Services, Cilium and Istio policies): verdict, deciding layer, policy, reason')
-    .requiredOption('--state <dir>', 'directory (or file) of YAML objects: Namespaces, Pods, Services, EndpointSlices (optional), CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies, PeerAuthentications, NetworkPolicies, waypoint Gateways')
+    .option('--state <dir>', 'directory (or file) of YAML objects: Namespaces, Pods, Services, EndpointSlices (optional), CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies, AuthorizationPolicies, PeerAuthentications, NetworkPolicies, waypoint Gateways')
+    .option('--from-run <dir>', 'instead of --state: the --out directory of a lattice-sim run; the run is replayed (same seed, same state) and the question asked of the dataplane it ended with')
+    .option('--run <id>', 'with --from-run: the run record to replay (fleet:<name> or topology:<seed>:<index>, as results.json names it); optional when the run holds one record')
     .requiredOption('--from <ns/name>', 'source: a pod, or a workload whose pods carry app.kubernetes.io/name or app = name (first ready pod by name)')
     .requiredOption('--to <ns/name:port>', 'target Service and Service port')
     .option('--method <method>', 'HTTP method (default: GET)')
@@ -536,10 +580,12 @@ export function registerConnectivityCommand(program: Command, io: Io, setExit?: 
     .option('--trust-domain <domain>', 'mesh trust domain', 'cluster.local')
     .option('--root-namespace <ns>', 'Istio root namespace', 'istio-system')
     .addHelpText('after', '\nExit codes:\n  0  the verdict was computed (allow or deny)\n  2  bad flags or bad input (file, document, object and field are named)')
-    .action((flags: ConnectivityFlags) => {
-      let result;
+    .action(async (flags: ConnectivityFlags) => {
+      let result: ConnectivityResult & { replayed?: string };
       try {
-        result = connectivity(flags);
+        if ((flags.state === undefined) === (flags.fromRun === undefined)) throw new CliError('LATTICE_SIM_BAD_FLAG', 'give exactly one of --state DIR and --from-run DIR');
+        if (flags.run !== undefined && flags.fromRun === undefined) throw new CliError('LATTICE_SIM_BAD_FLAG', '--run needs --from-run');
+        result = flags.fromRun !== undefined ? await connectivityFromRun({ ...flags, fromRun: flags.fromRun }) : connectivity({ ...flags, state: flags.state! });
       } catch (err) {
         if (!(err instanceof CliError) || !setExit) throw err;
         io.err(`error [${err.code}]: ${err.message}`);
@@ -552,6 +598,7 @@ export function registerConnectivityCommand(program: Command, io: Io, setExit?: 
         io.out(JSON.stringify({ verdict: v.decision, layer: v.layer, policy: v.policy, reason: v.reason }));
       } else {
         const http = `${result.probe.method ?? 'GET'} ${result.probe.path ?? '/'}`;
+        if (result.replayed) io.out(`state:   ${result.replayed}`);
         io.out(`${result.source} → ${result.probe.toService.namespace}/${result.probe.toService.name}:${result.probe.port} (${http})`);
         if (result.note) io.out(`  from:    ${result.note}`);
         io.out(`  verdict: ${v.decision}`);

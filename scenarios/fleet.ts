@@ -6,6 +6,7 @@
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import type { RunRecord } from '../reports/model.ts';
 import { runCase } from '../harness/verifier/run-case.ts';
+import type { CaseInput } from '../harness/verifier/run-case.ts';
 import type { InjectedBug } from '../harness/world.ts';
 import { expectedProbes, topologyFromSpecs } from '../topologies/index.ts';
 import type { ProbeSelection } from '../topologies/index.ts';
@@ -42,10 +43,10 @@ export class FleetLimitError extends Error {
 }
 
 /**
- * Runs the fleet and returns its record (id `fleet:<name>`).
+ * The fleet as a case for the verifier (id `fleet:<name>`): its objects and the oracle's expectations.
  * @throws FleetLimitError when the fleet has more services or probes than {@link FLEET_LIMITS}.
  */
-export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
+export function fleetCase(opts: FleetOptions): CaseInput {
   const services = opts.objects.filter((o) => o.kind === 'LatticeService').length;
   if (services > FLEET_LIMITS.maxServices) {
     throw new FleetLimitError(`fleet ${opts.name} has ${services} LatticeServices; one run simulates at most ${FLEET_LIMITS.maxServices}: split the specs`);
@@ -55,7 +56,7 @@ export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
   if (expected.length > FLEET_LIMITS.maxProbes) {
     throw new FleetLimitError(`fleet ${opts.name} needs ${expected.length} probes; one run judges at most ${FLEET_LIMITS.maxProbes}: use --probes sampled, or split the specs`);
   }
-  const { record } = await runCase({
+  return {
     id: `fleet:${opts.name}`,
     name: opts.name,
     kind: 'fleet',
@@ -65,6 +66,14 @@ export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
     injectBug: opts.injectBug,
     sources: opts.sources,
     documents: opts.documents,
-  });
+  };
+}
+
+/**
+ * Runs the fleet and returns its record (id `fleet:<name>`).
+ * @throws FleetLimitError when the fleet has more services or probes than {@link FLEET_LIMITS}.
+ */
+export async function runFleet(opts: FleetOptions): Promise<RunRecord> {
+  const { record } = await runCase(fleetCase(opts));
   return record;
 }

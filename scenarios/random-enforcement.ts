@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import type { FailureRecord, RunRecord } from '../reports/model.ts';
 import { runCase } from '../harness/verifier/run-case.ts';
+import type { CaseInput } from '../harness/verifier/run-case.ts';
 import type { InjectedBug } from '../harness/world.ts';
 import { deriveSeed } from '../harness/rng/index.ts';
 import { admissionOracle, describeCedar, describeSecret, expectedProbesWithAdmission, renderTopologySchedule, topologyArbitrary } from '../topologies/index.ts';
@@ -54,7 +55,13 @@ export class ReplayPathError extends Error {
 
 /** Runs one topology in a World seeded with `worldSeed`. */
 export async function runTopology(t: Topology, worldSeed: number, index: number, injectBug?: InjectedBug): Promise<RunRecord> {
-  const { record } = await runCase({
+  const { record } = await runCase(topologyCase(t, worldSeed, index, injectBug));
+  return record;
+}
+
+/** One topology as a case for the verifier (id `topology:<worldSeed>:<index>`): its rendered objects, the traffic and admission oracles' expectations. */
+export function topologyCase(t: Topology, worldSeed: number, index: number, injectBug?: InjectedBug): CaseInput {
+  return {
     id: `topology:${worldSeed}:${index}`,
     name: t.name,
     kind: 'random',
@@ -65,8 +72,30 @@ export async function runTopology(t: Topology, worldSeed: number, index: number,
     expected: expectedProbesWithAdmission(t),
     admissions: admissionOracle(t),
     injectBug,
+  };
+}
+
+/**
+ * Topology `index` of a run seeded `seed`, as the run drew it (or, with `path`, the shrunk
+ * counterexample that replay path names): the same fast-check draw {@link runIndex} makes.
+ * @throws ReplayPathError when `path` replays no topology.
+ */
+export async function drawTopology(seed: number, index: number, path?: string, arbitrary: fc.Arbitrary<Topology> = topologyArbitrary()): Promise<Topology> {
+  const worldSeed = deriveSeed(seed, `topology/${index}`);
+  let drawn: Topology | undefined;
+  // Replaying a path follows the shrinks of a failing property: keep the last topology it reaches.
+  const property = fc.property(arbitrary, (t) => {
+    drawn = t;
+    return path === undefined;
   });
-  return record;
+  try {
+    fc.check(property, { seed: worldSeed, numRuns: 1, ...(path !== undefined ? { path } : {}) });
+  } catch (err) {
+    if (path !== undefined) throw new ReplayPathError(path, (err as Error).message);
+    throw err;
+  }
+  if (!drawn) throw new ReplayPathError(path ?? '', `topology ${index}: fast-check drew no topology`);
+  return drawn;
 }
 
 /** The command line that reproduces topology `index` (and its shrunk counterexample when `path` is given). */
