@@ -12,18 +12,17 @@
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { LatticeServiceType } from '../../platform/index.ts';
-import type { LatticeService } from '../../platform/index.ts';
 import type { BugDefinition, BugSeams } from './types.ts';
 import { rewriteReads } from './internal/rewrite.ts';
+import { rewriteWorkloadResources } from './internal/workload-resources.ts';
 
 /** `ls` with every id-less secret resource given `id` = its key (a new object; `ls` is left alone). */
 export function defaultSecretIds(ls: KubeObject): KubeObject {
-  const resources = (ls as LatticeService).spec?.workload?.resources ?? {};
-  const missing = Object.keys(resources).filter((k) => resources[k]?.type === 'secret' && !resources[k].id);
-  if (missing.length === 0) return ls;
-  const next = structuredClone(ls) as LatticeService;
-  for (const k of missing) next.spec.workload.resources![k] = { ...next.spec.workload.resources![k], id: k };
-  return next as KubeObject;
+  return rewriteWorkloadResources(
+    ls,
+    (r) => r.type === 'secret' && !r.id,
+    (r, key) => ({ ...r, id: key }),
+  );
 }
 
 /** The `secret-id-defaulted` catalogue entry. */

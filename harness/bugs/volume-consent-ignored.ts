@@ -12,22 +12,21 @@
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { LatticeServiceType } from '../../platform/index.ts';
-import type { LatticeService } from '../../platform/index.ts';
 import type { BugDefinition, BugSeams } from './types.ts';
 import { rewriteReads } from './internal/rewrite.ts';
+import { rewriteWorkloadResources } from './internal/workload-resources.ts';
 
 /** `all` with each owned shared volume consenting to every LatticeService of its namespace (new objects where changed). */
 export function consentToEveryone(all: readonly KubeObject[]): KubeObject[] {
   const byNamespace = new Map<string, string[]>();
   for (const o of all) byNamespace.set(o.metadata.namespace ?? '', [...(byNamespace.get(o.metadata.namespace ?? '') ?? []), o.metadata.name]);
-  return all.map((o) => {
-    const resources = (o as LatticeService).spec?.workload?.resources ?? {};
-    const owned = Object.keys(resources).filter((k) => resources[k]?.type === 'volume' && resources[k].id && resources[k].params?.size !== undefined);
-    if (owned.length === 0) return o;
-    const next = structuredClone(o) as LatticeService;
-    for (const k of owned) next.spec.workload.resources![k].params = { ...next.spec.workload.resources![k].params, allowedConsumers: [...byNamespace.get(o.metadata.namespace ?? '')!] };
-    return next as KubeObject;
-  });
+  return all.map((o) =>
+    rewriteWorkloadResources(
+      o,
+      (r) => r.type === 'volume' && !!r.id && r.params?.size !== undefined,
+      (r) => ({ ...r, params: { ...r.params, allowedConsumers: [...byNamespace.get(o.metadata.namespace ?? '')!] } }),
+    ),
+  );
 }
 
 /** The `volume-consent-ignored` catalogue entry. */
