@@ -335,8 +335,3 @@ export class Kubelet {
     for (const s of streams) this.rng.forget(`${s}/${podKey}`);
   }
 }
-
-/** The pod lifecycle stub as a runner definition (a {@link Kubelet} nobody else holds). */
-export function podLifecycle(client: KubeClient, clock: Clock, rng: StreamSource, profile: SimulationProfile, cache: InformerCache): ControllerDefinition {
-  return new Kubelet(client, clock, rng, profile, cache).definition();
-}
