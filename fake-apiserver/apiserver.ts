@@ -33,6 +33,8 @@ import { applyJsonPatch, initialApplyEntry, mergePatch, serverSideApply } from '
 import type { ManagedFieldsEntry } from './patch.ts';
 import { Registry, resourceKey } from './registry.ts';
 import type { ResourceInfo } from './registry.ts';
+import { parseSnapshot, groupOf, SNAPSHOT_API_VERSION } from './snapshot.ts';
+import type { ApiServerSnapshot } from './snapshot.ts';
 import { VersionedStore } from './store.ts';
 import type { StoreEvent } from './store.ts';
 import { compileSchema } from './validation.ts';
@@ -625,6 +627,32 @@ export class ApiServer {
    */
   compact(): void {
     this.store.compact();
+  }
+
+  /**
+   * The whole store as one document (the etcd backup analogue): every object as stored, and the
+   * revision. Objects are the frozen stored values; serialise with JSON.stringify.
+   */
+  snapshot(): ApiServerSnapshot {
+    return { apiVersion: SNAPSHOT_API_VERSION, kind: 'ApiServerSnapshot', revision: this.store.revision, objects: this.objects() };
+  }
+
+  /**
+   * Replaces the whole store with a snapshot (an etcd restore followed by an API server restart):
+   * open watches are closed (clients re-watch from their last resourceVersion, get 410 Expired and
+   * relist), CRDs are unregistered and those in the snapshot registered again, objects come back with
+   * their saved resourceVersions, uids and managedFields; the revision never goes backwards
+   * (`VersionedStore.restore`). No watch events are sent for the change.
+   * @throws StatusError 400 BadRequest naming `objects[i].<field>` when the document is not a valid snapshot.
+   */
+  restore(snapshot: unknown): void {
+    const snap = parseSnapshot(snapshot);
+    this.disconnectWatches();
+    const crdKey = resourceKey(CRD_GROUP, CRD_KIND);
+    for (const crd of this.store.list(crdKey)) this.registry.unregisterCrd(crd.metadata.name);
+    this.store.restore(snap.objects.map((o) => ({ resourceKey: resourceKey(groupOf(o.apiVersion), o.kind), object: cloneJson(o) as KubeObject })), snap.revision);
+    for (const crd of this.store.list(crdKey)) if (this.crdValid(crd)) this.registry.registerCrd(crd.metadata.name, crdResourceInfos(crd));
+    this.unchangedApplies.clear();
   }
 
   /**

@@ -15,3 +15,7 @@ export { mergePatch, applyJsonPatch, serverSideApply } from './patch.ts';
 export type { ManagedFieldsEntry } from './patch.ts';
 export { compileSchema, pruneUnknownFields, toJsonSchema, ajvErrorsToCauses, fieldPath } from './validation.ts';
 export type { OpenApiSchema, SchemaValidator } from './validation.ts';
+export { FaultInjector, FAULT_VERBS, tooManyRequests, validateFaultRule, withFaults } from './faults.ts';
+export type { ActiveFaultRule, FaultClientContext, FaultDecision, FaultRequest, FaultRule, FaultVerb } from './faults.ts';
+export { parseSnapshot, SNAPSHOT_API_VERSION } from './snapshot.ts';
+export type { ApiServerSnapshot } from './snapshot.ts';
