@@ -12,3 +12,4 @@ export { aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, compar
 export { openApiV3Doc, openApiV3Index } from './openapi.ts';
 export { writeKubeconfig, kubeconfigYaml } from './kubeconfig.ts';
 export type { KubeconfigOptions } from './kubeconfig.ts';
+export { controlRequest, CONTROL_PREFIX } from './control.ts';

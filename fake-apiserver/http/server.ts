@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { statusError } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { DEFAULT_LIMITS } from '../apiserver.ts';
+import type { FaultInjector } from '../faults.ts';
+import { controlRequest } from './control.ts';
 import { DEFAULT_VERSION, errorResponse, executeRequest, openWatch } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
@@ -37,6 +39,12 @@ export interface HttpServerOptions {
   version?: VersionInfo;
   /** Largest request body read (default 3 MiB, upstream); larger → 413. @unit bytes */
   maxRequestBytes?: number;
+  /**
+   * Fault rules consulted before each API request (latency in wall ms, Status answers, 429 with
+   * `Retry-After`, watches closed at once); with it, the control endpoint `/lattice-sim/…`
+   * (control.ts) is served too, behind the same token. Default: no faults, no control endpoint.
+   */
+  faults?: FaultInjector;
 }
 
 /** A running server. */
@@ -61,6 +69,8 @@ function send(res: ServerResponse, r: ApiResponse, head: boolean): void {
   res.statusCode = r.code;
   res.setHeader('Content-Type', r.contentType);
   res.setHeader('Cache-Control', 'no-cache, private');
+  const retryAfter = (r.body as { details?: { retryAfterSeconds?: number } } | undefined)?.details?.retryAfterSeconds;
+  if (r.code === 429 && retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   if (r.warnings.length) res.setHeader('Warning', r.warnings.map(warningHeader));
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(head ? undefined : body);
@@ -106,6 +116,22 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     const parsed = parseRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: raw.toString('utf8'), bodyBytes: raw });
     if (opts.token !== undefined && parsed.kind !== 'version' && parsed.kind !== 'health' && req.headers.authorization !== `Bearer ${opts.token}`)
       return send(res, errorResponse(statusError('Unauthorized', 'Unauthorized')), head);
+    const faults = opts.faults;
+    if (faults) {
+      const control = controlRequest(api, faults, req.method ?? 'GET', req.url ?? '/', raw.toString('utf8'));
+      if (control) return send(res, control, head);
+    }
+    let dropWatch = false;
+    if (faults && !faults.empty && parsed.kind === 'resource') {
+      const d = faults.decide({ verb: parsed.verb, group: parsed.group, resource: parsed.resource, subresource: parsed.subresource, namespace: parsed.namespace, name: parsed.name });
+      if (d.latencyMs > 0) await new Promise((r) => setTimeout(r, d.latencyMs));
+      if (d.error) return send(res, errorResponse(d.error), head);
+      dropWatch = d.dropWatch;
+    }
+    if (parsed.kind === 'resource' && parsed.verb === 'watch' && dropWatch) {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+      return void res.end();
+    }
     if (parsed.kind === 'resource' && parsed.verb === 'watch') {
       let started = false;
       const start = () => {
