@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { ApiServer } from '../fake-apiserver/index.ts';
+import { ApiServer, FaultInjector } from '../fake-apiserver/index.ts';
 import { startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
 import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
 import { RealClock } from '../harness/clock/index.ts';
@@ -46,6 +46,8 @@ export interface ServeHandle {
   kubeconfig: string;
   api: ApiServer;
   http: RunningHttpServer;
+  /** The fault rules the control endpoint `/lattice-sim/faults` edits (fake-apiserver/http/control.ts). */
+  faults: FaultInjector;
   /** The World when `platform` is set. */
   world?: World;
   /** Stops the pump (if any), the World's controllers and the server. */
@@ -67,8 +69,9 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   const world = flags.platform ? await World.create({ seed: flags.seed ?? 1 }) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   let http: RunningHttpServer;
+  const faults = new FaultInjector();
   try {
-    http = await startHttpServer(api, { port: flags.port, token: flags.token, ...(world ? { now: () => world.clock.now(), bookmarks: false } : {}) });
+    http = await startHttpServer(api, { port: flags.port, token: flags.token, faults, ...(world ? { now: () => world.clock.now(), bookmarks: false } : {}) });
   } catch (e) {
     world?.stop();
     const code = (e as { code?: string }).code;
@@ -103,6 +106,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
     kubeconfig,
     api,
     http,
+    faults,
     ...(world ? { world } : {}),
     stop: async () => {
       clearInterval(pump);
@@ -147,6 +151,7 @@ export function registerServeCommand(program: Command, io: Io): void {
       io.out(`lattice-sim API server listening on ${s.url}${s.world ? ` (platform: Lattice controllers and simulated cluster, seed ${flags.seed}, real time)` : ''}`);
       io.out(`kubeconfig: ${s.kubeconfig}`);
       io.out(`try: KUBECONFIG=${s.kubeconfig} kubectl get namespaces`);
+      io.out(`control: ${s.url}/lattice-sim/ (faults, compact, watches, snapshot)`);
       const sig = await stopped;
       await s.stop();
       io.out(`stopped (${sig})`);
