@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: speed numbers written to reports/out/bench.json (wall ms; never asserted in tests).
- * - api server: creates and status patches per second (in-process, 20k pods);
+ * - api server (apiserver.ts, issue 8): in-process creates, gets, updates, status patches, selector lists
+ *   per second, watch fan-out, memory with 100,000 Pods;
  * - random topologies (throughput.ts, issue 7): verified topologies per second on 1 and
  *   `BENCH_WORKERS` (default 2) threads over `BENCH_TOPOLOGIES` (default 40) topologies, and the time
  *   to shrink one counterexample of `BENCH_SHRINK_BUG` (default wrong-selector);
@@ -9,8 +10,6 @@
  *   and from it the cost of one topology at 10, 100 and 1,000 services (`topologyCost`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ApiServer } from '../../fake-apiserver/index.ts';
-import { VirtualClock } from '../../harness/clock/index.ts';
 import type { InjectedBug } from '../../harness/bugs/index.ts';
 import { runScaleTable, topologyCost } from './scale.ts';
 import type { ScaleRow } from './scale.ts';
@@ -22,19 +21,10 @@ const SHRINK_BUG = (process.env.BENCH_SHRINK_BUG ?? 'wrong-selector') as Injecte
 
 const results: Record<string, number> = {};
 
+// Issue 8: the in-process API server's verbs per second, watch fan-out, and memory with 100,000 Pods (apiserver.ts).
 {
-  const server = new ApiServer({ clock: new VirtualClock() });
-  const n = 20_000;
-  let t = performance.now();
-  for (let i = 0; i < n; i++) server.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${i}`, namespace: 'default', labels: { app: `a${i % 50}` } }, spec: { containers: [] } });
-  results.apiserverCreatesPerSec = Math.round(n / ((performance.now() - t) / 1000));
-  t = performance.now();
-  for (let i = 0; i < n; i++) server.patchStatus({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'default', name: `p-${i}` }, 'merge', { status: { phase: 'Running' } });
-  results.apiserverStatusPatchesPerSec = Math.round(n / ((performance.now() - t) / 1000));
-  t = performance.now();
-  const listed = server.list({ apiVersion: 'v1', kind: 'Pod' }, { labelSelector: 'app=a7' }).items.length;
-  results.apiserverSelectorListMs = Math.round((performance.now() - t) * 100) / 100;
-  results.apiserverSelectorListItems = listed;
+  const { benchApiServerMemory, benchApiServerOps } = await import('./apiserver.ts');
+  Object.assign(results, await benchApiServerOps(), benchApiServerMemory());
 }
 
 // Issue 7: verified random topologies per second on 1 and BENCH_WORKERS threads, and the time to shrink a counterexample.
