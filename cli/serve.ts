@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { ApiServer, FaultInjector } from '../fake-apiserver/index.ts';
-import { startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
+import { generateServingCertificate, startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
 import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
 import { RealClock } from '../harness/clock/index.ts';
 import { World } from '../harness/world.ts';
@@ -35,6 +35,8 @@ export interface ServeFlags {
   platform?: boolean;
   /** Seed of the World (with `platform`). */
   seed?: number;
+  /** Serve HTTPS with a freshly generated CA and serving certificate; the kubeconfig carries the CA. */
+  tls?: boolean;
 }
 
 /** How often the virtual clock of a `--platform` World is brought up to wall time. @unit ms */
@@ -70,8 +72,9 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   let http: RunningHttpServer;
   const faults = new FaultInjector();
+  const certificate = flags.tls ? await generateServingCertificate() : undefined;
   try {
-    http = await startHttpServer(api, { port: flags.port, token: flags.token, faults, ...(world ? { now: () => world.clock.now(), bookmarks: false } : {}) });
+    http = await startHttpServer(api, { port: flags.port, token: flags.token, faults, ...(certificate ? { tls: certificate } : {}), ...(world ? { now: () => world.clock.now(), bookmarks: false } : {}) });
   } catch (e) {
     world?.stop();
     const code = (e as { code?: string }).code;
@@ -81,7 +84,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   }
   const kubeconfig = resolve(flags.kubeconfig);
   try {
-    writeKubeconfig(kubeconfig, { server: http.url, token: flags.token });
+    writeKubeconfig(kubeconfig, { server: http.url, token: flags.token, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
   } catch (e) {
     await http.close();
     world?.stop();
@@ -136,14 +139,16 @@ export function registerServeCommand(program: Command, io: Io): void {
     .description('serve the in-memory Kubernetes API server over HTTP on 127.0.0.1 and write a kubeconfig for kubectl; runs until SIGINT/SIGTERM')
     .option('--port <n>', 'TCP port on 127.0.0.1, 0 picks a free one (default: 0)', portArg)
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default: lattice-sim-<pid>.kubeconfig in the temp directory)')
-    .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries; kubectl sends tokens only over TLS, so leave it unset for kubectl (default: none, no authentication)')
+    .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries; kubectl sends tokens only over TLS, so use it with --tls for kubectl (default: none, no authentication)')
+    .option('--tls', 'serve HTTPS with a generated CA and serving certificate (localhost, 127.0.0.1, ::1); the kubeconfig carries the CA (default: plain HTTP)')
     .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
     .option('--seed <n>', 'seed of the simulated cluster with --platform (default: 1)', seedArg)
-    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; seed?: number }) => {
+    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; seed?: number; tls?: boolean }) => {
       const flags: ServeFlags = {
         port: given.port ?? 0,
         kubeconfig: given.kubeconfig ?? join(tmpdir(), `lattice-sim-${process.pid}.kubeconfig`),
         ...(given.token !== undefined ? { token: given.token } : {}),
+        ...(given.tls ? { tls: true } : {}),
         ...(given.platform ? { platform: true, seed: given.seed ?? 1 } : {}),
       };
       const stopped = untilSignal();

@@ -13,3 +13,5 @@ export { openApiV3Doc, openApiV3Index } from './openapi.ts';
 export { writeKubeconfig, kubeconfigYaml } from './kubeconfig.ts';
 export type { KubeconfigOptions } from './kubeconfig.ts';
 export { controlRequest, CONTROL_PREFIX } from './control.ts';
+export { generateServingCertificate } from './tls.ts';
+export type { ServingCertificate } from './tls.ts';

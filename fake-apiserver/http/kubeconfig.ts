@@ -13,6 +13,8 @@ export interface KubeconfigOptions {
   token?: string;
   /** Name of the cluster, user and context (default `lattice-sim`). */
   name?: string;
+  /** PEM of the CA that signed an `https://` server's certificate: written as `certificate-authority-data`. */
+  certificateAuthority?: string;
 }
 
 /** The kubeconfig as YAML. */
@@ -23,7 +25,16 @@ export function kubeconfigYaml(opts: KubeconfigOptions): string {
     kind: 'Config',
     // Plain HTTP on loopback: @kubernetes/client-node refuses an http:// server unless
     // insecure-skip-tls-verify is set (kubectl does not mind it).
-    clusters: [{ name, cluster: { server: opts.server, ...(opts.server.startsWith('http://') ? { 'insecure-skip-tls-verify': true } : {}) } }],
+    clusters: [
+      {
+        name,
+        cluster: {
+          server: opts.server,
+          ...(opts.server.startsWith('http://') ? { 'insecure-skip-tls-verify': true } : {}),
+          ...(opts.certificateAuthority ? { 'certificate-authority-data': Buffer.from(opts.certificateAuthority).toString('base64') } : {}),
+        },
+      },
+    ],
     users: [{ name, user: opts.token !== undefined ? { token: opts.token } : {} }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
     'current-context': name,

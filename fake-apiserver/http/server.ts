@@ -5,6 +5,7 @@
  * watches as a chunked stream of JSON lines. Bearer-token authentication is optional.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { statusError } from '../api/index.ts';
@@ -45,11 +46,13 @@ export interface HttpServerOptions {
    * (control.ts) is served too, behind the same token. Default: no faults, no control endpoint.
    */
   faults?: FaultInjector;
+  /** Serve HTTPS with this certificate and key (PEM; see tls.ts `generateServingCertificate`); default plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 /** A running server. */
 export interface RunningHttpServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://…` with `tls`. */
   url: string;
   port: number;
   /** Number of watch streams open now (tests wait on it; clients see no difference). */
@@ -165,12 +168,13 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     send(res, executeRequest(api, parsed, { serverAddress: address, now, version }), head);
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) send(res, errorResponse(e), false);
       else res.destroy();
     });
-  });
+  };
+  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
@@ -178,7 +182,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
   const port = (server.address() as AddressInfo).port;
   address = host === '::1' ? `[::1]:${port}` : `${host}:${port}`;
   return {
-    url: `http://${address}`,
+    url: `${opts.tls ? 'https' : 'http'}://${address}`,
     port,
     openWatches: () => openWatches.size,
     close: async () => {
