@@ -60,8 +60,11 @@ export interface DeleteOptions {
   dryRun?: boolean;
 }
 
-/** `merge` = RFC 7386 JSON merge patch, `json` = RFC 6902 JSON patch. */
-export type PatchType = 'merge' | 'json';
+/**
+ * `merge` = RFC 7386 JSON merge patch, `json` = RFC 6902 JSON patch, `strategic` = strategic merge
+ * patch (built-in kinds only: lists merge by their patch merge key; custom resources answer 415).
+ */
+export type PatchType = 'merge' | 'json' | 'strategic';
 
 /** Reads objects. */
 export interface KubeReader {

@@ -4,13 +4,13 @@
  * writes it. Watches are opened by {@link openWatch}, which streams through a sink. Semantics of
  * each verb are the ApiServer's; this module adds what only exists on the wire: URL/body
  * agreement checks, 201 on create, Status Success on immediate deletes of built-ins, Tables,
- * `/scale`, strategic merge as merge for built-ins (README "Not modelled"), 415 for custom
- * resources, discovery, OpenAPI, /version, health.
+ * `/scale`, 415 for strategic merge on custom resources, discovery, OpenAPI, /version, health.
  */
 import { StatusError, statusError } from '../api/index.ts';
-import type { ApplyOptions, DeleteOptions, KubeObject, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
+import type { ApplyOptions, DeleteOptions, KubeObject, PatchType, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { applyJsonPatch, mergePatch } from '../patch.ts';
+import { strategicMergePatch } from '../strategic-merge.ts';
 import type { ResourceInfo } from '../registry.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
@@ -153,15 +153,6 @@ function bodyObject(req: ResourceRequest, info: ResourceInfo, expectKind = info.
   return obj as unknown as KubeObject;
 }
 
-/** Strategic merge patch, approximated as a JSON merge patch: directives (`$patch`, `$setElementOrder/…`, `$retainKeys`, `$deleteFromPrimitiveList/…`) are dropped, lists replace. */
-export function strategicAsMerge(body: unknown): unknown {
-  if (Array.isArray(body)) return body.map(strategicAsMerge);
-  if (!isObject(body)) return body;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) if (!k.startsWith('$')) out[k] = strategicAsMerge(v);
-  return out;
-}
-
 /** `autoscaling/v1` Scale view of a Deployment or ReplicaSet. */
 export function toScale(obj: KubeObject): KubeObject {
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
@@ -270,19 +261,11 @@ function patchResource(server: ApiServer, info: ResourceInfo, req: ResourceReque
     const existed = stillThere(server, type, key);
     return ok(server.apply(obj, opts), existed ? 200 : 201, warnings);
   }
-  let patchType: 'merge' | 'json';
-  let body = req.body;
-  if (req.patchType === 'strategic') {
-    if (info.custom || req.subresource === 'scale')
-      throw statusError('UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
-    patchType = 'merge';
-    body = strategicAsMerge(body);
-  } else {
-    patchType = req.patchType === 'json' ? 'json' : 'merge';
-  }
+  const patchType: PatchType = req.patchType === 'json' ? 'json' : req.patchType === 'strategic' ? 'strategic' : 'merge';
+  const body = req.body;
   if (req.subresource === 'scale') {
     const scale = toScale(server.get(type, key));
-    const patched = patchType === 'json' ? applyJsonPatch(scale, body) : mergePatch(scale, body);
+    const patched = patchType === 'json' ? applyJsonPatch(scale, body) : patchType === 'strategic' ? strategicMergePatch(scale, body, 'autoscaling', 'Scale') : mergePatch(scale, body);
     return ok(writeScale(server, info, req, isObject(patched) ? patched : {}, write), 200, warnings);
   }
   const out = req.subresource === 'status' ? server.patchStatus(type, key, patchType, body, write) : server.patch(type, key, patchType, body, write);
