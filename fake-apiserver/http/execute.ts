@@ -7,7 +7,7 @@
  * `/scale`, 415 for strategic merge on custom resources, discovery, OpenAPI, /version, health.
  */
 import { StatusError, statusError } from '../api/index.ts';
-import type { ApplyOptions, DeleteOptions, KubeObject, PatchType, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
+import type { ApplyOptions, DeleteOptions, KubeList, KubeObject, ListOptions, PatchType, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { applyJsonPatch, mergePatch } from '../patch.ts';
 import { strategicMergePatch } from '../strategic-merge.ts';
@@ -200,8 +200,11 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
       return req.accept === 'table' ? table([obj], obj.metadata.resourceVersion ?? '') : ok(obj, 200, warnings);
     }
     case 'list': {
-      const list = server.list(type, { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
-      return req.accept === 'table' ? table(list.items, list.metadata.resourceVersion) : ok(list, 200, warnings);
+      const list = server.list(type, listOptions(req));
+      if (req.accept !== 'table') return ok(list, 200, warnings);
+      const t = table(list.items, list.metadata.resourceVersion);
+      (t.body as { metadata: KubeList['metadata'] }).metadata = list.metadata;
+      return t;
     }
     case 'create': {
       const obj = bodyObject(req, info);
@@ -215,12 +218,7 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
     case 'patch':
       return patchResource(server, info, req, key, write, warnings);
     case 'delete': {
-      const body = isObject(req.body) ? req.body : {};
-      const opts: DeleteOptions = {};
-      const pp = q.propagationPolicy ?? body.propagationPolicy;
-      if (pp === 'Background' || pp === 'Foreground' || pp === 'Orphan') opts.propagationPolicy = pp;
-      if (isObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
-      if (q.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All'))) opts.dryRun = true;
+      const opts = deleteOptions(req);
       const last = server.delete(type, key, opts);
       const pending = !opts.dryRun && stillThere(server, type, key);
       if (pending || info.custom || opts.dryRun) return ok(last, 200, warnings);
@@ -231,9 +229,34 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
       );
     }
     case 'deletecollection':
+      if (req.subresource) throw methodNotAllowed();
+      return ok(server.deleteCollection(type, listOptions(req), deleteOptions(req)), 200, warnings);
     case 'watch':
       throw methodNotAllowed();
   }
+}
+
+/** List options of a list, deletecollection or watch request: namespace, selectors, chunking, resourceVersion. */
+function listOptions(req: ResourceRequest): ListOptions {
+  const q = req.query;
+  const opts: ListOptions = { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector };
+  if (q.limit !== undefined) opts.limit = q.limit;
+  if (q.continue !== undefined) opts.continue = q.continue;
+  if (q.resourceVersion !== undefined) opts.resourceVersion = q.resourceVersion;
+  if (q.resourceVersionMatch !== undefined) opts.resourceVersionMatch = q.resourceVersionMatch as ListOptions['resourceVersionMatch'];
+  return opts;
+}
+
+/** DeleteOptions of a delete or deletecollection: query parameters, then the body (propagationPolicy, preconditions, dryRun). */
+function deleteOptions(req: ResourceRequest): DeleteOptions {
+  const q = req.query;
+  const body = isObject(req.body) ? req.body : {};
+  const opts: DeleteOptions = {};
+  const pp = q.propagationPolicy ?? body.propagationPolicy;
+  if (pp === 'Background' || pp === 'Foreground' || pp === 'Orphan') opts.propagationPolicy = pp;
+  if (isObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
+  if (q.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All'))) opts.dryRun = true;
+  return opts;
 }
 
 function stillThere(server: ApiServer, type: TypeRef, key: { namespace?: string; name: string }): boolean {
@@ -346,7 +369,7 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
     let sentColumns = false;
     handle = server.watch(
       typeOf(info),
-      { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, resourceVersion: q.resourceVersion },
+      { ...listOptions(req), ...(q.sendInitialEvents !== undefined ? { sendInitialEvents: q.sendInitialEvents } : {}), ...(q.allowWatchBookmarks ? { allowWatchBookmarks: true } : {}) },
       (e) => {
         if (done) return;
         const rv = Number(e.object?.metadata?.resourceVersion);
