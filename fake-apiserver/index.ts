@@ -13,5 +13,8 @@ export { VersionedStore } from './store.ts';
 export type { StoreEvent, VersionedStoreOptions } from './store.ts';
 export { mergePatch, applyJsonPatch, serverSideApply } from './patch.ts';
 export type { ManagedFieldsEntry } from './patch.ts';
+export { strategicMergePatch } from './strategic-merge.ts';
+export { CONTINUE_EXPIRED, INITIAL_EVENTS_END, decodeContinue, encodeContinue } from './list.ts';
+export type { ListChunk } from './list.ts';
 export { compileSchema, pruneUnknownFields, toJsonSchema, ajvErrorsToCauses, fieldPath } from './validation.ts';
 export type { OpenApiSchema, SchemaValidator } from './validation.ts';
