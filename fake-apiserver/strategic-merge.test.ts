@@ -64,6 +64,15 @@ describe('strategicMergePatch (apimachinery strategicpatch, server options)', ()
     ]);
   });
 
+  it('orders a rename (delete + add under $setElementOrder) as upstream: the new entry lands where the deletion freed room', () => {
+    const env = (names: string[]) => names.map((name) => ({ name, value: name.toLowerCase() }));
+    const live2 = deployment([{ name: 'app', env: env(['X', 'Y', 'Z']) }]);
+    const out = smp(live2, {
+      spec: { template: { spec: { containers: [{ name: 'app', '$setElementOrder/env': [{ name: 'Y' }, { name: 'W' }], env: [{ name: 'W', value: 'w' }, { name: 'X', $patch: 'delete' }] }] } } },
+    });
+    expect(containersOf(out)[0].env).toEqual(env(['Y', 'Z', 'W']));
+  });
+
   it('unions finalizers, deletes with $deleteFromPrimitiveList, and null deletes keys', () => {
     const out = smp(live, { metadata: { finalizers: ['c', 'a'], '$deleteFromPrimitiveList/finalizers': ['b'], labels: null } });
     expect((out.metadata as JsonObject).finalizers).toEqual(['c', 'a']);

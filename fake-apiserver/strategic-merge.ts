@@ -212,43 +212,67 @@ function listElementKind(...lists: unknown[][]): Kind {
   return kind;
 }
 
-/** Merges a patch list into a live list tagged `patchStrategy:"merge"` (or applies a deletion list). */
+/**
+ * Merges a patch list into a live list tagged `patchStrategy:"merge"` (or applies a deletion list).
+ * Lists of objects are edited in place as upstream edits the live list's backing array: deletions
+ * shift later entries left (the last slot keeps a stale copy), new entries fill the slots
+ * deletions freed, further ones go to a new array. A caller that orders by the live list afterwards
+ * (`$setElementOrder`) sees that array, as upstream's does (capacity taken equal to the length).
+ */
 function mergeList(original: unknown[], patch: unknown[], type: string | undefined, mergeKey: string | undefined, deleteList: boolean): unknown[] {
   if (original.length === 0 && patch.length === 0) return original;
   const kind = listElementKind(original, patch);
-  let merged: unknown[];
-  let live = original;
-  let entries = patch;
   if (kind !== 'map') {
     if (deleteList) {
       const drop = new Set(patch);
       return original.filter((v) => !drop.has(v));
     }
-    merged = [];
+    const merged: unknown[] = [];
     for (const v of [...original, ...patch]) if (!merged.includes(v)) merged.push(v);
-  } else {
-    if (!mergeKey) throw internal(`cannot merge lists without merge key for ${type ?? ''}`);
-    [live, entries] = specialElements(original, patch, mergeKey);
-    merged = [...live];
-    for (const entry of entries) {
-      const e = entry as JsonObject;
-      if (!(mergeKey in e)) throw noMergeKey(e, mergeKey);
-      const at = merged.findIndex((m) => {
-        if (!isPlainObject(m)) throw internal('value for key is not a map');
-        return m[mergeKey] === e[mergeKey];
-      });
-      if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, e, type);
-      else merged.push(stripDirectiveKeys(e));
+    const [inPatch, serverOnly] = partition(merged, patch, mergeKey);
+    return normalizeOrder(inPatch, serverOnly, patch, original, mergeKey, kind);
+  }
+  if (!mergeKey) throw internal(`cannot merge lists without merge key for ${type ?? ''}`);
+  const special = specialElements(original, patch, mergeKey);
+  const live = special.replaced ?? original.slice(0, special.length);
+  const entries = special.replaced ? [] : special.entries;
+  let target = special.replaced ? [...special.replaced] : original;
+  let n = special.replaced ? target.length : special.length;
+  for (const entry of entries) {
+    const e = entry as JsonObject;
+    if (!(mergeKey in e)) throw noMergeKey(e, mergeKey);
+    const at = indexByKey(target, n, mergeKey, e[mergeKey]);
+    if (at >= 0) target[at] = mergeMap(target[at] as JsonObject, e, type);
+    else if (n < target.length) target[n++] = stripDirectiveKeys(e);
+    else {
+      if (target === original) target = original.slice(0, n);
+      target.push(stripDirectiveKeys(e));
+      n++;
     }
   }
+  const merged = target.slice(0, n);
   const [inPatch, serverOnly] = partition(merged, entries, mergeKey);
   return normalizeOrder(inPatch, serverOnly, entries, live, mergeKey, kind);
 }
 
-/** Handles `{$patch: delete, <key>: v}` (removes matching live entries) and `{$patch: replace}` (the list becomes the patch's entries). */
-function specialElements(original: unknown[], patch: unknown[], mergeKey: string): [unknown[], unknown[]] {
+/** Index of the first of the `n` first entries whose merge key is `value`, or -1. */
+function indexByKey(list: unknown[], n: number, mergeKey: string, value: unknown): number {
+  for (let i = 0; i < n; i++) {
+    const m = list[i];
+    if (!isPlainObject(m)) throw internal(`value for key ${i} is not a map`);
+    if (m[mergeKey] === value) return i;
+  }
+  return -1;
+}
+
+/**
+ * Handles the directive entries of a patch list: `{$patch: delete, <key>: v}` removes matching live
+ * entries (in place, see {@link mergeList}), `{$patch: replace}` makes the list the patch's plain entries.
+ * Returns the live list's new length and the plain entries, or `replaced`.
+ */
+function specialElements(live: unknown[], patch: unknown[], mergeKey: string): { length: number; entries: unknown[]; replaced?: unknown[] } {
   const plain: unknown[] = [];
-  let live = original;
+  let n = live.length;
   let replace = false;
   for (const v of patch) {
     const entry = v as JsonObject;
@@ -259,7 +283,10 @@ function specialElements(original: unknown[], patch: unknown[], mergeKey: string
     const directive = entry[DIRECTIVE];
     if (directive === 'delete') {
       if (!(mergeKey in entry)) throw noMergeKey(entry, mergeKey);
-      live = live.filter((m) => !(isPlainObject(m) && m[mergeKey] === entry[mergeKey]));
+      for (let k = indexByKey(live, n, mergeKey, entry[mergeKey]); k >= 0; k = indexByKey(live, n, mergeKey, entry[mergeKey])) {
+        live.copyWithin(k, k + 1, n);
+        n--;
+      }
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive === 'merge') {
@@ -268,7 +295,7 @@ function specialElements(original: unknown[], patch: unknown[], mergeKey: string
       throw internal(`unknown patch type: ${goString(directive)} in map: ${goString(entry)}`);
     }
   }
-  return replace ? [plain, []] : [live, plain];
+  return replace ? { length: n, entries: [], replaced: plain } : { length: n, entries: plain };
 }
 
 /** Splits `list` into the entries present in `by` (by merge key, or by value) and the others. */
