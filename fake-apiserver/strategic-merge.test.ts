@@ -112,6 +112,19 @@ describe('strategicMergePatch (apimachinery strategicpatch, server options)', ()
 });
 
 describe('ApiServer.patch with the strategic type', () => {
+  it('merges Pod status conditions by type through patchStatus (as a kubelet status patch does)', () => {
+    const api = new ApiServer({ clock: manualClock() });
+    const pod = { apiVersion: 'v1', kind: 'Pod' };
+    const key = { namespace: 'default', name: 'q' };
+    api.create({ ...pod, metadata: key, spec: { containers: [{ name: 'a', image: 'a:1' }] } });
+    api.patchStatus(pod, key, 'merge', { status: { conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }] } });
+    const out = api.patchStatus(pod, key, 'strategic', { status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    expect(out.status.conditions).toEqual([
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'True' },
+    ]);
+  });
+
   it('merges a built-in by merge key and refuses custom resources with 415', () => {
     const api = new ApiServer({ clock: manualClock() });
     api.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] } });
