@@ -29,7 +29,7 @@ import { cloneJson, deepEqual, deepFreeze, isPlainObject, jsonExceeds } from './
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
 import { buildMatcher } from './internal/selectors.ts';
-import { INITIAL_EVENTS_END, parseRevision, readListChunk, tooLargeResourceVersion, validateWatchOptions } from './list.ts';
+import { INITIAL_EVENTS_END, bookmark, parseRevision, readListChunk, tooLargeResourceVersion, validateWatchOptions } from './list.ts';
 import { applyJsonPatch, initialApplyEntry, mergePatch, serverSideApply } from './patch.ts';
 import { strategicMergePatch } from './strategic-merge.ts';
 import type { ManagedFieldsEntry } from './patch.ts';
@@ -636,13 +636,15 @@ export class ApiServer {
     const rk = this.rk(info);
     const rvText = opts?.resourceVersion;
     const fromRevision = rvText !== undefined && rvText !== '' && rvText !== '0';
+    const sendState = () => {
+      for (const o of this.store.list(rk, info.namespaced && opts?.namespace ? opts.namespace : undefined)) if (match(o)) w.push({ type: 'ADDED', object: w.view(o) });
+    };
     if (opts?.sendInitialEvents === true) {
       // Watch-list: the state at least as new as resourceVersion (this server holds only the newest), then its bookmark.
       const requested = fromRevision ? parseRevision(rvText) : 0;
       if (requested > this.store.revision) throw tooLargeResourceVersion(requested, this.store.revision);
-      for (const o of this.store.list(rk, info.namespaced && opts.namespace ? opts.namespace : undefined)) if (match(o)) w.push({ type: 'ADDED', object: w.view(o) });
-      if (opts.allowWatchBookmarks)
-        w.push({ type: 'BOOKMARK', object: { apiVersion, kind: info.kind, metadata: { name: '', resourceVersion: String(this.store.revision), annotations: { [INITIAL_EVENTS_END]: 'true' } } } });
+      sendState();
+      if (opts.allowWatchBookmarks) w.push({ type: 'BOOKMARK', object: bookmark(apiVersion, info.kind, this.store.revision, { [INITIAL_EVENTS_END]: 'true' }) });
       w.minRevision = this.store.revision;
     } else if (fromRevision) {
       const since = parseRevision(rvText);
@@ -659,7 +661,7 @@ export class ApiServer {
     } else if (opts?.sendInitialEvents === false) {
       w.minRevision = this.store.revision;
     } else {
-      for (const o of this.store.list(rk, info.namespaced && opts?.namespace ? opts.namespace : undefined)) if (match(o)) w.push({ type: 'ADDED', object: w.view(o) });
+      sendState();
     }
     let set = this.watchers.get(rk);
     if (!set) this.watchers.set(rk, (set = new Set()));

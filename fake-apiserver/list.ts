@@ -101,6 +101,11 @@ export function validateWatchOptions(opts: ListOptions & { sendInitialEvents?: b
 /** Annotation of the BOOKMARK that ends a watch's initial events (`sendInitialEvents=true`). */
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
+/** A BOOKMARK event's object: only kind, apiVersion and `metadata.resourceVersion` (and annotations, for the initial-events-end one). */
+export function bookmark(apiVersion: string, kind: string, revision: number, annotations?: Record<string, string>): KubeObject {
+  return { apiVersion, kind, metadata: { name: '', resourceVersion: String(revision), ...(annotations ? { annotations } : {}) } };
+}
+
 /**
  * A resourceVersion parameter as a revision.
  * @throws StatusError 400 `invalid resource version: "x"`.

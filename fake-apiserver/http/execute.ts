@@ -10,6 +10,7 @@ import { StatusError, statusError } from '../api/index.ts';
 import type { ApplyOptions, DeleteOptions, KubeList, KubeObject, ListOptions, PatchType, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { applyJsonPatch, mergePatch } from '../patch.ts';
+import { bookmark } from '../list.ts';
 import { strategicMergePatch } from '../strategic-merge.ts';
 import type { ResourceInfo } from '../registry.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
@@ -391,8 +392,7 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
     if (q.allowWatchBookmarks && opts.bookmarks !== false) {
       const tick = () => {
         if (done) return;
-        const rv = String(Math.max(lastRv, server.revision));
-        sink.write(watchLine({ type: 'BOOKMARK', object: { apiVersion: info.apiVersion, kind: info.kind, metadata: { name: '', resourceVersion: rv } } }));
+        sink.write(watchLine({ type: 'BOOKMARK', object: bookmark(info.apiVersion, info.kind, Math.max(lastRv, server.revision)) }));
         bookmarkTimer = setTimeout(tick, opts.bookmarkIntervalMs);
       };
       bookmarkTimer = setTimeout(tick, opts.bookmarkIntervalMs);
