@@ -84,6 +84,16 @@ describe.skipIf(!runnable)('kubectl v1.35: strategic merge patch on built-ins', 
   });
 });
 
+describe.skipIf(!runnable)('kubectl v1.35: $retainKeys', () => {
+  it('kubectl apply switching the Deployment strategy to Recreate drops the rollingUpdate another writer set', async () => {
+    const manifest = (strategy: string) => deployment('app:1').replace('metadata:\n  name: web', 'metadata:\n  name: strat').replace('spec:\n  replicas: 1', `spec:\n  strategy: ${strategy}\n  replicas: 1`);
+    expect(await ok(['apply', '-f', '-'], manifest('{type: RollingUpdate}'))).toBe('deployment.apps/strat created\n');
+    h.api.patch(DEPLOY, { namespace: 'default', name: 'strat' }, 'merge', { spec: { strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } } });
+    expect(await ok(['apply', '-f', '-'], manifest('{type: Recreate}'))).toBe('deployment.apps/strat configured\n');
+    expect(h.api.get(DEPLOY, { namespace: 'default', name: 'strat' }).spec.strategy).toEqual({ type: 'Recreate' });
+  });
+});
+
 describe.skipIf(!runnable)('kubectl v1.35: chunked lists, delete -l, watch-list', () => {
   beforeAll(() => {
     h.api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'chunks' } });
