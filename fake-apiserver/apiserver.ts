@@ -5,7 +5,7 @@
  * injected `deliver` scheduler, time comes from the injected Clock and uids from `newUid`.
  */
 import { createHash } from 'node:crypto';
-import { alreadyExists, conflict, invalid, notFound, reasonCodes, rfc3339, statusError } from './api/index.ts';
+import { alreadyExists, conflict, invalid, isNotFound, notFound, reasonCodes, rfc3339, statusError } from './api/index.ts';
 import type {
   ApplyOptions,
   Clock,
@@ -29,7 +29,9 @@ import { cloneJson, deepEqual, deepFreeze, isPlainObject, jsonExceeds } from './
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
 import { buildMatcher } from './internal/selectors.ts';
+import { INITIAL_EVENTS_END, bookmark, parseRevision, readListChunk, tooLargeResourceVersion, validateWatchOptions } from './list.ts';
 import { applyJsonPatch, initialApplyEntry, mergePatch, serverSideApply } from './patch.ts';
+import { strategicMergePatch } from './strategic-merge.ts';
 import type { ManagedFieldsEntry } from './patch.ts';
 import { Registry, resourceKey } from './registry.ts';
 import type { ResourceInfo } from './registry.ts';
@@ -317,15 +319,47 @@ export class ApiServer {
    * Lists one kind: namespace filter, label selector (string or object form), field selector
    * (`metadata.name`, `metadata.namespace`, per-kind extras such as Pod `status.phase`, `spec.nodeName`).
    * Items are sorted by namespace then name; `metadata.resourceVersion` is the current revision.
-   * @throws 400 BadRequest for a malformed selector or `field label not supported: x`.
+   * `limit` / `continue` chunk the list and `resourceVersion` / `resourceVersionMatch` pick the revision
+   * read (list.ts: exact revisions are rebuilt from the event history).
+   * @throws 400 BadRequest for a malformed selector or `field label not supported: x`, a bad continue
+   *   token, or resourceVersion with continue; 422 for resourceVersionMatch misuse; 410 Expired for a
+   *   compacted exact revision or continue token; 504 Timeout for a revision not reached yet.
    */
   list(type: TypeRef, opts: ListOptions = {}): KubeList {
     const info = this.registry.lookup(type);
     const match = buildMatcher(opts, info.group, info.kind, info.namespaced);
-    const src = this.store.list(this.rk(info), info.namespaced && opts.namespace ? opts.namespace : undefined);
-    const items: KubeObject[] = [];
-    for (const o of src) if (match(o)) items.push(this.view(o, info.apiVersion));
-    return { apiVersion: info.apiVersion, kind: info.listKind, metadata: { resourceVersion: String(this.store.revision) }, items };
+    const namespace = info.namespaced && opts.namespace ? opts.namespace : undefined;
+    if (!opts.limit && !opts.continue && !opts.resourceVersion && !opts.resourceVersionMatch) {
+      const items: KubeObject[] = [];
+      for (const o of this.store.list(this.rk(info), namespace)) if (match(o)) items.push(this.view(o, info.apiVersion));
+      return { apiVersion: info.apiVersion, kind: info.listKind, metadata: { resourceVersion: String(this.store.revision) }, items };
+    }
+    const chunk = readListChunk(this.store, this.rk(info), namespace, opts, match, Boolean(opts.labelSelector || opts.fieldSelector));
+    const metadata: KubeList['metadata'] = { resourceVersion: String(chunk.resourceVersion) };
+    if (chunk.continue !== undefined) metadata.continue = chunk.continue;
+    if (chunk.remainingItemCount !== undefined) metadata.remainingItemCount = chunk.remainingItemCount;
+    return { apiVersion: info.apiVersion, kind: info.listKind, metadata, items: chunk.items.map((o) => this.view(o, info.apiVersion)) };
+  }
+
+  /**
+   * Deletes every object a list with `listOpts` (namespace, selectors) returns, each as {@link delete}
+   * with `opts` would (objects held by finalizers are marked, not removed); objects already gone are
+   * skipped (Kubernetes API concepts: deletecollection; generic registry `DeleteCollection`).
+   * Returns the list as read before deleting.
+   * @throws 400 without namespace for a namespaced kind; 400/422 as {@link list}; the first failure of a delete other than 404 (e.g. 403 for an immortal namespace).
+   */
+  deleteCollection(type: TypeRef, listOpts: ListOptions = {}, opts: DeleteOptions = {}): KubeList {
+    const info = this.registry.lookup(type);
+    if (info.namespaced && !listOpts.namespace) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
+    const list = this.list(type, listOpts);
+    for (const o of list.items) {
+      try {
+        this.delete(type, { namespace: o.metadata.namespace, name: o.metadata.name }, opts);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return list;
   }
 
   /**
@@ -439,16 +473,18 @@ export class ApiServer {
   }
 
   /**
-   * Patches the main resource: `merge` (RFC 7386) or `json` (RFC 6902). A `metadata.resourceVersion`
+   * Patches the main resource: `merge` (RFC 7386), `json` (RFC 6902) or `strategic` (strategic merge
+   * patch, built-in kinds only; see strategic-merge.ts). A `metadata.resourceVersion`
    * or `metadata.uid` in the result that differs from the stored one is a precondition (409).
    * The result goes through the same rules as {@link update}.
-   * @throws 404 NotFound; 400 malformed patch or name change; 409 Conflict; 422 Invalid (also a failed JSON patch `test`).
+   * @throws 404 NotFound; 400 malformed patch or name change; 409 Conflict; 422 Invalid (also a failed JSON patch `test`);
+   *   415 UnsupportedMediaType for `strategic` on a custom resource; 500 for strategic patch errors upstream reports so (missing merge key).
    */
   patch(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(body);
     const info = this.registry.lookup(type);
     const old = this.read(info, key.namespace, key.name);
-    const patched = this.applyPatch(old, patchType, body);
+    const patched = this.applyPatch(info, old, patchType, body);
     const cand = cloneJson(patched) as Mutable;
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
     this.checkIdentity(old, cand);
@@ -471,7 +507,7 @@ export class ApiServer {
     this.admitRequestSize(body);
     const info = this.statusInfo(type);
     const old = this.read(info, key.namespace, key.name);
-    const patched = this.applyPatch(old, patchType, body);
+    const patched = this.applyPatch(info, old, patchType, body);
     // Without a schema nothing below writes inside the stored object's other fields: they are shared (frozen), not copied.
     const cand = (info.schema ? cloneJson(old) : { ...old, metadata: { ...old.metadata } }) as Mutable;
     if (patched.status === undefined) delete cand.status;
@@ -585,37 +621,63 @@ export class ApiServer {
    * Expired Status (`too old resource version: N (M)`) followed by `onClose()`. Selector
    * transitions yield ADDED (starts matching) and DELETED (stops matching). Events are delivered
    * through `deliver`, in global resourceVersion order. `stop()` ends delivery (onClose is not
-   * called); {@link disconnectWatches} ends watches from the server side (onClose called).
-   * @throws 404 for an unknown kind; 400 for malformed selectors or resourceVersion.
+   * called); {@link disconnectWatches} ends watches from the server side (onClose called), and so
+   * does `timeoutSeconds` on the server's clock. `sendInitialEvents: true` (watch-list, with
+   * `resourceVersionMatch: 'NotOlderThan'`): synthetic ADDED for the current state, then with
+   * `allowWatchBookmarks` one BOOKMARK at its revision annotated `k8s.io/initial-events-end: "true"`;
+   * `sendInitialEvents: false` without resourceVersion starts at the newest revision with no synthetic events.
+   * @throws 404 for an unknown kind; 400 for malformed selectors or resourceVersion; 422 for
+   *   resourceVersionMatch / sendInitialEvents misuse; 504 Timeout for a watch-list from a revision not reached yet.
    */
   watch(type: TypeRef, opts: WatchOptions, onEvent: (event: WatchEvent) => void, onClose?: (err?: unknown) => void): WatchHandle {
     const info = this.registry.lookup(type);
     const match = buildMatcher(opts ?? {}, info.group, info.kind, info.namespaced);
+    validateWatchOptions(opts ?? {});
     const apiVersion = info.apiVersion;
     const w = new Watcher(this.deliver, onEvent, onClose, match, (o) => this.view(o, apiVersion));
     const rk = this.rk(info);
     const rvText = opts?.resourceVersion;
-    if (rvText !== undefined && rvText !== '' && rvText !== '0') {
-      if (!/^\d+$/.test(rvText)) throw statusError('BadRequest', `invalid resource version: ${JSON.stringify(rvText)}`);
+    const fromRevision = rvText !== undefined && rvText !== '' && rvText !== '0';
+    const sendState = () => {
+      for (const o of this.store.list(rk, info.namespaced && opts?.namespace ? opts.namespace : undefined)) if (match(o)) w.push({ type: 'ADDED', object: w.view(o) });
+    };
+    if (opts?.sendInitialEvents === true) {
+      // Watch-list: the state at least as new as resourceVersion (this server holds only the newest), then its bookmark.
+      const requested = fromRevision ? parseRevision(rvText) : 0;
+      if (requested > this.store.revision) throw tooLargeResourceVersion(requested, this.store.revision);
+      sendState();
+      if (opts.allowWatchBookmarks) w.push({ type: 'BOOKMARK', object: bookmark(apiVersion, info.kind, this.store.revision, { [INITIAL_EVENTS_END]: 'true' }) });
+      w.minRevision = this.store.revision;
+    } else if (fromRevision) {
+      const since = parseRevision(rvText);
       let events: StoreEvent[];
       try {
-        events = this.store.eventsSince(Number(rvText));
+        events = this.store.eventsSince(since);
       } catch (e) {
         w.push({ type: 'ERROR', object: (e as { status: KubeObject }).status as unknown as KubeObject });
         w.push(CLOSE);
         return { stop: () => void (w.stopped = true) };
       }
-      w.minRevision = Number(rvText);
+      w.minRevision = since;
       for (const ev of events) if (ev.resourceKey === rk) w.offer(ev);
+    } else if (opts?.sendInitialEvents === false) {
+      w.minRevision = this.store.revision;
     } else {
-      for (const o of this.store.list(rk, info.namespaced && opts?.namespace ? opts.namespace : undefined)) if (match(o)) w.push({ type: 'ADDED', object: w.view(o) });
+      sendState();
     }
     let set = this.watchers.get(rk);
     if (!set) this.watchers.set(rk, (set = new Set()));
     set.add(w);
+    const timer =
+      opts?.timeoutSeconds !== undefined
+        ? this.clock.setTimer(opts.timeoutSeconds * 1000, () => {
+            if (this.watchers.get(rk)?.delete(w)) w.push(CLOSE);
+          })
+        : undefined;
     return {
       stop: () => {
         w.stopped = true;
+        timer?.cancel();
         this.watchers.get(rk)?.delete(w);
       },
     };
@@ -748,7 +810,13 @@ export class ApiServer {
     return name;
   }
 
-  private applyPatch(old: KubeObject, patchType: PatchType, body: unknown): KubeObject {
+  private applyPatch(info: ResourceInfo, old: KubeObject, patchType: PatchType, body: unknown): KubeObject {
+    if (patchType === 'strategic') {
+      // Custom resources carry no patch merge keys: upstream refuses strategic merge for them.
+      if (info.custom)
+        throw statusError('UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+      return strategicMergePatch(old, body, info.group, info.kind) as KubeObject;
+    }
     if (patchType === 'merge') {
       if (!isPlainObject(body)) throw statusError('BadRequest', 'merge patch body must be a JSON object');
       return mergePatch(old, body) as KubeObject;

@@ -35,6 +35,8 @@ interface KindBucket {
   size: number;
   sortedAll: readonly KubeObject[] | null;
   sortedNs: Map<string, readonly KubeObject[]>;
+  /** Revision of the latest write (put or remove) to this kind. */
+  lastRevision: number;
 }
 
 /**
@@ -95,6 +97,7 @@ export class VersionedStore {
       m.set(object.metadata.name, deepFreeze(object));
     }
     this.rev = Math.max(this.rev, revision) + 1;
+    for (const b of this.buckets.values()) b.lastRevision = this.rev;
     this.compact();
   }
 
@@ -141,6 +144,29 @@ export class VersionedStore {
   }
 
   /**
+   * Objects of one kind as they were at `revision` (≤ the current revision), sorted as {@link list}:
+   * the current snapshot when the kind has not changed since, else the current objects with the
+   * kind's later events undone from history (etcd's read at a past revision). Cost: O(events since
+   * `revision`) when the kind changed since.
+   * @throws StatusError 410 Expired `too old resource version: N (M)` when `revision` is compacted.
+   */
+  listAt(resourceKey: string, revision: number, namespace?: string): readonly KubeObject[] {
+    if (revision < this.compacted) throw gone(`too old resource version: ${revision} (${this.compacted})`);
+    const current = this.list(resourceKey, namespace);
+    if ((this.buckets.get(resourceKey)?.lastRevision ?? 0) <= revision) return current;
+    const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}\u0000${o.metadata.name}`;
+    const byKey = new Map(current.map((o) => [key(o), o]));
+    const later = this.eventsSince(revision);
+    for (let i = later.length - 1; i >= 0; i--) {
+      const ev = later[i];
+      if (ev.resourceKey !== resourceKey || (namespace !== undefined && (ev.object.metadata.namespace ?? '') !== namespace)) continue;
+      if (ev.type === 'ADDED') byKey.delete(key(ev.object));
+      else if (ev.prev) byKey.set(key(ev.prev), ev.prev);
+    }
+    return [...byKey.values()].sort((a, b) => compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || compareStrings(a.metadata.name, b.metadata.name));
+  }
+
+  /**
    * Stores `obj` (ADDED when new, MODIFIED otherwise) at the next revision. `obj` is frozen in place
    * after its `metadata.resourceVersion` is set; the caller must not keep mutating it.
    */
@@ -156,6 +182,7 @@ export class VersionedStore {
     m.set(obj.metadata.name, obj);
     if (!prev) b.size++;
     this.invalidate(b, ns);
+    b.lastRevision = revision;
     return this.record({ revision, type: prev ? 'MODIFIED' : 'ADDED', resourceKey, object: obj, prev });
   }
 
@@ -174,6 +201,7 @@ export class VersionedStore {
     b.size--;
     this.invalidate(b, ns);
     const revision = ++this.rev;
+    b.lastRevision = revision;
     last.metadata.resourceVersion = String(revision);
     deepFreeze(last);
     return this.record({ revision, type: 'DELETED', resourceKey, object: last, prev });
@@ -198,7 +226,7 @@ export class VersionedStore {
 
   private bucket(resourceKey: string): KindBucket {
     let b = this.buckets.get(resourceKey);
-    if (!b) this.buckets.set(resourceKey, (b = { byNs: new Map(), size: 0, sortedAll: null, sortedNs: new Map() }));
+    if (!b) this.buckets.set(resourceKey, (b = { byNs: new Map(), size: 0, sortedAll: null, sortedNs: new Map(), lastRevision: 0 }));
     return b;
   }
 

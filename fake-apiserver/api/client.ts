@@ -14,13 +14,25 @@ export interface ListOptions {
   labelSelector?: string | LabelSelector;
   /** `metadata.name=x,metadata.namespace=y` (`=`, `==`, `!=`). */
   fieldSelector?: string;
+  /** List: at most this many items per response (`metadata.continue` then leads to the next chunk). @unit items */
+  limit?: number;
+  /** List: the `metadata.continue` token of the previous chunk (the list goes on at that chunk's resourceVersion). */
+  continue?: string;
+  /** List: unset = most recent, `"0"` = any, N = not older than N (or exactly N, see `resourceVersionMatch`). */
+  resourceVersion?: string;
+  /** How `resourceVersion` is matched (Kubernetes API concepts: resource versions). Watches accept only `NotOlderThan`, with `sendInitialEvents`. */
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
-/** A list response (`<Kind>List`). `metadata.resourceVersion` is the store revision at the time of the list. */
+/**
+ * A list response (`<Kind>List`). `metadata.resourceVersion` is the revision the items are at;
+ * `continue` (when more items remain after a `limit`ed chunk) leads to the next chunk, and
+ * `remainingItemCount` counts the items after this chunk (only when no selector filtered them).
+ */
 export interface KubeList<T extends KubeObject = KubeObject> {
   apiVersion: string;
   kind: string;
-  metadata: { resourceVersion: string };
+  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
   items: T[];
 }
 
@@ -60,8 +72,11 @@ export interface DeleteOptions {
   dryRun?: boolean;
 }
 
-/** `merge` = RFC 7386 JSON merge patch, `json` = RFC 6902 JSON patch. */
-export type PatchType = 'merge' | 'json';
+/**
+ * `merge` = RFC 7386 JSON merge patch, `json` = RFC 6902 JSON patch, `strategic` = strategic merge
+ * patch (built-in kinds only: lists merge by their patch merge key; custom resources answer 415).
+ */
+export type PatchType = 'merge' | 'json' | 'strategic';
 
 /** Reads objects. */
 export interface KubeReader {
@@ -96,9 +111,18 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
   object: T;
 }
 
-/** Options of watch. `resourceVersion` unset: synthetic ADDED for current objects, then changes; set: changes after it, or 410. */
+/**
+ * Options of watch. `resourceVersion` unset: synthetic ADDED for current objects, then changes; set:
+ * changes after it, or 410. `sendInitialEvents` (with `resourceVersionMatch: 'NotOlderThan'`):
+ * synthetic ADDED for the current objects, then (with `allowWatchBookmarks`) one BOOKMARK annotated
+ * `k8s.io/initial-events-end: "true"` at the state's resourceVersion, then changes.
+ */
 export interface WatchOptions extends ListOptions {
   resourceVersion?: string;
+  sendInitialEvents?: boolean;
+  allowWatchBookmarks?: boolean;
+  /** The watch ends (onClose) after this long on the server's clock. @unit seconds */
+  timeoutSeconds?: number;
 }
 
 /** A running watch. */

@@ -4,13 +4,14 @@
  * writes it. Watches are opened by {@link openWatch}, which streams through a sink. Semantics of
  * each verb are the ApiServer's; this module adds what only exists on the wire: URL/body
  * agreement checks, 201 on create, Status Success on immediate deletes of built-ins, Tables,
- * `/scale`, strategic merge as merge for built-ins (README "Not modelled"), 415 for custom
- * resources, discovery, OpenAPI, /version, health.
+ * `/scale`, 415 for strategic merge on custom resources, discovery, OpenAPI, /version, health.
  */
 import { StatusError, statusError } from '../api/index.ts';
-import type { ApplyOptions, DeleteOptions, KubeObject, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
+import type { ApplyOptions, DeleteOptions, KubeList, KubeObject, ListOptions, PatchType, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { applyJsonPatch, mergePatch } from '../patch.ts';
+import { bookmark } from '../list.ts';
+import { strategicMergePatch } from '../strategic-merge.ts';
 import type { ResourceInfo } from '../registry.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
@@ -153,15 +154,6 @@ function bodyObject(req: ResourceRequest, info: ResourceInfo, expectKind = info.
   return obj as unknown as KubeObject;
 }
 
-/** Strategic merge patch, approximated as a JSON merge patch: directives (`$patch`, `$setElementOrder/…`, `$retainKeys`, `$deleteFromPrimitiveList/…`) are dropped, lists replace. */
-export function strategicAsMerge(body: unknown): unknown {
-  if (Array.isArray(body)) return body.map(strategicAsMerge);
-  if (!isObject(body)) return body;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) if (!k.startsWith('$')) out[k] = strategicAsMerge(v);
-  return out;
-}
-
 /** `autoscaling/v1` Scale view of a Deployment or ReplicaSet. */
 export function toScale(obj: KubeObject): KubeObject {
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
@@ -209,8 +201,11 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
       return req.accept === 'table' ? table([obj], obj.metadata.resourceVersion ?? '') : ok(obj, 200, warnings);
     }
     case 'list': {
-      const list = server.list(type, { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
-      return req.accept === 'table' ? table(list.items, list.metadata.resourceVersion) : ok(list, 200, warnings);
+      const list = server.list(type, listOptions(req));
+      if (req.accept !== 'table') return ok(list, 200, warnings);
+      const t = table(list.items, list.metadata.resourceVersion);
+      (t.body as { metadata: KubeList['metadata'] }).metadata = list.metadata;
+      return t;
     }
     case 'create': {
       const obj = bodyObject(req, info);
@@ -224,12 +219,7 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
     case 'patch':
       return patchResource(server, info, req, key, write, warnings);
     case 'delete': {
-      const body = isObject(req.body) ? req.body : {};
-      const opts: DeleteOptions = {};
-      const pp = q.propagationPolicy ?? body.propagationPolicy;
-      if (pp === 'Background' || pp === 'Foreground' || pp === 'Orphan') opts.propagationPolicy = pp;
-      if (isObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
-      if (q.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All'))) opts.dryRun = true;
+      const opts = deleteOptions(req);
       const last = server.delete(type, key, opts);
       const pending = !opts.dryRun && stillThere(server, type, key);
       if (pending || info.custom || opts.dryRun) return ok(last, 200, warnings);
@@ -240,9 +230,34 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
       );
     }
     case 'deletecollection':
+      if (req.subresource) throw methodNotAllowed();
+      return ok(server.deleteCollection(type, listOptions(req), deleteOptions(req)), 200, warnings);
     case 'watch':
       throw methodNotAllowed();
   }
+}
+
+/** List options of a list, deletecollection or watch request: namespace, selectors, chunking, resourceVersion. */
+function listOptions(req: ResourceRequest): ListOptions {
+  const q = req.query;
+  const opts: ListOptions = { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector };
+  if (q.limit !== undefined) opts.limit = q.limit;
+  if (q.continue !== undefined) opts.continue = q.continue;
+  if (q.resourceVersion !== undefined) opts.resourceVersion = q.resourceVersion;
+  if (q.resourceVersionMatch !== undefined) opts.resourceVersionMatch = q.resourceVersionMatch as ListOptions['resourceVersionMatch'];
+  return opts;
+}
+
+/** DeleteOptions of a delete or deletecollection: query parameters, then the body (propagationPolicy, preconditions, dryRun). */
+function deleteOptions(req: ResourceRequest): DeleteOptions {
+  const q = req.query;
+  const body = isObject(req.body) ? req.body : {};
+  const opts: DeleteOptions = {};
+  const pp = q.propagationPolicy ?? body.propagationPolicy;
+  if (pp === 'Background' || pp === 'Foreground' || pp === 'Orphan') opts.propagationPolicy = pp;
+  if (isObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
+  if (q.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All'))) opts.dryRun = true;
+  return opts;
 }
 
 function stillThere(server: ApiServer, type: TypeRef, key: { namespace?: string; name: string }): boolean {
@@ -270,19 +285,11 @@ function patchResource(server: ApiServer, info: ResourceInfo, req: ResourceReque
     const existed = stillThere(server, type, key);
     return ok(server.apply(obj, opts), existed ? 200 : 201, warnings);
   }
-  let patchType: 'merge' | 'json';
-  let body = req.body;
-  if (req.patchType === 'strategic') {
-    if (info.custom || req.subresource === 'scale')
-      throw statusError('UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
-    patchType = 'merge';
-    body = strategicAsMerge(body);
-  } else {
-    patchType = req.patchType === 'json' ? 'json' : 'merge';
-  }
+  const patchType: PatchType = req.patchType === 'json' ? 'json' : req.patchType === 'strategic' ? 'strategic' : 'merge';
+  const body = req.body;
   if (req.subresource === 'scale') {
     const scale = toScale(server.get(type, key));
-    const patched = patchType === 'json' ? applyJsonPatch(scale, body) : mergePatch(scale, body);
+    const patched = patchType === 'json' ? applyJsonPatch(scale, body) : patchType === 'strategic' ? strategicMergePatch(scale, body, 'autoscaling', 'Scale') : mergePatch(scale, body);
     return ok(writeScale(server, info, req, isObject(patched) ? patched : {}, write), 200, warnings);
   }
   const out = req.subresource === 'status' ? server.patchStatus(type, key, patchType, body, write) : server.patch(type, key, patchType, body, write);
@@ -363,7 +370,7 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
     let sentColumns = false;
     handle = server.watch(
       typeOf(info),
-      { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, resourceVersion: q.resourceVersion },
+      { ...listOptions(req), ...(q.sendInitialEvents !== undefined ? { sendInitialEvents: q.sendInitialEvents } : {}), ...(q.allowWatchBookmarks ? { allowWatchBookmarks: true } : {}) },
       (e) => {
         if (done) return;
         const rv = Number(e.object?.metadata?.resourceVersion);
@@ -385,8 +392,7 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
     if (q.allowWatchBookmarks && opts.bookmarks !== false) {
       const tick = () => {
         if (done) return;
-        const rv = String(Math.max(lastRv, server.revision));
-        sink.write(watchLine({ type: 'BOOKMARK', object: { apiVersion: info.apiVersion, kind: info.kind, metadata: { name: '', resourceVersion: rv } } }));
+        sink.write(watchLine({ type: 'BOOKMARK', object: bookmark(info.apiVersion, info.kind, Math.max(lastRv, server.revision)) }));
         bookmarkTimer = setTimeout(tick, opts.bookmarkIntervalMs);
       };
       bookmarkTimer = setTimeout(tick, opts.bookmarkIntervalMs);

@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { compareVersions } from './discovery.ts';
-import { strategicAsMerge, toScale } from './execute.ts';
+import { toScale } from './execute.ts';
 import { warningHeader } from './server.ts';
 import { humanDuration, readPath } from './table.ts';
 
 describe('HTTP front helpers', () => {
   it('orders versions as Kubernetes does: GA, beta, alpha, then other names', () => {
     expect(['v1alpha1', 'v2beta1', 'foo', 'v1', 'v1beta2', 'v2', 'v1beta1', 'bar'].sort(compareVersions)).toEqual(['v2', 'v1', 'v2beta1', 'v1beta2', 'v1beta1', 'v1alpha1', 'bar', 'foo']);
-  });
-
-  it('reads strategic merge patches as merge patches without their directives', () => {
-    expect(
-      strategicAsMerge({ $retainKeys: ['a'], metadata: { labels: { a: null } }, spec: { $setElementOrder: [], containers: [{ name: 'c', $patch: 'replace', image: 'x' }] }, 'x$y': 1 }),
-    ).toEqual({ metadata: { labels: { a: null } }, spec: { containers: [{ name: 'c', image: 'x' }] }, 'x$y': 1 });
   });
 
   it('renders ages as duration.HumanDuration', () => {

@@ -23,7 +23,7 @@ export interface RawRequest {
   bodyBytes?: Uint8Array;
 }
 
-/** Resource verbs (Kubernetes API concepts: API verbs). `deletecollection` is parsed, then refused by the executor. */
+/** Resource verbs (Kubernetes API concepts: API verbs). `deletecollection` is a DELETE on a collection path. */
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 /** PATCH body formats by Content-Type. */
@@ -34,6 +34,14 @@ export interface ApiQuery {
   labelSelector?: string;
   fieldSelector?: string;
   resourceVersion?: string;
+  /** `NotOlderThan` or `Exact` (checked by the ApiServer, 422 as upstream). */
+  resourceVersionMatch?: string;
+  /** List chunk size. @unit items */
+  limit?: number;
+  /** Continue token of the previous list chunk. */
+  continue?: string;
+  /** Watch-list: synthetic ADDED events for the current state, then an initial-events-end BOOKMARK. */
+  sendInitialEvents?: boolean;
   watch?: boolean;
   /** @unit seconds */
   timeoutSeconds?: number;
@@ -151,7 +159,15 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
   q.labelSelector = str('labelSelector');
   q.fieldSelector = str('fieldSelector');
   q.resourceVersion = str('resourceVersion');
+  q.resourceVersionMatch = str('resourceVersionMatch');
+  q.continue = str('continue');
+  q.sendInitialEvents = bool(params.get('sendInitialEvents'));
   q.watch = bool(params.get('watch'));
+  const limit = params.get('limit');
+  if (limit !== null && limit !== '') {
+    if (!/^-?\d+$/.test(limit)) return statusError('BadRequest', `invalid limit: ${JSON.stringify(limit)}`);
+    q.limit = Number(limit);
+  }
   q.allowWatchBookmarks = bool(params.get('allowWatchBookmarks'));
   q.force = bool(params.get('force'));
   q.fieldManager = str('fieldManager');

@@ -9,6 +9,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
+import { ApiServer } from '../../apiserver.ts';
+import type { Clock } from '../../api/index.ts';
+import { writeKubeconfig } from '../kubeconfig.ts';
+import { startHttpServer } from '../server.ts';
+import type { RunningHttpServer } from '../server.ts';
 
 /** Path of layer.zip inside the installed package. */
 export function kubectlLayerZip(): string {
@@ -44,4 +49,31 @@ export function runKubectl(bin: string, args: string[], env: NodeJS.ProcessEnv, 
     if (stdin !== undefined) child.stdin?.end(stdin);
     else child.stdin?.end();
   });
+}
+
+/** An HTTP front for kubectl tests: a fresh ApiServer served without a token, a kubeconfig, and kubectl bound to it. */
+export interface KubectlHarness {
+  api: ApiServer;
+  http: RunningHttpServer;
+  /** Runs kubectl against the server (never throws on a non-zero exit). */
+  kubectl(args: string[], stdin?: string): Promise<KubectlResult>;
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an ApiServer (wall clock) behind the HTTP front, extracts kubectl and writes a kubeconfig
+ * for it in a private temporary HOME (kubectl's discovery cache). No token: kubectl (client-go
+ * clientcmd) sends credentials only over TLS, never over plain HTTP.
+ */
+export async function startKubectlHarness(): Promise<KubectlHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'lattice-sim-kubectl-'));
+  const bin = extractKubectl(dir);
+  const wallClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), setTimer: (ms, fn) => ({ cancel: clearTimeout.bind(null, setTimeout(fn, ms)) }) };
+  const api = new ApiServer({ clock: wallClock });
+  const http = await startHttpServer(api);
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, { server: http.url });
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig };
+  return { api, http, kubectl: (args, stdin) => runKubectl(bin, args, env, stdin), close: () => http.close() };
 }
