@@ -10,7 +10,7 @@ import { celEnv, parse, plan } from '@bufbuild/cel';
 import type { CelInput, CelResult } from '@bufbuild/cel';
 import { isPlainObject } from '../internal/json.ts';
 import { checkExpr, referencesIdent } from './check.ts';
-import type { CheckIssue } from './check.ts';
+import type { CheckIssue, Expr } from './check.ts';
 import { normalizeRuleFieldPath } from './field-path.ts';
 import { kubernetesLibrary } from './library.ts';
 import { additionalOf, itemsOf, properties } from './values.ts';
@@ -82,22 +82,40 @@ function offsetOf(source: string, line: number, column: number): number {
  *   (`compilation failed: ERROR: <input>:1:6: …`, as cel-go words it).
  */
 export function compileExpression(source: string, schema: SchemaNode, root: boolean, oldSelf: 'plain' | 'optional'): { program?: CelProgram; usesOldSelf: boolean; error?: string } {
-  let parsed: ReturnType<typeof parse>;
+  const p = parsed(source);
+  if ('error' in p) return { usesOldSelf: false, error: p.error };
+  const known = { schema, root };
+  const issues = checkExpr(p.expr, { variables: { self: known, oldSelf: oldSelf === 'plain' ? known : undefined }, functions: functionNames }, p.positions, source);
+  if (issues.length) return { usesOldSelf: p.usesOldSelf, error: `compilation failed: ${issues.map((i) => formatIssue(source, i)).join('\n')}` };
+  return { program: p.program, usesOldSelf: p.usesOldSelf };
+}
+
+interface Parsed {
+  expr: Expr;
+  positions: Record<string, number>;
+  usesOldSelf: boolean;
+  program: CelProgram;
+}
+
+// Parsing (the generated PEG parser, ~7 ms a rule) and planning depend on the text alone: once per
+// distinct expression per process, whichever CRD or World compiles it.
+const parseCache = new Map<string, Parsed | { error: string }>();
+
+function parsed(source: string): Parsed | { error: string } {
+  let p = parseCache.get(source);
+  if (p) return p;
   try {
-    parsed = parse(source);
+    const ast = parse(source);
+    const positions = Object.fromEntries(Object.entries(ast.sourceInfo?.positions ?? {}).map(([k, v]) => [k, Number(v)]));
+    p = { expr: ast.expr, positions, usesOldSelf: referencesIdent(ast.expr, 'oldSelf'), program: plan(env, ast) as CelProgram };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const m = /^<input>:(\d+):(\d+): (.*)$/s.exec(msg);
     const issue = m ? { message: `Syntax error: ${m[3]}`, offset: offsetOf(source, Number(m[1]), Number(m[2])) } : { message: `Syntax error: ${msg}`, offset: 0 };
-    return { usesOldSelf: false, error: `compilation failed: ${formatIssue(source, issue)}` };
+    p = { error: `compilation failed: ${formatIssue(source, issue)}` };
   }
-  const known = { schema, root };
-  const positions = Object.fromEntries(Object.entries(parsed.sourceInfo?.positions ?? {}).map(([k, v]) => [k, Number(v)]));
-  const issues = checkExpr(parsed.expr, { variables: { self: known, oldSelf: oldSelf === 'plain' ? known : undefined }, functions: functionNames }, positions, source);
-  const usesOldSelf = referencesIdent(parsed.expr, 'oldSelf');
-  if (issues.length) return { usesOldSelf, error: `compilation failed: ${issues.map((i) => formatIssue(source, i)).join('\n')}` };
-  const run = plan(env, parsed) as (ctx: Record<string, CelInput>) => CelResult;
-  return { program: run, usesOldSelf };
+  parseCache.set(source, p);
+  return p;
 }
 
 /** Compiles one rule scoped to `schema` (the node that carries it). */
