@@ -12,7 +12,7 @@ import { isPlainObject } from '../internal/json.ts';
 import { checkExpr, referencesIdent } from './check.ts';
 import type { CheckIssue, Expr } from './check.ts';
 import { normalizeRuleFieldPath } from './field-path.ts';
-import { kubernetesLibrary } from './library.ts';
+import { kubernetesLibrary, unimplementedFunctionNames } from './library.ts';
 import { additionalOf, itemsOf, properties } from './values.ts';
 import type { SchemaNode } from './values.ts';
 
@@ -55,7 +55,7 @@ export interface RuleNode {
 }
 
 const env = celEnv({ funcs: [...kubernetesLibrary] });
-const functionNames: ReadonlySet<string> = new Set([...env.funcs].map((f) => f.name));
+const functionNames: ReadonlySet<string> = new Set([...[...env.funcs].map((f) => f.name), ...unimplementedFunctionNames]);
 
 function snippet(source: string, offset: number): { line: number; column: number; text: string } {
   const before = source.slice(0, offset);

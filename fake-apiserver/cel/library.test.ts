@@ -100,6 +100,20 @@ describe('Kubernetes CEL libraries', () => {
     ['sets.intersects([1, 2], [3])', false],
   ])('strings, optionals, sets: %s → %s', (expr, want) => expect(cel(expr)).toEqual(want));
 
+  it.each([
+    ['[1, 2, 3, 4].slice(1, 3) == [2, 3]', true],
+    ['[[1], [2, 3]].flatten() == [1, 2, 3]', true],
+    ['[1, 2, 1].distinct() == [1, 2]', true],
+    ["['b', 'a'].sort() == ['a', 'b']", true],
+    ['lists.range(3) == [0, 1, 2]', true],
+    ["'abc'.reverse()", 'cba'],
+    ['math.greatest(1, 5, 3)', 5n],
+    ['math.least([4, 2, 8])', 2n],
+    ['math.abs(-3)', 3n],
+    ['math.ceil(1.2)', 2],
+    ['math.round(-1.5)', -2],
+  ])('lists, strings and math extensions: %s → %s', (expr, want) => expect(cel(expr)).toEqual(want));
+
   it('methods refuse receivers of another type with no such overload', () => expect(cel("'x'.getHost()")).toBe('ERR no such overload'));
 });
 

@@ -313,8 +313,68 @@ const sets: CelFunc[] = [
   celFunc('sets.intersects', [LIST, LIST], BOOL, (a, b) => items(a).some((x) => items(b).some((y) => celEquals(x, y)))),
 ];
 
-/** Every function a CRD validation rule can call beyond @bufbuild/cel's standard library. */
-export const kubernetesLibrary: readonly CelFunc[] = [...strings, ...lists, ...regexLib, ...urls, ...quantities, ...network, ...optionals, ...sets];
+function sorted(l: CelList): CelValue[] {
+  return items(l).sort(compare);
+}
 
-/** Names of global functions and methods the environment knows (the compile-time check of undeclared references). */
-export const libraryFunctionNames: ReadonlySet<string> = new Set(kubernetesLibrary.map((f) => f.name));
+/** cel-go ext lists (slice, flatten, distinct, sort, lists.range), strings `reverse`, and math ext (greatest, least, abs, ceil, floor, round). */
+const extensions: CelFunc[] = [
+  celMethod('slice', LIST, [INT, INT], LIST, function (from, to) {
+    const xs = items(this);
+    if (from < 0n || to < from || to > BigInt(xs.length)) throw new Error(`cannot slice(${from}, ${to}), invalid range`);
+    return celList(xs.slice(Number(from), Number(to)));
+  }),
+  celMethod('flatten', LIST, [], LIST, function () {
+    return celList(items(this).flatMap((x) => (isCelList(x) ? items(x) : [x])));
+  }),
+  celMethod('distinct', LIST, [], LIST, function () {
+    const out: CelValue[] = [];
+    for (const x of items(this)) if (!out.some((y) => celEquals(x, y))) out.push(x);
+    return celList(out);
+  }),
+  celMethod('sort', LIST, [], LIST, function () {
+    return celList(sorted(this));
+  }),
+  celFunc('lists.range', [INT], LIST, (n) => celList(Array.from({ length: Number(n > 0n ? n : 0n) }, (_, i) => BigInt(i)))),
+  celMethod('reverse', STRING, [], STRING, function () {
+    return [...this].reverse().join('');
+  }),
+  ...(['greatest', 'least'] as const).flatMap((name) => {
+    const pick = (xs: CelValue[]) => {
+      if (xs.length === 0) throw new Error(`math.@${name === 'greatest' ? 'max' : 'min'}(list) argument must not be empty`);
+      return xs.reduce((best, x) => (compare(x, best) * (name === 'greatest' ? -1 : 1) < 0 ? x : best));
+    };
+    return [
+      celFunc(`math.${name}`, [DYN], DYN, (x) => (isCelList(x) ? pick(items(x)) : x)),
+      celFunc(`math.${name}`, [DYN, DYN], DYN, (a, b) => pick([a, b])),
+      celFunc(`math.${name}`, [DYN, DYN, DYN], DYN, (a, b, c) => pick([a, b, c])),
+    ];
+  }),
+  celFunc('math.abs', [DYN], DYN, (x) => {
+    if (typeof x === 'bigint') {
+      if (x === -(1n << 63n)) throw new Error('integer overflow');
+      return x < 0n ? -x : x;
+    }
+    if (typeof x === 'number') return Math.abs(x);
+    throw new Error('no such overload');
+  }),
+  celFunc('math.ceil', [DOUBLE], DOUBLE, (x) => Math.ceil(x)),
+  celFunc('math.floor', [DOUBLE], DOUBLE, (x) => Math.floor(x)),
+  celFunc('math.round', [DOUBLE], DOUBLE, (x) => (x < 0 ? -Math.round(-x) : Math.round(x))),
+];
+
+/** Every function a CRD validation rule can call beyond @bufbuild/cel's standard library. */
+export const kubernetesLibrary: readonly CelFunc[] = [...strings, ...lists, ...regexLib, ...urls, ...quantities, ...network, ...optionals, ...sets, ...extensions];
+
+/**
+ * Functions of the Kubernetes CEL environment (v1.35) this library does not implement: a rule that
+ * calls one compiles (as upstream), and its evaluation fails with `unbound function`, reported as a
+ * runtime error of the rule.
+ */
+export const unimplementedFunctionNames: ReadonlySet<string> = new Set([
+  'first', 'last', 'sortBy', 'base64.encode', 'base64.decode', 'semver', 'isSemver', 'major', 'minor', 'patch',
+  'format.named', 'format.dns1123Label', 'format.dns1123Subdomain', 'format.dns1035Label', 'format.qualifiedName', 'format.labelValue', 'format.uri', 'format.uuid', 'format.byte', 'format.date', 'format.datetime', 'validate',
+  'transformList', 'transformMap', 'transformMapEntry', 'math.trunc', 'math.sign', 'math.isNaN', 'math.isInf', 'math.isFinite', 'math.bitAnd', 'math.bitOr', 'math.bitXor', 'math.bitNot', 'math.bitShiftLeft', 'math.bitShiftRight', 'math.sqrt',
+  'isEmpty', 'getField',
+]);
+

@@ -177,6 +177,11 @@ describe('x-kubernetes-validations on custom resources', () => {
     ]);
   });
 
+  it('reports a call to a function the simulator does not implement as a runtime error of the rule', () => {
+    const s = setup({ type: 'object', properties: { spec: { type: 'object', properties: { v: { type: 'string', ...rules({ rule: 'isSemver(self)' }) } } } } });
+    expect(causes(() => s.create(gadget({ v: '1.0.0' }))).causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: "string": unbound function: isSemver evaluating rule: isSemver(self)', field: 'spec.v' }]);
+  });
+
   it('skips CEL when the schema found a blocking error, saying so once', () => {
     const { causes: cs } = causes(() => setup().create(gadget({ minReplicas: 'many', maxReplicas: 0 })));
     expect(cs).toContainEqual({ reason: 'FieldValueInvalid', message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation', field: '<nil>' });

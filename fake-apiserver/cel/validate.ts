@@ -92,7 +92,7 @@ function validateExpressions(node: RuleNode, path: FieldPath, obj: unknown, old:
     const result = c.program(bindings);
     if (isCelError(result)) {
       const msg = result.message;
-      if (/no matching overload|no such overload|unbound function/.test(msg))
+      if (/no matching overload|no such overload/.test(msg))
         invalid(`'no such overload': call arguments did not match a supported operator, function or macro signature for rule: ${ruleErrorString(c)}`);
       else invalid(`${celGoError(msg)} evaluating rule: ${ruleErrorString(c)}`);
       continue;
