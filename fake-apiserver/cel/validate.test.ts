@@ -177,6 +177,19 @@ describe('x-kubernetes-validations on custom resources', () => {
     ]);
   });
 
+  it('ratchets: a rule added after the object was stored does not block updates that leave its value unchanged', () => {
+    const loose: Schema = { type: 'object', properties: { spec: { type: 'object', properties: { tier: { type: 'string' }, size: { type: 'integer' } } }, status: { type: 'object', properties: { phase: { type: 'string' } } } } };
+    const strict: Schema = { ...loose, properties: { ...(loose.properties as Schema), spec: { type: 'object', properties: { tier: { type: 'string', ...rules({ rule: "self in ['gold', 'silver']" }) }, size: { type: 'integer' } } } } };
+    const s = setup(loose);
+    const g = s.create(gadget({ tier: 'bronze', size: 1 }));
+    const crd = s.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, { name: 'gadgets.example.dev' });
+    s.update({ ...crd, spec: { ...(crd.spec as Schema), versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: strict }, subresources: { status: {} } }] } });
+    const resized = s.update({ ...g, spec: { tier: 'bronze', size: 2 } });
+    const ready = s.updateStatus({ ...resized, status: { phase: 'Ready' } });
+    expect(ready.status).toEqual({ phase: 'Ready' });
+    expect(causes(() => s.update({ ...ready, spec: { tier: 'copper', size: 2 } })).causes).toEqual([{ reason: 'FieldValueInvalid', message: `Invalid value: "copper": failed rule: self in ['gold', 'silver']`, field: 'spec.tier' }]);
+  });
+
   it('reports a call to a function the simulator does not implement as a runtime error of the rule', () => {
     const s = setup({ type: 'object', properties: { spec: { type: 'object', properties: { v: { type: 'string', ...rules({ rule: 'isSemver(self)' }) } } } } });
     expect(causes(() => s.create(gadget({ v: '1.0.0' }))).causes).toEqual([{ reason: 'FieldValueInvalid', message: 'Invalid value: "string": unbound function: isSemver evaluating rule: isSemver(self)', field: 'spec.v' }]);

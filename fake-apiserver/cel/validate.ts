@@ -12,6 +12,9 @@
  *   → `Required value: <message>`, `FieldValueDuplicate` → `Duplicate value`;
  * - the message is `messageExpression`'s (trimmed; on error, empty, multi-line or over 5 KiB, the
  *   fallback), else `message`, else `failed rule: <rule>`;
+ * - ratcheting (CRDValidationRatcheting, GA): on update, a rule without `oldSelf` whose value equals
+ *   its correlated old value (or, uncorrelated, whose nearest correlated ancestor is unchanged) is
+ *   not enforced (upstream turns its failure into a warning; warnings are not surfaced here);
  * - an evaluation error is a cause `Invalid value: "<type>": <error> evaluating rule: <rule>`
  *   (`'no such overload': call arguments did not match …` for overload errors).
  * No cost budget is kept (see README, Not modelled).
@@ -19,7 +22,7 @@
 import { isCelError } from '@bufbuild/cel';
 import type { CelInput, CelResult } from '@bufbuild/cel';
 import type { StatusCause } from '../api/index.ts';
-import { isPlainObject } from '../internal/json.ts';
+import { deepEqual, isPlainObject } from '../internal/json.ts';
 import type { CompiledRule, RuleNode } from './compile.ts';
 import { child, key, pathString } from './field-path.ts';
 import type { FieldPath } from './field-path.ts';
@@ -69,7 +72,10 @@ function messageFrom(result: CelResult): string | undefined {
   return s;
 }
 
-function validateExpressions(node: RuleNode, path: FieldPath, obj: unknown, old: unknown, out: StatusCause[]): void {
+/** Whether the value at a node equals its old value, computed once and only when asked (ratcheting). */
+type Unchanged = () => boolean;
+
+function validateExpressions(node: RuleNode, path: FieldPath, obj: unknown, old: unknown, unchanged: Unchanged, out: StatusCause[]): void {
   if (node.rules.length === 0) return;
   const type = node.schema.type ?? '';
   const invalid = (detail: string) => out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(type)}: ${detail}`, field: pathString(path) });
@@ -83,6 +89,8 @@ function validateExpressions(node: RuleNode, path: FieldPath, obj: unknown, old:
     }
     const optional = c.rule.optionalOldSelf === true;
     if (c.usesOldSelf && !hasOld && !optional) continue;
+    // Ratcheting: a rule without oldSelf on a value equal to its old one only warns (not surfaced here).
+    if (!c.usesOldSelf && unchanged()) continue;
     self ??= toCelValue(obj, node.schema, node.root);
     const bindings: Record<string, CelInput> = { self };
     if (c.usesOldSelf) {
@@ -109,36 +117,46 @@ function listMapKeys(node: RuleNode): string[] | undefined {
   return s['x-kubernetes-list-type'] === 'map' && Array.isArray(s['x-kubernetes-list-map-keys']) ? (s['x-kubernetes-list-map-keys'] as string[]) : undefined;
 }
 
-function validate(node: RuleNode, path: FieldPath, obj: unknown, old: unknown, out: StatusCause[]): void {
+const memo = (f: () => boolean): Unchanged => {
+  let v: boolean | undefined;
+  return () => (v ??= f());
+};
+
+/**
+ * `parentUnchanged`: whether the nearest correlated ancestor equals its old value (what an
+ * uncorrelated node, such as an item of a plain list, ratchets on); false on create.
+ */
+function validate(node: RuleNode, path: FieldPath, obj: unknown, old: unknown, parentUnchanged: Unchanged, out: StatusCause[]): void {
   if (obj === null || obj === undefined) return;
-  validateExpressions(node, path, obj, old, out);
+  const unchanged = old !== undefined ? memo(() => deepEqual(obj, old)) : parentUnchanged;
+  validateExpressions(node, path, obj, old, unchanged, out);
   if (Array.isArray(obj)) {
     if (!node.items) return;
     const keys = listMapKeys(node);
     const oldList = Array.isArray(old) ? old : [];
     obj.forEach((item, i) => {
       const oldItem = keys && isPlainObject(item) ? oldList.find((o) => isPlainObject(o) && keys.every((k) => o[k] === item[k])) : undefined;
-      validate(node.items as RuleNode, key(path, i), item, oldItem, out);
+      validate(node.items as RuleNode, key(path, i), item, oldItem, unchanged, out);
     });
     return;
   }
   if (!isPlainObject(obj)) return;
   const oldMap = node.schema['x-kubernetes-map-type'] !== 'atomic' && isPlainObject(old) ? old : undefined;
-  if (node.additional) for (const [k, v] of Object.entries(obj)) validate(node.additional, key(path, k), v, oldMap?.[k], out);
+  if (node.additional) for (const [k, v] of Object.entries(obj)) validate(node.additional, key(path, k), v, oldMap?.[k], unchanged, out);
   if (node.properties) for (const [k, v] of Object.entries(obj)) {
     const sub = node.properties.get(k);
-    if (sub) validate(sub, child(path, k), v, oldMap?.[k], out);
+    if (sub) validate(sub, child(path, k), v, oldMap?.[k], unchanged, out);
   }
 }
 
 /**
  * The causes of every failed `x-kubernetes-validations` rule of `tree` for `obj` (pruned and
- * defaulted), with `old` the stored object on update (undefined on create). Status subresource
+ * defaulted), with `old` the stored object on update (undefined on create; then nothing ratchets). Status subresource
  * writes pass the whole object, so rules under `status` run too.
  */
 export function celValidationCauses(tree: RuleNode, obj: unknown, old?: unknown): StatusCause[] {
   const out: StatusCause[] = [];
-  validate(tree, null, obj, old, out);
+  validate(tree, null, obj, old, () => false, out);
   return out;
 }
 
