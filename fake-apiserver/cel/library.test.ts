@@ -146,6 +146,16 @@ describe('values as rules see them', () => {
     expect(v.spec).toEqual({ count: 2n, ratio: 2, port: 80n, x__dash__prop: 's', __namespace__: 'ns', labels: new Map([['a.b/c', 1n]]), free: { n: 1n, f: 1.5 } });
   });
 
+  it('shows every field of a free-form embedded resource, metadata reduced to name and generateName', () => {
+    const embedded = { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true };
+    expect(toCelValue({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: 'b' } }, data: { k: 'v' } }, embedded)).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+      data: { k: 'v' },
+    });
+  });
+
   it('lets rules reach escaped names', () => {
     const v = toCelValue({ spec: { 'x-prop': 'y', namespace: 'n', ratio: 2 } }, schema, true) as Record<string, CelInput>;
     expect(cel("self.spec.x__dash__prop == 'y' && self.spec.__namespace__ == 'n' && self.spec.ratio == 2.0 && type(self.spec.ratio) == double", { self: v })).toBe(true);

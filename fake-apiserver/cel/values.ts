@@ -75,7 +75,13 @@ export function toCelValue(value: unknown, schema: SchemaNode | undefined, root 
   const props = properties(schema);
   const addl = additionalOf(schema);
   const resource = isResourceNode(schema, root);
-  if (!schema.properties && !addl && !resource) return schema['x-kubernetes-preserve-unknown-fields'] === true || schema.type === undefined ? untyped(value) : {};
+  if (!schema.properties && !addl) {
+    if (schema['x-kubernetes-preserve-unknown-fields'] === true || schema.type === undefined) {
+      const all = untyped(value) as Record<string, CelInput>;
+      return resource && 'metadata' in value ? { ...all, metadata: objectMeta(value.metadata) } : all;
+    }
+    if (!resource) return {};
+  }
   if (addl) {
     const out = new Map<string, CelInput>();
     for (const [k, v] of Object.entries(value)) out.set(k, toCelValue(v, addl));
