@@ -78,9 +78,10 @@ describe('platform CRD CEL rules', () => {
     expect(refused(server(), job({ training: { coordinatorTask: 'chief' } }))).toEqual([
       { reason: 'FieldValueInvalid', message: "Invalid value: training coordinator task 'chief' not found in job tasks", field: 'spec.training.coordinatorTask' },
     ]);
-    expect(refused(server(), job({ training: {}, defaults: { restartPolicy: 'OnFailure' } }))[0].message).toBe(
-      "Invalid value: training jobs require restartPolicy 'Never' on every task so Volcano can manage gang restarts",
-    );
+    const twoTasks = { master: { workload: { containers: { trainer: { ...container, command: ['/train'] } } } }, worker: { restartPolicy: 'Always', workload: { containers: { trainer: { ...container, command: ['/train'] } } } } };
+    expect(refused(server(), job({ training: {}, defaults: { restartPolicy: 'OnFailure' }, tasks: twoTasks }))).toEqual([
+      { reason: 'FieldValueInvalid', message: "Invalid value: training task 'master' has restart_policy 'OnFailure', but training jobs require 'Never' so Volcano can manage gang restarts", field: 'spec' },
+    ]);
     const s = server();
     expect(() => s.create(job({ training: {}, defaults: { restartPolicy: 'OnFailure' }, tasks: { master: { restartPolicy: 'Never', workload: { containers: { trainer: { ...container, command: ['/train'] } } } } } }))).not.toThrow();
   });
