@@ -887,7 +887,7 @@ export class ApiServer {
     }
     if (m.finalizers && m.finalizers.length === 0) delete m.finalizers;
     causes.push(...metadataCauses(m));
-    if (info.schema) causes.push(...this.admitSchema(info, cand, c.request));
+    if (info.schema) causes.push(...this.admitSchema(info, cand, c.request, old));
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
 
@@ -901,12 +901,13 @@ export class ApiServer {
 
   /**
    * Schema admission of a custom resource: prune, default, validate; unknown fields handled per the
-   * request's `fieldValidation` (Kubernetes API concepts: field validation; default `Warn`).
+   * request's `fieldValidation` (Kubernetes API concepts: field validation; default `Warn`); then the
+   * CEL `x-kubernetes-validations`, with `old` (the stored object on update) for transition rules.
    * @throws 400 BadRequest under `Strict` when the object carries fields the schema does not declare.
    */
-  private admitSchema(info: ResourceInfo, obj: Mutable, req: WriteOptions = {}): StatusCause[] {
+  private admitSchema(info: ResourceInfo, obj: Mutable, req: WriteOptions = {}, old?: KubeObject): StatusCause[] {
     const pruned: string[] = [];
-    const causes = compileSchema(info.schema as Record<string, unknown>)(obj as unknown as Record<string, unknown>, pruned);
+    const causes = compileSchema(info.schema as Record<string, unknown>)(obj as unknown as Record<string, unknown>, pruned, old as unknown as Record<string, unknown> | undefined);
     if (pruned.length > 0) {
       const mode = req.fieldValidation ?? 'Warn';
       const unknown = pruned.map((f) => `unknown field ${JSON.stringify(f)}`);

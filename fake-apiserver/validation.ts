@@ -7,11 +7,13 @@
  * Only the root's `apiVersion`, `kind` and `metadata` escape pruning and validation (metadata is
  * checked by the generic ObjectMeta rules instead). `x-kubernetes-*` keywords are ignored except
  * `x-kubernetes-preserve-unknown-fields` (pruning), `x-kubernetes-int-or-string` (integer or
- * string) and `x-kubernetes-embedded-resource` (keeps apiVersion/kind/metadata of the embedded object).
+ * string), `x-kubernetes-embedded-resource` (keeps apiVersion/kind/metadata of the embedded object)
+ * and `x-kubernetes-validations` (CEL rules, evaluated by `./cel/` after the schema checks).
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import type { StatusCause } from './api/index.ts';
+import { celAdmissionCauses, compileRules } from './cel/index.ts';
 import { isPlainObject } from './internal/json.ts';
 import type { JsonObject } from './internal/json.ts';
 
@@ -19,11 +21,12 @@ import type { JsonObject } from './internal/json.ts';
 export type OpenApiSchema = JsonObject;
 
 /**
- * Prunes, defaults and validates `obj` in place (it must be a mutable copy).
+ * Prunes, defaults and validates `obj` in place (it must be a mutable copy), then evaluates the
+ * schema's `x-kubernetes-validations` (CEL, `./cel/`) with `old` the stored object on update.
  * Returns the validation causes (empty when valid). When `pruned` is given, the path of every field
  * dropped by pruning is appended to it (`spec.replicass`, `spec.ports[1].nmae`), in document order.
  */
-export type SchemaValidator = (obj: JsonObject, pruned?: string[]) => StatusCause[];
+export type SchemaValidator = (obj: JsonObject, pruned?: string[], old?: JsonObject) => StatusCause[];
 
 const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, verbose: true, logger: false, validateSchema: false });
 // Formats the Kubernetes schema validator checks; any other format name is accepted unchecked.
@@ -55,15 +58,18 @@ export function compileSchema(schema: OpenApiSchema): SchemaValidator {
   v = bySource.get(source);
   if (!v) {
     const validate = ajv.compile(toJsonSchema(schema, true));
-    v = (obj, pruned) => {
+    const rules = compileRules(schema);
+    v = (obj, pruned, old) => {
       pruneUnknownFields(obj, schema, true, pruned);
       const metadata = obj.metadata;
       delete obj.metadata;
+      let causes: StatusCause[];
       try {
-        return validate(obj) ? [] : ajvErrorsToCauses(validate.errors ?? [], obj);
+        causes = validate(obj) ? [] : ajvErrorsToCauses(validate.errors ?? [], obj);
       } finally {
         if (metadata !== undefined) obj.metadata = metadata;
       }
+      return rules ? [...causes, ...celAdmissionCauses(rules, causes, obj, old)] : causes;
     };
     bySource.set(source, v);
   }

@@ -5,6 +5,7 @@
  */
 import type { KubeObject, StatusCause } from '../api/index.ts';
 import type { ResourceInfo } from '../registry.ts';
+import { crdValidationRuleCauses } from '../cel/index.ts';
 import { compileSchema } from '../validation.ts';
 import type { OpenApiSchema } from '../validation.ts';
 import { isPlainObject } from './json.ts';
@@ -26,7 +27,7 @@ interface CrdSpec {
 
 const spec = (crd: KubeObject): CrdSpec => (isPlainObject(crd.spec) ? (crd.spec as CrdSpec) : {});
 
-/** 422 causes of a CRD (name = plural.group, group with a dot, names, scope, one storage version, compilable schemas). */
+/** 422 causes of a CRD (name = plural.group, group with a dot, names, scope, one storage version, compilable schemas and CEL rules). */
 export function crdCauses(crd: KubeObject): StatusCause[] {
   const out: StatusCause[] = [];
   const s = spec(crd);
@@ -58,6 +59,7 @@ export function crdCauses(crd: KubeObject): StatusCause[] {
       }
     }
   });
+  out.push(...crdValidationRuleCauses(versions));
   return out;
 }
 
