@@ -72,6 +72,20 @@ describe('create', () => {
     expect(e.code).toBe(400);
   });
 
+  it('words several causes as kube-apiserver aggregates them: one alone, several in brackets', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    const err = (o: KubeObject) => {
+      try {
+        s.create(o);
+      } catch (e) {
+        return (e as StatusError).message;
+      }
+      throw new Error('created');
+    };
+    expect(err({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name', namespace: 'default' } })).toMatch(/^ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": [^[]/);
+    expect(err({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name', namespace: 'default', labels: { 'bad key!': 'v' } } })).toMatch(/^ConfigMap "Bad_Name" is invalid: \[metadata\.name: .*, metadata\.labels: .*\]$/);
+  });
+
   it('rejects a duplicate with 409 AlreadyExists', () => {
     const { s } = server();
     s.create(cm('a'));

@@ -104,7 +104,9 @@ export function conflict(resource: string, group: string, name: string, kind?: s
 
 /** 422 Invalid: `<Kind>.<group> "<name>" is invalid: <field>: <detail>, ...` with one cause per field. */
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): StatusError {
-  const detail = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ');
+  // utilerrors.NewAggregate: one error prints alone, several as `[a, b]`, duplicates once.
+  const parts = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)))];
+  const detail = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   return statusError('Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${detail}`, { name, group, kind, causes });
 }
 
