@@ -225,14 +225,17 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
       return patchResource(server, info, req, key, write, warnings);
     case 'delete': {
       const body = isObject(req.body) ? req.body : {};
-      const opts: DeleteOptions = {};
+      const opts: DeleteOptions = { onWarning: write.onWarning };
       const pp = q.propagationPolicy ?? body.propagationPolicy;
       if (pp === 'Background' || pp === 'Foreground' || pp === 'Orphan') opts.propagationPolicy = pp;
+      const orphan = q.orphanDependents ?? body.orphanDependents;
+      if (typeof orphan === 'boolean') opts.orphanDependents = orphan;
       if (isObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
       if (q.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All'))) opts.dryRun = true;
       const last = server.delete(type, key, opts);
       const pending = !opts.dryRun && stillThere(server, type, key);
-      if (pending || info.custom || opts.dryRun) return ok(last, 200, warnings);
+      // 202 only where upstream gives it: still there after an explicit orphanDependents=false.
+      if (pending || info.custom || opts.dryRun) return ok(last, pending && opts.orphanDependents === false ? 202 : 200, warnings);
       return ok(
         { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: last.metadata.name, group: info.group || undefined, kind: info.plural, uid: last.metadata.uid } },
         200,

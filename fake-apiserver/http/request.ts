@@ -44,6 +44,8 @@ export interface ApiQuery {
   force?: boolean;
   fieldValidation?: FieldValidation;
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** Deprecated DeleteOptions `orphanDependents` (query form). */
+  orphanDependents?: boolean;
   /** Table `includeObject` (None, Metadata, Object); default Metadata. */
   includeObject?: 'None' | 'Metadata' | 'Object';
 }
@@ -176,6 +178,7 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
     if (pp !== 'Background' && pp !== 'Foreground' && pp !== 'Orphan') return statusError('BadRequest', `propagationPolicy: Unsupported value: ${JSON.stringify(pp)}: supported values: "Foreground", "Background", "Orphan"`);
     q.propagationPolicy = pp;
   }
+  q.orphanDependents = bool(params.get('orphanDependents'));
   const io = params.get('includeObject');
   if (io !== null) {
     if (io !== 'None' && io !== 'Metadata' && io !== 'Object') return statusError('BadRequest', `includeObject: Unsupported value: ${JSON.stringify(io)}`);
