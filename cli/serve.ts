@@ -10,6 +10,12 @@
  * controllers react in (approximately) real time without restructuring the World. Watch
  * bookmarks are off there: the World delivers events on its own schedule, so the server's
  * revision is not a safe bookmark (fake-apiserver/http README).
+ *
+ * `--stubs` serves the same World without the Lattice platform (no platform CRDs, webhook or
+ * controllers): the cluster stubs alone — kube-controller-manager (deployments, ReplicaSets, Jobs,
+ * garbage collector, namespace controller, EndpointSlices), scheduler, kubelet, nodes — a cluster in
+ * which a team runs its own operator by kubeconfig. Bare `serve` is an API server alone, as envtest
+ * runs one: nothing collects garbage, a deleted namespace stays Terminating, no pod is scheduled.
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,7 +39,9 @@ export interface ServeFlags {
   token?: string;
   /** Serve a World (platform controllers and stubs) pumped in real time instead of a bare API server. */
   platform?: boolean;
-  /** Seed of the World (with `platform`). */
+  /** Serve a World with the cluster stubs but without the platform (ignored with `platform`). */
+  stubs?: boolean;
+  /** Seed of the World (with `platform` or `stubs`). */
   seed?: number;
 }
 
@@ -46,7 +54,7 @@ export interface ServeHandle {
   kubeconfig: string;
   api: ApiServer;
   http: RunningHttpServer;
-  /** The World when `platform` is set. */
+  /** The World when `platform` or `stubs` is set. */
   world?: World;
   /** Stops the pump (if any), the World's controllers and the server. */
   stop(): Promise<void>;
@@ -64,11 +72,15 @@ function portArg(v: string): number {
 
 /** Starts the server and writes the kubeconfig; does not wait for a signal. */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const world = flags.platform ? await World.create({ seed: flags.seed ?? 1 }) : undefined;
+  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true }) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   let http: RunningHttpServer;
   try {
-    http = await startHttpServer(api, { port: flags.port, token: flags.token, ...(world ? { now: () => world.clock.now(), bookmarks: false } : {}) });
+    http = await startHttpServer(api, {
+      port: flags.port,
+      token: flags.token,
+      ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous) } : {}),
+    });
   } catch (e) {
     world?.stop();
     const code = (e as { code?: string }).code;
@@ -125,7 +137,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T]`. */
+/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T] [--platform | --stubs] [--seed N]`. */
 export function registerServeCommand(program: Command, io: Io): void {
   program
     .command('serve')
@@ -134,17 +146,24 @@ export function registerServeCommand(program: Command, io: Io): void {
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default: lattice-sim-<pid>.kubeconfig in the temp directory)')
     .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries; kubectl sends tokens only over TLS, so leave it unset for kubectl (default: none, no authentication)')
     .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
-    .option('--seed <n>', 'seed of the simulated cluster with --platform (default: 1)', seedArg)
-    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; seed?: number }) => {
+    .option('--stubs', 'run the simulated cluster (kube-controller-manager, scheduler, kubelet, nodes) in real time behind the server, without the Lattice platform')
+    .option('--seed <n>', 'seed of the simulated cluster with --platform or --stubs (default: 1)', seedArg)
+    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; stubs?: boolean; seed?: number }) => {
       const flags: ServeFlags = {
         port: given.port ?? 0,
         kubeconfig: given.kubeconfig ?? join(tmpdir(), `lattice-sim-${process.pid}.kubeconfig`),
         ...(given.token !== undefined ? { token: given.token } : {}),
-        ...(given.platform ? { platform: true, seed: given.seed ?? 1 } : {}),
+        ...(given.platform ? { platform: true } : given.stubs ? { stubs: true } : {}),
+        ...(given.platform || given.stubs ? { seed: given.seed ?? 1 } : {}),
       };
       const stopped = untilSignal();
       const s = await startServe(flags, io);
-      io.out(`lattice-sim API server listening on ${s.url}${s.world ? ` (platform: Lattice controllers and simulated cluster, seed ${flags.seed}, real time)` : ''}`);
+      const what = flags.platform
+        ? ` (platform: Lattice controllers and simulated cluster, seed ${flags.seed}, real time)`
+        : flags.stubs
+          ? ` (stubs: simulated cluster without the Lattice platform, seed ${flags.seed}, real time)`
+          : ' (bare API server: no controllers, so no garbage collection, namespaces stay Terminating, pods stay Pending; --stubs runs the cluster)';
+      io.out(`lattice-sim API server listening on ${s.url}${what}`);
       io.out(`kubeconfig: ${s.kubeconfig}`);
       io.out(`try: KUBECONFIG=${s.kubeconfig} kubectl get namespaces`);
       const sig = await stopped;

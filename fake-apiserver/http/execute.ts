@@ -7,7 +7,7 @@
  * `/scale`, strategic merge as merge for built-ins (README "Not modelled"), 415 for custom
  * resources, discovery, OpenAPI, /version, health.
  */
-import { StatusError, statusError } from '../api/index.ts';
+import { StatusError, invalid, statusError } from '../api/index.ts';
 import type { ApplyOptions, DeleteOptions, KubeObject, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { applyJsonPatch, mergePatch } from '../patch.ts';
@@ -15,7 +15,7 @@ import type { ResourceInfo } from '../registry.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
 import { methodNotAllowed, pathNotFound } from './request.ts';
-import type { ApiRequest, ResourceRequest } from './request.ts';
+import type { ApiQuery, ApiRequest, ResourceRequest } from './request.ts';
 import { columnsFor, toTable } from './table.ts';
 
 /** An answer, ready to write. */
@@ -37,7 +37,15 @@ export interface ExecuteContext {
   now: () => number;
   /** `/version` document. */
   version: VersionInfo;
+  /** Output of a pod's container (pods/log): the kubelet's part; none = containers print nothing. */
+  podLogs?: PodLogSource;
 }
+
+/**
+ * What a kubelet answers for `pods/log` once the API server has found the pod and the container:
+ * the container's output as text (lines ending in `\n`), `previous` for the last terminated instance.
+ */
+export type PodLogSource = (pod: KubeObject, container: string, previous: boolean) => string;
 
 /** kube-apiserver's `version.Info`. */
 export interface VersionInfo {
@@ -206,6 +214,7 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
     case 'get': {
       const obj = server.get(type, key);
       if (req.subresource === 'scale') return ok(toScale(obj), 200, warnings);
+      if (req.subresource === 'log') return ok(podLog(obj, q, ctx.podLogs), 200, warnings, 'text/plain');
       return req.accept === 'table' ? table([obj], obj.metadata.resourceVersion ?? '') : ok(obj, 200, warnings);
     }
     case 'list': {
@@ -246,6 +255,38 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
     case 'watch':
       throw methodNotAllowed();
   }
+}
+
+/**
+ * pods/log (upstream pod LogLocation and the kubelet's GetContainerLogs): the container is the one
+ * named or the pod's only one (400 otherwise, naming the choices); an unscheduled pod has no output
+ * yet; a waiting container is a 400 with its reason; `previous` needs a restart; `tailLines` keeps
+ * the last N lines.
+ * @throws 400 BadRequest as above.
+ */
+function podLog(pod: KubeObject, q: ApiQuery, source: PodLogSource | undefined): string {
+  const name = pod.metadata.name;
+  const names = ((pod.spec?.containers ?? []) as { name: string }[]).map((c) => c.name);
+  const inits = ((pod.spec?.initContainers ?? []) as { name: string }[]).map((c) => c.name);
+  let container = q.container;
+  if (container === undefined) {
+    if (names.length !== 1)
+      throw statusError('BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`);
+    container = names[0]!;
+  }
+  if (!names.includes(container) && !inits.includes(container)) throw statusError('BadRequest', `container ${container} is not valid for pod ${name}`);
+  if (!pod.spec?.nodeName) return '';
+  const statuses = [...((pod.status?.containerStatuses ?? []) as Record<string, unknown>[]), ...((pod.status?.initContainerStatuses ?? []) as Record<string, unknown>[])];
+  const st = statuses.find((c) => c.name === container);
+  const waiting = (st?.state as { waiting?: { reason?: string } } | undefined)?.waiting;
+  if (q.previous) {
+    if (!(st?.lastState as { terminated?: unknown } | undefined)?.terminated) throw statusError('BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
+  } else if (!st || waiting) throw statusError('BadRequest', `container "${container}" in pod "${name}" is waiting to start: ${waiting?.reason ?? 'ContainerCreating'}`);
+  const text = source?.(pod, container, q.previous === true) ?? '';
+  if (q.tailLines === undefined || q.tailLines < 0) return text;
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.length && q.tailLines > 0 ? `${lines.slice(-q.tailLines).join('\n')}\n` : '';
 }
 
 function stillThere(server: ApiServer, type: TypeRef, key: { namespace?: string; name: string }): boolean {
@@ -328,6 +369,18 @@ export interface OpenWatchOptions {
   bookmarks?: boolean;
 }
 
+/**
+ * 422 Invalid (ListOptions) for a `sendInitialEvents=true` watch missing what upstream's
+ * ValidateListOptions requires: `resourceVersionMatch=NotOlderThan` and `allowWatchBookmarks=true`.
+ */
+function streamingListErrors(q: ApiQuery): StatusError | undefined {
+  const causes: { reason: string; message: string; field: string }[] = [];
+  if (q.resourceVersionMatch !== 'NotOlderThan')
+    causes.push({ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' });
+  if (!q.allowWatchBookmarks) causes.push({ reason: 'FieldValueForbidden', field: 'allowWatchBookmarks', message: 'Forbidden: sendInitialEvents requires allowWatchBookmarks=true' });
+  return causes.length ? invalid('ListOptions', 'meta.k8s.io', '', causes) : undefined;
+}
+
 /** One watch event as a line of the chunked stream. */
 export function watchLine(e: WatchEvent): string {
   return `${JSON.stringify({ type: e.type, object: e.object })}\n`;
@@ -364,25 +417,35 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
     const q = req.query;
     const asTable = req.accept === 'table';
     let sentColumns = false;
-    handle = server.watch(
-      typeOf(info),
-      { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector, resourceVersion: q.resourceVersion },
-      (e) => {
-        if (done) return;
-        const rv = Number(e.object?.metadata?.resourceVersion);
-        if (e.type !== 'ERROR' && Number.isFinite(rv)) lastRv = Math.max(lastRv, rv);
-        if (asTable && (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED')) {
-          // `kubectl get -w`: each event carries a one-row Table; column definitions on the first only.
-          const t = toTable([e.object], columnsFor(info.group, info.kind, now(), printerColumns(server, info)), e.object.metadata.resourceVersion ?? '', q.includeObject) as { columnDefinitions?: unknown };
-          if (sentColumns) t.columnDefinitions = [];
-          sentColumns = true;
-          sink.write(watchLine({ type: e.type, object: t as KubeObject }));
-          return;
-        }
-        sink.write(watchLine(e));
-      },
-      () => finish(),
-    );
+    const emit = (e: WatchEvent) => {
+      if (done) return;
+      const rv = Number(e.object?.metadata?.resourceVersion);
+      if (e.type !== 'ERROR' && Number.isFinite(rv)) lastRv = Math.max(lastRv, rv);
+      if (asTable && (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED')) {
+        // `kubectl get -w`: each event carries a one-row Table; column definitions on the first only.
+        const t = toTable([e.object], columnsFor(info.group, info.kind, now(), printerColumns(server, info)), e.object.metadata.resourceVersion ?? '', q.includeObject) as { columnDefinitions?: unknown };
+        if (sentColumns) t.columnDefinitions = [];
+        sentColumns = true;
+        sink.write(watchLine({ type: e.type, object: t as KubeObject }));
+        return;
+      }
+      sink.write(watchLine(e));
+    };
+    const selection = { namespace: req.namespace, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector };
+    let from = q.resourceVersion;
+    if (q.sendInitialEvents) {
+      // Streaming list (client-go's WatchList, on by default in kubectl 1.35): the current state as
+      // ADDED events, then a BOOKMARK annotated k8s.io/initial-events-end, then every later event.
+      // Written here, not through the ApiServer's deliver, so it holds with bookmarks off too.
+      const invalidList = streamingListErrors(q);
+      if (invalidList) throw invalidList;
+      const list = server.list(typeOf(info), selection);
+      for (const o of list.items) emit({ type: 'ADDED', object: o });
+      const bookmark = { apiVersion: info.apiVersion, kind: info.kind, metadata: { name: '', resourceVersion: list.metadata.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } };
+      sink.write(watchLine({ type: 'BOOKMARK', object: bookmark }));
+      from = list.metadata.resourceVersion;
+    }
+    handle = server.watch(typeOf(info), { ...selection, resourceVersion: from }, emit, () => finish());
     const limitMs = q.timeoutSeconds !== undefined ? q.timeoutSeconds * 1000 : opts.maxWatchMs;
     timeoutTimer = setTimeout(finish, limitMs);
     if (q.allowWatchBookmarks && opts.bookmarks !== false) {

@@ -44,6 +44,13 @@ export interface ApiQuery {
   force?: boolean;
   fieldValidation?: FieldValidation;
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** Streaming list (Kubernetes API concepts: streaming lists): initial state as ADDED events, then a bookmark. */
+  sendInitialEvents?: boolean;
+  resourceVersionMatch?: string;
+  /** PodLogOptions (pods/log): `container`, `previous`, `tailLines`. */
+  container?: string;
+  previous?: boolean;
+  tailLines?: number;
   /** Deprecated DeleteOptions `orphanDependents` (query form). */
   orphanDependents?: boolean;
   /** Table `includeObject` (None, Metadata, Object); default Metadata. */
@@ -59,7 +66,7 @@ export interface ResourceRequest {
   version: string;
   /** Plural resource name, e.g. `configmaps`. */
   resource: string;
-  subresource?: 'status' | 'scale';
+  subresource?: 'status' | 'scale' | 'log';
   namespace?: string;
   name?: string;
   query: ApiQuery;
@@ -179,6 +186,15 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
     q.propagationPolicy = pp;
   }
   q.orphanDependents = bool(params.get('orphanDependents'));
+  q.sendInitialEvents = bool(params.get('sendInitialEvents'));
+  q.container = str('container');
+  q.previous = bool(params.get('previous'));
+  const tail = params.get('tailLines');
+  if (tail !== null) {
+    if (!/^-?\d+$/.test(tail)) return statusError('BadRequest', `tailLines: Invalid value: ${JSON.stringify(tail)}: must be an integer`);
+    q.tailLines = Number(tail);
+  }
+  q.resourceVersionMatch = str('resourceVersionMatch');
   const io = params.get('includeObject');
   if (io !== null) {
     if (io !== 'None' && io !== 'Metadata' && io !== 'Object') return statusError('BadRequest', `includeObject: Unsupported value: ${JSON.stringify(io)}`);
@@ -262,7 +278,9 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   }
   if (rest.length === 0 || rest.length > 3) return err(pathNotFound());
   const [resource, name, sub] = rest;
-  if (sub !== undefined && sub !== 'status' && sub !== 'scale') return err(pathNotFound());
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log') return err(pathNotFound());
+  if (sub === 'log' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
+  if (sub === 'log' && method !== 'GET' && method !== 'HEAD') return err(methodNotAllowed());
   const subresource = sub as ResourceRequest['subresource'];
 
   let verb: ResourceVerb;

@@ -11,6 +11,7 @@ import { statusError } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { DEFAULT_LIMITS } from '../apiserver.ts';
 import { DEFAULT_VERSION, errorResponse, executeRequest, openWatch } from './execute.ts';
+import type { PodLogSource } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
 
@@ -37,6 +38,8 @@ export interface HttpServerOptions {
   version?: VersionInfo;
   /** Largest request body read (default 3 MiB, upstream); larger → 413. @unit bytes */
   maxRequestBytes?: number;
+  /** The kubelet's side of `pods/log` (a World's kubelet stub); without it containers print nothing. */
+  podLogs?: PodLogSource;
 }
 
 /** A running server. */
@@ -136,7 +139,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
       });
       return;
     }
-    send(res, executeRequest(api, parsed, { serverAddress: address, now, version }), head);
+    send(res, executeRequest(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}) }), head);
   };
 
   const server = createServer((req, res) => {
