@@ -51,6 +51,9 @@ describe.skipIf(!linuxX64)('kubectl sessions against serve --stubs', () => {
   it('serves the simulated cluster without the platform: nodes, no Lattice kinds', async () => {
     expect(s.world).toBeDefined();
     expect(await k('get', 'nodes', '-o', 'name')).toContain('node/sim-node-0');
+    const nodes = rows(await k('get', 'nodes', 'sim-node-0'));
+    expect(nodes[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
+    expect([nodes[1]![0], nodes[1]![1], nodes[1]![2], nodes[1]![4]]).toEqual(['sim-node-0', 'Ready', '<none>', 'v1.35.0-lattice-sim']);
     const kinds = await k('api-resources', '-o', 'name');
     expect(kinds).toContain('deployments.apps');
     expect(kinds).not.toContain('lattice.dev');
