@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { ApiServer } from '../fake-apiserver/index.ts';
+import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import { startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
 import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
 import { RealClock } from '../harness/clock/index.ts';
@@ -97,6 +98,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
     throw new CliError('LATTICE_SIM_KUBECONFIG_WRITE', `cannot write the kubeconfig ${kubeconfig}: ${(e as Error).message.split('\n')[0]}; pick a writable path with --kubeconfig`);
   }
   let pump: ReturnType<typeof setInterval> | undefined;
+  if (world) followCustomResources(world, io);
   if (world) {
     const simStartMs = world.clock.now();
     const wallStartMs = Date.now();
@@ -122,6 +124,22 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       await http.close();
     },
   };
+}
+
+/**
+ * The garbage collector of a served World also observes the kinds CRDs add while it runs (upstream's
+ * collector follows discovery), so a team's custom resources own Deployments, ConfigMaps … as on a
+ * real cluster. Only `serve` does this: a simulated run's World keeps its fixed kinds.
+ */
+function followCustomResources(world: World, io?: Io): void {
+  const crdType = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
+  const follow = (crd: KubeObject) => {
+    const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; storage?: boolean }[] };
+    const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name;
+    if (!version) return;
+    world.gc.track({ apiVersion: `${spec.group}/${version}`, kind: spec.names.kind }).catch((e: unknown) => io?.err(`garbage-collector: ${e instanceof Error ? e.message : String(e)}`));
+  };
+  world.cache.informerFor(crdType).addEventHandler({ onAdd: follow, onUpdate: (_old, crd) => follow(crd) });
 }
 
 /** Resolves on the first SIGINT or SIGTERM (listeners removed afterwards). */

@@ -146,6 +146,40 @@ describe.skipIf(!linuxX64)('kubectl sessions against serve --stubs', () => {
     expect(stored(POD, 'orph').every((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet')).toBe(true);
   });
 
+  it('a custom resource of a team\'s own CRD owns a ConfigMap: deleting it collects the ConfigMap', async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: apps.team.example.com}
+spec:
+  group: team.example.com
+  scope: Namespaced
+  names: {plural: apps, singular: app, kind: App}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`;
+    writeFileSync(join(dir, 'crd.yaml'), crd);
+    await k('apply', '-f', join(dir, 'crd.yaml'));
+    await k('wait', '--for=condition=Established', 'crd/apps.team.example.com', '--timeout=20s');
+    writeFileSync(join(dir, 'app.yaml'), 'apiVersion: team.example.com/v1\nkind: App\nmetadata: {name: shop}\nspec: {size: 1}\n');
+    await k('apply', '-f', join(dir, 'app.yaml'));
+    const uid = await k('get', 'app', 'shop', '-o', 'jsonpath={.metadata.uid}');
+    const owned = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shop-settings
+  ownerReferences: [{apiVersion: team.example.com/v1, kind: App, name: shop, uid: ${uid}, controller: true, blockOwnerDeletion: true}]
+data: {a: "1"}
+`;
+    writeFileSync(join(dir, 'owned.yaml'), owned);
+    await k('apply', '-f', join(dir, 'owned.yaml'));
+    await k('delete', 'app', 'shop');
+    await k('wait', '--for=delete', 'configmap/shop-settings', '--timeout=20s');
+    expect(s.api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default' }).items.map((c) => c.metadata.name)).not.toContain('shop-settings');
+  });
+
   it('namespace create → delete: its objects go and then the namespace', async () => {
     await k('create', 'namespace', 'team');
     await k('-n', 'team', 'create', 'deployment', 'api', '--image=nginx', '--replicas=2');

@@ -49,6 +49,8 @@ export class GarbageCollector {
   private readonly nodes = new Map<string, Node>();
   private readonly dependents = new Map<string, Set<string>>();
   private readonly removeHandlers: (() => void)[] = [];
+  /** `group/kind` of every kind observed. */
+  private readonly tracked = new Set<string>();
   /** uid → true while its work runs; a second request marks it dirty (run again after). */
   private readonly running = new Map<string, { dirty: boolean; node: Node }>();
   private pending = 0;
@@ -64,17 +66,27 @@ export class GarbageCollector {
 
   /** Adds an event handler to the shared informer of each kind (waiting for each first list). */
   async start(kinds: readonly TypeRef[]): Promise<void> {
-    for (const type of kinds) {
-      const informer = this.cache.informerFor(type);
-      await informer.synced();
-      this.removeHandlers.push(
-        informer.addEventHandler({
-          onAdd: (obj) => this.observe(obj, false),
-          onUpdate: (_old, obj) => this.observe(obj, false),
-          onDelete: (obj) => this.observe(obj, true),
-        }),
-      );
-    }
+    for (const type of kinds) await this.track(type);
+  }
+
+  /**
+   * Observes one more kind (idempotent): what upstream's collector does when discovery shows a new
+   * resource (a CRD), so custom resources become owners and dependents too.
+   */
+  async track(type: TypeRef): Promise<void> {
+    const group = type.apiVersion.includes('/') ? type.apiVersion.split('/')[0] : '';
+    const id = `${group}/${type.kind}`; // one informer per kind, whichever version names it
+    if (this.tracked.has(id)) return;
+    this.tracked.add(id);
+    const informer = this.cache.informerFor(type);
+    await informer.synced();
+    this.removeHandlers.push(
+      informer.addEventHandler({
+        onAdd: (obj) => this.observe(obj, false),
+        onUpdate: (_old, obj) => this.observe(obj, false),
+        onDelete: (obj) => this.observe(obj, true),
+      }),
+    );
   }
 
   /** True while work is in flight. */
