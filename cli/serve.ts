@@ -10,12 +10,19 @@
  * controllers react in (approximately) real time without restructuring the World. Watch
  * bookmarks are off there: the World delivers events on its own schedule, so the server's
  * revision is not a safe bookmark (fake-apiserver/http README).
+ *
+ * `--stubs` serves the same World without the Lattice platform (no platform CRDs, webhook or
+ * controllers): the cluster stubs alone — kube-controller-manager (deployments, ReplicaSets, Jobs,
+ * garbage collector, namespace controller, EndpointSlices), scheduler, kubelet, nodes — a cluster in
+ * which a team runs its own operator by kubeconfig. Bare `serve` is an API server alone, as envtest
+ * runs one: nothing collects garbage, a deleted namespace stays Terminating, no pod is scheduled.
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { ApiServer, FaultInjector } from '../fake-apiserver/index.ts';
+import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import { generateServingCertificate, startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
 import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
 import { RealClock } from '../harness/clock/index.ts';
@@ -33,7 +40,9 @@ export interface ServeFlags {
   token?: string;
   /** Serve a World (platform controllers and stubs) pumped in real time instead of a bare API server. */
   platform?: boolean;
-  /** Seed of the World (with `platform`). */
+  /** Serve a World with the cluster stubs but without the platform (ignored with `platform`). */
+  stubs?: boolean;
+  /** Seed of the World (with `platform` or `stubs`). */
   seed?: number;
   /** Serve HTTPS with a freshly generated CA and serving certificate; the kubeconfig carries the CA. */
   tls?: boolean;
@@ -50,7 +59,7 @@ export interface ServeHandle {
   http: RunningHttpServer;
   /** The fault rules the control endpoint `/lattice-sim/faults` edits (fake-apiserver/http/control.ts). */
   faults: FaultInjector;
-  /** The World when `platform` is set. */
+  /** The World when `platform` or `stubs` is set. */
   world?: World;
   /** Stops the pump (if any), the World's controllers and the server. */
   stop(): Promise<void>;
@@ -68,13 +77,19 @@ function portArg(v: string): number {
 
 /** Starts the server and writes the kubeconfig; does not wait for a signal. */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const world = flags.platform ? await World.create({ seed: flags.seed ?? 1 }) : undefined;
+  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true }) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   let http: RunningHttpServer;
   const faults = new FaultInjector();
   const certificate = flags.tls ? await generateServingCertificate() : undefined;
   try {
-    http = await startHttpServer(api, { port: flags.port, token: flags.token, faults, ...(certificate ? { tls: certificate } : {}), ...(world ? { now: () => world.clock.now(), bookmarks: false } : {}) });
+    http = await startHttpServer(api, {
+      port: flags.port,
+      token: flags.token,
+      faults,
+      ...(certificate ? { tls: certificate } : {}),
+      ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous) } : {}),
+    });
   } catch (e) {
     world?.stop();
     const code = (e as { code?: string }).code;
@@ -91,6 +106,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
     throw new CliError('LATTICE_SIM_KUBECONFIG_WRITE', `cannot write the kubeconfig ${kubeconfig}: ${(e as Error).message.split('\n')[0]}; pick a writable path with --kubeconfig`);
   }
   let pump: ReturnType<typeof setInterval> | undefined;
+  if (world) followCustomResources(world, io);
   if (world) {
     const simStartMs = world.clock.now();
     const wallStartMs = Date.now();
@@ -119,6 +135,22 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   };
 }
 
+/**
+ * The garbage collector of a served World also observes the kinds CRDs add while it runs (upstream's
+ * collector follows discovery), so a team's custom resources own Deployments, ConfigMaps … as on a
+ * real cluster. Only `serve` does this: a simulated run's World keeps its fixed kinds.
+ */
+function followCustomResources(world: World, io?: Io): void {
+  const crdType = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
+  const follow = (crd: KubeObject) => {
+    const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; storage?: boolean }[] };
+    const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name;
+    if (!version) return;
+    world.gc.track({ apiVersion: `${spec.group}/${version}`, kind: spec.names.kind }).catch((e: unknown) => io?.err(`garbage-collector: ${e instanceof Error ? e.message : String(e)}`));
+  };
+  world.cache.informerFor(crdType).addEventHandler({ onAdd: follow, onUpdate: (_old, crd) => follow(crd) });
+}
+
 /** Resolves on the first SIGINT or SIGTERM (listeners removed afterwards). */
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((done) => {
@@ -132,7 +164,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T]`. */
+/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T] [--platform | --stubs] [--seed N]`. */
 export function registerServeCommand(program: Command, io: Io): void {
   program
     .command('serve')
@@ -142,18 +174,25 @@ export function registerServeCommand(program: Command, io: Io): void {
     .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries; kubectl sends tokens only over TLS, so use it with --tls for kubectl (default: none, no authentication)')
     .option('--tls', 'serve HTTPS with a generated CA and serving certificate (localhost, 127.0.0.1, ::1); the kubeconfig carries the CA (default: plain HTTP)')
     .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
-    .option('--seed <n>', 'seed of the simulated cluster with --platform (default: 1)', seedArg)
-    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; seed?: number; tls?: boolean }) => {
+    .option('--stubs', 'run the simulated cluster (kube-controller-manager, scheduler, kubelet, nodes) in real time behind the server, without the Lattice platform')
+    .option('--seed <n>', 'seed of the simulated cluster with --platform or --stubs (default: 1)', seedArg)
+    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; stubs?: boolean; seed?: number; tls?: boolean }) => {
       const flags: ServeFlags = {
         port: given.port ?? 0,
         kubeconfig: given.kubeconfig ?? join(tmpdir(), `lattice-sim-${process.pid}.kubeconfig`),
         ...(given.token !== undefined ? { token: given.token } : {}),
         ...(given.tls ? { tls: true } : {}),
-        ...(given.platform ? { platform: true, seed: given.seed ?? 1 } : {}),
+        ...(given.platform ? { platform: true } : given.stubs ? { stubs: true } : {}),
+        ...(given.platform || given.stubs ? { seed: given.seed ?? 1 } : {}),
       };
       const stopped = untilSignal();
       const s = await startServe(flags, io);
-      io.out(`lattice-sim API server listening on ${s.url}${s.world ? ` (platform: Lattice controllers and simulated cluster, seed ${flags.seed}, real time)` : ''}`);
+      const what = flags.platform
+        ? ` (platform: Lattice controllers and simulated cluster, seed ${flags.seed}, real time)`
+        : flags.stubs
+          ? ` (stubs: simulated cluster without the Lattice platform, seed ${flags.seed}, real time)`
+          : ' (bare API server: no controllers, so no garbage collection, namespaces stay Terminating, pods stay Pending; --stubs runs the cluster)';
+      io.out(`lattice-sim API server listening on ${s.url}${what}`);
       io.out(`kubeconfig: ${s.kubeconfig}`);
       io.out(`try: KUBECONFIG=${s.kubeconfig} kubectl get namespaces`);
       io.out(`control: ${s.url}/lattice-sim/ (faults, compact, watches, snapshot)`);

@@ -28,6 +28,7 @@ import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
 import { cloneJson, deepEqual, deepFreeze, isPlainObject, jsonExceeds } from './internal/json.ts';
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
+import { JOB_ORPHAN_WARNING, finalizersForDelete, orphansByDefault, validatePropagation } from './internal/delete-propagation.ts';
 import { buildMatcher } from './internal/selectors.ts';
 import { INITIAL_EVENTS_END, bookmark, parseRevision, readListChunk, tooLargeResourceVersion, validateWatchOptions } from './list.ts';
 import { applyJsonPatch, initialApplyEntry, mergePatch, serverSideApply } from './patch.ts';
@@ -572,11 +573,15 @@ export class ApiServer {
 
   /**
    * Deletes (Kubernetes API concepts: finalizers; §3.13). No finalizers: removed now (DELETED event
-   * with the last state at a new resourceVersion). Finalizers present (or added by
-   * propagationPolicy Foreground → `foregroundDeletion`, Orphan → `orphan`): deletionTimestamp set,
-   * generation +1 (if > 0), MODIFIED. A Namespace goes Terminating and waits for `spec.finalizers`
-   * to empty. Garbage collection of dependents is not done here. Returns the final (or pending) object.
-   * @throws 404 NotFound; 409 Conflict on a failed uid/resourceVersion precondition; 403 for default, kube-system, kube-public.
+   * with the last state at a new resourceVersion). Finalizers present (or added by the propagation,
+   * internal/delete-propagation.ts: Foreground → `foregroundDeletion`, Orphan → `orphan`, the
+   * deprecated `orphanDependents`, per-kind defaults — batch/v1 Job orphans, with upstream's warning):
+   * deletionTimestamp set, generation +1 (if > 0), MODIFIED. Deleting an object that is already
+   * deleting changes only its GC finalizers, as upstream does (removed now if none remain). A
+   * Namespace goes Terminating and waits for `spec.finalizers` to empty. Dependents are the garbage
+   * collector's business, not done here. Returns the final (or pending) object.
+   * @throws 404 NotFound; 409 Conflict on a failed uid/resourceVersion precondition; 403 for default, kube-system, kube-public;
+   * 422 Invalid (DeleteOptions) when both `orphanDependents` and `propagationPolicy` are set.
    */
   delete(type: TypeRef, key: ObjectKey, opts: DeleteOptions = {}): KubeObject {
     const info = this.registry.lookup(type);
@@ -594,12 +599,13 @@ export class ApiServer {
     const isNs = this.isNamespace(info);
     if (isNs && IMMORTAL_NAMESPACES.has(om.name))
       throw statusError('Forbidden', `namespaces "${om.name}" is forbidden: this namespace may not be deleted`, { name: om.name, group: '', kind: 'namespaces' });
-    if (om.deletionTimestamp) return this.view(old, type.apiVersion);
+    const badOptions = validatePropagation(opts);
+    if (badOptions) throw badOptions;
+    if (opts.propagationPolicy === undefined && opts.orphanDependents === undefined && info.kind === 'Job' && orphansByDefault(type.apiVersion, info.kind)) opts.onWarning?.(JOB_ORPHAN_WARNING);
+    const fins = finalizersForDelete(om.finalizers ?? [], opts, type.apiVersion, info.kind);
+    if (om.deletionTimestamp) return this.redelete(info, old, fins, opts, type.apiVersion);
 
     const cand = cloneJson(old) as Mutable;
-    const fins = [...(cand.metadata.finalizers ?? [])];
-    const extra = opts.propagationPolicy === 'Foreground' ? 'foregroundDeletion' : opts.propagationPolicy === 'Orphan' ? 'orphan' : undefined;
-    if (extra && !fins.includes(extra)) fins.push(extra);
     const nsPending = isNs && this.namespaceFinalizers(cand).length > 0;
     if (fins.length === 0 && !nsPending) {
       if (opts.dryRun) return this.view(deepFreeze(cand), type.apiVersion);
@@ -612,6 +618,18 @@ export class ApiServer {
     if (isNs) cand.status = { ...(isPlainObject(cand.status) ? cand.status : {}), phase: 'Terminating' };
     if (opts.dryRun) return this.view(deepFreeze(cand), type.apiVersion);
     return this.view(this.put(info, cand).object, type.apiVersion);
+  }
+
+  /** A DELETE of an object already deleting: only its GC finalizers change (upstream `updateForGracefulDeletionAndFinalizers`). */
+  private redelete(info: ResourceInfo, old: KubeObject, fins: string[], opts: DeleteOptions, apiVersion: string): KubeObject {
+    const before = old.metadata.finalizers ?? [];
+    if (fins.length === before.length && fins.every((f, i) => f === before[i])) return this.view(old, apiVersion);
+    const cand = cloneJson(old) as Mutable;
+    if (fins.length) cand.metadata.finalizers = fins;
+    else delete cand.metadata.finalizers;
+    if (opts.dryRun) return this.view(deepFreeze(cand), apiVersion);
+    if (fins.length === 0 && !(this.isNamespace(info) && this.namespaceFinalizers(cand).length > 0)) return this.view(this.remove(info, cand).object, apiVersion);
+    return this.view(this.put(info, cand).object, apiVersion);
   }
 
   /**

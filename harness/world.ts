@@ -63,6 +63,12 @@ export interface WorldOptions {
    * re-validation stands between an invalid spec and the cluster.
    */
   validatingWebhook?: boolean;
+  /**
+   * Install the Lattice platform: its CRDs, webhook, the `lattice-local` store and its controllers
+   * (default true). false = the cluster stubs alone (`lattice-sim serve --stubs`: a cluster in which
+   * a team runs its own operator).
+   */
+  platform?: boolean;
 }
 
 /** A log line of the World (controllers and stubs), stamped with simulated ms since start. */
@@ -253,7 +259,7 @@ export class World implements Cluster {
 
   /** Builds and starts a World: CRDs of the stubbed components, nodes, the platform, then every controller. */
   static async create(opts: WorldOptions): Promise<World> {
-    const options = { profile: defaultProfile(), trustDomain: 'lattice.sim', clusterName: 'sim', validatingWebhook: true, ...opts };
+    const options = { profile: defaultProfile(), trustDomain: 'lattice.sim', clusterName: 'sim', validatingWebhook: true, platform: true, ...opts };
     const profile = options.profile;
     const clock = new VirtualClock();
     const rng = new SeededRng(options.seed);
@@ -281,7 +287,7 @@ export class World implements Cluster {
     const client = new InProcessClient(server);
     for (const crd of thirdPartyCrds()) await client.create(crd);
     await registerNodes(client, profile);
-    await installPlatform(client);
+    if (options.platform) await installPlatform(client);
     // Volcano's install creates the `default` Queue (anchors-netpol.md §5.3).
     await client.create(defaultQueue());
     // Secret backends of every store (data, latency, outages, missing keys, rotation): the profile's
@@ -289,7 +295,7 @@ export class World implements Cluster {
     const backends = new SimulatedSecretBackends(rng, clock, { backend: profile.externalSecrets.backend, stores: profile.externalSecrets.stores });
     // The reference operator creates the webhook ClusterSecretStore `lattice-local` at startup
     // (lattice-reference.md §1.7); platform/ does not yet, so the World stands in for that step.
-    await client.create(LATTICE_LOCAL_STORE);
+    if (options.platform) await client.create(LATTICE_LOCAL_STORE);
     const logs: WorldLogLine[] = [];
     const startMs = clock.now();
     const log: Logger = {
@@ -303,7 +309,7 @@ export class World implements Cluster {
     // The platform's client reads from the informer cache and writes to the API server.
     const { platformClient, stubsClient, validatingAdmission } = applyBugs(
       options.injectBug,
-      { platformClient: cacheBackedClient(client, cache), stubsClient: client, validatingAdmission: options.validatingWebhook === false ? [] : [platformValidatingWebhook] },
+      { platformClient: cacheBackedClient(client, cache), stubsClient: client, validatingAdmission: options.validatingWebhook === false || !options.platform ? [] : [platformValidatingWebhook] },
       { clock },
     );
     for (const extension of validatingAdmission ?? []) server.addValidatingAdmission(extension);
@@ -314,7 +320,7 @@ export class World implements Cluster {
     world.kubelet = new Kubelet(stubsClient, clock, rng, profile, cache);
     world.metrics = new SimulatedMetrics(clock, startMs);
     world.metrics.schedule(profile.autoscaling?.metrics ?? []);
-    await gc.start(GC_KINDS);
+    await gc.start(options.platform ? GC_KINDS : GC_KINDS.filter((k) => !k.apiVersion.startsWith('lattice.dev/')));
     world.nodeFaults = new NodeFaults(stubsClient, clock, profile, log, startMs);
     for (const fault of profile.nodes.faults) world.nodeFaults.inject(fault);
     await runner.start([
@@ -330,7 +336,7 @@ export class World implements Cluster {
       jobController(stubsClient, cache),
       ...volcanoControllers(stubsClient, clock, cache, profile, log),
       ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),
-      ...platformControllers({ client: platformClient, clusterName: options.clusterName, trustDomain: options.trustDomain }),
+      ...(options.platform ? platformControllers({ client: platformClient, clusterName: options.clusterName, trustDomain: options.trustDomain }) : []),
     ]);
     return world;
   }
@@ -418,6 +424,11 @@ export class World implements Cluster {
     return this.server
       .list(CoreTypes.Pod, { namespace })
       .items.find((p) => matchesSelector({ matchLabels: { 'app.kubernetes.io/name': name } }, p.metadata.labels) && podReady(p));
+  }
+
+  /** The simulated output of a pod's container, as the kubelet stub gives it (`kubectl logs` through `serve`). */
+  containerLog(pod: KubeObject, container: string, previous: boolean): string {
+    return this.kubelet.containerLog(pod, container, previous);
   }
 
   /** Stops controllers and watches; the clock is left as it is. */

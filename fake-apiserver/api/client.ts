@@ -67,9 +67,14 @@ export interface ApplyOptions extends WriteOptions {
 
 /** Options of delete (Kubernetes API concepts: DeleteOptions). */
 export interface DeleteOptions {
+  /** How dependents go (Kubernetes docs: cascading deletion); unset = the kind's default. */
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** Deprecated boolean form of `propagationPolicy` (true = Orphan); 422 when both are set. */
+  orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
+  /** Receives the warnings of this request (as {@link WriteOptions.onWarning}). */
+  onWarning?: (warning: string) => void;
 }
 
 /**

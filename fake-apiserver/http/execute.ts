@@ -16,7 +16,7 @@ import type { ResourceInfo } from '../registry.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
 import { methodNotAllowed, pathNotFound } from './request.ts';
-import type { ApiRequest, ResourceRequest } from './request.ts';
+import type { ApiQuery, ApiRequest, ResourceRequest } from './request.ts';
 import { columnsFor, toTable } from './table.ts';
 
 /** An answer, ready to write. */
@@ -38,7 +38,15 @@ export interface ExecuteContext {
   now: () => number;
   /** `/version` document. */
   version: VersionInfo;
+  /** Output of a pod's container (pods/log): the kubelet's part; none = containers print nothing. */
+  podLogs?: PodLogSource;
 }
+
+/**
+ * What a kubelet answers for `pods/log` once the API server has found the pod and the container:
+ * the container's output as text (lines ending in `\n`), `previous` for the last terminated instance.
+ */
+export type PodLogSource = (pod: KubeObject, container: string, previous: boolean) => string;
 
 /** kube-apiserver's `version.Info`. */
 export interface VersionInfo {
@@ -198,6 +206,7 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
     case 'get': {
       const obj = server.get(type, key);
       if (req.subresource === 'scale') return ok(toScale(obj), 200, warnings);
+      if (req.subresource === 'log') return ok(podLog(obj, q, ctx.podLogs), 200, warnings, 'text/plain');
       return req.accept === 'table' ? table([obj], obj.metadata.resourceVersion ?? '') : ok(obj, 200, warnings);
     }
     case 'list': {
@@ -219,10 +228,11 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
     case 'patch':
       return patchResource(server, info, req, key, write, warnings);
     case 'delete': {
-      const opts = deleteOptions(req);
+      const opts: DeleteOptions = { ...deleteOptions(req), onWarning: write.onWarning };
       const last = server.delete(type, key, opts);
       const pending = !opts.dryRun && stillThere(server, type, key);
-      if (pending || info.custom || opts.dryRun) return ok(last, 200, warnings);
+      // 202 only where upstream gives it: still there after an explicit orphanDependents=false.
+      if (pending || info.custom || opts.dryRun) return ok(last, pending && opts.orphanDependents === false ? 202 : 200, warnings);
       return ok(
         { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: last.metadata.name, group: info.group || undefined, kind: info.plural, uid: last.metadata.uid } },
         200,
@@ -255,9 +265,43 @@ function deleteOptions(req: ResourceRequest): DeleteOptions {
   const opts: DeleteOptions = {};
   const pp = q.propagationPolicy ?? body.propagationPolicy;
   if (pp === 'Background' || pp === 'Foreground' || pp === 'Orphan') opts.propagationPolicy = pp;
+  const orphan = q.orphanDependents ?? body.orphanDependents;
+  if (typeof orphan === 'boolean') opts.orphanDependents = orphan;
   if (isObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
   if (q.dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All'))) opts.dryRun = true;
   return opts;
+}
+
+/**
+ * pods/log (upstream pod LogLocation and the kubelet's GetContainerLogs): the container is the one
+ * named or the pod's only one (400 otherwise, naming the choices); an unscheduled pod has no output
+ * yet; a waiting container is a 400 with its reason; `previous` needs a restart; `tailLines` keeps
+ * the last N lines.
+ * @throws 400 BadRequest as above.
+ */
+function podLog(pod: KubeObject, q: ApiQuery, source: PodLogSource | undefined): string {
+  const name = pod.metadata.name;
+  const names = ((pod.spec?.containers ?? []) as { name: string }[]).map((c) => c.name);
+  const inits = ((pod.spec?.initContainers ?? []) as { name: string }[]).map((c) => c.name);
+  let container = q.container;
+  if (container === undefined) {
+    if (names.length !== 1)
+      throw statusError('BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`);
+    container = names[0]!;
+  }
+  if (!names.includes(container) && !inits.includes(container)) throw statusError('BadRequest', `container ${container} is not valid for pod ${name}`);
+  if (!pod.spec?.nodeName) return '';
+  const statuses = [...((pod.status?.containerStatuses ?? []) as Record<string, unknown>[]), ...((pod.status?.initContainerStatuses ?? []) as Record<string, unknown>[])];
+  const st = statuses.find((c) => c.name === container);
+  const waiting = (st?.state as { waiting?: { reason?: string } } | undefined)?.waiting;
+  if (q.previous) {
+    if (!(st?.lastState as { terminated?: unknown } | undefined)?.terminated) throw statusError('BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
+  } else if (!st || waiting) throw statusError('BadRequest', `container "${container}" in pod "${name}" is waiting to start: ${waiting?.reason ?? 'ContainerCreating'}`);
+  const text = source?.(pod, container, q.previous === true) ?? '';
+  if (q.tailLines === undefined || q.tailLines < 0) return text;
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.length && q.tailLines > 0 ? `${lines.slice(-q.tailLines).join('\n')}\n` : '';
 }
 
 function stillThere(server: ApiServer, type: TypeRef, key: { namespace?: string; name: string }): boolean {

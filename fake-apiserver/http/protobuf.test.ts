@@ -47,6 +47,13 @@ describe('decodeKubeProtobuf', () => {
     expect(svc).toMatchObject({ value: { spec: { ports: [{ port: 80, targetPort: 'http' }] } } });
   });
 
+  it('decodes the DeleteOptions client-go sends with a DELETE (propagationPolicy, preconditions, pointer zeros kept)', () => {
+    const raw = [...bytesField(2, [...str(1, 'u-1'), ...str(2, '42')]), ...int(3, 0), ...str(4, 'Foreground'), ...str(5, 'All')];
+    expect(decodeKubeProtobuf(envelope('v1', 'DeleteOptions', raw))).toEqual({
+      value: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'u-1', resourceVersion: '42' }, orphanDependents: false, propagationPolicy: 'Foreground', dryRun: ['All'] },
+    });
+  });
+
   it('refuses with 415 what it does not know rather than dropping it', () => {
     const reason = (r: ReturnType<typeof decodeKubeProtobuf>) => (r instanceof StatusError ? `${r.code} ${r.message}` : 'decoded');
     expect(reason(decodeKubeProtobuf(Uint8Array.from([1, 2, 3, 4, 5])))).toMatch(/^415 .*missing the k8s\\0 prefix/);

@@ -1,7 +1,8 @@
 /**
  * Decoding of Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`; Kubernetes
  * API concepts: protobuf encoding), for the kinds kubectl's generator subcommands send that way
- * (`kubectl create namespace|configmap|secret|serviceaccount|deployment|service`). Pure.
+ * (`kubectl create namespace|configmap|secret|serviceaccount|deployment|service`), and the
+ * DeleteOptions client-go's typed clients send with a DELETE. Pure.
  *
  * Wire format: the 4 bytes `k8s\0`, then a `runtime.Unknown` message (typeMeta = 1 {apiVersion = 1,
  * kind = 2}, raw = 2, contentEncoding = 3, contentType = 4) whose `raw` is the typed message. The
@@ -135,6 +136,16 @@ const MESSAGES: Record<string, Message> = {
   ContainerPort: { 1: s('name'), 2: i('hostPort'), 3: i('containerPort'), 4: s('protocol'), 5: s('hostIP') },
   EnvVar: { 1: s('name'), 2: s('value') },
   ResourceRequirements: { 1: map('limits', '@Quantity'), 2: map('requests', '@Quantity') },
+  // meta/v1 DeleteOptions: what client-go's typed clients send with a DELETE (helm's release Secrets).
+  DeleteOptions: {
+    1: i('gracePeriodSeconds', { keepZero: true }),
+    2: m('preconditions', 'Preconditions'),
+    3: b('orphanDependents', { keepZero: true }),
+    4: s('propagationPolicy', { keepZero: true }),
+    5: strs('dryRun'),
+    6: b('ignoreStoreReadErrorWithClusterBreakingPotential', { keepZero: true }),
+  },
+  Preconditions: { 1: s('uid', { keepZero: true }), 2: s('resourceVersion', { keepZero: true }) },
 };
 
 /** Top-level kinds decodable, by `apiVersion/kind`. */
@@ -145,6 +156,8 @@ const KINDS: Record<string, string> = {
   'v1/ServiceAccount': 'ServiceAccount',
   'v1/Service': 'Service',
   'apps/v1/Deployment': 'Deployment',
+  'v1/DeleteOptions': 'DeleteOptions',
+  'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
 };
 
 /** The media type. */

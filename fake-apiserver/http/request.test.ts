@@ -52,7 +52,7 @@ describe('parseRequest: paths', () => {
   });
 
   it('answers the upstream 404 for paths no handler serves', () => {
-    for (const url of ['/', '/foo', '/api/v2', '/api/v1/namespaces/a/pods/b/log', '/api/v1/a/b/c/d/e'])
+    for (const url of ['/', '/foo', '/api/v2', '/api/v1/namespaces/a/configmaps/b/log', '/apis/apps/v1/namespaces/a/deployments/b/log', '/api/v1/a/b/c/d/e'])
       expect(errorOf(req('GET', url))).toEqual({
         kind: 'Status',
         apiVersion: 'v1',
@@ -63,6 +63,15 @@ describe('parseRequest: paths', () => {
         code: 404,
         details: {},
       });
+  });
+});
+
+describe('parseRequest: pods/log', () => {
+  it('parses the log subresource of a pod with its PodLogOptions', () => {
+    const r = req('GET', '/api/v1/namespaces/a/pods/b/log?container=app&tailLines=2&previous=true');
+    expect(r).toMatchObject({ kind: 'resource', verb: 'get', resource: 'pods', name: 'b', subresource: 'log', query: { container: 'app', tailLines: 2, previous: true } });
+    expect(errorOf(req('GET', '/api/v1/namespaces/a/pods/b/log?tailLines=x'))).toMatchObject({ code: 400 });
+    expect(errorOf(req('DELETE', '/api/v1/namespaces/a/pods/b/log'))).toMatchObject({ code: 405 });
   });
 });
 

@@ -52,6 +52,12 @@ export interface ApiQuery {
   force?: boolean;
   fieldValidation?: FieldValidation;
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** PodLogOptions (pods/log): `container`, `previous`, `tailLines`. */
+  container?: string;
+  previous?: boolean;
+  tailLines?: number;
+  /** Deprecated DeleteOptions `orphanDependents` (query form). */
+  orphanDependents?: boolean;
   /** Table `includeObject` (None, Metadata, Object); default Metadata. */
   includeObject?: 'None' | 'Metadata' | 'Object';
 }
@@ -65,7 +71,7 @@ export interface ResourceRequest {
   version: string;
   /** Plural resource name, e.g. `configmaps`. */
   resource: string;
-  subresource?: 'status' | 'scale';
+  subresource?: 'status' | 'scale' | 'log';
   namespace?: string;
   name?: string;
   query: ApiQuery;
@@ -192,6 +198,14 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
     if (pp !== 'Background' && pp !== 'Foreground' && pp !== 'Orphan') return statusError('BadRequest', `propagationPolicy: Unsupported value: ${JSON.stringify(pp)}: supported values: "Foreground", "Background", "Orphan"`);
     q.propagationPolicy = pp;
   }
+  q.orphanDependents = bool(params.get('orphanDependents'));
+  q.container = str('container');
+  q.previous = bool(params.get('previous'));
+  const tail = params.get('tailLines');
+  if (tail !== null) {
+    if (!/^-?\d+$/.test(tail)) return statusError('BadRequest', `tailLines: Invalid value: ${JSON.stringify(tail)}: must be an integer`);
+    q.tailLines = Number(tail);
+  }
   const io = params.get('includeObject');
   if (io !== null) {
     if (io !== 'None' && io !== 'Metadata' && io !== 'Object') return statusError('BadRequest', `includeObject: Unsupported value: ${JSON.stringify(io)}`);
@@ -275,7 +289,9 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   }
   if (rest.length === 0 || rest.length > 3) return err(pathNotFound());
   const [resource, name, sub] = rest;
-  if (sub !== undefined && sub !== 'status' && sub !== 'scale') return err(pathNotFound());
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log') return err(pathNotFound());
+  if (sub === 'log' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
+  if (sub === 'log' && method !== 'GET' && method !== 'HEAD') return err(methodNotAllowed());
   const subresource = sub as ResourceRequest['subresource'];
 
   let verb: ResourceVerb;

@@ -278,6 +278,31 @@ describe('HTTP front: resources', () => {
   });
 });
 
+describe('HTTP front: streaming lists (sendInitialEvents)', () => {
+  it('sends the current objects as ADDED, then a bookmark annotated k8s.io/initial-events-end, then later events', async () => {
+    const cms = '/api/v1/namespaces/default/configmaps';
+    await call('POST', cms, { metadata: { name: 'stream-a', labels: { sl: '1' } } });
+    // Periodic bookmarks (every 50 ms on this server) carry no annotation; they are left out.
+    const marked = (ev: { type: string; object: Record<string, unknown> }[]) => ev.filter((e) => e.type !== 'BOOKMARK' || (e.object.metadata as { annotations?: unknown }).annotations);
+    const read = await readWatch(`${cms}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=sl%3D1`, (ev) => marked(ev).length >= 3, () => {
+      void call('POST', cms, { metadata: { name: 'stream-b', labels: { sl: '1' } } });
+    });
+    const events = marked(read.events);
+    expect(events.map((e) => [e.type, (e.object.metadata as { name: string }).name])).toEqual([
+      ['ADDED', 'stream-a'],
+      ['BOOKMARK', ''],
+      ['ADDED', 'stream-b'],
+    ]);
+    expect((events[1]!.object.metadata as { annotations?: Record<string, string> }).annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+  });
+
+  it('refuses sendInitialEvents without resourceVersionMatch=NotOlderThan and bookmarks (422 ListOptions)', async () => {
+    const r = await call('GET', '/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true');
+    expect(r.status).toBe(422);
+    expect(r.json.message).toContain('sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+  });
+});
+
 describe('HTTP front: watch', () => {
   const cms = '/api/v1/namespaces/default/configmaps';
 

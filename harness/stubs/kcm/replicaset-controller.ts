@@ -45,7 +45,10 @@ export function replicaSetController(client: KubeClient, cache: InformerCache): 
         const ns = rs.metadata.namespace!;
         await podInformer.synced();
         const { cached: pods, pendingCreates } = livePods(rs);
-        const desired = rs.metadata.deletionTimestamp ? 0 : (rs.spec.replicas ?? 1);
+        // A ReplicaSet being deleted manages no pods (upstream syncReplicaSet): the garbage collector
+        // deletes them (background, foreground) or strips their owner reference (orphan).
+        const managing = !rs.metadata.deletionTimestamp;
+        const desired = managing ? (rs.spec.replicas ?? 1) : pods.length + pendingCreates;
         let createError: unknown;
         for (let i = pods.length + pendingCreates; i < desired && createError === undefined; i++) {
           const created = await client.create<KubeObject>({

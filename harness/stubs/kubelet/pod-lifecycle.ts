@@ -38,6 +38,8 @@ import type { PodRecord, TemplateInput } from './pod-status.ts';
 export const RUN_MS_ANNOTATION = 'sim.lattice.dev/run-ms';
 /** Annotation: exit code of a Never/OnFailure pod's containers (decimal string; default 0). */
 export const EXIT_CODE_ANNOTATION = 'sim.lattice.dev/exit-code';
+/** Annotation holding what each container of the pod prints when it runs (its simulated output, for `kubectl logs`). */
+export const LOG_ANNOTATION = 'sim.lattice.dev/log';
 
 const HOST_IP = '172.18.0.2';
 
@@ -104,6 +106,19 @@ export class Kubelet {
     private readonly cache: InformerCache,
   ) {
     this.settings = kubeletSettings(profile);
+  }
+
+  /**
+   * The simulated output of `container` in `pod` (what `kubectl logs` shows; the API server's
+   * pods/log asks for it once it found the pod and a started container): the text of the pod's
+   * `sim.lattice.dev/log` annotation, ending with a newline, for the running instance and for the
+   * previous one alike (every instance of a simulated container prints the same). No annotation: no
+   * output, as the stub runs no program.
+   */
+  containerLog(pod: KubeObject, _container: string, _previous: boolean): string {
+    const text = pod.metadata.annotations?.[LOG_ANNOTATION];
+    if (!text) return '';
+    return text.endsWith('\n') ? text : `${text}\n`;
   }
 
   /**
