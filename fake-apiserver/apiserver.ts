@@ -35,6 +35,7 @@ import { Registry, resourceKey } from './registry.ts';
 import type { ResourceInfo } from './registry.ts';
 import { VersionedStore } from './store.ts';
 import type { StoreEvent } from './store.ts';
+import { checkBuiltinFields, defaultBuiltin } from './strategies/index.ts';
 import { compileSchema } from './validation.ts';
 
 /** The identity a uid is derived from: version-independent kind, namespace, name, and incarnation. */
@@ -84,6 +85,12 @@ export interface ApiServerOptions {
   limits?: Partial<ApiServerLimits>;
   /** Validating admission extensions, called in order (see {@link ApiServer.addValidatingAdmission}). */
   validatingAdmission?: readonly ValidatingAdmissionExtension[];
+  /**
+   * Built-in kinds' strategies on main-resource writes (`strategies/`): `unknownFields` drops fields
+   * the upstream type lacks and reports them per `fieldValidation`; `defaulting` applies upstream
+   * defaults (Pod restartPolicy, Deployment strategy, Service type …). Both default true.
+   */
+  builtinStrategies?: { unknownFields?: boolean; defaulting?: boolean };
 }
 
 /**
@@ -264,6 +271,7 @@ export class ApiServer {
 
   private readonly limits: ApiServerLimits;
   private readonly validating: ValidatingAdmissionExtension[];
+  private readonly strategies: { unknownFields: boolean; defaulting: boolean };
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
 
@@ -275,6 +283,7 @@ export class ApiServer {
     this.store = new VersionedStore({ historyLimit: opts.historyLimit });
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.validating = [...(opts.validatingAdmission ?? [])];
+    this.strategies = { unknownFields: opts.builtinStrategies?.unknownFields ?? true, defaulting: opts.builtinStrategies?.defaulting ?? true };
     for (const name of BOOTSTRAP_NAMESPACES) this.create({ ...NAMESPACE, metadata: { name } });
   }
 
@@ -372,6 +381,7 @@ export class ApiServer {
     }
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, obj, opts));
+    else if (!info.custom) this.admitBuiltin(info, obj, opts, 'create');
 
     if (ns && m.namespace) this.admitNamespace(info, ns, m.name ?? '');
     if (causes.length) throw invalid(info.kind, info.group, m.name || m.generateName || '', causes);
@@ -792,6 +802,7 @@ export class ApiServer {
     if (m.finalizers && m.finalizers.length === 0) delete m.finalizers;
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, cand, c.request));
+    else if (!info.custom) this.admitBuiltin(info, cand, c.request, c.mode === 'main' ? 'update' : 'status');
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
 
@@ -821,6 +832,18 @@ export class ApiServer {
       if (mode === 'Warn') for (const w of unknown) req.onWarning?.(w);
     }
     return causes;
+  }
+
+  /**
+   * Built-in kinds' strategies (strategies/index.ts): unknown fields dropped and reported per the
+   * request's `fieldValidation` (status writes too: only their new parts are unfrozen and walked),
+   * then, for main-resource writes, upstream defaults applied (and, on create, the create-time
+   * status: a Pod starts `Pending`); each as `builtinStrategies` allows.
+   * @throws 400 BadRequest `strict decoding error: unknown field "…"` under `Strict`.
+   */
+  private admitBuiltin(info: ResourceInfo, obj: Mutable, req: WriteOptions | undefined, op: 'create' | 'update' | 'status'): void {
+    if (this.strategies.unknownFields) checkBuiltinFields(info, obj as unknown as Record<string, unknown>, req);
+    if (this.strategies.defaulting && op !== 'status') defaultBuiltin(info, obj as unknown as Record<string, unknown>, op === 'create');
   }
 
   /**

@@ -5,14 +5,38 @@
  * `x-kubernetes-group-version-kind` and `x-kubernetes-action`, and the PATCH operation listing the
  * `fieldValidation` query parameter. kubectl's query-param verifier (cli-runtime) reads exactly
  * that to decide that the server validates fields, so it sends `fieldValidation=Strict` instead of
- * validating against a client-side schema. Component schemas are published for custom resources
- * only (their CRD schema, for `kubectl explain`): for built-ins kubectl then builds strategic merge
- * patches from its compiled-in types (README "Not modelled").
+ * validating against a client-side schema. Component schemas (what `kubectl explain` reads) are
+ * the built-in kinds' upstream schemas (`../schemas/builtin.ts`: named as upstream, e.g.
+ * `io.k8s.api.apps.v1.Deployment`, with every definition they reference, so each document is
+ * self-contained as upstream's are) and each custom resource's CRD schema, to which, as
+ * kube-apiserver does, `apiVersion`, `kind` and `metadata` (a reference to ObjectMeta) are added.
  */
 import { createHash } from 'node:crypto';
 import type { ApiServer } from '../apiserver.ts';
+import { builtinKinds } from '../registry.ts';
 import type { ResourceInfo } from '../registry.ts';
+import { builtinSchemas, referencedComponents } from '../schemas/builtin.ts';
+import type { JsonSchema } from '../schemas/builtin.ts';
 import { resourcesAt, servedGroups } from './discovery.ts';
+
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/** A custom resource's published schema: its CRD schema plus apiVersion, kind and metadata, described as upstream describes them. */
+function customResourceSchema(info: ResourceInfo, components: Record<string, JsonSchema>): JsonSchema {
+  const schema = info.schema as JsonSchema;
+  const typeMeta = (components['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions']?.properties ?? {}) as Record<string, JsonSchema>;
+  const own = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  return {
+    ...schema,
+    properties: {
+      apiVersion: typeMeta.apiVersion ?? { type: 'string' },
+      kind: typeMeta.kind ?? { type: 'string' },
+      metadata: { allOf: [{ $ref: `#/components/schemas/${OBJECT_META}` }], description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata" },
+      ...own,
+    },
+    'x-kubernetes-group-version-kind': [{ group: info.group, version: info.version, kind: info.kind }],
+  };
+}
 
 const gvPath = (group: string, version: string) => (group ? `apis/${group}/${version}` : `api/${version}`);
 
@@ -58,16 +82,21 @@ export function openApiV3Doc(server: ApiServer, path: string): object | undefine
   const infos = resourcesAt(server, group, version);
   if (infos.length === 0) return undefined;
   const paths: Record<string, object> = {};
-  const schemas: Record<string, object> = {};
+  const builtin = builtinSchemas(builtinKinds);
+  const roots: string[] = [];
+  const custom: Record<string, object> = {};
   for (const info of infos) {
     Object.assign(paths, operations(info));
-    // Custom resources publish their CRD schema (what `kubectl explain` reads); built-ins publish none,
-    // so kubectl keeps building strategic merge patches from its compiled-in types.
+    const name = builtin.kinds.get(`${info.group}/${info.version}/${info.kind}`);
+    if (!info.custom && name) roots.push(name);
     if (info.custom && info.schema) {
-      const name = `${info.group.split('.').reverse().join('.')}.${info.version}.${info.kind}`;
-      schemas[name] = { ...info.schema, 'x-kubernetes-group-version-kind': [{ group: info.group, version: info.version, kind: info.kind }] };
+      custom[`${info.group.split('.').reverse().join('.')}.${info.version}.${info.kind}`] = customResourceSchema(info, builtin.components);
+      roots.push(OBJECT_META);
     }
   }
+  const schemas: Record<string, object> = {};
+  for (const name of referencedComponents(builtin.components, roots)) schemas[name] = builtin.components[name];
+  Object.assign(schemas, custom);
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'unversioned' }, paths, components: { schemas } };
 }
 
