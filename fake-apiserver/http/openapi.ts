@@ -73,14 +73,28 @@ function operations(info: ResourceInfo): Record<string, object> {
   return out;
 }
 
-/** The OpenAPI v3 document of one group/version (`api/v1`, `apis/apps/v1`), or undefined when not served. */
-export function openApiV3Doc(server: ApiServer, path: string): object | undefined {
+interface Rendered {
+  /** The served kinds the document was built from (identity-compared: the registry replaces a ResourceInfo when a CRD changes). */
+  infos: readonly ResourceInfo[];
+  doc: object;
+  /** Upper-case hex SHA-512 of the document's JSON, as kube-apiserver's index hashes are. */
+  hash: string;
+}
+
+/** Documents built so far, per server and group/version path: rebuilt only when the kinds served there change. */
+const rendered = new WeakMap<ApiServer, Map<string, Rendered>>();
+
+function render(server: ApiServer, path: string): Rendered | undefined {
   const m = /^(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
   if (!m) return undefined;
   const group = m[1] ? '' : m[2];
   const version = m[1] ?? m[3];
   const infos = resourcesAt(server, group, version);
   if (infos.length === 0) return undefined;
+  let byPath = rendered.get(server);
+  if (!byPath) rendered.set(server, (byPath = new Map()));
+  const prev = byPath.get(path);
+  if (prev && prev.infos.length === infos.length && prev.infos.every((x, i) => x === infos[i])) return prev;
   const paths: Record<string, object> = {};
   const builtin = builtinSchemas(builtinKinds);
   const roots: string[] = [];
@@ -97,7 +111,20 @@ export function openApiV3Doc(server: ApiServer, path: string): object | undefine
   const schemas: Record<string, object> = {};
   for (const name of referencedComponents(builtin.components, roots)) schemas[name] = builtin.components[name];
   Object.assign(schemas, custom);
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'unversioned' }, paths, components: { schemas } };
+  const doc = { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'unversioned' }, paths, components: { schemas } };
+  const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 128).toUpperCase();
+  const out = { infos, doc, hash };
+  byPath.set(path, out);
+  return out;
+}
+
+/**
+ * The OpenAPI v3 document of one group/version (`api/v1`, `apis/apps/v1`), or undefined when not
+ * served. Built once per set of kinds served there (a CRD change rebuilds its group's document);
+ * the returned object is shared between requests and must not be mutated.
+ */
+export function openApiV3Doc(server: ApiServer, path: string): object | undefined {
+  return render(server, path)?.doc;
 }
 
 /** `/openapi/v3`: `{paths: {"api/v1": {serverRelativeURL: "/openapi/v3/api/v1?hash=…"}, …}}`. */
@@ -106,9 +133,7 @@ export function openApiV3Index(server: ApiServer): object {
   for (const [group, versions] of servedGroups(server)) {
     for (const version of versions) {
       const p = gvPath(group, version);
-      const doc = openApiV3Doc(server, p);
-      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 128).toUpperCase();
-      paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` };
+      paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${render(server, p)?.hash ?? ''}` };
     }
   }
   return { paths };
