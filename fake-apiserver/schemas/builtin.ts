@@ -26,6 +26,8 @@ export interface BuiltinSchemas {
   components: Record<string, JsonSchema>;
   /** `group/version/Kind` (`/v1/Pod` for core) → the kind's component name. */
   kinds: Map<string, string>;
+  /** Component name → the `IoK8s…` name kubernetes-models exports it under (its compiled validator is `kubernetes-models/_schemas/<that>`). */
+  exportNames: Map<string, string>;
 }
 
 /** Error for a kind kubernetes-models does not describe, or a package that cannot be found. */
@@ -87,6 +89,7 @@ const ref = (name: string) => `#/components/schemas/${name}`;
 
 class Loader {
   readonly components = new Map<string, JsonSchema>();
+  readonly exportNames = new Map<string, string>();
   private readonly byFile = new Map<string, string>();
   private typeMetaDocs?: { apiVersion?: string; kind?: string };
 
@@ -99,6 +102,7 @@ class Loader {
     const dts = parseDts(readFileSync(file, 'utf8'), relative(this.modelsDir, file));
     const name = componentName(file, dts.exportName);
     this.byFile.set(file, name);
+    this.exportNames.set(name, dts.exportName);
     const schema: JsonSchema = {};
     this.components.set(name, schema); // before recursing: definitions refer to themselves (JSONSchemaProps)
     Object.assign(schema, this.schemaOf(dts, file, name));
@@ -183,7 +187,7 @@ function kindFile(modelsDir: string, apiVersion: string, kind: string): string {
   return file;
 }
 
-let cached: { key: string; value: BuiltinSchemas } | undefined;
+let cached: { kinds: readonly { apiVersion: string; kind: string }[]; key: string; value: BuiltinSchemas } | undefined;
 
 /**
  * The upstream schemas of `kinds` (each `{apiVersion, kind}`) and every definition they reference.
@@ -192,6 +196,7 @@ let cached: { key: string; value: BuiltinSchemas } | undefined;
  * @throws BuiltinSchemaError when kubernetes-models is missing, lacks a kind, or is in a shape this loader does not read.
  */
 export function builtinSchemas(kinds: readonly { apiVersion: string; kind: string }[]): BuiltinSchemas {
+  if (cached?.kinds === kinds) return cached.value;
   const key = kinds.map((k) => `${k.apiVersion}/${k.kind}`).join(',');
   if (cached?.key === key) return cached.value;
   const modelsDir = packageDir('kubernetes-models', here);
@@ -206,8 +211,8 @@ export function builtinSchemas(kinds: readonly { apiVersion: string; kind: strin
   }
   const components: Record<string, JsonSchema> = {};
   for (const name of [...loader.components.keys()].sort()) components[name] = deepFreeze(loader.components.get(name)!);
-  const value: BuiltinSchemas = { components: Object.freeze(components), kinds: byKind };
-  cached = { key, value };
+  const value: BuiltinSchemas = { components: Object.freeze(components), kinds: byKind, exportNames: loader.exportNames };
+  cached = { kinds, key, value };
   return value;
 }
 

@@ -77,33 +77,54 @@ export function unknownFieldPruner(schemas: BuiltinSchemas, group: string, versi
   const root = shape;
   return (obj) => {
     const out: string[] = [];
-    prune(obj, root, '', out);
+    prune(obj, root, [], out);
     return out;
   };
 }
 
-function prune(value: unknown, shape: Shape, path: string, out: string[]): void {
+/** The dotted path of a segment stack (`.spec`, `.containers`, `[0]` → `spec.containers[0]`). */
+const pathOf = (segs: string[]) => segs.join('').replace(/^\./, '');
+
+/** Walks `value` against `shape`; `segs` is the path so far as a stack (joined only when a field is reported). */
+function prune(value: unknown, shape: Shape, segs: string[], out: string[]): void {
   // Frozen values are shared with the stored object, which was checked when it was written.
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
   switch (shape.k) {
     case 'any':
       return;
     case 'array':
-      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) prune(value[i], shape.items, `${path}[${i}]`, out);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          segs.push(`[${i}]`);
+          prune(value[i], shape.items, segs, out);
+          segs.pop();
+        }
+      }
       return;
     case 'map':
-      if (!Array.isArray(value)) for (const [k, v] of Object.entries(value)) prune(v, shape.values, path ? `${path}.${k}` : k, out);
+      if (!Array.isArray(value)) {
+        for (const k in value) {
+          segs.push(`.${k}`);
+          prune((value as Record<string, unknown>)[k], shape.values, segs, out);
+          segs.pop();
+        }
+      }
       return;
     case 'object': {
       if (Array.isArray(value)) return;
       const rec = value as Record<string, unknown>;
       for (const k of Object.keys(rec)) {
         const sub = shape.props.get(k);
-        const p = path ? `${path}.${k}` : k;
         if (!sub) {
-          out.push(p);
+          segs.push(`.${k}`);
+          out.push(pathOf(segs));
+          segs.pop();
           delete rec[k];
-        } else if (sub.k !== 'any') prune(rec[k], sub, p, out);
+        } else if (sub.k !== 'any') {
+          segs.push(`.${k}`);
+          prune(rec[k], sub, segs, out);
+          segs.pop();
+        }
       }
     }
   }

@@ -167,6 +167,9 @@ export function defaultBuiltin(kind: StrategyKind, obj: JsonObject, create = fal
   if (create && CREATE_STATUS[key] && obj.status === undefined) obj.status = CREATE_STATUS[key]();
 }
 
+/** The field checker of each built-in `group/version/Kind`, compiled on first use (null: no schema). */
+const pruners = new Map<string, ((obj: JsonObject) => string[]) | null>();
+
 /**
  * Unknown-field handling of a built-in write (Kubernetes API concepts: field validation): every
  * field the kind's upstream type does not declare is removed from `obj` (the decoder drops it); with
@@ -175,7 +178,9 @@ export function defaultBuiltin(kind: StrategyKind, obj: JsonObject, create = fal
  * @throws StatusError 400 BadRequest `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: unknown field "spec.replicass", …` under Strict.
  */
 export function checkBuiltinFields(kind: StrategyKind, obj: JsonObject, request: WriteOptions = {}): void {
-  const pruner = unknownFieldPruner(builtinSchemas(builtinKinds), kind.group, kind.version, kind.kind);
+  const key = `${kind.group}/${kind.version}/${kind.kind}`;
+  let pruner = pruners.get(key);
+  if (pruner === undefined) pruners.set(key, (pruner = unknownFieldPruner(builtinSchemas(builtinKinds), kind.group, kind.version, kind.kind) ?? null));
   if (!pruner) return;
   const unknown = pruner(obj);
   if (unknown.length === 0) return;
