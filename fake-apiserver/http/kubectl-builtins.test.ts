@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiServer } from '../apiserver.ts';
 import type { Clock, KubeObject } from '../api/index.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { loadOpenApiFormats } from './openapi.ts';
 import { startHttpServer } from './server.ts';
 import type { RunningHttpServer } from './server.ts';
 import { extractKubectl, runKubectl } from './testing/kubectl.ts';
@@ -36,7 +37,9 @@ beforeAll(async () => {
   const kubeconfig = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: http.url });
   env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig };
-});
+  // Numeric formats are probed on the first /openapi/v3 request; wait for them so every explain sees them.
+  await loadOpenApiFormats();
+}, 60_000);
 afterAll(async () => {
   await http?.close();
 });
@@ -91,6 +94,10 @@ describe.skipIf(!runnable)('kubectl v1.35 and the built-in kinds (schemas, stric
     expect(svc).toMatch(/^KIND:\s+Service\nVERSION:\s+v1\n/);
     expect(svc).toMatch(/FIELD: type <string>\nENUM:\n {4}ClusterIP\n {4}ExternalName\n {4}LoadBalancer\n {4}NodePort\n/);
     expect(await ok(['explain', 'pods.metadata.ownerReferences'])).toMatch(/FIELD: ownerReferences <\[\]OwnerReference>/);
+    // Float fields are numbers, integer fields integers (formats probed from the compiled validators).
+    const props = await ok(['explain', 'crd.spec.versions.schema.openAPIV3Schema']);
+    expect(props).toMatch(/\n {2}maximum\t<number>\n/);
+    expect(props).toMatch(/\n {2}maxLength\t<integer>\n/);
   });
 
   it('kubectl apply --validate=strict of a Deployment with unknown fields fails with the strict decoding error and creates nothing', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiServer } from '../apiserver.ts';
 import { manualClock } from '../testing/manual-clock.ts';
-import { openApiV3Doc, openApiV3Index } from './openapi.ts';
+import { loadOpenApiFormats, openApiV3Doc, openApiV3Index } from './openapi.ts';
 
 type Doc = { paths: Record<string, unknown>; components: { schemas: Record<string, Record<string, unknown>> } };
 const doc = (s: ApiServer, path: string) => openApiV3Doc(s, path) as Doc;
@@ -57,5 +57,17 @@ describe('OpenAPI v3 documents', () => {
     s.update({ ...live, spec });
     expect((openApiV3Index(s) as typeof before).paths['apis/example.com/v1'].serverRelativeURL).not.toBe(first);
     expect((openApiV3Index(s) as typeof before).paths['api/v1']).toEqual(before.paths['api/v1']);
+  });
+
+  it('carry integer formats and float types probed from the compiled validators once loaded', async () => {
+    const s = new ApiServer({ clock: manualClock() });
+    await loadOpenApiFormats();
+    const props = (d: Doc, name: string) => d.components.schemas[name].properties as Record<string, Record<string, unknown>>;
+    expect(props(doc(s, 'apis/apps/v1'), 'io.k8s.api.apps.v1.DeploymentSpec').replicas).toMatchObject({ type: 'integer', format: 'int32' });
+    expect(props(doc(s, 'api/v1'), 'io.k8s.api.core.v1.PodSpec').terminationGracePeriodSeconds).toMatchObject({ type: 'integer', format: 'int64' });
+    const jsonSchemaProps = props(doc(s, 'apis/apiextensions.k8s.io/v1'), 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps');
+    expect(jsonSchemaProps.maximum).toMatchObject({ type: 'number', format: 'double' });
+    expect(jsonSchemaProps.maxLength).toMatchObject({ type: 'integer', format: 'int64' });
+    expect(props(doc(s, 'api/v1'), 'io.k8s.api.core.v1.ContainerPort').containerPort).toMatchObject({ type: 'integer', format: 'int32', description: expect.stringContaining('port') });
   });
 });

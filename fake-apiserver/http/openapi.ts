@@ -17,6 +17,7 @@ import { builtinKinds } from '../registry.ts';
 import type { ResourceInfo } from '../registry.ts';
 import { builtinSchemas, referencedComponents } from '../schemas/builtin.ts';
 import type { JsonSchema } from '../schemas/builtin.ts';
+import { probeNumericTypes, withNumericTypes } from '../schemas/formats.ts';
 import { resourcesAt, servedGroups } from './discovery.ts';
 
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
@@ -73,7 +74,28 @@ function operations(info: ResourceInfo): Record<string, object> {
   return out;
 }
 
+/** The built-in components with numeric types and formats, once probed (`../schemas/formats.ts`). */
+let numericComponents: Record<string, JsonSchema> | undefined;
+let probing: Promise<void> | undefined;
+
+/**
+ * Probes, once per process, the numeric types and formats of the built-in schemas (int32 / int64 /
+ * double: a second or so, reading kubernetes-models' compiled validators); documents built after it
+ * resolved carry them. Started by the first `/openapi/v3` request; await it to get formatted
+ * documents from the start. Never rejects: should probing fail, documents stay without formats.
+ */
+export function loadOpenApiFormats(): Promise<void> {
+  probing ??= probeNumericTypes(builtinSchemas(builtinKinds))
+    .then((types) => {
+      numericComponents = withNumericTypes(builtinSchemas(builtinKinds).components as Record<string, JsonSchema>, types);
+    })
+    .catch(() => undefined);
+  return probing;
+}
+
 interface Rendered {
+  /** The component set the document was built from (it changes once, when numeric formats arrive). */
+  components: Record<string, JsonSchema>;
   /** The served kinds the document was built from (identity-compared: the registry replaces a ResourceInfo when a CRD changes). */
   infos: readonly ResourceInfo[];
   doc: object;
@@ -93,10 +115,11 @@ function render(server: ApiServer, path: string): Rendered | undefined {
   if (infos.length === 0) return undefined;
   let byPath = rendered.get(server);
   if (!byPath) rendered.set(server, (byPath = new Map()));
-  const prev = byPath.get(path);
-  if (prev && prev.infos.length === infos.length && prev.infos.every((x, i) => x === infos[i])) return prev;
-  const paths: Record<string, object> = {};
   const builtin = builtinSchemas(builtinKinds);
+  const components = numericComponents ?? (builtin.components as Record<string, JsonSchema>);
+  const prev = byPath.get(path);
+  if (prev && prev.components === components && prev.infos.length === infos.length && prev.infos.every((x, i) => x === infos[i])) return prev;
+  const paths: Record<string, object> = {};
   const roots: string[] = [];
   const custom: Record<string, object> = {};
   for (const info of infos) {
@@ -104,16 +127,16 @@ function render(server: ApiServer, path: string): Rendered | undefined {
     const name = builtin.kinds.get(`${info.group}/${info.version}/${info.kind}`);
     if (!info.custom && name) roots.push(name);
     if (info.custom && info.schema) {
-      custom[`${info.group.split('.').reverse().join('.')}.${info.version}.${info.kind}`] = customResourceSchema(info, builtin.components);
+      custom[`${info.group.split('.').reverse().join('.')}.${info.version}.${info.kind}`] = customResourceSchema(info, components);
       roots.push(OBJECT_META);
     }
   }
   const schemas: Record<string, object> = {};
-  for (const name of referencedComponents(builtin.components, roots)) schemas[name] = builtin.components[name];
+  for (const name of referencedComponents(components, roots)) schemas[name] = components[name];
   Object.assign(schemas, custom);
   const doc = { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'unversioned' }, paths, components: { schemas } };
   const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 128).toUpperCase();
-  const out = { infos, doc, hash };
+  const out = { components, infos, doc, hash };
   byPath.set(path, out);
   return out;
 }
@@ -127,8 +150,12 @@ export function openApiV3Doc(server: ApiServer, path: string): object | undefine
   return render(server, path)?.doc;
 }
 
-/** `/openapi/v3`: `{paths: {"api/v1": {serverRelativeURL: "/openapi/v3/api/v1?hash=…"}, …}}`. */
+/**
+ * `/openapi/v3`: `{paths: {"api/v1": {serverRelativeURL: "/openapi/v3/api/v1?hash=…"}, …}}`. The
+ * first call starts {@link loadOpenApiFormats}; hashes change once when the formats arrive.
+ */
 export function openApiV3Index(server: ApiServer): object {
+  void loadOpenApiFormats();
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const [group, versions] of servedGroups(server)) {
     for (const version of versions) {
