@@ -86,9 +86,10 @@ export interface ApiServerOptions {
   /** Validating admission extensions, called in order (see {@link ApiServer.addValidatingAdmission}). */
   validatingAdmission?: readonly ValidatingAdmissionExtension[];
   /**
-   * Built-in kinds' strategies on main-resource writes (`strategies/`): `unknownFields` drops fields
-   * the upstream type lacks and reports them per `fieldValidation`; `defaulting` applies upstream
-   * defaults (Pod restartPolicy, Deployment strategy, Service type …). Both default true.
+   * Built-in kinds' strategies (`strategies/`): `unknownFields` drops, on every write (status ones
+   * too), the fields the upstream type lacks and reports them per `fieldValidation`; `defaulting`
+   * applies upstream defaults on create / update / patch / apply (Pod restartPolicy, Deployment
+   * strategy, Service type …) and a created Pod's `Pending` phase. Both default true.
    */
   builtinStrategies?: { unknownFields?: boolean; defaulting?: boolean };
 }
