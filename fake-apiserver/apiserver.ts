@@ -40,6 +40,7 @@ import { parseSnapshot, groupOf, SNAPSHOT_API_VERSION } from './snapshot.ts';
 import type { ApiServerSnapshot } from './snapshot.ts';
 import { VersionedStore } from './store.ts';
 import type { StoreEvent } from './store.ts';
+import { checkBuiltinFields, defaultBuiltin } from './strategies/index.ts';
 import { compileSchema } from './validation.ts';
 
 /** The identity a uid is derived from: version-independent kind, namespace, name, and incarnation. */
@@ -89,6 +90,13 @@ export interface ApiServerOptions {
   limits?: Partial<ApiServerLimits>;
   /** Validating admission extensions, called in order (see {@link ApiServer.addValidatingAdmission}). */
   validatingAdmission?: readonly ValidatingAdmissionExtension[];
+  /**
+   * Built-in kinds' strategies (`strategies/`): `unknownFields` drops, on every write (status ones
+   * too), the fields the upstream type lacks and reports them per `fieldValidation`; `defaulting`
+   * applies upstream defaults on create / update / patch / apply (Pod restartPolicy, Deployment
+   * strategy, Service type …) and a created Pod's `Pending` phase. Both default true.
+   */
+  builtinStrategies?: { unknownFields?: boolean; defaulting?: boolean };
 }
 
 /**
@@ -269,6 +277,7 @@ export class ApiServer {
 
   private readonly limits: ApiServerLimits;
   private readonly validating: ValidatingAdmissionExtension[];
+  private readonly strategies: { unknownFields: boolean; defaulting: boolean };
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
 
@@ -280,6 +289,7 @@ export class ApiServer {
     this.store = new VersionedStore({ historyLimit: opts.historyLimit });
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.validating = [...(opts.validatingAdmission ?? [])];
+    this.strategies = { unknownFields: opts.builtinStrategies?.unknownFields ?? true, defaulting: opts.builtinStrategies?.defaulting ?? true };
     for (const name of BOOTSTRAP_NAMESPACES) this.create({ ...NAMESPACE, metadata: { name } });
   }
 
@@ -409,6 +419,7 @@ export class ApiServer {
     }
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, obj, opts));
+    else if (!info.custom) this.admitBuiltin(info, obj, opts, 'create');
 
     if (ns && m.namespace) this.admitNamespace(info, ns, m.name ?? '');
     if (causes.length) throw invalid(info.kind, info.group, m.name || m.generateName || '', causes);
@@ -906,6 +917,7 @@ export class ApiServer {
     if (m.finalizers && m.finalizers.length === 0) delete m.finalizers;
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, cand, c.request, old));
+    else if (!info.custom) this.admitBuiltin(info, cand, c.request, c.mode === 'main' ? 'update' : 'status');
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
 
@@ -936,6 +948,18 @@ export class ApiServer {
       if (mode === 'Warn') for (const w of unknown) req.onWarning?.(w);
     }
     return causes;
+  }
+
+  /**
+   * Built-in kinds' strategies (strategies/index.ts): unknown fields dropped and reported per the
+   * request's `fieldValidation` (status writes too: only their new parts are unfrozen and walked),
+   * then, for main-resource writes, upstream defaults applied (and, on create, the create-time
+   * status: a Pod starts `Pending`); each as `builtinStrategies` allows.
+   * @throws 400 BadRequest `strict decoding error: unknown field "…"` under `Strict`.
+   */
+  private admitBuiltin(info: ResourceInfo, obj: Mutable, req: WriteOptions | undefined, op: 'create' | 'update' | 'status'): void {
+    if (this.strategies.unknownFields) checkBuiltinFields(info, obj as unknown as Record<string, unknown>, req);
+    if (this.strategies.defaulting && op !== 'status') defaultBuiltin(info, obj as unknown as Record<string, unknown>, op === 'create');
   }
 
   /**

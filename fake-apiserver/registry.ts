@@ -71,6 +71,7 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', status: true, generation: true },
   { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', generation: true },
+  { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', status: true, generation: true },
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, status: true, generation: true },
 ];
@@ -79,7 +80,8 @@ const builtinSpecs: BuiltinSpec[] = [
  * The built-in kinds (Kubernetes API reference): core v1 Namespace and Node (cluster-scoped), Pod,
  * Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Event, Endpoints; apps/v1
  * Deployment and ReplicaSet; policy/v1 PodDisruptionBudget; batch/v1 Job and CronJob;
- * discovery.k8s.io/v1 EndpointSlice; networking.k8s.io/v1 NetworkPolicy; autoscaling/v2 HorizontalPodAutoscaler;
+ * discovery.k8s.io/v1 EndpointSlice; networking.k8s.io/v1 NetworkPolicy; coordination.k8s.io/v1 Lease;
+ * autoscaling/v2 HorizontalPodAutoscaler;
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped).
  */
 export const builtinKinds: readonly ResourceInfo[] = Object.freeze(

@@ -69,6 +69,13 @@ export interface WorldOptions {
    * a team runs its own operator).
    */
   platform?: boolean;
+  /**
+   * Upstream defaulting of built-in kinds in the API server (fake-apiserver/strategies: Pod
+   * restartPolicy, Deployment strategy, Service type …; default false). Off keeps runs byte-identical
+   * with runs made before it existed: defaulted pod templates hash differently, so pods get other
+   * names and, through their seeded streams, other timings (verdicts unchanged).
+   */
+  builtinDefaulting?: boolean;
 }
 
 /** A log line of the World (controllers and stubs), stamped with simulated ms since start. */
@@ -259,7 +266,7 @@ export class World implements Cluster {
 
   /** Builds and starts a World: CRDs of the stubbed components, nodes, the platform, then every controller. */
   static async create(opts: WorldOptions): Promise<World> {
-    const options = { profile: defaultProfile(), trustDomain: 'lattice.sim', clusterName: 'sim', validatingWebhook: true, platform: true, ...opts };
+    const options = { profile: defaultProfile(), trustDomain: 'lattice.sim', clusterName: 'sim', validatingWebhook: true, platform: true, builtinDefaulting: false, ...opts };
     const profile = options.profile;
     const clock = new VirtualClock();
     const rng = new SeededRng(options.seed);
@@ -272,6 +279,7 @@ export class World implements Cluster {
       clock,
       newUid: (id) => stableUid(options.seed, id),
       nameSuffix: (req) => stableNameSuffix(rng, req),
+      builtinStrategies: { defaulting: options.builtinDefaulting },
       deliver: (fn) => {
         const due = delivery.dueMs(clock.now());
         const batch = dueBatches.get(due);

@@ -225,11 +225,26 @@ spec:
     expect(get('Namespace', 'team-a').metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'team-a' });
     expect(get('ConfigMap', 'c1').data).toEqual({ a: 'b', c: 'd' });
     expect(get('Secret', 's1')).toMatchObject({ data: { password: Buffer.from('hunter2').toString('base64') } });
+    // As kube-apiserver stores it: the generator's fields plus the Deployment and pod-spec defaults.
     expect(get('Deployment', 'api').spec).toEqual({
       replicas: 0,
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
       selector: { matchLabels: { app: 'api' } },
-      strategy: {},
-      template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', ports: [{ containerPort: 80 }], resources: {} }] } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      template: {
+        metadata: { labels: { app: 'api' } },
+        spec: {
+          containers: [
+            { name: 'nginx', image: 'nginx', imagePullPolicy: 'Always', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' },
+          ],
+          dnsPolicy: 'ClusterFirst',
+          restartPolicy: 'Always',
+          schedulerName: 'default-scheduler',
+          securityContext: {},
+          terminationGracePeriodSeconds: 30,
+        },
+      },
     });
     expect(get('Service', 'api').spec).toMatchObject({ type: 'ClusterIP', selector: { app: 'api' }, ports: [{ name: '80-http', port: 80, protocol: 'TCP', targetPort: 'http' }] });
   });

@@ -1,14 +1,14 @@
 /**
  * `meta.k8s.io/v1` Table responses for `kubectl get` (anchors-apiserver.md §3.22; Kubernetes API
- * concepts: receiving resources as Tables). Columns: Name, a few per-kind columns (Namespace
- * Status, ConfigMap Data, the built-in printers of printers.ts, CRD additionalPrinterColumns with
- * simple `.a.b` paths), and Age as the
- * server renders it (apimachinery `duration.HumanDuration`). Rows carry PartialObjectMetadata by
- * default, the full object for `includeObject=Object`, nothing for `None`.
+ * concepts: receiving resources as Tables). Columns: the built-in kinds' printer columns
+ * (`printers.ts`, upstream pkg/printers/internalversion), a custom resource's
+ * additionalPrinterColumns (simple `.a.b` paths) or Name and Age, ages as the server renders them
+ * (apimachinery `duration.HumanDuration`). Every column is filled, priority-1 ones too: kubectl
+ * shows those only with `-o wide`. Rows carry PartialObjectMetadata by default, the full object for
+ * `includeObject=Object`, nothing for `None`.
  */
 import type { KubeObject } from '../api/index.ts';
-import { printerFor } from './printers.ts';
-import type { PrinterColumn } from './printers.ts';
+import { builtinColumns } from './printers.ts';
 
 /** One column definition of a Table. */
 export interface TableColumn {
@@ -58,8 +58,10 @@ export function readPath(obj: unknown, path: string): unknown {
 const col = (name: string, type: string, cell: (o: KubeObject) => unknown, format = '', description = ''): ColumnSpec => ({ name, type, format, description, priority: 0, cell });
 
 /**
- * The columns of a kind. `printerColumns` are a CRD version's `additionalPrinterColumns`
- * (name, type, jsonPath, format, description, priority).
+ * The columns of a kind, cells evaluated at `now` (ms since epoch). `printerColumns` are a CRD
+ * version's `additionalPrinterColumns` (name, type, jsonPath, format, description, priority); a
+ * built-in kind (by group and kind: custom resources never share a built-in group) gets its
+ * upstream printer's columns; anything else Name and Age.
  */
 export function columnsFor(group: string, kind: string, now: number, printerColumns?: Record<string, unknown>[]): ColumnSpec[] {
   const name = col('Name', 'string', (o) => o.metadata.name, 'name', 'Name must be unique within a namespace.');
@@ -78,15 +80,7 @@ export function columnsFor(group: string, kind: string, now: number, printerColu
     }
     return [name, ...extra, ...(printerColumns.some((c) => c.jsonPath === '.metadata.creationTimestamp') ? [] : [age])];
   }
-  const ageOf = (ts: unknown, nowMs: number) => (typeof ts === 'string' ? humanDuration(nowMs - Date.parse(ts)) : '<unknown>');
-  const printer = printerFor(group, kind, ageOf);
-  if (printer) {
-    const spec = (p: PrinterColumn): ColumnSpec => ({ ...col(p.name, p.type, (o) => p.cell(o, now), '', p.description), priority: p.priority });
-    return [...(printer.noName ? [] : [name]), ...printer.beforeAge.map(spec), ...(printer.noAge ? [] : [age]), ...printer.afterAge.map(spec)];
-  }
-  if (group === '' && kind === 'Namespace') extra.push(col('Status', 'string', (o) => (o.status as { phase?: string } | undefined)?.phase ?? ''));
-  if (group === '' && kind === 'ConfigMap') extra.push(col('Data', 'integer', (o) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length));
-  return [name, ...extra, age];
+  return builtinColumns(group, kind, now) ?? [name, age];
 }
 
 /** Builds the Table for `objects` (one object for a GET, the items for a LIST). */

@@ -1,0 +1,191 @@
+/**
+ * Per-kind strategies of the built-in kinds, the part of kube-apiserver's registry strategies and
+ * scheme defaulting this server models: on every write of the main resource (create, update,
+ * patch, apply; never `/status`), the decoded object is checked for fields its upstream type does
+ * not declare (dropped; reported per `fieldValidation`), then defaulted (upstream
+ * `SetDefaults_<Kind>` of pkg/apis/{core,apps,batch,…}/v1/defaults.go and declarative `+default`s).
+ * The table below is the list of what is defaulted; anything not in it is stored as written.
+ */
+import { statusError } from '../api/index.ts';
+import type { WriteOptions } from '../api/index.ts';
+import type { JsonObject } from '../internal/json.ts';
+import { builtinKinds } from '../registry.ts';
+import { builtinSchemas } from '../schemas/builtin.ts';
+import { unknownFieldPruner } from '../schemas/fields.ts';
+import { child, defaultPod, defaultTemplate, items, setDefault } from './pod-spec.ts';
+
+/** What a strategy needs to know of the kind being written. */
+export interface StrategyKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+function defaultDeployment(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'replicas', 1);
+  setDefault(spec, 'strategy', {});
+  const strategy = child(spec, 'strategy');
+  if (strategy) {
+    setDefault(strategy, 'type', 'RollingUpdate');
+    if (strategy.type === 'RollingUpdate') {
+      setDefault(strategy, 'rollingUpdate', {});
+      const ru = child(strategy, 'rollingUpdate');
+      if (ru) {
+        setDefault(ru, 'maxUnavailable', '25%');
+        setDefault(ru, 'maxSurge', '25%');
+      }
+    }
+  }
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  setDefault(spec, 'progressDeadlineSeconds', 600);
+  defaultTemplate(child(spec, 'template'));
+}
+
+function defaultReplicaSet(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'replicas', 1);
+  defaultTemplate(child(spec, 'template'));
+}
+
+function defaultJobSpec(spec: JsonObject | undefined): void {
+  if (!spec) return;
+  if ((spec.completions === undefined || spec.completions === null) && (spec.parallelism === undefined || spec.parallelism === null)) setDefault(spec, 'completions', 1);
+  setDefault(spec, 'parallelism', 1);
+  setDefault(spec, 'backoffLimit', spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null ? 2147483647 : 6);
+  setDefault(spec, 'completionMode', 'NonIndexed');
+  setDefault(spec, 'suspend', false);
+  defaultTemplate(child(spec, 'template'));
+}
+
+function defaultJob(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  defaultJobSpec(spec);
+  // SetDefaults_Job: an unlabelled Job takes its template's labels.
+  const templateLabels = child(child(child(spec, 'template'), 'metadata'), 'labels');
+  const meta = child(o, 'metadata');
+  if (meta && templateLabels && Object.keys(child(meta, 'labels') ?? {}).length === 0 && !Object.isFrozen(meta)) meta.labels = { ...templateLabels };
+}
+
+function defaultCronJob(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'concurrencyPolicy', 'Allow');
+  setDefault(spec, 'suspend', false);
+  setDefault(spec, 'successfulJobsHistoryLimit', 3);
+  setDefault(spec, 'failedJobsHistoryLimit', 1);
+  defaultJobSpec(child(child(spec, 'jobTemplate'), 'spec'));
+}
+
+/** SetDefaults_Service (ClusterIP allocation is not defaulting and is not done here). */
+function defaultService(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'sessionAffinity', 'None');
+  if (spec.sessionAffinity === 'None' && !Object.isFrozen(spec)) delete spec.sessionAffinityConfig;
+  if (spec.sessionAffinity === 'ClientIP') {
+    setDefault(spec, 'sessionAffinityConfig', {});
+    const cfg = child(spec, 'sessionAffinityConfig');
+    if (cfg) setDefault(cfg, 'clientIP', {});
+    const ip = child(cfg, 'clientIP');
+    if (ip) setDefault(ip, 'timeoutSeconds', 10800);
+  }
+  setDefault(spec, 'type', 'ClusterIP');
+  for (const port of items(spec, 'ports')) {
+    setDefault(port, 'protocol', 'TCP');
+    if ((port.targetPort === undefined || port.targetPort === 0 || port.targetPort === '') && !Object.isFrozen(port)) port.targetPort = port.port;
+  }
+  const external = spec.type === 'NodePort' || spec.type === 'LoadBalancer' || (Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
+  if (external) setDefault(spec, 'externalTrafficPolicy', 'Cluster');
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer' || spec.type === 'ClusterIP') setDefault(spec, 'internalTrafficPolicy', 'Cluster');
+  if (spec.type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
+}
+
+function defaultSecret(o: JsonObject): void {
+  setDefault(o, 'type', 'Opaque');
+}
+
+function defaultEndpoints(o: JsonObject): void {
+  for (const subset of items(o, 'subsets')) for (const port of items(subset, 'ports')) setDefault(port, 'protocol', 'TCP');
+}
+
+function defaultEndpointSlice(o: JsonObject): void {
+  for (const port of items(o, 'ports')) setDefault(port, 'protocol', 'TCP');
+}
+
+function defaultPersistentVolumeClaim(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (spec) setDefault(spec, 'volumeMode', 'Filesystem');
+}
+
+/** SetDefaults_NetworkPolicy: policyTypes from the rules present; port protocol TCP. */
+function defaultNetworkPolicy(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  for (const dir of ['ingress', 'egress']) for (const rule of items(spec, dir)) for (const port of items(rule, 'ports')) setDefault(port, 'protocol', 'TCP');
+  if (!Array.isArray(spec.policyTypes) || spec.policyTypes.length === 0) {
+    const types = ['Ingress'];
+    if (Array.isArray(spec.egress) && spec.egress.length > 0) types.push('Egress');
+    if (!Object.isFrozen(spec)) spec.policyTypes = types;
+  }
+}
+
+/** Defaulters by `group/Kind`. */
+const DEFAULTERS: Record<string, (o: JsonObject) => void> = {
+  '/Pod': defaultPod,
+  '/Service': defaultService,
+  '/Secret': defaultSecret,
+  '/Endpoints': defaultEndpoints,
+  '/PersistentVolumeClaim': defaultPersistentVolumeClaim,
+  'apps/Deployment': defaultDeployment,
+  'apps/ReplicaSet': defaultReplicaSet,
+  'batch/Job': defaultJob,
+  'batch/CronJob': defaultCronJob,
+  'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
+  'networking.k8s.io/NetworkPolicy': defaultNetworkPolicy,
+};
+
+/** The kinds {@link defaultBuiltin} defaults, as `group/Kind` (`/Pod` for the core group). */
+export const DEFAULTED_KINDS: readonly string[] = Object.keys(DEFAULTERS);
+
+/** Create-time status set by upstream strategies' PrepareForCreate (the request's status is dropped before). */
+const CREATE_STATUS: Record<string, () => JsonObject> = {
+  // podStrategy.PrepareForCreate: a new Pod is Pending until the kubelet reports on it.
+  '/Pod': () => ({ phase: 'Pending' }),
+};
+
+/**
+ * Applies the upstream defaults of the kind to `obj` in place (a mutable copy); on `create`, also
+ * the create-time status of kinds whose strategy sets one (Pod `phase: Pending`, when the object has
+ * none). Kinds without defaulter are left as they are.
+ */
+export function defaultBuiltin(kind: StrategyKind, obj: JsonObject, create = false): void {
+  const key = `${kind.group}/${kind.kind}`;
+  DEFAULTERS[key]?.(obj);
+  if (create && CREATE_STATUS[key] && obj.status === undefined) obj.status = CREATE_STATUS[key]();
+}
+
+/** The field checker of each built-in `group/version/Kind`, compiled on first use (null: no schema). */
+const pruners = new Map<string, ((obj: JsonObject) => string[]) | null>();
+
+/**
+ * Unknown-field handling of a built-in write (Kubernetes API concepts: field validation): every
+ * field the kind's upstream type does not declare is removed from `obj` (the decoder drops it); with
+ * `fieldValidation: Strict` the request fails instead, with `Warn` (the default) each field becomes
+ * a warning `unknown field "<path>"` through `request.onWarning`.
+ * @throws StatusError 400 BadRequest `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: unknown field "spec.replicass", …` under Strict.
+ */
+export function checkBuiltinFields(kind: StrategyKind, obj: JsonObject, request: WriteOptions = {}): void {
+  const key = `${kind.group}/${kind.version}/${kind.kind}`;
+  let pruner = pruners.get(key);
+  if (pruner === undefined) pruners.set(key, (pruner = unknownFieldPruner(builtinSchemas(builtinKinds), kind.group, kind.version, kind.kind) ?? null));
+  if (!pruner) return;
+  const unknown = pruner(obj);
+  if (unknown.length === 0) return;
+  const mode = request.fieldValidation ?? 'Warn';
+  const messages = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
+  if (mode === 'Strict') throw statusError('BadRequest', `${kind.kind} in version ${JSON.stringify(kind.version)} cannot be handled as a ${kind.kind}: strict decoding error: ${messages.join(', ')}`);
+  if (mode === 'Warn') for (const m of messages) request.onWarning?.(m);
+}
