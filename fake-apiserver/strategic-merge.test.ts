@@ -129,7 +129,8 @@ describe('ApiServer.patch with the strategic type', () => {
     const api = new ApiServer({ clock: manualClock() });
     api.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] } });
     const out = api.patch({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'default', name: 'p' }, 'strategic', { spec: { containers: [{ name: 'b', image: 'b:2' }] } });
-    expect(out.spec.containers).toEqual([
+    // The server defaults containers (imagePullPolicy, terminationMessagePath …): compare what the patch is about.
+    expect((out.spec.containers as { name: string; image: string }[]).map(({ name, image }) => ({ name, image }))).toEqual([
       { name: 'a', image: 'a:1' },
       { name: 'b', image: 'b:2' },
     ]);

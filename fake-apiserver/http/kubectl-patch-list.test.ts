@@ -59,7 +59,8 @@ describe.skipIf(!runnable)('kubectl v1.35: strategic merge patch on built-ins', 
       { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'B', value: '2' } },
     ]);
     expect(await ok(['apply', '-f', '-'], deployment('app:2'))).toBe('deployment.apps/web configured\n');
-    expect(containers()).toEqual([
+    // Defaulted fields (imagePullPolicy, terminationMessagePath …) come with them, as on a real cluster.
+    expect(containers().map(({ name, image, env }) => ({ name, image, ...(env ? { env } : {}) }))).toEqual([
       {
         name: 'app',
         image: 'app:2',

@@ -220,8 +220,12 @@ export function renderStatus(rec: PodRecord, hostIP: string, current: readonly {
   const rank = (t: string) => (order.includes(t) ? order.indexOf(t) : order.length);
   const types = [...rec.conditions.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const status: Record<string, unknown> = { phase: rec.phase };
-  if (rec.podIP) status.podIP = rec.podIP;
+  if (rec.podIP) {
+    status.podIP = rec.podIP;
+    status.podIPs = [{ ip: rec.podIP }];
+  }
   status.hostIP = hostIP;
+  status.hostIPs = [{ ip: hostIP }];
   if (rec.startTime) status.startTime = rec.startTime;
   status.conditions = types.map((type) => {
     const c = rec.conditions.get(type)!;
