@@ -24,6 +24,9 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './api/index.ts';
+import { CallScope, PendingWebhookCall, WebhookClient, runMutating, runValidating, webhookConfigurationCauses } from './admission/index.ts';
+import type { AdmissionAttributes, AdmissionEnv, AdmissionOperation, WebhookHandler } from './admission/index.ts';
+import { convertObjects } from './conversion/index.ts';
 import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
 import { cloneJson, deepEqual, deepFreeze, isPlainObject, jsonExceeds } from './internal/json.ts';
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
@@ -159,6 +162,10 @@ function defaultNameSuffix(req: GeneratedNameRequest): string {
 const NAMESPACE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
 const CRD_KIND = 'CustomResourceDefinition';
 const CRD_GROUP = 'apiextensions.k8s.io';
+const ADMISSION_GROUP = 'admissionregistration.k8s.io';
+const MUTATING_KIND = 'MutatingWebhookConfiguration';
+const MUTATING_RK = resourceKey(ADMISSION_GROUP, MUTATING_KIND);
+const VALIDATING_RK = resourceKey(ADMISSION_GROUP, 'ValidatingWebhookConfiguration');
 
 type Meta = ObjectMeta & { managedFields?: ManagedFieldsEntry[] };
 type Mutable = KubeObject & { metadata: Meta };
@@ -264,6 +271,16 @@ export class ApiServer {
 
   private readonly limits: ApiServerLimits;
   private readonly validating: ValidatingAdmissionExtension[];
+  /** Webhook Services served in process, and the call path of admission and conversion webhooks. */
+  private readonly webhooks = new WebhookClient();
+  /** What dynamic admission reads of this server (admission/dispatcher.ts). */
+  private readonly admissionEnv: AdmissionEnv = {
+    configurations: (kind) => this.store.list(kind === 'mutating' ? MUTATING_RK : VALIDATING_RK),
+    namespaceLabels: (ns) => this.store.get(resourceKey('', 'Namespace'), '', ns)?.metadata.labels,
+    versionsOf: (info) => this.registry.versionsOf(info),
+    convert: (obj, apiVersion) => this.view(obj, apiVersion),
+    client: this.webhooks,
+  };
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
 
@@ -288,6 +305,41 @@ export class ApiServer {
       const i = this.validating.indexOf(extension);
       if (i >= 0) this.validating.splice(i, 1);
     };
+  }
+
+  /**
+   * Serves Service `namespace/name` in process: admission webhooks and CRD conversion webhooks whose
+   * `clientConfig.service` names it are answered by `handler` (the POSTed AdmissionReview / ConversionReview
+   * JSON and the path in, the response body out), with no network. Returns a function that removes it.
+   */
+  registerWebhookService(namespace: string, name: string, handler: WebhookHandler): () => void {
+    return this.webhooks.register(namespace, name, handler);
+  }
+
+  /**
+   * Runs `verb` (a call of this server's synchronous verbs) so that webhooks reached by URL can be
+   * called: when the verb needs the answer of a URL webhook it has not got, the call is made over the
+   * network, its answer kept, and the verb run again from the start (nothing is committed before a verb
+   * has every answer it needs; generated names are kept between runs). Service webhooks and requests that
+   * meet no URL webhook run once. The InProcessClient and the HTTP front call every verb through it.
+   * @throws what the verb throws.
+   */
+  async runAsync<T>(verb: () => T): Promise<T> {
+    const scope = new CallScope();
+    for (;;) {
+      const outer = this.webhooks.scope;
+      this.webhooks.scope = scope;
+      let pending: PendingWebhookCall;
+      try {
+        return verb();
+      } catch (err) {
+        if (!(err instanceof PendingWebhookCall)) throw err;
+        pending = err;
+      } finally {
+        this.webhooks.scope = outer;
+      }
+      scope.answers.set(pending.key, await pending.perform());
+    }
   }
 
   /** Current global revision (the resourceVersion of the latest write), as a number. */
@@ -321,8 +373,9 @@ export class ApiServer {
     const info = this.registry.lookup(type);
     const match = buildMatcher(opts, info.group, info.kind, info.namespaced);
     const src = this.store.list(this.rk(info), info.namespaced && opts.namespace ? opts.namespace : undefined);
-    const items: KubeObject[] = [];
-    for (const o of src) if (match(o)) items.push(this.view(o, info.apiVersion));
+    let items: KubeObject[] = [];
+    for (const o of src) if (match(o)) items.push(o);
+    items = info.conversion && items.length ? convertObjects(this.webhooks, info.conversion, items, info.apiVersion) : items.map((o) => this.view(o, info.apiVersion));
     return { apiVersion: info.apiVersion, kind: info.listKind, metadata: { resourceVersion: String(this.store.revision) }, items };
   }
 
@@ -337,14 +390,19 @@ export class ApiServer {
   create(objIn: KubeObject, opts: WriteOptions = {}, managedFields?: ManagedFieldsEntry[]): KubeObject {
     this.admitRequestSize(objIn);
     const info = this.registry.lookup(objIn);
-    const obj = cloneJson(objIn) as Mutable;
+    this.warnDeprecated(info, opts);
+    let obj = cloneJson(objIn) as Mutable;
+    if (!isPlainObject(obj.metadata)) obj.metadata = {} as Meta;
+    if (obj.metadata.resourceVersion) throw statusError('BadRequest', 'resourceVersion should not be set on objects to be created');
+    obj.apiVersion = info.apiVersion;
+    obj.kind = info.kind;
+    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields'] as const) delete obj.metadata[f];
+    if (managedFields) obj.metadata.managedFields = managedFields;
+    obj = this.admitMutating('CREATE', info, obj, undefined, opts);
+    obj.apiVersion = info.apiVersion;
+    obj.kind = info.kind;
     if (!isPlainObject(obj.metadata)) obj.metadata = {} as Meta;
     const m = obj.metadata;
-    if (m.resourceVersion) throw statusError('BadRequest', 'resourceVersion should not be set on objects to be created');
-    obj.apiVersion = info.storageApiVersion;
-    obj.kind = info.kind;
-    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields'] as const) delete m[f];
-    if (managedFields) m.managedFields = managedFields;
 
     const causes: StatusCause[] = [];
     if (info.namespaced) {
@@ -373,9 +431,11 @@ export class ApiServer {
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, obj, opts));
 
+    if (info.group === ADMISSION_GROUP) causes.push(...webhookConfigurationCauses(obj, info.kind === MUTATING_KIND));
     if (ns && m.namespace) this.admitNamespace(info, ns, m.name ?? '');
     if (causes.length) throw invalid(info.kind, info.group, m.name || m.generateName || '', causes);
     this.admitValidating('CREATE', info, obj, undefined, opts.dryRun === true);
+    this.admitWebhooks('CREATE', info, obj, undefined, opts);
     if (this.store.get(rk, ns, m.name)) throw alreadyExists(info.plural, info.group, m.name);
 
     const identity = `${rk}\u0000${ns}\u0000${m.name}`;
@@ -383,9 +443,10 @@ export class ApiServer {
     m.uid = this.newUid({ group: info.group, kind: info.kind, namespace: ns, name: m.name, incarnation });
     m.creationTimestamp = now;
     if (info.hasGeneration) m.generation = 1;
-    if (opts.dryRun) return this.view(deepFreeze(obj), objIn.apiVersion);
+    const stored = this.toStorage(info, obj);
+    if (opts.dryRun) return this.view(deepFreeze(stored), objIn.apiVersion);
     this.incarnations.set(identity, incarnation + 1);
-    return this.view(this.put(info, obj).object, objIn.apiVersion);
+    return this.view(this.put(info, stored).object, objIn.apiVersion);
   }
 
   /**
@@ -401,6 +462,7 @@ export class ApiServer {
   update(objIn: KubeObject, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(objIn);
     const info = this.registry.lookup(objIn);
+    this.warnDeprecated(info, opts);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
     const cand = cloneJson(objIn) as Mutable;
     return this.writeExisting(info, old, cand, {
@@ -421,8 +483,9 @@ export class ApiServer {
   updateStatus(objIn: KubeObject, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(objIn);
     const info = this.statusInfo(objIn);
+    this.warnDeprecated(info, opts);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
-    const cand = cloneJson(old) as Mutable;
+    const cand = cloneJson(this.view(old, info.apiVersion)) as Mutable;
     if (objIn.status === undefined) delete cand.status;
     else cand.status = cloneJson(objIn.status);
     return this.writeExisting(info, old, cand, {
@@ -445,8 +508,9 @@ export class ApiServer {
   patch(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(body);
     const info = this.registry.lookup(type);
+    this.warnDeprecated(info, opts);
     const old = this.read(info, key.namespace, key.name);
-    const patched = this.applyPatch(old, patchType, body);
+    const patched = this.applyPatch(this.view(old, info.apiVersion), patchType, body);
     const cand = cloneJson(patched) as Mutable;
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
     this.checkIdentity(old, cand);
@@ -468,13 +532,15 @@ export class ApiServer {
   patchStatus(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(body);
     const info = this.statusInfo(type);
-    const old = this.read(info, key.namespace, key.name);
+    this.warnDeprecated(info, opts);
+    const stored = this.read(info, key.namespace, key.name);
+    const old = this.view(stored, info.apiVersion);
     const patched = this.applyPatch(old, patchType, body);
     // Without a schema nothing below writes inside the stored object's other fields: they are shared (frozen), not copied.
     const cand = (info.schema ? cloneJson(old) : { ...old, metadata: { ...old.metadata } }) as Mutable;
     if (patched.status === undefined) delete cand.status;
     else cand.status = cloneJson(patched.status);
-    return this.writeExisting(info, old, cand, {
+    return this.writeExisting(info, stored, cand, {
       rv: patched.metadata?.resourceVersion,
       uid: patched.metadata?.uid,
       requireRv: false,
@@ -507,6 +573,7 @@ export class ApiServer {
       if (meta.resourceVersion) throw conflict(info.plural, info.group, meta.name);
       return this.create(objIn, opts, [initialApplyEntry(objIn, opts.fieldManager, now, info.statusSubresource)]);
     }
+    this.warnDeprecated(info, opts);
     // An apply that changed nothing changes nothing again while the stored object, the kind and the
     // body are the same: answered without the merge (controllers re-apply unchanged objects on every reconcile).
     const memoKey = `${this.rk(info)}\u0000${ns ?? ''}\u0000${meta.name}\u0000${opts.fieldManager}`;
@@ -515,7 +582,7 @@ export class ApiServer {
     let warned = false;
     const request: ApplyOptions = opts.onWarning ? { ...opts, onWarning: (w) => ((warned = true), opts.onWarning!(w)) } : opts;
     const revision = this.store.revision;
-    const cand = serverSideApply({ live: old, applied: objIn, fieldManager: opts.fieldManager, time: now, statusSubresource: info.statusSubresource, shareUnchanged: !info.schema }) as Mutable;
+    const cand = serverSideApply({ live: this.view(old, info.apiVersion), applied: objIn, fieldManager: opts.fieldManager, time: now, statusSubresource: info.statusSubresource, shareUnchanged: !info.schema }) as Mutable;
     const out = this.writeExisting(info, old, cand, {
       rv: meta.resourceVersion,
       uid: meta.uid,
@@ -543,6 +610,12 @@ export class ApiServer {
   delete(type: TypeRef, key: ObjectKey, opts: DeleteOptions = {}): KubeObject {
     const info = this.registry.lookup(type);
     const old = this.read(info, key.namespace, key.name);
+    if (this.hasWebhookConfigurations()) {
+      const options = { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', ...(opts.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}), ...(opts.dryRun ? { dryRun: ['All'] } : {}) };
+      const a: AdmissionAttributes = { operation: 'DELETE', info, name: old.metadata.name, ...(old.metadata.namespace ? { namespace: old.metadata.namespace } : {}), object: null, oldObject: this.view(old, info.apiVersion), dryRun: opts.dryRun === true, options };
+      runMutating(this.admissionEnv, a);
+      runValidating(this.admissionEnv, a);
+    }
     const om = old.metadata;
     const pre = opts.preconditions;
     if (pre?.uid !== undefined && pre.uid !== om.uid)
@@ -685,10 +758,96 @@ export class ApiServer {
     return obj;
   }
 
-  /** The object as seen at `apiVersion` (conversion strategy None: only apiVersion changes). */
+  /**
+   * The object as seen at `apiVersion`: strategy None changes only apiVersion; a CRD with strategy Webhook
+   * converts through its conversion webhook (conversion/).
+   * @throws StatusError 500 `conversion webhook for … failed: …`; PendingWebhookCall (see {@link runAsync}).
+   */
   private view(obj: KubeObject, apiVersion: string): KubeObject {
-    if (obj.apiVersion === apiVersion || !this.registry.tryLookup({ apiVersion, kind: obj.kind })) return obj;
+    if (obj.apiVersion === apiVersion) return obj;
+    const target = this.registry.tryLookup({ apiVersion, kind: obj.kind });
+    if (!target) return obj;
+    if (target.conversion) return convertObjects(this.webhooks, target.conversion, [obj], apiVersion)[0];
     return Object.freeze({ ...obj, apiVersion });
+  }
+
+  /** A candidate at the request version, as the storage version (the conversion webhook's answer for strategy Webhook, then pruned and defaulted by the storage schema). */
+  private toStorage(info: ResourceInfo, obj: Mutable): Mutable {
+    if (info.apiVersion === info.storageApiVersion) return obj;
+    if (!info.conversion) {
+      obj.apiVersion = info.storageApiVersion;
+      return obj;
+    }
+    const out = cloneJson(convertObjects(this.webhooks, info.conversion, [obj], info.storageApiVersion)[0]) as Mutable;
+    const storage = this.registry.tryLookup({ apiVersion: info.storageApiVersion, kind: info.kind });
+    if (storage?.schema) compileSchema(storage.schema as Record<string, unknown>)(out as unknown as Record<string, unknown>, []);
+    return out;
+  }
+
+  /** Server-owned metadata (and status where it is a subresource) of a candidate come from the stored object (`seen`, at the request version). */
+  private restoreServerFields(info: ResourceInfo, seen: KubeObject, cand: Mutable, c: WriteControl): void {
+    const om = seen.metadata as Meta;
+    if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
+    const m = cand.metadata;
+    cand.apiVersion = info.apiVersion;
+    cand.kind = info.kind;
+    m.name = om.name;
+    if (om.namespace) m.namespace = om.namespace;
+    else delete m.namespace;
+    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion'] as const) {
+      if (om[f] === undefined) delete m[f];
+      else (m as unknown as Record<string, unknown>)[f] = om[f];
+    }
+    delete m.generateName;
+    if (om.generateName) m.generateName = om.generateName;
+    if (!c.keepManagedFields) {
+      if (om.managedFields) m.managedFields = cloneJson(om.managedFields);
+      else delete m.managedFields;
+    }
+    if (c.mode === 'main' && info.statusSubresource) {
+      if (seen.status === undefined) delete cand.status;
+      else cand.status = cloneJson(seen.status);
+    }
+  }
+
+  /** True when any Validating/MutatingWebhookConfiguration is stored (the fast path skips admission otherwise). */
+  private hasWebhookConfigurations(): boolean {
+    return this.store.count(MUTATING_RK) > 0 || this.store.count(VALIDATING_RK) > 0;
+  }
+
+  /** Sends the deprecation Warning of a deprecated CRD version (`versions[].deprecated`) to the request. */
+  private warnDeprecated(info: ResourceInfo, opts: WriteOptions | undefined): void {
+    if (info.deprecationWarning !== undefined) opts?.onWarning?.(info.deprecationWarning);
+  }
+
+  private admissionAttributes(operation: AdmissionOperation, info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions, subResource?: string): AdmissionAttributes {
+    const kind = operation === 'CREATE' ? 'CreateOptions' : 'UpdateOptions';
+    return {
+      operation,
+      info,
+      ...(subResource ? { subResource } : {}),
+      name: obj.metadata?.name ?? '',
+      ...(info.namespaced && obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}),
+      object: obj,
+      oldObject: old ?? null,
+      dryRun: opts.dryRun === true,
+      options: { apiVersion: 'meta.k8s.io/v1', kind, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}), ...(opts.dryRun ? { dryRun: ['All'] } : {}) },
+      onWarning: opts.onWarning,
+    };
+  }
+
+  /** Mutating admission webhooks (admission/): returns the candidate itself when none matched or none changed it, else a new mutable copy. */
+  private admitMutating(operation: AdmissionOperation, info: ResourceInfo, obj: Mutable, old: KubeObject | undefined, opts: WriteOptions, subResource?: string): Mutable {
+    if (!this.hasWebhookConfigurations()) return obj;
+    const before = deepFreeze(cloneJson(obj));
+    const after = runMutating(this.admissionEnv, this.admissionAttributes(operation, info, before, old, opts, subResource));
+    return after === before || !after ? obj : (cloneJson(after) as Mutable);
+  }
+
+  /** Validating admission webhooks (admission/), after schema validation and the in-process extensions. */
+  private admitWebhooks(operation: AdmissionOperation, info: ResourceInfo, obj: Mutable, old: KubeObject | undefined, opts: WriteOptions, subResource?: string): void {
+    if (!this.hasWebhookConfigurations()) return;
+    runValidating(this.admissionEnv, this.admissionAttributes(operation, info, deepFreeze(cloneJson(obj)), old, opts, subResource));
   }
 
   /** NamespaceLifecycle admission: 404 for a missing namespace, 403 for a Terminating one. */
@@ -710,6 +869,8 @@ export class ApiServer {
   private generateName(base: string, info: ResourceInfo, rk: string, ns: string): string {
     const prefix = base.length > 58 ? base.slice(0, 58) : base;
     const counter = `${rk}\u0000${ns}\u0000${prefix}`;
+    const kept = this.webhooks.scope?.generatedNames.get(counter);
+    if (kept !== undefined) return kept;
     let name = prefix;
     for (let attempt = 0; attempt < 8; attempt++) {
       const ordinal = this.nameOrdinals.get(counter) ?? 0;
@@ -717,6 +878,7 @@ export class ApiServer {
       name = prefix + this.nameSuffix({ group: info.group, kind: info.kind, namespace: ns, prefix, ordinal });
       if (!this.store.get(rk, ns, name)) break;
     }
+    this.webhooks.scope?.generatedNames.set(counter, name);
     return name;
   }
 
@@ -742,7 +904,8 @@ export class ApiServer {
   }
 
   /** The shared update pipeline of update / patch / apply / status writes. */
-  private writeExisting(info: ResourceInfo, old: KubeObject, cand: Mutable, c: WriteControl): KubeObject {
+  private writeExisting(info: ResourceInfo, old: KubeObject, candIn: Mutable, c: WriteControl): KubeObject {
+    let cand = candIn;
     const om = old.metadata as Meta;
     const name = om.name;
     if (c.requireRv && !c.rv)
@@ -751,26 +914,19 @@ export class ApiServer {
     if (c.uid && c.uid !== om.uid)
       throw statusError('Conflict', `Precondition failed: UID in precondition: ${c.uid}, UID in object meta: ${om.uid}`, { name, group: info.group, kind: info.plural });
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
-    const m = cand.metadata;
-    cand.apiVersion = info.storageApiVersion;
+    cand.apiVersion = info.apiVersion;
     cand.kind = info.kind;
-    m.name = om.name;
-    if (om.namespace) m.namespace = om.namespace;
-    else delete m.namespace;
-    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion'] as const) {
-      if (om[f] === undefined) delete m[f];
-      else (m as unknown as Record<string, unknown>)[f] = om[f];
+    const seen = this.view(old, info.apiVersion);
+    this.restoreServerFields(info, seen, cand, c);
+    if (this.hasWebhookConfigurations()) {
+      const mutated = this.admitMutating('UPDATE', info, cand, seen, c.request ?? {}, c.mode === 'status' ? 'status' : undefined);
+      if (mutated !== cand) {
+        cand = mutated;
+        this.restoreServerFields(info, seen, cand, c);
+      }
     }
-    delete m.generateName;
-    if (om.generateName) m.generateName = om.generateName;
-    if (!c.keepManagedFields) {
-      if (om.managedFields) m.managedFields = cloneJson(om.managedFields);
-      else delete m.managedFields;
-    }
-    if (c.mode === 'main' && info.statusSubresource) {
-      if (old.status === undefined) delete cand.status;
-      else cand.status = cloneJson(old.status);
-    }
+    const m = cand.metadata;
+
 
     const causes: StatusCause[] = [];
     if (this.isNamespace(info)) m.labels = { ...m.labels, 'kubernetes.io/metadata.name': name };
@@ -792,14 +948,18 @@ export class ApiServer {
     if (m.finalizers && m.finalizers.length === 0) delete m.finalizers;
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, cand, c.request));
+    if (info.group === ADMISSION_GROUP) causes.push(...webhookConfigurationCauses(cand, info.kind === MUTATING_KIND));
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
+    this.admitWebhooks('UPDATE', info, cand, seen, c.request ?? {}, c.mode === 'status' ? 'status' : undefined);
 
-    if (info.hasGeneration && specChanged(old, cand, info.statusSubresource)) m.generation = (om.generation ?? 0) + 1;
-    if (deepEqual(cand, old)) return this.view(old, c.apiVersion);
-    if (c.dryRun) return this.view(deepFreeze(cand), c.apiVersion);
-    const finished = om.deletionTimestamp && !m.finalizers?.length && !(this.isNamespace(info) && this.namespaceFinalizers(cand).length);
-    const ev = finished ? this.remove(info, cand) : this.put(info, cand);
+    const stored = this.toStorage(info, cand);
+    const sm = stored.metadata;
+    if (info.hasGeneration && specChanged(old, stored, info.statusSubresource)) sm.generation = (om.generation ?? 0) + 1;
+    if (deepEqual(stored, old)) return this.view(old, c.apiVersion);
+    if (c.dryRun) return this.view(deepFreeze(stored), c.apiVersion);
+    const finished = om.deletionTimestamp && !sm.finalizers?.length && !(this.isNamespace(info) && this.namespaceFinalizers(stored).length);
+    const ev = finished ? this.remove(info, stored) : this.put(info, stored);
     return this.view(ev.object, c.apiVersion);
   }
 
