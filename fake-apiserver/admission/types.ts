@@ -14,7 +14,7 @@ export interface WebhookClientConfig {
   caBundle?: string;
 }
 
-/** One rule of a webhook (`RuleWithOperations`). `*` matches everything; `resources` may name `res/sub`, `res/*`, `*​/sub`. */
+/** One rule of a webhook (`RuleWithOperations`). `*` matches every resource (no subresources); `resources` may also name `res/sub`, `res/<star>` or `<star>/sub`, with `<star>` written `*`. */
 export interface WebhookRule {
   operations?: string[];
   apiGroups?: string[];
