@@ -5,7 +5,7 @@
  * injected `deliver` scheduler, time comes from the injected Clock and uids from `newUid`.
  */
 import { createHash } from 'node:crypto';
-import { alreadyExists, conflict, invalid, notFound, reasonCodes, rfc3339, statusError } from './api/index.ts';
+import { StatusError, alreadyExists, conflict, invalid, notFound, reasonCodes, rfc3339, statusError } from './api/index.ts';
 import type {
   ApplyOptions,
   Clock,
@@ -181,6 +181,8 @@ class Watcher {
   private queue: (WatchEvent | typeof CLOSE)[] = [];
   private head = 0;
   stopped = false;
+  /** A conversion failed: the ERROR event and the close are queued, nothing more is pushed. */
+  private failed = false;
   /** Events at or below this revision are skipped (a watch started from a resourceVersion ahead of the store). */
   minRevision = 0;
 
@@ -197,15 +199,31 @@ class Watcher {
     if (ev.revision <= this.minRevision) return;
     const now = this.match(ev.object);
     if (ev.type !== 'MODIFIED') {
-      if (now) this.push({ type: ev.type, object: this.view(ev.object) });
+      if (now) this.pushViewed(ev.type, ev.object);
       return;
     }
     const before = ev.prev ? this.match(ev.prev) : false;
-    if (now) this.push({ type: before ? 'MODIFIED' : 'ADDED', object: this.view(ev.object) });
+    if (now) this.pushViewed(before ? 'MODIFIED' : 'ADDED', ev.object);
     else if (before && ev.prev) {
       const last = deepFreeze({ ...ev.prev, metadata: { ...ev.prev.metadata, resourceVersion: String(ev.revision) } });
-      this.push({ type: 'DELETED', object: this.view(last) });
+      this.pushViewed('DELETED', last);
     }
+  }
+
+  /** Pushes `obj` as seen at the watch's version; a failed conversion ends the watch with one ERROR event carrying its Status (500). */
+  pushViewed(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject): void {
+    if (this.failed) return;
+    let object: KubeObject;
+    try {
+      object = this.view(obj);
+    } catch (err) {
+      this.failed = true;
+      const st = err instanceof StatusError ? err : statusError('InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+      this.push({ type: 'ERROR', object: st.status as unknown as KubeObject });
+      this.push(CLOSE);
+      return;
+    }
+    this.push({ type, object });
   }
 
   push(item: WatchEvent | typeof CLOSE): void {
@@ -320,26 +338,51 @@ export class ApiServer {
    * Runs `verb` (a call of this server's synchronous verbs) so that webhooks reached by URL can be
    * called: when the verb needs the answer of a URL webhook it has not got, the call is made over the
    * network, its answer kept, and the verb run again from the start (nothing is committed before a verb
-   * has every answer it needs; generated names are kept between runs). Service webhooks and requests that
-   * meet no URL webhook run once. The InProcessClient and the HTTP front call every verb through it.
-   * @throws what the verb throws.
+   * has every answer it needs; generated names are kept between runs). A verb that meets no URL webhook
+   * runs once and its result is returned as it is (no promise, so in-process timing is unchanged); one
+   * that does gives a promise. The InProcessClient and the HTTP front call every verb through it.
+   * @throws what the verb throws (synchronously on the first run, as a rejection after a URL call).
    */
-  async runAsync<T>(verb: () => T): Promise<T> {
+  runWithWebhooks<T>(verb: () => T): T | Promise<T> {
     const scope = new CallScope();
-    for (;;) {
+    const attempt = (): T | PendingWebhookCall => {
       const outer = this.webhooks.scope;
       this.webhooks.scope = scope;
-      let pending: PendingWebhookCall;
       try {
         return verb();
       } catch (err) {
-        if (!(err instanceof PendingWebhookCall)) throw err;
-        pending = err;
+        if (err instanceof PendingWebhookCall) return err;
+        throw err;
       } finally {
         this.webhooks.scope = outer;
       }
-      scope.answers.set(pending.key, await pending.perform());
-    }
+    };
+    const first = attempt();
+    if (!(first instanceof PendingWebhookCall)) return first;
+    return (async () => {
+      let pending: T | PendingWebhookCall = first;
+      while (pending instanceof PendingWebhookCall) {
+        scope.answers.set(pending.key, await pending.perform());
+        pending = attempt();
+      }
+      return pending;
+    })();
+  }
+
+  /**
+   * `obj` (a stored object, or one at any served version) as seen at `apiVersion`, converted by the
+   * kind's CRD conversion (strategy None or Webhook). For callers that watch at the storage version and
+   * convert themselves (the HTTP front, so a URL conversion webhook can be awaited per event).
+   * @throws StatusError 500 `conversion webhook for … failed: …`; PendingWebhookCall outside {@link runWithWebhooks}'s care.
+   */
+  convert(obj: KubeObject, apiVersion: string): KubeObject {
+    return this.view(obj, apiVersion);
+  }
+
+  /** Whether the object exists (no conversion, no 404). @throws 404 for an unknown kind. */
+  has(type: TypeRef, key: ObjectKey): boolean {
+    const info = this.registry.lookup(type);
+    return !!key.name && !!this.store.get(this.rk(info), info.namespaced ? (key.namespace ?? '') : '', key.name);
   }
 
   /** Current global revision (the resourceVersion of the latest write), as a number. */
@@ -445,8 +488,10 @@ export class ApiServer {
     if (info.hasGeneration) m.generation = 1;
     const stored = this.toStorage(info, obj);
     if (opts.dryRun) return this.view(deepFreeze(stored), objIn.apiVersion);
-    this.incarnations.set(identity, incarnation + 1);
-    return this.view(this.put(info, stored).object, objIn.apiVersion);
+    return this.commitAndView(stored, objIn.apiVersion, () => {
+      this.incarnations.set(identity, incarnation + 1);
+      return this.put(info, stored);
+    });
   }
 
   /**
@@ -638,7 +683,7 @@ export class ApiServer {
     const nsPending = isNs && this.namespaceFinalizers(cand).length > 0;
     if (fins.length === 0 && !nsPending) {
       if (opts.dryRun) return this.view(deepFreeze(cand), type.apiVersion);
-      return this.view(this.remove(info, cand).object, type.apiVersion);
+      return this.commitAndView(cand, type.apiVersion, () => this.remove(info, cand));
     }
     cand.metadata.deletionTimestamp = rfc3339(this.clock.now());
     cand.metadata.deletionGracePeriodSeconds = 0;
@@ -646,7 +691,7 @@ export class ApiServer {
     if (info.hasGeneration && (cand.metadata.generation ?? 0) > 0) cand.metadata.generation = (cand.metadata.generation ?? 0) + 1;
     if (isNs) cand.status = { ...(isPlainObject(cand.status) ? cand.status : {}), phase: 'Terminating' };
     if (opts.dryRun) return this.view(deepFreeze(cand), type.apiVersion);
-    return this.view(this.put(info, cand).object, type.apiVersion);
+    return this.commitAndView(cand, type.apiVersion, () => this.put(info, cand));
   }
 
   /**
@@ -663,7 +708,8 @@ export class ApiServer {
     const info = this.registry.lookup(type);
     const match = buildMatcher(opts ?? {}, info.group, info.kind, info.namespaced);
     const apiVersion = info.apiVersion;
-    const w = new Watcher(this.deliver, onEvent, onClose, match, (o) => this.view(o, apiVersion));
+    // Conversion for a watch runs outside any asynchronous scope: it happens while another request commits.
+    const w = new Watcher(this.deliver, onEvent, onClose, match, (o) => this.outsideScope(() => this.view(o, apiVersion)));
     const rk = this.rk(info);
     const rvText = opts?.resourceVersion;
     if (rvText !== undefined && rvText !== '' && rvText !== '0') {
@@ -679,7 +725,7 @@ export class ApiServer {
       w.minRevision = Number(rvText);
       for (const ev of events) if (ev.resourceKey === rk) w.offer(ev);
     } else {
-      for (const o of this.store.list(rk, info.namespaced && opts?.namespace ? opts.namespace : undefined)) if (match(o)) w.push({ type: 'ADDED', object: w.view(o) });
+      for (const o of this.store.list(rk, info.namespaced && opts?.namespace ? opts.namespace : undefined)) if (match(o)) w.pushViewed('ADDED', o);
     }
     let set = this.watchers.get(rk);
     if (!set) this.watchers.set(rk, (set = new Set()));
@@ -761,7 +807,7 @@ export class ApiServer {
   /**
    * The object as seen at `apiVersion`: strategy None changes only apiVersion; a CRD with strategy Webhook
    * converts through its conversion webhook (conversion/).
-   * @throws StatusError 500 `conversion webhook for … failed: …`; PendingWebhookCall (see {@link runAsync}).
+   * @throws StatusError 500 `conversion webhook for … failed: …`; PendingWebhookCall (see {@link runWithWebhooks}).
    */
   private view(obj: KubeObject, apiVersion: string): KubeObject {
     if (obj.apiVersion === apiVersion) return obj;
@@ -807,6 +853,38 @@ export class ApiServer {
     if (c.mode === 'main' && info.statusSubresource) {
       if (seen.status === undefined) delete cand.status;
       else cand.status = cloneJson(seen.status);
+    }
+  }
+
+  /**
+   * Commits (`commit`) and answers the committed object at `apiVersion`. Where that takes a conversion
+   * webhook, the candidate is converted BEFORE the commit (a URL answer may be pending, and a verb must
+   * not be rerun after it committed) and given the committed metadata afterwards (a conversion may change
+   * only labels and annotations).
+   */
+  private commitAndView(cand: KubeObject, apiVersion: string, commit: () => StoreEvent): KubeObject {
+    const target = cand.apiVersion === apiVersion ? undefined : this.registry.tryLookup({ apiVersion, kind: cand.kind });
+    if (!target?.conversion) return this.view(commit().object, apiVersion);
+    const pre = this.view(deepFreeze(cloneJson(cand)), apiVersion);
+    const committed = commit().object;
+    const { labels, annotations } = pre.metadata;
+    const metadata = { ...committed.metadata };
+    if (labels === undefined) delete metadata.labels;
+    else metadata.labels = labels;
+    if (annotations === undefined) delete metadata.annotations;
+    else metadata.annotations = annotations;
+    return Object.freeze({ ...pre, metadata: Object.freeze(metadata) });
+  }
+
+  /** Runs `fn` with no asynchronous scope: URL webhooks fail instead of pending. */
+  private outsideScope<T>(fn: () => T): T {
+    const scope = this.webhooks.scope;
+    if (!scope) return fn();
+    this.webhooks.scope = undefined;
+    try {
+      return fn();
+    } finally {
+      this.webhooks.scope = scope;
     }
   }
 
@@ -959,8 +1037,7 @@ export class ApiServer {
     if (deepEqual(stored, old)) return this.view(old, c.apiVersion);
     if (c.dryRun) return this.view(deepFreeze(stored), c.apiVersion);
     const finished = om.deletionTimestamp && !sm.finalizers?.length && !(this.isNamespace(info) && this.namespaceFinalizers(stored).length);
-    const ev = finished ? this.remove(info, stored) : this.put(info, stored);
-    return this.view(ev.object, c.apiVersion);
+    return this.commitAndView(stored, c.apiVersion, () => (finished ? this.remove(info, stored) : this.put(info, stored)));
   }
 
   /**

@@ -5,8 +5,8 @@
  *
  * The ApiServer's verbs are synchronous and a socket is not, so a URL call is made in two steps: the
  * synchronous verb, running inside a {@link CallScope}, finds no answer for the call and throws
- * {@link PendingWebhookCall}; the asynchronous driver (`ApiServer.runAsync`, used by the HTTP front and
- * the InProcessClient) performs it, records the answer in the scope and runs the verb again, which then
+ * {@link PendingWebhookCall}; the asynchronous driver (`ApiServer.runWithWebhooks`, used by the HTTP front
+ * and the InProcessClient) performs it, records the answer in the scope and runs the verb again, which then
  * finds it. Nothing is committed before a verb has every answer it needs. Outside a scope a URL call
  * fails (`failurePolicy` decides what that means). Semantics of failures: kube-apiserver
  * `webhook.ErrCallingWebhook` (`failed to call webhook: Post "<url>?timeout=10s": <cause>`).
@@ -26,7 +26,7 @@ export type WebhookHandler = (body: unknown, path: string) => unknown;
 /** The result of one call: the decoded response body, or why the call failed (the `Reason` of ErrCallingWebhook). */
 export type CallOutcome = { ok: true; body: unknown } | { ok: false; error: string };
 
-/** Thrown by a synchronous verb that needs the answer of a URL webhook it does not have yet (see module doc). Never escapes `runAsync`. */
+/** Thrown by a synchronous verb that needs the answer of a URL webhook it does not have yet (see module doc). Never escapes `runWithWebhooks`. */
 export class PendingWebhookCall extends Error {
   constructor(
     readonly key: string,
@@ -98,7 +98,7 @@ export class WebhookClient {
     }
     if (!cfg.url) return { ok: false, error: 'failed to call webhook: clientConfig has neither url nor service' };
     if (!this.scope)
-      return { ok: false, error: `failed to call webhook: Post ${JSON.stringify(url)}: a URL webhook cannot be called from a synchronous ApiServer verb (use ApiServer.runAsync, the InProcessClient or the HTTP front)` };
+      return { ok: false, error: `failed to call webhook: Post ${JSON.stringify(url)}: a URL webhook cannot be called from a synchronous ApiServer verb (use ApiServer.runWithWebhooks, the InProcessClient or the HTTP front)` };
     const key = `${url}\u0000${JSON.stringify(body)}`;
     const answer = this.scope.answers.get(key);
     if (answer) return answer;

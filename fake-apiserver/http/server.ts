@@ -1,6 +1,6 @@
 /**
  * The HTTP front's I/O edge: a node:http server on a loopback address that reads each request,
- * hands it to {@link parseRequest} (pure) and {@link executeRequest} / {@link openWatch}, and writes
+ * hands it to {@link parseRequest} (pure) and {@link executeRequestWithWebhooks} / {@link openWatch}, and writes
  * the answer: JSON bodies, Status errors with their HTTP code, `Warning: 299 - "…"` headers, and
  * watches as a chunked stream of JSON lines. Bearer-token authentication is optional.
  */
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { statusError } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { DEFAULT_LIMITS } from '../apiserver.ts';
-import { DEFAULT_VERSION, errorResponse, executeRequest, openWatch } from './execute.ts';
+import { DEFAULT_VERSION, errorResponse, executeRequestWithWebhooks, openWatch } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
 
@@ -136,7 +136,9 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
       });
       return;
     }
-    send(res, executeRequest(api, parsed, { serverAddress: address, now, version }), head);
+    const answer = executeRequestWithWebhooks(api, parsed, { serverAddress: address, now, version });
+    if (answer instanceof Promise) void answer.then((r) => send(res, r, head));
+    else send(res, answer, head);
   };
 
   const server = createServer((req, res) => {
