@@ -90,6 +90,8 @@ function match(env: AdmissionEnv, hook: WebhookSpec, a: AdmissionAttributes): In
 
 function invocations(env: AdmissionEnv, kind: 'mutating' | 'validating', a: AdmissionAttributes): Invocation[] {
   const out: Invocation[] = [];
+  // Webhook configurations themselves are never sent to webhooks (a broken webhook could not be removed).
+  if (a.info.group === 'admissionregistration.k8s.io') return out;
   for (const cfg of env.configurations(kind)) {
     const hooks = Array.isArray(cfg.webhooks) ? (cfg.webhooks as WebhookSpec[]) : [];
     for (const hook of hooks) {
