@@ -163,6 +163,8 @@ const NAMESPACE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
 const CRD_KIND = 'CustomResourceDefinition';
 const CRD_GROUP = 'apiextensions.k8s.io';
 const ADMISSION_GROUP = 'admissionregistration.k8s.io';
+/** Most URL webhook calls one request may make through {@link ApiServer.runWithWebhooks} (a guard against a request whose reruns never settle). */
+const MAX_WEBHOOK_CALLS = 64;
 const MUTATING_KIND = 'MutatingWebhookConfiguration';
 const MUTATING_RK = resourceKey(ADMISSION_GROUP, MUTATING_KIND);
 const VALIDATING_RK = resourceKey(ADMISSION_GROUP, 'ValidatingWebhookConfiguration');
@@ -361,7 +363,9 @@ export class ApiServer {
     if (!(first instanceof PendingWebhookCall)) return first;
     return (async () => {
       let pending: T | PendingWebhookCall = first;
-      while (pending instanceof PendingWebhookCall) {
+      for (let calls = 1; pending instanceof PendingWebhookCall; calls++) {
+        // Each rerun must ask only what earlier runs asked plus one more call; a request that keeps asking new ones is not converging.
+        if (calls > MAX_WEBHOOK_CALLS) throw statusError('InternalError', `Internal error occurred: more than ${MAX_WEBHOOK_CALLS} webhook calls for one request`);
         scope.answers.set(pending.key, await pending.perform());
         pending = attempt();
       }
@@ -460,7 +464,7 @@ export class ApiServer {
     else for (const e of nameErrors(m.name, this.nameRule(info))) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(m.name)}: ${e}`, field: 'metadata.name' });
 
     if (info.statusSubresource) delete obj.status;
-    const now = rfc3339(this.clock.now());
+    const now = this.nowText();
     if (info.group === '' && info.kind === 'Namespace') {
       obj.spec = { ...(isPlainObject(obj.spec) ? obj.spec : {}), finalizers: ['kubernetes'] };
       obj.status = { phase: 'Active' };
@@ -483,7 +487,8 @@ export class ApiServer {
 
     const identity = `${rk}\u0000${ns}\u0000${m.name}`;
     const incarnation = this.incarnations.get(identity) ?? 0;
-    m.uid = this.newUid({ group: info.group, kind: info.kind, namespace: ns, name: m.name, incarnation });
+    const id = { group: info.group, kind: info.kind, namespace: ns, name: m.name, incarnation };
+    m.uid = this.webhooks.scope ? this.webhooks.scope.keep(`uid\u0000${identity}\u0000${incarnation}`, () => this.newUid(id)) : this.newUid(id);
     m.creationTimestamp = now;
     if (info.hasGeneration) m.generation = 1;
     const stored = this.toStorage(info, obj);
@@ -613,7 +618,7 @@ export class ApiServer {
     const ns = info.namespaced ? meta.namespace : undefined;
     if (info.namespaced && !ns) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
     const old = this.store.get(this.rk(info), ns ?? '', meta.name);
-    const now = rfc3339(this.clock.now());
+    const now = this.nowText();
     if (!old) {
       if (meta.resourceVersion) throw conflict(info.plural, info.group, meta.name);
       return this.create(objIn, opts, [initialApplyEntry(objIn, opts.fieldManager, now, info.statusSubresource)]);
@@ -685,7 +690,7 @@ export class ApiServer {
       if (opts.dryRun) return this.view(deepFreeze(cand), type.apiVersion);
       return this.commitAndView(cand, type.apiVersion, () => this.remove(info, cand));
     }
-    cand.metadata.deletionTimestamp = rfc3339(this.clock.now());
+    cand.metadata.deletionTimestamp = this.nowText();
     cand.metadata.deletionGracePeriodSeconds = 0;
     if (fins.length) cand.metadata.finalizers = fins;
     if (info.hasGeneration && (cand.metadata.generation ?? 0) > 0) cand.metadata.generation = (cand.metadata.generation ?? 0) + 1;
@@ -876,6 +881,12 @@ export class ApiServer {
     return Object.freeze({ ...pre, metadata: Object.freeze(metadata) });
   }
 
+  /** The clock's time as RFC 3339; inside a {@link runWithWebhooks} scope, the same for every rerun of the request. */
+  private nowText(): string {
+    const scope = this.webhooks.scope;
+    return scope ? scope.keep('now', () => rfc3339(this.clock.now())) : rfc3339(this.clock.now());
+  }
+
   /** Runs `fn` with no asynchronous scope: URL webhooks fail instead of pending. */
   private outsideScope<T>(fn: () => T): T {
     const scope = this.webhooks.scope;
@@ -1011,7 +1022,7 @@ export class ApiServer {
     const isCrd = info.group === CRD_GROUP && info.kind === CRD_KIND;
     if (isCrd) {
       causes.push(...crdCauses(cand));
-      cand.status = crdStatus(cand, rfc3339(this.clock.now()), isPlainObject(cand.status) ? cand.status : undefined);
+      cand.status = crdStatus(cand, this.nowText(), isPlainObject(cand.status) ? cand.status : undefined);
     }
     if (om.deletionTimestamp) {
       const had = new Set(om.finalizers ?? []);

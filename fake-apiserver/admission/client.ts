@@ -49,6 +49,13 @@ export class CallScope {
   readonly answers = new Map<string, CallOutcome>();
   /** `generateName` results by counter key: a rerun gets the same name, so its webhook calls are the same. */
   readonly generatedNames = new Map<string, string>();
+  private readonly kept = new Map<string, unknown>();
+
+  /** `make()` on the first run of the request, the same value on every rerun (uids, timestamps: a rerun must send the same webhook bodies). */
+  keep<T>(key: string, make: () => T): T {
+    if (!this.kept.has(key)) this.kept.set(key, make());
+    return this.kept.get(key) as T;
+  }
 }
 
 /** Default `timeoutSeconds` of admission webhooks (admissionregistration.k8s.io/v1). */
