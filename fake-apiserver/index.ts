@@ -1,6 +1,7 @@
 /**
  * Public surface of fake-apiserver (STYLE.md rule 3): the in-memory API server, the in-process
- * client, fault-injection interceptors, the kind registry, and the types-only core layer `./api`.
+ * client, fault-injection interceptors, the kind registry, dynamic admission (webhooks) and CRD
+ * version conversion, and the types-only core layer `./api`.
  */
 export * from './api/index.ts';
 export { ApiServer, BOOTSTRAP_NAMESPACES } from './apiserver.ts';
@@ -15,3 +16,21 @@ export { mergePatch, applyJsonPatch, serverSideApply } from './patch.ts';
 export type { ManagedFieldsEntry } from './patch.ts';
 export { compileSchema, pruneUnknownFields, toJsonSchema, ajvErrorsToCauses, fieldPath } from './validation.ts';
 export type { OpenApiSchema, SchemaValidator } from './validation.ts';
+export { ADMISSION_USER, CallScope, DEFAULT_TIMEOUT_SECONDS, MUTATING_CONFIGURATION, PendingWebhookCall, VALIDATING_CONFIGURATION, WebhookClient, denial, postJson, requestUid, runMutating, runValidating, webhookConfigurationCauses, webhookUrl } from './admission/index.ts';
+export type {
+  AdmissionAttributes,
+  AdmissionEnv,
+  AdmissionOperation,
+  AdmissionRequest,
+  AdmissionResponse,
+  AdmissionReview,
+  CallOutcome,
+  GroupVersionKind,
+  GroupVersionResource,
+  WebhookClientConfig,
+  WebhookHandler,
+  WebhookRule,
+  WebhookSpec,
+} from './admission/index.ts';
+export { CONVERSION_TIMEOUT_SECONDS, compareKubeAwareVersions, convertObjects, deprecationWarning, gvkString } from './conversion/index.ts';
+export type { ConversionRequest, ConversionResponse, ConversionReview, CrdConversion } from './conversion/index.ts';
