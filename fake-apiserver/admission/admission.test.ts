@@ -156,6 +156,27 @@ describe('validating webhook configurations', () => {
   });
 });
 
+describe('matchPolicy', () => {
+  it('Equivalent (the default) sends a request at another version of the resource converted to the version the rules name; Exact does not send it', () => {
+    const { s, seen } = setup(() => ({ allowed: true }));
+    const schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } };
+    s.create({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', served: true, storage: true, schema }, { name: 'v2', served: true, storage: false, schema }] },
+    });
+    const rules = [{ operations: ['CREATE'], apiGroups: ['example.com'], apiVersions: ['v1'], resources: ['widgets'] }];
+    s.create(config('Validating', 'v', [hook('equivalent', { rules }), hook('exact', { rules, matchPolicy: 'Exact' })]));
+    s.create({ apiVersion: 'example.com/v2', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { size: 1 } });
+    expect(seen.map((x) => x.path)).toEqual(['/equivalent']);
+    expect(seen[0].request).toMatchObject({ kind: { version: 'v1', kind: 'Widget' }, resource: { version: 'v1', resource: 'widgets' }, requestKind: { version: 'v2' }, requestResource: { version: 'v2' }, object: { apiVersion: 'example.com/v1' } });
+    seen.length = 0;
+    s.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'x', namespace: 'default' }, spec: { size: 1 } });
+    expect(seen.map((x) => x.path)).toEqual(['/equivalent', '/exact']);
+  });
+});
+
 describe('mutating webhook configurations', () => {
   it('applies JSON patches in configuration-name order, passes warnings to onWarning, and stores the result', () => {
     const { s, seen } = setup((path) =>
