@@ -118,6 +118,8 @@ function goError(err: NodeJS.ErrnoException): string {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
   if (e.code === 'ECONNREFUSED') return `dial tcp ${e.address ?? ''}:${e.port ?? ''}: connect: connection refused`;
   if (e.code === 'ENOTFOUND') return `dial tcp: lookup ${e.hostname ?? ''}: no such host`;
+  if (e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || e.code === 'SELF_SIGNED_CERT_IN_CHAIN' || e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || e.code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')
+    return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
   return err.message;
 }
 
