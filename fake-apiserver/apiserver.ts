@@ -628,7 +628,7 @@ export class ApiServer {
     // body are the same: answered without the merge (controllers re-apply unchanged objects on every reconcile).
     const memoKey = `${this.rk(info)}\u0000${ns ?? ''}\u0000${meta.name}\u0000${opts.fieldManager}`;
     const memo = opts.dryRun ? undefined : this.unchangedApplies.get(memoKey);
-    if (memo && memo.live === old && memo.info === info && memo.fieldValidation === opts.fieldValidation && deepEqual(memo.applied, objIn)) return this.view(old, objIn.apiVersion);
+    if (memo && memo.live === old && memo.info === info && !this.hasWebhookConfigurations() && memo.fieldValidation === opts.fieldValidation && deepEqual(memo.applied, objIn)) return this.view(old, objIn.apiVersion);
     let warned = false;
     const request: ApplyOptions = opts.onWarning ? { ...opts, onWarning: (w) => ((warned = true), opts.onWarning!(w)) } : opts;
     const revision = this.store.revision;
@@ -1010,7 +1010,9 @@ export class ApiServer {
     if (this.hasWebhookConfigurations()) {
       const mutated = this.admitMutating('UPDATE', info, cand, seen, c.request ?? {}, c.mode === 'status' ? 'status' : undefined);
       if (mutated !== cand) {
-        cand = mutated;
+        // A status write keeps only the status a webhook returns (the status strategy resets the rest).
+        cand = c.mode === 'status' ? ({ ...(cloneJson(seen) as Mutable), status: mutated.status } as Mutable) : mutated;
+        if (cand.status === undefined) delete cand.status;
         this.restoreServerFields(info, seen, cand, c);
       }
     }
