@@ -5,7 +5,7 @@
  * injected `deliver` scheduler, time comes from the injected Clock and uids from `newUid`.
  */
 import { createHash } from 'node:crypto';
-import { alreadyExists, conflict, invalid, isNotFound, notFound, reasonCodes, rfc3339, statusError } from './api/index.ts';
+import { StatusError, alreadyExists, conflict, invalid, isNotFound, notFound, reasonCodes, rfc3339, statusError } from './api/index.ts';
 import type {
   ApplyOptions,
   Clock,
@@ -24,6 +24,9 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './api/index.ts';
+import { CallScope, PendingWebhookCall, WebhookClient, runMutating, runValidating, webhookConfigurationCauses } from './admission/index.ts';
+import type { AdmissionAttributes, AdmissionEnv, AdmissionOperation, WebhookHandler } from './admission/index.ts';
+import { convertObjects } from './conversion/index.ts';
 import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
 import { cloneJson, deepEqual, deepFreeze, isPlainObject, jsonExceeds } from './internal/json.ts';
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
@@ -172,6 +175,12 @@ function defaultNameSuffix(req: GeneratedNameRequest): string {
 const NAMESPACE: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
 const CRD_KIND = 'CustomResourceDefinition';
 const CRD_GROUP = 'apiextensions.k8s.io';
+const ADMISSION_GROUP = 'admissionregistration.k8s.io';
+/** Most URL webhook calls one request may make through {@link ApiServer.runWithWebhooks} (a guard against a request whose reruns never settle). */
+const MAX_WEBHOOK_CALLS = 64;
+const MUTATING_KIND = 'MutatingWebhookConfiguration';
+const MUTATING_RK = resourceKey(ADMISSION_GROUP, MUTATING_KIND);
+const VALIDATING_RK = resourceKey(ADMISSION_GROUP, 'ValidatingWebhookConfiguration');
 
 type Meta = ObjectMeta & { managedFields?: ManagedFieldsEntry[] };
 type Mutable = KubeObject & { metadata: Meta };
@@ -187,6 +196,8 @@ class Watcher {
   private queue: (WatchEvent | typeof CLOSE)[] = [];
   private head = 0;
   stopped = false;
+  /** A conversion failed: the ERROR event and the close are queued, nothing more is pushed. */
+  private failed = false;
   /** Events at or below this revision are skipped (a watch started from a resourceVersion ahead of the store). */
   minRevision = 0;
 
@@ -203,15 +214,31 @@ class Watcher {
     if (ev.revision <= this.minRevision) return;
     const now = this.match(ev.object);
     if (ev.type !== 'MODIFIED') {
-      if (now) this.push({ type: ev.type, object: this.view(ev.object) });
+      if (now) this.pushViewed(ev.type, ev.object);
       return;
     }
     const before = ev.prev ? this.match(ev.prev) : false;
-    if (now) this.push({ type: before ? 'MODIFIED' : 'ADDED', object: this.view(ev.object) });
+    if (now) this.pushViewed(before ? 'MODIFIED' : 'ADDED', ev.object);
     else if (before && ev.prev) {
       const last = deepFreeze({ ...ev.prev, metadata: { ...ev.prev.metadata, resourceVersion: String(ev.revision) } });
-      this.push({ type: 'DELETED', object: this.view(last) });
+      this.pushViewed('DELETED', last);
     }
+  }
+
+  /** Pushes `obj` as seen at the watch's version; a failed conversion ends the watch with one ERROR event carrying its Status (500). */
+  pushViewed(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject): void {
+    if (this.failed) return;
+    let object: KubeObject;
+    try {
+      object = this.view(obj);
+    } catch (err) {
+      this.failed = true;
+      const st = err instanceof StatusError ? err : statusError('InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+      this.push({ type: 'ERROR', object: st.status as unknown as KubeObject });
+      this.push(CLOSE);
+      return;
+    }
+    this.push({ type, object });
   }
 
   push(item: WatchEvent | typeof CLOSE): void {
@@ -278,6 +305,16 @@ export class ApiServer {
   private readonly limits: ApiServerLimits;
   private readonly validating: ValidatingAdmissionExtension[];
   private readonly strategies: { unknownFields: boolean; defaulting: boolean };
+  /** Webhook Services served in process, and the call path of admission and conversion webhooks. */
+  private readonly webhooks = new WebhookClient();
+  /** What dynamic admission reads of this server (admission/dispatcher.ts). */
+  private readonly admissionEnv: AdmissionEnv = {
+    configurations: (kind) => this.store.list(kind === 'mutating' ? MUTATING_RK : VALIDATING_RK),
+    namespaceLabels: (ns) => this.store.get(resourceKey('', 'Namespace'), '', ns)?.metadata.labels,
+    versionsOf: (info) => this.registry.versionsOf(info),
+    convert: (obj, apiVersion) => this.view(obj, apiVersion),
+    client: this.webhooks,
+  };
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
 
@@ -303,6 +340,68 @@ export class ApiServer {
       const i = this.validating.indexOf(extension);
       if (i >= 0) this.validating.splice(i, 1);
     };
+  }
+
+  /**
+   * Serves Service `namespace/name` in process: admission webhooks and CRD conversion webhooks whose
+   * `clientConfig.service` names it are answered by `handler` (the POSTed AdmissionReview / ConversionReview
+   * JSON and the path in, the response body out), with no network. Returns a function that removes it.
+   */
+  registerWebhookService(namespace: string, name: string, handler: WebhookHandler): () => void {
+    return this.webhooks.register(namespace, name, handler);
+  }
+
+  /**
+   * Runs `verb` (a call of this server's synchronous verbs) so that webhooks reached by URL can be
+   * called: when the verb needs the answer of a URL webhook it has not got, the call is made over the
+   * network, its answer kept, and the verb run again from the start (nothing is committed before a verb
+   * has every answer it needs; generated names are kept between runs). A verb that meets no URL webhook
+   * runs once and its result is returned as it is (no promise, so in-process timing is unchanged); one
+   * that does gives a promise. The InProcessClient and the HTTP front call every verb through it.
+   * @throws what the verb throws (synchronously on the first run, as a rejection after a URL call).
+   */
+  runWithWebhooks<T>(verb: () => T): T | Promise<T> {
+    const scope = new CallScope();
+    const attempt = (): T | PendingWebhookCall => {
+      const outer = this.webhooks.scope;
+      this.webhooks.scope = scope;
+      try {
+        return verb();
+      } catch (err) {
+        if (err instanceof PendingWebhookCall) return err;
+        throw err;
+      } finally {
+        this.webhooks.scope = outer;
+      }
+    };
+    const first = attempt();
+    if (!(first instanceof PendingWebhookCall)) return first;
+    return (async () => {
+      let pending: T | PendingWebhookCall = first;
+      for (let calls = 1; pending instanceof PendingWebhookCall; calls++) {
+        // Each rerun must ask only what earlier runs asked plus one more call; a request that keeps asking new ones is not converging.
+        if (calls > MAX_WEBHOOK_CALLS) throw statusError('InternalError', `Internal error occurred: more than ${MAX_WEBHOOK_CALLS} webhook calls for one request`);
+        scope.answers.set(pending.key, await pending.perform());
+        pending = attempt();
+      }
+      return pending;
+    })();
+  }
+
+  /**
+   * `obj` (a stored object, or one at any served version) as seen at `apiVersion`, converted by the
+   * kind's CRD conversion (strategy None or Webhook). For callers that watch at the storage version and
+   * convert themselves (the HTTP front, so a URL conversion webhook can be awaited per event).
+   * @throws StatusError 500 `conversion webhook for … failed: …`; PendingWebhookCall outside {@link runWithWebhooks}'s care.
+   */
+  convert(obj: KubeObject, apiVersion: string): KubeObject {
+    return this.view(obj, apiVersion);
+  }
+
+  /** Whether the object exists (no conversion, no 404). @throws 404 for an unknown kind. */
+  has(type: TypeRef, key: ObjectKey): boolean {
+    const info = this.registry.lookup(type);
+    return !!key.name && !!this.store.get(this.rk(info), info.namespaced ? (key.namespace ?? '') : '', key.name);
   }
 
   /** Current global revision (the resourceVersion of the latest write), as a number. */
@@ -340,16 +439,19 @@ export class ApiServer {
     const info = this.registry.lookup(type);
     const match = buildMatcher(opts, info.group, info.kind, info.namespaced);
     const namespace = info.namespaced && opts.namespace ? opts.namespace : undefined;
+    // Objects at the requested version: one ConversionReview for the whole list when a webhook converts.
+    const viewAll = (objs: readonly KubeObject[]): KubeObject[] =>
+      info.conversion && objs.length ? convertObjects(this.webhooks, info.conversion, objs, info.apiVersion) : objs.map((o) => this.view(o, info.apiVersion));
     if (!opts.limit && !opts.continue && !opts.resourceVersion && !opts.resourceVersionMatch) {
       const items: KubeObject[] = [];
-      for (const o of this.store.list(this.rk(info), namespace)) if (match(o)) items.push(this.view(o, info.apiVersion));
-      return { apiVersion: info.apiVersion, kind: info.listKind, metadata: { resourceVersion: String(this.store.revision) }, items };
+      for (const o of this.store.list(this.rk(info), namespace)) if (match(o)) items.push(o);
+      return { apiVersion: info.apiVersion, kind: info.listKind, metadata: { resourceVersion: String(this.store.revision) }, items: viewAll(items) };
     }
     const chunk = readListChunk(this.store, this.rk(info), namespace, opts, match, Boolean(opts.labelSelector || opts.fieldSelector));
     const metadata: KubeList['metadata'] = { resourceVersion: String(chunk.resourceVersion) };
     if (chunk.continue !== undefined) metadata.continue = chunk.continue;
     if (chunk.remainingItemCount !== undefined) metadata.remainingItemCount = chunk.remainingItemCount;
-    return { apiVersion: info.apiVersion, kind: info.listKind, metadata, items: chunk.items.map((o) => this.view(o, info.apiVersion)) };
+    return { apiVersion: info.apiVersion, kind: info.listKind, metadata, items: viewAll(chunk.items) };
   }
 
   /**
@@ -384,14 +486,19 @@ export class ApiServer {
   create(objIn: KubeObject, opts: WriteOptions = {}, managedFields?: ManagedFieldsEntry[]): KubeObject {
     this.admitRequestSize(objIn);
     const info = this.registry.lookup(objIn);
-    const obj = cloneJson(objIn) as Mutable;
+    this.warnDeprecated(info, opts);
+    let obj = cloneJson(objIn) as Mutable;
+    if (!isPlainObject(obj.metadata)) obj.metadata = {} as Meta;
+    if (obj.metadata.resourceVersion) throw statusError('BadRequest', 'resourceVersion should not be set on objects to be created');
+    obj.apiVersion = info.apiVersion;
+    obj.kind = info.kind;
+    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields'] as const) delete obj.metadata[f];
+    if (managedFields) obj.metadata.managedFields = managedFields;
+    obj = this.admitMutating('CREATE', info, obj, undefined, opts);
+    obj.apiVersion = info.apiVersion;
+    obj.kind = info.kind;
     if (!isPlainObject(obj.metadata)) obj.metadata = {} as Meta;
     const m = obj.metadata;
-    if (m.resourceVersion) throw statusError('BadRequest', 'resourceVersion should not be set on objects to be created');
-    obj.apiVersion = info.storageApiVersion;
-    obj.kind = info.kind;
-    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields'] as const) delete m[f];
-    if (managedFields) m.managedFields = managedFields;
 
     const causes: StatusCause[] = [];
     if (info.namespaced) {
@@ -406,7 +513,7 @@ export class ApiServer {
     else for (const e of nameErrors(m.name, this.nameRule(info))) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(m.name)}: ${e}`, field: 'metadata.name' });
 
     if (info.statusSubresource) delete obj.status;
-    const now = rfc3339(this.clock.now());
+    const now = this.nowText();
     if (info.group === '' && info.kind === 'Namespace') {
       obj.spec = { ...(isPlainObject(obj.spec) ? obj.spec : {}), finalizers: ['kubernetes'] };
       obj.status = { phase: 'Active' };
@@ -421,19 +528,25 @@ export class ApiServer {
     if (info.schema) causes.push(...this.admitSchema(info, obj, opts));
     else if (!info.custom) this.admitBuiltin(info, obj, opts, 'create');
 
+    if (info.group === ADMISSION_GROUP) causes.push(...webhookConfigurationCauses(obj, info.kind === MUTATING_KIND));
     if (ns && m.namespace) this.admitNamespace(info, ns, m.name ?? '');
     if (causes.length) throw invalid(info.kind, info.group, m.name || m.generateName || '', causes);
     this.admitValidating('CREATE', info, obj, undefined, opts.dryRun === true);
+    this.admitWebhooks('CREATE', info, obj, undefined, opts);
     if (this.store.get(rk, ns, m.name)) throw alreadyExists(info.plural, info.group, m.name);
 
     const identity = `${rk}\u0000${ns}\u0000${m.name}`;
     const incarnation = this.incarnations.get(identity) ?? 0;
-    m.uid = this.newUid({ group: info.group, kind: info.kind, namespace: ns, name: m.name, incarnation });
+    const id = { group: info.group, kind: info.kind, namespace: ns, name: m.name, incarnation };
+    m.uid = this.webhooks.scope ? this.webhooks.scope.keep(`uid\u0000${identity}\u0000${incarnation}`, () => this.newUid(id)) : this.newUid(id);
     m.creationTimestamp = now;
     if (info.hasGeneration) m.generation = 1;
-    if (opts.dryRun) return this.view(deepFreeze(obj), objIn.apiVersion);
-    this.incarnations.set(identity, incarnation + 1);
-    return this.view(this.put(info, obj).object, objIn.apiVersion);
+    const stored = this.toStorage(info, obj);
+    if (opts.dryRun) return this.view(deepFreeze(stored), objIn.apiVersion);
+    return this.commitAndView(stored, objIn.apiVersion, () => {
+      this.incarnations.set(identity, incarnation + 1);
+      return this.put(info, stored);
+    });
   }
 
   /**
@@ -449,6 +562,7 @@ export class ApiServer {
   update(objIn: KubeObject, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(objIn);
     const info = this.registry.lookup(objIn);
+    this.warnDeprecated(info, opts);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
     const cand = cloneJson(objIn) as Mutable;
     return this.writeExisting(info, old, cand, {
@@ -469,8 +583,9 @@ export class ApiServer {
   updateStatus(objIn: KubeObject, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(objIn);
     const info = this.statusInfo(objIn);
+    this.warnDeprecated(info, opts);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
-    const cand = cloneJson(old) as Mutable;
+    const cand = cloneJson(this.view(old, info.apiVersion)) as Mutable;
     if (objIn.status === undefined) delete cand.status;
     else cand.status = cloneJson(objIn.status);
     return this.writeExisting(info, old, cand, {
@@ -495,8 +610,9 @@ export class ApiServer {
   patch(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(body);
     const info = this.registry.lookup(type);
+    this.warnDeprecated(info, opts);
     const old = this.read(info, key.namespace, key.name);
-    const patched = this.applyPatch(info, old, patchType, body);
+    const patched = this.applyPatch(info, this.view(old, info.apiVersion), patchType, body);
     const cand = cloneJson(patched) as Mutable;
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
     this.checkIdentity(old, cand);
@@ -518,13 +634,15 @@ export class ApiServer {
   patchStatus(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(body);
     const info = this.statusInfo(type);
-    const old = this.read(info, key.namespace, key.name);
+    this.warnDeprecated(info, opts);
+    const stored = this.read(info, key.namespace, key.name);
+    const old = this.view(stored, info.apiVersion);
     const patched = this.applyPatch(info, old, patchType, body);
     // Without a schema nothing below writes inside the stored object's other fields: they are shared (frozen), not copied.
     const cand = (info.schema ? cloneJson(old) : { ...old, metadata: { ...old.metadata } }) as Mutable;
     if (patched.status === undefined) delete cand.status;
     else cand.status = cloneJson(patched.status);
-    return this.writeExisting(info, old, cand, {
+    return this.writeExisting(info, stored, cand, {
       rv: patched.metadata?.resourceVersion,
       uid: patched.metadata?.uid,
       requireRv: false,
@@ -552,20 +670,21 @@ export class ApiServer {
     const ns = info.namespaced ? meta.namespace : undefined;
     if (info.namespaced && !ns) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
     const old = this.store.get(this.rk(info), ns ?? '', meta.name);
-    const now = rfc3339(this.clock.now());
+    const now = this.nowText();
     if (!old) {
       if (meta.resourceVersion) throw conflict(info.plural, info.group, meta.name);
       return this.create(objIn, opts, [initialApplyEntry(objIn, opts.fieldManager, now, info.statusSubresource)]);
     }
+    this.warnDeprecated(info, opts);
     // An apply that changed nothing changes nothing again while the stored object, the kind and the
     // body are the same: answered without the merge (controllers re-apply unchanged objects on every reconcile).
     const memoKey = `${this.rk(info)}\u0000${ns ?? ''}\u0000${meta.name}\u0000${opts.fieldManager}`;
     const memo = opts.dryRun ? undefined : this.unchangedApplies.get(memoKey);
-    if (memo && memo.live === old && memo.info === info && memo.fieldValidation === opts.fieldValidation && deepEqual(memo.applied, objIn)) return this.view(old, objIn.apiVersion);
+    if (memo && memo.live === old && memo.info === info && !this.hasWebhookConfigurations() && memo.fieldValidation === opts.fieldValidation && deepEqual(memo.applied, objIn)) return this.view(old, objIn.apiVersion);
     let warned = false;
     const request: ApplyOptions = opts.onWarning ? { ...opts, onWarning: (w) => ((warned = true), opts.onWarning!(w)) } : opts;
     const revision = this.store.revision;
-    const cand = serverSideApply({ live: old, applied: objIn, fieldManager: opts.fieldManager, time: now, statusSubresource: info.statusSubresource, shareUnchanged: !info.schema }) as Mutable;
+    const cand = serverSideApply({ live: this.view(old, info.apiVersion), applied: objIn, fieldManager: opts.fieldManager, time: now, statusSubresource: info.statusSubresource, shareUnchanged: !info.schema }) as Mutable;
     const out = this.writeExisting(info, old, cand, {
       rv: meta.resourceVersion,
       uid: meta.uid,
@@ -597,6 +716,12 @@ export class ApiServer {
   delete(type: TypeRef, key: ObjectKey, opts: DeleteOptions = {}): KubeObject {
     const info = this.registry.lookup(type);
     const old = this.read(info, key.namespace, key.name);
+    if (this.hasWebhookConfigurations()) {
+      const options = { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', ...(opts.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}), ...(opts.dryRun ? { dryRun: ['All'] } : {}) };
+      const a: AdmissionAttributes = { operation: 'DELETE', info, name: old.metadata.name, ...(old.metadata.namespace ? { namespace: old.metadata.namespace } : {}), object: null, oldObject: this.view(old, info.apiVersion), dryRun: opts.dryRun === true, options };
+      runMutating(this.admissionEnv, a);
+      runValidating(this.admissionEnv, a);
+    }
     const om = old.metadata;
     const pre = opts.preconditions;
     if (pre?.uid !== undefined && pre.uid !== om.uid)
@@ -620,15 +745,15 @@ export class ApiServer {
     const nsPending = isNs && this.namespaceFinalizers(cand).length > 0;
     if (fins.length === 0 && !nsPending) {
       if (opts.dryRun) return this.view(deepFreeze(cand), type.apiVersion);
-      return this.view(this.remove(info, cand).object, type.apiVersion);
+      return this.commitAndView(cand, type.apiVersion, () => this.remove(info, cand));
     }
-    cand.metadata.deletionTimestamp = rfc3339(this.clock.now());
+    cand.metadata.deletionTimestamp = this.nowText();
     cand.metadata.deletionGracePeriodSeconds = 0;
     if (fins.length) cand.metadata.finalizers = fins;
     if (info.hasGeneration && (cand.metadata.generation ?? 0) > 0) cand.metadata.generation = (cand.metadata.generation ?? 0) + 1;
     if (isNs) cand.status = { ...(isPlainObject(cand.status) ? cand.status : {}), phase: 'Terminating' };
     if (opts.dryRun) return this.view(deepFreeze(cand), type.apiVersion);
-    return this.view(this.put(info, cand).object, type.apiVersion);
+    return this.commitAndView(cand, type.apiVersion, () => this.put(info, cand));
   }
 
   /** A DELETE of an object already deleting: only its GC finalizers change (upstream `updateForGracefulDeletionAndFinalizers`). */
@@ -663,12 +788,13 @@ export class ApiServer {
     const match = buildMatcher(opts ?? {}, info.group, info.kind, info.namespaced);
     validateWatchOptions(opts ?? {});
     const apiVersion = info.apiVersion;
-    const w = new Watcher(this.deliver, onEvent, onClose, match, (o) => this.view(o, apiVersion));
+    // Conversion for a watch runs outside any asynchronous scope: it happens while another request commits.
+    const w = new Watcher(this.deliver, onEvent, onClose, match, (o) => this.outsideScope(() => this.view(o, apiVersion)));
     const rk = this.rk(info);
     const rvText = opts?.resourceVersion;
     const fromRevision = rvText !== undefined && rvText !== '' && rvText !== '0';
     const sendState = () => {
-      for (const o of this.store.list(rk, info.namespaced && opts?.namespace ? opts.namespace : undefined)) if (match(o)) w.push({ type: 'ADDED', object: w.view(o) });
+      for (const o of this.store.list(rk, info.namespaced && opts?.namespace ? opts.namespace : undefined)) if (match(o)) w.pushViewed('ADDED', o);
     };
     if (opts?.sendInitialEvents === true) {
       // Watch-list: the state at least as new as resourceVersion (this server holds only the newest), then its bookmark.
@@ -804,10 +930,134 @@ export class ApiServer {
     return obj;
   }
 
-  /** The object as seen at `apiVersion` (conversion strategy None: only apiVersion changes). */
+  /**
+   * The object as seen at `apiVersion`: strategy None changes only apiVersion; a CRD with strategy Webhook
+   * converts through its conversion webhook (conversion/).
+   * @throws StatusError 500 `conversion webhook for … failed: …`; PendingWebhookCall (see {@link runWithWebhooks}).
+   */
   private view(obj: KubeObject, apiVersion: string): KubeObject {
-    if (obj.apiVersion === apiVersion || !this.registry.tryLookup({ apiVersion, kind: obj.kind })) return obj;
+    if (obj.apiVersion === apiVersion) return obj;
+    const target = this.registry.tryLookup({ apiVersion, kind: obj.kind });
+    if (!target) return obj;
+    if (target.conversion) return convertObjects(this.webhooks, target.conversion, [obj], apiVersion)[0];
     return Object.freeze({ ...obj, apiVersion });
+  }
+
+  /** A candidate at the request version, as the storage version (the conversion webhook's answer for strategy Webhook, then pruned and defaulted by the storage schema). */
+  private toStorage(info: ResourceInfo, obj: Mutable): Mutable {
+    if (info.apiVersion === info.storageApiVersion) return obj;
+    if (!info.conversion) {
+      obj.apiVersion = info.storageApiVersion;
+      return obj;
+    }
+    const out = cloneJson(convertObjects(this.webhooks, info.conversion, [obj], info.storageApiVersion)[0]) as Mutable;
+    const storage = this.registry.tryLookup({ apiVersion: info.storageApiVersion, kind: info.kind });
+    if (storage?.schema) compileSchema(storage.schema as Record<string, unknown>)(out as unknown as Record<string, unknown>, []);
+    return out;
+  }
+
+  /** Server-owned metadata (and status where it is a subresource) of a candidate come from the stored object (`seen`, at the request version). */
+  private restoreServerFields(info: ResourceInfo, seen: KubeObject, cand: Mutable, c: WriteControl): void {
+    const om = seen.metadata as Meta;
+    if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
+    const m = cand.metadata;
+    cand.apiVersion = info.apiVersion;
+    cand.kind = info.kind;
+    m.name = om.name;
+    if (om.namespace) m.namespace = om.namespace;
+    else delete m.namespace;
+    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion'] as const) {
+      if (om[f] === undefined) delete m[f];
+      else (m as unknown as Record<string, unknown>)[f] = om[f];
+    }
+    delete m.generateName;
+    if (om.generateName) m.generateName = om.generateName;
+    if (!c.keepManagedFields) {
+      if (om.managedFields) m.managedFields = cloneJson(om.managedFields);
+      else delete m.managedFields;
+    }
+    if (c.mode === 'main' && info.statusSubresource) {
+      if (seen.status === undefined) delete cand.status;
+      else cand.status = cloneJson(seen.status);
+    }
+  }
+
+  /**
+   * Commits (`commit`) and answers the committed object at `apiVersion`. Where that takes a conversion
+   * webhook, the candidate is converted BEFORE the commit (a URL answer may be pending, and a verb must
+   * not be rerun after it committed) and given the committed metadata afterwards (a conversion may change
+   * only labels and annotations).
+   */
+  private commitAndView(cand: KubeObject, apiVersion: string, commit: () => StoreEvent): KubeObject {
+    const target = cand.apiVersion === apiVersion ? undefined : this.registry.tryLookup({ apiVersion, kind: cand.kind });
+    if (!target?.conversion) return this.view(commit().object, apiVersion);
+    const pre = this.view(deepFreeze(cloneJson(cand)), apiVersion);
+    const committed = commit().object;
+    const { labels, annotations } = pre.metadata;
+    const metadata = { ...committed.metadata };
+    if (labels === undefined) delete metadata.labels;
+    else metadata.labels = labels;
+    if (annotations === undefined) delete metadata.annotations;
+    else metadata.annotations = annotations;
+    return Object.freeze({ ...pre, metadata: Object.freeze(metadata) });
+  }
+
+  /** The clock's time as RFC 3339; inside a {@link runWithWebhooks} scope, the same for every rerun of the request. */
+  private nowText(): string {
+    const scope = this.webhooks.scope;
+    return scope ? scope.keep('now', () => rfc3339(this.clock.now())) : rfc3339(this.clock.now());
+  }
+
+  /** Runs `fn` with no asynchronous scope: URL webhooks fail instead of pending. */
+  private outsideScope<T>(fn: () => T): T {
+    const scope = this.webhooks.scope;
+    if (!scope) return fn();
+    this.webhooks.scope = undefined;
+    try {
+      return fn();
+    } finally {
+      this.webhooks.scope = scope;
+    }
+  }
+
+  /** True when any Validating/MutatingWebhookConfiguration is stored (the fast path skips admission otherwise). */
+  private hasWebhookConfigurations(): boolean {
+    return this.store.count(MUTATING_RK) > 0 || this.store.count(VALIDATING_RK) > 0;
+  }
+
+  /** Sends the deprecation Warning of a deprecated CRD version (`versions[].deprecated`) to the request. */
+  private warnDeprecated(info: ResourceInfo, opts: WriteOptions | undefined): void {
+    if (info.deprecationWarning !== undefined) opts?.onWarning?.(info.deprecationWarning);
+  }
+
+  private admissionAttributes(operation: AdmissionOperation, info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions, subResource?: string): AdmissionAttributes {
+    const kind = operation === 'CREATE' ? 'CreateOptions' : 'UpdateOptions';
+    return {
+      operation,
+      info,
+      ...(subResource ? { subResource } : {}),
+      name: obj.metadata?.name ?? '',
+      ...(info.namespaced && obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}),
+      object: obj,
+      oldObject: old ?? null,
+      dryRun: opts.dryRun === true,
+      options: { apiVersion: 'meta.k8s.io/v1', kind, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}), ...(opts.dryRun ? { dryRun: ['All'] } : {}) },
+      onWarning: opts.onWarning,
+    };
+  }
+
+  /** Mutating admission webhooks (admission/): returns the candidate itself when none matched or none changed it, else a new mutable copy. */
+  private admitMutating(operation: AdmissionOperation, info: ResourceInfo, obj: Mutable, old: KubeObject | undefined, opts: WriteOptions, subResource?: string): Mutable {
+    if (!this.hasWebhookConfigurations()) return obj;
+    const before = deepFreeze(cloneJson(obj));
+    const after = runMutating(this.admissionEnv, this.admissionAttributes(operation, info, before, old, opts, subResource));
+    return after === before || !after ? obj : (cloneJson(after) as Mutable);
+  }
+
+  /** Validating admission webhooks (admission/), after schema validation and the in-process extensions. */
+  private admitWebhooks(operation: AdmissionOperation, info: ResourceInfo, obj: Mutable, old: KubeObject | undefined, opts: WriteOptions, subResource?: string): void {
+    if (!this.hasWebhookConfigurations()) return;
+    runValidating(this.admissionEnv, this.admissionAttributes(operation, info, deepFreeze(cloneJson(obj)), old, opts, subResource));
   }
 
   /** NamespaceLifecycle admission: 404 for a missing namespace, 403 for a Terminating one. */
@@ -829,6 +1079,8 @@ export class ApiServer {
   private generateName(base: string, info: ResourceInfo, rk: string, ns: string): string {
     const prefix = base.length > 58 ? base.slice(0, 58) : base;
     const counter = `${rk}\u0000${ns}\u0000${prefix}`;
+    const kept = this.webhooks.scope?.generatedNames.get(counter);
+    if (kept !== undefined) return kept;
     let name = prefix;
     for (let attempt = 0; attempt < 8; attempt++) {
       const ordinal = this.nameOrdinals.get(counter) ?? 0;
@@ -836,6 +1088,7 @@ export class ApiServer {
       name = prefix + this.nameSuffix({ group: info.group, kind: info.kind, namespace: ns, prefix, ordinal });
       if (!this.store.get(rk, ns, name)) break;
     }
+    this.webhooks.scope?.generatedNames.set(counter, name);
     return name;
   }
 
@@ -867,7 +1120,8 @@ export class ApiServer {
   }
 
   /** The shared update pipeline of update / patch / apply / status writes. */
-  private writeExisting(info: ResourceInfo, old: KubeObject, cand: Mutable, c: WriteControl): KubeObject {
+  private writeExisting(info: ResourceInfo, old: KubeObject, candIn: Mutable, c: WriteControl): KubeObject {
+    let cand = candIn;
     const om = old.metadata as Meta;
     const name = om.name;
     if (c.requireRv && !c.rv)
@@ -876,33 +1130,28 @@ export class ApiServer {
     if (c.uid && c.uid !== om.uid)
       throw statusError('Conflict', `Precondition failed: UID in precondition: ${c.uid}, UID in object meta: ${om.uid}`, { name, group: info.group, kind: info.plural });
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
-    const m = cand.metadata;
-    cand.apiVersion = info.storageApiVersion;
+    cand.apiVersion = info.apiVersion;
     cand.kind = info.kind;
-    m.name = om.name;
-    if (om.namespace) m.namespace = om.namespace;
-    else delete m.namespace;
-    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion'] as const) {
-      if (om[f] === undefined) delete m[f];
-      else (m as unknown as Record<string, unknown>)[f] = om[f];
+    const seen = this.view(old, info.apiVersion);
+    this.restoreServerFields(info, seen, cand, c);
+    if (this.hasWebhookConfigurations()) {
+      const mutated = this.admitMutating('UPDATE', info, cand, seen, c.request ?? {}, c.mode === 'status' ? 'status' : undefined);
+      if (mutated !== cand) {
+        // A status write keeps only the status a webhook returns (the status strategy resets the rest).
+        cand = c.mode === 'status' ? ({ ...(cloneJson(seen) as Mutable), status: mutated.status } as Mutable) : mutated;
+        if (cand.status === undefined) delete cand.status;
+        this.restoreServerFields(info, seen, cand, c);
+      }
     }
-    delete m.generateName;
-    if (om.generateName) m.generateName = om.generateName;
-    if (!c.keepManagedFields) {
-      if (om.managedFields) m.managedFields = cloneJson(om.managedFields);
-      else delete m.managedFields;
-    }
-    if (c.mode === 'main' && info.statusSubresource) {
-      if (old.status === undefined) delete cand.status;
-      else cand.status = cloneJson(old.status);
-    }
+    const m = cand.metadata;
+
 
     const causes: StatusCause[] = [];
     if (this.isNamespace(info)) m.labels = { ...m.labels, 'kubernetes.io/metadata.name': name };
     const isCrd = info.group === CRD_GROUP && info.kind === CRD_KIND;
     if (isCrd) {
       causes.push(...crdCauses(cand));
-      cand.status = crdStatus(cand, rfc3339(this.clock.now()), isPlainObject(cand.status) ? cand.status : undefined);
+      cand.status = crdStatus(cand, this.nowText(), isPlainObject(cand.status) ? cand.status : undefined);
     }
     if (om.deletionTimestamp) {
       const had = new Set(om.finalizers ?? []);
@@ -918,15 +1167,18 @@ export class ApiServer {
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, cand, c.request, old));
     else if (!info.custom) this.admitBuiltin(info, cand, c.request, c.mode === 'main' ? 'update' : 'status');
+    if (info.group === ADMISSION_GROUP) causes.push(...webhookConfigurationCauses(cand, info.kind === MUTATING_KIND));
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
+    this.admitWebhooks('UPDATE', info, cand, seen, c.request ?? {}, c.mode === 'status' ? 'status' : undefined);
 
-    if (info.hasGeneration && specChanged(old, cand, info.statusSubresource)) m.generation = (om.generation ?? 0) + 1;
-    if (deepEqual(cand, old)) return this.view(old, c.apiVersion);
-    if (c.dryRun) return this.view(deepFreeze(cand), c.apiVersion);
-    const finished = om.deletionTimestamp && !m.finalizers?.length && !(this.isNamespace(info) && this.namespaceFinalizers(cand).length);
-    const ev = finished ? this.remove(info, cand) : this.put(info, cand);
-    return this.view(ev.object, c.apiVersion);
+    const stored = this.toStorage(info, cand);
+    const sm = stored.metadata;
+    if (info.hasGeneration && specChanged(old, stored, info.statusSubresource)) sm.generation = (om.generation ?? 0) + 1;
+    if (deepEqual(stored, old)) return this.view(old, c.apiVersion);
+    if (c.dryRun) return this.view(deepFreeze(stored), c.apiVersion);
+    const finished = om.deletionTimestamp && !sm.finalizers?.length && !(this.isNamespace(info) && this.namespaceFinalizers(stored).length);
+    return this.commitAndView(stored, c.apiVersion, () => (finished ? this.remove(info, stored) : this.put(info, stored)));
   }
 
   /**

@@ -21,55 +21,83 @@ import type {
 import type { ApiServer } from './apiserver.ts';
 
 /**
- * The in-process KubeClient: every call runs the ApiServer verb synchronously and returns its
- * result as a settled promise (failures reject with the StatusError). Returned objects are frozen.
+ * The in-process KubeClient: every call runs the ApiServer verb synchronously (through
+ * `ApiServer.runWithWebhooks`, so admission and conversion webhooks reached by URL are called and awaited) and
+ * returns its result as a promise (failures reject with the StatusError). Returned objects are frozen.
  */
 export class InProcessClient implements KubeClient {
   constructor(readonly server: ApiServer) {}
 
   /** See {@link ApiServer.get}. */
   async get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T> {
-    return this.server.get(type, key) as T;
+    return this.server.runWithWebhooks(() => this.server.get(type, key)) as T;
   }
 
   /** See {@link ApiServer.list}. */
   async list<T extends KubeObject = KubeObject>(type: TypeRef, opts?: ListOptions): Promise<KubeList<T>> {
-    return this.server.list(type, opts) as KubeList<T>;
+    return this.server.runWithWebhooks(() => this.server.list(type, opts)) as KubeList<T>;
   }
 
   /** See {@link ApiServer.create}. */
   async create<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T> {
-    return this.server.create(obj, opts) as T;
+    return this.run(opts, (o) => this.server.create(obj, o)) as T;
   }
 
   /** See {@link ApiServer.update}. */
   async update<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T> {
-    return this.server.update(obj, opts) as T;
+    return this.run(opts, (o) => this.server.update(obj, o)) as T;
   }
 
   /** See {@link ApiServer.patch}. */
   async patch<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts?: WriteOptions): Promise<T> {
-    return this.server.patch(type, key, patchType, body, opts) as T;
+    return this.run(opts, (o) => this.server.patch(type, key, patchType, body, o)) as T;
   }
 
   /** See {@link ApiServer.apply}. */
   async apply<T extends KubeObject>(obj: T, opts: ApplyOptions): Promise<T> {
-    return this.server.apply(obj, opts) as T;
+    return this.run(opts, (o) => this.server.apply(obj, o!)) as T;
   }
 
   /** See {@link ApiServer.delete}. */
   async delete(type: TypeRef, key: ObjectKey, opts?: DeleteOptions): Promise<void> {
-    this.server.delete(type, key, opts);
+    const done = this.server.runWithWebhooks(() => this.server.delete(type, key, opts));
+    if (done instanceof Promise) await done;
   }
 
   /** See {@link ApiServer.updateStatus}. */
   async updateStatus<T extends KubeObject>(obj: T, opts?: WriteOptions): Promise<T> {
-    return this.server.updateStatus(obj, opts) as T;
+    return this.run(opts, (o) => this.server.updateStatus(obj, o)) as T;
   }
 
   /** See {@link ApiServer.patchStatus}. */
   async patchStatus<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts?: WriteOptions): Promise<T> {
-    return this.server.patchStatus(type, key, patchType, body, opts) as T;
+    return this.run(opts, (o) => this.server.patchStatus(type, key, patchType, body, o)) as T;
+  }
+
+  /**
+   * Runs a write through `runWithWebhooks`; the request's warnings are kept until its last run (a run
+   * that waited for a URL webhook is repeated, and so would its warnings be) and then delivered in order.
+   */
+  private run<T, O extends WriteOptions>(opts: O | undefined, verb: (opts: O | undefined) => T): T | Promise<T> {
+    const onWarning = opts?.onWarning;
+    if (!onWarning) return this.server.runWithWebhooks(() => verb(opts));
+    let kept: string[] = [];
+    const flush = () => kept.forEach((w) => onWarning(w));
+    const buffered = { ...opts, onWarning: (w: string) => void kept.push(w) };
+    try {
+      const out = this.server.runWithWebhooks(() => {
+        kept = [];
+        return verb(buffered);
+      });
+      if (!(out instanceof Promise)) {
+        flush();
+        return out;
+      }
+      return out.finally(flush);
+    } catch (err) {
+      flush();
+      throw err;
+    }
   }
 
   /** See {@link ApiServer.watch}. */

@@ -1,6 +1,7 @@
 /**
  * Public surface of fake-apiserver (STYLE.md rule 3): the in-memory API server, the in-process
- * client, fault-injection interceptors, the kind registry, and the types-only core layer `./api`.
+ * client, fault-injection interceptors, the kind registry, dynamic admission (webhooks) and CRD
+ * version conversion, and the types-only core layer `./api`.
  */
 export * from './api/index.ts';
 export { ApiServer, BOOTSTRAP_NAMESPACES } from './apiserver.ts';
@@ -22,3 +23,21 @@ export { FaultInjector, FAULT_VERBS, tooManyRequests, validateFaultRule, withFau
 export type { ActiveFaultRule, FaultClientContext, FaultDecision, FaultRequest, FaultRule, FaultVerb } from './faults.ts';
 export { parseSnapshot, SNAPSHOT_API_VERSION } from './snapshot.ts';
 export type { ApiServerSnapshot } from './snapshot.ts';
+export { ADMISSION_USER, CallScope, DEFAULT_TIMEOUT_SECONDS, MUTATING_CONFIGURATION, PendingWebhookCall, VALIDATING_CONFIGURATION, WebhookClient, denial, postJson, requestUid, runMutating, runValidating, webhookConfigurationCauses, webhookUrl } from './admission/index.ts';
+export type {
+  AdmissionAttributes,
+  AdmissionEnv,
+  AdmissionOperation,
+  AdmissionRequest,
+  AdmissionResponse,
+  AdmissionReview,
+  CallOutcome,
+  GroupVersionKind,
+  GroupVersionResource,
+  WebhookClientConfig,
+  WebhookHandler,
+  WebhookRule,
+  WebhookSpec,
+} from './admission/index.ts';
+export { CONVERSION_TIMEOUT_SECONDS, compareKubeAwareVersions, convertObjects, deprecationWarning, gvkString } from './conversion/index.ts';
+export type { ConversionRequest, ConversionResponse, ConversionReview, CrdConversion } from './conversion/index.ts';

@@ -5,6 +5,8 @@
  */
 import { statusError } from './api/index.ts';
 import type { StatusError, TypeRef } from './api/index.ts';
+import { compareKubeAwareVersions } from './conversion/conversion.ts';
+import type { CrdConversion } from './conversion/conversion.ts';
 
 /** One served (group, version, kind). */
 export interface ResourceInfo {
@@ -32,6 +34,10 @@ export interface ResourceInfo {
   storageApiVersion: string;
   /** Name of the CRD that registered this kind. */
   crdName?: string;
+  /** CRD `spec.conversion` (strategy None when absent): how objects move between this kind's versions. */
+  conversion?: CrdConversion;
+  /** The Warning every request at this (deprecated) CRD version gets (`deprecated: true`; conversion/ `deprecationWarning`). */
+  deprecationWarning?: string;
 }
 
 /** Storage identity of a kind across its versions: `group/Kind` (`/Pod` for the core group). */
@@ -74,6 +80,8 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', status: true, generation: true },
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, status: true, generation: true },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, generation: true },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, generation: true },
 ];
 
 /**
@@ -82,7 +90,8 @@ const builtinSpecs: BuiltinSpec[] = [
  * Deployment and ReplicaSet; policy/v1 PodDisruptionBudget; batch/v1 Job and CronJob;
  * discovery.k8s.io/v1 EndpointSlice; networking.k8s.io/v1 NetworkPolicy; coordination.k8s.io/v1 Lease;
  * autoscaling/v2 HorizontalPodAutoscaler;
- * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped).
+ * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped); admissionregistration.k8s.io/v1
+ * ValidatingWebhookConfiguration and MutatingWebhookConfiguration (cluster-scoped, honoured by admission/).
  */
 export const builtinKinds: readonly ResourceInfo[] = Object.freeze(
   builtinSpecs.map((s) => {
@@ -138,6 +147,13 @@ export class Registry {
     const info = this.byType.get(`${type.apiVersion}|${type.kind}`);
     if (!info) throw unknownKind(type);
     return info;
+  }
+
+  /** Every served version of `info`'s group and kind, `info` first, then by kube-aware priority (matchPolicy Equivalent). */
+  versionsOf(info: ResourceInfo): ResourceInfo[] {
+    if (!info.crdName) return [info];
+    const others = (this.byCrd.get(info.crdName) ?? []).map((i) => this.byType.get(`${i.apiVersion}|${i.kind}`)).filter((i): i is ResourceInfo => !!i && i.apiVersion !== info.apiVersion);
+    return [info, ...others.sort((a, b) => compareKubeAwareVersions(b.version, a.version))];
   }
 
   /** Every served (apiVersion, kind), sorted by apiVersion then kind. */

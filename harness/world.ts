@@ -7,7 +7,7 @@
 import { ApiServer, InProcessClient } from '../fake-apiserver/index.ts';
 import type { KubeClient, KubeObject, ListOptions, TypeRef } from '../fake-apiserver/api/index.ts';
 import { StatusError, matchesSelector, parseKey } from '../fake-apiserver/api/index.ts';
-import { installPlatform, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
+import { LATTICE_WEBHOOK_SERVICE, installPlatform, latticeWebhookServer, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
 import { DeliverySchedule, SeededRng, stableNameSuffix, stableUid } from './rng/index.ts';
@@ -293,6 +293,8 @@ export class World implements Cluster {
       },
     });
     const client = new InProcessClient(server);
+    // The platform's webhook Service (LatticeService conversion v1alpha1 ⇄ v1beta1), served in process.
+    server.registerWebhookService(LATTICE_WEBHOOK_SERVICE.namespace, LATTICE_WEBHOOK_SERVICE.name, latticeWebhookServer);
     for (const crd of thirdPartyCrds()) await client.create(crd);
     await registerNodes(client, profile);
     if (options.platform) await installPlatform(client);

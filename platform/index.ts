@@ -39,3 +39,4 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
   ];
 }
+export * from './versions/index.ts';

@@ -118,6 +118,27 @@ export function executeRequest(server: ApiServer, req: ApiRequest, ctx: ExecuteC
 }
 
 /**
+ * {@link executeRequest} for a server that may call webhooks by URL (admission, CRD conversion): the
+ * request runs through `ApiServer.runWithWebhooks`, so it is answered at once when no URL webhook is met
+ * and after awaiting them otherwise (the verb is rerun with their answers; warnings of earlier runs are
+ * dropped). Never rejects: failures are Status answers.
+ */
+export function executeRequestWithWebhooks(server: ApiServer, req: ApiRequest, ctx: ExecuteContext): ApiResponse | Promise<ApiResponse> {
+  if (req.kind !== 'resource') return executeRequest(server, req, ctx);
+  const warnings: string[] = [];
+  const run = () => {
+    warnings.length = 0;
+    return executeResource(server, req, ctx, warnings);
+  };
+  try {
+    const out = server.runWithWebhooks(run);
+    return out instanceof Promise ? out.catch((e: unknown) => errorResponse(e, warnings)) : out;
+  } catch (e) {
+    return errorResponse(e, warnings);
+  }
+}
+
+/**
  * The served kind of a resource request, checking scope against the path.
  * @throws 404 (unknown resource, namespace on a cluster-scoped kind, `/scale` where none exists,
  *   a named path without namespace for a namespaced kind); 405 for a create without namespace.
@@ -199,6 +220,8 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
   if (q.dryRun) write.dryRun = true;
   if (q.fieldManager !== undefined) write.fieldManager = q.fieldManager;
   if (q.fieldValidation !== undefined) write.fieldValidation = q.fieldValidation;
+  // A deprecated CRD version warns on every request (writes get it from the ApiServer through onWarning).
+  if (info.deprecationWarning !== undefined && (req.verb === 'get' || req.verb === 'list' || req.verb === 'delete')) warnings.push(info.deprecationWarning);
   const table = (objs: readonly KubeObject[], rv: string) =>
     ok(toTable(objs, columnsFor(info.group, info.kind, ctx.now(), printerColumns(server, info)), rv, q.includeObject), 200, warnings);
 
@@ -305,12 +328,7 @@ function podLog(pod: KubeObject, q: ApiQuery, source: PodLogSource | undefined):
 }
 
 function stillThere(server: ApiServer, type: TypeRef, key: { namespace?: string; name: string }): boolean {
-  try {
-    server.get(type, key);
-    return true;
-  } catch {
-    return false;
-  }
+  return server.has(type, key);
 }
 
 function patchResource(server: ApiServer, info: ResourceInfo, req: ResourceRequest, key: { namespace?: string; name: string }, write: WriteOptions, warnings: string[]): ApiResponse {
@@ -412,24 +430,46 @@ export function openWatch(server: ApiServer, req: ResourceRequest, sink: WatchSi
     const q = req.query;
     const asTable = req.accept === 'table';
     let sentColumns = false;
+    // A conversion webhook reached by URL cannot answer inside the server's synchronous fan-out: watch at
+    // the storage version and convert each event here, awaited in order (a failure ends the watch with an ERROR event).
+    const convertHere = info.conversion?.webhook?.clientConfig?.url !== undefined && info.apiVersion !== info.storageApiVersion;
+    let queue: Promise<void> = Promise.resolve();
+    const send = (e: WatchEvent) => {
+      if (done) return;
+      const rv = Number(e.object?.metadata?.resourceVersion);
+      if (e.type !== 'ERROR' && Number.isFinite(rv)) lastRv = Math.max(lastRv, rv);
+      if (asTable && (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED')) {
+        // `kubectl get -w`: each event carries a one-row Table; column definitions on the first only.
+        const t = toTable([e.object], columnsFor(info.group, info.kind, now(), printerColumns(server, info)), e.object.metadata.resourceVersion ?? '', q.includeObject) as { columnDefinitions?: unknown };
+        if (sentColumns) t.columnDefinitions = [];
+        sentColumns = true;
+        sink.write(watchLine({ type: e.type, object: t as KubeObject }));
+        return;
+      }
+      sink.write(watchLine(e));
+    };
     handle = server.watch(
-      typeOf(info),
+      convertHere ? { apiVersion: info.storageApiVersion, kind: info.kind } : typeOf(info),
       { ...listOptions(req), ...(q.sendInitialEvents !== undefined ? { sendInitialEvents: q.sendInitialEvents } : {}), ...(q.allowWatchBookmarks ? { allowWatchBookmarks: true } : {}) },
       (e) => {
-        if (done) return;
-        const rv = Number(e.object?.metadata?.resourceVersion);
-        if (e.type !== 'ERROR' && Number.isFinite(rv)) lastRv = Math.max(lastRv, rv);
-        if (asTable && (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED')) {
-          // `kubectl get -w`: each event carries a one-row Table; column definitions on the first only.
-          const t = toTable([e.object], columnsFor(info.group, info.kind, now(), printerColumns(server, info)), e.object.metadata.resourceVersion ?? '', q.includeObject) as { columnDefinitions?: unknown };
-          if (sentColumns) t.columnDefinitions = [];
-          sentColumns = true;
-          sink.write(watchLine({ type: e.type, object: t as KubeObject }));
+        if (!convertHere || e.type === 'ERROR' || e.type === 'BOOKMARK') {
+          if (convertHere) queue = queue.then(() => send(e));
+          else send(e);
           return;
         }
-        sink.write(watchLine(e));
+        queue = queue.then(async () => {
+          if (done) return;
+          try {
+            send({ ...e, object: await server.runWithWebhooks(() => server.convert(e.object, info.apiVersion)) });
+          } catch (err) {
+            send({ type: 'ERROR', object: errorResponse(err).body as KubeObject });
+            finish();
+          }
+        });
       },
-      () => finish(),
+      () => {
+        queue = queue.then(() => finish());
+      },
     );
     const limitMs = q.timeoutSeconds !== undefined ? q.timeoutSeconds * 1000 : opts.maxWatchMs;
     timeoutTimer = setTimeout(finish, limitMs);

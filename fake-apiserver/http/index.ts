@@ -4,7 +4,7 @@
  */
 export { parseRequest, parseQuery, parseBody, acceptKind, pathNotFound, methodNotAllowed, PATCH_MEDIA_TYPES } from './request.ts';
 export type { ApiRequest, ApiQuery, RawRequest, ResourceRequest, DiscoveryRequest, OtherRequest, ErrorRequest, ResourceVerb, HttpPatchType, AcceptKind } from './request.ts';
-export { executeRequest, openWatch, errorResponse, resolveResource, toScale, watchLine, DEFAULT_VERSION } from './execute.ts';
+export { executeRequest, executeRequestWithWebhooks, openWatch, errorResponse, resolveResource, toScale, watchLine, DEFAULT_VERSION } from './execute.ts';
 export type { ApiResponse, ExecuteContext, VersionInfo, WatchSink, OpenWatchOptions, PodLogSource } from './execute.ts';
 export { startHttpServer, warningHeader } from './server.ts';
 export type { HttpServerOptions, RunningHttpServer } from './server.ts';

@@ -1,6 +1,6 @@
 /**
  * The HTTP front's I/O edge: a node:http server on a loopback address that reads each request,
- * hands it to {@link parseRequest} (pure) and {@link executeRequest} / {@link openWatch}, and writes
+ * hands it to {@link parseRequest} (pure) and {@link executeRequestWithWebhooks} / {@link openWatch}, and writes
  * the answer: JSON bodies, Status errors with their HTTP code, `Warning: 299 - "…"` headers, and
  * watches as a chunked stream of JSON lines. Bearer-token authentication is optional.
  */
@@ -13,7 +13,7 @@ import type { ApiServer } from '../apiserver.ts';
 import { DEFAULT_LIMITS } from '../apiserver.ts';
 import type { FaultInjector } from '../faults.ts';
 import { controlRequest } from './control.ts';
-import { DEFAULT_VERSION, errorResponse, executeRequest, openWatch } from './execute.ts';
+import { DEFAULT_VERSION, errorResponse, executeRequestWithWebhooks, openWatch } from './execute.ts';
 import type { PodLogSource } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
@@ -168,7 +168,9 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
       });
       return;
     }
-    send(res, executeRequest(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}) }), head);
+    const answer = executeRequestWithWebhooks(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}) });
+    if (answer instanceof Promise) void answer.then((r) => send(res, r, head));
+    else send(res, answer, head);
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {

@@ -6,6 +6,8 @@
 import type { KubeObject, StatusCause } from '../api/index.ts';
 import type { ResourceInfo } from '../registry.ts';
 import { crdValidationRuleCauses } from '../cel/index.ts';
+import { deprecationWarning } from '../conversion/conversion.ts';
+import type { CrdConversion } from '../conversion/conversion.ts';
 import { compileSchema } from '../validation.ts';
 import type { OpenApiSchema } from '../validation.ts';
 import { isPlainObject } from './json.ts';
@@ -16,6 +18,8 @@ interface CrdVersion {
   storage?: boolean;
   schema?: { openAPIV3Schema?: OpenApiSchema };
   subresources?: { status?: object; scale?: object };
+  deprecated?: boolean;
+  deprecationWarning?: string;
 }
 
 interface CrdSpec {
@@ -23,6 +27,7 @@ interface CrdSpec {
   scope?: string;
   names?: { plural?: string; singular?: string; kind?: string; listKind?: string; shortNames?: string[] };
   versions?: CrdVersion[];
+  conversion?: CrdConversion;
 }
 
 const spec = (crd: KubeObject): CrdSpec => (isPlainObject(crd.spec) ? (crd.spec as CrdSpec) : {});
@@ -48,8 +53,19 @@ export function crdCauses(crd: KubeObject): StatusCause[] {
   if (versions.length === 0) out.push({ reason: 'FieldValueInvalid', message: 'Invalid value: []: must have exactly one version marked as storage version', field: 'spec.versions' });
   else if (versions.filter((v) => v.storage === true).length !== 1)
     out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(versions.map((v) => v.name))}: must have exactly one version marked as storage version`, field: 'spec.versions' });
+  const conv = s.conversion;
+  if (conv?.strategy !== undefined && conv.strategy !== 'None' && conv.strategy !== 'Webhook')
+    out.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(conv.strategy)}: supported values: "None", "Webhook"`, field: 'spec.conversion.strategy' });
+  if (conv?.strategy === 'Webhook') {
+    const cc = conv.webhook?.clientConfig;
+    if (!cc) out.push({ reason: 'FieldValueRequired', message: 'Required value: required when strategy is set to Webhook', field: 'spec.conversion.webhook' });
+    else if ((cc.url === undefined) === (cc.service === undefined)) out.push({ reason: 'FieldValueRequired', message: 'Required value: exactly one of url or service is required', field: 'spec.conversion.webhook.clientConfig' });
+    if (!conv.webhook?.conversionReviewVersions?.includes('v1'))
+      out.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must include at least one of v1', field: 'spec.conversion.webhook.conversionReviewVersions' });
+  }
   versions.forEach((v, i) => {
     if (!v.name) req(`spec.versions[${i}].name`);
+    if (v.deprecationWarning !== undefined && !v.deprecated) out.push({ reason: 'FieldValueInvalid', message: 'Invalid value: can only be set for deprecated versions', field: `spec.versions[${i}].deprecationWarning` });
     const schema = v.schema?.openAPIV3Schema;
     if (schema !== undefined) {
       try {
@@ -85,6 +101,8 @@ export function crdResourceInfos(crd: KubeObject): ResourceInfo[] {
       ...(v.schema?.openAPIV3Schema ? { schema: v.schema.openAPIV3Schema } : {}),
       custom: true,
       storageApiVersion: `${group}/${storage}`,
+      ...(s.conversion?.strategy === 'Webhook' ? { conversion: s.conversion } : {}),
+      ...(v.deprecated ? { deprecationWarning: deprecationWarning(group, kind, versions, v.name) } : {}),
     }));
 }
 

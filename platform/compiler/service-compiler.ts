@@ -8,6 +8,7 @@ import { LABEL_NAME, LATTICE_API_VERSION, type LatticeMeshMember, type LatticeSe
 import { makeObject, objectMeta, withOwnerReferences } from './objects.ts';
 import type { CompileContext, ServiceCompileResult } from './types.ts';
 import { compileWorkload } from './workload-compiler.ts';
+import { derivationEpoch } from '../versions/epoch.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -122,7 +123,8 @@ export function compileService(ls: LatticeService, ctx: CompileContext): Service
     }
     infrastructure.push(makeObject('v1', 'Service', m, { spec: body }));
   }
-  if (replicas >= 2) {
+  // Epoch 2026 (platform/versions/epoch.ts): a single-replica service gets a PodDisruptionBudget too.
+  if (replicas >= 2 || (replicas === 1 && derivationEpoch(ls) >= 2026)) {
     infrastructure.push(
       makeObject('policy/v1', 'PodDisruptionBudget', meta(name), { spec: { minAvailable: Math.max(replicas - 1, 1), selector: { matchLabels: { ...selector } } } }),
     );

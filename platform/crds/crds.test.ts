@@ -57,7 +57,8 @@ describe('platform CRD manifests', () => {
     for (const crd of crds) {
       expect(crd.spec.group).toBe('lattice.dev');
       expect(crd.spec.scope).toBe('Namespaced');
-      expect(crd.spec.versions).toHaveLength(1);
+      // LatticeService also serves v1beta1 (platform/versions); every CRD stores v1alpha1.
+      expect(crd.spec.versions).toHaveLength(crd.metadata.name === 'latticeservices.lattice.dev' ? 2 : 1);
       const [v] = crd.spec.versions;
       expect(v).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
       expect(v.schema.openAPIV3Schema.type).toBe('object');
@@ -66,6 +67,9 @@ describe('platform CRD manifests', () => {
     expect(crds[0].spec.names).toMatchObject({ kind: 'LatticeService', plural: 'latticeservices', shortNames: ['ls'] });
     expect(crds[1].spec.names).toMatchObject({ kind: 'LatticeMeshMember', plural: 'latticemeshmembers', shortNames: ['lmm'] });
     expect(crds[0].spec.versions[0].additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(['Strategy', 'Phase', 'Age']);
+    expect(crds[0].spec.versions[1]).toMatchObject({ name: 'v1beta1', served: true, storage: false, subresources: { status: {} } });
+    expect(crds[0].spec.versions[1].schema.openAPIV3Schema.properties.spec.required).toEqual(['workload', 'replicas']);
+    expect(crds[0].spec.conversion).toMatchObject({ strategy: 'Webhook', webhook: { clientConfig: { service: { namespace: 'lattice-system', name: 'lattice-webhook', path: '/convert' } } } });
   });
 
   it('are returned as the same frozen objects on every call', () => {
@@ -82,7 +86,7 @@ describe('platform CRD manifests', () => {
       if (node.items) walk(node.items as Record<string, unknown>, `${path}[]`);
       if (node.additionalProperties && typeof node.additionalProperties === 'object') walk(node.additionalProperties as Record<string, unknown>, `${path}{}`);
     };
-    for (const crd of loadPlatformCrds()) walk(crd.spec.versions[0].schema.openAPIV3Schema, crd.spec.names.kind);
+    for (const crd of loadPlatformCrds()) for (const v of crd.spec.versions) walk(v.schema.openAPIV3Schema, `${crd.spec.names.kind} ${v.name}`);
     expect(problems).toEqual([]);
   });
 });
