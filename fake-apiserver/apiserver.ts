@@ -29,8 +29,9 @@ import { cloneJson, deepEqual, deepFreeze, isPlainObject, jsonExceeds } from './
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
 import { buildMatcher } from './internal/selectors.ts';
-import { applyJsonPatch, initialApplyEntry, mergePatch, serverSideApply } from './patch.ts';
-import type { ManagedFieldsEntry } from './patch.ts';
+import { applyJsonPatch, mergePatch } from './patch.ts';
+import { applyObject, scopeFor, updateManagedFields } from './ssa/index.ts';
+import type { ManagedFieldsEntry } from './ssa/index.ts';
 import { Registry, resourceKey } from './registry.ts';
 import type { ResourceInfo } from './registry.ts';
 import { VersionedStore } from './store.ts';
@@ -84,6 +85,11 @@ export interface ApiServerOptions {
   limits?: Partial<ApiServerLimits>;
   /** Validating admission extensions, called in order (see {@link ApiServer.addValidatingAdmission}). */
   validatingAdmission?: readonly ValidatingAdmissionExtension[];
+  /**
+   * Field manager of non-apply writes whose options name none (default `in-process`); the HTTP
+   * front passes the User-Agent's prefix instead, as kube-apiserver does.
+   */
+  defaultFieldManager?: string;
 }
 
 /**
@@ -232,7 +238,7 @@ interface WriteControl {
   requireRv: boolean;
   /** `main` ignores status where a status subresource exists; `status` callers build the candidate from the stored object. */
   mode: 'main' | 'status';
-  /** Keep the candidate's managedFields (apply) instead of the stored ones. */
+  /** Keep the candidate's managedFields (apply) instead of recording this write as an Update. */
   keepManagedFields?: boolean;
   dryRun?: boolean;
   /** The request's write options (field validation, warnings). */
@@ -266,6 +272,7 @@ export class ApiServer {
   private readonly validating: ValidatingAdmissionExtension[];
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
+  private readonly defaultFieldManager: string;
 
   constructor(opts: ApiServerOptions) {
     this.clock = opts.clock;
@@ -275,6 +282,7 @@ export class ApiServer {
     this.store = new VersionedStore({ historyLimit: opts.historyLimit });
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.validating = [...(opts.validatingAdmission ?? [])];
+    this.defaultFieldManager = opts.defaultFieldManager ?? 'in-process';
     for (const name of BOOTSTRAP_NAMESPACES) this.create({ ...NAMESPACE, metadata: { name } });
   }
 
@@ -383,6 +391,10 @@ export class ApiServer {
     m.uid = this.newUid({ group: info.group, kind: info.kind, namespace: ns, name: m.name, incarnation });
     m.creationTimestamp = now;
     if (info.hasGeneration) m.generation = 1;
+    if (!managedFields) {
+      const mf = updateManagedFields({ live: undefined, next: obj, sent: (objIn.metadata as Meta | undefined)?.managedFields, manager: opts.fieldManager ?? this.defaultFieldManager, apiVersion: objIn.apiVersion, time: now, scope: scopeFor(info) });
+      if (mf) m.managedFields = mf;
+    }
     if (opts.dryRun) return this.view(deepFreeze(obj), objIn.apiVersion);
     this.incarnations.set(identity, incarnation + 1);
     return this.view(this.put(info, obj).object, objIn.apiVersion);
@@ -486,26 +498,25 @@ export class ApiServer {
   }
 
   /**
-   * Server-side apply, approximated (see patch.ts `serverSideApply` and README "Not modelled"):
-   * creates when absent; otherwise non-metadata top-level fields replace the live ones, labels and
-   * annotations are merged, and keys this fieldManager applied before but omits now are removed.
-   * An unchanged apply is not persisted. `force` is accepted (no ownership conflicts are raised).
-   * @throws 400 without fieldManager or with managedFields in the body; otherwise as {@link create} / {@link update}.
+   * Server-side apply (Kubernetes API concepts: server-side apply; `ssa/`): creates when absent;
+   * otherwise merges the applied configuration into the live object by the kind's schema (maps by
+   * key, list-maps by their keys, sets by value, atomic values replaced), removes what this
+   * fieldManager applied before and omits now unless another manager owns it, and records the
+   * manager's `Apply` entry. Changing a field another manager owns is a conflict unless `force`
+   * (then the field changes hands); applying the value it already has shares it. An apply that
+   * changes nothing (object and ownership) is not persisted.
+   * @throws 400 without fieldManager or with managedFields in the body; 409 Conflict
+   *   `Apply failed with N conflict(s): …` (causes `FieldManagerConflict`, one per field); otherwise
+   *   as {@link create} / {@link update}.
    */
   apply(objIn: KubeObject, opts: ApplyOptions): KubeObject {
-    this.admitRequestSize(objIn);
-    const info = this.registry.lookup(objIn);
-    if (!opts?.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
-    const meta = (objIn.metadata ?? {}) as Meta;
-    if (meta.managedFields?.length) throw statusError('BadRequest', 'metadata.managedFields must be nil');
-    if (!meta.name) throw invalid(info.kind, info.group, '', [{ reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name' }]);
-    const ns = info.namespaced ? meta.namespace : undefined;
-    if (info.namespaced && !ns) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
-    const old = this.store.get(this.rk(info), ns ?? '', meta.name);
+    const { info, meta, ns, old } = this.applyTarget(objIn, opts);
     const now = rfc3339(this.clock.now());
     if (!old) {
       if (meta.resourceVersion) throw conflict(info.plural, info.group, meta.name);
-      return this.create(objIn, opts, [initialApplyEntry(objIn, opts.fieldManager, now, info.statusSubresource)]);
+      const empty = { apiVersion: info.storageApiVersion, kind: info.kind, metadata: { name: meta.name, ...(ns ? { namespace: ns } : {}) } };
+      const first = applyObject({ live: empty, config: objIn, manager: opts.fieldManager, force: true, time: now, scope: scopeFor(info) });
+      return this.create(objIn, opts, (first.metadata as Meta).managedFields ?? []);
     }
     // An apply that changed nothing changes nothing again while the stored object, the kind and the
     // body are the same: answered without the merge (controllers re-apply unchanged objects on every reconcile).
@@ -515,21 +526,53 @@ export class ApiServer {
     let warned = false;
     const request: ApplyOptions = opts.onWarning ? { ...opts, onWarning: (w) => ((warned = true), opts.onWarning!(w)) } : opts;
     const revision = this.store.revision;
-    const cand = serverSideApply({ live: old, applied: objIn, fieldManager: opts.fieldManager, time: now, statusSubresource: info.statusSubresource, shareUnchanged: !info.schema }) as Mutable;
-    const out = this.writeExisting(info, old, cand, {
-      rv: meta.resourceVersion,
-      uid: meta.uid,
+    const out = this.writeApplied(info, old, objIn, opts, now, 'main', request);
+    if (!opts.dryRun && !warned && this.store.revision === revision && !(info.group === CRD_GROUP && info.kind === CRD_KIND)) {
+      this.unchangedApplies.set(memoKey, { live: old, info, fieldValidation: opts.fieldValidation, applied: deepFreeze(cloneJson(objIn)) });
+    }
+    return out;
+  }
+
+  /**
+   * Server-side apply to the status subresource (PATCH /status with an apply patch): as {@link apply},
+   * but only `.status` is merged and owned, under an entry with `subresource: status`.
+   * @throws 404 when the kind has no status subresource or the object is absent; otherwise as {@link apply}.
+   */
+  applyStatus(objIn: KubeObject, opts: ApplyOptions): KubeObject {
+    this.statusInfo(objIn);
+    const { info, meta, old } = this.applyTarget(objIn, opts);
+    if (!old) throw notFound(info.plural, info.group, meta.name);
+    return this.writeApplied(info, old, objIn, opts, rfc3339(this.clock.now()), 'status', opts);
+  }
+
+  /** Checks an apply request and finds its object. */
+  private applyTarget(objIn: KubeObject, opts: ApplyOptions): { info: ResourceInfo; meta: Meta; ns: string | undefined; old: KubeObject | undefined } {
+    this.admitRequestSize(objIn);
+    const info = this.registry.lookup(objIn);
+    if (!opts?.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
+    const meta = (objIn.metadata ?? {}) as Meta;
+    if (meta.managedFields?.length) throw statusError('BadRequest', 'metadata.managedFields must be nil');
+    if (!meta.name) throw invalid(info.kind, info.group, '', [{ reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name' }]);
+    const ns = info.namespaced ? meta.namespace : undefined;
+    if (info.namespaced && !ns) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
+    return { info, meta, ns, old: this.store.get(this.rk(info), ns ?? '', meta.name) };
+  }
+
+  /** Merges an apply into the stored object (ssa/field-manager.ts) and writes the result through the update pipeline. */
+  private writeApplied(info: ResourceInfo, old: KubeObject, objIn: KubeObject, opts: ApplyOptions, now: string, mode: 'main' | 'status', request: WriteOptions): KubeObject {
+    const merged = applyObject({ live: old, config: cloneJson(objIn), manager: opts.fieldManager, force: opts.force === true, time: now, scope: scopeFor(info, mode === 'status' ? 'status' : undefined) });
+    // Schema admission prunes and defaults in place: custom resources get a copy of their own; other kinds share live's frozen subtrees.
+    const cand = (info.schema ? cloneJson(merged) : merged) as Mutable;
+    return this.writeExisting(info, old, cand, {
+      rv: objIn.metadata?.resourceVersion,
+      uid: objIn.metadata?.uid,
       requireRv: false,
-      mode: 'main',
+      mode,
       keepManagedFields: true,
       dryRun: opts.dryRun,
       request,
       apiVersion: objIn.apiVersion,
     });
-    if (!opts.dryRun && !warned && this.store.revision === revision && !(info.group === CRD_GROUP && info.kind === CRD_KIND)) {
-      this.unchangedApplies.set(memoKey, { live: old, info, fieldValidation: opts.fieldValidation, applied: deepFreeze(cloneJson(objIn)) });
-    }
-    return out;
   }
 
   /**
@@ -763,8 +806,9 @@ export class ApiServer {
     }
     delete m.generateName;
     if (om.generateName) m.generateName = om.generateName;
+    const sentManagedFields = c.keepManagedFields || deepEqual(m.managedFields, om.managedFields) ? undefined : m.managedFields;
     if (!c.keepManagedFields) {
-      if (om.managedFields) m.managedFields = cloneJson(om.managedFields);
+      if (om.managedFields) m.managedFields = om.managedFields;
       else delete m.managedFields;
     }
     if (c.mode === 'main' && info.statusSubresource) {
@@ -794,6 +838,13 @@ export class ApiServer {
     if (info.schema) causes.push(...this.admitSchema(info, cand, c.request));
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
+    if (!c.keepManagedFields) {
+      const scope = scopeFor(info, c.mode === 'status' ? 'status' : undefined);
+      const manager = c.request?.fieldManager ?? this.defaultFieldManager;
+      const mf = updateManagedFields({ live: old, next: cand, sent: sentManagedFields, manager, apiVersion: c.apiVersion, time: rfc3339(this.clock.now()), scope });
+      if (mf) m.managedFields = mf;
+      else delete m.managedFields;
+    }
 
     if (info.hasGeneration && specChanged(old, cand, info.statusSubresource)) m.generation = (om.generation ?? 0) + 1;
     if (deepEqual(cand, old)) return this.view(old, c.apiVersion);

@@ -11,7 +11,7 @@ export { Registry, builtinKinds, resourceKey, unknownKind } from './registry.ts'
 export type { ResourceInfo } from './registry.ts';
 export { VersionedStore } from './store.ts';
 export type { StoreEvent, VersionedStoreOptions } from './store.ts';
-export { mergePatch, applyJsonPatch, serverSideApply } from './patch.ts';
-export type { ManagedFieldsEntry } from './patch.ts';
+export { mergePatch, applyJsonPatch } from './patch.ts';
+export type { ManagedFieldsEntry } from './ssa/index.ts';
 export { compileSchema, pruneUnknownFields, toJsonSchema, ajvErrorsToCauses, fieldPath } from './validation.ts';
 export type { OpenApiSchema, SchemaValidator } from './validation.ts';
