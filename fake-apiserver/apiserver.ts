@@ -414,7 +414,7 @@ export class ApiServer {
     this.admitRequestSize(objIn);
     const info = this.registry.lookup(objIn);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
-    const cand = cloneJson(objIn) as Mutable;
+    const cand = cloneKeepingManagedFields(objIn, old);
     return this.writeExisting(info, old, cand, {
       rv: objIn.metadata.resourceVersion,
       uid: objIn.metadata.uid,
@@ -459,7 +459,7 @@ export class ApiServer {
     const info = this.registry.lookup(type);
     const old = this.read(info, key.namespace, key.name);
     const patched = this.applyPatch(old, patchType, body);
-    const cand = cloneJson(patched) as Mutable;
+    const cand = cloneKeepingManagedFields(patched, old);
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
     this.checkIdentity(old, cand);
     return this.writeExisting(info, old, cand, {
@@ -806,7 +806,7 @@ export class ApiServer {
     }
     delete m.generateName;
     if (om.generateName) m.generateName = om.generateName;
-    const sentManagedFields = c.keepManagedFields || deepEqual(m.managedFields, om.managedFields) ? undefined : m.managedFields;
+    const sentManagedFields = c.keepManagedFields || m.managedFields === om.managedFields || deepEqual(m.managedFields, om.managedFields) ? undefined : m.managedFields;
     if (!c.keepManagedFields) {
       if (om.managedFields) m.managedFields = om.managedFields;
       else delete m.managedFields;
@@ -957,6 +957,15 @@ export class ApiServer {
     const set = this.watchers.get(ev.resourceKey);
     if (set) for (const w of set) w.offer(ev);
   }
+}
+
+/** A deep copy of a write's body, except that managedFields still the stored ones (same reference) are kept as they are (frozen, shared). */
+function cloneKeepingManagedFields(body: KubeObject, old: KubeObject): Mutable {
+  const mf = (body.metadata as Meta | undefined)?.managedFields;
+  if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return cloneJson(body) as Mutable;
+  const cand = cloneJson({ ...body, metadata: { ...body.metadata, managedFields: undefined } }) as Mutable;
+  cand.metadata.managedFields = mf;
+  return cand;
 }
 
 /** True when anything outside metadata (and status, where it is a subresource) differs. */

@@ -137,8 +137,9 @@ export function applyObject(input: ApplyObjectInput): KubeObject {
   }
   const objectChanged = !deepEqual(liveBare, merged);
   const stripped = difference(applied, STRIP);
-  const unchangedEntry = previous && !objectChanged && previous.apiVersion === config.apiVersion && equalSets(previous.set, stripped) ? previous.entry : undefined;
-  managers.set(id, { ...mine, set: stripped, ...(objectChanged ? { time: input.time } : {}), entry: unchangedEntry });
+  const sameSet = previous !== undefined && equalSets(previous.set, stripped);
+  const unchangedEntry = sameSet && !objectChanged && previous.apiVersion === config.apiVersion ? previous.entry : undefined;
+  managers.set(id, { ...mine, set: sameSet ? previous.set : stripped, ...(objectChanged ? { time: input.time } : {}), entry: unchangedEntry });
   const out = { ...(merged as KubeObject) };
   const entries = encodeManagers(managers);
   out.metadata = { ...out.metadata } as KubeObject['metadata'];

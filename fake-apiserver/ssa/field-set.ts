@@ -15,6 +15,8 @@ export class FieldSet {
   member = false;
   /** Children by path element (FieldsV1 spelling). */
   children: Map<string, FieldSet> | undefined;
+  /** This node's FieldsV1 document, once encoded or when decoded from one. */
+  json: JsonObject | undefined;
 
   /** The child node for `pe`, created when absent. */
   child(pe: string): FieldSet {
@@ -34,11 +36,9 @@ export class FieldSet {
     return this.children?.get(pe);
   }
 
-  /** True when nothing below (or at) this node is in the set. */
+  /** True when nothing below (or at) this node is in the set (children are never empty: every operation drops empty ones). */
   get empty(): boolean {
-    if (this.member) return false;
-    if (this.children) for (const c of this.children.values()) if (!c.empty) return false;
-    return true;
+    return !this.member && !this.children?.size;
   }
 
   /** True when the path `pes` (relative to this node) is a member. */
@@ -55,34 +55,61 @@ export class FieldSet {
     return out;
   }
 
+  /** Children in upstream path-element order. */
   sortedChildren(): [string, FieldSet][] {
-    return this.children ? [...this.children].sort((a, b) => comparePathElements(a[0], b[0])) : [];
+    if (!this.children) return [];
+    const kids = [...this.children];
+    if (kids.length > 1) kids.sort((a, b) => comparePathElements(a[0], b[0]));
+    return kids;
   }
 }
 
-/** A ∪ B (new nodes; neither argument changes). */
+/** A ∪ B (neither argument changes; nodes only one side has are shared, and A itself is returned when B adds nothing). */
 export function union(a: FieldSet | undefined, b: FieldSet | undefined): FieldSet {
-  const out = new FieldSet();
-  out.member = Boolean(a?.member || b?.member);
-  for (const src of [a, b]) {
-    if (!src?.children) continue;
-    for (const pe of src.children.keys()) if (!out.children?.has(pe)) {
-      const u = union(a?.get(pe), b?.get(pe));
-      if (!u.empty) out.put(pe, u);
+  if (!b || b.empty) return a ?? new FieldSet();
+  if (!a || a.empty) return b;
+  let kids: Map<string, FieldSet> | undefined;
+  if (b.children) {
+    for (const [pe, c] of b.children) {
+      const o = a.children?.get(pe);
+      const u = o ? union(o, c) : c;
+      if (u === o) continue;
+      (kids ??= new Map(a.children)).set(pe, u);
     }
   }
+  const member = a.member || b.member;
+  if (!kids && member === a.member) return a;
+  const out = new FieldSet();
+  out.member = member;
+  out.children = kids ?? a.children;
   return out;
 }
 
-/** A − B, member by member (upstream `Set.Difference`: a member of A stays unless B has that exact path as a member). */
+/** A − B, member by member (upstream `Set.Difference`: a member of A stays unless B has that exact path as a member). Returns A itself when nothing is taken away. */
 export function difference(a: FieldSet, b: FieldSet | undefined): FieldSet {
-  if (!b || b.empty) return a;
-  const out = new FieldSet();
-  out.member = a.member && !b.member;
-  if (a.children) for (const [pe, c] of a.children) {
-    const d = difference(c, b.get(pe));
-    if (!d.empty) out.put(pe, d);
+  return subtract(a, b, false);
+}
+
+function subtract(a: FieldSet, b: FieldSet | undefined, recursive: boolean): FieldSet {
+  if (!b) return a;
+  let kids: Map<string, FieldSet> | undefined;
+  if (a.children && b.children) {
+    for (const [pe, c] of a.children) {
+      const o = b.children.get(pe);
+      if (!o) continue;
+      const d = recursive && o.member ? undefined : subtract(c, o, recursive);
+      if (d === c) continue;
+      kids ??= new Map(a.children);
+      if (!d || d.empty) kids.delete(pe);
+      else kids.set(pe, d);
+    }
   }
+  const member = a.member && !b.member;
+  if (!kids && member === a.member) return a;
+  const out = new FieldSet();
+  out.member = member;
+  const children = kids ?? a.children;
+  if (children?.size) out.children = children;
   return out;
 }
 
@@ -101,18 +128,9 @@ export function intersection(a: FieldSet | undefined, b: FieldSet | undefined): 
   return out;
 }
 
-/** A − B where a member of B removes its whole subtree from A (upstream `Set.RecursiveDifference`). */
+/** A − B where a member of B removes its whole subtree from A (upstream `Set.RecursiveDifference`). Returns A itself when nothing is taken away. */
 export function recursiveDifference(a: FieldSet, b: FieldSet | undefined): FieldSet {
-  if (!b || b.empty) return a;
-  const out = new FieldSet();
-  out.member = a.member && !b.member;
-  if (a.children) for (const [pe, c] of a.children) {
-    const o = b.get(pe);
-    if (o?.member) continue;
-    const d = o ? recursiveDifference(c, o) : c;
-    if (!d.empty) out.put(pe, d);
-  }
-  return out;
+  return subtract(a, b, true);
 }
 
 /** True when A and B have the same members. */
@@ -130,38 +148,53 @@ export function isSubset(a: FieldSet, b: FieldSet | undefined): boolean {
   return true;
 }
 
-/** Encodes as FieldsV1 JSON (upstream `Set.ToJSON`): `.` for a member that has children, children sorted. */
+/**
+ * Sets and documents are immutable once made, so each is converted once: a node keeps its
+ * document (`json`), and a root document (one per managedFields entry) its decoding.
+ */
+const decodedRoots = new WeakMap<object, FieldSet>();
+
+/**
+ * Encodes as FieldsV1 JSON (upstream `Set.ToJSON`): `.` for a member that has children, children
+ * sorted. Encodings are remembered per node (unchanged subtrees of a new set share the documents
+ * of the old one): modify neither the set nor the document afterwards.
+ */
 export function toFieldsV1(s: FieldSet): JsonObject {
-  const out: JsonObject = {};
-  for (const [pe, c] of s.sortedChildren()) {
-    if (c.empty) continue;
-    const inner = toFieldsV1(c);
-    out[pe] = c.member && Object.keys(inner).length ? { '.': {}, ...inner } : inner;
-  }
+  const out = encodeNode(s);
+  decodedRoots.set(out, s);
   return out;
 }
 
-const decoded = new WeakMap<object, FieldSet>();
+function encodeNode(s: FieldSet): JsonObject {
+  if (s.json) return s.json;
+  const out: JsonObject = {};
+  if (s.member && s.children?.size) out['.'] = {};
+  for (const [pe, c] of s.sortedChildren()) if (!c.empty) out[pe] = encodeNode(c);
+  s.json = out;
+  return out;
+}
 
 /**
- * Decodes FieldsV1 JSON (upstream `Set.FromJSON`). Decodings of frozen (stored) documents are
- * remembered, so the same stored entry is decoded once. Anything not an object decodes as empty.
+ * Decodes FieldsV1 JSON (upstream `Set.FromJSON`). Decodings are remembered per document (stored
+ * documents are frozen), so the same stored entry is decoded once. Anything not an object decodes as empty.
  */
 export function fromFieldsV1(f: unknown): FieldSet {
+  // The root is never a member: `{}` is the empty set.
+  if (!isPlainObject(f) || Object.keys(f).length === 0) return new FieldSet();
+  const known = decodedRoots.get(f);
+  if (known) return known;
+  const out = decodeNode(f);
+  decodedRoots.set(f, out);
+  return out;
+}
+
+function decodeNode(f: unknown): FieldSet {
   if (!isPlainObject(f)) return new FieldSet();
-  const hit = decoded.get(f);
-  if (hit) return hit;
   const out = new FieldSet();
-  for (const [pe, v] of Object.entries(f)) {
-    if (pe === '.') continue;
-    const c = fromFieldsV1(v);
-    const inner = isPlainObject(v) ? Object.keys(v) : [];
-    const node = new FieldSet();
-    node.children = c.children;
-    node.member = inner.length === 0 || inner.includes('.');
-    out.put(pe, node);
-  }
-  if (Object.isFrozen(f)) decoded.set(f, out);
+  const keys = Object.keys(f);
+  out.member = keys.length === 0 || keys.includes('.');
+  for (const pe of keys) if (pe !== '.') out.put(pe, decodeNode(f[pe]));
+  out.json = f;
   return out;
 }
 
@@ -193,6 +226,18 @@ const valueString = (v: unknown): string => JSON.stringify(v);
 
 const KIND_ORDER: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
 
+const parsedElements = new Map<string, unknown>();
+/** JSON of a `k:` / `v:` element, parsed once (bounded cache: element spellings repeat across objects). */
+function parsed(body: string): unknown {
+  let v = parsedElements.get(body);
+  if (v === undefined) {
+    v = JSON.parse(body);
+    if (parsedElements.size > 50_000) parsedElements.clear();
+    parsedElements.set(body, v);
+  }
+  return v;
+}
+
 /** Upstream `PathElement.Compare`: field names, then keys, then values, then indices; within a kind by content. */
 export function comparePathElements(a: string, b: string): number {
   if (a === b) return 0;
@@ -203,9 +248,9 @@ export function comparePathElements(a: string, b: string): number {
   const y = b.slice(2);
   if (a[0] === 'f') return compareStrings(x, y);
   if (a[0] === 'i') return Number(x) - Number(y);
-  if (a[0] === 'v') return compareValues(JSON.parse(x), JSON.parse(y));
-  const kx = JSON.parse(x) as JsonObject;
-  const ky = JSON.parse(y) as JsonObject;
+  if (a[0] === 'v') return compareValues(parsed(x), parsed(y));
+  const kx = parsed(x) as JsonObject;
+  const ky = parsed(y) as JsonObject;
   const nx = Object.keys(kx);
   const ny = Object.keys(ky);
   for (let i = 0; ; i++) {

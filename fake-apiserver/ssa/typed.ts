@@ -236,8 +236,8 @@ export interface Comparison {
 /**
  * Compares `lhs` (before) with `rhs` (after) (upstream `TypedValue.Compare`); identical subtrees
  * (same reference) are skipped. An added object or list item is itself added, as are its leaves;
- * with `goStructs` (built-ins) an added named field holding an object is not: upstream compares
- * Go objects whose non-pointer structs (spec, template …) exist even when empty.
+ * with `goStructs` (built-ins) an added struct field is not: upstream compares Go objects whose
+ * non-pointer structs (spec, template …) exist even when empty (maps such as labels or data do not).
  */
 export function compare(lhs: unknown, rhs: unknown, t: TypeNode, goStructs = false): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
@@ -248,14 +248,10 @@ export function compare(lhs: unknown, rhs: unknown, t: TypeNode, goStructs = fal
 /** Walks both values; the three nodes are the current position in each result set (pruned of empty children by the caller). */
 function walkCompare(l: unknown, r: unknown, t: TypeNode, a: FieldSet, m: FieldSet, d: FieldSet, goStructs: boolean, namedObject: boolean): void {
   if (l === r) return;
-  if (l === undefined) {
-    walkSet(r, t, a, [], false);
-    if (!(goStructs && namedObject && isPlainObject(r) && Object.keys(r).length)) a.member = true;
-    return;
-  }
-  if (r === undefined) {
-    walkSet(l, t, d, [], false);
-    d.member = true;
+  if (l === undefined || r === undefined) {
+    const [v, n] = l === undefined ? [r, a] : [l, d];
+    walkWhole(v, t, n, goStructs && l === undefined);
+    if (!(goStructs && l === undefined && namedObject && isPlainObject(r) && Object.keys(r).length)) n.member = true;
     return;
   }
   if (isPlainObject(l) && isPlainObject(r) && !t.atomic) {
@@ -263,12 +259,12 @@ function walkCompare(l: unknown, r: unknown, t: TypeNode, a: FieldSet, m: FieldS
     for (const k of keys) {
       const lv = l[k];
       const rv = r[k];
-      if (lv === rv) continue;
+      if (lv === rv || (lv !== undefined && rv !== undefined && deepEqual(lv, rv))) continue;
       const ct = fieldType(t, k);
       if (!ct) continue;
       const pe = `f:${k}`;
       const [ca, cm, cd] = [a.child(pe), m.child(pe), d.child(pe)];
-      walkCompare(lv, rv, ct, ca, cm, cd, goStructs, isNamedField(t, k));
+      walkCompare(lv, rv, ct, ca, cm, cd, goStructs, isNamedField(t, k) && ct.values === undefined);
       for (const [n, pn] of [[ca, a], [cm, m], [cd, d]] as const) if (n.empty) pn.children!.delete(pe);
     }
     return;
@@ -283,7 +279,7 @@ function walkCompare(l: unknown, r: unknown, t: TypeNode, a: FieldSet, m: FieldS
       for (const pe of new Set([...lpes, ...rpes])) {
         const lv = li.has(pe) ? l[li.get(pe)!] : undefined;
         const rv = ri.has(pe) ? r[ri.get(pe)!] : undefined;
-        if (lv === rv) continue;
+        if (lv === rv || (lv !== undefined && rv !== undefined && deepEqual(lv, rv))) continue;
         const [ca, cm, cd] = [a.child(pe), m.child(pe), d.child(pe)];
         if (t.list === 'map') walkCompare(lv, rv, it, ca, cm, cd, goStructs, false);
         else if (lv === undefined) ca.member = true;
@@ -294,6 +290,29 @@ function walkCompare(l: unknown, r: unknown, t: TypeNode, a: FieldSet, m: FieldS
     }
   }
   if (!deepEqual(l, r)) m.member = true;
+}
+
+/** Every path of a value present on one side only (upstream's compare visits each: leaves and, through its post-item hook, every object and item). */
+function walkWhole(v: unknown, t: TypeNode, node: FieldSet, goStructs: boolean): void {
+  if (Array.isArray(v)) {
+    const pes = granular(t) ? listElements(t, v, [], false) : undefined;
+    if (!pes) return;
+    for (let i = 0; i < v.length; i++) {
+      const c = node.child(pes[i]);
+      c.member = true;
+      if (t.list === 'map') walkWhole(v[i], t.items ?? LENIENT, c, goStructs);
+    }
+    return;
+  }
+  if (!isPlainObject(v) || t.atomic) return;
+  for (const [k, val] of Object.entries(v)) {
+    const ct = fieldType(t, k);
+    if (!ct || val === undefined) continue;
+    const c = node.child(`f:${k}`);
+    walkWhole(val, ct, c, goStructs);
+    if (!(goStructs && isNamedField(t, k) && ct.values === undefined && isPlainObject(val) && Object.keys(val).length)) c.member = true;
+    if (c.empty) node.children!.delete(`f:${k}`);
+  }
 }
 
 /**
