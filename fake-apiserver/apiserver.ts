@@ -562,7 +562,7 @@ export class ApiServer {
   private writeApplied(info: ResourceInfo, old: KubeObject, objIn: KubeObject, opts: ApplyOptions, now: string, mode: 'main' | 'status', request: WriteOptions): KubeObject {
     const merged = applyObject({ live: old, config: cloneJson(objIn), manager: opts.fieldManager, force: opts.force === true, time: now, scope: scopeFor(info, mode === 'status' ? 'status' : undefined) });
     // Schema admission prunes and defaults in place: custom resources get a copy of their own; other kinds share live's frozen subtrees.
-    const cand = (info.schema ? cloneJson(merged) : merged) as Mutable;
+    const cand = (info.schema ? cloneKeepingManagedFields(merged, merged) : merged) as Mutable;
     return this.writeExisting(info, old, cand, {
       rv: objIn.metadata?.resourceVersion,
       uid: objIn.metadata?.uid,
@@ -959,7 +959,7 @@ export class ApiServer {
   }
 }
 
-/** A deep copy of a write's body, except that managedFields still the stored ones (same reference) are kept as they are (frozen, shared). */
+/** A deep copy of a write's body, except that managedFields still the stored ones (same reference) are kept as they are (shared, never modified by the write path). */
 function cloneKeepingManagedFields(body: KubeObject, old: KubeObject): Mutable {
   const mf = (body.metadata as Meta | undefined)?.managedFields;
   if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return cloneJson(body) as Mutable;

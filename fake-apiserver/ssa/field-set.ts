@@ -168,8 +168,13 @@ export function toFieldsV1(s: FieldSet): JsonObject {
 function encodeNode(s: FieldSet): JsonObject {
   if (s.json) return s.json;
   const out: JsonObject = {};
-  if (s.member && s.children?.size) out['.'] = {};
-  for (const [pe, c] of s.sortedChildren()) if (!c.empty) out[pe] = encodeNode(c);
+  const kids = s.children;
+  if (kids?.size) {
+    if (s.member) out['.'] = {};
+    const keys = [...kids.keys()];
+    if (keys.length > 1) keys.sort(comparePathElements);
+    for (const pe of keys) out[pe] = encodeNode(kids.get(pe)!);
+  }
   s.json = out;
   return out;
 }
@@ -241,6 +246,8 @@ function parsed(body: string): unknown {
 /** Upstream `PathElement.Compare`: field names, then keys, then values, then indices; within a kind by content. */
 export function comparePathElements(a: string, b: string): number {
   if (a === b) return 0;
+  // Field names (the common case) compare as whole strings: same prefix.
+  if (a.charCodeAt(0) === 102 && b.charCodeAt(0) === 102) return a < b ? -1 : 1;
   const ka = KIND_ORDER[a[0]] ?? 4;
   const kb = KIND_ORDER[b[0]] ?? 4;
   if (ka !== kb) return ka - kb;

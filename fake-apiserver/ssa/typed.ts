@@ -74,7 +74,11 @@ function walkSet(v: unknown, t: TypeNode, node: FieldSet, path: string[], strict
     for (let i = 0; i < v.length; i++) {
       const c = node.child(pes[i]);
       c.member = true;
-      if (t.list === 'map') walkSet(v[i], it, c, [...path, pes[i]], strict);
+      if (t.list === 'map') {
+        path.push(pes[i]);
+        walkSet(v[i], it, c, path, strict);
+        path.pop();
+      }
     }
     return;
   }
@@ -85,7 +89,9 @@ function walkSet(v: unknown, t: TypeNode, node: FieldSet, path: string[], strict
       if (!ct) continue;
       const pe = `f:${k}`;
       const c = node.child(pe);
-      walkSet(val, ct, c, [...path, pe], strict);
+      path.push(pe);
+      walkSet(val, ct, c, path, strict);
+      path.pop();
       if (val === null || (isPlainObject(val) && Object.keys(val).length === 0) || !isNamedField(t, k)) c.member = true;
       if (c.empty) node.children!.delete(pe);
     }
@@ -112,7 +118,9 @@ export function merge(live: unknown, config: unknown, t: TypeNode, path: string[
         if (k in live) delete (out ??= { ...live })[k];
         continue;
       }
-      const m = merge(live[k], cv, fieldType(t, k) ?? LENIENT, [...path, `f:${k}`]);
+      path.push(`f:${k}`);
+      const m = merge(live[k], cv, fieldType(t, k) ?? LENIENT, path);
+      path.pop();
       if (m !== live[k]) (out ??= { ...live })[k] = m;
     }
     return out ?? live;
@@ -137,7 +145,11 @@ function mergeList(lhs: readonly unknown[], rhs: readonly unknown[], lpes: strin
   const item = (pe: string): unknown => {
     const l = lIndex.has(pe) ? lhs[lIndex.get(pe)!] : undefined;
     const r = rIndex.has(pe) ? rhs[rIndex.get(pe)!] : undefined;
-    return t.list === 'map' ? merge(l, r, it, [...path, pe]) : r ?? l;
+    if (t.list !== 'map') return r ?? l;
+    path.push(pe);
+    const m = merge(l, r, it, path);
+    path.pop();
+    return m;
   };
   let changed = lhs.length !== rhs.length;
   for (let lI = 0, rI = 0; lI < lpes.length || rI < rpes.length; ) {
@@ -255,7 +267,8 @@ function walkCompare(l: unknown, r: unknown, t: TypeNode, a: FieldSet, m: FieldS
     return;
   }
   if (isPlainObject(l) && isPlainObject(r) && !t.atomic) {
-    const keys = new Set([...Object.keys(l), ...Object.keys(r)]);
+    const keys = Object.keys(l);
+    for (const k of Object.keys(r)) if (!(k in l)) keys.push(k);
     for (const k of keys) {
       const lv = l[k];
       const rv = r[k];
