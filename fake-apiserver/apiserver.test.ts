@@ -392,7 +392,7 @@ describe('apply', () => {
     const mf = (c.metadata as { managedFields?: { manager: string; operation: string; fieldsType: string; fieldsV1: unknown; time: string }[] }).managedFields;
     expect(mf).toHaveLength(1);
     expect(mf?.[0]).toMatchObject({ manager: 'lattice', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', time: '2026-01-01T00:00:00Z' });
-    expect(mf?.[0].fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:data': {} });
+    expect(mf?.[0].fieldsV1).toEqual({ 'f:data': { 'f:a': {} }, 'f:metadata': { 'f:labels': { 'f:app': {} } } });
   });
 
   it('replaces applied top-level fields, merges labels, and removes keys the manager dropped', () => {

@@ -34,9 +34,10 @@ import type { NameRule } from './internal/meta-validation.ts';
 import { JOB_ORPHAN_WARNING, finalizersForDelete, orphansByDefault, validatePropagation } from './internal/delete-propagation.ts';
 import { buildMatcher } from './internal/selectors.ts';
 import { INITIAL_EVENTS_END, bookmark, parseRevision, readListChunk, tooLargeResourceVersion, validateWatchOptions } from './list.ts';
-import { applyJsonPatch, initialApplyEntry, mergePatch, serverSideApply } from './patch.ts';
+import { applyJsonPatch, mergePatch } from './patch.ts';
+import { applyObject, scopeFor, updateManagedFields } from './ssa/index.ts';
+import type { ManagedFieldsEntry } from './ssa/index.ts';
 import { strategicMergePatch } from './strategic-merge.ts';
-import type { ManagedFieldsEntry } from './patch.ts';
 import { Registry, resourceKey } from './registry.ts';
 import type { ResourceInfo } from './registry.ts';
 import { parseSnapshot, groupOf, SNAPSHOT_API_VERSION } from './snapshot.ts';
@@ -100,6 +101,11 @@ export interface ApiServerOptions {
    * strategy, Service type …) and a created Pod's `Pending` phase. Both default true.
    */
   builtinStrategies?: { unknownFields?: boolean; defaulting?: boolean };
+  /**
+   * Field manager of non-apply writes whose options name none (default `in-process`); the HTTP
+   * front passes the User-Agent's prefix instead, as kube-apiserver does.
+   */
+  defaultFieldManager?: string;
 }
 
 /**
@@ -272,7 +278,7 @@ interface WriteControl {
   requireRv: boolean;
   /** `main` ignores status where a status subresource exists; `status` callers build the candidate from the stored object. */
   mode: 'main' | 'status';
-  /** Keep the candidate's managedFields (apply) instead of the stored ones. */
+  /** Keep the candidate's managedFields (apply) instead of recording this write as an Update. */
   keepManagedFields?: boolean;
   dryRun?: boolean;
   /** The request's write options (field validation, warnings). */
@@ -317,6 +323,7 @@ export class ApiServer {
   };
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
+  private readonly defaultFieldManager: string;
 
   constructor(opts: ApiServerOptions) {
     this.clock = opts.clock;
@@ -327,6 +334,7 @@ export class ApiServer {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.validating = [...(opts.validatingAdmission ?? [])];
     this.strategies = { unknownFields: opts.builtinStrategies?.unknownFields ?? true, defaulting: opts.builtinStrategies?.defaulting ?? true };
+    this.defaultFieldManager = opts.defaultFieldManager ?? 'in-process';
     for (const name of BOOTSTRAP_NAMESPACES) this.create({ ...NAMESPACE, metadata: { name } });
   }
 
@@ -541,6 +549,10 @@ export class ApiServer {
     m.uid = this.webhooks.scope ? this.webhooks.scope.keep(`uid\u0000${identity}\u0000${incarnation}`, () => this.newUid(id)) : this.newUid(id);
     m.creationTimestamp = now;
     if (info.hasGeneration) m.generation = 1;
+    if (!managedFields) {
+      const mf = updateManagedFields({ live: undefined, next: obj, sent: (objIn.metadata as Meta | undefined)?.managedFields, manager: opts.fieldManager ?? this.defaultFieldManager, apiVersion: objIn.apiVersion, time: now, scope: scopeFor(info) });
+      if (mf) m.managedFields = mf;
+    }
     const stored = this.toStorage(info, obj);
     if (opts.dryRun) return this.view(deepFreeze(stored), objIn.apiVersion);
     return this.commitAndView(stored, objIn.apiVersion, () => {
@@ -564,7 +576,7 @@ export class ApiServer {
     const info = this.registry.lookup(objIn);
     this.warnDeprecated(info, opts);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
-    const cand = cloneJson(objIn) as Mutable;
+    const cand = cloneKeepingManagedFields(objIn, old);
     return this.writeExisting(info, old, cand, {
       rv: objIn.metadata.resourceVersion,
       uid: objIn.metadata.uid,
@@ -613,7 +625,7 @@ export class ApiServer {
     this.warnDeprecated(info, opts);
     const old = this.read(info, key.namespace, key.name);
     const patched = this.applyPatch(info, this.view(old, info.apiVersion), patchType, body);
-    const cand = cloneJson(patched) as Mutable;
+    const cand = cloneKeepingManagedFields(patched, old);
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
     this.checkIdentity(old, cand);
     return this.writeExisting(info, old, cand, {
@@ -654,26 +666,25 @@ export class ApiServer {
   }
 
   /**
-   * Server-side apply, approximated (see patch.ts `serverSideApply` and README "Not modelled"):
-   * creates when absent; otherwise non-metadata top-level fields replace the live ones, labels and
-   * annotations are merged, and keys this fieldManager applied before but omits now are removed.
-   * An unchanged apply is not persisted. `force` is accepted (no ownership conflicts are raised).
-   * @throws 400 without fieldManager or with managedFields in the body; otherwise as {@link create} / {@link update}.
+   * Server-side apply (Kubernetes API concepts: server-side apply; `ssa/`): creates when absent;
+   * otherwise merges the applied configuration into the live object by the kind's schema (maps by
+   * key, list-maps by their keys, sets by value, atomic values replaced), removes what this
+   * fieldManager applied before and omits now unless another manager owns it, and records the
+   * manager's `Apply` entry. Changing a field another manager owns is a conflict unless `force`
+   * (then the field changes hands); applying the value it already has shares it. An apply that
+   * changes nothing (object and ownership) is not persisted.
+   * @throws 400 without fieldManager or with managedFields in the body; 409 Conflict
+   *   `Apply failed with N conflict(s): …` (causes `FieldManagerConflict`, one per field); otherwise
+   *   as {@link create} / {@link update}.
    */
   apply(objIn: KubeObject, opts: ApplyOptions): KubeObject {
-    this.admitRequestSize(objIn);
-    const info = this.registry.lookup(objIn);
-    if (!opts?.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
-    const meta = (objIn.metadata ?? {}) as Meta;
-    if (meta.managedFields?.length) throw statusError('BadRequest', 'metadata.managedFields must be nil');
-    if (!meta.name) throw invalid(info.kind, info.group, '', [{ reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name' }]);
-    const ns = info.namespaced ? meta.namespace : undefined;
-    if (info.namespaced && !ns) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
-    const old = this.store.get(this.rk(info), ns ?? '', meta.name);
+    const { info, meta, ns, old } = this.applyTarget(objIn, opts);
     const now = this.nowText();
     if (!old) {
       if (meta.resourceVersion) throw conflict(info.plural, info.group, meta.name);
-      return this.create(objIn, opts, [initialApplyEntry(objIn, opts.fieldManager, now, info.statusSubresource)]);
+      const empty = { apiVersion: info.storageApiVersion, kind: info.kind, metadata: { name: meta.name, ...(ns ? { namespace: ns } : {}) } };
+      const first = applyObject({ live: empty, config: objIn, manager: opts.fieldManager, force: true, time: now, scope: scopeFor(info) });
+      return this.create(objIn, opts, (first.metadata as Meta).managedFields ?? []);
     }
     this.warnDeprecated(info, opts);
     // An apply that changed nothing changes nothing again while the stored object, the kind and the
@@ -684,21 +695,53 @@ export class ApiServer {
     let warned = false;
     const request: ApplyOptions = opts.onWarning ? { ...opts, onWarning: (w) => ((warned = true), opts.onWarning!(w)) } : opts;
     const revision = this.store.revision;
-    const cand = serverSideApply({ live: this.view(old, info.apiVersion), applied: objIn, fieldManager: opts.fieldManager, time: now, statusSubresource: info.statusSubresource, shareUnchanged: !info.schema }) as Mutable;
-    const out = this.writeExisting(info, old, cand, {
-      rv: meta.resourceVersion,
-      uid: meta.uid,
+    const out = this.writeApplied(info, old, objIn, opts, now, 'main', request);
+    if (!opts.dryRun && !warned && this.store.revision === revision && !(info.group === CRD_GROUP && info.kind === CRD_KIND)) {
+      this.unchangedApplies.set(memoKey, { live: old, info, fieldValidation: opts.fieldValidation, applied: deepFreeze(cloneJson(objIn)) });
+    }
+    return out;
+  }
+
+  /**
+   * Server-side apply to the status subresource (PATCH /status with an apply patch): as {@link apply},
+   * but only `.status` is merged and owned, under an entry with `subresource: status`.
+   * @throws 404 when the kind has no status subresource or the object is absent; otherwise as {@link apply}.
+   */
+  applyStatus(objIn: KubeObject, opts: ApplyOptions): KubeObject {
+    this.statusInfo(objIn);
+    const { info, meta, old } = this.applyTarget(objIn, opts);
+    if (!old) throw notFound(info.plural, info.group, meta.name);
+    return this.writeApplied(info, old, objIn, opts, this.nowText(), 'status', opts);
+  }
+
+  /** Checks an apply request and finds its object. */
+  private applyTarget(objIn: KubeObject, opts: ApplyOptions): { info: ResourceInfo; meta: Meta; ns: string | undefined; old: KubeObject | undefined } {
+    this.admitRequestSize(objIn);
+    const info = this.registry.lookup(objIn);
+    if (!opts?.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
+    const meta = (objIn.metadata ?? {}) as Meta;
+    if (meta.managedFields?.length) throw statusError('BadRequest', 'metadata.managedFields must be nil');
+    if (!meta.name) throw invalid(info.kind, info.group, '', [{ reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name' }]);
+    const ns = info.namespaced ? meta.namespace : undefined;
+    if (info.namespaced && !ns) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
+    return { info, meta, ns, old: this.store.get(this.rk(info), ns ?? '', meta.name) };
+  }
+
+  /** Merges an apply into the stored object (ssa/field-manager.ts) and writes the result through the update pipeline. */
+  private writeApplied(info: ResourceInfo, old: KubeObject, objIn: KubeObject, opts: ApplyOptions, now: string, mode: 'main' | 'status', request: WriteOptions): KubeObject {
+    const merged = applyObject({ live: this.view(old, info.apiVersion), config: cloneJson(objIn), manager: opts.fieldManager, force: opts.force === true, time: now, scope: scopeFor(info, mode === 'status' ? 'status' : undefined) });
+    // Schema admission prunes and defaults in place: custom resources get a copy of their own; other kinds share live's frozen subtrees.
+    const cand = (info.schema ? cloneKeepingManagedFields(merged, merged) : merged) as Mutable;
+    return this.writeExisting(info, old, cand, {
+      rv: objIn.metadata?.resourceVersion,
+      uid: objIn.metadata?.uid,
       requireRv: false,
-      mode: 'main',
+      mode,
       keepManagedFields: true,
       dryRun: opts.dryRun,
       request,
       apiVersion: objIn.apiVersion,
     });
-    if (!opts.dryRun && !warned && this.store.revision === revision && !(info.group === CRD_GROUP && info.kind === CRD_KIND)) {
-      this.unchangedApplies.set(memoKey, { live: old, info, fieldValidation: opts.fieldValidation, applied: deepFreeze(cloneJson(objIn)) });
-    }
-    return out;
   }
 
   /**
@@ -973,7 +1016,7 @@ export class ApiServer {
     delete m.generateName;
     if (om.generateName) m.generateName = om.generateName;
     if (!c.keepManagedFields) {
-      if (om.managedFields) m.managedFields = cloneJson(om.managedFields);
+      if (om.managedFields) m.managedFields = om.managedFields;
       else delete m.managedFields;
     }
     if (c.mode === 'main' && info.statusSubresource) {
@@ -1133,6 +1176,8 @@ export class ApiServer {
     cand.apiVersion = info.apiVersion;
     cand.kind = info.kind;
     const seen = this.view(old, info.apiVersion);
+    // managedFields a non-apply writer sent itself (kept only when they differ from the stored ones).
+    const sentManagedFields = c.keepManagedFields || cand.metadata.managedFields === om.managedFields || deepEqual(cand.metadata.managedFields, om.managedFields) ? undefined : cand.metadata.managedFields;
     this.restoreServerFields(info, seen, cand, c);
     if (this.hasWebhookConfigurations()) {
       const mutated = this.admitMutating('UPDATE', info, cand, seen, c.request ?? {}, c.mode === 'status' ? 'status' : undefined);
@@ -1171,6 +1216,13 @@ export class ApiServer {
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
     this.admitWebhooks('UPDATE', info, cand, seen, c.request ?? {}, c.mode === 'status' ? 'status' : undefined);
+    if (!c.keepManagedFields) {
+      const scope = scopeFor(info, c.mode === 'status' ? 'status' : undefined);
+      const manager = c.request?.fieldManager ?? this.defaultFieldManager;
+      const mf = updateManagedFields({ live: old, next: cand, sent: sentManagedFields, manager, apiVersion: c.apiVersion, time: this.nowText(), scope });
+      if (mf) m.managedFields = mf;
+      else delete m.managedFields;
+    }
 
     const stored = this.toStorage(info, cand);
     const sm = stored.metadata;
@@ -1297,6 +1349,15 @@ export class ApiServer {
     const set = this.watchers.get(ev.resourceKey);
     if (set) for (const w of set) w.offer(ev);
   }
+}
+
+/** A deep copy of a write's body, except that managedFields still the stored ones (same reference) are kept as they are (shared, never modified by the write path). */
+function cloneKeepingManagedFields(body: KubeObject, old: KubeObject): Mutable {
+  const mf = (body.metadata as Meta | undefined)?.managedFields;
+  if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return cloneJson(body) as Mutable;
+  const cand = cloneJson({ ...body, metadata: { ...body.metadata, managedFields: undefined } }) as Mutable;
+  cand.metadata.managedFields = mf;
+  return cand;
 }
 
 /** True when anything outside metadata (and status, where it is a subresource) differs. */

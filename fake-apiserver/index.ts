@@ -12,8 +12,8 @@ export { Registry, builtinKinds, resourceKey, unknownKind } from './registry.ts'
 export type { ResourceInfo } from './registry.ts';
 export { VersionedStore } from './store.ts';
 export type { StoreEvent, VersionedStoreOptions } from './store.ts';
-export { mergePatch, applyJsonPatch, serverSideApply } from './patch.ts';
-export type { ManagedFieldsEntry } from './patch.ts';
+export { mergePatch, applyJsonPatch } from './patch.ts';
+export type { ManagedFieldsEntry } from './ssa/index.ts';
 export { strategicMergePatch } from './strategic-merge.ts';
 export { CONTINUE_EXPIRED, INITIAL_EVENTS_END, decodeContinue, encodeContinue } from './list.ts';
 export type { ListChunk } from './list.ts';

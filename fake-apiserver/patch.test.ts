@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StatusError } from './api/index.ts';
-import type { KubeObject } from './api/index.ts';
-import { applyJsonPatch, fromFieldsV1, mergePatch, serverSideApply, toFieldsV1 } from './patch.ts';
+import { applyJsonPatch, mergePatch } from './patch.ts';
 import { deepFreeze } from './internal/json.ts';
 
 describe('mergePatch (RFC 7386)', () => {
@@ -54,34 +53,5 @@ describe('applyJsonPatch (RFC 6902)', () => {
     expect(err([{ op: 'remove', path: '/nope' }]).code).toBe(422);
     expect(err([{ op: 'jump', path: '/a' }]).code).toBe(400);
     expect(err({}).code).toBe(400);
-  });
-});
-
-describe('serverSideApply', () => {
-  const live = deepFreeze({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'a', labels: { keep: '1' }, finalizers: ['x.io/f'] },
-    data: { old: '1' },
-  }) as KubeObject;
-
-  it('replaces applied top-level fields, merges labels and finalizers, and records the field set', () => {
-    const out = serverSideApply({
-      live,
-      applied: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { app: 'x' }, finalizers: ['y.io/g'] }, data: { new: '2' } },
-      fieldManager: 'm',
-      time: 'T',
-      statusSubresource: false,
-    });
-    expect(out.data).toEqual({ new: '2' });
-    expect(out.metadata.labels).toEqual({ keep: '1', app: 'x' });
-    expect(out.metadata.finalizers).toEqual(['x.io/f', 'y.io/g']);
-    const mf = (out.metadata as unknown as { managedFields: { fieldsV1: unknown }[] }).managedFields;
-    expect(fromFieldsV1(mf[0].fieldsV1)).toEqual({ fields: new Set(['data']), labels: new Set(['app']), annotations: new Set(), finalizers: new Set(['y.io/g']), ownerRefs: new Set() });
-  });
-
-  it('round-trips field sets through FieldsV1', () => {
-    const s = { fields: new Set(['spec']), labels: new Set(['a/b']), annotations: new Set(['c']), finalizers: new Set(['f/g']), ownerRefs: new Set(['u1']) };
-    expect(fromFieldsV1(toFieldsV1(s))).toEqual(s);
   });
 });

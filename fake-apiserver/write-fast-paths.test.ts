@@ -52,9 +52,10 @@ describe('server-side apply: an unchanged apply repeated', () => {
     s.apply(deploy(1), { fieldManager: 'm' });
     s.apply(deploy(1), { fieldManager: 'm' });
     expect(s.apply(deploy(2), { fieldManager: 'm' }).spec).toMatchObject({ replicas: 2 });
-    // Another writer sets replicas back to 5; the same apply must win again (a change, not a no-op).
+    // Another writer sets replicas back to 5 (and owns them now); the same apply, forced, must win again (a change, not a no-op).
     s.patch(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { spec: { replicas: 5 } });
-    const out = s.apply(deploy(2), { fieldManager: 'm' });
+    expect(() => s.apply(deploy(2), { fieldManager: 'm' })).toThrow(/Apply failed with 1 conflict/);
+    const out = s.apply(deploy(2), { fieldManager: 'm', force: true });
     expect(out.spec).toMatchObject({ replicas: 2 });
     expect(s.get(DEPLOY, { namespace: 'default', name: 'd' }).spec).toMatchObject({ replicas: 2 });
   });
@@ -65,7 +66,7 @@ describe('server-side apply: an unchanged apply repeated', () => {
     s.apply(deploy(1), { fieldManager: 'm' });
     const other = s.apply(deploy(1), { fieldManager: 'n' });
     const managers = ((other.metadata as { managedFields?: { manager: string }[] }).managedFields ?? []).map((e) => e.manager);
-    expect(managers).toEqual(['m', 'n']);
+    expect(managers.sort()).toEqual(['m', 'n']);
   });
 
   it('warns about unknown fields every time, and a dry run neither writes nor is remembered', () => {

@@ -66,7 +66,7 @@ describe('@kubernetes/client-node against the HTTP front', () => {
       { name: 'cn', namespace: ns, fieldManager: 'client-node', force: true, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cn', namespace: ns }, data: { c: '3' } } },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
-    expect(applied.data).toEqual({ c: '3' });
+    expect(applied.data).toEqual({ b: '2', c: '3' }); // apply merges into data: `b` stays, owned by the merge patch's manager
     expect(applied.metadata?.managedFields?.[0]).toMatchObject({ manager: 'client-node', operation: 'Apply' });
 
     await core.deleteNamespacedConfigMap({ name: 'cn', namespace: ns });

@@ -13,6 +13,7 @@ import { applyJsonPatch, mergePatch } from '../patch.ts';
 import { bookmark } from '../list.ts';
 import { strategicMergePatch } from '../strategic-merge.ts';
 import type { ResourceInfo } from '../registry.ts';
+import { defaultFieldManager } from '../ssa/index.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
 import { methodNotAllowed, pathNotFound } from './request.ts';
@@ -218,7 +219,9 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
   const key = { namespace: info.namespaced ? req.namespace : undefined, name: req.name ?? '' };
   const write: WriteOptions = { onWarning: (w) => warnings.push(w) };
   if (q.dryRun) write.dryRun = true;
-  if (q.fieldManager !== undefined) write.fieldManager = q.fieldManager;
+  // Non-apply writes without fieldManager are managed under the User-Agent's prefix (kube-apiserver `managerOrUserAgent`).
+  const manager = req.patchType === 'apply' ? q.fieldManager : defaultFieldManager(q.fieldManager, req.userAgent);
+  if (manager) write.fieldManager = manager;
   if (q.fieldValidation !== undefined) write.fieldValidation = q.fieldValidation;
   // A deprecated CRD version warns on every request (writes get it from the ApiServer through onWarning).
   if (info.deprecationWarning !== undefined && (req.verb === 'get' || req.verb === 'list' || req.verb === 'delete')) warnings.push(info.deprecationWarning);
@@ -337,13 +340,9 @@ function patchResource(server: ApiServer, info: ResourceInfo, req: ResourceReque
   if (req.patchType === 'apply') {
     if (!q.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
     const opts: ApplyOptions = { ...write, fieldManager: q.fieldManager, ...(q.force ? { force: true } : {}) };
-    if (req.subresource === 'status') {
-      // Apply to /status: approximated as a merge of the applied `.status` (README "Not modelled").
-      const body = isObject(req.body) ? req.body : {};
-      return ok(server.patchStatus(type, key, 'merge', { status: body.status ?? null }, write), 200, warnings);
-    }
     if (req.subresource === 'scale') throw statusError('UnsupportedMediaType', 'apply is not supported on the scale subresource here');
     const obj = bodyObject(req, info);
+    if (req.subresource === 'status') return ok(server.applyStatus(obj, opts), 200, warnings);
     const existed = stillThere(server, type, key);
     return ok(server.apply(obj, opts), existed ? 200 : 201, warnings);
   }

@@ -83,6 +83,8 @@ export interface ResourceRequest {
   patchType?: HttpPatchType;
   /** What the client accepts back. */
   accept: AcceptKind;
+  /** `User-Agent` of a write: names its field manager when the request gives no `fieldManager`. */
+  userAgent?: string;
 }
 
 /** Response formats a client may ask for in `Accept`. */
@@ -341,6 +343,8 @@ export function parseRequest(raw: RawRequest): ApiRequest {
     const body = parseBody(raw.body, media, raw.bodyBytes);
     if (body instanceof Error) return err(body);
     if (media) req.contentType = media;
+    const ua = header(raw, 'user-agent');
+    if (ua) req.userAgent = ua;
     if (body.value !== undefined) req.body = body.value;
     if ((verb === 'create' || verb === 'update' || verb === 'patch') && req.body === undefined) return err(statusError('BadRequest', 'the request body is empty'));
   }

@@ -1,0 +1,218 @@
+/**
+ * The apiserver's field manager (k8s.io/apimachinery `util/managedfields`: structured-merge,
+ * strip-meta, managed-fields-updater, cap-managers; structured-merge-diff `merge.Updater` Apply
+ * and Update). {@link applyObject} merges an applied configuration into the live object, prunes
+ * what the manager stopped applying, raises ownership conflicts (or takes the fields with `force`)
+ * and records the manager's `Apply` entry; {@link updateManagedFields} records what a non-apply
+ * write changed under the writer's `Update` entry, taking those fields from other managers.
+ */
+import type { KubeObject } from '../api/index.ts';
+import { deepEqual, isPlainObject } from '../internal/json.ts';
+import type { JsonObject } from '../internal/json.ts';
+import { conflictError, conflictsOf } from './conflicts.ts';
+import { FieldSet, difference, equalSets, intersection, isSubset, recursiveDifference, union } from './field-set.ts';
+import { decodeManagers, encodeManagers, managerId } from './managed-fields.ts';
+import type { Manager, ManagedFieldsEntry } from './managed-fields.ts';
+import type { TypeNode } from './schema.ts';
+import { TypingError, compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, typingFailure } from './typed.ts';
+
+/** Where a write lands and how its kind merges. */
+export interface FieldManagerScope {
+  /** Root type of the kind (`builtinType` or `typeFromCrdSchema`). */
+  type: TypeNode;
+  /** Built-in kinds (Go types: named struct fields exist even when empty). */
+  goStructs: boolean;
+  /** The kind has a status subresource: main-resource writes neither change nor own `status`. */
+  statusSubresource: boolean;
+  /** `status` for writes to the status subresource (they own and change `status` only). */
+  subresource?: 'status';
+}
+
+/** Paths no manager owns (upstream `stripMetaManager`): apiVersion, kind, metadata itself and its server-owned fields. */
+const STRIP = (() => {
+  const s = new FieldSet();
+  for (const f of ['apiVersion', 'kind']) s.child(`f:${f}`).member = true;
+  const meta = s.child('f:metadata');
+  meta.member = true;
+  for (const f of ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']) meta.child(`f:${f}`).member = true;
+  return s;
+})();
+
+const SERVER_OWNED_META = ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink'];
+
+const STATUS = (() => {
+  const s = new FieldSet();
+  s.child('f:status').member = true;
+  return s;
+})();
+
+/** Upstream reset fields: a main write of a kind with a status subresource ignores `status`; a status write ignores all but `status`. */
+function ignore(s: FieldSet, scope: FieldManagerScope): FieldSet {
+  if (scope.subresource === 'status') {
+    const out = new FieldSet();
+    const st = s.get('f:status');
+    if (st) out.put('f:status', st);
+    return out;
+  }
+  return scope.statusSubresource ? recursiveDifference(s, STATUS) : s;
+}
+
+const withoutManagedFields = (o: KubeObject): KubeObject => {
+  const m = o.metadata as unknown as JsonObject | undefined;
+  if (!m || !('managedFields' in m)) return o;
+  const { managedFields: _, ...rest } = m;
+  return { ...o, metadata: rest } as unknown as KubeObject;
+};
+
+/** Options of {@link applyObject}. */
+export interface ApplyObjectInput {
+  /** The stored object (not modified). */
+  live: KubeObject;
+  /** The applied configuration (not modified; apiVersion/kind/name already checked). */
+  config: KubeObject;
+  manager: string;
+  force: boolean;
+  /** RFC 3339 time recorded when the apply changes the object. */
+  time: string;
+  scope: FieldManagerScope;
+}
+
+/**
+ * Server-side apply of `config` onto `live` (structured-merge-diff `Updater.Apply`): merge, prune
+ * the fields this manager applied last time and no longer applies (unless another manager owns
+ * them), conflict check against every other manager (Apply and Update) on the fields whose value
+ * the apply adds or changes, then ownership: the manager's Apply entry (apiVersion of the request,
+ * time only when the object changed) owns exactly the applied fields; with `force` the conflicting
+ * fields are taken from their owners. Returns the new object (sharing live's untouched subtrees),
+ * with `metadata.managedFields` set.
+ * @throws StatusError 409 Conflict (see conflicts.ts) without `force`; 500 InternalError
+ *   `failed to create typed patch object (…)` for a list item without its key or with a duplicate key.
+ */
+export function applyObject(input: ApplyObjectInput): KubeObject {
+  const { live, config, manager, scope } = input;
+  const { type } = scope;
+  const liveBare = withoutManagedFields(live);
+  // Server-owned metadata is the server's, and the object is merged at the stored apiVersion.
+  const cm = { ...(config.metadata as unknown as JsonObject) };
+  for (const f of SERVER_OWNED_META) delete cm[f];
+  let cfg = { ...config, apiVersion: live.apiVersion, metadata: cm } as unknown as KubeObject;
+  if (scope.subresource === 'status') cfg = { apiVersion: live.apiVersion, kind: config.kind, metadata: { name: config.metadata.name }, ...(config.status !== undefined ? { status: config.status } : {}) } as KubeObject;
+  else if (scope.statusSubresource && 'status' in cfg) {
+    const { status: _, ...rest } = cfg;
+    cfg = rest as KubeObject;
+  }
+  let applied: FieldSet;
+  let merged: unknown;
+  try {
+    applied = ignore(toFieldSet(cfg, type, true), scope);
+    merged = merge(liveBare, cfg, type);
+  } catch (e) {
+    if (e instanceof TypingError) throw typingFailure(e, config.apiVersion, config.kind);
+    throw e;
+  }
+  const managers = decodeManagers((live.metadata as { managedFields?: unknown }).managedFields);
+  const id = managerId({ manager, operation: 'Apply', apiVersion: config.apiVersion, subresource: scope.subresource });
+  const previous = managers.get(id);
+  const lastSet = previous?.set;
+  const mine: Manager = { manager, operation: 'Apply', apiVersion: config.apiVersion, set: applied, ...(scope.subresource ? { subresource: scope.subresource } : {}), ...(previous?.time ? { time: previous.time } : {}) };
+  managers.set(id, mine);
+
+  if (lastSet && !lastSet.empty && !isSubset(lastSet, applied)) merged = prune(merged, lastSet, managers, type);
+
+  const cmp = compare(liveBare, merged, type, scope.goStructs);
+  const changed = ignore(union(cmp.modified, cmp.added), scope);
+  const removed = ignore(cmp.removed, scope);
+  const conflicts: [Manager, FieldSet][] = [];
+  for (const [mid, m] of [...managers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (mid === id) continue;
+    const c = intersection(m.set, changed);
+    if (!c.empty) conflicts.push([m, c]);
+  }
+  if (conflicts.length && !input.force) throw conflictError(conflictsOf(conflicts));
+  for (const [mid, m] of managers) {
+    if (mid === id) continue;
+    const lost = conflicts.find(([c]) => c === m)?.[1];
+    const next = difference(difference(m.set, lost), removed);
+    if (next !== m.set) managers.set(mid, { ...m, set: next, entry: undefined });
+  }
+  const objectChanged = !deepEqual(liveBare, merged);
+  const stripped = difference(applied, STRIP);
+  const sameSet = previous !== undefined && equalSets(previous.set, stripped);
+  const unchangedEntry = sameSet && !objectChanged && previous.apiVersion === config.apiVersion ? previous.entry : undefined;
+  managers.set(id, { ...mine, set: sameSet ? previous.set : stripped, ...(objectChanged ? { time: input.time } : {}), entry: unchangedEntry });
+  const out = { ...(merged as KubeObject) };
+  const entries = encodeManagers(managers);
+  out.metadata = { ...out.metadata } as KubeObject['metadata'];
+  if (entries.length) (out.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields = entries;
+  return out;
+}
+
+/**
+ * Removes what the applier applied last time and no longer applies, unless another manager (or
+ * this apply) owns it (structured-merge-diff `Updater.prune`, `addBackOwnedItems`, `addBackDanglingItems`).
+ */
+function prune(merged: unknown, lastSet: FieldSet, managers: Map<string, Manager>, type: TypeNode): unknown {
+  const named = (s: FieldSet) => ensureNamedFieldsAreMembers(s, type);
+  const last = named(lastSet);
+  let owned = new FieldSet();
+  for (const m of managers.values()) owned = union(owned, m.set);
+  owned = named(owned);
+  const mergedSet = named(toFieldSet(merged, type));
+  const p1 = removeItems(merged, last, type);
+  const p2 = removeItems(merged, difference(mergedSet, union(named(toFieldSet(p1, type)), owned)), type);
+  return removeItems(merged, intersection(difference(mergedSet, named(toFieldSet(p2, type))), last), type);
+}
+
+/** Options of {@link updateManagedFields}. */
+export interface UpdateManagedFieldsInput {
+  /** The stored object, or undefined for a create. */
+  live: KubeObject | undefined;
+  /** The object about to be stored (its managedFields are ignored here). */
+  next: KubeObject;
+  /** managedFields the client sent in the body: used instead of the stored ones when a non-empty list (main resource only). */
+  sent?: unknown;
+  manager: string;
+  /** apiVersion of the request. */
+  apiVersion: string;
+  time: string;
+  scope: FieldManagerScope;
+}
+
+/**
+ * The managedFields after a non-apply write (create, update, patch, status writes; upstream
+ * `FieldManager.Update` with `managedFieldsUpdater`): the fields whose value the write added or
+ * changed move to the writer's `Update` entry (never a conflict), removed fields leave every
+ * manager, and the writer's time is set only when it took any field. Returns the stored entries
+ * array itself when nothing changes; undefined when no manager is left.
+ */
+export function updateManagedFields(input: UpdateManagedFieldsInput): ManagedFieldsEntry[] | undefined {
+  const { live, next, scope } = input;
+  const stored = (live?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields;
+  const useSent = !scope.subresource && Array.isArray(input.sent) && input.sent.length > 0;
+  const managers = decodeManagers(useSent ? input.sent : stored);
+  const cmp = compare(live ? withoutManagedFields(live) : {}, withoutManagedFields(next), scope.type, scope.goStructs);
+  const changed = difference(ignore(union(cmp.modified, cmp.added), scope), STRIP);
+  const removed = ignore(cmp.removed, scope);
+  if (changed.empty && removed.empty && !useSent) return stored;
+  for (const [mid, m] of managers) {
+    const nextSet = difference(difference(m.set, changed), removed);
+    if (nextSet !== m.set) managers.set(mid, { ...m, set: nextSet, entry: undefined });
+  }
+  if (!changed.empty) {
+    const id = managerId({ manager: input.manager, operation: 'Update', apiVersion: input.apiVersion, subresource: scope.subresource });
+    const prev = managers.get(id);
+    managers.set(id, {
+      manager: input.manager,
+      operation: 'Update',
+      apiVersion: input.apiVersion,
+      ...(scope.subresource ? { subresource: scope.subresource } : {}),
+      time: input.time,
+      set: union(prev?.set, changed),
+    });
+  }
+  const entries = encodeManagers(managers);
+  return entries.length ? entries : undefined;
+}
+
+/** True when `v` is a list of managedFields entries (for bodies that carry them). */
+export const hasManagedFields = (meta: unknown): boolean => isPlainObject(meta) && Array.isArray(meta.managedFields) && meta.managedFields.length > 0;

@@ -1,0 +1,123 @@
+/**
+ * `metadata.managedFields` ↔ per-manager field sets (k8s.io/apimachinery `util/managedfields`
+ * internal: `DecodeManagedFields`, `BuildManagerIdentifier`, `sortEncodedManagedFields`,
+ * `capManagersManager`). A manager is identified by name + operation + subresource, and for
+ * `Update` also by apiVersion; entries are written sorted (Apply before Update, then by time,
+ * manager, apiVersion, subresource), at most {@link MAX_UPDATE_MANAGERS} Update entries (the oldest
+ * are merged into `ancient-changes`).
+ */
+import { isPlainObject } from '../internal/json.ts';
+import type { JsonObject } from '../internal/json.ts';
+import { FieldSet, fromFieldsV1, toFieldsV1, union } from './field-set.ts';
+
+/** A `metadata.managedFields` entry (Kubernetes API concepts: field management). */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  /** RFC 3339; absent when the manager's entry never changed the object (a first apply that changed nothing). */
+  time?: string;
+  fieldsType: 'FieldsV1';
+  fieldsV1: JsonObject;
+  /** `status` for writes to the status subresource. */
+  subresource?: string;
+}
+
+/** One manager's ownership, decoded. */
+export interface Manager {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  subresource?: string;
+  time?: string;
+  set: FieldSet;
+  /** The stored entry this was decoded from, reused when nothing about it changes. */
+  entry?: ManagedFieldsEntry;
+}
+
+/** Update managers kept before the oldest are merged (upstream `DefaultMaxUpdateManagers`). */
+export const MAX_UPDATE_MANAGERS = 10;
+/** Name of the bucket the oldest Update managers are merged into (upstream `ancient-changes`). */
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+/** Upstream `BuildManagerIdentifier`: Apply managers keep one entry whatever apiVersion they applied at. */
+export function managerId(m: Pick<Manager, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
+  return `${m.manager}\u0000${m.operation}\u0000${m.operation === 'Apply' ? '' : m.apiVersion}\u0000${m.subresource ?? ''}`;
+}
+
+/** Decodes entries (malformed ones are skipped) into managers by identifier; later duplicates win. */
+export function decodeManagers(entries: unknown): Map<string, Manager> {
+  const out = new Map<string, Manager>();
+  if (!Array.isArray(entries)) return out;
+  for (const e of entries as unknown[]) {
+    if (!isPlainObject(e)) continue;
+    const operation = e.operation === 'Apply' ? 'Apply' : 'Update';
+    const m: Manager = {
+      manager: typeof e.manager === 'string' ? e.manager : '',
+      operation,
+      apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
+      set: fromFieldsV1(e.fieldsV1),
+      ...(typeof e.subresource === 'string' && e.subresource ? { subresource: e.subresource } : {}),
+      ...(typeof e.time === 'string' ? { time: e.time } : {}),
+      entry: e as unknown as ManagedFieldsEntry,
+    };
+    out.set(managerId(m), m);
+  }
+  return out;
+}
+
+const seconds = (t: string | undefined): string => t ?? '';
+
+/** Encodes managers as sorted entries (upstream `sortEncodedManagedFields`), reusing unchanged stored entries; empty sets are dropped. */
+export function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
+  const out: ManagedFieldsEntry[] = [];
+  for (const m of capUpdateManagers(managers).values()) {
+    if (m.set.empty) continue;
+    out.push(
+      m.entry ?? {
+        manager: m.manager,
+        operation: m.operation,
+        apiVersion: m.apiVersion,
+        ...(m.time ? { time: m.time } : {}),
+        fieldsType: 'FieldsV1',
+        fieldsV1: toFieldsV1(m.set),
+        ...(m.subresource ? { subresource: m.subresource } : {}),
+      },
+    );
+  }
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return out.sort(
+    (p, q) =>
+      cmp(p.operation, q.operation) ||
+      cmp(seconds(p.time), seconds(q.time)) ||
+      cmp(p.manager, q.manager) ||
+      cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource ?? '', q.subresource ?? ''),
+  );
+}
+
+/** Upstream `capUpdateManagers`: past the cap, the oldest Update managers merge into one `ancient-changes` entry per apiVersion. */
+function capUpdateManagers(managers: Map<string, Manager>): Map<string, Manager> {
+  const updaters = [...managers.entries()].filter(([, m]) => m.operation === 'Update' && !m.set.empty);
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return managers;
+  updaters.sort(([ia, a], [ib, b]) => (seconds(a.time) < seconds(b.time) ? -1 : seconds(a.time) > seconds(b.time) ? 1 : ia < ib ? -1 : 1));
+  const out = new Map(managers);
+  const firstOfVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (const [id, m] of updaters) {
+    if (length <= MAX_UPDATE_MANAGERS) break;
+    const bucket = managerId({ manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: m.apiVersion });
+    const first = firstOfVersion.get(m.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(m.apiVersion, id);
+      continue;
+    }
+    const base = out.get(bucket) ?? out.get(first)!;
+    out.delete(first);
+    out.delete(id);
+    out.set(bucket, { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: m.apiVersion, set: union(m.set, base.set), ...(m.time ? { time: m.time } : {}) });
+    firstOfVersion.set(m.apiVersion, bucket);
+    length--;
+  }
+  return out;
+}
