@@ -23,7 +23,8 @@ const podSpec = (containers: unknown[]) => ({ selector: { matchLabels: { app: 'd
 
 function setup() {
   const clock = manualClock();
-  return { s: new ApiServer({ clock }), clock };
+  // Field ownership alone: defaulted fields would be the creator's too, as upstream.
+  return { s: new ApiServer({ clock, builtinStrategies: { defaulting: false } }), clock };
 }
 
 const entries = (o: KubeObject): ManagedFieldsEntry[] => (o.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [];
