@@ -76,7 +76,7 @@ describe('lattice-sim compile', () => {
     }
     const plex = result.items.find((i) => i.object === 'LatticeService media/plex')!;
     expect(plex).toMatchObject({ outcome: 'denied', resources: [] });
-    expect(plex.conditions).toContainEqual(expect.objectContaining({ type: 'Authorized', status: 'False', reason: 'AccessVolumeDenied' }));
+    expect(plex.conditions).toContainEqual(expect.objectContaining({ type: 'PolicyAuthorized', status: 'False', reason: 'AccessVolumeDenied' }));
   });
 
   it.skipIf(!reference)(`the reference LatticeJobs under an operator's blanket permit produce Volcano Jobs (a CronJob for the scheduled one)${reference ? '' : ' (skipped: ../shared/fixtures/reference is absent)'}`, async () => {
