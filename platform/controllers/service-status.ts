@@ -46,8 +46,10 @@ function shortItem(d: GateDecision): string {
 function remedyOf(d: GateDecision): string {
   const grant = `Action::"${d.request.action}" for ${principalUid(d.request.principal)} on ${resourceUid(d.request.resource)}`;
   if (d.reason === REASON_FORBIDDEN) {
-    const by = d.policies.length > 0 ? `policy ${d.policies.join(', ')}` : 'a forbid policy';
-    return `It is forbidden by ${by}; a permit cannot override a forbid: ask the owners of that CedarPolicy (lattice-system) to change it, or remove ${shortItem(d)} from the spec.`;
+    // Policy ids are `<CedarPolicy name>_<statement id>` (platform/cedar types.ts GateDecision.policies).
+    const crs = [...new Set(d.policies.map((id) => (id.includes('_') ? id.slice(0, id.lastIndexOf('_')) : id)))].map((n) => `lattice-system/${n}`);
+    const by = d.policies.length > 0 ? `policy ${d.policies.join(', ')} (CedarPolicy ${crs.join(', ')})` : 'a forbid policy';
+    return `It is forbidden by ${by}; a permit cannot override a forbid: ask the owners of that CedarPolicy to change it, or remove ${shortItem(d)} from the spec.`;
   }
   if (d.reason.startsWith(REASON_INTERNAL_PREFIX)) {
     return `A policy failed to evaluate (${d.reason}); fix that CedarPolicy (lattice-system), then the service is re-derived.`;
