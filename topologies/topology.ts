@@ -110,7 +110,11 @@ export const SHARED_VOLUME_RESOURCE = 'shared-data';
  * (`0666`), an image with a shell metacharacter; or a `type: secret` resource without `id` (the
  * compiler refuses it before any gate: `invalid secret config: secret resource '<k>': missing 'id'
  * field …`, reference pipeline/secrets.rs:176-185, platform-fidelity.md row "Secret resource without
- * `id`"; the value is the part of that message the judge looks for). `port-name` needs a server (ports).
+ * `id`"; the value is the part of that message the judge looks for); or `observability.metrics.port`
+ * naming no service port (the compiler's VMServiceScrape phase refuses it after the gates:
+ * `observability.metrics.port '<p>' not found in service.ports`, reference
+ * crates/lattice-service/src/compiler/vm_service_scrape.rs; book §8.6 VMServiceScrape). `port-name`
+ * needs a server (ports).
  */
 export const INVALID_SPEC_FIELDS = {
   'relative-command': 'spec.workload.containers.main.command[0]',
@@ -119,7 +123,11 @@ export const INVALID_SPEC_FIELDS = {
   'world-writable-file': 'spec.workload.containers.main.files["/etc/lattice-sim/probe.conf"].mode',
   'image-metacharacter': 'spec.workload.containers.main.image',
   'secret-without-id': "secret resource 'lattice-sim-unkeyed': missing 'id' field",
+  'metrics-port-missing': "observability.metrics.port 'lattice-sim-prom' not found in service.ports",
 } as const;
+
+/** Invalid fields the compiler refuses only after the compile-stage Cedar gates passed (a gate denial is reported first). */
+export const AFTER_GATES_SPECS: readonly InvalidSpecId[] = ['metrics-port-missing'];
 export type InvalidSpecId = keyof typeof INVALID_SPEC_FIELDS;
 
 /**
