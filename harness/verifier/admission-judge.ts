@@ -95,7 +95,7 @@ function observedDenials(obj: LatticeService | LatticeMeshMember): { gate?: stri
   const status = obj.status ?? {};
   const authorized = (status.conditions ?? []).find((c) => c.type === 'PolicyAuthorized' && c.status === 'False');
   if (authorized?.reason?.endsWith('Denied')) {
-    const denials = [...(authorized.message ?? '').matchAll(/^(\w+) denied: Service \S+ is not permitted .*? (Lattice::\w+::"[^"]*")\): (.*?)\. (?:No Cedar policy grants|It is forbidden by|A policy failed to evaluate)/gm)].map((m) => ({
+    const denials = [...(authorized.message ?? '').matchAll(/^(\w+) denied: Service \S+ is not permitted .*? (Lattice::\w+::"[^"]*")\): (.*?)\. (?:No Cedar policy grants|It is forbidden by|A policy failed to evaluate|The volume's owner must consent first)/gm)].map((m) => ({
       gate: m[1],
       resource: m[2],
       reason: m[3].trim(),

@@ -6,7 +6,7 @@
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { GateDecision } from '../cedar/index.ts';
-import { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, principalUid, resourceUid } from '../cedar/index.ts';
+import { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, REASON_NO_PERMIT, principalUid, resourceUid } from '../cedar/index.ts';
 import type { CompiledResourcesSummary } from '../crds/types.ts';
 
 /** Condition type: every Cedar gate the spec triggers permitted it (book §4.8). */
@@ -54,6 +54,10 @@ function remedyOf(d: GateDecision): string {
   if (d.reason.startsWith(REASON_INTERNAL_PREFIX)) {
     return `A policy failed to evaluate (${d.reason}); fix that CedarPolicy (lattice-system), then the service is re-derived.`;
   }
+  if (d.reason !== REASON_NO_PERMIT) {
+    // Not a Cedar answer: the owner-consent refusal of a shared volume (platform/cedar volumes.ts).
+    return `The volume's owner must consent first: ask its owner to list ${d.request.principal.namespace}/${d.request.principal.name} in the volume's allowedConsumers, or remove ${shortItem(d)} from the spec.`;
+  }
   return `No Cedar policy grants ${grant}. Ask the platform team (or the owner of the ${d.request.action === 'AccessSecret' ? 'secret' : 'resource'}) to add a CedarPolicy in lattice-system that permits it, or remove ${shortItem(d)} from the spec.`;
 }
 
@@ -65,7 +69,8 @@ function remedyOf(d: GateDecision): string {
  * Cedar policy grants Action::"AccessSecret" for Lattice::Service::"commerce/checkout" on
  * Lattice::SecretPath::"vault:payments/stripe". Ask …`. The first sentence always reads `<Gate> denied:
  * Service <ns>/<name> is not permitted to <verb> <item> (… <Lattice uid>): <reason>.`; the remedy
- * starts with `No Cedar policy grants`, `It is forbidden by` or `A policy failed to evaluate`. Several
+ * starts with `No Cedar policy grants`, `It is forbidden by`, `A policy failed to evaluate` or (a shared
+ * volume's owner-consent refusal) `The volume's owner must consent first`. Several
  * denials are separated by a blank line. Input: denied decisions of one gate. Never throws.
  */
 export function denialConditionMessage(denials: readonly GateDecision[]): string {
