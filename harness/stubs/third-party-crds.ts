@@ -1,6 +1,7 @@
 /**
  * CustomResourceDefinitions of the components the platform talks to but the simulator stubs
- * (Cilium, Istio, Gateway API, External Secrets Operator, KEDA, Volcano). Their schemas preserve unknown
+ * (Cilium, Istio, Gateway API, External Secrets Operator, KEDA, Volcano, Tetragon, the VictoriaMetrics
+ * operator). Their schemas preserve unknown
  * fields: the stubs read these objects, the real projects validate them. Installing them through
  * the API server is what registers the kinds (Kubernetes API concepts: CRDs).
  */
