@@ -49,6 +49,11 @@ export interface CompiledObject {
   message?: string;
   /** `status.conditions` (type, status, reason, message) as written. */
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  /**
+   * The platform's own account of what it derived, when its status has one (a LatticeService's
+   * `status.compiledResources`, book Chapter 4 §4.8): count, kind → count, and the generation derived.
+   */
+  compiledResources?: { count: number; types: Record<string, number>; generation?: number };
   /** The objects the platform wrote for it, server-populated metadata and status stripped. */
   resources: KubeObject[];
 }
@@ -166,6 +171,8 @@ export async function compileSpecs(opts: CompileOptions): Promise<CompileResult>
       const conditions = Array.isArray(status?.conditions) ? (status.conditions as CompiledObject['conditions'])!.map(({ type, status: st, reason, message }) => ({ type, status: st, reason, message })) : undefined;
       const outcome: CompileOutcome = !isWorkload(o) ? 'applied' : UNSETTLED_PHASES.has(phase) ? 'pending' : phase === 'Failed' ? 'denied' : 'compiled';
       const message = typeof status?.message === 'string' ? status.message : outcome === 'pending' ? `not settled after ${opts.waitMs / 1000} s simulated (phase ${phase || 'unset'})` : undefined;
+      const summary = status?.compiledResources as CompiledObject['compiledResources'] | null | undefined;
+      const compiledResources = summary && typeof summary.count === 'number' ? { count: summary.count, types: summary.types ?? {}, ...(summary.generation !== undefined ? { generation: summary.generation } : {}) } : undefined;
       items.push({
         object: objectKey(o),
         source: where(o),
@@ -173,6 +180,7 @@ export async function compileSpecs(opts: CompileOptions): Promise<CompileResult>
         ...(phase ? { phase } : {}),
         ...(message ? { message } : {}),
         ...(conditions ? { conditions } : {}),
+        ...(compiledResources ? { compiledResources } : {}),
         resources: (produced.byInput.get(objectKey(o)) ?? []).map(manifest),
       });
     }
@@ -202,6 +210,11 @@ export function formatCompileTable(result: CompileResult): string[] {
     lines.push(`${head}: ${item.outcome}${phase}${item.outcome === 'compiled' || item.outcome === 'denied' ? `, ${item.resources.length} resources` : ''}`);
     if (item.message && item.outcome !== 'compiled') lines.push(`  ${item.outcome === 'refused' ? 'refused' : 'message'}: ${item.message}`);
     for (const c of item.conditions ?? []) if (c.status !== 'True') lines.push(`  condition ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`);
+    const summary = item.compiledResources;
+    if (summary) {
+      const types = Object.entries(summary.types).map(([k, n]) => `${k} ${n}`);
+      lines.push(`  status compiledResources: ${summary.count}${types.length > 0 ? ` (${types.join(', ')})` : ''}${summary.generation !== undefined ? `, generation ${summary.generation}` : ''}`);
+    }
     if (item.resources.length > 0) lines.push(`  ${item.resources.map(resourceLabel).join(', ')}`);
   }
   const count = (o: CompileOutcome) => result.items.filter((i) => i.outcome === o).length;

@@ -131,6 +131,10 @@ const GC_KINDS: TypeRef[] = [
   StubTypes.AuthorizationPolicy,
   StubTypes.PeerAuthentication,
   StubTypes.ScaledObject,
+  // Owned by their LatticeService (vmagent's cnp-scrape-<svc>; the mesh's cnp-mesh-* carry no owner).
+  StubTypes.CiliumNetworkPolicy,
+  StubTypes.TracingPolicyNamespaced,
+  StubTypes.VMServiceScrape,
 ];
 
 /**

@@ -26,6 +26,11 @@ export interface PlatformOptions {
    * (no drift repair).
    */
   cedarReloadIntervalMs?: number;
+  /**
+   * Monitoring (VictoriaMetrics) on the cluster (reference `MonitoringConfig.enabled`, default true):
+   * services with a metrics port get a VMServiceScrape and vmagent's access to that port.
+   */
+  monitoring?: boolean;
 }
 
 /** Every platform controller, sharing one Cedar loader. The job controller watches Volcano Jobs (`batch.volcano.sh/v1alpha1`): Volcano's CRDs must be installed. */
@@ -35,7 +40,7 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     cedarPolicyController(opts.client),
     secretProviderController(opts.client),
     meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
-    serviceController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+    serviceController({ client: opts.client, cedar, clusterName: opts.clusterName, trustDomain: opts.trustDomain, monitoring: opts.monitoring }),
     jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
   ];
 }

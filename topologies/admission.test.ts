@@ -314,6 +314,17 @@ describe('invalid specs (invalidSpecProbability): the spec-validation rule of th
     expect(touching.length).toBeGreaterThan(0);
     for (const p of touching) expect(p).toMatchObject({ expected: 'deny', reason: expect.stringContaining('(ValidationFailed)') });
   });
+  it('metrics-port-missing (checked by the VMServiceScrape phase, after the gates) yields to a compile gate that denies', () => {
+    const bad = svc('cart', { secrets: [secret('db-creds')], invalidSpec: 'metrics-port-missing' });
+    const [permitted] = admissionOracle(topology([bad], { policies: [enabled([permit('p', 'shop/cart', 'shop/db-creds')])] }));
+    expect(permitted).toMatchObject({ expected: 'Failed', gate: 'Validation', invalidField: "observability.metrics.port 'lattice-sim-prom' not found in service.ports" });
+    expect(permitted.reason).toContain('the compiler fails it once the gates passed');
+    const [denied] = admissionOracle(topology([bad], { policies: [enabled([])] }));
+    expect(denied).toMatchObject({ expected: 'Failed', gate: 'AccessSecret' });
+    expect(denied.invalidField).toBeUndefined();
+    const [secretWithoutId] = admissionOracle(topology([{ ...bad, invalidSpec: 'secret-without-id' }], { policies: [enabled([])] }));
+    expect(secretWithoutId, 'a secret without id is refused before any gate').toMatchObject({ gate: 'Validation' });
+  });
   it('counts invalid fields in the shrinking measure, so turning one off is a strictly smaller topology', () => {
     const t = samples.find((x) => x.services.some((s) => s.invalidSpec))!;
     const fixed = { ...t, services: t.services.map(({ invalidSpec: _drop, ...s }) => s) };

@@ -21,7 +21,7 @@ import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../ha
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { ADMISSION_REFUSED_SPECS, INVALID_SPEC_FIELDS, SHARED_VOLUME_RESOURCE, serviceKey } from './topology.ts';
+import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, SHARED_VOLUME_RESOURCE, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -299,11 +299,21 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
     const requests = serviceGateRequests(s);
     const kind = s.kind === 'mesh-member' ? 'LatticeMeshMember' : 'LatticeService';
     // Spec validation runs before every gate (reference service controller.rs:818-829): an invalid
-    // field fails the service whatever Cedar says, and nothing is compiled.
-    if (s.invalidSpec && kind === 'LatticeService') {
+    // field fails the service whatever Cedar says, and nothing is compiled. A field the compiler checks
+    // only after the compile-stage gates (AFTER_GATES_SPECS: the VMServiceScrape phase) yields to a gate
+    // that denies, now or after a late CedarPolicy.
+    const gateFirst =
+      s.invalidSpec !== undefined &&
+      AFTER_GATES_SPECS.includes(s.invalidSpec) &&
+      requests.some((r) => r.stage === 'compile' && (requestDecision(t, initial, r) !== 'allow' || requestDecision(t, t.cedar, r) !== 'allow'));
+    if (s.invalidSpec && kind === 'LatticeService' && !gateFirst) {
       const field = INVALID_SPEC_FIELDS[s.invalidSpec];
       const atAdmission = ADMISSION_REFUSED_SPECS.includes(s.invalidSpec);
-      const where = atAdmission ? "the platform's validating webhook refuses it at the API" : 'the controller fails it before any gate';
+      const where = atAdmission
+        ? "the platform's validating webhook refuses it at the API"
+        : AFTER_GATES_SPECS.includes(s.invalidSpec)
+          ? 'the compiler fails it once the gates passed'
+          : 'the controller fails it before any gate';
       return {
         service: serviceKey(s),
         kind,

@@ -102,7 +102,8 @@ export function renderService(s: TopologyService): LatticeService {
  * `ls` with the one invalid field `id` names (topology.ts INVALID_SPEC_FIELDS): `command[0]` made
  * relative (its base name), `resources` dropped, the first port renamed `HTTP`, a file at
  * `/etc/lattice-sim/probe.conf` with mode `0666`, `;latest` appended to the image, or a secret resource
- * `lattice-sim-unkeyed` without `id` (provider vault-main, key password, consumed by nothing). Changes `ls` in place and returns it.
+ * `lattice-sim-unkeyed` without `id` (provider vault-main, key password, consumed by nothing), or
+ * `observability.metrics.port: lattice-sim-prom` (no such port). Changes `ls` in place and returns it.
  */
 export function withInvalidField(ls: LatticeService, id: InvalidSpecId): LatticeService {
   const main = ls.spec.workload.containers.main;
@@ -127,6 +128,9 @@ export function withInvalidField(ls: LatticeService, id: InvalidSpecId): Lattice
       break;
     case 'secret-without-id':
       ls.spec.workload.resources = { ...ls.spec.workload.resources, 'lattice-sim-unkeyed': { type: 'secret', params: { provider: 'vault-main', keys: ['password'] } } };
+      break;
+    case 'metrics-port-missing':
+      ls.spec.observability = { metrics: { port: 'lattice-sim-prom' } };
       break;
   }
   return ls;

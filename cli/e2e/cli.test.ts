@@ -32,13 +32,13 @@ describe.skipIf(!webapp)('lattice-sim run --specs webapp (reference fixture; ski
     expect(byName.get('webapp/worker')!.phase).toBe('Ready');
     for (const name of ['postgres', 'frontend']) expect(byName.get(`webapp/${name}`)!.phase).toBe('Failed');
     const postgres = byName.get('webapp/postgres')!;
-    const authorized = postgres.conditions.find((c) => c.type === 'Authorized')!;
+    const authorized = postgres.conditions.find((c) => c.type === 'PolicyAuthorized')!;
     expect(authorized.status).toBe('False');
     expect(authorized.reason).toBe('AccessSecretDenied');
     expect(authorized.message).toContain('Lattice::Service::"webapp/postgres"');
     expect(authorized.message).toContain('db-credentials');
     expect(postgres.conditions.find((c) => c.type === 'Ready')!.reason).toBe('ValidationFailed');
-    expect(byName.get('webapp/frontend')!.conditions.find((c) => c.type === 'Authorized')!.reason).toBe('OverrideSecurityDenied');
+    expect(byName.get('webapp/frontend')!.conditions.find((c) => c.type === 'PolicyAuthorized')!.reason).toBe('OverrideSecurityDenied');
   });
 });
 

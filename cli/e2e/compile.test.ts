@@ -22,11 +22,16 @@ describe('lattice-sim compile', () => {
   it('lists what the platform produced for each object, or the gate or field that stopped it (exit 0)', async () => {
     const r = await compile(['--specs', clinic]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/LatticeService clinic\/records .*: compiled \(Ready\), 6 resources\n {2}CiliumNetworkPolicy clinic\/cnp-mesh-\w+, Deployment clinic\/records, ExternalSecret clinic\/records-records-db, LatticeMeshMember clinic\/records, Service clinic\/records, ServiceAccount clinic\/records/);
+    expect(r.out).toMatch(
+      /LatticeService clinic\/records .*: compiled \(Ready\), 7 resources\n {2}status compiledResources: 6 \(.*\), generation 1\n {2}CiliumNetworkPolicy clinic\/cnp-mesh-\w+, Deployment clinic\/records, ExternalSecret clinic\/records-records-db, LatticeMeshMember clinic\/records, Service clinic\/records, ServiceAccount clinic\/records, TracingPolicyNamespaced clinic\/allow-binaries-records/,
+    );
     expect(r.out).toMatch(/LatticeService clinic\/intake .*: denied \(Failed\), 0 resources/);
-    expect(r.out).toContain('condition Authorized=False (AccessSecretDenied): Cedar gate AccessSecret denied Lattice::Service::"clinic/intake"');
+    expect(r.out).toContain(
+      'condition PolicyAuthorized=False (AccessSecretDenied): AccessSecret denied: Service clinic/intake is not permitted to access secret clinic/billing (resource \'billing-key\', Lattice::SecretPath::"lattice-local:clinic/billing"): no permit policy for this service and resource.',
+    );
+    expect(r.out).toContain('  status compiledResources: 0\n');
     expect(r.out).toMatch(/LatticeService clinic\/pharmacy .*: refused\n {2}refused: spec\.workload\.containers\.main\.image: Required value/);
-    expect(r.out).toMatch(/^compile: 5 objects: 1 compiled, 1 denied, 1 refused, 2 applied, 0 pending; 6 resources produced/m);
+    expect(r.out).toMatch(/^compile: 5 objects: 1 compiled, 1 denied, 1 refused, 2 applied, 0 pending; 7 resources produced/m);
   });
 
   it('-o json gives the manifests without server-populated fields, and the same answer twice', async () => {
@@ -56,6 +61,21 @@ describe('lattice-sim compile', () => {
     }
   });
 
+  it("compiles the book's checkout (topologies/examples/checkout, §8.6): Ready with the book's 13 resources plus its LatticeMeshMember, and the platform's own count", async () => {
+    const r = await compile(['--specs', repoPath('topologies/examples/checkout')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/LatticeService commerce\/checkout .*: compiled \(Ready\), 14 resources\n/);
+    expect(r.out).toContain(
+      '  status compiledResources: 13 (AuthorizationPolicy 2, CiliumNetworkPolicy 2, ConfigMap 1, Deployment 1, ExternalSecret 2, PodDisruptionBudget 1, Service 1, ServiceAccount 1, TracingPolicyNamespaced 1, VMServiceScrape 1), generation 1\n',
+    );
+    const json = JSON.parse((await compile(['--specs', repoPath('topologies/examples/checkout'), '-o', 'json'])).out) as CompileResult;
+    const checkout = json.items.find((i) => i.object === 'LatticeService commerce/checkout')!;
+    const listed = checkout.resources.filter((o) => o.kind !== 'LatticeMeshMember').map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(listed).toHaveLength(13);
+    expect(listed).toEqual(expect.arrayContaining(['VMServiceScrape/checkout-scrape', 'TracingPolicyNamespaced/allow-binaries-checkout', 'PodDisruptionBudget/checkout', 'ExternalSecret/checkout-orders-db', 'ExternalSecret/checkout-stripe']));
+    expect(checkout.compiledResources?.count).toBe(13);
+  });
+
   it('a missing path is exit 2 naming it; a bad --output is refused by the flag parser', async () => {
     const r = await compile(['--specs', '/nonexistent/specs']);
     expect(r.code).toBe(2);
@@ -76,7 +96,7 @@ describe('lattice-sim compile', () => {
     }
     const plex = result.items.find((i) => i.object === 'LatticeService media/plex')!;
     expect(plex).toMatchObject({ outcome: 'denied', resources: [] });
-    expect(plex.conditions).toContainEqual(expect.objectContaining({ type: 'Authorized', status: 'False', reason: 'AccessVolumeDenied' }));
+    expect(plex.conditions).toContainEqual(expect.objectContaining({ type: 'PolicyAuthorized', status: 'False', reason: 'AccessVolumeDenied' }));
   });
 
   it.skipIf(!reference)(`the reference LatticeJobs under an operator's blanket permit produce Volcano Jobs (a CronJob for the scheduled one)${reference ? '' : ' (skipped: ../shared/fixtures/reference is absent)'}`, async () => {

@@ -14,6 +14,7 @@ export { ambientEnrolmentLost, withoutEnrolment, DATAPLANE_MODE_LABEL } from './
 export { forbidIgnored, permitsOnly } from './forbid-ignored.ts';
 export { secretGateOpen, SECRET_PERMIT_POLICY, SECRET_PERMIT_POLICY_NAME } from './secret-gate-open.ts';
 export { secretIdDefaulted, defaultSecretIds } from './secret-id-defaulted.ts';
+export { metricsPortUnchecked, dropUnknownMetricsPort } from './metrics-port-unchecked.ts';
 export { validationWebhookFailOpen, failOpen } from './validation-webhook-fail-open.ts';
 export { volumeConsentIgnored, consentToEveryone } from './volume-consent-ignored.ts';
 export { identityFromMemberName, principalsByMemberName } from './identity-from-member-name.ts';

@@ -35,7 +35,7 @@ describe('secret-gate-open', () => {
     await admit(c, platformClient);
     const status = await storedStatus(c.client, LatticeServiceType, 'ns', 'api');
     expect(status.phase).toBe('Compiling');
-    expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'Authorized', status: 'True', reason: 'GatesPassed' }));
+    expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'PolicyAuthorized', status: 'True', reason: 'GatesPassed' }));
     expect((await storedIn(c.client, StubTypes.ExternalSecret, 'ns')).length).toBeGreaterThan(0);
   });
 

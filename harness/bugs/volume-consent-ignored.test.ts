@@ -40,7 +40,7 @@ describe('volume-consent-ignored', () => {
     await admit(c, platformClient);
     const status = await storedStatus(c.client, LatticeServiceType, 'ns', 'plex');
     expect(status.phase).toBe('Compiling');
-    expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'Authorized', status: 'True' }));
+    expect(status.conditions).toContainEqual(expect.objectContaining({ type: 'PolicyAuthorized', status: 'True' }));
     const owner = (await c.client.get(LatticeServiceType, { namespace: 'ns', name: 'owner' })) as unknown as { spec: { workload: { resources: { media: { params: { allowedConsumers: string[] } } } } } };
     expect(owner.spec.workload.resources.media.params.allowedConsumers).toEqual([]);
   });

@@ -1,6 +1,7 @@
 /**
  * CustomResourceDefinitions of the components the platform talks to but the simulator stubs
- * (Cilium, Istio, Gateway API, External Secrets Operator, KEDA, Volcano). Their schemas preserve unknown
+ * (Cilium, Istio, Gateway API, External Secrets Operator, KEDA, Volcano, Tetragon, the VictoriaMetrics
+ * operator). Their schemas preserve unknown
  * fields: the stubs read these objects, the real projects validate them. Installing them through
  * the API server is what registers the kinds (Kubernetes API concepts: CRDs).
  */
@@ -22,6 +23,10 @@ const KINDS: [group: string, version: string, kind: string, plural: string, scop
   ['batch.volcano.sh', 'v1alpha1', 'CronJob', 'cronjobs', 'Namespaced'],
   ['scheduling.volcano.sh', 'v1beta1', 'PodGroup', 'podgroups', 'Namespaced'],
   ['scheduling.volcano.sh', 'v1beta1', 'Queue', 'queues', 'Cluster'],
+  // Tetragon (cilium/tetragon install/kubernetes CRDs: cilium.io/v1alpha1, namespaced, plural tracingpoliciesnamespaced).
+  ['cilium.io', 'v1alpha1', 'TracingPolicyNamespaced', 'tracingpoliciesnamespaced', 'Namespaced'],
+  // VictoriaMetrics operator (operator.victoriametrics.com/v1beta1 VMServiceScrape, plural vmservicescrapes).
+  ['operator.victoriametrics.com', 'v1beta1', 'VMServiceScrape', 'vmservicescrapes', 'Namespaced'],
 ];
 
 /** One CRD object per stubbed kind (apiextensions.k8s.io/v1, status subresource, preserve-unknown-fields schema). */
@@ -61,6 +66,8 @@ export const StubTypes = {
   VolcanoCronJob: { apiVersion: 'batch.volcano.sh/v1alpha1', kind: 'CronJob' },
   PodGroup: { apiVersion: 'scheduling.volcano.sh/v1beta1', kind: 'PodGroup' },
   Queue: { apiVersion: 'scheduling.volcano.sh/v1beta1', kind: 'Queue' },
+  TracingPolicyNamespaced: { apiVersion: 'cilium.io/v1alpha1', kind: 'TracingPolicyNamespaced' },
+  VMServiceScrape: { apiVersion: 'operator.victoriametrics.com/v1beta1', kind: 'VMServiceScrape' },
 } as const;
 
 /** Built-in kinds the stubs use. */

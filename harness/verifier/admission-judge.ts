@@ -4,9 +4,9 @@
  * the Cluster reader, after the case settled:
  *
  * - the phase (`Ready` / `Failed`) of the LatticeService, or of the LatticeMeshMember of an escape hatch;
- * - for a Failed one, the gate the platform names (reference §3.4: the `Authorized` condition reason
- *   `<Gate>Denied` whose message lists `Cedar gate <Gate> denied … on <resource uid> (…): <reason>` per
- *   denial; for AllowWildcard the mesh member's `Cedar policy denied … on Mesh::"<id>"` message) and every
+ * - for a Failed one, the gate the platform names (reference §3.4: the `PolicyAuthorized` condition reason
+ *   `<Gate>Denied` whose message reads `<Gate> denied: Service … is not permitted to … (…, <resource uid>):
+ *   <reason>. <remedy>` per denial; for AllowWildcard the mesh member's `Cedar policy denied … on Mesh::"<id>"` message) and every
  *   denied resource with its cause (`access explicitly forbidden by policy` / `no permit policy …`);
  * - that a service failed by a compile gate left NO output (reference §2.8 step 7: compile before any
  *   apply, all-or-nothing): no object it owns (ownerReference to the LatticeService, label
@@ -86,12 +86,20 @@ interface ObservedDenial {
 
 const split = (key: string): { namespace: string; name: string } => ({ namespace: key.slice(0, key.indexOf('/')), name: key.slice(key.indexOf('/') + 1) });
 
-/** The denials a Failed object names: the `Authorized` condition's items, or the mesh member's wildcard message items. */
+/**
+ * The denials a Failed object names: the `PolicyAuthorized` condition's items (platform
+ * service-status.ts `denialConditionMessage`: `<Gate> denied: Service <ns>/<n> is not permitted to …
+ * (…, <Lattice uid>): <reason>. <remedy>` per denial), or the mesh member's wildcard message items.
+ */
 function observedDenials(obj: LatticeService | LatticeMeshMember): { gate?: string; denials: ObservedDenial[] } {
   const status = obj.status ?? {};
-  const authorized = (status.conditions ?? []).find((c) => c.type === 'Authorized' && c.status === 'False');
+  const authorized = (status.conditions ?? []).find((c) => c.type === 'PolicyAuthorized' && c.status === 'False');
   if (authorized?.reason?.endsWith('Denied')) {
-    const denials = [...(authorized.message ?? '').matchAll(/Cedar gate (\w+) denied \S+ on (Lattice::\w+::"[^"]*") \([^)]*\): ([^;[]*)/g)].map((m) => ({ gate: m[1], resource: m[2], reason: m[3].trim() }));
+    const denials = [...(authorized.message ?? '').matchAll(/^(\w+) denied: Service \S+ is not permitted .*? (Lattice::\w+::"[^"]*")\): (.*?)\. (?:No Cedar policy grants|It is forbidden by|A policy failed to evaluate|The volume's owner must consent first)/gm)].map((m) => ({
+      gate: m[1],
+      resource: m[2],
+      reason: m[3].trim(),
+    }));
     return { gate: authorized.reason.slice(0, -'Denied'.length), denials };
   }
   const message = status.message ?? '';

@@ -49,7 +49,7 @@ export interface ExpectedAdmission {
   /** The object whose phase is judged: a LatticeService, or (escape hatch) the user's LatticeMeshMember. */
   kind: 'LatticeService' | 'LatticeMeshMember';
   expected: 'Ready' | 'Failed';
-  /** When Failed: the gate the platform names (`Authorized` condition reason `<gate>Denied`, or the mesh member's message for AllowWildcard). */
+  /** When Failed: the gate the platform names (`PolicyAuthorized` condition reason `<gate>Denied`, or the mesh member's message for AllowWildcard). */
   gate?: string;
   /** When Failed: the first denied resource (uid). */
   resource?: string;

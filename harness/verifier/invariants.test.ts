@@ -30,7 +30,7 @@ const uidOf = (kind: string, name: string) => `uid-${kind}-${name}`;
 const owner = (kind: string, name: string, apiVersion = 'lattice.dev/v1alpha1') => ({ apiVersion, kind, name, uid: uidOf(kind, name), controller: true });
 
 function service(name: string, opts: { generation?: number; phase?: string; observedGeneration?: number | null; authorized?: 'True' | 'False' } = {}): KubeObject {
-  const conditions = opts.authorized ? [{ type: 'Authorized', status: opts.authorized, reason: opts.authorized === 'True' ? 'GatesPassed' : 'AccessSecretDenied', lastTransitionTime: '2026-01-01T00:00:00Z' }] : [];
+  const conditions = opts.authorized ? [{ type: 'PolicyAuthorized', status: opts.authorized, reason: opts.authorized === 'True' ? 'GatesPassed' : 'AccessSecretDenied', lastTransitionTime: '2026-01-01T00:00:00Z' }] : [];
   return {
     apiVersion: 'lattice.dev/v1alpha1',
     kind: 'LatticeService',

@@ -14,7 +14,7 @@
  *   `bounds.meshPolicyLagMs` (the platform's two controllers read through caches, so the service may
  *   see the member a watch delivery late).
  * - `output-for-denied-service` (reference §2.8 step 7): a LatticeService whose Cedar gate denied it
- *   (condition `Authorized=False`) has no ExternalSecret labelled `lattice.dev/service=<name>`; and
+ *   (condition `PolicyAuthorized=False`) has no ExternalSecret labelled `lattice.dev/service=<name>`; and
  *   when it was never authorized since it was created, no object at all owned by it
  *   (ownerReferences uid). A service denied after a CedarPolicy change keeps its other objects in the
  *   reference, so that part applies to never-authorized services only. Lapses outlasting
@@ -120,8 +120,8 @@ const serviceDns = (namespace: string, name: string): string => `${name}.${names
 
 const readyFor = (o: { status?: { phase?: string | null; observedGeneration?: number | null }; metadata: KubeObject['metadata'] }): boolean =>
   o.status?.phase === 'Ready' && o.status.observedGeneration === o.metadata.generation;
-const denied = (ls: LatticeService): boolean => (ls.status?.conditions ?? []).some((c) => c.type === 'Authorized' && c.status === 'False');
-const authorized = (ls: LatticeService): boolean => (ls.status?.conditions ?? []).some((c) => c.type === 'Authorized' && c.status === 'True');
+const denied = (ls: LatticeService): boolean => (ls.status?.conditions ?? []).some((c) => c.type === 'PolicyAuthorized' && c.status === 'False');
+const authorized = (ls: LatticeService): boolean => (ls.status?.conditions ?? []).some((c) => c.type === 'PolicyAuthorized' && c.status === 'True');
 
 /** A deleted LatticeService or LatticeMeshMember whose leftovers are judged once `dueMs` is reached. */
 interface Tombstone {
@@ -177,7 +177,7 @@ export class InvariantMonitor {
   private readonly appliedBy = new Map<Ref, Set<string>>();
   /** `<ns>/<sa>` → number of live members with that identity. */
   private readonly identities = new Map<string, number>();
-  /** uids of LatticeServices seen `Authorized=True` at least once. */
+  /** uids of LatticeServices seen `PolicyAuthorized=True` at least once. */
   private readonly everAuthorized = new Set<string>();
   private readonly lapses = new Map<string, Lapse>();
   private readonly tombstones: Tombstone[] = [];

@@ -118,7 +118,7 @@ function compileFleet(fleet: string): { outputs: Map<string, Json[]>; decisions:
   const members: LatticeMeshMember[] = [];
   for (const entry of objects.filter((o) => o.object.kind === 'LatticeService')) {
     const before = decisions.length;
-    const result = compileService(entry.object as LatticeService, { authorizer, clusterName: CLUSTER_NAME, serviceLookup: (ns, name) => ports.get(`${ns}/${name}`), volumeOwner, imageProviders: (name) => imageProviders.get(name) });
+    const result = compileService(entry.object as LatticeService, { authorizer, clusterName: CLUSTER_NAME, trustDomain: TRUST_DOMAIN, serviceLookup: (ns, name) => ports.get(`${ns}/${name}`), volumeOwner, imageProviders: (name) => imageProviders.get(name) });
     const gates = decisions.slice(before).map(gateLine);
     // The generated member as the API server stores it (with a uid of its own).
     const member = result.ok ? ({ ...result.meshMember, metadata: { ...result.meshMember.metadata, uid: UID } } as LatticeMeshMember) : undefined;

@@ -42,6 +42,7 @@ describe('compileService', () => {
       'Service/web',
       'ExternalSecret/web-creds',
       'LatticeMeshMember/web',
+      'TracingPolicyNamespaced/allow-binaries-web',
     ]);
     expect(r.layers.workload.map((o) => o.kind)).toEqual(['Deployment']);
     expect(r.layers.scaling).toEqual([]);

@@ -1,6 +1,7 @@
 /**
- * The LatticeService wrapper (reference §2.7): runs the shared WorkloadCompiler and adds the
- * ServiceAccount, Service, PodDisruptionBudget, Deployment and ScaledObject, all owned by the
+ * The LatticeService wrapper (reference §2.7, book §8.6 "Wrapping"): runs the shared WorkloadCompiler and
+ * adds the ServiceAccount, Service, PodDisruptionBudget, Tetragon TracingPolicyNamespaced, VMServiceScrape
+ * (with vmagent's access to the metrics port), Deployment and ScaledObject, all owned by the
  * LatticeService. Pure: no I/O, no clock.
  */
 import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
@@ -9,6 +10,7 @@ import { makeObject, objectMeta, withOwnerReferences } from './objects.ts';
 import type { CompileContext, ServiceCompileResult } from './types.ts';
 import { compileWorkload } from './workload-compiler.ts';
 import { derivationEpoch } from '../versions/epoch.ts';
+import { metricsScrape, tracingPolicies } from './service-extensions.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -39,7 +41,7 @@ export function deploymentStrategy(strategy: 'rolling' | 'canary' | undefined): 
  * Output: `{ok: true, layers: {infrastructure, workload, scaling}, externalSecretNames, secretNames,
  * meshMember, configHash, notModelled}`, or the WorkloadCompiler's failure (`denied` / `invalid`),
  * or `invalid` for wrapper-level errors (missing uid, ingress with an external serviceType, custom
- * autoscaling metrics, which need monitoring). Never throws for bad specs.
+ * autoscaling metrics, which need monitoring, a bad `observability.metrics`). Never throws for bad specs.
  */
 export function compileService(ls: LatticeService, ctx: CompileContext): ServiceCompileResult {
   const { name, namespace } = ls.metadata;
@@ -84,11 +86,13 @@ export function compileService(ls: LatticeService, ctx: CompileContext): Service
   );
   if (!result.ok) return result;
 
+  const scrape = metricsScrape(name, namespace, spec, [owner], { enabled: ctx.monitoring ?? true, trustDomain: ctx.trustDomain ?? 'cluster.local' });
+  if (!scrape.ok) return { ok: false, reason: 'invalid', message: scrape.message };
+
   const notModelled = [...result.notModelled];
   for (const [field, what] of [
     ['topology', 'spec.topology: Volcano PodGroup and network-topology scheduling'],
     ['backup', 'spec.backup: Velero annotations and hooks'],
-    ['observability', 'spec.observability: VMServiceScrape / metric mappings'],
   ] as const) {
     if (spec[field] !== undefined) notModelled.push(what);
   }
@@ -132,6 +136,7 @@ export function compileService(ls: LatticeService, ctx: CompileContext): Service
   infrastructure.push(...result.externalSecrets);
   const meshMember = withOwnerReferences(result.meshMember, refs) as LatticeMeshMember;
   infrastructure.push(meshMember);
+  infrastructure.push(...tracingPolicies(name, namespace, spec, refs), ...scrape.objects);
 
   const deployment = makeObject('apps/v1', 'Deployment', meta(name), {
     spec: {

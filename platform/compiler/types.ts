@@ -36,6 +36,14 @@ export interface CompileContext {
    * fails the compile; absent ⇒ only the pod's `imagePullSecrets` names are written (noted in `notModelled`).
    */
   imageProviders?: (name: string) => CredentialSpec | undefined;
+  /**
+   * Monitoring (VictoriaMetrics) on the cluster (reference `MonitoringConfig.enabled`, default true):
+   * a LatticeService with a metrics port then gets a VMServiceScrape and vmagent's access to that port
+   * (`service-extensions.ts` `metricsScrape`). false = none.
+   */
+  monitoring?: boolean;
+  /** SPIFFE trust domain of mesh principals the wrapper writes (vmagent's in `allow-scrape-<svc>`); default `cluster.local`. */
+  trustDomain?: string;
 }
 
 /**
@@ -130,7 +138,11 @@ export class SpecError extends Error {
 
 /** Objects of a LatticeService compile, by apply layer (reference §2.8 step 9). */
 export interface ServiceLayers {
-  /** ServiceAccount, PVCs, ConfigMaps, Secrets, Service, PodDisruptionBudget, ExternalSecrets, LatticeMeshMember. */
+  /**
+   * ServiceAccount, PVCs, ConfigMaps, Secrets, Service, PodDisruptionBudget, ExternalSecrets,
+   * LatticeMeshMember, TracingPolicyNamespaced, and with a metrics port VMServiceScrape and vmagent's
+   * CiliumNetworkPolicy / AuthorizationPolicy.
+   */
   infrastructure: KubeObject[];
   /** The Deployment. */
   workload: KubeObject[];

@@ -1,14 +1,20 @@
 /**
  * LatticeService controller (reference §2.8). Per reconcile:
  * 1. Pending → Compiling (requeue 5 s).
- * 2. Compile with the Cedar gates first (all-or-nothing). Denied → delete the service's
- *    ExternalSecrets, phase Failed, conditions `Ready/False/ValidationFailed` (reference text) and
- *    `Authorized/False/<Gate>Denied` naming the gate, the service and the resource; requeue 30 s.
- * 3. Layer 1 (infrastructure, incl. the LatticeMeshMember) applied; wait until every Secret the pods
- *    need exists (ESO synced; poll 2 s, fail after 120 s); layer 2 (Deployment); layer 3 (ScaledObject).
+ * 2. Compile with the Cedar gates first (all-or-nothing). Denied → phase Failed, conditions
+ *    `Ready/False/ValidationFailed` (reference text), `PolicyAuthorized/False/<Gate>Denied` (the gate,
+ *    the service, the resource and what to do), `SecretsResolved/Unknown/BlockedByAuthorization`,
+ *    `Compiled/False/AuthorizationFailed` (book §4.8); requeue 30 s. The service's ExternalSecrets are
+ *    deleted (reference: a revoked grant) unless the denied spec is a newer generation than the one the
+ *    running resources were derived from (book §8.6 "Update failure": those are left running).
+ * 3. Layer 1 (infrastructure, incl. the LatticeMeshMember, TracingPolicyNamespaced, VMServiceScrape;
+ *    extension kinds whose CRD is not installed are skipped with a warning) applied; wait until every
+ *    Secret the pods need exists (ESO synced; poll 2 s, `SecretsResolved/False`, fail after 120 s with no
+ *    Deployment); layer 2 (Deployment); layer 3 (ScaledObject).
  * 4. Orphans (PDB, ScaledObject no longer produced) deleted.
- * 5. Mesh gate: LatticeMeshMember Ready → service Ready (requeue 60 s); Failed → service Failed
- *    `MeshMember failed: ...`; otherwise stay Compiling (requeue 5 s).
+ * 5. Mesh gate: LatticeMeshMember Ready → service Ready with `Compiled/True` (`<n> resources compiled`)
+ *    and `status.compiledResources` {count, types, resources, generation} (book §4.8) (requeue 60 s);
+ *    Failed → service Failed `MeshMember failed: ...`; otherwise stay Compiling (requeue 5 s).
  * Status writes are merge patches of the status subresource, skipped when nothing changed.
  * Reads go through the client given (the informer cache in the simulator). Port lookups read only
  * the services this one names. Re-queues: a LatticeService's spec change re-queues the services
@@ -31,9 +37,11 @@ import {
   LatticeMeshMemberType,
   LatticeServiceType,
 } from '../crds/types.ts';
-import type { CredentialSpec, ImageProvider, LatticeMeshMember, LatticeService, LatticeServiceStatus } from '../crds/types.ts';
+import type { CompiledResourcesSummary, CredentialSpec, ImageProvider, LatticeMeshMember, LatticeService, LatticeServiceStatus } from '../crds/types.ts';
+import { derivedName } from '../mesh/index.ts';
 import { mergeCondition, sameConditions, dropCondition } from './conditions.ts';
-import { applyAll, deleteIfExists } from './apply.ts';
+import { applyAll, applyServed, deleteIfExists } from './apply.ts';
+import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage } from './service-status.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
 
@@ -43,6 +51,9 @@ export const SERVICE_CONTROLLER = 'lattice-service-controller';
 const ExternalSecretType = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' };
 const SecretType = { apiVersion: 'v1', kind: 'Secret' };
 const PdbType = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' };
+const CnpType = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy' };
+/** Kinds of the wrapper's extensions: skipped with a warning when their CRD is not installed (reference §2.8 step 9). */
+const EXTENSION_KINDS = new Set(['TracingPolicyNamespaced', 'VMServiceScrape']);
 const ScaledObjectType = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' };
 
 /** Requeue intervals (reference §7) and the ESO wait budget, in ms. */
@@ -70,6 +81,10 @@ export interface ServiceControllerOptions {
   client: KubeClient;
   cedar: CedarLoader;
   clusterName: string;
+  /** SPIFFE trust domain of the mesh (vmagent's principal in `allow-scrape-<svc>`); default `cluster.local`. */
+  trustDomain?: string;
+  /** Monitoring enabled on the cluster (reference `MonitoringConfig.enabled`, default true): VMServiceScrape for metrics ports. */
+  monitoring?: boolean;
   timings?: Partial<ServiceControllerTimings>;
 }
 
@@ -87,6 +102,25 @@ export function referencedServices(ls: LatticeService): string[] {
     for (const name of [key, target.id ?? key]) if (/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) out.add(`${target.namespace ?? ls.metadata.namespace}/${name}`);
   }
   return [...out].sort();
+}
+
+/**
+ * The `Compiled=False` message: nothing was produced for `generation` (all-or-nothing), and, when an
+ * earlier generation's output is still running, which generation and how many resources.
+ */
+function compiledFailureMessage(generation: number | undefined, previous: CompiledResourcesSummary | undefined): string {
+  const none = `no resources compiled for generation ${generation ?? '?'} (all-or-nothing)`;
+  return previous ? `${none}; the ${previous.count} resources of generation ${previous.generation} are left running` : none;
+}
+
+/**
+ * A JSON merge patch value that makes the stored summary equal `next`: keys of `types` that `cur` has
+ * and `next` lacks are set to null (RFC 7386 deletes them); arrays and scalars are replaced whole.
+ */
+function replacingMerge(cur: CompiledResourcesSummary | null | undefined, next: CompiledResourcesSummary): Record<string, unknown> {
+  const types: Record<string, number | null> = { ...next.types };
+  for (const k of Object.keys(cur?.types ?? {})) if (!(k in types)) types[k] = null;
+  return { count: next.count, types, resources: next.resources ?? null, generation: next.generation ?? null };
 }
 
 /** The LatticeService controller as a runner definition. */
@@ -112,15 +146,47 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       .map((k) => ({ namespace: k.slice(0, k.indexOf('/')), name: k.slice(k.indexOf('/') + 1) }));
   };
 
+  /**
+   * Writes `next` unless it equals the current status (conditions compared without timestamps).
+   * `compiledResources` left undefined keeps the current summary, `{count: 0}` on a first write.
+   */
   async function writeStatus(ls: LatticeService, next: LatticeServiceStatus): Promise<void> {
     const cur = ls.status ?? {};
-    if (cur.phase === next.phase && (cur.message ?? null) === (next.message ?? null) && (cur.observedGeneration ?? null) === (next.observedGeneration ?? null) && sameConditions(cur.conditions, next.conditions))
+    const compiled = next.compiledResources ?? cur.compiledResources ?? compiledResourcesSummary([], undefined);
+    if (
+      cur.phase === next.phase &&
+      (cur.message ?? null) === (next.message ?? null) &&
+      (cur.observedGeneration ?? null) === (next.observedGeneration ?? null) &&
+      sameConditions(cur.conditions, next.conditions) &&
+      JSON.stringify(cur.compiledResources ?? null) === JSON.stringify(compiled)
+    )
       return;
     await client
       .patchStatus(LatticeServiceType, { namespace: ls.metadata.namespace, name: ls.metadata.name }, 'merge', {
-        status: { phase: next.phase, message: next.message ?? null, conditions: next.conditions ?? [], observedGeneration: next.observedGeneration ?? null },
+        status: {
+          phase: next.phase,
+          message: next.message ?? null,
+          conditions: next.conditions ?? [],
+          observedGeneration: next.observedGeneration ?? null,
+          compiledResources: replacingMerge(cur.compiledResources, compiled),
+        },
       })
       .catch(ignoreNotFound);
+  }
+
+  /**
+   * The objects the service's derivation produced now (book §4.8 summary): the compiled layers that were
+   * applied, without the LatticeMeshMember, plus its mesh member's policies as they stand (the
+   * `cnp-mesh-<h>` the mesh-member controller keeps 1:1 with the member, and the AuthorizationPolicies /
+   * PeerAuthentications its status lists). Reads the cache.
+   */
+  async function producedSummary(ls: LatticeService, applied: readonly KubeObject[], lmm: LatticeMeshMember | undefined): Promise<CompiledResourcesSummary> {
+    const ns = ls.metadata.namespace!;
+    const own = applied.filter((o) => o.kind !== LatticeMeshMemberType.kind);
+    const mesh: Pick<KubeObject, 'kind' | 'metadata'>[] = (lmm?.status?.appliedResources ?? []).map((r) => ({ kind: r.kind, metadata: { name: r.name } }));
+    const cnpName = derivedName('cnp-mesh-', [ns, ls.metadata.name]);
+    if (await client.get(CnpType, { namespace: ns, name: cnpName }).catch(ignoreNotFound)) mesh.push({ kind: CnpType.kind, metadata: { name: cnpName } });
+    return compiledResourcesSummary([...own, ...mesh], ls.metadata.generation);
   }
 
   /**
@@ -197,6 +263,8 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     const result = compileService(ls, {
       authorizer: engine,
       clusterName: opts.clusterName,
+      trustDomain: opts.trustDomain,
+      monitoring: opts.monitoring,
       serviceLookup: (namespace, service) => known.get(`${namespace}/${service}`),
       volumeOwner: await volumeOwners(ls),
       imageProviders: await imageProviders(ls),
@@ -204,18 +272,30 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
 
     if (!result.ok) {
       let conditions = mergeCondition(dropCondition(status.conditions, 'Compiling'), { type: 'Ready', status: 'False', reason: 'ValidationFailed', message: result.message }, now);
+      const previous = status.compiledResources;
+      const keepsPrevious = previous?.generation !== undefined && previous.generation !== generation && previous.count > 0;
       if (result.reason === 'denied') {
-        const externalSecrets = await client.list(ExternalSecretType, { namespace: ns, labelSelector: { matchLabels: { [LABEL_SERVICE_OWNER]: name } } });
-        for (const es of externalSecrets.items) await deleteIfExists(client, ExternalSecretType, ns, es.metadata.name);
-        conditions = mergeCondition(conditions, { type: 'Authorized', status: 'False', reason: `${result.gate}Denied`, message: result.denials.map(gateConditionMessage).join('; ') }, now);
-        ctx.log.warn(`LatticeService ${ns}/${name}: Cedar denied: ${result.message}`);
+        // Reference §2.8 step 7 deletes the service's ExternalSecrets on a Cedar denial (a revoked grant).
+        // A denied *update* leaves what the previous generation derived running instead (book §8.6
+        // "Update failure"; platform/README.md "Fidelity").
+        if (!keepsPrevious) {
+          const externalSecrets = await client.list(ExternalSecretType, { namespace: ns, labelSelector: { matchLabels: { [LABEL_SERVICE_OWNER]: name } } });
+          for (const es of externalSecrets.items) await deleteIfExists(client, ExternalSecretType, ns, es.metadata.name);
+        }
+        conditions = mergeCondition(conditions, { type: POLICY_AUTHORIZED, status: 'False', reason: `${result.gate}Denied`, message: denialConditionMessage(result.denials) }, now);
+        conditions = mergeCondition(conditions, { type: SECRETS_RESOLVED, status: 'Unknown', reason: 'BlockedByAuthorization', message: 'not attempted: authorization failed first' }, now);
+        conditions = mergeCondition(conditions, { type: COMPILED, status: 'False', reason: 'AuthorizationFailed', message: compiledFailureMessage(generation, keepsPrevious ? previous : undefined) }, now);
+        ctx.log.warn(`LatticeService ${ns}/${name}: Cedar denied: ${result.message}; ${result.denials.map(gateConditionMessage).join('; ')}`);
+      } else {
+        conditions = mergeCondition(conditions, { type: COMPILED, status: 'False', reason: 'CompileError', message: `${result.message} (${compiledFailureMessage(generation, keepsPrevious ? previous : undefined)})` }, now);
       }
       await writeStatus(ls, { phase: 'Failed', message: result.message, conditions, observedGeneration: generation });
       return requeueAfter(t.failureRequeueMs);
     }
 
-    const authorized = mergeCondition(status.conditions, { type: 'Authorized', status: 'True', reason: 'GatesPassed', message: 'every Cedar gate permitted this service' }, now);
-    await applyAll(client, result.layers.infrastructure, SERVICE_CONTROLLER);
+    const authorized = mergeCondition(status.conditions, { type: POLICY_AUTHORIZED, status: 'True', reason: 'GatesPassed', message: 'every Cedar gate the spec triggers permitted this service' }, now);
+    const skipped = await applyServed(client, result.layers.infrastructure, SERVICE_CONTROLLER, EXTENSION_KINDS);
+    for (const o of skipped) ctx.log.warn(`LatticeService ${ns}/${name}: ${o.kind} ${o.metadata.name} skipped: its CRD is not installed`);
 
     const missing: string[] = [];
     for (const secret of result.secretNames) {
@@ -227,20 +307,28 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       }
     }
     if (missing.length > 0) {
-      const waiting = mergeCondition(authorized, { type: 'SecretsSynced', status: 'False', reason: 'WaitingForExternalSecrets', message: `waiting for ${missing.join(', ')}` }, now);
-      const since = Date.parse(waiting.find((c) => c.type === 'SecretsSynced')!.lastTransitionTime!);
+      // One reason for the whole wait, so its lastTransitionTime marks when the wait began (the timeout's origin).
+      const waiting = mergeCondition(authorized, { type: SECRETS_RESOLVED, status: 'False', reason: 'WaitingForExternalSecrets', message: `waiting for ESO to sync ${missing.join(', ')}` }, now);
+      const since = Date.parse(waiting.find((c) => c.type === SECRETS_RESOLVED)!.lastTransitionTime!);
       if (ctx.clock.now() - since >= t.secretWaitTimeoutMs) {
         const message = `timed out after ${t.secretWaitTimeoutMs / 1000}s waiting for ExternalSecrets to sync: ${missing.join(', ')}`;
-        await writeStatus(ls, { phase: 'Failed', message, conditions: mergeCondition(waiting, { type: 'Ready', status: 'False', reason: 'ValidationFailed', message }, now), observedGeneration: generation });
+        const advice = `${message}; no Deployment was created. Check the ExternalSecrets' SecretSynced conditions and the secret backend behind their store; the service retries every ${t.failureRequeueMs / 1000}s.`;
+        let failed = mergeCondition(waiting, { type: 'Ready', status: 'False', reason: 'ValidationFailed', message }, now);
+        failed = mergeCondition(failed, { type: SECRETS_RESOLVED, status: 'False', reason: 'WaitingForExternalSecrets', message: advice }, now);
+        failed = mergeCondition(failed, { type: COMPILED, status: 'False', reason: 'SecretsNotResolved', message: compiledFailureMessage(generation, undefined) }, now);
+        await writeStatus(ls, { phase: 'Failed', message, conditions: failed, observedGeneration: generation });
         return requeueAfter(t.failureRequeueMs);
       }
-      await writeStatus(ls, { phase: 'Compiling', message: `Waiting for ExternalSecrets to sync: ${missing.join(', ')}`, conditions: waiting, observedGeneration: status.observedGeneration ?? null });
+      const pending = mergeCondition(waiting, { type: COMPILED, status: 'Unknown', reason: 'WaitingForExternalSecrets', message: 'infrastructure applied; the Deployment waits for its Secrets' }, now);
+      await writeStatus(ls, { phase: 'Compiling', message: `Waiting for ExternalSecrets to sync: ${missing.join(', ')}`, conditions: pending, observedGeneration: status.observedGeneration ?? null });
       return requeueAfter(t.secretPollMs);
     }
-    let conditions: Condition[] = mergeCondition(authorized, { type: 'SecretsSynced', status: 'True', reason: 'ExternalSecretsSynced', message: `${result.secretNames.length} secret(s) present` }, now);
+    let conditions: Condition[] = mergeCondition(authorized, { type: SECRETS_RESOLVED, status: 'True', reason: 'ExternalSecretsSynced', message: `${result.secretNames.length} secret(s) present` }, now);
 
     await applyAll(client, result.layers.workload, SERVICE_CONTROLLER);
     await applyAll(client, result.layers.scaling, SERVICE_CONTROLLER);
+    const skippedKeys = new Set(skipped.map((o) => `${o.kind}/${o.metadata.name}`));
+    const applied = [...result.layers.infrastructure, ...result.layers.workload, ...result.layers.scaling].filter((o) => !skippedKeys.has(`${o.kind}/${o.metadata.name}`));
     const produced = new Set([...result.layers.infrastructure, ...result.layers.scaling].map((o) => `${o.kind}/${o.metadata.name}`));
     if (!produced.has(`PodDisruptionBudget/${name}`)) await deleteIfExists(client, PdbType, ns, name);
     if (!produced.has(`ScaledObject/${name}`)) await deleteIfExists(client, ScaledObjectType, ns, name);
@@ -254,11 +342,14 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       return requeueAfter(t.failureRequeueMs);
     }
     if (meshPhase !== 'Ready' || lmm?.status?.observedGeneration !== lmm?.metadata.generation) {
+      conditions = mergeCondition(conditions, { type: COMPILED, status: 'Unknown', reason: 'WaitingForMeshMember', message: 'workload applied; waiting for the mesh member policies' }, now);
       await writeStatus(ls, { phase: 'Compiling', message: 'Waiting for mesh member policies', conditions, observedGeneration: status.observedGeneration ?? null });
       return requeueAfter(t.progressRequeueMs);
     }
+    const compiledResources = await producedSummary(ls, applied, lmm);
+    conditions = mergeCondition(conditions, { type: COMPILED, status: 'True', reason: 'ResourcesCompiled', message: `${compiledResources.count} resources compiled` }, now);
     conditions = mergeCondition(dropCondition(conditions, 'Compiling'), { type: 'Ready', status: 'True', reason: 'ServiceReady', message: 'Service is operational' }, now);
-    await writeStatus(ls, { phase: 'Ready', message: 'Service is operational', conditions, observedGeneration: generation });
+    await writeStatus(ls, { phase: 'Ready', message: 'Service is operational', conditions, observedGeneration: generation, compiledResources });
     return requeueAfter(t.readyRequeueMs);
   }
 

@@ -149,11 +149,26 @@ export interface LatticeServiceSpec extends WorkloadRuntimeSpec {
 }
 
 /** phase: Pending (default) → Compiling → Ready | Failed. */
+/**
+ * What a LatticeService's derivation produced (book Chapter 4 §4.8 `compiledResources`): `count`,
+ * `types` (kind → count), `resources` (`Kind/name`, sorted) and the spec `generation` they were
+ * derived from. Counts the service's own objects and its mesh member's policies, not the
+ * LatticeMeshMember itself (an intermediate) nor what the cluster makes from them (Pods, ESO's Secrets).
+ */
+export interface CompiledResourcesSummary {
+  count: number;
+  types: Record<string, number>;
+  resources?: string[];
+  generation?: number;
+}
+
 export interface LatticeServiceStatus {
   phase?: 'Pending' | 'Compiling' | 'Ready' | 'Failed';
   message?: string | null;
   conditions?: Condition[];
   observedGeneration?: number | null;
+  /** Book Chapter 4: what the last successful derivation produced; `{count: 0}` when none ever was. */
+  compiledResources?: CompiledResourcesSummary | null;
 }
 
 export interface LatticeService extends KubeObject {

@@ -7,7 +7,7 @@ import { validateTopology } from '../validate.ts';
 import { DEFAULT_RUN_FLEETS, EXAMPLE_FLEETS, loadExampleFleet, type ExampleFleetName } from './index.ts';
 
 /** The allowed pairs each fleet's README promises (the oracle must give exactly these). */
-const ALLOWED: Record<Exclude<ExampleFleetName, 'shop' | 'harbor'>, string[]> = {
+const ALLOWED: Record<Exclude<ExampleFleetName, 'shop' | 'harbor' | 'checkout'>, string[]> = {
   newsroom: ['newsroom/desk->newsroom/morgue', 'newsroom/desk->newsroom/wire', 'newsroom/frontpage->newsroom/desk'],
   observatory: ['observatory/console->observatory/ingest', 'observatory/console->observatory/inventory', 'observatory/flowlog->observatory/ingest', 'observatory/inventory->observatory/ingest'],
   settlement: ['payments/gateway->payments/ledger', 'payments/gateway->risk/scorer', 'risk/scorer->payments/ledger', 'risk/scorer->risk/model-store'],
@@ -24,6 +24,15 @@ describe.each(Object.keys(ALLOWED) as (keyof typeof ALLOWED)[])('example fleet %
     expect(expected).toHaveLength(12);
     expect(allowedPairs(expected)).toEqual(ALLOWED[name]);
   });
+});
+
+it('checkout (book §8.6): storefront -> checkout and checkout -> payments are the only allowed pairs', () => {
+  expect(EXAMPLE_FLEETS).toContain('checkout');
+  const t = topologyFromSpecs(objectsOf('checkout'), 'checkout');
+  expect(validateTopology(t)).toEqual([]);
+  const expected = oracle(t);
+  expect(allowedPairs(expected)).toEqual(['commerce/checkout->commerce/payments', 'commerce/storefront->commerce/checkout']);
+  expect(expected.filter((p) => p.from === 'commerce/storefront' && p.to === 'commerce/checkout').map((p) => [p.port, p.expected])).toEqual([[8080, 'allow']]);
 });
 
 it('observatory: flowlog -> console is one-sided and denied', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Names of the example fleets. */
-export const EXAMPLE_FLEETS = ['shop', 'newsroom', 'observatory', 'settlement', 'harbor'] as const;
+export const EXAMPLE_FLEETS = ['shop', 'newsroom', 'observatory', 'settlement', 'harbor', 'checkout'] as const;
 /** Name of an example fleet. */
 export type ExampleFleetName = (typeof EXAMPLE_FLEETS)[number];
 /**
