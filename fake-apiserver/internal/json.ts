@@ -63,11 +63,13 @@ export function jsonBytesUpperBound(v: unknown): number {
       if (x !== undefined) n += 3 * k.length + 4 + (typeof x === 'string' ? 3 * x.length + 2 : typeof x !== 'object' || x === null ? 24 : jsonBytesUpperBound(x));
     }
   }
-  if (frozen) frozenBounds.set(v, n);
+  if (frozen && n >= BOUND_CACHE_MIN) frozenBounds.set(v, n);
   return n;
 }
 
 const frozenBounds = new WeakMap<object, number>();
+/** Smallest bound worth remembering: a small subtree costs less to walk again than a WeakMap entry (kept alive and traced by every GC) costs. */
+const BOUND_CACHE_MIN = 4096;
 
 /** True when `JSON.stringify(v)` is over `limit` bytes of UTF-8: exact, and cheap (no string built) when the estimate is at most half the limit. */
 export function jsonExceeds(v: unknown, limit: number): boolean {

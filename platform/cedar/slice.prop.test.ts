@@ -113,7 +113,7 @@ function tally(policies: string[], requests: GateRequest[], answers: { allowed: 
 }
 
 describe('policy slicing (issue 9)', () => {
-  test.prop([fc.array(policyArb, { minLength: 1, maxLength: 8 }), fc.array(requestArb, { minLength: 1, maxLength: 10 })], { numRuns: 200 })(
+  test.prop([fc.array(policyArb, { minLength: 1, maxLength: 8 }), fc.array(requestArb, { minLength: 1, maxLength: 10 })], { numRuns: 300 })(
     'gives the decision and the determining policies of the whole set, on random policy sets and requests',
     (policies, requests) => {
       const engine = CedarEngine.fromText(policies.join('\n'), 'set');

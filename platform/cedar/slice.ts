@@ -50,6 +50,8 @@ interface AttrTest {
   attr: string;
   /** True when the attribute's string value can satisfy the conjunct. */
   accepts: (value: string) => boolean;
+  /** For `==`: the literal (the only value accepted). */
+  equals?: string;
 }
 
 /**
@@ -166,7 +168,7 @@ function conjunctTests(e: unknown, out: AttrTest[]): void {
   const eq = (e as { '=='?: { left: unknown; right: unknown } })['=='];
   if (eq) {
     const [access, lit] = attrAccess(eq.left) ? [attrAccess(eq.left), stringValue(eq.right)] : [attrAccess(eq.right), stringValue(eq.left)];
-    if (access && lit !== undefined) out.push({ on: access[0], attr: access[1], accepts: (v) => v === lit });
+    if (access && lit !== undefined) out.push({ on: access[0], attr: access[1], accepts: (v) => v === lit, equals: lit });
     return;
   }
   const like = (e as { like?: { left: unknown; pattern: unknown } }).like;
@@ -218,15 +220,31 @@ function collectReads(e: unknown, out: Set<string>): void {
  */
 export class PolicySlicer {
   private readonly guards: readonly PolicyGuard[];
-  /** Positions of the policies whose action is unconstrained (or not understood). */
+  /** Positions of the policies without an equality conjunct (see `byEquality`): all of them, those whose action is unconstrained, and by action key (merged with the unconstrained, ascending). */
+  private readonly unindexed: number[] = [];
   private readonly anyAction: number[] = [];
-  /** Action key → positions of the policies naming that action, merged with `anyAction`, ascending. */
   private readonly byAction = new Map<string, number[]>();
+  /**
+   * The other policies by their first `V.attr == "lit"` conjunct: `V\0attr` → literal → positions.
+   * A request whose V entity has `attr` as a string can satisfy only the policies under that string
+   * (the rule of {@link mayApply}, looked up instead of tested one policy at a time).
+   */
+  private readonly byEquality = new Map<string, { on: Var; attr: string; byValue: Map<string, number[]>; all: number[] }>();
 
   constructor(guards: readonly PolicyGuard[]) {
     this.guards = guards;
     const named = new Map<string, number[]>();
     guards.forEach((g, i) => {
+      const eq = g.attrs.find((t) => t.equals !== undefined);
+      if (eq) {
+        const key = `${eq.on}\u0000${eq.attr}`;
+        let group = this.byEquality.get(key);
+        if (!group) this.byEquality.set(key, (group = { on: eq.on, attr: eq.attr, byValue: new Map(), all: [] }));
+        group.all.push(i);
+        group.byValue.set(eq.equals!, [...(group.byValue.get(eq.equals!) ?? []), i]);
+        return;
+      }
+      this.unindexed.push(i);
       if (g.actions === undefined) this.anyAction.push(i);
       else for (const k of g.actions) named.set(k, [...(named.get(k) ?? []), i]);
     });
@@ -235,8 +253,18 @@ export class PolicySlicer {
 
   /** Positions (ascending) of the policies that may apply to `req`; see {@link mayApply}. */
   slice(req: SliceRequest): number[] {
-    // The index assumes the action has no ancestors (Cedar's `in` is then equality); otherwise test all.
-    const candidates = noAncestors(req.action, req) ? (this.byAction.get(uidKey(req.action)) ?? this.anyAction) : this.guards.map((_, i) => i);
+    // The action index assumes the action has no ancestors (Cedar's `in` is then equality); otherwise test all.
+    const candidates = noAncestors(req.action, req) ? [...(this.byAction.get(uidKey(req.action)) ?? this.anyAction)] : [...this.unindexed];
+    const before = candidates.length;
+    for (const group of this.byEquality.values()) {
+      const attrs = attrsOf(group.on === 'principal' ? req.principal : req.resource, req);
+      if (attrs === undefined) candidates.push(...group.all);
+      else if (Object.prototype.hasOwnProperty.call(attrs, group.attr)) {
+        const v = attrs[group.attr];
+        candidates.push(...(typeof v === 'string' ? (group.byValue.get(v) ?? []) : group.all));
+      } // attribute missing: an evaluation error, none of the group can be satisfied
+    }
+    if (candidates.length > before) candidates.sort((a, b) => a - b);
     return candidates.filter((i) => mayApply(this.guards[i], req));
   }
 
