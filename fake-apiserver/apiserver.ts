@@ -1276,6 +1276,9 @@ export class ApiServer {
    */
   private admitValidating(operation: 'CREATE' | 'UPDATE', info: ResourceInfo, obj: Mutable, old: KubeObject | undefined, dryRun: boolean): void {
     if (this.validating.length === 0) return;
+    // The frozen copy of the candidate is taken when first read, and always before an extension admits:
+    // a write no extension matches (most kinds) copies nothing.
+    let snapshot: KubeObject | undefined;
     const request: ValidatingAdmissionRequest = {
       operation,
       group: info.group,
@@ -1284,13 +1287,16 @@ export class ApiServer {
       resource: info.plural,
       ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
       name: obj.metadata.name ?? '',
-      object: deepFreeze(cloneJson(obj)),
+      get object(): KubeObject {
+        return (snapshot ??= deepFreeze(cloneJson(obj)));
+      },
       ...(old ? { oldObject: old } : {}),
       dryRun,
     };
     const details = { group: info.group, kind: info.plural, name: request.name };
     for (const ext of [...this.validating]) {
       if (ext.matches && !ext.matches(request)) continue;
+      void request.object;
       let answer: ValidatingAdmissionResponse;
       try {
         answer = ext.admit(request);

@@ -1,5 +1,9 @@
 /**
  * JSON value helpers used on every write: copy, compare, freeze. Internal to fake-apiserver.
+ *
+ * They are the hottest code of a simulated run, so objects are walked with `for … in` (no key array
+ * allocated; JSON objects have no inherited enumerable members, so it visits exactly Object.keys, in
+ * the same order).
  */
 
 /** A JSON-shaped record (objects are compared and copied as plain data). */
@@ -19,13 +23,16 @@ export function cloneJson<T>(v: T): T {
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) {
     const out = new Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = v[i] === undefined ? null : cloneJson(v[i]);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      out[i] = x === undefined ? null : typeof x === 'object' && x !== null ? cloneJson(x) : x;
+    }
     return out as T;
   }
   const out: JsonObject = {};
-  for (const k of Object.keys(v)) {
+  for (const k in v) {
     const x = (v as JsonObject)[k];
-    if (x !== undefined) out[k] = cloneJson(x);
+    if (x !== undefined) out[k] = typeof x === 'object' && x !== null ? cloneJson(x) : x;
   }
   return out as T;
 }
@@ -46,18 +53,23 @@ export function jsonBytesUpperBound(v: unknown): number {
   }
   let n = 2;
   if (Array.isArray(v)) {
-    for (const x of v) n += jsonBytesUpperBound(x) + 1;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      n += (typeof x === 'string' ? 3 * x.length + 2 : typeof x !== 'object' || x === null ? 24 : jsonBytesUpperBound(x)) + 1;
+    }
   } else {
-    for (const k of Object.keys(v)) {
+    for (const k in v) {
       const x = (v as JsonObject)[k];
-      if (x !== undefined) n += 3 * k.length + 4 + jsonBytesUpperBound(x);
+      if (x !== undefined) n += 3 * k.length + 4 + (typeof x === 'string' ? 3 * x.length + 2 : typeof x !== 'object' || x === null ? 24 : jsonBytesUpperBound(x));
     }
   }
-  if (frozen) frozenBounds.set(v, n);
+  if (frozen && n >= BOUND_CACHE_MIN) frozenBounds.set(v, n);
   return n;
 }
 
 const frozenBounds = new WeakMap<object, number>();
+/** Smallest bound worth remembering: a small subtree costs less to walk again than a WeakMap entry (kept alive and traced by every GC) costs. */
+const BOUND_CACHE_MIN = 4096;
 
 /** True when `JSON.stringify(v)` is over `limit` bytes of UTF-8: exact, and cheap (no string built) when the estimate is at most half the limit. */
 export function jsonExceeds(v: unknown, limit: number): boolean {
@@ -78,13 +90,15 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const ao = a as JsonObject;
   const bo = b as JsonObject;
   let na = 0;
-  for (const k of Object.keys(ao)) {
-    if (ao[k] === undefined) continue;
+  for (const k in ao) {
+    const x = ao[k];
+    if (x === undefined) continue;
     na++;
-    if (!deepEqual(ao[k], bo[k])) return false;
+    const y = bo[k];
+    if (x !== y && !deepEqual(x, y)) return false;
   }
   let nb = 0;
-  for (const k of Object.keys(bo)) if (bo[k] !== undefined) nb++;
+  for (const k in bo) if (bo[k] !== undefined) nb++;
   return na === nb;
 }
 
@@ -92,7 +106,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function deepFreeze<T>(v: T): T {
   if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v;
   Object.freeze(v);
-  for (const k of Object.keys(v)) deepFreeze((v as JsonObject)[k]);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' && x !== null) deepFreeze(x);
+    }
+    return v;
+  }
+  for (const k in v) {
+    const x = (v as JsonObject)[k];
+    if (typeof x === 'object' && x !== null) deepFreeze(x);
+  }
   return v;
 }
 

@@ -4,11 +4,12 @@
  * (`@cedar-policy/cedar-wasm`, reached only through `./wasm.ts`).
  */
 import { createHash } from 'node:crypto';
-import { preparsePolicySet, statefulIsAuthorized, type AuthorizationAnswer } from './wasm.ts';
+import { policyToJson, preparsePolicySet, statefulIsAuthorized, type AuthorizationAnswer } from './wasm.ts';
 import { LATTICE_SYSTEM_NAMESPACE, type CedarPolicy } from '../crds/types.ts';
 import { requestEntities } from './entities.ts';
 import { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, REASON_NO_PERMIT, type Authorizer, type GateDecision, type GateRequest } from './types.ts';
 import { parseCedarText } from './validation.ts';
+import { OPEN_GUARD, policyGuard, PolicySlicer } from './slice.ts';
 
 export { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, REASON_NO_PERMIT };
 
@@ -32,6 +33,37 @@ export interface LoadedCedarPolicy {
 
 /** Policy sets already handed to Cedar's thread-local cache in this process (keyed by content hash). */
 const preparsed = new Set<string>();
+
+/**
+ * Hands `entries` (policy id → text) to Cedar's cache under the sha256 of their content, once per
+ * process. Output: the id, or the error text when Cedar refused the set. Never throws.
+ */
+function preparse(entries: readonly (readonly [string, string])[]): { id: string; error?: string } {
+  const id = createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+  if (preparsed.has(id)) return { id };
+  try {
+    const answer = preparsePolicySet(id, { staticPolicies: Object.fromEntries(entries) });
+    if (answer.type === 'failure') return { id, error: answer.errors.map((e) => e.message).join('; ') };
+  } catch (err) {
+    return { id, error: (err as Error).message };
+  }
+  preparsed.add(id);
+  return { id };
+}
+
+/** A sub-set of an engine's policies handed to Cedar: its id (or setup error) and the attributes its policies read (undefined: unknown). */
+interface Slice {
+  id: string;
+  error?: string;
+  reads: Set<string> | undefined;
+}
+
+/** `attrs` without the attributes no policy of the slice reads (they cannot change its evaluation; see slice.ts). */
+function readAttrs(attrs: Record<string, string>, reads: ReadonlySet<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(attrs)) if (reads.has(k)) out[k] = attrs[k];
+  return out;
+}
 
 /**
  * The order in which CedarPolicies are loaded (reference §3.3): only namespace `lattice-system`;
@@ -65,7 +97,12 @@ export function cedarLoadOrder(objects: readonly CedarPolicy[]): CedarPolicy[] {
  * (`<crName>_<index>`, index = position of the policy in its CR's text, from 0) in load order.
  *
  * Cost: the combined policy set is parsed once (Cedar's `preparsePolicySet`, cached per process by
- * content hash) and each request is one `statefulIsAuthorized` call.
+ * content hash). Each request is one `statefulIsAuthorized` call over its *slice*: the policies that
+ * `slice.ts` cannot prove unable to apply to it (scope, and `when` equalities / `like` on principal
+ * and resource attributes), each distinct slice preparsed once (content hash). Decisions and
+ * determining policies are those of the whole set (see `slice.ts` for why); a request whose slice is
+ * empty is denied with no determining policy without a call, which is Cedar's answer for a set of
+ * which no policy can be satisfied.
  */
 export class CedarEngine implements Authorizer {
   /** CRs skipped because their text does not parse, in load order. */
@@ -78,13 +115,36 @@ export class CedarEngine implements Authorizer {
   private readonly setupError: string | undefined;
   /** Policy id → position in load order, to report determining policies deterministically. */
   private readonly order: Map<string, number>;
+  /** The policies in load order: id and text. */
+  private readonly policies: readonly (readonly [string, string])[];
+  /** Which policies may apply to a request (positions in `policies`). */
+  private readonly slicer: PolicySlicer;
+  /** Slice (policy positions joined by ',') → Cedar's id of that sub-set or its setup error, and the attributes it reads. */
+  private readonly slices = new Map<string, Slice>();
 
-  private constructor(loaded: LoadedCedarPolicy[], loadErrors: CedarLoadError[], policySetId: string | undefined, setupError: string | undefined) {
+  private constructor(
+    loaded: LoadedCedarPolicy[],
+    loadErrors: CedarLoadError[],
+    entries: readonly (readonly [string, string])[],
+    policySetId: string | undefined,
+    setupError: string | undefined,
+  ) {
     this.loaded = loaded;
     this.loadErrors = loadErrors;
     this.policySetId = policySetId;
     this.setupError = setupError;
     this.order = new Map(loaded.flatMap((l) => l.policyIds).map((id, i) => [id, i]));
+    this.policies = entries;
+    this.slicer = new PolicySlicer(
+      entries.map(([, text]) => {
+        try {
+          const answer = policyToJson(text);
+          return answer.type === 'success' ? policyGuard(answer.json) : OPEN_GUARD;
+        } catch {
+          return OPEN_GUARD; // no JSON form: the policy is never sliced away
+        }
+      }),
+    );
   }
 
   /**
@@ -107,19 +167,9 @@ export class CedarEngine implements Authorizer {
       parsed.policies.forEach((text, i) => entries.push([policyIds[i], text]));
       loaded.push({ name, inherited: obj.metadata.labels?.[INHERITED_LABEL] === 'true', priority: obj.spec.priority ?? 0, policyIds });
     }
-    if (entries.length === 0) return new CedarEngine(loaded, loadErrors, undefined, undefined);
-    const id = createHash('sha256').update(JSON.stringify(entries)).digest('hex');
-    let setupError: string | undefined;
-    if (!preparsed.has(id)) {
-      try {
-        const answer = preparsePolicySet(id, { staticPolicies: Object.fromEntries(entries) });
-        if (answer.type === 'failure') setupError = answer.errors.map((e) => e.message).join('; ');
-        else preparsed.add(id);
-      } catch (err) {
-        setupError = (err as Error).message;
-      }
-    }
-    return new CedarEngine(loaded, loadErrors, id, setupError);
+    if (entries.length === 0) return new CedarEngine(loaded, loadErrors, entries, undefined, undefined);
+    const { id, error } = preparse(entries);
+    return new CedarEngine(loaded, loadErrors, entries, id, error);
   }
 
   /**
@@ -151,8 +201,13 @@ export class CedarEngine implements Authorizer {
     if (this.policySetId === undefined) return deny(REASON_NO_PERMIT);
     let answer: AuthorizationAnswer;
     try {
-      const { principal, action, resource, entities } = requestEntities(request);
-      answer = statefulIsAuthorized({ principal, action, resource, context: {}, entities, preparsedPolicySetId: this.policySetId });
+      const call = requestEntities(request);
+      const set = this.sliceFor(call);
+      if (set === undefined) return deny(REASON_NO_PERMIT);
+      if (set.error !== undefined) return deny(REASON_INTERNAL_PREFIX + set.error);
+      const { principal, action, resource } = call;
+      const entities = set.reads === undefined ? call.entities : call.entities.map((e) => ({ ...e, attrs: readAttrs(e.attrs, set.reads!) }));
+      answer = statefulIsAuthorized({ principal, action, resource, context: {}, entities, preparsedPolicySetId: set.id });
     } catch (err) {
       return deny(REASON_INTERNAL_PREFIX + (err as Error).message);
     }
@@ -161,5 +216,19 @@ export class CedarEngine implements Authorizer {
     const policies = [...diagnostics.reason].sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
     if (decision === 'allow') return { request, allowed: true, reason: '', policies };
     return deny(policies.length > 0 ? REASON_FORBIDDEN : REASON_NO_PERMIT, policies);
+  }
+
+  /** Cedar's id of the policies that may apply to `call` (the whole set's when none is ruled out); undefined when none may. */
+  private sliceFor(call: ReturnType<typeof requestEntities>): Slice | undefined {
+    const kept = this.slicer.slice(call);
+    if (kept.length === 0) return undefined;
+    const key = kept.join(',');
+    let set = this.slices.get(key);
+    if (set === undefined) {
+      const reads = this.slicer.reads(kept);
+      set = kept.length === this.policies.length ? { id: this.policySetId!, reads } : { ...preparse(kept.map((i) => this.policies[i])), reads };
+      this.slices.set(key, set);
+    }
+    return set;
   }
 }

@@ -43,9 +43,17 @@ export const REVISION = 'deployment.kubernetes.io/revision';
 const DESIRED = 'deployment.kubernetes.io/desired-replicas';
 const MAX = 'deployment.kubernetes.io/max-replicas';
 
+/** Hashes of frozen templates (stored objects are deep-frozen, so a template's hash never changes): one hash per stored version. */
+const templateHashes = new WeakMap<object, string>();
+
 /** 10-hex hash of a pod template (stable across runs: it is content-derived). */
 export function podTemplateHash(template: unknown): string {
-  return createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+  const frozen = typeof template === 'object' && template !== null && Object.isFrozen(template);
+  const known = frozen ? templateHashes.get(template) : undefined;
+  if (known !== undefined) return known;
+  const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+  if (frozen) templateHashes.set(template, hash);
+  return hash;
 }
 
 /**
