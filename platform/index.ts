@@ -4,12 +4,13 @@
  */
 import type { KubeClient } from '../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from './runtime/index.ts';
-import { CedarLoader, cedarPolicyController, jobController, meshMemberController, secretProviderController, serviceController } from './controllers/index.ts';
+import { CedarLoader, cedarPolicyController, jobController, meshMemberController, modelController, secretProviderController, serviceController } from './controllers/index.ts';
 
 export * from './install.ts';
 export * from './controllers/index.ts';
 export * from './runtime/index.ts';
 export * from './crds/types.ts';
+export * from './crds/model-types.ts';
 
 /** Platform options. */
 export interface PlatformOptions {
@@ -28,7 +29,7 @@ export interface PlatformOptions {
   cedarReloadIntervalMs?: number;
 }
 
-/** Every platform controller, sharing one Cedar loader. The job controller watches Volcano Jobs (`batch.volcano.sh/v1alpha1`): Volcano's CRDs must be installed. */
+/** Every platform controller, sharing one Cedar loader. The job controller watches Volcano Jobs (`batch.volcano.sh/v1alpha1`) and the model controller Kthena ModelServings (`workload.serving.volcano.sh/v1alpha1`): Volcano's and Kthena's CRDs must be installed. */
 export function platformControllers(opts: PlatformOptions): ControllerDefinition[] {
   const cedar = new CedarLoader(opts.client, { reloadIntervalMs: opts.cedarReloadIntervalMs });
   return [
@@ -37,5 +38,6 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
     serviceController({ client: opts.client, cedar, clusterName: opts.clusterName }),
     jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+    modelController({ client: opts.client, cedar, clusterName: opts.clusterName }),
   ];
 }
