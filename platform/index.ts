@@ -4,7 +4,8 @@
  */
 import type { KubeClient } from '../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from './runtime/index.ts';
-import { CedarLoader, cedarPolicyController, jobController, meshMemberController, modelController, secretProviderController, serviceController } from './controllers/index.ts';
+import type { PackageControllerOptions } from './controllers/index.ts';
+import { CedarLoader, cedarPolicyController, jobController, meshMemberController, modelController, packageController, secretProviderController, serviceController } from './controllers/index.ts';
 
 export * from './install.ts';
 export * from './controllers/index.ts';
@@ -27,6 +28,8 @@ export interface PlatformOptions {
    * (no drift repair).
    */
   cedarReloadIntervalMs?: number;
+  /** LatticePackage rendering (platform/controllers/package-controller.ts): helm binary (default `helm`), chart locator, how wall-time work is awaited, allowed repositories. */
+  packages?: Pick<PackageControllerOptions, 'helmBinary' | 'chartSource' | 'runWallWork' | 'allowedRepositories'>;
 }
 
 /** Every platform controller, sharing one Cedar loader. The job controller watches Volcano Jobs (`batch.volcano.sh/v1alpha1`) and the model controller Kthena ModelServings (`workload.serving.volcano.sh/v1alpha1`): Volcano's and Kthena's CRDs must be installed. */
@@ -39,5 +42,6 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     serviceController({ client: opts.client, cedar, clusterName: opts.clusterName }),
     jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
     modelController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+    packageController({ client: opts.client, cedar, clusterName: opts.clusterName, ...opts.packages }),
   ];
 }

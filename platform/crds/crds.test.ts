@@ -53,6 +53,7 @@ describe('platform CRD manifests', () => {
       'latticejobs.lattice.dev',
       'imageproviders.lattice.dev',
       'latticemodels.lattice.dev',
+      'latticepackages.lattice.dev',
     ]);
     expect(crds).toHaveLength(PLATFORM_CRD_FILES.length);
     for (const crd of crds) {
@@ -312,5 +313,22 @@ describe('LatticeModel schema', () => {
     expect(errorPaths(validate.errors)).toContain('/spec/routing/kvConnector/type');
     expect(validate(base({ roles: { a: { autoscaling: { metrics: [] } } } }))).toBe(false);
     expect(errorPaths(validate.errors)).toContain('/spec/roles/a/autoscaling');
+  });
+});
+
+describe('LatticePackage schema', () => {
+  const validate = validator('LatticePackage');
+  it.skipIf(!haveFixtures)(`accepts the reference LatticePackage fixture${absent}`, () => {
+    const specs = fixtureObjects('LatticePackage');
+    expect(specs.length).toBeGreaterThanOrEqual(1);
+    expect(specs.filter(({ obj }) => !validate(structuredClone(obj))).map(({ file }) => `${file}: ${JSON.stringify(validate.errors)}`)).toEqual([]);
+  });
+  it('requires a chart with repository, name and version; defaults createNamespace, skipCrds, timeout, propagate', () => {
+    const base = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticePackage', metadata: { name: 'p', namespace: 'n' }, spec });
+    expect(validate(base({ chart: { repository: 'oci://r', name: 'c' } }))).toBe(false);
+    expect(errorPaths(validate.errors)).toContain('/spec/chart');
+    const ok = base({ chart: { repository: 'oci://r', name: 'c', version: '1.0.0' } });
+    expect(validate(ok)).toBe(true);
+    expect(ok.spec).toMatchObject({ createNamespace: false, skipCrds: false, timeout: '5m', propagate: false });
   });
 });

@@ -11,7 +11,7 @@ export * from './types.ts';
 export * from './model-types.ts';
 
 /** File names of the CRD manifests in this folder, in install order. */
-export const PLATFORM_CRD_FILES: readonly string[] = ['latticeservices.yaml', 'latticemeshmembers.yaml', 'cedarpolicies.yaml', 'secretproviders.yaml', 'latticejobs.yaml', 'imageproviders.yaml', 'latticemodels.yaml'];
+export const PLATFORM_CRD_FILES: readonly string[] = ['latticeservices.yaml', 'latticemeshmembers.yaml', 'cedarpolicies.yaml', 'secretproviders.yaml', 'latticejobs.yaml', 'imageproviders.yaml', 'latticemodels.yaml', 'latticepackages.yaml'];
 
 let cached: KubeObject[] | undefined;
 

@@ -135,6 +135,8 @@ export interface LatticePackageStatus {
   conditions?: ModelCondition[] | null;
   message?: string | null;
   observedGeneration?: number | null;
+  /** What the controller applied (simulator addition: drives upgrade pruning and uninstall outside the namespace). */
+  appliedResources?: { apiVersion: string; kind: string; namespace?: string; name: string }[] | null;
 }
 
 export interface LatticePackage extends KubeObject {
