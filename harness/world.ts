@@ -31,6 +31,8 @@ import { hpaController, hpaSettings } from './stubs/autoscaling/hpa-controller.t
 import { kedaOperator } from './stubs/keda/keda-operator.ts';
 import { defaultScheduler } from './stubs/scheduler/scheduler.ts';
 import { defaultQueue, volcanoControllers } from './stubs/volcano/index.ts';
+import { kthenaControllers } from './stubs/kthena/index.ts';
+import { helmBinary, localChartSource } from './charts.ts';
 import { NodeFaults } from './stubs/node-faults.ts';
 import { externalSecretsControllers } from './stubs/eso/external-secrets.ts';
 import { SimulatedSecretBackends } from './stubs/eso/secret-backend.ts';
@@ -113,6 +115,13 @@ const GC_KINDS: TypeRef[] = [
   { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' },
   { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember' },
   { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeJob' },
+  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeModel' },
+  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticePackage' },
+  StubTypes.ModelServing,
+  StubTypes.ModelServer,
+  StubTypes.ModelRoute,
+  StubTypes.AutoscalingPolicy,
+  StubTypes.AutoscalingPolicyBinding,
   StubTypes.VolcanoJob,
   StubTypes.VolcanoCronJob,
   StubTypes.PodGroup,
@@ -349,8 +358,17 @@ export class World implements Cluster {
       disruptionController(stubsClient, cache),
       jobController(stubsClient, cache),
       ...volcanoControllers(stubsClient, clock, cache, profile, log),
+      ...kthenaControllers(stubsClient, clock, cache, world.metrics),
       ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),
-      ...(options.platform ? platformControllers({ client: platformClient, clusterName: options.clusterName, trustDomain: options.trustDomain }) : []),
+      ...(options.platform
+        ? platformControllers({
+            client: platformClient,
+            clusterName: options.clusterName,
+            trustDomain: options.trustDomain,
+            // LatticePackages: the real helm (extracted on first use), local charts, and helm's wall time held out of simulated time.
+            packages: { helmBinary, chartSource: localChartSource(profile.packages?.chartsDir), runWallWork: (w) => clock.hold(w), allowedRepositories: profile.packages?.allowedRepositories },
+          })
+        : []),
     ]);
     return world;
   }

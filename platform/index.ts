@@ -4,12 +4,14 @@
  */
 import type { KubeClient } from '../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from './runtime/index.ts';
-import { CedarLoader, cedarPolicyController, jobController, meshMemberController, secretProviderController, serviceController } from './controllers/index.ts';
+import type { PackageControllerOptions } from './controllers/index.ts';
+import { CedarLoader, cedarPolicyController, jobController, meshMemberController, modelController, packageController, secretProviderController, serviceController } from './controllers/index.ts';
 
 export * from './install.ts';
 export * from './controllers/index.ts';
 export * from './runtime/index.ts';
 export * from './crds/types.ts';
+export * from './crds/model-types.ts';
 
 /** Platform options. */
 export interface PlatformOptions {
@@ -31,9 +33,11 @@ export interface PlatformOptions {
    * services with a metrics port get a VMServiceScrape and vmagent's access to that port.
    */
   monitoring?: boolean;
+  /** LatticePackage rendering (platform/controllers/package-controller.ts): helm binary (default `helm`), chart locator, how wall-time work is awaited, allowed repositories. */
+  packages?: Pick<PackageControllerOptions, 'helmBinary' | 'chartSource' | 'runWallWork' | 'allowedRepositories'>;
 }
 
-/** Every platform controller, sharing one Cedar loader. The job controller watches Volcano Jobs (`batch.volcano.sh/v1alpha1`): Volcano's CRDs must be installed. */
+/** Every platform controller, sharing one Cedar loader. The job controller watches Volcano Jobs (`batch.volcano.sh/v1alpha1`) and the model controller Kthena ModelServings (`workload.serving.volcano.sh/v1alpha1`): Volcano's and Kthena's CRDs must be installed. */
 export function platformControllers(opts: PlatformOptions): ControllerDefinition[] {
   const cedar = new CedarLoader(opts.client, { reloadIntervalMs: opts.cedarReloadIntervalMs });
   return [
@@ -42,6 +46,8 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
     serviceController({ client: opts.client, cedar, clusterName: opts.clusterName, trustDomain: opts.trustDomain, monitoring: opts.monitoring }),
     jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+    modelController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+    packageController({ client: opts.client, cedar, clusterName: opts.clusterName, ...opts.packages }),
   ];
 }
 export * from './versions/index.ts';

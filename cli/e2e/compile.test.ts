@@ -94,12 +94,20 @@ describe('lattice-sim compile', () => {
       expect(item.outcome, item.object).not.toBe('pending');
       if (item.outcome === 'denied' || item.outcome === 'refused') expect(item.message, item.object).toBeTruthy();
     }
+    // LatticeModel is served now (issue 9): compiled, or denied naming the gate / field; never refused as an unknown kind.
+    const llm = result.items.find((i) => i.object === 'LatticeModel serving/llm-serving')!;
+    expect(['compiled', 'denied'], llm.message).toContain(llm.outcome);
+    if (llm.outcome === 'denied') expect(llm.message).toMatch(/^Failed to compile: compilation failed for role '(decode|prefill)(-worker)?': /);
+    // LatticePackage too: the reference's podinfo is denied on its $secret (AccessSecret) or, when permitted, its chart is not in the local chart directory.
+    const podinfo = result.items.find((i) => i.object === 'LatticePackage package-test/podinfo-test')!;
+    expect(podinfo, podinfo.message).toMatchObject({ outcome: 'denied', resources: [] });
+    expect(podinfo.message).toMatch(/^secret access denied: 'app-creds'/);
     const plex = result.items.find((i) => i.object === 'LatticeService media/plex')!;
     expect(plex).toMatchObject({ outcome: 'denied', resources: [] });
     expect(plex.conditions).toContainEqual(expect.objectContaining({ type: 'PolicyAuthorized', status: 'False', reason: 'AccessVolumeDenied' }));
   });
 
-  it.skipIf(!reference)(`the reference LatticeJobs under an operator's blanket permit produce Volcano Jobs (a CronJob for the scheduled one)${reference ? '' : ' (skipped: ../shared/fixtures/reference is absent)'}`, async () => {
+  it.skipIf(!reference)(`the reference LatticeJobs under an operator's blanket permit produce Volcano Jobs (a CronJob for the scheduled one), the reference LatticeModel serves, the reference LatticePackage's chart is not found offline${reference ? '' : ' (skipped: ../shared/fixtures/reference is absent)'}`, async () => {
     const r = await compile(['--specs', reference!, '--specs', repoPath('cli/e2e/testdata/compile/permit-all'), '-o', 'json']);
     expect(r.code, r.err).toBe(0);
     const jobs = (JSON.parse(r.out) as CompileResult).items.filter((i) => i.object.startsWith('LatticeJob '));
@@ -111,5 +119,13 @@ describe('lattice-sim compile', () => {
       // The per-task objects (named <job>-<task>, owned as the job itself is) are listed under the job.
       expect(job.resources.some((o) => o.kind === 'ServiceAccount' && o.metadata.name.startsWith(`${job.object.split('/')[1]}-`)), job.object).toBe(true);
     }
+    // The reference LatticeModel: Serving, its Kthena objects and per-role objects listed under it.
+    const llm = (JSON.parse(r.out) as CompileResult).items.find((i) => i.object === 'LatticeModel serving/llm-serving')!;
+    expect(llm, llm.message).toMatchObject({ outcome: 'compiled', phase: 'Serving', message: 'Model is serving inference requests' });
+    const kinds = new Set(llm.resources.map((o) => o.kind));
+    for (const k of ['ModelServing', 'ModelServer', 'ModelRoute', 'AutoscalingPolicy', 'AutoscalingPolicyBinding', 'LatticeMeshMember', 'ServiceAccount', 'Service']) expect(kinds, k).toContain(k);
+    expect(llm.resources.filter((o) => o.kind === 'LatticeMeshMember').map((o) => o.metadata.name).sort()).toEqual(['llm-serving-decode', 'llm-serving-decode-worker', 'llm-serving-prefill']);
+    const podinfo = (JSON.parse(r.out) as CompileResult).items.find((i) => i.object === 'LatticePackage package-test/podinfo-test')!;
+    expect(podinfo).toMatchObject({ outcome: 'denied', message: 'chart podinfo 6.11.2 not found in oci://ghcr.io/stefanprodan/charts' });
   });
 });

@@ -73,4 +73,15 @@ describe('VirtualClock', () => {
     expect(r.end).toBe('stopped');
     expect(clock.now()).toBe(5000);
   });
+
+  it('hold: time does not move while wall-time work runs, and results come back in hold order', async () => {
+    const clock = new VirtualClock(0);
+    const order: string[] = [];
+    const wall = (ms: number, v: string) => new Promise<string>((r) => setTimeout(() => r(v), ms));
+    clock.setTimer(1, () => order.push('timer@1'));
+    void clock.hold(wall(30, 'slow')).then((v) => order.push(`${v}@${clock.now()}`));
+    void clock.hold(wall(1, 'fast')).then((v) => order.push(`${v}@${clock.now()}`));
+    await clock.run();
+    expect(order).toEqual(['slow@0', 'fast@0', 'timer@1']);
+  });
 });

@@ -46,6 +46,7 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private heap: Timer[] = [];
   private live = 0;
+  private held: { work: Promise<unknown>; release: () => void }[] = [];
 
   /** @param startMs simulated start instant, ms since the Unix epoch (default {@link DEFAULT_EPOCH_MS}). */
   constructor(startMs: number = DEFAULT_EPOCH_MS) {
@@ -85,6 +86,31 @@ export class VirtualClock implements Clock {
   }
 
   /**
+   * Wall-time work outside simulated time (a `helm template` child process): `run()` does not move `now`
+   * while any held work is unfinished, and once all of it has settled hands the results back in the
+   * order the work was held, so the continuations run in the same order whatever the wall-clock
+   * timing was (determinism). Output: a promise settling like `work`, released by `run()`.
+   */
+  hold<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.held.push({ work, release: () => void work.then(resolve, reject) });
+    });
+  }
+
+  /** Waits for every held piece of work, then releases them in hold order (see {@link hold}). */
+  private async releaseHeld(): Promise<void> {
+    while (this.held.length > 0) {
+      const batch = this.held;
+      this.held = [];
+      await Promise.allSettled(batch.map((h) => h.work));
+      for (const h of batch) {
+        h.release();
+        await macrotask();
+      }
+    }
+  }
+
+  /**
    * Drives the simulation: drain, fire the earliest timer, repeat.
    * Returns when `stopWhen` holds, when the next timer is after `untilMs`, or when no timer is left.
    */
@@ -93,6 +119,7 @@ export class VirtualClock implements Clock {
     let steps = 0;
     for (;;) {
       await macrotask();
+      await this.releaseHeld();
       if (opts.stopWhen?.()) return { end: 'stopped', nowMs: this.nowMs, steps };
       const next = this.peekLive();
       if (!next) return { end: 'idle', nowMs: this.nowMs, steps };

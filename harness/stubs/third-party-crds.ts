@@ -1,8 +1,9 @@
 /**
  * CustomResourceDefinitions of the components the platform talks to but the simulator stubs
  * (Cilium, Istio, Gateway API, External Secrets Operator, KEDA, Volcano, Tetragon, the VictoriaMetrics
- * operator). Their schemas preserve unknown
- * fields: the stubs read these objects, the real projects validate them. Installing them through
+ * operator, Kthena). Their schemas preserve unknown
+ * fields: the stubs read these objects, the real projects validate them (Kthena's declare upstream's
+ * top-level spec fields, required ones and enums). Installing them through
  * the API server is what registers the kinds (Kubernetes API concepts: CRDs).
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
@@ -29,9 +30,63 @@ const KINDS: [group: string, version: string, kind: string, plural: string, scop
   ['operator.victoriametrics.com', 'v1beta1', 'VMServiceScrape', 'vmservicescrapes', 'Namespaced'],
 ];
 
-/** One CRD object per stubbed kind (apiextensions.k8s.io/v1, status subresource, preserve-unknown-fields schema). */
-export function thirdPartyCrds(): KubeObject[] {
-  return KINDS.map(([group, version, kind, plural, scope]) => ({
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Schema = Record<string, any>;
+const open: Schema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+const str: Schema = { type: 'string' };
+const int: Schema = { type: 'integer' };
+const obj = (properties: Schema, required: string[] = []): Schema => ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, ...(required.length > 0 ? { required } : {}), properties });
+const arr = (items: Schema): Schema => ({ type: 'array', items });
+const condition = obj({ type: str, status: str, reason: str, message: str, lastTransitionTime: str }, ['type', 'status']);
+
+/**
+ * Kthena (volcano-sh/kthena v0.2, `pkg/apis/{workload,networking}/v1alpha1`): the top of each spec as
+ * upstream declares it (required fields, types, enums), nested pod templates and policies kept open.
+ */
+const KTHENA: [group: string, version: string, kind: string, plural: string, spec: Schema][] = [
+  [
+    'workload.serving.volcano.sh',
+    'v1alpha1',
+    'ModelServing',
+    'modelservings',
+    obj(
+      {
+        schedulerName: str,
+        replicas: { ...int, minimum: 0 },
+        recoveryPolicy: { ...str, enum: ['ServingGroupRecreate', 'RoleRecreate', 'None'] },
+        template: obj(
+          {
+            restartGracePeriodSeconds: int,
+            gangPolicy: obj({ minRoleReplicas: { type: 'object', additionalProperties: int } }),
+            networkTopology: open,
+            roles: arr(obj({ name: str, replicas: { ...int, minimum: 0 }, workerReplicas: { ...int, minimum: 0 }, entryTemplate: open, workerTemplate: open }, ['name', 'entryTemplate'])),
+          },
+          ['roles'],
+        ),
+      },
+      ['template'],
+    ),
+  ],
+  ['workload.serving.volcano.sh', 'v1alpha1', 'AutoscalingPolicy', 'autoscalingpolicies', obj({ metrics: arr(obj({ metricName: str, targetValue: { 'x-kubernetes-int-or-string': true } }, ['metricName', 'targetValue'])), tolerancePercent: int, behavior: open }, ['metrics'])],
+  [
+    'workload.serving.volcano.sh',
+    'v1alpha1',
+    'AutoscalingPolicyBinding',
+    'autoscalingpolicybindings',
+    obj({ policyRef: obj({ name: str }, ['name']), homogeneousTarget: obj({ target: obj({ targetRef: obj({ kind: str, name: str }, ['name']), subTargets: obj({ kind: str, name: str }), metricEndpoint: open }, ['targetRef']), minReplicas: int, maxReplicas: int }, ['target', 'maxReplicas']), heterogeneousTarget: open }, ['policyRef']),
+  ],
+  [
+    'networking.serving.volcano.sh',
+    'v1alpha1',
+    'ModelServer',
+    'modelservers',
+    obj({ model: str, inferenceEngine: { ...str, enum: ['vLLM', 'SGLang'] }, workloadSelector: obj({ matchLabels: { type: 'object', additionalProperties: str }, pdGroup: open }), workloadPort: obj({ port: int, protocol: str }, ['port']), trafficPolicy: open, kvConnector: obj({ type: str }) }, ['inferenceEngine', 'workloadSelector', 'workloadPort']),
+  ],
+  ['networking.serving.volcano.sh', 'v1alpha1', 'ModelRoute', 'modelroutes', obj({ modelName: str, loraAdapters: arr(open), parentRefs: arr(open), rules: arr(obj({ name: str, modelMatch: open, targetModels: arr(obj({ modelServerName: str, weight: int }, ['modelServerName'])) }, ['targetModels'])), rateLimit: open }, ['rules'])],
+];
+
+function crd(group: string, version: string, kind: string, plural: string, scope: 'Namespaced' | 'Cluster', schema: Schema): KubeObject {
+  return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: { name: `${plural}.${group}` },
@@ -39,17 +94,17 @@ export function thirdPartyCrds(): KubeObject[] {
       group,
       scope,
       names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [
-        {
-          name: version,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
+      versions: [{ name: version, served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: schema } }],
     },
-  }));
+  };
+}
+
+/** One CRD object per stubbed kind (apiextensions.k8s.io/v1, status subresource; preserve-unknown-fields schemas, Kthena's with upstream's top-level fields). */
+export function thirdPartyCrds(): KubeObject[] {
+  return [
+    ...KINDS.map(([group, version, kind, plural, scope]) => crd(group, version, kind, plural, scope, open)),
+    ...KTHENA.map(([group, version, kind, plural, spec]) => crd(group, version, kind, plural, 'Namespaced', { type: 'object', properties: { spec, status: obj({ conditions: arr(condition) }) } })),
+  ];
 }
 
 /** TypeRefs of the stubbed kinds, by kind name. */
@@ -68,6 +123,11 @@ export const StubTypes = {
   Queue: { apiVersion: 'scheduling.volcano.sh/v1beta1', kind: 'Queue' },
   TracingPolicyNamespaced: { apiVersion: 'cilium.io/v1alpha1', kind: 'TracingPolicyNamespaced' },
   VMServiceScrape: { apiVersion: 'operator.victoriametrics.com/v1beta1', kind: 'VMServiceScrape' },
+  ModelServing: { apiVersion: 'workload.serving.volcano.sh/v1alpha1', kind: 'ModelServing' },
+  AutoscalingPolicy: { apiVersion: 'workload.serving.volcano.sh/v1alpha1', kind: 'AutoscalingPolicy' },
+  AutoscalingPolicyBinding: { apiVersion: 'workload.serving.volcano.sh/v1alpha1', kind: 'AutoscalingPolicyBinding' },
+  ModelServer: { apiVersion: 'networking.serving.volcano.sh/v1alpha1', kind: 'ModelServer' },
+  ModelRoute: { apiVersion: 'networking.serving.volcano.sh/v1alpha1', kind: 'ModelRoute' },
 } as const;
 
 /** Built-in kinds the stubs use. */

@@ -15,7 +15,8 @@
  *    workload of its namespace whose name its selector's `app.kubernetes.io/name` names.
  * 4. The per-task objects of a LatticeJob (ServiceAccount, LatticeMeshMember, ExternalSecrets named
  *    `<job>-<task>`; reference §2.9 gives them the job's own owners, not the job) belong to the job,
- *    and so do mesh policies whose selector names `<job>-<task>`.
+ *    and so do mesh policies whose selector names `<job>-<task>`; likewise a LatticeModel's per-role objects
+ *    (`<model>-<role>`, `<model>-<role>-worker`; reference §2.10).
  * 5. Anything else the platform wrote (cluster-wide defaults, shared waypoint policies) is `platformWide`.
  */
 import type { KubeObject, TypeRef } from '../../fake-apiserver/api/index.ts';
@@ -85,6 +86,10 @@ export function producedObjects(list: (type: TypeRef) => readonly KubeObject[], 
     if (i.kind === 'LatticeJob') {
       const tasks = Object.keys((i as { spec?: { tasks?: Record<string, unknown> } }).spec?.tasks ?? {});
       for (const t of tasks) byTaskName.set(`${i.metadata.namespace}/${i.metadata.name}-${t}`, objectKey(i));
+    }
+    if (i.kind === 'LatticeModel') {
+      const roles = Object.keys((i as { spec?: { roles?: Record<string, unknown> } }).spec?.roles ?? {});
+      for (const r of roles) for (const n of [`${i.metadata.name}-${r}`, `${i.metadata.name}-${r}-worker`]) byTaskName.set(`${i.metadata.namespace}/${n}`, objectKey(i));
     }
   }
   const rootOf = (o: KubeObject): string | undefined => {

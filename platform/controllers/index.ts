@@ -4,5 +4,7 @@ export * from './mesh-member-controller.ts';
 export * from './cedar-policy-controller.ts';
 export * from './secret-provider-controller.ts';
 export * from './job-controller.ts';
+export * from './model-controller.ts';
+export * from './package-controller.ts';
 export * from './cedar-loader.ts';
 export * from './conditions.ts';

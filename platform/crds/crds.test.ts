@@ -43,7 +43,7 @@ function validator(kind: string): ValidateFunction {
 const errorPaths = (errors: ErrorObject[] | null | undefined): string[] => (errors ?? []).map((e) => e.instancePath);
 
 describe('platform CRD manifests', () => {
-  it('load as six lattice.dev/v1alpha1 CRDs with a status subresource and a structural root', () => {
+  it('load as the lattice.dev/v1alpha1 CRDs with a status subresource and a structural root', () => {
     const crds = loadPlatformCrds();
     expect(crds.map((c) => c.metadata.name)).toEqual([
       'latticeservices.lattice.dev',
@@ -52,6 +52,8 @@ describe('platform CRD manifests', () => {
       'secretproviders.lattice.dev',
       'latticejobs.lattice.dev',
       'imageproviders.lattice.dev',
+      'latticemodels.lattice.dev',
+      'latticepackages.lattice.dev',
     ]);
     expect(crds).toHaveLength(PLATFORM_CRD_FILES.length);
     for (const crd of crds) {
@@ -286,5 +288,51 @@ describe('LatticeJob schema', () => {
     expect(errorPaths(validate.errors)).toContain('/spec/policies/0/event');
     expect(validate(base({ tasks: { a: { restartPolicy: 'Sometimes' } } }))).toBe(false);
     expect(errorPaths(validate.errors)).toContain('/spec/tasks/a/restartPolicy');
+  });
+});
+
+describe('LatticeModel schema', () => {
+  const validate = validator('LatticeModel');
+  const base = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeModel', metadata: { name: 'm', namespace: 'n' }, spec });
+
+  it.skipIf(!haveFixtures)(`accepts the reference LatticeModel fixture${absent}`, () => {
+    const specs = fixtureObjects('LatticeModel');
+    expect(specs.length).toBeGreaterThanOrEqual(1);
+    const failures = specs.filter(({ obj }) => !validate(structuredClone(obj))).map(({ file }) => `${file}: ${JSON.stringify(validate.errors)}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('defaults schedulerName to volcano; a role may be only replicas', () => {
+    const obj = base({ roles: { serve: { replicas: 1 } } });
+    expect(validate(obj)).toBe(true);
+    expect(obj.spec.schedulerName).toBe('volcano');
+  });
+
+  it('refuses a model without roles, an unknown inference engine, KV connector or autoscaling without max', () => {
+    expect(validate(base({}))).toBe(false);
+    expect(validate(base({ roles: {} }))).toBe(false);
+    expect(validate(base({ roles: { a: {} }, routing: { inferenceEngine: 'TGI', model: 'x' } }))).toBe(false);
+    expect(errorPaths(validate.errors)).toContain('/spec/routing/inferenceEngine');
+    expect(validate(base({ roles: { a: {} }, routing: { inferenceEngine: 'vLLM', model: 'x', kvConnector: { type: 'rdma' } } }))).toBe(false);
+    expect(errorPaths(validate.errors)).toContain('/spec/routing/kvConnector/type');
+    expect(validate(base({ roles: { a: { autoscaling: { metrics: [] } } } }))).toBe(false);
+    expect(errorPaths(validate.errors)).toContain('/spec/roles/a/autoscaling');
+  });
+});
+
+describe('LatticePackage schema', () => {
+  const validate = validator('LatticePackage');
+  it.skipIf(!haveFixtures)(`accepts the reference LatticePackage fixture${absent}`, () => {
+    const specs = fixtureObjects('LatticePackage');
+    expect(specs.length).toBeGreaterThanOrEqual(1);
+    expect(specs.filter(({ obj }) => !validate(structuredClone(obj))).map(({ file }) => `${file}: ${JSON.stringify(validate.errors)}`)).toEqual([]);
+  });
+  it('requires a chart with repository, name and version; defaults createNamespace, skipCrds, timeout, propagate', () => {
+    const base = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticePackage', metadata: { name: 'p', namespace: 'n' }, spec });
+    expect(validate(base({ chart: { repository: 'oci://r', name: 'c' } }))).toBe(false);
+    expect(errorPaths(validate.errors)).toContain('/spec/chart');
+    const ok = base({ chart: { repository: 'oci://r', name: 'c', version: '1.0.0' } });
+    expect(validate(ok)).toBe(true);
+    expect(ok.spec).toMatchObject({ createNamespace: false, skipCrds: false, timeout: '5m', propagate: false });
   });
 });

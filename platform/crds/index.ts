@@ -8,9 +8,10 @@ import { parse } from 'yaml';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 
 export * from './types.ts';
+export * from './model-types.ts';
 
 /** File names of the CRD manifests in this folder, in install order. */
-export const PLATFORM_CRD_FILES: readonly string[] = ['latticeservices.yaml', 'latticemeshmembers.yaml', 'cedarpolicies.yaml', 'secretproviders.yaml', 'latticejobs.yaml', 'imageproviders.yaml'];
+export const PLATFORM_CRD_FILES: readonly string[] = ['latticeservices.yaml', 'latticemeshmembers.yaml', 'cedarpolicies.yaml', 'secretproviders.yaml', 'latticejobs.yaml', 'imageproviders.yaml', 'latticemodels.yaml', 'latticepackages.yaml'];
 
 let cached: KubeObject[] | undefined;
 

@@ -13,6 +13,8 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeJob, LatticeMeshMember, LatticeService, SecretProvider } from '../crds/types.ts';
 import { LATTICE_API_VERSION } from '../crds/types.ts';
 import { latticeJobProblems, latticeMeshMemberProblems, latticeServiceProblems, secretProviderProblems } from './crds.ts';
+import { packageProblems } from './package.ts';
+import type { LatticePackage } from '../crds/model-types.ts';
 import type { ValidationProblem } from './problems.ts';
 import { formatProblem } from './problems.ts';
 
@@ -57,12 +59,14 @@ export function systemNamespaceProblems(namespace: string | undefined): Validati
   return isSystemNamespace(ns) ? [{ field: 'metadata.namespace', message: `workload CRDs cannot be deployed in system namespace '${ns}'` }] : [];
 }
 
-/** Spec validation per kind the webhook's rules cover and the platform serves (LatticeModel and LatticeCluster are not served). */
+/** Spec validation per kind the webhook's rules cover and the platform serves (LatticeCluster is not served; LatticeModel's rules are the compiler's). */
 const SPEC_VALIDATORS: Readonly<Record<string, (obj: KubeObject) => ValidationProblem[]>> = {
   LatticeService: (o) => latticeServiceProblems((o as LatticeService).spec),
   LatticeMeshMember: (o) => latticeMeshMemberProblems((o as LatticeMeshMember).spec),
   SecretProvider: (o) => secretProviderProblems((o as SecretProvider).spec),
   LatticeJob: (o) => latticeJobProblems((o as LatticeJob).spec),
+  // The package rules include the system-namespace one (objectProblems applies it first anyway).
+  LatticePackage: (o) => packageProblems(o as LatticePackage),
 };
 
 /** The kinds the webhook validates (its rules: latticeservices, latticemeshmembers, secretproviders, latticejobs, …). */

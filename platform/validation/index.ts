@@ -4,3 +4,4 @@ export { containerProblems, fileModeProblems, imageProblems, absoluteCommandProb
 export { latticeJobProblems, latticeMeshMemberProblems, latticeServiceProblems, secretProviderProblems } from './crds.ts';
 export type { LatticeAdmissionRequest, LatticeAdmissionResponse } from './admission.ts';
 export { LATTICE_VALIDATING_WEBHOOK, SYSTEM_NAMESPACES, VALIDATED_KINDS, admitLatticeObject, isSystemNamespace, objectProblems, systemNamespaceProblems } from './admission.ts';
+export { packageProblems, type PackageAdmissionOptions } from './package.ts';

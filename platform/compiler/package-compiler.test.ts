@@ -1,0 +1,113 @@
+/**
+ * LatticePackage, the pure part (reference §1.5): golden pairs over our own packages
+ * (`testdata/packages/<name>.yaml` → `__golden__/packages/<name>.yaml`; `UPDATE_GOLDEN=1 npx vitest run
+ * platform/compiler/package-compiler.test.ts` rewrites them), `$secret` directives, the AccessSecret gate
+ * with principal kind `package`, and the admission rules.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { describe, expect, test } from 'vitest';
+import type { LatticePackage } from '../crds/model-types.ts';
+import { packageProblems } from '../validation/index.ts';
+import { compilePackage, type CompiledPackage } from './index.ts';
+import { allowAll, denyWhere } from './testing.ts';
+
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+const TESTDATA = fileURLToPath(new URL('./testdata/packages/', import.meta.url));
+const GOLDEN = fileURLToPath(new URL('./__golden__/packages/', import.meta.url));
+const ctx = { authorizer: allowAll(), clusterName: 'sim' };
+
+function example(name: string): LatticePackage {
+  const p = parse(readFileSync(join(TESTDATA, `${name}.yaml`), 'utf8')) as LatticePackage;
+  return { ...p, metadata: { ...p.metadata, uid: '<uid>' } };
+}
+function ok(r: ReturnType<typeof compilePackage>): CompiledPackage {
+  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
+  return r;
+}
+
+describe('golden: our example LatticePackages', () => {
+  for (const file of readdirSync(TESTDATA).filter((f) => f.endsWith('.yaml')).sort()) {
+    const name = file.replace(/\.yaml$/, '');
+    test(`testdata/packages/${file} compiles to __golden__/packages/${name}.yaml`, () => {
+      const r = compilePackage(example(name), ctx);
+      expect(r.ok).toBe(true);
+      const text = stringify(r, { aliasDuplicateObjects: false, lineWidth: 0 });
+      const out = join(GOLDEN, `${name}.yaml`);
+      if (UPDATE) {
+        mkdirSync(GOLDEN, { recursive: true });
+        writeFileSync(out, text);
+      }
+      expect(existsSync(out), `${out} missing: run with UPDATE_GOLDEN=1`).toBe(true);
+      expect(text).toBe(readFileSync(out, 'utf8'));
+    });
+  }
+});
+
+describe('$secret directives', () => {
+  test('each directive is replaced by its Secret name and becomes one ExternalSecret of its store; both ref forms read', () => {
+    const r = ok(compilePackage(example('kv-cache'), ctx));
+    const auth = r.values.auth.existingSecret as string;
+    const tls = r.values.tls[0].secretName as string;
+    expect(auth).toMatch(/^kvc-[0-9a-f]{8}$/);
+    expect(r.directives.map((d) => d.path)).toEqual(['auth.existingSecret', 'tls[0].secretName']);
+    const byName = new Map(r.externalSecrets.map((e) => [e.metadata.name, e]));
+    expect(byName.get(auth)!.spec).toEqual({
+      secretStoreRef: { name: 'lattice-local', kind: 'ClusterSecretStore' },
+      target: { name: auth },
+      data: [
+        { secretKey: 'admin', remoteRef: { key: 'cache/kvc-token', property: 'admin' } },
+        { secretKey: 'token', remoteRef: { key: 'cache/kvc-token', property: 'token' } },
+      ],
+    });
+    expect(byName.get(tls)!.spec.secretStoreRef.name).toBe('vault');
+    expect(r.namespace).toBe('cache-data');
+  });
+
+  test('AccessSecret asked with principal kind package for referenced resources only; a denial is all-or-nothing', () => {
+    const authz = allowAll();
+    const p = example('kv-cache');
+    const unused = { ...p, spec: { ...p.spec, resources: { ...p.spec.resources, spare: { type: 'secret', id: 'x/y', params: { provider: 'vault' } } } } };
+    ok(compilePackage(unused, { authorizer: authz, clusterName: 'sim' }));
+    expect(authz.asked.map((q) => [q.principal, q.subject])).toEqual([
+      [{ namespace: 'cache', name: 'kvc', kind: 'package' }, 'tls'],
+      [{ namespace: 'cache', name: 'kvc', kind: 'package' }, 'token'],
+    ]);
+    const r = compilePackage(p, { authorizer: denyWhere((q) => q.subject === 'tls'), clusterName: 'sim' });
+    expect(r).toMatchObject({ ok: false, reason: 'denied', gate: 'AccessSecret' });
+    expect(!r.ok && r.message).toMatch(/^secret access denied: 'tls'/);
+  });
+
+  test('invalid directives name the path: undeclared resource, undeclared key, not a secret, mixed stores, refs outside a directive', () => {
+    const p = example('kv-cache');
+    const withValues = (values: object) => compilePackage({ ...p, spec: { ...p.spec, values } } as LatticePackage, ctx);
+    expect(withValues({ a: { $secret: { k: '${nope.k}' } } })).toMatchObject({ ok: false, reason: 'invalid', message: "resource 'nope' referenced in $secret directive at 'a' is not declared" });
+    expect(withValues({ a: { $secret: { k: '${token.other}' } } })).toMatchObject({ ok: false, message: "$secret at 'a': resource 'token' does not declare key 'other' (available: token, admin)" });
+    expect(withValues({ a: { $secret: { k: '${token.token}', c: '${tls.crt}' } } })).toMatchObject({ ok: false, message: "$secret at 'a' references resources from multiple stores ('vault' and 'lattice-local')" });
+    expect(withValues({ a: '${secret.token.token}' })).toMatchObject({ ok: false, message: "values at 'a': secret references are only allowed inside a $secret directive" });
+    const notSecret = { ...p, spec: { ...p.spec, resources: { db: { type: 'service' } }, values: { a: { $secret: { k: '${db.x}' } } } } } as LatticePackage;
+    expect(compilePackage(notSecret, ctx)).toMatchObject({ ok: false, message: "resource 'db' referenced in $secret directive at 'a' is not type: secret" });
+  });
+});
+
+describe('packageProblems (admission)', () => {
+  const p = (repository: string, version: string, namespace = 'cache', targetNamespace?: string) => ({ metadata: { name: 'x', namespace }, spec: { chart: { repository, name: 'c', version }, ...(targetNamespace ? { targetNamespace } : {}) } });
+  test('HTTPS and OCI repositories with exact versions are admitted', () => {
+    expect(packageProblems(p('oci://ghcr.io/acme/charts', '1.2.3'))).toEqual([]);
+    expect(packageProblems(p('https://charts.acme.dev', 'v2.0.0-rc.1'))).toEqual([]);
+  });
+  test('each rule names its field', () => {
+    expect(packageProblems(p('http://charts.acme.dev', '1.0.0')).map((x) => x.field)).toEqual(['spec.chart.repository']);
+    expect(packageProblems(p('oci://r.dev/c', 'latest')).map((x) => x.field)).toEqual(['spec.chart.version']);
+    expect(packageProblems(p('oci://r.dev/c', '~1.2')).map((x) => x.field)).toEqual(['spec.chart.version']);
+    expect(packageProblems(p('oci://r.dev/c', '1.0.0', 'kube-system')).map((x) => x.field)).toEqual(['metadata.namespace']);
+    expect(packageProblems(p('oci://r.dev/c', '1.0.0', 'cache', 'istio-system')).map((x) => x.field)).toEqual(['spec.targetNamespace']);
+  });
+  test('the allowlist admits an entry and what lies below it, nothing else', () => {
+    const allowed = ['oci://ghcr.io/acme'];
+    expect(packageProblems(p('oci://ghcr.io/acme/charts', '1.0.0'), { allowedRepositories: allowed })).toEqual([]);
+    expect(packageProblems(p('oci://ghcr.io/acmeevil', '1.0.0'), { allowedRepositories: allowed })).toEqual([{ field: 'spec.chart.repository', message: "'oci://ghcr.io/acmeevil' is not an allowed chart repository" }]);
+  });
+});
