@@ -12,6 +12,7 @@ import type { Clock } from '../api/index.ts';
 import { FaultInjector } from '../faults.ts';
 import { startHttpServer } from './server.ts';
 import type { RunningHttpServer } from './server.ts';
+import { wireCall } from './testing/wire.ts';
 
 const wallClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), setTimer: (ms, fn) => ({ cancel: clearTimeout.bind(null, setTimeout(fn, ms)) }) };
 const TOKEN = 'control-token';
@@ -27,21 +28,7 @@ afterAll(async () => {
   await http.close();
 });
 
-const call = async (method: string, path: string, body?: unknown, token = TOKEN) => {
-  const res = await fetch(`${http.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = { text };
-  }
-  return { status: res.status, headers: res.headers, json, text };
-};
+const call = (method: string, path: string, body?: unknown, token = TOKEN) => wireCall(http.url, method, path, body, undefined, { authorization: `Bearer ${token}` });
 const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' } });
 
 describe('control endpoint /lattice-sim/', () => {

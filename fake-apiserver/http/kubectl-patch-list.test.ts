@@ -21,13 +21,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Runs kubectl and expects success; returns stdout. */
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await h.kubectl(args, stdin);
-  expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);
-  return r.stdout;
-}
-
 const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' };
 const deployment = (image: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -53,12 +46,12 @@ const containers = (): { name: string; image: string; env?: { name: string; valu
 
 describe.skipIf(!runnable)('kubectl v1.35: strategic merge patch on built-ins', () => {
   it('kubectl apply (client-side) keeps the container and env entry another writer added, as a real cluster does', async () => {
-    expect(await ok(['apply', '-f', '-'], deployment('app:1'))).toBe('deployment.apps/web created\n');
+    expect(await h.ok(['apply', '-f', '-'], deployment('app:1'))).toBe('deployment.apps/web created\n');
     h.api.patch(DEPLOY, { namespace: 'default', name: 'web' }, 'json', [
       { op: 'add', path: '/spec/template/spec/containers/-', value: { name: 'sidecar', image: 'side:1' } },
       { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'B', value: '2' } },
     ]);
-    expect(await ok(['apply', '-f', '-'], deployment('app:2'))).toBe('deployment.apps/web configured\n');
+    expect(await h.ok(['apply', '-f', '-'], deployment('app:2'))).toBe('deployment.apps/web configured\n');
     // Defaulted fields (imagePullPolicy, terminationMessagePath …) come with them, as on a real cluster.
     expect(containers().map(({ name, image, env }) => ({ name, image, ...(env ? { env } : {}) }))).toEqual([
       {
@@ -74,12 +67,12 @@ describe.skipIf(!runnable)('kubectl v1.35: strategic merge patch on built-ins', 
   });
 
   it('kubectl patch (strategic by default) changes one container by name', async () => {
-    expect(await ok(['patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"side:2"}]}}}}'])).toBe('deployment.apps/web patched\n');
+    expect(await h.ok(['patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"side:2"}]}}}}'])).toBe('deployment.apps/web patched\n');
     expect(containers().map((c) => `${c.name}=${c.image}`)).toEqual(['app=app:2', 'sidecar=side:2']);
   });
 
   it('kubectl set image updates the named container only', async () => {
-    expect(await ok(['set', 'image', 'deployment/web', 'app=app:3'])).toBe('deployment.apps/web image updated\n');
+    expect(await h.ok(['set', 'image', 'deployment/web', 'app=app:3'])).toBe('deployment.apps/web image updated\n');
     expect(containers().map((c) => `${c.name}=${c.image}`)).toEqual(['app=app:3', 'sidecar=side:2']);
     expect(containers()[0].env?.map((e) => e.name)).toEqual(['A', 'B']);
   });
@@ -88,9 +81,9 @@ describe.skipIf(!runnable)('kubectl v1.35: strategic merge patch on built-ins', 
 describe.skipIf(!runnable)('kubectl v1.35: $retainKeys', () => {
   it('kubectl apply switching the Deployment strategy to Recreate drops the rollingUpdate another writer set', async () => {
     const manifest = (strategy: string) => deployment('app:1').replace('metadata:\n  name: web', 'metadata:\n  name: strat').replace('spec:\n  replicas: 1', `spec:\n  strategy: ${strategy}\n  replicas: 1`);
-    expect(await ok(['apply', '-f', '-'], manifest('{type: RollingUpdate}'))).toBe('deployment.apps/strat created\n');
+    expect(await h.ok(['apply', '-f', '-'], manifest('{type: RollingUpdate}'))).toBe('deployment.apps/strat created\n');
     h.api.patch(DEPLOY, { namespace: 'default', name: 'strat' }, 'merge', { spec: { strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } } });
-    expect(await ok(['apply', '-f', '-'], manifest('{type: Recreate}'))).toBe('deployment.apps/strat configured\n');
+    expect(await h.ok(['apply', '-f', '-'], manifest('{type: Recreate}'))).toBe('deployment.apps/strat configured\n');
     expect(h.api.get(DEPLOY, { namespace: 'default', name: 'strat' }).spec.strategy).toEqual({ type: 'Recreate' });
   });
 });
@@ -112,14 +105,14 @@ describe.skipIf(!runnable)('kubectl v1.35: chunked lists, delete -l, watch-list'
   });
 
   it('kubectl delete cm -l app=x deletes exactly the selected objects', async () => {
-    const out = await ok(['delete', 'cm', '-n', 'chunks', '-l', 'app=x']);
+    const out = await h.ok(['delete', 'cm', '-n', 'chunks', '-l', 'app=x']);
     expect(out).toBe('configmap "a" deleted from chunks namespace\nconfigmap "b" deleted from chunks namespace\n');
     expect(h.api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'chunks' }).items.map((o) => o.metadata.name)).toEqual(['c', 'd', 'e']);
   });
 
   it('kubectl get --raw of a sendInitialEvents watch prints the state, then the initial-events-end BOOKMARK', async () => {
     const rv = String(h.api.revision);
-    const out = await ok(['get', '--raw', '/api/v1/namespaces/chunks/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1']);
+    const out = await h.ok(['get', '--raw', '/api/v1/namespaces/chunks/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1']);
     const events = out
       .trim()
       .split('\n')

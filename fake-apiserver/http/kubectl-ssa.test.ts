@@ -6,49 +6,25 @@
  * `get --show-managed-fields` shows; a client-side write (`kubectl scale`, `kubectl label`)
  * recorded as an Update under kubectl's own manager name.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiServer } from '../apiserver.ts';
-import type { Clock, KubeObject } from '../api/index.ts';
+import type { KubeObject } from '../api/index.ts';
 import type { ManagedFieldsEntry } from '../ssa/index.ts';
-import { writeKubeconfig } from './kubeconfig.ts';
-import { startHttpServer } from './server.ts';
-import type { RunningHttpServer } from './server.ts';
-import { extractKubectl, runKubectl } from './testing/kubectl.ts';
-import type { KubectlResult } from './testing/kubectl.ts';
-
-const wallClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), setTimer: (ms, fn) => ({ cancel: clearTimeout.bind(null, setTimeout(fn, ms)) }) };
+import { startKubectlHarness } from './testing/kubectl.ts';
+import type { KubectlHarness } from './testing/kubectl.ts';
 
 // The layer ships a linux/amd64 binary (AWS Lambda x86_64); elsewhere the suite is skipped, saying why.
 const runnable = process.platform === 'linux' && process.arch === 'x64';
 
-let http: RunningHttpServer;
-let bin: string;
-let env: NodeJS.ProcessEnv;
-
+let h: KubectlHarness;
 beforeAll(async () => {
-  if (!runnable) return;
-  const dir = mkdtempSync(join(tmpdir(), 'lattice-sim-kubectl-ssa-'));
-  bin = extractKubectl(dir);
-  http = await startHttpServer(new ApiServer({ clock: wallClock }));
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: http.url });
-  env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig };
+  if (runnable) h = await startKubectlHarness();
 });
 afterAll(async () => {
-  await http?.close();
+  await h?.close();
 });
 
-const kubectl = (args: string[], stdin?: string): Promise<KubectlResult> => runKubectl(bin, args, env, stdin);
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await kubectl(args, stdin);
-  expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 const managed = async (kind: string, name: string): Promise<ManagedFieldsEntry[]> =>
-  ((JSON.parse(await ok(['get', kind, name, '-o', 'json', '--show-managed-fields'])) as KubeObject).metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [];
+  ((JSON.parse(await h.ok(['get', kind, name, '-o', 'json', '--show-managed-fields'])) as KubeObject).metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [];
 const strip = (entries: ManagedFieldsEntry[]) => entries.map(({ time: _, ...e }) => e);
 
 const deployment = (replicas: number, image = 'nginx:1.27') => `apiVersion: apps/v1
@@ -83,7 +59,7 @@ ${Object.entries(data)
 
 describe.skipIf(!runnable)('kubectl v1.35 server-side apply against the HTTP front', () => {
   it('applies a Deployment server-side and records the kubectl Apply entry as upstream writes it', async () => {
-    expect(await ok(['apply', '--server-side', '-f', '-'], deployment(2))).toBe('deployment.apps/web serverside-applied\n');
+    expect(await h.ok(['apply', '--server-side', '-f', '-'], deployment(2))).toBe('deployment.apps/web serverside-applied\n');
     expect(strip(await managed('deploy', 'web'))).toEqual([
       {
         manager: 'kubectl',
@@ -106,14 +82,14 @@ describe.skipIf(!runnable)('kubectl v1.35 server-side apply against the HTTP fro
   });
 
   it('a second manager changing an owned field fails with the conflict, then --force-conflicts moves it', async () => {
-    const r = await kubectl(['apply', '--server-side', '--field-manager', 'other', '-f', '-'], deployment(5));
+    const r = await h.kubectl(['apply', '--server-side', '--field-manager', 'other', '-f', '-'], deployment(5));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas\n');
     expect(r.stderr).toContain('Please review the fields above--they currently have other managers.');
-    expect(JSON.parse(await ok(['get', 'deploy', 'web', '-o', 'json'])).spec.replicas).toBe(2);
+    expect(JSON.parse(await h.ok(['get', 'deploy', 'web', '-o', 'json'])).spec.replicas).toBe(2);
 
-    expect(await ok(['apply', '--server-side', '--field-manager', 'other', '--force-conflicts', '-f', '-'], deployment(5))).toBe('deployment.apps/web serverside-applied\n');
-    expect(JSON.parse(await ok(['get', 'deploy', 'web', '-o', 'json'])).spec.replicas).toBe(5);
+    expect(await h.ok(['apply', '--server-side', '--field-manager', 'other', '--force-conflicts', '-f', '-'], deployment(5))).toBe('deployment.apps/web serverside-applied\n');
+    expect(JSON.parse(await h.ok(['get', 'deploy', 'web', '-o', 'json'])).spec.replicas).toBe(5);
     const entries = await managed('deploy', 'web');
     const mine = entries.find((e) => e.manager === 'kubectl')!;
     const theirs = entries.find((e) => e.manager === 'other')!;
@@ -125,24 +101,24 @@ describe.skipIf(!runnable)('kubectl v1.35 server-side apply against the HTTP fro
   });
 
   it('kubectl scale and label are Update entries (the User-Agent’s kubectl, kubectl-label), conflicting with a later apply', async () => {
-    await ok(['scale', 'deploy', 'web', '--replicas=3']);
-    await ok(['label', 'deploy', 'web', 'tier=frontend']);
+    await h.ok(['scale', 'deploy', 'web', '--replicas=3']);
+    await h.ok(['label', 'deploy', 'web', 'tier=frontend']);
     const entries = await managed('deploy', 'web');
     expect(entries.find((e) => e.manager === 'kubectl-label')).toMatchObject({ operation: 'Update', apiVersion: 'apps/v1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:tier': {} } } } });
     expect(entries.find((e) => e.manager === 'other')?.fieldsV1['f:spec']).not.toHaveProperty('f:replicas');
-    const r = await kubectl(['apply', '--server-side', '--field-manager', 'other', '-f', '-'], deployment(5));
+    const r = await h.kubectl(['apply', '--server-side', '--field-manager', 'other', '-f', '-'], deployment(5));
     expect(r.code).toBe(1);
     // /scale is written as a patch of the main resource here (README "Not modelled"): upstream names the manager `"kubectl" with subresource "scale"`.
     expect(r.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas\n');
   });
 
   it('applies a ConfigMap from two managers: keys merge, a dropped key goes, a key another manager owns stays', async () => {
-    await ok(['apply', '--server-side', '-f', '-'], configMap({ a: '1', b: '2' }));
-    await ok(['apply', '--server-side', '--field-manager', 'other', '-f', '-'], configMap({ b: '2', c: '3' }));
-    expect(JSON.parse(await ok(['get', 'cm', 'settings', '-o', 'json'])).data).toEqual({ a: '1', b: '2', c: '3' });
-    await ok(['apply', '--server-side', '-f', '-'], configMap({ x: '9' }));
-    expect(JSON.parse(await ok(['get', 'cm', 'settings', '-o', 'json'])).data).toEqual({ b: '2', c: '3', x: '9' });
-    const r = await kubectl(['apply', '--server-side', '-f', '-'], configMap({ c: '4' }));
+    await h.ok(['apply', '--server-side', '-f', '-'], configMap({ a: '1', b: '2' }));
+    await h.ok(['apply', '--server-side', '--field-manager', 'other', '-f', '-'], configMap({ b: '2', c: '3' }));
+    expect(JSON.parse(await h.ok(['get', 'cm', 'settings', '-o', 'json'])).data).toEqual({ a: '1', b: '2', c: '3' });
+    await h.ok(['apply', '--server-side', '-f', '-'], configMap({ x: '9' }));
+    expect(JSON.parse(await h.ok(['get', 'cm', 'settings', '-o', 'json'])).data).toEqual({ b: '2', c: '3', x: '9' });
+    const r = await h.kubectl(['apply', '--server-side', '-f', '-'], configMap({ c: '4' }));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: Apply failed with 1 conflict: conflict with "other": .data.c\n');
   });

@@ -4,29 +4,20 @@
  * reach kubectl's stderr as `Warning: …`, a denial is kubectl's `Error from server (Forbidden)`, a read at
  * the non-storage version is converted.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookServer } from '../admission/testing/webhook-server.ts';
 import type { RunningWebhookServer } from '../admission/testing/webhook-server.ts';
 import type { AdmissionReview } from '../admission/types.ts';
-import { ApiServer } from '../apiserver.ts';
-import type { Clock, KubeObject } from '../api/index.ts';
+import type { KubeObject } from '../api/index.ts';
 import type { ConversionReview } from '../conversion/conversion.ts';
-import { writeKubeconfig } from './kubeconfig.ts';
-import { startHttpServer } from './server.ts';
-import type { RunningHttpServer } from './server.ts';
-import { extractKubectl, runKubectl } from './testing/kubectl.ts';
+import { startKubectlHarness } from './testing/kubectl.ts';
+import type { KubectlHarness } from './testing/kubectl.ts';
 
-const wallClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), setTimer: (ms, fn) => ({ cancel: clearTimeout.bind(null, setTimeout(fn, ms)) }) };
+// The layer ships a linux/amd64 binary (AWS Lambda x86_64); elsewhere the suite is skipped, saying why.
 const runnable = process.platform === 'linux' && process.arch === 'x64';
 
-let api: ApiServer;
-let http: RunningHttpServer;
+let h: KubectlHarness;
 let hooks: RunningWebhookServer;
-let bin: string;
-let env: NodeJS.ProcessEnv;
 
 /** Validating webhook (by URL): warns on every ConfigMap, denies `data.mode: bad`. */
 function validate(body: unknown): unknown {
@@ -49,10 +40,10 @@ function convert(body: unknown): unknown {
 
 beforeAll(async () => {
   if (!runnable) return;
-  const dir = mkdtempSync(join(tmpdir(), 'lattice-sim-kubectl-webhooks-'));
-  bin = extractKubectl(dir);
   hooks = await startWebhookServer(validate);
-  api = new ApiServer({ clock: wallClock });
+  // The server is already listening, but nothing calls it before beforeAll ends.
+  h = await startKubectlHarness();
+  const { api } = h;
   api.registerWebhookService('conv', 'widgets', convert);
   api.create({
     apiVersion: 'admissionregistration.k8s.io/v1',
@@ -84,40 +75,35 @@ beforeAll(async () => {
       ],
     },
   } as KubeObject);
-  http = await startHttpServer(api);
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: http.url });
-  env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig };
 });
 afterAll(async () => {
-  await http?.close();
+  await h?.close();
   await hooks?.close();
 });
 
-const kubectl = (args: string[], stdin?: string) => runKubectl(bin, args, env, stdin);
 const configMap = (name: string, mode: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  mode: ${mode}\n`;
 
 describe.skipIf(!runnable)('kubectl v1.35: webhooks and deprecated versions', () => {
   it('prints an admission webhook warning as "Warning: …" and a denial as Error from server (Forbidden)', async () => {
-    const good = await kubectl(['create', '-f', '-'], configMap('fine', 'ok'));
+    const good = await h.kubectl(['create', '-f', '-'], configMap('fine', 'ok'));
     expect(good.code, good.stderr).toBe(0);
     expect(good.stderr).toContain('Warning: mode is checked by validate.example.dev');
     expect(good.stdout).toContain('configmap/fine created');
-    const bad = await kubectl(['create', '-f', '-'], configMap('bad', 'bad'));
+    const bad = await h.kubectl(['create', '-f', '-'], configMap('bad', 'bad'));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('Error from server (Forbidden): error when creating "STDIN": admission webhook "validate.example.dev" denied the request: mode must not be bad');
     expect(hooks.received.map((r) => (r.body as AdmissionReview).request!.name)).toEqual(['fine', 'bad']);
   });
 
   it('warns on every request at a deprecated CRD version (upstream default wording) and reads converted at the other', async () => {
-    const created = await kubectl(['create', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: default\nspec:\n  color: red\n');
+    const created = await h.kubectl(['create', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: default\nspec:\n  color: red\n');
     expect(created.code, created.stderr).toBe(0);
     expect(created.stderr).toContain('Warning: example.com/v1 Widget is deprecated; use example.com/v2 Widget');
-    const v1 = await kubectl(['get', 'widgets.v1.example.com', 'w', '-o', 'json']);
+    const v1 = await h.kubectl(['get', 'widgets.v1.example.com', 'w', '-o', 'json']);
     expect(v1.code, v1.stderr).toBe(0);
     expect(v1.stderr).toContain('Warning: example.com/v1 Widget is deprecated; use example.com/v2 Widget');
     expect(JSON.parse(v1.stdout)).toMatchObject({ apiVersion: 'example.com/v1', spec: { color: 'red' } });
-    const v2 = await kubectl(['get', 'widgets.v2.example.com', 'w', '-o', 'json']);
+    const v2 = await h.kubectl(['get', 'widgets.v2.example.com', 'w', '-o', 'json']);
     expect(v2.code, v2.stderr).toBe(0);
     expect(v2.stderr).not.toContain('deprecated');
     expect(JSON.parse(v2.stdout)).toMatchObject({ apiVersion: 'example.com/v2', spec: { colour: 'red' } });

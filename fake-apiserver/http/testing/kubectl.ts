@@ -69,6 +69,11 @@ export interface KubectlHarness {
   http: RunningHttpServer;
   /** Runs kubectl against the server (never throws on a non-zero exit). */
   kubectl(args: string[], stdin?: string): Promise<KubectlResult>;
+  /**
+   * Runs kubectl and returns its stdout.
+   * @throws Error `kubectl <args>\n<stderr>` when the exit code is not 0.
+   */
+  ok(args: string[], stdin?: string): Promise<string>;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -87,5 +92,11 @@ export async function startKubectlHarness(): Promise<KubectlHarness> {
   const kubeconfig = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: http.url });
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig };
-  return { api, http, kubectl: (args, stdin) => runKubectl(bin, args, env, stdin), close: () => http.close() };
+  const kubectl = (args: string[], stdin?: string): Promise<KubectlResult> => runKubectl(bin, args, env, stdin);
+  const ok = async (args: string[], stdin?: string): Promise<string> => {
+    const r = await kubectl(args, stdin);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}\n${r.stderr}`);
+    return r.stdout;
+  };
+  return { api, http, kubectl, ok, close: () => http.close() };
 }

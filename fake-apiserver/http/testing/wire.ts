@@ -3,11 +3,12 @@
  * answer, and a watch stream read line by line until a condition holds or the server ends it.
  */
 
-/** One answer: status, headers, and the body parsed as JSON (`{text}` when it is not JSON). */
+/** One answer: status, headers, the raw body, and the body parsed as JSON (`{text}` when it is not JSON). */
 export interface WireAnswer {
   status: number;
   headers: Headers;
   json: Record<string, unknown>;
+  text: string;
 }
 
 /** Sends one request to `baseUrl + path` (a JSON body unless `body` is a string). */
@@ -24,7 +25,7 @@ export async function wireCall(baseUrl: string, method: string, path: string, bo
   } catch {
     json = { text };
   }
-  return { status: res.status, headers: res.headers, json };
+  return { status: res.status, headers: res.headers, json, text };
 }
 
 /** One watch event as read from the stream. */
