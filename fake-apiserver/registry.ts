@@ -72,6 +72,21 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'v1', kind: 'Endpoints', plural: 'endpoints' },
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', status: true, generation: true },
   { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', status: true, generation: true },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', status: true, generation: true },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', status: true, generation: true },
+  { apiVersion: 'apps/v1', kind: 'ControllerRevision', plural: 'controllerrevisions' },
+  { apiVersion: 'v1', kind: 'PodTemplate', plural: 'podtemplates' },
+  { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false, status: true },
+  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', status: true },
+  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses', status: true, generation: true },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', plural: 'ingressclasses', namespaced: false, generation: true },
+  { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', plural: 'storageclasses', namespaced: false },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', status: true, generation: true },
   { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', status: true, generation: true },
   { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', status: true, generation: true },
@@ -87,7 +102,11 @@ const builtinSpecs: BuiltinSpec[] = [
 /**
  * The built-in kinds (Kubernetes API reference): core v1 Namespace and Node (cluster-scoped), Pod,
  * Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Event, Endpoints; apps/v1
- * Deployment and ReplicaSet; policy/v1 PodDisruptionBudget; batch/v1 Job and CronJob;
+ * Deployment, ReplicaSet, StatefulSet, DaemonSet and ControllerRevision; core v1 PodTemplate,
+ * PersistentVolume (cluster-scoped), ResourceQuota and LimitRange; rbac.authorization.k8s.io/v1 Role,
+ * RoleBinding, ClusterRole and ClusterRoleBinding (stored, not enforced: every request is allowed);
+ * networking.k8s.io/v1 Ingress and IngressClass; scheduling.k8s.io/v1 PriorityClass; storage.k8s.io/v1
+ * StorageClass; policy/v1 PodDisruptionBudget; batch/v1 Job and CronJob;
  * discovery.k8s.io/v1 EndpointSlice; networking.k8s.io/v1 NetworkPolicy; coordination.k8s.io/v1 Lease;
  * autoscaling/v2 HorizontalPodAutoscaler;
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped); admissionregistration.k8s.io/v1

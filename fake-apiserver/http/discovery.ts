@@ -7,6 +7,8 @@
 import type { ApiServer } from '../apiserver.ts';
 import type { KubeObject } from '../api/index.ts';
 import type { ResourceInfo } from '../registry.ts';
+import { CREATE_SUBRESOURCES, REVIEW_KINDS } from '../virtual/index.ts';
+import type { ReviewKind } from '../virtual/index.ts';
 
 /** Extra discovery facts about a served resource. */
 export interface ResourceNames {
@@ -28,6 +30,14 @@ const BUILTIN_NAMES: Record<string, { shortNames?: string[]; categories?: string
   endpoints: { shortNames: ['ep'] },
   deployments: { shortNames: ['deploy'], categories: ['all'] },
   replicasets: { shortNames: ['rs'], categories: ['all'] },
+  statefulsets: { shortNames: ['sts'], categories: ['all'] },
+  daemonsets: { shortNames: ['ds'], categories: ['all'] },
+  persistentvolumes: { shortNames: ['pv'] },
+  resourcequotas: { shortNames: ['quota'] },
+  limitranges: { shortNames: ['limits'] },
+  ingresses: { shortNames: ['ing'] },
+  priorityclasses: { shortNames: ['pc'] },
+  storageclasses: { shortNames: ['sc'] },
   poddisruptionbudgets: { shortNames: ['pdb'] },
   jobs: { categories: ['all'] },
   cronjobs: { shortNames: ['cj'], categories: ['all'] },
@@ -36,14 +46,26 @@ const BUILTIN_NAMES: Record<string, { shortNames?: string[]; categories?: string
   customresourcedefinitions: { shortNames: ['crd', 'crds'], categories: ['api-extensions'] },
 };
 
-/** Kinds with a `/scale` subresource here (apps Deployment and ReplicaSet). */
+/** Kinds with a `/scale` subresource here (apps Deployment, ReplicaSet and StatefulSet). */
 export function hasScale(info: ResourceInfo): boolean {
-  return !info.custom && info.group === 'apps' && (info.kind === 'Deployment' || info.kind === 'ReplicaSet');
+  return !info.custom && info.group === 'apps' && (info.kind === 'Deployment' || info.kind === 'ReplicaSet' || info.kind === 'StatefulSet');
 }
 
 /** The verbs this server serves on a main resource (no deletecollection: see README "Not modelled"). */
 export const RESOURCE_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const SUB_VERBS = ['get', 'patch', 'update'];
+const CREATE_VERBS = ['create'];
+
+/** Review kinds (create-only, not stored) served at group/version. */
+function reviewsAt(group: string, version: string): ReviewKind[] {
+  return REVIEW_KINDS.filter((r) => r.group === group && r.version === version);
+}
+
+/** The create-only subresources of a built-in kind (`pods/eviction`, `serviceaccounts/token`). */
+function createSubresources(info: ResourceInfo): [string, (typeof CREATE_SUBRESOURCES)[string]][] {
+  if (info.custom || info.group !== '') return [];
+  return Object.entries(CREATE_SUBRESOURCES).filter(([path]) => path.startsWith(`${info.plural}/`));
+}
 
 /** Singular, short names and categories: from the CRD for custom resources, from a table for built-ins. */
 export function resourceNames(server: ApiServer, info: ResourceInfo): ResourceNames {
@@ -84,7 +106,7 @@ export function compareVersions(a: string, b: string): number {
 /** group → its served versions, in priority order; the core group is `''`. */
 export function servedGroups(server: ApiServer): Map<string, string[]> {
   const out = new Map<string, Set<string>>();
-  for (const info of server.registry.all()) {
+  for (const info of [...server.registry.all(), ...REVIEW_KINDS]) {
     let s = out.get(info.group);
     if (!s) out.set(info.group, (s = new Set()));
     s.add(info.version);
@@ -130,8 +152,9 @@ export function apiGroupDoc(server: ApiServer, group: string): object | undefine
 /** `/api/v1`, `/apis/<g>/<v>`: APIResourceList with subresources as `<plural>/status`, or undefined when not served. */
 export function apiResourceList(server: ApiServer, group: string, version: string): object | undefined {
   const infos = resourcesAt(server, group, version);
-  if (infos.length === 0) return undefined;
-  const resources: object[] = [];
+  const reviews = reviewsAt(group, version);
+  if (infos.length === 0 && reviews.length === 0) return undefined;
+  const resources: object[] = reviews.map((r) => ({ name: r.plural, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: CREATE_VERBS }));
   for (const info of infos) {
     const n = resourceNames(server, info);
     resources.push({
@@ -146,6 +169,7 @@ export function apiResourceList(server: ApiServer, group: string, version: strin
     });
     if (info.statusSubresource) resources.push({ name: `${info.plural}/status`, singularName: '', namespaced: info.namespaced, kind: info.kind, verbs: SUB_VERBS });
     if (hasScale(info)) resources.push({ name: `${info.plural}/scale`, singularName: '', namespaced: info.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: SUB_VERBS });
+    for (const [path, sub] of createSubresources(info)) resources.push({ name: path, singularName: '', namespaced: true, group: sub.group, version: sub.version, kind: sub.kind, verbs: CREATE_VERBS });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv(group, version), resources };
 }
@@ -166,11 +190,20 @@ export function aggregatedDiscovery(server: ApiServer, core: boolean): object {
       versions: versions.map((version) => ({
         version,
         freshness: 'Current',
-        resources: resourcesAt(server, group, version).map((info) => {
+        resources: [
+          ...reviewsAt(group, version).map((r) => ({
+            resource: r.plural,
+            responseKind: { group, version, kind: r.kind },
+            scope: r.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: r.kind.toLowerCase(),
+            verbs: CREATE_VERBS,
+          })),
+          ...resourcesAt(server, group, version).map((info) => {
           const n = resourceNames(server, info);
           const subresources: object[] = [];
           if (info.statusSubresource) subresources.push({ subresource: 'status', responseKind: { group, version, kind: info.kind }, verbs: SUB_VERBS });
           if (hasScale(info)) subresources.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: SUB_VERBS });
+          for (const [path, sub] of createSubresources(info)) subresources.push({ subresource: path.split('/')[1], responseKind: { group: sub.group, version: sub.version, kind: sub.kind }, verbs: CREATE_VERBS });
           return {
             resource: info.plural,
             responseKind: { group, version, kind: info.kind },
@@ -181,7 +214,8 @@ export function aggregatedDiscovery(server: ApiServer, core: boolean): object {
             ...(n.categories.length ? { categories: n.categories } : {}),
             ...(subresources.length ? { subresources } : {}),
           };
-        }),
+          }),
+        ],
       })),
     });
   }

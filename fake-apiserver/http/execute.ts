@@ -14,6 +14,8 @@ import { bookmark } from '../list.ts';
 import { strategicMergePatch } from '../strategic-merge.ts';
 import type { ResourceInfo } from '../registry.ts';
 import { defaultFieldManager } from '../ssa/index.ts';
+import { answerReview, evictPod, findReviewKind, requestToken } from '../virtual/index.ts';
+import type { ReviewKind } from '../virtual/index.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
 import { methodNotAllowed, pathNotFound } from './request.ts';
@@ -213,6 +215,8 @@ function printerColumns(server: ApiServer, info: ResourceInfo): Record<string, u
 }
 
 function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
+  const review = findReviewKind(req.group, req.version, req.resource);
+  if (review) return executeReview(review, req, warnings);
   const info = resolveResource(server, req);
   const type = typeOf(info);
   const q = req.query;
@@ -243,6 +247,14 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
       return t;
     }
     case 'create': {
+      if (req.subresource === 'eviction') {
+        const eviction = bodyObject(req, info, 'Eviction', 'policy/v1');
+        return ok(evictPod(server, key.namespace!, key.name, eviction as unknown as Record<string, unknown>, new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), q.dryRun === true), 201, warnings);
+      }
+      if (req.subresource === 'token') {
+        const tokenRequest = bodyObject(req, info, 'TokenRequest', 'authentication.k8s.io/v1');
+        return ok(requestToken(server, key.namespace!, key.name, tokenRequest as unknown as Record<string, unknown>, ctx.now()), 201, warnings);
+      }
       const obj = bodyObject(req, info);
       return ok(server.create(obj, write), 201, warnings);
     }
@@ -271,6 +283,15 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
     case 'watch':
       throw methodNotAllowed();
   }
+}
+
+/** A review (fake-apiserver/virtual): create only, answered and not stored. */
+function executeReview(kind: ReviewKind, req: ResourceRequest, warnings: string[]): ApiResponse {
+  if (req.verb !== 'create') throw methodNotAllowed();
+  if (kind.namespaced !== (req.namespace !== undefined)) throw pathNotFound();
+  const apiVersion = `${kind.group}/${kind.version}`;
+  const info = { namespaced: kind.namespaced, kind: kind.kind, apiVersion } as ResourceInfo;
+  return ok(answerReview(kind, bodyObject(req, info)), 201, warnings);
 }
 
 /** List options of a list, deletecollection or watch request: namespace, selectors, chunking, resourceVersion. */

@@ -14,151 +14,61 @@
  */
 import { statusError } from '../api/index.ts';
 import type { KubeObject, StatusError } from '../api/index.ts';
+import { PROTOBUF_KINDS, PROTOBUF_MESSAGES } from './protobuf-messages.ts';
 
-type Scalar = 'string' | 'bytes' | 'int' | 'bool';
+type Scalar = 'string' | 'bytes' | 'int' | 'bool' | 'double';
 interface Field {
   name: string;
   /** Scalar type, or the message name (`@Name`), or a map (`map:<value type>`). */
   type: Scalar | `@${string}` | `map:${Scalar | `@${string}`}`;
   repeated?: boolean;
-  /** A pointer field in Go: 0 / false / '' are kept. */
+  /** A pointer field in Go (or JSON without `omitempty`): 0 / false / '' are kept. */
   keepZero?: boolean;
+  /** An embedded struct JSON inlines: its fields go into the enclosing object. */
+  inline?: boolean;
 }
 type Message = Record<number, Field>;
 
-const s = (name: string, extra: Partial<Field> = {}): Field => ({ name, type: 'string', ...extra });
-const i = (name: string, extra: Partial<Field> = {}): Field => ({ name, type: 'int', ...extra });
-const b = (name: string, extra: Partial<Field> = {}): Field => ({ name, type: 'bool', ...extra });
-const m = (name: string, msg: string, extra: Partial<Field> = {}): Field => ({ name, type: `@${msg}`, ...extra });
-const strs = (name: string): Field => ({ name, type: 'string', repeated: true });
-const map = (name: string, value: Field['type'] = 'string'): Field => ({ name, type: `map:${value}` as Field['type'] });
+const SCALARS: Record<string, Scalar> = { s: 'string', y: 'bytes', i: 'int', b: 'bool', d: 'double' };
 
-/** The subset of messages understood, by name. */
-const MESSAGES: Record<string, Message> = {
-  Unknown: { 1: m('typeMeta', 'TypeMeta'), 2: { name: 'raw', type: 'bytes' }, 3: s('contentEncoding'), 4: s('contentType') },
-  TypeMeta: { 1: s('apiVersion'), 2: s('kind') },
-  ObjectMeta: {
-    1: s('name'),
-    2: s('generateName'),
-    3: s('namespace'),
-    4: s('selfLink'),
-    5: s('uid'),
-    6: s('resourceVersion'),
-    7: i('generation'),
-    8: m('creationTimestamp', 'Time'),
-    9: m('deletionTimestamp', 'Time'),
-    10: i('deletionGracePeriodSeconds', { keepZero: true }),
-    11: map('labels'),
-    12: map('annotations'),
-    13: m('ownerReferences', 'OwnerReference', { repeated: true }),
-    14: strs('finalizers'),
-  },
-  Time: { 1: i('seconds'), 2: i('nanos') },
-  OwnerReference: { 1: s('kind'), 3: s('name'), 4: s('uid'), 5: s('apiVersion'), 6: b('controller', { keepZero: true }), 7: b('blockOwnerDeletion', { keepZero: true }) },
-  LabelSelector: { 1: map('matchLabels'), 2: m('matchExpressions', 'LabelSelectorRequirement', { repeated: true }) },
-  LabelSelectorRequirement: { 1: s('key'), 2: s('operator'), 3: strs('values') },
-  Quantity: { 1: s('string') },
-  IntOrString: { 1: i('type'), 2: i('intVal'), 3: s('strVal') },
-  Namespace: { 1: m('metadata', 'ObjectMeta'), 2: m('spec', 'NamespaceSpec'), 3: m('status', 'NamespaceStatus') },
-  NamespaceSpec: { 1: strs('finalizers') },
-  NamespaceStatus: { 1: s('phase') },
-  ConfigMap: { 1: m('metadata', 'ObjectMeta'), 2: map('data'), 3: map('binaryData', 'bytes'), 4: b('immutable', { keepZero: true }) },
-  Secret: { 1: m('metadata', 'ObjectMeta'), 2: map('data', 'bytes'), 3: s('type'), 4: map('stringData'), 5: b('immutable', { keepZero: true }) },
-  ServiceAccount: {
-    1: m('metadata', 'ObjectMeta'),
-    2: m('secrets', 'ObjectReference', { repeated: true }),
-    3: m('imagePullSecrets', 'LocalObjectReference', { repeated: true }),
-    4: b('automountServiceAccountToken', { keepZero: true }),
-  },
-  ObjectReference: { 1: s('kind'), 2: s('namespace'), 3: s('name'), 4: s('uid'), 5: s('apiVersion'), 6: s('resourceVersion'), 7: s('fieldPath') },
-  LocalObjectReference: { 1: s('name') },
-  Service: { 1: m('metadata', 'ObjectMeta'), 2: m('spec', 'ServiceSpec'), 3: m('status', 'ServiceStatus') },
-  ServiceStatus: {},
-  ServiceSpec: {
-    1: m('ports', 'ServicePort', { repeated: true }),
-    2: map('selector'),
-    3: s('clusterIP'),
-    4: s('type'),
-    5: strs('externalIPs'),
-    7: s('sessionAffinity'),
-    10: s('externalName'),
-    11: s('externalTrafficPolicy'),
-    17: s('ipFamilyPolicy'),
-    18: strs('clusterIPs'),
-    19: strs('ipFamilies'),
-    22: s('internalTrafficPolicy'),
-  },
-  ServicePort: { 1: s('name'), 2: s('protocol'), 3: i('port'), 4: m('targetPort', 'IntOrString'), 5: i('nodePort'), 6: s('appProtocol', { keepZero: false }) },
-  Deployment: { 1: m('metadata', 'ObjectMeta'), 2: m('spec', 'DeploymentSpec'), 3: m('status', 'DeploymentStatus') },
-  DeploymentStatus: {},
-  DeploymentSpec: {
-    1: i('replicas', { keepZero: true }),
-    2: m('selector', 'LabelSelector'),
-    3: m('template', 'PodTemplateSpec'),
-    4: m('strategy', 'DeploymentStrategy'),
-    5: i('minReadySeconds'),
-    6: i('revisionHistoryLimit', { keepZero: true }),
-    7: b('paused'),
-    9: i('progressDeadlineSeconds', { keepZero: true }),
-  },
-  DeploymentStrategy: { 1: s('type'), 2: m('rollingUpdate', 'RollingUpdateDeployment') },
-  RollingUpdateDeployment: { 1: m('maxUnavailable', 'IntOrString'), 2: m('maxSurge', 'IntOrString') },
-  PodTemplateSpec: { 1: m('metadata', 'ObjectMeta'), 2: m('spec', 'PodSpec') },
-  PodSpec: {
-    2: m('containers', 'Container', { repeated: true }),
-    3: s('restartPolicy'),
-    4: i('terminationGracePeriodSeconds', { keepZero: true }),
-    5: i('activeDeadlineSeconds', { keepZero: true }),
-    6: s('dnsPolicy'),
-    7: map('nodeSelector'),
-    8: s('serviceAccountName'),
-    10: s('nodeName'),
-    15: m('imagePullSecrets', 'LocalObjectReference', { repeated: true }),
-    20: m('initContainers', 'Container', { repeated: true }),
-    21: b('automountServiceAccountToken', { keepZero: true }),
-  },
-  Container: {
-    1: s('name'),
-    2: s('image'),
-    3: strs('command'),
-    4: strs('args'),
-    5: s('workingDir'),
-    6: m('ports', 'ContainerPort', { repeated: true }),
-    7: m('env', 'EnvVar', { repeated: true }),
-    8: m('resources', 'ResourceRequirements'),
-    13: s('terminationMessagePath'),
-    14: s('imagePullPolicy'),
-    16: b('stdin'),
-    17: b('stdinOnce'),
-    18: b('tty'),
-    20: s('terminationMessagePolicy'),
-  },
-  ContainerPort: { 1: s('name'), 2: i('hostPort'), 3: i('containerPort'), 4: s('protocol'), 5: s('hostIP') },
-  EnvVar: { 1: s('name'), 2: s('value') },
-  ResourceRequirements: { 1: map('limits', '@Quantity'), 2: map('requests', '@Quantity') },
-  // meta/v1 DeleteOptions: what client-go's typed clients send with a DELETE (helm's release Secrets).
-  DeleteOptions: {
-    1: i('gracePeriodSeconds', { keepZero: true }),
-    2: m('preconditions', 'Preconditions'),
-    3: b('orphanDependents', { keepZero: true }),
-    4: s('propagationPolicy', { keepZero: true }),
-    5: strs('dryRun'),
-    6: b('ignoreStoreReadErrorWithClusterBreakingPotential', { keepZero: true }),
-  },
-  Preconditions: { 1: s('uid', { keepZero: true }), 2: s('resourceVersion', { keepZero: true }) },
+/** The envelope messages of the wire format (runtime.Unknown, TypeMeta), beside the generated table. */
+const ENVELOPE: Record<string, Message> = {
+  Unknown: { 1: { name: 'typeMeta', type: '@TypeMeta' }, 2: { name: 'raw', type: 'bytes' }, 3: { name: 'contentEncoding', type: 'string' }, 4: { name: 'contentType', type: 'string' } },
+  TypeMeta: { 1: { name: 'apiVersion', type: 'string' }, 2: { name: 'kind', type: 'string' } },
+  // Wrapper types converted to their JSON forms by messageValue.
+  Time: { 1: { name: 'seconds', type: 'int' }, 2: { name: 'nanos', type: 'int' } },
+  MicroTime: { 1: { name: 'seconds', type: 'int' }, 2: { name: 'nanos', type: 'int' } },
+  Duration: { 1: { name: 'duration', type: 'int' } },
+  Quantity: { 1: { name: 'string', type: 'string' } },
+  IntOrString: { 1: { name: 'type', type: 'int' }, 2: { name: 'intVal', type: 'int' }, 3: { name: 'strVal', type: 'string' } },
+  RawExtension: { 1: { name: 'raw', type: 'bytes' } },
+  FieldsV1: { 1: { name: 'raw', type: 'bytes' } },
 };
 
-/** Top-level kinds decodable, by `apiVersion/kind`. */
-const KINDS: Record<string, string> = {
-  'v1/Namespace': 'Namespace',
-  'v1/ConfigMap': 'ConfigMap',
-  'v1/Secret': 'Secret',
-  'v1/ServiceAccount': 'ServiceAccount',
-  'v1/Service': 'Service',
-  'apps/v1/Deployment': 'Deployment',
-  'v1/DeleteOptions': 'DeleteOptions',
-  'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
-};
+const parsed = new Map<string, Message | null>();
+
+/** The message `name` ({@link PROTOBUF_MESSAGES}' compact rows parsed on first use), or undefined. */
+function messageFields(name: string): Message | undefined {
+  if (ENVELOPE[name]) return ENVELOPE[name];
+  let msg = parsed.get(name);
+  if (msg === undefined) {
+    const rows = PROTOBUF_MESSAGES[name];
+    msg = rows ? {} : null;
+    for (const [num, row] of Object.entries(rows ?? {})) {
+      const [fieldName, t, flags = ''] = row.split(':');
+      const type = (t.startsWith('@') ? t : SCALARS[t]) as Scalar | `@${string}`;
+      msg![Number(num)] = {
+        name: fieldName,
+        type: flags.includes('m') ? `map:${type}` : type,
+        repeated: flags.includes('r'),
+        keepZero: flags.includes('z'),
+        inline: flags.includes('n'),
+      };
+    }
+    parsed.set(name, msg);
+  }
+  return msg ?? undefined;
+}
 
 /** The media type. */
 export const PROTOBUF_TYPE = 'application/vnd.kubernetes.protobuf';
@@ -196,6 +106,13 @@ class Reader {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function scalar(type: Scalar, wire: number, r: Reader): unknown {
+  if (type === 'double') {
+    if (wire !== 1) throw new Unsupported(`wire type ${wire} for a double field`);
+    if (r.pos + 8 > r.end) throw new Unsupported('truncated double');
+    const v = Buffer.from(r.buf.buffer, r.buf.byteOffset + r.pos, 8).readDoubleLE(0);
+    r.pos += 8;
+    return v;
+  }
   if (type === 'int' || type === 'bool') {
     if (wire !== 0) throw new Unsupported(`wire type ${wire} for a varint field`);
     const v = BigInt.asIntN(64, r.varint());
@@ -212,7 +129,7 @@ function isZero(v: unknown): boolean {
 
 /** Decodes one message of `name` from `buf`. */
 function decodeMessage(name: string, buf: Uint8Array): Record<string, unknown> {
-  const fields = MESSAGES[name];
+  const fields = messageFields(name);
   if (!fields) throw new Unsupported(`message ${name}`);
   const out: Record<string, unknown> = {};
   const r = new Reader(buf);
@@ -244,8 +161,16 @@ function decodeMessage(name: string, buf: Uint8Array): Record<string, unknown> {
       obj[key] = val;
       continue;
     }
+    if (f.repeated && wire === 2 && (f.type === 'int' || f.type === 'bool' || f.type === 'double')) {
+      // A packed repeated scalar (proto3 style): a run of values in one length-delimited field.
+      const packed = new Reader(r.bytes());
+      const list = (out[f.name] ??= []) as unknown[];
+      while (packed.pos < packed.end) list.push(scalar(f.type, f.type === 'double' ? 1 : 0, packed));
+      continue;
+    }
     const value = f.type.startsWith('@') ? messageValue(f.type.slice(1), wire, r) : scalar(f.type as Scalar, wire, r);
-    if (f.repeated) ((out[f.name] ??= []) as unknown[]).push(value);
+    if (f.inline) Object.assign(out, value);
+    else if (f.repeated) ((out[f.name] ??= []) as unknown[]).push(value);
     else if (!isZero(value) || f.keepZero) out[f.name] = value;
   }
   return out;
@@ -254,10 +179,51 @@ function decodeMessage(name: string, buf: Uint8Array): Record<string, unknown> {
 function messageValue(name: string, wire: number, r: Reader): unknown {
   if (wire !== 2) throw new Unsupported(`wire type ${wire} for message ${name}`);
   const v = decodeMessage(name, r.bytes());
-  if (name === 'Time') return v.seconds ? new Date(Number(v.seconds) * 1000).toISOString().replace('.000Z', 'Z') : undefined;
-  if (name === 'Quantity') return v.string ?? '';
-  if (name === 'IntOrString') return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+  switch (name) {
+    case 'Time':
+      return v.seconds ? new Date(Number(v.seconds) * 1000).toISOString().replace('.000Z', 'Z') : undefined;
+    case 'MicroTime':
+      return v.seconds || v.nanos ? microTime(Number(v.seconds ?? 0), Number(v.nanos ?? 0)) : undefined;
+    case 'Duration':
+      return goDuration(Number(v.duration ?? 0));
+    case 'Quantity':
+      return v.string ?? '';
+    case 'IntOrString':
+      return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+    case 'RawExtension':
+    case 'FieldsV1':
+      return v.raw === undefined ? undefined : JSON.parse(Buffer.from(String(v.raw), 'base64').toString('utf8'));
+  }
+  // `type ExtraValue []string`: a message of `items` on the wire, a plain list in JSON.
+  if (name.startsWith('ExtraValue')) return v.items ?? [];
   return v;
+}
+
+/** metav1.MicroTime in JSON: RFC 3339 with six fractional digits. */
+function microTime(seconds: number, nanos: number): string {
+  const micros = String(Math.floor(nanos / 1000)).padStart(6, '0');
+  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, `.${micros}Z`);
+}
+
+/** metav1.Duration in JSON: Go's time.Duration.String() of a count of nanoseconds (`1h2m3.5s`, `150ms`, `0s`). */
+export function goDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  let n = Math.abs(ns);
+  if (n < 1e9) {
+    const [unit, size] = n < 1e3 ? ['ns', 1] : n < 1e6 ? ['µs', 1e3] : ['ms', 1e6];
+    return `${sign}${trimZeros(n / size)}${unit}`;
+  }
+  const h = Math.floor(n / 3.6e12);
+  n -= h * 3.6e12;
+  const m = Math.floor(n / 6e10);
+  n -= m * 6e10;
+  const sec = `${trimZeros(n / 1e9)}s`;
+  return `${sign}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${sec}`;
+}
+
+function trimZeros(x: number): string {
+  return x.toFixed(9).replace(/\.?0+$/, '');
 }
 
 function dropUndefined(v: unknown): unknown {
@@ -275,13 +241,13 @@ function dropUndefined(v: unknown): unknown {
  */
 export function decodeKubeProtobuf(body: Uint8Array): { value: KubeObject } | StatusError {
   const refuse = (why: string) =>
-    statusError('UnsupportedMediaType', `the body of the request was in an unknown format - lattice-sim decodes ${PROTOBUF_TYPE} only for ${Object.keys(KINDS).join(', ')} and the fields it knows (${why}); send application/json`);
+    statusError('UnsupportedMediaType', `the body of the request was in an unknown format - lattice-sim decodes ${PROTOBUF_TYPE} only for ${'the built-in kinds'} and the fields it knows (${why}); send application/json`);
   try {
     if (body.length < 4 || MAGIC.some((x, k) => body[k] !== x)) return refuse('missing the k8s\\0 prefix');
     const envelope = decodeMessage('Unknown', body.subarray(4));
     const tm = (envelope.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
     const key = `${tm.apiVersion ?? ''}/${tm.kind ?? ''}`;
-    const msg = KINDS[key];
+    const msg = PROTOBUF_KINDS[key];
     if (!msg) return refuse(`kind ${key}`);
     if (envelope.contentEncoding) return refuse(`contentEncoding ${String(envelope.contentEncoding)}`);
     const raw = Buffer.from(String(envelope.raw ?? ''), 'base64');

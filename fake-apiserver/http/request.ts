@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { statusError } from '../api/index.ts';
 import type { FieldValidation, StatusError } from '../api/index.ts';
 import { PROTOBUF_TYPE, decodeKubeProtobuf } from './protobuf.ts';
+import { CREATE_SUBRESOURCES } from '../virtual/index.ts';
 
 /** What the HTTP front hands to {@link parseRequest}: the raw request, already read. */
 export interface RawRequest {
@@ -71,7 +72,7 @@ export interface ResourceRequest {
   version: string;
   /** Plural resource name, e.g. `configmaps`. */
   resource: string;
-  subresource?: 'status' | 'scale' | 'log';
+  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token';
   namespace?: string;
   name?: string;
   query: ApiQuery;
@@ -291,7 +292,10 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   }
   if (rest.length === 0 || rest.length > 3) return err(pathNotFound());
   const [resource, name, sub] = rest;
-  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log') return err(pathNotFound());
+  // Create-only subresources answered without storing (fake-apiserver/virtual): POST pods/<name>/eviction, serviceaccounts/<name>/token.
+  const createSub = sub !== undefined && group === '' && `${resource}/${sub}` in CREATE_SUBRESOURCES;
+  if (createSub && method !== 'POST') return err(methodNotAllowed());
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && !createSub) return err(pathNotFound());
   if (sub === 'log' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
   if (sub === 'log' && method !== 'GET' && method !== 'HEAD') return err(methodNotAllowed());
   const subresource = sub as ResourceRequest['subresource'];
@@ -304,7 +308,7 @@ export function parseRequest(raw: RawRequest): ApiRequest {
       verb = collection ? (query.watch ? 'watch' : 'list') : query.watch ? 'watch' : 'get';
       break;
     case 'POST':
-      if (!collection) return err(methodNotAllowed());
+      if (!collection && !createSub) return err(methodNotAllowed());
       verb = 'create';
       break;
     case 'PUT':

@@ -70,7 +70,8 @@ function componentName(file: string, exportName: string): string {
   if (pkg === '@kubernetes-models/apimachinery') prefix = `io.k8s.apimachinery.pkg.${rel.join('.')}`;
   else if (pkg === 'kubernetes-models' && rel.length === 1) prefix = `io.k8s.api.core.${rel[0]}`;
   else if (pkg === 'kubernetes-models' && rel[0] === 'apiextensions.k8s.io') prefix = `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${rel[1]}`;
-  else if (pkg === 'kubernetes-models' && rel.length === 2) prefix = `io.k8s.api.${rel[0].replace(/\.k8s\.io$/, '')}.${rel[1]}`;
+  // Upstream's Go package is the group's first label (`rbac.authorization.k8s.io` → `rbac`).
+  else if (pkg === 'kubernetes-models' && rel.length === 2) prefix = `io.k8s.api.${rel[0].split('.')[0]}.${rel[1]}`;
   else throw new BuiltinSchemaError(`${file}: no upstream name known for a definition here`);
   const name = `${prefix}.${type}`;
   // The package's own identifier spells the same name without separators: a cross-check.
@@ -169,6 +170,12 @@ class Loader {
         return { type: 'array', items: this.typeSchema(t.items, dts, file, false) };
       case 'map':
         return { type: 'object', additionalProperties: this.typeSchema(t.values, dts, file, false) };
+      case 'object': {
+        const properties: Record<string, JsonSchema> = {};
+        for (const m of t.members) properties[m.name] = { ...this.typeSchema(m.type, dts, file, true), ...(m.description ? { description: m.description } : {}) };
+        const required = t.members.filter((m) => !m.optional).map((m) => m.name);
+        return { type: 'object', properties, ...(required.length ? { required } : {}) };
+      }
       case 'ref': {
         const spec = dts.imports.get(t.name);
         if (!spec && t.name !== dts.localName) throw new BuiltinSchemaError(`${file}: ${t.name} is not imported`);

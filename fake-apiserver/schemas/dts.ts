@@ -14,6 +14,8 @@ export type DtsType =
   | { t: 'union'; of: DtsType[] }
   | { t: 'array'; items: DtsType }
   | { t: 'map'; values: DtsType }
+  /** An inline object type (`{ /** doc *\/ "key"?: T; … }`: kubernetes-models inlines some definitions, e.g. StatefulSet's volumeClaimTemplates). */
+  | { t: 'object'; members: DtsMember[] }
   | { t: 'ref'; name: string };
 
 /** One property of a generated interface. */
@@ -58,7 +60,7 @@ function jsdoc(lines: string[]): string | undefined {
 /** Tokens of a type expression: string literals, identifiers and punctuation. */
 function tokenize(src: string, file: string): string[] {
   const out: string[] = [];
-  const re = /\s*(?:("(?:[^"\\]|\\.)*"|[A-Za-z_$][\w$]*|[<>{}[\]:;|()])|$)/y;
+  const re = /\s*(?:(\/\*\*[\s\S]*?\*\/|"(?:[^"\\]|\\.)*"|[A-Za-z_$][\w$]*|[<>{}[\]:;|()?])|$)/y;
   for (;;) {
     const m = re.exec(src);
     if (!m) throw new DtsShapeError(file, `cannot read type ${JSON.stringify(src)}`);
@@ -87,6 +89,7 @@ export function parseType(src: string, file = '<type>'): DtsType {
       expect('>');
       return { t: 'array', items };
     }
+    if (tok === '{' && toks[p] !== '[') return objectLiteral();
     if (tok === '{') {
       expect('[');
       p++; // key
@@ -106,6 +109,22 @@ export function parseType(src: string, file = '<type>'): DtsType {
     }
     if (/^[A-Za-z_$][\w$]*$/.test(tok)) return { t: 'ref', name: tok };
     throw new DtsShapeError(file, `unexpected ${tok} in ${JSON.stringify(src)}`);
+  };
+  const objectLiteral = (): DtsType => {
+    const members: DtsMember[] = [];
+    while (toks[p] !== '}') {
+      let description: string | undefined;
+      if (toks[p]?.startsWith('/**')) description = jsdoc(toks[p++].split('\n'));
+      const key = toks[p++];
+      if (key === undefined) throw new DtsShapeError(file, `unterminated object type in ${JSON.stringify(src)}`);
+      const optional = toks[p] === '?';
+      if (optional) p++;
+      expect(':');
+      members.push({ name: key.startsWith('"') ? (JSON.parse(key) as string) : key, optional, description, type: union() });
+      if (toks[p] === ';') p++;
+    }
+    expect('}');
+    return { t: 'object', members };
   };
   const union = (): DtsType => {
     const of = [primary()];
