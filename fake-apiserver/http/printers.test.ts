@@ -111,3 +111,38 @@ describe('other kinds', () => {
     expect(columnsFor('x.io', 'Widget', NOW).map((c) => c.name)).toEqual(['Name', 'Age']);
   });
 });
+
+describe('columns of the workload, RBAC, networking and scheduling kinds kubectl users list', () => {
+  it('StatefulSet READY, DaemonSet counts and node selector, ControllerRevision controller', () => {
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('db'), spec: { replicas: 3, template: { spec: { containers: [{ name: 'pg', image: 'postgres:16' }] } } }, status: { readyReplicas: 2 } } as KubeObject;
+    expect(row('apps', 'StatefulSet', sts)).toEqual({ Name: 'db', Ready: '2/3', Age: '5m', Containers: 'pg', Images: 'postgres:16' });
+    const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta('agent'), spec: { selector: { matchLabels: { app: 'agent' } }, template: { spec: { nodeSelector: { 'kubernetes.io/os': 'linux' }, containers: [] } } }, status: { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 2, updatedNumberScheduled: 3, numberAvailable: 2 } } as KubeObject;
+    expect(row('apps', 'DaemonSet', ds)).toMatchObject({ Desired: 3, Current: 3, Ready: 2, 'Up-to-date': 3, Available: 2, 'Node Selector': 'kubernetes.io/os=linux', Selector: 'app=agent' });
+    const rev = { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: meta('db-6d4f', { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'u', controller: true }] }), revision: 2 } as KubeObject;
+    expect(row('apps', 'ControllerRevision', rev)).toMatchObject({ Controller: 'statefulset.apps/db', Revision: 2 });
+  });
+
+  it('RoleBinding ROLE and its subjects by kind in -o wide; Role CREATED AT', () => {
+    const rb = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta('read'),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+      subjects: [
+        { kind: 'User', name: 'alice' },
+        { kind: 'ServiceAccount', name: 'ci', namespace: 'build' },
+      ],
+    } as unknown as KubeObject;
+    expect(row('rbac.authorization.k8s.io', 'RoleBinding', rb)).toEqual({ Name: 'read', Role: 'Role/reader', Age: '5m', Users: 'alice', Groups: '', ServiceAccounts: 'build/ci' });
+    expect(builtinColumns('rbac.authorization.k8s.io', 'Role', NOW)!.map((c) => c.name)).toEqual(['Name', 'Created At']);
+  });
+
+  it('Ingress CLASS HOSTS PORTS, PriorityClass VALUE GLOBAL-DEFAULT … PREEMPTIONPOLICY, ResourceQuota REQUEST from its status', () => {
+    const ing = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('web'), spec: { rules: [{ host: 'a.com' }, {}], tls: [{ hosts: ['a.com'] }] } } as KubeObject;
+    expect(row('networking.k8s.io', 'Ingress', ing)).toMatchObject({ Class: '<none>', Hosts: 'a.com,*', Address: '', Ports: '80, 443' });
+    const pc = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: meta('high'), value: 1000 } as unknown as KubeObject;
+    expect(row('scheduling.k8s.io', 'PriorityClass', pc)).toEqual({ Name: 'high', Value: 1000, 'Global-Default': false, Age: '5m', PreemptionPolicy: 'PreemptLowerPriority' });
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta('q'), spec: { hard: { pods: '10' } }, status: { hard: { pods: '10', 'limits.cpu': '4' }, used: { pods: '3', 'limits.cpu': '1' } } } as KubeObject;
+    expect(row('', 'ResourceQuota', quota)).toMatchObject({ Request: 'pods: 3/10', Limit: 'limits.cpu: 1/4' });
+  });
+});

@@ -296,6 +296,38 @@ const eventSource = (o: KubeObject) => {
 };
 
 /** Column builders of the built-in kinds, by `group/Kind` (`/Pod` for core). */
+/** `Created At` (a date column) of kinds upstream prints without an age: CRDs, Roles, LimitRanges. */
+const createdAtCol = () =>
+  c('Created At', 'date', (o) => (o.metadata.creationTimestamp ? new Date(Date.parse(o.metadata.creationTimestamp)).toISOString().replace(/\.\d{3}Z$/, 'Z') : null), 0, AGE_DOC);
+
+/** RoleBinding / ClusterRoleBinding: `Role` as `<Kind>/<name>`; -o wide adds the subjects by kind. */
+function bindingColumns(): ReturnType<typeof c>[] {
+  const subjects = (o: KubeObject, kind: string) =>
+    arr(o.subjects)
+      .filter((s) => s.kind === kind)
+      .map((s) => (kind === 'ServiceAccount' ? `${str(s.namespace)}/${str(s.name)}` : str(s.name)))
+      .join(', ');
+  return [
+    nameCol(),
+    c('Role', 'string', (o) => `${str(obj(o.roleRef).kind)}/${str(obj(o.roleRef).name)}`),
+    ageCol(),
+    c('Users', 'string', (o) => subjects(o, 'User'), 1),
+    c('Groups', 'string', (o) => subjects(o, 'Group'), 1),
+    c('ServiceAccounts', 'string', (o) => subjects(o, 'ServiceAccount'), 1),
+  ];
+}
+
+/** ResourceQuota `Request` / `Limit` from the status the quota controller writes: `<resource>: <used>/<hard>` per hard limit, sorted; `limits.*` in Limit. */
+function quotaUsage(o: KubeObject, limits: boolean): string {
+  const hard = obj(obj(o.status).hard);
+  const used = obj(obj(o.status).used);
+  return Object.keys(hard)
+    .filter((r) => r.startsWith('limits.') === limits)
+    .sort()
+    .map((r) => `${r}: ${String(used[r] ?? 0)}/${String(hard[r])}`)
+    .join(', ');
+}
+
 const PRINTERS: Record<string, () => ReturnType<typeof c>[]> = {
   '/Pod': podColumns,
   '/Namespace': () => [nameCol(), c('Status', 'string', (o) => str(obj(o.status).phase), 0, 'The status of the namespace'), ageCol()],
@@ -441,11 +473,101 @@ const PRINTERS: Record<string, () => ReturnType<typeof c>[]> = {
     c('Replicas', 'string', (o) => num(obj(o.status).currentReplicas)),
     ageCol(),
   ],
-  'coordination.k8s.io/Lease': () => [nameCol(), c('Holder', 'string', (o) => str(obj(o.spec).holderIdentity)), ageCol()],
-  'apiextensions.k8s.io/CustomResourceDefinition': () => [
+  'apps/StatefulSet': () => [
     nameCol(),
-    c('Created At', 'date', (o) => (o.metadata.creationTimestamp ? new Date(Date.parse(o.metadata.creationTimestamp)).toISOString().replace(/\.\d{3}Z$/, 'Z') : null), 0, AGE_DOC),
+    c('Ready', 'string', (o) => `${num(obj(o.status).readyReplicas)}/${num(obj(o.spec).replicas)}`, 0, 'Number of the pod with ready state'),
+    ageCol(),
+    ...wideTemplate(templateSpec, () => '').slice(0, 2),
   ],
+  'apps/DaemonSet': () => [
+    nameCol(),
+    c('Desired', 'integer', (o) => num(obj(o.status).desiredNumberScheduled)),
+    c('Current', 'integer', (o) => num(obj(o.status).currentNumberScheduled)),
+    c('Ready', 'integer', (o) => num(obj(o.status).numberReady)),
+    c('Up-to-date', 'integer', (o) => num(obj(o.status).updatedNumberScheduled)),
+    c('Available', 'integer', (o) => num(obj(o.status).numberAvailable)),
+    c('Node Selector', 'string', (o) => formatLabels(obj(templateSpec(o)).nodeSelector)),
+    ageCol(),
+    ...wideTemplate(templateSpec, (o) => formatLabelSelector(obj(o.spec).selector)),
+  ],
+  'apps/ControllerRevision': () => [
+    nameCol(),
+    c('Controller', 'string', (o) => {
+      const owner = (o.metadata.ownerReferences ?? []).find((r) => r.controller === true);
+      if (!owner) return '<none>';
+      const group = owner.apiVersion.includes('/') ? owner.apiVersion.split('/')[0] : '';
+      return `${owner.kind.toLowerCase()}${group ? `.${group}` : ''}/${owner.name}`;
+    }),
+    c('Revision', 'integer', (o) => num(o.revision)),
+    ageCol(),
+  ],
+  '/PodTemplate': () => [
+    nameCol(),
+    ...wideTemplate((o) => obj(obj(o).template).spec, () => '').slice(0, 2).map((col) => ({ ...col, priority: 0 })),
+    c('Pod Labels', 'string', (o) => formatLabels(obj(obj(obj(o).template).metadata).labels)),
+  ],
+  'rbac.authorization.k8s.io/Role': () => [nameCol(), createdAtCol()],
+  'rbac.authorization.k8s.io/ClusterRole': () => [nameCol(), createdAtCol()],
+  'rbac.authorization.k8s.io/RoleBinding': () => bindingColumns(),
+  'rbac.authorization.k8s.io/ClusterRoleBinding': () => bindingColumns(),
+  'networking.k8s.io/Ingress': () => [
+    nameCol(),
+    c('Class', 'string', (o) => str(obj(o.spec).ingressClassName) || '<none>'),
+    c('Hosts', 'string', (o) => listWithMore(arr(obj(o.spec).rules).map((r) => str(r.host) || '*'), 4) || '*'),
+    c('Address', 'string', (o) => arr(obj(obj(o.status).loadBalancer).ingress).map((i) => str(i.ip) || str(i.hostname)).filter(Boolean).join(',')),
+    c('Ports', 'string', (o) => (arr(obj(o.spec).tls).length ? '80, 443' : '80')),
+    ageCol(),
+  ],
+  'networking.k8s.io/IngressClass': () => [
+    nameCol(),
+    c('Controller', 'string', (o) => str(obj(o.spec).controller)),
+    c('Parameters', 'string', (o) => {
+      const p = obj(obj(o.spec).parameters);
+      if (!p.kind) return '<none>';
+      return `${str(p.kind)}.${str(p.apiGroup)}/${str(p.name)}`;
+    }),
+    ageCol(),
+  ],
+  'scheduling.k8s.io/PriorityClass': () => [
+    nameCol(),
+    c('Value', 'integer', (o) => num(o.value)),
+    c('Global-Default', 'boolean', (o) => o.globalDefault === true),
+    ageCol(),
+    c('PreemptionPolicy', 'string', (o) => str(o.preemptionPolicy) || 'PreemptLowerPriority'),
+  ],
+  '/ResourceQuota': () => [
+    nameCol(),
+    ageCol(),
+    c('Request', 'string', (o) => quotaUsage(o, false)),
+    c('Limit', 'string', (o) => quotaUsage(o, true)),
+  ],
+  '/LimitRange': () => [nameCol(), createdAtCol()],
+  'storage.k8s.io/StorageClass': () => [
+    c('Name', 'string', (o) => `${o.metadata.name}${o.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' ? ' (default)' : ''}`, 0, NAME_DOC, 'name'),
+    c('Provisioner', 'string', (o) => str(o.provisioner)),
+    c('ReclaimPolicy', 'string', (o) => str(o.reclaimPolicy) || 'Delete'),
+    c('VolumeBindingMode', 'string', (o) => str(o.volumeBindingMode) || 'Immediate'),
+    c('AllowVolumeExpansion', 'string', (o) => String(o.allowVolumeExpansion === true)),
+    ageCol(),
+  ],
+  '/PersistentVolume': () => [
+    nameCol(),
+    c('Capacity', 'string', (o) => String(obj(obj(o.spec).capacity).storage ?? '')),
+    c('Access Modes', 'string', (o) => accessModes(obj(o.spec).accessModes)),
+    c('Reclaim Policy', 'string', (o) => str(obj(o.spec).persistentVolumeReclaimPolicy)),
+    c('Status', 'string', (o) => (o.metadata.deletionTimestamp ? 'Terminating' : str(obj(o.status).phase))),
+    c('Claim', 'string', (o) => {
+      const ref = obj(obj(o.spec).claimRef);
+      return ref.name ? `${str(ref.namespace)}/${str(ref.name)}` : '';
+    }),
+    c('StorageClass', 'string', (o) => str(obj(o.spec).storageClassName)),
+    c('VolumeAttributesClass', 'string', (o) => str(obj(o.spec).volumeAttributesClassName) || '<unset>'),
+    c('Reason', 'string', (o) => str(obj(o.status).reason)),
+    ageCol(),
+    c('VolumeMode', 'string', (o) => str(obj(o.spec).volumeMode) || 'Filesystem', 1),
+  ],
+  'coordination.k8s.io/Lease': () => [nameCol(), c('Holder', 'string', (o) => str(obj(o.spec).holderIdentity)), ageCol()],
+  'apiextensions.k8s.io/CustomResourceDefinition': () => [nameCol(), createdAtCol()],
 };
 
 /** `helper.GetAccessModesAsString`: RWO, ROX, RWX, RWOP in that order, comma-joined. */
