@@ -42,7 +42,7 @@ describe.skipIf(!linuxX64)('everyday kubectl commands against serve --stubs', ()
     expect((await k('auth', 'can-i', 'create', 'pods')).trim()).toBe('yes');
     expect(await k('auth', 'can-i', '--list')).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
     const who = await k('auth', 'whoami');
-    expect(who).toMatch(/Username\s+lattice-sim-admin/);
+    expect(who).toMatch(/Username\s+system:admin/);
     expect(who).toMatch(/Groups\s+\[system:masters system:authenticated\]/);
   });
 

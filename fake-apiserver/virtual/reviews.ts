@@ -9,9 +9,10 @@
  */
 import { invalid } from '../api/index.ts';
 import type { KubeObject } from '../api/index.ts';
+import { ADMISSION_USER } from '../admission/index.ts';
 
-/** The one identity this server serves every request as. */
-export const SERVED_USER = Object.freeze({ username: 'lattice-sim-admin', groups: Object.freeze(['system:masters', 'system:authenticated']) });
+/** The one identity this server serves every request as: the user admission webhooks are told about too. */
+export const SERVED_USER = ADMISSION_USER;
 
 /** A create-only review kind: where it is served and how it is answered. */
 export interface ReviewKind {

@@ -102,6 +102,6 @@ describe('reviews', () => {
   });
   it('SelfSubjectReview names the served user', () => {
     const r = answerReview(kind('SelfSubjectReview'), { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { name: '' } } as KubeObject);
-    expect(r.status).toEqual({ userInfo: { username: 'lattice-sim-admin', groups: ['system:masters', 'system:authenticated'] } });
+    expect(r.status).toEqual({ userInfo: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] } });
   });
 });
