@@ -27,6 +27,7 @@ import { generateServingCertificate, startHttpServer, writeKubeconfig } from '..
 import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
 import { RealClock } from '../harness/clock/index.ts';
 import { World } from '../harness/world.ts';
+import { defaultProfile } from '../harness/profile.ts';
 import { CliError } from './errors.ts';
 import type { Io } from './main.ts';
 
@@ -77,7 +78,7 @@ function portArg(v: string): number {
 
 /** Starts the server and writes the kubeconfig; does not wait for a signal. */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true }) : undefined;
+  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, profile: { ...defaultProfile(), events: { normal: true } } }) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   let http: RunningHttpServer;
   const faults = new FaultInjector();

@@ -53,6 +53,13 @@ export interface SimulationProfile {
    * allowlist (absent = any HTTPS / OCI repository).
    */
   packages?: { chartsDir?: string; allowedRepositories?: string[] };
+  /**
+   * Events the stubs write (harness/stubs/events.ts), optional: `normal` = also the Normal Events of
+   * a cluster (Scheduled, ScalingReplicaSet, SuccessfulCreate, Pulled, Created, Started, Killing,
+   * Completed). Default false: Warning Events only, since Normal ones change no verdict and cost
+   * writes; `lattice-sim serve` turns them on for `kubectl get events` and `describe`.
+   */
+  events?: { normal?: boolean };
 }
 
 /** One machine shape of the node pool: what its kubelet reports as `status.capacity`. */

@@ -17,6 +17,7 @@ import { defaultProfile } from './profile.ts';
 import type { NodeFaultSpec, SimulationProfile } from './profile.ts';
 import { CoreTypes, StubTypes, thirdPartyCrds } from './stubs/third-party-crds.ts';
 import { registerNodes } from './stubs/nodes.ts';
+import { eventRecorder } from './stubs/events.ts';
 import { deploymentController } from './stubs/kcm/deployment-controller.ts';
 import { replicaSetController } from './stubs/kcm/replicaset-controller.ts';
 import { endpointSliceController } from './stubs/kcm/endpointslice-controller.ts';
@@ -346,9 +347,11 @@ export class World implements Cluster {
     await gc.start(options.platform ? GC_KINDS : GC_KINDS.filter((k) => !k.apiVersion.startsWith('lattice.dev/')));
     world.nodeFaults = new NodeFaults(stubsClient, clock, profile, log, startMs);
     for (const fault of profile.nodes.faults) world.nodeFaults.inject(fault);
+    // kube-controller-manager's Event recorder (Normal Events only when the profile asks: harness/stubs/events.ts).
+    const kcmEvents = (component: string) => eventRecorder(stubsClient, clock, { component }, { normal: profile.events?.normal === true });
     await runner.start([
-      deploymentController(stubsClient, cache),
-      replicaSetController(stubsClient, cache),
+      deploymentController(stubsClient, cache, kcmEvents('deployment-controller')),
+      replicaSetController(stubsClient, cache, kcmEvents('replicaset-controller')),
       defaultScheduler(stubsClient, clock, rng, profile, cache, log),
       world.kubelet.definition(),
       hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile)),
@@ -356,7 +359,7 @@ export class World implements Cluster {
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
       disruptionController(stubsClient, cache),
-      jobController(stubsClient, cache),
+      jobController(stubsClient, cache, kcmEvents('job-controller')),
       ...volcanoControllers(stubsClient, clock, cache, profile, log),
       ...kthenaControllers(stubsClient, clock, cache, world.metrics),
       ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),

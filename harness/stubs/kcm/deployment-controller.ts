@@ -30,6 +30,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { InformerCache, KubeClient, KubeObject, ObjectKey } from '../../../fake-apiserver/api/index.ts';
+import { ownerSubject } from '../events.ts';
+import type { EventRecorder } from '../events.ts';
 import { INDEX_OWNER_UID, ignoreNotFound, isAlreadyExists, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition, ReconcileResult } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -94,7 +96,7 @@ const byAge = (a: KubeObject, b: KubeObject): number =>
   (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);
 
 /** The Deployment controller as a runner definition. */
-export function deploymentController(client: KubeClient, cache: InformerCache): ControllerDefinition {
+export function deploymentController(client: KubeClient, cache: InformerCache, recorder?: EventRecorder): ControllerDefinition {
   const replicaSets = cache.informerFor(CoreTypes.ReplicaSet);
   const pods = cache.informerFor(CoreTypes.Pod);
   /** ReplicaSets as this controller's last write returned them (`ns/name`), until the cache catches up. */
@@ -136,6 +138,9 @@ export function deploymentController(client: KubeClient, cache: InformerCache): 
   const scale = async (rs: KubeObject, replicas: number, annotations: Record<string, string>): Promise<KubeObject> => {
     const key = { namespace: rs.metadata.namespace, name: rs.metadata.name };
     const cur = await client.patch(CoreTypes.ReplicaSet, key, 'merge', { metadata: { annotations }, spec: { replicas } }).catch(ignoreNotFound);
+    const from = specReplicas(rs);
+    const owner = cur && from !== replicas ? controllerOf(cur, 'Deployment') : undefined;
+    if (owner) await recorder?.event(ownerSubject(owner, key.namespace), 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`);
     return cur ? record(cur) : rs;
   };
 
@@ -208,6 +213,7 @@ export function deploymentController(client: KubeClient, cache: InformerCache): 
           try {
             newRs = set(record(await client.create(rs, { fieldManager: MANAGER })));
             createdNew = true;
+            if (initial > 0) await recorder?.event(dep, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newName} from 0 to ${initial}`);
           } catch (err) {
             if (!isAlreadyExists(err)) throw err;
             newRs = set(record(await client.get(CoreTypes.ReplicaSet, { namespace: ns, name: newName }))); // the cache had not seen it yet

@@ -24,6 +24,7 @@
  * simulated ms (timestamps RFC 3339).
  */
 import type { InformerCache, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import type { EventRecorder } from '../events.ts';
 import { INDEX_OWNER_UID, ignoreNotFound, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition, ReconcileResult } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -81,7 +82,7 @@ const indexOf = (pod: KubeObject): number | undefined => {
 };
 
 /** The Job controller as a runner definition. */
-export function jobController(client: KubeClient, cache: InformerCache): ControllerDefinition {
+export function jobController(client: KubeClient, cache: InformerCache, recorder?: EventRecorder): ControllerDefinition {
   const podInformer = cache.informerFor(CoreTypes.Pod);
   const expectations = new PodExpectations(podInformer);
   /** Per Job uid: running pods deleted because the Job failed; they count as failed (upstream counts them through pod tracking). */
@@ -174,6 +175,7 @@ export function jobController(client: KubeClient, cache: InformerCache): Control
             // (pods deleted in this pass: their delete events bring the next pass, which finishes the Job once none is left)
             const reason = conditions.get(target === 'fail' ? 'FailureTarget' : 'SuccessCriteriaMet')!.reason;
             add(target === 'fail' ? 'Failed' : 'Complete', reason);
+            if (target !== 'fail') await recorder?.event(job, 'Normal', 'Completed', 'Job completed');
           }
         } else {
           // Replace failures only after the back-off since the last one.
@@ -188,7 +190,12 @@ export function jobController(client: KubeClient, cache: InformerCache): Control
             for (let n = active.length; n < Math.min(parallelism, remaining); n++) wantIndexes.push(undefined);
           }
           if (wantIndexes.length > 0 && backoffLeft > 0) later(backoffLeft);
-          else for (const index of wantIndexes) expectations.created(uid, await client.create(jobPod(job, index)));
+          else
+            for (const index of wantIndexes) {
+              const created = await client.create(jobPod(job, index));
+              expectations.created(uid, created);
+              await recorder?.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+            }
           const surplus = active.length - parallelism;
           if (surplus > 0) {
             for (const p of active.filter((a) => owned.includes(a)).sort(compareForDeletion).slice(0, surplus)) {

@@ -12,6 +12,7 @@
  * as gone until the cache drops them. A Pod change enqueues only its controlling ReplicaSet.
  */
 import type { InformerCache, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
+import type { EventRecorder } from '../events.ts';
 import { INDEX_OWNER_UID, ignoreNotFound, matchesSelector, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
@@ -23,7 +24,7 @@ import { PodExpectations } from './expectations.ts';
 const MANAGER = 'replicaset-controller';
 
 /** The ReplicaSet controller as a runner definition. */
-export function replicaSetController(client: KubeClient, cache: InformerCache): ControllerDefinition {
+export function replicaSetController(client: KubeClient, cache: InformerCache, recorder?: EventRecorder): ControllerDefinition {
   const podInformer = cache.informerFor(CoreTypes.Pod);
   const expectations = new PodExpectations(podInformer);
   /** Owned, active pods as the controller must count them: cache plus expectations. */
@@ -65,11 +66,13 @@ export function replicaSetController(client: KubeClient, cache: InformerCache): 
             spec: { ...(rs.spec.template?.spec ?? {}) },
           }).catch((err: unknown) => void (createError = err));
           if (created) expectations.created(rs.metadata.uid!, created);
+          if (created) await recorder?.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
         }
         const surplus = [...pods].sort(compareForDeletion).slice(0, Math.max(0, pods.length + pendingCreates - desired));
         for (const p of surplus) {
           await client.delete(CoreTypes.Pod, { namespace: ns, name: p.metadata.name }).catch(ignoreNotFound);
           expectations.deleted(rs.metadata.uid!, p.metadata.name);
+          await recorder?.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
         }
         const live = pods.filter((p) => !surplus.includes(p));
         const ready = live.filter(podReady).length;

@@ -17,12 +17,14 @@
  * kubelet acts only on pods bound to a node.
  */
 import type { Clock, InformerCache, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
-import { ignoreNotFound, isAlreadyExists, rfc3339 } from '../../../fake-apiserver/api/index.ts';
+import { ignoreNotFound } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
 import { done, requeueAfter } from '../../../platform/runtime/index.ts';
 import type { StreamSource } from '../../rng/index.ts';
 import type { Delay, SimulationProfile } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
+import { eventRecorder } from '../events.ts';
+import type { EventRecorder } from '../events.ts';
 import type { PodStage } from './stages.ts';
 import { defaultPodStages, stageBaseDelay, stageMatches, validateStages, valueAt } from './stages.ts';
 import { configBlock } from './config-refs.ts';
@@ -96,6 +98,7 @@ export class Kubelet {
   private readonly blockers = new Map<string, Set<string>>();
   private readonly blockedOn = new Map<string, string[]>();
   private readonly backOff = new RestartBackOff();
+  private readonly recorder: EventRecorder;
   private nextIp = 0;
 
   constructor(
@@ -106,6 +109,7 @@ export class Kubelet {
     private readonly cache: InformerCache,
   ) {
     this.settings = kubeletSettings(profile);
+    this.recorder = eventRecorder(client, clock, { component: 'kubelet' }, { normal: profile.events?.normal === true });
   }
 
   /**
@@ -283,7 +287,7 @@ export class Kubelet {
     this.records.set(uid, rec);
     const input: TemplateInput = { pod, nowMs: now };
     const template = stage.next.statusTemplate;
-    const events: { reason: string; message: string }[] = [];
+    const events: { type?: 'Normal'; reason: string; message: string }[] = [];
     if (template === 'mount-failed') {
       input.message = view.kubelet.mountError;
       events.push({ reason: 'FailedMount', message: input.message! });
@@ -292,6 +296,18 @@ export class Kubelet {
       input.message = view.kubelet.configError;
       input.container = view.kubelet.configErrorContainer;
       events.push({ reason: 'Failed', message: `Error: ${input.message}` });
+    }
+    if (template === 'start' || template === 'restart' || template === 'stop') {
+      // The Normal Events of a container start (image already on the node: pulls are not modelled) and stop.
+      for (const c of (pod.spec?.containers ?? []) as { name: string; image?: string }[]) {
+        if (template === 'stop') events.push({ type: 'Normal', reason: 'Killing', message: `Stopping container ${c.name}` });
+        else
+          events.push(
+            { type: 'Normal', reason: 'Pulled', message: `Container image "${c.image ?? ''}" already present on machine` },
+            { type: 'Normal', reason: 'Created', message: `Created container: ${c.name}` },
+            { type: 'Normal', reason: 'Started', message: `Started container ${c.name}` },
+          );
+      }
     }
     if (template === 'start' && rec.podIP === undefined) {
       const n = this.nextIp++;
@@ -312,29 +328,12 @@ export class Kubelet {
     applyTemplate(rec, template, input);
     const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, HOST_IP, pod.status?.conditions ?? []) }, { fieldManager: 'kubelet' }).catch(ignoreNotFound);
     if (written) rec.writtenRv = Number(written.metadata.resourceVersion ?? '0');
-    for (const [i, e] of events.entries()) await this.event(pod, e.reason, e.message, `${rec.epoch}${i}`);
+    for (const e of events) await this.event(pod, e.type ?? 'Warning', e.reason, e.message);
   }
 
-  /** A Warning Event from the kubelet about `pod` (core/v1 Event), named uniquely and deterministically. */
-  private async event(pod: KubeObject, reason: string, message: string, suffix: string): Promise<void> {
-    const now = rfc3339(this.clock.now());
-    await this.client
-      .create({
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${pod.metadata.name}.${this.clock.now().toString(16)}${suffix}`, namespace: pod.metadata.namespace },
-        involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
-        reason,
-        message,
-        type: 'Warning',
-        source: { component: 'kubelet', host: pod.spec?.nodeName },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      } as KubeObject)
-      .catch((err: unknown) => {
-        if (!isAlreadyExists(err)) throw err;
-      });
+  /** An Event from the kubelet of `pod`'s node about `pod` (harness/stubs/events.ts). */
+  private event(pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    return this.recorder.event(pod, type, reason, message, pod.spec?.nodeName);
   }
 
   /** Forgets a deleted (or re-created) pod: record, due times, blockers, back-off, its streams. */

@@ -30,6 +30,7 @@ import type { StreamSource } from '../../rng/index.ts';
 import type { SimulationProfile } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { DelayGate } from '../delay-gate.ts';
+import { eventRecorder } from '../events.ts';
 import { filterNode, podRequests, podTerminated, unschedulableMessage } from './fit.ts';
 import type { ResourceList } from './fit.ts';
 
@@ -93,6 +94,7 @@ type Condition = { type: string; status: string; reason?: string; message?: stri
 /** The default scheduler stub as a runner definition. */
 export function defaultScheduler(client: KubeClient, clock: Clock, rng: StreamSource, profile: SimulationProfile, cache: InformerCache, log?: Logger): ControllerDefinition {
   const gate = new DelayGate(clock, rng, 'kubelet/schedule', profile.kubelet.schedule);
+  const recorder = eventRecorder(client, clock, { component: DEFAULT_SCHEDULER }, { normal: profile.events?.normal === true });
   const podInformer = cache.informerFor(CoreTypes.Pod);
   const nodeInformer = cache.informerFor(CoreTypes.Node);
   const usage = new NodeUsage();
@@ -168,21 +170,7 @@ export function defaultScheduler(client: KubeClient, clock: Clock, rng: StreamSo
           const cond: Condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: shown?.status === 'False' ? shown.lastTransitionTime : now };
           await client.patchStatus(CoreTypes.Pod, key, 'merge', { status: { phase: 'Pending', conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), cond] } }).catch(ignoreNotFound);
           written.set(uid, message);
-          await client
-            .create({
-              apiVersion: 'v1',
-              kind: 'Event',
-              metadata: { name: `${key.name}.${clock.now().toString(16)}`, namespace: key.namespace },
-              involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: key.namespace, name: key.name, uid },
-              reason: 'FailedScheduling',
-              message,
-              type: 'Warning',
-              source: { component: DEFAULT_SCHEDULER },
-              firstTimestamp: now,
-              lastTimestamp: now,
-              count: 1,
-            })
-            .catch(() => undefined); // an Event is best effort, as for kube-scheduler's recorder
+          await recorder.event(pod, 'Warning', 'FailedScheduling', message);
           log?.info(`default-scheduler: ${k} unschedulable: ${message}`);
           return done();
         }
@@ -191,6 +179,7 @@ export function defaultScheduler(client: KubeClient, clock: Clock, rng: StreamSo
         const bound = await client.patch(CoreTypes.Pod, key, 'merge', { spec: { nodeName: node } }).catch(ignoreNotFound);
         if (!bound) return done();
         usage.assumed.set(uid, { key: k, node, req: safeRequests(pod) });
+        await recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${key.namespace}/${key.name} to ${node}`);
         if (conditions.some((c) => c.type === 'PodScheduled' && c.status === 'False')) {
           const cond: Condition = { type: 'PodScheduled', status: 'True', lastTransitionTime: now };
           await client.patchStatus(CoreTypes.Pod, key, 'merge', { status: { conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), cond] } }).catch(ignoreNotFound);
