@@ -33,10 +33,8 @@ export interface FragmentAnswer {
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(CEDAR_ENTITY_TYPES);
 
-/** Matches a lone surrogate (in `u` mode a well-formed pair is one code point and does not match). */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s);
+/** True when `s` has no lone surrogate (ES2024 `String.prototype.isWellFormed`, native since Node 20). */
+const wellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 const sameUid = (a: { type: string; id: string }, b: { type: string; id: string }): boolean => a.type === b.type && a.id === b.id;
 

@@ -157,6 +157,13 @@ function likeMatcher(pattern: unknown[]): ((s: string) => boolean) | undefined {
       elems.push((p as { Literal: string }).Literal);
     else return undefined; // a literal element is one character (Cedar's pattern form); anything else is not understood
   }
+  // Common shapes without the general matcher: `lit`, `lit*`, `*lit` (each literal element is one code
+  // point, so the joined literal is well-formed and UTF-16 code-unit comparison is code-point comparison).
+  const stars = elems.filter((e) => e === null).length;
+  const lit = elems.filter((e): e is string => e !== null).join('');
+  if (stars === 0) return (s) => s === lit;
+  if (stars === 1 && elems[elems.length - 1] === null) return (s) => s.startsWith(lit);
+  if (stars === 1 && elems[0] === null) return (s) => s.endsWith(lit);
   return (s) => {
     const chars = [...s];
     // Classic glob matching with one backtrack point (the last wildcard seen).
