@@ -60,6 +60,8 @@ interface Slice {
   positions: readonly number[];
   guards: readonly PolicyGuard[];
   reads: Set<string> | undefined;
+  /** Every guard is its policy's whole meaning: `fragment.ts` may answer without Cedar. */
+  exact: boolean;
   prepared?: { id: string; error?: string };
 }
 
@@ -212,7 +214,7 @@ export class CedarEngine implements Authorizer {
       const call = requestEntities(request);
       const set = this.sliceFor(call);
       if (set === undefined) return deny(REASON_NO_PERMIT);
-      const known = fragmentRequest(call) ? fragmentAnswer(set.guards, call) : undefined;
+      const known = set.exact && fragmentRequest(call) ? fragmentAnswer(set.guards, call) : undefined;
       if (known !== undefined) {
         const policies = known.determining.map((i) => this.policies[set.positions[i]][0]);
         if (known.allowed) return { request, allowed: true, reason: '', policies };
@@ -240,7 +242,8 @@ export class CedarEngine implements Authorizer {
     const key = kept.join(',');
     let set = this.slices.get(key);
     if (set === undefined) {
-      set = { positions: kept, guards: kept.map((i) => this.guards[i]), reads: this.slicer.reads(kept) };
+      const guards = kept.map((i) => this.guards[i]);
+      set = { positions: kept, guards, reads: this.slicer.reads(kept), exact: guards.every((g) => g.exact) };
       this.slices.set(key, set);
     }
     return set;
