@@ -9,7 +9,8 @@ import { LATTICE_SYSTEM_NAMESPACE, type CedarPolicy } from '../crds/types.ts';
 import { requestEntities } from './entities.ts';
 import { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, REASON_NO_PERMIT, type Authorizer, type GateDecision, type GateRequest } from './types.ts';
 import { parseCedarText } from './validation.ts';
-import { OPEN_GUARD, policyGuard, PolicySlicer } from './slice.ts';
+import { OPEN_GUARD, policyGuard, PolicySlicer, type PolicyGuard } from './slice.ts';
+import { fragmentAnswer, fragmentRequest } from './fragment.ts';
 
 export { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, REASON_NO_PERMIT };
 
@@ -51,11 +52,17 @@ function preparse(entries: readonly (readonly [string, string])[]): { id: string
   return { id };
 }
 
-/** A sub-set of an engine's policies handed to Cedar: its id (or setup error) and the attributes its policies read (undefined: unknown). */
+/**
+ * A sub-set of an engine's policies: their positions and guards, the attributes they read (undefined:
+ * unknown), and, once a request needed Cedar, Cedar's id of the sub-set (or its setup error).
+ */
 interface Slice {
-  id: string;
-  error?: string;
+  positions: readonly number[];
+  guards: readonly PolicyGuard[];
   reads: Set<string> | undefined;
+  /** Every guard is its policy's whole meaning: `fragment.ts` may answer without Cedar. */
+  exact: boolean;
+  prepared?: { id: string; error?: string };
 }
 
 /** `attrs` without the attributes no policy of the slice reads (they cannot change its evaluation; see slice.ts). */
@@ -97,12 +104,14 @@ export function cedarLoadOrder(objects: readonly CedarPolicy[]): CedarPolicy[] {
  * (`<crName>_<index>`, index = position of the policy in its CR's text, from 0) in load order.
  *
  * Cost: the combined policy set is parsed once (Cedar's `preparsePolicySet`, cached per process by
- * content hash). Each request is one `statefulIsAuthorized` call over its *slice*: the policies that
- * `slice.ts` cannot prove unable to apply to it (scope, and `when` equalities / `like` on principal
- * and resource attributes), each distinct slice preparsed once (content hash). Decisions and
- * determining policies are those of the whole set (see `slice.ts` for why); a request whose slice is
- * empty is denied with no determining policy without a call, which is Cedar's answer for a set of
- * which no policy can be satisfied.
+ * content hash). Each request is answered over its *slice*: the policies that `slice.ts` cannot prove
+ * unable to apply to it (scope, and `when` equalities / `like` on principal and resource attributes).
+ * Decisions and determining policies are those of the whole set (see `slice.ts` for why). A request
+ * whose slice is empty is denied with no determining policy without a call, which is Cedar's answer
+ * for a set of which no policy can be satisfied; one whose slice holds only policies whose guards are
+ * their whole meaning is answered by `fragment.ts` without a call (Cedar's answer, see there); any
+ * other is one `statefulIsAuthorized` call over its slice, each distinct slice preparsed once
+ * (content hash) when first needed.
  */
 export class CedarEngine implements Authorizer {
   /** CRs skipped because their text does not parse, in load order. */
@@ -117,9 +126,11 @@ export class CedarEngine implements Authorizer {
   private readonly order: Map<string, number>;
   /** The policies in load order: id and text. */
   private readonly policies: readonly (readonly [string, string])[];
+  /** The guard of each policy (same positions as `policies`). */
+  private readonly guards: readonly PolicyGuard[];
   /** Which policies may apply to a request (positions in `policies`). */
   private readonly slicer: PolicySlicer;
-  /** Slice (policy positions joined by ',') → Cedar's id of that sub-set or its setup error, and the attributes it reads. */
+  /** Slice (policy positions joined by ',') → that sub-set (see {@link Slice}). */
   private readonly slices = new Map<string, Slice>();
 
   private constructor(
@@ -135,16 +146,15 @@ export class CedarEngine implements Authorizer {
     this.setupError = setupError;
     this.order = new Map(loaded.flatMap((l) => l.policyIds).map((id, i) => [id, i]));
     this.policies = entries;
-    this.slicer = new PolicySlicer(
-      entries.map(([, text]) => {
-        try {
-          const answer = policyToJson(text);
-          return answer.type === 'success' ? policyGuard(answer.json) : OPEN_GUARD;
-        } catch {
-          return OPEN_GUARD; // no JSON form: the policy is never sliced away
-        }
-      }),
-    );
+    this.guards = entries.map(([, text]) => {
+      try {
+        const answer = policyToJson(text);
+        return answer.type === 'success' ? policyGuard(answer.json) : OPEN_GUARD;
+      } catch {
+        return OPEN_GUARD; // no JSON form: the policy is never sliced away nor answered without Cedar
+      }
+    });
+    this.slicer = new PolicySlicer(this.guards);
   }
 
   /**
@@ -204,10 +214,17 @@ export class CedarEngine implements Authorizer {
       const call = requestEntities(request);
       const set = this.sliceFor(call);
       if (set === undefined) return deny(REASON_NO_PERMIT);
-      if (set.error !== undefined) return deny(REASON_INTERNAL_PREFIX + set.error);
+      const known = set.exact && fragmentRequest(call) ? fragmentAnswer(set.guards, call) : undefined;
+      if (known !== undefined) {
+        const policies = known.determining.map((i) => this.policies[set.positions[i]][0]);
+        if (known.allowed) return { request, allowed: true, reason: '', policies };
+        return deny(policies.length > 0 ? REASON_FORBIDDEN : REASON_NO_PERMIT, policies);
+      }
+      set.prepared ??= set.positions.length === this.policies.length ? { id: this.policySetId! } : preparse(set.positions.map((i) => this.policies[i]));
+      if (set.prepared.error !== undefined) return deny(REASON_INTERNAL_PREFIX + set.prepared.error);
       const { principal, action, resource } = call;
       const entities = set.reads === undefined ? call.entities : call.entities.map((e) => ({ ...e, attrs: readAttrs(e.attrs, set.reads!) }));
-      answer = statefulIsAuthorized({ principal, action, resource, context: {}, entities, preparsedPolicySetId: set.id });
+      answer = statefulIsAuthorized({ principal, action, resource, context: {}, entities, preparsedPolicySetId: set.prepared.id });
     } catch (err) {
       return deny(REASON_INTERNAL_PREFIX + (err as Error).message);
     }
@@ -218,15 +235,15 @@ export class CedarEngine implements Authorizer {
     return deny(policies.length > 0 ? REASON_FORBIDDEN : REASON_NO_PERMIT, policies);
   }
 
-  /** Cedar's id of the policies that may apply to `call` (the whole set's when none is ruled out); undefined when none may. */
+  /** The policies that may apply to `call` (all of them when none is ruled out); undefined when none may. */
   private sliceFor(call: ReturnType<typeof requestEntities>): Slice | undefined {
     const kept = this.slicer.slice(call);
     if (kept.length === 0) return undefined;
     const key = kept.join(',');
     let set = this.slices.get(key);
     if (set === undefined) {
-      const reads = this.slicer.reads(kept);
-      set = kept.length === this.policies.length ? { id: this.policySetId!, reads } : { ...preparse(kept.map((i) => this.policies[i])), reads };
+      const guards = kept.map((i) => this.guards[i]);
+      set = { positions: kept, guards, reads: this.slicer.reads(kept), exact: guards.every((g) => g.exact) };
       this.slices.set(key, set);
     }
     return set;

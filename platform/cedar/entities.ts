@@ -21,6 +21,11 @@ export interface CedarEntity {
 /** Cedar namespace of every Lattice entity type. */
 export const CEDAR_NAMESPACE = 'Lattice';
 
+/** Every entity type this module renders (principal, action, gate resources), namespace included. */
+export const CEDAR_ENTITY_TYPES: readonly string[] = ['Service', 'Action', 'SecretPath', 'SecurityOverride', 'Volume', 'ExternalEndpoint', 'Mesh', 'ImageRef'].map(
+  (t) => `${CEDAR_NAMESPACE}::${t}`,
+);
+
 /**
  * `Lattice::Action::"<action>"` as a JSON uid. Input: a gate name. Source: reference §3.2.
  */

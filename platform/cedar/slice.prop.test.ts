@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CedarEngine } from './engine.ts';
 import { requestEntities } from './entities.ts';
 import type { CedarPrincipal, CedarResource, GateAction, GateRequest } from './types.ts';
+import { fragmentAnswer, fragmentRequest } from './fragment.ts';
 import { policyGuard, PolicySlicer } from './slice.ts';
 import { policyToJson, preparsePolicySet, statefulIsAuthorized } from './wasm.ts';
 
@@ -80,6 +81,22 @@ const condition = fc.tuple(fc.constantFrom('when', 'when', 'when', 'unless'), bo
 const policyArb = fc
   .tuple(fc.constantFrom('permit', 'permit', 'forbid'), principalScope, actionScope, resourceScope, fc.array(condition, { maxLength: 2 }))
   .map(([effect, p, a, r, cs]) => `${effect} (${p}, ${a}, ${r})${cs.map((c) => `\n  ${c}`).join('')};`);
+/** Policies mostly inside the fragment `fragment.ts` answers without Cedar (`when` conjunctions of `==` / `like` on attributes), some just outside it. */
+const fragmentAtom = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(attrRef, literal).map(([a, l]) => `${a} == ${l}`) },
+  { weight: 2, arbitrary: fc.tuple(attrRef, literal).map(([a, l]) => `${l} == ${a}`) },
+  { weight: 4, arbitrary: fc.tuple(attrRef, pattern).map(([a, p]) => `${a} like ${q(p).replace(/\\\\/g, '\\')}`) },
+  { weight: 1, arbitrary: fc.constantFrom('principal has namespace', 'true', 'principal.namespace != "a"') },
+);
+const fragmentPolicyArb = fc
+  .tuple(
+    fc.constantFrom('permit', 'permit', 'forbid'),
+    principalScope,
+    actionScope,
+    resourceScope,
+    fc.array(fc.array(fragmentAtom, { minLength: 1, maxLength: 3 }).map((as) => `when { ${as.join(' && ')} }`), { maxLength: 2 }),
+  )
+  .map(([effect, p, a, r, cs]) => `${effect} (${p}, ${a}, ${r})${cs.map((c) => `\n  ${c}`).join('')};`);
 
 /** Cedar over the whole set, untrimmed entities: the answer slicing must reproduce. */
 function unsliced(policies: string[], requests: GateRequest[]): { allowed: boolean; policies: string[] }[] {
@@ -96,12 +113,19 @@ function unsliced(policies: string[], requests: GateRequest[]): { allowed: boole
 }
 
 /** What the property exercised, so it cannot pass vacuously (checked by the last test). */
-const seen = { allowed: 0, forbidden: 0, slicedAway: 0, slicedAwayMatters: 0, emptySlice: 0 };
+const seen = { allowed: 0, forbidden: 0, slicedAway: 0, slicedAwayMatters: 0, emptySlice: 0, fragmentAllowed: 0, fragmentForbidden: 0 };
 
 function tally(policies: string[], requests: GateRequest[], answers: { allowed: boolean; policies: string[] }[]): void {
-  const slicer = new PolicySlicer(policies.map((p) => policyGuard((policyToJson(p) as { json: unknown }).json)));
+  const guards = policies.map((p) => policyGuard((policyToJson(p) as { json: unknown }).json));
+  const slicer = new PolicySlicer(guards);
   requests.forEach((r, i) => {
-    const kept = slicer.slice(requestEntities(r)).length;
+    const call = requestEntities(r);
+    const positions = slicer.slice(call);
+    const kept = positions.length;
+    if (kept > 0 && fragmentRequest(call) && fragmentAnswer(positions.map((p) => guards[p]), call) !== undefined) {
+      if (answers[i].allowed) seen.fragmentAllowed++;
+      else if (answers[i].policies.length > 0) seen.fragmentForbidden++;
+    }
     if (answers[i].allowed) seen.allowed++;
     else if (answers[i].policies.length > 0) seen.forbidden++;
     if (kept === 0) seen.emptySlice++;
@@ -125,10 +149,35 @@ describe('policy slicing (issue 9)', () => {
     },
   );
 
-  it('exercised allows, forbids, empty slices and slices that dropped policies beside determining ones', () => {
+  test.prop([fc.array(fragmentPolicyArb, { minLength: 1, maxLength: 8 }), fc.array(requestArb, { minLength: 1, maxLength: 10 })], { numRuns: 200 })(
+    'gives the whole set\'s answer when slices are answered without Cedar (fragment.ts), on random policy sets and requests',
+    (policies, requests) => {
+      const engine = CedarEngine.fromText(policies.join('\n'), 'set');
+      expect(engine.loadErrors).toEqual([]);
+      const sliced = engine.authorize(requests).map((d) => ({ allowed: d.allowed, policies: [...d.policies].sort() }));
+      const whole = unsliced(policies, requests);
+      expect(sliced).toEqual(whole);
+      tally(policies, requests, whole);
+    },
+  );
+
+  it('answers a request with a lone surrogate as Cedar does (its error), not from the fragment', () => {
+    const engine = CedarEngine.fromText('permit (principal, action, resource) when { resource.provider == "vault" };');
+    const request: GateRequest = { action: 'AccessSecret', principal: { namespace: 'a', name: 'x', kind: 'service' }, resource: { type: 'SecretPath', provider: 'vault', path: 'a/\ud800' }, subject: 's' };
+    expect(fragmentRequest(requestEntities(request))).toBe(false);
+    const [d] = engine.authorize([request]);
+    expect(d.allowed).toBe(false);
+    expect(d.reason).toMatch(/^internal authorization error: /);
+    const [ok] = engine.authorize([{ ...request, resource: { type: 'SecretPath', provider: 'vault', path: 'a/\ud83d\ude00' } }]);
+    expect(ok).toMatchObject({ allowed: true, policies: ['inline_0'] });
+  });
+
+  it('exercised allows, forbids, empty slices, slices that dropped policies beside determining ones, and slices answered without Cedar (allowed and forbidden; a non-empty slice of exact policies holds only satisfied ones)', () => {
     expect(seen.allowed).toBeGreaterThan(50);
     expect(seen.forbidden).toBeGreaterThan(20);
     expect(seen.emptySlice).toBeGreaterThan(20);
     expect(seen.slicedAwayMatters).toBeGreaterThan(50);
+    expect(seen.fragmentAllowed).toBeGreaterThan(50);
+    expect(seen.fragmentForbidden).toBeGreaterThan(20);
   });
 });

@@ -67,10 +67,20 @@ export interface PolicyGuard {
   attrs: AttrTest[];
   /** Every attribute name the policy reads (`.attr`, `has attr`); undefined when unknown (no JSON form). */
   reads: ReadonlySet<string> | undefined;
+  /** The policy's effect; undefined when unknown. */
+  effect: 'permit' | 'forbid' | undefined;
+  /**
+   * True when the tests above are the policy's whole meaning: every scope constraint is `All` or one
+   * `scopeTest` checks exactly, and the conditions are `when` clauses only, each a conjunction of
+   * understood `V.attr == "lit"` / `V.attr like <pattern>` conjuncts. Then, for a request whose
+   * entities have no parents and hold the principal and the resource with string attributes only,
+   * {@link mayApply} is true exactly when Cedar finds the policy satisfied (see `fragment.ts`).
+   */
+  exact: boolean;
 }
 
 /** The guard that rules nothing out (for a policy whose JSON form is not available). */
-export const OPEN_GUARD: PolicyGuard = { principal: undefined, action: undefined, actions: undefined, resource: undefined, attrs: [], reads: undefined };
+export const OPEN_GUARD: PolicyGuard = { principal: undefined, action: undefined, actions: undefined, resource: undefined, attrs: [], reads: undefined, effect: undefined, exact: false };
 
 const uidKey = (u: SliceUid): string => `${u.type}::${u.id}`;
 
@@ -110,6 +120,20 @@ function scopeTest(c: unknown): UidTest | undefined {
   return undefined;
 }
 
+/**
+ * True when {@link scopeTest} of `c` is the constraint's whole meaning once the request's entities
+ * have no parents (`in` is then equality): `All`, `==` / `in` an entity or entity list, `is T`,
+ * `is T in E`. Slots and unknown shapes are not.
+ */
+function scopeExact(c: unknown): boolean {
+  if (typeof c !== 'object' || c === null) return false;
+  const s = c as { op?: unknown; entity?: unknown; entities?: unknown; entity_type?: unknown; in?: unknown };
+  if (s.op === 'All') return Object.keys(s).length === 1;
+  if (s.op === '==' || s.op === 'in') return isUid(s.entity) || (s.op === 'in' && Array.isArray(s.entities) && s.entities.every(isUid));
+  if (s.op === 'is') return typeof s.entity_type === 'string' && (s.in === undefined || (typeof s.in === 'object' && s.in !== null && isUid((s.in as { entity?: unknown }).entity)));
+  return false;
+}
+
 /** `{".": {left: {Var: principal|resource}, attr}}` → [var, attr]. */
 function attrAccess(e: unknown): [Var, string] | undefined {
   const dot = (e as { '.'?: { left?: { Var?: unknown }; attr?: unknown } } | null)?.['.'];
@@ -129,9 +153,17 @@ function likeMatcher(pattern: unknown[]): ((s: string) => boolean) | undefined {
   const elems: (string | null)[] = [];
   for (const p of pattern) {
     if (p === 'Wildcard') elems.push(null);
-    else if (typeof p === 'object' && p !== null && typeof (p as { Literal?: unknown }).Literal === 'string') elems.push((p as { Literal: string }).Literal);
-    else return undefined;
+    else if (typeof p === 'object' && p !== null && typeof (p as { Literal?: unknown }).Literal === 'string' && [...(p as { Literal: string }).Literal].length === 1)
+      elems.push((p as { Literal: string }).Literal);
+    else return undefined; // a literal element is one character (Cedar's pattern form); anything else is not understood
   }
+  // Common shapes without the general matcher: `lit`, `lit*`, `*lit` (each literal element is one code
+  // point, so the joined literal is well-formed and UTF-16 code-unit comparison is code-point comparison).
+  const stars = elems.filter((e) => e === null).length;
+  const lit = elems.filter((e): e is string => e !== null).join('');
+  if (stars === 0) return (s) => s === lit;
+  if (stars === 1 && elems[elems.length - 1] === null) return (s) => s.startsWith(lit);
+  if (stars === 1 && elems[0] === null) return (s) => s.endsWith(lit);
   return (s) => {
     const chars = [...s];
     // Classic glob matching with one backtrack point (the last wildcard seen).
@@ -156,27 +188,36 @@ function likeMatcher(pattern: unknown[]): ((s: string) => boolean) | undefined {
   };
 }
 
-/** The attribute tests of one conjunct, pushed onto `out` (nothing when the conjunct is not understood). */
-function conjunctTests(e: unknown, out: AttrTest[]): void {
-  if (typeof e !== 'object' || e === null) return;
+/**
+ * The attribute tests of one conjunct, pushed onto `out` (nothing when the conjunct is not
+ * understood). Output: true when every conjunct under `e` was understood (the tests are its meaning).
+ */
+function conjunctTests(e: unknown, out: AttrTest[]): boolean {
+  if (typeof e !== 'object' || e === null) return false;
   const and = (e as { '&&'?: { left: unknown; right: unknown } })['&&'];
   if (and) {
-    conjunctTests(and.left, out);
-    conjunctTests(and.right, out);
-    return;
+    const left = conjunctTests(and.left, out);
+    return conjunctTests(and.right, out) && left;
   }
   const eq = (e as { '=='?: { left: unknown; right: unknown } })['=='];
   if (eq) {
     const [access, lit] = attrAccess(eq.left) ? [attrAccess(eq.left), stringValue(eq.right)] : [attrAccess(eq.right), stringValue(eq.left)];
-    if (access && lit !== undefined) out.push({ on: access[0], attr: access[1], accepts: (v) => v === lit, equals: lit });
-    return;
+    if (access && lit !== undefined) {
+      out.push({ on: access[0], attr: access[1], accepts: (v) => v === lit, equals: lit });
+      return true;
+    }
+    return false;
   }
   const like = (e as { like?: { left: unknown; pattern: unknown } }).like;
   if (like && Array.isArray(like.pattern)) {
     const access = attrAccess(like.left);
     const match = likeMatcher(like.pattern);
-    if (access && match) out.push({ on: access[0], attr: access[1], accepts: match });
+    if (access && match) {
+      out.push({ on: access[0], attr: access[1], accepts: match });
+      return true;
+    }
   }
+  return false;
 }
 
 /**
@@ -185,15 +226,22 @@ function conjunctTests(e: unknown, out: AttrTest[]): void {
  */
 export function policyGuard(json: unknown): PolicyGuard {
   if (typeof json !== 'object' || json === null) return OPEN_GUARD;
-  const p = json as { principal?: unknown; action?: unknown; resource?: unknown; conditions?: unknown };
+  const p = json as { effect?: unknown; principal?: unknown; action?: unknown; resource?: unknown; conditions?: unknown };
   const attrs: AttrTest[] = [];
-  if (Array.isArray(p.conditions)) for (const c of p.conditions) if ((c as { kind?: unknown })?.kind === 'when') conjunctTests((c as { body?: unknown }).body, attrs);
+  let understood = Array.isArray(p.conditions);
+  if (Array.isArray(p.conditions))
+    for (const c of p.conditions) {
+      if ((c as { kind?: unknown })?.kind === 'when') understood = conjunctTests((c as { body?: unknown }).body, attrs) && understood;
+      else understood = false;
+    }
   const reads = new Set<string>();
   collectReads(p.conditions, reads);
   const a = p.action as { op?: unknown; entity?: unknown; entities?: unknown } | undefined;
   const named = a?.op === '==' || a?.op === 'in' ? (isUid(a.entity) ? [a.entity] : Array.isArray(a.entities) && a.entities.every(isUid) ? a.entities : undefined) : undefined;
   const action = scopeTest(p.action);
-  return { principal: scopeTest(p.principal), action, actions: action && named ? new Set(named.map(uidKey)) : undefined, resource: scopeTest(p.resource), attrs, reads };
+  const effect = p.effect === 'permit' || p.effect === 'forbid' ? p.effect : undefined;
+  const exact = understood && effect !== undefined && scopeExact(p.principal) && scopeExact(p.action) && scopeExact(p.resource);
+  return { principal: scopeTest(p.principal), action, actions: action && named ? new Set(named.map(uidKey)) : undefined, resource: scopeTest(p.resource), attrs, reads, effect, exact };
 }
 
 /**
