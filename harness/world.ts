@@ -24,6 +24,8 @@ import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
 import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
+import { StatefulSetType, statefulSetController } from './stubs/kcm/statefulset-controller.ts';
+import { ControllerRevisionType } from './stubs/kcm/controller-history.ts';
 import { Kubelet } from './stubs/kubelet/pod-lifecycle.ts';
 import type { PodFault } from './stubs/kubelet/faults.ts';
 import { SimulatedMetrics } from './stubs/metrics.ts';
@@ -127,6 +129,8 @@ const GC_KINDS: TypeRef[] = [
   StubTypes.PodGroup,
   CoreTypes.Deployment,
   CoreTypes.ReplicaSet,
+  StatefulSetType,
+  ControllerRevisionType,
   BatchTypes.Job,
   CoreTypes.Pod,
   CoreTypes.Service,
@@ -357,6 +361,7 @@ export class World implements Cluster {
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
       disruptionController(stubsClient, cache),
       jobController(stubsClient, cache),
+      statefulSetController(stubsClient, cache),
       ...volcanoControllers(stubsClient, clock, cache, profile, log),
       ...kthenaControllers(stubsClient, clock, cache, world.metrics),
       ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),
