@@ -26,6 +26,7 @@ import { disruptionController } from './stubs/kcm/disruption-controller.ts';
 import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
 import { StatefulSetType, statefulSetController } from './stubs/kcm/statefulset-controller.ts';
 import { ControllerRevisionType } from './stubs/kcm/controller-history.ts';
+import { DaemonSetType, daemonSetController } from './stubs/kcm/daemonset-controller.ts';
 import { Kubelet } from './stubs/kubelet/pod-lifecycle.ts';
 import type { PodFault } from './stubs/kubelet/faults.ts';
 import { SimulatedMetrics } from './stubs/metrics.ts';
@@ -130,6 +131,7 @@ const GC_KINDS: TypeRef[] = [
   CoreTypes.Deployment,
   CoreTypes.ReplicaSet,
   StatefulSetType,
+  DaemonSetType,
   ControllerRevisionType,
   BatchTypes.Job,
   CoreTypes.Pod,
@@ -362,6 +364,7 @@ export class World implements Cluster {
       disruptionController(stubsClient, cache),
       jobController(stubsClient, cache),
       statefulSetController(stubsClient, cache),
+      daemonSetController(stubsClient, cache),
       ...volcanoControllers(stubsClient, clock, cache, profile, log),
       ...kthenaControllers(stubsClient, clock, cache, world.metrics),
       ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),
