@@ -27,6 +27,7 @@ import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
 import { StatefulSetType, statefulSetController } from './stubs/kcm/statefulset-controller.ts';
 import { ControllerRevisionType } from './stubs/kcm/controller-history.ts';
 import { DaemonSetType, daemonSetController } from './stubs/kcm/daemonset-controller.ts';
+import { cronJobController } from './stubs/kcm/cronjob-controller.ts';
 import { Kubelet } from './stubs/kubelet/pod-lifecycle.ts';
 import type { PodFault } from './stubs/kubelet/faults.ts';
 import { SimulatedMetrics } from './stubs/metrics.ts';
@@ -134,6 +135,7 @@ const GC_KINDS: TypeRef[] = [
   DaemonSetType,
   ControllerRevisionType,
   BatchTypes.Job,
+  BatchTypes.CronJob,
   CoreTypes.Pod,
   CoreTypes.Service,
   CoreTypes.ServiceAccount,
@@ -365,6 +367,7 @@ export class World implements Cluster {
       jobController(stubsClient, cache),
       statefulSetController(stubsClient, cache),
       daemonSetController(stubsClient, cache),
+      cronJobController(stubsClient, cache),
       ...volcanoControllers(stubsClient, clock, cache, profile, log),
       ...kthenaControllers(stubsClient, clock, cache, world.metrics),
       ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),

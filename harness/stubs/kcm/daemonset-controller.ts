@@ -43,6 +43,7 @@ import { controllerOf, controllerRef, ownerKeys, podReady } from '../owners.ts';
 import { firstUntoleratedTaint, matchesNodeAffinity } from '../scheduler/fit.ts';
 import type { Taint, Toleration } from '../scheduler/fit.ts';
 import { PodExpectations } from './expectations.ts';
+import { OwnStatusWrites } from './own-writes.ts';
 import { availableAtMs } from './pods.ts';
 import { scaledValue } from './deployment-controller.ts';
 import { HASH_LABEL, REVISION_LABEL, RevisionHistory } from './controller-history.ts';
@@ -115,7 +116,7 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
   const daemonSets = cache.informerFor(DaemonSetType);
   const history = new RevisionHistory(client, cache, 'DaemonSet');
   const expectations = new PodExpectations(pods);
-  const writtenStatus = new Map<string, KubeObject>();
+  const statusWrites = new OwnStatusWrites();
   const allKeys = (): ObjectKey[] => daemonSets.items().map((d) => ({ namespace: d.metadata.namespace, name: d.metadata.name }));
 
   return {
@@ -131,9 +132,7 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
         if (!cached) return done();
         const uid = cached.metadata.uid!;
         const ns = cached.metadata.namespace!;
-        const w = writtenStatus.get(uid);
-        const ds = w && Number(w.metadata.resourceVersion) > Number(cached.metadata.resourceVersion) ? { ...cached, status: w.status } : cached;
-        if (w && ds === cached) writtenStatus.delete(uid);
+        const ds = statusWrites.read(cached);
         await pods.synced();
         await nodes.synced();
         await history.synced();
@@ -339,8 +338,7 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
         const live = new Set(revs.revisions.filter((r) => liveHashes.has(r.metadata.labels?.[HASH_LABEL])).map((r) => r.metadata.name));
         await history.truncate(revs.revisions, live, ds.spec?.revisionHistoryLimit ?? 10);
         if (Object.keys(status).some((k) => JSON.stringify(ds.status?.[k]) !== JSON.stringify(status[k]))) {
-          const written = await client.patchStatus(DaemonSetType, key, 'merge', { status }).catch(ignoreNotFound);
-          if (written) writtenStatus.set(uid, written);
+          statusWrites.wrote(await client.patchStatus(DaemonSetType, key, 'merge', { status }).catch(ignoreNotFound));
         }
         return wakeAtMs === undefined ? done() : requeueAfter(Math.max(1, wakeAtMs - now));
       },

@@ -42,6 +42,7 @@ import { done, requeueAfter } from '../../../platform/runtime/index.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { controllerOf, controllerRef, ownerKeys, podReady } from '../owners.ts';
 import { PodExpectations } from './expectations.ts';
+import { OwnStatusWrites } from './own-writes.ts';
 import { availableAtMs } from './pods.ts';
 import { REVISION_LABEL, RevisionHistory, revisionTemplate } from './controller-history.ts';
 
@@ -72,8 +73,7 @@ export function statefulSetController(client: KubeClient, cache: InformerCache):
   const claims = cache.informerFor(CoreTypes.PersistentVolumeClaim);
   const history = new RevisionHistory(client, cache, 'StatefulSet');
   const expectations = new PodExpectations(pods);
-  /** Status as this controller last wrote it, per set uid, until the cache shows that write. */
-  const writtenStatus = new Map<string, KubeObject>();
+  const statusWrites = new OwnStatusWrites();
   /** Claims created, by `ns/name`, until the cache shows them. */
   const createdClaims = new Map<string, KubeObject>();
 
@@ -125,9 +125,7 @@ export function statefulSetController(client: KubeClient, cache: InformerCache):
         if (!cached) return done();
         const uid = cached.metadata.uid!;
         const ns = cached.metadata.namespace!;
-        const w = writtenStatus.get(uid);
-        const set = w && Number(w.metadata.resourceVersion) > Number(cached.metadata.resourceVersion) ? { ...cached, status: w.status } : cached;
-        if (w && set === cached) writtenStatus.delete(uid);
+        const set = statusWrites.read(cached);
         await pods.synced();
         await claims.synced();
         await history.synced();
@@ -334,8 +332,7 @@ export function statefulSetController(client: KubeClient, cache: InformerCache):
         const live = new Set([currentRevision, update.metadata.name, ...[...byOrdinal.values()].map((p) => p.metadata.labels?.[REVISION_LABEL] as string)]);
         await history.truncate(revs.revisions, live, spec.revisionHistoryLimit ?? 10);
         if (Object.keys(status).some((k) => JSON.stringify(set.status?.[k]) !== JSON.stringify(status[k]))) {
-          const written = await client.patchStatus(StatefulSetType, key, 'merge', { status }).catch(ignoreNotFound);
-          if (written) writtenStatus.set(uid, written);
+          statusWrites.wrote(await client.patchStatus(StatefulSetType, key, 'merge', { status }).catch(ignoreNotFound));
         }
         return wakeAtMs === undefined ? done() : requeueAfter(Math.max(1, wakeAtMs - now));
       },
