@@ -276,6 +276,21 @@ spec:
     expect((await k('get', 'pvc', '-o', 'name')).split('\n').filter((n) => n.includes('-x-'))).toHaveLength(3);
   });
 
+  it('StatefulSet set image → rollout status → rollout history → rollout undo brings the first template back', async () => {
+    await k('scale', 'statefulset', 'x', '--replicas=2');
+    await k('rollout', 'status', 'statefulset/x', '--timeout=60s');
+    await k('set', 'image', 'statefulset/x', 'db=postgres:18');
+    expect(await k('rollout', 'status', 'statefulset/x', '--timeout=60s')).toContain('statefulset rolling update complete 2 pods at revision');
+    expect(await k('get', 'pods', '-l', 'app=x', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).toBe('postgres:18 postgres:18');
+    const history = rows(await k('rollout', 'history', 'statefulset/x'));
+    expect(history.slice(-2).map((r) => r[0])).toEqual(['1', '2']);
+    expect(await k('rollout', 'undo', 'statefulset/x')).toContain('statefulset.apps/x rolled back');
+    await k('rollout', 'status', 'statefulset/x', '--timeout=60s');
+    expect(await k('get', 'pods', '-l', 'app=x', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).toBe('postgres:17 postgres:17');
+    // The first template comes back as revision 3 (one ControllerRevision per template, renumbered).
+    expect(rows(await k('rollout', 'history', 'statefulset/x')).slice(-2).map((r) => r[0])).toEqual(['2', '3']);
+  });
+
   it('apply a DaemonSet → rollout status → one pod on each schedulable node (the GPU nodes are tainted)', async () => {
     const ds = `apiVersion: apps/v1
 kind: DaemonSet

@@ -45,9 +45,15 @@ export function templatePatch(template: unknown): Record<string, unknown> {
   return { spec: { template: { ...(template as object), $patch: 'replace' } } };
 }
 
+/** A pod template (`spec.template` of a workload): metadata labels and annotations, and the pod spec. */
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: KubeObject['spec'];
+}
+
 /** The pod template a revision records. */
-export function revisionTemplate(rev: KubeObject): Record<string, any> {
-  const { $patch: _p, ...template } = (rev.data?.spec?.template ?? {}) as Record<string, unknown>;
+export function revisionTemplate(rev: KubeObject): PodTemplate {
+  const { $patch: _p, ...template } = (rev.data?.spec?.template ?? {}) as PodTemplate & { $patch?: string };
   return template;
 }
 

@@ -82,7 +82,7 @@ export function daemonPodTolerations(podSpec: { tolerations?: Toleration[]; host
 export function nodeShouldRunDaemonPod(ds: KubeObject, node: KubeObject): { shouldRun: boolean; shouldContinueRunning: boolean } {
   const spec = ds.spec?.template?.spec ?? {};
   if (spec.nodeName && spec.nodeName !== node.metadata.name) return { shouldRun: false, shouldContinueRunning: false };
-  const pod = { metadata: { name: '' }, spec: { ...spec, tolerations: daemonPodTolerations(spec) } } as KubeObject;
+  const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: '' }, spec: { ...spec, tolerations: daemonPodTolerations(spec) } };
   if (!matchesNodeAffinity(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
   const taints = (node.spec?.taints ?? []) as Taint[];
   if (firstUntoleratedTaint(taints, pod.spec.tolerations)) {
@@ -101,7 +101,7 @@ export function targetNodeName(pod: KubeObject): string | undefined {
 }
 
 /** `affinity` with its required node affinity replaced by the one term `matchFields metadata.name In [node]`. */
-function pinnedAffinity(affinity: Record<string, any> | undefined, node: string): Record<string, unknown> {
+function pinnedAffinity(affinity: { nodeAffinity?: Record<string, unknown> } | undefined, node: string): Record<string, unknown> {
   const required = { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] };
   return { ...(affinity ?? {}), nodeAffinity: { ...(affinity?.nodeAffinity ?? {}), requiredDuringSchedulingIgnoredDuringExecution: required } };
 }
@@ -335,7 +335,7 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
           if (at !== undefined && at > now) wakeAtMs = wakeAtMs === undefined ? at : Math.min(wakeAtMs, at);
         }
         const liveHashes = new Set([hash, ...[...owned.values()].map((p) => p.metadata.labels?.[REVISION_LABEL] as string)]);
-        const live = new Set(revs.revisions.filter((r) => liveHashes.has(r.metadata.labels?.[HASH_LABEL])).map((r) => r.metadata.name));
+        const live = new Set(revs.revisions.filter((r) => liveHashes.has(r.metadata.labels?.[HASH_LABEL] ?? '')).map((r) => r.metadata.name));
         await history.truncate(revs.revisions, live, ds.spec?.revisionHistoryLimit ?? 10);
         if (Object.keys(status).some((k) => JSON.stringify(ds.status?.[k]) !== JSON.stringify(status[k]))) {
           statusWrites.wrote(await client.patchStatus(DaemonSetType, key, 'merge', { status }).catch(ignoreNotFound));

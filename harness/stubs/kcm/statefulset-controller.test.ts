@@ -134,7 +134,7 @@ describe('StatefulSet controller (pod status driven by the test)', () => {
     await c.client.patch(StatefulSetType, { namespace: 'ns', name: 'db' }, 'merge', { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } });
     await c.advance(1_000);
     await c.ready('db-0');
-    expect(c.pod('db-0').metadata.labels[REVISION_LABEL]).toBe(second);
+    expect(c.pod('db-0').metadata.labels?.[REVISION_LABEL]).toBe(second);
     expect(c.set().status).toMatchObject({ currentRevision: second, updateRevision: second, currentReplicas: 3, updatedReplicas: 3, readyReplicas: 3 });
     expect(c.list(ControllerRevisionType, 'ns').map((r) => [r.metadata.name, r.revision]).sort()).toEqual([[first, 1], [second, 2]].sort());
     c.stop();
