@@ -171,6 +171,7 @@ export function cronJobController(client: KubeClient, cache: InformerCache): Con
           }
         }
 
+        if (mine.size === 0) created.delete(uid);
         const status: Record<string, unknown> = { active: active.length > 0 ? active : null, lastScheduleTime: lastScheduleTime ?? null, lastSuccessfulTime: lastSuccessfulTime ?? null };
         const same = (k: string) => JSON.stringify(cj.status?.[k] ?? null) === JSON.stringify(status[k]);
         if (!['active', 'lastScheduleTime', 'lastSuccessfulTime'].every(same)) {

@@ -146,6 +146,35 @@ describe('DaemonSet controller (pod status driven by the test)', () => {
     c.stop();
   });
 
+  it('replaces a failed pod at most once per back-off period on its node (1 s, then 2 s …)', async () => {
+    const c = await setup([node('a')]);
+    await c.client.create(ds());
+    await c.advance(1_000);
+    const fail = async () => {
+      const [p] = c.live();
+      await c.client.patchStatus(CoreTypes.Pod, { namespace: 'ns', name: p.metadata.name }, 'merge', { status: { phase: 'Failed' } });
+      return p.metadata.name;
+    };
+    const first = await fail();
+    await c.advance(10);
+    const second = c.live().map((p) => p.metadata.name);
+    expect(second).toHaveLength(1);
+    expect(second[0]).not.toBe(first); // no back-off yet: replaced at once
+    await fail();
+    await c.advance(500);
+    expect(c.live().map((p) => p.metadata.name)).toEqual(second); // within 1 s of the last replacement
+    await c.advance(600);
+    const third = c.live().map((p) => p.metadata.name);
+    expect(third).toHaveLength(1);
+    expect(third).not.toEqual(second);
+    await fail();
+    await c.advance(1_500);
+    expect(c.live().map((p) => p.metadata.name)).toEqual(third); // the back-off doubled to 2 s
+    await c.advance(600);
+    expect(c.live().map((p) => p.metadata.name)).not.toEqual(third);
+    c.stop();
+  });
+
   it('replaces a toleration of the same key, operator and effect instead of adding a second', () => {
     const t = daemonPodTolerations({ tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }, { key: 'x', operator: 'Exists' }] });
     expect(t.filter((x) => x.key === 'node.kubernetes.io/not-ready')).toEqual([{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }]);

@@ -30,7 +30,10 @@
  *   updatedNumberScheduled, observedGeneration, collisionCount — counted on the oldest pod of each
  *   node, as upstream.
  *
- * Not modelled: the failed-pod back-off (a failing pod is replaced at once), adoption of orphan pods
+ * A failed pod is replaced at most once per back-off period per node (1 s, doubling to 15 min; reset
+ * after twice the maximum without failures), as upstream's failedPodsBackoff.
+ *
+ * Not modelled: adoption of orphan pods
  * by selector, the `pod-template-generation` label (the API server sets no template-generation
  * annotation), Events.
  */
@@ -52,6 +55,9 @@ import { HASH_LABEL, REVISION_LABEL, RevisionHistory } from './controller-histor
 export const DaemonSetType = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
 
 const MANAGER = 'daemonset-controller';
+/** Upstream failed-pod back-off bounds. @unit ms */
+const FAILED_BACKOFF_INITIAL_MS = 1_000;
+const FAILED_BACKOFF_MAX_MS = 15 * 60_000;
 
 /**
  * The template's tolerations plus those upstream adds to every daemon pod
@@ -117,6 +123,8 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
   const history = new RevisionHistory(client, cache, 'DaemonSet');
   const expectations = new PodExpectations(pods);
   const statusWrites = new OwnStatusWrites();
+  /** Failed-pod back-off per `<ds uid>/<node>` (upstream failedPodsBackoff, client-go flowcontrol.Backoff): simulated ms. */
+  const failedBackoff = new Map<string, { lastMs: number; delayMs: number }>();
   const allKeys = (): ObjectKey[] => daemonSets.items().map((d) => ({ namespace: d.metadata.namespace, name: d.metadata.name }));
 
   return {
@@ -184,6 +192,10 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
           deletedByUs.add(p.metadata.name);
           wrote = true;
         };
+        let wakeAtMs: number | undefined;
+        const wakeAt = (at: number) => {
+          if (at > now) wakeAtMs = wakeAtMs === undefined ? at : Math.min(wakeAtMs, at);
+        };
         const available = (p: KubeObject) => !isTerminating(p) && (availableAtMs(p, minReadySeconds) ?? Infinity) <= now;
         const surge = (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate' ? ds.spec?.updateStrategy?.rollingUpdate?.maxSurge : undefined;
         const allowsSurge = surge !== undefined && surge !== 0 && surge !== '0%';
@@ -199,8 +211,20 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
               const running: KubeObject[] = [];
               for (const p of here) {
                 if (isTerminating(p)) continue;
-                if (p.status?.phase === 'Failed') await remove(p);
-                else running.push(p);
+                if (p.status?.phase !== 'Failed') {
+                  running.push(p);
+                  continue;
+                }
+                // A failed pod is deleted (and replaced) at most once per back-off period on its node: 1 s doubling to 15 min.
+                const bk = `${uid}/${node.metadata.name}`;
+                const b = failedBackoff.get(bk);
+                if (b && now - b.lastMs < b.delayMs) {
+                  wakeAt(b.lastMs + b.delayMs);
+                  continue;
+                }
+                const expired = !b || now - b.lastMs > 2 * FAILED_BACKOFF_MAX_MS;
+                failedBackoff.set(bk, { lastMs: now, delayMs: expired ? FAILED_BACKOFF_INITIAL_MS : Math.min(b.delayMs * 2, FAILED_BACKOFF_MAX_MS) });
+                await remove(p);
               }
               if (running.length <= 1) continue;
               running.sort(byAge);
@@ -299,7 +323,6 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
         let ready = 0;
         let availableCount = 0;
         let updated = 0;
-        let wakeAtMs: number | undefined;
         const pinned = byNode();
         for (const node of nodeList) {
           const { shouldRun } = nodeShouldRunDaemonPod(ds, node);
@@ -332,7 +355,7 @@ export function daemonSetController(client: KubeClient, cache: InformerCache): C
         // Woken when a Ready pod becomes available (the status counts it; a surge step deletes the old pod beside it).
         for (const p of owned.values()) {
           const at = isTerminating(p) ? undefined : availableAtMs(p, minReadySeconds);
-          if (at !== undefined && at > now) wakeAtMs = wakeAtMs === undefined ? at : Math.min(wakeAtMs, at);
+          if (at !== undefined) wakeAt(at);
         }
         const liveHashes = new Set([hash, ...[...owned.values()].map((p) => p.metadata.labels?.[REVISION_LABEL] as string)]);
         const live = new Set(revs.revisions.filter((r) => liveHashes.has(r.metadata.labels?.[HASH_LABEL] ?? '')).map((r) => r.metadata.name));
