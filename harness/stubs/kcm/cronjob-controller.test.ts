@@ -5,6 +5,7 @@ import { SCHEDULED_TIMESTAMP, cronJobController } from './cronjob-controller.ts'
 import { BatchTypes } from './job-controller.ts';
 import type { TestCluster } from './test-cluster.ts';
 import { testCluster } from './test-cluster.ts';
+import { World } from '../../world.ts';
 
 // Job outcomes are driven by the test (patchStatus, as the Job controller would write them); no Job controller runs.
 const cronJob = (spec: Record<string, unknown> = {}): KubeObject => ({
@@ -121,5 +122,27 @@ describe('CronJob controller (batch/v1)', () => {
     await c.advance(3 * 60_000);
     expect(c.jobs()).toEqual([]);
     c.stop();
+  });
+});
+
+describe('CronJob in a World (Job controller, kubelet, garbage collector)', () => {
+  it('runs a Job each minute whose pods complete, records lastSuccessfulTime, and deleting the CronJob collects its Jobs', async () => {
+    const world = await World.create({ seed: 7, platform: false });
+    await world.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
+    const cj = cronJob({ successfulJobsHistoryLimit: 2 });
+    cj.spec.jobTemplate.spec.template.metadata = { annotations: { 'sim.lattice.dev/run-ms': '5000' } };
+    await world.client.create(cj);
+    await world.advance(world.clock.now() + 4 * 60_000 + 30_000);
+    const jobs = world.server.list(BatchTypes.Job, { namespace: 'ns' }).items;
+    expect(jobs).toHaveLength(2); // four runs, two kept
+    expect(jobs.every((j) => (j.status?.conditions ?? []).some((x: { type: string; status: string }) => x.type === 'Complete' && x.status === 'True'))).toBe(true);
+    const status = world.server.get(BatchTypes.CronJob, { namespace: 'ns', name: 'tick' }).status;
+    expect(status.active).toBeUndefined();
+    expect(Date.parse(status.lastSuccessfulTime)).toBeGreaterThan(Date.parse(status.lastScheduleTime));
+    await world.client.delete(BatchTypes.CronJob, { namespace: 'ns', name: 'tick' });
+    await world.advance(world.clock.now() + 30_000);
+    expect(world.server.list(BatchTypes.Job, { namespace: 'ns' }).items).toEqual([]);
+    expect(world.server.list({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'ns' }).items).toEqual([]);
+    world.stop();
   });
 });
