@@ -25,6 +25,10 @@ import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
 import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
+import { StatefulSetType, statefulSetController } from './stubs/kcm/statefulset-controller.ts';
+import { ControllerRevisionType } from './stubs/kcm/controller-history.ts';
+import { DaemonSetType, daemonSetController } from './stubs/kcm/daemonset-controller.ts';
+import { cronJobController } from './stubs/kcm/cronjob-controller.ts';
 import { Kubelet } from './stubs/kubelet/pod-lifecycle.ts';
 import type { PodFault } from './stubs/kubelet/faults.ts';
 import { SimulatedMetrics } from './stubs/metrics.ts';
@@ -128,7 +132,11 @@ const GC_KINDS: TypeRef[] = [
   StubTypes.PodGroup,
   CoreTypes.Deployment,
   CoreTypes.ReplicaSet,
+  StatefulSetType,
+  DaemonSetType,
+  ControllerRevisionType,
   BatchTypes.Job,
+  BatchTypes.CronJob,
   CoreTypes.Pod,
   CoreTypes.Service,
   CoreTypes.ServiceAccount,
@@ -360,6 +368,9 @@ export class World implements Cluster {
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
       disruptionController(stubsClient, cache),
       jobController(stubsClient, cache, kcmEvents('job-controller')),
+      statefulSetController(stubsClient, cache),
+      daemonSetController(stubsClient, cache),
+      cronJobController(stubsClient, cache),
       ...volcanoControllers(stubsClient, clock, cache, profile, log),
       ...kthenaControllers(stubsClient, clock, cache, world.metrics),
       ...externalSecretsControllers(stubsClient, clock, rng, profile.externalSecrets.sync, backends, cache),

@@ -242,4 +242,80 @@ spec:
     expect(ev[1]!.slice(1, 4)).toEqual(['Warning', 'FailedScheduling', 'pod/nowhere']);
     expect(rows(await k('get', 'pods', 'nowhere'))[1]!.slice(1, 3)).toEqual(['0/1', 'Pending']);
   });
+  it('apply a StatefulSet with a volumeClaimTemplate → rollout status → pods and claims by ordinal → scale to 1 leaves x-0', async () => {
+    const sts = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: x}
+spec:
+  serviceName: x
+  replicas: 3
+  # Written out: the API server does not yet default updateStrategy (kube-apiserver's SetDefaults_StatefulSet
+  # does), and kubectl rollout status refuses a StatefulSet without type RollingUpdate.
+  updateStrategy: {type: RollingUpdate}
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec:
+      containers:
+      - {name: db, image: postgres:17, volumeMounts: [{name: data, mountPath: /var/lib/postgresql/data}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`;
+    writeFileSync(join(dir, 'sts.yaml'), sts);
+    expect(await k('apply', '-f', join(dir, 'sts.yaml'))).toContain('statefulset.apps/x created');
+    expect(await k('rollout', 'status', 'statefulset/x', '--timeout=60s')).toMatch(/partitioned roll out complete: 3 new pods have been updated|statefulset rolling update complete 3 pods/);
+    const pods = rows(await k('get', 'pods', '-l', 'app=x', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.containerStatuses[0].ready,HOST:.spec.hostname,INDEX:.metadata.labels.apps\\.kubernetes\\.io/pod-index'));
+    expect(pods).toEqual([['NAME', 'READY', 'HOST', 'INDEX'], ['x-0', 'true', 'x-0', '0'], ['x-1', 'true', 'x-1', '1'], ['x-2', 'true', 'x-2', '2']]);
+    expect((await k('get', 'pvc', '-o', 'name')).trim().split('\n').filter((n) => n.includes('-x-'))).toEqual(['persistentvolumeclaim/data-x-0', 'persistentvolumeclaim/data-x-1', 'persistentvolumeclaim/data-x-2']);
+    expect(await k('scale', 'statefulset', 'x', '--replicas=1')).toContain('statefulset.apps/x scaled');
+    await k('wait', '--for=delete', 'pod/x-2', 'pod/x-1', '--timeout=30s');
+    expect(await k('get', 'pods', '-l', 'app=x', '-o', 'name')).toBe('pod/x-0\n');
+    expect(await k('get', 'statefulset', 'x', '-o', 'jsonpath={.status.replicas}/{.status.readyReplicas}')).toBe('1/1');
+    // Claims are retained on scale-down (persistentVolumeClaimRetentionPolicy defaults to Retain).
+    expect((await k('get', 'pvc', '-o', 'name')).split('\n').filter((n) => n.includes('-x-'))).toHaveLength(3);
+  });
+
+  it('StatefulSet set image → rollout status → rollout history → rollout undo brings the first template back', async () => {
+    await k('scale', 'statefulset', 'x', '--replicas=2');
+    await k('rollout', 'status', 'statefulset/x', '--timeout=60s');
+    await k('set', 'image', 'statefulset/x', 'db=postgres:18');
+    expect(await k('rollout', 'status', 'statefulset/x', '--timeout=60s')).toContain('statefulset rolling update complete 2 pods at revision');
+    expect(await k('get', 'pods', '-l', 'app=x', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).toBe('postgres:18 postgres:18');
+    const history = rows(await k('rollout', 'history', 'statefulset/x'));
+    expect(history.slice(-2).map((r) => r[0])).toEqual(['1', '2']);
+    expect(await k('rollout', 'undo', 'statefulset/x')).toContain('statefulset.apps/x rolled back');
+    await k('rollout', 'status', 'statefulset/x', '--timeout=60s');
+    expect(await k('get', 'pods', '-l', 'app=x', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).toBe('postgres:17 postgres:17');
+    // The first template comes back as revision 3 (one ControllerRevision per template, renumbered).
+    expect(rows(await k('rollout', 'history', 'statefulset/x')).slice(-2).map((r) => r[0])).toEqual(['2', '3']);
+  });
+
+  it('apply a DaemonSet → rollout status → one pod on each schedulable node (the GPU nodes are tainted)', async () => {
+    const ds = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  # Written out: the API server does not yet default updateStrategy (SetDefaults_DaemonSet does).
+  updateStrategy: {type: RollingUpdate}
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: fluent/fluent-bit:3.2}]
+`;
+    writeFileSync(join(dir, 'ds.yaml'), ds);
+    expect(await k('apply', '-f', join(dir, 'ds.yaml'))).toContain('daemonset.apps/agent created');
+    expect(await k('rollout', 'status', 'daemonset/agent', '--timeout=60s')).toContain('daemon set "agent" successfully rolled out');
+    const nodes = s.api.list({ apiVersion: 'v1', kind: 'Node' }).items;
+    const schedulable = nodes
+      .filter((n) => !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t: { effect: string }) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
+      .map((n) => n.metadata.name)
+      .sort();
+    expect(schedulable.length).toBeGreaterThan(0);
+    expect(schedulable.length).toBeLessThan(nodes.length); // the profile's GPU node carries nvidia.com/gpu:NoSchedule
+    const onNodes = (await k('get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}')).trim().split('\n').sort();
+    expect(onNodes).toEqual(schedulable);
+    expect(await k('get', 'daemonset', 'agent', '-o', 'jsonpath={.status.desiredNumberScheduled} {.status.numberReady} {.status.updatedNumberScheduled}')).toBe(`${schedulable.length} ${schedulable.length} ${schedulable.length}`);
+  });
 });

@@ -12,7 +12,6 @@
  * first. The controller wakes at the next schedule time (requeue-after on the VirtualClock) and on
  * its Jobs' changes: no polling.
  */
-import { CronExpressionParser } from 'cron-parser';
 import type { Clock, InformerCache, KubeClient, KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { INDEX_OWNER_UID, ignoreNotFound, isAlreadyExists, rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from '../../../platform/runtime/index.ts';
@@ -20,24 +19,10 @@ import { done, requeueAfter } from '../../../platform/runtime/index.ts';
 import { StubTypes } from '../third-party-crds.ts';
 import { controllerRef, ownerKeys } from '../owners.ts';
 import { VolcanoJobType } from './vocabulary.ts';
+import { nextTime, scheduleTimes } from '../cron-schedule.ts';
 
 const CronJobType = StubTypes.VolcanoCronJob;
 const FINISHED = new Set(['Completed', 'Failed', 'Aborted', 'Terminated']);
-
-/** Schedule times of `schedule` in (afterMs, untilMs], at most `limit` (simulated ms). @throws Error for a bad expression. */
-function scheduleTimes(schedule: string, tz: string, afterMs: number, untilMs: number, limit = 1000): number[] {
-  const it = CronExpressionParser.parse(schedule, { currentDate: new Date(afterMs), tz });
-  const out: number[] = [];
-  for (;;) {
-    const t = it.next().getTime();
-    if (t > untilMs || out.length >= limit) return out;
-    out.push(t);
-  }
-}
-
-function nextTime(schedule: string, tz: string, afterMs: number): number {
-  return CronExpressionParser.parse(schedule, { currentDate: new Date(afterMs), tz }).next().getTime();
-}
 
 /** The Volcano CronJob controller as a runner definition. */
 export function volcanoCronJobController(client: KubeClient, clock: Clock, cache: InformerCache): ControllerDefinition {
