@@ -50,6 +50,59 @@ function defaultReplicaSet(o: JsonObject): void {
   defaultTemplate(child(spec, 'template'));
 }
 
+/** SetDefaults_StatefulSet (apps/v1): OrderedReady, RollingUpdate from partition 0, 1 replica, 10 revisions, claims retained. */
+function defaultStatefulSet(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'podManagementPolicy', 'OrderedReady');
+  setDefault(spec, 'updateStrategy', {});
+  const strategy = child(spec, 'updateStrategy');
+  if (strategy) {
+    setDefault(strategy, 'type', 'RollingUpdate');
+    if (strategy.type === 'RollingUpdate') {
+      setDefault(strategy, 'rollingUpdate', {});
+      const ru = child(strategy, 'rollingUpdate');
+      if (ru) setDefault(ru, 'partition', 0);
+    }
+  }
+  setDefault(spec, 'replicas', 1);
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  setDefault(spec, 'persistentVolumeClaimRetentionPolicy', {});
+  const retention = child(spec, 'persistentVolumeClaimRetentionPolicy');
+  if (retention) {
+    setDefault(retention, 'whenDeleted', 'Retain');
+    setDefault(retention, 'whenScaled', 'Retain');
+  }
+  for (const claim of items(spec, 'volumeClaimTemplates')) {
+    // The claim templates get PersistentVolumeClaim's own defaults.
+    setDefault(claim, 'apiVersion', 'v1');
+    setDefault(claim, 'kind', 'PersistentVolumeClaim');
+    defaultPersistentVolumeClaim(claim);
+  }
+  defaultTemplate(child(spec, 'template'));
+}
+
+/** SetDefaults_DaemonSet (apps/v1): RollingUpdate with maxUnavailable 1 and maxSurge 0, 10 revisions. */
+function defaultDaemonSet(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'updateStrategy', {});
+  const strategy = child(spec, 'updateStrategy');
+  if (strategy) {
+    setDefault(strategy, 'type', 'RollingUpdate');
+    if (strategy.type === 'RollingUpdate') {
+      setDefault(strategy, 'rollingUpdate', {});
+      const ru = child(strategy, 'rollingUpdate');
+      if (ru) {
+        setDefault(ru, 'maxUnavailable', 1);
+        setDefault(ru, 'maxSurge', 0);
+      }
+    }
+  }
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  defaultTemplate(child(spec, 'template'));
+}
+
 function defaultJobSpec(spec: JsonObject | undefined): void {
   if (!spec) return;
   if ((spec.completions === undefined || spec.completions === null) && (spec.parallelism === undefined || spec.parallelism === null)) setDefault(spec, 'completions', 1);
@@ -141,6 +194,8 @@ const DEFAULTERS: Record<string, (o: JsonObject) => void> = {
   '/PersistentVolumeClaim': defaultPersistentVolumeClaim,
   'apps/Deployment': defaultDeployment,
   'apps/ReplicaSet': defaultReplicaSet,
+  'apps/StatefulSet': defaultStatefulSet,
+  'apps/DaemonSet': defaultDaemonSet,
   'batch/Job': defaultJob,
   'batch/CronJob': defaultCronJob,
   'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,

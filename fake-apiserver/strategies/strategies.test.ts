@@ -85,6 +85,23 @@ describe('defaultBuiltin (upstream SetDefaults_*)', () => {
     expect(recreate.spec.strategy).toEqual({ type: 'Recreate' });
   });
 
+  it('defaults StatefulSets (OrderedReady, RollingUpdate partition 0, claims retained, claim templates) and DaemonSets (maxUnavailable 1, maxSurge 0)', () => {
+    const sts = defaulted('apps/v1', 'StatefulSet', { spec: { selector: {}, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }], template: { spec: { containers: [] } } } });
+    expect(sts.spec).toMatchObject({
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      volumeClaimTemplates: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: { volumeMode: 'Filesystem' } }],
+      template: { spec: { restartPolicy: 'Always' } },
+    });
+    const onDelete = defaulted('apps/v1', 'StatefulSet', { spec: { updateStrategy: { type: 'OnDelete' } } });
+    expect(onDelete.spec.updateStrategy).toEqual({ type: 'OnDelete' });
+    const ds = defaulted('apps/v1', 'DaemonSet', { spec: { selector: {}, template: { spec: { containers: [] } } } });
+    expect(ds.spec).toMatchObject({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 });
+  });
+
   it('defaults Jobs (completions and parallelism together, backoffLimit, mode, suspend, labels from the template) and CronJobs', () => {
     const job = defaulted('batch/v1', 'Job', { metadata: { name: 'j' }, spec: { template: { metadata: { labels: { app: 'j' } }, spec: { restartPolicy: 'Never', containers: [] } } } });
     expect(job.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
