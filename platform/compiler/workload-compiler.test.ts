@@ -230,6 +230,14 @@ describe('generated LatticeMeshMember', () => {
       { target: { entity: 'world' }, ports: [8443], protocol: 'TCP' },
     ]);
   });
+
+  test('an entity id whose last part is not a port names the whole rest, on port 443 (reference from_entity_id; fidelity row "Entity id with a non-numeric port")', () => {
+    const egressOf = (id: string) => ok(compileWorkload(input(workload({ resources: { e: { type: 'external-service', id } } })), ctx)).meshMember.spec.egress;
+    expect(egressOf('entity:a:b')).toEqual([{ target: { entity: 'a:b' }, ports: [443], protocol: 'TCP' }]);
+    expect(egressOf('entity:kube-apiserver:6443')).toEqual([{ target: { entity: 'kube-apiserver' }, ports: [6443], protocol: 'TCP' }]);
+    expect(egressOf('entity:world')).toEqual([{ target: { entity: 'world' }, ports: [443], protocol: 'TCP' }]);
+    expect(egressOf('entity:a:70000')).toEqual([{ target: { entity: 'a:70000' }, ports: [443], protocol: 'TCP' }]);
+  });
 });
 
 describe('pod template', () => {

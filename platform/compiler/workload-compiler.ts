@@ -592,6 +592,23 @@ function gpuLimits(g: GpuParams): Record<string, string> {
   return out;
 }
 
+/**
+ * The egress rule of an `entity:<name>` or `entity:<name>:<port>` id (reference `EgressRule::from_entity_id`,
+ * crates/lattice-crd/src/crd/mesh_member.rs:225-241): the port is the text after the last `:` when it
+ * parses as a u16, else the whole rest is the entity name and the port is 443 (`entity:a:b` → entity
+ * `a:b`, 443). `undefined` when the id is not an entity id or the name is empty (the reference then falls
+ * back to the resource's endpoints).
+ */
+function entityEgress(id: string): EgressRule | undefined {
+  if (!id.startsWith('entity:')) return undefined;
+  const rest = id.slice('entity:'.length);
+  const colon = rest.lastIndexOf(':');
+  const portText = colon >= 0 ? rest.slice(colon + 1) : '';
+  const port = /^\+?[0-9]+$/.test(portText) ? Number(portText) : NaN;
+  const [name, ports] = colon >= 0 && port <= 65535 ? [rest.slice(0, colon), [port]] : [rest, [443]];
+  return name === '' ? undefined : { target: { entity: name }, ports, protocol: 'TCP' };
+}
+
 /** Short model name → `nvidia.com/gpu.product` value (reference `GpuParams::product_label`); unknown names pass through. */
 export function gpuProductLabel(model: string | undefined): string | undefined {
   if (model === undefined) return undefined;
@@ -681,9 +698,9 @@ function buildMeshMember(b: Build): LatticeMeshMember {
       }
     } else if (type === 'external-service' && dir !== 'inbound') {
       if (b.ctx.serviceLookup?.(r.namespace ?? namespace, key)) continue;
-      const entity = r.id?.startsWith('entity:') ? r.id.slice('entity:'.length).split(':') : undefined;
+      const entity = r.id !== undefined ? entityEgress(r.id) : undefined;
       if (entity) {
-        egress.push({ target: { entity: entity[0] }, ports: [entity[1] !== undefined ? Number(entity[1]) : 443], protocol: 'TCP' });
+        egress.push(entity);
         continue;
       }
       for (const [, ep] of resourceEndpoints(key, r)) {
