@@ -53,6 +53,12 @@ export interface SimulationProfile {
    * allowlist (absent = any HTTPS / OCI repository).
    */
   packages?: { chartsDir?: string; allowedRepositories?: string[] };
+  /**
+   * The simulated registry's cosign signatures (harness/stubs/image-signatures.ts): each `image` is signed by
+   * the holder of the private half of `key` (a public key's text, as an ImageProvider trust authority's
+   * Secret holds it). Absent = no image is signed.
+   */
+  images?: { signatures?: { image: string; key: string }[] };
 }
 
 /** One machine shape of the node pool: what its kubelet reports as `status.capacity`. */

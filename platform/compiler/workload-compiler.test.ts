@@ -69,6 +69,42 @@ describe('Cedar gates: all-or-nothing', () => {
     expect(first.message).toBe("secret access denied: 'db': no permit policy for this service and resource");
   });
 
+  test('image trust is the last gate: unsigned images are asked of SkipImageVerification, a denial names each with the verifier and Cedar reasons (fidelity row "Gates the port asks")', () => {
+    const w = workload({
+      containers: { main: { image: 'ghcr.io/team/app:1.0', command: ['/app'] }, tools: { image: 'ghcr.io/team/tools:2', command: ['/t'] }, proxy: { image: 'docker.io/envoy:1', command: ['/e'] } },
+      resources: {},
+    });
+    const trust = {
+      'ghcr.io/team/app:1.0': { status: 'unsigned' as const, reasons: ['release: no valid signature for ghcr.io/team/app:1.0: no matching signatures'] },
+      'ghcr.io/team/tools:2': { status: 'verified' as const, authority: 'release' },
+    };
+    const imageVerification = (image: string) => trust[image as keyof typeof trust] ?? { status: 'not-enforced' as const };
+    // Cedar denies: only the unsigned image is asked, after the other gates; nothing is produced.
+    const deny = denyWhere((r) => r.action === 'SkipImageVerification');
+    const denied = compileWorkload(input(w), { authorizer: deny, clusterName: 'sim', imageVerification });
+    if (denied.ok || denied.reason !== 'denied') throw new Error('expected a denial');
+    expect(deny.asked.map((r) => `${r.action}:${r.subject}`)).toEqual(['SkipImageVerification:ghcr.io/team/app:1.0']);
+    expect(deny.asked[0].resource).toEqual({ type: 'ImageRef', image: 'ghcr.io/team/app:1.0', registry: 'ghcr.io/team', name: 'app', tag: '1.0' });
+    expect(denied.gate).toBe('SkipImageVerification');
+    expect(denied.message).toBe(
+      'image verification denied: image signature verification failed: ghcr.io/team/app:1.0 [verify: release: no valid signature for ghcr.io/team/app:1.0: no matching signatures] [cedar: no permit policy for this service and resource]',
+    );
+    // Cedar permits skipping: the compile succeeds. Without imageVerification the gate is not asked.
+    const allow = allowAll();
+    expect(compileWorkload(input(w), { authorizer: allow, clusterName: 'sim', imageVerification }).ok).toBe(true);
+    expect(allow.asked.map((r) => r.action)).toContain('SkipImageVerification');
+    const none = allowAll();
+    expect(compileWorkload(input(w), { authorizer: none, clusterName: 'sim' }).ok).toBe(true);
+    expect(none.asked.map((r) => r.action)).not.toContain('SkipImageVerification');
+    // An earlier gate's denial wins; a verifier failure is a compile error, not a denial.
+    const secretsFirst = denyWhere(() => true);
+    const withSecret = workload({ ...w, resources: { db: { type: 'secret', id: 'team/db', params: { provider: 'vault' } } } });
+    const first = compileWorkload(input(withSecret), { authorizer: secretsFirst, clusterName: 'sim', imageVerification });
+    expect(first.ok || first.reason !== 'denied' ? undefined : first.gate).toBe('AccessSecret');
+    const broken = compileWorkload(input(w), { authorizer: allowAll(), clusterName: 'sim', imageVerification: () => ({ status: 'error', message: 'image verification error for x (authority release): registry unreachable' }) });
+    expect(broken).toMatchObject({ ok: false, reason: 'invalid', message: 'image verification error for x (authority release): registry unreachable' });
+  });
+
   test('a secret resource without id is the reference compile error before any gate, with no objects (fidelity row "Secret resource without id")', () => {
     const w = workload({ resources: { creds: { type: 'secret', params: { provider: 'lattice-local', keys: ['password'] } } } });
     const authorizer = denyWhere(() => true);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { externalEndpointRequests, secretRequests, securityOverrideRequests } from '../cedar/overrides.ts';
 import { volumeConsentDenial, volumeDecisionDenies, volumeReferences, volumeRequests } from '../cedar/volumes.ts';
+import { imageVerificationMessage, imageVerificationRequests, workloadImages } from '../cedar/images.ts';
 import { denialMessage } from '../cedar/format.ts';
 import type { CedarPrincipal, GateAction, GateDecision, GateRequest } from '../cedar/types.ts';
 import {
@@ -93,8 +94,9 @@ interface Build {
 }
 
 /**
- * Compiles one workload (reference §2.1 order, skipping quota and image trust): volumes → secrets →
- * Cedar AccessSecret → AccessVolume → OverrideSecurity → AccessExternalEndpoint (first failing gate aborts) → render → env/file ConfigMaps →
+ * Compiles one workload (reference §2.1 order, skipping quota): volumes → secrets →
+ * Cedar AccessSecret → AccessVolume → OverrideSecurity → AccessExternalEndpoint → image trust /
+ * SkipImageVerification (first failing gate aborts) → render → env/file ConfigMaps →
  * pod template → config hash → generated LatticeMeshMember.
  *
  * Input: name/namespace/kind of the workload, its WorkloadSpec and RuntimeSpec, optional owner refs
@@ -202,7 +204,7 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
 
 /**
  * Runs the gates one after another, as the reference does: AccessSecret → AccessVolume →
- * OverrideSecurity → AccessExternalEndpoint; the first gate with a denial aborts and reports that
+ * OverrideSecurity → AccessExternalEndpoint → SkipImageVerification (image trust); the first gate with a denial aborts and reports that
  * gate's denials only (fidelity row "Order of the Cedar gates"). Every request is built first, so an
  * unparsable endpoint is a spec error whatever the gates say. AccessVolume: with `ctx.volumeOwner`,
  * owner consent first, then Cedar in permissive mode; without it, Cedar must permit (platform/cedar/volumes.ts).
@@ -241,7 +243,35 @@ function authorizeGates(input: WorkloadCompileInput, ctx: CompileContext, resour
   if (overrides.length > 0) return deny('OverrideSecurity', overrides);
   const external = ask(endpoints).filter((d) => !d.allowed);
   if (external.length > 0) return deny('AccessExternalEndpoint', external);
-  return undefined;
+  return authorizeImages(input, ctx, principal, deny, ask);
+}
+
+/**
+ * Image trust, the last gate (reference compiler.rs `verify_images`, after the external endpoints): each
+ * distinct image the workload runs (containers, then sidecars) as `ctx.imageVerification` found it; the
+ * unsigned ones, in image order, are asked of Cedar `SkipImageVerification`, and one denial fails the
+ * compile with the reference's text naming every unsigned image. No `ctx.imageVerification` ⇒ no trust
+ * is enforced (the gate is not asked). Throws SpecError (code `ImageVerificationError`) when the
+ * verifier itself failed for an image.
+ */
+function authorizeImages(
+  input: WorkloadCompileInput,
+  ctx: CompileContext,
+  principal: CedarPrincipal,
+  deny: (gate: GateAction, denials: GateDecision[], message?: string) => DeniedResult,
+  ask: (requests: GateRequest[]) => GateDecision[],
+): DeniedResult | undefined {
+  if (!ctx.imageVerification) return undefined;
+  const unsigned = new Map<string, string[]>();
+  for (const image of sortedUnique(workloadImages(input.workload, input.runtime?.sidecars))) {
+    const v = ctx.imageVerification(image);
+    if (v.status === 'error') throw new SpecError('ImageVerificationError', v.message);
+    if (v.status === 'unsigned') unsigned.set(image, v.reasons);
+  }
+  if (unsigned.size === 0) return undefined;
+  const decisions = ask(imageVerificationRequests(principal, [...unsigned.keys()]));
+  const denied = decisions.filter((d) => !d.allowed);
+  return denied.length > 0 ? deny('SkipImageVerification', denied, imageVerificationMessage(unsigned, decisions)) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

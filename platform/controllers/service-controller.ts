@@ -1,7 +1,9 @@
 /**
  * LatticeService controller (reference §2.8). Per reconcile:
  * 1. Pending → Compiling (requeue 5 s).
- * 2. Compile with the Cedar gates first (all-or-nothing). Denied → phase Failed, conditions
+ * 2. Image trust: an enforcing ImageProvider's key Secret missing → Compiling `Waiting for image trust key
+ *    material: …` (requeue 5 s); else the image verifier checks the images it covers.
+ *    Compile with the Cedar gates first (all-or-nothing; SkipImageVerification for unsigned images last). Denied → phase Failed, conditions
  *    `Ready/False/ValidationFailed` (reference text), `PolicyAuthorized/False/<Gate>Denied` (the gate,
  *    the service, the resource and what to do), `SecretsResolved/Unknown/BlockedByAuthorization`,
  *    `Compiled/False/AuthorizationFailed` (book §4.8); requeue 30 s. The service's ExternalSecrets are
@@ -44,6 +46,8 @@ import { applyAll, applyServed, deleteIfExists } from './apply.ts';
 import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage } from './service-status.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
+import { workloadImages } from '../cedar/images.ts';
+import { cosignImageVerifier, resolveImageTrust, verifyImages, type ImageVerifier } from './image-trust.ts';
 
 /** Field manager of every write. */
 export const SERVICE_CONTROLLER = 'lattice-service-controller';
@@ -86,6 +90,11 @@ export interface ServiceControllerOptions {
   /** Monitoring enabled on the cluster (reference `MonitoringConfig.enabled`, default true): VMServiceScrape for metrics ports. */
   monitoring?: boolean;
   timings?: Partial<ServiceControllerTimings>;
+  /**
+   * Checks image signatures for ImageProviders that enforce `trust` (image-trust.ts; default
+   * {@link cosignImageVerifier}, the `cosign` binary). Not asked when no ImageProvider enforces trust.
+   */
+  imageVerifier?: ImageVerifier;
 }
 
 /**
@@ -127,6 +136,7 @@ function replacingMerge(cur: CompiledResourcesSummary | null | undefined, next: 
 export function serviceController(opts: ServiceControllerOptions): ControllerDefinition {
   const { client } = opts;
   const t = { ...DEFAULT_SERVICE_TIMINGS, ...opts.timings };
+  const verifier = opts.imageVerifier ?? cosignImageVerifier();
   const allServices = async (): Promise<ObjectKey[]> =>
     (await client.list(LatticeServiceType)).items.map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name }));
   // Reverse index fed by LatticeService events: target key → services that name it (for port lookups).
@@ -250,6 +260,18 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       return requeueAfter(t.progressRequeueMs);
     }
 
+    // Image trust (reference controller.rs:961-980): the enforcing ImageProviders' keys must be present,
+    // else wait (Compiling, requeue 5 s) rather than compile without verification; then the verifier
+    // checks every image the pods run, and the compiler asks SkipImageVerification for the unsigned ones.
+    const trust = await resolveImageTrust(client);
+    if ('notReady' in trust) {
+      const message = `Waiting for image trust key material: ${trust.notReady}`;
+      const conditions = mergeCondition(status.conditions, { type: 'Compiling', status: 'True', reason: 'DependencyCheck', message }, now);
+      await writeStatus(ls, { phase: 'Compiling', message, conditions, observedGeneration: status.observedGeneration ?? null });
+      return requeueAfter(t.progressRequeueMs);
+    }
+    const verified = trust.entries.length > 0 ? await verifyImages(trust.entries, workloadImages(ls.spec.workload, ls.spec.sidecars), verifier) : undefined;
+
     const engine = await opts.cedar.load();
     // What the graph knows of other services' ports, for ${resources.X.port|url} (reference §2.2):
     // read only the services this one names (one get each, from the cache), not every service.
@@ -268,6 +290,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       serviceLookup: (namespace, service) => known.get(`${namespace}/${service}`),
       volumeOwner: await volumeOwners(ls),
       imageProviders: await imageProviders(ls),
+      ...(verified ? { imageVerification: (image: string) => verified.get(image) ?? { status: 'not-enforced' as const } } : {}),
     });
 
     if (!result.ok) {
