@@ -105,6 +105,17 @@ describe('Cedar gates: all-or-nothing', () => {
     expect(broken).toMatchObject({ ok: false, reason: 'invalid', message: 'image verification error for x (authority release): registry unreachable' });
   });
 
+  test('a file with source and a volume mount naming no volume resource are refused, naming the field (deliberate divergences: the reference drops both silently)', () => {
+    const file = compileWorkload(input(workload({ containers: { main: { image: 'app:1.0', command: ['/app'], files: { '/etc/app.conf': { source: 'https://example.com/app.conf' } } } } })), ctx);
+    expect(file).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: expect.stringMatching(/^container 'main' file '\/etc\/app\.conf'.*: file source is refused: the platform would mount nothing for it \(the reference drops such a file silently\); use content or binaryContent$/),
+    });
+    const mount = compileWorkload(input(workload({ containers: { main: { image: 'app:1.0', command: ['/app'], volumes: { '/data': { source: '${resources.nope}' } } } } })), ctx);
+    expect(mount).toEqual({ ok: false, reason: 'invalid', message: "container 'main' volume '/data': source '${resources.nope}' must be ${resources.NAME} naming a type: volume resource" });
+  });
+
   test('a secret resource without id is the reference compile error before any gate, with no objects (fidelity row "Secret resource without id")', () => {
     const w = workload({ resources: { creds: { type: 'secret', params: { provider: 'lattice-local', keys: ['password'] } } } });
     const authorizer = denyWhere(() => true);

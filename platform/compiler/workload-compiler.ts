@@ -312,6 +312,8 @@ function volumeMounts(b: Build, container: string, volumes: Record<string, { sou
       const key = m ? m[1] : undefined;
       const claim = key !== undefined ? b.volumeClaims.get(key) : undefined;
       if (key === undefined || claim === undefined) {
+        // Deliberate divergence (platform/README.md "Fidelity"): the reference skips such a mount silently
+        // (pipeline/volumes.rs:238-262), leaving the container without the path it asked for.
         throw new SpecError('Invalid', `container '${container}' volume '${path}': source '${v.source}' must be \${resources.NAME} naming a type: volume resource`);
       }
       volName = key;
@@ -423,7 +425,10 @@ function renderFiles(b: Build, container: string, files: Record<string, FileMoun
       if (mode !== undefined) binModes[key] = mode;
       mounts.push({ name: sanitizeDnsLabel(binName), mountPath: path, subPath: key, readOnly: true });
     } else if (f.source !== undefined) {
-      throw new SpecError('Invalid', `${where}: file source is not modelled by this compiler (use content or binaryContent)`);
+      // Deliberate divergence (platform/README.md "Fidelity", row "File source"): the reference renders
+      // `source` and then mounts nothing (files.rs uses content / binaryContent only), so the file would be
+      // silently missing from the pod; issue 9 forbids a silently dropped field, so the spec is refused.
+      throw new SpecError('Invalid', `${where}: file source is refused: the platform would mount nothing for it (the reference drops such a file silently); use content or binaryContent`);
     } else {
       throw new SpecError('Invalid', `${where}: one of content, binaryContent or source is required`);
     }

@@ -11,8 +11,9 @@
  *    running resources were derived from (book §8.6 "Update failure": those are left running).
  * 3. Layer 1 (infrastructure, incl. the LatticeMeshMember, TracingPolicyNamespaced, VMServiceScrape;
  *    extension kinds whose CRD is not installed are skipped with a warning) applied; wait until every
- *    Secret the pods need exists (ESO synced; poll 2 s, `SecretsResolved/False`, fail after 120 s with no
- *    Deployment); layer 2 (Deployment); layer 3 (ScaledObject).
+ *    Secret the pods need exists (option `esoWait`: `all`, or the reference's `imagePullSecrets` only;
+ *    ESO synced; poll 2 s, `SecretsResolved/False`, fail after 120 s with no Deployment); layer 2
+ *    (Deployment); layer 3 (ScaledObject).
  * 4. Orphans (PDB, ScaledObject no longer produced) deleted.
  * 5. Mesh gate: LatticeMeshMember Ready → service Ready with `Compiled/True` (`<n> resources compiled`)
  *    and `status.compiledResources` {count, types, resources, generation} (book §4.8) (requeue 60 s);
@@ -95,7 +96,18 @@ export interface ServiceControllerOptions {
    * {@link cosignImageVerifier}, the `cosign` binary). Not asked when no ImageProvider enforces trust.
    */
   imageVerifier?: ImageVerifier;
+  /**
+   * Which Secrets the Deployment waits for between layer 1 and layer 2 (poll 2 s, fail after 120 s):
+   * `all` (default, the book's pipeline, Chapter 8 §8.4: every Secret the pods read — secretKeyRef,
+   * envFrom, secret volumes) or `imagePullSecrets` (the reference operator: only the pod's
+   * `imagePullSecrets`; env and file Secrets are left to the kubelet, which holds the pods until ESO
+   * syncs them; crates/lattice-service/src/controller.rs:284-293, 524-600).
+   */
+  esoWait?: EsoWait;
 }
+
+/** What the ESO wait waits for (see {@link ServiceControllerOptions.esoWait}). */
+export type EsoWait = 'all' | 'imagePullSecrets';
 
 /**
  * `"ns/name"` keys of the LatticeServices `ls` may look up for `${resources.X.port|url}`: each
@@ -321,7 +333,9 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     for (const o of skipped) ctx.log.warn(`LatticeService ${ns}/${name}: ${o.kind} ${o.metadata.name} skipped: its CRD is not installed`);
 
     const missing: string[] = [];
-    for (const secret of result.secretNames) {
+    const podSpec = (result.layers.workload[0] as { spec?: { template?: { spec?: { imagePullSecrets?: { name: string }[] } } } } | undefined)?.spec?.template?.spec;
+    const awaited = (opts.esoWait ?? 'all') === 'all' ? result.secretNames : (podSpec?.imagePullSecrets ?? []).map((r) => r.name);
+    for (const secret of awaited) {
       try {
         await client.get(SecretType, { namespace: ns, name: secret });
       } catch (err) {
@@ -346,7 +360,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       await writeStatus(ls, { phase: 'Compiling', message: `Waiting for ExternalSecrets to sync: ${missing.join(', ')}`, conditions: pending, observedGeneration: status.observedGeneration ?? null });
       return requeueAfter(t.secretPollMs);
     }
-    let conditions: Condition[] = mergeCondition(authorized, { type: SECRETS_RESOLVED, status: 'True', reason: 'ExternalSecretsSynced', message: `${result.secretNames.length} secret(s) present` }, now);
+    let conditions: Condition[] = mergeCondition(authorized, { type: SECRETS_RESOLVED, status: 'True', reason: 'ExternalSecretsSynced', message: `${awaited.length} secret(s) present` }, now);
 
     await applyAll(client, result.layers.workload, SERVICE_CONTROLLER);
     await applyAll(client, result.layers.scaling, SERVICE_CONTROLLER);
