@@ -10,6 +10,12 @@ import { describe, expect, test } from 'vitest';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { World } from '../harness/world.ts';
 import { defaultProfile } from '../harness/profile.ts';
+import { runCase } from '../harness/verifier/run-case.ts';
+import type { InjectedBug } from '../harness/world.ts';
+import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
+import type { Topology, TopologyCedarStatement } from '../topologies/index.ts';
+import { UNSIGNED_SERVER_IMAGE } from '../topologies/index.ts';
+import { testService } from '../topologies/testing.ts';
 
 const LS: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' };
 const DEPLOYMENT: TypeRef = { apiVersion: 'apps/v1', kind: 'Deployment' };
@@ -80,5 +86,46 @@ describe('image trust (SkipImageVerification)', () => {
     expect(status('unsigned').phase).toBe('Ready');
     expect(deployments()).toEqual(['public', 'signed', 'unsigned']);
     w.stop();
+  });
+
+  test('reachability: a topology under image trust is judged as the admission oracle predicts, and image-trust-ignored is caught', async () => {
+    const image = { type: 'ImageRef' as const, id: UNSIGNED_SERVER_IMAGE.image, registry: UNSIGNED_SERVER_IMAGE.registry, name: UNSIGNED_SERVER_IMAGE.name, tag: UNSIGNED_SERVER_IMAGE.tag };
+    const skip = (id: string, effect: 'permit' | 'forbid', key: string, style: 'uid' | 'attributes'): TopologyCedarStatement => ({ id, effect, action: 'SkipImageVerification', principal: { key }, resource: { exact: image }, style });
+    const t: Topology = {
+      name: 'img',
+      services: [
+        testService('img', 'gen', { layer: 0, ports: [], outbound: ['img/ok', 'img/forbidden', 'img/unpermitted'] }),
+        ...['ok', 'forbidden', 'unpermitted'].map((n) => testService('img', n, { inbound: ['img/gen'], unsignedImage: true })),
+      ],
+      probes: ['ok', 'forbidden', 'unpermitted'].map((n) => ({ from: 'img/gen', to: `img/${n}` })),
+      imageTrust: true,
+      cedar: {
+        policies: [
+          { name: 'lattice-sim-permits', enabled: true, statements: [skip('p0', 'permit', 'img/ok', 'attributes'), skip('p1', 'permit', 'img/forbidden', 'uid')] },
+          { name: 'lattice-sim-forbids', enabled: true, statements: [skip('f0', 'forbid', 'img/forbidden', 'uid')] },
+        ],
+      },
+    };
+    const admissions = admissionOracle(t);
+    expect(admissions.map((a) => [a.service, a.expected, a.gate ?? null, a.denials.map((d) => d.cause)])).toEqual([
+      ['img/gen', 'Ready', null, []],
+      ['img/ok', 'Ready', null, []],
+      ['img/forbidden', 'Failed', 'SkipImageVerification', ['forbidden']],
+      ['img/unpermitted', 'Failed', 'SkipImageVerification', ['no-permit']],
+    ]);
+    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'img', name: 'img', kind: 'random', seed: 5, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const record = await judge();
+    expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
+      ['img/gen', 'Ready', []],
+      ['img/ok', 'Ready', []],
+      ['img/forbidden', 'Failed', []],
+      ['img/unpermitted', 'Failed', []],
+    ]);
+    expect(record.status).toBe('verified');
+    const buggy = await judge('image-trust-ignored');
+    expect(buggy.admissions!.filter((a) => a.problems.length > 0).map((a) => [a.service, a.observed])).toEqual([
+      ['img/forbidden', 'Ready'],
+      ['img/unpermitted', 'Ready'],
+    ]);
   });
 });

@@ -33,7 +33,7 @@ function itemOf(d: GateDecision): string {
     case 'SecurityOverride':
       return `security override ${r.id} ${refs}`;
     case 'ImageRef':
-      return `unverified image ${r.image} (${resourceUid(r)})`;
+      return `unverified image ${r.image} ${refs}`;
     default:
       return `${d.request.subject} ${refs}`;
   }
