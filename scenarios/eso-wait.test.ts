@@ -5,11 +5,9 @@
  * `imagePullSecrets` and applies the Deployment while an env Secret is still missing.
  */
 import { describe, expect, test } from 'vitest';
-import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import { bugTestCluster, cedarPolicy, service } from '../../harness/bugs/testing/cluster.ts';
-import { CedarLoader } from './cedar-loader.ts';
-import { serviceController, type EsoWait } from './service-controller.ts';
-import { LatticeServiceType } from '../crds/types.ts';
+import type { KubeObject } from '../fake-apiserver/api/index.ts';
+import { bugTestCluster, cedarPolicy, service } from '../harness/bugs/testing/cluster.ts';
+import { CedarLoader, LatticeServiceType, serviceController, type EsoWait } from '../platform/index.ts';
 
 const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' };
 
