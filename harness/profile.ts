@@ -60,6 +60,12 @@ export interface SimulationProfile {
    * writes; `lattice-sim serve` turns them on for `kubectl get events` and `describe`.
    */
   events?: { normal?: boolean };
+  /**
+   * The simulated registry's cosign signatures (harness/stubs/image-signatures.ts): each `image` is signed by
+   * the holder of the private half of `key` (a public key's text, as an ImageProvider trust authority's
+   * Secret holds it). Absent = no image is signed.
+   */
+  images?: { signatures?: { image: string; key: string }[] };
 }
 
 /** One machine shape of the node pool: what its kubelet reports as `status.capacity`. */

@@ -39,6 +39,7 @@ import { defaultQueue, volcanoControllers } from './stubs/volcano/index.ts';
 import { kthenaControllers } from './stubs/kthena/index.ts';
 import { helmBinary, localChartSource } from './charts.ts';
 import { NodeFaults } from './stubs/node-faults.ts';
+import { simulatedImageVerifier } from './stubs/image-signatures.ts';
 import { externalSecretsControllers } from './stubs/eso/external-secrets.ts';
 import { SimulatedSecretBackends } from './stubs/eso/secret-backend.ts';
 import { podReady } from './stubs/owners.ts';
@@ -379,6 +380,7 @@ export class World implements Cluster {
             client: platformClient,
             clusterName: options.clusterName,
             trustDomain: options.trustDomain,
+            imageVerifier: simulatedImageVerifier(profile.images?.signatures ?? []),
             // LatticePackages: the real helm (extracted on first use), local charts, and helm's wall time held out of simulated time.
             packages: { helmBinary, chartSource: localChartSource(profile.packages?.chartsDir), runWallWork: (w) => clock.hold(w), allowedRepositories: profile.packages?.allowedRepositories },
           })

@@ -4,7 +4,7 @@
  */
 import type { KubeClient } from '../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from './runtime/index.ts';
-import type { PackageControllerOptions } from './controllers/index.ts';
+import type { EsoWait, ImageVerifier, PackageControllerOptions } from './controllers/index.ts';
 import { CedarLoader, cedarPolicyController, jobController, meshMemberController, modelController, packageController, secretProviderController, serviceController } from './controllers/index.ts';
 
 export * from './install.ts';
@@ -33,6 +33,18 @@ export interface PlatformOptions {
    * services with a metrics port get a VMServiceScrape and vmagent's access to that port.
    */
   monitoring?: boolean;
+  /**
+   * How image signatures are checked for ImageProviders that enforce `trust` (reference cosign.rs;
+   * controllers/image-trust.ts): default the `cosign` binary (`cosignImageVerifier`). The simulator
+   * passes its simulated registry's signatures.
+   */
+  imageVerifier?: ImageVerifier;
+  /**
+   * What a LatticeService's Deployment waits for (poll 2 s, Failed after 120 s): `all` (default, the
+   * book's pipeline: every Secret its pods read) or `imagePullSecrets` (the reference operator's wait;
+   * the pods of a Deployment applied early wait in the kubelet for their env and file Secrets).
+   */
+  esoWait?: EsoWait;
   /** LatticePackage rendering (platform/controllers/package-controller.ts): helm binary (default `helm`), chart locator, how wall-time work is awaited, allowed repositories. */
   packages?: Pick<PackageControllerOptions, 'helmBinary' | 'chartSource' | 'runWallWork' | 'allowedRepositories'>;
 }
@@ -44,7 +56,7 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     cedarPolicyController(opts.client),
     secretProviderController(opts.client),
     meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
-    serviceController({ client: opts.client, cedar, clusterName: opts.clusterName, trustDomain: opts.trustDomain, monitoring: opts.monitoring }),
+    serviceController({ client: opts.client, cedar, clusterName: opts.clusterName, trustDomain: opts.trustDomain, monitoring: opts.monitoring, imageVerifier: opts.imageVerifier, esoWait: opts.esoWait }),
     jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
     modelController({ client: opts.client, cedar, clusterName: opts.clusterName }),
     packageController({ client: opts.client, cedar, clusterName: opts.clusterName, ...opts.packages }),

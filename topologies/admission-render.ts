@@ -7,10 +7,10 @@
  * `"<provider>:<path>"` with provider, path; Mesh `"inbound"` / `"outbound"` without attributes).
  */
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
-import { CedarPolicyType, LATTICE_SYSTEM_NAMESPACE, SecretProviderType, type CedarPolicy, type ContainerSpec, type ResourceSpec } from '../platform/crds/types.ts';
+import { CedarPolicyType, ImageProviderType, LATTICE_SYSTEM_NAMESPACE, SecretProviderType, type CedarPolicy, type ContainerSpec, type ImageProvider, type ResourceSpec } from '../platform/crds/types.ts';
 import { gateResourceUid, secretUse, secretUseText, sortedSecrets } from './admission.ts';
 import type { SecretProviderType as ProviderKind, Topology, TopologyCedar, TopologyCedarStatement, TopologySecretProvider, TopologyService } from './topology.ts';
-import { SHARED_VOLUME_RESOURCE } from './topology.ts';
+import { IMAGE_TRUST_REGISTRY, SHARED_VOLUME_RESOURCE } from './topology.ts';
 
 /** The ESO provider block of each provider type (`spec.provider`, copied into the ClusterSecretStore). */
 const PROVIDER_SPECS: Record<ProviderKind, (name: string) => Record<string, unknown>> = {
@@ -91,6 +91,7 @@ export function cedarStatementText(st: TopologyCedarStatement): string {
   if ('exact' in r) {
     if (r.exact.type === 'Mesh' || st.style === 'uid') resource = `resource == ${gateResourceUid(r.exact)}`;
     else if (r.exact.type === 'SecurityOverride') conditions.push(`resource.category == ${q(r.exact.category)}`, `resource.override_id == ${q(r.exact.id)}`);
+    else if (r.exact.type === 'ImageRef') conditions.push(`resource.registry == ${q(r.exact.registry)}`, `resource.name == ${q(r.exact.name)}`, `resource.tag == ${q(r.exact.tag)}`);
     else if (r.exact.type === 'Volume') {
       const slash = r.exact.id.indexOf('/');
       conditions.push(`resource.namespace == ${q(r.exact.id.slice(0, slash))}`, `resource.volume_id == ${q(r.exact.id.slice(slash + 1))}`);
@@ -120,3 +121,33 @@ export function renderCedarPolicies(cedar: TopologyCedar): CedarPolicy[] {
 
 /** True when the topology carries a drawn Cedar set (render writes it instead of the implicit permits). */
 export const hasDrawnCedar = (t: Topology): t is Topology & { cedar: TopologyCedar } => t.cedar !== undefined;
+
+/** Name of the topology's enforcing ImageProvider (lattice-system) and of its one trust authority. */
+export const IMAGE_TRUST_PROVIDER = 'lattice-sim-signing';
+export const IMAGE_TRUST_AUTHORITY = 'release';
+/** The authority's public key (text the simulated registry matches signatures against; it signs nothing of a topology). */
+export const IMAGE_TRUST_KEY = '-----BEGIN PUBLIC KEY-----\nlattice-sim release signing key\n-----END PUBLIC KEY-----\n';
+
+/**
+ * The objects of `t.imageTrust` (none when off): ImageProvider {@link IMAGE_TRUST_PROVIDER} enforcing
+ * `trust` for images starting with {@link IMAGE_TRUST_REGISTRY} (one authority, its key from the
+ * `lattice-local` store), and the authority's key Secret `<provider>-trust-<authority>-credentials` in
+ * lattice-system as ESO would have synced it (reference controller.rs `resolve_image_trust`; the port has
+ * no ImageProvider controller to create that ExternalSecret, so the topology ships the synced Secret).
+ */
+export function renderImageTrust(t: Pick<Topology, 'imageTrust'>): KubeObject[] {
+  if (!t.imageTrust) return [];
+  const provider: ImageProvider = {
+    ...ImageProviderType,
+    metadata: { name: IMAGE_TRUST_PROVIDER, namespace: LATTICE_SYSTEM_NAMESPACE },
+    spec: { type: 'generic', registry: IMAGE_TRUST_REGISTRY, trust: { enforce: true, authorities: [{ name: IMAGE_TRUST_AUTHORITY, key: { id: 'lattice-sim/cosign-release', provider: 'lattice-local' } }] } },
+  };
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${IMAGE_TRUST_PROVIDER}-trust-${IMAGE_TRUST_AUTHORITY}-credentials`, namespace: LATTICE_SYSTEM_NAMESPACE },
+    type: 'Opaque',
+    data: { 'cosign.pub': Buffer.from(IMAGE_TRUST_KEY).toString('base64') },
+  } as KubeObject;
+  return [provider, secret];
+}

@@ -7,7 +7,8 @@
  * forbid matches and some applying permit does (default deny, forbid overrides permit).
  *
  * Gates (reference §3.2, §3.4): the workload compiler runs its gates one after another, `AccessSecret`
- * (every secret, resource-key order) then `OverrideSecurity`; the first gate that denies anything fails
+ * (every secret, resource-key order), `AccessVolume`, `OverrideSecurity`, then `SkipImageVerification`
+ * for an image the topology's enforcing ImageProvider covers and nobody signed; the first gate that denies anything fails
  * the LatticeService with `Authorized/False/<Gate>Denied`, reporting that gate's denials only, and
  * NOTHING is compiled (reference compiler.rs:441-502). Only when every compile gate passes does
  * the mesh-member controller ask `AllowWildcard` for wildcard inbound (`Mesh::"inbound"`) then
@@ -21,7 +22,7 @@ import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../ha
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, SHARED_VOLUME_RESOURCE, serviceKey } from './topology.ts';
+import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -62,6 +63,9 @@ export function gateResourceUid(r: TopologyGateResource): string {
 /** The SecurityOverride resource of an override id (reference §3.2 categories). */
 export const securityOverrideResource = (id: SecurityOverrideId): TopologyGateResource => ({ type: 'SecurityOverride', id, category: id.startsWith('capability:') ? 'capability' : 'container' });
 
+/** The ImageRef resource of the server image when the topology's ImageProvider enforces trust over it. */
+export const unsignedImageResource = (): TopologyGateResource => ({ type: 'ImageRef', id: UNSIGNED_SERVER_IMAGE.image, registry: UNSIGNED_SERVER_IMAGE.registry, name: UNSIGNED_SERVER_IMAGE.name, tag: UNSIGNED_SERVER_IMAGE.tag });
+
 /** Secrets of a service sorted by resource key, as the compiler asks them (reference §3.2: resource-name order). */
 export function sortedSecrets(s: TopologyService): TopologySecret[] {
   return [...(s.secrets ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -69,7 +73,8 @@ export function sortedSecrets(s: TopologyService): TopologySecret[] {
 
 /**
  * Every gate request of one service, in the order the platform asks them: AccessSecret per secret, then
- * OverrideSecurity per override (LatticeServices only; a mesh-member has no workload spec), then AllowWildcard `inbound` (wildcard
+ * AccessVolume, OverrideSecurity per override, then SkipImageVerification for an unsigned image
+ * (LatticeServices only; a mesh-member has no workload spec), then AllowWildcard `inbound` (wildcard
  * inbound) and `outbound` (depends-all). Never throws.
  */
 export function serviceGateRequests(s: TopologyService): TopologyGateRequest[] {
@@ -81,6 +86,7 @@ export function serviceGateRequests(s: TopologyService): TopologyGateRequest[] {
     }
     if (s.volumeRef) out.push({ action: 'AccessVolume', principal: key, resource: { type: 'Volume', id: `${s.namespace}/${s.volumeRef}` }, subject: SHARED_VOLUME_RESOURCE, stage: 'compile' });
     for (const id of s.securityOverrides ?? []) out.push({ action: 'OverrideSecurity', principal: key, resource: securityOverrideResource(id), subject: id, stage: 'compile' });
+    if (s.unsignedImage) out.push({ action: 'SkipImageVerification', principal: key, resource: unsignedImageResource(), subject: UNSIGNED_SERVER_IMAGE.image, stage: 'compile' });
   }
   const principal = `${s.namespace}/${accountOf(s)}`;
   if (s.wildcardInbound) out.push({ action: 'AllowWildcard', principal, resource: { type: 'Mesh', id: 'inbound' }, subject: 'inbound', stage: 'mesh' });
@@ -152,7 +158,7 @@ export const requestOrigin = (request: Pick<TopologyGateRequest, 'principal' | '
 
 /** How far a topology's secrets and Cedar policy set are from the simplest (compared in this field order, after the declarations). */
 export interface AdmissionSize {
-  /** Secrets, security overrides and shared volumes (owned or referenced; a refused reference counts twice) over all services. */
+  /** Secrets, security overrides, shared volumes (owned or referenced; a refused reference counts twice) and unsigned images over all services. */
   secrets: number;
   /** 1 when the policy set is drawn empty although some gate is met. */
   cedarEmpty: number;
@@ -173,7 +179,7 @@ export function admissionSize(t: Topology): AdmissionSize {
   // A shared volume counts 1 (owned or referenced), plus 1 for a reference its owner refuses, so that
   // granting consent or dropping a volume is always a smaller topology.
   const refused = (s: TopologyService): number => (s.volumeRef && volumeConsentText(t, { principal: serviceKey(s), resource: { type: 'Volume', id: `${s.namespace}/${s.volumeRef}` } }) !== undefined ? 1 : 0);
-  const secrets = t.services.reduce((n, s) => n + (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0) + (s.sharedVolume ? 1 : 0) + (s.volumeRef ? 1 + refused(s) : 0), 0);
+  const secrets = t.services.reduce((n, s) => n + (s.secrets?.length ?? 0) + (s.securityOverrides?.length ?? 0) + (s.sharedVolume ? 1 : 0) + (s.volumeRef ? 1 + refused(s) : 0) + (s.unsignedImage ? 1 : 0), 0);
   const invalidSpecs = t.services.filter((s) => s.invalidSpec !== undefined).length;
   if (!t.cedar) return { secrets, cedarEmpty: 0, cedarDeviations: 0, cedarForms: 0, invalidSpecs };
   const requests = topologyGateRequests(t);
@@ -237,6 +243,7 @@ export function admissionProblems(t: Topology): string[] {
     if (s.invalidSpec !== undefined && !(s.invalidSpec in INVALID_SPEC_FIELDS)) problems.push(`${key}: unknown invalid field ${JSON.stringify(s.invalidSpec)}`);
     if (s.invalidSpec !== undefined && s.kind === 'mesh-member') problems.push(`${key}: an invalid field is rendered into a LatticeService spec, not a mesh-member`);
     if (s.invalidSpec === 'port-name' && s.ports.length === 0) problems.push(`${key}: an invalid port name needs a port`);
+    if (s.unsignedImage && (!t.imageTrust || s.kind === 'mesh-member' || s.ports.length === 0)) problems.push(`${key}: an unsigned image needs the topology's ImageProvider (imageTrust) and a server LatticeService (the server image)`);
     for (const secret of s.secrets ?? []) {
       if (!DNS_LABEL.test(secret.name) || names.has(secret.name)) problems.push(`${key}: secret name ${JSON.stringify(secret.name)} must be a unique DNS label`);
       names.add(secret.name);

@@ -22,7 +22,7 @@ import {
   type ServiceRef,
 } from '../platform/crds/types.ts';
 import type { InvalidSpecId, Topology, TopologyService } from './topology.ts';
-import { hasDrawnCedar, renderCedarPolicies, renderSecretProviders, secretResources, volumeResources, withSecretUses } from './admission-render.ts';
+import { hasDrawnCedar, renderCedarPolicies, renderImageTrust, renderSecretProviders, secretResources, volumeResources, withSecretUses } from './admission-render.ts';
 
 /** Name of the baseline CedarPolicy (in `lattice-system`). */
 export const BASELINE_POLICY_NAME = 'lattice-sim-baseline';
@@ -321,6 +321,7 @@ export function renderTopologySchedule(t: Topology): RenderedTopology {
     objects: [
       ...namespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
       ...renderSecretProviders(t.secretProviders),
+      ...renderImageTrust(t),
       ...cedar,
       ...perService,
     ],

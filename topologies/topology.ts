@@ -98,7 +98,24 @@ export interface TopologyService {
    * the secrets and before the security overrides. Absent = none.
    */
   volumeRef?: string;
+  /**
+   * Its image is covered by the topology's enforcing ImageProvider ({@link Topology.imageTrust}) and no
+   * trust authority signed it: the compiler asks Cedar `SkipImageVerification` on
+   * `Lattice::ImageRef::"<image>"` ({@link UNSIGNED_SERVER_IMAGE}) after every other compile gate
+   * (reference compiler.rs `verify_images`). Only servers (the server image) that are LatticeServices.
+   */
+  unsignedImage?: boolean;
 }
+
+/**
+ * The image the topology's enforcing ImageProvider covers (the servers' image, render.ts `SERVER_IMAGE`;
+ * the registry prefix {@link IMAGE_TRUST_REGISTRY}) and its `ImageRef` attributes as the reference parses
+ * them (crates/lattice-cedar/src/entities.rs `parse_image_ref`: a first path component without `.` or `:`
+ * is a Docker Hub user, registry `docker.io`, the whole path the name).
+ */
+export const UNSIGNED_SERVER_IMAGE = { image: 'nginxinc/nginx-unprivileged:1.27-alpine', registry: 'docker.io', name: 'nginxinc/nginx-unprivileged', tag: '1.27-alpine' } as const;
+/** `spec.registry` of the topology's enforcing ImageProvider: a prefix of the server image only (generators' images are not covered). */
+export const IMAGE_TRUST_REGISTRY = 'nginxinc/';
 
 /** Resource key (and mount `/srv/<key>`) of a topology's shared volume, owned or referenced. */
 export const SHARED_VOLUME_RESOURCE = 'shared-data';
@@ -179,7 +196,7 @@ export interface TopologySecretProvider {
 }
 
 /** Cedar gates a rendered topology meets (reference §3.2): secrets, security overrides, and wildcard inbound / outbound. */
-export type TopologyGate = 'AccessSecret' | 'AccessVolume' | 'OverrideSecurity' | 'AllowWildcard';
+export type TopologyGate = 'AccessSecret' | 'AccessVolume' | 'OverrideSecurity' | 'SkipImageVerification' | 'AllowWildcard';
 
 /**
  * Security overrides a topology's main container may ask for (reference §3.2 ids): an added capability,
@@ -194,7 +211,9 @@ export type TopologyGateResource =
   | { type: 'SecurityOverride'; id: SecurityOverrideId; category: 'capability' | 'container' }
   | { type: 'Mesh'; id: 'inbound' | 'outbound' }
   /** uid `"<ns>/<volumeId>"` (`id`), attributes namespace, volume_id. */
-  | { type: 'Volume'; id: string };
+  | { type: 'Volume'; id: string }
+  /** uid = the image string (`id`), attributes registry, name, tag. */
+  | { type: 'ImageRef'; id: string; registry: string; name: string; tag: string };
 
 /**
  * One Cedar statement of a drawn policy set, kept structured so the admission oracle can judge it
@@ -271,6 +290,13 @@ export interface Topology {
    * every gate request the topology makes (nothing is denied).
    */
   cedar?: TopologyCedar;
+  /**
+   * An ImageProvider (lattice-system) enforces signatures (`trust`) for images starting with
+   * {@link IMAGE_TRUST_REGISTRY}, with one authority whose public-key Secret is rendered with it; the
+   * simulated registry holds no signature for the server image, so every server LatticeService is
+   * {@link TopologyService.unsignedImage}. Absent = no ImageProvider (no image is verified).
+   */
+  imageTrust?: boolean;
 }
 
 /** `"ns/name"` of a service. */

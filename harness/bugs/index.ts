@@ -17,6 +17,7 @@ export { secretIdDefaulted, defaultSecretIds } from './secret-id-defaulted.ts';
 export { metricsPortUnchecked, dropUnknownMetricsPort } from './metrics-port-unchecked.ts';
 export { validationWebhookFailOpen, failOpen } from './validation-webhook-fail-open.ts';
 export { volumeConsentIgnored, consentToEveryone } from './volume-consent-ignored.ts';
+export { imageTrustIgnored, withoutTrust } from './image-trust-ignored.ts';
 export { identityFromMemberName, principalsByMemberName } from './identity-from-member-name.ts';
 export { dependsAllDropped, withoutDependsAll } from './depends-all-dropped.ts';
 export { ambientFlagIgnored, everyMemberAmbient } from './ambient-flag-ignored.ts';

@@ -154,11 +154,13 @@ describe('Cedar entities seen by policies', () => {
     expect(allowedWith(`permit(principal, action == Lattice::Action::"AllowWildcard", resource == Lattice::Mesh::"inbound");`, { type: 'Mesh', id: 'inbound' }, 'AllowWildcard')).toBe(true);
   });
 
-  it('exposes ImageRef registry, name and tag with docker.io/library defaulting', () => {
-    expect(imageRefResource('nginx:1-alpine')).toMatchObject({ registry: 'docker.io', name: 'library/nginx', tag: '1-alpine' });
-    expect(imageRefResource('ghcr.io/evan-hines-js/nzbget')).toMatchObject({ registry: 'ghcr.io', name: 'evan-hines-js/nzbget', tag: 'latest' });
+  it('exposes ImageRef registry, name and tag as the reference parses them (parse_image_ref; fidelity row "ImageRef attributes")', () => {
+    expect(imageRefResource('nginx:1-alpine')).toMatchObject({ registry: 'docker.io/library', name: 'nginx', tag: '1-alpine' });
+    expect(imageRefResource('ghcr.io/evan-hines-js/nzbget')).toMatchObject({ registry: 'ghcr.io/evan-hines-js', name: 'nzbget', tag: 'latest' });
     expect(imageRefResource('localhost:5000/app@sha256:abc')).toMatchObject({ registry: 'localhost:5000', name: 'app', tag: 'sha256:abc' });
-    const p = `permit(principal, action, resource) when { resource.registry == "docker.io" && resource.name == "library/redis" && resource.tag == "7-alpine" };`;
+    expect(imageRefResource('nginxinc/nginx-unprivileged:1.27-alpine')).toMatchObject({ registry: 'docker.io', name: 'nginxinc/nginx-unprivileged', tag: '1.27-alpine' });
+    expect(imageRefResource('reg:5000/team/app')).toMatchObject({ registry: 'reg:5000/team', name: 'app', tag: 'latest' });
+    const p = `permit(principal, action, resource) when { resource.registry == "docker.io/library" && resource.name == "redis" && resource.tag == "7-alpine" };`;
     expect(allowedWith(p, imageRefResource('redis:7-alpine'), 'SkipImageVerification')).toBe(true);
   });
 });

@@ -87,34 +87,25 @@ export function requestEntities(req: GateRequest): { principal: CedarUid; action
 }
 
 /**
- * An `ImageRef` resource for an image string, with Docker Hub defaulting: no registry host in the
- * first path component ⇒ `docker.io`; a single-component Docker Hub name gets `library/`; no tag
- * ⇒ `latest`; a digest (`@sha256:...`) is kept as the tag. Input: e.g. `nginx:1-alpine`. Output:
- * `{type: 'ImageRef', image, registry: 'docker.io', name: 'library/nginx', tag: '1-alpine'}`.
- * Source: reference §3.1 (ImageRef attributes, docker.io/library defaulting).
+ * An `ImageRef` resource for an image string, parsed as the reference does (`parse_image_ref`,
+ * crates/lattice-cedar/src/entities.rs:321-360): the tag is what follows the last `@` (a digest), else
+ * the last `:` unless a `/` follows it (a registry port), else `latest`; a name without `/` is
+ * `docker.io/library`'s; a first component with `.` or `:` is a registry host and every component but
+ * the last joins the registry; otherwise (`user/app`) the registry is `docker.io` and the name is the
+ * whole path. E.g. `nginx:1-alpine` → registry `docker.io/library`, name `nginx`, tag `1-alpine`;
+ * `ghcr.io/a/b` → `ghcr.io/a`, `b`, `latest`. Never throws.
  */
 export function imageRefResource(image: string): Extract<CedarResource, { type: 'ImageRef' }> {
   let rest = image;
   let tag = 'latest';
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    tag = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  } else {
-    const colon = rest.lastIndexOf(':');
-    if (colon > rest.lastIndexOf('/')) {
-      tag = rest.slice(colon + 1);
-      rest = rest.slice(0, colon);
-    }
-  }
+  const at = image.lastIndexOf('@');
+  const colon = image.lastIndexOf(':');
+  if (at >= 0) [rest, tag] = [image.slice(0, at), image.slice(at + 1)];
+  else if (colon >= 0 && !image.slice(colon + 1).includes('/')) [rest, tag] = [image.slice(0, colon), image.slice(colon + 1)];
   const slash = rest.indexOf('/');
-  const first = slash < 0 ? '' : rest.slice(0, slash);
-  let registry = 'docker.io';
-  let name = rest;
-  if (first && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    registry = first;
-    name = rest.slice(slash + 1);
-  }
-  if (registry === 'docker.io' && !name.includes('/')) name = `library/${name}`;
-  return { type: 'ImageRef', image, registry, name, tag };
+  if (slash < 0) return { type: 'ImageRef', image, registry: 'docker.io/library', name: rest, tag };
+  const first = rest.slice(0, slash);
+  if (!first.includes('.') && !first.includes(':')) return { type: 'ImageRef', image, registry: 'docker.io', name: rest, tag };
+  const last = rest.lastIndexOf('/');
+  return { type: 'ImageRef', image, registry: rest.slice(0, last), name: rest.slice(last + 1), tag };
 }

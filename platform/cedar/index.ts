@@ -9,3 +9,4 @@ export * from './validation.ts';
 export * from './overrides.ts';
 export * from './format.ts';
 export * from './volumes.ts';
+export * from './images.ts';

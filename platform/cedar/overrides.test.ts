@@ -40,6 +40,11 @@ describe('securityOverrideRequests', () => {
     expect(withSecurity({ allowedBinaries: ['*'] })).toEqual(['main:allowedBinary:*']);
   });
 
+  it('treats command: [] as a known entrypoint, as the reference (command.is_none(); fidelity row "command: []")', () => {
+    expect(ids(securityOverrideRequests(p, spec({ command: [] }, { sidecars: { vpn: { image: 'wg', command: [] } } })))).toEqual([]);
+    expect(ids(securityOverrideRequests(p, spec({ command: undefined })))).toEqual(['main:allowedBinary:*']);
+  });
+
   it('asks capability:<CAP> per added capability', () => {
     expect(withSecurity({ capabilities: ['NET_ADMIN', 'SYS_MODULE'] })).toEqual(['main:capability:NET_ADMIN', 'main:capability:SYS_MODULE']);
   });
@@ -49,6 +54,13 @@ describe('securityOverrideRequests', () => {
     expect(withSecurity({ dropCapabilities: ['NET_RAW'], capabilities: ['CHOWN'] })).toEqual(['main:capability:CHOWN', ...kept.map((c) => `main:capability:${c}`)]);
     expect(withSecurity({ dropCapabilities: ['ALL'] })).toEqual([]);
     expect(withSecurity({ dropCapabilities: ['NET_RAW'], privileged: true })).toEqual(['main:privileged']);
+  });
+
+  it('compares capability names case-insensitively, as the reference (fidelity row "dropCapabilities with all")', () => {
+    expect(withSecurity({ dropCapabilities: ['all'] })).toEqual([]);
+    expect(withSecurity({ dropCapabilities: ['All', 'NET_RAW'] })).toEqual([]);
+    const kept = DEFAULT_CONTAINER_CAPABILITIES.filter((c) => c !== 'NET_RAW' && c !== 'CHOWN');
+    expect(withSecurity({ dropCapabilities: ['net_raw'], capabilities: ['chown'] })).toEqual(['main:capability:chown', ...kept.map((c) => `main:capability:${c}`)]);
   });
 
   it('asks the container-level overrides privileged, runAsRoot, runAsRootGroup, readWriteRootFilesystem, allowPrivilegeEscalation', () => {

@@ -42,16 +42,21 @@ function containerOverrides(principal: CedarPrincipal, name: string, c: Containe
   };
   const s: SecurityContext = c.security ?? {};
   const allowed = s.allowedBinaries ?? [];
-  // binary: an unknown entrypoint (no command, no allowedBinaries) may run anything.
-  if ((c.command?.length ?? 0) === 0 && allowed.length === 0) add('allowedBinary:*', 'binary');
+  // binary: an unknown entrypoint (no `command` at all, no allowedBinaries) may run anything. `command: []`
+  // is a known (empty) entrypoint, as in the reference (`command.is_none()`, container.rs:232-240).
+  if (c.command === undefined && allowed.length === 0) add('allowedBinary:*', 'binary');
   for (const path of allowed) add(`allowedBinary:${path}`, 'binary');
   // capability: every added capability; with a custom drop list (no ALL, not privileged), every
   // default capability the list keeps.
+  // Capability names compare case-insensitively, as the reference does (`eq_ignore_ascii_case("ALL")`,
+  // upper-cased sets; authorization/security.rs:164-187): `drop: [all]` keeps nothing.
   const added = s.capabilities ?? [];
   for (const cap of added) add(`capability:${cap}`, 'capability');
-  if (s.dropCapabilities !== undefined && !s.dropCapabilities.includes('ALL') && s.privileged !== true) {
+  const dropped = new Set((s.dropCapabilities ?? []).map((d) => d.toUpperCase()));
+  if (s.dropCapabilities !== undefined && !dropped.has('ALL') && s.privileged !== true) {
+    const addedUpper = new Set(added.map((a) => a.toUpperCase()));
     for (const cap of DEFAULT_CONTAINER_CAPABILITIES) {
-      if (!s.dropCapabilities.includes(cap) && !added.includes(cap)) add(`capability:${cap}`, 'capability');
+      if (!dropped.has(cap) && !addedUpper.has(cap)) add(`capability:${cap}`, 'capability');
     }
   }
   // container

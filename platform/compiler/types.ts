@@ -5,6 +5,7 @@
 import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
 import type { Authorizer, GateAction, GateDecision } from '../cedar/types.ts';
 import type { VolumeOwnerLookup } from '../cedar/volumes.ts';
+import type { ImageVerification } from '../cedar/images.ts';
 import type { CredentialSpec, IngressSpec, LatticeMeshMember, LatticeServiceSpec, WorkloadSpec } from '../crds/types.ts';
 
 /** What a compile sees of another Service: its ports by name (`port` = service port). */
@@ -36,6 +37,13 @@ export interface CompileContext {
    * fails the compile; absent ⇒ only the pod's `imagePullSecrets` names are written (noted in `notModelled`).
    */
   imageProviders?: (name: string) => CredentialSpec | undefined;
+  /**
+   * Image trust (reference compiler.rs `verify_images`): what the platform's image verifier found for
+   * an image under the ImageProviders that enforce `trust` (platform/cedar/images.ts). Present ⇒ every
+   * `unsigned` image is asked of Cedar SkipImageVerification after the other gates, and an `error` fails
+   * the compile; absent ⇒ no ImageProvider enforces trust (the gate is not asked).
+   */
+  imageVerification?: (image: string) => ImageVerification;
   /**
    * Monitoring (VictoriaMetrics) on the cluster (reference `MonitoringConfig.enabled`, default true):
    * a LatticeService with a metrics port then gets a VMServiceScrape and vmagent's access to that port
@@ -70,7 +78,7 @@ export interface WorkloadCompileInput {
 
 /**
  * A compile refused by a gate: no objects. The gates run one after another (AccessSecret →
- * AccessVolume → OverrideSecurity → AccessExternalEndpoint; reference compiler.rs:441-502) and the first
+ * AccessVolume → OverrideSecurity → AccessExternalEndpoint → SkipImageVerification; reference compiler.rs:441-502) and the first
  * that denies anything aborts: `gate` is that gate and `denials` its denied decisions only. An
  * AccessVolume owner-consent refusal is reported as AccessVolume decisions with `policies: []` and the
  * consent text as `reason`.

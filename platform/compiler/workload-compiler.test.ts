@@ -69,6 +69,53 @@ describe('Cedar gates: all-or-nothing', () => {
     expect(first.message).toBe("secret access denied: 'db': no permit policy for this service and resource");
   });
 
+  test('image trust is the last gate: unsigned images are asked of SkipImageVerification, a denial names each with the verifier and Cedar reasons (fidelity row "Gates the port asks")', () => {
+    const w = workload({
+      containers: { main: { image: 'ghcr.io/team/app:1.0', command: ['/app'] }, tools: { image: 'ghcr.io/team/tools:2', command: ['/t'] }, proxy: { image: 'docker.io/envoy:1', command: ['/e'] } },
+      resources: {},
+    });
+    const trust = {
+      'ghcr.io/team/app:1.0': { status: 'unsigned' as const, reasons: ['release: no valid signature for ghcr.io/team/app:1.0: no matching signatures'] },
+      'ghcr.io/team/tools:2': { status: 'verified' as const, authority: 'release' },
+    };
+    const imageVerification = (image: string) => trust[image as keyof typeof trust] ?? { status: 'not-enforced' as const };
+    // Cedar denies: only the unsigned image is asked, after the other gates; nothing is produced.
+    const deny = denyWhere((r) => r.action === 'SkipImageVerification');
+    const denied = compileWorkload(input(w), { authorizer: deny, clusterName: 'sim', imageVerification });
+    if (denied.ok || denied.reason !== 'denied') throw new Error('expected a denial');
+    expect(deny.asked.map((r) => `${r.action}:${r.subject}`)).toEqual(['SkipImageVerification:ghcr.io/team/app:1.0']);
+    expect(deny.asked[0].resource).toEqual({ type: 'ImageRef', image: 'ghcr.io/team/app:1.0', registry: 'ghcr.io/team', name: 'app', tag: '1.0' });
+    expect(denied.gate).toBe('SkipImageVerification');
+    expect(denied.message).toBe(
+      'image verification denied: image signature verification failed: ghcr.io/team/app:1.0 [verify: release: no valid signature for ghcr.io/team/app:1.0: no matching signatures] [cedar: no permit policy for this service and resource]',
+    );
+    // Cedar permits skipping: the compile succeeds. Without imageVerification the gate is not asked.
+    const allow = allowAll();
+    expect(compileWorkload(input(w), { authorizer: allow, clusterName: 'sim', imageVerification }).ok).toBe(true);
+    expect(allow.asked.map((r) => r.action)).toContain('SkipImageVerification');
+    const none = allowAll();
+    expect(compileWorkload(input(w), { authorizer: none, clusterName: 'sim' }).ok).toBe(true);
+    expect(none.asked.map((r) => r.action)).not.toContain('SkipImageVerification');
+    // An earlier gate's denial wins; a verifier failure is a compile error, not a denial.
+    const secretsFirst = denyWhere(() => true);
+    const withSecret = workload({ ...w, resources: { db: { type: 'secret', id: 'team/db', params: { provider: 'vault' } } } });
+    const first = compileWorkload(input(withSecret), { authorizer: secretsFirst, clusterName: 'sim', imageVerification });
+    expect(first.ok || first.reason !== 'denied' ? undefined : first.gate).toBe('AccessSecret');
+    const broken = compileWorkload(input(w), { authorizer: allowAll(), clusterName: 'sim', imageVerification: () => ({ status: 'error', message: 'image verification error for x (authority release): registry unreachable' }) });
+    expect(broken).toMatchObject({ ok: false, reason: 'invalid', message: 'image verification error for x (authority release): registry unreachable' });
+  });
+
+  test('a file with source and a volume mount naming no volume resource are refused, naming the field (deliberate divergences: the reference drops both silently)', () => {
+    const file = compileWorkload(input(workload({ containers: { main: { image: 'app:1.0', command: ['/app'], files: { '/etc/app.conf': { source: 'https://example.com/app.conf' } } } } })), ctx);
+    expect(file).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: expect.stringMatching(/^container 'main' file '\/etc\/app\.conf'.*: file source is refused: the platform would mount nothing for it \(the reference drops such a file silently\); use content or binaryContent$/),
+    });
+    const mount = compileWorkload(input(workload({ containers: { main: { image: 'app:1.0', command: ['/app'], volumes: { '/data': { source: '${resources.nope}' } } } } })), ctx);
+    expect(mount).toEqual({ ok: false, reason: 'invalid', message: "container 'main' volume '/data': source '${resources.nope}' must be ${resources.NAME} naming a type: volume resource" });
+  });
+
   test('a secret resource without id is the reference compile error before any gate, with no objects (fidelity row "Secret resource without id")', () => {
     const w = workload({ resources: { creds: { type: 'secret', params: { provider: 'lattice-local', keys: ['password'] } } } });
     const authorizer = denyWhere(() => true);
@@ -229,6 +276,14 @@ describe('generated LatticeMeshMember', () => {
       { target: { fqdn: 'db.example.com' }, ports: [5432], protocol: 'TCP' },
       { target: { entity: 'world' }, ports: [8443], protocol: 'TCP' },
     ]);
+  });
+
+  test('an entity id whose last part is not a port names the whole rest, on port 443 (reference from_entity_id; fidelity row "Entity id with a non-numeric port")', () => {
+    const egressOf = (id: string) => ok(compileWorkload(input(workload({ resources: { e: { type: 'external-service', id } } })), ctx)).meshMember.spec.egress;
+    expect(egressOf('entity:a:b')).toEqual([{ target: { entity: 'a:b' }, ports: [443], protocol: 'TCP' }]);
+    expect(egressOf('entity:kube-apiserver:6443')).toEqual([{ target: { entity: 'kube-apiserver' }, ports: [6443], protocol: 'TCP' }]);
+    expect(egressOf('entity:world')).toEqual([{ target: { entity: 'world' }, ports: [443], protocol: 'TCP' }]);
+    expect(egressOf('entity:a:70000')).toEqual([{ target: { entity: 'a:70000' }, ports: [443], protocol: 'TCP' }]);
   });
 });
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { externalEndpointRequests, secretRequests, securityOverrideRequests } from '../cedar/overrides.ts';
 import { volumeConsentDenial, volumeDecisionDenies, volumeReferences, volumeRequests } from '../cedar/volumes.ts';
+import { imageVerificationMessage, imageVerificationRequests, workloadImages } from '../cedar/images.ts';
 import { denialMessage } from '../cedar/format.ts';
 import type { CedarPrincipal, GateAction, GateDecision, GateRequest } from '../cedar/types.ts';
 import {
@@ -93,8 +94,9 @@ interface Build {
 }
 
 /**
- * Compiles one workload (reference §2.1 order, skipping quota and image trust): volumes → secrets →
- * Cedar AccessSecret → AccessVolume → OverrideSecurity → AccessExternalEndpoint (first failing gate aborts) → render → env/file ConfigMaps →
+ * Compiles one workload (reference §2.1 order, skipping quota): volumes → secrets →
+ * Cedar AccessSecret → AccessVolume → OverrideSecurity → AccessExternalEndpoint → image trust /
+ * SkipImageVerification (first failing gate aborts) → render → env/file ConfigMaps →
  * pod template → config hash → generated LatticeMeshMember.
  *
  * Input: name/namespace/kind of the workload, its WorkloadSpec and RuntimeSpec, optional owner refs
@@ -202,7 +204,7 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
 
 /**
  * Runs the gates one after another, as the reference does: AccessSecret → AccessVolume →
- * OverrideSecurity → AccessExternalEndpoint; the first gate with a denial aborts and reports that
+ * OverrideSecurity → AccessExternalEndpoint → SkipImageVerification (image trust); the first gate with a denial aborts and reports that
  * gate's denials only (fidelity row "Order of the Cedar gates"). Every request is built first, so an
  * unparsable endpoint is a spec error whatever the gates say. AccessVolume: with `ctx.volumeOwner`,
  * owner consent first, then Cedar in permissive mode; without it, Cedar must permit (platform/cedar/volumes.ts).
@@ -241,7 +243,35 @@ function authorizeGates(input: WorkloadCompileInput, ctx: CompileContext, resour
   if (overrides.length > 0) return deny('OverrideSecurity', overrides);
   const external = ask(endpoints).filter((d) => !d.allowed);
   if (external.length > 0) return deny('AccessExternalEndpoint', external);
-  return undefined;
+  return authorizeImages(input, ctx, principal, deny, ask);
+}
+
+/**
+ * Image trust, the last gate (reference compiler.rs `verify_images`, after the external endpoints): each
+ * distinct image the workload runs (containers, then sidecars) as `ctx.imageVerification` found it; the
+ * unsigned ones, in image order, are asked of Cedar `SkipImageVerification`, and one denial fails the
+ * compile with the reference's text naming every unsigned image. No `ctx.imageVerification` ⇒ no trust
+ * is enforced (the gate is not asked). Throws SpecError (code `ImageVerificationError`) when the
+ * verifier itself failed for an image.
+ */
+function authorizeImages(
+  input: WorkloadCompileInput,
+  ctx: CompileContext,
+  principal: CedarPrincipal,
+  deny: (gate: GateAction, denials: GateDecision[], message?: string) => DeniedResult,
+  ask: (requests: GateRequest[]) => GateDecision[],
+): DeniedResult | undefined {
+  if (!ctx.imageVerification) return undefined;
+  const unsigned = new Map<string, string[]>();
+  for (const image of sortedUnique(workloadImages(input.workload, input.runtime?.sidecars))) {
+    const v = ctx.imageVerification(image);
+    if (v.status === 'error') throw new SpecError('ImageVerificationError', v.message);
+    if (v.status === 'unsigned') unsigned.set(image, v.reasons);
+  }
+  if (unsigned.size === 0) return undefined;
+  const decisions = ask(imageVerificationRequests(principal, [...unsigned.keys()]));
+  const denied = decisions.filter((d) => !d.allowed);
+  return denied.length > 0 ? deny('SkipImageVerification', denied, imageVerificationMessage(unsigned, decisions)) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,6 +312,8 @@ function volumeMounts(b: Build, container: string, volumes: Record<string, { sou
       const key = m ? m[1] : undefined;
       const claim = key !== undefined ? b.volumeClaims.get(key) : undefined;
       if (key === undefined || claim === undefined) {
+        // Deliberate divergence (platform/README.md "Fidelity"): the reference skips such a mount silently
+        // (pipeline/volumes.rs:238-262), leaving the container without the path it asked for.
         throw new SpecError('Invalid', `container '${container}' volume '${path}': source '${v.source}' must be \${resources.NAME} naming a type: volume resource`);
       }
       volName = key;
@@ -393,7 +425,10 @@ function renderFiles(b: Build, container: string, files: Record<string, FileMoun
       if (mode !== undefined) binModes[key] = mode;
       mounts.push({ name: sanitizeDnsLabel(binName), mountPath: path, subPath: key, readOnly: true });
     } else if (f.source !== undefined) {
-      throw new SpecError('Invalid', `${where}: file source is not modelled by this compiler (use content or binaryContent)`);
+      // Deliberate divergence (platform/README.md "Fidelity", row "File source"): the reference renders
+      // `source` and then mounts nothing (files.rs uses content / binaryContent only), so the file would be
+      // silently missing from the pod; issue 9 forbids a silently dropped field, so the spec is refused.
+      throw new SpecError('Invalid', `${where}: file source is refused: the platform would mount nothing for it (the reference drops such a file silently); use content or binaryContent`);
     } else {
       throw new SpecError('Invalid', `${where}: one of content, binaryContent or source is required`);
     }
@@ -592,6 +627,23 @@ function gpuLimits(g: GpuParams): Record<string, string> {
   return out;
 }
 
+/**
+ * The egress rule of an `entity:<name>` or `entity:<name>:<port>` id (reference `EgressRule::from_entity_id`,
+ * crates/lattice-crd/src/crd/mesh_member.rs:225-241): the port is the text after the last `:` when it
+ * parses as a u16, else the whole rest is the entity name and the port is 443 (`entity:a:b` → entity
+ * `a:b`, 443). `undefined` when the id is not an entity id or the name is empty (the reference then falls
+ * back to the resource's endpoints).
+ */
+function entityEgress(id: string): EgressRule | undefined {
+  if (!id.startsWith('entity:')) return undefined;
+  const rest = id.slice('entity:'.length);
+  const colon = rest.lastIndexOf(':');
+  const portText = colon >= 0 ? rest.slice(colon + 1) : '';
+  const port = /^\+?[0-9]+$/.test(portText) ? Number(portText) : NaN;
+  const [name, ports] = colon >= 0 && port <= 65535 ? [rest.slice(0, colon), [port]] : [rest, [443]];
+  return name === '' ? undefined : { target: { entity: name }, ports, protocol: 'TCP' };
+}
+
 /** Short model name → `nvidia.com/gpu.product` value (reference `GpuParams::product_label`); unknown names pass through. */
 export function gpuProductLabel(model: string | undefined): string | undefined {
   if (model === undefined) return undefined;
@@ -681,9 +733,9 @@ function buildMeshMember(b: Build): LatticeMeshMember {
       }
     } else if (type === 'external-service' && dir !== 'inbound') {
       if (b.ctx.serviceLookup?.(r.namespace ?? namespace, key)) continue;
-      const entity = r.id?.startsWith('entity:') ? r.id.slice('entity:'.length).split(':') : undefined;
+      const entity = r.id !== undefined ? entityEgress(r.id) : undefined;
       if (entity) {
-        egress.push({ target: { entity: entity[0] }, ports: [entity[1] !== undefined ? Number(entity[1]) : 443], protocol: 'TCP' });
+        egress.push(entity);
         continue;
       }
       for (const [, ep] of resourceEndpoints(key, r)) {

@@ -8,3 +8,4 @@ export * from './model-controller.ts';
 export * from './package-controller.ts';
 export * from './cedar-loader.ts';
 export * from './conditions.ts';
+export * from './image-trust.ts';

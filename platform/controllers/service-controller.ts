@@ -1,7 +1,9 @@
 /**
  * LatticeService controller (reference §2.8). Per reconcile:
  * 1. Pending → Compiling (requeue 5 s).
- * 2. Compile with the Cedar gates first (all-or-nothing). Denied → phase Failed, conditions
+ * 2. Image trust: an enforcing ImageProvider's key Secret missing → Compiling `Waiting for image trust key
+ *    material: …` (requeue 5 s); else the image verifier checks the images it covers.
+ *    Compile with the Cedar gates first (all-or-nothing; SkipImageVerification for unsigned images last). Denied → phase Failed, conditions
  *    `Ready/False/ValidationFailed` (reference text), `PolicyAuthorized/False/<Gate>Denied` (the gate,
  *    the service, the resource and what to do), `SecretsResolved/Unknown/BlockedByAuthorization`,
  *    `Compiled/False/AuthorizationFailed` (book §4.8); requeue 30 s. The service's ExternalSecrets are
@@ -9,8 +11,9 @@
  *    running resources were derived from (book §8.6 "Update failure": those are left running).
  * 3. Layer 1 (infrastructure, incl. the LatticeMeshMember, TracingPolicyNamespaced, VMServiceScrape;
  *    extension kinds whose CRD is not installed are skipped with a warning) applied; wait until every
- *    Secret the pods need exists (ESO synced; poll 2 s, `SecretsResolved/False`, fail after 120 s with no
- *    Deployment); layer 2 (Deployment); layer 3 (ScaledObject).
+ *    Secret the pods need exists (option `esoWait`: `all`, or the reference's `imagePullSecrets` only;
+ *    ESO synced; poll 2 s, `SecretsResolved/False`, fail after 120 s with no Deployment); layer 2
+ *    (Deployment); layer 3 (ScaledObject).
  * 4. Orphans (PDB, ScaledObject no longer produced) deleted.
  * 5. Mesh gate: LatticeMeshMember Ready → service Ready with `Compiled/True` (`<n> resources compiled`)
  *    and `status.compiledResources` {count, types, resources, generation} (book §4.8) (requeue 60 s);
@@ -44,6 +47,8 @@ import { applyAll, applyServed, deleteIfExists } from './apply.ts';
 import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage } from './service-status.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
+import { workloadImages } from '../cedar/images.ts';
+import { cosignImageVerifier, resolveImageTrust, verifyImages, type ImageVerifier } from './image-trust.ts';
 
 /** Field manager of every write. */
 export const SERVICE_CONTROLLER = 'lattice-service-controller';
@@ -86,7 +91,23 @@ export interface ServiceControllerOptions {
   /** Monitoring enabled on the cluster (reference `MonitoringConfig.enabled`, default true): VMServiceScrape for metrics ports. */
   monitoring?: boolean;
   timings?: Partial<ServiceControllerTimings>;
+  /**
+   * Checks image signatures for ImageProviders that enforce `trust` (image-trust.ts; default
+   * {@link cosignImageVerifier}, the `cosign` binary). Not asked when no ImageProvider enforces trust.
+   */
+  imageVerifier?: ImageVerifier;
+  /**
+   * Which Secrets the Deployment waits for between layer 1 and layer 2 (poll 2 s, fail after 120 s):
+   * `all` (default, the book's pipeline, Chapter 8 §8.4: every Secret the pods read — secretKeyRef,
+   * envFrom, secret volumes) or `imagePullSecrets` (the reference operator: only the pod's
+   * `imagePullSecrets`; env and file Secrets are left to the kubelet, which holds the pods until ESO
+   * syncs them; crates/lattice-service/src/controller.rs:284-293, 524-600).
+   */
+  esoWait?: EsoWait;
 }
+
+/** What the ESO wait waits for (see {@link ServiceControllerOptions.esoWait}). */
+export type EsoWait = 'all' | 'imagePullSecrets';
 
 /**
  * `"ns/name"` keys of the LatticeServices `ls` may look up for `${resources.X.port|url}`: each
@@ -127,6 +148,7 @@ function replacingMerge(cur: CompiledResourcesSummary | null | undefined, next: 
 export function serviceController(opts: ServiceControllerOptions): ControllerDefinition {
   const { client } = opts;
   const t = { ...DEFAULT_SERVICE_TIMINGS, ...opts.timings };
+  const verifier = opts.imageVerifier ?? cosignImageVerifier();
   const allServices = async (): Promise<ObjectKey[]> =>
     (await client.list(LatticeServiceType)).items.map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name }));
   // Reverse index fed by LatticeService events: target key → services that name it (for port lookups).
@@ -250,6 +272,18 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       return requeueAfter(t.progressRequeueMs);
     }
 
+    // Image trust (reference controller.rs:961-980): the enforcing ImageProviders' keys must be present,
+    // else wait (Compiling, requeue 5 s) rather than compile without verification; then the verifier
+    // checks every image the pods run, and the compiler asks SkipImageVerification for the unsigned ones.
+    const trust = await resolveImageTrust(client);
+    if ('notReady' in trust) {
+      const message = `Waiting for image trust key material: ${trust.notReady}`;
+      const conditions = mergeCondition(status.conditions, { type: 'Compiling', status: 'True', reason: 'DependencyCheck', message }, now);
+      await writeStatus(ls, { phase: 'Compiling', message, conditions, observedGeneration: status.observedGeneration ?? null });
+      return requeueAfter(t.progressRequeueMs);
+    }
+    const verified = trust.entries.length > 0 ? await verifyImages(trust.entries, workloadImages(ls.spec.workload, ls.spec.sidecars), verifier) : undefined;
+
     const engine = await opts.cedar.load();
     // What the graph knows of other services' ports, for ${resources.X.port|url} (reference §2.2):
     // read only the services this one names (one get each, from the cache), not every service.
@@ -268,6 +302,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       serviceLookup: (namespace, service) => known.get(`${namespace}/${service}`),
       volumeOwner: await volumeOwners(ls),
       imageProviders: await imageProviders(ls),
+      ...(verified ? { imageVerification: (image: string) => verified.get(image) ?? { status: 'not-enforced' as const } } : {}),
     });
 
     if (!result.ok) {
@@ -298,7 +333,9 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     for (const o of skipped) ctx.log.warn(`LatticeService ${ns}/${name}: ${o.kind} ${o.metadata.name} skipped: its CRD is not installed`);
 
     const missing: string[] = [];
-    for (const secret of result.secretNames) {
+    const podSpec = (result.layers.workload[0] as { spec?: { template?: { spec?: { imagePullSecrets?: { name: string }[] } } } } | undefined)?.spec?.template?.spec;
+    const awaited = (opts.esoWait ?? 'all') === 'all' ? result.secretNames : (podSpec?.imagePullSecrets ?? []).map((r) => r.name);
+    for (const secret of awaited) {
       try {
         await client.get(SecretType, { namespace: ns, name: secret });
       } catch (err) {
@@ -323,7 +360,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       await writeStatus(ls, { phase: 'Compiling', message: `Waiting for ExternalSecrets to sync: ${missing.join(', ')}`, conditions: pending, observedGeneration: status.observedGeneration ?? null });
       return requeueAfter(t.secretPollMs);
     }
-    let conditions: Condition[] = mergeCondition(authorized, { type: SECRETS_RESOLVED, status: 'True', reason: 'ExternalSecretsSynced', message: `${result.secretNames.length} secret(s) present` }, now);
+    let conditions: Condition[] = mergeCondition(authorized, { type: SECRETS_RESOLVED, status: 'True', reason: 'ExternalSecretsSynced', message: `${awaited.length} secret(s) present` }, now);
 
     await applyAll(client, result.layers.workload, SERVICE_CONTROLLER);
     await applyAll(client, result.layers.scaling, SERVICE_CONTROLLER);

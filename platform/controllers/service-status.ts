@@ -32,6 +32,8 @@ function itemOf(d: GateDecision): string {
       return `external endpoint ${r.host}:${r.port} ${refs}`;
     case 'SecurityOverride':
       return `security override ${r.id} ${refs}`;
+    case 'ImageRef':
+      return `unverified image ${r.image} ${refs}`;
     default:
       return `${d.request.subject} ${refs}`;
   }
@@ -58,6 +60,9 @@ function remedyOf(d: GateDecision): string {
     // Not a Cedar answer: the owner-consent refusal of a shared volume (platform/cedar volumes.ts).
     return `The volume's owner must consent first: ask its owner to list ${d.request.principal.namespace}/${d.request.principal.name} in the volume's allowedConsumers, or remove ${shortItem(d)} from the spec.`;
   }
+  if (d.request.action === 'SkipImageVerification') {
+    return `No Cedar policy grants ${grant}. Sign the image with a key of the trust authorities of the ImageProvider that covers its registry, or ask the platform team to add a CedarPolicy in lattice-system that permits skipping verification for it.`;
+  }
   return `No Cedar policy grants ${grant}. Ask the platform team (or the owner of the ${d.request.action === 'AccessSecret' ? 'secret' : 'resource'}) to add a CedarPolicy in lattice-system that permits it, or remove ${shortItem(d)} from the spec.`;
 }
 
@@ -77,7 +82,7 @@ export function denialConditionMessage(denials: readonly GateDecision[]): string
   return denials
     .map((d) => {
       const p = d.request.principal;
-      const verb = d.request.action === 'OverrideSecurity' ? 'to use' : d.request.action === 'AccessExternalEndpoint' ? 'to call' : 'to access';
+      const verb = d.request.action === 'OverrideSecurity' ? 'to use' : d.request.action === 'AccessExternalEndpoint' ? 'to call' : d.request.action === 'SkipImageVerification' ? 'to deploy' : 'to access';
       return `${d.request.action} denied: Service ${p.namespace}/${p.name} is not permitted ${verb} ${itemOf(d)}: ${d.reason}. ${remedyOf(d)}`;
     })
     .join('\n\n');

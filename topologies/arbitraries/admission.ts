@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { requestDecision, requestOrigin, serviceGateRequests, type TopologyGateRequest } from '../admission.ts';
 import type { SecretRoute, TopologyCedar, TopologyCedarPolicy, TopologyCedarStatement, TopologySecret, TopologySecretProvider, TopologyService } from '../topology.ts';
-import { SECRET_ROUTES, SECURITY_OVERRIDES, SHARED_VOLUME_RESOURCE, serviceKey } from '../topology.ts';
+import { SECRET_ROUTES, SECURITY_OVERRIDES, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, serviceKey } from '../topology.ts';
 import { chanceArbitrary, CHANCE_RESOLUTION } from './chance.ts';
 
 /** Resource keys a drawn secret takes (index = draw). */
@@ -367,4 +367,37 @@ function nearMiss(forbid: Omit<TopologyCedarStatement, 'id'>, r: TopologyGateReq
     return { ...forbid, principal: { key: r.principal }, resource: { exact: { ...r.resource, provider: other } } };
   }
   return { ...forbid, principal: { key: `${r.principal}-shadow` }, resource: { exact: r.resource } };
+}
+
+/**
+ * The image-trust draw of a topology (constraints `imageTrustProbability`; fidelity row "Gates the port
+ * asks", SkipImageVerification): whether an ImageProvider enforces signatures over the server image
+ * (topology `imageTrust`), and the Cedar draw of each slot's SkipImageVerification request (index =
+ * slot). Shrinks towards off, then towards plain permits.
+ */
+export interface ImageTrustDraw {
+  on: boolean;
+  cedar: CedarDraw[];
+}
+
+/** Chance of a denying Cedar verdict on SkipImageVerification (the image is unsigned: only a permit admits it). */
+export const IMAGE_CEDAR_DENY_PROBABILITY = 0.15;
+
+/** The image-trust draw of one topology with `services` slots. */
+export function imageTrustDrawArbitrary(probability: number, services: number): fc.Arbitrary<ImageTrustDraw> {
+  return fc.record({ on: chanceArbitrary(probability), cedar: fc.array(cedarDrawArbitrary(IMAGE_CEDAR_DENY_PROBABILITY), { minLength: services, maxLength: services }) });
+}
+
+/**
+ * `services` under an enforcing ImageProvider: every server LatticeService (the server image) is
+ * `unsignedImage` (the simulated registry signs nothing of a topology), and its SkipImageVerification
+ * request gets `cedar[i]` (the draw of service i's slot) in `drawOf`. Traffic generators (another image, not covered) and mesh-members
+ * (no workload spec) are left alone. Never throws.
+ */
+export function assignUnsignedImages(services: readonly TopologyService[], cedar: readonly CedarDraw[], drawOf: Map<string, CedarDraw>): TopologyService[] {
+  return services.map((s, i) => {
+    if (s.kind === 'mesh-member' || s.ports.length === 0) return s;
+    drawOf.set(`${serviceKey(s)}|SkipImageVerification|${UNSIGNED_SERVER_IMAGE.image}`, cedar[i] ?? { verdict: 'permit', form: 'uid' });
+    return { ...s, unsignedImage: true };
+  });
 }

@@ -178,6 +178,14 @@ export interface TopologyConstraints {
    * @defaultValue 0.1
    */
   sharedVolumeProbability?: number;
+  /**
+   * Probability that a topology's images are under image trust (platform-fidelity.md row "Gates the port
+   * asks": SkipImageVerification): an ImageProvider enforces signatures over the server image, which no
+   * authority signed, so every server LatticeService asks Cedar SkipImageVerification last; each request
+   * draws a Cedar verdict (a denial fails the service). In [0, 1]; used only when `secretProbability` > 0.
+   * @defaultValue 0.1
+   */
+  imageTrustProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -213,6 +221,7 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   secretTopologyProbability: 0.5,
   invalidSpecProbability: 0.02,
   sharedVolumeProbability: 0.1,
+  imageTrustProbability: 0.1,
 });
 
 /**
@@ -232,6 +241,7 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   secretProbability: 0,
   invalidSpecProbability: 0,
   sharedVolumeProbability: 0,
+  imageTrustProbability: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
@@ -296,6 +306,7 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'secretTopologyProbability',
     'invalidSpecProbability',
     'sharedVolumeProbability',
+    'imageTrustProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }

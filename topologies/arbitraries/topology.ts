@@ -15,7 +15,7 @@ import type { InvalidSpecId, Topology, TopologyService } from '../topology.ts';
 import { INVALID_SPEC_FIELDS } from '../topology.ts';
 import { resolveTopologyConstraints, type ResolvedTopologyConstraints, type TopologyConstraints } from './constraints.ts';
 import { accountOf } from '../admission.ts';
-import { assignSecrets, assignVolumes, drawnCedar, withLateRevocation } from './admission.ts';
+import { assignSecrets, assignUnsignedImages, assignVolumes, drawnCedar, imageTrustDrawArbitrary, withLateRevocation, type ImageTrustDraw } from './admission.ts';
 import { chanceArbitrary } from './chance.ts';
 import { distinctShrinks } from './internal/distinct-shrinks.ts';
 import { presentSlotsArbitrary } from './internal/subset.ts';
@@ -40,6 +40,8 @@ export interface TopologyDraws {
   revocation?: { on: boolean; pick: number };
   /** The topology's LatticeServices draw secrets at all (else their secret draws are unused). */
   withSecrets?: boolean;
+  /** An ImageProvider enforces signatures over the server image, and each slot's SkipImageVerification Cedar draw (indexed by slot, so a draw stays with its service when others are shrunk away). Absent = knob off. */
+  imageTrust?: ImageTrustDraw;
 }
 
 /**
@@ -53,7 +55,7 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
     placed.map((p) => draws.slots[p.slot].invalidSpec),
   );
   const t: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
-  return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets);
+  return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets, draws.imageTrust && { on: draws.imageTrust.on, cedar: placed.map((p) => draws.imageTrust!.cedar[p.slot]) });
 }
 
 /**
@@ -76,14 +78,15 @@ export function withInvalidSpecs(services: TopologyService[], draws: readonly (S
  * LatticeServices, the SecretProviders they name, and the verdict of every gate request (services in
  * placed order; `slots[i]` = the draws of service i).
  */
-function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean, revocation?: TopologyDraws['revocation'], withSecrets?: boolean): Topology {
+function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: boolean, revocation?: TopologyDraws['revocation'], withSecrets?: boolean, imageTrust?: ImageTrustDraw): Topology {
   const assigned = assignSecrets(
     t.services,
     slots.map((d) => (withSecrets === false ? undefined : d.secrets)),
     slots.map((d) => d.override),
   );
   const { secretProviders, drawOf } = assigned;
-  const services = assignVolumes(assigned.services, slots.map((d) => d.volume), drawOf);
+  const volumes = assignVolumes(assigned.services, slots.map((d) => d.volume), drawOf);
+  const services = imageTrust?.on ? assignUnsignedImages(volumes, imageTrust.cedar, drawOf) : volumes;
   services.forEach((s, i) => {
     const [inbound, outbound] = slots[i].wildcardCedar ?? [];
     const principal = `${s.namespace}/${accountOf(s)}`;
@@ -91,7 +94,13 @@ function withSecretsAndCedar(t: Topology, slots: readonly SlotDraws[], empty: bo
     if (outbound) drawOf.set(`${principal}|AllowWildcard|outbound`, outbound);
   });
   const cedar = drawnCedar(services, drawOf, empty);
-  return { ...t, services, ...(secretProviders.length > 0 ? { secretProviders } : {}), cedar: revocation?.on ? withLateRevocation(cedar, services, revocation.pick) : cedar };
+  return {
+    ...t,
+    services,
+    ...(secretProviders.length > 0 ? { secretProviders } : {}),
+    cedar: revocation?.on ? withLateRevocation(cedar, services, revocation.pick) : cedar,
+    ...(imageTrust?.on ? { imageTrust: true } : {}),
+  };
 }
 
 /** The draws arbitrary of resolved constraints (fields in shrink order: services first). */
@@ -103,6 +112,8 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     ...(c.secretProbability > 0 ? { emptyPolicySet: chanceArbitrary(c.emptyPolicySetProbability) } : {}),
     ...(c.secretProbability > 0 && c.lateRevocationProbability > 0 ? { revocation: fc.record({ on: chanceArbitrary(c.lateRevocationProbability), pick: fc.noShrink(fc.nat({ max: 0xffff })) }) } : {}),
     ...(c.secretProbability > 0 ? { withSecrets: chanceArbitrary(c.secretTopologyProbability) } : {}),
+    // Last, so that turning it on changes no other draw of a seed.
+    ...(c.secretProbability > 0 && c.imageTrustProbability > 0 ? { imageTrust: imageTrustDrawArbitrary(c.imageTrustProbability, c.maxServices) } : {}),
   });
 }
 

@@ -1,0 +1,131 @@
+/**
+ * Image trust through the running controllers (fidelity row "Gates the port asks": SkipImageVerification;
+ * reference crates/lattice-service/src/controller.rs:961-980, 1201-1290, crates/lattice-workload/src/compiler.rs
+ * `verify_images`): an ImageProvider enforcing `trust` for a registry prefix; its authority's key Secret
+ * must be present (else the service waits, Compiling); an image the simulated registry holds a signature
+ * for runs; an unsigned one needs a Cedar SkipImageVerification permit; images outside the prefix are
+ * not checked.
+ */
+import { describe, expect, test } from 'vitest';
+import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
+import { World } from '../harness/world.ts';
+import { defaultProfile } from '../harness/profile.ts';
+import { runCase } from '../harness/verifier/run-case.ts';
+import type { InjectedBug } from '../harness/world.ts';
+import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
+import type { Topology, TopologyCedarStatement } from '../topologies/index.ts';
+import { UNSIGNED_SERVER_IMAGE } from '../topologies/index.ts';
+import { testService } from '../topologies/testing.ts';
+
+const LS: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' };
+const DEPLOYMENT: TypeRef = { apiVersion: 'apps/v1', kind: 'Deployment' };
+const KEY = '-----BEGIN PUBLIC KEY-----\nlattice-sim-release\n-----END PUBLIC KEY-----\n';
+const cedar = (name: string, policies: string): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'CedarPolicy', metadata: { name, namespace: 'lattice-system' }, spec: { policies } });
+const PROVIDER: KubeObject = {
+  apiVersion: 'lattice.dev/v1alpha1',
+  kind: 'ImageProvider',
+  metadata: { name: 'signing', namespace: 'lattice-system' },
+  spec: { type: 'ghcr', registry: 'ghcr.io/team/', trust: { authorities: [{ name: 'release', key: { id: 'cosign/release', provider: 'lattice-local' } }] } },
+};
+const KEY_SECRET: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'signing-trust-release-credentials', namespace: 'lattice-system' },
+  data: { 'cosign.pub': Buffer.from(KEY).toString('base64') },
+} as KubeObject;
+const svc = (name: string, image: string): KubeObject => ({
+  ...LS,
+  metadata: { name, namespace: 'trust' },
+  spec: { workload: { containers: { main: { image, command: ['/app'], resources: { limits: { cpu: '100m', memory: '64Mi' } } } }, service: { ports: { http: { port: 80 } } } } },
+});
+
+describe('image trust (SkipImageVerification)', () => {
+  test('signed images run, unsigned ones need a SkipImageVerification permit, uncovered ones are not checked; a missing key waits', async () => {
+    const profile = defaultProfile();
+    profile.images = { signatures: [{ image: 'ghcr.io/team/signed:1', key: KEY }] };
+    const w = await World.create({ seed: 5, trustDomain: 'lattice.test', profile });
+    const refused = await w.apply([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'trust' } },
+      cedar('all-but-unsigned', 'permit(principal, action, resource) unless { action == Lattice::Action::"SkipImageVerification" };'),
+      PROVIDER,
+      svc('signed', 'ghcr.io/team/signed:1'),
+      svc('unsigned', 'ghcr.io/team/unsigned:1'),
+      svc('public', 'busybox:1.37'),
+    ]);
+    expect(refused.map((f) => f.error.message)).toEqual([]);
+    const status = (name: string) => (w.server.get(LS, { namespace: 'trust', name }) as { status?: { phase?: string; message?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] } }).status ?? {};
+    const deployments = () => w.server.list(DEPLOYMENT, { namespace: 'trust' }).items.map((o) => o.metadata.name).sort();
+    const run = (ms: number) => w.clock.run({ untilMs: w.clock.now() + ms });
+
+    // The authority's key Secret is not there yet: every service waits (reference TrustNotReady), nothing is applied.
+    await run(30_000);
+    for (const name of ['signed', 'unsigned', 'public']) {
+      expect(status(name)).toMatchObject({
+        phase: 'Compiling',
+        message: "Waiting for image trust key material: trust authority 'release' for registry 'ghcr.io/team/' not ready: cosign key secret not found (ESO not synced yet) (secret: signing-trust-release-credentials)",
+      });
+    }
+    expect(deployments()).toEqual([]);
+
+    await w.client.create(KEY_SECRET);
+    await run(90_000);
+    expect(status('signed').phase).toBe('Ready');
+    expect(status('public').phase).toBe('Ready');
+    const unsigned = status('unsigned');
+    expect(unsigned.phase).toBe('Failed');
+    expect(unsigned.message).toBe(
+      'image verification denied: image signature verification failed: ghcr.io/team/unsigned:1 [verify: release: no valid signature for ghcr.io/team/unsigned:1: Error: no matching signatures] [cedar: no permit policy for this service and resource]',
+    );
+    expect(unsigned.conditions?.find((c) => c.type === 'PolicyAuthorized')).toMatchObject({ status: 'False', reason: 'SkipImageVerificationDenied' });
+    expect(unsigned.conditions?.find((c) => c.type === 'PolicyAuthorized')?.message).toContain('Lattice::ImageRef::"ghcr.io/team/unsigned:1"');
+    expect(deployments()).toEqual(['public', 'signed']);
+
+    // A permit to skip verification for that image admits it.
+    await w.client.create(cedar('skip-unsigned', 'permit(principal == Lattice::Service::"trust/unsigned", action == Lattice::Action::"SkipImageVerification", resource) when { resource.registry == "ghcr.io/team" && resource.name == "unsigned" };'));
+    await run(90_000);
+    expect(status('unsigned').phase).toBe('Ready');
+    expect(deployments()).toEqual(['public', 'signed', 'unsigned']);
+    w.stop();
+  });
+
+  test('reachability: a topology under image trust is judged as the admission oracle predicts, and image-trust-ignored is caught', async () => {
+    const image = { type: 'ImageRef' as const, id: UNSIGNED_SERVER_IMAGE.image, registry: UNSIGNED_SERVER_IMAGE.registry, name: UNSIGNED_SERVER_IMAGE.name, tag: UNSIGNED_SERVER_IMAGE.tag };
+    const skip = (id: string, effect: 'permit' | 'forbid', key: string, style: 'uid' | 'attributes'): TopologyCedarStatement => ({ id, effect, action: 'SkipImageVerification', principal: { key }, resource: { exact: image }, style });
+    const t: Topology = {
+      name: 'img',
+      services: [
+        testService('img', 'gen', { layer: 0, ports: [], outbound: ['img/ok', 'img/forbidden', 'img/unpermitted'] }),
+        ...['ok', 'forbidden', 'unpermitted'].map((n) => testService('img', n, { inbound: ['img/gen'], unsignedImage: true })),
+      ],
+      probes: ['ok', 'forbidden', 'unpermitted'].map((n) => ({ from: 'img/gen', to: `img/${n}` })),
+      imageTrust: true,
+      cedar: {
+        policies: [
+          { name: 'lattice-sim-permits', enabled: true, statements: [skip('p0', 'permit', 'img/ok', 'attributes'), skip('p1', 'permit', 'img/forbidden', 'uid')] },
+          { name: 'lattice-sim-forbids', enabled: true, statements: [skip('f0', 'forbid', 'img/forbidden', 'uid')] },
+        ],
+      },
+    };
+    const admissions = admissionOracle(t);
+    expect(admissions.map((a) => [a.service, a.expected, a.gate ?? null, a.denials.map((d) => d.cause)])).toEqual([
+      ['img/gen', 'Ready', null, []],
+      ['img/ok', 'Ready', null, []],
+      ['img/forbidden', 'Failed', 'SkipImageVerification', ['forbidden']],
+      ['img/unpermitted', 'Failed', 'SkipImageVerification', ['no-permit']],
+    ]);
+    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'img', name: 'img', kind: 'random', seed: 5, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const record = await judge();
+    expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
+      ['img/gen', 'Ready', []],
+      ['img/ok', 'Ready', []],
+      ['img/forbidden', 'Failed', []],
+      ['img/unpermitted', 'Failed', []],
+    ]);
+    expect(record.status).toBe('verified');
+    const buggy = await judge('image-trust-ignored');
+    expect(buggy.admissions!.filter((a) => a.problems.length > 0).map((a) => [a.service, a.observed])).toEqual([
+      ['img/forbidden', 'Ready'],
+      ['img/unpermitted', 'Ready'],
+    ]);
+  });
+});
