@@ -224,6 +224,21 @@ function printerColumns(server: ApiServer, info: ResourceInfo): Record<string, u
   }
 }
 
+/** Field managers by User-Agent (a client sends the same one on every request); cleared at 256 entries. */
+const USER_AGENT_MANAGERS = new Map<string, string>();
+
+/** {@link defaultFieldManager} of a write without `fieldManager`, remembered per User-Agent. */
+function userAgentManager(userAgent: string | undefined): string {
+  if (userAgent === undefined) return defaultFieldManager(undefined, undefined);
+  let manager = USER_AGENT_MANAGERS.get(userAgent);
+  if (manager === undefined) {
+    manager = defaultFieldManager(undefined, userAgent);
+    if (USER_AGENT_MANAGERS.size >= 256) USER_AGENT_MANAGERS.clear();
+    USER_AGENT_MANAGERS.set(userAgent, manager);
+  }
+  return manager;
+}
+
 /**
  * `onWarning` of a request, bound to its warning list (a bound module function rather than a fresh
  * arrow per request: tsx's keepNames gives every named arrow a `name` property at each creation).
@@ -240,7 +255,7 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
   const write: WriteOptions = { onWarning: pushWarning.bind(warnings) };
   if (q.dryRun) write.dryRun = true;
   // Non-apply writes without fieldManager are managed under the User-Agent's prefix (kube-apiserver `managerOrUserAgent`).
-  const manager = req.patchType === 'apply' ? q.fieldManager : defaultFieldManager(q.fieldManager, req.userAgent);
+  const manager = req.patchType === 'apply' ? q.fieldManager : q.fieldManager || userAgentManager(req.userAgent);
   if (manager) write.fieldManager = manager;
   if (q.fieldValidation !== undefined) write.fieldValidation = q.fieldValidation;
   // A deprecated CRD version warns on every request (writes get it from the ApiServer through onWarning).
