@@ -129,16 +129,18 @@ export function executeRequest(server: ApiServer, req: ApiRequest, ctx: ExecuteC
 export function executeRequestWithWebhooks(server: ApiServer, req: ApiRequest, ctx: ExecuteContext): ApiResponse | Promise<ApiResponse> {
   if (req.kind !== 'resource') return executeRequest(server, req, ctx);
   const warnings: string[] = [];
-  const run = () => {
-    warnings.length = 0;
-    return executeResource(server, req, ctx, warnings);
-  };
   try {
-    const out = server.runWithWebhooks(run);
+    const out = server.runWithWebhooks(rerunResource.bind(undefined, server, req, ctx, warnings));
     return out instanceof Promise ? out.catch((e: unknown) => errorResponse(e, warnings)) : out;
   } catch (e) {
     return errorResponse(e, warnings);
   }
+}
+
+/** One run of a resource request under `runWithWebhooks`: the warnings of an earlier run are dropped. */
+function rerunResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
+  warnings.length = 0;
+  return executeResource(server, req, ctx, warnings);
 }
 
 /**
@@ -165,11 +167,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * `{ ...o }` for a JSON object about to get new properties. V8 (Node 20) gives a spread copy a map
+ * outside the transition tree, so each property added to it afterwards builds a new map (about 2 µs
+ * each); `Object.assign` onto `{}` does not. A JSON `"__proto__"` key (an own property after
+ * JSON.parse) would hit the prototype setter through Object.assign: such objects are spread.
+ */
+function shallowCopy(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.hasOwn(o, '__proto__') ? { ...o } : Object.assign({}, o);
+}
+
 /** The body of a create/update/apply, with apiVersion/kind defaulted from the URL and checked against it, namespace from the URL. */
 function bodyObject(req: ResourceRequest, info: ResourceInfo, expectKind = info.kind, expectApiVersion = info.apiVersion): KubeObject {
   if (!isObject(req.body)) throw statusError('BadRequest', 'the body of the request must be a JSON object');
-  const obj = { ...req.body } as Record<string, unknown>;
-  const meta = isObject(obj.metadata) ? { ...obj.metadata } : {};
+  const obj = shallowCopy(req.body);
+  const meta = isObject(obj.metadata) ? shallowCopy(obj.metadata) : {};
   obj.metadata = meta;
   if (obj.apiVersion === undefined) obj.apiVersion = expectApiVersion;
   if (obj.kind === undefined) obj.kind = expectKind;
@@ -214,6 +226,29 @@ function printerColumns(server: ApiServer, info: ResourceInfo): Record<string, u
   }
 }
 
+/** Field managers by User-Agent (a client sends the same one on every request); cleared at 256 entries. */
+const USER_AGENT_MANAGERS = new Map<string, string>();
+
+/** {@link defaultFieldManager} of a write without `fieldManager`, remembered per User-Agent. */
+function userAgentManager(userAgent: string | undefined): string {
+  if (userAgent === undefined) return defaultFieldManager(undefined, undefined);
+  let manager = USER_AGENT_MANAGERS.get(userAgent);
+  if (manager === undefined) {
+    manager = defaultFieldManager(undefined, userAgent);
+    if (USER_AGENT_MANAGERS.size >= 256) USER_AGENT_MANAGERS.clear();
+    USER_AGENT_MANAGERS.set(userAgent, manager);
+  }
+  return manager;
+}
+
+/**
+ * `onWarning` of a request, bound to its warning list (a bound module function rather than a fresh
+ * arrow per request: tsx's keepNames gives every named arrow a `name` property at each creation).
+ */
+function pushWarning(this: string[], warning: string): void {
+  this.push(warning);
+}
+
 function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
   const review = findReviewKind(req.group, req.version, req.resource);
   if (review) return executeReview(review, req, warnings);
@@ -221,28 +256,26 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
   const type = typeOf(info);
   const q = req.query;
   const key = { namespace: info.namespaced ? req.namespace : undefined, name: req.name ?? '' };
-  const write: WriteOptions = { onWarning: (w) => warnings.push(w) };
+  const write: WriteOptions = { onWarning: pushWarning.bind(warnings) };
   if (q.dryRun) write.dryRun = true;
   // Non-apply writes without fieldManager are managed under the User-Agent's prefix (kube-apiserver `managerOrUserAgent`).
-  const manager = req.patchType === 'apply' ? q.fieldManager : defaultFieldManager(q.fieldManager, req.userAgent);
+  const manager = req.patchType === 'apply' ? q.fieldManager : q.fieldManager || userAgentManager(req.userAgent);
   if (manager) write.fieldManager = manager;
   if (q.fieldValidation !== undefined) write.fieldValidation = q.fieldValidation;
   // A deprecated CRD version warns on every request (writes get it from the ApiServer through onWarning).
   if (info.deprecationWarning !== undefined && (req.verb === 'get' || req.verb === 'list' || req.verb === 'delete')) warnings.push(info.deprecationWarning);
-  const table = (objs: readonly KubeObject[], rv: string) =>
-    ok(toTable(objs, columnsFor(info.group, info.kind, ctx.now(), printerColumns(server, info)), rv, q.includeObject), 200, warnings);
 
   switch (req.verb) {
     case 'get': {
       const obj = server.get(type, key);
       if (req.subresource === 'scale') return ok(toScale(obj), 200, warnings);
       if (req.subresource === 'log') return ok(podLog(obj, q, ctx.podLogs), 200, warnings, 'text/plain');
-      return req.accept === 'table' ? table([obj], obj.metadata.resourceVersion ?? '') : ok(obj, 200, warnings);
+      return req.accept === 'table' ? tableAnswer(server, info, req, ctx, [obj], obj.metadata.resourceVersion ?? '', warnings) : ok(obj, 200, warnings);
     }
     case 'list': {
       const list = server.list(type, listOptions(req));
       if (req.accept !== 'table') return ok(list, 200, warnings);
-      const t = table(list.items, list.metadata.resourceVersion);
+      const t = tableAnswer(server, info, req, ctx, list.items, list.metadata.resourceVersion, warnings);
       (t.body as { metadata: KubeList['metadata'] }).metadata = list.metadata;
       return t;
     }
@@ -292,6 +325,11 @@ function executeReview(kind: ReviewKind, req: ResourceRequest, warnings: string[
   const apiVersion = `${kind.group}/${kind.version}`;
   const info = { namespaced: kind.namespaced, kind: kind.kind, apiVersion } as ResourceInfo;
   return ok(answerReview(kind, bodyObject(req, info)), 201, warnings);
+}
+
+/** A get or list answered as a `meta.k8s.io/v1` Table (`Accept: …;as=Table`). */
+function tableAnswer(server: ApiServer, info: ResourceInfo, req: ResourceRequest, ctx: ExecuteContext, objs: readonly KubeObject[], rv: string, warnings: string[]): ApiResponse {
+  return ok(toTable(objs, columnsFor(info.group, info.kind, ctx.now(), printerColumns(server, info)), rv, req.query.includeObject), 200, warnings);
 }
 
 /** List options of a list, deletecollection or watch request: namespace, selectors, chunking, resourceVersion. */

@@ -51,6 +51,19 @@ describe('parseRequest: paths', () => {
     expect(resource(req('GET', '/api/v1/namespaces/team-a/pods'))).toMatchObject({ verb: 'list', resource: 'pods', namespace: 'team-a' });
   });
 
+  it('reads paths as the WHATWG URL parser does: dot segments, percent-encoding, fragments, empty segments', () => {
+    expect(resource(req('GET', '/api/v1/namespaces/x/../default/configmaps/./a'))).toMatchObject({ verb: 'get', namespace: 'default', resource: 'configmaps', name: 'a' });
+    expect(resource(req('GET', '/api/v1/namespaces/x/%2e%2e/default/configmaps'))).toMatchObject({ verb: 'list', namespace: 'default' });
+    expect(resource(req('GET', '/api/v1/namespaces/d/configmaps/a/..'))).toMatchObject({ verb: 'list', namespace: 'd' });
+    expect(resource(req('GET', '/api/v1/namespaces/d/configmaps/a/.'))).toMatchObject({ verb: 'get', name: 'a' });
+    expect(resource(req('GET', '/api/v1/namespaces/d/configmaps/a%3Ab'))).toMatchObject({ name: 'a:b' });
+    expect(resource(req('GET', '/api//v1/namespaces/d//configmaps/.a..b'))).toMatchObject({ namespace: 'd', name: '.a..b' });
+    expect(resource(req('GET', '/api/v1/namespaces/d/configmaps?labelSelector=a%3Db#limit=1')).query).toEqual({ labelSelector: 'a=b' });
+    expect(resource(req('GET', '/api/v1/namespaces/d/configmaps#x')).verb).toBe('list');
+    expect(resource(req('GET', 'http://localhost:6443/api/v1/namespaces/d/configmaps?limit=2')).query).toEqual({ limit: 2 });
+    expect(resource(req('GET', '/api/v1/namespaces/d/configmaps?')).query).toEqual({});
+  });
+
   it('answers the upstream 404 for paths no handler serves', () => {
     for (const url of ['/', '/foo', '/api/v2', '/api/v1/namespaces/a/configmaps/b/log', '/apis/apps/v1/namespaces/a/deployments/b/log', '/api/v1/a/b/c/d/e'])
       expect(errorOf(req('GET', url))).toEqual({

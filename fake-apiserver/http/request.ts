@@ -142,13 +142,26 @@ function header(raw: RawRequest, name: string): string {
   return Array.isArray(v) ? v.join(',') : (v ?? '');
 }
 
+/** Answers of {@link acceptKind} by Accept value; cleared when it reaches {@link ACCEPT_KINDS_MAX} entries. */
+const ACCEPT_KINDS = new Map<string, AcceptKind>();
+const ACCEPT_KINDS_MAX = 256;
+
 /** Which response format `Accept` asks for first (Table and aggregated discovery are opt-in media type parameters). */
 export function acceptKind(accept: string): AcceptKind {
+  // A client sends the same few Accept values over and over: remember the answers (bounded).
+  const known = ACCEPT_KINDS.get(accept);
+  if (known !== undefined) return known;
+  const kind = acceptKindOf(accept);
+  if (ACCEPT_KINDS.size >= ACCEPT_KINDS_MAX) ACCEPT_KINDS.clear();
+  ACCEPT_KINDS.set(accept, kind);
+  return kind;
+}
+
+function acceptKindOf(accept: string): AcceptKind {
   for (const part of accept.split(',')) {
     const [type, ...params] = part.replace(/\s+/g, '').split(';');
-    const has = (p: string) => params.includes(p);
-    if (has('as=Table') && has('g=meta.k8s.io') && (has('v=v1') || has('v=v1beta1'))) return 'table';
-    if (has('as=APIGroupDiscoveryList') && has('g=apidiscovery.k8s.io') && has('v=v2')) return 'aggregated-discovery';
+    if (params.includes('as=Table') && params.includes('g=meta.k8s.io') && (params.includes('v=v1') || params.includes('v=v1beta1'))) return 'table';
+    if (params.includes('as=APIGroupDiscoveryList') && params.includes('g=apidiscovery.k8s.io') && params.includes('v=v2')) return 'aggregated-discovery';
     if (params.length === 0 && (type === 'application/json' || type === '*/*' || type === '')) return 'json';
   }
   return 'json';
@@ -159,27 +172,38 @@ function mediaType(contentType: string): string {
   return contentType.split(';')[0].trim().toLowerCase();
 }
 
-const bool = (v: string | null): boolean | undefined => (v === null ? undefined : v === 'true' || v === '1');
+function bool(v: string | null): boolean | undefined {
+  return v === null ? undefined : v === 'true' || v === '1';
+}
 
-/** Parses the query string into {@link ApiQuery}; a bad value is a 400 (upstream wording where known). */
+/** Parses the query string into {@link ApiQuery}; a bad value is a 400 (upstream wording where known). Only parameters present are set. */
 export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
   const q: ApiQuery = {};
-  const str = (k: string) => params.get(k) ?? undefined;
-  q.labelSelector = str('labelSelector');
-  q.fieldSelector = str('fieldSelector');
-  q.resourceVersion = str('resourceVersion');
-  q.resourceVersionMatch = str('resourceVersionMatch');
-  q.continue = str('continue');
-  q.sendInitialEvents = bool(params.get('sendInitialEvents'));
-  q.watch = bool(params.get('watch'));
+  const labelSelector = params.get('labelSelector');
+  if (labelSelector !== null) q.labelSelector = labelSelector;
+  const fieldSelector = params.get('fieldSelector');
+  if (fieldSelector !== null) q.fieldSelector = fieldSelector;
+  const resourceVersion = params.get('resourceVersion');
+  if (resourceVersion !== null) q.resourceVersion = resourceVersion;
+  const resourceVersionMatch = params.get('resourceVersionMatch');
+  if (resourceVersionMatch !== null) q.resourceVersionMatch = resourceVersionMatch;
+  const cont = params.get('continue');
+  if (cont !== null) q.continue = cont;
+  const sendInitialEvents = bool(params.get('sendInitialEvents'));
+  if (sendInitialEvents !== undefined) q.sendInitialEvents = sendInitialEvents;
+  const watch = bool(params.get('watch'));
+  if (watch !== undefined) q.watch = watch;
   const limit = params.get('limit');
   if (limit !== null && limit !== '') {
     if (!/^-?\d+$/.test(limit)) return statusError('BadRequest', `invalid limit: ${JSON.stringify(limit)}`);
     q.limit = Number(limit);
   }
-  q.allowWatchBookmarks = bool(params.get('allowWatchBookmarks'));
-  q.force = bool(params.get('force'));
-  q.fieldManager = str('fieldManager');
+  const allowWatchBookmarks = bool(params.get('allowWatchBookmarks'));
+  if (allowWatchBookmarks !== undefined) q.allowWatchBookmarks = allowWatchBookmarks;
+  const force = bool(params.get('force'));
+  if (force !== undefined) q.force = force;
+  const fieldManager = params.get('fieldManager');
+  if (fieldManager !== null) q.fieldManager = fieldManager;
   const timeout = params.get('timeoutSeconds');
   if (timeout !== null) {
     if (!/^\d+$/.test(timeout)) return statusError('BadRequest', `invalid timeoutSeconds: ${JSON.stringify(timeout)}`);
@@ -201,9 +225,12 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
     if (pp !== 'Background' && pp !== 'Foreground' && pp !== 'Orphan') return statusError('BadRequest', `propagationPolicy: Unsupported value: ${JSON.stringify(pp)}: supported values: "Foreground", "Background", "Orphan"`);
     q.propagationPolicy = pp;
   }
-  q.orphanDependents = bool(params.get('orphanDependents'));
-  q.container = str('container');
-  q.previous = bool(params.get('previous'));
+  const orphanDependents = bool(params.get('orphanDependents'));
+  if (orphanDependents !== undefined) q.orphanDependents = orphanDependents;
+  const container = params.get('container');
+  if (container !== null) q.container = container;
+  const previous = bool(params.get('previous'));
+  if (previous !== undefined) q.previous = previous;
   const tail = params.get('tailLines');
   if (tail !== null) {
     if (!/^-?\d+$/.test(tail)) return statusError('BadRequest', `tailLines: Invalid value: ${JSON.stringify(tail)}: must be an integer`);
@@ -214,7 +241,6 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
     if (io !== 'None' && io !== 'Metadata' && io !== 'Object') return statusError('BadRequest', `includeObject: Unsupported value: ${JSON.stringify(io)}`);
     q.includeObject = io;
   }
-  for (const k of Object.keys(q) as (keyof ApiQuery)[]) if (q[k] === undefined) delete q[k];
   return q;
 }
 
@@ -231,6 +257,45 @@ export function parseBody(body: string, media: string, bytes?: Uint8Array): { va
   }
 }
 
+function err(error: StatusError): ErrorRequest {
+  return { kind: 'error', error };
+}
+
+/**
+ * Whether the WHATWG URL parser would rewrite this path: not starting with `/`, a control, space or
+ * non-ASCII character, `#`, `%` (a `%2e` is a dot), `\`, or a `.` / `..` segment.
+ */
+function urlParserNeeded(path: string): boolean {
+  if (path.charCodeAt(0) !== 0x2f) return true;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c === 0x23 || c === 0x25 || c === 0x5c) return true;
+    if (c === 0x2e && path.charCodeAt(i - 1) === 0x2f) {
+      const next = i + 1 < path.length ? path.charCodeAt(i + 1) : 0x2f;
+      const after = i + 2 < path.length ? path.charCodeAt(i + 2) : 0x2f;
+      if (next === 0x2f || (next === 0x2e && after === 0x2f)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Request target → decoded non-empty path segments and the query string (without `?`; '' when none),
+ * as `new URL(target, 'http://localhost')` gives them. Plain paths (the common case) skip the URL parser.
+ */
+function splitUrl(target: string): { segs: string[]; search: string } {
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  if (urlParserNeeded(path) || (q >= 0 && target.includes('#', q))) {
+    const url = new URL(target, 'http://localhost');
+    const segs = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    return { segs, search: url.search.slice(1) };
+  }
+  const segs: string[] = [];
+  for (const s of path.split('/')) if (s !== '') segs.push(s);
+  return { segs, search: q < 0 ? '' : target.slice(q + 1) };
+}
+
 /**
  * Parses one HTTP request into an {@link ApiRequest} (pure). Routes:
  * `/version`, `/healthz|readyz|livez`, `/openapi/v2`, `/openapi/v3[/<gv>]`, `/api`, `/apis`,
@@ -239,12 +304,10 @@ export function parseBody(body: string, media: string, bytes?: Uint8Array): { va
  * `/api/v1/namespaces/<name>[/status]` for Namespace objects themselves).
  */
 export function parseRequest(raw: RawRequest): ApiRequest {
-  const url = new URL(raw.url, 'http://localhost');
+  const { segs, search } = splitUrl(raw.url);
   const method = raw.method.toUpperCase();
-  const segs = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
   const accept = acceptKind(header(raw, 'accept'));
   const isRead = method === 'GET' || method === 'HEAD';
-  const err = (error: StatusError): ErrorRequest => ({ kind: 'error', error });
 
   if (segs.length === 1 && segs[0] === 'version') return isRead ? { kind: 'version' } : err(methodNotAllowed());
   if (segs.length >= 1 && ['healthz', 'readyz', 'livez'].includes(segs[0])) return isRead ? { kind: 'health', path: segs[0] } : err(methodNotAllowed());
@@ -276,7 +339,7 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   }
   if (rest.length === 0) return isRead ? { kind: 'discovery', doc: 'resource-list', group, version, accept } : err(methodNotAllowed());
 
-  const queryOrErr = parseQuery(url.searchParams);
+  const queryOrErr = search === '' ? {} : parseQuery(new URLSearchParams(search));
   if (queryOrErr instanceof Error) return err(queryOrErr);
   const query = queryOrErr;
   if (rest[0] === 'watch') {

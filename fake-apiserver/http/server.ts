@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { statusError } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
@@ -72,13 +72,12 @@ export function warningHeader(text: string): string {
 
 function send(res: ServerResponse, r: ApiResponse, head: boolean): void {
   const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-  res.statusCode = r.code;
-  res.setHeader('Content-Type', r.contentType);
-  res.setHeader('Cache-Control', 'no-cache, private');
+  // One writeHead with every header: cheaper than a setHeader each (no per-call header bookkeeping).
+  const headers: OutgoingHttpHeaders = { 'Content-Type': r.contentType, 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) };
   const retryAfter = (r.body as { details?: { retryAfterSeconds?: number } } | undefined)?.details?.retryAfterSeconds;
-  if (r.code === 429 && retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
-  if (r.warnings.length) res.setHeader('Warning', r.warnings.map(warningHeader));
-  res.setHeader('Content-Length', Buffer.byteLength(body));
+  if (r.code === 429 && retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
+  if (r.warnings.length) headers.Warning = r.warnings.map(warningHeader);
+  res.writeHead(r.code, headers);
   res.end(head ? undefined : body);
 }
 
@@ -93,7 +92,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       if (size > limit) over = true;
       else chunks.push(c);
     });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -119,12 +118,13 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     const head = req.method === 'HEAD';
     const raw = await readBody(req, maxBytes);
     if (raw === undefined) return send(res, errorResponse(statusError('RequestEntityTooLarge', `Request entity too large: limit is ${maxBytes}`)), head);
-    const parsed = parseRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: raw.toString('utf8'), bodyBytes: raw });
+    const text = raw.toString('utf8');
+    const parsed = parseRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: text, bodyBytes: raw });
     if (opts.token !== undefined && parsed.kind !== 'version' && parsed.kind !== 'health' && req.headers.authorization !== `Bearer ${opts.token}`)
       return send(res, errorResponse(statusError('Unauthorized', 'Unauthorized')), head);
     const faults = opts.faults;
     if (faults) {
-      const control = controlRequest(api, faults, req.method ?? 'GET', req.url ?? '/', raw.toString('utf8'));
+      const control = controlRequest(api, faults, req.method ?? 'GET', req.url ?? '/', text);
       if (control) return send(res, control, head);
     }
     let dropWatch = false;
