@@ -11,10 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { ApiServer, StatusError } from '../fake-apiserver/index.ts';
 import type { KubeObject, StatusCause } from '../fake-apiserver/index.ts';
 import { loadPlatformCrds } from '../platform/crds/index.ts';
+import { LATTICE_WEBHOOK_SERVICE, latticeWebhookServer } from '../platform/versions/index.ts';
 import { manualClock, manualDelivery } from '../fake-apiserver/testing/manual-clock.ts';
 
 function server(): ApiServer {
   const s = new ApiServer({ clock: manualClock(), deliver: manualDelivery().deliver });
+  // The conversion webhook Service, as the World registers it: a v1alpha1 LatticeService is converted to v1beta1 (storage).
+  s.registerWebhookService(LATTICE_WEBHOOK_SERVICE.namespace, LATTICE_WEBHOOK_SERVICE.name, latticeWebhookServer);
   for (const crd of loadPlatformCrds()) s.create(crd);
   s.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
   return s;

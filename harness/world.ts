@@ -7,7 +7,7 @@
 import { ApiServer, InProcessClient } from '../fake-apiserver/index.ts';
 import type { KubeClient, KubeObject, ListOptions, TypeRef } from '../fake-apiserver/api/index.ts';
 import { StatusError, matchesSelector, parseKey } from '../fake-apiserver/api/index.ts';
-import { LATTICE_WEBHOOK_SERVICE, installPlatform, latticeWebhookServer, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
+import { LATTICE_WEBHOOK_SERVICE, LatticeJobType, LatticeMeshMemberType, LatticeModelType, LatticePackageType, LatticeServiceType, installPlatform, latticeWebhookServer, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
 import { DeliverySchedule, SeededRng, stableNameSuffix, stableUid } from './rng/index.ts';
@@ -118,11 +118,13 @@ const LATTICE_LOCAL_STORE: KubeObject = {
 
 /** Kinds the garbage collector tracks (owners and dependents). */
 const GC_KINDS: TypeRef[] = [
-  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' },
-  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember' },
-  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeJob' },
-  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeModel' },
-  { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticePackage' },
+  // The platform's kinds at the versions its controllers read (LatticeService at its storage version
+  // v1beta1, so the collector's informer converts nothing).
+  LatticeServiceType,
+  LatticeMeshMemberType,
+  LatticeJobType,
+  LatticeModelType,
+  LatticePackageType,
   StubTypes.ModelServing,
   StubTypes.ModelServer,
   StubTypes.ModelRoute,

@@ -43,6 +43,13 @@ describe('renderTopology', () => {
     expect(objects[0]).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
   });
 
+  it('writes every LatticeService at v1beta1 (the storage version: no conversion, no deprecation warning), replicas set as v1beta1 requires', () => {
+    for (const ls of services(objects)) {
+      expect(ls.apiVersion).toBe('lattice.dev/v1beta1');
+      expect(ls.spec.replicas).toBe(1);
+    }
+  });
+
   it('omits the wildcard CedarPolicy when no service is wildcard', () => {
     const names = renderTopology({ ...sample, services: sample.services.slice(0, 3) }).map((o) => o.metadata.name);
     expect(names).toContain('lattice-sim-baseline');

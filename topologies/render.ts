@@ -77,7 +77,11 @@ export function serviceResources(s: TopologyService): Record<string, ResourceSpe
   return out;
 }
 
-/** The LatticeService of one topology service (server when it has ports, traffic generator otherwise). */
+/**
+ * The LatticeService of one topology service (server when it has ports, traffic generator otherwise),
+ * at `LatticeServiceType`'s version (v1beta1, the one the platform stores and reads; `replicas` is
+ * always set, as v1beta1 requires).
+ */
 export function renderService(s: TopologyService): LatticeService {
   const server = s.ports.length > 0;
   const resources = { ...serviceResources(s), ...secretResources(s), ...volumeResources(s) };

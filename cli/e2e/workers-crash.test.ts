@@ -24,9 +24,7 @@ describe('run --workers: a thread that dies', () => {
     const err: string[] = [];
     const code = await main(['run', '--topologies', '4', '--workers', '2', '--out', dir], { out: () => undefined, err: (l) => err.push(l) });
     expect(code).toBe(3);
-    // The example fleets' input warnings (v1alpha1 is deprecated) are printed first; the failure is the first line after them.
-    const failure = err.filter((l) => !l.startsWith('warning: '));
-    expect(failure[0]).toMatch(/^internal error \[LATTICE_SIM_INTERNAL\]: WorkerError: worker thread [12] of 2 exited \(code 7\) while running topology [01]; full stack in /);
+    expect(err[0]).toMatch(/^internal error \[LATTICE_SIM_INTERNAL\]: WorkerError: worker thread [12] of 2 exited \(code 7\) while running topology [01]; full stack in /);
     const doc = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsDocument;
     expect(doc.summary.status).toBe('internal-error');
     expect(doc.error?.message).toMatch(/worker thread [12] of 2 exited/);

@@ -27,32 +27,33 @@ import { parseAllDocuments } from 'yaml';
 import { ApiServer } from '../../fake-apiserver/index.ts';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import { StatusError } from '../../fake-apiserver/api/index.ts';
-import { platformManifests } from '../../platform/index.ts';
+import { LATTICE_WEBHOOK_SERVICE, latticeWebhookServer, platformManifests } from '../../platform/index.ts';
 import type { LatticeService } from '../../platform/index.ts';
 import { VirtualClock } from '../clock/index.ts';
 
 /**
- * Kinds `--specs` accepts, by apiVersion: every kind the platform serves through its CRDs (at the
- * storage version), so a kind the platform gains is accepted without a second list, plus the plain
- * kinds an escape-hatch LatticeMeshMember stands over.
+ * Kinds `--specs` accepts, with the apiVersions each is accepted at: every kind the platform serves
+ * through its CRDs, at every served version (LatticeService at v1alpha1, deprecated, and v1beta1), so a
+ * kind or version the platform gains is accepted without a second list, plus the plain kinds an
+ * escape-hatch LatticeMeshMember stands over.
  */
-export const ACCEPTED_KINDS: Record<string, string> = {
-  Namespace: 'v1',
+export const ACCEPTED_KINDS: Record<string, readonly string[]> = {
+  Namespace: ['v1'],
   ...platformKinds(),
   // The plain workload under a hand-written LatticeMeshMember (the escape hatch, reference §1.2).
-  Deployment: 'apps/v1',
-  Service: 'v1',
-  ServiceAccount: 'v1',
+  Deployment: ['apps/v1'],
+  Service: ['v1'],
+  ServiceAccount: ['v1'],
 };
 
-/** Kind → `group/version` of each platform CRD's storage version. */
-function platformKinds(): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Kind → `group/version` of each served version of each platform CRD, in the CRD's order. */
+function platformKinds(): Record<string, readonly string[]> {
+  const out: Record<string, readonly string[]> = {};
   for (const crd of platformManifests()) {
     if (crd.kind !== 'CustomResourceDefinition') continue;
-    const spec = (crd as { spec?: { group?: string; names?: { kind?: string }; versions?: { name: string; storage?: boolean }[] } }).spec;
-    const version = spec?.versions?.find((v) => v.storage) ?? spec?.versions?.[0];
-    if (spec?.group && spec.names?.kind && version) out[spec.names.kind] = `${spec.group}/${version.name}`;
+    const spec = (crd as { spec?: { group?: string; names?: { kind?: string }; versions?: { name: string; served?: boolean }[] } }).spec;
+    const served = (spec?.versions ?? []).filter((v) => v.served !== false).map((v) => `${spec!.group}/${v.name}`);
+    if (spec?.group && spec.names?.kind && served.length > 0) out[spec.names.kind] = served;
   }
   return out;
 }
@@ -266,14 +267,15 @@ function readSpecFile(path: string, file: string, result: LoadedSpecs, seen: Map
     const label = objectLabel(o);
     if (typeof o.kind !== 'string' || !o.kind) return problem({ object: label, field: 'kind', message: 'Required value' });
     if (typeof o.apiVersion !== 'string' || !o.apiVersion) return problem({ object: label, field: 'apiVersion', message: 'Required value' });
-    if (ACCEPTED_KINDS[o.kind] !== o.apiVersion) {
+    if (!(ACCEPTED_KINDS[o.kind] ?? []).includes(o.apiVersion)) {
       const supported = Object.entries(ACCEPTED_KINDS)
-        .map(([k, v]) => `"${v}/${k}"`)
+        .flatMap(([k, versions]) => versions.map((v) => `"${v}/${k}"`))
         .join(', ');
       return problem({ object: label, field: 'kind', message: `Unsupported value: "${o.apiVersion}/${o.kind}": supported values: ${supported}` });
     }
     if (typeof o.metadata?.name !== 'string' || !o.metadata.name) return problem({ object: label, field: 'metadata.name', message: 'Required value' });
-    const identity = `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    // One object whichever served version names it (group, not version, identifies a kind).
+    const identity = `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const first = seen.get(identity);
     if (first) return problem({ object: label, field: 'metadata.name', message: `Duplicate value: ${label} is already defined in ${first.file} (document ${first.document})` });
     seen.set(identity, where);
@@ -297,6 +299,9 @@ function readSpecFile(path: string, file: string, result: LoadedSpecs, seen: Map
  */
 function validateAgainstSchemas(result: LoadedSpecs, strict: boolean): void {
   const server = new ApiServer({ clock: new VirtualClock() });
+  // The platform's conversion webhook, as in the World: LatticeService is stored at v1beta1, so a
+  // v1alpha1 object is converted before it is (dry-run) stored.
+  server.registerWebhookService(LATTICE_WEBHOOK_SERVICE.namespace, LATTICE_WEBHOOK_SERVICE.name, latticeWebhookServer);
   for (const obj of platformManifests()) {
     if (obj.kind === 'CustomResourceDefinition' || obj.kind === 'Namespace') server.apply(obj, { fieldManager: 'lattice-sim', force: true });
   }

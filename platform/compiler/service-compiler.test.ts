@@ -7,7 +7,7 @@ const ctx = { authorizer: allowAll(), clusterName: 'sim' };
 
 function service(spec: Partial<LatticeServiceSpec> = {}): LatticeService {
   return {
-    apiVersion: 'lattice.dev/v1alpha1',
+    apiVersion: 'lattice.dev/v1beta1', // the version the controller reads and hands the compiler
     kind: 'LatticeService',
     metadata: { name: 'web', namespace: 'shop', uid: 'uid-web' },
     spec: {
@@ -57,7 +57,7 @@ describe('compileService', () => {
     const all = [...r.layers.infrastructure, ...r.layers.workload, ...r.layers.scaling];
     for (const o of all) {
       expect(o.metadata.ownerReferences, `${o.kind}/${o.metadata.name}`).toEqual([
-        { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService', name: 'web', uid: 'uid-web', controller: true, blockOwnerDeletion: true },
+        { apiVersion: 'lattice.dev/v1beta1', kind: 'LatticeService', name: 'web', uid: 'uid-web', controller: true, blockOwnerDeletion: true },
       ]);
     }
     expect(r.meshMember.metadata.ownerReferences).toHaveLength(1);

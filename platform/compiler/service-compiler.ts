@@ -5,7 +5,7 @@
  * LatticeService. Pure: no I/O, no clock.
  */
 import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.ts';
-import { LABEL_NAME, LATTICE_API_VERSION, type LatticeMeshMember, type LatticeService } from '../crds/types.ts';
+import { LABEL_NAME, LatticeServiceType, type LatticeMeshMember, type LatticeService } from '../crds/types.ts';
 import { makeObject, objectMeta, withOwnerReferences } from './objects.ts';
 import type { CompileContext, ServiceCompileResult } from './types.ts';
 import { compileWorkload } from './workload-compiler.ts';
@@ -18,7 +18,7 @@ type Json = Record<string, any>;
 /** The controller owner reference every object of a LatticeService carries (reference §2.7). */
 export function serviceOwnerReference(ls: LatticeService): OwnerReference {
   return {
-    apiVersion: LATTICE_API_VERSION,
+    apiVersion: LatticeServiceType.apiVersion,
     kind: 'LatticeService',
     name: ls.metadata.name,
     uid: ls.metadata.uid ?? '',
@@ -75,7 +75,7 @@ export function compileService(ls: LatticeService, ctx: CompileContext): Service
         hostNetwork: spec.hostNetwork,
         shareProcessNamespace: spec.shareProcessNamespace,
         automountServiceAccountToken: spec.automountServiceAccountToken,
-        imagePullSecrets: spec.imagePullSecrets,
+        imagePullSecrets: spec.imageProviders,
       },
       annotations: ls.metadata.annotations,
       ownerReferences: [owner],

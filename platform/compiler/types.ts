@@ -6,7 +6,7 @@ import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.
 import type { Authorizer, GateAction, GateDecision } from '../cedar/types.ts';
 import type { VolumeOwnerLookup } from '../cedar/volumes.ts';
 import type { ImageVerification } from '../cedar/images.ts';
-import type { CredentialSpec, IngressSpec, LatticeMeshMember, LatticeServiceSpec, WorkloadSpec } from '../crds/types.ts';
+import type { CredentialSpec, IngressSpec, LatticeMeshMember, LatticeServiceSpec, WorkloadRuntimeSpec, WorkloadSpec } from '../crds/types.ts';
 
 /** What a compile sees of another Service: its ports by name (`port` = service port). */
 export interface ServiceLookupResult {
@@ -56,10 +56,11 @@ export interface CompileContext {
 
 /**
  * The flattened RuntimeSpec of a workload (reference §1.1): pod-level knobs outside `workload`, as the
- * LatticeService spec declares them. `imagePullSecrets` names ImageProvider CRs (reference §2.3 route 4);
+ * workload CRDs declare them. `imagePullSecrets` names ImageProvider CRs (reference §2.3 route 4; a
+ * LatticeService's v1beta1 `imageProviders`);
  * only the pod-side names are modelled.
  */
-export type RuntimeSpec = Pick<LatticeServiceSpec, 'sidecars' | 'sysctls' | 'hostNetwork' | 'shareProcessNamespace' | 'automountServiceAccountToken' | 'imagePullSecrets'>;
+export type RuntimeSpec = Pick<WorkloadRuntimeSpec, 'sidecars' | 'sysctls' | 'hostNetwork' | 'shareProcessNamespace' | 'automountServiceAccountToken' | 'imagePullSecrets'>;
 
 /** Input of {@link compileWorkload}. `ownerReferences` go on every produced object except the LatticeMeshMember. */
 export interface WorkloadCompileInput {

@@ -229,13 +229,13 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
   }
 
   /**
-   * The credentials of each ImageProvider `ls` names in `imagePullSecrets`, read from lattice-system
+   * The credentials of each ImageProvider `ls` names in `imageProviders` (v1alpha1 `imagePullSecrets`), read from lattice-system
    * (the cache; reference lattice-cache `resolve_image_providers`): missing or credential-less
    * providers are left out, and the compiler refuses the spec naming them.
    */
   async function imageProviders(ls: LatticeService): Promise<(name: string) => CredentialSpec | undefined> {
     const found = new Map<string, CredentialSpec>();
-    for (const p of ls.spec?.imagePullSecrets ?? []) {
+    for (const p of ls.spec?.imageProviders ?? []) {
       const ip = (await client.get<ImageProvider>(ImageProviderType, { namespace: LATTICE_SYSTEM_NAMESPACE, name: p }).catch(ignoreNotFound)) as ImageProvider | undefined;
       if (ip?.spec?.credentials) found.set(p, ip.spec.credentials);
     }

@@ -59,18 +59,25 @@ describe('platform CRD manifests', () => {
     for (const crd of crds) {
       expect(crd.spec.group).toBe('lattice.dev');
       expect(crd.spec.scope).toBe('Namespaced');
-      // LatticeService also serves v1beta1 (platform/versions); every CRD stores v1alpha1.
-      expect(crd.spec.versions).toHaveLength(crd.metadata.name === 'latticeservices.lattice.dev' ? 2 : 1);
+      // LatticeService also serves v1beta1 (platform/versions) and stores it; every other CRD stores v1alpha1.
+      const isService = crd.metadata.name === 'latticeservices.lattice.dev';
+      expect(crd.spec.versions).toHaveLength(isService ? 2 : 1);
       const [v] = crd.spec.versions;
-      expect(v).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
+      expect(v).toMatchObject({ name: 'v1alpha1', served: true, storage: !isService, subresources: { status: {} } });
       expect(v.schema.openAPIV3Schema.type).toBe('object');
       expect(v.schema.openAPIV3Schema.properties.spec.type).toBe('object');
     }
     expect(crds[0].spec.names).toMatchObject({ kind: 'LatticeService', plural: 'latticeservices', shortNames: ['ls'] });
     expect(crds[1].spec.names).toMatchObject({ kind: 'LatticeMeshMember', plural: 'latticemeshmembers', shortNames: ['lmm'] });
     expect(crds[0].spec.versions[0].additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(['Strategy', 'Phase', 'Age']);
-    expect(crds[0].spec.versions[1]).toMatchObject({ name: 'v1beta1', served: true, storage: false, subresources: { status: {} } });
+    expect(crds[0].spec.versions[0]).toMatchObject({ deprecated: true });
+    expect(crds[0].spec.versions[1]).toMatchObject({ name: 'v1beta1', served: true, storage: true, subresources: { status: {} } });
+    expect(crds[0].spec.versions[1]).not.toHaveProperty('deprecated');
     expect(crds[0].spec.versions[1].schema.openAPIV3Schema.properties.spec.required).toEqual(['workload', 'replicas']);
+    // Both versions carry the same cross-field CEL rules (the API server checks the request version's).
+    const rules = (i: number) => crds[0].spec.versions[i].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'];
+    expect(rules(0)).toHaveLength(2);
+    expect(rules(1)).toEqual(rules(0));
     expect(crds[0].spec.conversion).toMatchObject({ strategy: 'Webhook', webhook: { clientConfig: { service: { namespace: 'lattice-system', name: 'lattice-webhook', path: '/convert' } } } });
   });
 

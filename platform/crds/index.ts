@@ -55,7 +55,7 @@ export function loadCrdFile(fileName: string): KubeObject {
 
 /**
  * The platform's CRDs (LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider, LatticeJob, ImageProvider), group
- * `lattice.dev`, version `v1alpha1` (reference §1.0).
+ * `lattice.dev`, version `v1alpha1` (reference §1.0); LatticeService also serves `v1beta1`, its storage version.
  *
  * Output: the same deep-frozen array on every call (parsed on the first call, typed mutable for
  * callers' convenience); copy an object before changing it (mutation throws in strict mode). Throws: see {@link loadCrdFile}.
@@ -66,9 +66,9 @@ export function loadPlatformCrds(): KubeObject[] {
 }
 
 /**
- * The `openAPIV3Schema` of the single version of the platform CRD whose `spec.names.kind` is
- * `kind` (e.g. `LatticeService`). Output: the frozen schema object. Throws: an Error when no
- * platform CRD has that kind.
+ * The `openAPIV3Schema` of the first version listed by the platform CRD whose `spec.names.kind` is
+ * `kind` (e.g. `LatticeService`): `v1alpha1`, the only version of every kind but LatticeService (whose
+ * v1beta1 is its second). Output: the frozen schema object. Throws: an Error when no platform CRD has that kind.
  */
 export function platformCrdSchema(kind: string): Readonly<Record<string, unknown>> {
   const crd = loadPlatformCrds().find((c) => c.spec?.names?.kind === kind);

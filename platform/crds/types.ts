@@ -1,13 +1,23 @@
 /**
- * TypeScript shapes of the Lattice CRDs this simulator ships (group `lattice.dev`, version `v1alpha1`),
- * with the reference platform's field names (../shared/research/lattice-reference.md §1). JSON is
- * camelCase. Only the fields the platform reads are typed strictly; the manifests in this folder are
- * the schema the API server validates against.
+ * TypeScript shapes of the Lattice CRDs this simulator ships (group `lattice.dev`, version `v1alpha1`;
+ * LatticeService at `v1beta1`, the version the platform reads and stores, platform/versions), with the
+ * reference platform's field names (../shared/research/lattice-reference.md §1). JSON is camelCase. Only
+ * the fields the platform reads are typed strictly; the manifests in this folder are the schema the API
+ * server validates against.
  */
 import type { Condition, KubeObject } from '../../fake-apiserver/api/index.ts';
 
+/** The API group of every platform kind. */
+export const LATTICE_GROUP = 'lattice.dev';
+/** The version of every platform kind but LatticeService (their only one). */
 export const LATTICE_API_VERSION = 'lattice.dev/v1alpha1';
-export const LatticeServiceType = { apiVersion: LATTICE_API_VERSION, kind: 'LatticeService' } as const;
+/**
+ * The LatticeService version the platform is built for: the newest served (`v1beta1`), which is also
+ * the CRD's storage version, so the controllers' reads and writes need no conversion. `v1alpha1` stays
+ * served (deprecated) through the conversion webhook (platform/versions).
+ */
+export const LATTICE_SERVICE_API_VERSION = 'lattice.dev/v1beta1';
+export const LatticeServiceType = { apiVersion: LATTICE_SERVICE_API_VERSION, kind: 'LatticeService' } as const;
 export const LatticeMeshMemberType = { apiVersion: LATTICE_API_VERSION, kind: 'LatticeMeshMember' } as const;
 export const CedarPolicyType = { apiVersion: LATTICE_API_VERSION, kind: 'CedarPolicy' } as const;
 export const SecretProviderType = { apiVersion: LATTICE_API_VERSION, kind: 'SecretProvider' } as const;
@@ -137,9 +147,15 @@ export interface WorkloadRuntimeSpec {
   imagePullSecrets?: string[];
 }
 
-export interface LatticeServiceSpec extends WorkloadRuntimeSpec {
+/**
+ * A LatticeService's spec at v1beta1 (the version the platform reads): `imageProviders` names the
+ * ImageProvider objects the pods pull with (v1alpha1's `imagePullSecrets`); `replicas` is required by
+ * the v1beta1 schema (typed optional so a spec built in code may leave it to the compiler's default, 1).
+ */
+export interface LatticeServiceSpec extends Omit<WorkloadRuntimeSpec, 'imagePullSecrets'> {
   workload: WorkloadSpec;
   replicas?: number;
+  imageProviders?: string[];
   autoscaling?: { max: number; metrics?: { metric: string; target: number }[] };
   deploy?: { strategy?: 'rolling' | 'canary' };
   ingress?: IngressSpec;
@@ -262,7 +278,7 @@ export interface CredentialSpec {
   secretType?: string;
 }
 
-/** A container registry (reference §1.8, crates/lattice-crd/src/crd/image_provider.rs); named by workloads' `imagePullSecrets`, looked up in lattice-system. */
+/** A container registry (reference §1.8, crates/lattice-crd/src/crd/image_provider.rs); named by a LatticeService's `imageProviders` (v1alpha1 `imagePullSecrets`) and by job and model tasks' `imagePullSecrets`, looked up in lattice-system. */
 export interface ImageProvider extends KubeObject {
   spec: {
     type: 'ghcr' | 'dockerhub' | 'ecr' | 'gar' | 'acr' | 'harbor' | 'generic';

@@ -11,7 +11,7 @@
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeJob, LatticeMeshMember, LatticeService, SecretProvider } from '../crds/types.ts';
-import { LATTICE_API_VERSION } from '../crds/types.ts';
+import { LATTICE_GROUP } from '../crds/types.ts';
 import { latticeJobProblems, latticeMeshMemberProblems, latticeServiceProblems, secretProviderProblems } from './crds.ts';
 import { packageProblems } from './package.ts';
 import type { LatticePackage } from '../crds/model-types.ts';
@@ -75,10 +75,11 @@ export const VALIDATED_KINDS: readonly string[] = Object.keys(SPEC_VALIDATORS);
 /**
  * Every problem of one Lattice object as the webhook sees it: the system-namespace rule, and only when
  * that passes, the kind's spec validation (the reference returns the namespace denial alone). `[]` for
- * kinds outside the webhook's rules. Never throws.
+ * kinds outside the webhook's rules. Every served version of a kind is validated (LatticeService's
+ * v1alpha1 and v1beta1 differ only in fields the spec validation does not read). Never throws.
  */
 export function objectProblems(obj: KubeObject): ValidationProblem[] {
-  if (obj.apiVersion !== LATTICE_API_VERSION) return [];
+  if (typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith(`${LATTICE_GROUP}/`)) return [];
   const validate = SPEC_VALIDATORS[obj.kind];
   if (!validate) return [];
   const ns = systemNamespaceProblems(obj.metadata?.namespace);
@@ -122,7 +123,7 @@ export interface LatticeAdmissionTarget {
 export const LATTICE_VALIDATING_WEBHOOK = {
   name: 'validate.lattice.dev',
   failurePolicy: 'Fail',
-  group: LATTICE_API_VERSION.slice(0, LATTICE_API_VERSION.indexOf('/')),
+  group: LATTICE_GROUP,
   kinds: VALIDATED_KINDS,
   operations: ['CREATE', 'UPDATE'],
   matches: (r: LatticeAdmissionTarget): boolean => r.group === 'lattice.dev' && VALIDATED_KINDS.includes(r.kind) && (r.operation === 'CREATE' || r.operation === 'UPDATE'),

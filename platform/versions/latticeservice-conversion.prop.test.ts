@@ -37,7 +37,7 @@ const status = fc.option(fc.record({ phase: fc.constantFrom('Pending', 'Ready'),
 
 const withOptional = <T extends object>(o: T, k: string, v: unknown): T => (v === undefined ? o : { ...o, [k]: v });
 
-/** Valid v1alpha1 objects as stored: after admission defaulting (replicas always present). */
+/** Valid v1alpha1 objects as admitted: after admission defaulting (replicas always present). */
 const v1alpha1 = fc.tuple(metadata, commonSpec, fc.integer({ min: 0, max: 100 }), fc.option(providers, { nil: undefined }), status).map(([m, spec, replicas, pulls, st]) => {
   const obj = withOptional({ apiVersion: LATTICE_V1ALPHA1, kind: 'LatticeService', metadata: withOptional({ name: m.name, namespace: m.namespace, labels: m.labels }, 'annotations', m.annotations), spec: withOptional({ ...spec, replicas }, 'imagePullSecrets', pulls) }, 'status', st);
   return obj as unknown as KubeObject;
@@ -51,7 +51,7 @@ const v1beta1 = fc.tuple(metadata, commonSpec, fc.integer({ min: 0, max: 100 }),
 const strip = (o: KubeObject) => ({ spec: o.spec, status: o.status });
 
 describe('LatticeService conversion v1alpha1 ⇄ v1beta1 (properties)', () => {
-  test.prop([v1alpha1])('v1alpha1 → v1beta1 → v1alpha1 is the identity on valid stored objects, and the v1beta1 form is valid', (obj) => {
+  test.prop([v1alpha1])('v1alpha1 → v1beta1 → v1alpha1 is the identity on valid admitted objects, and the v1beta1 form is valid', (obj) => {
     expect(validAt.v1alpha1(structuredClone(strip(obj)))).toBe(true);
     const beta = convertLatticeService(obj, LATTICE_V1BETA1);
     expect(beta.apiVersion).toBe(LATTICE_V1BETA1);

@@ -1,13 +1,14 @@
 /**
  * LatticeService versions (book ch. 4, versioning and conversion): pure conversions between
- * `lattice.dev/v1alpha1` (stored; deprecated) and `lattice.dev/v1beta1`, and the conversion webhook the
+ * `lattice.dev/v1alpha1` (deprecated) and `lattice.dev/v1beta1` (the storage version, which the
+ * platform's controllers read: crds/types.ts `LatticeServiceType`), and the conversion webhook the
  * platform serves (ConversionReview v1, Kubernetes docs "Versions in CustomResourceDefinitions" —
  * webhook request and response).
  *
  * v1beta1 differs from v1alpha1 in two fields, and both directions are lossless on valid objects:
- * - `spec.replicas` is required in v1beta1. v1alpha1 defaults it to 1 at admission, so every stored
- *   v1alpha1 object has it; an object without it (written before defaulting) converts to 1, the value
- *   the compiler used for it.
+ * - `spec.replicas` is required in v1beta1. v1alpha1 defaults it to 1 at admission (before the API server
+ *   converts a v1alpha1 write for storage), so every admitted v1alpha1 object has it; an object without it
+ *   (stored by a release that did not default it) converts to 1, the value the compiler used for it.
  * - `spec.imagePullSecrets` (v1alpha1) is `spec.imageProviders` (v1beta1): it names ImageProvider objects.
  * Metadata (labels, annotations — the derivation epoch among them) and status are carried unchanged.
  */
