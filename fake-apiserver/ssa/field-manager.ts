@@ -14,7 +14,7 @@ import { FieldSet, difference, equalSets, intersection, isSubset, recursiveDiffe
 import { decodeManagers, encodeManagers, managerId } from './managed-fields.ts';
 import type { Manager, ManagedFieldsEntry } from './managed-fields.ts';
 import type { TypeNode } from './schema.ts';
-import { TypingError, compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, typingFailure } from './typed.ts';
+import { TypingError, compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, typingFailure, wholeFieldsV1 } from './typed.ts';
 
 /** Where a write lands and how its kind merges. */
 export interface FieldManagerScope {
@@ -39,6 +39,9 @@ const STRIP = (() => {
 })();
 
 const SERVER_OWNED_META = ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink'];
+
+/** The root key a main-resource write of a kind with a status subresource neither changes nor owns. */
+const STATUS_FIELD: ReadonlySet<string> = new Set(['status']);
 
 const STATUS = (() => {
   const s = new FieldSet();
@@ -189,6 +192,12 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): ManagedFie
   const { live, next, scope } = input;
   const stored = (live?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields;
   const useSent = !scope.subresource && Array.isArray(input.sent) && input.sent.length > 0;
+  if (!live && !useSent && !scope.subresource) {
+    // A create: every field is added and no other manager exists, so the writer's entry is the object's field set, encoded in one walk.
+    const fieldsV1 = wholeFieldsV1(withoutManagedFields(next), scope.type, scope.goStructs, false, STRIP, scope.statusSubresource ? STATUS_FIELD : undefined);
+    if (!fieldsV1) return undefined;
+    return [{ manager: input.manager, operation: 'Update', apiVersion: input.apiVersion, time: input.time, fieldsType: 'FieldsV1', fieldsV1 }];
+  }
   const managers = decodeManagers(useSent ? input.sent : stored);
   const cmp = compare(live ? withoutManagedFields(live) : {}, withoutManagedFields(next), scope.type, scope.goStructs);
   const changed = difference(ignore(union(cmp.modified, cmp.added), scope), STRIP);

@@ -8,7 +8,7 @@
 import { statusError } from '../api/index.ts';
 import { deepEqual, isPlainObject } from '../internal/json.ts';
 import type { JsonObject } from '../internal/json.ts';
-import { FieldSet, pathString } from './field-set.ts';
+import { FieldSet, comparePathElements, pathString } from './field-set.ts';
 import { LENIENT, fieldType, isNamedField } from './schema.ts';
 import type { TypeNode } from './schema.ts';
 
@@ -327,6 +327,48 @@ function walkWhole(v: unknown, t: TypeNode, node: FieldSet, goStructs: boolean):
     if (c.empty) node.children!.delete(`f:${k}`);
   }
 }
+
+/**
+ * The FieldsV1 document of {@link compare}'s `added` set for a value compared with nothing (a
+ * created object), minus the members of `strip` (upstream `Set.Difference`), encoded as
+ * `toFieldsV1` would encode that set (same keys, same order) but in one walk, with no intermediate
+ * set. `member` is whether the value's own path is added (false for the root). Keys in `skip` (at
+ * this level only) are left out with their subtrees. Returns undefined for the empty set.
+ */
+export function wholeFieldsV1(v: unknown, t: TypeNode, goStructs: boolean, member: boolean, strip: FieldSet | undefined, skip?: ReadonlySet<string>): JsonObject | undefined {
+  if (strip?.member) member = false;
+  let kids: [string, JsonObject][] | undefined;
+  if (Array.isArray(v)) {
+    const pes = granular(t) ? listElements(t, v, [], false) : undefined;
+    if (pes) {
+      const it = t.items ?? LENIENT;
+      for (let i = 0; i < v.length; i++) {
+        const pe = pes[i];
+        const doc = t.list === 'map' ? wholeFieldsV1(v[i], it, goStructs, true, strip?.get(pe)) : strip?.get(pe)?.member ? undefined : {};
+        if (doc) (kids ??= []).push([pe, doc]);
+      }
+    }
+  } else if (isPlainObject(v) && !t.atomic) {
+    for (const k in v) {
+      const val = v[k];
+      if (val === undefined || skip?.has(k)) continue;
+      const ct = fieldType(t, k);
+      if (!ct) continue;
+      const pe = `f:${k}`;
+      const owned = !(goStructs && isNamedField(t, k) && ct.values === undefined && isPlainObject(val) && Object.keys(val).length);
+      const doc = wholeFieldsV1(val, ct, goStructs, owned, strip?.get(pe));
+      if (doc) (kids ??= []).push([pe, doc]);
+    }
+  }
+  if (!kids) return member ? {} : undefined;
+  if (kids.length > 1) kids.sort(byPathElement);
+  const out: JsonObject = {};
+  if (member) out['.'] = {};
+  for (const [pe, doc] of kids) out[pe] = doc;
+  return out;
+}
+
+const byPathElement = (a: [string, JsonObject], b: [string, JsonObject]): number => comparePathElements(a[0], b[0]);
 
 /**
  * The set plus, as members, every named (struct) field that has members below it (upstream
