@@ -6,7 +6,7 @@
  * manager, apiVersion, subresource), at most {@link MAX_UPDATE_MANAGERS} Update entries (the oldest
  * are merged into `ancient-changes`).
  */
-import { isPlainObject } from '../internal/json.ts';
+import { compareStrings, isPlainObject } from '../internal/json.ts';
 import type { JsonObject } from '../internal/json.ts';
 import { FieldSet, fromFieldsV1, toFieldsV1, union } from './field-set.ts';
 
@@ -85,19 +85,23 @@ export function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEnt
       },
     );
   }
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return out.sort(
-    (p, q) =>
-      cmp(p.operation, q.operation) ||
-      cmp(seconds(p.time), seconds(q.time)) ||
-      cmp(p.manager, q.manager) ||
-      cmp(p.apiVersion, q.apiVersion) ||
-      cmp(p.subresource ?? '', q.subresource ?? ''),
+  return out.length > 1 ? out.sort(entryOrder) : out;
+}
+
+/** Upstream `sortEncodedManagedFields`: operation (Apply first), time, manager, apiVersion, subresource. */
+function entryOrder(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return (
+    compareStrings(p.operation, q.operation) ||
+    compareStrings(seconds(p.time), seconds(q.time)) ||
+    compareStrings(p.manager, q.manager) ||
+    compareStrings(p.apiVersion, q.apiVersion) ||
+    compareStrings(p.subresource ?? '', q.subresource ?? '')
   );
 }
 
 /** Upstream `capUpdateManagers`: past the cap, the oldest Update managers merge into one `ancient-changes` entry per apiVersion. */
 function capUpdateManagers(managers: Map<string, Manager>): Map<string, Manager> {
+  if (managers.size <= MAX_UPDATE_MANAGERS) return managers;
   const updaters = [...managers.entries()].filter(([, m]) => m.operation === 'Update' && !m.set.empty);
   if (updaters.length <= MAX_UPDATE_MANAGERS) return managers;
   updaters.sort(([ia, a], [ib, b]) => (seconds(a.time) < seconds(b.time) ? -1 : seconds(a.time) > seconds(b.time) ? 1 : ia < ib ? -1 : 1));
