@@ -11,7 +11,7 @@ import { deepEqual, isPlainObject } from '../internal/json.ts';
 import type { JsonObject } from '../internal/json.ts';
 import { conflictError, conflictsOf } from './conflicts.ts';
 import { FieldSet, difference, equalSets, intersection, isSubset, recursiveDifference, union } from './field-set.ts';
-import { decodeManagers, encodeManagers, managerId } from './managed-fields.ts';
+import { decodeManagers, encodeManagers, managerId, ownsAnyOf } from './managed-fields.ts';
 import type { Manager, ManagedFieldsEntry } from './managed-fields.ts';
 import type { TypeNode } from './schema.ts';
 import { TypingError, compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, typingFailure, wholeFieldsV1 } from './typed.ts';
@@ -58,6 +58,11 @@ function ignore(s: FieldSet, scope: FieldManagerScope): FieldSet {
     return out;
   }
   return scope.statusSubresource ? recursiveDifference(s, STATUS) : s;
+}
+
+/** A manager's identity and time as a plain record (a stored manager's set is a getter, which a spread would not copy). */
+function copyOf(m: Manager): Manager {
+  return { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, ...(m.subresource ? { subresource: m.subresource } : {}), ...(m.time !== undefined ? { time: m.time } : {}), set: m.set, ...(m.entry ? { entry: m.entry } : {}) };
 }
 
 const withoutManagedFields = (o: KubeObject): KubeObject => {
@@ -127,7 +132,7 @@ export function applyObject(input: ApplyObjectInput): KubeObject {
   const removed = ignore(cmp.removed, scope);
   const conflicts: [Manager, FieldSet][] = [];
   for (const [mid, m] of [...managers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (mid === id) continue;
+    if (mid === id || !ownsAnyOf(m, changed)) continue;
     const c = intersection(m.set, changed);
     if (!c.empty) conflicts.push([m, c]);
   }
@@ -135,8 +140,9 @@ export function applyObject(input: ApplyObjectInput): KubeObject {
   for (const [mid, m] of managers) {
     if (mid === id) continue;
     const lost = conflicts.find(([c]) => c === m)?.[1];
+    if (!lost && !ownsAnyOf(m, removed)) continue;
     const next = difference(difference(m.set, lost), removed);
-    if (next !== m.set) managers.set(mid, { ...m, set: next, entry: undefined });
+    if (next !== m.set) managers.set(mid, { ...copyOf(m), set: next, entry: undefined });
   }
   const objectChanged = !deepEqual(liveBare, merged);
   const stripped = difference(applied, STRIP);
@@ -204,8 +210,10 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): ManagedFie
   const removed = ignore(cmp.removed, scope);
   if (changed.empty && removed.empty && !useSent) return stored;
   for (const [mid, m] of managers) {
+    // A manager owning none of the changed or removed fields keeps its entry as it is (its set is not even decoded).
+    if (!ownsAnyOf(m, changed) && !ownsAnyOf(m, removed)) continue;
     const nextSet = difference(difference(m.set, changed), removed);
-    if (nextSet !== m.set) managers.set(mid, { ...m, set: nextSet, entry: undefined });
+    if (nextSet !== m.set) managers.set(mid, { ...copyOf(m), set: nextSet, entry: undefined });
   }
   if (!changed.empty) {
     const id = managerId({ manager: input.manager, operation: 'Update', apiVersion: input.apiVersion, subresource: scope.subresource });

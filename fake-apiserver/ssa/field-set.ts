@@ -173,16 +173,21 @@ export function toFieldsV1(s: FieldSet): JsonObject {
   return out;
 }
 
+/**
+ * The document of a leaf (and of `.`): one frozen `{}` shared by every encoding, since documents
+ * are never modified (a store of 100,000 Pods held millions of separate empty objects).
+ */
+export const EMPTY_FIELDS: JsonObject = Object.freeze({}) as JsonObject;
+
 function encodeNode(s: FieldSet): JsonObject {
   if (s.json) return s.json;
-  const out: JsonObject = {};
   const kids = s.children;
-  if (kids?.size) {
-    if (s.member) out['.'] = {};
-    const keys = [...kids.keys()];
-    if (keys.length > 1) keys.sort(comparePathElements);
-    for (const pe of keys) out[pe] = encodeNode(kids.get(pe)!);
-  }
+  if (!kids?.size) return (s.json = EMPTY_FIELDS);
+  const out: JsonObject = {};
+  if (s.member) out['.'] = EMPTY_FIELDS;
+  const keys = [...kids.keys()];
+  if (keys.length > 1) keys.sort(comparePathElements);
+  for (const pe of keys) out[pe] = encodeNode(kids.get(pe)!);
   s.json = out;
   return out;
 }

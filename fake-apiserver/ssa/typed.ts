@@ -8,7 +8,7 @@
 import { statusError } from '../api/index.ts';
 import { deepEqual, isPlainObject } from '../internal/json.ts';
 import type { JsonObject } from '../internal/json.ts';
-import { FieldSet, comparePathElements, pathString } from './field-set.ts';
+import { EMPTY_FIELDS, FieldSet, comparePathElements, pathString } from './field-set.ts';
 import { LENIENT, fieldType, isNamedField } from './schema.ts';
 import type { TypeNode } from './schema.ts';
 
@@ -361,7 +361,7 @@ export function wholeFieldsV1(v: unknown, t: TypeNode, goStructs: boolean, membe
       const it = t.items ?? LENIENT;
       for (let i = 0; i < v.length; i++) {
         const pe = pes[i];
-        const doc = t.list === 'map' ? wholeFieldsV1(v[i], it, goStructs, true, strip?.get(pe)) : strip?.get(pe)?.member ? undefined : {};
+        const doc = t.list === 'map' ? wholeFieldsV1(v[i], it, goStructs, true, strip?.get(pe)) : strip?.get(pe)?.member ? undefined : EMPTY_FIELDS;
         if (doc) (kids ??= []).push([pe, doc]);
       }
     }
@@ -377,10 +377,10 @@ export function wholeFieldsV1(v: unknown, t: TypeNode, goStructs: boolean, membe
       if (doc) (kids ??= []).push([pe, doc]);
     }
   }
-  if (!kids) return member ? {} : undefined;
+  if (!kids) return member ? EMPTY_FIELDS : undefined;
   if (kids.length > 1 && !sortedElements(kids)) kids.sort(byPathElement);
   const out: JsonObject = {};
-  if (member) out['.'] = {};
+  if (member) out['.'] = EMPTY_FIELDS;
   for (const [pe, doc] of kids) out[pe] = doc;
   return out;
 }
