@@ -324,6 +324,7 @@ export class ApiServer {
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
   private readonly defaultFieldManager: string;
+  private readonly resourceKeys = new WeakMap<ResourceInfo, string>();
 
   constructor(opts: ApiServerOptions) {
     this.clock = opts.clock;
@@ -940,8 +941,11 @@ export class ApiServer {
 
   // ---- internals -------------------------------------------------------------------------------
 
+  /** The store key of a kind, one string per ResourceInfo (a key built anew per call is hashed anew by every Map lookup). */
   private rk(info: ResourceInfo): string {
-    return resourceKey(info.group, info.kind);
+    let rk = this.resourceKeys.get(info);
+    if (rk === undefined) this.resourceKeys.set(info, (rk = resourceKey(info.group, info.kind)));
+    return rk;
   }
 
   private isNamespace(info: ResourceInfo): boolean {
