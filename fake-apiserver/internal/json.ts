@@ -80,8 +80,8 @@ function boundOf(v: unknown, depth: number): number {
 /** Deepest nesting whose frozen values are looked up in (and added to) the bound cache: the root's members and theirs. */
 const BOUND_CACHE_DEPTH = 2;
 const frozenBounds = new WeakMap<object, number>();
-/** Smallest bound worth remembering: a small subtree costs less to walk again than a WeakMap entry (kept alive and traced by every GC) costs. */
-const BOUND_CACHE_MIN = 4096;
+/** Smallest bound worth remembering: a small subtree costs less to walk again than a WeakMap entry (kept alive and traced by every GC) costs; few values qualify, since only those near the root are looked up (a stored Pod: its metadata and spec). */
+const BOUND_CACHE_MIN = 1024;
 
 /** True when `JSON.stringify(v)` is over `limit` bytes of UTF-8: exact, and cheap (no string built) when the estimate is at most half the limit. */
 export function jsonExceeds(v: unknown, limit: number): boolean {
