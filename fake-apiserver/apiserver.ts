@@ -324,6 +324,7 @@ export class ApiServer {
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
   private readonly defaultFieldManager: string;
+  private readonly resourceKeys = new WeakMap<ResourceInfo, string>();
 
   constructor(opts: ApiServerOptions) {
     this.clock = opts.clock;
@@ -370,30 +371,35 @@ export class ApiServer {
    */
   runWithWebhooks<T>(verb: () => T): T | Promise<T> {
     const scope = new CallScope();
-    const attempt = (): T | PendingWebhookCall => {
-      const outer = this.webhooks.scope;
-      this.webhooks.scope = scope;
-      try {
-        return verb();
-      } catch (err) {
-        if (err instanceof PendingWebhookCall) return err;
-        throw err;
-      } finally {
-        this.webhooks.scope = outer;
-      }
-    };
-    const first = attempt();
+    const first = this.attemptIn(scope, verb);
     if (!(first instanceof PendingWebhookCall)) return first;
-    return (async () => {
-      let pending: T | PendingWebhookCall = first;
-      for (let calls = 1; pending instanceof PendingWebhookCall; calls++) {
-        // Each rerun must ask only what earlier runs asked plus one more call; a request that keeps asking new ones is not converging.
-        if (calls > MAX_WEBHOOK_CALLS) throw statusError('InternalError', `Internal error occurred: more than ${MAX_WEBHOOK_CALLS} webhook calls for one request`);
-        scope.answers.set(pending.key, await pending.perform());
-        pending = attempt();
-      }
-      return pending;
-    })();
+    return this.rerunAfterWebhooks(scope, verb, first);
+  }
+
+  /** One run of `verb` in `scope`: its result, or the URL webhook call it is waiting for. */
+  private attemptIn<T>(scope: CallScope, verb: () => T): T | PendingWebhookCall {
+    const outer = this.webhooks.scope;
+    this.webhooks.scope = scope;
+    try {
+      return verb();
+    } catch (err) {
+      if (err instanceof PendingWebhookCall) return err;
+      throw err;
+    } finally {
+      this.webhooks.scope = outer;
+    }
+  }
+
+  /** Makes the pending URL webhook call, keeps its answer and runs `verb` again, until a run needs no further call. */
+  private async rerunAfterWebhooks<T>(scope: CallScope, verb: () => T, first: PendingWebhookCall): Promise<T> {
+    let pending: T | PendingWebhookCall = first;
+    for (let calls = 1; pending instanceof PendingWebhookCall; calls++) {
+      // Each rerun must ask only what earlier runs asked plus one more call; a request that keeps asking new ones is not converging.
+      if (calls > MAX_WEBHOOK_CALLS) throw statusError('InternalError', `Internal error occurred: more than ${MAX_WEBHOOK_CALLS} webhook calls for one request`);
+      scope.answers.set(pending.key, await pending.perform());
+      pending = this.attemptIn(scope, verb);
+    }
+    return pending;
   }
 
   /**
@@ -935,8 +941,11 @@ export class ApiServer {
 
   // ---- internals -------------------------------------------------------------------------------
 
+  /** The store key of a kind, one string per ResourceInfo (a key built anew per call is hashed anew by every Map lookup). */
   private rk(info: ResourceInfo): string {
-    return resourceKey(info.group, info.kind);
+    let rk = this.resourceKeys.get(info);
+    if (rk === undefined) this.resourceKeys.set(info, (rk = resourceKey(info.group, info.kind)));
+    return rk;
   }
 
   private isNamespace(info: ResourceInfo): boolean {
@@ -1368,8 +1377,12 @@ function cloneKeepingManagedFields(body: KubeObject, old: KubeObject): Mutable {
 
 /** True when anything outside metadata (and status, where it is a subresource) differs. */
 function specChanged(old: KubeObject, cand: KubeObject, statusSubresource: boolean): boolean {
-  const skip = (k: string) => k === 'metadata' || k === 'apiVersion' || k === 'kind' || (statusSubresource && k === 'status');
-  for (const k of Object.keys(cand)) if (!skip(k) && !deepEqual(cand[k], old[k])) return true;
-  for (const k of Object.keys(old)) if (!skip(k) && !(k in cand) && old[k] !== undefined) return true;
+  for (const k of Object.keys(cand)) if (!outsideSpec(k, statusSubresource) && !deepEqual(cand[k], old[k])) return true;
+  for (const k of Object.keys(old)) if (!outsideSpec(k, statusSubresource) && !(k in cand) && old[k] !== undefined) return true;
   return false;
+}
+
+/** Root keys whose changes do not bump generation. */
+function outsideSpec(k: string, statusSubresource: boolean): boolean {
+  return k === 'metadata' || k === 'apiVersion' || k === 'kind' || (statusSubresource && k === 'status');
 }

@@ -43,33 +43,45 @@ export function cloneJson<T>(v: T): T {
  * twice this), 24 per number. {@link jsonExceeds} uses it to skip the exact measurement.
  */
 export function jsonBytesUpperBound(v: unknown): number {
+  return boundOf(v, 0);
+}
+
+/**
+ * The bound of `v` at nesting `depth`. A frozen value never changes, so its bound is remembered
+ * (stored objects share frozen subtrees): looked up only near the root, where shared subtrees
+ * (spec, status, metadata's maps and managedFields) hang, since a lookup costs more than walking
+ * a small subtree.
+ */
+function boundOf(v: unknown, depth: number): number {
   if (typeof v === 'string') return 3 * v.length + 2;
   if (typeof v !== 'object' || v === null) return 24;
-  // A frozen value never changes: its bound is computed once (stored objects share frozen subtrees).
-  const frozen = Object.isFrozen(v);
-  if (frozen) {
+  const cached = depth <= BOUND_CACHE_DEPTH && Object.isFrozen(v);
+  if (cached) {
     const known = frozenBounds.get(v);
     if (known !== undefined) return known;
   }
+  const below = depth + 1;
   let n = 2;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      n += (typeof x === 'string' ? 3 * x.length + 2 : typeof x !== 'object' || x === null ? 24 : jsonBytesUpperBound(x)) + 1;
+      n += (typeof x === 'string' ? 3 * x.length + 2 : typeof x !== 'object' || x === null ? 24 : boundOf(x, below)) + 1;
     }
   } else {
     for (const k in v) {
       const x = (v as JsonObject)[k];
-      if (x !== undefined) n += 3 * k.length + 4 + (typeof x === 'string' ? 3 * x.length + 2 : typeof x !== 'object' || x === null ? 24 : jsonBytesUpperBound(x));
+      if (x !== undefined) n += 3 * k.length + 4 + (typeof x === 'string' ? 3 * x.length + 2 : typeof x !== 'object' || x === null ? 24 : boundOf(x, below));
     }
   }
-  if (frozen && n >= BOUND_CACHE_MIN) frozenBounds.set(v, n);
+  if (cached && n >= BOUND_CACHE_MIN) frozenBounds.set(v, n);
   return n;
 }
 
+/** Deepest nesting whose frozen values are looked up in (and added to) the bound cache: the root's members and theirs. */
+const BOUND_CACHE_DEPTH = 2;
 const frozenBounds = new WeakMap<object, number>();
-/** Smallest bound worth remembering: a small subtree costs less to walk again than a WeakMap entry (kept alive and traced by every GC) costs. */
-const BOUND_CACHE_MIN = 4096;
+/** Smallest bound worth remembering: a small subtree costs less to walk again than a WeakMap entry (kept alive and traced by every GC) costs; few values qualify, since only those near the root are looked up (a stored Pod: its metadata and spec). */
+const BOUND_CACHE_MIN = 1024;
 
 /** True when `JSON.stringify(v)` is over `limit` bytes of UTF-8: exact, and cheap (no string built) when the estimate is at most half the limit. */
 export function jsonExceeds(v: unknown, limit: number): boolean {

@@ -60,42 +60,77 @@ function qualifiedNameErrors(key: string): string[] {
   return out;
 }
 
+/**
+ * Strings already found valid (label keys, annotation keys, finalizers as qualified names; label
+ * values): the same few recur on every write, so each is checked once. Bounded: cleared when full.
+ */
+const validQualifiedNames = new Set<string>();
+const validLabelValues = new Set<string>();
+const VALID_KEPT = 10_000;
+
+function remember(set: Set<string>, s: string): void {
+  if (set.size >= VALID_KEPT) set.clear();
+  set.add(s);
+}
+
+function labelValueErrors(v: string): string[] {
+  const out: string[] = [];
+  if (v.length > 63) out.push('must be no more than 63 characters');
+  if (!labelValueRe.test(v))
+    out.push(
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+    );
+  return out;
+}
+
+/** Appends a FieldValueInvalid cause per error of qualified name `k` (checked as `checked`), unless known valid. */
+function pushQualifiedName(out: StatusCause[], field: string, k: string, checked: string): void {
+  if (validQualifiedNames.has(checked)) return;
+  const errors = qualifiedNameErrors(checked);
+  if (errors.length === 0) remember(validQualifiedNames, checked);
+  for (const e of errors) out.push({ reason: 'FieldValueInvalid', message: invalidValue(k, e), field });
+}
+
+const OWNER_REFERENCE_FIELDS = ['apiVersion', 'kind', 'name'] as const;
+
 /** Causes for labels, annotation keys and owner references of `meta` (names are checked separately). */
 export function metadataCauses(meta: ObjectMeta): StatusCause[] {
   const out: StatusCause[] = [];
-  const push = (field: string, message: string) => out.push({ reason: 'FieldValueInvalid', message, field });
-  for (const [k, v] of Object.entries(meta.labels ?? {})) {
-    for (const e of qualifiedNameErrors(k)) push('metadata.labels', invalidValue(k, e));
-    if (typeof v !== 'string') push('metadata.labels', invalidValue(v, 'label values must be strings'));
-    else {
-      if (v.length > 63) push('metadata.labels', invalidValue(v, 'must be no more than 63 characters'));
-      if (!labelValueRe.test(v))
-        push(
-          'metadata.labels',
-          invalidValue(
-            v,
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
-          ),
-        );
+  const labels = meta.labels;
+  if (labels)
+    for (const k in labels) {
+      const v: unknown = labels[k];
+      pushQualifiedName(out, 'metadata.labels', k, k);
+      if (typeof v !== 'string') out.push({ reason: 'FieldValueInvalid', message: invalidValue(v, 'label values must be strings'), field: 'metadata.labels' });
+      else if (!validLabelValues.has(v)) {
+        const errors = labelValueErrors(v);
+        if (errors.length === 0) remember(validLabelValues, v);
+        for (const e of errors) out.push({ reason: 'FieldValueInvalid', message: invalidValue(v, e), field: 'metadata.labels' });
+      }
     }
-  }
-  for (const [k, v] of Object.entries(meta.annotations ?? {})) {
-    for (const e of qualifiedNameErrors(k.toLowerCase())) push('metadata.annotations', invalidValue(k, e));
-    if (typeof v !== 'string') push('metadata.annotations', invalidValue(v, 'annotation values must be strings'));
-  }
+  const annotations = meta.annotations;
+  if (annotations)
+    for (const k in annotations) {
+      const v: unknown = annotations[k];
+      pushQualifiedName(out, 'metadata.annotations', k, k.toLowerCase());
+      if (typeof v !== 'string') out.push({ reason: 'FieldValueInvalid', message: invalidValue(v, 'annotation values must be strings'), field: 'metadata.annotations' });
+    }
   const refs = meta.ownerReferences ?? [];
   refs.forEach((r, i) => {
     const at = `metadata.ownerReferences[${i}]`;
-    for (const f of ['apiVersion', 'kind', 'name'] as const)
+    for (const f of OWNER_REFERENCE_FIELDS)
       if (!r[f]) out.push({ reason: 'FieldValueInvalid', message: invalidValue(r[f] ?? '', `${f} must not be empty`), field: `${at}.${f}` });
     if (!r.uid) out.push({ reason: 'FieldValueInvalid', message: invalidValue(r.uid ?? '', 'uid must not be empty'), field: `${at}.uid` });
   });
-  const controllers = refs.filter((r) => r.controller === true);
-  if (controllers.length > 1)
-    push(
-      'metadata.ownerReferences',
-      `Invalid value: ${JSON.stringify(controllers.map((r) => r.name))}: Only one reference can have Controller set to true. Found "true" in references for ${controllers.map((r) => `${r.kind}/${r.name}`).join(' and ')}`,
-    );
-  for (const f of meta.finalizers ?? []) for (const e of qualifiedNameErrors(f)) push('metadata.finalizers', invalidValue(f, e));
+  if (refs.length > 1) {
+    const controllers = refs.filter((r) => r.controller === true);
+    if (controllers.length > 1)
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(controllers.map((r) => r.name))}: Only one reference can have Controller set to true. Found "true" in references for ${controllers.map((r) => `${r.kind}/${r.name}`).join(' and ')}`,
+        field: 'metadata.ownerReferences',
+      });
+  }
+  for (const f of meta.finalizers ?? []) pushQualifiedName(out, 'metadata.finalizers', f, f);
   return out;
 }

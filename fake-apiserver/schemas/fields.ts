@@ -82,11 +82,11 @@ export function unknownFieldPruner(schemas: BuiltinSchemas, group: string, versi
   };
 }
 
-/** The dotted path of a segment stack (`.spec`, `.containers`, `[0]` → `spec.containers[0]`). */
-const pathOf = (segs: string[]) => segs.join('').replace(/^\./, '');
+/** The dotted path of a segment stack (field names and item indices → `spec.containers[0].imagee`). */
+const pathOf = (segs: readonly (string | number)[]): string => segs.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
 
-/** Walks `value` against `shape`; `segs` is the path so far as a stack (joined only when a field is reported). */
-function prune(value: unknown, shape: Shape, segs: string[], out: string[]): void {
+/** Walks `value` against `shape`; `segs` is the path so far as a stack of field names and item indices (joined only when a field is reported). */
+function prune(value: unknown, shape: Shape, segs: (string | number)[], out: string[]): void {
   // Frozen values are shared with the stored object, which was checked when it was written.
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
   switch (shape.k) {
@@ -95,7 +95,7 @@ function prune(value: unknown, shape: Shape, segs: string[], out: string[]): voi
     case 'array':
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          segs.push(`[${i}]`);
+          segs.push(i);
           prune(value[i], shape.items, segs, out);
           segs.pop();
         }
@@ -104,7 +104,7 @@ function prune(value: unknown, shape: Shape, segs: string[], out: string[]): voi
     case 'map':
       if (!Array.isArray(value)) {
         for (const k in value) {
-          segs.push(`.${k}`);
+          segs.push(k);
           prune((value as Record<string, unknown>)[k], shape.values, segs, out);
           segs.pop();
         }
@@ -113,15 +113,16 @@ function prune(value: unknown, shape: Shape, segs: string[], out: string[]): voi
     case 'object': {
       if (Array.isArray(value)) return;
       const rec = value as Record<string, unknown>;
-      for (const k of Object.keys(rec)) {
+      // Deleting the property being visited is safe in for-in (keys not visited yet are unaffected).
+      for (const k in rec) {
         const sub = shape.props.get(k);
         if (!sub) {
-          segs.push(`.${k}`);
+          segs.push(k);
           out.push(pathOf(segs));
           segs.pop();
           delete rec[k];
         } else if (sub.k !== 'any') {
-          segs.push(`.${k}`);
+          segs.push(k);
           prune(rec[k], sub, segs, out);
           segs.pop();
         }

@@ -11,10 +11,10 @@ import { deepEqual, isPlainObject } from '../internal/json.ts';
 import type { JsonObject } from '../internal/json.ts';
 import { conflictError, conflictsOf } from './conflicts.ts';
 import { FieldSet, difference, equalSets, intersection, isSubset, recursiveDifference, union } from './field-set.ts';
-import { decodeManagers, encodeManagers, managerId } from './managed-fields.ts';
+import { decodeManagers, encodeManagers, managerId, ownsAnyOf } from './managed-fields.ts';
 import type { Manager, ManagedFieldsEntry } from './managed-fields.ts';
 import type { TypeNode } from './schema.ts';
-import { TypingError, compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, typingFailure } from './typed.ts';
+import { TypingError, compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, typingFailure, wholeFieldsV1 } from './typed.ts';
 
 /** Where a write lands and how its kind merges. */
 export interface FieldManagerScope {
@@ -40,6 +40,9 @@ const STRIP = (() => {
 
 const SERVER_OWNED_META = ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink'];
 
+/** The root key a main-resource write of a kind with a status subresource neither changes nor owns. */
+const STATUS_FIELD: ReadonlySet<string> = new Set(['status']);
+
 const STATUS = (() => {
   const s = new FieldSet();
   s.child('f:status').member = true;
@@ -55,6 +58,11 @@ function ignore(s: FieldSet, scope: FieldManagerScope): FieldSet {
     return out;
   }
   return scope.statusSubresource ? recursiveDifference(s, STATUS) : s;
+}
+
+/** A manager's identity and time as a plain record (a stored manager's set is a getter, which a spread would not copy). */
+function copyOf(m: Manager): Manager {
+  return { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, ...(m.subresource ? { subresource: m.subresource } : {}), ...(m.time !== undefined ? { time: m.time } : {}), set: m.set, ...(m.entry ? { entry: m.entry } : {}) };
 }
 
 const withoutManagedFields = (o: KubeObject): KubeObject => {
@@ -124,7 +132,7 @@ export function applyObject(input: ApplyObjectInput): KubeObject {
   const removed = ignore(cmp.removed, scope);
   const conflicts: [Manager, FieldSet][] = [];
   for (const [mid, m] of [...managers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (mid === id) continue;
+    if (mid === id || !ownsAnyOf(m, changed)) continue;
     const c = intersection(m.set, changed);
     if (!c.empty) conflicts.push([m, c]);
   }
@@ -132,8 +140,9 @@ export function applyObject(input: ApplyObjectInput): KubeObject {
   for (const [mid, m] of managers) {
     if (mid === id) continue;
     const lost = conflicts.find(([c]) => c === m)?.[1];
+    if (!lost && !ownsAnyOf(m, removed)) continue;
     const next = difference(difference(m.set, lost), removed);
-    if (next !== m.set) managers.set(mid, { ...m, set: next, entry: undefined });
+    if (next !== m.set) managers.set(mid, { ...copyOf(m), set: next, entry: undefined });
   }
   const objectChanged = !deepEqual(liveBare, merged);
   const stripped = difference(applied, STRIP);
@@ -189,14 +198,22 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): ManagedFie
   const { live, next, scope } = input;
   const stored = (live?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields;
   const useSent = !scope.subresource && Array.isArray(input.sent) && input.sent.length > 0;
+  if (!live && !useSent && !scope.subresource) {
+    // A create: every field is added and no other manager exists, so the writer's entry is the object's field set, encoded in one walk.
+    const fieldsV1 = wholeFieldsV1(withoutManagedFields(next), scope.type, scope.goStructs, false, STRIP, scope.statusSubresource ? STATUS_FIELD : undefined);
+    if (!fieldsV1) return undefined;
+    return [{ manager: input.manager, operation: 'Update', apiVersion: input.apiVersion, time: input.time, fieldsType: 'FieldsV1', fieldsV1 }];
+  }
   const managers = decodeManagers(useSent ? input.sent : stored);
   const cmp = compare(live ? withoutManagedFields(live) : {}, withoutManagedFields(next), scope.type, scope.goStructs);
   const changed = difference(ignore(union(cmp.modified, cmp.added), scope), STRIP);
   const removed = ignore(cmp.removed, scope);
   if (changed.empty && removed.empty && !useSent) return stored;
   for (const [mid, m] of managers) {
+    // A manager owning none of the changed or removed fields keeps its entry as it is (its set is not even decoded).
+    if (!ownsAnyOf(m, changed) && !ownsAnyOf(m, removed)) continue;
     const nextSet = difference(difference(m.set, changed), removed);
-    if (nextSet !== m.set) managers.set(mid, { ...m, set: nextSet, entry: undefined });
+    if (nextSet !== m.set) managers.set(mid, { ...copyOf(m), set: nextSet, entry: undefined });
   }
   if (!changed.empty) {
     const id = managerId({ manager: input.manager, operation: 'Update', apiVersion: input.apiVersion, subresource: scope.subresource });

@@ -6,9 +6,9 @@
  * manager, apiVersion, subresource), at most {@link MAX_UPDATE_MANAGERS} Update entries (the oldest
  * are merged into `ancient-changes`).
  */
-import { isPlainObject } from '../internal/json.ts';
+import { compareStrings, isPlainObject } from '../internal/json.ts';
 import type { JsonObject } from '../internal/json.ts';
-import { FieldSet, fromFieldsV1, toFieldsV1, union } from './field-set.ts';
+import { FieldSet, fromFieldsV1, intersection, toFieldsV1, union } from './field-set.ts';
 
 /** A `metadata.managedFields` entry (Kubernetes API concepts: field management). */
 export interface ManagedFieldsEntry {
@@ -45,22 +45,79 @@ export function managerId(m: Pick<Manager, 'manager' | 'operation' | 'apiVersion
   return `${m.manager}\u0000${m.operation}\u0000${m.operation === 'Apply' ? '' : m.apiVersion}\u0000${m.subresource ?? ''}`;
 }
 
-/** Decodes entries (malformed ones are skipped) into managers by identifier; later duplicates win. */
+/**
+ * A manager read from a stored entry: its field set is decoded from the entry's `fieldsV1` only
+ * when first used (a write that touches none of a manager's fields never decodes them).
+ */
+class StoredManager implements Manager {
+  readonly manager: string;
+  readonly operation: 'Apply' | 'Update';
+  readonly apiVersion: string;
+  readonly subresource?: string;
+  readonly time?: string;
+  readonly entry: ManagedFieldsEntry;
+  #set: FieldSet | undefined;
+
+  constructor(e: JsonObject) {
+    this.manager = typeof e.manager === 'string' ? e.manager : '';
+    this.operation = e.operation === 'Apply' ? 'Apply' : 'Update';
+    this.apiVersion = typeof e.apiVersion === 'string' ? e.apiVersion : '';
+    if (typeof e.subresource === 'string' && e.subresource) this.subresource = e.subresource;
+    if (typeof e.time === 'string') this.time = e.time;
+    this.entry = e as unknown as ManagedFieldsEntry;
+  }
+
+  get set(): FieldSet {
+    return (this.#set ??= fromFieldsV1(this.entry.fieldsV1));
+  }
+
+  /** Whether the set is empty, without decoding it (fromFieldsV1: anything but a non-empty object is the empty set). */
+  get empty(): boolean {
+    if (this.#set) return this.#set.empty;
+    const f = this.entry.fieldsV1 as unknown;
+    return !isPlainObject(f) || !hasKeys(f);
+  }
+
+  /** Whether the set has a member of `s`, without decoding it unless already decoded. */
+  ownsAnyOf(s: FieldSet): boolean {
+    if (s.empty) return false;
+    if (this.#set) return !intersection(this.#set, s).empty;
+    const f = this.entry.fieldsV1 as unknown;
+    return isPlainObject(f) && hasKeys(f) && documentOwnsAny(f, s);
+  }
+}
+
+function hasKeys(o: JsonObject): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Whether a (non-root) FieldsV1 node decodes to a set sharing a member with `s` (decodeNode: `{}` or a `.` key is a member). */
+function documentOwnsAny(f: unknown, s: FieldSet): boolean {
+  if (!isPlainObject(f)) return false;
+  if (s.member && (!hasKeys(f) || Object.hasOwn(f, '.'))) return true;
+  if (s.children) for (const [pe, c] of s.children) if (pe !== '.' && Object.hasOwn(f, pe) && documentOwnsAny(f[pe], c)) return true;
+  return false;
+}
+
+/** Whether manager `m` owns any member of `s` (decoding a stored manager's set only when it was decoded already). */
+export function ownsAnyOf(m: Manager, s: FieldSet): boolean {
+  if (m instanceof StoredManager) return m.ownsAnyOf(s);
+  return !s.empty && !intersection(m.set, s).empty;
+}
+
+/** Whether manager `m` owns nothing (without decoding a stored manager's set). */
+export function ownsNothing(m: Manager): boolean {
+  return m instanceof StoredManager ? m.empty : m.set.empty;
+}
+
+/** Decodes entries (malformed ones are skipped) into managers by identifier; later duplicates win. Field sets are decoded on first use. */
 export function decodeManagers(entries: unknown): Map<string, Manager> {
   const out = new Map<string, Manager>();
   if (!Array.isArray(entries)) return out;
   for (const e of entries as unknown[]) {
     if (!isPlainObject(e)) continue;
-    const operation = e.operation === 'Apply' ? 'Apply' : 'Update';
-    const m: Manager = {
-      manager: typeof e.manager === 'string' ? e.manager : '',
-      operation,
-      apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
-      set: fromFieldsV1(e.fieldsV1),
-      ...(typeof e.subresource === 'string' && e.subresource ? { subresource: e.subresource } : {}),
-      ...(typeof e.time === 'string' ? { time: e.time } : {}),
-      entry: e as unknown as ManagedFieldsEntry,
-    };
+    const m = new StoredManager(e);
     out.set(managerId(m), m);
   }
   return out;
@@ -72,7 +129,7 @@ const seconds = (t: string | undefined): string => t ?? '';
 export function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
   const out: ManagedFieldsEntry[] = [];
   for (const m of capUpdateManagers(managers).values()) {
-    if (m.set.empty) continue;
+    if (ownsNothing(m)) continue;
     out.push(
       m.entry ?? {
         manager: m.manager,
@@ -85,20 +142,24 @@ export function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEnt
       },
     );
   }
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return out.sort(
-    (p, q) =>
-      cmp(p.operation, q.operation) ||
-      cmp(seconds(p.time), seconds(q.time)) ||
-      cmp(p.manager, q.manager) ||
-      cmp(p.apiVersion, q.apiVersion) ||
-      cmp(p.subresource ?? '', q.subresource ?? ''),
+  return out.length > 1 ? out.sort(entryOrder) : out;
+}
+
+/** Upstream `sortEncodedManagedFields`: operation (Apply first), time, manager, apiVersion, subresource. */
+function entryOrder(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return (
+    compareStrings(p.operation, q.operation) ||
+    compareStrings(seconds(p.time), seconds(q.time)) ||
+    compareStrings(p.manager, q.manager) ||
+    compareStrings(p.apiVersion, q.apiVersion) ||
+    compareStrings(p.subresource ?? '', q.subresource ?? '')
   );
 }
 
 /** Upstream `capUpdateManagers`: past the cap, the oldest Update managers merge into one `ancient-changes` entry per apiVersion. */
 function capUpdateManagers(managers: Map<string, Manager>): Map<string, Manager> {
-  const updaters = [...managers.entries()].filter(([, m]) => m.operation === 'Update' && !m.set.empty);
+  if (managers.size <= MAX_UPDATE_MANAGERS) return managers;
+  const updaters = [...managers.entries()].filter(([, m]) => m.operation === 'Update' && !ownsNothing(m));
   if (updaters.length <= MAX_UPDATE_MANAGERS) return managers;
   updaters.sort(([ia, a], [ib, b]) => (seconds(a.time) < seconds(b.time) ? -1 : seconds(a.time) > seconds(b.time) ? 1 : ia < ib ? -1 : 1));
   const out = new Map(managers);

@@ -8,7 +8,7 @@
 import { statusError } from '../api/index.ts';
 import { deepEqual, isPlainObject } from '../internal/json.ts';
 import type { JsonObject } from '../internal/json.ts';
-import { FieldSet, pathString } from './field-set.ts';
+import { EMPTY_FIELDS, FieldSet, comparePathElements, pathString } from './field-set.ts';
 import { LENIENT, fieldType, isNamedField } from './schema.ts';
 import type { TypeNode } from './schema.ts';
 
@@ -19,13 +19,30 @@ export class TypingError extends Error {}
 export function itemElement(t: TypeNode, item: unknown): string | undefined {
   if (t.list === 'set') return item !== null && typeof item === 'object' ? undefined : `v:${JSON.stringify(item)}`;
   if (!isPlainObject(item) || !t.keys?.length) return undefined;
-  const key: JsonObject = {};
-  for (const k of [...t.keys].sort()) {
+  const { names, quoted } = keyLayout(t.keys);
+  // The JSON of the key fields in name order, written directly: `{"name":"main"}` (as JSON.stringify of that object).
+  let body = 'k:{';
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i];
     const v = item[k] ?? t.keyDefaults?.[k];
     if (v === undefined || v === null || typeof v === 'object') return undefined;
-    key[k] = v;
+    body += `${i ? ',' : ''}${quoted[i]}:${JSON.stringify(v)}`;
   }
-  return `k:${JSON.stringify(key)}`;
+  return `${body}}`;
+}
+
+/** A list's key field names sorted, with their JSON spellings (computed once per `keys` array). */
+const keyLayouts = new WeakMap<readonly string[], { names: string[]; quoted: string[] }>();
+function keyLayout(keys: readonly string[]): { names: string[]; quoted: string[] } {
+  let layout = keyLayouts.get(keys);
+  if (!layout) {
+    // Array-index-like names come first in a JSON object whatever the insertion order: sort them as the object would hold them.
+    const sorted = [...keys].sort();
+    const names = Object.keys(Object.fromEntries(sorted.map((k) => [k, true])));
+    layout = { names, quoted: names.map((k) => JSON.stringify(k)) };
+    keyLayouts.set(keys, layout);
+  }
+  return layout;
 }
 
 /** Path elements of every item of a granular list, or undefined when one has none or two collide (then the list is handled as atomic). */
@@ -326,6 +343,70 @@ function walkWhole(v: unknown, t: TypeNode, node: FieldSet, goStructs: boolean):
     if (!(goStructs && isNamedField(t, k) && ct.values === undefined && isPlainObject(val) && Object.keys(val).length)) c.member = true;
     if (c.empty) node.children!.delete(`f:${k}`);
   }
+}
+
+/**
+ * The FieldsV1 document of {@link compare}'s `added` set for a value compared with nothing (a
+ * created object), minus the members of `strip` (upstream `Set.Difference`), encoded as
+ * `toFieldsV1` would encode that set (same keys, same order) but in one walk, with no intermediate
+ * set. `member` is whether the value's own path is added (false for the root). Keys in `skip` (at
+ * this level only) are left out with their subtrees. Returns undefined for the empty set.
+ */
+export function wholeFieldsV1(v: unknown, t: TypeNode, goStructs: boolean, member: boolean, strip: FieldSet | undefined, skip?: ReadonlySet<string>): JsonObject | undefined {
+  if (strip?.member) member = false;
+  let kids: [string, JsonObject][] | undefined;
+  if (Array.isArray(v)) {
+    const pes = granular(t) ? listElements(t, v, [], false) : undefined;
+    if (pes) {
+      const it = t.items ?? LENIENT;
+      for (let i = 0; i < v.length; i++) {
+        const pe = pes[i];
+        const doc = t.list === 'map' ? wholeFieldsV1(v[i], it, goStructs, true, strip?.get(pe)) : strip?.get(pe)?.member ? undefined : EMPTY_FIELDS;
+        if (doc) (kids ??= []).push([pe, doc]);
+      }
+    }
+  } else if (isPlainObject(v) && !t.atomic) {
+    for (const k in v) {
+      const val = v[k];
+      if (val === undefined || skip?.has(k)) continue;
+      const ct = fieldType(t, k);
+      if (!ct) continue;
+      const pe = fieldElement(k);
+      const owned = !(goStructs && isPlainObject(val) && ct.values === undefined && isNamedField(t, k) && hasKeys(val));
+      const doc = wholeFieldsV1(val, ct, goStructs, owned, strip?.get(pe));
+      if (doc) (kids ??= []).push([pe, doc]);
+    }
+  }
+  if (!kids) return member ? EMPTY_FIELDS : undefined;
+  if (kids.length > 1 && !sortedElements(kids)) kids.sort(byPathElement);
+  const out: JsonObject = {};
+  if (member) out['.'] = EMPTY_FIELDS;
+  for (const [pe, doc] of kids) out[pe] = doc;
+  return out;
+}
+
+const byPathElement = (a: [string, JsonObject], b: [string, JsonObject]): number => comparePathElements(a[0], b[0]);
+
+function sortedElements(kids: readonly [string, JsonObject][]): boolean {
+  for (let i = 1; i < kids.length; i++) if (comparePathElements(kids[i - 1][0], kids[i][0]) > 0) return false;
+  return true;
+}
+
+function hasKeys(o: JsonObject): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** `f:<name>` per field name, one string each (bounded: field names repeat across objects, map keys may not). */
+const fieldElements = new Map<string, string>();
+function fieldElement(k: string): string {
+  let pe = fieldElements.get(k);
+  if (pe === undefined) {
+    pe = `f:${k}`;
+    if (fieldElements.size >= 20_000) fieldElements.clear();
+    fieldElements.set(k, pe);
+  }
+  return pe;
 }
 
 /**
