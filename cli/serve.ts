@@ -78,7 +78,7 @@ function portArg(v: string): number {
 
 /** Starts the server and writes the kubeconfig; does not wait for a signal. */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, profile: { ...defaultProfile(), events: { normal: true } } }) : undefined;
+  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true } } }) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   let http: RunningHttpServer;
   const faults = new FaultInjector();

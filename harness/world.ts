@@ -84,6 +84,12 @@ export interface WorldOptions {
    * names and, through their seeded streams, other timings (verdicts unchanged).
    */
   builtinDefaulting?: boolean;
+  /**
+   * Simulated start instant, ms since the Unix epoch (default: the VirtualClock's fixed epoch, so runs
+   * are reproducible). `lattice-sim serve` starts at the wall time, so clients computing ages from
+   * timestamps (`kubectl describe`) see the same ages as the server's Tables.
+   */
+  startMs?: number;
 }
 
 /** A log line of the World (controllers and stubs), stamped with simulated ms since start. */
@@ -274,7 +280,7 @@ export class World implements Cluster {
   }
 
   private constructor(
-    readonly options: Required<Omit<WorldOptions, 'injectBug'>> & { injectBug?: InjectedBug },
+    readonly options: Required<Omit<WorldOptions, 'injectBug' | 'startMs'>> & { injectBug?: InjectedBug; startMs?: number },
     readonly clock: VirtualClock,
     readonly rng: SeededRng,
     readonly server: ApiServer,
@@ -293,7 +299,7 @@ export class World implements Cluster {
   static async create(opts: WorldOptions): Promise<World> {
     const options = { profile: defaultProfile(), trustDomain: 'lattice.sim', clusterName: 'sim', validatingWebhook: true, platform: true, builtinDefaulting: false, ...opts };
     const profile = options.profile;
-    const clock = new VirtualClock();
+    const clock = new VirtualClock(opts.startMs);
     const rng = new SeededRng(options.seed);
     // Watch delivery at the first slot of a seeded schedule after commit + latency: a function of the
     // commit instant alone, so order holds and other objects never shift an event. Events due at the
