@@ -21,6 +21,7 @@ import { distinctShrinks } from './internal/distinct-shrinks.ts';
 import { presentSlotsArbitrary } from './internal/subset.ts';
 import { layerDrawsArbitrary } from './layers.ts';
 import { chooseProbes } from './probes.ts';
+import { withIngress } from './ingress.ts';
 import { slotArbitrary, type SlotDraws } from './slot.ts';
 import { placeSlots, wireServices } from './wiring.ts';
 
@@ -40,6 +41,8 @@ export interface TopologyDraws {
   revocation?: { on: boolean; pick: number };
   /** The topology's LatticeServices draw secrets at all (else their secret draws are unused). */
   withSecrets?: boolean;
+  /** `ingress[slot]`: the slot's service routes ingress (ingress.ts; used when it is a LatticeService server). Absent = knob off. */
+  ingress?: boolean[];
 }
 
 /**
@@ -52,7 +55,8 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
     wireServices(placed, draws.slots, c.namespace),
     placed.map((p) => draws.slots[p.slot].invalidSpec),
   );
-  const t: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
+  const chosen: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
+  const t = draws.ingress ? withIngress(chosen, placed.map((p) => draws.ingress![p.slot])) : chosen;
   return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets);
 }
 
@@ -103,6 +107,8 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     ...(c.secretProbability > 0 ? { emptyPolicySet: chanceArbitrary(c.emptyPolicySetProbability) } : {}),
     ...(c.secretProbability > 0 && c.lateRevocationProbability > 0 ? { revocation: fc.record({ on: chanceArbitrary(c.lateRevocationProbability), pick: fc.noShrink(fc.nat({ max: 0xffff })) }) } : {}),
     ...(c.secretProbability > 0 ? { withSecrets: chanceArbitrary(c.secretTopologyProbability) } : {}),
+    // Last: a seed draws every older value as before this knob (the stream is consumed in field order).
+    ...(c.ingressProbability > 0 ? { ingress: fc.array(chanceArbitrary(c.ingressProbability), { minLength: c.maxServices, maxLength: c.maxServices }) } : {}),
   });
 }
 
