@@ -15,6 +15,7 @@ import { endpointsNeverUpdated } from './endpoints-never-updated.ts';
 import { forbidIgnored } from './forbid-ignored.ts';
 import { gcIgnoresCustomOwners } from './gc-ignores-custom-owners.ts';
 import { identityFromMemberName } from './identity-from-member-name.ts';
+import { ingressRouteDropped } from './ingress-route-dropped.ts';
 import { metricsPortUnchecked } from './metrics-port-unchecked.ts';
 import { observedGenerationStale } from './observed-generation-stale.ts';
 import { policiesNotOwned } from './policies-not-owned.ts';
@@ -38,6 +39,7 @@ export const BUGS = [
   identityFromMemberName,
   unilateralAllow,
   dependsAllDropped,
+  ingressRouteDropped,
   wildcardGateDenied,
   forbidIgnored,
   secretGateOpen,

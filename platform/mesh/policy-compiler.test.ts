@@ -218,6 +218,26 @@ describe('compileMeshPolicies: wildcards and dependsAll', () => {
     const objs = compile([lmm('ns', 'pub', { advertise: { allowedServices: ['*'] } })], 'ns/pub');
     expect(allowTo(objs)!.spec.rules).toEqual([{ to: [{ operation: { ports: ['8080'] } }] }]);
   });
+
+  // Reference policy/istio_ambient.rs:80-113: the open-advertise AP is emitted even without ports, its rule then has no `to`.
+  test('advertise * without ports still gives the allow-to AP: one rule with neither from nor to', () => {
+    const objs = compile([lmm('ns', 'pub', { ports: [], advertise: { allowedServices: ['*'] } })], 'ns/pub');
+    expect(allowTo(objs)!.spec.rules).toEqual([{}]);
+  });
+
+  // Reference policy/istio_ambient.rs:114-117 and crd/workload/ingress.rs `to_spiffe_principals`: `ns/name` ⇒ sa = name.
+  test('restricted advertise adds each ns/name entry as a principal (malformed entries skipped), beside the active callers', () => {
+    const members = [
+      lmm('ns', 'client', { dependencies: [{ name: 'api' }] }),
+      lmm('ns', 'api', { allowedCallers: [{ name: 'client' }], advertise: { allowedServices: ['edge/haproxy-fw', 'bad', 'x/', 'other/web'] } }),
+    ];
+    expect(principalsOf(allowTo(compile(members, 'ns/api')))).toEqual([`${TD}/ns/edge/sa/haproxy-fw`, `${TD}/ns/ns/sa/client`, `${TD}/ns/other/sa/web`]);
+  });
+
+  test('restricted advertise alone (no inbound edge) is enough for the allow-to AP', () => {
+    const objs = compile([lmm('ns', 'api', { advertise: { allowedServices: ['edge/gw'] } })], 'ns/api');
+    expect(principalsOf(allowTo(objs))).toEqual([`${TD}/ns/edge/sa/gw`]);
+  });
 });
 
 describe('compileMeshPolicies: non-ambient members', () => {
