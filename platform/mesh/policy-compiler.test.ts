@@ -150,6 +150,18 @@ describe('compileMeshPolicies: CNP shape for ambient members', () => {
     });
   });
 
+  // Reference policy/cilium.rs:304-311: no target ports, no direct rule (the port used to open every port at L3).
+  test('an ambient caller gets no direct egress rule to a non-ambient callee without ports', () => {
+    const members = [
+      lmm('ns', 'client', { dependencies: [{ name: 'trainer' }] }),
+      lmm('ns', 'trainer', { ambient: false, allowedCallers: [{ name: 'client' }], ports: [] }),
+    ];
+    const egress = cnpOf(compile(members, 'ns/client')).spec.egress;
+    // DNS (which still lists the callee's name) and HBONE only.
+    expect(egress).toHaveLength(2);
+    expect(egress.map((r: { toEndpoints?: { matchLabels: Record<string, string> }[] }) => r.toEndpoints?.[0].matchLabels['k8s:app.kubernetes.io/name'])).toEqual([undefined, undefined]);
+  });
+
   test('CNP carries no ownerReferences, APs do, and everything has the managed-by and name labels', () => {
     const objs = compile(bilateral(), 'ns/api');
     for (const o of objs) {

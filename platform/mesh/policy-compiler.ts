@@ -235,7 +235,10 @@ function compileAmbient(ctx: Ctx, inbound: readonly GraphNode[], outbound: reado
   ingress.push(...plaintextIngress(self));
   const egress: Json[] = [dnsRule(dnsMatchNames(self, outbound)), hboneEgressRule()];
   for (const callee of outbound) {
-    if (!callee.ambient) egress.push(withPorts({ toEndpoints: [{ matchLabels: peerLabels(self, callee) }] }, tcpPorts(targetPorts(callee))));
+    // A non-ambient callee is reached directly on its target ports; one without ports gets no rule
+    // (reference cilium.rs:304-311), not an L3 rule open on every port.
+    const ports = targetPorts(callee);
+    if (!callee.ambient && ports.length > 0) egress.push({ toEndpoints: [{ matchLabels: peerLabels(self, callee) }], toPorts: [{ ports: tcpPorts(ports) }] });
   }
   egress.push(...specEgressRules(self));
   out.push(cnp(ctx, ingress, egress));

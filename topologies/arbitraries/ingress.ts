@@ -8,9 +8,11 @@ import { ingressGatewayKey, serviceKey } from '../topology.ts';
 /**
  * `t` with `ingress: true` on the services whose draw is on (`draws[i]` = the draw of service i;
  * absent = off) and that can route it (a valid LatticeService with Service ports), plus the gateway
- * probes: for every namespace with such a service, its gateway proxy probes every server of the
- * namespace and every wildcard server of any namespace (once per port of a multi-port server),
- * appended after the topology's probes. `t` unchanged when no draw is on. Never throws.
+ * probes: for every namespace with such a service, its gateway proxy probes every ambient server of
+ * the namespace and every wildcard server of any namespace (once per port of a multi-port server),
+ * appended after the topology's probes. A non-ambient server that does not allow the gateway is left
+ * out: whether it is reached depends on whether any caller isolates its ingress (oracle
+ * `expectFromIngressGateway`), which admission failures change. `t` unchanged when no draw is on. Never throws.
  */
 export function withIngress(t: Topology, draws: readonly (boolean | undefined)[]): Topology {
   const services = t.services.map((s, i) => (draws[i] && s.kind !== 'mesh-member' && s.ports.length > 0 && s.invalidSpec === undefined ? { ...s, ingress: true } : s));
@@ -23,6 +25,6 @@ export function withIngress(t: Topology, draws: readonly (boolean | undefined)[]
 function gatewayProbes(namespace: string, services: readonly TopologyService[]): TopologyProbe[] {
   const from = ingressGatewayKey(namespace);
   return services
-    .filter((s) => s.ports.length > 0 && (s.namespace === namespace || s.wildcardInbound))
+    .filter((s) => s.ports.length > 0 && ((s.namespace === namespace && s.ambient !== false) || s.wildcardInbound))
     .flatMap((s) => (s.ports.length <= 1 ? [{ from, to: serviceKey(s) }] : s.ports.map((p) => ({ from, to: serviceKey(s), port: p.port }))));
 }
