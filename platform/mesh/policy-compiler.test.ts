@@ -302,6 +302,23 @@ describe('compileMeshPolicies: external egress (ServiceEntry + waypoint)', () =>
     expect(ofKind(objs, 'ServiceEntry')).toEqual([]);
     expect(ofKind(objs, 'Gateway')).toEqual([]);
   });
+
+  // platform/README.md "Several egress rules to one host": a deliberate divergence (the reference races same-named applies).
+  test('several egress rules to one host give one ServiceEntry and one allow-fqdn AP with every port', () => {
+    const egress = [
+      { target: { fqdn: 'h.example.com' }, ports: [443] },
+      { target: { fqdn: 'h.example.com' }, ports: [8080] },
+    ];
+    const objs = compile([lmm('ns', 'x', { egress })], 'ns/x');
+    const ses = ofKind(objs, 'ServiceEntry');
+    expect(ses).toHaveLength(1);
+    expect(ses[0].spec.ports).toEqual([
+      { number: 443, name: 'https-443', protocol: 'HTTPS' },
+      { number: 8080, name: 'tcp-8080', protocol: 'TCP' },
+    ]);
+    const aps = objs.filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name.startsWith('allow-fqdn-'));
+    expect(aps.map((a) => a.spec.rules[0].to[0].operation.ports)).toEqual([['443', '8080']]);
+  });
 });
 
 describe('compileMeshPolicies: determinism', () => {

@@ -51,6 +51,7 @@ describe('topologyArbitrary constraints', () => {
       secretTopologyProbability: 0.5,
       invalidSpecProbability: 0.02,
       sharedVolumeProbability: 0.1,
+      ingressProbability: 0.1,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });
