@@ -1,15 +1,15 @@
 /**
- * North-south ingress in a World (platform/mesh/ingress.ts + this stub + the evaluator): a
+ * North-south ingress in a World (platform/mesh/ingress.ts + harness/stubs/istio + the evaluator): a
  * LatticeService with `spec.ingress` gets the namespace's Gateway, its HTTPRoute and the gateway
  * policies; Istio's proxy pod runs as `<ns>-ingress-istio`; the proxy reaches the routed service and
  * nothing that does not allow it (reference §4.4 step 2, §4.7).
  */
 import { describe, expect, test } from 'vitest';
-import { runCase } from '../../verifier/run-case.ts';
-import { expectedProbesWithAdmission, ingressGatewayKey, renderTopology } from '../../../topologies/index.ts';
-import type { Topology } from '../../../topologies/index.ts';
-import { testService } from '../../../topologies/testing.ts';
-import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
+import { runCase } from '../harness/verifier/run-case.ts';
+import { expectedProbesWithAdmission, ingressGatewayKey, renderTopology } from '../topologies/index.ts';
+import type { Topology } from '../topologies/index.ts';
+import { testService } from '../topologies/testing.ts';
+import type { KubeObject } from '../fake-apiserver/api/index.ts';
 
 const gw = ingressGatewayKey('shop');
 const topology: Topology = {
