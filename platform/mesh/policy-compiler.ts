@@ -142,7 +142,8 @@ function plaintextIngress(node: GraphNode): Json[] {
  *
  * Output (sorted by kind then name; principals, ports and DNS names sorted):
  * - ambient: CiliumNetworkPolicy `cnp-mesh-<h>`; AuthorizationPolicy `allow-to-<h>` (when ≥1 principal
- *   and ≥1 port); PeerAuthentication `permissive-<h>` + AP `allow-plaintext-<h>` (non-Strict ports);
+ *   and ≥1 port; principals = active callers, own with allowPeerTraffic, restricted advertise entries;
+ *   with advertise `*` always, any source, every target port); PeerAuthentication `permissive-<h>` + AP `allow-plaintext-<h>` (non-Strict ports);
  *   per FQDN/CIDR egress a ServiceEntry `se-auto-<h(ns/host)>` + AP `allow-fqdn-<h(ns/name/host)>`,
  *   and with ≥1 ServiceEntry the waypoint objects (AP `allow-wp-to-<h>`, Gateway `<ns>-waypoint`,
  *   AP `allow-to-waypoint` shared by the namespace, without ownerReference);
