@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { runCase } from '../harness/verifier/run-case.ts';
+import { World } from '../harness/world.ts';
 import { expectedProbesWithAdmission, ingressGatewayKey, renderTopology } from '../topologies/index.ts';
 import type { Topology } from '../topologies/index.ts';
 import { testService } from '../topologies/testing.ts';
@@ -39,5 +40,24 @@ describe('ingress gateway as a mesh caller', () => {
     expect(list('gateway.networking.k8s.io/v1', 'HTTPRoute')).toEqual(['web-public-route']);
     const pod = world.reader.list({ apiVersion: 'v1', kind: 'Pod' }).find((p: KubeObject) => p.metadata.labels?.['gateway.networking.k8s.io/gateway-name'] === 'shop-ingress');
     expect(pod?.spec?.serviceAccountName).toBe('shop-ingress-istio');
+  });
+
+  // Reference controller.rs:468-499, 895-931: per-member field managers merge listeners; removing ingress releases them.
+  test("two services share the namespace's Gateway (their listeners merged); one dropping ingress releases only its own listener and route", async () => {
+    const both: Topology = { name: 'shop', services: [testService('shop', 'web', { ingress: true }), testService('shop', 'cart', { ingress: true })], probes: [] };
+    const world = await World.create({ seed: 3 });
+    await world.apply(renderTopology(both));
+    await world.advance(world.clock.now() + 60_000);
+    const gateway = () => world.reader.list({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' });
+    const listeners = () => gateway()[0].spec.listeners.map((l: { name: string }) => l.name).sort();
+    expect(gateway().map((g: KubeObject) => g.metadata.name)).toEqual(['shop-ingress']);
+    expect(listeners()).toEqual(['cart-public-http-0', 'web-public-http-0']);
+    const type = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' };
+    const cart = structuredClone(await world.client.get(type, { namespace: 'shop', name: 'cart' }));
+    delete cart.spec.ingress;
+    await world.client.update(cart);
+    await world.advance(world.clock.now() + 60_000);
+    expect(listeners()).toEqual(['web-public-http-0']);
+    expect(world.reader.list({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' }).map((o: KubeObject) => o.metadata.name)).toEqual(['web-public-route']);
   });
 });
