@@ -145,6 +145,12 @@ const GC_KINDS: TypeRef[] = [
   StubTypes.CiliumNetworkPolicy,
   StubTypes.TracingPolicyNamespaced,
   StubTypes.VMServiceScrape,
+  // Ingress objects owned by their LatticeMeshMember (platform/mesh/ingress.ts); a Gateway owns Istio's proxy Deployment.
+  StubTypes.HTTPRoute,
+  StubTypes.GRPCRoute,
+  StubTypes.TCPRoute,
+  StubTypes.Certificate,
+  StubTypes.Gateway,
 ];
 
 /**

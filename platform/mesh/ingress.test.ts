@@ -41,8 +41,9 @@ describe('compileIngress', () => {
     expect(cnp.spec.egress[0].toPorts[0].rules).toBeUndefined();
     expect(cnp.spec.egress[1]).toEqual({ toEntities: ['cluster', 'world'], toPorts: [{ ports: [{ port: '15008', protocol: 'TCP' }] }] });
     expect(ap.spec).toEqual({ selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'prod-ingress' } }, action: 'ALLOW', rules: [{ to: [{ operation: { ports: ['80'] } }] }] });
-    expect(ap.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'LatticeMeshMember', name: 'api', controller: true });
-    expect(cnp.metadata.ownerReferences).toBeUndefined();
+    // Owned by the member (deleted with it), all but the shared Gateway.
+    for (const o of [route, cnp, ap]) expect(o.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'LatticeMeshMember', name: 'api', controller: true })]);
+    expect(gw.metadata.ownerReferences).toBeUndefined();
   });
 
   test('TLS adds an HTTPS listener per host and an auto-mode Certificate (issuer lattice-ca by default); secretName means manual mode, no Certificate', () => {

@@ -66,9 +66,11 @@ interface Listener {
  * the listener ports in, DNS and HBONE out), AuthorizationPolicy `allow-gw-<h(ns/gw/svc)>` (any source
  * to the listener ports) and, for an advertise without `*`, a DENY AuthorizationPolicy
  * `<svc>-cross-cluster-deny` on the gateway pods with `notPrincipals` = the advertised principals.
- * Objects carry the managed-by / name labels; the AuthorizationPolicies also a controller
- * ownerReference to the member (reference controller.rs:424-431), the rest none (the controller
- * tracks them for orphan cleanup). [] when the member has no ingress routes.
+ * Objects carry the managed-by / name labels and, all but the shared Gateway, a controller
+ * ownerReference to the member, so deleting the member deletes them (the reference stamps it on the
+ * AuthorizationPolicies only, controller.rs:424-431, and leaves the routes, Certificates and `cnp-gw-*`
+ * of a deleted member behind: platform/README.md "Fidelity"). The controller also tracks them for
+ * orphan cleanup. [] when the member has no ingress routes.
  *
  * Throws {@link MeshCompileError} when a route's `port` names no member port, or when it names none
  * and the member does not have exactly one port (reference `RouteSpec::resolve_port`), or when the
@@ -103,7 +105,7 @@ export function compileIngress(member: LatticeMeshMember, opts: { trustDomain: s
     if (kind === 'TCPRoute') {
       const listener = `${svc}-${routeName}-tcp`;
       listeners.push({ name: listener, port: route.listenPort ?? backendPort, protocol: 'TCP', ...(route.tls ? { tls: terminate } : {}), allowedRoutes: sameNamespace });
-      routes.push({ apiVersion: TCP_ROUTE_API_VERSION, kind, metadata: meta(name), spec: { parentRefs: [parentRef(listener)], rules: [{ backendRefs }] } });
+      routes.push({ apiVersion: TCP_ROUTE_API_VERSION, kind, metadata: meta(name, true), spec: { parentRefs: [parentRef(listener)], rules: [{ backendRefs }] } });
       continue;
     }
     const hosts = route.hosts ?? [];
@@ -122,7 +124,7 @@ export function compileIngress(member: LatticeMeshMember, opts: { trustDomain: s
     routes.push({
       apiVersion: GATEWAY_API_VERSION,
       kind,
-      metadata: meta(name),
+      metadata: meta(name, true),
       spec: { parentRefs, ...(hosts.length > 0 ? { hostnames: [...hosts] } : {}), rules: [{ ...(matches.length > 0 ? { matches } : {}), backendRefs }] },
     });
     if (route.tls && route.tls.secretName === undefined && hosts.length > 0) {
@@ -130,7 +132,7 @@ export function compileIngress(member: LatticeMeshMember, opts: { trustDomain: s
       certificates.push({
         apiVersion: CERT_MANAGER_API_VERSION,
         kind: 'Certificate',
-        metadata: meta(`${svc}-${routeName}-cert`),
+        metadata: meta(`${svc}-${routeName}-cert`, true),
         spec: { secretName: `${svc}-${routeName}-tls`, dnsNames: [...hosts], issuerRef: { name: issuer.name, kind: issuer.kind ?? 'ClusterIssuer', group: 'cert-manager.io' } },
       });
     }
@@ -157,7 +159,7 @@ export function compileIngress(member: LatticeMeshMember, opts: { trustDomain: s
     {
       apiVersion: CILIUM_API_VERSION,
       kind: 'CiliumNetworkPolicy',
-      metadata: meta(derivedName('cnp-gw-', h)),
+      metadata: meta(derivedName('cnp-gw-', h), true),
       spec: {
         endpointSelector: { matchLabels: { [`k8s:${GATEWAY_NAME_LABEL}`]: gateway } },
         ingress: [hboneIngressRule(), { toPorts: [{ ports: listenerPorts }] }],
