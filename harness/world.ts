@@ -6,7 +6,7 @@
  */
 import { ApiServer, InProcessClient } from '../fake-apiserver/index.ts';
 import type { KubeClient, KubeObject, ListOptions, TypeRef } from '../fake-apiserver/api/index.ts';
-import { StatusError, matchesSelector, parseKey } from '../fake-apiserver/api/index.ts';
+import { StatusError, parseKey } from '../fake-apiserver/api/index.ts';
 import { LATTICE_WEBHOOK_SERVICE, LatticeJobType, LatticeMeshMemberType, LatticeModelType, LatticePackageType, LatticeServiceType, installPlatform, latticeWebhookServer, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
@@ -34,6 +34,7 @@ import type { PodFault } from './stubs/kubelet/faults.ts';
 import { SimulatedMetrics } from './stubs/metrics.ts';
 import { hpaController, hpaSettings } from './stubs/autoscaling/hpa-controller.ts';
 import { kedaOperator } from './stubs/keda/keda-operator.ts';
+import { CANONICAL_NAME_LABEL, istioGatewayDeploymentController } from './stubs/istio/gateway-deployment.ts';
 import { defaultScheduler } from './stubs/scheduler/scheduler.ts';
 import { defaultQueue, volcanoControllers } from './stubs/volcano/index.ts';
 import { kthenaControllers } from './stubs/kthena/index.ts';
@@ -162,6 +163,12 @@ const GC_KINDS: TypeRef[] = [
   StubTypes.CiliumNetworkPolicy,
   StubTypes.TracingPolicyNamespaced,
   StubTypes.VMServiceScrape,
+  // Ingress objects owned by their LatticeMeshMember (platform/mesh/ingress.ts); a Gateway owns Istio's proxy Deployment.
+  StubTypes.HTTPRoute,
+  StubTypes.GRPCRoute,
+  StubTypes.TCPRoute,
+  StubTypes.Certificate,
+  StubTypes.Gateway,
 ];
 
 /**
@@ -373,6 +380,7 @@ export class World implements Cluster {
       world.kubelet.definition(),
       hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile)),
       kedaOperator(stubsClient, clock, cache, world.metrics),
+      istioGatewayDeploymentController(stubsClient, cache),
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
       disruptionController(stubsClient, cache),
@@ -475,11 +483,14 @@ export class World implements Cluster {
     return this.cachedIndex!.index;
   }
 
-  /** A Ready pod of the workload `ns/name` (label app.kubernetes.io/name), first by name, if any. */
+  /**
+   * A Ready pod of the workload `ns/name` (label app.kubernetes.io/name, or for a gateway proxy Istio's
+   * `service.istio.io/canonical-name`, e.g. `<ns>-ingress-istio`), first by name, if any.
+   */
   readyPodOf(namespace: string, name: string): KubeObject | undefined {
     return this.server
       .list(CoreTypes.Pod, { namespace })
-      .items.find((p) => matchesSelector({ matchLabels: { 'app.kubernetes.io/name': name } }, p.metadata.labels) && podReady(p));
+      .items.find((p) => (p.metadata.labels?.['app.kubernetes.io/name'] === name || p.metadata.labels?.[CANONICAL_NAME_LABEL] === name) && podReady(p));
   }
 
   /** The simulated output of a pod's container, as the kubelet stub gives it (`kubectl logs` through `serve`). */

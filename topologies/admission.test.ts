@@ -131,6 +131,15 @@ describe('withAdmission: a Failed service sends and receives nothing', () => {
     expect(withAdmission(oracle(t), t, [])).toEqual(oracle(t));
   });
 
+  it('a probe from the ingress gateway is a deny when every service routing ingress in its namespace is Failed (no Gateway, no proxy)', () => {
+    const cart = svc('cart', { ingress: true, secrets: [secret('db-creds')] });
+    const web = svc('web', { wildcardInbound: true });
+    const gw = 'shop/shop-ingress-istio';
+    const t: Topology = { ...topology([cart, web], { policies: [] }), probes: [{ from: gw, to: 'shop/web' }] };
+    expect(oracle(t).map((p) => p.expected)).toEqual(['allow']);
+    expect(expectedProbesWithAdmission(t).map((p) => [p.expected, p.reason])).toEqual([['deny', ADMISSION_REASONS.gatewayAbsent]]);
+  });
+
   it('keeps the traffic verdict of probes to a wildcard-denied non-ambient member (no policy isolates its ingress, reference §4.8), not of an ambient one', () => {
     const gen = svc('gen', { layer: 0, ports: [], outbound: ['shop/legacy', 'shop/web'] });
     const legacy = svc('legacy', { kind: 'mesh-member', ambient: false, wildcardInbound: true, outbound: ['shop/web'] });

@@ -22,7 +22,7 @@ import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../ha
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, serviceKey } from './topology.ts';
+import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, ingressGatewayNamespace, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -49,6 +49,7 @@ export const ADMISSION_REASONS = {
   noGates: 'the service meets no Cedar gate',
   callerFailed: 'caller is expected Failed at admission: it sends nothing through the mesh',
   calleeFailed: 'callee is expected Failed at admission: nothing reaches it',
+  gatewayAbsent: 'every service routing ingress in the namespace is expected Failed at admission: no ingress Gateway, so no gateway proxy runs',
 } as const;
 
 /** The ServiceAccount a service's pods run as (the AllowWildcard principal name): `serviceAccount`, else its name. */
@@ -375,7 +376,9 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
  * allow-nothing applies, no ALLOW policy was written for it). A wildcard-denied NON-ambient member is
  * different: it has no CiliumNetworkPolicy and `default-deny` has no ingress section, so Cilium does
  * not isolate its ingress (reference §4.8, kept by the platform): whoever's own policy lets it reach the
- * member's pods does, so its probes keep the traffic oracle's verdict. The caller's failure wins.
+ * member's pods does, so its probes keep the traffic oracle's verdict. The caller's failure wins. A
+ * probe from a namespace's ingress gateway proxy is `deny` when no service routing ingress in that
+ * namespace is admitted (no member registers the Gateway, so Istio runs no proxy).
  * Input: expected probes (any oracle's) of `t` and the admissions of `t`. Output: a new list, same order.
  */
 export function withAdmission(expected: readonly ExpectedProbe[], t: Pick<Topology, 'services'>, admissions: readonly ExpectedAdmission[] = admissionOracle(t as Topology)): ExpectedProbe[] {
@@ -383,9 +386,13 @@ export function withAdmission(expected: readonly ExpectedProbe[], t: Pick<Topolo
   const failed = new Map(admissions.filter((a) => a.expected === 'Failed' && !a.revoked).map((a) => [a.service, a]));
   if (failed.size === 0) return [...expected];
   const byKey = new Map(t.services.map((s) => [serviceKey(s), s]));
+  // A namespace's ingress Gateway (and so its proxy) exists once one service routing ingress is admitted.
+  const gatewayRuns = new Set(t.services.filter((s) => s.ingress && !failed.has(serviceKey(s))).map((s) => s.namespace));
   return expected.map((p) => {
     const from = failed.get(p.from);
     const to = failed.get(p.to);
+    const gateway = ingressGatewayNamespace(p.from);
+    if (gateway !== undefined && !byKey.has(p.from) && !gatewayRuns.has(gateway)) return { ...p, expected: 'deny', reason: ADMISSION_REASONS.gatewayAbsent };
     if (from) return { ...p, expected: 'deny', reason: `${ADMISSION_REASONS.callerFailed} (${failedBy(from)})` };
     if (to && !(to.gate === 'AllowWildcard' && byKey.get(p.to)?.ambient === false)) return { ...p, expected: 'deny', reason: `${ADMISSION_REASONS.calleeFailed} (${failedBy(to)})` };
     return p;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allowedPairs, ORACLE_REASONS, oracle, oracleMatrix, probePort } from './oracle.ts';
+import { ingressGatewayKey } from './topology.ts';
 import type { Topology, TopologyService } from './topology.ts';
 
 const svc = (name: string, over: Partial<TopologyService> = {}): TopologyService => ({
@@ -164,5 +165,42 @@ describe('oracle: mesh features (one rule each)', () => {
     const base = [gen({ outbound: ['ns/api'] }), svc('api', { inbound: ['ns/gen'] })];
     const varied = [gen({ outbound: ['ns/api'], replicas: 3, createdAtMs: 25_000 }), svc('api', { inbound: ['ns/gen'], replicas: 2, createdAtMs: 1 })];
     expect(judge(varied, 'gen', 'api')).toEqual(judge(base, 'gen', 'api'));
+  });
+});
+
+// Reference §4.4 step 2 (the gateway proxy is a depends-all caller), §2.6 (a service with ingress allows it), §4.8 (mesh-proxy-egress).
+describe('oracle: probes from an ingress gateway proxy', () => {
+  const gw = ingressGatewayKey('ns');
+  const t: Topology = {
+    name: 'ingress',
+    services: [
+      svc('gen', { layer: 0, ports: [], outbound: ['ns/legacy-used'] }),
+      svc('web', { ingress: true }),
+      svc('plain'),
+      svc('wild', { wildcardInbound: true }),
+      svc('far', { namespace: 'other', ingress: true }),
+      svc('legacy', { kind: 'mesh-member', ambient: false }),
+      svc('legacy-used', { kind: 'mesh-member', ambient: false, inbound: ['ns/gen'] }),
+      svc('legacy-wild', { kind: 'mesh-member', ambient: false, wildcardInbound: true }),
+    ],
+    probes: ['web', 'plain', 'wild', 'legacy', 'legacy-used', 'legacy-wild', 'gen'].map((n) => ({ from: gw, to: `ns/${n}` })).concat([{ from: gw, to: 'other/far' }]),
+  };
+
+  it('allows the services routing ingress in its namespace and wildcard servers; denies the rest', () => {
+    expect(oracle(t).map((p) => `${p.to}:${p.expected}:${p.reason}`)).toEqual([
+      `ns/web:allow:${ORACLE_REASONS.ingress}`,
+      `ns/plain:deny:${ORACLE_REASONS.ingressNotAllowed}`,
+      `ns/wild:allow:${ORACLE_REASONS.ingressWildcard}`,
+      `ns/legacy:allow:${ORACLE_REASONS.ingressUnisolated}`,
+      `ns/legacy-used:deny:${ORACLE_REASONS.ingressNotAllowed}`,
+      `ns/legacy-wild:allow:${ORACLE_REASONS.ingressNonAmbientCallee}`,
+      `ns/gen:deny:${ORACLE_REASONS.noPorts}`,
+      // Another namespace's gateway is not this one's caller.
+      `other/far:deny:${ORACLE_REASONS.ingressNotAllowed}`,
+    ]);
+  });
+
+  it('throws for a gateway probe to an unknown service, as for any probe', () => {
+    expect(() => oracle({ ...t, probes: [{ from: gw, to: 'ns/none' }] })).toThrow(/names a service that is not in topology/);
   });
 });

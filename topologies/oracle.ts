@@ -25,9 +25,11 @@
  *   reference §4.9, anchors-netpol §1.2 "Ambient enrollment"). A non-ambient callee is reached over the
  *   direct L4 path: the ambient caller's CNP gets `toEndpoints` to its target ports for each active
  *   edge (reference §4.5b) and the callee's CNP a `fromEndpoints` rule per active inbound edge (§4.6).
+ * - Ingress (`ingress: true`, LatticeService `spec.ingress`): probes from a namespace's ingress gateway
+ *   proxy (`ingressGatewayKey`) are judged by {@link expectFromIngressGateway}.
  */
 import type { Topology, TopologyProbe, TopologyService } from './topology.ts';
-import { serviceKey } from './topology.ts';
+import { ingressGatewayNamespace, serviceKey } from './topology.ts';
 
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 
@@ -46,6 +48,11 @@ export const ORACLE_REASONS = {
   dependsAllNotAllowed: 'caller depends on all (wildcard outbound), callee does not allow it',
   nonAmbientCaller: 'non-ambient caller (Cilium-only): no egress rule to its callees (reference §4.6)',
   nonAmbientCallee: 'active edge to a non-ambient callee: direct Cilium path to its target ports (reference §4.5b, §4.6)',
+  ingress: "ingress gateway: the callee routes ingress, so it allows its namespace's gateway proxy (reference §2.6, §4.4 step 2)",
+  ingressWildcard: 'ingress gateway: the gateway proxy depends on all and the callee allows any caller (reference §4.4 step 2, §4.2)',
+  ingressNotAllowed: "ingress gateway: the callee neither routes ingress from this gateway's namespace nor allows any caller",
+  ingressNonAmbientCallee: 'ingress gateway to a non-ambient callee that allows it: direct path (gateway proxies egress to any workload pod by the CCNP mesh-proxy-egress, reference §4.8; the callee admits the gateway pods over the active edge, §4.6)',
+  ingressUnisolated: 'ingress gateway to a non-ambient callee with no active inbound edge: its CiliumNetworkPolicy has no ingress rule and default-deny no ingress section, so nothing isolates it (reference §4.8 quirk), and mesh-proxy-egress lets the gateway reach it',
 } as const;
 
 /** The Service port a probe to `s` uses: port named `http`, else the first; null when none. */
@@ -73,14 +80,38 @@ export function expectPair(caller: TopologyService, callee: TopologyService): Pi
   return { expected: 'allow', reason: ORACLE_REASONS.dependsAll };
 }
 
+/**
+ * Judges a probe from namespace `namespace`'s ingress gateway proxy to `callee` (reference §4.4 step 2,
+ * §4.7): the proxy is a depends-all mesh caller with its own identity, allowed by every service of its
+ * namespace that routes ingress (their mesh member lists `<ns>-ingress-istio`) and by every wildcard
+ * server. Gateway proxies may egress to any workload pod (CCNP `mesh-proxy-egress`, §4.8), so a
+ * non-ambient callee is reached when it allows the gateway, and also when nothing isolates its ingress:
+ * no caller of `services` has an active edge to it (its CiliumNetworkPolicy then has no ingress rule,
+ * and `default-deny` has no ingress section). Declarations only, as if every service were admitted. Never throws.
+ */
+export function expectFromIngressGateway(namespace: string, callee: TopologyService, services: readonly TopologyService[]): Pick<ExpectedProbe, 'expected' | 'reason'> {
+  if (callee.ports.length === 0) return { expected: 'deny', reason: ORACLE_REASONS.noPorts };
+  const routed = callee.ingress === true && callee.namespace === namespace;
+  const allowed = routed || callee.wildcardInbound;
+  if (callee.ambient === false) {
+    if (allowed) return { expected: 'allow', reason: ORACLE_REASONS.ingressNonAmbientCallee };
+    const key = serviceKey(callee);
+    const isolated = services.some((c) => c !== callee && callee.inbound.includes(serviceKey(c)) && (c.outbound.includes(key) || c.dependsAll === true));
+    return isolated ? { expected: 'deny', reason: ORACLE_REASONS.ingressNotAllowed } : { expected: 'allow', reason: ORACLE_REASONS.ingressUnisolated };
+  }
+  if (!allowed) return { expected: 'deny', reason: ORACLE_REASONS.ingressNotAllowed };
+  return { expected: 'allow', reason: routed ? ORACLE_REASONS.ingress : ORACLE_REASONS.ingressWildcard };
+}
+
 function judge(topology: Topology, probes: readonly TopologyProbe[]): ExpectedProbe[] {
   const byKey = new Map(topology.services.map((s) => [serviceKey(s), s]));
   return probes.map((p) => {
     const caller = byKey.get(p.from);
     const callee = byKey.get(p.to);
-    if (!caller || !callee) throw new Error(`oracle: probe ${p.from} -> ${p.to} names a service that is not in topology ${topology.name}`);
+    const gateway = caller ? undefined : ingressGatewayNamespace(p.from);
+    if ((!caller && gateway === undefined) || !callee) throw new Error(`oracle: probe ${p.from} -> ${p.to} names a service that is not in topology ${topology.name}`);
     if (p.port !== undefined && !callee.ports.some((q) => q.port === p.port)) throw new Error(`oracle: probe ${p.from} -> ${p.to} names port ${p.port}, which ${p.to} does not have`);
-    return { from: p.from, to: p.to, port: p.port ?? probePort(callee), ...expectPair(caller, callee) };
+    return { from: p.from, to: p.to, port: p.port ?? probePort(callee), ...(caller ? expectPair(caller, callee) : expectFromIngressGateway(gateway!, callee, topology.services)) };
   });
 }
 

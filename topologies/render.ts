@@ -97,9 +97,20 @@ export function renderService(s: TopologyService): LatticeService {
           ? { service: { ports: Object.fromEntries(s.ports.map((p) => [p.name, { port: p.port, ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}) }])) } }
           : {}),
       },
+      ...(s.ingress ? { ingress: ingressSpec(s) } : {}),
     },
   };
   return s.invalidSpec ? withInvalidField(rendered, s.invalidSpec) : rendered;
+}
+
+/**
+ * `spec.ingress` of a service that routes ingress (topology.ts `ingress`): one HTTPRoute `public` on
+ * host `<name>.<ns>.lattice.test`, to the `http` port (else the first), named only when the service has
+ * several ports (with one, the platform infers it: reference `RouteSpec::resolve_port`).
+ */
+function ingressSpec(s: TopologyService): NonNullable<LatticeService['spec']['ingress']> {
+  const port = s.ports.find((p) => p.name === 'http') ?? s.ports[0];
+  return { routes: { public: { kind: 'HTTPRoute', hosts: [`${s.name}.${s.namespace}.lattice.test`], ...(s.ports.length > 1 ? { port: port.name } : {}) } } };
 }
 
 /**

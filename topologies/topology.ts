@@ -105,6 +105,28 @@ export interface TopologyService {
    * (reference compiler.rs `verify_images`). Only servers (the server image) that are LatticeServices.
    */
   unsignedImage?: boolean;
+  /**
+   * The LatticeService is exposed through its namespace's ingress gateway (absent = not): `spec.ingress`
+   * with one HTTPRoute `public` on host `<name>.<ns>.lattice.test` to its `http` port (reference §1.1
+   * IngressSpec, §4.7). The platform adds the caller `<ns>-ingress-istio` to its mesh member (§2.6) and
+   * registers the gateway proxy as a depends-all graph node (§4.4 step 2), so the gateway reaches it;
+   * the gateway's probes come from {@link ingressGatewayKey}.
+   */
+  ingress?: boolean;
+}
+
+/**
+ * Probe source key of namespace `namespace`'s ingress gateway proxy: `<ns>/<ns>-ingress-istio` (the
+ * ServiceAccount and Deployment Istio runs for Gateway `<ns>-ingress`; reference mesh.rs). Not a
+ * service of the topology: probes may name it as `from` only.
+ */
+export const ingressGatewayKey = (namespace: string): string => `${namespace}/${namespace}-ingress-istio`;
+
+/** The namespace whose ingress gateway `key` names (see {@link ingressGatewayKey}), else undefined. */
+export function ingressGatewayNamespace(key: string): string | undefined {
+  const slash = key.indexOf('/');
+  const namespace = key.slice(0, slash);
+  return slash > 0 && key === ingressGatewayKey(namespace) ? namespace : undefined;
 }
 
 /**
@@ -269,8 +291,9 @@ export interface TopologyEgress {
 }
 
 /**
- * A probe the traffic generators run: from one service's pod to one Service port of another service
- * (`port`, one of the callee's `ports[].port`; absent = its `http` port, else its first).
+ * A probe the traffic generators run: from one service's pod (or an ingress gateway's:
+ * {@link ingressGatewayKey}) to one Service port of another service (`port`, one of the callee's
+ * `ports[].port`; absent = its `http` port, else its first).
  */
 export interface TopologyProbe {
   from: string;

@@ -3,7 +3,7 @@
  * must satisfy, and the size order in which shrinking must go down.
  */
 import type { Topology, TopologyService } from './topology.ts';
-import { serviceKey } from './topology.ts';
+import { ingressGatewayNamespace, serviceKey } from './topology.ts';
 import { admissionProblems, admissionSize } from './admission.ts';
 
 /**
@@ -48,7 +48,7 @@ export function validateTopology(t: Topology): string[] {
     const id = `${p.from}->${p.to}:${p.port ?? ''}`;
     if (probeIds.has(id)) problems.push(`probes[${i}]: duplicate probe ${id}`);
     probeIds.add(id);
-    if (!keys.has(p.from)) problems.push(`probes[${i}]: from names unknown service ${p.from}`);
+    if (!keys.has(p.from) && ingressGatewayNamespace(p.from) === undefined) problems.push(`probes[${i}]: from names unknown service ${p.from}`);
     if (!keys.has(p.to)) problems.push(`probes[${i}]: to names unknown service ${p.to}`);
     if (p.from === p.to) problems.push(`probes[${i}]: a service does not probe itself (${p.from})`);
   });
@@ -84,6 +84,8 @@ function meshFeatureProblems(s: TopologyService, key: string): string[] {
       if (!(Number.isInteger(e.port) && e.port >= 1 && e.port <= 65535)) problems.push(`${key}: egress port must be in 1..65535, got ${e.port}`);
     }
   }
+  if (s.ingress !== undefined && typeof s.ingress !== 'boolean') problems.push(`${key}: ingress must be a boolean`);
+  if (s.ingress === true && (member || s.ports.length === 0)) problems.push(`${key}: only a LatticeService with Service ports routes ingress`);
   return problems;
 }
 
@@ -107,6 +109,8 @@ export interface TopologySize {
   staggered: number;
   /** External egress rules of mesh-members. */
   egress: number;
+  /** Services exposed through their namespace's ingress gateway. */
+  ingress: number;
   probes: number;
   /** Secrets and how far the Cedar policy set is from one plain permit per gate request (admission.ts `AdmissionSize`). */
   secrets: number;
@@ -118,7 +122,7 @@ export interface TopologySize {
 }
 
 /** The order in which sizes are compared (most significant first). */
-export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs'] as const;
+export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs'] as const;
 
 /** Counts services, declarations, mesh features and probes. */
 export function topologySize(t: Topology): TopologySize {
@@ -135,6 +139,7 @@ export function topologySize(t: Topology): TopologySize {
     extraReplicas: sum((s) => (s.replicas ?? 1) - 1),
     staggered: sum((s) => ((s.createdAtMs ?? 0) > 0 ? 1 : 0)),
     egress: sum((s) => s.egress?.length ?? 0),
+    ingress: sum((s) => (s.ingress ? 1 : 0)),
     probes: t.probes.length,
     ...admissionSize(t),
   };

@@ -16,6 +16,7 @@ import { forbidIgnored } from './forbid-ignored.ts';
 import { gcIgnoresCustomOwners } from './gc-ignores-custom-owners.ts';
 import { identityFromMemberName } from './identity-from-member-name.ts';
 import { imageTrustIgnored } from './image-trust-ignored.ts';
+import { ingressRouteDropped } from './ingress-route-dropped.ts';
 import { metricsPortUnchecked } from './metrics-port-unchecked.ts';
 import { observedGenerationStale } from './observed-generation-stale.ts';
 import { policiesNotOwned } from './policies-not-owned.ts';
@@ -39,6 +40,7 @@ export const BUGS = [
   identityFromMemberName,
   unilateralAllow,
   dependsAllDropped,
+  ingressRouteDropped,
   wildcardGateDenied,
   forbidIgnored,
   secretGateOpen,

@@ -14,8 +14,10 @@ const KINDS: [group: string, version: string, kind: string, plural: string, scop
   ['security.istio.io', 'v1', 'AuthorizationPolicy', 'authorizationpolicies', 'Namespaced'],
   ['security.istio.io', 'v1', 'PeerAuthentication', 'peerauthentications', 'Namespaced'],
   ['networking.istio.io', 'v1', 'ServiceEntry', 'serviceentries', 'Namespaced'],
-  ['gateway.networking.k8s.io', 'v1', 'Gateway', 'gateways', 'Namespaced'],
   ['gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes', 'Namespaced'],
+  ['gateway.networking.k8s.io', 'v1', 'GRPCRoute', 'grpcroutes', 'Namespaced'],
+  ['gateway.networking.k8s.io', 'v1alpha2', 'TCPRoute', 'tcproutes', 'Namespaced'],
+  ['cert-manager.io', 'v1', 'Certificate', 'certificates', 'Namespaced'],
   ['external-secrets.io', 'v1', 'ExternalSecret', 'externalsecrets', 'Namespaced'],
   ['external-secrets.io', 'v1', 'ClusterSecretStore', 'clustersecretstores', 'Cluster'],
   ['external-secrets.io', 'v1', 'SecretStore', 'secretstores', 'Namespaced'],
@@ -103,6 +105,8 @@ function crd(group: string, version: string, kind: string, plural: string, scope
 export function thirdPartyCrds(): KubeObject[] {
   return [
     ...KINDS.map(([group, version, kind, plural, scope]) => crd(group, version, kind, plural, scope, open)),
+    // Gateway API declares `spec.listeners` a map keyed by name: server-side apply merges the listeners of several field managers.
+    crd('gateway.networking.k8s.io', 'v1', 'Gateway', 'gateways', 'Namespaced', obj({ spec: obj({ listeners: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: obj({ name: str }, ['name']) } }) })),
     ...KTHENA.map(([group, version, kind, plural, spec]) => crd(group, version, kind, plural, 'Namespaced', { type: 'object', properties: { spec, status: obj({ conditions: arr(condition) }) } })),
   ];
 }
@@ -123,6 +127,11 @@ export const StubTypes = {
   Queue: { apiVersion: 'scheduling.volcano.sh/v1beta1', kind: 'Queue' },
   TracingPolicyNamespaced: { apiVersion: 'cilium.io/v1alpha1', kind: 'TracingPolicyNamespaced' },
   VMServiceScrape: { apiVersion: 'operator.victoriametrics.com/v1beta1', kind: 'VMServiceScrape' },
+  Gateway: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' },
+  HTTPRoute: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
+  GRPCRoute: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute' },
+  TCPRoute: { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute' },
+  Certificate: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate' },
   ModelServing: { apiVersion: 'workload.serving.volcano.sh/v1alpha1', kind: 'ModelServing' },
   AutoscalingPolicy: { apiVersion: 'workload.serving.volcano.sh/v1alpha1', kind: 'AutoscalingPolicy' },
   AutoscalingPolicyBinding: { apiVersion: 'workload.serving.volcano.sh/v1alpha1', kind: 'AutoscalingPolicyBinding' },

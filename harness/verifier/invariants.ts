@@ -80,6 +80,11 @@ const WATCHED: readonly TypeRef[] = [
   StubTypes.AuthorizationPolicy,
   StubTypes.PeerAuthentication,
   StubTypes.CiliumNetworkPolicy,
+  // Ingress objects a LatticeMeshMember lists as applied (platform/mesh/ingress.ts).
+  StubTypes.HTTPRoute,
+  StubTypes.GRPCRoute,
+  StubTypes.TCPRoute,
+  StubTypes.Certificate,
   StubTypes.ExternalSecret,
   StubTypes.ScaledObject,
   CoreTypes.Deployment,

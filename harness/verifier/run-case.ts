@@ -191,6 +191,22 @@ export function unsettledServices(reader: ClusterReader): string[] {
     if (!dep || (dep.status?.readyReplicas ?? 0) < want) out.push(key);
   }
   out.push(...unsettledMeshMembers(reader, deployments));
+  out.push(...unsettledGatewayProxies(reader, deployments));
+  return out;
+}
+
+/**
+ * Keys `ns/<gateway>-istio` of ingress gateway proxies not yet up: for every Gateway API Gateway of
+ * class `istio` (the platform's ingress Gateways), Istio's Deployment `<gateway>-istio` must exist with a
+ * ready replica, or the gateway's probes would find no pod ([] when Gateways are not served).
+ */
+function unsettledGatewayProxies(reader: ClusterReader, deployments: ReadonlyMap<string, KubeObject>): string[] {
+  const out: string[] = [];
+  for (const gw of reader.list({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' })) {
+    if (gw.spec?.gatewayClassName !== 'istio' || (gw.spec?.listeners ?? []).length === 0) continue;
+    const key = `${gw.metadata.namespace}/${gw.metadata.name}-istio`;
+    if ((deployments.get(key)?.status?.readyReplicas ?? 0) < 1) out.push(key);
+  }
   return out;
 }
 

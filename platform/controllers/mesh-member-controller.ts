@@ -12,6 +12,12 @@
  * 4. Ambient members: label the namespace `istio.io/dataplane-mode: ambient`.
  * 5. Compile and server-side apply the CiliumNetworkPolicy / AuthorizationPolicy / PeerAuthentication
  *    objects; delete AuthorizationPolicies and PeerAuthentications applied before but no longer produced.
+ *    With `spec.ingress` (reference §4.7): the ingress objects (platform/mesh/ingress.ts) under the field
+ *    manager `lattice-mesh-member-controller/<name>` (the namespace's Gateway merges every member's
+ *    listeners; kinds without a CRD skipped), tracked for orphan cleanup; an unresolvable route port
+ *    fails the member (`ingress compilation: …`); ingress removed ⇒ its listeners released. A member with
+ *    ingress routes registers the namespace's ingress gateway node `<ns>-ingress-istio` (dependsAll) in
+ *    the graph, so members allowing it get its principal.
  *    The namespace's shared `allow-to-waypoint` is not tracked per member: it is deleted only when no
  *    member of the namespace needs the waypoint any more.
  * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`).
@@ -21,13 +27,28 @@
  */
 import type { KubeClient, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
-import { LiveServiceGraph, WAYPOINT_POLICY_NAME, compileMeshPolicies, memberNode, needsWaypoint, wildcardDenialMessage, wildcardRequests } from '../mesh/index.ts';
+import {
+  GATEWAY_API_VERSION,
+  INGRESS_GATEWAY_CLASS,
+  LiveServiceGraph,
+  WAYPOINT_POLICY_NAME,
+  compileIngress,
+  compileMeshPolicies,
+  hasIngressRoutes,
+  ingressGatewayName,
+  ingressGatewayNode,
+  ingressGatewayServiceAccount,
+  memberNode,
+  needsWaypoint,
+  wildcardDenialMessage,
+  wildcardRequests,
+} from '../mesh/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
 import { CedarPolicyType, LatticeMeshMemberType } from '../crds/types.ts';
 import type { LatticeMeshMember, LatticeMeshMemberStatus } from '../crds/types.ts';
 import { mergeCondition, sameConditions } from './conditions.ts';
-import { applyAll, deleteIfExists } from './apply.ts';
+import { applyAll, applyServed, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeMeshMemberProblems } from '../validation/index.ts';
 
@@ -43,6 +64,18 @@ const ORPHAN_KINDS: Record<string, { apiVersion: string; kind: string }> = {
   AuthorizationPolicy: { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' },
   PeerAuthentication: { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication' },
 };
+/** Kinds of the ingress objects tracked in `appliedResources` for orphan cleanup (reference controller.rs:84-119); the shared Gateway is not. */
+const INGRESS_KINDS: Record<string, { apiVersion: string; kind: string }> = {
+  ...ORPHAN_KINDS,
+  CiliumNetworkPolicy: { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy' },
+  HTTPRoute: { apiVersion: GATEWAY_API_VERSION, kind: 'HTTPRoute' },
+  GRPCRoute: { apiVersion: GATEWAY_API_VERSION, kind: 'GRPCRoute' },
+  TCPRoute: { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute' },
+  Certificate: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate' },
+};
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute']);
+/** Ingress kinds applied only when their CRD is installed (reference §4.4 step 8). */
+const OPTIONAL_INGRESS_KINDS: ReadonlySet<string> = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'Certificate']);
 
 /** Options of the mesh-member controller. */
 export interface MeshMemberControllerOptions {
@@ -140,15 +173,29 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     }
 
     const objects = compileMeshPolicies(member, graph, { trustDomain: opts.trustDomain });
+    let ingress;
+    try {
+      ingress = compileIngress(member, { trustDomain: opts.trustDomain });
+    } catch (err) {
+      return fail(`ingress compilation: ${(err as Error).message}`, failureRequeueMs);
+    }
     await applyAll(client, objects, MESH_MEMBER_CONTROLLER);
+    // Ingress objects under the member's own field manager, the Gateway first: members of a namespace
+    // share its Gateway and server-side apply merges their listeners (reference controller.rs:468-473, 775-800).
+    const ingressManager = `${MESH_MEMBER_CONTROLLER}/${member.metadata.name}`;
+    await applyServed(client, ingress, ingressManager, OPTIONAL_INGRESS_KINDS);
     // Orphan tracking covers the member's own policies only; the namespace's shared
     // allow-to-waypoint is never one member's (fidelity row "Shared allow-to-waypoint AP").
-    const applied = objects.filter((o) => ORPHAN_KINDS[o.kind] && o.metadata.name !== WAYPOINT_POLICY_NAME).map((o) => ({ kind: o.kind, name: o.metadata.name }));
+    const applied = [
+      ...objects.filter((o) => ORPHAN_KINDS[o.kind] && o.metadata.name !== WAYPOINT_POLICY_NAME),
+      ...ingress.filter((o) => INGRESS_KINDS[o.kind]),
+    ].map((o) => ({ kind: o.kind, name: o.metadata.name }));
     const keep = new Set(applied.map((a) => `${a.kind}/${a.name}`));
     for (const prev of status.appliedResources ?? []) {
-      const type = ORPHAN_KINDS[prev.kind];
+      const type = INGRESS_KINDS[prev.kind];
       if (type && prev.name !== WAYPOINT_POLICY_NAME && !keep.has(`${prev.kind}/${prev.name}`)) await deleteIfExists(client, type, member.metadata.namespace!, prev.name);
     }
+    if (ingress.length === 0 && (status.appliedResources ?? []).some((r) => ROUTE_KINDS.has(r.kind))) await releaseListeners(member.metadata.namespace!, ingressManager);
     if (!objects.some((o) => o.metadata.name === WAYPOINT_POLICY_NAME)) await releaseWaypointPolicy(member.metadata.namespace!);
     if (member.metadata.annotations?.[GRAPH_HASH_ANNOTATION] !== hash) {
       await client.patch(LatticeMeshMemberType, key, 'merge', { metadata: { annotations: { [GRAPH_HASH_ANNOTATION]: hash } } }).catch(ignoreNotFound);
@@ -176,6 +223,19 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     await deleteIfExists(client, ORPHAN_KINDS.AuthorizationPolicy, namespace, WAYPOINT_POLICY_NAME);
   }
 
+  /**
+   * Ingress removed from a member: apply the namespace's Gateway with no listeners under the member's
+   * field manager, so server-side apply drops the listeners it owned and keeps the other members'
+   * (reference controller.rs:491-499, 895-931). No-op when the Gateway does not exist.
+   */
+  async function releaseListeners(namespace: string, fieldManager: string): Promise<void> {
+    const type = { apiVersion: GATEWAY_API_VERSION, kind: 'Gateway' };
+    const name = ingressGatewayName(namespace);
+    const gw = await client.get(type, { namespace, name }).catch(ignoreNotFound);
+    if (!gw) return;
+    await client.apply({ ...type, metadata: { name, namespace }, spec: { gatewayClassName: INGRESS_GATEWAY_CLASS, listeners: [] } }, { fieldManager, force: true });
+  }
+
   /** Every member key of the graph as an ObjectKey. */
   const everyone = (): ObjectKey[] => graph.nodes().map((n) => ({ namespace: n.namespace, name: n.name }));
 
@@ -187,9 +247,9 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
   async function memberChanged(key: string): Promise<ObjectKey[]> {
     const affected = new Set<string>([key, ...graph.neighbours(key)]);
     const wasDependsAll = graph.node(key)?.dependsAll ?? false;
-    await refresh(key);
+    for (const k of await refresh(key)) affected.add(k);
     for (const k of graph.neighbours(key)) affected.add(k);
-    for (const k of [...affected]) if (k !== key) await refresh(k);
+    for (const k of [...affected]) if (k !== key) for (const c of await refresh(k)) affected.add(c);
     if (wasDependsAll || graph.node(key)?.dependsAll) for (const n of graph.nodes()) affected.add(n.key);
     return [...affected].sort().map((k) => {
       const slash = k.indexOf('/');
@@ -198,15 +258,31 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
   }
 
   /** Re-reads member `key` into the graph (removed when absent). */
-  async function refresh(key: string): Promise<void> {
+  async function refresh(key: string): Promise<string[]> {
     const slash = key.indexOf('/');
-    const m = (await client.get<LatticeMeshMember>(LatticeMeshMemberType, { namespace: key.slice(0, slash), name: key.slice(slash + 1) }).catch(ignoreNotFound)) as LatticeMeshMember | undefined;
+    const namespace = key.slice(0, slash);
+    const m = (await client.get<LatticeMeshMember>(LatticeMeshMemberType, { namespace, name: key.slice(slash + 1) }).catch(ignoreNotFound)) as LatticeMeshMember | undefined;
     touched.add(key);
-    if (m) graph.upsert(memberNode(m));
-    else {
-      graph.remove(key);
-      appliedEpoch.delete(key);
+    if (m) {
+      graph.upsert(memberNode(m));
+      return registerIngressGateway(m);
     }
+    // The ingress gateway's node has no LatticeMeshMember behind it: it stays registered.
+    if (key.slice(slash + 1) === ingressGatewayServiceAccount(namespace) && graph.node(key)?.dependsAll) return [];
+    graph.remove(key);
+    appliedEpoch.delete(key);
+    return [];
+  }
+
+  /**
+   * A member with ingress routes registers its namespace's ingress gateway proxy as a graph node
+   * (reference controller.rs:219-242; never removed, as in the reference). Output: the keys whose
+   * edges changed (to re-queue).
+   */
+  function registerIngressGateway(m: LatticeMeshMember): string[] {
+    if (!hasIngressRoutes(m.spec.ingress)) return [];
+    const node = ingressGatewayNode(m.metadata.namespace!);
+    return graph.node(node.key) ? [] : graph.upsert(node);
   }
 
   /** Resolves once no event is being folded into the graph; the first call seeds it from one list (a reconcile driven without watches still sees every member). */
@@ -214,7 +290,11 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     if (!seeded) {
       seeded = true;
       // Members an event already read back are fresher than this list: keep them.
-      for (const m of (await client.list<LatticeMeshMember>(LatticeMeshMemberType)).items) if (!touched.has(`${m.metadata.namespace}/${m.metadata.name}`)) graph.upsert(memberNode(m));
+      for (const m of (await client.list<LatticeMeshMember>(LatticeMeshMemberType)).items) {
+        if (touched.has(`${m.metadata.namespace}/${m.metadata.name}`)) continue;
+        graph.upsert(memberNode(m));
+        registerIngressGateway(m);
+      }
     }
     while (pending > 0) await new Promise<void>((resolve) => settledWaiters.push(resolve));
   }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EgressRule, LatticeMeshMember, PeerAuth } from '../crds/types.ts';
+import { hasIngressRoutes, ingressGatewayNode } from './ingress-gateway.ts';
 
 /** One port of a graph node. `servicePort` = spec servicePort or port; `targetPort` = container port. */
 export interface GraphPort {
@@ -119,10 +120,22 @@ export function memberNode(member: LatticeMeshMember): GraphNode {
  * are members. `dependsAll` on C adds an edge to every other member that allows C. A dependency on a
  * key that is not a member creates no edge (the reference's `Unknown` stub), and neither does an
  * allowedCallers entry naming an absent caller. When two members share a key the later one wins.
+ * A namespace with a member that has ingress routes also gets its ingress gateway node
+ * (`<ns>/<ns>-ingress-istio`, dependsAll; {@link withIngressGateways}).
  * Throws only when a member has no namespace.
  */
 export function buildServiceGraph(members: readonly LatticeMeshMember[]): ServiceGraph {
-  return graphFromNodes(members.map(memberNode));
+  return graphFromNodes(withIngressGateways(members));
+}
+
+/**
+ * The nodes of `members` followed by the ingress gateway node of every namespace where a member has
+ * ingress routes (reference controller.rs:219-242 registers it after the member; {@link ingressGatewayNode}).
+ */
+export function withIngressGateways(members: readonly LatticeMeshMember[]): GraphNode[] {
+  const nodes = members.map(memberNode);
+  const namespaces = new Set(members.filter((m) => hasIngressRoutes(m.spec.ingress)).map((m) => m.metadata.namespace!));
+  return [...nodes, ...[...namespaces].sort().map(ingressGatewayNode)];
 }
 
 /**

@@ -8,3 +8,5 @@ export * from './live-graph.ts';
 export * from './policy-compiler.ts';
 export * from './wildcards.ts';
 export * from './cluster-defaults.ts';
+export * from './ingress-gateway.ts';
+export * from './ingress.ts';

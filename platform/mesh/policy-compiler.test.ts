@@ -150,6 +150,18 @@ describe('compileMeshPolicies: CNP shape for ambient members', () => {
     });
   });
 
+  // Reference policy/cilium.rs:304-311: no target ports, no direct rule (the port used to open every port at L3).
+  test('an ambient caller gets no direct egress rule to a non-ambient callee without ports', () => {
+    const members = [
+      lmm('ns', 'client', { dependencies: [{ name: 'trainer' }] }),
+      lmm('ns', 'trainer', { ambient: false, allowedCallers: [{ name: 'client' }], ports: [] }),
+    ];
+    const egress = cnpOf(compile(members, 'ns/client')).spec.egress;
+    // DNS (which still lists the callee's name) and HBONE only.
+    expect(egress).toHaveLength(2);
+    expect(egress.map((r: { toEndpoints?: { matchLabels: Record<string, string> }[] }) => r.toEndpoints?.[0].matchLabels['k8s:app.kubernetes.io/name'])).toEqual([undefined, undefined]);
+  });
+
   test('CNP carries no ownerReferences, APs do, and everything has the managed-by and name labels', () => {
     const objs = compile(bilateral(), 'ns/api');
     for (const o of objs) {
@@ -218,6 +230,26 @@ describe('compileMeshPolicies: wildcards and dependsAll', () => {
     const objs = compile([lmm('ns', 'pub', { advertise: { allowedServices: ['*'] } })], 'ns/pub');
     expect(allowTo(objs)!.spec.rules).toEqual([{ to: [{ operation: { ports: ['8080'] } }] }]);
   });
+
+  // Reference policy/istio_ambient.rs:80-113: the open-advertise AP is emitted even without ports, its rule then has no `to`.
+  test('advertise * without ports still gives the allow-to AP: one rule with neither from nor to', () => {
+    const objs = compile([lmm('ns', 'pub', { ports: [], advertise: { allowedServices: ['*'] } })], 'ns/pub');
+    expect(allowTo(objs)!.spec.rules).toEqual([{}]);
+  });
+
+  // Reference policy/istio_ambient.rs:114-117 and crd/workload/ingress.rs `to_spiffe_principals`: `ns/name` ⇒ sa = name.
+  test('restricted advertise adds each ns/name entry as a principal (malformed entries skipped), beside the active callers', () => {
+    const members = [
+      lmm('ns', 'client', { dependencies: [{ name: 'api' }] }),
+      lmm('ns', 'api', { allowedCallers: [{ name: 'client' }], advertise: { allowedServices: ['edge/haproxy-fw', 'bad', 'x/', 'other/web'] } }),
+    ];
+    expect(principalsOf(allowTo(compile(members, 'ns/api')))).toEqual([`${TD}/ns/edge/sa/haproxy-fw`, `${TD}/ns/ns/sa/client`, `${TD}/ns/other/sa/web`]);
+  });
+
+  test('restricted advertise alone (no inbound edge) is enough for the allow-to AP', () => {
+    const objs = compile([lmm('ns', 'api', { advertise: { allowedServices: ['edge/gw'] } })], 'ns/api');
+    expect(principalsOf(allowTo(objs))).toEqual([`${TD}/ns/edge/sa/gw`]);
+  });
 });
 
 describe('compileMeshPolicies: non-ambient members', () => {
@@ -269,6 +301,23 @@ describe('compileMeshPolicies: external egress (ServiceEntry + waypoint)', () =>
     const objs = compile([lmm('ns', 'x', { egress: [{ target: { entity: 'world' }, ports: [443] }] })], 'ns/x');
     expect(ofKind(objs, 'ServiceEntry')).toEqual([]);
     expect(ofKind(objs, 'Gateway')).toEqual([]);
+  });
+
+  // platform/README.md "Several egress rules to one host": a deliberate divergence (the reference races same-named applies).
+  test('several egress rules to one host give one ServiceEntry and one allow-fqdn AP with every port', () => {
+    const egress = [
+      { target: { fqdn: 'h.example.com' }, ports: [443] },
+      { target: { fqdn: 'h.example.com' }, ports: [8080] },
+    ];
+    const objs = compile([lmm('ns', 'x', { egress })], 'ns/x');
+    const ses = ofKind(objs, 'ServiceEntry');
+    expect(ses).toHaveLength(1);
+    expect(ses[0].spec.ports).toEqual([
+      { number: 443, name: 'https-443', protocol: 'HTTPS' },
+      { number: 8080, name: 'tcp-8080', protocol: 'TCP' },
+    ]);
+    const aps = objs.filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name.startsWith('allow-fqdn-'));
+    expect(aps.map((a) => a.spec.rules[0].to[0].operation.ports)).toEqual([['443', '8080']]);
   });
 });
 

@@ -41,7 +41,8 @@ export class MeshCompileError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
+/** A JSON object (policy spec fragments). */
+export type Json = Record<string, unknown>;
 type PortProto = { port: string; protocol: string };
 
 const numeric = (a: number, b: number) => a - b;
@@ -67,7 +68,8 @@ export function serviceDnsName(node: GraphNode): string {
   return `${node.name}.${node.namespace}.svc.cluster.local`;
 }
 
-function tcpPorts(ports: readonly number[]): PortProto[] {
+/** `[{port, protocol: TCP}]` of distinct ports, ascending (Cilium `toPorts[].ports`). */
+export function tcpPorts(ports: readonly number[]): PortProto[] {
   return [...new Set(ports)].sort(numeric).map((p) => ({ port: String(p), protocol: 'TCP' }));
 }
 
@@ -75,12 +77,26 @@ function targetPorts(node: GraphNode, filter: (p: GraphNode['ports'][number]) =>
   return [...new Set(node.ports.filter(filter).map((p) => p.targetPort))].sort(numeric);
 }
 
+/** HBONE ingress from any in-cluster source (reference cilium.rs `hbone_ingress_rule`). */
+export function hboneIngressRule(): Json {
+  return { fromEntities: ['cluster'], toPorts: [{ ports: tcpPorts([HBONE_PORT]) }] };
+}
+
+/** HBONE egress to `cluster` and `world` (reference cilium.rs `hbone_egress_rule`). */
+export function hboneEgressRule(): Json {
+  return { toEntities: ['cluster', 'world'], toPorts: [{ ports: tcpPorts([HBONE_PORT]) }] };
+}
+
 /** Adds `toPorts` only when ports exist (reference §4.5b: "each with toPorts when ports are non-empty"). */
 function withPorts(rule: Json, ports: PortProto[]): Json {
   return ports.length > 0 ? { ...rule, toPorts: [{ ports }] } : rule;
 }
 
-function dnsRule(matchNames: readonly string[]): Json {
+/**
+ * Cilium egress rule to kube-dns on 53/UDP+TCP (reference cilium.rs `dns_egress_rule`): with
+ * `matchNames`, Cilium's DNS proxy answers only those names; with none, any name (no `rules`).
+ */
+export function dnsRule(matchNames: readonly string[]): Json {
   const portRule: Json = { ports: [{ port: '53', protocol: 'UDP' }, { port: '53', protocol: 'TCP' }] };
   if (matchNames.length > 0) portRule.rules = { dns: matchNames.map((matchName) => ({ matchName })) };
   return { toEndpoints: [{ matchLabels: { ...KUBE_DNS_SELECTOR } }], toPorts: [portRule] };
@@ -126,7 +142,8 @@ function plaintextIngress(node: GraphNode): Json[] {
  *
  * Output (sorted by kind then name; principals, ports and DNS names sorted):
  * - ambient: CiliumNetworkPolicy `cnp-mesh-<h>`; AuthorizationPolicy `allow-to-<h>` (when ≥1 principal
- *   and ≥1 port); PeerAuthentication `permissive-<h>` + AP `allow-plaintext-<h>` (non-Strict ports);
+ *   and ≥1 port; principals = active callers, own with allowPeerTraffic, restricted advertise entries;
+ *   with advertise `*` always, any source, every target port); PeerAuthentication `permissive-<h>` + AP `allow-plaintext-<h>` (non-Strict ports);
  *   per FQDN/CIDR egress a ServiceEntry `se-auto-<h(ns/host)>` + AP `allow-fqdn-<h(ns/name/host)>`,
  *   and with ≥1 ServiceEntry the waypoint objects (AP `allow-wp-to-<h>`, Gateway `<ns>-waypoint`,
  *   AP `allow-to-waypoint` shared by the namespace, without ownerReference);
@@ -146,6 +163,20 @@ export function compileMeshPolicies(member: LatticeMeshMember, graph: ServiceGra
   const ctx = new Ctx(member, self, opts);
   const objects = self.ambient ? compileAmbient(ctx, inbound, outbound) : [compileNonAmbientCnp(ctx, inbound, outbound)];
   return objects.sort((a, b) => (a.kind === b.kind ? (a.metadata.name < b.metadata.name ? -1 : 1) : a.kind < b.kind ? -1 : 1));
+}
+
+/**
+ * The controller ownerReference to `member` stamped on its AuthorizationPolicies and
+ * PeerAuthentications (reference §4.4 step 6). Throws {@link MeshCompileError} when `metadata.uid` is missing.
+ */
+export function memberOwnerReference(member: LatticeMeshMember): OwnerReference {
+  const uid = member.metadata.uid;
+  if (!uid) {
+    throw new MeshCompileError(
+      `LatticeMeshMember ${member.metadata.namespace}/${member.metadata.name}: metadata.uid is required to stamp ownerReferences on AuthorizationPolicies/PeerAuthentications; compile the object as stored by the API server`,
+    );
+  }
+  return { apiVersion: LatticeMeshMemberType.apiVersion, kind: LatticeMeshMemberType.kind, name: member.metadata.name, uid, controller: true, blockOwnerDeletion: true };
 }
 
 class Ctx {
@@ -182,13 +213,7 @@ class Ctx {
   }
 
   ownerRef(): OwnerReference {
-    const uid = this.member.metadata.uid;
-    if (!uid) {
-      throw new MeshCompileError(
-        `LatticeMeshMember ${this.self.key}: metadata.uid is required to stamp ownerReferences on AuthorizationPolicies/PeerAuthentications; compile the object as stored by the API server`,
-      );
-    }
-    return { apiVersion: LatticeMeshMemberType.apiVersion, kind: LatticeMeshMemberType.kind, name: this.self.name, uid, controller: true, blockOwnerDeletion: true };
+    return memberOwnerReference(this.member);
   }
 
   authorizationPolicy(name: string, spec: Json): KubeObject {
@@ -206,13 +231,15 @@ function compileAmbient(ctx: Ctx, inbound: readonly GraphNode[], outbound: reado
   // (b) CiliumNetworkPolicy
   const ingress: Json[] = [];
   if (inbound.length > 0 || plaintext.length > 0 || self.allowPeerTraffic || self.advertise !== undefined) {
-    ingress.push({ fromEntities: ['cluster'], toPorts: [{ ports: tcpPorts([HBONE_PORT]) }] });
+    ingress.push(hboneIngressRule());
   }
   ingress.push(...plaintextIngress(self));
-  const egress: Json[] = [dnsRule(dnsMatchNames(self, outbound))];
-  egress.push({ toEntities: ['cluster', 'world'], toPorts: [{ ports: tcpPorts([HBONE_PORT]) }] });
+  const egress: Json[] = [dnsRule(dnsMatchNames(self, outbound)), hboneEgressRule()];
   for (const callee of outbound) {
-    if (!callee.ambient) egress.push(withPorts({ toEndpoints: [{ matchLabels: peerLabels(self, callee) }] }, tcpPorts(targetPorts(callee))));
+    // A non-ambient callee is reached directly on its target ports; one without ports gets no rule
+    // (reference cilium.rs:304-311), not an L3 rule open on every port.
+    const ports = targetPorts(callee);
+    if (!callee.ambient && ports.length > 0) egress.push({ toEndpoints: [{ matchLabels: peerLabels(self, callee) }], toPorts: [{ ports: tcpPorts(ports) }] });
   }
   egress.push(...specEgressRules(self));
   out.push(cnp(ctx, ingress, egress));
@@ -221,10 +248,14 @@ function compileAmbient(ctx: Ctx, inbound: readonly GraphNode[], outbound: reado
   const ports = targetPorts(self).map(String);
   const principals = inbound.map((c) => principal(opts.trustDomain, c.namespace, c.serviceAccount));
   if (self.allowPeerTraffic) principals.push(ctx.ownPrincipal());
+  // Restricted advertise: the listed services' principals (reference istio_ambient.rs:114-117).
+  if (!advertiseAll) principals.push(...advertisePrincipals(opts.trustDomain, advertise));
   const name = derivedName('allow-to-', ctx.h);
   const selector = { matchLabels: ctx.subjectLabels() };
-  if (ports.length > 0 && advertiseAll) {
-    out.push(ctx.authorizationPolicy(name, { selector, action: 'ALLOW', rules: [{ to: [{ operation: { ports } }] }] }));
+  if (advertiseAll) {
+    // Open advertise: any source, on every target port (a rule without `to` when there is none:
+    // reference istio_ambient.rs:80-113 still emits it).
+    out.push(ctx.authorizationPolicy(name, { selector, action: 'ALLOW', rules: [ports.length > 0 ? { to: [{ operation: { ports } }] } : {}] }));
   } else if (ports.length > 0 && principals.length > 0) {
     out.push(
       ctx.authorizationPolicy(name, {
@@ -321,6 +352,21 @@ interface ExternalEntry {
   host: string;
   address?: string;
   ports: { number: number; protocol: string }[];
+}
+
+/**
+ * Principals of restricted advertise entries (reference ingress.rs `to_spiffe_principals`): each
+ * `"<ns>/<name>"` becomes `<trustDomain>/ns/<ns>/sa/<name>`; `*` and malformed entries (no `/`, an
+ * empty part) are skipped. Never throws.
+ */
+export function advertisePrincipals(trustDomain: string, allowedServices: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const entry of allowedServices) {
+    const slash = entry.indexOf('/');
+    if (entry === '*' || slash <= 0 || slash === entry.length - 1) continue;
+    out.push(principal(trustDomain, entry.slice(0, slash), entry.slice(slash + 1)));
+  }
+  return out;
 }
 
 /** Name of the namespace's shared AuthorizationPolicy that lets HBONE reach the waypoint (one per namespace). */

@@ -186,6 +186,15 @@ export interface TopologyConstraints {
    * @defaultValue 0.1
    */
   imageTrustProbability?: number;
+  /**
+   * Probability that a LatticeService server routes ingress through its namespace's gateway
+   * (`spec.ingress`, one HTTPRoute; reference §4.7): the gateway proxy `<ns>-ingress-istio` then probes
+   * every server of its namespace and every wildcard server (oracle `expectFromIngressGateway`), in
+   * [0, 1]. Drawn per slot after every other draw of the topology, so the knob changes no other draw
+   * of a seed. 0 = no draw.
+   * @defaultValue 0.1
+   */
+  ingressProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -222,6 +231,7 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   invalidSpecProbability: 0.02,
   sharedVolumeProbability: 0.1,
   imageTrustProbability: 0.1,
+  ingressProbability: 0.1,
 });
 
 /**
@@ -242,6 +252,7 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   invalidSpecProbability: 0,
   sharedVolumeProbability: 0,
   imageTrustProbability: 0,
+  ingressProbability: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
@@ -307,6 +318,7 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'invalidSpecProbability',
     'sharedVolumeProbability',
     'imageTrustProbability',
+    'ingressProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }

@@ -40,8 +40,11 @@ const FEATURES: Record<string, (t: Topology) => boolean> = {
   'probe allowed to a non-ambient callee': (t) => oracle(t).some((p) => p.reason === ORACLE_REASONS.nonAmbientCallee),
   'probe allowed from a mesh-member with its own service account': (t) => {
     const m = byKey(t);
-    return oracle(t).some((p) => p.expected === 'allow' && m.get(p.from)!.serviceAccount !== undefined);
+    return oracle(t).some((p) => p.expected === 'allow' && m.get(p.from)?.serviceAccount !== undefined);
   },
+  'probe allowed from the ingress gateway to a service routing ingress': (t) => oracle(t).some((p) => p.reason === ORACLE_REASONS.ingress),
+  'probe allowed from the ingress gateway to a wildcard server': (t) => oracle(t).some((p) => p.reason === ORACLE_REASONS.ingressWildcard),
+  'probe denied from the ingress gateway to a service not allowing it': (t) => oracle(t).some((p) => p.reason === ORACLE_REASONS.ingressNotAllowed),
 };
 
 describe('mesh features in default random topologies', () => {
@@ -92,7 +95,7 @@ describe('mesh features in default random topologies', () => {
 });
 
 describe('mesh features shrink', () => {
-  const heavy = { meshMemberProbability: 0.6, nonAmbientProbability: 0.5, dependsAllProbability: 0.3, inboundOnlyProbability: 0.2, multiReplicaProbability: 0.5, staggerProbability: 0.5 };
+  const heavy = { meshMemberProbability: 0.6, nonAmbientProbability: 0.5, dependsAllProbability: 0.3, inboundOnlyProbability: 0.2, multiReplicaProbability: 0.5, staggerProbability: 0.5, ingressProbability: 0.4 };
 
   it('keeps the arbitrary contract with every feature drawn often: same seed same value, every value and every shrink valid and strictly smaller', () => {
     expect(() => assertTopologyArbitraryContract(topologyArbitrary(heavy), { seeds: [1, 2], samplesPerSeed: 10, shrinkDepth: 5 })).not.toThrow();
@@ -103,6 +106,7 @@ describe('mesh features shrink', () => {
     ['a non-ambient callee with an allowed probe', (t) => FEATURES['probe allowed to a non-ambient callee'](t), false, 3],
     ['a depends-all caller reaching a wildcard server', (t) => oracle(t).some((p) => p.reason === ORACLE_REASONS.dependsAll && byKey(t).get(p.to)!.wildcardInbound), false, 3],
     ['a one-sided inbound declaration', (t) => inboundOnlyPairs(t).length > 0, false, 2],
+    ['a probe from the ingress gateway to a service routing ingress', (t) => FEATURES['probe allowed from the ingress gateway to a service routing ingress'](t), false, 2],
     ['a staggered mesh-member with 2+ replicas and its own service account', (t) => t.services.some((s) => isMember(s) && (s.createdAtMs ?? 0) > 0 && (s.replicas ?? 1) >= 2 && s.serviceAccount !== undefined), true, 2],
   ])('shrinks a property failing on %s to a few services, every shrink valid, the feature kept', (_, has, needsTimingDraws, most) => {
     for (const seed of [1, 2]) {

@@ -52,6 +52,7 @@ describe('topologyArbitrary constraints', () => {
       invalidSpecProbability: 0.02,
       sharedVolumeProbability: 0.1,
       imageTrustProbability: 0.1,
+      ingressProbability: 0.1,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });

@@ -21,6 +21,7 @@ import { distinctShrinks } from './internal/distinct-shrinks.ts';
 import { presentSlotsArbitrary } from './internal/subset.ts';
 import { layerDrawsArbitrary } from './layers.ts';
 import { chooseProbes } from './probes.ts';
+import { withIngress } from './ingress.ts';
 import { slotArbitrary, type SlotDraws } from './slot.ts';
 import { placeSlots, wireServices } from './wiring.ts';
 
@@ -42,6 +43,8 @@ export interface TopologyDraws {
   withSecrets?: boolean;
   /** An ImageProvider enforces signatures over the server image, and each slot's SkipImageVerification Cedar draw (indexed by slot, so a draw stays with its service when others are shrunk away). Absent = knob off. */
   imageTrust?: ImageTrustDraw;
+  /** `ingress[slot]`: the slot's service routes ingress (ingress.ts; used when it is a LatticeService server). Absent = knob off. */
+  ingress?: boolean[];
 }
 
 /**
@@ -54,7 +57,8 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
     wireServices(placed, draws.slots, c.namespace),
     placed.map((p) => draws.slots[p.slot].invalidSpec),
   );
-  const t: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
+  const chosen: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
+  const t = draws.ingress ? withIngress(chosen, placed.map((p) => draws.ingress![p.slot])) : chosen;
   return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets, draws.imageTrust && { on: draws.imageTrust.on, cedar: placed.map((p) => draws.imageTrust!.cedar[p.slot]) });
 }
 
@@ -112,8 +116,9 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     ...(c.secretProbability > 0 ? { emptyPolicySet: chanceArbitrary(c.emptyPolicySetProbability) } : {}),
     ...(c.secretProbability > 0 && c.lateRevocationProbability > 0 ? { revocation: fc.record({ on: chanceArbitrary(c.lateRevocationProbability), pick: fc.noShrink(fc.nat({ max: 0xffff })) }) } : {}),
     ...(c.secretProbability > 0 ? { withSecrets: chanceArbitrary(c.secretTopologyProbability) } : {}),
-    // Last, so that turning it on changes no other draw of a seed.
+    // The newest knobs come last, so that turning one on changes no older draw of a seed (the stream is consumed in field order).
     ...(c.secretProbability > 0 && c.imageTrustProbability > 0 ? { imageTrust: imageTrustDrawArbitrary(c.imageTrustProbability, c.maxServices) } : {}),
+    ...(c.ingressProbability > 0 ? { ingress: fc.array(chanceArbitrary(c.ingressProbability), { minLength: c.maxServices, maxLength: c.maxServices }) } : {}),
   });
 }
 
