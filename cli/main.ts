@@ -315,31 +315,38 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
       : flags.topology === undefined && flags.evolution === undefined && (flags.shard?.index ?? 1) === 1
         ? DEFAULT_RUN_FLEETS.map((name) => ({ fleetDirs: [exampleFleetDir(name)], name }))
         : [];
-  for (const { fleetDirs, name } of fleets) {
-    const specs = loadSpecs(fleetDirs, { strict: flags.strict });
-    if (specs.missing.length > 0) throw new CliError('LATTICE_SIM_NO_SPECS', `cannot read ${specs.missing.join(', ')}: no such file or directory; check the --specs path`);
-    if (specs.files.length === 0 && specs.problems.length === 0) throw new CliError('LATTICE_SIM_NO_SPECS', `no .yaml, .yml or .json files under ${fleetDirs.join(', ')}`);
-    let record: RunRecord;
-    try {
-      record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, documents: specs.documents, injectBug, probes: flags.probes });
-    } catch (err) {
-      if (err instanceof FleetLimitError) throw new CliError('LATTICE_SIM_TOO_LARGE', err.message);
-      throw err;
+  const runFleets = async (): Promise<void> => {
+    for (const { fleetDirs, name } of fleets) {
+      const specs = loadSpecs(fleetDirs, { strict: flags.strict });
+      if (specs.missing.length > 0) throw new CliError('LATTICE_SIM_NO_SPECS', `cannot read ${specs.missing.join(', ')}: no such file or directory; check the --specs path`);
+      if (specs.files.length === 0 && specs.problems.length === 0) throw new CliError('LATTICE_SIM_NO_SPECS', `no .yaml, .yml or .json files under ${fleetDirs.join(', ')}`);
+      let record: RunRecord;
+      try {
+        record = await runFleet({ name, seed: flags.seed, objects: specs.objects as KubeObject[], sources: specs.sources, documents: specs.documents, injectBug, probes: flags.probes });
+      } catch (err) {
+        if (err instanceof FleetLimitError) throw new CliError('LATTICE_SIM_TOO_LARGE', err.message);
+        throw err;
+      }
+      record.inputErrors.unshift(...specs.problems.map(toRecord));
+      record.warnings.push(...specs.warnings.map(toRecord));
+      record.status = runStatus(record);
+      for (const e of record.inputErrors) io.err(`error: ${formatRecord(e)}`);
+      for (const w of record.warnings) io.err(`warning: ${formatRecord(w)}`);
+      runs.push(record);
+      io.onRecord?.(record);
     }
-    record.inputErrors.unshift(...specs.problems.map(toRecord));
-    record.warnings.push(...specs.warnings.map(toRecord));
-    record.status = runStatus(record);
-    for (const e of record.inputErrors) io.err(`error: ${formatRecord(e)}`);
-    for (const w of record.warnings) io.err(`warning: ${formatRecord(w)}`);
-    runs.push(record);
-    io.onRecord?.(record);
-  }
+  };
 
-  // Evolving topologies (scenarios/random-evolution.ts) run in this thread: alongside the worker threads' random
-  // topologies when there is a pool (this thread is idle then), else after them. Their records follow the topologies'.
+  // With a pool, the worker threads start on the random topologies at once, while this thread runs
+  // the fleets and then the evolving topologies (scenarios/random-evolution.ts); without one, fleets,
+  // topologies and evolutions run in turn. Records (and the lines printed for them) keep the order
+  // fleets, topologies, evolutions either way: a topology's record waits until the fleets are done.
   const evolve = () => evolveFor(flags, injectBug, wallStart, io).catch((error: unknown) => ({ error }));
-  const evolving = pool ? evolve() : undefined;
-  if (count > 0) {
+  let fleetsDone = false;
+  const heldRecords: RunRecord[] = [];
+  const onTopologyRecord = (record: RunRecord) => (fleetsDone ? io.onRecord?.(record) : heldRecords.push(record));
+  const randomTopologies = async (): Promise<void> => {
+    if (count === 0) return;
     const budget = flags.budgetMs;
     const overBudget = budget === undefined ? undefined : () => performance.now() - wallStart >= budget;
     try {
@@ -349,11 +356,11 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
         injectBug,
         path: flags.path,
         shrink: flags.shrink,
-        onTopology: (_index: number, record: RunRecord) => io.onRecord?.(record),
+        onTopology: (_index: number, record: RunRecord) => onTopologyRecord(record),
         ...(overBudget ? { shouldStop: overBudget } : {}),
       };
       const random = await (pool ? pool.run(opts) : runRandomTopologies(opts));
-      runs.push(...random.runs);
+      randomRuns.push(...random.runs);
       failures = random.failures;
     } catch (err) {
       if (err instanceof ReplayPathError) {
@@ -361,7 +368,19 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
       }
       throw err;
     }
+  };
+  const randomRuns: RunRecord[] = [];
+  const topologies = pool ? randomTopologies().then(() => undefined, (error: unknown) => ({ error })) : undefined;
+  try {
+    await runFleets();
+  } finally {
+    fleetsDone = true;
+    for (const record of heldRecords.splice(0)) io.onRecord?.(record);
   }
+  const evolving = pool ? evolve() : undefined;
+  const topologyError = await (topologies ?? randomTopologies().then(() => undefined));
+  if (topologyError) throw topologyError.error;
+  runs.push(...randomRuns);
 
   const evolved = await (evolving ?? evolve());
   if ('error' in evolved) throw evolved.error;

@@ -5,10 +5,11 @@
  * thread that ran it; the parent hands out indices in order, one at a time per thread, and emits the
  * records in index order (the order `runRandomTopologies` emits them).
  *
- * Shrinking: under `--shrink first` the threads run every index unshrunk; once all are in, the
- * lowest failing index (the one the single-thread loop would have shrunk: it runs indices in order
- * and shrinks its first failure) is run again with shrinking on one thread, and its record replaces
- * the unshrunk one. Under `all` every thread shrinks its failures; under `none` nobody does.
+ * Shrinking: under `--shrink first` the threads run every index unshrunk; as soon as the first
+ * failure is emitted (records come out in index order, so it is the lowest failing index: the one the
+ * single-thread loop would have shrunk, as it runs indices in order and shrinks its first failure), it
+ * is run again with shrinking on the next free thread, beside the indices still running, and its
+ * failure record replaces the unshrunk one. Under `all` every thread shrinks its failures; under `none` nobody does.
  *
  * Budget: `shouldStop` is asked before each index is handed out; indices already running finish, so
  * what ran is always a prefix of the indices. A thread that crashes, fails to load, or posts an
@@ -159,17 +160,17 @@ export class TopologyPool {
         slot.worker.postMessage(task);
       };
       const next = (slot: Slot) => {
+        // Under `first`, the first failure emitted (records come out in index order) is the lowest
+        // failing index: shrink it now, beside the topologies still running, not after them all.
+        if (mode === 'first' && !shrinking && failures.length > 0) {
+          shrinking = { seq: -1, index: failures[0].topologyIndex, shrink: true };
+          return send(slot, shrinking);
+        }
         if (!exhausted && opts.shouldStop?.()) exhausted = true;
         const it = exhausted ? undefined : indices.next();
         if (it && !it.done) return send(slot, { seq: handedOut++, index: it.value, shrink: mode === 'all' });
         exhausted = true;
         if (this.slots.some((s) => s.task)) return;
-        // Everything is in. Under `first`, shrink the lowest failing index now (on this thread).
-        const first = failures[0];
-        if (mode === 'first' && first && !shrinking) {
-          shrinking = { seq: -1, index: first.topologyIndex, shrink: true };
-          return send(slot, shrinking);
-        }
         settled = true;
         resolve({ runs, failures });
       };
