@@ -21,23 +21,26 @@ export interface StrategyKind {
   kind: string;
 }
 
+/**
+ * `spec[field]` of a workload (Deployment `strategy`, StatefulSet / DaemonSet `updateStrategy`): type
+ * RollingUpdate by default, and then `rollingUpdate` with `rolling`'s defaults for the fields not set.
+ */
+function defaultRollingUpdate(spec: JsonObject, field: string, rolling: Record<string, string | number>): void {
+  setDefault(spec, field, {});
+  const strategy = child(spec, field);
+  if (!strategy) return;
+  setDefault(strategy, 'type', 'RollingUpdate');
+  if (strategy.type !== 'RollingUpdate') return;
+  setDefault(strategy, 'rollingUpdate', {});
+  const ru = child(strategy, 'rollingUpdate');
+  if (ru) for (const [k, v] of Object.entries(rolling)) setDefault(ru, k, v);
+}
+
 function defaultDeployment(o: JsonObject): void {
   const spec = child(o, 'spec');
   if (!spec) return;
   setDefault(spec, 'replicas', 1);
-  setDefault(spec, 'strategy', {});
-  const strategy = child(spec, 'strategy');
-  if (strategy) {
-    setDefault(strategy, 'type', 'RollingUpdate');
-    if (strategy.type === 'RollingUpdate') {
-      setDefault(strategy, 'rollingUpdate', {});
-      const ru = child(strategy, 'rollingUpdate');
-      if (ru) {
-        setDefault(ru, 'maxUnavailable', '25%');
-        setDefault(ru, 'maxSurge', '25%');
-      }
-    }
-  }
+  defaultRollingUpdate(spec, 'strategy', { maxUnavailable: '25%', maxSurge: '25%' });
   setDefault(spec, 'revisionHistoryLimit', 10);
   setDefault(spec, 'progressDeadlineSeconds', 600);
   defaultTemplate(child(spec, 'template'));
@@ -55,16 +58,7 @@ function defaultStatefulSet(o: JsonObject): void {
   const spec = child(o, 'spec');
   if (!spec) return;
   setDefault(spec, 'podManagementPolicy', 'OrderedReady');
-  setDefault(spec, 'updateStrategy', {});
-  const strategy = child(spec, 'updateStrategy');
-  if (strategy) {
-    setDefault(strategy, 'type', 'RollingUpdate');
-    if (strategy.type === 'RollingUpdate') {
-      setDefault(strategy, 'rollingUpdate', {});
-      const ru = child(strategy, 'rollingUpdate');
-      if (ru) setDefault(ru, 'partition', 0);
-    }
-  }
+  defaultRollingUpdate(spec, 'updateStrategy', { partition: 0 });
   setDefault(spec, 'replicas', 1);
   setDefault(spec, 'revisionHistoryLimit', 10);
   setDefault(spec, 'persistentVolumeClaimRetentionPolicy', {});
@@ -86,19 +80,7 @@ function defaultStatefulSet(o: JsonObject): void {
 function defaultDaemonSet(o: JsonObject): void {
   const spec = child(o, 'spec');
   if (!spec) return;
-  setDefault(spec, 'updateStrategy', {});
-  const strategy = child(spec, 'updateStrategy');
-  if (strategy) {
-    setDefault(strategy, 'type', 'RollingUpdate');
-    if (strategy.type === 'RollingUpdate') {
-      setDefault(strategy, 'rollingUpdate', {});
-      const ru = child(strategy, 'rollingUpdate');
-      if (ru) {
-        setDefault(ru, 'maxUnavailable', 1);
-        setDefault(ru, 'maxSurge', 0);
-      }
-    }
-  }
+  defaultRollingUpdate(spec, 'updateStrategy', { maxUnavailable: 1, maxSurge: 0 });
   setDefault(spec, 'revisionHistoryLimit', 10);
   defaultTemplate(child(spec, 'template'));
 }
