@@ -4,39 +4,15 @@
  * priorityclass|ingress`, `autoscale`), access and identity reviews (`auth can-i`, `auth whoami`),
  * `create token`, and `drain`, whose evictions a PodDisruptionBudget holds back as on a cluster.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractKubectl, runKubectl } from '../../fake-apiserver/http/testing/kubectl.ts';
-import { startServe } from '../serve.ts';
-import type { ServeHandle } from '../serve.ts';
+import { describe, expect, it } from 'vitest';
+import { useServeSession } from './serve-session.ts';
 
 const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
 const POD = { apiVersion: 'v1', kind: 'Pod' };
 
 describe.skipIf(!linuxX64)('everyday kubectl commands against serve --stubs', () => {
-  let s: ServeHandle;
-  let kubectl: string;
-  let env: NodeJS.ProcessEnv;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lattice-sim-everyday-'));
-    kubectl = extractKubectl(dir);
-    s = await startServe({ port: 0, kubeconfig: join(dir, 'kubeconfig'), stubs: true, seed: 5 }, { out: () => {}, err: (m: string) => errors.push(m) });
-    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: s.kubeconfig };
-  });
-  afterAll(async () => {
-    await s?.stop();
-    expect(errors).toEqual([]);
-  });
-
-  async function k(...args: string[]): Promise<string> {
-    const r = await runKubectl(kubectl, args, env);
-    expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);
-    return r.stdout;
-  }
+  const session = useServeSession('everyday', 5);
+  const { k, kr } = session;
 
   it('auth can-i says yes, auth can-i --list lists everything, auth whoami names the served user', async () => {
     expect((await k('auth', 'can-i', 'create', 'pods')).trim()).toBe('yes');
@@ -51,7 +27,7 @@ describe.skipIf(!linuxX64)('everyday kubectl commands against serve --stubs', ()
     await k('wait', '--for=condition=complete', 'job/once', '--timeout=60s');
     expect(await k('create', 'cronjob', 'nightly', '--image=busybox', '--schedule=0 3 * * *', '--', 'echo', 'x')).toBe('cronjob.batch/nightly created\n');
     expect(await k('create', 'job', 'manual', '--from=cronjob/nightly')).toBe('job.batch/manual created\n');
-    const job = s.api.get({ apiVersion: 'batch/v1', kind: 'Job' }, { namespace: 'default', name: 'manual' });
+    const job = session.s.api.get({ apiVersion: 'batch/v1', kind: 'Job' }, { namespace: 'default', name: 'manual' });
     expect(job.metadata.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
     expect((job.spec as { template: { spec: { containers: { command: string[] }[] } } }).template.spec.containers[0]!.command).toEqual(['echo', 'x']);
   });
@@ -69,7 +45,7 @@ describe.skipIf(!linuxX64)('everyday kubectl commands against serve --stubs', ()
     expect(await k('get', 'pc', 'high', '--no-headers')).toMatch(/^high\s+1000\s+false\s+\S+\s+PreemptLowerPriority$/m);
     expect(await k('get', 'ing', 'web', '--no-headers')).toMatch(/^web\s+<none>\s+a\.com\s+80\s+\S+$/m);
     expect(await k('get', 'hpa', 'web', '-o', 'jsonpath={.spec.metrics[0].resource.target}')).toBe('{"averageUtilization":70,"type":"Utilization"}');
-    const role = s.api.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' }, { namespace: 'default', name: 'reader' });
+    const role = session.s.api.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' }, { namespace: 'default', name: 'reader' });
     expect(role.rules).toEqual([{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }]);
   });
 
@@ -79,7 +55,7 @@ describe.skipIf(!linuxX64)('everyday kubectl commands against serve --stubs', ()
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; exp: number; iat: number };
     expect(claims.sub).toBe('system:serviceaccount:default:ci');
     expect(claims.exp - claims.iat).toBe(1200);
-    const short = await runKubectl(kubectl, ['create', 'token', 'ci', '--duration=1m'], env);
+    const short = await kr('create', 'token', 'ci', '--duration=1m');
     expect(short.code).toBe(1);
     expect(short.stderr).toContain('may not specify a duration less than 10 minutes');
   });
@@ -89,14 +65,14 @@ describe.skipIf(!linuxX64)('everyday kubectl commands against serve --stubs', ()
     await k('rollout', 'status', 'deployment/api', '--timeout=60s');
     await k('create', 'pdb', 'api', '--selector=app=api', '--min-available=1');
     await k('wait', '--for=jsonpath={.status.disruptionsAllowed}=1', 'pdb/api', '--timeout=30s');
-    const nodes = new Set(s.api.list(POD, { namespace: 'default', labelSelector: 'app=api' }).items.map((p) => (p.spec as { nodeName: string }).nodeName));
+    const nodes = new Set(session.s.api.list(POD, { namespace: 'default', labelSelector: 'app=api' }).items.map((p) => (p.spec as { nodeName: string }).nodeName));
     const [node] = [...nodes];
-    const r = await runKubectl(kubectl, ['drain', node!, '--ignore-daemonsets', '--timeout=90s'], env);
+    const r = await kr('drain', node!, '--ignore-daemonsets', '--timeout=90s');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`node/${node} drained`);
     expect(await k('get', 'node', node!, '--no-headers')).toMatch(/Ready,SchedulingDisabled/);
     // Every api pod now runs elsewhere, and the budget held: never both gone at once.
-    const after = s.api.list(POD, { namespace: 'default', labelSelector: 'app=api' }).items.filter((p) => !p.metadata.deletionTimestamp);
+    const after = session.s.api.list(POD, { namespace: 'default', labelSelector: 'app=api' }).items.filter((p) => !p.metadata.deletionTimestamp);
     expect(after.every((p) => (p.spec as { nodeName?: string }).nodeName !== node)).toBe(true);
   });
 });

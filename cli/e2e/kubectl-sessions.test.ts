@@ -4,52 +4,26 @@
  * kubectl binary. Each step checks what a real cluster shows: objects left behind or gone, output
  * columns, exit codes. Steps share one server and run in order.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractKubectl, runKubectl } from '../../fake-apiserver/http/testing/kubectl.ts';
-import type { KubectlResult } from '../../fake-apiserver/http/testing/kubectl.ts';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import { startServe } from '../serve.ts';
-import type { ServeHandle } from '../serve.ts';
+import { useServeSession } from './serve-session.ts';
 
 const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
 const RS = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
 const POD = { apiVersion: 'v1', kind: 'Pod' };
 
 describe.skipIf(!linuxX64)('kubectl sessions against serve --stubs', () => {
-  let s: ServeHandle;
-  let kubectl: string;
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lattice-sim-sessions-'));
-    kubectl = extractKubectl(dir);
-    s = await startServe({ port: 0, kubeconfig: join(dir, 'kubeconfig'), stubs: true, seed: 3 }, { out: () => {}, err: (m: string) => errors.push(m) });
-    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: s.kubeconfig };
-  });
-  afterAll(async () => {
-    await s?.stop();
-    expect(errors).toEqual([]);
-  });
-
-  /** Runs kubectl and fails with its stderr unless it exits 0. */
-  async function k(...args: string[]): Promise<string> {
-    const r = await runKubectl(kubectl, args, env);
-    expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);
-    return r.stdout;
-  }
-  const kr = (...args: string[]): Promise<KubectlResult> => runKubectl(kubectl, args, env);
+  const session = useServeSession('sessions', 3);
+  const { k, kr } = session;
   /** Objects of a kind in `default` whose labels include `app=<app>`. */
   const stored = (type: { apiVersion: string; kind: string }, app: string, ns = 'default'): readonly KubeObject[] =>
-    s.api.list(type, { namespace: ns, labelSelector: `app=${app}` }).items;
+    session.s.api.list(type, { namespace: ns, labelSelector: `app=${app}` }).items;
   const rows = (out: string) => out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
 
   it('serves the simulated cluster without the platform: nodes, no Lattice kinds', async () => {
-    expect(s.world).toBeDefined();
+    expect(session.s.world).toBeDefined();
     expect(await k('get', 'nodes', '-o', 'name')).toContain('node/sim-node-0');
     const nodes = rows(await k('get', 'nodes', 'sim-node-0'));
     expect(nodes[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
@@ -120,7 +94,7 @@ describe.skipIf(!linuxX64)('kubectl sessions against serve --stubs', () => {
     await k('rollout', 'status', 'deployment/fg', '--timeout=40s');
     const order: string[] = [];
     const watches = [RS, POD, { apiVersion: 'apps/v1', kind: 'Deployment' }].map((type) =>
-      s.api.watch(type, { namespace: 'default', resourceVersion: String(s.api.revision) }, (e) => {
+      session.s.api.watch(type, { namespace: 'default', resourceVersion: String(session.s.api.revision) }, (e) => {
         if (e.type === 'DELETED' && e.object.metadata.name.startsWith('fg')) order.push(e.object.kind);
       }),
     );
@@ -160,11 +134,11 @@ spec:
     storage: true
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
 `;
-    writeFileSync(join(dir, 'crd.yaml'), crd);
-    await k('apply', '-f', join(dir, 'crd.yaml'));
+    writeFileSync(join(session.dir, 'crd.yaml'), crd);
+    await k('apply', '-f', join(session.dir, 'crd.yaml'));
     await k('wait', '--for=condition=Established', 'crd/apps.team.example.com', '--timeout=20s');
-    writeFileSync(join(dir, 'app.yaml'), 'apiVersion: team.example.com/v1\nkind: App\nmetadata: {name: shop}\nspec: {size: 1}\n');
-    await k('apply', '-f', join(dir, 'app.yaml'));
+    writeFileSync(join(session.dir, 'app.yaml'), 'apiVersion: team.example.com/v1\nkind: App\nmetadata: {name: shop}\nspec: {size: 1}\n');
+    await k('apply', '-f', join(session.dir, 'app.yaml'));
     const uid = await k('get', 'app', 'shop', '-o', 'jsonpath={.metadata.uid}');
     const owned = `apiVersion: v1
 kind: ConfigMap
@@ -173,11 +147,11 @@ metadata:
   ownerReferences: [{apiVersion: team.example.com/v1, kind: App, name: shop, uid: ${uid}, controller: true, blockOwnerDeletion: true}]
 data: {a: "1"}
 `;
-    writeFileSync(join(dir, 'owned.yaml'), owned);
-    await k('apply', '-f', join(dir, 'owned.yaml'));
+    writeFileSync(join(session.dir, 'owned.yaml'), owned);
+    await k('apply', '-f', join(session.dir, 'owned.yaml'));
     await k('delete', 'app', 'shop');
     await k('wait', '--for=delete', 'configmap/shop-settings', '--timeout=20s');
-    expect(s.api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default' }).items.map((c) => c.metadata.name)).not.toContain('shop-settings');
+    expect(session.s.api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default' }).items.map((c) => c.metadata.name)).not.toContain('shop-settings');
   });
 
   it('namespace create → delete: its objects go and then the namespace', async () => {
@@ -189,19 +163,19 @@ data: {a: "1"}
     const gone = await kr('get', 'namespace', 'team');
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('namespaces "team" not found');
-    for (const kind of ['Pod', 'ConfigMap']) expect(s.api.list({ apiVersion: 'v1', kind }, { namespace: 'team' }).items).toEqual([]);
+    for (const kind of ['Pod', 'ConfigMap']) expect(session.s.api.list({ apiVersion: 'v1', kind }, { namespace: 'team' }).items).toEqual([]);
   });
 
   it('diff: the change a server-side dry run would make, nothing written', async () => {
-    const rv = s.api.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'default', name: 'web' }).metadata.resourceVersion;
+    const rv = session.s.api.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'default', name: 'web' }).metadata.resourceVersion;
     const live = await k('get', 'deployment', 'web', '-o', 'yaml');
-    const file = join(dir, 'web.yaml');
+    const file = join(session.dir, 'web.yaml');
     writeFileSync(file, live.replace(/replicas: 3\n/, 'replicas: 4\n'));
     const d = await kr('diff', '-f', file);
     expect(d.code, d.stderr).toBe(1); // 1: differences found
     expect(d.stdout).toMatch(/^- {2}replicas: 3$/m);
     expect(d.stdout).toMatch(/^\+ {2}replicas: 4$/m);
-    expect(s.api.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'default', name: 'web' }).metadata.resourceVersion).toBe(rv);
+    expect(session.s.api.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'default', name: 'web' }).metadata.resourceVersion).toBe(rv);
     writeFileSync(file, live);
     expect((await kr('diff', '-f', file)).code).toBe(0);
   });
@@ -220,8 +194,8 @@ spec:
   - {name: app, image: busybox}
   - {name: side, image: busybox}
 `;
-    writeFileSync(join(dir, 'talker.yaml'), pod);
-    await k('apply', '-f', join(dir, 'talker.yaml'));
+    writeFileSync(join(session.dir, 'talker.yaml'), pod);
+    await k('apply', '-f', join(session.dir, 'talker.yaml'));
     await k('wait', '--for=condition=Ready', 'pod/talker', '--timeout=30s');
     expect(await k('logs', 'talker', '-c', 'app')).toBe('starting\nlistening on :8080\n');
     expect(await k('logs', 'talker', '-c', 'side', '--tail=1')).toBe('listening on :8080\n');
@@ -261,8 +235,8 @@ spec:
   - metadata: {name: data}
     spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 `;
-    writeFileSync(join(dir, 'sts.yaml'), sts);
-    expect(await k('apply', '-f', join(dir, 'sts.yaml'))).toContain('statefulset.apps/x created');
+    writeFileSync(join(session.dir, 'sts.yaml'), sts);
+    expect(await k('apply', '-f', join(session.dir, 'sts.yaml'))).toContain('statefulset.apps/x created');
     expect(await k('rollout', 'status', 'statefulset/x', '--timeout=60s')).toContain('partitioned roll out complete: 3 new pods have been updated...');
     const pods = rows(await k('get', 'pods', '-l', 'app=x', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.containerStatuses[0].ready,HOST:.spec.hostname,INDEX:.metadata.labels.apps\\.kubernetes\\.io/pod-index'));
     expect(pods).toEqual([['NAME', 'READY', 'HOST', 'INDEX'], ['x-0', 'true', 'x-0', '0'], ['x-1', 'true', 'x-1', '1'], ['x-2', 'true', 'x-2', '2']]);
@@ -303,10 +277,10 @@ spec:
     spec:
       containers: [{name: agent, image: fluent/fluent-bit:3.2}]
 `;
-    writeFileSync(join(dir, 'ds.yaml'), ds);
-    expect(await k('apply', '-f', join(dir, 'ds.yaml'))).toContain('daemonset.apps/agent created');
+    writeFileSync(join(session.dir, 'ds.yaml'), ds);
+    expect(await k('apply', '-f', join(session.dir, 'ds.yaml'))).toContain('daemonset.apps/agent created');
     expect(await k('rollout', 'status', 'daemonset/agent', '--timeout=60s')).toContain('daemon set "agent" successfully rolled out');
-    const nodes = s.api.list({ apiVersion: 'v1', kind: 'Node' }).items;
+    const nodes = session.s.api.list({ apiVersion: 'v1', kind: 'Node' }).items;
     const schedulable = nodes
       .filter((n) => !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t: { effect: string }) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
       .map((n) => n.metadata.name)
