@@ -6,7 +6,7 @@ import type { KubeObject, OwnerReference } from '../../fake-apiserver/api/index.
 import type { Authorizer, GateAction, GateDecision } from '../cedar/types.ts';
 import type { VolumeOwnerLookup } from '../cedar/volumes.ts';
 import type { ImageVerification } from '../cedar/images.ts';
-import type { CredentialSpec, IngressSpec, LatticeMeshMember, LatticeServiceSpec, WorkloadRuntimeSpec, WorkloadSpec } from '../crds/types.ts';
+import type { CredentialSpec, IngressSpec, LatticeMeshMember, WorkloadRuntimeSpec, WorkloadSpec } from '../crds/types.ts';
 
 /** What a compile sees of another Service: its ports by name (`port` = service port). */
 export interface ServiceLookupResult {
