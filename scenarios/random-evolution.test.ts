@@ -77,7 +77,8 @@ describe('evolving cases in a World', () => {
   }, 60_000);
 
   it('a stale callee policy (stale-callee-policy: callee AuthorizationPolicies never updated) is reported, shrunk to a short command list, and replays from its reproduce path', async () => {
-    const found = await runEvolutionIndex({ seed: 1, index: 0, injectBug: 'stale-callee-policy', shrink: true });
+    // Evolving topology 1 of seed 1 (index 0 stopped reaching the bug once the generator drew image trust and ingress).
+    const found = await runEvolutionIndex({ seed: 1, index: 1, injectBug: 'stale-callee-policy', shrink: true });
     const f = found.failure!;
     expect(f).toBeDefined();
     expect(f.shrunk).toBe(true);
@@ -86,13 +87,13 @@ describe('evolving cases in a World', () => {
     expect(f.commands!.length).toBeLessThanOrEqual(2);
     expect(f.counterexample.services.length).toBeLessThanOrEqual(3);
     expect(f.mismatches.length).toBeGreaterThan(0);
-    expect(f.reproduce).toBe(`lattice-sim run --seed 1 --evolution 0 --path ${f.path} --inject-bug stale-callee-policy`);
+    expect(f.reproduce).toBe(`lattice-sim run --seed 1 --evolution 1 --path ${f.path} --inject-bug stale-callee-policy`);
     expect(f.path).toMatch(/^\d+(:\d+)*@[A-Za-z0-9+/]*:[A-Za-z0-9+/]*$/);
     // The reproduce path replays exactly the shrunk case: the same commands fail the same way.
-    const replayed = await runEvolutionIndex({ seed: 1, index: 0, injectBug: 'stale-callee-policy', path: f.path, shrink: true });
+    const replayed = await runEvolutionIndex({ seed: 1, index: 1, injectBug: 'stale-callee-policy', path: f.path, shrink: true });
     expect(replayed.failure?.commands).toEqual(f.commands);
     expect(replayed.failure?.mismatches).toEqual(f.mismatches);
     // Without the bug the same index verifies: the failure is the bug's, not the harness's.
-    expect((await runEvolutionIndex({ seed: 1, index: 0, shrink: true })).failure).toBeUndefined();
+    expect((await runEvolutionIndex({ seed: 1, index: 1, shrink: true })).failure).toBeUndefined();
   }, 300_000);
 });
