@@ -136,29 +136,25 @@ function tally(policies: string[], requests: GateRequest[], answers: { allowed: 
   });
 }
 
+/** The sliced engine's decisions and determining policies equal the whole set's (and are tallied). */
+function sameAsWholeSet(policies: string[], requests: Parameters<typeof unsliced>[1]): void {
+  const engine = CedarEngine.fromText(policies.join('\n'), 'set');
+  expect(engine.loadErrors).toEqual([]);
+  const sliced = engine.authorize(requests).map((d) => ({ allowed: d.allowed, policies: [...d.policies].sort() }));
+  const whole = unsliced(policies, requests);
+  expect(sliced).toEqual(whole);
+  tally(policies, requests, whole);
+}
+
 describe('policy slicing (issue 9)', () => {
   test.prop([fc.array(policyArb, { minLength: 1, maxLength: 8 }), fc.array(requestArb, { minLength: 1, maxLength: 10 })], { numRuns: 300 })(
     'gives the decision and the determining policies of the whole set, on random policy sets and requests',
-    (policies, requests) => {
-      const engine = CedarEngine.fromText(policies.join('\n'), 'set');
-      expect(engine.loadErrors).toEqual([]);
-      const sliced = engine.authorize(requests).map((d) => ({ allowed: d.allowed, policies: [...d.policies].sort() }));
-      const whole = unsliced(policies, requests);
-      expect(sliced).toEqual(whole);
-      tally(policies, requests, whole);
-    },
+    sameAsWholeSet,
   );
 
   test.prop([fc.array(fragmentPolicyArb, { minLength: 1, maxLength: 8 }), fc.array(requestArb, { minLength: 1, maxLength: 10 })], { numRuns: 200 })(
     'gives the whole set\'s answer when slices are answered without Cedar (fragment.ts), on random policy sets and requests',
-    (policies, requests) => {
-      const engine = CedarEngine.fromText(policies.join('\n'), 'set');
-      expect(engine.loadErrors).toEqual([]);
-      const sliced = engine.authorize(requests).map((d) => ({ allowed: d.allowed, policies: [...d.policies].sort() }));
-      const whole = unsliced(policies, requests);
-      expect(sliced).toEqual(whole);
-      tally(policies, requests, whole);
-    },
+    sameAsWholeSet,
   );
 
   it('answers a request with a lone surrogate as Cedar does (its error), not from the fragment', () => {
