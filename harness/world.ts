@@ -7,7 +7,7 @@
 import { ApiServer, InProcessClient } from '../fake-apiserver/index.ts';
 import type { KubeClient, KubeObject, ListOptions, TypeRef } from '../fake-apiserver/api/index.ts';
 import { StatusError, parseKey } from '../fake-apiserver/api/index.ts';
-import { LATTICE_WEBHOOK_SERVICE, LatticeJobType, LatticeMeshMemberType, LatticeModelType, LatticePackageType, LatticeServiceType, installPlatform, latticeWebhookServer, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
+import { ESO_NAMESPACE, LATTICE_WEBHOOK_SERVICE, LatticeJobType, LatticeMeshMemberType, LatticeModelType, LatticePackageType, LatticeServiceType, installPlatform, latticeWebhookServer, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
 import { DeliverySchedule, SeededRng, stableNameSuffix, stableUid } from './rng/index.ts';
@@ -338,6 +338,9 @@ export class World implements Cluster {
     if (options.platform) await installPlatform(client);
     // Volcano's install creates the `default` Queue (anchors-netpol.md §5.3).
     await client.create(defaultQueue());
+    // ESO's install creates its namespace, where the platform enrols ESO's pods for egress to external
+    // secret stores (LatticeMeshMember `egress-sp-<provider>`; the stub itself runs no pods).
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ESO_NAMESPACE } });
     // Secret backends of every store (data, latency, outages, missing keys, rotation): the profile's
     // defaults, changed at run time through `world.secretBackends` (configure, outage, removeKey, rotate ...).
     const backends = new SimulatedSecretBackends(rng, clock, { backend: profile.externalSecrets.backend, stores: profile.externalSecrets.stores });

@@ -5,6 +5,7 @@
 import type { KubeClient } from '../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from './runtime/index.ts';
 import type { EsoWait, ImageVerifier, PackageControllerOptions } from './controllers/index.ts';
+import type { OutboundServiceWildcard } from './compiler/index.ts';
 import { CedarLoader, cedarPolicyController, jobController, meshMemberController, modelController, packageController, secretProviderController, serviceController } from './controllers/index.ts';
 
 export * from './install.ts';
@@ -45,6 +46,12 @@ export interface PlatformOptions {
    * the pods of a Deployment applied early wait in the kubelet for their env and file Secrets).
    */
   esoWait?: EsoWait;
+  /**
+   * What an outbound `type: service` resource with `id: "*"` means: `dependsAll` (default, wildcard
+   * outbound: AllowWildcard is asked and edges form to every member allowing the caller) or `dependency`
+   * (the reference operator: an ordinary dependency named `*`, no edge, no AllowWildcard). platform/README.md "Fidelity".
+   */
+  outboundServiceWildcard?: OutboundServiceWildcard;
   /** LatticePackage rendering (platform/controllers/package-controller.ts): helm binary (default `helm`), chart locator, how wall-time work is awaited, allowed repositories. */
   packages?: Pick<PackageControllerOptions, 'helmBinary' | 'chartSource' | 'runWallWork' | 'allowedRepositories'>;
 }
@@ -56,9 +63,9 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     cedarPolicyController(opts.client),
     secretProviderController(opts.client),
     meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
-    serviceController({ client: opts.client, cedar, clusterName: opts.clusterName, trustDomain: opts.trustDomain, monitoring: opts.monitoring, imageVerifier: opts.imageVerifier, esoWait: opts.esoWait }),
-    jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
-    modelController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+    serviceController({ client: opts.client, cedar, clusterName: opts.clusterName, trustDomain: opts.trustDomain, monitoring: opts.monitoring, imageVerifier: opts.imageVerifier, esoWait: opts.esoWait, outboundServiceWildcard: opts.outboundServiceWildcard }),
+    jobController({ client: opts.client, cedar, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard }),
+    modelController({ client: opts.client, cedar, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard }),
     packageController({ client: opts.client, cedar, clusterName: opts.clusterName, ...opts.packages }),
   ];
 }

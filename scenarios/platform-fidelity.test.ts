@@ -7,6 +7,7 @@ import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { World } from '../harness/world.ts';
 import { loadReferenceObjects } from '../platform/compiler/testing.ts';
 import { runCase } from '../harness/verifier/run-case.ts';
+import { evaluate } from '../harness/evaluator/index.ts';
 import type { InjectedBug } from '../harness/world.ts';
 import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
 import type { Topology } from '../topologies/index.ts';
@@ -113,6 +114,89 @@ describe('platform fidelity rows (reference behaviour through the running contro
     expect(names(w, { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' }, 'pull')).toEqual(['known-default-credentials']);
     const pod = (w.server.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'pull', name: 'known' }) as unknown as { spec: { template: { spec: { imagePullSecrets?: unknown } } } }).spec.template.spec;
     expect(pod.imagePullSecrets).toEqual([{ name: 'known-default-credentials' }]);
+    w.stop();
+  });
+
+  test('row "Egress skipped for a shadowed external-service": a name held by any graph node of the own namespace (a port-less mesh member, a dependency stub) drops the egress', async () => {
+    const LMM: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember' };
+    const ext = (host: string, extra: object = {}) => ({ type: 'external-service', direction: 'outbound', params: { endpoints: { default: `https://${host}` } }, ...extra });
+    // `legacy`: an enrolled workload without ports (a MeshMember node); `cache`: only named as a dependency of `other` (an Unknown stub).
+    const legacy: KubeObject = { ...LMM, metadata: { name: 'legacy', namespace: 'sh' }, spec: { target: { selector: { 'app.kubernetes.io/name': 'legacy' } }, ports: [] } };
+    const app = svc('sh', 'app', { legacy: ext('legacy.example.com'), kv: ext('cache.example.com', { id: 'cache' }), api: ext('api.example.com') });
+    const w = await world([ns('sh'), PERMIT_ALL, legacy, svc('sh', 'other', { cache: { type: 'service', direction: 'outbound' } }), app]);
+    await run(w, 60_000);
+    const member = w.server.list(LMM, { namespace: 'sh' }).items.find((o) => o.metadata.name === 'app') as (KubeObject & { spec: { egress?: { target: { fqdn?: string } }[] } }) | undefined;
+    expect(status(w, 'sh', 'app').phase).toBe('Ready');
+    expect(member?.spec.egress?.map((e) => e.target.fqdn)).toEqual(['api.example.com']);
+    w.stop();
+  });
+
+  test('row "Egress LMM egress-sp-<name>": an external store gets ESO an egress member whose policies let ESO\'s pods reach it; a cluster-local one deletes it', async () => {
+    const SP: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'SecretProvider' };
+    const LMM: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember' };
+    const vault = { vault: { server: 'https://203.0.113.9:8200', path: 'secret', version: 'v2', auth: { kubernetes: { mountPath: 'kubernetes', role: 'eso' } } } };
+    const provider = (spec: Record<string, unknown>): KubeObject => ({ ...SP, metadata: { name: 'corp', namespace: 'lattice-system' }, spec: { provider: spec } });
+    // ESO's controller pods (the stub runs none): labels and service account as the ESO chart's.
+    const eso: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'external-secrets', namespace: 'external-secrets' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'external-secrets' } },
+        template: {
+          metadata: { labels: { 'app.kubernetes.io/name': 'external-secrets' } },
+          spec: { serviceAccountName: 'external-secrets', containers: [{ name: 'main', image: 'busybox:1.37', command: ['/bin/sleep', '3600'] }] },
+        },
+      },
+    };
+    // The store behind a selectorless Service (an address outside the cluster), so the probe reaches it by
+    // IP: the probe model resolves a Service name first, and a store named by FQDN would need its own name
+    // resolved, which a Service probe cannot express.
+    const store: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'vault', namespace: 'external-secrets' }, spec: { ports: [{ name: 'https', port: 8200, targetPort: 8200 }] } },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'vault-1', namespace: 'external-secrets', labels: { 'kubernetes.io/service-name': 'vault' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['203.0.113.9'], conditions: { ready: true } }],
+        ports: [{ name: 'https', port: 8200, protocol: 'TCP' }],
+      },
+    ];
+    const webhook = { webhook: { url: 'http://corp.lattice-secrets.svc:8787/secret/{{ .remoteRef.key }}', method: 'GET', result: { jsonPath: '$.value' } } };
+    const w = await world([PERMIT_ALL, eso, ...store, provider(webhook)], 5);
+    await run(w, 120_000);
+    const egressMember = () => w.server.list(LMM, { namespace: 'external-secrets' }).items.find((o) => o.metadata.name === 'egress-sp-corp') as (KubeObject & { spec: unknown; status?: { phase?: string } }) | undefined;
+    const pod = w.server.list({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'external-secrets' }).items[0];
+    expect(pod, 'ESO pod running').toBeDefined();
+    const probe = () => evaluate(w.dataplaneView(), { fromPod: { namespace: 'external-secrets', name: pod.metadata.name }, toService: { namespace: 'external-secrets', name: 'vault' }, port: 8200 });
+    // A cluster-local store (webhook `*.svc`): no member, and default-deny holds for ESO's pods.
+    expect(egressMember()).toBeUndefined();
+    expect(probe(), JSON.stringify(probe())).toMatchObject({ decision: 'deny', layer: 'cilium-egress' });
+    // An external store: the member, compiled by the mesh-member controller, opens ESO's egress to it.
+    await w.client.patch(SP, { namespace: 'lattice-system', name: 'corp' }, 'merge', { spec: { provider: { webhook: null, ...vault } } });
+    await run(w, 60_000);
+    const member = egressMember();
+    expect(member?.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'secret-provider-controller', 'lattice.dev/secrets-provider': 'corp' });
+    expect(member?.spec).toEqual({
+      target: { selector: { 'app.kubernetes.io/name': 'external-secrets' } },
+      ports: [],
+      allowedCallers: [],
+      dependencies: [],
+      egress: [{ target: { cidr: '203.0.113.9/32' }, ports: [8200], protocol: 'TCP' }],
+      allowPeerTraffic: false,
+      dependsAll: false,
+      serviceAccount: 'external-secrets',
+      ambient: true,
+    });
+    expect(member?.status?.phase).toBe('Ready');
+    expect(probe(), JSON.stringify(probe())).toMatchObject({ decision: 'allow' });
+    // Back to the cluster-local store: the member is deleted (its CiliumNetworkPolicy stays behind, as every
+    // deleted member's does in the reference: fidelity row "Deleting a LatticeService or LMM").
+    await w.client.patch(SP, { namespace: 'lattice-system', name: 'corp' }, 'merge', { spec: { provider: { vault: null, ...webhook } } });
+    await run(w, 60_000);
+    expect(egressMember()).toBeUndefined();
     w.stop();
   });
 

@@ -2,7 +2,7 @@
  * `${...}` template expansion and resource outputs (reference §2.2). Pure string functions: the
  * context is a flat map `dotted.path → value` built by {@link buildTemplateContext}.
  */
-import type { ResourceSpec } from '../crds/types.ts';
+import type { EgressRule, ResourceSpec } from '../crds/types.ts';
 import { SpecError, type ServiceLookupResult } from './types.ts';
 
 /** Flat template context: `metadata.name`, `metadata.annotations.K`, `resources.<name_>.host`, `cluster.name`. */
@@ -71,6 +71,17 @@ export function parseEndpoint(text: string): Endpoint | undefined {
     url: scheme !== undefined ? text.trim() : `tcp://${host}:${port}`,
   };
 }
+
+/**
+ * The LatticeMeshMember egress target of an endpoint host (reference `EgressTarget::for_host`): an IPv4
+ * address ⇒ `{cidr: "<ip>/32"}`, an IPv6 address (contains `:`) ⇒ `{cidr: "<ip>/128"}` (the reference
+ * writes `/32` after any IP), anything else ⇒ `{fqdn: host}` (Istio rejects bare IPs as ServiceEntry hosts).
+ */
+export function egressTarget(host: string): EgressRule['target'] {
+  return IPV4.test(host) ? { cidr: `${host}/32` } : host.includes(':') ? { cidr: `${host}/128` } : { fqdn: host };
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** Endpoints of an external-service resource in name order; throws SpecError on an unparseable URL. */
 export function resourceEndpoints(key: string, r: ResourceSpec): [string, Endpoint][] {

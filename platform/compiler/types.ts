@@ -52,7 +52,31 @@ export interface CompileContext {
   monitoring?: boolean;
   /** SPIFFE trust domain of mesh principals the wrapper writes (vmagent's in `allow-scrape-<svc>`); default `cluster.local`. */
   trustDomain?: string;
+  /**
+   * `graphHasNode(namespace, name)`: the service graph holds a node of any type under this key
+   * (reference `graph.get_service(ns, name).is_some()`; what counts as a node:
+   * platform/controllers/service-graph-nodes.ts). An outbound external-service whose `id`, else its
+   * resource name, is a node of the workload's own namespace gets no egress rule: it is shadowed by
+   * an internal service (reference crates/lattice-workload/src/compiler.rs:849-853). Absent ⇒ no node
+   * is known and nothing is shadowed.
+   */
+  graphHasNode?: (namespace: string, name: string) => boolean;
+  /** What an outbound `type: service` resource with `id: "*"` means (see {@link OutboundServiceWildcard}); default `dependsAll`. */
+  outboundServiceWildcard?: OutboundServiceWildcard;
 }
+
+/**
+ * The meaning of an outbound (`outbound` or `both`) `type: service` resource with `id: "*"` (platform
+ * option; platform/README.md "Fidelity"):
+ * - `dependsAll` (default, platform/compiler/README.md "Conscious deviations"): wildcard outbound; the
+ *   LatticeMeshMember gets `dependsAll: true`, so the mesh-member controller asks Cedar AllowWildcard
+ *   and edges form to every member that allows the caller.
+ * - `dependency` (the reference operator: crates/lattice-crd/src/crd/workload/spec.rs:139-143,
+ *   crates/lattice-workload/src/compiler.rs:804-807, 891): an ordinary dependency named `*` (namespace
+ *   the resource's, default the workload's) with `dependsAll: false`; no member is named `*`, so no edge
+ *   forms and no AllowWildcard is asked (crates/lattice-graph/src/lib.rs:965-969: an Unknown stub).
+ */
+export type OutboundServiceWildcard = 'dependsAll' | 'dependency';
 
 /**
  * The flattened RuntimeSpec of a workload (reference §1.1): pod-level knobs outside `workload`, as the

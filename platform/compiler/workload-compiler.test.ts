@@ -287,6 +287,45 @@ describe('generated LatticeMeshMember', () => {
   });
 });
 
+describe('outbound edge cases of the generated LatticeMeshMember (fidelity rows "Egress skipped …", "Outbound type: service with id: *")', () => {
+  const ext = (host: string, extra: object = {}) => ({ type: 'external-service' as const, params: { endpoints: { default: `https://${host}` } }, ...extra });
+  const hosts = (lmm: CompiledWorkload['meshMember']) => (lmm.spec.egress ?? []).map((e) => (e.target as { fqdn: string }).fqdn);
+
+  test('an external-service whose id, else its key, names a graph node of the own namespace (any node type) gets no egress; the resource namespace and the service lookup do not count', () => {
+    const w = workload({
+      resources: {
+        api: ext('api.example.com'), // key `api` is a node of team: shadowed
+        pay: ext('pay.example.com', { id: 'payments' }), // id `payments` is a node: shadowed
+        queue: ext('queue.example.com', { id: 'mq' }), // key `queue` is a node, but the id `mq` is what counts: kept
+        other: ext('other.example.com', { namespace: 'elsewhere' }), // elsewhere/other is a node, but the own namespace counts: kept
+        web: ext('web.example.com'), // a LatticeService with ports (the service lookup), not a node: kept
+      },
+    });
+    const nodes = new Set(['team/api', 'team/payments', 'team/queue', 'elsewhere/other']);
+    const lmm = ok(compileWorkload(input(w), { ...ctx, graphHasNode: (ns, name) => nodes.has(`${ns}/${name}`), serviceLookup: (ns, name) => (ns === 'team' && name === 'web' ? { ports: { http: { port: 80 } } } : undefined) })).meshMember;
+    expect(hosts(lmm)).toEqual(['other.example.com', 'queue.example.com', 'web.example.com']);
+    expect(hosts(ok(compileWorkload(input(w), ctx)).meshMember)).toEqual(['api.example.com', 'other.example.com', 'pay.example.com', 'queue.example.com', 'web.example.com']);
+  });
+
+  test('an outbound service wildcard is dependsAll by default and an ordinary dependency named * with outboundServiceWildcard "dependency"', () => {
+    const w = workload({ resources: { all: { type: 'service', id: '*' }, far: { type: 'service', id: '*', namespace: 'other', direction: 'both' }, postgres: { type: 'service' } } });
+    for (const setting of [undefined, 'dependsAll' as const]) {
+      const lmm = ok(compileWorkload(input(w), { ...ctx, outboundServiceWildcard: setting })).meshMember;
+      expect(lmm.spec).toMatchObject({ dependsAll: true, dependencies: [{ name: 'postgres', namespace: 'team' }], allowedCallers: [{ name: '*' }] });
+    }
+    const lmm = ok(compileWorkload(input(w), { ...ctx, outboundServiceWildcard: 'dependency' })).meshMember;
+    expect(lmm.spec).toMatchObject({
+      dependsAll: false,
+      dependencies: [
+        { name: '*', namespace: 'other' },
+        { name: '*', namespace: 'team' },
+        { name: 'postgres', namespace: 'team' },
+      ],
+      allowedCallers: [{ name: '*' }],
+    });
+  });
+});
+
 describe('pod template', () => {
   test('applies restricted security defaults, image pull policy and topology spread by provider', () => {
     const r = ok(compileWorkload(input(workload({ containers: { main: { image: 'busybox' }, side: { image: 'x:1.2', security: { runAsUser: 0 } } } })), { ...ctx, providerType: 'aws' }));

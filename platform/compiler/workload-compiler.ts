@@ -41,6 +41,7 @@ import {
 } from './secrets.ts';
 import {
   buildTemplateContext,
+  egressTarget,
   expandTemplate,
   extractSecretRefs,
   fileKey,
@@ -693,8 +694,6 @@ function uniqueRefs(refs: ServiceRef[]): ServiceRef[] {
   });
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
 function buildMeshMember(b: Build): LatticeMeshMember {
   const { name, namespace, workload, ingress, advertise } = b.input;
   const resources = workload.resources ?? {};
@@ -728,19 +727,19 @@ function buildMeshMember(b: Build): LatticeMeshMember {
         else callers.push(ref);
       }
       if (dir === 'outbound' || dir === 'both') {
-        if (isWildcard(r)) dependsAll = true;
+        if (isWildcard(r) && (b.ctx.outboundServiceWildcard ?? 'dependsAll') === 'dependsAll') dependsAll = true;
         else deps.push(ref);
       }
     } else if (type === 'external-service' && dir !== 'inbound') {
-      if (b.ctx.serviceLookup?.(r.namespace ?? namespace, key)) continue;
+      // Shadowed by a graph node of the own namespace named `id`, else the key (reference compiler.rs:849-853).
+      if (b.ctx.graphHasNode?.(namespace, r.id ?? key)) continue;
       const entity = r.id !== undefined ? entityEgress(r.id) : undefined;
       if (entity) {
         egress.push(entity);
         continue;
       }
       for (const [, ep] of resourceEndpoints(key, r)) {
-        const target = IPV4.test(ep.host) ? { cidr: `${ep.host}/32` } : ep.host.includes(':') ? { cidr: `${ep.host}/128` } : { fqdn: ep.host };
-        egress.push({ target, ports: [ep.port], protocol: ep.protocol });
+        egress.push({ target: egressTarget(ep.host), ports: [ep.port], protocol: ep.protocol });
       }
     }
   }

@@ -20,7 +20,7 @@
 import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
 import { compileJob, mergedTasks, VolcanoCronJobType, VolcanoJobType } from '../compiler/index.ts';
-import type { ServiceLookupResult } from '../compiler/index.ts';
+import type { OutboundServiceWildcard, ServiceLookupResult } from '../compiler/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
 import { LatticeJobType, LatticeServiceType } from '../crds/types.ts';
@@ -28,6 +28,7 @@ import type { LatticeJob, LatticeJobStatus, LatticeService } from '../crds/types
 import { applyAll } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { referencedServices } from './service-controller.ts';
+import { graphNodeLookup } from './service-graph-nodes.ts';
 
 /** Field manager of every write. */
 export const JOB_CONTROLLER = 'lattice-job-controller';
@@ -57,6 +58,11 @@ export interface JobControllerOptions {
   cedar: CedarLoader;
   clusterName: string;
   timings?: Partial<JobControllerTimings>;
+  /**
+   * What an outbound `type: service` resource with `id: "*"` means (compiler {@link OutboundServiceWildcard}):
+   * `dependsAll` (default) or `dependency` (the reference operator: an ordinary dependency named `*`).
+   */
+  outboundServiceWildcard?: OutboundServiceWildcard;
 }
 
 type VcPhase = 'Running' | 'Completed' | 'Failed' | 'Pending';
@@ -182,7 +188,8 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
       } else {
         const engine = await opts.cedar.load();
         const known = await serviceLookup(lj);
-        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, serviceLookup: (ns, name) => known.get(`${ns}/${name}`) });
+        const graphHasNode = await graphNodeLookup(client, mergedTasks(lj).map(([, task]) => task.workload));
+        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, serviceLookup: (ns, name) => known.get(`${ns}/${name}`) });
         if (!result.ok) {
           const message = `Failed to compile job: ${result.message}`;
           ctx.log.warn(`LatticeJob ${key.namespace}/${key.name}: ${message}`);

@@ -20,7 +20,8 @@
  */
 import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound } from '../../fake-apiserver/api/index.ts';
-import { compileModel, KthenaTypes, modelServingName, type CompiledModel } from '../compiler/index.ts';
+import { compileModel, KthenaTypes, mergedRoles, modelServingName, type CompiledModel, type OutboundServiceWildcard } from '../compiler/index.ts';
+import { graphNodeLookup } from './service-graph-nodes.ts';
 import { LatticeMeshMemberType, LABEL_NAME } from '../crds/types.ts';
 import { LatticeModelType, type LatticeModel, type LatticeModelStatus, type ModelCondition } from '../crds/model-types.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
@@ -58,6 +59,11 @@ export interface ModelControllerOptions {
   cedar: CedarLoader;
   clusterName: string;
   timings?: Partial<ModelControllerTimings>;
+  /**
+   * What an outbound `type: service` resource with `id: "*"` means (compiler {@link OutboundServiceWildcard}):
+   * `dependsAll` (default) or `dependency` (the reference operator: an ordinary dependency named `*`).
+   */
+  outboundServiceWildcard?: OutboundServiceWildcard;
 }
 
 type StatusUpdate = Omit<LatticeModelStatus, 'autoTopology' | 'appliedRoles'> & Partial<Pick<LatticeModelStatus, 'autoTopology' | 'appliedRoles'>>;
@@ -88,7 +94,8 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
 
   async function compile(m: LatticeModel) {
     const engine = await opts.cedar.load();
-    return compileModel(m, { authorizer: engine, clusterName: opts.clusterName });
+    const graphHasNode = await graphNodeLookup(client, mergedRoles(m).flatMap(([, r]) => [r.entryWorkload, r.workerWorkload]));
+    return compileModel(m, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode });
   }
 
   async function applyLayers(c: CompiledModel): Promise<void> {

@@ -28,7 +28,7 @@ import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api
 import { ignoreNotFound, isNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
 import type { Condition } from '../../fake-apiserver/api/index.ts';
 import { compileService } from '../compiler/index.ts';
-import type { ServiceLookupResult } from '../compiler/index.ts';
+import type { OutboundServiceWildcard, ServiceLookupResult } from '../compiler/index.ts';
 import { gateConditionMessage, volumeOwnerIndex, volumeReferences, type VolumeOwnerLookup } from '../cedar/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
@@ -49,6 +49,7 @@ import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
 import { workloadImages } from '../cedar/images.ts';
 import { cosignImageVerifier, resolveImageTrust, verifyImages, type ImageVerifier } from './image-trust.ts';
+import { graphNodeLookup } from './service-graph-nodes.ts';
 
 /** Field manager of every write. */
 export const SERVICE_CONTROLLER = 'lattice-service-controller';
@@ -104,6 +105,11 @@ export interface ServiceControllerOptions {
    * syncs them; crates/lattice-service/src/controller.rs:284-293, 524-600).
    */
   esoWait?: EsoWait;
+  /**
+   * What an outbound `type: service` resource with `id: "*"` means (compiler {@link OutboundServiceWildcard}):
+   * `dependsAll` (default) or `dependency` (the reference operator: an ordinary dependency named `*`).
+   */
+  outboundServiceWildcard?: OutboundServiceWildcard;
 }
 
 /** What the ESO wait waits for (see {@link ServiceControllerOptions.esoWait}). */
@@ -299,7 +305,9 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       clusterName: opts.clusterName,
       trustDomain: opts.trustDomain,
       monitoring: opts.monitoring,
+      outboundServiceWildcard: opts.outboundServiceWildcard,
       serviceLookup: (namespace, service) => known.get(`${namespace}/${service}`),
+      graphHasNode: await graphNodeLookup(client, [ls.spec.workload]),
       volumeOwner: await volumeOwners(ls),
       imageProviders: await imageProviders(ls),
       ...(verified ? { imageVerification: (image: string) => verified.get(image) ?? { status: 'not-enforced' as const } } : {}),
