@@ -8,7 +8,7 @@
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
-import { LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
+import { LABEL_MANAGED_BY, LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
 import type { InputErrorRecord, RunRecord, ServiceRecord, VerificationRecord } from '../../reports/model.ts';
 import { World } from '../world.ts';
 import type { InjectedBug } from '../world.ts';
@@ -237,7 +237,10 @@ export function serviceRecords(reader: ClusterReader): ServiceRecord[] {
     ...(o.status?.message ? { message: o.status.message } : {}),
     conditions: (o.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) })),
   });
-  // Hand-written LatticeMeshMembers (escape hatches) are services of the topology too; generated ones are their LatticeService's.
-  const members = reader.list<LatticeMeshMember>(LatticeMeshMemberType).filter((m) => !(m.metadata.ownerReferences ?? []).some((o) => o.kind === 'LatticeService'));
+  // Hand-written LatticeMeshMembers (escape hatches) are services of the topology too; generated ones are their
+  // LatticeService's, and those the platform writes for itself (managed-by set: ESO's `egress-sp-<provider>`) none.
+  const members = reader
+    .list<LatticeMeshMember>(LatticeMeshMemberType)
+    .filter((m) => !(m.metadata.ownerReferences ?? []).some((o) => o.kind === 'LatticeService') && m.metadata.labels?.[LABEL_MANAGED_BY] === undefined);
   return [...reader.list<LatticeService>(LatticeServiceType).map(record), ...members.map(record)];
 }
