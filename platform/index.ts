@@ -34,7 +34,7 @@ export interface PlatformOptions {
    */
   monitoring?: boolean;
   /**
-   * How image signatures are checked for ImageProviders that enforce `trust` (reference cosign.rs;
+   * How image signatures are checked for ImageProviders that enforce `trust`, for services, jobs and models alike (reference cosign.rs;
    * controllers/image-trust.ts): default the `cosign` binary (`cosignImageVerifier`). The simulator
    * passes its simulated registry's signatures.
    */
@@ -57,8 +57,8 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     secretProviderController(opts.client),
     meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
     serviceController({ client: opts.client, cedar, clusterName: opts.clusterName, trustDomain: opts.trustDomain, monitoring: opts.monitoring, imageVerifier: opts.imageVerifier, esoWait: opts.esoWait }),
-    jobController({ client: opts.client, cedar, clusterName: opts.clusterName }),
-    modelController({ client: opts.client, cedar, clusterName: opts.clusterName }),
+    jobController({ client: opts.client, cedar, clusterName: opts.clusterName, imageVerifier: opts.imageVerifier }),
+    modelController({ client: opts.client, cedar, clusterName: opts.clusterName, imageVerifier: opts.imageVerifier }),
     packageController({ client: opts.client, cedar, clusterName: opts.clusterName, ...opts.packages }),
   ];
 }
