@@ -3,7 +3,8 @@
  * 1. Pending → Compiling (requeue 5 s).
  * 2. Image trust: an enforcing ImageProvider's key Secret missing → Compiling `Waiting for image trust key
  *    material: …` (requeue 5 s); else the image verifier checks the images it covers. From here on every
- *    status carries the `ImageVerified` condition (book §4.8; service-status.ts `imageVerifiedCondition`).
+ *    status carries the `ImageVerified` condition (book §4.8; service-status.ts `imageVerifiedCondition`)
+ *    while some ImageProvider enforces trust.
  *    Compile with the Cedar gates first (all-or-nothing; SkipImageVerification for unsigned images last). Denied → phase Failed, conditions
  *    `Ready/False/ValidationFailed` (reference text), `PolicyAuthorized/False/<Gate>Denied` (the gate,
  *    the service, the resource and what to do), `SecretsResolved/Unknown/BlockedByAuthorization`,
@@ -45,7 +46,7 @@ import type { CompiledResourcesSummary, CredentialSpec, ImageProvider, LatticeMe
 import { derivedName } from '../mesh/index.ts';
 import { mergeCondition, sameConditions, dropCondition } from './conditions.ts';
 import { applyAll, applyServed, deleteIfExists } from './apply.ts';
-import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage, imageVerifiedCondition } from './service-status.ts';
+import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage, IMAGE_VERIFIED, imageVerifiedCondition } from './service-status.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
 import { workloadImages } from '../cedar/images.ts';
@@ -276,10 +277,12 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     // Image trust (reference controller.rs:961-980): the enforcing ImageProviders' keys must be present,
     // else wait (Compiling, requeue 5 s) rather than compile without verification; then the verifier
     // checks every image the pods run, and the compiler asks SkipImageVerification for the unsigned ones.
-    // What verification found is the ImageVerified condition (book §4.8) on every status written from here.
+    // What verification found is the ImageVerified condition (book §4.8) on every status written from here
+    // (none while no ImageProvider enforces trust).
     const images = workloadImages(ls.spec.workload, ls.spec.sidecars);
     const trust = await checkImageTrust(client, images, verifier);
-    const imageVerified = mergeCondition(status.conditions, imageVerifiedCondition(images, trust), now);
+    const imageCondition = imageVerifiedCondition(images, trust);
+    const imageVerified = imageCondition ? mergeCondition(status.conditions, imageCondition, now) : dropCondition(status.conditions, IMAGE_VERIFIED);
     if ('waiting' in trust) {
       const conditions = mergeCondition(imageVerified, { type: 'Compiling', status: 'True', reason: 'DependencyCheck', message: trust.waiting }, now);
       await writeStatus(ls, { phase: 'Compiling', message: trust.waiting, conditions, observedGeneration: status.observedGeneration ?? null });

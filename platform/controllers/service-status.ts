@@ -118,19 +118,23 @@ export function compiledResourcesSummary(objects: readonly Pick<KubeObject, 'kin
  * <authority>`) of a workload running `images` (distinct ones taken in order), from its image-trust
  * check (controllers/image-trust.ts `checkImageTrust`). It reports what signature verification found,
  * not Cedar's SkipImageVerification decision (that is `PolicyAuthorized`). The first case that applies:
+ * - no ImageProvider enforces trust ⇒ `undefined`: no condition (the platform verifies no image, as a
+ *   cluster without image trust; the caller drops a stale one);
  * - key material missing ⇒ `Unknown` `WaitingForKeyMaterial`, the wait's text;
  * - the verifier failed for an image ⇒ `Unknown` `VerificationError`, its errors joined with `; `;
  * - an image no authority verified ⇒ `False` `CosignVerificationFailed`, `image signature verification
  *   failed: <image> [verify: <why>], …; running an unverified image needs a Cedar SkipImageVerification permit`;
- * - an image no enforcing ImageProvider covers (or none enforces trust) ⇒ `False` `NotEnforced`, `no
- *   ImageProvider enforces signature trust for <image>, …`;
+ * - an image no enforcing ImageProvider covers ⇒ `False` `NotEnforced`, `no ImageProvider enforces
+ *   signature trust for <image>, …` (it escapes the verification the platform does);
  * - every image verified ⇒ `True` `CosignVerified`: one image `Image signed by key <authority>`,
  *   several `Images signed: <image> by key <authority>, …`.
  * Pure; never throws.
  */
-export function imageVerifiedCondition(images: readonly string[], check: ImageTrustCheck): Omit<Condition, 'lastTransitionTime'> {
+export function imageVerifiedCondition(images: readonly string[], check: ImageTrustCheck): Omit<Condition, 'lastTransitionTime'> | undefined {
   if ('waiting' in check) return { type: IMAGE_VERIFIED, status: 'Unknown', reason: 'WaitingForKeyMaterial', message: check.waiting };
-  const found = [...new Set(images)].map((image) => [image, check.verified?.get(image) ?? { status: 'not-enforced' as const }] as const);
+  const verified = check.verified;
+  if (!verified) return undefined;
+  const found = [...new Set(images)].map((image) => [image, verified.get(image) ?? { status: 'not-enforced' as const }] as const);
   const errors = found.flatMap(([, v]) => (v.status === 'error' ? [v.message] : []));
   if (errors.length > 0) return { type: IMAGE_VERIFIED, status: 'Unknown', reason: 'VerificationError', message: errors.join('; ') };
   const unsigned = found.flatMap(([image, v]) => (v.status === 'unsigned' ? [unverifiedImageItem(image, v.reasons)] : []));
