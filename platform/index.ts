@@ -35,7 +35,7 @@ export interface PlatformOptions {
    */
   monitoring?: boolean;
   /**
-   * How image signatures are checked for ImageProviders that enforce `trust` (reference cosign.rs;
+   * How image signatures are checked for ImageProviders that enforce `trust`, for services, jobs and models alike (reference cosign.rs;
    * controllers/image-trust.ts): default the `cosign` binary (`cosignImageVerifier`). The simulator
    * passes its simulated registry's signatures.
    */
@@ -64,8 +64,8 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     secretProviderController(opts.client),
     meshMemberController({ client: opts.client, cedar, trustDomain: opts.trustDomain }),
     serviceController({ client: opts.client, cedar, clusterName: opts.clusterName, trustDomain: opts.trustDomain, monitoring: opts.monitoring, imageVerifier: opts.imageVerifier, esoWait: opts.esoWait, outboundServiceWildcard: opts.outboundServiceWildcard }),
-    jobController({ client: opts.client, cedar, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard }),
-    modelController({ client: opts.client, cedar, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard }),
+    jobController({ client: opts.client, cedar, clusterName: opts.clusterName, imageVerifier: opts.imageVerifier, outboundServiceWildcard: opts.outboundServiceWildcard }),
+    modelController({ client: opts.client, cedar, clusterName: opts.clusterName, imageVerifier: opts.imageVerifier, outboundServiceWildcard: opts.outboundServiceWildcard }),
     packageController({ client: opts.client, cedar, clusterName: opts.clusterName, ...opts.packages }),
   ];
 }

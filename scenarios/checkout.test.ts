@@ -9,10 +9,15 @@
  *   Deployment, then Ready once the secrets arrive;
  * - an unauthorized update: Failed for the new generation, everything of the previous one untouched
  *   and still serving.
+ * Every case runs under image trust as the book's walk-through does ("checked against TrustPolicy"): an
+ * ImageProvider enforcing trust for `registry.example.com/` with the book's authority
+ * `production-signing-key`, whose key signs the fleet's images, so the status carries the book's
+ * `ImageVerified=True CosignVerified` condition.
  */
 import { describe, expect, test } from 'vitest';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { World } from '../harness/world.ts';
+import { defaultProfile } from '../harness/profile.ts';
 import { loadSpecs } from '../harness/specs/load-specs.ts';
 import { producedObjects } from '../harness/verifier/produced.ts';
 import { evaluateIndexed } from '../harness/evaluator/index.ts';
@@ -64,10 +69,32 @@ function fleet(without: string[] = []): KubeObject[] {
   return loaded.objects.filter((o) => !(o.kind === 'CedarPolicy' && without.includes(o.metadata.name)));
 }
 
+/** The signing key of the book's authority (§4.8 `Image signed by key production-signing-key`), as the ImageProvider's key Secret holds it. */
+const SIGNING_KEY = '-----BEGIN PUBLIC KEY-----\ncommerce-production-signing-key\n-----END PUBLIC KEY-----\n';
+/** Image trust for the fleet's registry (the book's TrustPolicy, the reference's ImageProvider `trust`) and the authority's key Secret. */
+const IMAGE_TRUST: KubeObject[] = [
+  {
+    apiVersion: 'lattice.dev/v1alpha1',
+    kind: 'ImageProvider',
+    metadata: { name: 'commerce-registry', namespace: 'lattice-system' },
+    spec: { type: 'generic', registry: 'registry.example.com/', trust: { authorities: [{ name: 'production-signing-key', key: { id: 'cosign/production', provider: 'commerce-vault' } }] } },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'commerce-registry-trust-production-signing-key-credentials', namespace: 'lattice-system' },
+    data: { 'cosign.pub': Buffer.from(SIGNING_KEY).toString('base64') },
+  } as KubeObject,
+];
+
 async function world(objects: KubeObject[], configure?: (w: World) => void): Promise<World> {
-  const w = await World.create({ seed: 9, trustDomain: 'lattice.test' });
+  const profile = defaultProfile();
+  // The simulated registry holds a signature by the authority's key for every image of the fleet.
+  const images = objects.flatMap((o) => (o.kind === 'LatticeService' ? Object.values((o as LatticeService).spec.workload.containers ?? {}).map((c) => c.image) : []));
+  profile.images = { signatures: images.map((image) => ({ image, key: SIGNING_KEY })) };
+  const w = await World.create({ seed: 9, trustDomain: 'lattice.test', profile });
   configure?.(w);
-  const refused = await w.apply(objects);
+  const refused = await w.apply([...IMAGE_TRUST, ...objects]);
   expect(refused.map((f) => f.error.message)).toEqual([]);
   return w;
 }
@@ -116,11 +143,13 @@ describe('book §8.6: checkout through the pipeline, with the Chapter 4 status',
     expect(s.phase).toBe('Ready');
     expect(s.observedGeneration).toBe(checkout(w).metadata.generation);
     expect(s.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['ImageVerified', 'True', 'CosignVerified'],
       ['PolicyAuthorized', 'True', 'GatesPassed'],
       ['SecretsResolved', 'True', 'ExternalSecretsSynced'],
       ['Compiled', 'True', 'ResourcesCompiled'],
       ['Ready', 'True', 'ServiceReady'],
     ]);
+    expect(condition(s, 'ImageVerified')?.message).toBe('Image signed by key production-signing-key');
     expect(condition(s, 'Compiled')?.message).toBe('13 resources compiled');
     expect(s.compiledResources).toEqual({ count: 13, types: BOOK_TYPES, resources: BOOK_RESOURCES, generation: 1 });
     // The status is held against the cluster: exactly these 13 exist, written for checkout.
@@ -155,6 +184,8 @@ describe('book §8.6: checkout through the pipeline, with the Chapter 4 status',
     const s = statusOf(w);
     expect(s.phase).toBe('Failed');
     expect(s.observedGeneration).toBe(1);
+    // The book's failed compilation: image verification passed, policy authorization failed.
+    expect(condition(s, 'ImageVerified')).toMatchObject({ status: 'True', reason: 'CosignVerified' });
     const authorized = condition(s, 'PolicyAuthorized')!;
     expect(authorized).toMatchObject({ status: 'False', reason: 'AccessSecretDenied' });
     const message = authorized.message!;

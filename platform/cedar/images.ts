@@ -48,6 +48,14 @@ export function imageVerificationRequests(principal: CedarPrincipal, unsignedIma
  */
 export function imageVerificationMessage(unsigned: ReadonlyMap<string, readonly string[]>, decisions: readonly GateDecision[]): string {
   const cedar = new Map(decisions.filter((d) => !d.allowed).map((d) => [d.request.subject, d.reason]));
-  const items = [...unsigned].map(([image, reasons]) => `${image} [verify: ${reasons.length > 0 ? reasons.join('; ') : 'no trust authority configured'}] [cedar: ${cedar.get(image) ?? ''}]`);
+  const items = [...unsigned].map(([image, reasons]) => `${unverifiedImageItem(image, reasons)} [cedar: ${cedar.get(image) ?? ''}]`);
   return `image verification denied: image signature verification failed: ${items.join(', ')}`;
+}
+
+/**
+ * One unsigned image as the reference's denial names it: `<image> [verify: <why>]`, `<why>` its
+ * authorities' reasons joined with `; ` (`no trust authority configured` when none). Never throws.
+ */
+export function unverifiedImageItem(image: string, reasons: readonly string[]): string {
+  return `${image} [verify: ${reasons.length > 0 ? reasons.join('; ') : 'no trust authority configured'}]`;
 }

@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeJob } from '../crds/types.ts';
-import { compileJob, mergeTask, type CompiledJob } from './index.ts';
+import { compileJob, jobImages, mergeTask, type CompiledJob } from './index.ts';
 import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -215,3 +215,29 @@ test.skipIf(references.length === 0)(
   },
 );
 if (references.length === 0) test.skip('reference fixtures not present (../shared/fixtures/reference): the LatticeJob fixture sweep is skipped', () => {});
+
+describe('image trust for jobs (the shared WorkloadCompiler gate; controllers/image-trust.ts checks what jobImages lists)', () => {
+  const c = (image: string) => ({ image, command: ['/run'], resources: { limits: { cpu: '1', memory: '1Gi' } } });
+  const lj = {
+    apiVersion: 'lattice.dev/v1alpha1',
+    kind: 'LatticeJob',
+    metadata: { name: 'train', namespace: 'ml', uid: 'u' },
+    spec: {
+      defaults: { sidecars: { log: c('r/log:1') } },
+      tasks: { worker: { workload: { containers: { main: c('r/train:1') } } }, master: { workload: { containers: { main: c('r/train:1'), probe: c('r/probe:1') } } } },
+    },
+  } as unknown as LatticeJob;
+
+  test('jobImages: per task in name order (defaults merged) containers then sidecars', () => {
+    expect(jobImages(lj)).toEqual(['r/train:1', 'r/probe:1', 'r/log:1', 'r/train:1', 'r/log:1']);
+  });
+
+  test('an unsigned image is asked of SkipImageVerification on its task principal; a denial fails the whole job', () => {
+    const authorizer = denyWhere((r) => r.action === 'SkipImageVerification' && r.principal.name === 'train-worker');
+    const imageVerification = (image: string) => (image === 'r/train:1' ? { status: 'unsigned' as const, reasons: ['k: no matching signatures'] } : { status: 'verified' as const, authority: 'k' });
+    const r = compileJob(lj, { authorizer, clusterName: 'sim', imageVerification });
+    expect(authorizer.asked.filter((q) => q.action === 'SkipImageVerification').map((q) => `${q.principal.name} ${q.subject}`)).toEqual(['train-master r/train:1', 'train-worker r/train:1']);
+    expect(r).toMatchObject({ ok: false, reason: 'denied', gate: 'SkipImageVerification' });
+    expect(!r.ok && r.message).toMatch(/^compilation failed for task 'worker': image verification denied: image signature verification failed: r\/train:1 \[verify: k: no matching signatures\] \[cedar: /);
+  });
+});

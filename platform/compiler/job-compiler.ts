@@ -23,6 +23,7 @@ import {
   type VolcanoPolicy,
   type WorkloadSpec,
 } from '../crds/types.ts';
+import { workloadImages } from '../cedar/images.ts';
 import { makeObject } from './objects.ts';
 import type { CompileContext, CompileFailure } from './types.ts';
 import { compileWorkload } from './workload-compiler.ts';
@@ -115,6 +116,15 @@ export function mergedTasks(lj: LatticeJob): [string, JobTaskSpec][] {
   return Object.keys(lj.spec.tasks ?? {})
     .sort()
     .map((t) => [t, mergeTask(lj.spec.tasks[t], lj.spec.defaults)]);
+}
+
+/**
+ * Every image the job's compile asks image trust about: per task (name order, defaults merged) its
+ * containers then sidecars ({@link workloadImages}); the rank init container the training wrapper adds
+ * is not a workload image (the WorkloadCompiler never sees it). Duplicates kept. Never throws.
+ */
+export function jobImages(lj: LatticeJob): string[] {
+  return mergedTasks(lj).flatMap(([, t]) => workloadImages({ containers: t.workload?.containers ?? {} }, t.sidecars));
 }
 
 const replicasOf = (t: JobTaskSpec): number => t.replicas ?? 1;

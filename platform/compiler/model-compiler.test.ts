@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeModel } from '../crds/model-types.ts';
-import { compileModel, mergeRole, modelServingName, type CompiledModel } from './index.ts';
+import { compileModel, mergeRole, modelImages, modelServingName, type CompiledModel } from './index.ts';
 import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -217,5 +217,31 @@ describe.skipIf(!existsSync(REFERENCE_DIR))('reference fixture', () => {
     expect(r.layers.serving[0].spec.template.roles[0]).toMatchObject({ name: 'decode', workerReplicas: 1 });
     expect(r.layers.autoscalingPolicies[0].spec.metrics).toEqual([{ metricName: 'gpu_kv_cache_usage', targetValue: '0.8' }]);
     expect(r.meshMembers.map((mm) => mm.metadata.name).sort()).toEqual(['llm-serving-decode', 'llm-serving-decode-worker', 'llm-serving-prefill']);
+  });
+});
+
+describe('image trust for models (the shared WorkloadCompiler gate; controllers/image-trust.ts checks what modelImages lists)', () => {
+  const c = (image: string) => ({ image, command: ['/serve'], resources: { limits: { cpu: '1', memory: '1Gi' } } });
+  const m = {
+    apiVersion: 'lattice.dev/v1alpha1',
+    kind: 'LatticeModel',
+    metadata: { name: 'llm', namespace: 'ai', uid: 'u' },
+    spec: {
+      modelSource: { uri: 'hf://org/llm' },
+      defaults: { entryWorkload: { containers: { engine: c('r/vllm:1') } }, entryRuntime: { sidecars: { log: c('r/log:1') } } },
+      roles: { decode: { workerWorkload: { containers: { engine: c('r/vllm-worker:1') } } }, prefill: {} },
+    },
+  } as unknown as LatticeModel;
+
+  test('modelImages: per role in name order (defaults merged) the entry containers and sidecars, then the worker (entry runtime when it has none); not the downloader', () => {
+    expect(modelImages(m)).toEqual(['r/vllm:1', 'r/log:1', 'r/vllm-worker:1', 'r/log:1', 'r/vllm:1', 'r/log:1']);
+  });
+
+  test('a denied unsigned image fails the model (all-or-nothing) naming the role', () => {
+    const authorizer = denyWhere((r) => r.action === 'SkipImageVerification');
+    const imageVerification = (image: string) => (image === 'r/vllm-worker:1' ? { status: 'unsigned' as const, reasons: [] } : { status: 'not-enforced' as const });
+    const r = compileModel(m, { authorizer, clusterName: 'sim', imageVerification });
+    expect(r).toMatchObject({ ok: false, reason: 'denied', gate: 'SkipImageVerification' });
+    expect(!r.ok && r.message).toMatch(/^compilation failed for role 'decode-worker': image verification denied: image signature verification failed: r\/vllm-worker:1 \[verify: no trust authority configured\]/);
   });
 });

@@ -13,6 +13,7 @@ import { LABEL_MANAGED_BY, LABEL_NAME, LATTICE_API_VERSION, MANAGED_BY_LATTICE, 
 import type { LatticeModel, ModelRoleSpec, ModelRoutingSpec, ModelSourceSpec } from '../crds/model-types.ts';
 import { derivedName } from '../mesh/derived-name.ts';
 import { mergeTask } from './job-compiler.ts';
+import { workloadImages } from '../cedar/images.ts';
 import { makeObject } from './objects.ts';
 import type { CompileContext, CompileFailure } from './types.ts';
 import { compileWorkload } from './workload-compiler.ts';
@@ -201,6 +202,19 @@ function injectDownload(template: Json, source: ModelSourceSpec): void {
   });
 }
 
+
+/**
+ * Every image the model's compile asks image trust about: per role (name order, defaults merged) the
+ * entry workload's containers then its sidecars, then the worker's (worker runtime, else the entry's)
+ * ({@link workloadImages}); the model-download init container is not a workload image (the
+ * WorkloadCompiler never sees it). Duplicates kept. Never throws.
+ */
+export function modelImages(model: LatticeModel): string[] {
+  return mergedRoles(model).flatMap(([, r]) => [
+    ...workloadImages({ containers: r.entryWorkload?.containers ?? {} }, r.entryRuntime?.sidecars),
+    ...(r.workerWorkload ? workloadImages({ containers: r.workerWorkload.containers ?? {} }, (r.workerRuntime ?? r.entryRuntime)?.sidecars) : []),
+  ]);
+}
 
 function labelsOf(model: LatticeModel): Record<string, string> {
   return { [LABEL_MANAGED_BY]: MANAGED_BY_LATTICE, [LABEL_NAME]: model.metadata.name };

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound } from '../../fake-apiserver/api/index.ts';
 import type { ImageVerification } from '../cedar/images.ts';
+import type { CompileContext } from '../compiler/index.ts';
 import { ImageProviderType, LATTICE_SYSTEM_NAMESPACE, type ImageProvider } from '../crds/types.ts';
 
 /** What one authority's check of one image found (reference `cosign::VerifyResult`): verified, or not signed by that key with why. Throws for a verifier failure (reference `VerifyResult::Error`). */
@@ -101,6 +102,38 @@ export async function verifyImages(entries: readonly ImageTrustEntry[], images: 
   }
   return out;
 }
+
+/** What a workload controller does about image trust before compiling (see {@link checkImageTrust}). */
+export type ImageTrustCheck =
+  | { waiting: string }
+  | {
+      /** Each image's verification, or `undefined` when no ImageProvider enforces trust (the verifier was not asked). */
+      verified: ReadonlyMap<string, ImageVerification> | undefined;
+      /** The compile-context field to spread into the {@link CompileContext}: empty when no ImageProvider enforces trust (the gate is not asked). */
+      context: Pick<CompileContext, 'imageVerification'>;
+    };
+
+/**
+ * The image-trust step every workload controller runs before it compiles (LatticeService, LatticeJob,
+ * LatticeModel; reference crates/lattice-service/src/controller.rs:966-980, which only the service
+ * controller runs: the book's shared pipeline gives jobs and models the same check, platform/README.md
+ * "Fidelity"). Input: every image the workload's compile will ask about (`workloadImages` of each
+ * compiled workload), the verifier. Output: `{waiting}` with the status message
+ * `Waiting for image trust key material: <resolveImageTrust notReady>` when an enforcing authority's key
+ * Secret is missing or empty (the caller writes it and requeues 5 s, never compiling unverified); else
+ * the verifications and the compile context carrying them. Reads through `client`; never throws for
+ * verifier failures (they become `error` verifications, which fail the compile).
+ */
+export async function checkImageTrust(client: KubeClient, images: readonly string[], verifier: ImageVerifier): Promise<ImageTrustCheck> {
+  const trust = await resolveImageTrust(client);
+  if ('notReady' in trust) return { waiting: `${IMAGE_TRUST_WAIT_PREFIX}${trust.notReady}` };
+  if (trust.entries.length === 0) return { verified: undefined, context: {} };
+  const verified = await verifyImages(trust.entries, images, verifier);
+  return { verified, context: { imageVerification: (image: string) => verified.get(image) ?? { status: 'not-enforced' } } };
+}
+
+/** Start of the status message of a workload waiting for an enforcing authority's key (reference controller.rs:973). */
+export const IMAGE_TRUST_WAIT_PREFIX = 'Waiting for image trust key material: ';
 
 /**
  * The default {@link ImageVerifier} on a real cluster: runs `cosign verify --key <key file>

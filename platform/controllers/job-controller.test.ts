@@ -10,6 +10,7 @@ import { LatticeJobType } from '../crds/types.ts';
 import type { LatticeJob } from '../crds/types.ts';
 import { CedarLoader } from './cedar-loader.ts';
 import { jobController } from './job-controller.ts';
+import type { ImageVerifier } from './image-trust.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -46,11 +47,12 @@ const JOB: LatticeJob = {
   spec: { tasks: { run: { workload: { containers: { main: { image: 'etl:1', command: ['/etl'], resources: { limits: { cpu: '1', memory: '1Gi' } } } } } } } },
 };
 
-async function reconcileWith(vcjob: Record<string, unknown> | undefined, status: LatticeJob['status'], nowMs = T0 + 60_000) {
+async function reconcileWith(vcjob: Record<string, unknown> | undefined, status: LatticeJob['status'], nowMs = T0 + 60_000, extra: { objects?: KubeObject[]; imageVerifier?: ImageVerifier } = {}) {
   const mem = memoryClient();
   mem.put({ ...JOB, status });
   if (vcjob) mem.put({ apiVersion: 'batch.volcano.sh/v1alpha1', kind: 'Job', metadata: { name: 'etl', namespace: 'data', creationTimestamp: rfc3339(T0) }, ...vcjob });
-  const def = jobController({ client: mem.client, cedar: new CedarLoader(mem.client), clusterName: 'test' });
+  for (const o of extra.objects ?? []) mem.put(o);
+  const def = jobController({ client: mem.client, cedar: new CedarLoader(mem.client), clusterName: 'test', imageVerifier: extra.imageVerifier });
   const log = { info: () => {}, warn: () => {} };
   const result = await def.reconciler.reconcile({ namespace: 'data', name: 'etl' }, { clock: { now: () => nowMs } as never, log });
   const lj = (await mem.client.get(LatticeJobType, { namespace: 'data', name: 'etl' })) as LatticeJob;
@@ -58,6 +60,11 @@ async function reconcileWith(vcjob: Record<string, unknown> | undefined, status:
 }
 
 const submitted = { phase: 'Pending' as const, message: 'Job submitted to Volcano' };
+
+/** An ImageProvider enforcing trust for the job's image (`etl:1` starts with `etl`), its authority's key Secret, and a verifier that signs `signed`. */
+const PROVIDER: KubeObject = { apiVersion: 'lattice.dev/v1alpha1', kind: 'ImageProvider', metadata: { name: 'p', namespace: 'lattice-system' }, spec: { type: 'generic', registry: 'etl', trust: { authorities: [{ name: 'release', key: { id: 'k' } }] } } };
+const KEY_SECRET = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'p-trust-release-credentials', namespace: 'lattice-system' }, data: { 'cosign.pub': Buffer.from('KEY').toString('base64') } } as KubeObject;
+const verifierSigning = (signed: string[]): ImageVerifier => async ({ image, key }) => (signed.includes(image) && key === 'KEY' ? { verified: true } : { verified: false, reason: 'no matching signatures' });
 
 describe('LatticeJob controller', () => {
   it('submits once: layer 1 then the VCJob, status Pending "Job submitted to Volcano"', async () => {
@@ -84,6 +91,30 @@ describe('LatticeJob controller', () => {
     const { status } = await reconcileWith({ spec: maxRetry === undefined ? {} : { maxRetry }, status: { state: { phase: vcPhase } } }, submitted);
     expect(status).toMatchObject({ phase, message });
     if (phase === 'Succeeded' || phase === 'Failed') expect(status?.completionTime).toBe(rfc3339(T0 + 60_000));
+  });
+
+  it('image trust as the service controller checks it: a missing key waits Pending (5 s) with nothing applied; an unsigned image is denied by SkipImageVerification, a signed one submitted', async () => {
+    const wait = await reconcileWith(undefined, undefined, undefined, { objects: [PROVIDER], imageVerifier: verifierSigning(['etl:1']) });
+    expect(wait.status).toMatchObject({
+      phase: 'Pending',
+      message: "Waiting for image trust key material: trust authority 'release' for registry 'etl' not ready: cosign key secret not found (ESO not synced yet) (secret: p-trust-release-credentials)",
+    });
+    expect(wait.result).toEqual({ outcome: 'requeue', afterMs: 5_000 });
+    expect(wait.applied).toEqual([]);
+
+    const unsigned = await reconcileWith(undefined, undefined, undefined, { objects: [PROVIDER, KEY_SECRET], imageVerifier: verifierSigning([]) });
+    expect(unsigned.status).toMatchObject({
+      phase: 'Failed',
+      message: "Failed to compile job: compilation failed for task 'run': image verification denied: image signature verification failed: etl:1 [verify: release: no matching signatures] [cedar: no permit policy for this service and resource]",
+    });
+    expect(unsigned.applied).toEqual([]);
+
+    const signed = await reconcileWith(undefined, undefined, undefined, { objects: [PROVIDER, KEY_SECRET], imageVerifier: verifierSigning(['etl:1']) });
+    expect(signed.status).toMatchObject(submitted);
+    expect(signed.applied).toContain('Job etl');
+
+    const broken = await reconcileWith(undefined, undefined, undefined, { objects: [PROVIDER, KEY_SECRET], imageVerifier: async () => Promise.reject(new Error('registry unreachable')) });
+    expect(broken.status?.message).toBe("Failed to compile job: compilation failed for task 'run': image verification error for etl:1 (authority release): registry unreachable");
   });
 
   it('a VCJob Pending for more than 300 s fails the LatticeJob; a Failed LatticeJob goes back to Pending "Retrying compilation" in 5 s', async () => {

@@ -1,7 +1,10 @@
 /**
  * LatticeJob controller (reference §2.9; crates/lattice-job controller.rs). Per reconcile, by phase:
- * - Pending: unless the status message already says `Job submitted to Volcano`, compile the job
- *   (Cedar gates through the shared WorkloadCompiler) and apply layer 1 (per-task ServiceAccounts,
+ * - Pending: unless the status message already says `Job submitted to Volcano`, check image trust as
+ *   the service controller does (controllers/image-trust.ts `checkImageTrust` over every task's images:
+ *   an enforcing authority's key missing ⇒ Pending `Waiting for image trust key material: …`, requeue
+ *   5 s, nothing compiled), compile the job (Cedar gates through the shared WorkloadCompiler, image trust
+ *   / SkipImageVerification last) and apply layer 1 (per-task ServiceAccounts,
  *   ConfigMaps, Secrets, ExternalSecrets, PVCs, LatticeMeshMembers; no wait on mesh readiness) then
  *   layer 2 (the Volcano Job or CronJob); a VCJob that already exists is not re-submitted. A compile
  *   failure sets Failed `Failed to compile job: <JobError text>`. A cron job then turns Running
@@ -19,7 +22,7 @@
  */
 import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
-import { compileJob, mergedTasks, VolcanoCronJobType, VolcanoJobType } from '../compiler/index.ts';
+import { compileJob, jobImages, mergedTasks, VolcanoCronJobType, VolcanoJobType } from '../compiler/index.ts';
 import type { OutboundServiceWildcard, ServiceLookupResult } from '../compiler/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
@@ -29,6 +32,7 @@ import { applyAll } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { referencedServices } from './service-controller.ts';
 import { graphNodeLookup } from './service-graph-nodes.ts';
+import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
 
 /** Field manager of every write. */
 export const JOB_CONTROLLER = 'lattice-job-controller';
@@ -42,6 +46,8 @@ export interface JobControllerTimings {
   retryRequeueMs: number;
   compileFailureRequeueMs: number;
   pendingTimeoutMs: number;
+  /** While an enforcing ImageProvider's key Secret is missing (the service controller's 5 s, reference controller.rs:977). */
+  trustWaitRequeueMs: number;
 }
 
 export const DEFAULT_JOB_TIMINGS: JobControllerTimings = {
@@ -50,6 +56,7 @@ export const DEFAULT_JOB_TIMINGS: JobControllerTimings = {
   retryRequeueMs: 5_000,
   compileFailureRequeueMs: 30_000,
   pendingTimeoutMs: 300_000,
+  trustWaitRequeueMs: 5_000,
 };
 
 /** Options of the job controller. */
@@ -63,6 +70,8 @@ export interface JobControllerOptions {
    * `dependsAll` (default) or `dependency` (the reference operator: an ordinary dependency named `*`).
    */
   outboundServiceWildcard?: OutboundServiceWildcard;
+  /** Checks image signatures for ImageProviders that enforce `trust` (default {@link cosignImageVerifier}); not asked when none does. */
+  imageVerifier?: ImageVerifier;
 }
 
 type VcPhase = 'Running' | 'Completed' | 'Failed' | 'Pending';
@@ -71,6 +80,7 @@ type VcPhase = 'Running' | 'Completed' | 'Failed' | 'Pending';
 export function jobController(opts: JobControllerOptions): ControllerDefinition {
   const { client } = opts;
   const t = { ...DEFAULT_JOB_TIMINGS, ...opts.timings };
+  const verifier = opts.imageVerifier ?? cosignImageVerifier();
 
   async function writeStatus(lj: LatticeJob, next: Omit<LatticeJobStatus, 'startTime' | 'completionTime'> & { startTime?: string; completionTime?: string }): Promise<void> {
     const cur = lj.status ?? {};
@@ -186,10 +196,15 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
       if (existing) {
         await writeStatus(lj, { phase: 'Pending', message: SUBMITTED_MESSAGE, observedGeneration: generation });
       } else {
+        const trust = await checkImageTrust(client, jobImages(lj), verifier);
+        if ('waiting' in trust) {
+          await writeStatus(lj, { phase: 'Pending', message: trust.waiting, observedGeneration: status.observedGeneration });
+          return requeueAfter(t.trustWaitRequeueMs);
+        }
         const engine = await opts.cedar.load();
         const known = await serviceLookup(lj);
         const graphHasNode = await graphNodeLookup(client, mergedTasks(lj).map(([, task]) => task.workload));
-        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, serviceLookup: (ns, name) => known.get(`${ns}/${name}`) });
+        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, serviceLookup: (ns, name) => known.get(`${ns}/${name}`), ...trust.context });
         if (!result.ok) {
           const message = `Failed to compile job: ${result.message}`;
           ctx.log.warn(`LatticeJob ${key.namespace}/${key.name}: ${message}`);

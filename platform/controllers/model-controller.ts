@@ -1,7 +1,10 @@
 /**
  * LatticeModel controller (reference §2.10; crates/lattice-model controller.rs). A state machine on
  * `status.phase`:
- * - Pending: compile (Cedar gates through the shared WorkloadCompiler, kind `model`) and apply in layers —
+ * - Pending: check image trust as the service controller does (controllers/image-trust.ts
+ *   `checkImageTrust` over every role's images: an enforcing authority's key missing ⇒ Pending `Waiting
+ *   for image trust key material: …`, requeue 5 s, nothing compiled), compile (Cedar gates through the
+ *   shared WorkloadCompiler, kind `model`, image trust / SkipImageVerification last) and apply in layers —
  *   1 ServiceAccounts, ConfigMaps, Secrets, ExternalSecrets, PVCs, LatticeMeshMembers, P/D peer Services;
  *   2 the ModelServing; 3 ModelServer + ModelRoutes; 4a AutoscalingPolicies; 4b AutoscalingPolicyBindings —
  *   then Loading `Resources applied, waiting for model serving readiness` (observedGeneration,
@@ -10,7 +13,8 @@
  * - Loading: a generation newer than observedGeneration ⇒ Pending `Spec changed, recompiling` (5 s);
  *   otherwise the ModelServing's conditions decide: `Available=True` ⇒ Serving `Model is serving inference
  *   requests` (conditions mirrored, 60 s); `Failed=True` ⇒ Failed `ModelServing failed` (300 s); else 15 s.
- * - Serving: a newer generation ⇒ recompile; when the role set changed, the removed roles' mesh members
+ * - Serving: a newer generation ⇒ recompile (a missing trust key keeps it Serving with the wait's message,
+ *   5 s); when the role set changed, the removed roles' mesh members
  *   and peer Services and the old ModelServing (by label `app.kubernetes.io/name=<model>`) are deleted first
  *   and appliedRoles is persisted (15 s), else the layers are re-applied and the phase is Loading `Spec
  *   changed, reloading`. Unchanged ⇒ the ModelServing's conditions are mirrored, 60 s.
@@ -20,7 +24,7 @@
  */
 import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound } from '../../fake-apiserver/api/index.ts';
-import { compileModel, KthenaTypes, mergedRoles, modelServingName, type CompiledModel, type OutboundServiceWildcard } from '../compiler/index.ts';
+import { compileModel, KthenaTypes, mergedRoles, modelImages, modelServingName, type CompiledModel, type ModelCompileResult, type OutboundServiceWildcard } from '../compiler/index.ts';
 import { graphNodeLookup } from './service-graph-nodes.ts';
 import { LatticeMeshMemberType, LABEL_NAME } from '../crds/types.ts';
 import { LatticeModelType, type LatticeModel, type LatticeModelStatus, type ModelCondition } from '../crds/model-types.ts';
@@ -28,6 +32,7 @@ import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '..
 import { done, requeueAfter } from '../runtime/index.ts';
 import { applyAll, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
+import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
 
 /** Field manager of every write. */
 export const MODEL_CONTROLLER = 'lattice-model-controller';
@@ -42,6 +47,8 @@ export interface ModelControllerTimings {
   failedRequeueMs: number;
   servingFailedRequeueMs: number;
   applyFailureRequeueMs: number;
+  /** While an enforcing ImageProvider's key Secret is missing (the service controller's 5 s, reference controller.rs:977). */
+  trustWaitRequeueMs: number;
 }
 
 export const DEFAULT_MODEL_TIMINGS: ModelControllerTimings = {
@@ -51,6 +58,7 @@ export const DEFAULT_MODEL_TIMINGS: ModelControllerTimings = {
   failedRequeueMs: 30_000,
   servingFailedRequeueMs: 300_000,
   applyFailureRequeueMs: 30_000,
+  trustWaitRequeueMs: 5_000,
 };
 
 /** Options of the model controller. */
@@ -64,6 +72,8 @@ export interface ModelControllerOptions {
    * `dependsAll` (default) or `dependency` (the reference operator: an ordinary dependency named `*`).
    */
   outboundServiceWildcard?: OutboundServiceWildcard;
+  /** Checks image signatures for ImageProviders that enforce `trust` (default {@link cosignImageVerifier}); not asked when none does. */
+  imageVerifier?: ImageVerifier;
 }
 
 type StatusUpdate = Omit<LatticeModelStatus, 'autoTopology' | 'appliedRoles'> & Partial<Pick<LatticeModelStatus, 'autoTopology' | 'appliedRoles'>>;
@@ -75,6 +85,7 @@ const roleKeys = (m: LatticeModel): string[] => Object.keys(m.spec?.roles ?? {})
 export function modelController(opts: ModelControllerOptions): ControllerDefinition {
   const { client } = opts;
   const t = { ...DEFAULT_MODEL_TIMINGS, ...opts.timings };
+  const verifier = opts.imageVerifier ?? cosignImageVerifier();
 
   /** Writes the status; autoTopology, appliedRoles are kept unless given (reference StatusUpdate). */
   async function writeStatus(m: LatticeModel, next: StatusUpdate): Promise<void> {
@@ -92,10 +103,13 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
     await client.patchStatus(LatticeModelType, { namespace: m.metadata.namespace, name: m.metadata.name }, 'merge', { status }).catch(ignoreNotFound);
   }
 
-  async function compile(m: LatticeModel) {
+  /** Image trust (`{waiting}` while a key is missing), then the compile with its verifications. */
+  async function compile(m: LatticeModel): Promise<ModelCompileResult | { waiting: string }> {
+    const trust = await checkImageTrust(client, modelImages(m), verifier);
+    if ('waiting' in trust) return trust;
     const engine = await opts.cedar.load();
     const graphHasNode = await graphNodeLookup(client, mergedRoles(m).flatMap(([, r]) => [r.entryWorkload, r.workerWorkload]));
-    return compileModel(m, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode });
+    return compileModel(m, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, ...trust.context });
   }
 
   async function applyLayers(c: CompiledModel): Promise<void> {
@@ -138,6 +152,10 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
 
     if (phase === 'Pending') {
       const c = await compile(m);
+      if ('waiting' in c) {
+        await writeStatus(m, { phase: 'Pending', message: c.waiting, observedGeneration: observed });
+        return requeueAfter(t.trustWaitRequeueMs);
+      }
       if (!c.ok) return failCompile(m, c.message, ctx, generation, 'Failed to compile: ');
       try {
         await applyLayers(c);
@@ -171,6 +189,10 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
     if (phase === 'Serving') {
       if (observed !== generation) {
         const c = await compile(m);
+        if ('waiting' in c) {
+          await writeStatus(m, { phase: 'Serving', message: c.waiting, observedGeneration: observed, conditions: status.conditions });
+          return requeueAfter(t.trustWaitRequeueMs);
+        }
         if (!c.ok) return failCompile(m, c.message, ctx, generation, 'Failed to recompile after spec change: ');
         const oldKeys = status.appliedRoles ?? roleKeys(m);
         const newKeys = roleKeys(m);

@@ -2,7 +2,9 @@
  * LatticeService controller (reference §2.8). Per reconcile:
  * 1. Pending → Compiling (requeue 5 s).
  * 2. Image trust: an enforcing ImageProvider's key Secret missing → Compiling `Waiting for image trust key
- *    material: …` (requeue 5 s); else the image verifier checks the images it covers.
+ *    material: …` (requeue 5 s); else the image verifier checks the images it covers. From here on every
+ *    status carries the `ImageVerified` condition (book §4.8; service-status.ts `imageVerifiedCondition`)
+ *    while some ImageProvider enforces trust.
  *    Compile with the Cedar gates first (all-or-nothing; SkipImageVerification for unsigned images last). Denied → phase Failed, conditions
  *    `Ready/False/ValidationFailed` (reference text), `PolicyAuthorized/False/<Gate>Denied` (the gate,
  *    the service, the resource and what to do), `SecretsResolved/Unknown/BlockedByAuthorization`,
@@ -44,11 +46,11 @@ import type { CompiledResourcesSummary, CredentialSpec, ImageProvider, LatticeMe
 import { derivedName } from '../mesh/index.ts';
 import { mergeCondition, sameConditions, dropCondition } from './conditions.ts';
 import { applyAll, applyServed, deleteIfExists } from './apply.ts';
-import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage } from './service-status.ts';
+import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage, IMAGE_VERIFIED, imageVerifiedCondition } from './service-status.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
 import { workloadImages } from '../cedar/images.ts';
-import { cosignImageVerifier, resolveImageTrust, verifyImages, type ImageVerifier } from './image-trust.ts';
+import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
 import { graphNodeLookup } from './service-graph-nodes.ts';
 
 /** Field manager of every write. */
@@ -281,14 +283,17 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     // Image trust (reference controller.rs:961-980): the enforcing ImageProviders' keys must be present,
     // else wait (Compiling, requeue 5 s) rather than compile without verification; then the verifier
     // checks every image the pods run, and the compiler asks SkipImageVerification for the unsigned ones.
-    const trust = await resolveImageTrust(client);
-    if ('notReady' in trust) {
-      const message = `Waiting for image trust key material: ${trust.notReady}`;
-      const conditions = mergeCondition(status.conditions, { type: 'Compiling', status: 'True', reason: 'DependencyCheck', message }, now);
-      await writeStatus(ls, { phase: 'Compiling', message, conditions, observedGeneration: status.observedGeneration ?? null });
+    // What verification found is the ImageVerified condition (book §4.8) on every status written from here
+    // (none while no ImageProvider enforces trust).
+    const images = workloadImages(ls.spec.workload, ls.spec.sidecars);
+    const trust = await checkImageTrust(client, images, verifier);
+    const imageCondition = imageVerifiedCondition(images, trust);
+    const imageVerified = imageCondition ? mergeCondition(status.conditions, imageCondition, now) : dropCondition(status.conditions, IMAGE_VERIFIED);
+    if ('waiting' in trust) {
+      const conditions = mergeCondition(imageVerified, { type: 'Compiling', status: 'True', reason: 'DependencyCheck', message: trust.waiting }, now);
+      await writeStatus(ls, { phase: 'Compiling', message: trust.waiting, conditions, observedGeneration: status.observedGeneration ?? null });
       return requeueAfter(t.progressRequeueMs);
     }
-    const verified = trust.entries.length > 0 ? await verifyImages(trust.entries, workloadImages(ls.spec.workload, ls.spec.sidecars), verifier) : undefined;
 
     const engine = await opts.cedar.load();
     // What the graph knows of other services' ports, for ${resources.X.port|url} (reference §2.2):
@@ -310,11 +315,11 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       graphHasNode: await graphNodeLookup(client, [ls.spec.workload]),
       volumeOwner: await volumeOwners(ls),
       imageProviders: await imageProviders(ls),
-      ...(verified ? { imageVerification: (image: string) => verified.get(image) ?? { status: 'not-enforced' as const } } : {}),
+      ...trust.context,
     });
 
     if (!result.ok) {
-      let conditions = mergeCondition(dropCondition(status.conditions, 'Compiling'), { type: 'Ready', status: 'False', reason: 'ValidationFailed', message: result.message }, now);
+      let conditions = mergeCondition(dropCondition(imageVerified, 'Compiling'), { type: 'Ready', status: 'False', reason: 'ValidationFailed', message: result.message }, now);
       const previous = status.compiledResources;
       const keepsPrevious = previous?.generation !== undefined && previous.generation !== generation && previous.count > 0;
       if (result.reason === 'denied') {
@@ -336,7 +341,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       return requeueAfter(t.failureRequeueMs);
     }
 
-    const authorized = mergeCondition(status.conditions, { type: POLICY_AUTHORIZED, status: 'True', reason: 'GatesPassed', message: 'every Cedar gate the spec triggers permitted this service' }, now);
+    const authorized = mergeCondition(imageVerified, { type: POLICY_AUTHORIZED, status: 'True', reason: 'GatesPassed', message: 'every Cedar gate the spec triggers permitted this service' }, now);
     const skipped = await applyServed(client, result.layers.infrastructure, SERVICE_CONTROLLER, EXTENSION_KINDS);
     for (const o of skipped) ctx.log.warn(`LatticeService ${ns}/${name}: ${o.kind} ${o.metadata.name} skipped: its CRD is not installed`);
 

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { GateDecision, GateRequest } from '../cedar/index.ts';
 import { REASON_FORBIDDEN, REASON_NO_PERMIT } from '../cedar/index.ts';
-import { compiledResourcesSummary, denialConditionMessage } from './service-status.ts';
+import type { ImageVerification } from '../cedar/images.ts';
+import { compiledResourcesSummary, denialConditionMessage, imageVerifiedCondition } from './service-status.ts';
 
 const principal = { namespace: 'commerce', name: 'checkout', kind: 'service' as const };
 const secretReq: GateRequest = { action: 'AccessSecret', principal, resource: { type: 'SecretPath', provider: 'vault', path: 'payments/stripe' }, subject: 'stripe' };
@@ -36,5 +37,52 @@ describe('compiledResourcesSummary (book §4.8 compiledResources)', () => {
       generation: 3,
     });
     expect(compiledResourcesSummary([], undefined)).toEqual({ count: 0, types: {}, resources: [] });
+  });
+});
+
+describe('imageVerifiedCondition (book §4.8 ImageVerified: what signature verification found)', () => {
+  const check = (found: Record<string, ImageVerification>) => ({ verified: new Map(Object.entries(found)), context: {} });
+  const signed = (authority: string): ImageVerification => ({ status: 'verified', authority });
+
+  test("every image verified: True CosignVerified, the book's message for one image, each image's key for several", () => {
+    expect(imageVerifiedCondition(['registry.example.com/checkout@sha256:abc'], check({ 'registry.example.com/checkout@sha256:abc': signed('production-signing-key') }))).toEqual({
+      type: 'ImageVerified',
+      status: 'True',
+      reason: 'CosignVerified',
+      message: 'Image signed by key production-signing-key',
+    });
+    // Duplicates count once (two containers of one image).
+    expect(imageVerifiedCondition(['r/a:1', 'r/a:1'], check({ 'r/a:1': signed('k') }))?.message).toBe('Image signed by key k');
+    expect(imageVerifiedCondition(['r/a:1', 'r/b:1'], check({ 'r/a:1': signed('k1'), 'r/b:1': signed('k2') }))).toMatchObject({ status: 'True', message: 'Images signed: r/a:1 by key k1, r/b:1 by key k2' });
+  });
+
+  test('worst first: a verifier error is Unknown, then an unsigned image False CosignVerificationFailed, then an uncovered one False NotEnforced', () => {
+    const all = { 'r/ok:1': signed('k'), 'r/bad:1': { status: 'unsigned', reasons: ['k: no valid signature'] } as ImageVerification, 'docker.io/x:1': { status: 'not-enforced' } as ImageVerification };
+    expect(imageVerifiedCondition(['r/ok:1', 'r/bad:1', 'docker.io/x:1', 'r/err:1'], check({ ...all, 'r/err:1': { status: 'error', message: 'image verification error for r/err:1 (authority k): timeout' } }))).toEqual({
+      type: 'ImageVerified',
+      status: 'Unknown',
+      reason: 'VerificationError',
+      message: 'image verification error for r/err:1 (authority k): timeout',
+    });
+    expect(imageVerifiedCondition(['r/ok:1', 'r/bad:1', 'docker.io/x:1'], check(all))).toEqual({
+      type: 'ImageVerified',
+      status: 'False',
+      reason: 'CosignVerificationFailed',
+      message: 'image signature verification failed: r/bad:1 [verify: k: no valid signature]; running an unverified image needs a Cedar SkipImageVerification permit',
+    });
+    expect(imageVerifiedCondition(['r/none:1'], check({ 'r/none:1': { status: 'unsigned', reasons: [] } }))?.message).toContain('r/none:1 [verify: no trust authority configured]');
+    // An image the verifier was not asked about is one no enforcing ImageProvider covers.
+    expect(imageVerifiedCondition(['r/ok:1', 'docker.io/x:1', 'docker.io/y:1'], check({ 'r/ok:1': signed('k'), 'docker.io/x:1': { status: 'not-enforced' } }))).toEqual({
+      type: 'ImageVerified',
+      status: 'False',
+      reason: 'NotEnforced',
+      message: 'no ImageProvider enforces signature trust for docker.io/x:1, docker.io/y:1',
+    });
+  });
+
+  test('waiting for key material is Unknown with the wait text; no enforcing ImageProvider gives no condition', () => {
+    const waiting = "Waiting for image trust key material: trust authority 'k' for registry 'r/' not ready: cosign key secret is empty (secret: p-trust-k-credentials)";
+    expect(imageVerifiedCondition(['r/a:1'], { waiting })).toEqual({ type: 'ImageVerified', status: 'Unknown', reason: 'WaitingForKeyMaterial', message: waiting });
+    expect(imageVerifiedCondition(['r/a:1'], { verified: undefined, context: {} })).toBeUndefined();
   });
 });

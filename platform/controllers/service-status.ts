@@ -8,7 +8,12 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { GateDecision } from '../cedar/index.ts';
 import { REASON_FORBIDDEN, REASON_INTERNAL_PREFIX, REASON_NO_PERMIT, principalUid, resourceUid } from '../cedar/index.ts';
 import type { CompiledResourcesSummary } from '../crds/types.ts';
+import type { Condition } from '../../fake-apiserver/api/index.ts';
+import { unverifiedImageItem } from '../cedar/images.ts';
+import type { ImageTrustCheck } from './image-trust.ts';
 
+/** Condition type: the signatures of the images the pods run were verified (book §4.8 worked example). */
+export const IMAGE_VERIFIED = 'ImageVerified';
 /** Condition type: every Cedar gate the spec triggers permitted it (book §4.8). */
 export const POLICY_AUTHORIZED = 'PolicyAuthorized';
 /** Condition type: every Secret the pods need was synced by ESO (book §4.8). */
@@ -106,4 +111,39 @@ export function compiledResourcesSummary(objects: readonly Pick<KubeObject, 'kin
   };
   if (generation !== undefined) summary.generation = generation;
   return summary;
+}
+
+/**
+ * The `ImageVerified` condition (book §4.8: `True`, reason `CosignVerified`, `Image signed by key
+ * <authority>`) of a workload running `images` (distinct ones taken in order), from its image-trust
+ * check (controllers/image-trust.ts `checkImageTrust`). It reports what signature verification found,
+ * not Cedar's SkipImageVerification decision (that is `PolicyAuthorized`). The first case that applies:
+ * - no ImageProvider enforces trust ⇒ `undefined`: no condition (the platform verifies no image, as a
+ *   cluster without image trust; the caller drops a stale one);
+ * - key material missing ⇒ `Unknown` `WaitingForKeyMaterial`, the wait's text;
+ * - the verifier failed for an image ⇒ `Unknown` `VerificationError`, its errors joined with `; `;
+ * - an image no authority verified ⇒ `False` `CosignVerificationFailed`, `image signature verification
+ *   failed: <image> [verify: <why>], …; running an unverified image needs a Cedar SkipImageVerification permit`;
+ * - an image no enforcing ImageProvider covers ⇒ `False` `NotEnforced`, `no ImageProvider enforces
+ *   signature trust for <image>, …` (it escapes the verification the platform does);
+ * - every image verified ⇒ `True` `CosignVerified`: one image `Image signed by key <authority>`,
+ *   several `Images signed: <image> by key <authority>, …`.
+ * Pure; never throws.
+ */
+export function imageVerifiedCondition(images: readonly string[], check: ImageTrustCheck): Omit<Condition, 'lastTransitionTime'> | undefined {
+  if ('waiting' in check) return { type: IMAGE_VERIFIED, status: 'Unknown', reason: 'WaitingForKeyMaterial', message: check.waiting };
+  const verified = check.verified;
+  if (!verified) return undefined;
+  const found = [...new Set(images)].map((image) => [image, verified.get(image) ?? { status: 'not-enforced' as const }] as const);
+  const errors = found.flatMap(([, v]) => (v.status === 'error' ? [v.message] : []));
+  if (errors.length > 0) return { type: IMAGE_VERIFIED, status: 'Unknown', reason: 'VerificationError', message: errors.join('; ') };
+  const unsigned = found.flatMap(([image, v]) => (v.status === 'unsigned' ? [unverifiedImageItem(image, v.reasons)] : []));
+  if (unsigned.length > 0) {
+    return { type: IMAGE_VERIFIED, status: 'False', reason: 'CosignVerificationFailed', message: `image signature verification failed: ${unsigned.join(', ')}; running an unverified image needs a Cedar SkipImageVerification permit` };
+  }
+  const uncovered = found.flatMap(([image, v]) => (v.status === 'not-enforced' ? [image] : []));
+  if (uncovered.length > 0 || found.length === 0) return { type: IMAGE_VERIFIED, status: 'False', reason: 'NotEnforced', message: `no ImageProvider enforces signature trust for ${uncovered.join(', ')}` };
+  const signed = found.map(([image, v]) => [image, v.status === 'verified' ? v.authority : ''] as const);
+  const message = signed.length === 1 ? `Image signed by key ${signed[0][1]}` : `Images signed: ${signed.map(([image, a]) => `${image} by key ${a}`).join(', ')}`;
+  return { type: IMAGE_VERIFIED, status: 'True', reason: 'CosignVerified', message };
 }
