@@ -3,7 +3,10 @@
  * selector Service, labelled `kubernetes.io/service-name`, owned by the Service, listing every pod
  * that matches the selector, has a podIP and has not finished, with `conditions` ready / serving /
  * terminating as upstream sets them (terminating pods stay listed, never ready). Ports carry
- * the target port (named target ports resolved against the pod's container ports). Updates land after
+ * the Service port's `name` ("" when unnamed, as upstream), the target port (named target ports
+ * resolved against the pod's container ports) and the protocol. The slice is named
+ * `<service>-<5 chars>` (a hash of the Service's uid, stable across syncs) with `generateName`
+ * `<service>-` as upstream's, labelled as {@link sliceLabels} says. Updates land after
  * the profile's `endpointSlices.sync` delay, drawn from the Service's own stream
  * `endpointslice/sync/<ns>/<service>`.
  * Reads come from the informer cache. Services are indexed by their selector pairs (index
@@ -66,6 +69,20 @@ export function endpointConditions(pod: KubeObject, publishNotReadyAddresses = f
   return { ready: serving && !terminating, serving, terminating };
 }
 
+/**
+ * Labels of a Service's EndpointSlice (upstream endpointslice reconciler `setEndpointSliceLabels`): the
+ * Service's own labels, then `kubernetes.io/service-name`, `endpointslice.kubernetes.io/managed-by`
+ * and, for a headless Service (`clusterIP: None`), `service.kubernetes.io/headless: ""`.
+ */
+export function sliceLabels(svc: KubeObject): Record<string, string> {
+  return {
+    ...(svc.metadata.labels ?? {}),
+    'kubernetes.io/service-name': svc.metadata.name,
+    'endpointslice.kubernetes.io/managed-by': MANAGER,
+    ...(svc.spec?.clusterIP === 'None' ? { 'service.kubernetes.io/headless': '' } : {}),
+  };
+}
+
 /** The EndpointSlice controller as a runner definition. */
 export function endpointSliceController(client: KubeClient, clock: Clock, rng: StreamSource, sync: Delay, cache: InformerCache): ControllerDefinition {
   const gate = new DelayGate(clock, rng, 'endpointslice/sync', sync);
@@ -104,9 +121,11 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: S
               for (const c of p.spec?.containers ?? [])
                 for (const cp of c.ports ?? []) if (cp.name === sp.targetPort && port === undefined) port = cp.containerPort;
           }
-          return { ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP' };
+          // Upstream always sets `name` ("" for an unnamed Service port): kubectl's describers dereference it.
+          return { name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP' };
         });
-        const desired = JSON.stringify({ endpoints, ports });
+        const labels = sliceLabels(svc);
+        const desired = JSON.stringify({ endpoints, ports, labels });
         const wait = gate.remainingMs(`${ns}/${svc.metadata.name}`, `${svc.metadata.uid}\u0000${desired}`);
         if (wait > 0) return requeueAfter(wait);
         const suffix = createHash('sha256').update(svc.metadata.uid!).digest('hex').slice(0, 5);
@@ -116,8 +135,9 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: S
             kind: 'EndpointSlice',
             metadata: {
               name: `${svc.metadata.name}-${suffix}`,
+              generateName: `${svc.metadata.name}-`,
               namespace: ns,
-              labels: { 'kubernetes.io/service-name': svc.metadata.name, 'endpointslice.kubernetes.io/managed-by': MANAGER },
+              labels,
               ownerReferences: [controllerRef(svc)],
             },
             addressType: 'IPv4',
