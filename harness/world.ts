@@ -21,6 +21,7 @@ import { eventRecorder } from './stubs/events.ts';
 import { deploymentController } from './stubs/kcm/deployment-controller.ts';
 import { replicaSetController } from './stubs/kcm/replicaset-controller.ts';
 import { endpointSliceController } from './stubs/kcm/endpointslice-controller.ts';
+import { endpointsController } from './stubs/kcm/endpoints-controller.ts';
 import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
@@ -382,6 +383,7 @@ export class World implements Cluster {
       kedaOperator(stubsClient, clock, cache, world.metrics),
       istioGatewayDeploymentController(stubsClient, cache),
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),
+      endpointsController(stubsClient, cache),
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
       disruptionController(stubsClient, cache),
       jobController(stubsClient, cache, kcmEvents('job-controller')),

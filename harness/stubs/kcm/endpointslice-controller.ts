@@ -28,6 +28,15 @@ const MANAGER = 'endpointslice-controller.k8s.io';
 /** Index of Services by selector pair: `<namespace>/<key>=<value>`. */
 export const SERVICE_SELECTOR_INDEX = 'service-selector';
 
+const indexed = new WeakSet<InformerCache>();
+
+/** Adds the {@link SERVICE_SELECTOR_INDEX} to `cache`'s Service informer (once per cache: the EndpointSlice and Endpoints controllers share it). */
+export function indexServicesBySelector(cache: InformerCache): void {
+  if (indexed.has(cache)) return;
+  indexed.add(cache);
+  cache.informerFor(CoreTypes.Service).addIndexer(SERVICE_SELECTOR_INDEX, (s) => Object.entries((s.spec?.selector ?? {}) as Record<string, string>).map(([k, v]) => `${s.metadata.namespace}/${k}=${v}`));
+}
+
 /** Keys of the selector Services whose selector matches `pod` now or matched `old` (label change). */
 export function servicesSelecting(cache: InformerCache, pod: KubeObject, old?: KubeObject): ObjectKey[] {
   const services = cache.informerFor(CoreTypes.Service);
@@ -86,8 +95,7 @@ export function sliceLabels(svc: KubeObject): Record<string, string> {
 /** The EndpointSlice controller as a runner definition. */
 export function endpointSliceController(client: KubeClient, clock: Clock, rng: StreamSource, sync: Delay, cache: InformerCache): ControllerDefinition {
   const gate = new DelayGate(clock, rng, 'endpointslice/sync', sync);
-  const services = cache.informerFor(CoreTypes.Service);
-  services.addIndexer(SERVICE_SELECTOR_INDEX, (s) => Object.entries((s.spec?.selector ?? {}) as Record<string, string>).map(([k, v]) => `${s.metadata.namespace}/${k}=${v}`));
+  indexServicesBySelector(cache);
   return {
     name: 'endpointslice-controller',
     primary: CoreTypes.Service,
