@@ -4,7 +4,8 @@
  * that matches the selector, has a podIP and has not finished, with `conditions` ready / serving /
  * terminating as upstream sets them (terminating pods stay listed, never ready). Ports carry
  * the Service port's `name` ("" when unnamed, as upstream), the target port (named target ports
- * resolved against the pod's container ports) and the protocol. The slice is named
+ * resolved against the pod's container ports) and the protocol; a Service no pod backs gets upstream's
+ * placeholder slice (no endpoints, no ports). The slice is named
  * `<service>-<5 chars>` (a hash of the Service's uid, stable across syncs) with `generateName`
  * `<service>-` as upstream's, labelled as {@link sliceLabels} says. Updates land after
  * the profile's `endpointSlices.sync` delay, drawn from the Service's own stream
@@ -150,7 +151,8 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: S
             },
             addressType: 'IPv4',
             endpoints,
-            ports,
+            // A slice without endpoints is upstream's placeholder: no ports.
+            ...(endpoints.length > 0 ? { ports } : {}),
           },
           { fieldManager: MANAGER, force: true },
         );
