@@ -4,7 +4,7 @@
  * priorityclass|ingress`, `autoscale`), access and identity reviews (`auth can-i`, `auth whoami`),
  * `create token`, and `drain`, whose evictions a PodDisruptionBudget holds back as on a cluster; Services
  * (cluster IPs, node ports, `describe svc`, `get endpoints`), node Leases in `describe node`, and
- * `rollout undo` reusing the old revision's ReplicaSet.
+ * `rollout undo` reusing the old revision's ReplicaSet; `kubectl run` of a one-shot command.
  */
 import { describe, expect, it } from 'vitest';
 import { useServeSession } from './serve-session.ts';
@@ -128,5 +128,18 @@ describe.skipIf(!linuxX64)('everyday kubectl commands against serve --stubs', ()
     const sets = session.s.api.list(RS, { namespace: 'default', labelSelector: 'app=undo' }).items;
     expect(sets).toHaveLength(2);
     expect(sets.map((r) => [r.metadata.annotations?.['deployment.kubernetes.io/revision'], (r.spec as { replicas: number }).replicas]).sort()).toEqual([['2', 0], ['3', 2]]);
+  });
+
+  it('run --restart=Never -- echo hi: the pod ends Completed and logs print hi, with the kubelet Events', async () => {
+    expect(await k('run', 'tmp', '--image=busybox', '--restart=Never', '--', 'echo', 'hi')).toBe('pod/tmp created\n');
+    await k('wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/tmp', '--timeout=30s');
+    expect(cells(await k('get', 'pod', 'tmp', '--no-headers'))[0]!.slice(0, 4)).toEqual(['tmp', '0/1', 'Completed', '0']);
+    expect(await k('logs', 'tmp')).toBe('hi\n');
+    const reasons = cells(await k('get', 'events', '--field-selector', 'involvedObject.name=tmp', '--no-headers')).map((r) => r[2]);
+    for (const reason of ['Scheduled', 'Pulled', 'Created', 'Started']) expect(reasons).toContain(reason);
+    expect(await k('run', 'fail', '--image=busybox', '--restart=Never', '--command', '--', 'sh', '-c', 'echo oops; exit 3')).toBe('pod/fail created\n');
+    await k('wait', '--for=jsonpath={.status.phase}=Failed', 'pod/fail', '--timeout=30s');
+    expect(cells(await k('get', 'pod', 'fail', '--no-headers'))[0]!.slice(0, 3)).toEqual(['fail', '0/1', 'Error']);
+    expect(await k('logs', 'fail')).toBe('oops\n');
   });
 });
