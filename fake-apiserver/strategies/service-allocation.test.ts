@@ -67,7 +67,10 @@ describe('Service allocation (Service REST: cluster IPs, node ports)', () => {
     const a = server();
     const np = a.create(svc('np', { type: 'NodePort', ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] }));
     const [p1, p2] = np.spec.ports.map((p: { nodePort: number }) => p.nodePort);
-    for (const p of [p1, p2]) expect(p).toBeGreaterThanOrEqual(30000), expect(p).toBeLessThanOrEqual(32767);
+    for (const p of [p1, p2]) {
+      expect(p).toBeGreaterThanOrEqual(30000);
+      expect(p).toBeLessThanOrEqual(32767);
+    }
     expect(p1).not.toBe(p2);
     expect(a.create(svc('fixed', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] })).spec.ports[0].nodePort).toBe(30080);
     expect(failure(() => a.create(svc('dup', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] })))).toBe('422 Service "dup" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiServer, InProcessClient } from '../../../fake-apiserver/index.ts';
+import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { VirtualClock } from '../../clock/index.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { NODE_LEASE_NAMESPACE, microTime, startNodeLeases } from './node-lease.ts';
@@ -9,7 +10,7 @@ describe('node Lease (kubelet heartbeat)', () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 1));
     const server = new ApiServer({ clock });
     const client = new InProcessClient(server);
-    const node = await client.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+    const node: KubeObject = await client.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
     let lost = false;
     const warnings: string[] = [];
     const stop = startNodeLeases(client, clock, [node], () => lost, (m) => warnings.push(m));
