@@ -56,6 +56,12 @@ describe('Endpoints controller', () => {
     await c.advance(1_000);
     const eps = () => c.list(CoreTypes.Endpoints, 'ns');
     expect(eps().map((e) => e.metadata.name)).toEqual(['web']);
+    await c.client.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'idle', namespace: 'ns' }, spec: { selector: { app: 'none' }, ports: [{ port: 80 }] } });
+    await c.advance(1_000);
+    const idle = c.server.get(CoreTypes.Endpoints, { namespace: 'ns', name: 'idle' });
+    expect(idle.subsets).toBeUndefined();
+    await c.client.delete(CoreTypes.Service, { namespace: 'ns', name: 'idle' });
+    await c.advance(1_000);
     const web = eps()[0]!;
     expect(web.metadata.labels).toEqual({ team: 'a' });
     expect(web.metadata.annotations?.[LAST_CHANGE_TRIGGER_TIME]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -64,6 +70,9 @@ describe('Endpoints controller', () => {
     await c.advance(1_000);
     expect(eps()[0]!.subsets[0].notReadyAddresses.map((a: { ip: string }) => a.ip)).toEqual(['10.0.0.9']);
     expect(eps()[0]!.metadata.annotations?.[LAST_CHANGE_TRIGGER_TIME]).toBe('2026-01-01T00:10:00Z');
+    await c.client.delete(CoreTypes.Pod, { namespace: 'ns', name: 'a' });
+    await c.advance(1_000);
+    expect(eps()[0]!.subsets).toBeUndefined();
     await c.client.delete(CoreTypes.Service, { namespace: 'ns', name: 'web' });
     await c.advance(1_000);
     expect(eps()).toEqual([]);

@@ -139,7 +139,8 @@ export function endpointsController(client: KubeClient, cache: InformerCache): C
           apiVersion: 'v1',
           kind: 'Endpoints',
           metadata: { name: svc.metadata.name, namespace: ns, labels, ...(trigger ? { annotations: { [LAST_CHANGE_TRIGGER_TIME]: trigger } } : {}) },
-          subsets,
+          // No address at all: no subsets field (upstream stores a nil list).
+          ...(subsets.length > 0 ? { subsets } : {}),
         };
         if (!current) {
           try {
@@ -149,7 +150,7 @@ export function endpointsController(client: KubeClient, cache: InformerCache): C
             if (!isAlreadyExists(err)) throw err;
           }
         }
-        await client.patch(CoreTypes.Endpoints, key, 'merge', { metadata: { labels: current ? nullsFor(current.metadata.labels, labels) : labels, annotations: body.metadata.annotations ?? {} }, subsets }, { fieldManager: MANAGER }).catch(ignoreNotFound);
+        await client.patch(CoreTypes.Endpoints, key, 'merge', { metadata: { labels: current ? nullsFor(current.metadata.labels, labels) : labels, annotations: body.metadata.annotations ?? {} }, subsets: subsets.length > 0 ? subsets : null }, { fieldManager: MANAGER }).catch(ignoreNotFound);
         return done();
       },
     },
