@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { ApiServer, FaultInjector } from '../fake-apiserver/index.ts';
+import { ApiServer, FaultInjector, kubernetesServiceObjects } from '../fake-apiserver/index.ts';
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import { generateServingCertificate, startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
 import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
@@ -78,8 +78,10 @@ function portArg(v: string): number {
 
 /** Starts the server and writes the kubeconfig; does not wait for a signal. */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true } } }) : undefined;
+  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true }, nodeLeases: { enabled: true } } }) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
+  // kube-apiserver's bootstrap controller: the `kubernetes` Service in `default`, with its endpoints.
+  for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
   let http: RunningHttpServer;
   const faults = new FaultInjector();
   const certificate = flags.tls ? await generateServingCertificate() : undefined;

@@ -45,6 +45,7 @@ import type { ApiServerSnapshot } from './snapshot.ts';
 import { VersionedStore } from './store.ts';
 import type { StoreEvent } from './store.ts';
 import { checkBuiltinFields, defaultBuiltin } from './strategies/index.ts';
+import { allocateService, serviceAllocations } from './strategies/service-allocation.ts';
 import { compileSchema } from './validation.ts';
 
 /** The identity a uid is derived from: version-independent kind, namespace, name, and incarnation. */
@@ -540,7 +541,7 @@ export class ApiServer {
     }
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, obj, opts));
-    else if (!info.custom) this.admitBuiltin(info, obj, opts, 'create');
+    else if (!info.custom) causes.push(...this.admitBuiltin(info, obj, opts, 'create'));
 
     if (info.group === ADMISSION_GROUP) causes.push(...webhookConfigurationCauses(obj, info.kind === MUTATING_KIND));
     if (ns && m.namespace) this.admitNamespace(info, ns, m.name ?? '');
@@ -1220,7 +1221,7 @@ export class ApiServer {
     if (m.finalizers && m.finalizers.length === 0) delete m.finalizers;
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, cand, c.request, old));
-    else if (!info.custom) this.admitBuiltin(info, cand, c.request, c.mode === 'main' ? 'update' : 'status');
+    else if (!info.custom) causes.push(...this.admitBuiltin(info, cand, c.request, c.mode === 'main' ? 'update' : 'status', old));
     if (info.group === ADMISSION_GROUP) causes.push(...webhookConfigurationCauses(cand, info.kind === MUTATING_KIND));
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);
@@ -1267,12 +1268,27 @@ export class ApiServer {
    * Built-in kinds' strategies (strategies/index.ts): unknown fields dropped and reported per the
    * request's `fieldValidation` (status writes too: only their new parts are unfrozen and walked),
    * then, for main-resource writes, upstream defaults applied (and, on create, the create-time
-   * status: a Pod starts `Pending`); each as `builtinStrategies` allows.
-   * @throws 400 BadRequest `strict decoding error: unknown field "…"` under `Strict`.
+   * status: a Pod starts `Pending`); each as `builtinStrategies` allows. With defaulting, a Service
+   * also gets its cluster IPs and node ports (strategies/service-allocation.ts; `old` = the stored
+   * Service on update), checked against every other stored Service. Returns the 422 causes.
+   * @throws 400 BadRequest `strict decoding error: unknown field "…"` under `Strict`; 500 when a range is full.
    */
-  private admitBuiltin(info: ResourceInfo, obj: Mutable, req: WriteOptions | undefined, op: 'create' | 'update' | 'status'): void {
+  private admitBuiltin(info: ResourceInfo, obj: Mutable, req: WriteOptions | undefined, op: 'create' | 'update' | 'status', old?: KubeObject): StatusCause[] {
     if (this.strategies.unknownFields) checkBuiltinFields(info, obj as unknown as Record<string, unknown>, req);
-    if (this.strategies.defaulting && op !== 'status') defaultBuiltin(info, obj as unknown as Record<string, unknown>, op === 'create');
+    if (!this.strategies.defaulting || op === 'status') return [];
+    defaultBuiltin(info, obj as unknown as Record<string, unknown>, op === 'create');
+    if (info.group !== '' || info.kind !== 'Service') return [];
+    const ns = obj.metadata.namespace ?? '';
+    const name = obj.metadata.name ?? '';
+    const clusterIPs = new Set<string>();
+    const nodePorts = new Set<number>();
+    for (const svc of this.store.list(this.rk(info))) {
+      if (svc.metadata.namespace === ns && svc.metadata.name === name) continue;
+      const held = serviceAllocations(svc as unknown as Record<string, unknown>);
+      for (const ip of held.clusterIPs) clusterIPs.add(ip);
+      for (const p of held.nodePorts) nodePorts.add(p);
+    }
+    return allocateService(obj as unknown as Record<string, unknown>, old as unknown as Record<string, unknown> | undefined, `${ns}/${name}`, { clusterIPs, nodePorts });
   }
 
   /**

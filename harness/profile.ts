@@ -61,6 +61,14 @@ export interface SimulationProfile {
    */
   events?: { normal?: boolean };
   /**
+   * The kubelets' node Leases (harness/stubs/kubelet/node-lease.ts), optional: `enabled` = each node's
+   * kubelet keeps a coordination.k8s.io/v1 Lease in `kube-node-lease`, renewed every 10 s of simulated
+   * time. Default false: no component of a simulated run reads them (node loss is modelled by
+   * harness/stubs/node-faults.ts) and renewals cost writes; `lattice-sim serve` turns them on for
+   * `kubectl describe node` and `kubectl get leases`.
+   */
+  nodeLeases?: { enabled?: boolean };
+  /**
    * The simulated registry's cosign signatures (harness/stubs/image-signatures.ts): each `image` is signed by
    * the holder of the private half of `key` (a public key's text, as an ImageProvider trust authority's
    * Secret holds it). Absent = no image is signed.

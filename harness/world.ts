@@ -21,6 +21,7 @@ import { eventRecorder } from './stubs/events.ts';
 import { deploymentController } from './stubs/kcm/deployment-controller.ts';
 import { replicaSetController } from './stubs/kcm/replicaset-controller.ts';
 import { endpointSliceController } from './stubs/kcm/endpointslice-controller.ts';
+import { endpointsController } from './stubs/kcm/endpoints-controller.ts';
 import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
@@ -40,6 +41,7 @@ import { defaultQueue, volcanoControllers } from './stubs/volcano/index.ts';
 import { kthenaControllers } from './stubs/kthena/index.ts';
 import { helmBinary, localChartSource } from './charts.ts';
 import { NodeFaults } from './stubs/node-faults.ts';
+import { startNodeLeases } from './stubs/kubelet/node-lease.ts';
 import { simulatedImageVerifier } from './stubs/image-signatures.ts';
 import { externalSecretsControllers } from './stubs/eso/external-secrets.ts';
 import { SimulatedSecretBackends } from './stubs/eso/secret-backend.ts';
@@ -203,6 +205,8 @@ export class World implements Cluster {
     };
   }
   private nodeFaults!: NodeFaults;
+  /** Stops the node Lease renewals (profile `nodeLeases.enabled`). */
+  private stopNodeLeases: () => void = () => {};
 
   /** The simulated cluster's name (the platform's `clusterName`). */
   get name(): string {
@@ -374,6 +378,11 @@ export class World implements Cluster {
     await gc.start(options.platform ? GC_KINDS : GC_KINDS.filter((k) => !k.apiVersion.startsWith('lattice.dev/')));
     world.nodeFaults = new NodeFaults(stubsClient, clock, profile, log, startMs);
     for (const fault of profile.nodes.faults) world.nodeFaults.inject(fault);
+    // The kubelets' node Leases in kube-node-lease, when the profile asks (serve: `kubectl describe node`).
+    if (profile.nodeLeases?.enabled) {
+      const nodes = (await client.list(CoreTypes.Node)).items;
+      world.stopNodeLeases = startNodeLeases(stubsClient, clock, nodes, (n) => world.nodeFaults.isLost(n), log.warn);
+    }
     // kube-controller-manager's Event recorder (Normal Events only when the profile asks: harness/stubs/events.ts).
     const kcmEvents = (component: string) => eventRecorder(stubsClient, clock, { component }, { normal: profile.events?.normal === true });
     await runner.start([
@@ -385,6 +394,7 @@ export class World implements Cluster {
       kedaOperator(stubsClient, clock, cache, world.metrics),
       istioGatewayDeploymentController(stubsClient, cache),
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),
+      endpointsController(stubsClient, cache),
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
       disruptionController(stubsClient, cache),
       jobController(stubsClient, cache, kcmEvents('job-controller')),
@@ -503,6 +513,7 @@ export class World implements Cluster {
 
   /** Stops controllers and watches; the clock is left as it is. */
   stop(): void {
+    this.stopNodeLeases();
     this.runner.stop();
     this.gc.stop();
     this.cache.stop();

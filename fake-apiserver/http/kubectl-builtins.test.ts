@@ -154,9 +154,12 @@ spec:
   ports: [{port: 443, nodePort: 30443}]
 `);
     const plain = table(await h.ok(['get', 'services']));
+    // edge's cluster IP is allocated by the Service REST (strategies/service-allocation.ts).
+    const edgeIP = (h.api.get({ apiVersion: 'v1', kind: 'Service' }, { namespace: 'default', name: 'edge' }).spec as { clusterIP: string }).clusterIP;
+    expect(edgeIP).toMatch(/^10\.96\.\d+\.\d+$/);
     expect(plain[0]).toEqual(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
     expect(plain.slice(1).map((r) => r.slice(0, 5))).toEqual([
-      ['edge', 'LoadBalancer', '<none>', '<pending>', '443:30443/TCP'],
+      ['edge', 'LoadBalancer', edgeIP, '<pending>', '443:30443/TCP'],
       ['shop', 'ClusterIP', '10.96.0.20', '<none>', '80/TCP,9090/TCP'],
     ]);
     const wide = table(await h.ok(['get', 'services', '-o', 'wide']));

@@ -123,6 +123,11 @@ export class NodeFaults {
     });
   }
 
+  /** Whether node `name` is lost now (its kubelet posts nothing: no status, no Lease renewal). */
+  isLost(name: string): boolean {
+    return this.lost.has(name);
+  }
+
   /** Applies `fault` now. Unknown nodes are logged and skipped. */
   async apply(fault: NodeFaultSpec): Promise<void> {
     const node = await this.client.get(CoreTypes.Node, { name: fault.node }).catch(ignoreNotFound);

@@ -153,4 +153,6 @@ export const CoreTypes = {
   ReplicaSet: { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
   PodDisruptionBudget: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   EndpointSlice: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
+  Endpoints: { apiVersion: 'v1', kind: 'Endpoints' },
+  Lease: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
 } as const;

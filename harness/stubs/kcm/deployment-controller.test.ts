@@ -4,7 +4,7 @@ import { rfc3339 } from '../../../fake-apiserver/api/index.ts';
 import { World } from '../../world.ts';
 import { podReady } from '../owners.ts';
 import { CoreTypes } from '../third-party-crds.ts';
-import { REVISION, deploymentController, rolloutBounds, scaledValue } from './deployment-controller.ts';
+import { REVISION, deploymentController, equalIgnoreHash, rolloutBounds, scaledValue } from './deployment-controller.ts';
 import { replicaSetController } from './replicaset-controller.ts';
 import { testCluster } from './test-cluster.ts';
 
@@ -172,6 +172,31 @@ describe('Deployment paused', () => {
     await world.client.patch(CoreTypes.Deployment, key, 'merge', { spec: { paused: false } });
     await until(world, () => complete(world));
     expect(rsOf(world).map((r) => [r.metadata.annotations?.[REVISION], r.spec.replicas]).sort()).toEqual([['1', 0], ['2', 3]]);
+    world.stop();
+  });
+});
+
+describe('Deployment rollback (rollout undo)', () => {
+  it('an old template coming back, keys in another order and without the hash label, reuses its ReplicaSet under the next revision', async () => {
+    const world = await World.create({ seed: 12 });
+    await world.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'roll' } });
+    await world.client.create(deployment('web', { replicas: 2 }));
+    await until(world, () => complete(world));
+    const key = { namespace: 'roll', name: 'web' };
+    await world.client.patch(CoreTypes.Deployment, key, 'merge', { spec: { template: { spec: { containers: [{ name: 'main', image: 'app:v2' }] } } } });
+    await until(world, () => complete(world) && rsOf(world).length === 2);
+    // What kubectl rollout undo sends: revision 1's ReplicaSet template, its hash label dropped (here with keys reordered).
+    const first = rsOf(world).find((r) => r.metadata.annotations?.[REVISION] === '1')!;
+    const template = { spec: first.spec.template.spec, metadata: { labels: { app: 'web' } } };
+    expect(equalIgnoreHash(template, first.spec.template)).toBe(true);
+    expect(equalIgnoreHash({ ...template, spec: { containers: [{ name: 'main', image: 'app:v3' }] } }, first.spec.template)).toBe(false);
+    await world.client.patch(CoreTypes.Deployment, key, 'json', [{ op: 'replace', path: '/spec/template', value: template }]);
+    await until(world, () => complete(world) && depOf(world).metadata.annotations?.[REVISION] === '3');
+    const after = rsOf(world);
+    expect(after).toHaveLength(2);
+    expect(after.map((r) => [r.metadata.name, r.metadata.annotations?.[REVISION], r.spec.replicas]).sort()).toEqual(
+      [[first.metadata.name, '3', 2], [after.find((r) => r.metadata.name !== first.metadata.name)!.metadata.name, '2', 0]].sort(),
+    );
     world.stop();
   });
 });

@@ -29,6 +29,7 @@
  * does so only for a Recreate Deployment.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { InformerCache, KubeClient, KubeObject, ObjectKey } from '../../../fake-apiserver/api/index.ts';
 import { ownerSubject } from '../events.ts';
 import type { EventRecorder } from '../events.ts';
@@ -44,6 +45,7 @@ const MANAGER = 'deployment-controller';
 export const REVISION = 'deployment.kubernetes.io/revision';
 const DESIRED = 'deployment.kubernetes.io/desired-replicas';
 const MAX = 'deployment.kubernetes.io/max-replicas';
+const POD_TEMPLATE_HASH = 'pod-template-hash';
 
 /** Hashes of frozen templates (stored objects are deep-frozen, so a template's hash never changes): one hash per stored version. */
 const templateHashes = new WeakMap<object, string>();
@@ -56,6 +58,21 @@ export function podTemplateHash(template: unknown): string {
   const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
   if (frozen) templateHashes.set(template, hash);
   return hash;
+}
+
+/**
+ * Whether two pod templates are equal once the `pod-template-hash` label is dropped from both (upstream
+ * deployment util `EqualIgnoreHash`; key order ignored).
+ */
+export function equalIgnoreHash(a: unknown, b: unknown): boolean {
+  const strip = (t: unknown): unknown => {
+    if (typeof t !== 'object' || t === null) return t;
+    const tpl = t as { metadata?: { labels?: Record<string, string> } };
+    const labels = { ...(tpl.metadata?.labels ?? {}) };
+    delete labels[POD_TEMPLATE_HASH];
+    return { ...tpl, metadata: { ...(tpl.metadata ?? {}), labels } };
+  };
+  return isDeepStrictEqual(strip(a), strip(b));
 }
 
 /**
@@ -175,7 +192,10 @@ export function deploymentController(client: KubeClient, cache: InformerCache, r
         const hash = podTemplateHash(dep.spec.template);
         const newName = `${dep.metadata.name}-${hash}`;
         const all = ownedReplicaSets(dep);
-        let newRs = all.find((rs) => rs.metadata.name === newName);
+        // The new ReplicaSet is the one whose template equals the Deployment's but for the hash label (upstream
+        // FindNewReplicaSet / EqualIgnoreHash): a rollback (`rollout undo`) reuses the old revision's ReplicaSet
+        // even when the template comes back with its keys in another order (a different content hash).
+        let newRs = all.find((rs) => rs.metadata.name === newName) ?? all.find((rs) => equalIgnoreHash(rs.spec?.template, dep.spec.template));
         const olds = all.filter((rs) => rs !== newRs);
         const maxOldRevision = olds.reduce((m, rs) => Math.max(m, revisionOf(rs)), 0);
         const annotations = { [DESIRED]: String(replicas), [MAX]: String(replicas + maxSurge) };
@@ -192,13 +212,13 @@ export function deploymentController(client: KubeClient, cache: InformerCache, r
             const revision = revisionOf(newRs) <= maxOldRevision ? maxOldRevision + 1 : revisionOf(newRs);
             if (revisionOf(newRs) !== revision || (newRs.spec.minReadySeconds ?? 0) !== minReadySeconds) {
               const patched = await client
-                .patch(CoreTypes.ReplicaSet, { namespace: ns, name: newName }, 'merge', { metadata: { annotations: { [REVISION]: String(revision) } }, spec: { minReadySeconds } })
+                .patch(CoreTypes.ReplicaSet, { namespace: ns, name: newRs.metadata.name }, 'merge', { metadata: { annotations: { [REVISION]: String(revision) } }, spec: { minReadySeconds } })
                 .catch(ignoreNotFound);
               if (patched) newRs = set(record(patched));
             }
             return newRs;
           }
-          const labels = { ...(dep.spec.template?.metadata?.labels ?? {}), 'pod-template-hash': hash };
+          const labels = { ...(dep.spec.template?.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash };
           const rs: KubeObject = {
             apiVersion: 'apps/v1',
             kind: 'ReplicaSet',
@@ -206,7 +226,7 @@ export function deploymentController(client: KubeClient, cache: InformerCache, r
             spec: {
               replicas: initial,
               minReadySeconds,
-              selector: { matchLabels: { ...(dep.spec.selector?.matchLabels ?? {}), 'pod-template-hash': hash } },
+              selector: { matchLabels: { ...(dep.spec.selector?.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash } },
               template: { ...dep.spec.template, metadata: { ...(dep.spec.template?.metadata ?? {}), labels } },
             },
           };

@@ -4,6 +4,7 @@ import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { VirtualClock } from '../../clock/index.ts';
 import { SeededRng } from '../../rng/index.ts';
 import { InformerFactory } from '../../client/index.ts';
+import { readyStatus, testCluster } from './test-cluster.ts';
 import { belongsInEndpoints, endpointConditions, endpointSliceController, servicesSelecting } from './endpointslice-controller.ts';
 
 const svc = (name: string, selector: Record<string, string> | undefined, namespace = 'ns'): KubeObject => ({
@@ -54,5 +55,26 @@ describe('EndpointSlice endpoint conditions', () => {
     expect(belongsInEndpoints(p({ phase: 'Succeeded', restartPolicy: 'Never' }))).toBe(false);
     expect(belongsInEndpoints(p({ phase: 'Failed', restartPolicy: 'OnFailure' }))).toBe(true);
     expect(belongsInEndpoints(p({ phase: 'Succeeded', restartPolicy: 'OnFailure' }))).toBe(false);
+  });
+});
+
+describe('EndpointSlice shape', () => {
+  it('names every port ("" when the Service port is unnamed), copies the Service labels and sets generateName `<service>-`', async () => {
+    const c = await testCluster(['ns']);
+    await c.start((client, cache) => [endpointSliceController(client, c.clock, new SeededRng(1), { delayMs: 0 }, cache)]);
+    await c.client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'ns', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 8080 }] }] } });
+    await c.client.patchStatus({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'ns', name: 'web-0' }, 'merge', { status: readyStatus(0) });
+    await c.client.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ns', labels: { team: 'a' } }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
+    await c.client.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'named', namespace: 'ns' }, spec: { selector: { app: 'web' }, clusterIP: 'None', ports: [{ name: 'web', port: 80, targetPort: 'http' }] } });
+    await c.advance(1_000);
+    const slices = c.list({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' }, 'ns');
+    const of = (svc: string) => slices.find((s) => s.metadata.labels?.['kubernetes.io/service-name'] === svc)!;
+    expect(of('web').ports).toEqual([{ name: '', port: 8080, protocol: 'TCP' }]);
+    expect(of('web').metadata.generateName).toBe('web-');
+    expect(of('web').metadata.name).toMatch(/^web-[0-9a-z]{5}$/);
+    expect(of('web').metadata.labels).toEqual({ team: 'a', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' });
+    expect(of('named').ports).toEqual([{ name: 'web', port: 8080, protocol: 'TCP' }]);
+    expect(of('named').metadata.labels?.['service.kubernetes.io/headless']).toBe('');
+    c.stop();
   });
 });

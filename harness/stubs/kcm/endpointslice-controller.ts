@@ -3,7 +3,11 @@
  * selector Service, labelled `kubernetes.io/service-name`, owned by the Service, listing every pod
  * that matches the selector, has a podIP and has not finished, with `conditions` ready / serving /
  * terminating as upstream sets them (terminating pods stay listed, never ready). Ports carry
- * the target port (named target ports resolved against the pod's container ports). Updates land after
+ * the Service port's `name` ("" when unnamed, as upstream), the target port (named target ports
+ * resolved against the pod's container ports) and the protocol; a Service no pod backs gets upstream's
+ * placeholder slice (no endpoints, no ports). The slice is named
+ * `<service>-<5 chars>` (a hash of the Service's uid, stable across syncs) with `generateName`
+ * `<service>-` as upstream's, labelled as {@link sliceLabels} says. Updates land after
  * the profile's `endpointSlices.sync` delay, drawn from the Service's own stream
  * `endpointslice/sync/<ns>/<service>`.
  * Reads come from the informer cache. Services are indexed by their selector pairs (index
@@ -24,6 +28,15 @@ import { controllerRef } from '../owners.ts';
 const MANAGER = 'endpointslice-controller.k8s.io';
 /** Index of Services by selector pair: `<namespace>/<key>=<value>`. */
 export const SERVICE_SELECTOR_INDEX = 'service-selector';
+
+const indexed = new WeakSet<InformerCache>();
+
+/** Adds the {@link SERVICE_SELECTOR_INDEX} to `cache`'s Service informer (once per cache: the EndpointSlice and Endpoints controllers share it). */
+export function indexServicesBySelector(cache: InformerCache): void {
+  if (indexed.has(cache)) return;
+  indexed.add(cache);
+  cache.informerFor(CoreTypes.Service).addIndexer(SERVICE_SELECTOR_INDEX, (s) => Object.entries((s.spec?.selector ?? {}) as Record<string, string>).map(([k, v]) => `${s.metadata.namespace}/${k}=${v}`));
+}
 
 /** Keys of the selector Services whose selector matches `pod` now or matched `old` (label change). */
 export function servicesSelecting(cache: InformerCache, pod: KubeObject, old?: KubeObject): ObjectKey[] {
@@ -66,11 +79,24 @@ export function endpointConditions(pod: KubeObject, publishNotReadyAddresses = f
   return { ready: serving && !terminating, serving, terminating };
 }
 
+/**
+ * Labels of a Service's EndpointSlice (upstream endpointslice reconciler `setEndpointSliceLabels`): the
+ * Service's own labels, then `kubernetes.io/service-name`, `endpointslice.kubernetes.io/managed-by`
+ * and, for a headless Service (`clusterIP: None`), `service.kubernetes.io/headless: ""`.
+ */
+export function sliceLabels(svc: KubeObject): Record<string, string> {
+  return {
+    ...(svc.metadata.labels ?? {}),
+    'kubernetes.io/service-name': svc.metadata.name,
+    'endpointslice.kubernetes.io/managed-by': MANAGER,
+    ...(svc.spec?.clusterIP === 'None' ? { 'service.kubernetes.io/headless': '' } : {}),
+  };
+}
+
 /** The EndpointSlice controller as a runner definition. */
 export function endpointSliceController(client: KubeClient, clock: Clock, rng: StreamSource, sync: Delay, cache: InformerCache): ControllerDefinition {
   const gate = new DelayGate(clock, rng, 'endpointslice/sync', sync);
-  const services = cache.informerFor(CoreTypes.Service);
-  services.addIndexer(SERVICE_SELECTOR_INDEX, (s) => Object.entries((s.spec?.selector ?? {}) as Record<string, string>).map(([k, v]) => `${s.metadata.namespace}/${k}=${v}`));
+  indexServicesBySelector(cache);
   return {
     name: 'endpointslice-controller',
     primary: CoreTypes.Service,
@@ -104,9 +130,11 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: S
               for (const c of p.spec?.containers ?? [])
                 for (const cp of c.ports ?? []) if (cp.name === sp.targetPort && port === undefined) port = cp.containerPort;
           }
-          return { ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP' };
+          // Upstream always sets `name` ("" for an unnamed Service port): kubectl's describers dereference it.
+          return { name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP' };
         });
-        const desired = JSON.stringify({ endpoints, ports });
+        const labels = sliceLabels(svc);
+        const desired = JSON.stringify({ endpoints, ports, labels });
         const wait = gate.remainingMs(`${ns}/${svc.metadata.name}`, `${svc.metadata.uid}\u0000${desired}`);
         if (wait > 0) return requeueAfter(wait);
         const suffix = createHash('sha256').update(svc.metadata.uid!).digest('hex').slice(0, 5);
@@ -116,13 +144,15 @@ export function endpointSliceController(client: KubeClient, clock: Clock, rng: S
             kind: 'EndpointSlice',
             metadata: {
               name: `${svc.metadata.name}-${suffix}`,
+              generateName: `${svc.metadata.name}-`,
               namespace: ns,
-              labels: { 'kubernetes.io/service-name': svc.metadata.name, 'endpointslice.kubernetes.io/managed-by': MANAGER },
+              labels,
               ownerReferences: [controllerRef(svc)],
             },
             addressType: 'IPv4',
             endpoints,
-            ports,
+            // A slice without endpoints is upstream's placeholder: no ports.
+            ...(endpoints.length > 0 ? { ports } : {}),
           },
           { fieldManager: MANAGER, force: true },
         );

@@ -199,3 +199,32 @@ describe('kubelet readiness gates', () => {
     w.stop();
   });
 });
+
+describe('kubelet: modelled one-shot programs', () => {
+  it('a Never pod running `echo hi` ends Succeeded / Completed at once and logs hi; `sh -c "sleep 3; exit 2"` ends Failed / Error after 3 s', async () => {
+    const w = await world();
+    await w.client.create(pod('tmp', { restartPolicy: 'Never', containers: [{ name: 'tmp', image: 'busybox', args: ['echo', 'hi'] }] }));
+    await w.client.create(pod('bad', { restartPolicy: 'Never', containers: [{ name: 'bad', image: 'busybox', command: ['sh', '-c', 'echo start; sleep 3; exit 2'] }] }));
+    await until(w, () => get(w, 'tmp').status?.phase === 'Succeeded');
+    expect(main(get(w, 'tmp'))?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(w.containerLog(get(w, 'tmp'), 'tmp', false)).toBe('hi\n');
+    await until(w, () => main(get(w, 'bad'))?.state?.running !== undefined);
+    expect(w.containerLog(get(w, 'bad'), 'bad', false)).toBe('start\n');
+    await until(w, () => get(w, 'bad').status?.phase === 'Failed');
+    const done = main(get(w, 'bad'))?.state?.terminated;
+    expect(done).toMatchObject({ exitCode: 2, reason: 'Error' });
+    expect(Date.parse(done.finishedAt) - Date.parse(done.startedAt)).toBe(3_000);
+    expect(w.containerLog(get(w, 'bad'), 'bad', false)).toBe('start\n');
+    w.stop();
+  });
+
+  it('restartPolicy Always restarts a one-shot program under the back-off; annotations still decide when set', async () => {
+    const w = await world();
+    await w.client.create(pod('loop', { containers: [{ name: 'main', image: 'busybox', command: ['true'] }] }));
+    await w.client.create(pod('held', { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox', args: ['echo', 'hi'] }] }, { 'sim.lattice.dev/run-ms': '60000' }));
+    await until(w, () => (main(get(w, 'loop'))?.restartCount ?? 0) >= 2, 120_000);
+    expect(main(get(w, 'loop'))?.lastState?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(get(w, 'held').status?.phase).toBe('Running');
+    w.stop();
+  });
+});

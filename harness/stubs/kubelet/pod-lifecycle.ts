@@ -34,6 +34,8 @@ import { RestartBackOff } from './back-off.ts';
 import type { PodFault } from './faults.ts';
 import { faultFor } from './faults.ts';
 import { applyTemplate, newRecord, readyStale, renderStatus } from './pod-status.ts';
+import { containerProgram, outputUntil } from './container-program.ts';
+import type { ContainerProgram } from './container-program.ts';
 import type { PodRecord, TemplateInput } from './pod-status.ts';
 
 /** Annotation: run time of a Never/OnFailure pod's containers (simulated ms, decimal string). */
@@ -44,6 +46,40 @@ export const EXIT_CODE_ANNOTATION = 'sim.lattice.dev/exit-code';
 export const LOG_ANNOTATION = 'sim.lattice.dev/log';
 
 const HOST_IP = '172.18.0.2';
+
+/** The modelled programs of a pod's containers (by name) with the pod's run time and exit code; null when not every container's is modelled. */
+type PodProgram = { runMs: number; exitCode: number; containers: Map<string, ContainerProgram> } | null;
+/** Per pod spec (stored specs are frozen: one entry per stored version). */
+const podPrograms = new WeakMap<object, PodProgram>();
+
+/**
+ * The pod's modelled program (container-program.ts), unless the pod carries the harness's
+ * `run-ms` / `exit-code` annotations (they decide) or a container's program is not modelled: the
+ * longest run time, and the first non-zero exit code of the containers (else 0).
+ */
+export function podProgram(pod: KubeObject): PodProgram {
+  const ann = pod.metadata.annotations ?? {};
+  if (ann[RUN_MS_ANNOTATION] !== undefined || ann[EXIT_CODE_ANNOTATION] !== undefined || !pod.spec) return null;
+  const spec = pod.spec as object;
+  const known = podPrograms.get(spec);
+  if (known !== undefined) return known;
+  const containers = new Map<string, ContainerProgram>();
+  let result: PodProgram = null;
+  const list = (pod.spec.containers ?? []) as { name: string }[];
+  if (list.length > 0) {
+    for (const c of list) {
+      const p = containerProgram(c, pod.spec.hostname ?? pod.metadata.name);
+      if (!p) break;
+      containers.set(c.name, p);
+    }
+    if (containers.size === list.length) {
+      const runs = [...containers.values()];
+      result = { runMs: Math.max(...runs.map((p) => p.runMs)), exitCode: runs.find((p) => p.exitCode !== 0)?.exitCode ?? 0, containers };
+    }
+  }
+  if (Object.isFrozen(spec)) podPrograms.set(spec, result);
+  return result;
+}
 
 /** The kubelet's resolved settings: every named delay a stage may use, the stage table, the faults. */
 export interface KubeletSettings {
@@ -87,6 +123,12 @@ const num = (v: unknown): number | undefined => {
   return Number.isFinite(n) ? n : undefined;
 };
 
+/** `.kubelet.program` of the stage view: the pod's modelled run, or undefined. */
+function programView(pod: KubeObject): { runMs: number; exitCode: number } | undefined {
+  const p = podProgram(pod);
+  return p ? { runMs: p.runMs, exitCode: p.exitCode } : undefined;
+}
+
 /** The simulated kubelet of every node: build once per World, register {@link Kubelet.definition}. */
 export class Kubelet {
   private readonly settings: KubeletSettings;
@@ -116,13 +158,19 @@ export class Kubelet {
    * The simulated output of `container` in `pod` (what `kubectl logs` shows; the API server's
    * pods/log asks for it once it found the pod and a started container): the text of the pod's
    * `sim.lattice.dev/log` annotation, ending with a newline, for the running instance and for the
-   * previous one alike (every instance of a simulated container prints the same). No annotation: no
-   * output, as the stub runs no program.
+   * previous one alike (every instance of a simulated container prints the same). Without it, the
+   * output of the container's modelled program (container-program.ts; a running instance: what it
+   * printed by now, from its `startedAt`); else no output.
    */
-  containerLog(pod: KubeObject, _container: string, _previous: boolean): string {
+  containerLog(pod: KubeObject, container: string, previous: boolean): string {
     const text = pod.metadata.annotations?.[LOG_ANNOTATION];
-    if (!text) return '';
-    return text.endsWith('\n') ? text : `${text}\n`;
+    if (text) return text.endsWith('\n') ? text : `${text}\n`;
+    const program = podProgram(pod)?.containers.get(container);
+    if (!program) return '';
+    // The running instance has printed what it printed so far; an exited or previous one, everything.
+    const status = ((pod.status?.containerStatuses ?? []) as { name: string; state?: { running?: { startedAt: string } } }[]).find((c) => c.name === container);
+    const startedAt = status?.state?.running?.startedAt;
+    return outputUntil(program, previous || !startedAt ? Infinity : this.clock.now() - Date.parse(startedAt));
   }
 
   /**
@@ -225,6 +273,7 @@ export class Kubelet {
         configErrorContainer: block?.config?.container,
         configErrorShown: String(block?.config !== undefined && rec?.shown === block.config.message),
         fault: fault && { kind: fault.fault, exitCode: fault.exitCode ?? 1, runMs: fault.runMs },
+        program: programView(pod),
       },
     };
   }
