@@ -4,7 +4,8 @@
  *   (Cedar gates through the shared WorkloadCompiler) and apply layer 1 (per-task ServiceAccounts,
  *   ConfigMaps, Secrets, ExternalSecrets, PVCs, LatticeMeshMembers; no wait on mesh readiness) then
  *   layer 2 (the Volcano Job or CronJob); a VCJob that already exists is not re-submitted. A compile
- *   failure sets Failed `Failed to compile job: <JobError text>`. A cron job then turns Running
+ *   failure sets Failed `Failed to compile job: <JobError text>` (a task over its LatticeQuota budget:
+ *   `… compilation failed for task '<t>': quota exceeded: …`, quota-budget.ts). A cron job then turns Running
  *   `Cron job active`; otherwise the VCJob's `status.state.phase` is mapped: Running / Completing (and
  *   unknown phases) ⇒ Running `Job running`; Completed ⇒ Succeeded `All tasks completed successfully`
  *   (completionTime); Failed / Terminated / Aborted, Restarting with maxRetry 0, or Pending / Inqueue
@@ -28,6 +29,7 @@ import type { LatticeJob, LatticeJobStatus, LatticeService } from '../crds/types
 import { applyAll } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { referencedServices } from './service-controller.ts';
+import { quotasUnchanged, workloadQuotaBudget } from './quota-budget.ts';
 
 /** Field manager of every write. */
 export const JOB_CONTROLLER = 'lattice-job-controller';
@@ -182,11 +184,18 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
       } else {
         const engine = await opts.cedar.load();
         const known = await serviceLookup(lj);
-        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, serviceLookup: (ns, name) => known.get(`${ns}/${name}`) });
+        // Quota (reference controller.rs:580-607): every task's demand against the job's budget.
+        const quotaBudget = await workloadQuotaBudget(client, lj, 'job', ctx.log);
+        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, serviceLookup: (ns, name) => known.get(`${ns}/${name}`), quotaBudget });
         if (!result.ok) {
           const message = `Failed to compile job: ${result.message}`;
           ctx.log.warn(`LatticeJob ${key.namespace}/${key.name}: ${message}`);
           await writeStatus(lj, { phase: 'Failed', message, observedGeneration: generation });
+          return requeueAfter(t.compileFailureRequeueMs);
+        }
+        // A quota changed since the budget was read (reference `verify_quota_freshness`): retry instead of submitting.
+        if (!(await quotasUnchanged(client, quotaBudget.snapshots))) {
+          ctx.log.info(`LatticeJob ${key.namespace}/${key.name}: quota state changed during job compilation, requeueing`);
           return requeueAfter(t.compileFailureRequeueMs);
         }
         await applyAll(client, result.layers.infrastructure, JOB_CONTROLLER);

@@ -5,7 +5,8 @@
  *   1 ServiceAccounts, ConfigMaps, Secrets, ExternalSecrets, PVCs, LatticeMeshMembers, P/D peer Services;
  *   2 the ModelServing; 3 ModelServer + ModelRoutes; 4a AutoscalingPolicies; 4b AutoscalingPolicyBindings —
  *   then Loading `Resources applied, waiting for model serving readiness` (observedGeneration,
- *   autoTopology, appliedRoles), requeue 15 s. A compile failure is Failed `Failed to compile: <message>`;
+ *   autoTopology, appliedRoles), requeue 15 s. A compile failure is Failed `Failed to compile: <message>`
+ *   (a role over its LatticeQuota budget: `compilation failed for role '<r>': quota exceeded: …`);
  *   an apply failure stays Pending `Apply failed (will retry): <message>` (requeue 30 s).
  * - Loading: a generation newer than observedGeneration ⇒ Pending `Spec changed, recompiling` (5 s);
  *   otherwise the ModelServing's conditions decide: `Available=True` ⇒ Serving `Model is serving inference
@@ -27,6 +28,7 @@ import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '..
 import { done, requeueAfter } from '../runtime/index.ts';
 import { applyAll, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
+import { quotasUnchanged, workloadQuotaBudget } from './quota-budget.ts';
 
 /** Field manager of every write. */
 export const MODEL_CONTROLLER = 'lattice-model-controller';
@@ -86,9 +88,20 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
     await client.patchStatus(LatticeModelType, { namespace: m.metadata.namespace, name: m.metadata.name }, 'merge', { status }).catch(ignoreNotFound);
   }
 
-  async function compile(m: LatticeModel) {
+  /**
+   * Compiles `m` against its LatticeQuota budget (reference controller.rs:395-418: each role's workloads
+   * checked with replicas 1). `stale`: a quota changed before the caller could apply (reference
+   * `verify_quota_freshness`); the caller retries without writing anything.
+   */
+  async function compile(m: LatticeModel, ctx: ReconcileContext): Promise<ReturnType<typeof compileModel> | { stale: true }> {
     const engine = await opts.cedar.load();
-    return compileModel(m, { authorizer: engine, clusterName: opts.clusterName });
+    const quotaBudget = await workloadQuotaBudget(client, m, 'model', ctx.log);
+    const c = compileModel(m, { authorizer: engine, clusterName: opts.clusterName, quotaBudget });
+    if (c.ok && !(await quotasUnchanged(client, quotaBudget.snapshots))) {
+      ctx.log.info(`LatticeModel ${m.metadata.namespace}/${m.metadata.name}: quota state changed during model compilation, requeueing`);
+      return { stale: true };
+    }
+    return c;
   }
 
   async function applyLayers(c: CompiledModel): Promise<void> {
@@ -130,7 +143,8 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
     const observed = status.observedGeneration ?? undefined;
 
     if (phase === 'Pending') {
-      const c = await compile(m);
+      const c = await compile(m, ctx);
+      if ('stale' in c) return requeueAfter(t.applyFailureRequeueMs);
       if (!c.ok) return failCompile(m, c.message, ctx, generation, 'Failed to compile: ');
       try {
         await applyLayers(c);
@@ -163,7 +177,8 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
 
     if (phase === 'Serving') {
       if (observed !== generation) {
-        const c = await compile(m);
+        const c = await compile(m, ctx);
+        if ('stale' in c) return requeueAfter(t.applyFailureRequeueMs);
         if (!c.ok) return failCompile(m, c.message, ctx, generation, 'Failed to recompile after spec change: ');
         const oldKeys = status.appliedRoles ?? roleKeys(m);
         const newKeys = roleKeys(m);
