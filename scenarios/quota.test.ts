@@ -101,6 +101,16 @@ describe('LatticeQuota', () => {
     expect(status(QUOTA, 'lattice-system', 'solo')).toMatchObject({ phase: 'Active', used: { cpu: '750m', memory: '256Mi' }, workloadCount: 1 });
     expect(status(LS, NS, 'solo')).toMatchObject({ phase: 'Failed', message: 'quota exceeded: cpu: 750m requested but only 250m remaining in quota' });
     expect(w.server.get(DEPLOYMENT, { namespace: NS, name: 'solo' }).spec.replicas).toBe(0);
+
+    // An invalid quota is Invalid with the first problem (the reference's controller; no webhook checks quotas).
+    const bad: KubeObject = { ...QUOTA, metadata: { name: 'bad', namespace: 'lattice-system' }, spec: { principal: 'team', limits: { cpu: 'lots' } } };
+    expect(await w.apply([bad])).toEqual([]);
+    await run(10_000);
+    expect(status(QUOTA, 'lattice-system', 'bad')).toMatchObject({
+      phase: 'Invalid',
+      message: "spec.principal: unsupported principal format: 'team' (expected Lattice::Service, Lattice::Group, or Lattice::User)",
+      workloadCount: 0,
+    });
     w.stop();
   });
 });
