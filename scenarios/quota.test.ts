@@ -11,6 +11,11 @@
 import { describe, expect, test } from 'vitest';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { World } from '../harness/world.ts';
+import type { InjectedBug } from '../harness/world.ts';
+import { runCase } from '../harness/verifier/run-case.ts';
+import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
+import type { Topology } from '../topologies/index.ts';
+import { testService } from '../topologies/testing.ts';
 
 const LS: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' };
 const QUOTA: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeQuota' };
@@ -112,5 +117,40 @@ describe('LatticeQuota', () => {
       workloadCount: 0,
     });
     w.stop();
+  });
+
+  test('reachability: a topology with quotas is judged as the admission oracle predicts, and quota-ignored is caught', async () => {
+    const t: Topology = {
+      name: 'quota',
+      services: [
+        testService('quota', 'gen', { layer: 0, ports: [], outbound: ['quota/roomy', 'quota/capped'] }),
+        testService('quota', 'roomy', { inbound: ['quota/gen'], quota: 'within' }),
+        testService('quota', 'capped', { inbound: ['quota/gen'], quota: 'capped', replicas: 2 }),
+      ],
+      probes: [
+        { from: 'quota/gen', to: 'quota/roomy' },
+        { from: 'quota/gen', to: 'quota/capped' },
+      ],
+    };
+    const admissions = admissionOracle(t);
+    expect(admissions.map((a) => [a.service, a.expected, a.gate ?? null, a.quotaExceeded ?? null])).toEqual([
+      ['quota/gen', 'Ready', null, null],
+      ['quota/roomy', 'Ready', null, null],
+      ['quota/capped', 'Failed', 'Quota', 'quota exceeded: cpu (100m) exceeds per-workload cap (1m)'],
+    ]);
+    expect(expectedProbesWithAdmission(t).map((p) => [p.to, p.expected])).toEqual([
+      ['quota/roomy', 'allow'],
+      ['quota/capped', 'deny'],
+    ]);
+    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'quota', name: 'quota', kind: 'random', seed: 6, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const record = await judge();
+    expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
+      ['quota/gen', 'Ready', []],
+      ['quota/roomy', 'Ready', []],
+      ['quota/capped', 'Failed', []],
+    ]);
+    expect(record.status).toBe('verified');
+    const buggy = await judge('quota-ignored');
+    expect(buggy.admissions!.filter((a) => a.problems.length > 0).map((a) => [a.service, a.observed])).toEqual([['quota/capped', 'Ready']]);
   });
 });
