@@ -48,12 +48,13 @@ function printFailure(f: FailureRecord, io: Io): void {
       ...(s.secrets ?? []).map((x) => `secret ${x}`),
       ...(s.securityOverrides ?? []).map((x) => `security override ${x}`),
       s.sharedVolume ? `shared volume: ${s.sharedVolume}` : '',
+      s.quota ? `LatticeQuota ${s.quota === 'capped' ? 'capped below its request' : 'with room'}` : '',
     ].filter(Boolean);
     io.out(`  service ${s.name}: ${decl.join('; ')}`);
   }
   for (const line of f.counterexample.cedar ?? []) io.out(`  cedar ${line}`);
   for (const p of f.mismatches) io.out(`  MISMATCH ${p.from} -> ${p.to}${p.port === null ? '' : `:${p.port}`}: expected ${p.expected} (${p.expectedReason}), observed ${p.observed} [${p.layer}${p.policy ? ` ${p.policy}` : ''}] ${p.reason}`);
-  for (const a of f.admissionMismatches ?? []) io.out(`  ADMISSION ${a.service}: expected ${a.expected}${a.expectedGate === 'Validation' ? ` (spec validation of ${a.expectedResource})` : a.expectedGate ? ` (${a.expectedGate}Denied on ${a.expectedResource})` : ''}, observed ${a.observed}${a.observedGate ? ` (${a.observedGate}Denied)` : ''}: ${a.problems.join('; ')}`);
+  for (const a of f.admissionMismatches ?? []) io.out(`  ADMISSION ${a.service}: expected ${a.expected}${a.expectedGate === 'Validation' ? ` (spec validation of ${a.expectedResource})` : a.expectedGate === 'Quota' ? ' (refused by its LatticeQuota)' : a.expectedGate ? ` (${a.expectedGate}Denied on ${a.expectedResource})` : ''}, observed ${a.observed}${a.observedGate ? ` (${a.observedGate}Denied)` : ''}: ${a.problems.join('; ')}`);
   printTimeline(f, io);
   io.out(`  reproduce: ${f.reproduce}`);
 }
@@ -111,11 +112,12 @@ export function printSummary(doc: ResultsDocument, written: string[], io: Io, fl
     );
     const admissions = random.flatMap((r) => r.admissions ?? []);
     if (admissions.length > 0) {
-      const failed = admissions.filter((a) => a.expected === 'Failed' && a.expectedGate !== 'Validation').length;
+      const failed = admissions.filter((a) => a.expected === 'Failed' && a.expectedGate !== 'Validation' && a.expectedGate !== 'Quota').length;
       const invalid = admissions.filter((a) => a.expected === 'Failed' && a.expectedGate === 'Validation').length;
+      const quota = admissions.filter((a) => a.expected === 'Failed' && a.expectedGate === 'Quota').length;
       const wrong = random.reduce((n, r) => n + (r.admissionMismatches ?? 0), 0);
       io.out(
-        `  admissions: ${admissions.length} judged (${failed} expected Failed by a Cedar gate${invalid > 0 ? `, ${invalid} by spec validation` : ''}), ${plural(wrong, 'admission mismatch', 'admission mismatches')}`,
+        `  admissions: ${admissions.length} judged (${failed} expected Failed by a Cedar gate${invalid > 0 ? `, ${invalid} by spec validation` : ''}${quota > 0 ? `, ${quota} by a LatticeQuota` : ''}), ${plural(wrong, 'admission mismatch', 'admission mismatches')}`,
       );
     }
   }

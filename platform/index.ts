@@ -6,13 +6,14 @@ import type { KubeClient } from '../fake-apiserver/api/index.ts';
 import type { ControllerDefinition } from './runtime/index.ts';
 import type { EsoWait, ImageVerifier, PackageControllerOptions } from './controllers/index.ts';
 import type { OutboundServiceWildcard } from './compiler/index.ts';
-import { CedarLoader, cedarPolicyController, jobController, meshMemberController, modelController, packageController, secretProviderController, serviceController } from './controllers/index.ts';
+import { CedarLoader, cedarPolicyController, jobController, meshMemberController, modelController, packageController, quotaController, secretProviderController, serviceController } from './controllers/index.ts';
 
 export * from './install.ts';
 export * from './controllers/index.ts';
 export * from './runtime/index.ts';
 export * from './crds/types.ts';
 export * from './crds/model-types.ts';
+export * from './crds/quota-types.ts';
 
 /** Platform options. */
 export interface PlatformOptions {
@@ -67,6 +68,7 @@ export function platformControllers(opts: PlatformOptions): ControllerDefinition
     jobController({ client: opts.client, cedar, clusterName: opts.clusterName, imageVerifier: opts.imageVerifier, outboundServiceWildcard: opts.outboundServiceWildcard }),
     modelController({ client: opts.client, cedar, clusterName: opts.clusterName, imageVerifier: opts.imageVerifier, outboundServiceWildcard: opts.outboundServiceWildcard }),
     packageController({ client: opts.client, cedar, clusterName: opts.clusterName, ...opts.packages }),
+    quotaController(opts.client),
   ];
 }
 export * from './versions/index.ts';

@@ -238,6 +238,8 @@ export interface CounterexampleService {
   securityOverrides?: string[];
   /** Shared volume: `owns <id> consumers=<a,b>` or `mounts <id>` (absent when none). */
   sharedVolume?: string;
+  /** Its own LatticeQuota: `within` (room left) or `capped` (below its request); absent when none. */
+  quota?: 'within' | 'capped';
 }
 
 /** The whole results.json. Everything but `header` is a pure function of (seed, inputs, options). */

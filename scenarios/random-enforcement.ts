@@ -121,6 +121,7 @@ export const describeTopology = (t: Topology): FailureRecord['counterexample'] =
     ...((s.secrets?.length ?? 0) > 0 ? { secrets: s.secrets!.map(describeSecret) } : {}),
     ...((s.securityOverrides?.length ?? 0) > 0 ? { securityOverrides: [...s.securityOverrides!] } : {}),
     ...(s.sharedVolume ? { sharedVolume: `owns ${s.sharedVolume.id} consumers=${s.sharedVolume.consumers.join(',') || '-'}` } : s.volumeRef ? { sharedVolume: `mounts ${s.volumeRef}` } : {}),
+    ...(s.quota ? { quota: s.quota } : {}),
   })),
   ...(t.cedar ? { cedar: describeCedar(t.cedar) } : {}),
 });

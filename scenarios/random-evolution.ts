@@ -33,9 +33,10 @@ export const MAX_EVOLUTION_COMMANDS = 4;
  * No secrets and no drawn Cedar set (`secretProbability: 0`): the implicit set, re-rendered per state, permits every gate each state
  * meets. A drawn set is fixed at the start, so a command adding a wildcard would meet no permit and its member would keep its old
  * policies (reference §4.4: the Cedar check precedes compiling), and a service denied after it was admitted keeps its outputs
- * (reference §2.8 step 7 deletes only its ExternalSecrets); the admission oracle describes a fresh apply only.
+ * (reference §2.8 step 7 deletes only its ExternalSecrets); the admission oracle describes a fresh apply only. No quotas
+ * (`quotaProbability: 0`): a service its quota refuses is an admission outcome the evolution oracle does not predict.
  */
-export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8, secretProbability: 0, invalidSpecProbability: 0 } as const;
+export const EVOLUTION_TOPOLOGY = { minServices: 3, maxServices: 6, outboundProbability: 0.6, reciprocatedProbability: 0.8, secretProbability: 0, invalidSpecProbability: 0, quotaProbability: 0 } as const;
 
 /** Options of a random-evolution run. */
 export interface EvolutionOptions {

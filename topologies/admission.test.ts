@@ -8,7 +8,7 @@ import { topologyArbitrary } from './arbitraries/topology.ts';
 import { oracle } from './oracle.ts';
 import { renderTopology } from './render.ts';
 import type { Topology, TopologyCedar, TopologyCedarStatement, TopologySecret, TopologyService } from './topology.ts';
-import { IMAGE_TRUST_REGISTRY, INVALID_SPEC_FIELDS, UNSIGNED_SERVER_IMAGE } from './topology.ts';
+import { AFTER_GATES_SPECS, IMAGE_TRUST_REGISTRY, INVALID_SPEC_FIELDS, UNSIGNED_SERVER_IMAGE } from './topology.ts';
 import { validateTopology } from './validate.ts';
 import { testService } from './testing.ts';
 
@@ -211,8 +211,9 @@ describe('drawn topologies: the rendered Cedar set decides as the structural ora
       expect(validateTopology(t)).toEqual([]);
       const admissions = admissionOracle(t);
       expect(admissions.some((a) => a.expected === 'Ready')).toBe(true);
-      // Gate failures only: spec-validation failures (invalidSpecProbability) are counted by their own test.
-      const failed = admissions.filter((a) => a.expected === 'Failed' && !a.invalidField);
+      // Gate failures only: spec-validation failures (invalidSpecProbability) and quota refusals
+      // (quotaProbability) are counted by their own tests.
+      const failed = admissions.filter((a) => a.expected === 'Failed' && !a.invalidField && !a.quotaExceeded);
       if (failed.length > 0) withFailed++;
       for (const a of failed) gates.add(a.gate!);
       if (failed.some((a) => a.revoked)) kinds.add('revocation');
@@ -257,7 +258,8 @@ describe('drawn topologies: the rendered Cedar set decides as the structural ora
     const result = fc.check(
       // Image trust off: its draw is the last one, so this is the seed-3 topology the test was written
       // for (an image draw that errors shrinks to a plain permit, not to a missing one, like any verdict).
-      fc.property(topologyArbitrary({ imageTrustProbability: 0 }), (t) => admissionOracle(t).every((a) => a.expected === 'Ready')),
+      // Quotas off: a capped quota fails a service without any Cedar denial.
+      fc.property(topologyArbitrary({ imageTrustProbability: 0, quotaProbability: 0 }), (t) => admissionOracle(t).every((a) => a.expected === 'Ready')),
       { seed: 3 },
     );
     expect(result.failed).toBe(true);
@@ -381,5 +383,41 @@ describe('image trust (imageTrustProbability): SkipImageVerification in the admi
   it('refuses an unsigned image without the topology ImageProvider or on a generator', () => {
     expect(validateTopology(topology([web]))).toEqual([expect.stringContaining('an unsigned image needs')]);
     expect(validateTopology({ ...topology([svc('gen', { ports: [], unsignedImage: true })]), imageTrust: true })).toEqual([expect.stringContaining('an unsigned image needs')]);
+  });
+});
+
+describe('quotas (quotaProbability): the quota rule of the admission oracle', () => {
+  const samples = fc.sample(topologyArbitrary({ quotaProbability: 0.3 }), { seed: 31, numRuns: 40 });
+
+  it('draws quotas with room and capped ones on LatticeServices only; a capped service is Failed on Quota with the platform text, the others keep their verdict', () => {
+    let capped = 0;
+    let within = 0;
+    for (const t of samples) {
+      expect(validateTopology(t)).toEqual([]);
+      const byKey = new Map(admissionOracle(t).map((a) => [a.service, a]));
+      const plain = new Map(admissionOracle({ ...t, services: t.services.map(({ quota: _q, ...s }) => s) }).map((a) => [a.service, a]));
+      const quotas = renderTopology(t).filter((o) => o.kind === 'LatticeQuota');
+      expect(quotas.map((o) => o.metadata.name).sort()).toEqual(t.services.filter((s) => s.quota).map((s) => `${s.namespace}.${s.name}`).sort());
+      for (const s of t.services) {
+        const key = `${s.namespace}/${s.name}`;
+        if (s.quota) expect(s.kind).not.toBe('mesh-member');
+        const invalidFirst = s.invalidSpec !== undefined && !AFTER_GATES_SPECS.includes(s.invalidSpec);
+        if (s.quota === 'capped' && !invalidFirst) {
+          capped++;
+          expect(byKey.get(key)).toMatchObject({ expected: 'Failed', gate: 'Quota', denials: [], quotaExceeded: `quota exceeded: cpu (${50 * (s.replicas ?? 1)}m) exceeds per-workload cap (1m)` });
+        } else {
+          if (s.quota === 'within') within++;
+          expect(byKey.get(key)).toEqual(plain.get(key));
+        }
+      }
+    }
+    expect(capped).toBeGreaterThan(5);
+    expect(within).toBeGreaterThan(5);
+  });
+
+  it('a capped service sends and receives nothing', () => {
+    const t: Topology = { name: 'q', services: [testService('q', 'gen', { layer: 0, ports: [], outbound: ['q/api'] }), testService('q', 'api', { inbound: ['q/gen'], quota: 'capped' })], probes: [{ from: 'q/gen', to: 'q/api' }] };
+    expect(expectedProbesWithAdmission(t)).toEqual([expect.objectContaining({ from: 'q/gen', to: 'q/api', expected: 'deny', reason: `${ADMISSION_REASONS.calleeFailed} (QuotaExceeded)` })]);
+    expect(validateTopology({ ...t, services: [t.services[0], { ...t.services[1], kind: 'mesh-member' }] })).toEqual(expect.arrayContaining([expect.stringContaining('only a LatticeService has a quota')]));
   });
 });

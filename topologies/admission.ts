@@ -6,6 +6,9 @@
  * (its CedarPolicy is enabled) and evaluates (not `erroring`); a request is allowed iff no applying
  * forbid matches and some applying permit does (default deny, forbid overrides permit).
  *
+ * Quota (reference crates/lattice-quota): a LatticeService whose own LatticeQuota is `capped` is Failed
+ * `quota exceeded: …` after spec validation and before any gate, and nothing is compiled.
+ *
  * Gates (reference §3.2, §3.4): the workload compiler runs its gates one after another, `AccessSecret`
  * (every secret, resource-key order), `AccessVolume`, `OverrideSecurity`, then `SkipImageVerification`
  * for an image the topology's enforcing ImageProvider covers and nobody signed; the first gate that denies anything fails
@@ -22,7 +25,7 @@ import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../ha
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, ingressGatewayNamespace, serviceKey } from './topology.ts';
+import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, QUOTA_CAPPED_CPU, SERVICE_CPU_REQUEST_MILLIS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, ingressGatewayNamespace, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -40,8 +43,11 @@ export interface TopologyGateRequest {
 /** The `gate` of an expectation failed by spec validation (no Cedar gate is asked). */
 export const VALIDATION_GATE = 'Validation';
 
-/** How a failed expectation is named in probe reasons: `ValidationFailed`, else `<Gate>Denied`. */
-const failedBy = (a: ExpectedAdmission): string => (a.invalidField ? 'ValidationFailed' : `${a.gate}Denied`);
+/** The `gate` of an expectation failed by the compile-time quota check (no Cedar gate is asked). */
+export const QUOTA_GATE = 'Quota';
+
+/** How a failed expectation is named in probe reasons: `ValidationFailed`, `QuotaExceeded`, else `<Gate>Denied`. */
+const failedBy = (a: ExpectedAdmission): string => (a.invalidField ? 'ValidationFailed' : a.quotaExceeded ? 'QuotaExceeded' : `${a.gate}Denied`);
 
 /** The words the admission oracle uses. */
 export const ADMISSION_REASONS = {
@@ -244,6 +250,7 @@ export function admissionProblems(t: Topology): string[] {
     if (s.invalidSpec !== undefined && !(s.invalidSpec in INVALID_SPEC_FIELDS)) problems.push(`${key}: unknown invalid field ${JSON.stringify(s.invalidSpec)}`);
     if (s.invalidSpec !== undefined && s.kind === 'mesh-member') problems.push(`${key}: an invalid field is rendered into a LatticeService spec, not a mesh-member`);
     if (s.invalidSpec === 'port-name' && s.ports.length === 0) problems.push(`${key}: an invalid port name needs a port`);
+    if (s.quota !== undefined && s.kind === 'mesh-member') problems.push(`${key}: a mesh-member has no workload spec, so no quota`);
     if (s.unsignedImage && (!t.imageTrust || s.kind === 'mesh-member' || s.ports.length === 0)) problems.push(`${key}: an unsigned image needs the topology's ImageProvider (imageTrust) and a server LatticeService (the server image)`);
     for (const secret of s.secrets ?? []) {
       if (!DNS_LABEL.test(secret.name) || names.has(secret.name)) problems.push(`${key}: secret name ${JSON.stringify(secret.name)} must be a unique DNS label`);
@@ -310,6 +317,23 @@ export function admissionOracle(t: Topology): ExpectedAdmission[] {
     // field fails the service whatever Cedar says, and nothing is compiled. A field the compiler checks
     // only after the compile-stage gates (AFTER_GATES_SPECS: the VMServiceScrape phase) yields to a gate
     // that denies, now or after a late CedarPolicy.
+    // Quota (reference crates/lattice-workload compiler.rs:430-438): after spec validation, before every
+    // Cedar gate; a `capped` quota refuses any demand, whatever Cedar would say and whatever field the
+    // compiler checks after the gates.
+    const validatedFirst = s.invalidSpec !== undefined && kind === 'LatticeService' && !AFTER_GATES_SPECS.includes(s.invalidSpec);
+    if (s.quota === 'capped' && kind === 'LatticeService' && !validatedFirst) {
+      const demand = `${SERVICE_CPU_REQUEST_MILLIS * (s.replicas ?? 1)}m`;
+      return {
+        service: serviceKey(s),
+        kind,
+        expected: 'Failed',
+        gate: QUOTA_GATE,
+        quotaExceeded: `quota exceeded: cpu (${demand}) exceeds per-workload cap (${QUOTA_CAPPED_CPU})`,
+        denials: [],
+        reason: `its LatticeQuota caps each workload at ${QUOTA_CAPPED_CPU} cpu, below its ${demand} request: the compiler refuses it before any Cedar gate`,
+        secrets: [],
+      };
+    }
     const gateFirst =
       s.invalidSpec !== undefined &&
       AFTER_GATES_SPECS.includes(s.invalidSpec) &&

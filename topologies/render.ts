@@ -22,7 +22,8 @@ import {
   type ServiceRef,
 } from '../platform/crds/types.ts';
 import type { InvalidSpecId, Topology, TopologyService } from './topology.ts';
-import { hasDrawnCedar, renderCedarPolicies, renderImageTrust, renderSecretProviders, secretResources, volumeResources, withSecretUses } from './admission-render.ts';
+import { SERVICE_CPU_REQUEST_MILLIS } from './topology.ts';
+import { hasDrawnCedar, renderCedarPolicies, renderImageTrust, renderQuotas, renderSecretProviders, secretResources, volumeResources, withSecretUses } from './admission-render.ts';
 
 /** Name of the baseline CedarPolicy (in `lattice-system`). */
 export const BASELINE_POLICY_NAME = 'lattice-sim-baseline';
@@ -33,7 +34,7 @@ export const SERVER_IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 /** Image of a traffic generator. */
 export const GENERATOR_IMAGE = 'curlimages/curl:8.11.1';
 
-const RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
+const RESOURCES = { requests: { cpu: `${SERVICE_CPU_REQUEST_MILLIS}m`, memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
 const SERVER: ContainerSpec = {
   image: SERVER_IMAGE,
   command: ['/usr/sbin/nginx', '-g', 'daemon off;'],
@@ -337,6 +338,7 @@ export function renderTopologySchedule(t: Topology): RenderedTopology {
       ...namespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
       ...renderSecretProviders(t.secretProviders),
       ...renderImageTrust(t),
+      ...renderQuotas(t),
       ...cedar,
       ...perService,
     ],

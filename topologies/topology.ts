@@ -113,7 +113,23 @@ export interface TopologyService {
    * the gateway's probes come from {@link ingressGatewayKey}.
    */
   ingress?: boolean;
+  /**
+   * A LatticeQuota (lattice-system) for this LatticeService alone (principal
+   * `Lattice::Service::"<ns>/<name>"`, cpu limit {@link QUOTA_LIMIT_CPU}): `within` caps each workload at
+   * that limit too, so the service fits; `capped` caps it at {@link QUOTA_CAPPED_CPU}, below any server's
+   * cpu request ({@link SERVICE_CPU_REQUEST_MILLIS} × replicas), so the compiler refuses it before the
+   * Cedar gates (`quota exceeded: cpu (<m>m) exceeds per-workload cap (1m)`; reference crates/lattice-quota
+   * `QuotaBudget::check`, platform-fidelity.md row "Quota exceeded → scaled to 0"). Absent = no quota.
+   */
+  quota?: 'within' | 'capped';
 }
+
+/** cpu request of every rendered container, in millicores (render.ts), the demand a quota counts per replica. */
+export const SERVICE_CPU_REQUEST_MILLIS = 50;
+/** cpu limit of a topology's LatticeQuota (cores; far above any topology's demand). */
+export const QUOTA_LIMIT_CPU = '64';
+/** Per-workload cpu cap of a `capped` quota: below every LatticeService's request. */
+export const QUOTA_CAPPED_CPU = '1m';
 
 /**
  * Probe source key of namespace `namespace`'s ingress gateway proxy: `<ns>/<ns>-ingress-istio` (the

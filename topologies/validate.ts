@@ -86,6 +86,8 @@ function meshFeatureProblems(s: TopologyService, key: string): string[] {
   }
   if (s.ingress !== undefined && typeof s.ingress !== 'boolean') problems.push(`${key}: ingress must be a boolean`);
   if (s.ingress === true && (member || s.ports.length === 0)) problems.push(`${key}: only a LatticeService with Service ports routes ingress`);
+  if (s.quota !== undefined && s.quota !== 'within' && s.quota !== 'capped') problems.push(`${key}: quota must be 'within' or 'capped', got ${JSON.stringify(s.quota)}`);
+  if (s.quota !== undefined && member) problems.push(`${key}: only a LatticeService has a quota (a mesh-member has no workload spec)`);
   return problems;
 }
 
@@ -117,12 +119,14 @@ export interface TopologySize {
   cedarEmpty: number;
   cedarDeviations: number;
   cedarForms: number;
+  /** LatticeService quotas, a capped one counting 2 and one with room 1 (shrinking goes capped → within → none). */
+  quotas: number;
   /** LatticeServices rendered with an invalid field (admission.ts `AdmissionSize`). */
   invalidSpecs: number;
 }
 
 /** The order in which sizes are compared (most significant first). */
-export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs'] as const;
+export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs', 'quotas'] as const;
 
 /** Counts services, declarations, mesh features and probes. */
 export function topologySize(t: Topology): TopologySize {
@@ -142,6 +146,7 @@ export function topologySize(t: Topology): TopologySize {
     ingress: sum((s) => (s.ingress ? 1 : 0)),
     probes: t.probes.length,
     ...admissionSize(t),
+    quotas: sum((s) => (s.quota === 'capped' ? 2 : s.quota === 'within' ? 1 : 0)),
   };
 }
 

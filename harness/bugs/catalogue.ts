@@ -16,6 +16,7 @@ import { forbidIgnored } from './forbid-ignored.ts';
 import { gcIgnoresCustomOwners } from './gc-ignores-custom-owners.ts';
 import { identityFromMemberName } from './identity-from-member-name.ts';
 import { imageTrustIgnored } from './image-trust-ignored.ts';
+import { quotaIgnored } from './quota-ignored.ts';
 import { ingressRouteDropped } from './ingress-route-dropped.ts';
 import { metricsPortUnchecked } from './metrics-port-unchecked.ts';
 import { observedGenerationStale } from './observed-generation-stale.ts';
@@ -50,6 +51,7 @@ export const BUGS = [
   metricsPortUnchecked,
   volumeConsentIgnored,
   imageTrustIgnored,
+  quotaIgnored,
   ambientEnrolmentLost,
   ambientFlagIgnored,
   readyBeforePolicies,

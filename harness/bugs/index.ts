@@ -18,6 +18,7 @@ export { metricsPortUnchecked, dropUnknownMetricsPort } from './metrics-port-unc
 export { validationWebhookFailOpen, failOpen } from './validation-webhook-fail-open.ts';
 export { volumeConsentIgnored, consentToEveryone } from './volume-consent-ignored.ts';
 export { imageTrustIgnored, withoutTrust } from './image-trust-ignored.ts';
+export { quotaIgnored } from './quota-ignored.ts';
 export { identityFromMemberName, principalsByMemberName } from './identity-from-member-name.ts';
 export { dependsAllDropped, withoutDependsAll } from './depends-all-dropped.ts';
 export { ambientFlagIgnored, everyMemberAmbient } from './ambient-flag-ignored.ts';

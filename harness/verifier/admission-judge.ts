@@ -19,6 +19,8 @@
  *   "validate.lattice.dev" denied the request: <field>: …`), so it does not exist; on a cluster without
  *   the webhook, the `Ready/False/ValidationFailed` condition and a status message naming the invalid
  *   field, no Cedar gate, and no output at all (validation precedes compile);
+ * - for one its LatticeQuota refuses: the whole status message (`quota exceeded: …`), the
+ *   `Compiled/False/QuotaExceeded` condition, no Cedar gate, and no output (the check precedes the gates);
  * - for a Ready one, every secret route (reference §2.3): the pod template references the Secret and
  *   key the declaration implies, the Secret the ESO stub synced holds that key, and templated content
  *   (mixed variable, file) equals the text around the base Secret's value.
@@ -252,6 +254,11 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
       const ready = (obj?.status?.conditions ?? []).find((c) => c.type === 'Ready');
       if (ready?.reason !== 'ValidationFailed' || !(obj?.status?.message ?? '').includes(want.invalidField) || seen.gate)
         problems.push(`expected a spec validation failure naming ${want.invalidField}, the platform reports ${seen.gate ? `Cedar gate ${seen.gate}` : `${ready?.reason ?? 'no Ready condition'}: ${obj?.status?.message ?? ''}`}`);
+    } else if (want.quotaExceeded && observed === 'Failed') {
+      // The quota check (reference compiler.rs:430-438): the status message is the compile error, Compiled/False/QuotaExceeded, no gate asked.
+      const compiled = (obj?.status?.conditions ?? []).find((c) => c.type === 'Compiled');
+      if (obj?.status?.message !== want.quotaExceeded || compiled?.reason !== 'QuotaExceeded' || seen.gate)
+        problems.push(`expected the quota refusal '${want.quotaExceeded}', the platform reports ${seen.gate ? `Cedar gate ${seen.gate}` : `${compiled?.reason ?? 'no Compiled condition'}: ${obj?.status?.message ?? ''}`}`);
     } else if (!want.invalidField && want.expected === 'Failed' && observed === 'Failed') {
       if (seen.gate !== want.gate) problems.push(`expected gate ${want.gate}, the platform names ${seen.gate ?? 'no Cedar gate'}`);
       const wanted = want.denials.map((d) => `${d.gate} ${d.resource}${d.gate === 'AllowWildcard' ? '' : `: ${d.cause === 'no-consent' ? d.reason : CAUSE_TEXT[d.cause]}`}`).sort();

@@ -71,6 +71,12 @@ export interface ExpectedAdmission {
    * the field), so it is never stored; absent = it is stored and fails in the controller.
    */
   refusedAtAdmission?: boolean;
+  /**
+   * Failed by the compile-time quota check (reference crates/lattice-workload compiler.rs:430-438), after
+   * spec validation and before any Cedar gate: the platform's whole status message (`quota exceeded: …`);
+   * `gate` is then `Quota` and `denials` empty, and the service must have produced nothing.
+   */
+  quotaExceeded?: string;
   /** The oracle's reason in words. */
   reason: string;
   /** Secrets a Ready service must wire into its pod template (empty when Failed or none). */

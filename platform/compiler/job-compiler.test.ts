@@ -13,6 +13,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeJob } from '../crds/types.ts';
 import { compileJob, jobImages, mergeTask, type CompiledJob } from './index.ts';
 import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
+import { resolveBudget } from '../quota/index.ts';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const TESTDATA = fileURLToPath(new URL('./testdata/jobs/', import.meta.url));
@@ -167,6 +168,18 @@ describe('errors (reference JobError texts)', () => {
     const r = compileJob(example('render-farm'), { authorizer: denyWhere((q) => q.action === 'AccessSecret'), clusterName: 'sim' });
     expect(r).toMatchObject({ ok: false, reason: 'denied', gate: 'AccessSecret' });
     expect(!r.ok && r.message).toMatch(/^compilation failed for task 'coordinator': /);
+  });
+
+  test('a task over the LatticeQuota budget fails the job, each task checked with its own replicas (reference compile_job with_quota_budget)', () => {
+    const quota = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeQuota', metadata: { name: 'gpus', namespace: 'lattice-system' }, spec: { principal: 'Lattice::Service::"studio/render-farm"', limits: { 'nvidia.com/gpu': '6', cpu: '2' } } };
+    const quotaBudget = resolveBudget([quota], 'studio', 'render-farm', {}, {});
+    expect(compileJob(example('render-farm'), { ...ctx, quotaBudget })).toEqual({
+      ok: false,
+      reason: 'quota-exceeded',
+      message: "compilation failed for task 'renderer': quota exceeded: nvidia.com/gpu: 8 requested but only 6 remaining in quota",
+    });
+    // 4 renderers × 500m = 2 cores, within the 2-core limit on their own (tasks are not summed).
+    expect(compileJob(example('render-farm'), { ...ctx, quotaBudget: resolveBudget([{ ...quota, spec: { ...quota.spec, limits: { 'nvidia.com/gpu': '8', cpu: '2' } } }], 'studio', 'render-farm', {}, {}) }).ok).toBe(true);
   });
 
   test.each([

@@ -305,6 +305,7 @@ export function compileJob(lj: LatticeJob, ctx: CompileContext): JobCompileResul
         },
         annotations: lj.metadata.annotations,
         ownerReferences,
+        replicas: replicasOf(t),
       },
       ctx,
     );

@@ -13,6 +13,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeModel } from '../crds/model-types.ts';
 import { compileModel, mergeRole, modelImages, modelServingName, type CompiledModel } from './index.ts';
 import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
+import { resolveBudget } from '../quota/index.ts';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const TESTDATA = fileURLToPath(new URL('./testdata/models/', import.meta.url));
@@ -188,6 +189,16 @@ describe('failures', () => {
     expect(compileModel(tooMany, ctx)).toMatchObject({ ok: false, message: "role 'decode' replicas (7) exceeds autoscaling max (6)" });
     expect(compileModel({ ...m, spec: { ...m.spec, modelSource: { uri: 'http://x/y' } } }, ctx)).toMatchObject({ ok: false, message: 'unsupported model URI scheme (expected hf://, s3://, or gs://): http://x/y' });
     expect(compileModel({ ...m, spec: { ...m.spec, routing: { ...m.spec.routing!, port: undefined } } }, ctx)).toMatchObject({ ok: false, message: 'routing.port is required for prefill/decode disaggregation' });
+  });
+
+  test('a role over the LatticeQuota budget fails the model, each workload checked with replicas 1 (reference compile_workload with_quota_budget(budget, 1))', () => {
+    const m = example('chat-pd');
+    const quota = (cap: string) => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeQuota', metadata: { name: 'q', namespace: 'lattice-system' }, spec: { principal: `Lattice::Service::"${m.metadata.namespace}/${m.metadata.name}"`, limits: {}, maxPerWorkload: { cpu: cap } } });
+    const over = compileModel(m, { ...ctx, quotaBudget: resolveBudget([quota('400m')], m.metadata.namespace!, m.metadata.name, {}, {}) });
+    expect(over).toMatchObject({ ok: false, reason: 'quota-exceeded' });
+    expect(!over.ok && over.message).toMatch(/^compilation failed for role '[a-z-]+': quota exceeded: cpu \(500m\) exceeds per-workload cap \(400m\)$/);
+    // decode has 2 replicas of 500m, but each role workload is checked as one replica.
+    expect(compileModel(m, { ...ctx, quotaBudget: resolveBudget([quota('500m')], m.metadata.namespace!, m.metadata.name, {}, {}) }).ok).toBe(true);
   });
 
   test('a Cedar denial in one role denies the whole model, naming the role', () => {

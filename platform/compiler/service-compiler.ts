@@ -78,6 +78,7 @@ export function compileService(ls: LatticeService, ctx: CompileContext): Service
         imagePullSecrets: spec.imageProviders,
       },
       annotations: ls.metadata.annotations,
+      replicas: spec.replicas ?? 1,
       ownerReferences: [owner],
       ingress: spec.ingress,
       advertise: spec.advertise,

@@ -7,6 +7,7 @@ import type { Authorizer, GateAction, GateDecision } from '../cedar/types.ts';
 import type { VolumeOwnerLookup } from '../cedar/volumes.ts';
 import type { ImageVerification } from '../cedar/images.ts';
 import type { CredentialSpec, IngressSpec, LatticeMeshMember, WorkloadRuntimeSpec, WorkloadSpec } from '../crds/types.ts';
+import type { QuotaBudget } from '../quota/budget.ts';
 
 /** What a compile sees of another Service: its ports by name (`port` = service port). */
 export interface ServiceLookupResult {
@@ -63,6 +64,13 @@ export interface CompileContext {
   graphHasNode?: (namespace: string, name: string) => boolean;
   /** What an outbound `type: service` resource with `id: "*"` means (see {@link OutboundServiceWildcard}); default `dependsAll`. */
   outboundServiceWildcard?: OutboundServiceWildcard;
+  /**
+   * The workload's LatticeQuota budget (platform/quota/ `resolveBudget`; reference compiler.rs:430-438
+   * `with_quota_budget`). Present ⇒ its demand (requests × `WorkloadCompileInput.replicas`) is checked
+   * after volumes and secrets and before the Cedar gates, and a workload over budget fails with
+   * `quota exceeded: …` ({@link QuotaExceededResult}); absent ⇒ no quota is enforced.
+   */
+  quotaBudget?: QuotaBudget;
 }
 
 /**
@@ -99,6 +107,8 @@ export interface WorkloadCompileInput {
   advertise?: { allowedServices: string[] };
   /** Content hash of the synced ESO Secrets (see `esoContentHash`); folded into the config hash. */
   esoContentHash?: string;
+  /** Replicas the quota demand is multiplied by (a service's `replicas`, a task's, 1 per model role; default 1). */
+  replicas?: number;
 }
 
 /**
@@ -123,8 +133,18 @@ export interface InvalidResult {
   message: string;
 }
 
-/** Either failure of a compile. */
-export type CompileFailure = DeniedResult | InvalidResult;
+/**
+ * A workload over its LatticeQuota budget (reference `CompilationError::QuotaExceeded`): no objects;
+ * `message` is `quota exceeded: <reason>` (platform/quota/ `checkBudget`, or an unreadable request).
+ */
+export interface QuotaExceededResult {
+  ok: false;
+  reason: 'quota-exceeded';
+  message: string;
+}
+
+/** Any failure of a compile. */
+export type CompileFailure = DeniedResult | InvalidResult | QuotaExceededResult;
 
 /** The pod template a wrapper puts into its Deployment / VCJob task / ModelServing role. */
 export interface PodTemplate {

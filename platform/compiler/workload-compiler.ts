@@ -55,7 +55,9 @@ import {
   volumeClaimName,
   type TemplateContext,
 } from './template.ts';
-import { SpecError, type CompileContext, type DeniedResult, type WorkloadCompileInput, type WorkloadCompileResult } from './types.ts';
+import { SpecError, type CompileContext, type DeniedResult, type QuotaExceededResult, type WorkloadCompileInput, type WorkloadCompileResult } from './types.ts';
+import { checkBudget } from '../quota/budget.ts';
+import { QuantityParseError, workloadDemand } from '../quota/resources.ts';
 
 /** Pod annotation that triggers a rollout when config content changes (reference §2.3). */
 export const CONFIG_HASH_ANNOTATION = 'lattice.dev/config-hash';
@@ -95,7 +97,7 @@ interface Build {
 }
 
 /**
- * Compiles one workload (reference §2.1 order, skipping quota): volumes → secrets →
+ * Compiles one workload (reference §2.1 order): volumes → secrets → quota (`ctx.quotaBudget`) →
  * Cedar AccessSecret → AccessVolume → OverrideSecurity → AccessExternalEndpoint → image trust /
  * SkipImageVerification (first failing gate aborts) → render → env/file ConfigMaps →
  * pod template → config hash → generated LatticeMeshMember.
@@ -104,8 +106,8 @@ interface Build {
  * (stamped on every object but the LMM), ingress/advertise (copied into the LMM), ESO content hash.
  * Output: {@link CompiledWorkload} on success; `{ok: false, reason: 'denied', gate, denials, message}`
  * when a gate denies (the first failing gate's denials only; message from `denialMessage`); `{ok: false,
- * reason: 'invalid', message}` for spec errors (bad template, undeclared secret key, unsupported type).
- * Never throws for bad specs; pure (no I/O, no clock).
+ * reason: 'invalid', message}` for spec errors (bad template, undeclared secret key, unsupported type);
+ * `{ok: false, reason: 'quota-exceeded', message}` over the quota budget. Never throws for bad specs; pure (no I/O, no clock).
  */
 export function compileWorkload(input: WorkloadCompileInput, ctx: CompileContext): WorkloadCompileResult {
   try {
@@ -147,6 +149,10 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
   // 2. Secrets: base ExternalSecret per secret resource.
   b.secrets = secretResources(resources);
   for (const s of b.secrets.values()) b.externalSecrets.push(baseExternalSecret(s, b.owner));
+
+  // 3. Quota (reference compiler.rs:430-438): the demand against the budget, before authorization.
+  const overQuota = checkQuota(input, ctx);
+  if (overQuota) return overQuota;
 
   // 4–7. Cedar gates, before anything is rendered.
   const denied = authorizeGates(input, ctx, resources);
@@ -198,6 +204,26 @@ function compile(input: WorkloadCompileInput, ctx: CompileContext): WorkloadComp
     imagePullSecretNames,
     notModelled: b.notModelled,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quota (reference crates/lattice-workload/src/compiler.rs:430-438)
+
+/**
+ * The workload's demand (main containers' requests × `input.replicas`, its GPUs) against
+ * `ctx.quotaBudget`. Output: `undefined` without a budget or within it; else the failure
+ * `quota exceeded: <checkBudget reason>` (an unreadable request: `quota exceeded: invalid resource quantity: …`).
+ */
+function checkQuota(input: WorkloadCompileInput, ctx: CompileContext): QuotaExceededResult | undefined {
+  if (!ctx.quotaBudget) return undefined;
+  let why: string | undefined;
+  try {
+    why = checkBudget(ctx.quotaBudget, workloadDemand(input.workload, input.replicas ?? 1));
+  } catch (e) {
+    if (!(e instanceof QuantityParseError)) throw e;
+    why = e.message;
+  }
+  return why === undefined ? undefined : { ok: false, reason: 'quota-exceeded', message: `quota exceeded: ${why}` };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,3 +9,5 @@ export * from './package-controller.ts';
 export * from './cedar-loader.ts';
 export * from './conditions.ts';
 export * from './image-trust.ts';
+export * from './quota-controller.ts';
+export * from './quota-budget.ts';

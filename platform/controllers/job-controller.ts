@@ -7,7 +7,8 @@
  *   / SkipImageVerification last) and apply layer 1 (per-task ServiceAccounts,
  *   ConfigMaps, Secrets, ExternalSecrets, PVCs, LatticeMeshMembers; no wait on mesh readiness) then
  *   layer 2 (the Volcano Job or CronJob); a VCJob that already exists is not re-submitted. A compile
- *   failure sets Failed `Failed to compile job: <JobError text>`. A cron job then turns Running
+ *   failure sets Failed `Failed to compile job: <JobError text>` (a task over its LatticeQuota budget:
+ *   `… compilation failed for task '<t>': quota exceeded: …`, quota-budget.ts). A cron job then turns Running
  *   `Cron job active`; otherwise the VCJob's `status.state.phase` is mapped: Running / Completing (and
  *   unknown phases) ⇒ Running `Job running`; Completed ⇒ Succeeded `All tasks completed successfully`
  *   (completionTime); Failed / Terminated / Aborted, Restarting with maxRetry 0, or Pending / Inqueue
@@ -33,6 +34,7 @@ import type { CedarLoader } from './cedar-loader.ts';
 import { referencedServices } from './service-controller.ts';
 import { graphNodeLookup } from './service-graph-nodes.ts';
 import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
+import { quotasUnchanged, workloadQuotaBudget } from './quota-budget.ts';
 
 /** Field manager of every write. */
 export const JOB_CONTROLLER = 'lattice-job-controller';
@@ -203,12 +205,19 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
         }
         const engine = await opts.cedar.load();
         const known = await serviceLookup(lj);
+        // Quota (reference controller.rs:580-607): every task's demand against the job's budget.
+        const quotaBudget = await workloadQuotaBudget(client, lj, 'job', ctx.log);
         const graphHasNode = await graphNodeLookup(client, mergedTasks(lj).map(([, task]) => task.workload));
-        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, serviceLookup: (ns, name) => known.get(`${ns}/${name}`), ...trust.context });
+        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, serviceLookup: (ns, name) => known.get(`${ns}/${name}`), quotaBudget, ...trust.context });
         if (!result.ok) {
           const message = `Failed to compile job: ${result.message}`;
           ctx.log.warn(`LatticeJob ${key.namespace}/${key.name}: ${message}`);
           await writeStatus(lj, { phase: 'Failed', message, observedGeneration: generation });
+          return requeueAfter(t.compileFailureRequeueMs);
+        }
+        // A quota changed since the budget was read (reference `verify_quota_freshness`): retry instead of submitting.
+        if (!(await quotasUnchanged(client, quotaBudget.snapshots))) {
+          ctx.log.info(`LatticeJob ${key.namespace}/${key.name}: quota state changed during job compilation, requeueing`);
           return requeueAfter(t.compileFailureRequeueMs);
         }
         await applyAll(client, result.layers.infrastructure, JOB_CONTROLLER);

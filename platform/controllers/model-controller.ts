@@ -8,7 +8,8 @@
  *   1 ServiceAccounts, ConfigMaps, Secrets, ExternalSecrets, PVCs, LatticeMeshMembers, P/D peer Services;
  *   2 the ModelServing; 3 ModelServer + ModelRoutes; 4a AutoscalingPolicies; 4b AutoscalingPolicyBindings —
  *   then Loading `Resources applied, waiting for model serving readiness` (observedGeneration,
- *   autoTopology, appliedRoles), requeue 15 s. A compile failure is Failed `Failed to compile: <message>`;
+ *   autoTopology, appliedRoles), requeue 15 s. A compile failure is Failed `Failed to compile: <message>`
+ *   (a role over its LatticeQuota budget: `compilation failed for role '<r>': quota exceeded: …`);
  *   an apply failure stays Pending `Apply failed (will retry): <message>` (requeue 30 s).
  * - Loading: a generation newer than observedGeneration ⇒ Pending `Spec changed, recompiling` (5 s);
  *   otherwise the ModelServing's conditions decide: `Available=True` ⇒ Serving `Model is serving inference
@@ -33,6 +34,7 @@ import { done, requeueAfter } from '../runtime/index.ts';
 import { applyAll, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
+import { quotasUnchanged, workloadQuotaBudget } from './quota-budget.ts';
 
 /** Field manager of every write. */
 export const MODEL_CONTROLLER = 'lattice-model-controller';
@@ -103,13 +105,24 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
     await client.patchStatus(LatticeModelType, { namespace: m.metadata.namespace, name: m.metadata.name }, 'merge', { status }).catch(ignoreNotFound);
   }
 
-  /** Image trust (`{waiting}` while a key is missing), then the compile with its verifications. */
-  async function compile(m: LatticeModel): Promise<ModelCompileResult | { waiting: string }> {
+  /**
+   * Image trust (`{waiting}` while a key is missing), then the compile with its verifications against
+   * `m`'s LatticeQuota budget (reference controller.rs:395-418: each role's workloads checked with
+   * replicas 1). `stale`: a quota changed before the caller could apply (reference
+   * `verify_quota_freshness`); the caller retries without writing anything.
+   */
+  async function compile(m: LatticeModel, ctx: ReconcileContext): Promise<ModelCompileResult | { waiting: string } | { stale: true }> {
     const trust = await checkImageTrust(client, modelImages(m), verifier);
     if ('waiting' in trust) return trust;
     const engine = await opts.cedar.load();
     const graphHasNode = await graphNodeLookup(client, mergedRoles(m).flatMap(([, r]) => [r.entryWorkload, r.workerWorkload]));
-    return compileModel(m, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, ...trust.context });
+    const quotaBudget = await workloadQuotaBudget(client, m, 'model', ctx.log);
+    const c = compileModel(m, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, quotaBudget, ...trust.context });
+    if (c.ok && !(await quotasUnchanged(client, quotaBudget.snapshots))) {
+      ctx.log.info(`LatticeModel ${m.metadata.namespace}/${m.metadata.name}: quota state changed during model compilation, requeueing`);
+      return { stale: true };
+    }
+    return c;
   }
 
   async function applyLayers(c: CompiledModel): Promise<void> {
@@ -151,11 +164,12 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
     const observed = status.observedGeneration ?? undefined;
 
     if (phase === 'Pending') {
-      const c = await compile(m);
+      const c = await compile(m, ctx);
       if ('waiting' in c) {
         await writeStatus(m, { phase: 'Pending', message: c.waiting, observedGeneration: observed });
         return requeueAfter(t.trustWaitRequeueMs);
       }
+      if ('stale' in c) return requeueAfter(t.applyFailureRequeueMs);
       if (!c.ok) return failCompile(m, c.message, ctx, generation, 'Failed to compile: ');
       try {
         await applyLayers(c);
@@ -188,11 +202,12 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
 
     if (phase === 'Serving') {
       if (observed !== generation) {
-        const c = await compile(m);
+        const c = await compile(m, ctx);
         if ('waiting' in c) {
           await writeStatus(m, { phase: 'Serving', message: c.waiting, observedGeneration: observed, conditions: status.conditions });
           return requeueAfter(t.trustWaitRequeueMs);
         }
+        if ('stale' in c) return requeueAfter(t.applyFailureRequeueMs);
         if (!c.ok) return failCompile(m, c.message, ctx, generation, 'Failed to recompile after spec change: ');
         const oldKeys = status.appliedRoles ?? roleKeys(m);
         const newKeys = roleKeys(m);

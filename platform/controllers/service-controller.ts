@@ -1,7 +1,11 @@
 /**
  * LatticeService controller (reference §2.8). Per reconcile:
  * 1. Pending → Compiling (requeue 5 s).
- * 2. Image trust: an enforcing ImageProvider's key Secret missing → Compiling `Waiting for image trust key
+ * 2. Quota: the lattice-system LatticeQuotas covering the service give its budget (quota-budget.ts); a
+ *    demand over it fails the compile before the Cedar gates: phase Failed `quota exceeded: …`,
+ *    `Ready/False/ValidationFailed`, `Compiled/False/QuotaExceeded`, the existing Deployment scaled to 0
+ *    (reference controller.rs:1025-1033); requeue 30 s. A quota changed before the apply ⇒ requeue 1 s.
+ *    Image trust: an enforcing ImageProvider's key Secret missing → Compiling `Waiting for image trust key
  *    material: …` (requeue 5 s); else the image verifier checks the images it covers. From here on every
  *    status carries the `ImageVerified` condition (book §4.8; service-status.ts `imageVerifiedCondition`)
  *    while some ImageProvider enforces trust.
@@ -52,6 +56,7 @@ import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
 import { workloadImages } from '../cedar/images.ts';
 import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
 import { graphNodeLookup } from './service-graph-nodes.ts';
+import { quotasUnchanged, workloadQuotaBudget } from './quota-budget.ts';
 
 /** Field manager of every write. */
 export const SERVICE_CONTROLLER = 'lattice-service-controller';
@@ -63,6 +68,7 @@ const CnpType = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy' };
 /** Kinds of the wrapper's extensions: skipped with a warning when their CRD is not installed (reference §2.8 step 9). */
 const EXTENSION_KINDS = new Set(['TracingPolicyNamespaced', 'VMServiceScrape']);
 const ScaledObjectType = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' };
+const DeploymentType = { apiVersion: 'apps/v1', kind: 'Deployment' };
 
 /** Requeue intervals (reference §7) and the ESO wait budget, in ms. */
 export interface ServiceControllerTimings {
@@ -73,6 +79,8 @@ export interface ServiceControllerTimings {
   secretWaitTimeoutMs: number;
   /** After a spec validation failure (reference REQUEUE_SUCCESS_SECS, 300 s: only a spec change fixes it). */
   validationRequeueMs: number;
+  /** After a quota changed between reading the budget and applying (reference: 1 s). */
+  quotaChangedRequeueMs: number;
 }
 
 export const DEFAULT_SERVICE_TIMINGS: ServiceControllerTimings = {
@@ -82,6 +90,7 @@ export const DEFAULT_SERVICE_TIMINGS: ServiceControllerTimings = {
   secretPollMs: 2_000,
   secretWaitTimeoutMs: 120_000,
   validationRequeueMs: 300_000,
+  quotaChangedRequeueMs: 1_000,
 };
 
 /** Options of the service controller. */
@@ -305,7 +314,10 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       const ports = other?.spec?.workload?.service?.ports;
       if (ports) known.set(id, { ports });
     }
+    // Quota budget (reference controller.rs:930-959): the lattice-system quotas covering this service.
+    const quotaBudget = await workloadQuotaBudget(client, ls, 'workload', ctx.log);
     const result = compileService(ls, {
+      quotaBudget,
       authorizer: engine,
       clusterName: opts.clusterName,
       trustDomain: opts.trustDomain,
@@ -334,6 +346,13 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
         conditions = mergeCondition(conditions, { type: SECRETS_RESOLVED, status: 'Unknown', reason: 'BlockedByAuthorization', message: 'not attempted: authorization failed first' }, now);
         conditions = mergeCondition(conditions, { type: COMPILED, status: 'False', reason: 'AuthorizationFailed', message: compiledFailureMessage(generation, keepsPrevious ? previous : undefined) }, now);
         ctx.log.warn(`LatticeService ${ns}/${name}: Cedar denied: ${result.message}; ${result.denials.map(gateConditionMessage).join('; ')}`);
+      } else if (result.reason === 'quota-exceeded') {
+        // Reference controller.rs:1025-1033: scale the existing Deployment to 0 so no pod runs over budget;
+        // the Deployment stays, and the next successful compile applies its replicas again.
+        await client
+          .patch(DeploymentType, { namespace: ns, name }, 'merge', { spec: { replicas: 0 } }, { fieldManager: SERVICE_CONTROLLER })
+          .catch((err: unknown) => ctx.log.warn(`LatticeService ${ns}/${name}: failed to scale down over-quota deployment (non-fatal): ${(err as Error).message}`));
+        conditions = mergeCondition(conditions, { type: COMPILED, status: 'False', reason: 'QuotaExceeded', message: `${result.message} (the Deployment is scaled to 0 until the quota allows it)` }, now);
       } else {
         conditions = mergeCondition(conditions, { type: COMPILED, status: 'False', reason: 'CompileError', message: `${result.message} (${compiledFailureMessage(generation, keepsPrevious ? previous : undefined)})` }, now);
       }
@@ -341,6 +360,12 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
       return requeueAfter(t.failureRequeueMs);
     }
 
+    // Optimistic concurrency (reference controller.rs:1039-1053): a quota changed since the budget was
+    // read (another compile may have consumed it) ⇒ requeue in 1 s rather than apply.
+    if (!(await quotasUnchanged(client, quotaBudget.snapshots))) {
+      ctx.log.info(`LatticeService ${ns}/${name}: quota state changed during compilation, requeueing`);
+      return requeueAfter(t.quotaChangedRequeueMs);
+    }
     const authorized = mergeCondition(imageVerified, { type: POLICY_AUTHORIZED, status: 'True', reason: 'GatesPassed', message: 'every Cedar gate the spec triggers permitted this service' }, now);
     const skipped = await applyServed(client, result.layers.infrastructure, SERVICE_CONTROLLER, EXTENSION_KINDS);
     for (const o of skipped) ctx.log.warn(`LatticeService ${ns}/${name}: ${o.kind} ${o.metadata.name} skipped: its CRD is not installed`);

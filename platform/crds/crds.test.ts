@@ -54,6 +54,7 @@ describe('platform CRD manifests', () => {
       'imageproviders.lattice.dev',
       'latticemodels.lattice.dev',
       'latticepackages.lattice.dev',
+      'latticequotas.lattice.dev',
     ]);
     expect(crds).toHaveLength(PLATFORM_CRD_FILES.length);
     for (const crd of crds) {
@@ -341,5 +342,22 @@ describe('LatticePackage schema', () => {
     const ok = base({ chart: { repository: 'oci://r', name: 'c', version: '1.0.0' } });
     expect(validate(ok)).toBe(true);
     expect(ok.spec).toMatchObject({ createNamespace: false, skipCrds: false, timeout: '5m', propagate: false });
+  });
+});
+
+describe('LatticeQuota CRD (reference crates/lattice-crd/src/crd/quota.rs)', () => {
+  const validate = validator('LatticeQuota');
+  const q = (spec: unknown): KubeObject => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeQuota', metadata: { name: 'ml-team-gpu-budget', namespace: 'lattice-system' }, spec });
+  it('accepts the reference example and requires principal and limits', () => {
+    expect(validate(q({ principal: 'Lattice::Group::"ml-team"', limits: { cpu: '128', memory: '512Gi', 'nvidia.com/gpu': '16' }, maxPerWorkload: { 'nvidia.com/gpu': '8' } }))).toBe(true);
+    expect(validate(q({ limits: { cpu: '1' } }))).toBe(false);
+    expect(validate(q({ principal: 'Lattice::Group::"ml-team"' }))).toBe(false);
+    expect(validate(q({ principal: 'Lattice::Group::"ml-team"', limits: { cpu: 4 } }))).toBe(false);
+    expect(errorPaths(validate.errors)).toEqual(['/spec/limits/cpu']);
+  });
+  it('prints Principal, Phase and Age, and defaults enabled to true', () => {
+    const crd = loadPlatformCrds().find((c) => c.spec.names.kind === 'LatticeQuota')!;
+    expect(crd.spec.versions[0].additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(['Principal', 'Phase', 'Age']);
+    expect(crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.enabled.default).toBe(true);
   });
 });

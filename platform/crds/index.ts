@@ -9,9 +9,10 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 
 export * from './types.ts';
 export * from './model-types.ts';
+export * from './quota-types.ts';
 
 /** File names of the CRD manifests in this folder, in install order. */
-export const PLATFORM_CRD_FILES: readonly string[] = ['latticeservices.yaml', 'latticemeshmembers.yaml', 'cedarpolicies.yaml', 'secretproviders.yaml', 'latticejobs.yaml', 'imageproviders.yaml', 'latticemodels.yaml', 'latticepackages.yaml'];
+export const PLATFORM_CRD_FILES: readonly string[] = ['latticeservices.yaml', 'latticemeshmembers.yaml', 'cedarpolicies.yaml', 'secretproviders.yaml', 'latticejobs.yaml', 'imageproviders.yaml', 'latticemodels.yaml', 'latticepackages.yaml', 'latticequotas.yaml'];
 
 let cached: KubeObject[] | undefined;
 
@@ -54,7 +55,8 @@ export function loadCrdFile(fileName: string): KubeObject {
 }
 
 /**
- * The platform's CRDs (LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider, LatticeJob, ImageProvider), group
+ * The platform's CRDs (LatticeService, LatticeMeshMember, CedarPolicy, SecretProvider, LatticeJob, ImageProvider,
+ * LatticeModel, LatticePackage, LatticeQuota), group
  * `lattice.dev`, version `v1alpha1` (reference §1.0); LatticeService also serves `v1beta1`, its storage version.
  *
  * Output: the same deep-frozen array on every call (parsed on the first call, typed mutable for

@@ -5,3 +5,4 @@ export { latticeJobProblems, latticeMeshMemberProblems, latticeServiceProblems, 
 export type { LatticeAdmissionRequest, LatticeAdmissionResponse } from './admission.ts';
 export { LATTICE_VALIDATING_WEBHOOK, SYSTEM_NAMESPACES, VALIDATED_KINDS, admitLatticeObject, isSystemNamespace, objectProblems, systemNamespaceProblems } from './admission.ts';
 export { packageProblems, type PackageAdmissionOptions } from './package.ts';
+export { latticeQuotaProblems } from './quota.ts';

@@ -195,6 +195,15 @@ export interface TopologyConstraints {
    * @defaultValue 0.1
    */
   ingressProbability?: number;
+  /**
+   * Probability that a LatticeService gets a LatticeQuota of its own (platform-fidelity.md row "Quota
+   * exceeded → scaled to 0"; principal `Lattice::Service::"<ns>/<name>"` in lattice-system): half of
+   * them cap each workload below the service's cpu request, so the compiler refuses it before any Cedar
+   * gate (Failed `quota exceeded: …`, nothing compiled); the others leave room. In [0, 1]. Drawn per slot
+   * after every other draw of the topology, so the knob changes no other draw of a seed. 0 = no draw.
+   * @defaultValue 0.1
+   */
+  quotaProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -232,11 +241,12 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   sharedVolumeProbability: 0.1,
   imageTrustProbability: 0.1,
   ingressProbability: 0.1,
+  quotaProbability: 0.1,
 });
 
 /**
  * Knobs that turn every mesh-feature draw off (one-sided inbound, mesh-members, service accounts,
- * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar, invalid specs): with them, a seed draws exactly what it drew
+ * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar, invalid specs, quotas): with them, a seed draws exactly what it drew
  * before these features existed (old bug-report seeds reproduce).
  */
 export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
@@ -253,6 +263,7 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   sharedVolumeProbability: 0,
   imageTrustProbability: 0,
   ingressProbability: 0,
+  quotaProbability: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
@@ -319,6 +330,7 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'sharedVolumeProbability',
     'imageTrustProbability',
     'ingressProbability',
+    'quotaProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }

@@ -53,6 +53,7 @@ describe('topologyArbitrary constraints', () => {
       sharedVolumeProbability: 0.1,
       imageTrustProbability: 0.1,
       ingressProbability: 0.1,
+      quotaProbability: 0.1,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });

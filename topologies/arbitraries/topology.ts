@@ -22,6 +22,7 @@ import { presentSlotsArbitrary } from './internal/subset.ts';
 import { layerDrawsArbitrary } from './layers.ts';
 import { chooseProbes } from './probes.ts';
 import { withIngress } from './ingress.ts';
+import { quotaDrawsArbitrary, withQuotas, type QuotaDraw } from './quota.ts';
 import { slotArbitrary, type SlotDraws } from './slot.ts';
 import { placeSlots, wireServices } from './wiring.ts';
 
@@ -45,6 +46,8 @@ export interface TopologyDraws {
   imageTrust?: ImageTrustDraw;
   /** `ingress[slot]`: the slot's service routes ingress (ingress.ts; used when it is a LatticeService server). Absent = knob off. */
   ingress?: boolean[];
+  /** `quota[slot]`: the slot's LatticeService has a LatticeQuota of its own, capped below its request or not (quota.ts). Absent = knob off. */
+  quota?: QuotaDraw[];
 }
 
 /**
@@ -59,7 +62,8 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
   );
   const chosen: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
   const t = draws.ingress ? withIngress(chosen, placed.map((p) => draws.ingress![p.slot])) : chosen;
-  return draws.emptyPolicySet === undefined ? t : withSecretsAndCedar(t, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets, draws.imageTrust && { on: draws.imageTrust.on, cedar: placed.map((p) => draws.imageTrust!.cedar[p.slot]) });
+  const q = draws.quota ? withQuotas(t, placed.map((p) => draws.quota![p.slot])) : t;
+  return draws.emptyPolicySet === undefined ? q : withSecretsAndCedar(q, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets, draws.imageTrust && { on: draws.imageTrust.on, cedar: placed.map((p) => draws.imageTrust!.cedar[p.slot]) });
 }
 
 /**
@@ -119,6 +123,7 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     // The newest knobs come last, so that turning one on changes no older draw of a seed (the stream is consumed in field order).
     ...(c.secretProbability > 0 && c.imageTrustProbability > 0 ? { imageTrust: imageTrustDrawArbitrary(c.imageTrustProbability, c.maxServices) } : {}),
     ...(c.ingressProbability > 0 ? { ingress: fc.array(chanceArbitrary(c.ingressProbability), { minLength: c.maxServices, maxLength: c.maxServices }) } : {}),
+    ...(c.quotaProbability > 0 ? { quota: quotaDrawsArbitrary(c.quotaProbability, c.maxServices) } : {}),
   });
 }
 
