@@ -8,12 +8,10 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { BUG_CATALOGUE } from '../harness/bugs/index.ts';
 import type { InjectedBug } from '../harness/bugs/index.ts';
 import { readFileSync } from 'node:fs';
 import type { FailureRecord, ResultsDocument } from '../reports/model.ts';
 import { writeFileAtomic } from '../reports/index.ts';
-import { DEFAULT_EVOLUTIONS } from '../scenarios/random-evolution.ts';
 import { EXIT_FAILED, EXIT_VERIFIED } from './exit-codes.ts';
 import { DEFAULT_TOPOLOGIES, main } from './main.ts';
 import type { Io } from './main.ts';
@@ -45,6 +43,7 @@ export interface BugVerdict {
  * `topologies` other than the default 100 is passed as `--topologies N --evolutions 12`.
  */
 export async function verifyBug(bug: InjectedBug, seed: number, topologies: number, outDir: string): Promise<BugVerdict> {
+  const [{ BUG_CATALOGUE }, { DEFAULT_EVOLUTIONS }] = await Promise.all([import('../harness/bugs/catalogue.ts'), import('../scenarios/random-evolution.ts')]);
   const info = BUG_CATALOGUE.find((b) => b.name === bug)!;
   const start = performance.now();
   let foundAt: number | null = null;
@@ -87,6 +86,8 @@ export function registerBugsCommand(program: Command, io: Io, setExit: (code: nu
     .option('--topologies <n>', 'random topologies per verifying run (default: 100)', (v) => Number(v))
     .option('--out <dir>', 'directory for bugs.json (default: reports/out/bugs)')
     .action(async (opts: { verify?: boolean; seed?: number; topologies?: number; out?: string }) => {
+      // The catalogue imports every bug, and through them the platform: loaded when the command runs.
+      const { BUG_CATALOGUE } = await import('../harness/bugs/catalogue.ts');
       const width = Math.max(...BUG_CATALOGUE.map((b) => b.name.length));
       if (!opts.verify) {
         io.out(`${BUG_CATALOGUE.length} seeded bugs (apply one with: lattice-sim run --inject-bug NAME)`);
@@ -97,6 +98,7 @@ export function registerBugsCommand(program: Command, io: Io, setExit: (code: nu
       const seed = Number.isSafeInteger(opts.seed) ? opts.seed! : 1;
       const topologies = Number.isSafeInteger(opts.topologies) ? opts.topologies! : DEFAULT_TOPOLOGIES;
       const outDir = prepareOutDir(opts.out ?? 'reports/out/bugs');
+      const { DEFAULT_EVOLUTIONS } = await import('../scenarios/random-evolution.ts');
       io.out(`lattice-sim bugs --verify: ${BUG_CATALOGUE.length} bugs, each through the default run (lattice-sim run --inject-bug NAME: example fleets, ${topologies} random and ${DEFAULT_EVOLUTIONS} evolving topologies, seed ${seed})`);
       const verdicts: BugVerdict[] = [];
       for (const b of BUG_CATALOGUE) {

@@ -22,11 +22,8 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { stringify } from 'yaml';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { builtinKinds } from '../fake-apiserver/registry.ts';
-import { World } from '../harness/world.ts';
-import { formatProblem, loadSpecs } from '../harness/specs/load-specs.ts';
 import type { SpecProblem } from '../harness/specs/load-specs.ts';
 import { objectKey, producedObjects } from '../harness/verifier/produced.ts';
 import { CliError } from './errors.ts';
@@ -105,6 +102,8 @@ function manifest(o: KubeObject): KubeObject {
  * @throws CliError (exit 2) when a path is missing or a file could not be read at all.
  */
 export async function compileSpecs(opts: CompileOptions): Promise<CompileResult> {
+  // The World (and with it the platform) and the spec loader are loaded by this command, not by the CLI's start.
+  const [{ World }, { formatProblem, loadSpecs }] = await Promise.all([import('../harness/world.ts'), import('../harness/specs/load-specs.ts')]);
   const loaded = loadSpecs(opts.specs);
   if (loaded.missing.length > 0) throw new CliError('LATTICE_SIM_NO_SPECS', `--specs: ${loaded.missing.join(', ')}: no such file or directory`);
   const fileProblems = loaded.problems.filter((p) => p.object === undefined);
@@ -264,7 +263,7 @@ export function registerCompileCommand(program: Command, io: Io, setExit: (code:
         return;
       }
       if (flags.output === 'json') io.out(JSON.stringify(result, null, 2));
-      else if (flags.output === 'yaml') io.out(stringify(result, { lineWidth: 0 }));
+      else if (flags.output === 'yaml') io.out((await import('yaml')).stringify(result, { lineWidth: 0 }));
       else for (const line of formatCompileTable(result)) io.out(line);
       setExit(result.items.some((i) => i.outcome === 'pending') ? EXIT_FAILED : 0);
     });

@@ -8,7 +8,10 @@
  * reaches the end writes its status into results.json and junit.xml atomically; a run that stops
  * early on bad flags or input leaves no report at all.
  *
- * This is the composition root: it may import every folder (scenarios, topologies, reports).
+ * This is the composition root: it may import every folder (scenarios, topologies, reports). The
+ * modules a command runs on are imported when that command runs (`run` below, each command's
+ * action), not with this module: `--help`, `merge` or a bare `serve` start without the platform,
+ * the scenarios and the simulator, which cost seconds of module loading (the tsx transform of each).
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,18 +20,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import { writeReports } from '../reports/index.ts';
 import type { FailureRecord, InputErrorRecord, ResultsDocument, ResultsStatus, RunRecord } from '../reports/index.ts';
-import { FleetLimitError, runFleet } from '../scenarios/fleet.ts';
-import { ReplayPathError, runRandomTopologies } from '../scenarios/random-enforcement.ts';
-import { DEFAULT_EVOLUTIONS, runEvolutions } from '../scenarios/random-evolution.ts';
-import { DEFAULT_RUN_FLEETS, exampleFleetDir } from '../topologies/index.ts';
-import { loadSpecs } from '../harness/specs/load-specs.ts';
 import type { SpecProblem } from '../harness/specs/load-specs.ts';
 import { runStatus, summarize } from '../harness/verifier/status.ts';
-import { INJECTABLE_BUGS } from '../harness/bugs/index.ts';
 import type { InjectedBug } from '../harness/bugs/index.ts';
 import { registerBugsCommand } from './bugs.ts';
 import { registerMergeCommand } from './merge.ts';
-import { registerConnectivityCommand } from './connectivity.ts';
+import { registerConnectivityCommand } from './connectivity-command.ts';
 import { registerCompileCommand } from './compile.ts';
 import { registerServeCommand } from './serve.ts';
 import { CliError } from './errors.ts';
@@ -228,7 +225,8 @@ const formatRecord = (e: InputErrorRecord): string =>
   `${e.file ?? ''}${e.document !== undefined ? ` (document ${e.document})` : ''}${e.object ? ` ${e.object}` : ''}: ${e.message}`.replace(/^ /, '');
 
 /** Checks flags that depend on each other; throws CliError (exit 2). */
-function checkFlags(flags: RunFlags): void {
+async function checkFlags(flags: RunFlags): Promise<void> {
+  const { INJECTABLE_BUGS } = await import('../harness/bugs/catalogue.ts');
   if (flags.injectBug !== undefined && !INJECTABLE_BUGS.includes(flags.injectBug as InjectedBug)) {
     throw new CliError('LATTICE_SIM_BAD_FLAG', `--inject-bug: unknown bug "${flags.injectBug}"; choose one of: ${INJECTABLE_BUGS.join(', ')}`);
   }
@@ -253,14 +251,16 @@ function checkFlags(flags: RunFlags): void {
 }
 
 /**
- * The evolving topologies of a run: the default run has {@link DEFAULT_EVOLUTIONS}; a run that asks for
+ * The evolving topologies of a run: the default run has DEFAULT_EVOLUTIONS (scenarios/random-evolution.ts); a run that asks for
  * specific topologies or specs gets them only with --evolutions; --evolution I runs (and --path replays) one.
  */
 async function evolveFor(flags: RunFlags, injectBug: InjectedBug | undefined, wallStart: number, io: Io): Promise<{ runs: RunRecord[]; failures: FailureRecord[] }> {
+  const { DEFAULT_EVOLUTIONS, runEvolutions } = await import('../scenarios/random-evolution.ts');
   const asked = flags.topology !== undefined || flags.topologies !== undefined || flags.specs.length > 0 || flags.budgetMs !== undefined;
   const count = flags.evolution !== undefined ? 1 : (flags.evolutions ?? (asked ? 0 : DEFAULT_EVOLUTIONS));
   if (count === 0) return { runs: [], failures: [] };
   const budget = flags.budgetMs;
+  const { ReplayPathError } = await import('../scenarios/random-enforcement.ts');
   try {
     return await runEvolutions({
       seed: flags.seed,
@@ -287,7 +287,7 @@ function topologyCount(flags: RunFlags): number {
 
 async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
   const wallStart = performance.now();
-  checkFlags(flags);
+  await checkFlags(flags);
   const count = topologyCount(flags);
   const workers = flags.topology !== undefined ? 1 : (flags.workers ?? defaultWorkers(Math.ceil(count / (flags.shard?.count ?? 1))));
   // The threads load the sources while the reports are prepared and the fleet runs in this thread.
@@ -300,6 +300,12 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
 }
 
 async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: number, count: number, pool: TopologyPool | undefined): Promise<number> {
+  const [{ FleetLimitError, runFleet }, { ReplayPathError, runRandomTopologies }, { DEFAULT_RUN_FLEETS, exampleFleetDir }, { loadSpecs }] = await Promise.all([
+    import('../scenarios/fleet.ts'),
+    import('../scenarios/random-enforcement.ts'),
+    import('../topologies/index.ts'),
+    import('../harness/specs/load-specs.ts'),
+  ]);
   const outDir = prepareOutDir(flags.out);
   state.outDir = outDir;
   clearReports(outDir);

@@ -21,13 +21,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { ApiServer, FaultInjector, kubernetesServiceObjects } from '../fake-apiserver/index.ts';
+import type { ApiServer, FaultInjector } from '../fake-apiserver/index.ts';
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
-import { generateServingCertificate, startHttpServer, writeKubeconfig } from '../fake-apiserver/http/index.ts';
 import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
-import { RealClock } from '../harness/clock/index.ts';
-import { World } from '../harness/world.ts';
-import { defaultProfile } from '../harness/profile.ts';
+import type { World } from '../harness/world.ts';
 import { CliError } from './errors.ts';
 import type { Io } from './main.ts';
 
@@ -76,9 +73,18 @@ function portArg(v: string): number {
   return Number(v);
 }
 
-/** Starts the server and writes the kubeconfig; does not wait for a signal. */
+/**
+ * Starts the server and writes the kubeconfig; does not wait for a signal. The API server, its HTTP
+ * front and (with `platform` or `stubs`) the World are imported here, when a server starts: the CLI
+ * registers `serve` without them, and a bare server never loads the platform or the simulator.
+ */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const world = flags.platform || flags.stubs ? await World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true }, nodeLeases: { enabled: true } } }) : undefined;
+  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }] = await Promise.all([
+    import('../fake-apiserver/index.ts'),
+    import('../fake-apiserver/http/index.ts'),
+    import('../harness/clock/index.ts'),
+  ]);
+  const world = flags.platform || flags.stubs ? await createWorld(flags) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   // kube-apiserver's bootstrap controller: the `kubernetes` Service in `default`, with its endpoints.
   for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
@@ -136,6 +142,12 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       await http.close();
     },
   };
+}
+
+/** The World of `--platform` / `--stubs`, on the wall clock's current second. */
+async function createWorld(flags: ServeFlags): Promise<World> {
+  const [{ World }, { defaultProfile }] = await Promise.all([import('../harness/world.ts'), import('../harness/profile.ts')]);
+  return World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true }, nodeLeases: { enabled: true } } });
 }
 
 /**

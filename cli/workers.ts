@@ -19,7 +19,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FailureRecord, RunRecord } from '../reports/index.ts';
-import { runRandomTopologies } from '../scenarios/random-enforcement.ts';
 import type { IndexResult, RandomOptions, RandomResult } from '../scenarios/random-enforcement.ts';
 import type { InjectedBug } from '../harness/bugs/index.ts';
 
@@ -221,7 +220,8 @@ export class TopologyPool {
  * @throws WorkerError as {@link TopologyPool.run}; ReplayPathError as `runRandomTopologies`.
  */
 export async function runRandomTopologiesOn(workers: number, opts: RandomOptions, pool?: TopologyPool): Promise<RandomResult> {
-  if (workers <= 1 || opts.path !== undefined) return runRandomTopologies(opts);
+  // Imported here, not with the module: the CLI imports this module for --workers' bound and default.
+  if (workers <= 1 || opts.path !== undefined) return (await import('../scenarios/random-enforcement.ts')).runRandomTopologies(opts);
   const own = pool ?? TopologyPool.start(workers, { seed: opts.seed, injectBug: opts.injectBug });
   try {
     return await own.run(opts);

@@ -38,4 +38,25 @@ describe('Registry', () => {
     expect(r.unregisterCrd('ws.x.io')).toHaveLength(1);
     expect(r.tryLookup({ apiVersion: 'x.io/v1', kind: 'W' })).toBeUndefined();
   });
+
+  it('finds a kind by group, version and plural (a request path), following CRD changes', () => {
+    const r = new Registry();
+    expect(r.tryLookupResource('apps', 'v1', 'deployments')).toBe(r.lookup({ apiVersion: 'apps/v1', kind: 'Deployment' }));
+    expect(r.tryLookupResource('', 'v1', 'namespaces')?.kind).toBe('Namespace');
+    expect(r.tryLookupResource('apps', 'v1', 'deployment')).toBeUndefined();
+    expect(r.tryLookupResource('x.io', 'v1', 'ws')).toBeUndefined();
+    const base = { group: 'x.io', kind: 'W', plural: 'ws', listKind: 'WList', namespaced: true, statusSubresource: false, hasGeneration: true, custom: true, storageApiVersion: 'x.io/v1' };
+    r.registerCrd('ws.x.io', [
+      { ...base, version: 'v1', apiVersion: 'x.io/v1' },
+      { ...base, version: 'v2', apiVersion: 'x.io/v2' },
+    ]);
+    expect(r.tryLookupResource('x.io', 'v2', 'ws')).toBe(r.lookup({ apiVersion: 'x.io/v2', kind: 'W' }));
+    r.registerCrd('ws.x.io', [{ ...base, version: 'v1', apiVersion: 'x.io/v1' }]);
+    expect(r.tryLookupResource('x.io', 'v2', 'ws')).toBeUndefined();
+    expect(r.tryLookupResource('x.io', 'v1', 'ws')?.crdName).toBe('ws.x.io');
+    r.unregisterCrd('ws.x.io');
+    expect(r.tryLookupResource('x.io', 'v1', 'ws')).toBeUndefined();
+    // Every served kind is found under its own path.
+    for (const info of r.all()) expect(r.tryLookupResource(info.group, info.version, info.plural)).toBe(info);
+  });
 });

@@ -148,6 +148,8 @@ export function unknownKind(type: TypeRef): StatusError {
 export class Registry {
   private readonly byType = new Map<string, ResourceInfo>();
   private readonly byCrd = new Map<string, ResourceInfo[]>();
+  /** `group/version/plural` → kind (the first in {@link Registry.all}'s order); rebuilt on first use after a CRD change. */
+  private byResource: Map<string, ResourceInfo> | undefined;
 
   constructor() {
     for (const info of builtinKinds) this.byType.set(`${info.apiVersion}|${info.kind}`, info);
@@ -180,6 +182,21 @@ export class Registry {
     return [...this.byType.values()].sort((a, b) => (a.apiVersion === b.apiVersion ? (a.kind < b.kind ? -1 : 1) : a.apiVersion < b.apiVersion ? -1 : 1));
   }
 
+  /**
+   * The kind served at `group`/`version` under the resource name `plural` (the core group is `''`),
+   * or undefined: what a request path names (the HTTP front resolves every request with it).
+   */
+  tryLookupResource(group: string, version: string, plural: string): ResourceInfo | undefined {
+    if (this.byResource === undefined) {
+      this.byResource = new Map();
+      for (const info of this.all()) {
+        const key = `${info.group}/${info.version}/${info.plural}`;
+        if (!this.byResource.has(key)) this.byResource.set(key, info);
+      }
+    }
+    return this.byResource.get(`${group}/${version}/${plural}`);
+  }
+
   /** Registers (or replaces) the kinds of CRD `crdName`: one ResourceInfo per served version. */
   registerCrd(crdName: string, infos: ResourceInfo[]): void {
     this.unregisterCrd(crdName);
@@ -190,6 +207,7 @@ export class Registry {
   /** Removes every version registered by CRD `crdName`; returns what was removed. */
   unregisterCrd(crdName: string): ResourceInfo[] {
     const infos = this.byCrd.get(crdName) ?? [];
+    this.byResource = undefined;
     for (const info of infos) this.byType.delete(`${info.apiVersion}|${info.kind}`);
     this.byCrd.delete(crdName);
     return infos;

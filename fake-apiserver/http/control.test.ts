@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiServer } from '../apiserver.ts';
 import type { Clock } from '../api/index.ts';
 import { FaultInjector } from '../faults.ts';
+import { controlRequest } from './control.ts';
 import { startHttpServer } from './server.ts';
 import type { RunningHttpServer } from './server.ts';
 import { wireCall } from './testing/wire.ts';
@@ -32,6 +33,18 @@ const call = (method: string, path: string, body?: unknown, token = TOKEN) => wi
 const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' } });
 
 describe('control endpoint /lattice-sim/', () => {
+  it('is reached by the normalized path, as the URL parser gives it, and by nothing else', () => {
+    const items = (url: string) => (controlRequest(api, faults, 'GET', url, '')?.body as { items?: unknown[] } | undefined)?.items;
+    expect(items('/lattice-sim/faults')).toEqual([]);
+    expect(items('/api/v1/../../lattice-sim/faults')).toEqual([]);
+    expect(items('/api/%2e%2e/lattice-sim/faults')).toEqual([]);
+    expect(items('\\lattice-sim\\faults')).toEqual([]);
+    expect(items('/lattice-si\tm/faults')).toEqual([]);
+    expect(controlRequest(api, faults, 'GET', '/api/v1/namespaces/default/configmaps', '')).toBeUndefined();
+    expect(controlRequest(api, faults, 'GET', '/lattice-%73im/faults', '')).toBeUndefined();
+    expect(controlRequest(api, faults, 'GET', '/api/v1/namespaces/lattice-sim/configmaps', '')).toBeUndefined();
+  });
+
   it('needs the token like the API does', async () => {
     expect((await call('GET', '/lattice-sim/faults', undefined, 'wrong')).status).toBe(401);
   });

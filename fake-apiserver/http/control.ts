@@ -42,6 +42,11 @@ function parseBody(text: string): unknown {
  * (400 for a bad body, 404 for an unknown path or rule, 405 for a wrong method).
  */
 export function controlRequest(api: ApiServer, faults: FaultInjector, method: string, url: string, body: string): ApiResponse | undefined {
+  // Every request of `lattice-sim serve` passes here: skip the URL parser when the target cannot name
+  // the prefix. Normalization (dot segments, `\\` as `/`, percent-encoding) keeps a path's segments
+  // verbatim or drops them, so the `lattice-sim` segment must be in the target as written, unless
+  // tabs or newlines (which the URL parser removes) split it.
+  if (!url.includes('lattice-sim') && !/[\t\n\r]/.test(url)) return undefined;
   const u = new URL(url, 'http://control');
   if (!u.pathname.startsWith(CONTROL_PREFIX)) return undefined;
   const parts = u.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean);

@@ -224,5 +224,5 @@ export function aggregatedDiscovery(server: ApiServer, core: boolean): object {
 
 /** The served kind at (group, version, plural), or undefined. */
 export function findResource(server: ApiServer, group: string, version: string, plural: string): ResourceInfo | undefined {
-  return server.registry.all().find((i) => i.group === group && i.version === version && i.plural === plural);
+  return server.registry.tryLookupResource(group, version, plural);
 }

@@ -6,7 +6,6 @@
  * kubectl, which sends bearer tokens only over TLS, authenticates. Wall-clock validity: TLS is
  * outside the simulation.
  */
-import { generate } from 'selfsigned';
 
 /** PEM texts of one generated chain. */
 export interface ServingCertificate {
@@ -23,6 +22,8 @@ export interface ServingCertificate {
  * @param days validity of both certificates from now. @unit days (wall clock)
  */
 export async function generateServingCertificate(days = 365): Promise<ServingCertificate> {
+  // selfsigned brings the @peculiar ASN.1 and X.509 modules: loaded by a server that serves TLS only.
+  const { generate } = await import('selfsigned');
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(notBeforeDate.getTime() + days * 86_400_000);
   const common = { keyType: 'ec' as const, curve: 'P-256' as const, algorithm: 'sha256' as const, notBeforeDate, notAfterDate };
