@@ -28,7 +28,7 @@ import { CallScope, PendingWebhookCall, WebhookClient, runMutating, runValidatin
 import type { AdmissionAttributes, AdmissionEnv, AdmissionOperation, WebhookHandler } from './admission/index.ts';
 import { convertObjects } from './conversion/index.ts';
 import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
-import { boundExceeds, cloneJson, cloneJsonMeasured, deepEqual, deepFreeze, freezeMeasuringBelow, isPlainObject, jsonBytesUpperBound, jsonExceeds } from './internal/json.ts';
+import { boundExceeds, cloneJson, cloneJsonMeasured, cloneJsonSharing, deepEqual, deepFreeze, freezeMeasuringBelow, isPlainObject, jsonBytesUpperBound, jsonExceeds } from './internal/json.ts';
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
 import { JOB_ORPHAN_WARNING, finalizersForDelete, orphansByDefault, validatePropagation } from './internal/delete-propagation.ts';
@@ -587,8 +587,12 @@ export class ApiServer {
    */
   update(objIn: KubeObject, opts: WriteOptions = {}): KubeObject {
     // The body is measured (413) as it is copied, its managedFields apart (usually the stored ones: frozen, their bound remembered).
+    // Kinds without a schema share the parts of the body that are the stored object's own (frozen) subtrees: nothing below
+    // writes inside them (pruning and defaulting leave frozen values alone; they were pruned and defaulted when stored).
     const sentMf = (objIn.metadata as Meta | undefined)?.managedFields;
-    const body = cloneJsonMeasured(sentMf === undefined ? objIn : withoutSentManagedFields(objIn));
+    const sent = sentMf === undefined ? objIn : withoutSentManagedFields(objIn);
+    const stored = this.storedFor(objIn);
+    const body = stored ? cloneJsonSharing(sent, stored) : cloneJsonMeasured(sent);
     this.admitRequestBound(objIn, sentMf === undefined ? body.bytes : body.bytes + 3 * 'managedFields'.length + 4 + jsonBytesUpperBound(sentMf));
     const info = this.registry.lookup(objIn);
     this.warnDeprecated(info, opts);
@@ -648,7 +652,8 @@ export class ApiServer {
     this.warnDeprecated(info, opts);
     const old = this.read(info, key.namespace, key.name);
     const patched = this.applyPatch(info, this.view(old, info.apiVersion), patchType, body);
-    const cand = cloneKeepingManagedFields(patched, old);
+    // As in update: a kind without a schema shares what the patch left of the stored object (its frozen subtrees).
+    const cand = cloneKeepingManagedFields(patched, old, !info.schema && !info.custom);
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
     this.checkIdentity(old, cand);
     return this.writeExisting(info, old, cand, {
@@ -963,6 +968,18 @@ export class ApiServer {
     let rk = this.resourceKeys.get(info);
     if (rk === undefined) this.resourceKeys.set(info, (rk = resourceKey(info.group, info.kind)));
     return rk;
+  }
+
+  /**
+   * The stored object a write's body names, when its kind has no schema (built-in kinds: their write path
+   * never writes inside frozen subtrees), else undefined. Throws nothing: the request's checks come after.
+   */
+  private storedFor(body: KubeObject): KubeObject | undefined {
+    const info = this.registry.tryLookup(body);
+    const meta = body.metadata as Meta | undefined;
+    if (!info || info.schema || info.custom || !meta?.name || typeof meta.name !== 'string') return undefined;
+    const ns = info.namespaced ? meta.namespace : '';
+    return typeof ns === 'string' ? this.store.get(this.rk(info), ns, meta.name) : undefined;
   }
 
   /** Creates so far of each name of kind `rk` in namespace `ns` ('' when cluster-scoped): see {@link incarnations}. */
@@ -1414,11 +1431,15 @@ function withMemberInPlace(copy: object, sent: object, key: string, value: unkno
   return out;
 }
 
-/** A deep copy of a write's body, except that managedFields still the stored ones (same reference) are kept as they are (shared, never modified by the write path). */
-function cloneKeepingManagedFields(body: KubeObject, old: KubeObject): Mutable {
+/**
+ * A deep copy of a write's body, except that managedFields still the stored ones (same reference) are kept as they are (shared,
+ * never modified by the write path); with `share`, so are the stored object's other subtrees below the root's members (see {@link cloneJsonSharing}).
+ */
+function cloneKeepingManagedFields(body: KubeObject, old: KubeObject, share = false): Mutable {
+  const copy = (v: KubeObject): Mutable => (share ? cloneJsonSharing(v, old).value : cloneJson(v)) as Mutable;
   const mf = (body.metadata as Meta | undefined)?.managedFields;
-  if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return cloneJson(body) as Mutable;
-  const cand = cloneJson({ ...body, metadata: { ...body.metadata, managedFields: undefined } }) as Mutable;
+  if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return copy(body);
+  const cand = copy({ ...body, metadata: { ...body.metadata, managedFields: undefined } });
   cand.metadata.managedFields = mf;
   return cand;
 }

@@ -108,6 +108,56 @@ export function cloneJsonMeasured<T>(v: T): { value: T; bytes: number } {
   return { value, bytes: size.bytes };
 }
 
+/**
+ * {@link cloneJsonMeasured}, except that a subtree of `v` that is `base`'s subtree at the same path
+ * (the same reference, and frozen) is shared instead of copied; `v` itself and its members' objects
+ * one level down (`metadata`) are always fresh copies, since a write sets fields there. For a write's
+ * body against the stored object (deep-frozen, never modified): a client that sends back what it read
+ * keeps those parts as they are. Shared subtrees are measured by {@link jsonBytesUpperBound} (its
+ * cache of frozen values near the root applies).
+ */
+export function cloneJsonSharing<T>(v: T, base: unknown): { value: T; bytes: number } {
+  const size = { bytes: 0 };
+  const value = cloneSharing(v, base, size, 0);
+  return { value, bytes: size.bytes };
+}
+
+function cloneSharing<T>(v: T, base: unknown, size: { bytes: number }, depth: number): T {
+  if (typeof v !== 'object' || v === null || typeof base !== 'object' || base === null) return cloneMeasured(v, size);
+  if (depth >= 2 && v === base && Object.isFrozen(v)) {
+    size.bytes += boundOf(v, depth);
+    return v;
+  }
+  const below = depth + 1;
+  let n = 2;
+  if (Array.isArray(v)) {
+    if (!Array.isArray(base)) return cloneMeasured(v, size);
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'string') n += 3 * x.length + 3;
+      else if (typeof x !== 'object' || x === null) n += 25;
+      else n += 1;
+      out[i] = x === undefined ? null : typeof x === 'object' && x !== null ? cloneSharing(x, base[i], size, below) : x;
+    }
+    size.bytes += n;
+    return out as T;
+  }
+  if (Array.isArray(base)) return cloneMeasured(v, size);
+  const from = base as JsonObject;
+  const out: JsonObject = {};
+  for (const k in v) {
+    const x = (v as JsonObject)[k];
+    if (x === undefined) continue;
+    n += 3 * k.length + 4;
+    if (typeof x === 'string') n += 3 * x.length + 2;
+    else if (typeof x !== 'object' || x === null) n += 24;
+    out[k] = typeof x === 'object' && x !== null ? cloneSharing(x, from[k], size, below) : x;
+  }
+  size.bytes += n;
+  return out as T;
+}
+
 function cloneMeasured<T>(v: T, size: { bytes: number }): T {
   if (typeof v === 'string') {
     size.bytes += 3 * v.length + 2;
@@ -167,7 +217,11 @@ export function freezeMeasuringBelow(root: JsonObject, keep: string): number {
   return n;
 }
 
-/** Freezes `v` in place and returns its bound at nesting `depth` (as {@link boundOf}, remembering it for large values near the root). */
+/**
+ * Freezes `v` in place and returns its bound at nesting `depth` (as {@link boundOf}). The bounds of
+ * the values it freezes are not remembered: a WeakMap entry per committed object costs the garbage
+ * collector more (every ephemeron is traced) than the walks of the few that are measured again.
+ */
 function freezeMeasured(v: unknown, depth: number): number {
   if (typeof v === 'string') return 3 * v.length + 2;
   if (typeof v !== 'object' || v === null) return 24;
@@ -183,7 +237,6 @@ function freezeMeasured(v: unknown, depth: number): number {
       if (x !== undefined) n += 3 * k.length + 4 + freezeMeasured(x, below);
     }
   }
-  if (depth <= BOUND_CACHE_DEPTH && n >= BOUND_CACHE_MIN) frozenBounds.set(v, n);
   return n;
 }
 
