@@ -28,7 +28,7 @@ import { CallScope, PendingWebhookCall, WebhookClient, runMutating, runValidatin
 import type { AdmissionAttributes, AdmissionEnv, AdmissionOperation, WebhookHandler } from './admission/index.ts';
 import { convertObjects } from './conversion/index.ts';
 import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
-import { boundExceeds, cloneJson, cloneJsonMeasured, cloneJsonSharing, deepEqual, deepFreeze, freezeMeasuringBelow, isPlainObject, jsonBytesUpperBound, jsonExceeds } from './internal/json.ts';
+import { boundExceeds, cloneJson, cloneJsonMeasured, cloneJsonSharing, deepEqual, deepFreeze, freezeMeasuringBelow, isPlainObject, jsonBytesUpperBound } from './internal/json.ts';
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
 import { JOB_ORPHAN_WARNING, finalizersForDelete, orphansByDefault, validatePropagation } from './internal/delete-propagation.ts';
@@ -602,7 +602,7 @@ export class ApiServer {
     // last; others are copied in their place (as a copy of the whole body would have them).
     if (sentMf !== undefined) {
       if (sentMf === (old.metadata as Meta).managedFields) cand.metadata.managedFields = sentMf;
-      else cand.metadata = withMemberInPlace(cand.metadata, objIn.metadata, 'managedFields', cloneJson(sentMf)) as Meta;
+      else cand.metadata = withMemberInPlace(cand.metadata, objIn.metadata, 'managedFields', cloneJson(sentMf)) as unknown as Meta;
     }
     return this.writeExisting(info, old, cand, {
       rv: objIn.metadata.resourceVersion,
@@ -1417,7 +1417,8 @@ export class ApiServer {
 
 /** The body with its metadata's managedFields member undefined (a copy leaves it out), for measuring and copying them apart. */
 function withoutSentManagedFields(body: KubeObject): KubeObject {
-  return { ...body, metadata: { ...body.metadata, managedFields: undefined } };
+  const metadata: Meta = { ...(body.metadata as Meta), managedFields: undefined };
+  return { ...body, metadata };
 }
 
 /** `copy` (a copy of `sent` without `key`) with `key` set to `value` where `sent` has it: the members in `sent`'s order. */
@@ -1436,12 +1437,16 @@ function withMemberInPlace(copy: object, sent: object, key: string, value: unkno
  * never modified by the write path); with `share`, so are the stored object's other subtrees below the root's members (see {@link cloneJsonSharing}).
  */
 function cloneKeepingManagedFields(body: KubeObject, old: KubeObject, share = false): Mutable {
-  const copy = (v: KubeObject): Mutable => (share ? cloneJsonSharing(v, old).value : cloneJson(v)) as Mutable;
   const mf = (body.metadata as Meta | undefined)?.managedFields;
-  if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return copy(body);
-  const cand = copy({ ...body, metadata: { ...body.metadata, managedFields: undefined } });
+  if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return copyBody(body, old, share);
+  const cand = copyBody(withoutSentManagedFields(body), old, share);
   cand.metadata.managedFields = mf;
   return cand;
+}
+
+/** A deep copy of `body`; with `share`, sharing `old`'s frozen subtrees below the root's members (see {@link cloneJsonSharing}). */
+function copyBody(body: KubeObject, old: KubeObject, share: boolean): Mutable {
+  return (share ? cloneJsonSharing(body, old).value : cloneJson(body)) as Mutable;
 }
 
 /** True when anything outside metadata (and status, where it is a subresource) differs. */

@@ -189,7 +189,7 @@ describe('a create\'s FieldsV1 document', () => {
   it('is one shared frozen object for objects of one shape, and its own for another shape', () => {
     const s = new ApiServer({ clock: manualClock() });
     const cm = (name: string, data: Record<string, string>) => s.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels: { app: name } }, data });
-    const fields = (o: KubeObject) => (o.metadata as { managedFields: { fieldsV1: object }[] }).managedFields[0].fieldsV1;
+    const fields = (o: KubeObject) => (o.metadata as unknown as { managedFields: { fieldsV1: object }[] }).managedFields[0].fieldsV1;
     const a = fields(cm('a', { x: '1', y: '2' }));
     const b = fields(cm('b', { x: '3', y: '4' }));
     const c = fields(cm('c', { x: '1', z: '2' }));
