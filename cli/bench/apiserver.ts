@@ -3,8 +3,8 @@
  * asserted; written by bench.ts into reports/out/bench.json (`apiserver*` keys).
  * - creates, gets, updates (spec change, a new resourceVersion each), status merge patches, per second,
  *   on `BENCH_APISERVER_PODS` (default 20,000) realistic Pods (two containers, labels, resources,
- *   ~1.3 KB of JSON); creates also per CPU second (shared cores make wall rates swing), and creates of
- *   as many small ConfigMaps;
+ *   ~1.3 KB of JSON); creates, updates and status patches also per CPU second (shared cores make wall
+ *   rates swing), and creates of as many small ConfigMaps;
  * - list with a label selector over them (each list matches 1 in 50), lists per second;
  * - watch fan-out: `FANOUT_WATCHERS` watches of the kind, events delivered per second while Pods
  *   are updated (delivery on the default microtask scheduler);
