@@ -28,7 +28,7 @@ import { CallScope, PendingWebhookCall, WebhookClient, runMutating, runValidatin
 import type { AdmissionAttributes, AdmissionEnv, AdmissionOperation, WebhookHandler } from './admission/index.ts';
 import { convertObjects } from './conversion/index.ts';
 import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
-import { cloneJson, deepEqual, deepFreeze, isPlainObject, jsonExceeds } from './internal/json.ts';
+import { boundExceeds, cloneJson, cloneJsonMeasured, cloneJsonSharing, deepEqual, deepFreeze, freezeMeasuringBelow, isPlainObject, jsonBytesUpperBound } from './internal/json.ts';
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
 import { JOB_ORPHAN_WARNING, finalizersForDelete, orphansByDefault, validatePropagation } from './internal/delete-propagation.ts';
@@ -190,6 +190,8 @@ const MUTATING_RK = resourceKey(ADMISSION_GROUP, MUTATING_KIND);
 const VALIDATING_RK = resourceKey(ADMISSION_GROUP, 'ValidatingWebhookConfiguration');
 
 type Meta = ObjectMeta & { managedFields?: ManagedFieldsEntry[] };
+/** Metadata the server sets on create, whatever the body says. */
+const SERVER_SET_ON_CREATE = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields'] as const;
 type Mutable = KubeObject & { metadata: Meta };
 
 const CLOSE = Symbol('close');
@@ -304,8 +306,11 @@ export class ApiServer {
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly nameSuffix: (req: GeneratedNameRequest) => string;
   private uidSeq = 0;
-  /** Creates so far per identity (`rk\0ns\0name`): the next create's incarnation. Grows with identities ever created. */
-  private readonly incarnations = new Map<string, number>();
+  /**
+   * Creates so far per identity (store key of the kind → namespace → name): the next create's
+   * incarnation. Grows with identities ever created. Nested as the store is, so a create builds no key.
+   */
+  private readonly incarnations = new Map<string, Map<string, Map<string, number>>>();
   /** Suffixes generated so far per (rk, ns, prefix). */
   private readonly nameOrdinals = new Map<string, number>();
 
@@ -499,15 +504,18 @@ export class ApiServer {
    *   cause; 404 for a missing namespace; 403 Forbidden into a Terminating namespace; 409 AlreadyExists.
    */
   create(objIn: KubeObject, opts: WriteOptions = {}, managedFields?: ManagedFieldsEntry[]): KubeObject {
-    this.admitRequestSize(objIn);
+    // The body is measured (413) as it is copied: one walk.
+    const body = cloneJsonMeasured(objIn);
+    this.admitRequestBound(objIn, body.bytes);
     const info = this.registry.lookup(objIn);
     this.warnDeprecated(info, opts);
-    let obj = cloneJson(objIn) as Mutable;
+    let obj = body.value as Mutable;
     if (!isPlainObject(obj.metadata)) obj.metadata = {} as Meta;
     if (obj.metadata.resourceVersion) throw statusError('BadRequest', 'resourceVersion should not be set on objects to be created');
     obj.apiVersion = info.apiVersion;
     obj.kind = info.kind;
-    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields'] as const) delete obj.metadata[f];
+    // The copy holds no undefined members, so a field is present exactly when it is defined (a delete of an absent key is a runtime call).
+    for (const f of SERVER_SET_ON_CREATE) if (obj.metadata[f] !== undefined) delete obj.metadata[f];
     if (managedFields) obj.metadata.managedFields = managedFields;
     obj = this.admitMutating('CREATE', info, obj, undefined, opts);
     obj.apiVersion = info.apiVersion;
@@ -550,10 +558,10 @@ export class ApiServer {
     this.admitWebhooks('CREATE', info, obj, undefined, opts);
     if (this.store.get(rk, ns, m.name)) throw alreadyExists(info.plural, info.group, m.name);
 
-    const identity = `${rk}\u0000${ns}\u0000${m.name}`;
-    const incarnation = this.incarnations.get(identity) ?? 0;
+    const created = this.createsIn(rk, ns);
+    const incarnation = created.get(m.name) ?? 0;
     const id = { group: info.group, kind: info.kind, namespace: ns, name: m.name, incarnation };
-    m.uid = this.webhooks.scope ? this.webhooks.scope.keep(`uid\u0000${identity}\u0000${incarnation}`, () => this.newUid(id)) : this.newUid(id);
+    m.uid = this.webhooks.scope ? this.webhooks.scope.keep(`uid\u0000${rk}\u0000${ns}\u0000${m.name}\u0000${incarnation}`, () => this.newUid(id)) : this.newUid(id);
     m.creationTimestamp = now;
     if (info.hasGeneration) m.generation = 1;
     if (!managedFields) {
@@ -563,7 +571,7 @@ export class ApiServer {
     const stored = this.toStorage(info, obj);
     if (opts.dryRun) return this.view(deepFreeze(stored), objIn.apiVersion);
     return this.commitAndView(stored, objIn.apiVersion, () => {
-      this.incarnations.set(identity, incarnation + 1);
+      created.set(m.name, incarnation + 1);
       return this.put(info, stored);
     });
   }
@@ -579,11 +587,24 @@ export class ApiServer {
    *   resources, new finalizers on a deleting object, schema causes).
    */
   update(objIn: KubeObject, opts: WriteOptions = {}): KubeObject {
-    this.admitRequestSize(objIn);
+    // The body is measured (413) as it is copied, its managedFields apart (usually the stored ones: frozen, their bound remembered).
+    // Kinds without a schema share the parts of the body that are the stored object's own (frozen) subtrees: nothing below
+    // writes inside them (pruning and defaulting leave frozen values alone; they were pruned and defaulted when stored).
+    const sentMf = (objIn.metadata as Meta | undefined)?.managedFields;
+    const sent = sentMf === undefined ? objIn : withoutSentManagedFields(objIn);
+    const stored = this.storedFor(objIn);
+    const body = stored ? cloneJsonSharing(sent, stored) : cloneJsonMeasured(sent);
+    this.admitRequestBound(objIn, sentMf === undefined ? body.bytes : body.bytes + 3 * 'managedFields'.length + 4 + jsonBytesUpperBound(sentMf));
     const info = this.registry.lookup(objIn);
     this.warnDeprecated(info, opts);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
-    const cand = cloneKeepingManagedFields(objIn, old);
+    const cand = body.value as Mutable;
+    // managedFields still the stored ones (same reference) are kept as they are (shared, never modified by the write path) and go
+    // last; others are copied in their place (as a copy of the whole body would have them).
+    if (sentMf !== undefined) {
+      if (sentMf === (old.metadata as Meta).managedFields) cand.metadata.managedFields = sentMf;
+      else cand.metadata = withMemberInPlace(cand.metadata, objIn.metadata, 'managedFields', cloneJson(sentMf)) as unknown as Meta;
+    }
     return this.writeExisting(info, old, cand, {
       rv: objIn.metadata.resourceVersion,
       uid: objIn.metadata.uid,
@@ -632,7 +653,8 @@ export class ApiServer {
     this.warnDeprecated(info, opts);
     const old = this.read(info, key.namespace, key.name);
     const patched = this.applyPatch(info, this.view(old, info.apiVersion), patchType, body);
-    const cand = cloneKeepingManagedFields(patched, old);
+    // As in update: a kind without a schema shares what the patch left of the stored object (its frozen subtrees).
+    const cand = cloneKeepingManagedFields(patched, old, !info.schema && !info.custom);
     if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
     this.checkIdentity(old, cand);
     return this.writeExisting(info, old, cand, {
@@ -947,6 +969,27 @@ export class ApiServer {
     let rk = this.resourceKeys.get(info);
     if (rk === undefined) this.resourceKeys.set(info, (rk = resourceKey(info.group, info.kind)));
     return rk;
+  }
+
+  /**
+   * The stored object a write's body names, when its kind has no schema (built-in kinds: their write path
+   * never writes inside frozen subtrees), else undefined. Throws nothing: the request's checks come after.
+   */
+  private storedFor(body: KubeObject): KubeObject | undefined {
+    const info = this.registry.tryLookup(body);
+    const meta = body.metadata as Meta | undefined;
+    if (!info || info.schema || info.custom || !meta?.name || typeof meta.name !== 'string') return undefined;
+    const ns = info.namespaced ? meta.namespace : '';
+    return typeof ns === 'string' ? this.store.get(this.rk(info), ns, meta.name) : undefined;
+  }
+
+  /** Creates so far of each name of kind `rk` in namespace `ns` ('' when cluster-scoped): see {@link incarnations}. */
+  private createsIn(rk: string, ns: string): Map<string, number> {
+    let byNs = this.incarnations.get(rk);
+    if (!byNs) this.incarnations.set(rk, (byNs = new Map()));
+    let byName = byNs.get(ns);
+    if (!byName) byNs.set(ns, (byName = new Map()));
+    return byName;
   }
 
   private isNamespace(info: ResourceInfo): boolean {
@@ -1340,12 +1383,18 @@ export class ApiServer {
 
   /** @throws 413 RequestEntityTooLarge when the request body is over `limits.maxRequestBytes`. */
   private admitRequestSize(body: unknown): void {
-    if (jsonExceeds(body, this.limits.maxRequestBytes)) throw statusError('RequestEntityTooLarge', `Request entity too large: limit is ${this.limits.maxRequestBytes}`);
+    this.admitRequestBound(body, jsonBytesUpperBound(body));
+  }
+
+  /** {@link admitRequestSize} given the body's size bound (`jsonBytesUpperBound`, or the same measured while copying). */
+  private admitRequestBound(body: unknown, bound: number): void {
+    if (boundExceeds(body, bound, this.limits.maxRequestBytes)) throw statusError('RequestEntityTooLarge', `Request entity too large: limit is ${this.limits.maxRequestBytes}`);
   }
 
   /** Commits a new or changed object, fans the event out and runs post-write hooks. */
   private put(info: ResourceInfo, obj: Mutable): StoreEvent {
-    if (jsonExceeds(obj, this.limits.maxObjectBytes)) throw statusError('InternalError', 'etcdserver: request is too large');
+    // Measured while its subtrees are frozen (the store freezes the object on commit; only the root and metadata stay open for resourceVersion).
+    if (boundExceeds(obj, freezeMeasuringBelow(obj as unknown as Record<string, unknown>, 'metadata'), this.limits.maxObjectBytes)) throw statusError('InternalError', 'etcdserver: request is too large');
     const ev = this.store.put(this.rk(info), obj);
     this.notify(ev);
     if (info.group === CRD_GROUP && info.kind === CRD_KIND && this.crdValid(ev.object)) this.registry.registerCrd(ev.object.metadata.name, crdResourceInfos(ev.object));
@@ -1382,13 +1431,38 @@ export class ApiServer {
   }
 }
 
-/** A deep copy of a write's body, except that managedFields still the stored ones (same reference) are kept as they are (shared, never modified by the write path). */
-function cloneKeepingManagedFields(body: KubeObject, old: KubeObject): Mutable {
+/** The body with its metadata's managedFields member undefined (a copy leaves it out), for measuring and copying them apart. */
+function withoutSentManagedFields(body: KubeObject): KubeObject {
+  const metadata: Meta = { ...(body.metadata as Meta), managedFields: undefined };
+  return { ...body, metadata };
+}
+
+/** `copy` (a copy of `sent` without `key`) with `key` set to `value` where `sent` has it: the members in `sent`'s order. */
+function withMemberInPlace(copy: object, sent: object, key: string, value: unknown): Record<string, unknown> {
+  const from = copy as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in sent) {
+    if (k === key) out[k] = value;
+    else if (from[k] !== undefined) out[k] = from[k];
+  }
+  return out;
+}
+
+/**
+ * A deep copy of a write's body, except that managedFields still the stored ones (same reference) are kept as they are (shared,
+ * never modified by the write path); with `share`, so are the stored object's other subtrees below the root's members (see {@link cloneJsonSharing}).
+ */
+function cloneKeepingManagedFields(body: KubeObject, old: KubeObject, share = false): Mutable {
   const mf = (body.metadata as Meta | undefined)?.managedFields;
-  if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return cloneJson(body) as Mutable;
-  const cand = cloneJson({ ...body, metadata: { ...body.metadata, managedFields: undefined } }) as Mutable;
+  if (mf === undefined || mf !== (old.metadata as Meta).managedFields) return copyBody(body, old, share);
+  const cand = copyBody(withoutSentManagedFields(body), old, share);
   cand.metadata.managedFields = mf;
   return cand;
+}
+
+/** A deep copy of `body`; with `share`, sharing `old`'s frozen subtrees below the root's members (see {@link cloneJsonSharing}). */
+function copyBody(body: KubeObject, old: KubeObject, share: boolean): Mutable {
+  return (share ? cloneJsonSharing(body, old).value : cloneJson(body)) as Mutable;
 }
 
 /** True when anything outside metadata (and status, where it is a subresource) differs. */

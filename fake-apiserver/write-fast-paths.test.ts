@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiServer } from './apiserver.ts';
 import { rfc3339 } from './api/index.ts';
 import type { KubeObject } from './api/index.ts';
-import { jsonBytesUpperBound } from './internal/json.ts';
+import { cloneJsonMeasured, cloneJsonSharing, freezeMeasuringBelow, jsonBytesUpperBound } from './internal/json.ts';
 import { manualClock } from './testing/manual-clock.ts';
 
 const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' };
@@ -117,6 +117,89 @@ describe('jsonBytesUpperBound', () => {
     expect(expected).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(value)));
     expect(jsonBytesUpperBound(frozen)).toBe(expected);
     expect(jsonBytesUpperBound(frozen)).toBe(expected);
+  });
+});
+
+describe('measured copies and freezes', () => {
+  const body = () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: 'é' }, skipped: undefined }, data: { k: 'v' }, list: [1, undefined, { x: null }, 'ü'] });
+
+  it('cloneJsonMeasured copies as cloneJson does and measures as jsonBytesUpperBound does', () => {
+    const v = body();
+    const { value, bytes } = cloneJsonMeasured(v);
+    expect(value).toEqual(JSON.parse(JSON.stringify(v)));
+    expect(value.metadata).not.toBe(v.metadata);
+    expect('skipped' in value.metadata).toBe(false);
+    expect(bytes).toBe(jsonBytesUpperBound(v));
+  });
+
+  it('cloneJsonSharing shares only frozen subtrees of the base below the root members, and measures the same', () => {
+    const base = Object.freeze({ metadata: Object.freeze({ labels: Object.freeze({ a: 'x' }) }), spec: Object.freeze({ containers: Object.freeze([Object.freeze({ name: 'c' })]), n: 1 }) });
+    const sent = { ...base, metadata: { ...base.metadata, name: 'n' }, spec: { ...base.spec, n: 2 }, extra: { containers: base.spec.containers } };
+    const { value, bytes } = cloneJsonSharing(sent, base);
+    expect(value).toEqual(sent);
+    expect(value.metadata).not.toBe(base.metadata);
+    expect(value.spec).not.toBe(base.spec);
+    expect(value.metadata.labels).toBe(base.metadata.labels);
+    expect(value.spec.containers).toBe(base.spec.containers);
+    // The same array under another path of the base is not the base's subtree there: copied.
+    expect(value.extra.containers).not.toBe(base.spec.containers);
+    expect(bytes).toBe(jsonBytesUpperBound(sent));
+  });
+
+  it('freezeMeasuringBelow freezes all but the root and metadata, and measures as jsonBytesUpperBound does', () => {
+    const v = body();
+    const expected = jsonBytesUpperBound(v);
+    expect(freezeMeasuringBelow(v, 'metadata')).toBe(expected);
+    expect(Object.isFrozen(v) || Object.isFrozen(v.metadata)).toBe(false);
+    expect(Object.isFrozen(v.metadata.labels) && Object.isFrozen(v.data) && Object.isFrozen(v.list) && Object.isFrozen(v.list[2])).toBe(true);
+    expect(freezeMeasuringBelow(v, 'metadata')).toBe(expected);
+  });
+});
+
+describe('updates and patches of built-in kinds share what the client sent back', () => {
+  const POD = { apiVersion: 'v1', kind: 'Pod' };
+  const pod: KubeObject = { ...POD, metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i', env: [{ name: 'A', value: '1' }] }] } };
+
+  it('an update keeps the stored containers the body carries, and stores what a copy of the body would', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    const created = s.create(pod);
+    const spec = created.spec as { containers: unknown[] };
+    const updated = s.update({ ...created, spec: { ...spec, activeDeadlineSeconds: 5 } });
+    expect((updated.spec as { containers: unknown[] }).containers).toBe(spec.containers);
+    expect(updated.spec).toEqual({ ...spec, activeDeadlineSeconds: 5 });
+    expect(Object.isFrozen(updated.spec)).toBe(true);
+    // A body with the same content in fresh objects (as over HTTP) gives the same stored object.
+    const t = new ApiServer({ clock: manualClock() });
+    const again = t.create(pod);
+    const fresh = JSON.parse(JSON.stringify({ ...again, spec: { ...(again.spec as object), activeDeadlineSeconds: 5 } })) as KubeObject;
+    expect(t.update(fresh)).toEqual(updated);
+  });
+
+  it('an update whose managedFields are not the stored ones keeps them where the body has them', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    const created = s.create(pod);
+    const { managedFields, ...rest } = created.metadata as KubeObject['metadata'] & { managedFields: unknown };
+    const body = { ...created, metadata: { managedFields: JSON.parse(JSON.stringify(managedFields)) as unknown, ...rest }, spec: { ...(created.spec as object), activeDeadlineSeconds: 7 } };
+    const updated = s.update(body);
+    expect(Object.keys(updated.metadata)[0]).toBe('managedFields');
+  });
+});
+
+describe('a create\'s FieldsV1 document', () => {
+  it('is one shared frozen object for objects of one shape, and its own for another shape', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    const cm = (name: string, data: Record<string, string>) => s.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels: { app: name } }, data });
+    const fields = (o: KubeObject) => (o.metadata as unknown as { managedFields: { fieldsV1: object }[] }).managedFields[0].fieldsV1;
+    const a = fields(cm('a', { x: '1', y: '2' }));
+    const b = fields(cm('b', { x: '3', y: '4' }));
+    const c = fields(cm('c', { x: '1', z: '2' }));
+    expect(b).toBe(a);
+    // Members met in another order: the same document content (sorted), whether shared or not.
+    expect(JSON.stringify(fields(cm('d', { y: '3', x: '4' })))).toBe(JSON.stringify(a));
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(JSON.stringify(a)).toBe('{"f:data":{".":{},"f:x":{},"f:y":{}},"f:metadata":{"f:labels":{".":{},"f:app":{}}}}');
+    expect(c).not.toBe(a);
+    expect(JSON.stringify(c)).toBe('{"f:data":{".":{},"f:x":{},"f:z":{}},"f:metadata":{"f:labels":{".":{},"f:app":{}}}}');
   });
 });
 

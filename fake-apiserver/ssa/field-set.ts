@@ -196,9 +196,21 @@ export function isSubset(a: FieldSet, b: FieldSet | undefined): boolean {
  */
 const DECODED_ROOTS_KEPT = 4096;
 const decodedRoots = new Map<object, FieldSet>();
+/**
+ * The documents of {@link decodedRoots} in the order they came, as a ring: the oldest is forgotten
+ * first. (Taking a Map's first key instead walks over the slots of every key deleted before, until
+ * the Map is rehashed: thousands per write.)
+ */
+const decodedOrder: (object | undefined)[] = new Array<object | undefined>(DECODED_ROOTS_KEPT).fill(undefined);
+let decodedNext = 0;
 function rememberDecoded(doc: object, set: FieldSet): void {
+  if (!decodedRoots.has(doc)) {
+    const oldest = decodedOrder[decodedNext];
+    if (oldest !== undefined) decodedRoots.delete(oldest);
+    decodedOrder[decodedNext] = doc;
+    decodedNext = (decodedNext + 1) % DECODED_ROOTS_KEPT;
+  }
   decodedRoots.set(doc, set);
-  if (decodedRoots.size > DECODED_ROOTS_KEPT) decodedRoots.delete(decodedRoots.keys().next().value as object);
 }
 
 /**

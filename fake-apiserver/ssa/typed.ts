@@ -351,18 +351,64 @@ function walkWhole(v: unknown, t: TypeNode, node: FieldSet, goStructs: boolean):
  * `toFieldsV1` would encode that set (same keys, same order) but in one walk, with no intermediate
  * set. `member` is whether the value's own path is added (false for the root). Keys in `skip` (at
  * this level only) are left out with their subtrees. Returns undefined for the empty set.
+ * Documents are frozen and shared: equal ones (same members, same children) are one object, kept in
+ * a bounded table (objects a controller creates repeat their shapes: one Pod's containers, labels and
+ * probes encode as the last one's did), so a repeated shape is neither rebuilt nor sorted again.
  */
 export function wholeFieldsV1(v: unknown, t: TypeNode, goStructs: boolean, member: boolean, strip: FieldSet | undefined, skip?: ReadonlySet<string>): JsonObject | undefined {
-  if (strip?.member) member = false;
-  let kids: [string, JsonObject][] | undefined;
+  return wholeDoc(v, t, goStructs, member, strip, skip)?.doc;
+}
+
+/** A shared FieldsV1 document: its content (member flag, children's path elements and documents, in the order they were met) and a number standing for it. */
+interface SharedDoc {
+  doc: JsonObject;
+  /** Never reused (a hash input; equality is checked on the content). */
+  id: number;
+  member: boolean;
+  pes: readonly string[];
+  docs: readonly SharedDoc[];
+}
+
+const EMPTY_DOC: SharedDoc = { doc: EMPTY_FIELDS, id: 0, member: true, pes: [], docs: [] };
+/** Shared documents by a hash of their content (collisions chained). */
+const sharedDocs = new Map<number, SharedDoc | SharedDoc[]>();
+let sharedCount = 0;
+let lastDocId = 0;
+/** Documents kept before the table is emptied (a table of distinct shapes; cleared rather than evicted one by one). */
+const SHARED_DOCS_MAX = 20_000;
+/** A number per path element spelling (a hash input only: bounded, cleared when full). */
+const elementIds = new Map<string, number>();
+
+function elementId(pe: string): number {
+  let id = elementIds.get(pe);
+  if (id === undefined) {
+    if (elementIds.size >= SHARED_DOCS_MAX) elementIds.clear();
+    elementIds.set(pe, (id = elementIds.size + 1));
+  }
+  return id;
+}
+
+function sameContent(d: SharedDoc, member: boolean, pes: readonly string[], docs: readonly SharedDoc[]): boolean {
+  if (d.member !== member || d.pes.length !== pes.length) return false;
+  for (let i = 0; i < pes.length; i++) if (d.pes[i] !== pes[i] || d.docs[i] !== docs[i]) return false;
+  return true;
+}
+
+function wholeDoc(v: unknown, t: TypeNode, goStructs: boolean, memberIn: boolean, strip: FieldSet | undefined, skip?: ReadonlySet<string>): SharedDoc | undefined {
+  const member = memberIn && !strip?.member;
+  let pes: string[] | undefined;
+  let docs: SharedDoc[] | undefined;
   if (Array.isArray(v)) {
-    const pes = granular(t) ? listElements(t, v, [], false) : undefined;
-    if (pes) {
+    const elements = granular(t) ? listElements(t, v, [], false) : undefined;
+    if (elements) {
       const it = t.items ?? LENIENT;
       for (let i = 0; i < v.length; i++) {
-        const pe = pes[i];
-        const doc = t.list === 'map' ? wholeFieldsV1(v[i], it, goStructs, true, strip?.get(pe)) : strip?.get(pe)?.member ? undefined : EMPTY_FIELDS;
-        if (doc) (kids ??= []).push([pe, doc]);
+        const pe = elements[i];
+        const doc = t.list === 'map' ? wholeDoc(v[i], it, goStructs, true, strip?.get(pe)) : strip?.get(pe)?.member ? undefined : EMPTY_DOC;
+        if (doc) {
+          (pes ??= []).push(pe);
+          (docs ??= []).push(doc);
+        }
       }
     }
   } else if (isPlainObject(v) && !t.atomic) {
@@ -373,22 +419,46 @@ export function wholeFieldsV1(v: unknown, t: TypeNode, goStructs: boolean, membe
       if (!ct) continue;
       const pe = fieldElement(k);
       const owned = !(goStructs && isPlainObject(val) && ct.values === undefined && isNamedField(t, k) && hasKeys(val));
-      const doc = wholeFieldsV1(val, ct, goStructs, owned, strip?.get(pe));
-      if (doc) (kids ??= []).push([pe, doc]);
+      const doc = wholeDoc(val, ct, goStructs, owned, strip?.get(pe));
+      if (doc) {
+        (pes ??= []).push(pe);
+        (docs ??= []).push(doc);
+      }
     }
   }
-  if (!kids) return member ? EMPTY_FIELDS : undefined;
-  if (kids.length > 1 && !sortedElements(kids)) kids.sort(byPathElement);
+  if (!pes || !docs) return member ? EMPTY_DOC : undefined;
+  let h = member ? 0x2545f491 : 0x6b43a9b5;
+  for (let i = 0; i < pes.length; i++) {
+    h = Math.imul(h ^ elementId(pes[i]), 0x9e3779b1);
+    h = Math.imul(h ^ docs[i].id, 0x85ebca6b);
+  }
+  h ^= h >>> 15;
+  const bucket = sharedDocs.get(h);
+  if (bucket !== undefined) {
+    if (Array.isArray(bucket)) {
+      for (const d of bucket) if (sameContent(d, member, pes, docs)) return d;
+    } else if (sameContent(bucket, member, pes, docs)) return bucket;
+  }
   const out: JsonObject = {};
   if (member) out['.'] = EMPTY_FIELDS;
-  for (const [pe, doc] of kids) out[pe] = doc;
-  return out;
+  if (pes.length > 1 && !sortedElements(pes)) {
+    const order = pes.map((_, i) => i).sort((a, b) => comparePathElements(pes[a], pes[b]));
+    for (const i of order) out[pes[i]] = docs[i].doc;
+  } else for (let i = 0; i < pes.length; i++) out[pes[i]] = docs[i].doc;
+  const shared: SharedDoc = { doc: Object.freeze(out), id: ++lastDocId, member, pes, docs };
+  if (sharedCount >= SHARED_DOCS_MAX) {
+    sharedDocs.clear();
+    sharedCount = 0;
+  }
+  sharedCount++;
+  if (bucket === undefined || sharedCount === 1) sharedDocs.set(h, shared);
+  else if (Array.isArray(bucket)) bucket.push(shared);
+  else sharedDocs.set(h, [bucket, shared]);
+  return shared;
 }
 
-const byPathElement = (a: [string, JsonObject], b: [string, JsonObject]): number => comparePathElements(a[0], b[0]);
-
-function sortedElements(kids: readonly [string, JsonObject][]): boolean {
-  for (let i = 1; i < kids.length; i++) if (comparePathElements(kids[i - 1][0], kids[i][0]) > 0) return false;
+function sortedElements(pes: readonly string[]): boolean {
+  for (let i = 1; i < pes.length; i++) if (comparePathElements(pes[i - 1], pes[i]) > 0) return false;
   return true;
 }
 

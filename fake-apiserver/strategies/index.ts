@@ -199,13 +199,31 @@ const CREATE_STATUS: Record<string, () => JsonObject> = {
  * none). Kinds without defaulter are left as they are.
  */
 export function defaultBuiltin(kind: StrategyKind, obj: JsonObject, create = false): void {
-  const key = `${kind.group}/${kind.kind}`;
-  DEFAULTERS[key]?.(obj);
-  if (create && CREATE_STATUS[key] && obj.status === undefined) obj.status = CREATE_STATUS[key]();
+  const strategy = strategyOf(kind);
+  strategy.defaulter?.(obj);
+  if (create && strategy.createStatus && obj.status === undefined) obj.status = strategy.createStatus();
+}
+
+/** A kind's defaulter and create-time status, looked up once per StrategyKind object (the server passes the same ResourceInfo on every write). */
+interface KindStrategy {
+  defaulter: ((o: JsonObject) => void) | undefined;
+  createStatus: (() => JsonObject) | undefined;
+}
+const strategies = new WeakMap<StrategyKind, KindStrategy>();
+function strategyOf(kind: StrategyKind): KindStrategy {
+  let s = strategies.get(kind);
+  if (!s) {
+    const key = `${kind.group}/${kind.kind}`;
+    s = { defaulter: Object.hasOwn(DEFAULTERS, key) ? DEFAULTERS[key] : undefined, createStatus: Object.hasOwn(CREATE_STATUS, key) ? CREATE_STATUS[key] : undefined };
+    strategies.set(kind, s);
+  }
+  return s;
 }
 
 /** The field checker of each built-in `group/version/Kind`, compiled on first use (null: no schema). */
 const pruners = new Map<string, ((obj: JsonObject) => string[]) | null>();
+/** The same per StrategyKind object (no key built per write). */
+const prunersByKind = new WeakMap<StrategyKind, ((obj: JsonObject) => string[]) | null>();
 
 /**
  * Unknown-field handling of a built-in write (Kubernetes API concepts: field validation): every
@@ -215,9 +233,13 @@ const pruners = new Map<string, ((obj: JsonObject) => string[]) | null>();
  * @throws StatusError 400 BadRequest `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: unknown field "spec.replicass", …` under Strict.
  */
 export function checkBuiltinFields(kind: StrategyKind, obj: JsonObject, request: WriteOptions = {}): void {
-  const key = `${kind.group}/${kind.version}/${kind.kind}`;
-  let pruner = pruners.get(key);
-  if (pruner === undefined) pruners.set(key, (pruner = unknownFieldPruner(builtinSchemas(builtinKinds), kind.group, kind.version, kind.kind) ?? null));
+  let pruner = prunersByKind.get(kind);
+  if (pruner === undefined) {
+    const key = `${kind.group}/${kind.version}/${kind.kind}`;
+    pruner = pruners.get(key);
+    if (pruner === undefined) pruners.set(key, (pruner = unknownFieldPruner(builtinSchemas(builtinKinds), kind.group, kind.version, kind.kind) ?? null));
+    prunersByKind.set(kind, pruner);
+  }
   if (!pruner) return;
   const unknown = pruner(obj);
   if (unknown.length === 0) return;
