@@ -945,6 +945,37 @@ export class ApiServer {
   }
 
   /**
+   * Starts a fresh server from `template`, the snapshot of another server built with the same clock
+   * start and options, as if the template's writes had been made here (a simulator installs one
+   * cluster template and starts many clusters from it). Unlike {@link restore}, nothing is bumped:
+   * the revision becomes exactly the template's and every object keeps its resourceVersion,
+   * timestamps and managedFields. Each object gets the uid this server's `newUid` derives from its
+   * identity (first incarnation), and that identity counts as created once. Stored objects are frozen, so they are shared with the template, not copied. The
+   * event history starts empty (compacted at the template's revision); no watch events are sent.
+   * @throws Error when this server has open watches or a revision not below the template's, or when a
+   *   template object has ownerReferences (their uids, also keys of managedFields, would name the template's objects).
+   */
+  startFrom(template: ApiServerSnapshot): void {
+    if ([...this.watchers.values()].some((ws) => ws.size > 0)) throw new Error('startFrom: the server has open watches');
+    if (this.store.revision >= template.revision) throw new Error(`startFrom: revision ${this.store.revision} is not below the template's ${template.revision}`);
+    const owned = template.objects.find((o) => o.metadata.ownerReferences?.length);
+    if (owned) throw new Error(`startFrom: template object ${owned.kind} ${owned.metadata.name} has ownerReferences`);
+    const entries = template.objects.map((o) => {
+      const group = groupOf(o.apiVersion);
+      const rk = resourceKey(group, o.kind);
+      const ns = o.metadata.namespace ?? '';
+      const created = this.createsIn(rk, ns);
+      created.set(o.metadata.name, Math.max(1, created.get(o.metadata.name) ?? 0));
+      const uid = this.newUid({ group, kind: o.kind, namespace: ns, name: o.metadata.name, incarnation: 0 });
+      return { resourceKey: rk, object: deepFreeze({ ...o, metadata: { ...o.metadata, uid } }) };
+    });
+    // The store's restore lands one past the revision it is given: template.revision - 1 lands exactly on the template's.
+    this.store.restore(entries, template.revision - 1);
+    // The template's server admitted its CRDs (an invalid one is never stored), so they are registered without validating them again.
+    for (const crd of this.store.list(resourceKey(CRD_GROUP, CRD_KIND))) this.registry.registerCrd(crd.metadata.name, crdResourceInfos(crd));
+  }
+
+  /**
    * Ends open watches from the server side (as an apiserver restart or a watch timeout would):
    * pending events are delivered, then `onClose()` is called. Restricted to `type` when given.
    * Returns how many watches were closed.

@@ -78,3 +78,45 @@ describe('snapshot and restore (etcd backup analogue)', () => {
     expect(s.list({ apiVersion: 'v1', kind: 'Namespace' }).items).toHaveLength(4);
   });
 });
+
+describe('startFrom (one template, many servers)', () => {
+  const uidFor = (tag: string) => (id: { kind: string; namespace: string; name: string; incarnation: number }) => `${tag}-${id.kind}-${id.namespace}-${id.name}-${id.incarnation}`;
+  const build = (tag: string) => {
+    const s = new ApiServer({ clock: manualClock(), deliver: manualDelivery().deliver, newUid: uidFor(tag) });
+    s.create(crd);
+    s.create({ ...CM, metadata: { name: 'owner', namespace: 'default' } });
+    s.create({ ...WIDGET, metadata: { name: 'w', namespace: 'default' }, spec: { size: 3 } });
+    return s;
+  };
+
+  it('is the state the same writes leave, with the uids of the new server, at the same revision and without a bump', () => {
+    const template = build('t').snapshot();
+    const written = build('w');
+    const started = new ApiServer({ clock: manualClock(), deliver: manualDelivery().deliver, newUid: uidFor('w') });
+    started.startFrom(template);
+    expect(started.revision).toBe(written.revision);
+    expect(started.snapshot()).toEqual(written.snapshot());
+    expect(started.get(WIDGET, { namespace: 'default', name: 'w' }).metadata.uid).toBe('w-Widget-default-w-0');
+    // The next write gets the next revision; a re-created object its second incarnation, as on the written server.
+    for (const s of [written, started]) s.delete(CM, { namespace: 'default', name: 'owner' });
+    const again = [written, started].map((s) => s.create({ ...CM, metadata: { name: 'owner', namespace: 'default' } }).metadata);
+    expect(again[1]).toEqual(again[0]);
+    expect(again[1].uid).toBe('w-ConfigMap-default-owner-1');
+  });
+
+  it('refuses a server that was written to beyond its bootstrap or has open watches, and a template with ownerReferences', () => {
+    const template = build('t').snapshot();
+    const t = build('t');
+    const owner = t.get(CM, { namespace: 'default', name: 'owner' });
+    t.create({ ...CM, metadata: { name: 'owned', namespace: 'default', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid! }] } });
+    expect(() => new ApiServer({ clock: manualClock() }).startFrom(t.snapshot())).toThrow(/ConfigMap owned has ownerReferences/);
+    const written = new ApiServer({ clock: manualClock(), deliver: manualDelivery().deliver });
+    written.create(crd);
+    written.create({ ...CM, metadata: { name: 'a', namespace: 'default' } });
+    written.create({ ...CM, metadata: { name: 'b', namespace: 'default' } });
+    expect(() => written.startFrom(template)).toThrow(/not below the template's/);
+    const watched = new ApiServer({ clock: manualClock(), deliver: manualDelivery().deliver });
+    watched.watch(CM, {}, () => undefined);
+    expect(() => watched.startFrom(template)).toThrow(/open watches/);
+  });
+});

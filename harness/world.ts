@@ -7,7 +7,7 @@
 import { ApiServer, InProcessClient } from '../fake-apiserver/index.ts';
 import type { KubeClient, KubeObject, ListOptions, TypeRef } from '../fake-apiserver/api/index.ts';
 import { StatusError, parseKey } from '../fake-apiserver/api/index.ts';
-import { ESO_NAMESPACE, LATTICE_WEBHOOK_SERVICE, LatticeJobType, LatticeMeshMemberType, LatticeModelType, LatticePackageType, LatticeServiceType, installPlatform, latticeWebhookServer, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
+import { LATTICE_WEBHOOK_SERVICE, LatticeJobType, LatticeMeshMemberType, LatticeModelType, LatticePackageType, LatticeServiceType, latticeWebhookServer, platformControllers, platformValidatingWebhook } from '../platform/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { VirtualClock } from './clock/index.ts';
 import { DeliverySchedule, SeededRng, stableNameSuffix, stableUid } from './rng/index.ts';
@@ -15,8 +15,9 @@ import { ControllerRunner } from './runner/index.ts';
 import { InformerFactory, cacheBackedClient } from './client/index.ts';
 import { defaultProfile } from './profile.ts';
 import type { NodeFaultSpec, SimulationProfile } from './profile.ts';
-import { CoreTypes, StubTypes, thirdPartyCrds } from './stubs/third-party-crds.ts';
-import { registerNodes } from './stubs/nodes.ts';
+import { CoreTypes, StubTypes } from './stubs/third-party-crds.ts';
+import { nodeObjects } from './stubs/nodes.ts';
+import { installCluster } from './world-template.ts';
 import { eventRecorder } from './stubs/events.ts';
 import { deploymentController } from './stubs/kcm/deployment-controller.ts';
 import { replicaSetController } from './stubs/kcm/replicaset-controller.ts';
@@ -37,7 +38,7 @@ import { hpaController, hpaSettings } from './stubs/autoscaling/hpa-controller.t
 import { kedaOperator } from './stubs/keda/keda-operator.ts';
 import { CANONICAL_NAME_LABEL, istioGatewayDeploymentController } from './stubs/istio/gateway-deployment.ts';
 import { defaultScheduler } from './stubs/scheduler/scheduler.ts';
-import { defaultQueue, volcanoControllers } from './stubs/volcano/index.ts';
+import { volcanoControllers } from './stubs/volcano/index.ts';
 import { kthenaControllers } from './stubs/kthena/index.ts';
 import { helmBinary, localChartSource } from './charts.ts';
 import { NodeFaults } from './stubs/node-faults.ts';
@@ -117,13 +118,6 @@ const POLICY_TYPES: readonly TypeRef[] = [
 
 /** Order in which input kinds are created. */
 const APPLY_ORDER = ['Namespace', 'SecretProvider', 'CedarPolicy', 'LatticeMeshMember', 'LatticeService'];
-
-/** The built-in `lattice-local` store: a webhook provider backed by the operator (port 8787). */
-const LATTICE_LOCAL_STORE: KubeObject = {
-  ...StubTypes.ClusterSecretStore,
-  metadata: { name: 'lattice-local', labels: { 'app.kubernetes.io/managed-by': 'lattice' } },
-  spec: { provider: { webhook: { url: 'http://lattice-local-secrets.lattice-secrets.svc:8787/secret/{{ .remoteRef.key }}', method: 'GET', result: { jsonPath: '$' } } } },
-};
 
 /** Kinds the garbage collector tracks (owners and dependents). */
 const GC_KINDS: TypeRef[] = [
@@ -337,20 +331,12 @@ export class World implements Cluster {
     const client = new InProcessClient(server);
     // The platform's webhook Service (LatticeService conversion v1alpha1 ⇄ v1beta1), served in process.
     server.registerWebhookService(LATTICE_WEBHOOK_SERVICE.namespace, LATTICE_WEBHOOK_SERVICE.name, latticeWebhookServer);
-    for (const crd of thirdPartyCrds()) await client.create(crd);
-    await registerNodes(client, profile);
-    if (options.platform) await installPlatform(client);
-    // Volcano's install creates the `default` Queue (anchors-netpol.md §5.3).
-    await client.create(defaultQueue());
-    // ESO's install creates its namespace, where the platform enrols ESO's pods for egress to external
-    // secret stores (LatticeMeshMember `egress-sp-<provider>`; the stub itself runs no pods).
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ESO_NAMESPACE } });
+    // CRDs of the stubbed components, nodes, the platform, Volcano's default Queue, the `lattice-local`
+    // store: started from the process's installed template (world-template.ts), not written again.
+    await installCluster(server, { nodes: nodeObjects(profile), platform: options.platform, builtinDefaulting: options.builtinDefaulting, startMs: clock.now() });
     // Secret backends of every store (data, latency, outages, missing keys, rotation): the profile's
     // defaults, changed at run time through `world.secretBackends` (configure, outage, removeKey, rotate ...).
     const backends = new SimulatedSecretBackends(rng, clock, { backend: profile.externalSecrets.backend, stores: profile.externalSecrets.stores });
-    // The reference operator creates the webhook ClusterSecretStore `lattice-local` at startup
-    // (lattice-reference.md §1.7); platform/ does not yet, so the World stands in for that step.
-    if (options.platform) await client.create(LATTICE_LOCAL_STORE);
     const logs: WorldLogLine[] = [];
     const startMs = clock.now();
     const log: Logger = {

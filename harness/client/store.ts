@@ -63,6 +63,18 @@ export function labelIndexValue(namespace: string | undefined, key: string, valu
   return `${namespace ?? ''}/${key}=${value}`;
 }
 
+/** Position of `obj`'s key (namespace, name) in `sorted` (sorted by {@link byNamespaceThenName}, holding that key). */
+function sortedIndexOf(sorted: readonly KubeObject[], obj: KubeObject): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (byNamespaceThenName(sorted[mid], obj) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 interface Index<T extends KubeObject> {
   fn: IndexFunc<T>;
   postings: Map<string, Set<string>>;
@@ -79,15 +91,16 @@ export function createStore<T extends KubeObject = KubeObject>(): [StoreReader<T
   let rv = '';
 
   const keyOf = (o: T) => keyString({ namespace: o.metadata.namespace, name: o.metadata.name });
-  const unindex = (key: string) => {
-    for (const ix of indexes.values()) {
-      for (const v of ix.valuesOf.get(key) ?? []) {
-        const set = ix.postings.get(v);
-        set?.delete(key);
-        if (set?.size === 0) ix.postings.delete(v);
-      }
-      ix.valuesOf.delete(key);
+  const unindexFrom = (ix: Index<T>, key: string) => {
+    for (const v of ix.valuesOf.get(key) ?? []) {
+      const set = ix.postings.get(v);
+      set?.delete(key);
+      if (set?.size === 0) ix.postings.delete(v);
     }
+    ix.valuesOf.delete(key);
+  };
+  const unindex = (key: string) => {
+    for (const ix of indexes.values()) unindexFrom(ix, key);
   };
   const indexOne = (ix: Index<T>, key: string, obj: T) => {
     const values = [...new Set(ix.fn(obj))];
@@ -102,10 +115,21 @@ export function createStore<T extends KubeObject = KubeObject>(): [StoreReader<T
   const put = (obj: T): T | undefined => {
     const key = keyOf(obj);
     const old = objects.get(key);
-    if (old) unindex(key);
     objects.set(key, obj);
-    for (const ix of indexes.values()) indexOne(ix, key, obj);
-    sorted = null;
+    if (!old) {
+      for (const ix of indexes.values()) indexOne(ix, key, obj);
+      sorted = null;
+      return old;
+    }
+    // An update: an index whose values did not change keeps its postings, and the sorted list keeps its order (same key).
+    for (const ix of indexes.values()) {
+      const before = ix.valuesOf.get(key) ?? [];
+      const after = [...new Set(ix.fn(obj))];
+      if (after.length === before.length && after.every((v, i) => v === before[i])) continue;
+      unindexFrom(ix, key);
+      indexOne(ix, key, obj);
+    }
+    if (sorted) sorted[sortedIndexOf(sorted, old)] = obj;
     return old;
   };
   const remove = (key: string): T | undefined => {

@@ -64,11 +64,22 @@ export interface PodStage {
 /** Reads the value at `path` (`.a.b["c/d"].e`) of `obj`; undefined when any step is missing. */
 export function valueAt(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
-  for (const m of path.matchAll(/\.([A-Za-z0-9_-]+)|\["([^"]+)"\]/g)) {
+  for (const step of pathSteps(path)) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[m[1] ?? m[2]];
+    cur = (cur as Record<string, unknown>)[step];
   }
   return cur;
+}
+
+/** The steps of a path, parsed once per distinct path (stage selectors are matched on every pod sync; their keys are few). */
+const parsedPaths = new Map<string, readonly string[]>();
+function pathSteps(path: string): readonly string[] {
+  let steps = parsedPaths.get(path);
+  if (!steps) {
+    steps = [...path.matchAll(/\.([A-Za-z0-9_-]+)|\["([^"]+)"\]/g)].map((m) => m[1] ?? m[2]);
+    if (parsedPaths.size < 1024) parsedPaths.set(path, steps);
+  }
+  return steps;
 }
 
 /** True when every expression of the selector holds on `view` (a missing value is DoesNotExist and is NotIn anything). */

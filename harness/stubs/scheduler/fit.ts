@@ -78,10 +78,19 @@ export function quantityScalar(q: string | number): number {
  * string that is not a Kubernetes quantity.
  */
 export function parseQuantity(resource: string, q: string | number): number {
-  const v = quantityScalar(String(q));
-  // Kubernetes rounds up to the unit it accounts in (MilliValue for cpu, Value for the rest).
-  return resource === 'cpu' ? Math.ceil(v * 1000 - 1e-9) : Math.ceil(v - 1e-9);
+  const key = `${resource === 'cpu' ? 'm' : ''}${q}`;
+  let out = parsedQuantities.get(key);
+  if (out === undefined) {
+    const v = quantityScalar(String(q));
+    // Kubernetes rounds up to the unit it accounts in (MilliValue for cpu, Value for the rest).
+    out = resource === 'cpu' ? Math.ceil(v * 1000 - 1e-9) : Math.ceil(v - 1e-9);
+    if (parsedQuantities.size < 4096) parsedQuantities.set(key, out);
+  }
+  return out;
 }
+
+/** Quantities already parsed (`m` + quantity for cpu, the quantity for the rest): a fleet uses a handful, parsed again for every pod version. */
+const parsedQuantities = new Map<string, number>();
 
 /** Parses a `Record<resource, quantity>` into canonical units. */
 export function parseResourceList(list: Record<string, string | number> | undefined): ResourceList {
