@@ -20,7 +20,9 @@
  *    the graph, so members allowing it get its principal.
  *    The namespace's shared `allow-to-waypoint` is not tracked per member: it is deleted only when no
  *    member of the namespace needs the waypoint any more.
- * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`).
+ * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`) with
+ *    the `BilateralAgreement` warning condition ({@link bilateralAgreementCondition}; ours, not the
+ *    reference's), which the skip path of step 3 also refreshes.
  * Fan-out: a generation change (or add, or delete) of a member re-queues only its neighbours before
  * and after the change — active callers and callees, members it names or that name it, dependsAll
  * members (all members when it is or was dependsAll); any CedarPolicy change re-queues all.
@@ -40,9 +42,12 @@ import {
   ingressGatewayServiceAccount,
   memberNode,
   needsWaypoint,
+  oneSidedDeclarations,
   wildcardDenialMessage,
   wildcardRequests,
 } from '../mesh/index.ts';
+import type { Condition } from '../../fake-apiserver/api/index.ts';
+import type { DeclarationGraph } from '../mesh/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
 import { CedarPolicyType, LatticeMeshMemberType } from '../crds/types.ts';
@@ -56,6 +61,21 @@ import { formatProblem, latticeMeshMemberProblems } from '../validation/index.ts
 export const MESH_MEMBER_CONTROLLER = 'lattice-mesh-member-controller';
 /** Annotation holding the last applied edge hash. */
 export const GRAPH_HASH_ANNOTATION = 'lattice.dev/graph-hash';
+/** Condition type of the one-sided declaration warning (platform/README.md "Bilateral agreement warnings"). */
+export const BILATERAL_AGREEMENT = 'BilateralAgreement';
+
+/**
+ * The `BilateralAgreement` condition of member `key` (a deliberate addition over the reference, which
+ * stays silent): False/`OneSidedDeclaration` with every one-sided declaration involving the member
+ * (its own and its peers', {@link oneSidedDeclarations}) joined by `; `, or True/`DeclarationsMatched`. A warning only: it
+ * changes no policy, phase or Ready condition.
+ */
+export function bilateralAgreementCondition(graph: DeclarationGraph, key: string): Omit<Condition, 'lastTransitionTime'> {
+  const found = oneSidedDeclarations(graph, key);
+  if (found.length === 0) return { type: BILATERAL_AGREEMENT, status: 'True', reason: 'DeclarationsMatched', message: 'every declaration naming a known member is matched on the other side' };
+  return { type: BILATERAL_AGREEMENT, status: 'False', reason: 'OneSidedDeclaration', message: found.map((d) => d.message).join('; ') };
+}
+
 /** Requeue after a spec validation failure (reference REQUEUE_SUCCESS_SECS: only a spec change fixes it). */
 const VALIDATION_REQUEUE_MS = 300_000;
 
@@ -161,7 +181,11 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     // rewriting its annotation (fidelity row "Drift repair").
     const hash = graph.edgeHash(memberKey);
     const epoch = opts.cedar.epoch;
+    // The one-sided declaration warning follows the other side's declarations, which may change
+    // without changing this member's edges: the skip path refreshes it (a write only when it differs).
+    const bilateral = bilateralAgreementCondition(graph, memberKey);
     if (status.phase === 'Ready' && status.observedGeneration === member.metadata.generation && member.metadata.annotations?.[GRAPH_HASH_ANNOTATION] === hash && appliedEpoch.get(memberKey) === epoch) {
+      await writeStatus(member, { ...status, phase: 'Ready', conditions: mergeCondition(status.conditions, bilateral, now) });
       return requeueAfter(readyRequeueMs);
     }
 
@@ -207,7 +231,7 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
       message: 'Policies applied successfully',
       observedGeneration: member.metadata.generation,
       appliedResources: applied,
-      conditions: mergeCondition(status.conditions, { type: 'Ready', status: 'True', reason: 'PoliciesApplied', message: 'Policies applied successfully' }, now),
+      conditions: mergeCondition(mergeCondition(status.conditions, { type: 'Ready', status: 'True', reason: 'PoliciesApplied', message: 'Policies applied successfully' }, now), bilateral, now),
     });
     return requeueAfter(readyRequeueMs);
   }

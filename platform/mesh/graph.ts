@@ -184,3 +184,70 @@ export function graphFromNodes(nodes: readonly GraphNode[]): ServiceGraph {
     },
   };
 }
+
+/**
+ * One declaration with no matching declaration on the other side (the book's bilateral agreement,
+ * Chapter 11 §11.4 / Chapter 13: traffic flows only when both sides declare it). `direction` is the
+ * declaration that exists (`outbound`: a caller's dependency; `inbound`: a callee's allowed caller);
+ * `declaredBy` says whether the member asked about made it (`self`) or the other member did (`peer`);
+ * `peer` is the other member's key (`"<ns>/<name>"`). `message` names the peer as `<name>` in the
+ * same namespace and `<ns>/<name>` across namespaces, in the book's wording.
+ */
+export interface OneSidedDeclaration {
+  direction: 'outbound' | 'inbound';
+  declaredBy: 'self' | 'peer';
+  peer: string;
+  message: string;
+}
+
+/** Graph reads {@link oneSidedDeclarations} needs; `declarersOf` (a reverse index, e.g. LiveServiceGraph's) avoids a scan of every node. */
+export type DeclarationGraph = Pick<ServiceGraph, 'node' | 'nodes'> & {
+  declarersOf?(key: string): { dependents: readonly string[]; allowers: readonly string[] };
+};
+
+/**
+ * The one-sided declarations involving node `key` in `graph`, reported on both members of the pair
+ * (a deliberate addition over the reference, which stays silent; platform/README.md "Bilateral
+ * agreement warnings"); [] for an unknown key. In order, each group sorted by peer key:
+ * 1. self/outbound — `key` depends on a member that neither allows all callers nor lists `key`:
+ *    `outbound dependency <callee> declared but no matching inbound declaration`;
+ * 2. self/inbound — `key` allows a member that neither is dependsAll nor depends on `key`:
+ *    `inbound caller <caller> declared but no matching outbound declaration`;
+ * 3. peer/outbound — a member depends on `key`, which does not allow it:
+ *    `outbound dependency declared by <caller> but no matching inbound declaration`;
+ * 4. peer/inbound — a member allows `key`, which does not depend on it:
+ *    `inbound caller declared by <callee> but no matching outbound declaration`.
+ * Declarations naming absent members are not reported (the other side is unknown, not one-sided), nor
+ * are wildcards (`*` callers, dependsAll: they match any declaration), nor the caller
+ * {@link METRICS_SCRAPER_KEY} the platform adds for a `metrics` port. Pure; never throws.
+ */
+export function oneSidedDeclarations(graph: DeclarationGraph, key: string): OneSidedDeclaration[] {
+  const n = graph.node(key);
+  if (!n) return [];
+  const label = (peer: GraphNode) => (peer.namespace === n.namespace ? peer.name : peer.key);
+  const allows = (callee: GraphNode, caller: GraphNode) => callee.allowsAll || callee.allowedCallers.includes(caller.key);
+  const dependsOn = (caller: GraphNode, callee: GraphNode) => caller.dependsAll || caller.dependencies.includes(callee.key);
+  // The scraper caller a metrics port implies is the platform's, not a declaration of the member.
+  const declaresCaller = (callee: GraphNode, caller: string) => caller !== METRICS_SCRAPER_KEY || !callee.ports.some((p) => p.name === 'metrics');
+  const present = (keys: readonly string[]) => keys.map((k) => graph.node(k)).filter((p): p is GraphNode => p !== undefined);
+  const declarers = graph.declarersOf?.(key) ?? {
+    dependents: graph.nodes().filter((o) => o.dependencies.includes(key)).map((o) => o.key),
+    allowers: graph.nodes().filter((o) => o.allowedCallers.includes(key)).map((o) => o.key),
+  };
+  const out: OneSidedDeclaration[] = [];
+  const add = (direction: OneSidedDeclaration['direction'], declaredBy: OneSidedDeclaration['declaredBy'], peer: GraphNode, message: string) =>
+    out.push({ direction, declaredBy, peer: peer.key, message });
+  for (const callee of present(n.dependencies)) {
+    if (!allows(callee, n)) add('outbound', 'self', callee, `outbound dependency ${label(callee)} declared but no matching inbound declaration`);
+  }
+  for (const caller of present(n.allowedCallers.filter((c) => declaresCaller(n, c)))) {
+    if (!dependsOn(caller, n)) add('inbound', 'self', caller, `inbound caller ${label(caller)} declared but no matching outbound declaration`);
+  }
+  for (const caller of present(declarers.dependents)) {
+    if (caller.key !== key && !allows(n, caller)) add('outbound', 'peer', caller, `outbound dependency declared by ${label(caller)} but no matching inbound declaration`);
+  }
+  for (const callee of present(declarers.allowers)) {
+    if (callee.key !== key && declaresCaller(callee, key) && !dependsOn(n, callee)) add('inbound', 'peer', callee, `inbound caller declared by ${label(callee)} but no matching outbound declaration`);
+  }
+  return out;
+}

@@ -70,6 +70,15 @@ export class LiveServiceGraph implements ServiceGraph {
     return [...out].sort();
   }
 
+  /**
+   * Keys of the present nodes naming `key` in their `dependencies` and in their `allowedCallers`
+   * (wildcards excluded), each sorted; from the reverse indexes, so O(declarers).
+   */
+  declarersOf(key: string): { dependents: string[]; allowers: string[] } {
+    const present = (set: Set<string> | undefined) => [...(set ?? [])].filter((k) => this.byKey.has(k)).sort();
+    return { dependents: present(this.dependents.get(key)), allowers: present(this.allowers.get(key)) };
+  }
+
   node(key: string): GraphNode | undefined {
     return this.byKey.get(key);
   }
