@@ -103,6 +103,30 @@ describe('platform fidelity rows (reference behaviour through the running contro
     w.stop();
   });
 
+  test('row "Drift repair": restoring hand-deleted allow-to-* / cnp-mesh-* is reported as a Warning DriftCorrected Event on the owning member; a steady state reports none', async () => {
+    const EVENT: TypeRef = { apiVersion: 'v1', kind: 'Event' };
+    const w = await world([ns('d'), PERMIT_ALL, svc('d', 'a', { b: { type: 'service', direction: 'outbound' } }), svc('d', 'b', { a: { type: 'service', direction: 'inbound' } })], 3);
+    const drifts = () =>
+      w.server
+        .list(EVENT, { namespace: 'd' })
+        .items.map((e) => e as unknown as { type: string; reason: string; message: string; involvedObject: { kind: string; name: string } })
+        .filter((e) => e.reason === 'DriftCorrected');
+    // Five Cedar reloads (60 s) re-apply every member's policies: no-op applies are not drift.
+    await run(w, 300_000);
+    expect(drifts()).toEqual([]);
+    const allowTo = names(w, AP, 'd').filter((n) => n.startsWith('allow-to-'));
+    expect(allowTo.length).toBe(1);
+    await w.client.delete(AP, { namespace: 'd', name: allowTo[0] });
+    await run(w, 120_000);
+    expect(names(w, AP, 'd')).toContain(allowTo[0]);
+    const reported = drifts();
+    expect(reported.map((e) => [e.type, e.involvedObject.kind, e.involvedObject.name])).toEqual([['Warning', 'LatticeMeshMember', 'b']]);
+    expect(reported[0].message).toContain(`AuthorizationPolicy/${allowTo[0]}`);
+    await run(w, 300_000);
+    expect(drifts().length, 'nothing drifted since: no further Event').toBe(1);
+    w.stop();
+  });
+
   test('row "imagePullSecrets (names ImageProvider CRs)": an unknown provider fails the service with the reference error; a known one yields <w>-<p>-credentials', async () => {
     const pulling = (name: string, provider: string) => {
       const o = svc('pull', name, {});

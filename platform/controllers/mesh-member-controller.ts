@@ -20,6 +20,9 @@
  *    the graph, so members allowing it get its principal.
  *    The namespace's shared `allow-to-waypoint` is not tracked per member: it is deleted only when no
  *    member of the namespace needs the waypoint any more.
+ *    An apply that recreated or changed back a policy applied before with the same content (drift: a
+ *    hand delete or edit) is reported as a Warning `DriftCorrected` Event on the member naming the
+ *    restored objects (drift.ts); first, changed-derivation and no-op applies are not.
  * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`).
  * Fan-out: a generation change (or add, or delete) of a member re-queues only its neighbours before
  * and after the change — active callers and callees, members it names or that name it, dependsAll
@@ -48,7 +51,8 @@ import { done, requeueAfter } from '../runtime/index.ts';
 import { CedarPolicyType, LatticeMeshMemberType } from '../crds/types.ts';
 import type { LatticeMeshMember, LatticeMeshMemberStatus } from '../crds/types.ts';
 import { mergeCondition, sameConditions } from './conditions.ts';
-import { applyAll, applyServed, deleteIfExists } from './apply.ts';
+import { applyServed, deleteIfExists } from './apply.ts';
+import { DriftTracker } from './drift.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeMeshMemberProblems } from '../validation/index.ts';
 
@@ -98,6 +102,8 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
   const touched = new Set<string>();
   /** Member key → Cedar epoch at which its policies were last applied (drift repair; see the skip gate). */
   const appliedEpoch = new Map<string, number>();
+  /** The member policies' applies, to report restored ones as a Warning `DriftCorrected` Event on the member. */
+  const drift = new DriftTracker(client, MESH_MEMBER_CONTROLLER);
   let pending = 0;
   const settledWaiters: (() => void)[] = [];
 
@@ -179,7 +185,7 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     } catch (err) {
       return fail(`ingress compilation: ${(err as Error).message}`, failureRequeueMs);
     }
-    await applyAll(client, objects, MESH_MEMBER_CONTROLLER);
+    const restored = await drift.applyAll(objects);
     // Ingress objects under the member's own field manager, the Gateway first: members of a namespace
     // share its Gateway and server-side apply merges their listeners (reference controller.rs:468-473, 775-800).
     const ingressManager = `${MESH_MEMBER_CONTROLLER}/${member.metadata.name}`;
@@ -193,7 +199,10 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     const keep = new Set(applied.map((a) => `${a.kind}/${a.name}`));
     for (const prev of status.appliedResources ?? []) {
       const type = INGRESS_KINDS[prev.kind];
-      if (type && prev.name !== WAYPOINT_POLICY_NAME && !keep.has(`${prev.kind}/${prev.name}`)) await deleteIfExists(client, type, member.metadata.namespace!, prev.name);
+      if (type && prev.name !== WAYPOINT_POLICY_NAME && !keep.has(`${prev.kind}/${prev.name}`)) {
+        await deleteIfExists(client, type, member.metadata.namespace!, prev.name);
+        drift.forget(prev.kind, member.metadata.namespace, prev.name);
+      }
     }
     if (ingress.length === 0 && (status.appliedResources ?? []).some((r) => ROUTE_KINDS.has(r.kind))) await releaseListeners(member.metadata.namespace!, ingressManager);
     if (!objects.some((o) => o.metadata.name === WAYPOINT_POLICY_NAME)) await releaseWaypointPolicy(member.metadata.namespace!);
@@ -201,6 +210,7 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
       await client.patch(LatticeMeshMemberType, key, 'merge', { metadata: { annotations: { [GRAPH_HASH_ANNOTATION]: hash } } }).catch(ignoreNotFound);
     }
     appliedEpoch.set(memberKey, epoch);
+    await drift.report(member, restored, ctx.clock.now());
     await writeStatus(member, {
       phase: 'Ready',
       scope: 'namespace' in member.spec.target ? 'Namespace' : 'Workload',
@@ -221,6 +231,7 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     const ap = await client.get(ORPHAN_KINDS.AuthorizationPolicy, { namespace, name: WAYPOINT_POLICY_NAME }).catch(ignoreNotFound);
     if (!ap || graph.nodes().some((n) => n.namespace === namespace && needsWaypoint(n))) return;
     await deleteIfExists(client, ORPHAN_KINDS.AuthorizationPolicy, namespace, WAYPOINT_POLICY_NAME);
+    drift.forget('AuthorizationPolicy', namespace, WAYPOINT_POLICY_NAME);
   }
 
   /**
