@@ -23,6 +23,10 @@
  *    An apply that recreated or changed back a policy applied before with the same content (drift: a
  *    hand delete or edit) is reported as a Warning `DriftCorrected` Event on the member naming the
  *    restored objects (drift.ts); first, changed-derivation and no-op applies are not.
+ *    ServiceEntries (bound to the namespace waypoint) are applied only once the waypoint Gateway
+ *    `<ns>-waypoint` reports `Programmed` True; until then the rest is applied and the member is
+ *    Progressing (`Waiting for waypoint to program ServiceEntries`, `Ready/False/WaypointPending`),
+ *    requeue 10 s (reference controller.rs:434-466, 567-608).
  * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`).
  * Fan-out: a generation change (or add, or delete) of a member re-queues only its neighbours before
  * and after the change — active callers and callees, members it names or that name it, dependsAll
@@ -62,6 +66,10 @@ export const MESH_MEMBER_CONTROLLER = 'lattice-mesh-member-controller';
 export const GRAPH_HASH_ANNOTATION = 'lattice.dev/graph-hash';
 /** Requeue after a spec validation failure (reference REQUEUE_SUCCESS_SECS: only a spec change fixes it). */
 const VALIDATION_REQUEUE_MS = 300_000;
+/** Requeue while the namespace's waypoint is not yet Programmed (reference: 10 s). */
+const WAYPOINT_REQUEUE_MS = 10_000;
+/** Status message and Ready condition message while ServiceEntries wait for the waypoint (reference text). */
+const WAYPOINT_PENDING_MESSAGE = 'Waiting for waypoint to program ServiceEntries';
 
 const NamespaceType = { apiVersion: 'v1', kind: 'Namespace' };
 const ORPHAN_KINDS: Record<string, { apiVersion: string; kind: string }> = {
@@ -185,7 +193,11 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     } catch (err) {
       return fail(`ingress compilation: ${(err as Error).message}`, failureRequeueMs);
     }
-    const restored = await drift.applyAll(objects);
+    // ServiceEntries bound to the waypoint (`istio.io/use-waypoint`) wait until its Gateway reports
+    // Programmed=True; meanwhile everything else is applied and the member is Progressing (reference
+    // controller.rs:434-466, 567-608 `is_waypoint_programmed`, status_progressing; requeue 10 s).
+    const waypointReady = !objects.some((o) => o.kind === 'ServiceEntry') || (await waypointProgrammed(member.metadata.namespace!));
+    const restored = await drift.applyAll(waypointReady ? objects : objects.filter((o) => o.kind !== 'ServiceEntry'));
     // Ingress objects under the member's own field manager, the Gateway first: members of a namespace
     // share its Gateway and server-side apply merges their listeners (reference controller.rs:468-473, 775-800).
     const ingressManager = `${MESH_MEMBER_CONTROLLER}/${member.metadata.name}`;
@@ -209,11 +221,23 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     if (member.metadata.annotations?.[GRAPH_HASH_ANNOTATION] !== hash) {
       await client.patch(LatticeMeshMemberType, key, 'merge', { metadata: { annotations: { [GRAPH_HASH_ANNOTATION]: hash } } }).catch(ignoreNotFound);
     }
-    appliedEpoch.set(memberKey, epoch);
     await drift.report(member, restored, ctx.clock.now());
+    const scope = 'namespace' in member.spec.target ? 'Namespace' : 'Workload';
+    if (!waypointReady) {
+      await writeStatus(member, {
+        phase: 'Progressing',
+        scope,
+        message: WAYPOINT_PENDING_MESSAGE,
+        observedGeneration: member.metadata.generation,
+        appliedResources: applied,
+        conditions: mergeCondition(status.conditions, { type: 'Ready', status: 'False', reason: 'WaypointPending', message: WAYPOINT_PENDING_MESSAGE }, now),
+      });
+      return requeueAfter(WAYPOINT_REQUEUE_MS);
+    }
+    appliedEpoch.set(memberKey, epoch);
     await writeStatus(member, {
       phase: 'Ready',
-      scope: 'namespace' in member.spec.target ? 'Namespace' : 'Workload',
+      scope,
       message: 'Policies applied successfully',
       observedGeneration: member.metadata.generation,
       appliedResources: applied,
@@ -232,6 +256,13 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     if (!ap || graph.nodes().some((n) => n.namespace === namespace && needsWaypoint(n))) return;
     await deleteIfExists(client, ORPHAN_KINDS.AuthorizationPolicy, namespace, WAYPOINT_POLICY_NAME);
     drift.forget('AuthorizationPolicy', namespace, WAYPOINT_POLICY_NAME);
+  }
+
+  /** Whether the namespace's waypoint Gateway `<namespace>-waypoint` (read through the client) has `Programmed` True. */
+  async function waypointProgrammed(namespace: string): Promise<boolean> {
+    const gw = await client.get({ apiVersion: GATEWAY_API_VERSION, kind: 'Gateway' }, { namespace, name: `${namespace}-waypoint` }).catch(ignoreNotFound);
+    const conditions = (gw?.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+    return conditions.some((c) => c.type === 'Programmed' && c.status === 'True');
   }
 
   /**
