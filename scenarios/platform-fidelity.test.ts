@@ -89,6 +89,29 @@ describe('platform fidelity rows (reference behaviour through the running contro
     w.stop();
   });
 
+  test('waypoint wait: a member with ServiceEntries is Progressing and applies none until the waypoint Gateway reports Programmed=True, then Ready with them', async () => {
+    const LMM: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember' };
+    const SE: TypeRef = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry' };
+    const GW: TypeRef = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' };
+    const w = await world([ns('wt'), PERMIT_ALL, svc('wt', 'a', { httpbin: { type: 'external-service', direction: 'outbound', params: { endpoints: { default: 'https://httpbin.org' } } } })], 5);
+    const programmed = () => {
+      const gw = w.server.list(GW, { namespace: 'wt' }).items.find((o) => o.metadata.name === 'wt-waypoint') as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
+      return gw?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') ?? false;
+    };
+    const phases = new Set<string>();
+    for (let t = 0; t < 120_000; t += 250) {
+      await run(w, 250);
+      if (names(w, SE, 'wt').length > 0) expect(programmed(), 'a ServiceEntry before the waypoint is Programmed').toBe(true);
+      const m = (w.server.list(LMM, { namespace: 'wt' }).items[0] as { status?: { phase?: string; message?: string } } | undefined)?.status;
+      if (m?.phase === 'Progressing') expect(m.message).toBe('Waiting for waypoint to program ServiceEntries');
+      if (m?.phase) phases.add(m.phase);
+    }
+    expect([...phases]).toContain('Progressing');
+    expect(names(w, SE, 'wt').length).toBeGreaterThan(0);
+    expect(status(w, 'wt', 'a').phase).toBe('Ready');
+    w.stop();
+  });
+
   test('row "Drift repair": allow-to-* and cnp-mesh-* deleted by hand are restored within 2 simulated minutes (periodic Cedar reload, 60 s)', async () => {
     const w = await world([ns('d'), PERMIT_ALL, svc('d', 'a', { b: { type: 'service', direction: 'outbound' } }), svc('d', 'b', { a: { type: 'service', direction: 'inbound' } })], 3);
     await run(w, 120_000);
@@ -100,6 +123,30 @@ describe('platform fidelity rows (reference behaviour through the running contro
     expect(policies()).toEqual([]);
     await run(w, 120_000);
     expect(policies()).toEqual(before);
+    w.stop();
+  });
+
+  test('row "Drift repair": restoring hand-deleted allow-to-* / cnp-mesh-* is reported as a Warning DriftCorrected Event on the owning member; a steady state reports none', async () => {
+    const EVENT: TypeRef = { apiVersion: 'v1', kind: 'Event' };
+    const w = await world([ns('d'), PERMIT_ALL, svc('d', 'a', { b: { type: 'service', direction: 'outbound' } }), svc('d', 'b', { a: { type: 'service', direction: 'inbound' } })], 3);
+    const drifts = () =>
+      w.server
+        .list(EVENT, { namespace: 'd' })
+        .items.map((e) => e as unknown as { type: string; reason: string; message: string; involvedObject: { kind: string; name: string } })
+        .filter((e) => e.reason === 'DriftCorrected');
+    // Five Cedar reloads (60 s) re-apply every member's policies: no-op applies are not drift.
+    await run(w, 300_000);
+    expect(drifts()).toEqual([]);
+    const allowTo = names(w, AP, 'd').filter((n) => n.startsWith('allow-to-'));
+    expect(allowTo.length).toBe(1);
+    await w.client.delete(AP, { namespace: 'd', name: allowTo[0] });
+    await run(w, 120_000);
+    expect(names(w, AP, 'd')).toContain(allowTo[0]);
+    const reported = drifts();
+    expect(reported.map((e) => [e.type, e.involvedObject.kind, e.involvedObject.name])).toEqual([['Warning', 'LatticeMeshMember', 'b']]);
+    expect(reported[0].message).toContain(`AuthorizationPolicy/${allowTo[0]}`);
+    await run(w, 300_000);
+    expect(drifts().length, 'nothing drifted since: no further Event').toBe(1);
     w.stop();
   });
 

@@ -20,6 +20,13 @@
  *    the graph, so members allowing it get its principal.
  *    The namespace's shared `allow-to-waypoint` is not tracked per member: it is deleted only when no
  *    member of the namespace needs the waypoint any more.
+ *    An apply that recreated or changed back a policy applied before with the same content (drift: a
+ *    hand delete or edit) is reported as a Warning `DriftCorrected` Event on the member naming the
+ *    restored objects (drift.ts); first, changed-derivation and no-op applies are not.
+ *    ServiceEntries (bound to the namespace waypoint) are applied only once the waypoint Gateway
+ *    `<ns>-waypoint` reports `Programmed` True; until then the rest is applied and the member is
+ *    Progressing (`Waiting for waypoint to program ServiceEntries`, `Ready/False/WaypointPending`),
+ *    requeue 10 s (reference controller.rs:434-466, 567-608).
  * 6. Annotation, then status Ready (`Policies applied successfully`, `Ready/True/PoliciesApplied`) with
  *    the `BilateralAgreement` warning condition ({@link bilateralAgreementCondition}; ours, not the
  *    reference's), which the skip path of step 3 also refreshes.
@@ -53,7 +60,8 @@ import { done, requeueAfter } from '../runtime/index.ts';
 import { CedarPolicyType, LatticeMeshMemberType } from '../crds/types.ts';
 import type { LatticeMeshMember, LatticeMeshMemberStatus } from '../crds/types.ts';
 import { mergeCondition, sameConditions } from './conditions.ts';
-import { applyAll, applyServed, deleteIfExists } from './apply.ts';
+import { applyServed, deleteIfExists } from './apply.ts';
+import { DriftTracker } from './drift.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeMeshMemberProblems } from '../validation/index.ts';
 
@@ -78,6 +86,10 @@ export function bilateralAgreementCondition(graph: DeclarationGraph, key: string
 
 /** Requeue after a spec validation failure (reference REQUEUE_SUCCESS_SECS: only a spec change fixes it). */
 const VALIDATION_REQUEUE_MS = 300_000;
+/** Requeue while the namespace's waypoint is not yet Programmed (reference: 10 s). */
+const WAYPOINT_REQUEUE_MS = 10_000;
+/** Status message and Ready condition message while ServiceEntries wait for the waypoint (reference text). */
+const WAYPOINT_PENDING_MESSAGE = 'Waiting for waypoint to program ServiceEntries';
 
 const NamespaceType = { apiVersion: 'v1', kind: 'Namespace' };
 const ORPHAN_KINDS: Record<string, { apiVersion: string; kind: string }> = {
@@ -118,6 +130,8 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
   const touched = new Set<string>();
   /** Member key → Cedar epoch at which its policies were last applied (drift repair; see the skip gate). */
   const appliedEpoch = new Map<string, number>();
+  /** The member policies' applies, to report restored ones as a Warning `DriftCorrected` Event on the member. */
+  const drift = new DriftTracker(client, MESH_MEMBER_CONTROLLER);
   let pending = 0;
   const settledWaiters: (() => void)[] = [];
 
@@ -203,7 +217,11 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     } catch (err) {
       return fail(`ingress compilation: ${(err as Error).message}`, failureRequeueMs);
     }
-    await applyAll(client, objects, MESH_MEMBER_CONTROLLER);
+    // ServiceEntries bound to the waypoint (`istio.io/use-waypoint`) wait until its Gateway reports
+    // Programmed=True; meanwhile everything else is applied and the member is Progressing (reference
+    // controller.rs:434-466, 567-608 `is_waypoint_programmed`, status_progressing; requeue 10 s).
+    const waypointReady = !objects.some((o) => o.kind === 'ServiceEntry') || (await waypointProgrammed(member.metadata.namespace!));
+    const restored = await drift.applyAll(waypointReady ? objects : objects.filter((o) => o.kind !== 'ServiceEntry'));
     // Ingress objects under the member's own field manager, the Gateway first: members of a namespace
     // share its Gateway and server-side apply merges their listeners (reference controller.rs:468-473, 775-800).
     const ingressManager = `${MESH_MEMBER_CONTROLLER}/${member.metadata.name}`;
@@ -217,17 +235,33 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     const keep = new Set(applied.map((a) => `${a.kind}/${a.name}`));
     for (const prev of status.appliedResources ?? []) {
       const type = INGRESS_KINDS[prev.kind];
-      if (type && prev.name !== WAYPOINT_POLICY_NAME && !keep.has(`${prev.kind}/${prev.name}`)) await deleteIfExists(client, type, member.metadata.namespace!, prev.name);
+      if (type && prev.name !== WAYPOINT_POLICY_NAME && !keep.has(`${prev.kind}/${prev.name}`)) {
+        await deleteIfExists(client, type, member.metadata.namespace!, prev.name);
+        drift.forget(prev.kind, member.metadata.namespace, prev.name);
+      }
     }
     if (ingress.length === 0 && (status.appliedResources ?? []).some((r) => ROUTE_KINDS.has(r.kind))) await releaseListeners(member.metadata.namespace!, ingressManager);
     if (!objects.some((o) => o.metadata.name === WAYPOINT_POLICY_NAME)) await releaseWaypointPolicy(member.metadata.namespace!);
     if (member.metadata.annotations?.[GRAPH_HASH_ANNOTATION] !== hash) {
       await client.patch(LatticeMeshMemberType, key, 'merge', { metadata: { annotations: { [GRAPH_HASH_ANNOTATION]: hash } } }).catch(ignoreNotFound);
     }
+    await drift.report(member, restored, ctx.clock.now());
+    const scope = 'namespace' in member.spec.target ? 'Namespace' : 'Workload';
+    if (!waypointReady) {
+      await writeStatus(member, {
+        phase: 'Progressing',
+        scope,
+        message: WAYPOINT_PENDING_MESSAGE,
+        observedGeneration: member.metadata.generation,
+        appliedResources: applied,
+        conditions: mergeCondition(status.conditions, { type: 'Ready', status: 'False', reason: 'WaypointPending', message: WAYPOINT_PENDING_MESSAGE }, now),
+      });
+      return requeueAfter(WAYPOINT_REQUEUE_MS);
+    }
     appliedEpoch.set(memberKey, epoch);
     await writeStatus(member, {
       phase: 'Ready',
-      scope: 'namespace' in member.spec.target ? 'Namespace' : 'Workload',
+      scope,
       message: 'Policies applied successfully',
       observedGeneration: member.metadata.generation,
       appliedResources: applied,
@@ -245,6 +279,14 @@ export function meshMemberController(opts: MeshMemberControllerOptions): Control
     const ap = await client.get(ORPHAN_KINDS.AuthorizationPolicy, { namespace, name: WAYPOINT_POLICY_NAME }).catch(ignoreNotFound);
     if (!ap || graph.nodes().some((n) => n.namespace === namespace && needsWaypoint(n))) return;
     await deleteIfExists(client, ORPHAN_KINDS.AuthorizationPolicy, namespace, WAYPOINT_POLICY_NAME);
+    drift.forget('AuthorizationPolicy', namespace, WAYPOINT_POLICY_NAME);
+  }
+
+  /** Whether the namespace's waypoint Gateway `<namespace>-waypoint` (read through the client) has `Programmed` True. */
+  async function waypointProgrammed(namespace: string): Promise<boolean> {
+    const gw = await client.get({ apiVersion: GATEWAY_API_VERSION, kind: 'Gateway' }, { namespace, name: `${namespace}-waypoint` }).catch(ignoreNotFound);
+    const conditions = (gw?.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+    return conditions.some((c) => c.type === 'Programmed' && c.status === 'True');
   }
 
   /**

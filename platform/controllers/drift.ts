@@ -1,0 +1,112 @@
+/**
+ * Drift detection on server-side applies, and the Warning Event reporting it (issue 9: "drift on owned
+ * resources overwritten on the next derivation and reported as an Event").
+ *
+ * An object is drifted-and-restored when this controller applies the same desired object it applied
+ * last time and the apply recreated it (the returned `metadata.uid` differs from the one the previous
+ * apply returned: someone deleted it) or changed it (the object read through the client just before the
+ * apply has the same uid but another `resourceVersion` than the apply returned: the apply wrote
+ * something back). A first apply, an apply of a changed desired object (a new derivation) and a no-op
+ * re-apply (server-side apply leaves `resourceVersion` as is) are not drift.
+ *
+ * The Event is a core/v1 Event as client-go's `record.EventRecorder` writes it: named
+ * `<object>.<hex of the instant in ns>` (a sequence appended when the instant repeats), about the
+ * involved object, `source.component` = the controller, type Warning, reason {@link DRIFT_CORRECTED}.
+ * Written through the controller's own client, best effort (a failed write is dropped, as client-go).
+ */
+import type { KubeClient, KubeObject, TypeRef } from '../../fake-apiserver/api/index.ts';
+import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
+
+/** Reason of the Event reporting restored objects. */
+export const DRIFT_CORRECTED = 'DriftCorrected';
+
+/** What the last apply of one object wrote and got back. */
+interface Applied {
+  desired: string;
+  uid: string | undefined;
+}
+
+/** The object an Event is about (the owning custom resource). */
+export interface InvolvedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; uid?: string };
+}
+
+/**
+ * Applies objects (server-side apply, force) as one field manager and remembers, per object, what it
+ * applied and the uid it got back, to tell restored objects from first and no-op applies (module doc).
+ */
+export class DriftTracker {
+  readonly #client: KubeClient;
+  readonly #fieldManager: string;
+  readonly #applied = new Map<string, Applied>();
+  readonly #sequence = new Map<string, number>();
+
+  constructor(client: KubeClient, fieldManager: string) {
+    this.#client = client;
+    this.#fieldManager = fieldManager;
+  }
+
+  /**
+   * Server-side applies `obj` (force; rejects as the client does). Output: whether the apply restored a
+   * drifted object (recreated or changed back an object this tracker applied with the same content).
+   */
+  async apply(obj: KubeObject): Promise<boolean> {
+    const key = objectKey(obj);
+    const desired = JSON.stringify(obj);
+    const prior = this.#applied.get(key);
+    const candidate = prior !== undefined && prior.desired === desired;
+    const type: TypeRef = { apiVersion: obj.apiVersion, kind: obj.kind };
+    const before = candidate ? await this.#client.get(type, { namespace: obj.metadata.namespace, name: obj.metadata.name }).catch(ignoreNotFound) : undefined;
+    const out = await this.#client.apply(obj, { fieldManager: this.#fieldManager, force: true });
+    this.#applied.set(key, { desired, uid: out.metadata.uid });
+    if (!candidate) return false;
+    if (out.metadata.uid !== prior.uid) return true;
+    return before !== undefined && before.metadata.uid === out.metadata.uid && before.metadata.resourceVersion !== out.metadata.resourceVersion;
+  }
+
+  /** Applies every object in order ({@link DriftTracker.apply}). Output: the restored ones, as `Kind/name`. */
+  async applyAll(objects: readonly KubeObject[]): Promise<string[]> {
+    const restored: string[] = [];
+    for (const obj of objects) if (await this.apply(obj)) restored.push(`${obj.kind}/${obj.metadata.name}`);
+    return restored;
+  }
+
+  /** Forgets object `kind` `namespace`/`name` (deleted on purpose: its next apply is a first apply). */
+  forget(kind: string, namespace: string | undefined, name: string): void {
+    for (const key of this.#applied.keys()) if (key.endsWith(`|${kind}|${namespace ?? ''}|${name}`)) this.#applied.delete(key);
+  }
+
+  /**
+   * Writes a Warning {@link DRIFT_CORRECTED} Event about `owner` naming `restored` (`Kind/name`), at
+   * `nowMs` (simulated ms since the epoch). No-op when `restored` is empty; never rejects.
+   */
+  async report(owner: InvolvedObject, restored: readonly string[], nowMs: number): Promise<void> {
+    if (restored.length === 0) return;
+    const namespace = owner.metadata.namespace || 'default';
+    const base = `${owner.metadata.name}.${(nowMs * 1e6).toString(16)}`;
+    const n = this.#sequence.get(base) ?? 0;
+    this.#sequence.clear();
+    this.#sequence.set(base, n + 1);
+    const now = rfc3339(nowMs);
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: n === 0 ? base : `${base}${n.toString(16)}`, namespace },
+      involvedObject: { apiVersion: owner.apiVersion, kind: owner.kind, namespace: owner.metadata.namespace, name: owner.metadata.name, uid: owner.metadata.uid },
+      reason: DRIFT_CORRECTED,
+      message: `restored drifted ${restored.join(', ')}`,
+      type: 'Warning',
+      source: { component: this.#fieldManager },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      reportingComponent: this.#fieldManager,
+      reportingInstance: '',
+    } as unknown as KubeObject;
+    await this.#client.create(event).catch(() => undefined);
+  }
+}
+
+const objectKey = (o: KubeObject): string => `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
