@@ -48,20 +48,32 @@ const svc = (name: string, image: string): KubeObject => ({
   spec: { workload: { containers: { main: { image, command: ['/app'], resources: { limits: { cpu: '100m', memory: '64Mi' } } } }, service: { ports: { http: { port: 80 } } } } },
 });
 
+/**
+ * A World (seed 5) where only `ghcr.io/team/signed:1` carries a signature by KEY, with namespace
+ * `trust`, a policy permitting everything but SkipImageVerification, the enforcing ImageProvider (its key
+ * Secret not yet there) and `workloads`, every one admitted.
+ */
+async function trustWorld(workloads: KubeObject[]): Promise<World> {
+  const profile = defaultProfile();
+  profile.images = { signatures: [{ image: 'ghcr.io/team/signed:1', key: KEY }] };
+  const w = await World.create({ seed: 5, trustDomain: 'lattice.test', profile });
+  const refused = await w.apply([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'trust' } },
+    cedar('all-but-unsigned', 'permit(principal, action, resource) unless { action == Lattice::Action::"SkipImageVerification" };'),
+    PROVIDER,
+    ...workloads,
+  ]);
+  expect(refused.map((f) => f.error.message)).toEqual([]);
+  return w;
+}
+
 describe('image trust (SkipImageVerification)', () => {
   test('signed images run, unsigned ones need a SkipImageVerification permit, uncovered ones are not checked; a missing key waits', async () => {
-    const profile = defaultProfile();
-    profile.images = { signatures: [{ image: 'ghcr.io/team/signed:1', key: KEY }] };
-    const w = await World.create({ seed: 5, trustDomain: 'lattice.test', profile });
-    const refused = await w.apply([
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'trust' } },
-      cedar('all-but-unsigned', 'permit(principal, action, resource) unless { action == Lattice::Action::"SkipImageVerification" };'),
-      PROVIDER,
+    const w = await trustWorld([
       svc('signed', 'ghcr.io/team/signed:1'),
       svc('unsigned', 'ghcr.io/team/unsigned:1'),
       svc('public', 'busybox:1.37'),
     ]);
-    expect(refused.map((f) => f.error.message)).toEqual([]);
     const status = (name: string) => (w.server.get(LS, { namespace: 'trust', name }) as { status?: { phase?: string; message?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] } }).status ?? {};
     const deployments = () => w.server.list(DEPLOYMENT, { namespace: 'trust' }).items.map((o) => o.metadata.name).sort();
     const run = (ms: number) => w.clock.run({ untilMs: w.clock.now() + ms });
@@ -110,19 +122,12 @@ describe('image trust (SkipImageVerification)', () => {
   });
 
   test('jobs and models verify images as services do: the key wait, signed ones run, unsigned ones need a SkipImageVerification permit', async () => {
-    const profile = defaultProfile();
-    profile.images = { signatures: [{ image: 'ghcr.io/team/signed:1', key: KEY }] };
-    const w = await World.create({ seed: 5, trustDomain: 'lattice.test', profile });
-    const refused = await w.apply([
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'trust' } },
-      cedar('all-but-unsigned', 'permit(principal, action, resource) unless { action == Lattice::Action::"SkipImageVerification" };'),
-      PROVIDER,
+    const w = await trustWorld([
       job('signed-job', 'ghcr.io/team/signed:1'),
       job('unsigned-job', 'ghcr.io/team/unsigned:1'),
       model('signed-model', 'ghcr.io/team/signed:1'),
       model('unsigned-model', 'ghcr.io/team/unsigned:1'),
     ]);
-    expect(refused.map((f) => f.error.message)).toEqual([]);
     const status = (type: TypeRef, name: string) => (w.server.get(type, { namespace: 'trust', name }) as { status?: { phase?: string; message?: string } }).status ?? {};
     const names = (type: TypeRef) => w.server.list(type, { namespace: 'trust' }).items.map((o) => o.metadata.name).sort();
     const run = (ms: number) => w.clock.run({ untilMs: w.clock.now() + ms });
