@@ -4,18 +4,20 @@
  *
  * An object is drifted-and-restored when this controller applies the same desired object it applied
  * last time and the apply recreated it (the returned `metadata.uid` differs from the one the previous
- * apply returned: someone deleted it) or changed it (the object read through the client just before the
- * apply has the same uid but another `resourceVersion` than the apply returned: the apply wrote
- * something back). A first apply, an apply of a changed desired object (a new derivation) and a no-op
- * re-apply (server-side apply leaves `resourceVersion` as is) are not drift.
+ * apply returned: someone deleted it) or finds it changed since (same uid, but another
+ * `resourceVersion` than the previous apply returned: someone wrote the object in between, and this
+ * apply re-asserts the controller's fields). A first apply, an apply of a changed desired object (a new
+ * derivation) and a no-op re-apply of an untouched object (server-side apply leaves `resourceVersion`
+ * as is) are not drift. No read before the apply: a write in between that touched only fields this
+ * controller does not own also counts (nobody but the controller writes the policies it tracks).
  *
  * The Event is a core/v1 Event as client-go's `record.EventRecorder` writes it: named
  * `<object>.<hex of the instant in ns>` (a sequence appended when the instant repeats), about the
  * involved object, `source.component` = the controller, type Warning, reason {@link DRIFT_CORRECTED}.
  * Written through the controller's own client, best effort (a failed write is dropped, as client-go).
  */
-import type { KubeClient, KubeObject, TypeRef } from '../../fake-apiserver/api/index.ts';
-import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
+import type { KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
+import { rfc3339 } from '../../fake-apiserver/api/index.ts';
 
 /** Reason of the Event reporting restored objects. */
 export const DRIFT_CORRECTED = 'DriftCorrected';
@@ -24,6 +26,7 @@ export const DRIFT_CORRECTED = 'DriftCorrected';
 interface Applied {
   desired: string;
   uid: string | undefined;
+  resourceVersion: string | undefined;
 }
 
 /** The object an Event is about (the owning custom resource). */
@@ -57,13 +60,10 @@ export class DriftTracker {
     const desired = JSON.stringify(obj);
     const prior = this.#applied.get(key);
     const candidate = prior !== undefined && prior.desired === desired;
-    const type: TypeRef = { apiVersion: obj.apiVersion, kind: obj.kind };
-    const before = candidate ? await this.#client.get(type, { namespace: obj.metadata.namespace, name: obj.metadata.name }).catch(ignoreNotFound) : undefined;
     const out = await this.#client.apply(obj, { fieldManager: this.#fieldManager, force: true });
-    this.#applied.set(key, { desired, uid: out.metadata.uid });
+    this.#applied.set(key, { desired, uid: out.metadata.uid, resourceVersion: out.metadata.resourceVersion });
     if (!candidate) return false;
-    if (out.metadata.uid !== prior.uid) return true;
-    return before !== undefined && before.metadata.uid === out.metadata.uid && before.metadata.resourceVersion !== out.metadata.resourceVersion;
+    return out.metadata.uid !== prior.uid || out.metadata.resourceVersion !== prior.resourceVersion;
   }
 
   /** Applies every object in order ({@link DriftTracker.apply}). Output: the restored ones, as `Kind/name`. */
