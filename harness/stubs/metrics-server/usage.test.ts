@@ -48,6 +48,13 @@ describe('container and node usage', () => {
     expect(containerUsage({ cpu: 0.2, memory: 256 * MiB }, { cpu: 0.9, memory: 0.5 }, 'ns/web-2/main')).not.toEqual(u);
   });
 
+  it('a pod of 16 containers still shows the exact sum (kubectl top pod sums the containers, then rounds)', () => {
+    const cs = Array.from({ length: 16 }, (_, i) => containerUsage({ cpu: 0.25, memory: 100 * MiB }, { cpu: 0.5, memory: 0.5 }, `ns/p/c${i}`));
+    expect(cs.some((c) => c.nanocores !== 125_000_000)).toBe(true);
+    expect(topCpu(cs.reduce((n, c) => n + c.nanocores, 0))).toBe(16 * 125);
+    expect(topMiB(cs.reduce((n, c) => n + c.bytes, 0))).toBe(16 * 50);
+  });
+
   it('without a set value: the default fraction of the request; without a request: the small baseline', () => {
     const d = containerUsage({ cpu: 0.5, memory: 100 * MiB }, {}, 'ns/a/c');
     expect(topCpu(d.nanocores)).toBe(0.5 * DEFAULT_UTILISATION.cpu * 1000);

@@ -10,11 +10,12 @@
  *   {@link DEFAULT_UTILISATION} (10 % of the cpu request, 40 % of the memory request);
  * - a container without a request (or limit) for the resource uses {@link UNREQUESTED_USAGE} (1m cpu,
  *   8 MiB), set value or not: a utilisation needs a request (upstream's HPA refuses such pods too).
- * Then what a measurement adds (so the API carries measured-looking quantities, `29987654n`,
- * `52436Ki`, while `kubectl top`'s rounding shows the exact product): cpu loses a fixed fraction
- * of a millicore (kubectl rounds cpu up to millicores), memory is counted in 4 KiB pages and gains
- * fewer than 256 pages (kubectl rounds memory down to MiB). The fraction and the page count are
- * fixed per container (a hash of namespace, pod and container name), not per scrape.
+ * Then what a measurement adds (so the API carries measured-looking quantities, `179987654n`,
+ * `104876Ki`, while `kubectl top`'s rounding shows the exact product): cpu loses 1 nanocore to 1/16 of
+ * a millicore (kubectl rounds cpu up to millicores), memory is counted in 4 KiB pages and gains 1 to
+ * 15 pages (kubectl rounds memory down to MiB), so a pod's sum over up to 16 containers still
+ * shows the exact sum. The offsets are fixed per container (a hash of namespace, pod and container
+ * name), not per scrape.
  *
  * A node's usage is the sum over the running containers of its pods plus {@link NODE_SYSTEM_USAGE}
  * (kubelet, container runtime and OS of an otherwise idle node: 50m cpu, 384 MiB).
@@ -77,13 +78,18 @@ export function nodeUsage(containers: readonly Usage[], nodeName: string): Usage
   return { nanocores, bytes };
 }
 
-/** `cores` and `bytes` as measured: nanocores less a fixed part of a millicore, whole pages plus fewer than 256. */
+/** Largest measurement offsets: under 1/16 millicore (in nanocores) and 16 pages, so 16 containers sum to under one display unit. */
+const CPU_OFFSET_NANOCORES = 62_500;
+const MEMORY_OFFSET_PAGES = 16;
+
+/** `cores` and `bytes` as measured: nanocores less a fixed offset, whole pages plus a fixed offset. */
 function measured(cores: number, bytes: number, identity: string): Usage {
   const h = mix32(fnv1a(identity)) >>> 0;
   const exact = Math.max(0, Math.round(cores * 1e9));
-  const nanocores = exact >= 1_000_000 ? exact - (h % 1_000_000) : exact;
+  // Offsets of at least 1: a measurement is never a round number (so the quantities keep their n and Ki forms).
+  const nanocores = exact >= CPU_OFFSET_NANOCORES ? exact - 1 - (h % (CPU_OFFSET_NANOCORES - 1)) : exact;
   const pages = Math.floor(Math.max(0, bytes) / PAGE);
-  return { nanocores, bytes: (pages + ((h >>> 20) % 256)) * PAGE };
+  return { nanocores, bytes: (pages + 1 + ((h >>> 24) % (MEMORY_OFFSET_PAGES - 1))) * PAGE };
 }
 
 const DECIMAL_SUFFIXES: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
