@@ -138,6 +138,16 @@ describe.skipIf(!linuxX64)('kubectl top against serve --stubs', () => {
     ]);
     expect((pm.metadata as { labels: Record<string, string> }).labels).toMatchObject({ app: 'web' });
 
+    // Field selectors on the metrics' metadata, as metrics-server filters them.
+    expect(rows(await k('top', 'pod', '--field-selector', `metadata.name=${podName}`, '--no-headers')).map((r) => r[0])).toEqual([podName]);
+
+    // Aggregated discovery lists the group as an aggregated API: get and list, no singular name.
+    const aggregated = (await (await fetch(`${session.s.url}/apis`, { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } })).json()) as { items: { metadata: { name: string }; versions: unknown[] }[] };
+    const resource = (name: string, kind: string, scope: string) => ({ resource: name, responseKind: { group: 'metrics.k8s.io', version: 'v1beta1', kind }, scope, singularResource: '', verbs: ['get', 'list'] });
+    expect(aggregated.items.find((i) => i.metadata.name === 'metrics.k8s.io')?.versions).toEqual([
+      { version: 'v1beta1', freshness: 'Current', resources: [resource('nodes', 'NodeMetrics', 'Cluster'), resource('pods', 'PodMetrics', 'Namespaced')] },
+    ]);
+
     // kubectl get asks for metrics-server's Table; watch is not served.
     const table = await k('get', 'podmetrics', podName);
     expect(table.split('\n')[0]!.trim().split(/\s+/)).toEqual(['NAME', 'CPU', 'MEMORY', 'WINDOW']);
