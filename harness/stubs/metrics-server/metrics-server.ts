@@ -158,18 +158,33 @@ export class MetricsServer {
     };
   }
 
-  /** The NodeMetrics of a node, or undefined when it has none (not Ready, or not since the scrape before the last). */
-  nodeMetrics(node: KubeObject): KubeObject | undefined {
+  /** Usage of the containers running at `scrapeMs`, by node name (one pass over the pods). */
+  private runningByNode(scrapeMs: number, only?: string): Map<string, Usage[]> {
+    const out = new Map<string, Usage[]>();
+    for (const pod of this.pods.items()) {
+      const node = pod.spec?.nodeName as string | undefined;
+      if (!node || (only !== undefined && node !== only)) continue;
+      for (const c of this.containersOf(pod) ?? []) {
+        if (c.startedAtMs === undefined || c.startedAtMs >= scrapeMs) continue;
+        let list = out.get(node);
+        if (!list) out.set(node, (list = []));
+        list.push(c.usage);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The NodeMetrics of a node, or undefined when it has none (not Ready, or not since the scrape
+   * before the last). `running`: {@link runningByNode} of the last scrape, when already computed.
+   */
+  nodeMetrics(node: KubeObject, running?: Map<string, Usage[]>): KubeObject | undefined {
     const since = readySince(node);
     const now = this.opts.clock.now();
     const scrape = lastScrape(now, this.resolutionMs);
     if (since === undefined || since >= scrape - this.resolutionMs) return undefined;
-    const running: Usage[] = [];
-    for (const pod of this.pods.items()) {
-      if (pod.spec?.nodeName !== node.metadata.name) continue;
-      for (const c of this.containersOf(pod) ?? []) if (c.startedAtMs !== undefined && c.startedAtMs < scrape) running.push(c.usage);
-    }
-    const usage = nodeUsage(running, node.metadata.name);
+    const byNode = running ?? this.runningByNode(scrape, node.metadata.name);
+    const usage = nodeUsage(byNode.get(node.metadata.name) ?? [], node.metadata.name);
     return {
       kind: 'NodeMetrics',
       apiVersion: API_VERSION,
@@ -218,7 +233,10 @@ export class MetricsServer {
         if (!m) throw notFound('nodemetrics', METRICS_GROUP, name);
         return m;
       },
-      list: () => this.nodes.items().map((n) => this.nodeMetrics(n)).filter((m): m is KubeObject => m !== undefined),
+      list: () => {
+        const running = this.runningByNode(lastScrape(this.opts.clock.now(), this.resolutionMs));
+        return this.nodes.items().map((n) => this.nodeMetrics(n, running)).filter((m): m is KubeObject => m !== undefined);
+      },
       tableColumns: (objects) => metricsColumns(objects, (o) => [o.usage as Record<string, string>]),
     };
   }
