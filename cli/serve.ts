@@ -14,8 +14,9 @@
  * `--stubs` serves the same World without the Lattice platform (no platform CRDs, webhook or
  * controllers): the cluster stubs alone — kube-controller-manager (deployments, ReplicaSets, Jobs,
  * garbage collector, namespace controller, EndpointSlices), scheduler, kubelet, nodes — a cluster in
- * which a team runs its own operator by kubeconfig. Bare `serve` is an API server alone, as envtest
- * runs one: nothing collects garbage, a deleted namespace stays Terminating, no pod is scheduled.
+ * which a team runs its own operator by kubeconfig. Both also serve metrics-server's `metrics.k8s.io`
+ * (`kubectl top`) from the World's simulated metrics (harness/stubs/metrics-server). Bare `serve` is
+ * an API server alone, as envtest runs one: nothing collects garbage, a deleted namespace stays Terminating, no pod is scheduled.
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,6 +89,8 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   // kube-apiserver's bootstrap controller: the `kubernetes` Service in `default`, with its endpoints.
   for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
+  // metrics-server in a served World: `metrics.k8s.io` (kubectl top) from the World's simulated metrics.
+  if (world) await serveMetrics(world);
   let http: RunningHttpServer;
   const faults = new FaultInjector();
   const certificate = flags.tls ? await generateServingCertificate() : undefined;
@@ -142,6 +145,12 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       await http.close();
     },
   };
+}
+
+/** Installs the metrics-server stub (harness/stubs/metrics-server) into a served World. */
+async function serveMetrics(world: World): Promise<void> {
+  const { installMetricsServer } = await import('../harness/stubs/metrics-server/metrics-server.ts');
+  installMetricsServer(world.server, { clock: world.clock, cache: world.cache, metrics: world.metrics });
 }
 
 /** The World of `--platform` / `--stubs`, on the wall clock's current second. */

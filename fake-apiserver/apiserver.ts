@@ -47,6 +47,8 @@ import type { StoreEvent } from './store.ts';
 import { checkBuiltinFields, defaultBuiltin } from './strategies/index.ts';
 import { allocateService, serviceAllocations } from './strategies/service-allocation.ts';
 import { compileSchema } from './validation.ts';
+import { methodNotSupported } from './virtual/provider.ts';
+import type { VirtualResourceProvider } from './virtual/provider.ts';
 
 /** The identity a uid is derived from: version-independent kind, namespace, name, and incarnation. */
 export interface ObjectIdentity {
@@ -346,6 +348,18 @@ export class ApiServer {
   }
 
   /**
+   * Serves a resource answered by `provider` rather than stored (an aggregated API server's, e.g.
+   * metrics-server's `metrics.k8s.io/v1beta1` pods and nodes): discovery lists it with verbs get and
+   * list; {@link get} and {@link list} ask the provider (lists: label and field selectors applied
+   * here, sorted by namespace and name, no resourceVersion, no chunking); {@link watch} and every
+   * write are 405 MethodNotAllowed (`watch is not supported on resources of kind "pods.metrics.k8s.io"`).
+   * Returns a function that stops serving it.
+   */
+  serveVirtualResource(provider: VirtualResourceProvider): () => void {
+    return this.registry.registerProvided(provider);
+  }
+
+  /**
    * Registers a validating admission extension (after the ones given in the options). Returns a
    * function that unregisters it. Only later requests see it.
    */
@@ -442,6 +456,7 @@ export class ApiServer {
    */
   get(type: TypeRef, key: ObjectKey): KubeObject {
     const info = this.registry.lookup(type);
+    if (info.provider) return this.readProvided(info, info.provider, key);
     return this.view(this.read(info, key.namespace, key.name), info.apiVersion);
   }
 
@@ -459,6 +474,8 @@ export class ApiServer {
     const info = this.registry.lookup(type);
     const match = buildMatcher(opts, info.group, info.kind, info.namespaced);
     const namespace = info.namespaced && opts.namespace ? opts.namespace : undefined;
+    // An aggregated server's list: everything matching, no chunks and no resourceVersion (metrics-server's lister).
+    if (info.provider) return { apiVersion: info.apiVersion, kind: info.listKind, metadata: { resourceVersion: '' }, items: info.provider.list(namespace).filter(match).sort(byNamespaceAndName) };
     // Objects at the requested version: one ConversionReview for the whole list when a webhook converts.
     const viewAll = (objs: readonly KubeObject[]): KubeObject[] =>
       info.conversion && objs.length ? convertObjects(this.webhooks, info.conversion, objs, info.apiVersion) : objs.map((o) => this.view(o, info.apiVersion));
@@ -507,7 +524,7 @@ export class ApiServer {
     // The body is measured (413) as it is copied: one walk.
     const body = cloneJsonMeasured(objIn);
     this.admitRequestBound(objIn, body.bytes);
-    const info = this.registry.lookup(objIn);
+    const info = this.writableKind(objIn, 'create');
     this.warnDeprecated(info, opts);
     let obj = body.value as Mutable;
     if (!isPlainObject(obj.metadata)) obj.metadata = {} as Meta;
@@ -595,7 +612,7 @@ export class ApiServer {
     const stored = this.storedFor(objIn);
     const body = stored ? cloneJsonSharing(sent, stored) : cloneJsonMeasured(sent);
     this.admitRequestBound(objIn, sentMf === undefined ? body.bytes : body.bytes + 3 * 'managedFields'.length + 4 + jsonBytesUpperBound(sentMf));
-    const info = this.registry.lookup(objIn);
+    const info = this.writableKind(objIn, 'update');
     this.warnDeprecated(info, opts);
     const old = this.read(info, objIn.metadata?.namespace, objIn.metadata?.name);
     const cand = body.value as Mutable;
@@ -649,7 +666,7 @@ export class ApiServer {
    */
   patch(type: TypeRef, key: ObjectKey, patchType: PatchType, body: unknown, opts: WriteOptions = {}): KubeObject {
     this.admitRequestSize(body);
-    const info = this.registry.lookup(type);
+    const info = this.writableKind(type, 'patch');
     this.warnDeprecated(info, opts);
     const old = this.read(info, key.namespace, key.name);
     const patched = this.applyPatch(info, this.view(old, info.apiVersion), patchType, body);
@@ -746,7 +763,7 @@ export class ApiServer {
   /** Checks an apply request and finds its object. */
   private applyTarget(objIn: KubeObject, opts: ApplyOptions): { info: ResourceInfo; meta: Meta; ns: string | undefined; old: KubeObject | undefined } {
     this.admitRequestSize(objIn);
-    const info = this.registry.lookup(objIn);
+    const info = this.writableKind(objIn, 'patch');
     if (!opts?.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
     const meta = (objIn.metadata ?? {}) as Meta;
     if (meta.managedFields?.length) throw statusError('BadRequest', 'metadata.managedFields must be nil');
@@ -786,7 +803,7 @@ export class ApiServer {
    * 422 Invalid (DeleteOptions) when both `orphanDependents` and `propagationPolicy` are set.
    */
   delete(type: TypeRef, key: ObjectKey, opts: DeleteOptions = {}): KubeObject {
-    const info = this.registry.lookup(type);
+    const info = this.writableKind(type, 'delete');
     const old = this.read(info, key.namespace, key.name);
     if (this.hasWebhookConfigurations()) {
       const options = { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', ...(opts.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}), ...(opts.dryRun ? { dryRun: ['All'] } : {}) };
@@ -857,6 +874,7 @@ export class ApiServer {
    */
   watch(type: TypeRef, opts: WatchOptions, onEvent: (event: WatchEvent) => void, onClose?: (err?: unknown) => void): WatchHandle {
     const info = this.registry.lookup(type);
+    if (info.provider) throw methodNotSupported(info.provider, 'watch');
     const match = buildMatcher(opts ?? {}, info.group, info.kind, info.namespaced);
     validateWatchOptions(opts ?? {});
     const apiVersion = info.apiVersion;
@@ -1037,6 +1055,19 @@ export class ApiServer {
   private namespaceFinalizers(ns: KubeObject): string[] {
     const f = isPlainObject(ns.spec) ? ns.spec.finalizers : undefined;
     return Array.isArray(f) ? (f as string[]) : [];
+  }
+
+  /** The kind of a write. @throws 404 for an unknown kind; 405 for a provided resource (get and list only). */
+  private writableKind(type: TypeRef, verb: string): ResourceInfo {
+    const info = this.registry.lookup(type);
+    if (info.provider) throw methodNotSupported(info.provider, verb);
+    return info;
+  }
+
+  /** A provided resource's object (no conversion: providers answer at their one version). */
+  private readProvided(info: ResourceInfo, provider: VirtualResourceProvider, key: ObjectKey): KubeObject {
+    if (info.namespaced && !key.namespace) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
+    return provider.get(info.namespaced ? key.namespace : undefined, key.name);
   }
 
   private statusInfo(type: TypeRef): ResourceInfo {
@@ -1463,6 +1494,14 @@ export class ApiServer {
 }
 
 /** The body with its metadata's managedFields member undefined (a copy leaves it out), for measuring and copying them apart. */
+/** Order of list items: namespace, then name (as the store and metrics-server's lists sort). */
+function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
+  const an = a.metadata.namespace ?? '';
+  const bn = b.metadata.namespace ?? '';
+  if (an !== bn) return an < bn ? -1 : 1;
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
+
 function withoutSentManagedFields(body: KubeObject): KubeObject {
   const metadata: Meta = { ...(body.metadata as Meta), managedFields: undefined };
   return { ...body, metadata };

@@ -7,6 +7,7 @@ import { statusError } from './api/index.ts';
 import type { StatusError, TypeRef } from './api/index.ts';
 import { compareKubeAwareVersions } from './conversion/conversion.ts';
 import type { CrdConversion } from './conversion/conversion.ts';
+import type { VirtualResourceProvider } from './virtual/provider.ts';
 
 /** One served (group, version, kind). */
 export interface ResourceInfo {
@@ -38,6 +39,8 @@ export interface ResourceInfo {
   conversion?: CrdConversion;
   /** The Warning every request at this (deprecated) CRD version gets (`deprecated: true`; conversion/ `deprecationWarning`). */
   deprecationWarning?: string;
+  /** Set for a resource answered by a provider (an aggregated API server), never stored: get and list only. */
+  provider?: VirtualResourceProvider;
 }
 
 /** Storage identity of a kind across its versions: `group/Kind` (`/Pod` for the core group). */
@@ -97,6 +100,7 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, status: true, generation: true },
   { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, generation: true },
   { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, generation: true },
+  { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', plural: 'apiservices', namespaced: false, status: true },
 ];
 
 /**
@@ -110,7 +114,9 @@ const builtinSpecs: BuiltinSpec[] = [
  * discovery.k8s.io/v1 EndpointSlice; networking.k8s.io/v1 NetworkPolicy; coordination.k8s.io/v1 Lease;
  * autoscaling/v2 HorizontalPodAutoscaler;
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped); admissionregistration.k8s.io/v1
- * ValidatingWebhookConfiguration and MutatingWebhookConfiguration (cluster-scoped, honoured by admission/).
+ * ValidatingWebhookConfiguration and MutatingWebhookConfiguration (cluster-scoped, honoured by admission/);
+ * apiregistration.k8s.io/v1 APIService (cluster-scoped; stored: the resources of an aggregated API are
+ * served by a provider registered with `ApiServer.serveVirtualResource`, not by calling `spec.service`).
  */
 export const builtinKinds: readonly ResourceInfo[] = Object.freeze(
   builtinSpecs.map((s) => {
@@ -202,6 +208,36 @@ export class Registry {
     this.unregisterCrd(crdName);
     for (const info of infos) this.byType.set(`${info.apiVersion}|${info.kind}`, Object.freeze({ ...info, crdName }));
     this.byCrd.set(crdName, infos);
+  }
+
+  /**
+   * Serves `provider`'s resource (replacing one at the same apiVersion and kind); returns a function
+   * that stops serving it. See `ApiServer.serveVirtualResource`.
+   */
+  registerProvided(provider: VirtualResourceProvider): () => void {
+    const apiVersion = provider.group ? `${provider.group}/${provider.version}` : provider.version;
+    const info: ResourceInfo = Object.freeze({
+      group: provider.group,
+      version: provider.version,
+      apiVersion,
+      kind: provider.kind,
+      plural: provider.plural,
+      listKind: `${provider.kind}List`,
+      namespaced: provider.namespaced,
+      statusSubresource: false,
+      hasGeneration: false,
+      custom: false,
+      storageApiVersion: apiVersion,
+      provider,
+    });
+    const key = `${apiVersion}|${provider.kind}`;
+    this.byType.set(key, info);
+    this.byResource = undefined;
+    return () => {
+      if (this.byType.get(key) !== info) return;
+      this.byType.delete(key);
+      this.byResource = undefined;
+    };
   }
 
   /** Removes every version registered by CRD `crdName`; returns what was removed. */

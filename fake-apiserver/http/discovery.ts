@@ -7,7 +7,7 @@
 import type { ApiServer } from '../apiserver.ts';
 import type { KubeObject } from '../api/index.ts';
 import type { ResourceInfo } from '../registry.ts';
-import { CREATE_SUBRESOURCES, REVIEW_KINDS } from '../virtual/index.ts';
+import { CREATE_SUBRESOURCES, PROVIDED_VERBS, REVIEW_KINDS } from '../virtual/index.ts';
 import type { ReviewKind } from '../virtual/index.ts';
 
 /** Extra discovery facts about a served resource. */
@@ -69,6 +69,8 @@ function createSubresources(info: ResourceInfo): [string, (typeof CREATE_SUBRESO
 
 /** Singular, short names and categories: from the CRD for custom resources, from a table for built-ins. */
 export function resourceNames(server: ApiServer, info: ResourceInfo): ResourceNames {
+  // An aggregated server's resource (metrics-server's): no singular name (its GetSingularName is empty), no short names.
+  if (info.provider) return { singular: '', shortNames: [], categories: [] };
   if (info.custom && info.crdName) {
     let crd: KubeObject | undefined;
     try {
@@ -162,10 +164,10 @@ export function apiResourceList(server: ApiServer, group: string, version: strin
       singularName: n.singular,
       namespaced: info.namespaced,
       kind: info.kind,
-      verbs: RESOURCE_VERBS,
+      verbs: info.provider ? PROVIDED_VERBS : RESOURCE_VERBS,
       ...(n.shortNames.length ? { shortNames: n.shortNames } : {}),
       ...(n.categories.length ? { categories: n.categories } : {}),
-      storageVersionHash: '',
+      ...(info.provider ? {} : { storageVersionHash: '' }),
     });
     if (info.statusSubresource) resources.push({ name: `${info.plural}/status`, singularName: '', namespaced: info.namespaced, kind: info.kind, verbs: SUB_VERBS });
     if (hasScale(info)) resources.push({ name: `${info.plural}/scale`, singularName: '', namespaced: info.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: SUB_VERBS });
@@ -209,7 +211,7 @@ export function aggregatedDiscovery(server: ApiServer, core: boolean): object {
             responseKind: { group, version, kind: info.kind },
             scope: info.namespaced ? 'Namespaced' : 'Cluster',
             singularResource: n.singular,
-            verbs: RESOURCE_VERBS,
+            verbs: info.provider ? PROVIDED_VERBS : RESOURCE_VERBS,
             ...(n.shortNames.length ? { shortNames: n.shortNames } : {}),
             ...(n.categories.length ? { categories: n.categories } : {}),
             ...(subresources.length ? { subresources } : {}),

@@ -15,7 +15,7 @@ import { strategicMergePatch } from '../strategic-merge.ts';
 import type { ResourceInfo } from '../registry.ts';
 import { defaultFieldManager } from '../ssa/index.ts';
 import { answerReview, evictPod, findReviewKind, requestToken } from '../virtual/index.ts';
-import type { ReviewKind } from '../virtual/index.ts';
+import type { ReviewKind, VirtualResourceProvider } from '../virtual/index.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
 import { methodNotAllowed, pathNotFound } from './request.ts';
@@ -253,6 +253,7 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
   const review = findReviewKind(req.group, req.version, req.resource);
   if (review) return executeReview(review, req, warnings);
   const info = resolveResource(server, req);
+  if (info.provider) return executeProvided(server, info, info.provider, req, ctx, warnings);
   const type = typeOf(info);
   const q = req.query;
   const key = { namespace: info.namespaced ? req.namespace : undefined, name: req.name ?? '' };
@@ -325,6 +326,31 @@ function executeReview(kind: ReviewKind, req: ResourceRequest, warnings: string[
   const apiVersion = `${kind.group}/${kind.version}`;
   const info = { namespaced: kind.namespaced, kind: kind.kind, apiVersion } as ResourceInfo;
   return ok(answerReview(kind, bodyObject(req, info)), 201, warnings);
+}
+
+/**
+ * A resource of an aggregated API server (`ApiServer.serveVirtualResource`): get and list only (other
+ * verbs are refused as for a route that does not exist, 405; subresources 404), as JSON or as the
+ * provider's Table. Lists are encoded as upstream encodes typed lists: no resourceVersion, items
+ * without apiVersion and kind.
+ */
+function executeProvided(server: ApiServer, info: ResourceInfo, provider: VirtualResourceProvider, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
+  if (req.subresource) throw pathNotFound();
+  if (req.verb !== 'get' && req.verb !== 'list') throw methodNotAllowed();
+  const type = typeOf(info);
+  const objs =
+    req.verb === 'get'
+      ? [server.get(type, { namespace: req.namespace, name: req.name ?? '' })]
+      : server.list(type, { namespace: req.namespace, labelSelector: req.query.labelSelector, fieldSelector: req.query.fieldSelector }).items;
+  if (req.accept === 'table') {
+    const columns = provider.tableColumns ? provider.tableColumns(objs).map((c) => ({ ...c, priority: 0 })) : columnsFor(info.group, info.kind, ctx.now());
+    const table = toTable(objs, columns, '', req.query.includeObject) as { metadata: Record<string, unknown> };
+    table.metadata = {};
+    return ok(table, 200, warnings);
+  }
+  if (req.verb === 'get') return ok(objs[0], 200, warnings);
+  const items = objs.map(({ apiVersion: _apiVersion, kind: _kind, ...rest }) => rest);
+  return ok({ kind: info.listKind, apiVersion: info.apiVersion, metadata: {}, items }, 200, warnings);
 }
 
 /** A get or list answered as a `meta.k8s.io/v1` Table (`Accept: …;as=Table`). */

@@ -568,6 +568,20 @@ const PRINTERS: Record<string, () => ReturnType<typeof c>[]> = {
   ],
   'coordination.k8s.io/Lease': () => [nameCol(), c('Holder', 'string', (o) => str(obj(o.spec).holderIdentity)), ageCol()],
   'apiextensions.k8s.io/CustomResourceDefinition': () => [nameCol(), createdAtCol()],
+  // kube-aggregator's APIService table: the backing Service (`Local` for the API server's own groups) and the Available condition.
+  'apiregistration.k8s.io/APIService': () => [
+    nameCol(),
+    c('Service', 'string', (o) => {
+      const svc = obj(obj(o.spec).service);
+      return svc.name ? `${str(svc.namespace)}/${str(svc.name)}` : 'Local';
+    }, 0, 'The reference to the service that hosts this API endpoint.'),
+    c('Available', 'string', (o) => {
+      const cond = arr(obj(o.status).conditions).find((x) => x.type === 'Available');
+      if (!cond) return 'Unknown';
+      return cond.status === 'True' || !str(cond.reason) ? str(cond.status) : `${str(cond.status)} (${str(cond.reason)})`;
+    }, 0, 'Whether this service is available.'),
+    ageCol(),
+  ],
 };
 
 /** `helper.GetAccessModesAsString`: RWO, ROX, RWX, RWOP in that order, comma-joined. */

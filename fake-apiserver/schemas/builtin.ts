@@ -70,6 +70,7 @@ function componentName(file: string, exportName: string): string {
   if (pkg === '@kubernetes-models/apimachinery') prefix = `io.k8s.apimachinery.pkg.${rel.join('.')}`;
   else if (pkg === 'kubernetes-models' && rel.length === 1) prefix = `io.k8s.api.core.${rel[0]}`;
   else if (pkg === 'kubernetes-models' && rel[0] === 'apiextensions.k8s.io') prefix = `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${rel[1]}`;
+  else if (pkg === 'kubernetes-models' && rel[0] === 'apiregistration.k8s.io') prefix = `io.k8s.kube-aggregator.pkg.apis.apiregistration.${rel[1]}`;
   // Upstream's Go package is the group's first label (`rbac.authorization.k8s.io` → `rbac`).
   else if (pkg === 'kubernetes-models' && rel.length === 2) prefix = `io.k8s.api.${rel[0].split('.')[0]}.${rel[1]}`;
   else throw new BuiltinSchemaError(`${file}: no upstream name known for a definition here`);

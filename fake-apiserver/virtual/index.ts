@@ -1,11 +1,14 @@
 /**
  * Resources the API server answers without storing them: access and identity reviews
- * (reviews.ts), pod eviction (eviction.ts) and service-account tokens (token-request.ts).
+ * (reviews.ts), pod eviction (eviction.ts), service-account tokens (token-request.ts), and the
+ * resources of aggregated API servers registered by providers (provider.ts).
  */
 export { answerReview, REVIEW_KINDS, SERVED_USER } from './reviews.ts';
 export type { ReviewKind } from './reviews.ts';
 export { EVICTION_REFUSED, evictPod } from './eviction.ts';
 export { requestToken, SERVICE_ACCOUNT_ISSUER } from './token-request.ts';
+export { methodNotSupported, PROVIDED_VERBS } from './provider.ts';
+export type { ProvidedColumn, VirtualResourceProvider } from './provider.ts';
 
 import { REVIEW_KINDS } from './reviews.ts';
 import type { ReviewKind } from './reviews.ts';

@@ -8,6 +8,8 @@
  *   scaler's query returns it (the HPA divides it by the replica count for AverageValue targets).
  * External metric names served to the HPA (`s0-kv-cache`) are mapped to (target, metric) by the KEDA
  * operator ({@link SimulatedMetrics.serveExternal}), the way KEDA's adapter answers for its ScaledObjects.
+ * metrics-server's stub (`metrics-server/`) reports `cpu` / `memory` × each container's request as
+ * its usage (`kubectl top`), with documented defaults where nothing is set.
  * No randomness: values are exactly what was set.
  */
 import type { Clock } from '../../fake-apiserver/api/index.ts';

@@ -102,12 +102,14 @@ async function writeConditions(client: KubeClient, ns: KubeObject, remaining: Ma
 
 /**
  * The served namespaced kinds of a registry listing, one per group and kind (its storage version
- * where served), resource named `<plural>.<group>`.
+ * where served), resource named `<plural>.<group>`. Resources answered by a provider (an aggregated
+ * API's, e.g. PodMetrics) are skipped: they cannot be deleted, and upstream's namespace controller
+ * deletes only resources whose discovery verbs include delete.
  */
-export function namespacedKinds(infos: readonly { group: string; kind: string; apiVersion: string; plural: string; namespaced: boolean; storageApiVersion?: string }[]): NamespacedKind[] {
+export function namespacedKinds(infos: readonly { group: string; kind: string; apiVersion: string; plural: string; namespaced: boolean; storageApiVersion?: string; provider?: unknown }[]): NamespacedKind[] {
   const out = new Map<string, NamespacedKind>();
   for (const i of infos) {
-    if (!i.namespaced) continue;
+    if (!i.namespaced || i.provider) continue;
     const id = `${i.group}/${i.kind}`;
     if (!out.has(id) || i.apiVersion === i.storageApiVersion) out.set(id, { type: { apiVersion: i.apiVersion, kind: i.kind }, resource: `${i.plural}.${i.group}` });
   }
