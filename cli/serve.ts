@@ -16,6 +16,12 @@
  * garbage collector, namespace controller, EndpointSlices), scheduler, kubelet, nodes — a cluster in
  * which a team runs its own operator by kubeconfig. Bare `serve` is an API server alone, as envtest
  * runs one: nothing collects garbage, a deleted namespace stays Terminating, no pod is scheduled.
+ *
+ * Authentication and RBAC as envtest's kube-apiserver (fake-apiserver/auth): the kubeconfig's user is
+ * the cluster administrator (`system:masters`); a service-account token from `kubectl create token`
+ * authenticates as that ServiceAccount and is authorized by the stored Roles and bindings, seeded
+ * with the upstream bootstrap policy; `--as` impersonation is authorized as upstream. kubectl sends
+ * tokens and impersonation headers only over TLS: use `--tls` for them.
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -79,15 +85,18 @@ function portArg(v: string): number {
  * registers `serve` without them, and a bare server never loads the platform or the simulator.
  */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }] = await Promise.all([
+  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }, { installBootstrapPolicy }] = await Promise.all([
     import('../fake-apiserver/index.ts'),
     import('../fake-apiserver/http/index.ts'),
     import('../harness/clock/index.ts'),
+    import('../fake-apiserver/auth/index.ts'),
   ]);
   const world = flags.platform || flags.stubs ? await createWorld(flags) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
   // kube-apiserver's bootstrap controller: the `kubernetes` Service in `default`, with its endpoints.
   for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
+  // kube-apiserver's RBAC bootstrap policy (cluster-admin, admin, edit, view, system:discovery, …) and the clusterrole aggregation controller.
+  const stopAggregation = installBootstrapPolicy(api);
   let http: RunningHttpServer;
   const faults = new FaultInjector();
   const certificate = flags.tls ? await generateServingCertificate() : undefined;
@@ -100,6 +109,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous) } : {}),
     });
   } catch (e) {
+    stopAggregation();
     world?.stop();
     const code = (e as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new CliError('LATTICE_SIM_PORT_IN_USE', `port ${flags.port} on 127.0.0.1 is in use: pick another with --port, or --port 0 for a free one`);
@@ -138,6 +148,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
     ...(world ? { world } : {}),
     stop: async () => {
       clearInterval(pump);
+      stopAggregation();
       world?.stop();
       await http.close();
     },
@@ -186,7 +197,7 @@ export function registerServeCommand(program: Command, io: Io): void {
     .description('serve the in-memory Kubernetes API server over HTTP on 127.0.0.1 and write a kubeconfig for kubectl; runs until SIGINT/SIGTERM')
     .option('--port <n>', 'TCP port on 127.0.0.1, 0 picks a free one (default: 0)', portArg)
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default: lattice-sim-<pid>.kubeconfig in the temp directory)')
-    .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries; kubectl sends tokens only over TLS, so use it with --tls for kubectl (default: none, no authentication)')
+    .option('--token <token>', 'static bearer token of the administrator, required of every request and carried by the kubeconfig; kubectl sends tokens only over TLS, so use it with --tls for kubectl (default: none, a request without credentials is the administrator\'s; service-account tokens from `kubectl create token` authenticate either way)')
     .option('--tls', 'serve HTTPS with a generated CA and serving certificate (localhost, 127.0.0.1, ::1); the kubeconfig carries the CA (default: plain HTTP)')
     .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
     .option('--stubs', 'run the simulated cluster (kube-controller-manager, scheduler, kubelet, nodes) in real time behind the server, without the Lattice platform')
