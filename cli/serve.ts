@@ -23,6 +23,7 @@
  * with the upstream bootstrap policy; `--as` impersonation is authorized as upstream. kubectl sends
  * tokens and impersonation headers only over TLS: use `--tls` for them.
  */
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -100,10 +101,13 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   let http: RunningHttpServer;
   const faults = new FaultInjector();
   const certificate = flags.tls ? await generateServingCertificate() : undefined;
+  // Over TLS kubectl sends the kubeconfig's credentials, or prompts for a password when it has none: the administrator gets a token (wall-clock randomness: outside the simulation).
+  const adminToken = flags.token ?? (flags.tls ? randomBytes(24).toString('base64url') : undefined);
   try {
     http = await startHttpServer(api, {
       port: flags.port,
       token: flags.token,
+      ...(adminToken !== undefined ? { adminToken } : {}),
       faults,
       ...(certificate ? { tls: certificate } : {}),
       ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous) } : {}),
@@ -118,7 +122,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   }
   const kubeconfig = resolve(flags.kubeconfig);
   try {
-    writeKubeconfig(kubeconfig, { server: http.url, token: flags.token, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
+    writeKubeconfig(kubeconfig, { server: http.url, token: adminToken, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
   } catch (e) {
     await http.close();
     world?.stop();

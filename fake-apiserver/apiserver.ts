@@ -1035,7 +1035,8 @@ export class ApiServer {
   }
 
   private nameRule(info: ResourceInfo): NameRule {
-    if (info.group !== '') return 'subdomain';
+    // RBAC objects are named by ValidateRBACName (a path segment: `system:aggregate-to-view` is valid).
+    if (info.group !== '') return info.group === 'rbac.authorization.k8s.io' ? 'path-segment' : 'subdomain';
     if (info.kind === 'Namespace') return 'label';
     if (info.kind === 'Service') return 'dns1035';
     return 'subdomain';

@@ -22,8 +22,10 @@ import { ADMIN_USER, SYSTEM_AUTHENTICATED, SYSTEM_UNAUTHENTICATED, isPrivileged,
 
 /** How the front authenticates. */
 export interface HttpAuthOptions {
-  /** Static bearer token of the administrator; when set, a request without credentials is refused (401) but on /version and health. */
+  /** Static bearer token of the administrator. */
   adminToken?: string;
+  /** Refuse a request without credentials (401) but on /version and health; otherwise it is the administrator's. */
+  requireCredentials?: boolean;
   /** The API server's audiences for service-account tokens (default: the issuer). */
   audiences?: readonly string[];
 }
@@ -60,7 +62,7 @@ function headerValues(raw: RawAuthRequest, name: string): string[] {
 export function authenticate(api: ApiServer, raw: RawAuthRequest, parsed: ApiRequest, opts: HttpAuthOptions, nowMs: number): UserInfo | StatusError {
   const auth = header(raw, 'authorization');
   if (auth === undefined || auth === '') {
-    if (opts.adminToken === undefined) return ADMIN_USER;
+    if (!opts.requireCredentials) return ADMIN_USER;
     return parsed.kind === 'version' || parsed.kind === 'health' ? ANONYMOUS : unauthorized();
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);

@@ -32,6 +32,11 @@ export interface HttpServerOptions {
    * without credentials is the administrator's (auth/http.ts).
    */
   token?: string;
+  /**
+   * The administrator's bearer token, accepted but not required (`serve --tls` writes one into its
+   * kubeconfig: kubectl over TLS sends credentials, or prompts for a password without any). Ignored with `token`.
+   */
+  adminToken?: string;
   /** API audiences service-account tokens must name (default: the issuer, `https://kubernetes.default.svc.cluster.local`). */
   audiences?: readonly string[];
   /** Wall time for Table ages (default Date.now). @unit ms since the epoch */
@@ -120,7 +125,8 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes;
   const watchOpts = { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, maxWatchMs: opts.maxWatchMs ?? 1_800_000, bookmarks: opts.bookmarks ?? true };
   const openWatches = new Set<() => void>();
-  const authOpts: HttpAuthOptions = { ...(opts.token !== undefined ? { adminToken: opts.token } : {}), ...(opts.audiences ? { audiences: opts.audiences } : {}) };
+  const adminToken = opts.token ?? opts.adminToken;
+  const authOpts: HttpAuthOptions = { ...(adminToken !== undefined ? { adminToken } : {}), requireCredentials: opts.token !== undefined, ...(opts.audiences ? { audiences: opts.audiences } : {}) };
   let address = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
