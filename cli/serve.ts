@@ -51,7 +51,15 @@ export interface ServeFlags {
   seed?: number;
   /** Serve HTTPS with a freshly generated CA and serving certificate; the kubeconfig carries the CA. */
   tls?: boolean;
+  /**
+   * Kubeconfigs for ServiceAccounts (needs `tls`): each ServiceAccount (and its namespace) is created
+   * when missing and `file` gets a kubeconfig with a token of it (TokenRequest, valid {@link SA_TOKEN_SECONDS}).
+   */
+  kubeconfigFor?: { namespace: string; name: string; file: string }[];
 }
+
+/** Lifetime of the tokens `--kubeconfig-for` writes. @unit seconds (a year) */
+export const SA_TOKEN_SECONDS = 365 * 86_400;
 
 /** How often the virtual clock of a `--platform` World is brought up to wall time. @unit ms */
 export const PUMP_MS = 25;
@@ -75,6 +83,12 @@ function seedArg(v: string): number {
   return Number(v);
 }
 
+function kubeconfigForArg(v: string, prev: ServeFlags['kubeconfigFor'] = []): NonNullable<ServeFlags['kubeconfigFor']> {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)=(.+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError('must be <namespace>/<serviceaccount>=<file>, e.g. team-a/operator=operator.kubeconfig');
+  return [...prev, { namespace: m[1]!, name: m[3]!, file: m[5]! }];
+}
+
 function portArg(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535 (0 picks a free port)');
   return Number(v);
@@ -86,11 +100,14 @@ function portArg(v: string): number {
  * registers `serve` without them, and a bare server never loads the platform or the simulator.
  */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }, { installBootstrapPolicy }] = await Promise.all([
+  if (flags.kubeconfigFor?.length && !flags.tls)
+    throw new CliError('LATTICE_SIM_KUBECONFIG_FOR_NEEDS_TLS', '--kubeconfig-for needs --tls: kubectl and client-go send tokens only over TLS, so over plain HTTP the ServiceAccount\'s kubeconfig would act as the administrator');
+  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }, { installBootstrapPolicy }, { requestToken }] = await Promise.all([
     import('../fake-apiserver/index.ts'),
     import('../fake-apiserver/http/index.ts'),
     import('../harness/clock/index.ts'),
     import('../fake-apiserver/auth/index.ts'),
+    import('../fake-apiserver/virtual/index.ts'),
   ]);
   const world = flags.platform || flags.stubs ? await createWorld(flags) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
@@ -128,6 +145,17 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
     world?.stop();
     throw new CliError('LATTICE_SIM_KUBECONFIG_WRITE', `cannot write the kubeconfig ${kubeconfig}: ${(e as Error).message.split('\n')[0]}; pick a writable path with --kubeconfig`);
   }
+  for (const sa of flags.kubeconfigFor ?? []) {
+    const file = resolve(sa.file);
+    try {
+      writeKubeconfig(file, { server: http.url, token: serviceAccountToken(api, sa.namespace, sa.name, requestToken, world ? world.clock.now() : Date.now()), name: `${sa.namespace}-${sa.name}`, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
+    } catch (e) {
+      stopAggregation();
+      await http.close();
+      world?.stop();
+      throw new CliError('LATTICE_SIM_KUBECONFIG_WRITE', `cannot write the kubeconfig ${file} for ${sa.namespace}/${sa.name}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
   let pump: ReturnType<typeof setInterval> | undefined;
   if (world) followCustomResources(world, io);
   if (world) {
@@ -157,6 +185,14 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       await http.close();
     },
   };
+}
+
+/** Creates the namespace and ServiceAccount when missing; a token of it valid {@link SA_TOKEN_SECONDS} from `nowMs` (the server's clock, ms since the epoch). */
+function serviceAccountToken(api: ApiServer, namespace: string, name: string, request: typeof import('../fake-apiserver/virtual/index.ts').requestToken, nowMs: number): string {
+  if (!api.has({ apiVersion: 'v1', kind: 'Namespace' }, { name: namespace })) api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  if (!api.has({ apiVersion: 'v1', kind: 'ServiceAccount' }, { namespace, name })) api.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+  const tr = request(api, namespace, name, { spec: { expirationSeconds: SA_TOKEN_SECONDS } }, nowMs);
+  return (tr.status as { token: string }).token;
 }
 
 /** The World of `--platform` / `--stubs`, on the wall clock's current second. */
@@ -194,7 +230,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T] [--platform | --stubs] [--seed N]`. */
+/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T] [--tls] [--kubeconfig-for NS/SA=FILE]… [--platform | --stubs] [--seed N]`. */
 export function registerServeCommand(program: Command, io: Io): void {
   program
     .command('serve')
@@ -206,12 +242,14 @@ export function registerServeCommand(program: Command, io: Io): void {
     .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
     .option('--stubs', 'run the simulated cluster (kube-controller-manager, scheduler, kubelet, nodes) in real time behind the server, without the Lattice platform')
     .option('--seed <n>', 'seed of the simulated cluster with --platform or --stubs (default: 1)', seedArg)
-    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; stubs?: boolean; seed?: number; tls?: boolean }) => {
+    .option('--kubeconfig-for <ns/sa=file>', 'also write a kubeconfig authenticating as that ServiceAccount (created when missing; RBAC applies to it); repeatable; needs --tls', kubeconfigForArg)
+    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; stubs?: boolean; seed?: number; tls?: boolean; kubeconfigFor?: ServeFlags['kubeconfigFor'] }) => {
       const flags: ServeFlags = {
         port: given.port ?? 0,
         kubeconfig: given.kubeconfig ?? join(tmpdir(), `lattice-sim-${process.pid}.kubeconfig`),
         ...(given.token !== undefined ? { token: given.token } : {}),
         ...(given.tls ? { tls: true } : {}),
+        ...(given.kubeconfigFor?.length ? { kubeconfigFor: given.kubeconfigFor } : {}),
         ...(given.platform ? { platform: true } : given.stubs ? { stubs: true } : {}),
         ...(given.platform || given.stubs ? { seed: given.seed ?? 1 } : {}),
       };
@@ -224,6 +262,7 @@ export function registerServeCommand(program: Command, io: Io): void {
           : ' (bare API server: no controllers, so no garbage collection, namespaces stay Terminating, pods stay Pending; --stubs runs the cluster)';
       io.out(`lattice-sim API server listening on ${s.url}${what}`);
       io.out(`kubeconfig: ${s.kubeconfig}`);
+      for (const sa of flags.kubeconfigFor ?? []) io.out(`kubeconfig for serviceaccount ${sa.namespace}/${sa.name}: ${resolve(sa.file)}`);
       io.out(`try: KUBECONFIG=${s.kubeconfig} kubectl get namespaces`);
       io.out(`control: ${s.url}/lattice-sim/ (faults, compact, watches, snapshot)`);
       const sig = await stopped;

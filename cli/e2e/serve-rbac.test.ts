@@ -49,7 +49,7 @@ function kubeconfigWithToken(userToken: string, name: string): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lattice-sim-serve-rbac-'));
-  s = await startServe({ port: 0, kubeconfig: join(dir, 'kubeconfig'), tls: true });
+  s = await startServe({ port: 0, kubeconfig: join(dir, 'kubeconfig'), tls: true, kubeconfigFor: [{ namespace: 'ops', name: 'operator', file: join(dir, 'operator.kubeconfig') }] });
   if (!runnable) return;
   bin = extractKubectl(dir);
   for (const ns of ['team-a', 'team-b']) await ok(admin(['create', 'namespace', ns]));
@@ -159,6 +159,20 @@ describe.skipIf(!runnable)('kubectl v1.35 against lattice-sim serve: service-acc
     const audience = (await ok(admin(['create', 'token', 'ci', '-n', 'team-a', '--audience=vault']))).trim();
     const foreign = await runKubectl(bin, ['get', 'pods'], env(kubeconfigWithToken(audience, 'vault.kubeconfig')));
     expect(foreign.stderr).toContain('(Unauthorized)');
+  });
+});
+
+describe('serve --kubeconfig-for', () => {
+  it.skipIf(!runnable)('writes a kubeconfig that authenticates as the ServiceAccount it created', async () => {
+    const kc = join(dir, 'operator.kubeconfig');
+    expect(s.api.has({ apiVersion: 'v1', kind: 'ServiceAccount' }, { namespace: 'ops', name: 'operator' })).toBe(true);
+    expect((await ok(runKubectl(bin, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], env(kc))))).toBe('system:serviceaccount:ops:operator');
+    const r = await runKubectl(bin, ['get', 'configmaps', '-n', 'ops'], env(kc));
+    expect(r.stderr).toBe('Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:ops:operator" cannot list resource "configmaps" in API group "" in the namespace "ops"\n');
+  });
+
+  it('is refused without --tls (kubectl would not send the token and act as the administrator)', async () => {
+    await expect(startServe({ port: 0, kubeconfig: join(dir, 'x'), kubeconfigFor: [{ namespace: 'ops', name: 'operator', file: join(dir, 'y') }] })).rejects.toThrow('--kubeconfig-for needs --tls');
   });
 });
 
