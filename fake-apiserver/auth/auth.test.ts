@@ -13,6 +13,7 @@ import {
   compactRules,
   compactString,
   forbiddenMessage,
+  impersonate,
   installBootstrapPolicy,
   missingRules,
   reconcileAggregation,
@@ -173,6 +174,25 @@ describe('service-account tokens', () => {
     expect(authenticateServiceAccountToken(s, vault, now, ['vault'])).toBeDefined();
     s.delete({ apiVersion: 'v1', kind: 'ServiceAccount' }, { namespace: 'team-a', name: 'ci' });
     expect(authenticateServiceAccountToken(s, token, now)).toBeUndefined();
+  });
+});
+
+describe('impersonation', () => {
+  it('authorizes each part (user, groups, uid, extra) with the impersonate verb; the result is authenticated', () => {
+    const s = server();
+    const headers = { 'impersonate-user': 'alice', 'impersonate-group': 'devs', 'impersonate-uid': 'u1', 'impersonate-extra-scopes': 'view' };
+    const raw = (h: Record<string, string>) => ({ method: 'GET', url: '/api', headers: h });
+    expect(impersonate(s, ADMIN_USER, raw(headers))).toEqual({ username: 'alice', groups: ['devs', 'system:authenticated'], uid: 'u1', extra: { scopes: ['view'] } });
+    expect(impersonate(s, ADMIN_USER, raw({ 'impersonate-user': 'system:serviceaccount:team-a:ci' }))).toEqual({ username: 'system:serviceaccount:team-a:ci', groups: ['system:serviceaccounts', 'system:serviceaccounts:team-a', 'system:authenticated'] });
+    expect(impersonate(s, CI, raw({}))).toBe(CI);
+    s.create({ apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: 'as-alice' }, rules: [{ verbs: ['impersonate'], apiGroups: [''], resources: ['users', 'groups'] }] });
+    s.create({ apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: { name: 'ci-as-alice' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'as-alice' }, subjects: [{ kind: 'ServiceAccount', name: 'ci', namespace: 'team-a' }] });
+    expect(impersonate(s, CI, raw({ 'impersonate-user': 'alice', 'impersonate-group': 'devs' }))).toEqual({ username: 'alice', groups: ['devs', 'system:authenticated'] });
+    const uid = impersonate(s, CI, raw({ 'impersonate-user': 'alice', 'impersonate-uid': 'u1' })) as StatusError;
+    expect(uid.message).toBe('uids.authentication.k8s.io "u1" is forbidden: User "system:serviceaccount:team-a:ci" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope');
+    const extra = impersonate(s, CI, raw({ 'impersonate-user': 'alice', 'impersonate-extra-scopes': 'view' })) as StatusError;
+    expect(extra.message).toBe('userextras.authentication.k8s.io "view" is forbidden: User "system:serviceaccount:team-a:ci" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope');
+    expect((impersonate(s, CI, raw({ 'impersonate-group': 'devs' })) as StatusError).code).toBe(500);
   });
 });
 
