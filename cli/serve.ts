@@ -17,7 +17,14 @@
  * which a team runs its own operator by kubeconfig. Both also serve metrics-server's `metrics.k8s.io`
  * (`kubectl top`) from the World's simulated metrics (harness/stubs/metrics-server). Bare `serve` is
  * an API server alone, as envtest runs one: nothing collects garbage, a deleted namespace stays Terminating, no pod is scheduled.
+ *
+ * Authentication and RBAC as envtest's kube-apiserver (fake-apiserver/auth): the kubeconfig's user is
+ * the cluster administrator (`system:masters`); a service-account token from `kubectl create token`
+ * authenticates as that ServiceAccount and is authorized by the stored Roles and bindings, seeded
+ * with the upstream bootstrap policy; `--as` impersonation is authorized as upstream. kubectl sends
+ * tokens and impersonation headers only over TLS: use `--tls` for them.
  */
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -45,7 +52,15 @@ export interface ServeFlags {
   seed?: number;
   /** Serve HTTPS with a freshly generated CA and serving certificate; the kubeconfig carries the CA. */
   tls?: boolean;
+  /**
+   * Kubeconfigs for ServiceAccounts (needs `tls`): each ServiceAccount (and its namespace) is created
+   * when missing and `file` gets a kubeconfig with a token of it (TokenRequest, valid {@link SA_TOKEN_SECONDS}).
+   */
+  kubeconfigFor?: { namespace: string; name: string; file: string }[];
 }
+
+/** Lifetime of the tokens `--kubeconfig-for` writes. @unit seconds (a year) */
+export const SA_TOKEN_SECONDS = 365 * 86_400;
 
 /** How often the virtual clock of a `--platform` World is brought up to wall time. @unit ms */
 export const PUMP_MS = 25;
@@ -69,6 +84,12 @@ function seedArg(v: string): number {
   return Number(v);
 }
 
+function kubeconfigForArg(v: string, prev: ServeFlags['kubeconfigFor'] = []): NonNullable<ServeFlags['kubeconfigFor']> {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)=(.+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError('must be <namespace>/<serviceaccount>=<file>, e.g. team-a/operator=operator.kubeconfig');
+  return [...prev, { namespace: m[1]!, name: m[3]!, file: m[5]! }];
+}
+
 function portArg(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535 (0 picks a free port)');
   return Number(v);
@@ -80,10 +101,14 @@ function portArg(v: string): number {
  * registers `serve` without them, and a bare server never loads the platform or the simulator.
  */
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
-  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }] = await Promise.all([
+  if (flags.kubeconfigFor?.length && !flags.tls)
+    throw new CliError('LATTICE_SIM_KUBECONFIG_FOR_NEEDS_TLS', '--kubeconfig-for needs --tls: kubectl and client-go send tokens only over TLS, so over plain HTTP the ServiceAccount\'s kubeconfig would act as the administrator');
+  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }, { installBootstrapPolicy }, { requestToken }] = await Promise.all([
     import('../fake-apiserver/index.ts'),
     import('../fake-apiserver/http/index.ts'),
     import('../harness/clock/index.ts'),
+    import('../fake-apiserver/auth/index.ts'),
+    import('../fake-apiserver/virtual/index.ts'),
   ]);
   const world = flags.platform || flags.stubs ? await createWorld(flags) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock() });
@@ -91,18 +116,24 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
   // metrics-server in a served World: `metrics.k8s.io` (kubectl top) from the World's simulated metrics.
   if (world) await serveMetrics(world);
+  // kube-apiserver's RBAC bootstrap policy (cluster-admin, admin, edit, view, system:discovery, …) and the clusterrole aggregation controller.
+  const stopAggregation = installBootstrapPolicy(api);
   let http: RunningHttpServer;
   const faults = new FaultInjector();
   const certificate = flags.tls ? await generateServingCertificate() : undefined;
+  // Over TLS kubectl sends the kubeconfig's credentials, or prompts for a password when it has none: the administrator gets a token (wall-clock randomness: outside the simulation).
+  const adminToken = flags.token ?? (flags.tls ? randomBytes(24).toString('base64url') : undefined);
   try {
     http = await startHttpServer(api, {
       port: flags.port,
       token: flags.token,
+      ...(adminToken !== undefined ? { adminToken } : {}),
       faults,
       ...(certificate ? { tls: certificate } : {}),
       ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous) } : {}),
     });
   } catch (e) {
+    stopAggregation();
     world?.stop();
     const code = (e as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new CliError('LATTICE_SIM_PORT_IN_USE', `port ${flags.port} on 127.0.0.1 is in use: pick another with --port, or --port 0 for a free one`);
@@ -111,11 +142,22 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   }
   const kubeconfig = resolve(flags.kubeconfig);
   try {
-    writeKubeconfig(kubeconfig, { server: http.url, token: flags.token, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
+    writeKubeconfig(kubeconfig, { server: http.url, token: adminToken, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
   } catch (e) {
     await http.close();
     world?.stop();
     throw new CliError('LATTICE_SIM_KUBECONFIG_WRITE', `cannot write the kubeconfig ${kubeconfig}: ${(e as Error).message.split('\n')[0]}; pick a writable path with --kubeconfig`);
+  }
+  for (const sa of flags.kubeconfigFor ?? []) {
+    const file = resolve(sa.file);
+    try {
+      writeKubeconfig(file, { server: http.url, token: serviceAccountToken(api, sa.namespace, sa.name, requestToken, world ? world.clock.now() : Date.now()), name: `${sa.namespace}-${sa.name}`, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
+    } catch (e) {
+      stopAggregation();
+      await http.close();
+      world?.stop();
+      throw new CliError('LATTICE_SIM_KUBECONFIG_WRITE', `cannot write the kubeconfig ${file} for ${sa.namespace}/${sa.name}: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
   let pump: ReturnType<typeof setInterval> | undefined;
   if (world) followCustomResources(world, io);
@@ -141,6 +183,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
     ...(world ? { world } : {}),
     stop: async () => {
       clearInterval(pump);
+      stopAggregation();
       world?.stop();
       await http.close();
     },
@@ -151,6 +194,14 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
 async function serveMetrics(world: World): Promise<void> {
   const { installMetricsServer } = await import('../harness/stubs/metrics-server/metrics-server.ts');
   installMetricsServer(world.server, { clock: world.clock, cache: world.cache, metrics: world.metrics });
+}
+
+/** Creates the namespace and ServiceAccount when missing; a token of it valid {@link SA_TOKEN_SECONDS} from `nowMs` (the server's clock, ms since the epoch). */
+function serviceAccountToken(api: ApiServer, namespace: string, name: string, request: typeof import('../fake-apiserver/virtual/index.ts').requestToken, nowMs: number): string {
+  if (!api.has({ apiVersion: 'v1', kind: 'Namespace' }, { name: namespace })) api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  if (!api.has({ apiVersion: 'v1', kind: 'ServiceAccount' }, { namespace, name })) api.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+  const tr = request(api, namespace, name, { spec: { expirationSeconds: SA_TOKEN_SECONDS } }, nowMs);
+  return (tr.status as { token: string }).token;
 }
 
 /** The World of `--platform` / `--stubs`, on the wall clock's current second. */
@@ -188,24 +239,26 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T] [--platform | --stubs] [--seed N]`. */
+/** Registers `lattice-sim serve [--port N] [--kubeconfig FILE] [--token T] [--tls] [--kubeconfig-for NS/SA=FILE]… [--platform | --stubs] [--seed N]`. */
 export function registerServeCommand(program: Command, io: Io): void {
   program
     .command('serve')
     .description('serve the in-memory Kubernetes API server over HTTP on 127.0.0.1 and write a kubeconfig for kubectl; runs until SIGINT/SIGTERM')
     .option('--port <n>', 'TCP port on 127.0.0.1, 0 picks a free one (default: 0)', portArg)
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default: lattice-sim-<pid>.kubeconfig in the temp directory)')
-    .option('--token <token>', 'static bearer token the server requires and the kubeconfig carries; kubectl sends tokens only over TLS, so use it with --tls for kubectl (default: none, no authentication)')
+    .option('--token <token>', 'static bearer token of the administrator, required of every request and carried by the kubeconfig; kubectl sends tokens only over TLS, so use it with --tls for kubectl (default: none, a request without credentials is the administrator\'s; service-account tokens from `kubectl create token` authenticate either way)')
     .option('--tls', 'serve HTTPS with a generated CA and serving certificate (localhost, 127.0.0.1, ::1); the kubeconfig carries the CA (default: plain HTTP)')
     .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
     .option('--stubs', 'run the simulated cluster (kube-controller-manager, scheduler, kubelet, nodes) in real time behind the server, without the Lattice platform')
     .option('--seed <n>', 'seed of the simulated cluster with --platform or --stubs (default: 1)', seedArg)
-    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; stubs?: boolean; seed?: number; tls?: boolean }) => {
+    .option('--kubeconfig-for <ns/sa=file>', 'also write a kubeconfig authenticating as that ServiceAccount (created when missing; RBAC applies to it); repeatable; needs --tls', kubeconfigForArg)
+    .action(async (given: { port?: number; kubeconfig?: string; token?: string; platform?: boolean; stubs?: boolean; seed?: number; tls?: boolean; kubeconfigFor?: ServeFlags['kubeconfigFor'] }) => {
       const flags: ServeFlags = {
         port: given.port ?? 0,
         kubeconfig: given.kubeconfig ?? join(tmpdir(), `lattice-sim-${process.pid}.kubeconfig`),
         ...(given.token !== undefined ? { token: given.token } : {}),
         ...(given.tls ? { tls: true } : {}),
+        ...(given.kubeconfigFor?.length ? { kubeconfigFor: given.kubeconfigFor } : {}),
         ...(given.platform ? { platform: true } : given.stubs ? { stubs: true } : {}),
         ...(given.platform || given.stubs ? { seed: given.seed ?? 1 } : {}),
       };
@@ -218,6 +271,7 @@ export function registerServeCommand(program: Command, io: Io): void {
           : ' (bare API server: no controllers, so no garbage collection, namespaces stay Terminating, pods stay Pending; --stubs runs the cluster)';
       io.out(`lattice-sim API server listening on ${s.url}${what}`);
       io.out(`kubeconfig: ${s.kubeconfig}`);
+      for (const sa of flags.kubeconfigFor ?? []) io.out(`kubeconfig for serviceaccount ${sa.namespace}/${sa.name}: ${resolve(sa.file)}`);
       io.out(`try: KUBECONFIG=${s.kubeconfig} kubectl get namespaces`);
       io.out(`control: ${s.url}/lattice-sim/ (faults, compact, watches, snapshot)`);
       const sig = await stopped;

@@ -25,7 +25,7 @@ import type {
   WriteOptions,
 } from './api/index.ts';
 import { CallScope, PendingWebhookCall, WebhookClient, runMutating, runValidating, webhookConfigurationCauses } from './admission/index.ts';
-import type { AdmissionAttributes, AdmissionEnv, AdmissionOperation, WebhookHandler } from './admission/index.ts';
+import type { AdmissionAttributes, AdmissionEnv, AdmissionOperation, AdmissionRequest, WebhookHandler } from './admission/index.ts';
 import { convertObjects } from './conversion/index.ts';
 import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
 import { boundExceeds, cloneJson, cloneJsonMeasured, cloneJsonSharing, deepEqual, deepFreeze, freezeMeasuringBelow, isPlainObject, jsonBytesUpperBound } from './internal/json.ts';
@@ -328,7 +328,14 @@ export class ApiServer {
     versionsOf: (info) => this.registry.versionsOf(info),
     convert: (obj, apiVersion) => this.view(obj, apiVersion),
     client: this.webhooks,
+    requestUser: () => this.requestUser,
   };
+  /**
+   * Who the request being run is made as: set by the HTTP front around each run of an authenticated
+   * request (fake-apiserver/auth), told to admission webhooks as `userInfo`. Undefined (every
+   * in-process call): the cluster administrator, `ADMISSION_USER`.
+   */
+  requestUser: AdmissionRequest['userInfo'] | undefined = undefined;
   /** Per object and field manager, the last apply that changed nothing (see {@link apply}). */
   private readonly unchangedApplies = new Map<string, { live: KubeObject; info: ResourceInfo; fieldValidation: WriteOptions['fieldValidation']; applied: KubeObject }>();
   private readonly defaultFieldManager: string;
@@ -1046,7 +1053,8 @@ export class ApiServer {
   }
 
   private nameRule(info: ResourceInfo): NameRule {
-    if (info.group !== '') return 'subdomain';
+    // RBAC objects are named by ValidateRBACName (a path segment: `system:aggregate-to-view` is valid).
+    if (info.group !== '') return info.group === 'rbac.authorization.k8s.io' ? 'path-segment' : 'subdomain';
     if (info.kind === 'Namespace') return 'label';
     if (info.kind === 'Service') return 'dns1035';
     return 'subdomain';

@@ -26,6 +26,8 @@ export interface AdmissionEnv {
   /** `obj` as seen at `apiVersion` (CRD conversion). @throws StatusError when conversion fails. */
   convert(obj: KubeObject, apiVersion: string): KubeObject;
   client: WebhookClient;
+  /** Who makes the request now (the HTTP front's authenticated user); undefined: {@link ADMISSION_USER}. */
+  requestUser?(): AdmissionRequest['userInfo'] | undefined;
 }
 
 /** One request as admission sees it (kube-apiserver `admission.Attributes`). */
@@ -45,7 +47,7 @@ export interface AdmissionAttributes {
   onWarning?: (warning: string) => void;
 }
 
-/** The user every request is made as (authentication is not modelled). */
+/** The user a request is made as when nobody authenticated it (every in-process call): the cluster administrator. */
 export const ADMISSION_USER = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
 
 interface Invocation {
@@ -105,7 +107,7 @@ function invocations(env: AdmissionEnv, kind: 'mutating' | 'validating', a: Admi
 const gvk = (i: ResourceInfo) => ({ group: i.group, version: i.version, kind: i.kind });
 const gvr = (i: ResourceInfo) => ({ group: i.group, version: i.version, resource: i.plural });
 
-function review(a: AdmissionAttributes, target: ResourceInfo, object: KubeObject | null, oldObject: KubeObject | null): { apiVersion: string; kind: string; request: AdmissionRequest } {
+function review(a: AdmissionAttributes, target: ResourceInfo, object: KubeObject | null, oldObject: KubeObject | null, userInfo: AdmissionRequest['userInfo']): { apiVersion: string; kind: string; request: AdmissionRequest } {
   const request: AdmissionRequest = {
     uid: '',
     kind: gvk(target),
@@ -117,7 +119,7 @@ function review(a: AdmissionAttributes, target: ResourceInfo, object: KubeObject
     name: a.name,
     ...(a.namespace ? { namespace: a.namespace } : {}),
     operation: a.operation,
-    userInfo: ADMISSION_USER,
+    userInfo,
     object,
     oldObject,
     dryRun: a.dryRun,
@@ -172,7 +174,7 @@ function callOne(env: AdmissionEnv, inv: Invocation, a: AdmissionAttributes, obj
   const { hook } = inv;
   if (a.dryRun && hook.sideEffects !== 'None' && hook.sideEffects !== 'NoneOnDryRun') throw statusError('BadRequest', `admission webhook ${JSON.stringify(hook.name)} does not support dry run`);
   const convert = (o: KubeObject | null) => (o && inv.target !== a.info ? env.convert(o, inv.target.apiVersion) : o);
-  const body = review(a, inv.target, convert(object), convert(a.oldObject));
+  const body = review(a, inv.target, convert(object), convert(a.oldObject), env.requestUser?.() ?? ADMISSION_USER);
   const answer = verify(env.client.call(hook.clientConfig, body, hook.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS), body.request.uid, mutating);
   if (typeof answer === 'string') {
     if (hook.failurePolicy === 'Ignore') return undefined;

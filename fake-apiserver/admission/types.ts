@@ -75,7 +75,7 @@ export interface AdmissionRequest {
   name: string;
   namespace?: string;
   operation: AdmissionOperation;
-  userInfo: { username: string; uid?: string; groups?: string[] };
+  userInfo: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
   object: KubeObject | null;
   oldObject: KubeObject | null;
   dryRun: boolean;

@@ -16,6 +16,8 @@ import type { ResourceInfo } from '../registry.ts';
 import { defaultFieldManager } from '../ssa/index.ts';
 import { answerReview, evictPod, findReviewKind, requestToken } from '../virtual/index.ts';
 import type { ReviewKind, VirtualResourceProvider } from '../virtual/index.ts';
+import { ADMIN_USER } from '../auth/index.ts';
+import type { UserInfo } from '../auth/index.ts';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
 import { methodNotAllowed, pathNotFound } from './request.ts';
@@ -43,6 +45,8 @@ export interface ExecuteContext {
   version: VersionInfo;
   /** Output of a pod's container (pods/log): the kubelet's part; none = containers print nothing. */
   podLogs?: PodLogSource;
+  /** Who makes the request (fake-apiserver/auth `gate`); undefined: the cluster administrator. Reviews answer for it, webhooks are told it. */
+  user?: UserInfo;
 }
 
 /**
@@ -140,7 +144,15 @@ export function executeRequestWithWebhooks(server: ApiServer, req: ApiRequest, c
 /** One run of a resource request under `runWithWebhooks`: the warnings of an earlier run are dropped. */
 function rerunResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
   warnings.length = 0;
-  return executeResource(server, req, ctx, warnings);
+  if (ctx.user === undefined) return executeResource(server, req, ctx, warnings);
+  // Each run is synchronous: the user is the server's requestUser for exactly that run (admission webhooks' userInfo).
+  const before = server.requestUser;
+  server.requestUser = ctx.user;
+  try {
+    return executeResource(server, req, ctx, warnings);
+  } finally {
+    server.requestUser = before;
+  }
 }
 
 /**
@@ -251,7 +263,7 @@ function pushWarning(this: string[], warning: string): void {
 
 function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
   const review = findReviewKind(req.group, req.version, req.resource);
-  if (review) return executeReview(review, req, warnings);
+  if (review) return executeReview(server, review, req, ctx, warnings);
   const info = resolveResource(server, req);
   if (info.provider) return executeProvided(server, info, info.provider, req, ctx, warnings);
   const type = typeOf(info);
@@ -320,12 +332,12 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
 }
 
 /** A review (fake-apiserver/virtual): create only, answered and not stored. */
-function executeReview(kind: ReviewKind, req: ResourceRequest, warnings: string[]): ApiResponse {
+function executeReview(server: ApiServer, kind: ReviewKind, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
   if (req.verb !== 'create') throw methodNotAllowed();
   if (kind.namespaced !== (req.namespace !== undefined)) throw pathNotFound();
   const apiVersion = `${kind.group}/${kind.version}`;
   const info = { namespaced: kind.namespaced, kind: kind.kind, apiVersion } as ResourceInfo;
-  return ok(answerReview(kind, bodyObject(req, info)), 201, warnings);
+  return ok(answerReview(kind, bodyObject(req, info), { api: server, user: ctx.user ?? ADMIN_USER, nowMs: ctx.now() }), 201, warnings);
 }
 
 /**

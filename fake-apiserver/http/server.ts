@@ -2,7 +2,7 @@
  * The HTTP front's I/O edge: a node:http server on a loopback address that reads each request,
  * hands it to {@link parseRequest} (pure) and {@link executeRequestWithWebhooks} / {@link openWatch}, and writes
  * the answer: JSON bodies, Status errors with their HTTP code, `Warning: 299 - "…"` headers, and
- * watches as a chunked stream of JSON lines. Bearer-token authentication is optional.
+ * watches as a chunked stream of JSON lines. Each request is authenticated and authorized first (auth/http.ts `gate`).
  */
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -17,6 +17,8 @@ import { DEFAULT_VERSION, errorResponse, executeRequestWithWebhooks, openWatch }
 import type { PodLogSource } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
+import { ADMIN_USER, gate } from '../auth/index.ts';
+import type { HttpAuthOptions } from '../auth/index.ts';
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -24,8 +26,19 @@ export interface HttpServerOptions {
   port?: number;
   /** Loopback address to bind: `127.0.0.1` (default) or `::1`. Anything else is refused. */
   host?: '127.0.0.1' | '::1';
-  /** When set, every request but /version and the health checks needs `Authorization: Bearer <token>` (else 401). */
+  /**
+   * The administrator's static bearer token: when set, every request but /version and the health
+   * checks needs credentials (this token, or a service-account token; else 401). Unset: a request
+   * without credentials is the administrator's (auth/http.ts).
+   */
   token?: string;
+  /**
+   * The administrator's bearer token, accepted but not required (`serve --tls` writes one into its
+   * kubeconfig: kubectl over TLS sends credentials, or prompts for a password without any). Ignored with `token`.
+   */
+  adminToken?: string;
+  /** API audiences service-account tokens must name (default: the issuer, `https://kubernetes.default.svc.cluster.local`). */
+  audiences?: readonly string[];
   /** Wall time for Table ages (default Date.now). @unit ms since the epoch */
   now?: () => number;
   /** BOOKMARK period on watches that allow them (default 60 000). @unit ms */
@@ -112,6 +125,8 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes;
   const watchOpts = { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, maxWatchMs: opts.maxWatchMs ?? 1_800_000, bookmarks: opts.bookmarks ?? true };
   const openWatches = new Set<() => void>();
+  const adminToken = opts.token ?? opts.adminToken;
+  const authOpts: HttpAuthOptions = { ...(adminToken !== undefined ? { adminToken } : {}), requireCredentials: opts.token !== undefined, ...(opts.audiences ? { audiences: opts.audiences } : {}) };
   let address = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -120,8 +135,10 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     if (raw === undefined) return send(res, errorResponse(statusError('RequestEntityTooLarge', `Request entity too large: limit is ${maxBytes}`)), head);
     const text = raw.toString('utf8');
     const parsed = parseRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: text, bodyBytes: raw });
-    if (opts.token !== undefined && parsed.kind !== 'version' && parsed.kind !== 'health' && req.headers.authorization !== `Bearer ${opts.token}`)
-      return send(res, errorResponse(statusError('Unauthorized', 'Unauthorized')), head);
+    // Authentication, impersonation, RBAC authorization and escalation checks (fake-apiserver/auth).
+    const admitted = gate(api, { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }, parsed, authOpts, now());
+    if (admitted.error) return send(res, errorResponse(admitted.error), head);
+    const user = admitted.user === ADMIN_USER ? undefined : admitted.user;
     const faults = opts.faults;
     if (faults) {
       const control = controlRequest(api, faults, req.method ?? 'GET', req.url ?? '/', text);
@@ -168,7 +185,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
       });
       return;
     }
-    const answer = executeRequestWithWebhooks(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}) });
+    const answer = executeRequestWithWebhooks(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}), ...(user ? { user } : {}) });
     if (answer instanceof Promise) void answer.then((r) => send(res, r, head));
     else send(res, answer, head);
   };

@@ -11,14 +11,18 @@ const qualifiedNameRe = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const labelValueRe = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Which name rule a kind uses. */
-export type NameRule = 'subdomain' | 'label' | 'dns1035';
+export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path-segment';
 
 const invalidValue = (v: unknown, detail: string): string => `Invalid value: ${JSON.stringify(v)}: ${detail}`;
 
 /** Problems with a name under `rule` (empty when valid). */
 export function nameErrors(name: string, rule: NameRule): string[] {
   const out: string[] = [];
-  if (rule === 'subdomain') {
+  if (rule === 'path-segment') {
+    // apimachinery path.IsValidPathSegmentName (rbac ValidateRBACName).
+    if (name === '.' || name === '..') out.push(`may not be '${name}'`);
+    for (const c of ['/', '%']) if (name.includes(c)) out.push(`may not contain '${c}'`);
+  } else if (rule === 'subdomain') {
     if (name.length > 253) out.push('must be no more than 253 characters');
     if (!dns1123SubdomainRe.test(name))
       out.push(

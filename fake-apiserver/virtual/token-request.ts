@@ -7,19 +7,18 @@
  *   `spec.audiences` default to the API server's (`https://kubernetes.default.svc.cluster.local`).
  * - `spec.boundObjectRef`, when given, must name a Pod, Secret or Node.
  * - The token is a JWT with upstream's claims (iss, sub `system:serviceaccount:<ns>:<name>`, aud, exp,
- *   iat, nbf, jti, and the `kubernetes.io` claim naming the namespace and service account). It is
- *   signed HS256 with a fixed key: this server authenticates nobody, so the signature guards nothing.
- * Pure apart from reading the ServiceAccount; deterministic in (ServiceAccount, request, now).
+ *   iat, nbf, jti, and the `kubernetes.io` claim naming the namespace and service account), signed
+ *   RS256 with the server's key (auth/tokens.ts): the HTTP front authenticates it as that service account.
+ * Reads the ServiceAccount; the claims are deterministic in (ServiceAccount, request, now), the signature in the server's key.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { invalid } from '../api/index.ts';
 import type { KubeObject, StatusCause } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
+import { SERVICE_ACCOUNT_ISSUER, signServiceAccountToken } from '../auth/tokens.ts';
+import type { KubernetesClaim, ServiceAccountClaims } from '../auth/tokens.ts';
 
-/** The issuer and default audience of service-account tokens (kube-apiserver's default `--service-account-issuer`). */
-export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
-
-const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
+export { SERVICE_ACCOUNT_ISSUER };
 
 /**
  * Answers `POST …/serviceaccounts/<name>/token` with `body` (a TokenRequest) at `nowMs` (ms since the epoch).
@@ -40,12 +39,11 @@ export function requestToken(server: ApiServer, namespace: string, name: string,
 
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + spec.expirationSeconds;
-  const k8s: Record<string, unknown> = { namespace, serviceaccount: { name, uid: sa.metadata.uid } };
-  if (bound?.kind) k8s[bound.kind.toLowerCase()] = { name: bound.name, uid: bound.uid };
+  const k8s: KubernetesClaim = { namespace, serviceaccount: { name, uid: sa.metadata.uid ?? '' } };
+  if (bound?.kind) k8s[bound.kind.toLowerCase() as 'pod' | 'secret' | 'node'] = { name: bound.name ?? '', uid: bound.uid ?? '' };
   const jti = createHash('sha256').update(`${namespace}/${name}/${iat}/${JSON.stringify(spec)}`).digest('hex').slice(0, 32);
-  const claims = { aud: spec.audiences, exp, iat, iss: SERVICE_ACCOUNT_ISSUER, jti, 'kubernetes.io': k8s, nbf: iat, sub: `system:serviceaccount:${namespace}:${name}` };
-  const unsigned = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
-  const token = `${unsigned}.${createHmac('sha256', 'lattice-sim').update(unsigned).digest('base64url')}`;
+  const claims: ServiceAccountClaims = { aud: spec.audiences, exp, iat, iss: SERVICE_ACCOUNT_ISSUER, jti, 'kubernetes.io': k8s, nbf: iat, sub: `system:serviceaccount:${namespace}:${name}` };
+  const token = signServiceAccountToken(server, claims);
   return {
     apiVersion: 'authentication.k8s.io/v1',
     kind: 'TokenRequest',

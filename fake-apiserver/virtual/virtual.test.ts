@@ -3,7 +3,7 @@ import { StatusError } from '../api/index.ts';
 import type { KubeObject } from '../api/index.ts';
 import { ApiServer } from '../apiserver.ts';
 import { manualClock } from '../testing/manual-clock.ts';
-import { answerReview, EVICTION_REFUSED, evictPod, REVIEW_KINDS, requestToken } from './index.ts';
+import { answerReview, EVICTION_REFUSED, evictPod, REVIEW_KINDS, requestToken, SERVED_USER } from './index.ts';
 
 const POD = { apiVersion: 'v1', kind: 'Pod' };
 const PDB = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' };
@@ -94,14 +94,15 @@ describe('serviceaccounts/token', () => {
 
 describe('reviews', () => {
   const kind = (k: string) => REVIEW_KINDS.find((r) => r.kind === k)!;
-  it('allows an access review with exactly one of resourceAttributes and nonResourceAttributes, 422 otherwise', () => {
+  const admin = { api: new ApiServer({ clock: manualClock() }), user: SERVED_USER, nowMs: 0 };
+  it('allows the administrator an access review with exactly one of resourceAttributes and nonResourceAttributes, 422 otherwise', () => {
     const review = (spec: Record<string, unknown>) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { name: '' }, spec }) as KubeObject;
-    expect(answerReview(kind('SelfSubjectAccessReview'), review({ resourceAttributes: { verb: 'get', resource: 'pods' } })).status).toMatchObject({ allowed: true });
-    expect(caught(() => answerReview(kind('SelfSubjectAccessReview'), review({}))).message).toContain('spec.resourceAttributes: Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified');
-    expect(caught(() => answerReview(kind('SelfSubjectAccessReview'), review({ resourceAttributes: {}, nonResourceAttributes: { path: '/x' } }))).code).toBe(422);
+    expect(answerReview(kind('SelfSubjectAccessReview'), review({ resourceAttributes: { verb: 'get', resource: 'pods' } }), admin).status).toMatchObject({ allowed: true });
+    expect(caught(() => answerReview(kind('SelfSubjectAccessReview'), review({}), admin)).message).toContain('spec.resourceAttributes: Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    expect(caught(() => answerReview(kind('SelfSubjectAccessReview'), review({ resourceAttributes: {}, nonResourceAttributes: { path: '/x' } }), admin)).code).toBe(422);
   });
-  it('SelfSubjectReview names the served user', () => {
-    const r = answerReview(kind('SelfSubjectReview'), { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { name: '' } } as KubeObject);
+  it('SelfSubjectReview names the request\'s user (the administrator when nobody authenticated)', () => {
+    const r = answerReview(kind('SelfSubjectReview'), { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { name: '' } } as KubeObject, admin);
     expect(r.status).toEqual({ userInfo: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] } });
   });
 });
