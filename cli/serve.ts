@@ -23,7 +23,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { ApiServer, FaultInjector } from '../fake-apiserver/index.ts';
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
-import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
+import type { PodStreamSource, RunningHttpServer } from '../fake-apiserver/http/index.ts';
 import type { World } from '../harness/world.ts';
 import { CliError } from './errors.ts';
 import type { Io } from './main.ts';
@@ -91,13 +91,15 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   let http: RunningHttpServer;
   const faults = new FaultInjector();
   const certificate = flags.tls ? await generateServingCertificate() : undefined;
+  // The kubelet stub's container runtime behind pods/exec and pods/attach (kubectl exec, cp, attach).
+  const podStreams = world ? await containerRuntime(world) : undefined;
   try {
     http = await startHttpServer(api, {
       port: flags.port,
       token: flags.token,
       faults,
       ...(certificate ? { tls: certificate } : {}),
-      ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous) } : {}),
+      ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous), podStreams } : {}),
     });
   } catch (e) {
     world?.stop();
@@ -142,6 +144,12 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       await http.close();
     },
   };
+}
+
+/** The container runtime of a served World's kubelet stub (harness/stubs/kubelet/exec-runtime.ts), over the World's API server and clock. */
+async function containerRuntime(world: World): Promise<PodStreamSource> {
+  const { ContainerRuntime, apiRuntimeSources } = await import('../harness/stubs/kubelet/exec-runtime.ts');
+  return new ContainerRuntime(apiRuntimeSources(world.server, (pod, container) => world.containerLog(pod, container, false), () => world.clock.now()));
 }
 
 /** The World of `--platform` / `--stubs`, on the wall clock's current second. */

@@ -15,3 +15,5 @@ export type { KubeconfigOptions } from './kubeconfig.ts';
 export { controlRequest, CONTROL_PREFIX } from './control.ts';
 export { generateServingCertificate } from './tls.ts';
 export type { ServingCertificate } from './tls.ts';
+export { streamUpgradeHandler, openPodStream, streamTarget, parseStreamUrl, exitMessage, StreamRefused, REMOTE_COMMAND_PROTOCOLS } from './streaming.ts';
+export type { PodStreamSource, PodStreamRequest, StreamOptions, StreamSink, StreamInput, StreamExit, StreamUpgradeHandler, StreamUpgradeOptions } from './streaming.ts';

@@ -17,6 +17,8 @@ import { DEFAULT_VERSION, errorResponse, executeRequestWithWebhooks, openWatch }
 import type { PodLogSource } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
+import { streamUpgradeHandler } from './streaming.ts';
+import type { PodStreamSource } from './streaming.ts';
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -51,6 +53,8 @@ export interface HttpServerOptions {
   tls?: { cert: string; key: string };
   /** The kubelet's side of `pods/log` (a World's kubelet stub); without it containers print nothing. */
   podLogs?: PodLogSource;
+  /** The kubelet's side of `pods/exec` and `pods/attach` (streaming.ts; a World's kubelet stub); without it they answer 500 once the pod and container check out. */
+  podStreams?: PodStreamSource;
 }
 
 /** A running server. */
@@ -184,6 +188,9 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
+  // pods/exec and pods/attach arrive as WebSocket upgrades (streaming.ts).
+  const streams = streamUpgradeHandler(api, { ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.podStreams ? { source: opts.podStreams } : {}) });
+  server.on('upgrade', streams.handle);
   const port = (server.address() as AddressInfo).port;
   address = host === '::1' ? `[::1]:${port}` : `${host}:${port}`;
   return {
@@ -192,6 +199,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     openWatches: () => openWatches.size,
     close: async () => {
       for (const stop of [...openWatches]) stop();
+      streams.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -5,7 +5,8 @@
 export { answerReview, REVIEW_KINDS, SERVED_USER } from './reviews.ts';
 export type { ReviewKind } from './reviews.ts';
 export { EVICTION_REFUSED, evictPod } from './eviction.ts';
-export { requestToken, SERVICE_ACCOUNT_ISSUER } from './token-request.ts';
+export { requestToken, serviceAccountToken, SERVICE_ACCOUNT_ISSUER } from './token-request.ts';
+export type { TokenSpec } from './token-request.ts';
 
 import { REVIEW_KINDS } from './reviews.ts';
 import type { ReviewKind } from './reviews.ts';

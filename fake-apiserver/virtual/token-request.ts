@@ -21,6 +21,30 @@ export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.lo
 
 const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 
+/** The TokenRequest spec fields a token carries. */
+export interface TokenSpec {
+  audiences: string[];
+  expirationSeconds: number;
+  boundObjectRef?: { kind?: string; name?: string; uid?: string };
+}
+
+/**
+ * A signed token of ServiceAccount `namespace/name` (uid `uid`) issued at `nowMs` (ms since the
+ * epoch) as the TokenRequest above issues it (also what the kubelet projects into a pod's
+ * service-account volume). @returns the JWT and its expiry (seconds since the epoch)
+ */
+export function serviceAccountToken(namespace: string, name: string, uid: string | undefined, spec: TokenSpec, nowMs: number): { token: string; exp: number } {
+  const iat = Math.floor(nowMs / 1000);
+  const exp = iat + spec.expirationSeconds;
+  const k8s: Record<string, unknown> = { namespace, serviceaccount: { name, uid } };
+  const bound = spec.boundObjectRef;
+  if (bound?.kind) k8s[bound.kind.toLowerCase()] = { name: bound.name, uid: bound.uid };
+  const jti = createHash('sha256').update(`${namespace}/${name}/${iat}/${JSON.stringify(spec)}`).digest('hex').slice(0, 32);
+  const claims = { aud: spec.audiences, exp, iat, iss: SERVICE_ACCOUNT_ISSUER, jti, 'kubernetes.io': k8s, nbf: iat, sub: `system:serviceaccount:${namespace}:${name}` };
+  const unsigned = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
+  return { token: `${unsigned}.${createHmac('sha256', 'lattice-sim').update(unsigned).digest('base64url')}`, exp };
+}
+
 /**
  * Answers `POST …/serviceaccounts/<name>/token` with `body` (a TokenRequest) at `nowMs` (ms since the epoch).
  * @returns the TokenRequest with spec defaulted and `status.token` / `status.expirationTimestamp`.
@@ -38,14 +62,7 @@ export function requestToken(server: ApiServer, namespace: string, name: string,
   if (bound && !['Pod', 'Secret', 'Node'].includes(bound.kind ?? '')) causes.push({ reason: 'FieldValueNotSupported', field: 'spec.boundObjectRef.kind', message: `Unsupported value: "${bound.kind ?? ''}": supported values: "Pod", "Secret", "Node"` });
   if (causes.length) throw invalid('TokenRequest', 'authentication.k8s.io', name, causes);
 
-  const iat = Math.floor(nowMs / 1000);
-  const exp = iat + spec.expirationSeconds;
-  const k8s: Record<string, unknown> = { namespace, serviceaccount: { name, uid: sa.metadata.uid } };
-  if (bound?.kind) k8s[bound.kind.toLowerCase()] = { name: bound.name, uid: bound.uid };
-  const jti = createHash('sha256').update(`${namespace}/${name}/${iat}/${JSON.stringify(spec)}`).digest('hex').slice(0, 32);
-  const claims = { aud: spec.audiences, exp, iat, iss: SERVICE_ACCOUNT_ISSUER, jti, 'kubernetes.io': k8s, nbf: iat, sub: `system:serviceaccount:${namespace}:${name}` };
-  const unsigned = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
-  const token = `${unsigned}.${createHmac('sha256', 'lattice-sim').update(unsigned).digest('base64url')}`;
+  const { token, exp } = serviceAccountToken(namespace, name, sa.metadata.uid, spec as TokenSpec, nowMs);
   return {
     apiVersion: 'authentication.k8s.io/v1',
     kind: 'TokenRequest',
