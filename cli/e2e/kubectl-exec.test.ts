@@ -80,4 +80,85 @@ describe.skipIf(!linuxX64)('kubectl exec, cp and attach against serve --stubs', 
     expect(lines).toContain('BACKEND_API_SERVICE_PORT_HTTP=8080');
     expect((await k('exec', 'web', '-c', 'app', '--', 'printenv', 'GREETING'))).toBe('hello\n');
   });
+
+  it('exec -- cat of mounted ConfigMap files (directory, items, subPath) and of the kubelet files', async () => {
+    expect(await k('exec', 'web', '-c', 'app', '--', 'cat', '/etc/app/app.conf')).toBe('mode=production\nlevel=info\n');
+    expect(await k('exec', 'web', '-c', 'app', '--', 'cat', '/etc/single.conf')).toBe('mode=production\nlevel=info\n');
+    expect(await k('exec', 'web', '-c', 'app', '--', 'ls', '/etc/app')).toBe('app.conf\nother\n');
+    expect(await k('exec', 'web', '-c', 'app', '--', 'cat', '/etc/resolv.conf')).toBe('search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    expect(await k('exec', 'web', '-c', 'app', '--', 'hostname')).toBe('web\n');
+    expect(await k('exec', 'web', '-c', 'app', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace')).toBe('default');
+    const token = await k('exec', 'web', '-c', 'app', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token');
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))).toMatchObject({ sub: 'system:serviceaccount:default:default', 'kubernetes.io': { pod: { name: 'web' } } });
+    const hosts = await k('exec', 'web', '-c', 'app', '--', 'cat', '/etc/hosts');
+    expect(hosts).toMatch(/^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
+    expect(hosts).toMatch(/\n\d+\.\d+\.\d+\.\d+\tweb\n$/);
+    // A read-only mount.
+    const ro = await kr('exec', 'web', '-c', 'app', '--', 'sh', '-c', 'echo x > /etc/app/new');
+    expect(ro).toMatchObject({ code: 1, stderr: 'sh: can\'t create /etc/app/new: Read-only file system\ncommand terminated with exit code 1\n' });
+  });
+
+  it('a failing command: kubectl exec exits with its code; an unknown executable is the runtime error', async () => {
+    expect(await kr('exec', 'web', '-c', 'app', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3')).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\ncommand terminated with exit code 3\n' });
+    expect(await kr('exec', 'web', '-c', 'app', '--', 'cat', '/nope')).toEqual({ code: 1, stdout: '', stderr: "cat: can't open '/nope': No such file or directory\ncommand terminated with exit code 1\n" });
+    expect(await kr('exec', 'web', '-c', 'app', '--', 'sh', '-c', 'curl localhost')).toMatchObject({ code: 127, stderr: 'sh: curl: not found\ncommand terminated with exit code 127\n' });
+    const unknown = await kr('exec', 'web', '-c', 'app', '--', 'curl', 'localhost');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "curl": executable file not found in \$PATH: unknown\n$/);
+  });
+
+  it('-c picks the container; without it kubectl defaults to the first; a missing one and a missing pod fail as upstream', async () => {
+    expect(await kr('exec', 'web', '-c', 'sidecar', '--', 'printenv', 'GREETING')).toEqual({ code: 1, stdout: '', stderr: 'command terminated with exit code 1\n' });
+    const dflt = await kr('exec', 'web', '--', 'printenv', 'GREETING');
+    expect(dflt).toEqual({ code: 0, stdout: 'hello\n', stderr: 'Defaulted container "app" out of: app, sidecar\n' });
+    const nope = await kr('exec', 'web', '-c', 'nope', '--', 'true');
+    expect(nope.code).toBe(1);
+    expect(nope.stderr).toBe('Error from server (BadRequest): container nope is not valid for pod web\n');
+    expect(await kr('exec', 'ghost', '--', 'true')).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
+  });
+
+  it('exec -i: stdin piped into cat, sh and tar', async () => {
+    expect(await session.kin('line one\nline two\n', 'exec', '-i', 'web', '-c', 'app', '--', 'cat')).toEqual({ code: 0, stdout: 'line one\nline two\n', stderr: '' });
+    expect(await session.kin('cd /etc/app\nls\nprintenv GREETING\nexit 4\necho never\n', 'exec', '-i', 'web', '-c', 'app', '--', 'sh')).toEqual({ code: 4, stdout: 'app.conf\nother\nhello\n', stderr: 'command terminated with exit code 4\n' });
+    expect(await session.kin('a\nb\nc\n', 'exec', '-i', 'web', '-c', 'app', '--', 'grep', '-v', 'b')).toMatchObject({ code: 0, stdout: 'a\nc\n' });
+  });
+
+  it('cp into the pod and back: files land in the writable layer; a mounted file copies out', async () => {
+    const local = join(session.dir, 'upload');
+    mkdirSync(join(local, 'sub'), { recursive: true });
+    writeFileSync(join(local, 'a.txt'), 'alpha\n');
+    writeFileSync(join(local, 'sub', 'b.txt'), 'beta\n');
+    await k('cp', local, 'web:/tmp/upload', '-c', 'app');
+    expect(await k('exec', 'web', '-c', 'app', '--', 'cat', '/tmp/upload/a.txt', '/tmp/upload/sub/b.txt')).toBe('alpha\nbeta\n');
+    expect(await k('exec', 'web', '-c', 'app', '--', 'ls', '/tmp/upload')).toBe('a.txt\nsub\n');
+    await k('cp', join(local, 'a.txt'), 'web:/tmp/single.txt', '-c', 'app');
+    expect(await k('exec', 'web', '-c', 'app', '--', 'cat', '/tmp/single.txt')).toBe('alpha\n');
+    // Back out: a directory and a mounted ConfigMap file.
+    await k('cp', 'web:/tmp/upload', join(session.dir, 'download'), '-c', 'app');
+    expect(readFileSync(join(session.dir, 'download', 'sub', 'b.txt'), 'utf8')).toBe('beta\n');
+    await k('cp', 'web:/etc/app/app.conf', join(session.dir, 'app.conf'), '-c', 'app');
+    expect(readFileSync(join(session.dir, 'app.conf'), 'utf8')).toBe('mode=production\nlevel=info\n');
+    // Another container has its own filesystem.
+    expect((await kr('exec', 'web', '-c', 'sidecar', '--', 'ls', '/tmp/upload')).stderr).toBe('ls: /tmp/upload: No such file or directory\ncommand terminated with exit code 1\n');
+  });
+
+  it('attach streams what the container prints from now on and ends when it exits', async () => {
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: talker}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'echo start; sleep 8; echo later; sleep 2; exit 0']
+`;
+    writeFileSync(join(session.dir, 'talker.yaml'), pod);
+    await k('apply', '-f', join(session.dir, 'talker.yaml'));
+    await k('wait', '--for=condition=Ready', 'pod/talker', '--timeout=60s');
+    const r = await kr('attach', 'talker');
+    // kubectl's own notice on stderr; the container's output from the attach on (not `start`), then the end at its exit.
+    expect(r).toEqual({ code: 0, stdout: 'later\n', stderr: "All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.\nIf you don't see a command prompt, try pressing enter.\n" });
+  });
 });
+

@@ -22,6 +22,8 @@ export interface ServeSession {
   k: (...args: string[]) => Promise<string>;
   /** kubectl with `args`, whatever it exits with. */
   kr: (...args: string[]) => Promise<KubectlResult>;
+  /** kubectl with `args` and `stdin` piped in, whatever it exits with. */
+  kin: (stdin: string, ...args: string[]) => Promise<KubectlResult>;
 }
 
 /** Registers the session's set-up and tear-down in the current suite; `seed` seeds the simulated cluster. */
@@ -41,6 +43,7 @@ export function useServeSession(prefix: string, seed: number): ServeSession {
     expect(errors).toEqual([]);
   });
   session.kr = (...args) => runKubectl(kubectl, args, env);
+  session.kin = (stdin, ...args) => runKubectl(kubectl, args, env, stdin);
   session.k = async (...args) => {
     const r = await runKubectl(kubectl, args, env);
     expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);

@@ -95,7 +95,7 @@ const read = (env: Env, name: string): string => {
   return v ?? '';
 };
 
-type Redirect = { op: '>' | '>>' | '<' | '2>' | '2>>' | '2>&1' };
+type Redirect = { op: '>' | '>>' | '<' | '2>' | '2>>' | '2>&1' | '>&2' };
 type Token = { word: string } | { op: ';' | '&&' | '||' | '|' } | Redirect;
 
 /**
@@ -136,7 +136,7 @@ function tokenize(script: string, env: Env, exec: boolean, status = 0): Token[] 
       i += 2;
     } else if (exec && (c === '|' || c === '<' || c === '>' || ((c === '2' || c === '1') && word === undefined && script[i + 1] === '>'))) {
       flush();
-      const m = /^(2>&1|2>>|2>|1>>|1>|>>|>|<|\|)/.exec(script.slice(i))!;
+      const m = /^(2>&1|1>&2|>&2|2>>|2>|1>>|1>|>>|>|<|\|)/.exec(script.slice(i))!;
       i += m[0].length;
       const op = m[0].replace(/^1/, '');
       out.push(op === '|' ? { op: '|' } : { op: op as Redirect['op'] });
@@ -619,6 +619,7 @@ function runPipeline(cmds: Simple[], p: Proc): number | { exit: number } {
         }
         stdin = node.data;
       } else if (r.op === '2>&1') toErr = toOut;
+      else if (r.op === '>&2') toOut = toErr;
       else {
         if (r.target === '/dev/null') {
           if (r.op.startsWith('2')) toErr = () => undefined;
@@ -678,8 +679,9 @@ function runList(tokens: Token[], p: Proc): boolean {
       continue;
     }
     if (t.op !== ';' && t.op !== '&&' && t.op !== '||') {
-      const next = t.op === '2>&1' ? undefined : tokens[i + 1];
-      if (t.op !== '2>&1') {
+      const dup = t.op === '2>&1' || t.op === '>&2';
+      const next = dup ? undefined : tokens[i + 1];
+      if (!dup) {
         if (!next || !('word' in next)) throw new Unmodelled(`syntax error near ${t.op}`);
         i++;
       }
