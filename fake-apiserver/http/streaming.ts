@@ -34,7 +34,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { statusError, StatusError, notFound } from '../api/index.ts';
-import type { ApiStatus, KubeObject } from '../api/index.ts';
+import type { KubeObject } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 
 /** Channel numbers of the RemoteCommand protocols (apimachinery `util/remotecommand`). */
@@ -185,7 +185,8 @@ function answerError(socket: Duplex, e: unknown): void {
 /** The error-channel message of a session's end for `protocol` (v4/v5: Status JSON; pre-v4: error text, nothing on success). */
 export function exitMessage(result: StreamExit, command: string[] | undefined, protocol: string): string | undefined {
   const v4 = protocol.startsWith('v4.') || protocol.startsWith('v5.');
-  let status: Partial<ApiStatus>;
+  // metav1.Status as Go marshals it: empty TypeMeta omitted, causes without a type have no `reason`.
+  let status: Record<string, unknown>;
   if ('internalError' in result) {
     status = { metadata: {}, status: 'Failure', message: `Internal error occurred: ${result.internalError}`, reason: 'InternalError', details: { causes: [{ message: result.internalError }] }, code: 500 };
   } else if (result.exitCode === 0) {
@@ -193,9 +194,9 @@ export function exitMessage(result: StreamExit, command: string[] | undefined, p
     status = { metadata: {}, status: 'Success' };
   } else {
     const text = result.message ?? `error executing command ${command ? `[${command.join(' ')}]` : '[]'}, exit code ${result.exitCode}`;
-    status = { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: ${text}`, reason: 'NonZeroExitCode' as ApiStatus['reason'], details: { causes: [{ reason: 'ExitCode', message: String(result.exitCode) }] } };
+    status = { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: ${text}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(result.exitCode) }] } };
   }
-  return v4 ? JSON.stringify(status) : (status.message ?? '');
+  return v4 ? JSON.stringify(status) : String(status.message ?? '');
 }
 
 /** Options of {@link streamUpgradeHandler}. */

@@ -619,7 +619,10 @@ function runPipeline(cmds: Simple[], p: Proc): number | { exit: number } {
         }
         stdin = node.data;
       } else if (r.op === '2>&1') toErr = toOut;
-      else if (r.op === '>&2') toOut = toErr;
+      else if (r.op === '>&2') {
+        const e = toErr;
+        toOut = (t) => e(String(t));
+      }
       else {
         if (r.target === '/dev/null') {
           if (r.op.startsWith('2')) toErr = () => undefined;
