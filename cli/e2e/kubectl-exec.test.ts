@@ -2,8 +2,9 @@
  * kubectl v1.35's streaming commands against `lattice-sim serve --stubs` (issue 8): `exec` (over
  * WebSocket, RemoteCommand v5) into the kubelet stub's modelled containers — their environment,
  * mounted ConfigMap files, exit codes, container choice, stdin — `cp` both ways (tar over exec,
- * through a container's writable layer) and `attach`.
+ * through a container's writable layer), `attach`, and `port-forward` (SPDY tunnelled in a WebSocket).
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,7 @@ spec:
   - name: app
     image: busybox
     command: [sleep, infinity]
+    ports: [{name: http, containerPort: 80}]
     env:
     - {name: GREETING, value: hello}
     - name: PASSWORD
@@ -117,7 +119,7 @@ describe.skipIf(!linuxX64)('kubectl exec, cp and attach against serve --stubs', 
     expect(await kr('exec', 'ghost', '--', 'true')).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
   });
 
-  it('exec -i: stdin piped into cat, sh and tar', async () => {
+  it('exec -i: stdin piped into cat, sh and grep', async () => {
     expect(await session.kin('line one\nline two\n', 'exec', '-i', 'web', '-c', 'app', '--', 'cat')).toEqual({ code: 0, stdout: 'line one\nline two\n', stderr: '' });
     expect(await session.kin('cd /etc/app\nls\nprintenv GREETING\nexit 4\necho never\n', 'exec', '-i', 'web', '-c', 'app', '--', 'sh')).toEqual({ code: 4, stdout: 'app.conf\nother\nhello\n', stderr: 'command terminated with exit code 4\n' });
     expect(await session.kin('a\nb\nc\n', 'exec', '-i', 'web', '-c', 'app', '--', 'grep', '-v', 'b')).toMatchObject({ code: 0, stdout: 'a\nc\n' });
@@ -159,6 +161,41 @@ spec:
     const r = await kr('attach', 'talker');
     // kubectl's own notice on stderr; the container's output from the attach on (not `start`), then the end at its exit.
     expect(r).toEqual({ code: 0, stdout: 'later\n', stderr: "All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.\nIf you don't see a command prompt, try pressing enter.\n" });
+  });
+
+  it('port-forward: a declared containerPort answers HTTP; an undeclared one is refused as the kubelet reports it', async () => {
+    const forward = async (remote: number, path: string) => {
+      const child = spawn(session.kubectl.bin, ['port-forward', 'pod/web', `:${remote}`], { env: session.kubectl.env });
+      const closed = new Promise((r) => child.on('close', r));
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const local = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(stdout);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('exit', () => reject(new Error(`kubectl port-forward exited: ${stderr}`)));
+      });
+      const answer = await fetch(`http://127.0.0.1:${local}${path}`).then(
+        async (r) => ({ status: r.status, body: await r.text() }),
+        (e: unknown) => ({ error: String((e as { cause?: unknown }).cause ?? e) }),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGTERM');
+      await closed;
+      return { answer, stdout, stderr };
+    };
+    const ok = await forward(80, '/healthz');
+    expect(ok.answer).toEqual({ status: 200, body: 'lattice-sim: default/web container app port 80 (http): GET /healthz\n' });
+    expect(ok.stdout).toMatch(/^Forwarding from 127\.0\.0\.1:\d+ -> 80\n/);
+    expect(ok.stdout).toContain('Handling connection for');
+    const refused = await forward(81, '/');
+    expect(refused.answer).toHaveProperty('error');
+    expect(refused.stderr).toMatch(/an error occurred forwarding \d+ -> 81: error forwarding port 81 to pod [0-9a-f]{64}, uid : failed to execute portforward in network namespace \\"\/var\/run\/netns\/cni-[0-9a-f-]{36}\\": failed to connect to localhost:81 inside namespace \\"[0-9a-f]{64}\\", IPv4: dial tcp4 127\.0\.0\.1:81: connect: connection refused IPv6 dial tcp6 \[::1\]:81: connect: connection refused /);
+    // kubectl ends the session after a forwarding error, as against a cluster.
+    expect(refused.stderr).toMatch(/\nerror: lost connection to pod\n$/);
   });
 });
 

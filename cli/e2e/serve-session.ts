@@ -22,6 +22,8 @@ export interface ServeSession {
   k: (...args: string[]) => Promise<string>;
   /** kubectl with `args`, whatever it exits with. */
   kr: (...args: string[]) => Promise<KubectlResult>;
+  /** kubectl's binary and the environment it runs with (for long-running commands: port-forward). */
+  kubectl: { bin: string; env: NodeJS.ProcessEnv };
   /** kubectl with `args` and `stdin` piped in, whatever it exits with. */
   kin: (stdin: string, ...args: string[]) => Promise<KubectlResult>;
 }
@@ -37,6 +39,7 @@ export function useServeSession(prefix: string, seed: number): ServeSession {
     kubectl = extractKubectl(session.dir);
     session.s = await startServe({ port: 0, kubeconfig: join(session.dir, 'kubeconfig'), stubs: true, seed }, { out: () => {}, err: (m: string) => errors.push(m) });
     env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: session.dir, KUBECONFIG: session.s.kubeconfig };
+    session.kubectl = { bin: kubectl, env };
   });
   afterAll(async () => {
     await session.s?.stop();

@@ -24,9 +24,12 @@
  * ("c")` for a container that is not running), which kubectl prints as `error: unable to upgrade
  * connection: container not found ("c")`.
  *
+ * `pods/portforward` (after the pod's 404 and `does not have a host assigned` checks) is a SPDY
+ * session tunnelled in the WebSocket: port-forward.ts.
+ *
  * Not modelled: SPDY/3.1 (kubectl 1.35 tries WebSocket first and falls back to SPDY only when the
- * upgrade fails; an SPDY request here gets the same checks, then a 400 saying so); `pods/portforward`
- * (404); idle timeouts; requests without an upgrade (upstream: 400 `Upgrade request required`).
+ * upgrade fails; an SPDY request here gets the same checks, then a 400 saying so); idle timeouts;
+ * requests without an upgrade (upstream: 400 `Upgrade request required`).
  */
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -36,6 +39,8 @@ import type { WebSocket } from 'ws';
 import { statusError, StatusError, notFound } from '../api/index.ts';
 import type { KubeObject } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
+import { PORT_FORWARD_PROTOCOL, servePortForward } from './port-forward.ts';
+import type { PortForwardSource } from './port-forward.ts';
 
 /** Channel numbers of the RemoteCommand protocols (apimachinery `util/remotecommand`). */
 export const STREAM_STDIN = 0;
@@ -82,7 +87,7 @@ export interface StreamInput {
  * a command in, or attaches to, a container the API server has checked exists in a scheduled pod.
  * @throws StreamRefused when the kubelet refuses (the container is not running …)
  */
-export interface PodStreamSource {
+export interface PodStreamSource extends Partial<PortForwardSource> {
   exec(pod: KubeObject, container: string, command: string[], opts: StreamOptions, sink: StreamSink): StreamInput;
   attach(pod: KubeObject, container: string, opts: StreamOptions, sink: StreamSink): StreamInput;
 }
@@ -199,6 +204,9 @@ export function exitMessage(result: StreamExit, command: string[] | undefined, p
   return v4 ? JSON.stringify(status) : String(status.message ?? '');
 }
 
+/** A token standing in for {@link PORT_FORWARD_PROTOCOL} while `ws` negotiates (see the port-forward handler). */
+const PORT_FORWARD_TOKEN = 'lattice-sim.spdy-3.1-portforward';
+
 /** Options of {@link streamUpgradeHandler}. */
 export interface StreamUpgradeOptions {
   /** Bearer token required (as the API). */
@@ -218,17 +226,40 @@ export function streamUpgradeHandler(api: ApiServer, opts: StreamUpgradeOptions)
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered) => {
-      for (const p of offered) if ((REMOTE_COMMAND_PROTOCOLS as readonly string[]).includes(p)) return p;
+      for (const p of offered) {
+        if ((REMOTE_COMMAND_PROTOCOLS as readonly string[]).includes(p)) return p;
+        if (p === PORT_FORWARD_TOKEN) return PORT_FORWARD_PROTOCOL;
+      }
       return false;
     },
   });
   const open = new Set<WebSocket>();
+  /** pods/portforward: the pod's checks, then a SPDY session tunnelled in the WebSocket (port-forward.ts). */
+  const portForward = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname)!;
+    const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+    if (!api.has({ apiVersion: 'v1', kind: 'Pod' }, { namespace, name })) return answerError(socket, notFound('pods', '', name, 'pods'));
+    const pod = api.get({ apiVersion: 'v1', kind: 'Pod' }, { namespace, name });
+    if (!pod.spec?.nodeName) return answerError(socket, statusError('BadRequest', `pod ${name} does not have a host assigned`));
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || !offered.includes(PORT_FORWARD_PROTOCOL))
+      return answerError(socket, statusError('BadRequest', `lattice-sim serves pods/portforward as SPDY tunnelled over WebSocket (${PORT_FORWARD_PROTOCOL}) only; plain SPDY/3.1 is not modelled`));
+    const source = opts.source?.connectPort ? (opts.source as PortForwardSource) : undefined;
+    // `ws` accepts only RFC 7230 tokens as subprotocols and `/` is none: offer it a stand-in; the answer names the real one.
+    req.headers['sec-websocket-protocol'] = PORT_FORWARD_TOKEN;
+    wss.handleUpgrade(req, socket, head, (conn) => {
+      open.add(conn);
+      conn.on('close', () => open.delete(conn));
+      conn.on('error', () => conn.terminate());
+      servePortForward(conn, pod, source);
+    });
+  };
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) return answerError(socket, statusError('Unauthorized', 'Unauthorized'));
     const parsed = parseStreamUrl(req.url ?? '/');
     if (parsed === undefined) return answerError(socket, statusError('NotFound', 'the server could not find the requested resource', {}));
-    if (parsed === 'portforward') return answerError(socket, statusError('NotFound', 'the server could not find the requested resource (pods/portforward is not served by lattice-sim)', {}));
+    if (parsed === 'portforward') return portForward(req, socket, head, new URL(req.url ?? '/', 'http://x'));
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') return answerError(socket, statusError('MethodNotAllowed', `the server does not allow this method on the requested resource`));
     try {

@@ -20,6 +20,15 @@
  *   writes `\r\n` line ends, and ends on `exit` or Ctrl-D; without a TTY it prints no prompt and
  *   ends at the end of stdin. Resize events are accepted (the model does not lay out text).
  * - Output is written at once; the exit comes after the process's `sleep`s (wall ms, through `after`).
+ * - port-forward: a TCP `containerPort` some container of the pod declares answers as a small HTTP
+ *   server: every request (read up to its blank line) gets `200 OK`, `Content-Type: text/plain`,
+ *   `Connection: close` and the body `lattice-sim: <ns>/<pod> container <c> port <n>[ (<name>)]:
+ *   <method> <path>\n`, then the connection ends. Any other port is refused as containerd reports
+ *   it on the error stream: `error forwarding port <n> to pod <sandbox id>, uid : failed to execute
+ *   portforward in network namespace "/var/run/netns/cni-<uuid>": failed to connect to
+ *   localhost:<n> inside namespace "<sandbox id>", IPv4: dial tcp4 127.0.0.1:<n>: connect:
+ *   connection refused IPv6 dial tcp6 [::1]:<n>: connect: connection refused ` (kubectl logs it as
+ *   `an error occurred forwarding <local> -> <n>: …`).
  * - attach: what the container prints from now on (its log grows: polled every `pollMs`), until it
  *   stops running (then Success). stdin is accepted and dropped (no modelled program reads it).
  */
@@ -28,7 +37,7 @@ import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
 import type { ApiServer } from '../../../fake-apiserver/index.ts';
 import { SERVICE_ACCOUNT_ISSUER, serviceAccountToken } from '../../../fake-apiserver/virtual/index.ts';
 import { StreamRefused } from '../../../fake-apiserver/http/index.ts';
-import type { PodStreamSource, StreamInput, StreamOptions, StreamSink } from '../../../fake-apiserver/http/index.ts';
+import type { PodStreamSource, PortConnection, StreamInput, StreamOptions, StreamSink } from '../../../fake-apiserver/http/index.ts';
 import { containerEnvironment } from './container-env.ts';
 import { ContainerFs } from './container-fs.ts';
 import type { FsNode } from './container-fs.ts';
@@ -217,6 +226,41 @@ export class ContainerRuntime implements PodStreamSource {
       },
       resize: () => undefined,
       close,
+    };
+  }
+
+  /** Connects to `port` in the pod's network namespace (see the module comment). */
+  connectPort(pod: KubeObject, port: number, toClient: PortConnection): PortConnection | { error: string } {
+    const id = (what: string) => createHash('sha256').update(`${pod.metadata.uid ?? pod.metadata.name}/${what}`).digest('hex');
+    const containers = [...((pod.spec?.containers ?? []) as { name: string; ports?: { containerPort: number; name?: string; protocol?: string }[] }[])];
+    const owner = containers.find((c) => (c.ports ?? []).some((p) => p.containerPort === port && (p.protocol ?? 'TCP') === 'TCP'));
+    if (!owner) {
+      const sandbox = id('sandbox');
+      const n = id('netns');
+      const netns = `/var/run/netns/cni-${n.slice(0, 8)}-${n.slice(8, 12)}-${n.slice(12, 16)}-${n.slice(16, 20)}-${n.slice(20, 32)}`;
+      return {
+        error: `error forwarding port ${port} to pod ${sandbox}, uid : failed to execute portforward in network namespace "${netns}": failed to connect to localhost:${port} inside namespace "${sandbox}", IPv4: dial tcp4 127.0.0.1:${port}: connect: connection refused IPv6 dial tcp6 [::1]:${port}: connect: connection refused `,
+      };
+    }
+    const portName = owner.ports!.find((p) => p.containerPort === port)!.name;
+    let request = '';
+    let answered = false;
+    return {
+      data: (bytes) => {
+        if (answered) return;
+        request += bytes.toString('latin1');
+        const end = request.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        answered = true;
+        const [method = 'GET', path = '/'] = request.slice(0, request.indexOf('\r\n')).split(' ');
+        const body = `lattice-sim: ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} container ${owner.name} port ${port}${portName ? ` (${portName})` : ''}: ${method} ${path}\n`;
+        toClient.data(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`));
+        toClient.end();
+      },
+      end: () => {
+        if (!answered) toClient.end();
+        answered = true;
+      },
     };
   }
 
