@@ -31,7 +31,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { ApiServer, FaultInjector } from '../fake-apiserver/index.ts';
 import type { KubeObject } from '../fake-apiserver/api/index.ts';
-import type { RunningHttpServer } from '../fake-apiserver/http/index.ts';
+import type { PodStreamSource, RunningHttpServer } from '../fake-apiserver/http/index.ts';
 import type { World } from '../harness/world.ts';
 import { CliError } from './errors.ts';
 import type { Io } from './main.ts';
@@ -123,6 +123,8 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   const certificate = flags.tls ? await generateServingCertificate() : undefined;
   // Over TLS kubectl sends the kubeconfig's credentials, or prompts for a password when it has none: the administrator gets a token (wall-clock randomness: outside the simulation).
   const adminToken = flags.token ?? (flags.tls ? randomBytes(24).toString('base64url') : undefined);
+  // The kubelet stub's container runtime behind pods/exec and pods/attach (kubectl exec, cp, attach).
+  const podStreams = world ? await containerRuntime(world) : undefined;
   try {
     http = await startHttpServer(api, {
       port: flags.port,
@@ -130,7 +132,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       ...(adminToken !== undefined ? { adminToken } : {}),
       faults,
       ...(certificate ? { tls: certificate } : {}),
-      ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous) } : {}),
+      ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous), podStreams } : {}),
     });
   } catch (e) {
     stopAggregation();
@@ -202,6 +204,12 @@ function serviceAccountToken(api: ApiServer, namespace: string, name: string, re
   if (!api.has({ apiVersion: 'v1', kind: 'ServiceAccount' }, { namespace, name })) api.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
   const tr = request(api, namespace, name, { spec: { expirationSeconds: SA_TOKEN_SECONDS } }, nowMs);
   return (tr.status as { token: string }).token;
+}
+
+/** The container runtime of a served World's kubelet stub (harness/stubs/kubelet/exec-runtime.ts), over the World's API server and clock. */
+async function containerRuntime(world: World): Promise<PodStreamSource> {
+  const { ContainerRuntime, apiRuntimeSources } = await import('../harness/stubs/kubelet/exec-runtime.ts');
+  return new ContainerRuntime(apiRuntimeSources(world.server, (pod, container) => world.containerLog(pod, container, false), () => world.clock.now()));
 }
 
 /** The World of `--platform` / `--stubs`, on the wall clock's current second. */

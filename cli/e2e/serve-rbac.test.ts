@@ -160,6 +160,18 @@ describe.skipIf(!runnable)('kubectl v1.35 against lattice-sim serve: service-acc
     const foreign = await runKubectl(bin, ['get', 'pods'], env(kubeconfigWithToken(audience, 'vault.kubeconfig')));
     expect(foreign.stderr).toContain('(Unauthorized)');
   });
+
+  it('kubectl exec passes the same gate as every request, as create on pods/exec: Forbidden without it; with it, the pod checks answer', async () => {
+    const denied = await asSa(['exec', 'web', '-n', 'team-a', '--', 'env']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain(`pods "web" is forbidden: User "${SA}" cannot create resource "pods/exec" in API group "" in the namespace "team-a"`);
+    await ok(admin(['create', 'role', 'pod-exec', '--verb=create', '--resource=pods/exec', '-n', 'team-a']));
+    await ok(admin(['create', 'rolebinding', 'ci-pod-exec', '--role=pod-exec', '--serviceaccount=team-a:ci', '-n', 'team-a']));
+    // Bare serve schedules nothing: past the gate, kube-apiserver's own check of the pod answers.
+    const unscheduled = await asSa(['exec', 'web', '-n', 'team-a', '--', 'env']);
+    expect(unscheduled.code).toBe(1);
+    expect(unscheduled.stderr).toContain('pod web does not have a host assigned');
+  });
 });
 
 describe('serve --kubeconfig-for', () => {

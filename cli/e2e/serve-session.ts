@@ -22,6 +22,10 @@ export interface ServeSession {
   k: (...args: string[]) => Promise<string>;
   /** kubectl with `args`, whatever it exits with. */
   kr: (...args: string[]) => Promise<KubectlResult>;
+  /** kubectl's binary and the environment it runs with (for long-running commands: port-forward). */
+  kubectl: { bin: string; env: NodeJS.ProcessEnv };
+  /** kubectl with `args` and `stdin` piped in, whatever it exits with. */
+  kin: (stdin: string, ...args: string[]) => Promise<KubectlResult>;
 }
 
 /** Registers the session's set-up and tear-down in the current suite; `seed` seeds the simulated cluster. */
@@ -35,12 +39,14 @@ export function useServeSession(prefix: string, seed: number): ServeSession {
     kubectl = extractKubectl(session.dir);
     session.s = await startServe({ port: 0, kubeconfig: join(session.dir, 'kubeconfig'), stubs: true, seed }, { out: () => {}, err: (m: string) => errors.push(m) });
     env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: session.dir, KUBECONFIG: session.s.kubeconfig };
+    session.kubectl = { bin: kubectl, env };
   });
   afterAll(async () => {
     await session.s?.stop();
     expect(errors).toEqual([]);
   });
   session.kr = (...args) => runKubectl(kubectl, args, env);
+  session.kin = (stdin, ...args) => runKubectl(kubectl, args, env, stdin);
   session.k = async (...args) => {
     const r = await runKubectl(kubectl, args, env);
     expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);

@@ -17,8 +17,11 @@ import { DEFAULT_VERSION, errorResponse, executeRequestWithWebhooks, openWatch }
 import type { PodLogSource } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
+import type { ApiRequest } from './request.ts';
 import { ADMIN_USER, gate } from '../auth/index.ts';
 import type { HttpAuthOptions } from '../auth/index.ts';
+import { streamUpgradeHandler } from './streaming.ts';
+import type { PodStreamSource } from './streaming.ts';
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -64,6 +67,8 @@ export interface HttpServerOptions {
   tls?: { cert: string; key: string };
   /** The kubelet's side of `pods/log` (a World's kubelet stub); without it containers print nothing. */
   podLogs?: PodLogSource;
+  /** The kubelet's side of `pods/exec` and `pods/attach` (streaming.ts; a World's kubelet stub); without it they answer 500 once the pod and container check out. */
+  podStreams?: PodStreamSource;
 }
 
 /** A running server. */
@@ -201,6 +206,18 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
+  // pods/exec, pods/attach and pods/portforward arrive as WebSocket upgrades (streaming.ts). They pass the
+  // same gate as every request, authorized as `create` on the subresource: kube-apiserver asks `create`
+  // of a WebSocket GET upgrade too (AuthorizePodWebsocketUpgradeCreatePermission).
+  const authorizeUpgrade = (req: IncomingMessage): unknown => {
+    const url = req.url ?? '/';
+    const m = /^(\/api\/v1\/namespaces\/[^/]+\/pods\/[^/?]+)\/(exec|attach|portforward)(?:\?|$)/.exec(url);
+    const pod = parseRequest({ method: 'GET', url: m ? m[1]! : url, headers: req.headers, body: '', bodyBytes: Buffer.alloc(0) });
+    const parsed = m && pod.kind === 'resource' ? ({ ...pod, verb: 'create', subresource: m[2] } as unknown as ApiRequest) : pod;
+    return gate(api, { method: 'POST', url, headers: req.headers }, parsed, authOpts, now()).error;
+  };
+  const streams = streamUpgradeHandler(api, { authorize: authorizeUpgrade, ...(opts.podStreams ? { source: opts.podStreams } : {}) });
+  server.on('upgrade', streams.handle);
   const port = (server.address() as AddressInfo).port;
   address = host === '::1' ? `[::1]:${port}` : `${host}:${port}`;
   return {
@@ -209,6 +226,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     openWatches: () => openWatches.size,
     close: async () => {
       for (const stop of [...openWatches]) stop();
+      streams.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -6,7 +6,8 @@
 export { answerReview, REVIEW_KINDS, SERVED_USER } from './reviews.ts';
 export type { ReviewKind } from './reviews.ts';
 export { EVICTION_REFUSED, evictPod } from './eviction.ts';
-export { requestToken, SERVICE_ACCOUNT_ISSUER } from './token-request.ts';
+export { requestToken, serviceAccountToken, SERVICE_ACCOUNT_ISSUER } from './token-request.ts';
+export type { TokenSpec } from './token-request.ts';
 export { methodNotSupported, PROVIDED_VERBS } from './provider.ts';
 export type { ProvidedColumn, VirtualResourceProvider } from './provider.ts';
 

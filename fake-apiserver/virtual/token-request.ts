@@ -20,6 +20,30 @@ import type { KubernetesClaim, ServiceAccountClaims } from '../auth/tokens.ts';
 
 export { SERVICE_ACCOUNT_ISSUER };
 
+/** What a token is issued for: TokenRequest's `spec` after defaulting. */
+export interface TokenSpec {
+  audiences: string[];
+  expirationSeconds: number;
+  boundObjectRef?: { kind?: string; name?: string; uid?: string };
+}
+
+/**
+ * A token of ServiceAccount `namespace/name` (uid `uid`) issued at `nowMs` (ms since the epoch), as
+ * the TokenRequest below issues it and as the kubelet projects it into a pod's service-account volume:
+ * upstream's claims, signed RS256 with `server`'s key (auth/tokens.ts), so the HTTP front
+ * authenticates it. @returns the JWT and its expiry (seconds since the epoch)
+ */
+export function serviceAccountToken(server: ApiServer, namespace: string, name: string, uid: string | undefined, spec: TokenSpec, nowMs: number): { token: string; exp: number } {
+  const iat = Math.floor(nowMs / 1000);
+  const exp = iat + spec.expirationSeconds;
+  const k8s: KubernetesClaim = { namespace, serviceaccount: { name, uid: uid ?? '' } };
+  const bound = spec.boundObjectRef;
+  if (bound?.kind) k8s[bound.kind.toLowerCase() as 'pod' | 'secret' | 'node'] = { name: bound.name ?? '', uid: bound.uid ?? '' };
+  const jti = createHash('sha256').update(`${namespace}/${name}/${iat}/${JSON.stringify(spec)}`).digest('hex').slice(0, 32);
+  const claims: ServiceAccountClaims = { aud: spec.audiences, exp, iat, iss: SERVICE_ACCOUNT_ISSUER, jti, 'kubernetes.io': k8s, nbf: iat, sub: `system:serviceaccount:${namespace}:${name}` };
+  return { token: signServiceAccountToken(server, claims), exp };
+}
+
 /**
  * Answers `POST …/serviceaccounts/<name>/token` with `body` (a TokenRequest) at `nowMs` (ms since the epoch).
  * @returns the TokenRequest with spec defaulted and `status.token` / `status.expirationTimestamp`.
@@ -37,13 +61,7 @@ export function requestToken(server: ApiServer, namespace: string, name: string,
   if (bound && !['Pod', 'Secret', 'Node'].includes(bound.kind ?? '')) causes.push({ reason: 'FieldValueNotSupported', field: 'spec.boundObjectRef.kind', message: `Unsupported value: "${bound.kind ?? ''}": supported values: "Pod", "Secret", "Node"` });
   if (causes.length) throw invalid('TokenRequest', 'authentication.k8s.io', name, causes);
 
-  const iat = Math.floor(nowMs / 1000);
-  const exp = iat + spec.expirationSeconds;
-  const k8s: KubernetesClaim = { namespace, serviceaccount: { name, uid: sa.metadata.uid ?? '' } };
-  if (bound?.kind) k8s[bound.kind.toLowerCase() as 'pod' | 'secret' | 'node'] = { name: bound.name ?? '', uid: bound.uid ?? '' };
-  const jti = createHash('sha256').update(`${namespace}/${name}/${iat}/${JSON.stringify(spec)}`).digest('hex').slice(0, 32);
-  const claims: ServiceAccountClaims = { aud: spec.audiences, exp, iat, iss: SERVICE_ACCOUNT_ISSUER, jti, 'kubernetes.io': k8s, nbf: iat, sub: `system:serviceaccount:${namespace}:${name}` };
-  const token = signServiceAccountToken(server, claims);
+  const { token, exp } = serviceAccountToken(server, namespace, name, sa.metadata.uid, spec as TokenSpec, nowMs);
   return {
     apiVersion: 'authentication.k8s.io/v1',
     kind: 'TokenRequest',
