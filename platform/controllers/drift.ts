@@ -43,7 +43,8 @@ export interface InvolvedObject {
 export class DriftTracker {
   readonly #client: KubeClient;
   readonly #fieldManager: string;
-  readonly #applied = new Map<string, Applied>();
+  /** `kind|namespace|name` → apiVersion → the last apply of that object ({@link DriftTracker.forget} drops every apiVersion of one object). */
+  readonly #applied = new Map<string, Map<string, Applied>>();
   readonly #sequence = new Map<string, number>();
 
   constructor(client: KubeClient, fieldManager: string) {
@@ -56,12 +57,13 @@ export class DriftTracker {
    * drifted object (recreated or changed back an object this tracker applied with the same content).
    */
   async apply(obj: KubeObject): Promise<boolean> {
-    const key = objectKey(obj);
+    const key = objectKey(obj.kind, obj.metadata.namespace, obj.metadata.name);
     const desired = JSON.stringify(obj);
-    const prior = this.#applied.get(key);
+    const prior = this.#applied.get(key)?.get(obj.apiVersion);
     const candidate = prior !== undefined && prior.desired === desired;
     const out = await this.#client.apply(obj, { fieldManager: this.#fieldManager, force: true });
-    this.#applied.set(key, { desired, uid: out.metadata.uid, resourceVersion: out.metadata.resourceVersion });
+    const versions = this.#applied.get(key) ?? this.#applied.set(key, new Map()).get(key)!;
+    versions.set(obj.apiVersion, { desired, uid: out.metadata.uid, resourceVersion: out.metadata.resourceVersion });
     if (!candidate) return false;
     return out.metadata.uid !== prior.uid || out.metadata.resourceVersion !== prior.resourceVersion;
   }
@@ -73,9 +75,9 @@ export class DriftTracker {
     return restored;
   }
 
-  /** Forgets object `kind` `namespace`/`name` (deleted on purpose: its next apply is a first apply). */
+  /** Forgets object `kind` `namespace`/`name`, of any apiVersion (deleted on purpose: its next apply is a first apply). */
   forget(kind: string, namespace: string | undefined, name: string): void {
-    for (const key of this.#applied.keys()) if (key.endsWith(`|${kind}|${namespace ?? ''}|${name}`)) this.#applied.delete(key);
+    this.#applied.delete(objectKey(kind, namespace, name));
   }
 
   /**
@@ -109,4 +111,4 @@ export class DriftTracker {
   }
 }
 
-const objectKey = (o: KubeObject): string => `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
+const objectKey = (kind: string, namespace: string | undefined, name: string): string => `${kind}|${namespace ?? ''}|${name}`;
