@@ -11,13 +11,14 @@
  * as is) are not drift. No read before the apply: a write in between that touched only fields this
  * controller does not own also counts (nobody but the controller writes the policies it tracks).
  *
- * The Event is a core/v1 Event as client-go's `record.EventRecorder` writes it: named
- * `<object>.<hex of the instant in ns>` (a sequence appended when the instant repeats), about the
- * involved object, `source.component` = the controller, type Warning, reason {@link DRIFT_CORRECTED}.
- * Written through the controller's own client, best effort (a failed write is dropped, as client-go).
+ * The Event is a core/v1 Event as client-go's `record.EventRecorder` writes it (fake-apiserver/api
+ * `coreEvent`, `EventNamer`): named `<object>.<hex of the instant in ns>` (a sequence appended when the
+ * instant repeats), about the involved object, `source.component` = the controller, type Warning, reason
+ * {@link DRIFT_CORRECTED}; each report is a new Event (no aggregation of repeats). Written through the
+ * controller's own client, best effort (a failed write is dropped, as client-go).
  */
-import type { KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
-import { rfc3339 } from '../../fake-apiserver/api/index.ts';
+import type { EventSubject, KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
+import { coreEvent, EventNamer } from '../../fake-apiserver/api/index.ts';
 
 /** Reason of the Event reporting restored objects. */
 export const DRIFT_CORRECTED = 'DriftCorrected';
@@ -29,13 +30,6 @@ interface Applied {
   resourceVersion: string | undefined;
 }
 
-/** The object an Event is about (the owning custom resource). */
-export interface InvolvedObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; uid?: string };
-}
-
 /**
  * Applies objects (server-side apply, force) as one field manager and remembers, per object, what it
  * applied and the uid it got back, to tell restored objects from first and no-op applies (module doc).
@@ -45,7 +39,8 @@ export class DriftTracker {
   readonly #fieldManager: string;
   /** `kind|namespace|name` → apiVersion → the last apply of that object ({@link DriftTracker.forget} drops every apiVersion of one object). */
   readonly #applied = new Map<string, Map<string, Applied>>();
-  readonly #sequence = new Map<string, number>();
+  /** Event names; only the last `<owner>.<instant>` keeps its sequence (a report about another owner or instant resets it). */
+  readonly #names = new EventNamer(1);
 
   constructor(client: KubeClient, fieldManager: string) {
     this.#client = client;
@@ -84,29 +79,10 @@ export class DriftTracker {
    * Writes a Warning {@link DRIFT_CORRECTED} Event about `owner` naming `restored` (`Kind/name`), at
    * `nowMs` (simulated ms since the epoch). No-op when `restored` is empty; never rejects.
    */
-  async report(owner: InvolvedObject, restored: readonly string[], nowMs: number): Promise<void> {
+  async report(owner: EventSubject, restored: readonly string[], nowMs: number): Promise<void> {
     if (restored.length === 0) return;
-    const namespace = owner.metadata.namespace || 'default';
-    const base = `${owner.metadata.name}.${(nowMs * 1e6).toString(16)}`;
-    const n = this.#sequence.get(base) ?? 0;
-    this.#sequence.clear();
-    this.#sequence.set(base, n + 1);
-    const now = rfc3339(nowMs);
-    const event = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: n === 0 ? base : `${base}${n.toString(16)}`, namespace },
-      involvedObject: { apiVersion: owner.apiVersion, kind: owner.kind, namespace: owner.metadata.namespace, name: owner.metadata.name, uid: owner.metadata.uid },
-      reason: DRIFT_CORRECTED,
-      message: `restored drifted ${restored.join(', ')}`,
-      type: 'Warning',
-      source: { component: this.#fieldManager },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      reportingComponent: this.#fieldManager,
-      reportingInstance: '',
-    } as unknown as KubeObject;
+    const name = this.#names.next(owner.metadata.name, nowMs);
+    const event = coreEvent({ name, subject: owner, type: 'Warning', reason: DRIFT_CORRECTED, message: `restored drifted ${restored.join(', ')}`, source: { component: this.#fieldManager }, nowMs });
     await this.#client.create(event).catch(() => undefined);
   }
 }
