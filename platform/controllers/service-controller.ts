@@ -49,6 +49,7 @@ import {
 import type { CompiledResourcesSummary, CredentialSpec, ImageProvider, LatticeMeshMember, LatticeService, LatticeServiceStatus } from '../crds/types.ts';
 import { derivedName } from '../mesh/index.ts';
 import { mergeCondition, sameConditions, dropCondition } from './conditions.ts';
+import { SecretType } from './core-types.ts';
 import { applyAll, applyServed, deleteIfExists } from './apply.ts';
 import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage, IMAGE_VERIFIED, imageVerifiedCondition } from './service-status.ts';
 import type { CedarLoader } from './cedar-loader.ts';
@@ -62,7 +63,6 @@ import { servicePortLookup, workloadCompileContext } from './workload-compile-co
 export const SERVICE_CONTROLLER = 'lattice-service-controller';
 
 const ExternalSecretType = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' };
-const SecretType = { apiVersion: 'v1', kind: 'Secret' };
 const PdbType = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' };
 const CnpType = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy' };
 /** Kinds of the wrapper's extensions: skipped with a warning when their CRD is not installed (reference §2.8 step 9). */
