@@ -12,6 +12,7 @@ import type { InjectedBug } from '../harness/world.ts';
 import { deriveSeed } from '../harness/rng/index.ts';
 import { admissionOracle, describeCedar, describeSecret, expectedProbesWithAdmission, renderTopologySchedule, topologyArbitrary } from '../topologies/index.ts';
 import type { Topology } from '../topologies/index.ts';
+import { checkCase, ReplayPathError } from './check-case.ts';
 
 /** Which failing topologies are shrunk: the first one found (default), every one, or none. */
 export type ShrinkMode = 'first' | 'all' | 'none';
@@ -42,16 +43,7 @@ export interface RandomResult {
   failures: FailureRecord[];
 }
 
-/** `--path` did not name a replayable counterexample of the topology. */
-export class ReplayPathError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ReplayPathError';
-  }
-}
+export { ReplayPathError };
 
 /** Runs one topology in a World seeded with `worldSeed`. */
 export async function runTopology(t: Topology, worldSeed: number, index: number, injectBug?: InjectedBug): Promise<RunRecord> {
@@ -152,37 +144,22 @@ export interface IndexResult {
 export async function runIndex(opts: IndexOptions, arbitrary: fc.Arbitrary<Topology> = topologyArbitrary()): Promise<IndexResult> {
   const { index, shrink } = opts;
   const worldSeed = deriveSeed(opts.seed, `topology/${index}`);
-  let first: RunRecord | undefined;
-  let firstTopology: Topology | undefined;
-  let lastFailing: RunRecord | undefined;
-  const property = fc.asyncProperty(arbitrary, async (t) => {
-    const record = await runTopology(t, worldSeed, index, opts.injectBug);
-    if (!first) {
-      first = record;
-      firstTopology = t;
-    }
-    const ok = record.status === 'verified';
-    if (!ok) lastFailing = record;
-    return ok;
+  const checked = await checkCase<[Topology]>([arbitrary], (t) => runTopology(t, worldSeed, index, opts.injectBug), {
+    seed: worldSeed,
+    shrink,
+    fcPath: opts.path,
+    path: opts.path,
+    what: 'topology',
+    label: `topology ${index}`,
   });
-  let details: fc.RunDetails<[Topology]>;
-  try {
-    details = await fc.check(property, { seed: worldSeed, numRuns: 1, endOnFailure: !shrink, ...(opts.path !== undefined ? { path: opts.path } : {}) });
-  } catch (err) {
-    if (opts.path !== undefined) throw new ReplayPathError(opts.path, (err as Error).message);
-    throw err;
-  }
-  if (!first) {
-    if (opts.path !== undefined) throw new ReplayPathError(opts.path, `path ${opts.path} replays no topology`);
-    throw details.errorInstance ?? new Error(`topology ${index}: fast-check ran no case`);
-  }
-  if (!details.failed || !details.counterexample || !lastFailing || lastFailing.status === 'verified') return { run: first };
-  const ce = details.counterexample[0];
-  const path = details.counterexamplePath ?? '';
+  const { first, failed } = checked;
+  if (!failed) return { run: first };
+  const lastFailing = failed.record;
+  const path = failed.path;
   return {
     run: first,
     failure: {
-      ...failureHead({ first, seed: opts.seed, index, path, shrunk: shrink, shrinks: details.numShrinks, failing: lastFailing, before: firstTopology, counterexample: ce }),
+      ...failureHead({ first, seed: opts.seed, index, path, shrunk: shrink, shrinks: failed.shrinks, failing: lastFailing, before: checked.firstTopology, counterexample: failed.counterexample[0] }),
       mismatches: lastFailing.probes.filter((p) => p.expected !== p.observed),
       ...((lastFailing.admissionMismatches ?? 0) > 0 ? { admissionMismatches: lastFailing.admissions!.filter((a) => a.problems.length > 0) } : {}),
       ...(lastFailing.invariants?.length ? { invariants: lastFailing.invariants } : {}),
