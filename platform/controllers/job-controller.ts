@@ -26,7 +26,7 @@ import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
 import { compileJob, jobImages, mergedTasks, VolcanoCronJobType, VolcanoJobType } from '../compiler/index.ts';
 import type { OutboundServiceWildcard } from '../compiler/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
-import { done, requeueAfter } from '../runtime/index.ts';
+import { controllerOwnerOfKind, done, requeueAfter } from '../runtime/index.ts';
 import { LatticeJobType } from '../crds/types.ts';
 import type { LatticeJob, LatticeJobStatus, LatticeService } from '../crds/types.ts';
 import { applyAll } from './apply.ts';
@@ -228,14 +228,11 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
     return (vc && (await finish(lj, vc, ctx, generation))) ?? requeueAfter(t.runningRequeueMs);
   }
 
-  const owner = (o: KubeObject): ObjectKey[] =>
-    (o.metadata.ownerReferences ?? []).filter((r) => r.kind === 'LatticeJob' && r.controller).map((r) => ({ namespace: o.metadata.namespace, name: r.name }));
-
   return {
     name: JOB_CONTROLLER,
     primary: LatticeJobType,
     generationChangedOnly: true,
-    watches: [{ type: VolcanoJobType, map: owner }],
+    watches: [{ type: VolcanoJobType, map: controllerOwnerOfKind('LatticeJob') }],
     reconciler: { reconcile },
   };
 }

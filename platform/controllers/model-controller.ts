@@ -29,7 +29,7 @@ import { compileModel, KthenaTypes, mergedRoles, modelImages, modelServingName, 
 import { LatticeMeshMemberType, LABEL_NAME } from '../crds/types.ts';
 import { LatticeModelType, type LatticeModel, type LatticeModelStatus, type ModelCondition } from '../crds/model-types.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
-import { done, requeueAfter } from '../runtime/index.ts';
+import { controllerOwnerOfKind, done, requeueAfter } from '../runtime/index.ts';
 import { applyAll, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
@@ -242,14 +242,11 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
     return requeueAfter(t.failedRequeueMs);
   }
 
-  const owner = (o: KubeObject): ObjectKey[] =>
-    (o.metadata.ownerReferences ?? []).filter((r) => r.kind === 'LatticeModel' && r.controller).map((r) => ({ namespace: o.metadata.namespace, name: r.name }));
-
   return {
     name: MODEL_CONTROLLER,
     primary: LatticeModelType,
     generationChangedOnly: true,
-    watches: [{ type: KthenaTypes.ModelServing, map: owner }],
+    watches: [{ type: KthenaTypes.ModelServing, map: controllerOwnerOfKind('LatticeModel') }],
     reconciler: { reconcile },
   };
 }
