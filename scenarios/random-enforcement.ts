@@ -205,23 +205,36 @@ export function shrinkNext(mode: ShrinkMode, failuresSoFar: number, path?: strin
 }
 
 /**
+ * The loop both random scenarios run over their indices: `runOne(index, shrink)` for each index in
+ * order until `shouldStop` says so, shrinking per {@link shrinkNext} (`shrink`, default `first`, and
+ * `path`); every run record is kept (and passed to `onRun`), every failure too. Deterministic when
+ * `runOne` is. Rethrows what `runOne` throws.
+ */
+export async function runEachIndex(
+  opts: { indices: Iterable<number>; shrink?: ShrinkMode; path?: string; shouldStop?: () => boolean },
+  runOne: (index: number, shrink: boolean) => Promise<IndexResult>,
+  onRun?: (index: number, record: RunRecord) => void,
+): Promise<RandomResult> {
+  const runs: RunRecord[] = [];
+  const failures: FailureRecord[] = [];
+  const mode = opts.shrink ?? 'first';
+  for (const index of opts.indices) {
+    if (opts.shouldStop?.()) break;
+    const { run, failure } = await runOne(index, shrinkNext(mode, failures.length, opts.path));
+    runs.push(run);
+    onRun?.(index, run);
+    if (failure) failures.push(failure);
+  }
+  return { runs, failures };
+}
+
+/**
  * Runs every index; failing ones (mismatches, or unverified: a run that never settled proves
  * nothing) are reported, and shrunk per `shrink`. Deterministic for (seed, indices, injectBug,
  * path, shrink).
  * @throws ReplayPathError when `path` is not a replay path fast-check can follow.
  */
 export async function runRandomTopologies(opts: RandomOptions): Promise<RandomResult> {
-  const runs: RunRecord[] = [];
-  const failures: FailureRecord[] = [];
   const arbitrary = topologyArbitrary();
-  const mode = opts.shrink ?? 'first';
-  for (const index of opts.indices) {
-    if (opts.shouldStop?.()) break;
-    const shrink = shrinkNext(mode, failures.length, opts.path);
-    const { run, failure } = await runIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink }, arbitrary);
-    runs.push(run);
-    opts.onTopology?.(index, run);
-    if (failure) failures.push(failure);
-  }
-  return { runs, failures };
+  return runEachIndex(opts, (index, shrink) => runIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink }, arbitrary), opts.onTopology);
 }

@@ -23,7 +23,7 @@ import { oracle, renderTopology, topologyArbitrary } from '../topologies/index.t
 import type { Topology } from '../topologies/index.ts';
 import { evolutionCommandArbitraries } from './evolution-commands.ts';
 import type { EvolutionModel, EvolutionReal } from './evolution-commands.ts';
-import { failureHead, shrinkNext } from './random-enforcement.ts';
+import { failureHead, runEachIndex } from './random-enforcement.ts';
 import type { ShrinkMode } from './random-enforcement.ts';
 import { checkCase } from './check-case.ts';
 
@@ -164,18 +164,7 @@ export async function runEvolutionIndex(opts: { seed: number; index: number; inj
 
 /** Runs every index (failures shrunk per `shrink`, the first one by default). Deterministic for its options. */
 export async function runEvolutions(opts: EvolutionOptions): Promise<{ runs: RunRecord[]; failures: FailureRecord[] }> {
-  const runs: RunRecord[] = [];
-  const failures: FailureRecord[] = [];
-  const mode = opts.shrink ?? 'first';
-  for (const index of opts.indices) {
-    if (opts.shouldStop?.()) break;
-    const shrink = shrinkNext(mode, failures.length, opts.path);
-    const { run, failure } = await runEvolutionIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink });
-    runs.push(run);
-    opts.onEvolution?.(index, run);
-    if (failure) failures.push(failure);
-  }
-  return { runs, failures };
+  return runEachIndex(opts, (index, shrink) => runEvolutionIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink }), opts.onEvolution);
 }
 
 /** Evolving topologies in the default `lattice-sim run` (each ~4–6 services and up to 4 commands). */
