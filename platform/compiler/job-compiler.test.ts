@@ -8,8 +8,8 @@ import { describe, expect, test } from 'vitest';
 import { goldenPairs, loadExample } from './golden-pairs.ts';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeJob } from '../crds/types.ts';
-import { compileJob, jobImages, mergeTask, type CompiledJob } from './index.ts';
-import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
+import { compileJob, jobImages, mergeTask } from './index.ts';
+import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR, expectOk } from './testing.ts';
 import { resolveBudget } from '../quota/index.ts';
 
 const ctx = { authorizer: allowAll(), clusterName: 'sim' };
@@ -19,10 +19,7 @@ type Json = Record<string, any>;
 
 const example = (name: string): LatticeJob => loadExample<LatticeJob>('jobs', name);
 
-function ok(r: ReturnType<typeof compileJob>): CompiledJob {
-  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
-  return r;
-}
+const ok = expectOk;
 
 const byKind = (objs: KubeObject[], kind: string) => objs.filter((o) => o.kind === kind);
 

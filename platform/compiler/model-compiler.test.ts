@@ -9,8 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { goldenPairs, loadExample } from './golden-pairs.ts';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeModel } from '../crds/model-types.ts';
-import { compileModel, mergeRole, modelImages, modelServingName, type CompiledModel } from './index.ts';
-import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
+import { compileModel, mergeRole, modelImages, modelServingName } from './index.ts';
+import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR, expectOk } from './testing.ts';
 import { resolveBudget } from '../quota/index.ts';
 
 const ctx = { authorizer: allowAll(), clusterName: 'sim' };
@@ -20,10 +20,7 @@ type Json = Record<string, any>;
 
 const example = (name: string): LatticeModel => loadExample<LatticeModel>('models', name);
 
-function ok(r: ReturnType<typeof compileModel>): CompiledModel {
-  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
-  return r;
-}
+const ok = expectOk;
 
 const named = (objs: KubeObject[], kind: string, name: string): Json => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);

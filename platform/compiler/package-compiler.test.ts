@@ -8,16 +8,13 @@ import { describe, expect, test } from 'vitest';
 import { goldenPairs, loadExample } from './golden-pairs.ts';
 import type { LatticePackage } from '../crds/model-types.ts';
 import { packageProblems } from '../validation/index.ts';
-import { compilePackage, type CompiledPackage } from './index.ts';
-import { allowAll, denyWhere } from './testing.ts';
+import { compilePackage } from './index.ts';
+import { allowAll, denyWhere, expectOk } from './testing.ts';
 
 const ctx = { authorizer: allowAll(), clusterName: 'sim' };
 
 const example = (name: string): LatticePackage => loadExample<LatticePackage>('packages', name);
-function ok(r: ReturnType<typeof compilePackage>): CompiledPackage {
-  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
-  return r;
-}
+const ok = expectOk;
 
 describe('golden: our example LatticePackages', () => {
   goldenPairs<LatticePackage>('packages', (x) => compilePackage(x, ctx), true);
