@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point: registers tsx so the TypeScript sources run as they are (no build step), then
-// hands over to the CLI. Exit codes and messages are the CLI's (cli/main.ts, cli/exit-codes.ts);
-// anything that still escapes it is an internal error: one line, exit 3.
+// hands over to the CLI. Exit codes and messages are the CLI's (cli/main.ts, cli/exit-codes.ts; a
+// closed stdout pipe ends it quietly with 141); anything that still escapes it is an internal error:
+// one line, exit 3.
 import { register } from 'tsx/esm/api';
 
 const fatal = (err) => {
@@ -13,5 +14,6 @@ process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 
 register();
-const { main } = await import('../cli/main.ts');
+const { exitQuietlyOnClosedPipe, main } = await import('../cli/main.ts');
+exitQuietlyOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));

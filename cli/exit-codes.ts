@@ -14,6 +14,13 @@ export const EXIT_BAD_INPUT = 2;
 /** 3: lattice-sim itself failed; one line names the failure and the file holding the full stack. */
 export const EXIT_INTERNAL = 3;
 
+/**
+ * 141 (128 + SIGPIPE): stdout or stderr was a pipe its reader closed (`lattice-sim run --help | head -3`).
+ * Not a result: the status a shell reports for a CLI that SIGPIPE ended (`git log | head`), given
+ * quietly, since Node ignores SIGPIPE and sees the closed pipe as an EPIPE write error instead.
+ */
+export const EXIT_SIGPIPE = 141;
+
 /** The exit code of a results status. */
 export function exitCodeOf(status: ResultsStatus): number {
   switch (status) {

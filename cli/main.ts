@@ -29,7 +29,7 @@ import { registerConnectivityCommand } from './connectivity-command.ts';
 import { registerCompileCommand } from './compile.ts';
 import { registerServeCommand } from './serve.ts';
 import { CliError } from './errors.ts';
-import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL } from './exit-codes.ts';
+import { EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_SIGPIPE } from './exit-codes.ts';
 import { clearReports, outFromArgv, prepareOutDir } from './out-dir.ts';
 import { RUN_FLAGS } from './options.ts';
 import type { RunFlags } from './options.ts';
@@ -90,6 +90,22 @@ export interface Io {
 }
 
 const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+/**
+ * Makes a closed stdout or stderr pipe end the process at once and quietly with {@link EXIT_SIGPIPE},
+ * as SIGPIPE ends other CLIs (`lattice-sim run --help | head -3`, like `git log | head`). Node
+ * ignores SIGPIPE, so the closed pipe surfaces as an EPIPE `error` event on the stream, which would
+ * otherwise reach the entry point's internal-error handler. Any other stream error is rethrown (and
+ * is an internal error). For the process's own streams: bin/lattice-sim.mjs calls it before {@link main}.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+      throw err;
+    });
+  }
+}
 
 /** What the error handler needs to know about the run in progress. */
 interface RunState {

@@ -12,9 +12,9 @@ import { describe, expect, test } from 'vitest';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { World } from '../harness/world.ts';
 import { defaultProfile } from '../harness/profile.ts';
-import { runCase } from '../harness/verifier/run-case.ts';
 import type { InjectedBug } from '../harness/world.ts';
-import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
+import { admissionOracle } from '../topologies/index.ts';
+import { runTopology } from './random-enforcement.ts';
 import type { Topology, TopologyCedarStatement } from '../topologies/index.ts';
 import { UNSIGNED_SERVER_IMAGE } from '../topologies/index.ts';
 import { testService } from '../topologies/testing.ts';
@@ -189,7 +189,7 @@ describe('image trust (SkipImageVerification)', () => {
       ['img/forbidden', 'Failed', 'SkipImageVerification', ['forbidden']],
       ['img/unpermitted', 'Failed', 'SkipImageVerification', ['no-permit']],
     ]);
-    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'img', name: 'img', kind: 'random', seed: 5, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const judge = (injectBug?: InjectedBug) => runTopology(t, 5, 0, injectBug);
     const record = await judge();
     expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
       ['img/gen', 'Ready', []],

@@ -35,6 +35,17 @@ describe('DriftTracker', () => {
     expect(await drift.apply(cm({ a: '1' }))).toBe(false);
   });
 
+  it('forgetting one object keeps what it knows of the others: a recreate of another is still drift', async () => {
+    const { client, drift } = setup();
+    const d = { ...cm({ a: '1' }), metadata: { name: 'd', namespace: 'team' } } as KubeObject;
+    await drift.apply(cm({ a: '1' }));
+    await drift.apply(d);
+    for (const name of ['c', 'd']) await client.delete({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'team', name });
+    drift.forget('ConfigMap', 'team', 'c');
+    expect(await drift.apply(cm({ a: '1' }))).toBe(false);
+    expect(await drift.apply(d)).toBe(true);
+  });
+
   it('reports restored objects as one Warning Event on the owner; nothing restored writes nothing', async () => {
     const { server, drift } = setup();
     const owner = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember', metadata: { name: 'm', namespace: 'team', uid: 'u-1' } };

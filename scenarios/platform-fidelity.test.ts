@@ -6,10 +6,10 @@ import { describe, expect, test } from 'vitest';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { World } from '../harness/world.ts';
 import { loadReferenceObjects } from '../platform/compiler/testing.ts';
-import { runCase } from '../harness/verifier/run-case.ts';
 import { evaluate } from '../harness/evaluator/index.ts';
 import type { InjectedBug } from '../harness/world.ts';
-import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
+import { admissionOracle } from '../topologies/index.ts';
+import { runTopology } from './random-enforcement.ts';
 import type { Topology } from '../topologies/index.ts';
 import { testService } from '../topologies/testing.ts';
 
@@ -255,7 +255,7 @@ describe('platform fidelity rows (reference behaviour through the running contro
     };
     const admissions = admissionOracle(t);
     expect(admissions[1]).toMatchObject({ expected: 'Failed', gate: 'Validation', invalidField: "secret resource 'lattice-sim-unkeyed': missing 'id' field" });
-    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'unkeyed', name: 'unkeyed', kind: 'random', seed: 3, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const judge = (injectBug?: InjectedBug) => runTopology(t, 3, 0, injectBug);
     const clean = await judge();
     expect(clean.admissions!.map((a) => a.problems)).toEqual([[], []]);
     expect(clean.status).toBe('verified');
@@ -290,7 +290,7 @@ describe('platform fidelity rows (reference behaviour through the running contro
       ['media/refused', 'Failed', 'AccessVolume', ['no-consent']],
       ['media/forbidden', 'Failed', 'AccessVolume', ['forbidden']],
     ]);
-    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'vol', name: 'vol', kind: 'random', seed: 5, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const judge = (injectBug?: InjectedBug) => runTopology(t, 5, 0, injectBug);
     const record = await judge();
     expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
       ['media/gen', 'Ready', []],

@@ -12,8 +12,8 @@ import { describe, expect, test } from 'vitest';
 import type { KubeObject, TypeRef } from '../fake-apiserver/api/index.ts';
 import { World } from '../harness/world.ts';
 import type { InjectedBug } from '../harness/world.ts';
-import { runCase } from '../harness/verifier/run-case.ts';
-import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
+import { admissionOracle, expectedProbesWithAdmission } from '../topologies/index.ts';
+import { runTopology } from './random-enforcement.ts';
 import type { Topology } from '../topologies/index.ts';
 import { testService } from '../topologies/testing.ts';
 
@@ -142,7 +142,7 @@ describe('LatticeQuota', () => {
       ['quota/roomy', 'allow'],
       ['quota/capped', 'deny'],
     ]);
-    const judge = async (injectBug?: InjectedBug) => (await runCase({ id: 'quota', name: 'quota', kind: 'random', seed: 6, objects: renderTopology(t), expected: expectedProbesWithAdmission(t), admissions, injectBug })).record;
+    const judge = (injectBug?: InjectedBug) => runTopology(t, 6, 0, injectBug);
     const record = await judge();
     expect(record.admissions!.map((a) => [a.service, a.observed, a.problems])).toEqual([
       ['quota/gen', 'Ready', []],

@@ -12,6 +12,7 @@ import type { InjectedBug } from '../harness/world.ts';
 import { deriveSeed } from '../harness/rng/index.ts';
 import { admissionOracle, describeCedar, describeSecret, expectedProbesWithAdmission, renderTopologySchedule, topologyArbitrary } from '../topologies/index.ts';
 import type { Topology } from '../topologies/index.ts';
+import { checkCase, ReplayPathError } from './check-case.ts';
 
 /** Which failing topologies are shrunk: the first one found (default), every one, or none. */
 export type ShrinkMode = 'first' | 'all' | 'none';
@@ -42,16 +43,7 @@ export interface RandomResult {
   failures: FailureRecord[];
 }
 
-/** `--path` did not name a replayable counterexample of the topology. */
-export class ReplayPathError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ReplayPathError';
-  }
-}
+export { ReplayPathError };
 
 /** Runs one topology in a World seeded with `worldSeed`. */
 export async function runTopology(t: Topology, worldSeed: number, index: number, injectBug?: InjectedBug): Promise<RunRecord> {
@@ -152,37 +144,22 @@ export interface IndexResult {
 export async function runIndex(opts: IndexOptions, arbitrary: fc.Arbitrary<Topology> = topologyArbitrary()): Promise<IndexResult> {
   const { index, shrink } = opts;
   const worldSeed = deriveSeed(opts.seed, `topology/${index}`);
-  let first: RunRecord | undefined;
-  let firstTopology: Topology | undefined;
-  let lastFailing: RunRecord | undefined;
-  const property = fc.asyncProperty(arbitrary, async (t) => {
-    const record = await runTopology(t, worldSeed, index, opts.injectBug);
-    if (!first) {
-      first = record;
-      firstTopology = t;
-    }
-    const ok = record.status === 'verified';
-    if (!ok) lastFailing = record;
-    return ok;
+  const checked = await checkCase<[Topology]>([arbitrary], (t) => runTopology(t, worldSeed, index, opts.injectBug), {
+    seed: worldSeed,
+    shrink,
+    fcPath: opts.path,
+    path: opts.path,
+    what: 'topology',
+    label: `topology ${index}`,
   });
-  let details: fc.RunDetails<[Topology]>;
-  try {
-    details = await fc.check(property, { seed: worldSeed, numRuns: 1, endOnFailure: !shrink, ...(opts.path !== undefined ? { path: opts.path } : {}) });
-  } catch (err) {
-    if (opts.path !== undefined) throw new ReplayPathError(opts.path, (err as Error).message);
-    throw err;
-  }
-  if (!first) {
-    if (opts.path !== undefined) throw new ReplayPathError(opts.path, `path ${opts.path} replays no topology`);
-    throw details.errorInstance ?? new Error(`topology ${index}: fast-check ran no case`);
-  }
-  if (!details.failed || !details.counterexample || !lastFailing || lastFailing.status === 'verified') return { run: first };
-  const ce = details.counterexample[0];
-  const path = details.counterexamplePath ?? '';
+  const { first, failed } = checked;
+  if (!failed) return { run: first };
+  const lastFailing = failed.record;
+  const path = failed.path;
   return {
     run: first,
     failure: {
-      ...failureHead({ first, seed: opts.seed, index, path, shrunk: shrink, shrinks: details.numShrinks, failing: lastFailing, before: firstTopology, counterexample: ce }),
+      ...failureHead({ first, seed: opts.seed, index, path, shrunk: shrink, shrinks: failed.shrinks, failing: lastFailing, before: checked.firstTopology, counterexample: failed.counterexample[0] }),
       mismatches: lastFailing.probes.filter((p) => p.expected !== p.observed),
       ...((lastFailing.admissionMismatches ?? 0) > 0 ? { admissionMismatches: lastFailing.admissions!.filter((a) => a.problems.length > 0) } : {}),
       ...(lastFailing.invariants?.length ? { invariants: lastFailing.invariants } : {}),
@@ -228,23 +205,36 @@ export function shrinkNext(mode: ShrinkMode, failuresSoFar: number, path?: strin
 }
 
 /**
+ * The loop both random scenarios run over their indices: `runOne(index, shrink)` for each index in
+ * order until `shouldStop` says so, shrinking per {@link shrinkNext} (`shrink`, default `first`, and
+ * `path`); every run record is kept (and passed to `onRun`), every failure too. Deterministic when
+ * `runOne` is. Rethrows what `runOne` throws.
+ */
+export async function runEachIndex(
+  opts: { indices: Iterable<number>; shrink?: ShrinkMode; path?: string; shouldStop?: () => boolean },
+  runOne: (index: number, shrink: boolean) => Promise<IndexResult>,
+  onRun?: (index: number, record: RunRecord) => void,
+): Promise<RandomResult> {
+  const runs: RunRecord[] = [];
+  const failures: FailureRecord[] = [];
+  const mode = opts.shrink ?? 'first';
+  for (const index of opts.indices) {
+    if (opts.shouldStop?.()) break;
+    const { run, failure } = await runOne(index, shrinkNext(mode, failures.length, opts.path));
+    runs.push(run);
+    onRun?.(index, run);
+    if (failure) failures.push(failure);
+  }
+  return { runs, failures };
+}
+
+/**
  * Runs every index; failing ones (mismatches, or unverified: a run that never settled proves
  * nothing) are reported, and shrunk per `shrink`. Deterministic for (seed, indices, injectBug,
  * path, shrink).
  * @throws ReplayPathError when `path` is not a replay path fast-check can follow.
  */
 export async function runRandomTopologies(opts: RandomOptions): Promise<RandomResult> {
-  const runs: RunRecord[] = [];
-  const failures: FailureRecord[] = [];
   const arbitrary = topologyArbitrary();
-  const mode = opts.shrink ?? 'first';
-  for (const index of opts.indices) {
-    if (opts.shouldStop?.()) break;
-    const shrink = shrinkNext(mode, failures.length, opts.path);
-    const { run, failure } = await runIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink }, arbitrary);
-    runs.push(run);
-    opts.onTopology?.(index, run);
-    if (failure) failures.push(failure);
-  }
-  return { runs, failures };
+  return runEachIndex(opts, (index, shrink) => runIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink }, arbitrary), opts.onTopology);
 }

@@ -23,8 +23,9 @@ import { oracle, renderTopology, topologyArbitrary } from '../topologies/index.t
 import type { Topology } from '../topologies/index.ts';
 import { evolutionCommandArbitraries } from './evolution-commands.ts';
 import type { EvolutionModel, EvolutionReal } from './evolution-commands.ts';
-import { ReplayPathError, failureHead } from './random-enforcement.ts';
+import { failureHead, runEachIndex } from './random-enforcement.ts';
 import type { ShrinkMode } from './random-enforcement.ts';
+import { checkCase } from './check-case.ts';
 
 /** Most commands after the initial topology. */
 export const MAX_EVOLUTION_COMMANDS = 4;
@@ -129,41 +130,29 @@ export async function runEvolutionIndex(opts: { seed: number; index: number; inj
   const replay = opts.path !== undefined ? splitEvolutionPath(opts.path) : undefined;
   // A fresh commands arbitrary per check: it keeps the replay state of its shrinks.
   const commandsArb = fc.commands(evolutionCommandArbitraries(), { maxCommands: MAX_EVOLUTION_COMMANDS, size: 'max', ...(replay?.replayPath ? { replayPath: replay.replayPath } : {}) });
-  let first: RunRecord | undefined;
-  let firstTopology: Topology | undefined;
-  let lastFailing: RunRecord | undefined;
-  const property = fc.asyncProperty(topologyArbitrary(EVOLUTION_TOPOLOGY), commandsArb, async (t, commands) => {
-    const record = await runEvolution(t, commands, worldSeed, index, opts.injectBug);
-    if (!first) {
-      first = record;
-      firstTopology = t;
-    }
-    const ok = record.status === 'verified';
-    if (!ok) lastFailing = record;
-    return ok;
+  type Case = [Topology, Iterable<fc.AsyncCommand<EvolutionModel, EvolutionReal, boolean>>];
+  // Unbiased: the one run of an index is drawn like any other, not biased to the smallest values
+  // (fast-check biases early runs small, which would leave most cases with no command at all).
+  const checked = await checkCase<Case>([topologyArbitrary(EVOLUTION_TOPOLOGY), commandsArb], (t, commands) => runEvolution(t, commands, worldSeed, index, opts.injectBug), {
+    seed: worldSeed,
+    shrink,
+    unbiased: true,
+    fcPath: replay?.path,
+    path: opts.path,
+    what: 'evolving case',
+    label: `evolution ${index}`,
   });
-  let details: fc.RunDetails<[Topology, Iterable<fc.AsyncCommand<EvolutionModel, EvolutionReal, boolean>>]>;
-  try {
-    // Unbiased: the one run of an index is drawn like any other, not biased to the smallest values
-    // (fast-check biases early runs small, which would leave most cases with no command at all).
-    details = await fc.check(property, { seed: worldSeed, numRuns: 1, unbiased: true, endOnFailure: !shrink, ...(replay ? { path: replay.path } : {}) });
-  } catch (err) {
-    if (opts.path !== undefined) throw new ReplayPathError(opts.path, (err as Error).message);
-    throw err;
-  }
-  if (!first) {
-    if (opts.path !== undefined) throw new ReplayPathError(opts.path, `path ${opts.path} replays no evolving case`);
-    throw details.errorInstance ?? new Error(`evolution ${index}: fast-check ran no case`);
-  }
-  if (!details.failed || !details.counterexample || !lastFailing || lastFailing.status === 'verified') return { run: first };
-  const [initial, commands] = details.counterexample;
+  const { first, failed } = checked;
+  if (!failed) return { run: first };
+  const lastFailing = failed.record;
+  const [initial, commands] = failed.counterexample;
   const replayPath = /replayPath="([^"]*)"/.exec(String(commands))?.[1];
-  const path = `${details.counterexamplePath ?? ''}${replayPath ? `@${replayPath}` : ''}`;
+  const path = `${failed.path}${replayPath ? `@${replayPath}` : ''}`;
   const steps = lastFailing.evolution?.steps ?? [];
   return {
     run: first,
     failure: {
-      ...failureHead({ first, seed: opts.seed, index, path, shrunk: shrink, shrinks: details.numShrinks, failing: lastFailing, before: firstTopology, counterexample: initial }),
+      ...failureHead({ first, seed: opts.seed, index, path, shrunk: shrink, shrinks: failed.shrinks, failing: lastFailing, before: checked.firstTopology, counterexample: initial }),
       commands: steps.slice(1).map((s) => s.command),
       mismatches: steps.flatMap((s) => s.mismatches),
       transitions: steps.flatMap((s) => s.transitions),
@@ -175,18 +164,7 @@ export async function runEvolutionIndex(opts: { seed: number; index: number; inj
 
 /** Runs every index (failures shrunk per `shrink`, the first one by default). Deterministic for its options. */
 export async function runEvolutions(opts: EvolutionOptions): Promise<{ runs: RunRecord[]; failures: FailureRecord[] }> {
-  const runs: RunRecord[] = [];
-  const failures: FailureRecord[] = [];
-  const mode = opts.shrink ?? 'first';
-  for (const index of opts.indices) {
-    if (opts.shouldStop?.()) break;
-    const shrink = opts.path !== undefined || mode === 'all' || (mode === 'first' && failures.length === 0);
-    const { run, failure } = await runEvolutionIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink });
-    runs.push(run);
-    opts.onEvolution?.(index, run);
-    if (failure) failures.push(failure);
-  }
-  return { runs, failures };
+  return runEachIndex(opts, (index, shrink) => runEvolutionIndex({ seed: opts.seed, index, injectBug: opts.injectBug, path: opts.path, shrink }), opts.onEvolution);
 }
 
 /** Evolving topologies in the default `lattice-sim run` (each ~4–6 services and up to 4 commands). */

@@ -7,3 +7,4 @@ export * from './clock.ts';
 export * from './label-selector.ts';
 export * from './client.ts';
 export * from './cache.ts';
+export * from './event.ts';

@@ -11,15 +11,10 @@
  * simulated run and cost writes, so runs leave them out and `lattice-sim serve` writes them, as a
  * cluster does for `kubectl get events` and `kubectl describe`. `Warning` Events are always written.
  */
-import type { Clock, KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
-import { rfc3339 } from '../../fake-apiserver/api/index.ts';
+import type { Clock, EventSubject, KubeClient } from '../../fake-apiserver/api/index.ts';
+import { coreEvent, EventNamer, rfc3339 } from '../../fake-apiserver/api/index.ts';
 
-/** The object an Event is about. */
-export interface EventSubject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; uid?: string };
-}
+export type { EventSubject };
 
 /** Records Events about objects (best effort; resolves once written or dropped). */
 export interface EventRecorder {
@@ -38,7 +33,7 @@ const REMEMBERED = 4096;
  */
 export function eventRecorder(client: KubeClient, clock: Clock, source: { component: string; host?: string }, opts: { normal: boolean }): EventRecorder {
   const seen = new Map<string, { name: string; namespace: string; count: number; firstMs: number }>();
-  const sequence = new Map<string, number>();
+  const names = new EventNamer(REMEMBERED);
   return {
     async event(subject, type, reason, message, hostOverride) {
       const host = hostOverride ?? source.host;
@@ -55,29 +50,10 @@ export function eventRecorder(client: KubeClient, clock: Clock, source: { compon
           .catch(() => undefined);
         return;
       }
-      // `<name>.<hex>`: client-go uses the nanosecond instant; simulated instants repeat, so a per-instant sequence follows it.
-      const base = `${subject.metadata.name}.${(nowMs * 1e6).toString(16)}`;
-      const n = sequence.get(base) ?? 0;
-      sequence.set(base, n + 1);
-      if (sequence.size > REMEMBERED) sequence.delete(sequence.keys().next().value!);
-      const name = n === 0 ? base : `${base}${n.toString(16)}`;
+      const name = names.next(subject.metadata.name, nowMs);
       seen.set(key, { name, namespace, count: 1, firstMs: nowMs });
       if (seen.size > REMEMBERED) seen.delete(seen.keys().next().value!);
-      const event = {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name, namespace },
-        involvedObject: { apiVersion: subject.apiVersion, kind: subject.kind, namespace: subject.metadata.namespace, name: subject.metadata.name, uid: subject.metadata.uid },
-        reason,
-        message,
-        type,
-        source: host ? { component: source.component, host } : { component: source.component },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        reportingComponent: source.component,
-        reportingInstance: host ?? '',
-      } as unknown as KubeObject;
+      const event = coreEvent({ name, subject, type, reason, message, source: { component: source.component, host }, nowMs });
       await client.create(event).catch(() => undefined);
     },
   };

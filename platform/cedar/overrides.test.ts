@@ -113,6 +113,9 @@ describe('external endpoints', () => {
     expect(() => parseEndpointUrl('example.com:http')).toThrow(/invalid port 'http'/);
     expect(() => parseEndpointUrl('https://x:0')).toThrow(/out of range/);
     expect(() => parseEndpointUrl('https://:443')).toThrow(/missing host/);
+    expect(() => parseEndpointUrl('a b:80')).toThrow(/whitespace in host/);
+    expect(() => parseEndpointUrl('tcp://a:1:2')).toThrow(/an IPv6 host needs brackets/);
+    expect(() => parseEndpointUrl('2001:db8::1:53')).toThrow(/an IPv6 host needs brackets/);
   });
 
   it('ask one AccessExternalEndpoint per endpoint of outbound external-service resources', () => {

@@ -120,20 +120,26 @@ export interface ParsedEndpoint {
 
 const DEFAULT_PORTS: Record<string, number | undefined> = { https: 443, http: 80, tcp: undefined, udp: undefined, grpc: undefined };
 
+/** The `<scheme>://` an endpoint URL starts with (group 1: the scheme as written); no match ⇒ the bare `host:port` form. */
+export const ENDPOINT_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/;
+
 /**
  * Parses an external-service endpoint URL (reference §1.1, params of `external-service`):
  * `https://host[:port]` (default 443), `http://host[:port]` (80), `tcp://host:port`,
- * `udp://host:port`, `grpc://host:port`, or bare `host:port` (protocol tcp). A path, query or
- * fragment after the authority is ignored; `[v6]:port` hosts keep their brackets off.
- * Throws: an Error `invalid endpoint URL '<url>': <why>` for an unknown scheme, a missing host,
- * a missing port where there is no default, or a port outside 1..65535.
+ * `udp://host:port`, `grpc://host:port`, or bare `host:port` (protocol tcp); the scheme is matched
+ * case-insensitively and given lower-case. A path, query or fragment after the authority is ignored;
+ * `[v6]:port` hosts keep their brackets off. The one endpoint grammar of the platform: the compiler's
+ * egress and `${resources.X.url}` read it too (compiler/template.ts `parseEndpoint`).
+ * Throws: an Error `invalid endpoint URL '<url>': <why>` for an unknown scheme, a missing host, a host
+ * with white space or an unbracketed `:`, a missing port where there is no default, or a port outside
+ * 1..65535.
  */
 export function parseEndpointUrl(url: string): ParsedEndpoint {
   const fail = (why: string): never => {
     throw new Error(`invalid endpoint URL '${url}': ${why}`);
   };
   const trimmed = url.trim();
-  const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(trimmed);
+  const schemeMatch = ENDPOINT_SCHEME.exec(trimmed);
   let protocol = 'tcp';
   let rest = trimmed;
   if (schemeMatch) {
@@ -157,6 +163,8 @@ export function parseEndpointUrl(url: string): ParsedEndpoint {
     portText = colon < 0 ? undefined : authority.slice(colon + 1);
   }
   if (host === '') fail('missing host');
+  if (/\s/.test(host)) fail('whitespace in host');
+  if (!authority.startsWith('[') && host.includes(':')) fail('an IPv6 host needs brackets ([address]:port)');
   let port = DEFAULT_PORTS[protocol];
   if (portText !== undefined) {
     if (!/^\d+$/.test(portText)) fail(`invalid port '${portText}'`);

@@ -4,52 +4,27 @@
  * platform/compiler/job-compiler.test.ts` rewrites them, review the diff), and a sweep of the reference
  * LatticeJob fixtures (skipped, by name, when ../shared is absent).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { goldenPairs, loadExample } from './golden-pairs.ts';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeJob } from '../crds/types.ts';
-import { compileJob, jobImages, mergeTask, type CompiledJob } from './index.ts';
-import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
+import { compileJob, jobImages, mergeTask } from './index.ts';
+import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR, expectOk } from './testing.ts';
 import { resolveBudget } from '../quota/index.ts';
 
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
-const TESTDATA = fileURLToPath(new URL('./testdata/jobs/', import.meta.url));
-const GOLDEN = fileURLToPath(new URL('./__golden__/jobs/', import.meta.url));
 const ctx = { authorizer: allowAll(), clusterName: 'sim' };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
-function example(name: string): LatticeJob {
-  const lj = parse(readFileSync(join(TESTDATA, `${name}.yaml`), 'utf8')) as LatticeJob;
-  return { ...lj, metadata: { ...lj.metadata, uid: '<uid>' } };
-}
+const example = (name: string): LatticeJob => loadExample<LatticeJob>('jobs', name);
 
-function ok(r: ReturnType<typeof compileJob>): CompiledJob {
-  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
-  return r;
-}
+const ok = expectOk;
 
 const byKind = (objs: KubeObject[], kind: string) => objs.filter((o) => o.kind === kind);
 
 describe('golden: our example LatticeJobs', () => {
-  for (const file of readdirSync(TESTDATA).filter((f) => f.endsWith('.yaml')).sort()) {
-    const name = file.replace(/\.yaml$/, '');
-    test(`testdata/jobs/${file} compiles to __golden__/jobs/${name}.yaml`, () => {
-      const r = compileJob(example(name), ctx);
-      const text = stringify(r, { aliasDuplicateObjects: false, lineWidth: 0 });
-      const out = join(GOLDEN, `${name}.yaml`);
-      if (UPDATE) {
-        mkdirSync(GOLDEN, { recursive: true });
-        writeFileSync(out, text);
-      }
-      expect(existsSync(out), `${out} missing: run with UPDATE_GOLDEN=1`).toBe(true);
-      expect(text).toBe(readFileSync(out, 'utf8'));
-    });
-  }
+  goldenPairs<LatticeJob>('jobs', (x) => compileJob(x, ctx), false);
 });
 
 describe('VCJob shape', () => {

@@ -4,34 +4,23 @@
  * platform/compiler/model-compiler.test.ts` rewrites them, review the diff), behaviour tests, and the
  * reference LatticeModel fixture (skipped when ../shared is absent).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
+import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { goldenPairs, loadExample } from './golden-pairs.ts';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeModel } from '../crds/model-types.ts';
-import { compileModel, mergeRole, modelImages, modelServingName, type CompiledModel } from './index.ts';
-import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR } from './testing.ts';
+import { compileModel, mergeRole, modelImages, modelServingName } from './index.ts';
+import { allowAll, denyWhere, loadReferenceObjects, REFERENCE_DIR, expectOk } from './testing.ts';
 import { resolveBudget } from '../quota/index.ts';
 
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
-const TESTDATA = fileURLToPath(new URL('./testdata/models/', import.meta.url));
-const GOLDEN = fileURLToPath(new URL('./__golden__/models/', import.meta.url));
 const ctx = { authorizer: allowAll(), clusterName: 'sim' };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
-function example(name: string): LatticeModel {
-  const m = parse(readFileSync(join(TESTDATA, `${name}.yaml`), 'utf8')) as LatticeModel;
-  return { ...m, metadata: { ...m.metadata, uid: '<uid>' } };
-}
+const example = (name: string): LatticeModel => loadExample<LatticeModel>('models', name);
 
-function ok(r: ReturnType<typeof compileModel>): CompiledModel {
-  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
-  return r;
-}
+const ok = expectOk;
 
 const named = (objs: KubeObject[], kind: string, name: string): Json => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -40,21 +29,7 @@ const named = (objs: KubeObject[], kind: string, name: string): Json => {
 };
 
 describe('golden: our example LatticeModels', () => {
-  for (const file of readdirSync(TESTDATA).filter((f) => f.endsWith('.yaml')).sort()) {
-    const name = file.replace(/\.yaml$/, '');
-    test(`testdata/models/${file} compiles to __golden__/models/${name}.yaml`, () => {
-      const r = compileModel(example(name), ctx);
-      expect(r.ok).toBe(true);
-      const text = stringify(r, { aliasDuplicateObjects: false, lineWidth: 0 });
-      const out = join(GOLDEN, `${name}.yaml`);
-      if (UPDATE) {
-        mkdirSync(GOLDEN, { recursive: true });
-        writeFileSync(out, text);
-      }
-      expect(existsSync(out), `${out} missing: run with UPDATE_GOLDEN=1`).toBe(true);
-      expect(text).toBe(readFileSync(out, 'utf8'));
-    });
-  }
+  goldenPairs<LatticeModel>('models', (x) => compileModel(x, ctx), true);
 });
 
 describe('ModelServing', () => {

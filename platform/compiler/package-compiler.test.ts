@@ -4,46 +4,20 @@
  * platform/compiler/package-compiler.test.ts` rewrites them), `$secret` directives, the AccessSecret gate
  * with principal kind `package`, and the admission rules.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { goldenPairs, loadExample } from './golden-pairs.ts';
 import type { LatticePackage } from '../crds/model-types.ts';
 import { packageProblems } from '../validation/index.ts';
-import { compilePackage, type CompiledPackage } from './index.ts';
-import { allowAll, denyWhere } from './testing.ts';
+import { compilePackage } from './index.ts';
+import { allowAll, denyWhere, expectOk } from './testing.ts';
 
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
-const TESTDATA = fileURLToPath(new URL('./testdata/packages/', import.meta.url));
-const GOLDEN = fileURLToPath(new URL('./__golden__/packages/', import.meta.url));
 const ctx = { authorizer: allowAll(), clusterName: 'sim' };
 
-function example(name: string): LatticePackage {
-  const p = parse(readFileSync(join(TESTDATA, `${name}.yaml`), 'utf8')) as LatticePackage;
-  return { ...p, metadata: { ...p.metadata, uid: '<uid>' } };
-}
-function ok(r: ReturnType<typeof compilePackage>): CompiledPackage {
-  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
-  return r;
-}
+const example = (name: string): LatticePackage => loadExample<LatticePackage>('packages', name);
+const ok = expectOk;
 
 describe('golden: our example LatticePackages', () => {
-  for (const file of readdirSync(TESTDATA).filter((f) => f.endsWith('.yaml')).sort()) {
-    const name = file.replace(/\.yaml$/, '');
-    test(`testdata/packages/${file} compiles to __golden__/packages/${name}.yaml`, () => {
-      const r = compilePackage(example(name), ctx);
-      expect(r.ok).toBe(true);
-      const text = stringify(r, { aliasDuplicateObjects: false, lineWidth: 0 });
-      const out = join(GOLDEN, `${name}.yaml`);
-      if (UPDATE) {
-        mkdirSync(GOLDEN, { recursive: true });
-        writeFileSync(out, text);
-      }
-      expect(existsSync(out), `${out} missing: run with UPDATE_GOLDEN=1`).toBe(true);
-      expect(text).toBe(readFileSync(out, 'utf8'));
-    });
-  }
+  goldenPairs<LatticePackage>('packages', (x) => compilePackage(x, ctx), true);
 });
 
 describe('$secret directives', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { LatticeService, LatticeServiceSpec } from '../crds/types.ts';
 import { compileService, type CompiledService } from './index.ts';
-import { allowAll, denyWhere } from './testing.ts';
+import { allowAll, denyWhere, expectOk } from './testing.ts';
 
 const ctx = { authorizer: allowAll(), clusterName: 'sim' };
 
@@ -24,10 +24,7 @@ function service(spec: Partial<LatticeServiceSpec> = {}): LatticeService {
   };
 }
 
-function ok(r: ReturnType<typeof compileService>): CompiledService {
-  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
-  return r;
-}
+const ok = expectOk;
 
 const kinds = (r: CompiledService) => r.layers.infrastructure.map((o) => `${o.kind}/${o.metadata.name}`);
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { LatticeService, LatticeServiceSpec } from '../crds/types.ts';
 import { compileService, type CompiledService } from './index.ts';
-import { allowAll } from './testing.ts';
+import { allowAll, expectOk } from './testing.ts';
 
 const ctx = { authorizer: allowAll(), clusterName: 'sim', trustDomain: 'lattice.test' };
 
@@ -20,10 +20,7 @@ function service(spec: Partial<LatticeServiceSpec> = {}, ports: Record<string, {
   } as LatticeService;
 }
 
-function ok(r: ReturnType<typeof compileService>): CompiledService {
-  if (!r.ok) throw new Error(`expected success, got ${r.reason}: ${r.message}`);
-  return r;
-}
+const ok = expectOk;
 const find = (r: CompiledService, kind: string) => r.layers.infrastructure.filter((o) => o.kind === kind);
 
 describe('Tetragon TracingPolicyNamespaced allow-binaries-<svc> (reference lattice-tetragon-policy)', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { buildTemplateContext, expandTemplate, extractSecretRefs, parseEndpoint, parsePureSecretRef, renderFileText, sanitizeDnsLabel } from './template.ts';
+import { parseEndpointUrl } from '../cedar/overrides.ts';
 
 const ctx = buildTemplateContext({
   name: 'api',
@@ -70,6 +71,16 @@ describe('parseEndpoint and names', () => {
     expect(parseEndpoint('api.themoviedb.org:443')).toEqual({ host: 'api.themoviedb.org', port: 443, protocol: 'TCP', url: 'tcp://api.themoviedb.org:443' });
     expect(parseEndpoint('tcp://nohost')).toBeUndefined();
     expect(parseEndpoint('ftp://h:21')).toBeUndefined();
+  });
+
+  test('reads endpoints as the Cedar gate does (one grammar): scheme case, bracketed IPv6, and what neither accepts', () => {
+    expect(parseEndpoint('HTTPS://api.example.com')).toEqual({ host: 'api.example.com', port: 443, protocol: 'TCP', url: 'HTTPS://api.example.com' });
+    expect(parseEndpoint('https://[2001:db8::1]:9443/v1')).toEqual({ host: '2001:db8::1', port: 9443, protocol: 'TCP', url: 'https://[2001:db8::1]:9443/v1' });
+    expect(parseEndpoint('[2001:db8::1]:53')).toEqual({ host: '2001:db8::1', port: 53, protocol: 'TCP', url: 'tcp://[2001:db8::1]:53' });
+    for (const text of ['a b:80', 'tcp://a:1:2', '2001:db8::1:53', 'https://']) {
+      expect(parseEndpoint(text)).toBeUndefined();
+      expect(() => parseEndpointUrl(text)).toThrow(/invalid endpoint URL/);
+    }
   });
 
   test('sanitizes DNS labels: lowercase, dashes, leading non-letters and trailing dashes stripped, 63 max', () => {

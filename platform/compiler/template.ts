@@ -3,6 +3,7 @@
  * context is a flat map `dotted.path → value` built by {@link buildTemplateContext}.
  */
 import type { EgressRule, ResourceSpec } from '../crds/types.ts';
+import { ENDPOINT_SCHEME, parseEndpointUrl } from '../cedar/overrides.ts';
 import { SpecError, type ServiceLookupResult } from './types.ts';
 
 /** Flat template context: `metadata.name`, `metadata.annotations.K`, `resources.<name_>.host`, `cluster.name`. */
@@ -48,27 +49,27 @@ export interface Endpoint {
   url: string;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { https: 443, http: 80 };
-
 /**
- * Parses `https://host[:port]` (443), `http://host[:port]` (80), `tcp://h:p`, `udp://h:p`, `grpc://h:p`
- * or bare `host:port` (tcp). `url` is the text as written, or `tcp://host:port` for the bare form.
- * Returns undefined when the text is not one of these forms.
+ * An external endpoint as the compiler uses it: {@link parseEndpointUrl} (the one endpoint grammar,
+ * shared with the Cedar AccessExternalEndpoint gate: `https://host[:port]` 443, `http://host[:port]` 80,
+ * `tcp://h:p`, `udp://h:p`, `grpc://h:p`, bare `host:port` tcp, `[v6]:port` hosts) with `udp` as
+ * protocol UDP and every other scheme TCP. `url` is the text as written (trimmed), or
+ * `tcp://host:port` for the bare form (an IPv6 host in brackets). Undefined when the text does not parse.
  */
 export function parseEndpoint(text: string): Endpoint | undefined {
-  const m = /^(?:([a-z]+):\/\/)?([^/:?#\s]+)(?::(\d+))?(?:[/?#].*)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const scheme = m[1];
-  const host = m[2];
-  let port = m[3] !== undefined ? Number(m[3]) : undefined;
-  if (scheme !== undefined && !['https', 'http', 'tcp', 'udp', 'grpc'].includes(scheme)) return undefined;
-  if (port === undefined) port = scheme !== undefined ? DEFAULT_PORTS[scheme] : undefined;
-  if (port === undefined || port < 1 || port > 65535) return undefined;
+  let parsed;
+  try {
+    parsed = parseEndpointUrl(text);
+  } catch {
+    return undefined;
+  }
+  const { host, port, protocol } = parsed;
+  const bare = !ENDPOINT_SCHEME.test(text.trim());
   return {
     host,
     port,
-    protocol: scheme === 'udp' ? 'UDP' : 'TCP',
-    url: scheme !== undefined ? text.trim() : `tcp://${host}:${port}`,
+    protocol: protocol === 'udp' ? 'UDP' : 'TCP',
+    url: bare ? `tcp://${host.includes(':') ? `[${host}]` : host}:${port}` : text.trim(),
   };
 }
 

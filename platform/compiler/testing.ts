@@ -37,6 +37,18 @@ export function denyWhere(deny: (r: GateRequest) => boolean): Authorizer & { ask
   };
 }
 
+/**
+ * The successful result of a compile (`ok: true`), narrowed; throws `expected success, got <reason>:
+ * <message>` for a failed one, so a test reads the failure instead of a missing property.
+ */
+export function expectOk<R extends { ok: true } | { ok: false; reason: string; message: string }>(r: R): Extract<R, { ok: true }> {
+  if (!r.ok) {
+    const failed = r as Extract<R, { ok: false }>;
+    throw new Error(`expected success, got ${failed.reason}: ${failed.message}`);
+  }
+  return r as Extract<R, { ok: true }>;
+}
+
 /** Absolute path of the shared reference fixtures folder (`/work/shared/fixtures/reference` in this checkout). */
 export const REFERENCE_DIR = fileURLToPath(new URL('../../../shared/fixtures/reference/', import.meta.url));
 

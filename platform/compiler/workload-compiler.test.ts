@@ -3,7 +3,7 @@ import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { WorkloadSpec } from '../crds/types.ts';
 import { volumeOwnerIndex, type GateRequest } from '../cedar/index.ts';
 import { compileWorkload, esoContentHash, type CompiledWorkload, type WorkloadCompileInput } from './index.ts';
-import { allowAll, denyWhere } from './testing.ts';
+import { allowAll, denyWhere, expectOk } from './testing.ts';
 
 const ctx = { authorizer: allowAll(), clusterName: 'sim' };
 
@@ -24,10 +24,7 @@ function input(w: WorkloadSpec, extra: Partial<WorkloadCompileInput> = {}): Work
   return { name: 'svc', namespace: 'team', kind: 'service', workload: w, ...extra };
 }
 
-function ok(result: ReturnType<typeof compileWorkload>): CompiledWorkload {
-  if (!result.ok) throw new Error(`expected success, got ${result.reason}: ${result.message}`);
-  return result;
-}
+const ok = expectOk;
 
 function allObjects(r: CompiledWorkload): KubeObject[] {
   return [...r.persistentVolumeClaims, ...r.configMaps, ...r.secrets, ...r.externalSecrets];

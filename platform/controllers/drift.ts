@@ -11,13 +11,14 @@
  * as is) are not drift. No read before the apply: a write in between that touched only fields this
  * controller does not own also counts (nobody but the controller writes the policies it tracks).
  *
- * The Event is a core/v1 Event as client-go's `record.EventRecorder` writes it: named
- * `<object>.<hex of the instant in ns>` (a sequence appended when the instant repeats), about the
- * involved object, `source.component` = the controller, type Warning, reason {@link DRIFT_CORRECTED}.
- * Written through the controller's own client, best effort (a failed write is dropped, as client-go).
+ * The Event is a core/v1 Event as client-go's `record.EventRecorder` writes it (fake-apiserver/api
+ * `coreEvent`, `EventNamer`): named `<object>.<hex of the instant in ns>` (a sequence appended when the
+ * instant repeats), about the involved object, `source.component` = the controller, type Warning, reason
+ * {@link DRIFT_CORRECTED}; each report is a new Event (no aggregation of repeats). Written through the
+ * controller's own client, best effort (a failed write is dropped, as client-go).
  */
-import type { KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
-import { rfc3339 } from '../../fake-apiserver/api/index.ts';
+import type { EventSubject, KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
+import { coreEvent, EventNamer } from '../../fake-apiserver/api/index.ts';
 
 /** Reason of the Event reporting restored objects. */
 export const DRIFT_CORRECTED = 'DriftCorrected';
@@ -29,13 +30,6 @@ interface Applied {
   resourceVersion: string | undefined;
 }
 
-/** The object an Event is about (the owning custom resource). */
-export interface InvolvedObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; uid?: string };
-}
-
 /**
  * Applies objects (server-side apply, force) as one field manager and remembers, per object, what it
  * applied and the uid it got back, to tell restored objects from first and no-op applies (module doc).
@@ -43,8 +37,10 @@ export interface InvolvedObject {
 export class DriftTracker {
   readonly #client: KubeClient;
   readonly #fieldManager: string;
-  readonly #applied = new Map<string, Applied>();
-  readonly #sequence = new Map<string, number>();
+  /** `kind|namespace|name` → apiVersion → the last apply of that object ({@link DriftTracker.forget} drops every apiVersion of one object). */
+  readonly #applied = new Map<string, Map<string, Applied>>();
+  /** Event names; only the last `<owner>.<instant>` keeps its sequence (a report about another owner or instant resets it). */
+  readonly #names = new EventNamer(1);
 
   constructor(client: KubeClient, fieldManager: string) {
     this.#client = client;
@@ -56,12 +52,13 @@ export class DriftTracker {
    * drifted object (recreated or changed back an object this tracker applied with the same content).
    */
   async apply(obj: KubeObject): Promise<boolean> {
-    const key = objectKey(obj);
+    const key = objectKey(obj.kind, obj.metadata.namespace, obj.metadata.name);
     const desired = JSON.stringify(obj);
-    const prior = this.#applied.get(key);
+    const prior = this.#applied.get(key)?.get(obj.apiVersion);
     const candidate = prior !== undefined && prior.desired === desired;
     const out = await this.#client.apply(obj, { fieldManager: this.#fieldManager, force: true });
-    this.#applied.set(key, { desired, uid: out.metadata.uid, resourceVersion: out.metadata.resourceVersion });
+    const versions = this.#applied.get(key) ?? this.#applied.set(key, new Map()).get(key)!;
+    versions.set(obj.apiVersion, { desired, uid: out.metadata.uid, resourceVersion: out.metadata.resourceVersion });
     if (!candidate) return false;
     return out.metadata.uid !== prior.uid || out.metadata.resourceVersion !== prior.resourceVersion;
   }
@@ -73,40 +70,21 @@ export class DriftTracker {
     return restored;
   }
 
-  /** Forgets object `kind` `namespace`/`name` (deleted on purpose: its next apply is a first apply). */
+  /** Forgets object `kind` `namespace`/`name`, of any apiVersion (deleted on purpose: its next apply is a first apply). */
   forget(kind: string, namespace: string | undefined, name: string): void {
-    for (const key of this.#applied.keys()) if (key.endsWith(`|${kind}|${namespace ?? ''}|${name}`)) this.#applied.delete(key);
+    this.#applied.delete(objectKey(kind, namespace, name));
   }
 
   /**
    * Writes a Warning {@link DRIFT_CORRECTED} Event about `owner` naming `restored` (`Kind/name`), at
    * `nowMs` (simulated ms since the epoch). No-op when `restored` is empty; never rejects.
    */
-  async report(owner: InvolvedObject, restored: readonly string[], nowMs: number): Promise<void> {
+  async report(owner: EventSubject, restored: readonly string[], nowMs: number): Promise<void> {
     if (restored.length === 0) return;
-    const namespace = owner.metadata.namespace || 'default';
-    const base = `${owner.metadata.name}.${(nowMs * 1e6).toString(16)}`;
-    const n = this.#sequence.get(base) ?? 0;
-    this.#sequence.clear();
-    this.#sequence.set(base, n + 1);
-    const now = rfc3339(nowMs);
-    const event = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: n === 0 ? base : `${base}${n.toString(16)}`, namespace },
-      involvedObject: { apiVersion: owner.apiVersion, kind: owner.kind, namespace: owner.metadata.namespace, name: owner.metadata.name, uid: owner.metadata.uid },
-      reason: DRIFT_CORRECTED,
-      message: `restored drifted ${restored.join(', ')}`,
-      type: 'Warning',
-      source: { component: this.#fieldManager },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      reportingComponent: this.#fieldManager,
-      reportingInstance: '',
-    } as unknown as KubeObject;
+    const name = this.#names.next(owner.metadata.name, nowMs);
+    const event = coreEvent({ name, subject: owner, type: 'Warning', reason: DRIFT_CORRECTED, message: `restored drifted ${restored.join(', ')}`, source: { component: this.#fieldManager }, nowMs });
     await this.#client.create(event).catch(() => undefined);
   }
 }
 
-const objectKey = (o: KubeObject): string => `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
+const objectKey = (kind: string, namespace: string | undefined, name: string): string => `${kind}|${namespace ?? ''}|${name}`;

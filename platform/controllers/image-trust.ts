@@ -14,6 +14,7 @@ import { ignoreNotFound } from '../../fake-apiserver/api/index.ts';
 import type { ImageVerification } from '../cedar/images.ts';
 import type { CompileContext } from '../compiler/index.ts';
 import { ImageProviderType, LATTICE_SYSTEM_NAMESPACE, type ImageProvider } from '../crds/types.ts';
+import { SecretType } from './core-types.ts';
 
 /** What one authority's check of one image found (reference `cosign::VerifyResult`): verified, or not signed by that key with why. Throws for a verifier failure (reference `VerifyResult::Error`). */
 export type ImageVerifyResult = { verified: true } | { verified: false; reason: string };
@@ -36,8 +37,6 @@ export interface ImageTrustEntry {
 
 /** Name of the Secret (lattice-system) holding an authority's public key: `<provider>-trust-<authority>-credentials` (reference; written by ESO for the ImageProvider). */
 export const trustKeySecretName = (provider: string, authority: string): string => `${provider}-trust-${authority}-credentials`;
-
-const SecretType = { apiVersion: 'v1', kind: 'Secret' };
 
 /**
  * The enforcing trust entries (every ImageProvider with `trust` and `enforce` not false, sorted by

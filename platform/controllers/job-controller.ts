@@ -24,17 +24,17 @@
 import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
 import { compileJob, jobImages, mergedTasks, VolcanoCronJobType, VolcanoJobType } from '../compiler/index.ts';
-import type { OutboundServiceWildcard, ServiceLookupResult } from '../compiler/index.ts';
+import type { OutboundServiceWildcard } from '../compiler/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
-import { done, requeueAfter } from '../runtime/index.ts';
-import { LatticeJobType, LatticeServiceType } from '../crds/types.ts';
+import { controllerOwnerOfKind, done, requeueAfter } from '../runtime/index.ts';
+import { LatticeJobType } from '../crds/types.ts';
 import type { LatticeJob, LatticeJobStatus, LatticeService } from '../crds/types.ts';
 import { applyAll } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { referencedServices } from './service-controller.ts';
-import { graphNodeLookup } from './service-graph-nodes.ts';
-import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
-import { quotasUnchanged, workloadQuotaBudget } from './quota-budget.ts';
+import { cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
+import { quotasUnchanged } from './quota-budget.ts';
+import { servicePortLookup, workloadCompileContext } from './workload-compile-context.ts';
 
 /** Field manager of every write. */
 export const JOB_CONTROLLER = 'lattice-job-controller';
@@ -134,21 +134,14 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
     }
   }
 
-  /** What the graph knows of the LatticeServices the job's tasks name, for `${resources.X.port|url}`. */
-  async function serviceLookup(lj: LatticeJob): Promise<Map<string, ServiceLookupResult>> {
+  /** `"ns/name"` of the LatticeServices the job's tasks name (each task read as a service would be, {@link referencedServices}), sorted. */
+  function servicesNamed(lj: LatticeJob): string[] {
     const ids = new Set<string>();
     for (const [, task] of mergedTasks(lj)) {
       const pseudo = { metadata: { name: lj.metadata.name, namespace: lj.metadata.namespace }, spec: { workload: task.workload ?? {} } } as LatticeService;
       for (const id of referencedServices(pseudo)) ids.add(id);
     }
-    const known = new Map<string, ServiceLookupResult>();
-    for (const id of [...ids].sort()) {
-      const slash = id.indexOf('/');
-      const other = (await client.get<LatticeService>(LatticeServiceType, { namespace: id.slice(0, slash), name: id.slice(slash + 1) }).catch(ignoreNotFound)) as LatticeService | undefined;
-      const ports = other?.spec?.workload?.service?.ports;
-      if (ports) known.set(id, { ports });
-    }
-    return known;
+    return [...ids].sort();
   }
 
   async function finish(lj: LatticeJob, phase: VcPhase, ctx: ReconcileContext, generation: number | undefined): Promise<ReconcileResult | undefined> {
@@ -198,17 +191,15 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
       if (existing) {
         await writeStatus(lj, { phase: 'Pending', message: SUBMITTED_MESSAGE, observedGeneration: generation });
       } else {
-        const trust = await checkImageTrust(client, jobImages(lj), verifier);
-        if ('waiting' in trust) {
-          await writeStatus(lj, { phase: 'Pending', message: trust.waiting, observedGeneration: status.observedGeneration });
+        // Image trust, Cedar, the quota budget every task's demand is checked against (reference
+        // controller.rs:580-607) and the graph lookup, as the service controller sets them up.
+        const setup = await workloadCompileContext(client, { cedar: opts.cedar, verifier }, { obj: lj, what: 'job', images: jobImages(lj), workloads: mergedTasks(lj).map(([, task]) => task.workload) }, ctx.log);
+        if ('waiting' in setup) {
+          await writeStatus(lj, { phase: 'Pending', message: setup.waiting, observedGeneration: status.observedGeneration });
           return requeueAfter(t.trustWaitRequeueMs);
         }
-        const engine = await opts.cedar.load();
-        const known = await serviceLookup(lj);
-        // Quota (reference controller.rs:580-607): every task's demand against the job's budget.
-        const quotaBudget = await workloadQuotaBudget(client, lj, 'job', ctx.log);
-        const graphHasNode = await graphNodeLookup(client, mergedTasks(lj).map(([, task]) => task.workload));
-        const result = compileJob(lj, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, serviceLookup: (ns, name) => known.get(`${ns}/${name}`), quotaBudget, ...trust.context });
+        const serviceLookup = await servicePortLookup(client, servicesNamed(lj));
+        const result = compileJob(lj, { ...setup.context, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, serviceLookup });
         if (!result.ok) {
           const message = `Failed to compile job: ${result.message}`;
           ctx.log.warn(`LatticeJob ${key.namespace}/${key.name}: ${message}`);
@@ -216,7 +207,7 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
           return requeueAfter(t.compileFailureRequeueMs);
         }
         // A quota changed since the budget was read (reference `verify_quota_freshness`): retry instead of submitting.
-        if (!(await quotasUnchanged(client, quotaBudget.snapshots))) {
+        if (!(await quotasUnchanged(client, setup.context.quotaBudget.snapshots))) {
           ctx.log.info(`LatticeJob ${key.namespace}/${key.name}: quota state changed during job compilation, requeueing`);
           return requeueAfter(t.compileFailureRequeueMs);
         }
@@ -237,14 +228,11 @@ export function jobController(opts: JobControllerOptions): ControllerDefinition 
     return (vc && (await finish(lj, vc, ctx, generation))) ?? requeueAfter(t.runningRequeueMs);
   }
 
-  const owner = (o: KubeObject): ObjectKey[] =>
-    (o.metadata.ownerReferences ?? []).filter((r) => r.kind === 'LatticeJob' && r.controller).map((r) => ({ namespace: o.metadata.namespace, name: r.name }));
-
   return {
     name: JOB_CONTROLLER,
     primary: LatticeJobType,
     generationChangedOnly: true,
-    watches: [{ type: VolcanoJobType, map: owner }],
+    watches: [{ type: VolcanoJobType, map: controllerOwnerOfKind('LatticeJob') }],
     reconciler: { reconcile },
   };
 }

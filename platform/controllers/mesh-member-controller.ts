@@ -62,6 +62,7 @@ import type { LatticeMeshMember, LatticeMeshMemberStatus } from '../crds/types.t
 import { mergeCondition, sameConditions } from './conditions.ts';
 import { applyServed, deleteIfExists } from './apply.ts';
 import { DriftTracker } from './drift.ts';
+import { NamespaceType } from './core-types.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeMeshMemberProblems } from '../validation/index.ts';
 
@@ -91,7 +92,6 @@ const WAYPOINT_REQUEUE_MS = 10_000;
 /** Status message and Ready condition message while ServiceEntries wait for the waypoint (reference text). */
 const WAYPOINT_PENDING_MESSAGE = 'Waiting for waypoint to program ServiceEntries';
 
-const NamespaceType = { apiVersion: 'v1', kind: 'Namespace' };
 const ORPHAN_KINDS: Record<string, { apiVersion: string; kind: string }> = {
   AuthorizationPolicy: { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' },
   PeerAuthentication: { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication' },

@@ -26,15 +26,15 @@
 import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api/index.ts';
 import { ignoreNotFound } from '../../fake-apiserver/api/index.ts';
 import { compileModel, KthenaTypes, mergedRoles, modelImages, modelServingName, type CompiledModel, type ModelCompileResult, type OutboundServiceWildcard } from '../compiler/index.ts';
-import { graphNodeLookup } from './service-graph-nodes.ts';
 import { LatticeMeshMemberType, LABEL_NAME } from '../crds/types.ts';
 import { LatticeModelType, type LatticeModel, type LatticeModelStatus, type ModelCondition } from '../crds/model-types.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
-import { done, requeueAfter } from '../runtime/index.ts';
+import { controllerOwnerOfKind, done, requeueAfter } from '../runtime/index.ts';
 import { applyAll, deleteIfExists } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
-import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
-import { quotasUnchanged, workloadQuotaBudget } from './quota-budget.ts';
+import { cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
+import { quotasUnchanged } from './quota-budget.ts';
+import { workloadCompileContext } from './workload-compile-context.ts';
 
 /** Field manager of every write. */
 export const MODEL_CONTROLLER = 'lattice-model-controller';
@@ -112,13 +112,11 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
    * `verify_quota_freshness`); the caller retries without writing anything.
    */
   async function compile(m: LatticeModel, ctx: ReconcileContext): Promise<ModelCompileResult | { waiting: string } | { stale: true }> {
-    const trust = await checkImageTrust(client, modelImages(m), verifier);
-    if ('waiting' in trust) return trust;
-    const engine = await opts.cedar.load();
-    const graphHasNode = await graphNodeLookup(client, mergedRoles(m).flatMap(([, r]) => [r.entryWorkload, r.workerWorkload]));
-    const quotaBudget = await workloadQuotaBudget(client, m, 'model', ctx.log);
-    const c = compileModel(m, { authorizer: engine, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard, graphHasNode, quotaBudget, ...trust.context });
-    if (c.ok && !(await quotasUnchanged(client, quotaBudget.snapshots))) {
+    const workloads = mergedRoles(m).flatMap(([, r]) => [r.entryWorkload, r.workerWorkload]);
+    const setup = await workloadCompileContext(client, { cedar: opts.cedar, verifier }, { obj: m, what: 'model', images: modelImages(m), workloads }, ctx.log);
+    if ('waiting' in setup) return { waiting: setup.waiting };
+    const c = compileModel(m, { ...setup.context, clusterName: opts.clusterName, outboundServiceWildcard: opts.outboundServiceWildcard });
+    if (c.ok && !(await quotasUnchanged(client, setup.context.quotaBudget.snapshots))) {
       ctx.log.info(`LatticeModel ${m.metadata.namespace}/${m.metadata.name}: quota state changed during model compilation, requeueing`);
       return { stale: true };
     }
@@ -244,14 +242,11 @@ export function modelController(opts: ModelControllerOptions): ControllerDefinit
     return requeueAfter(t.failedRequeueMs);
   }
 
-  const owner = (o: KubeObject): ObjectKey[] =>
-    (o.metadata.ownerReferences ?? []).filter((r) => r.kind === 'LatticeModel' && r.controller).map((r) => ({ namespace: o.metadata.namespace, name: r.name }));
-
   return {
     name: MODEL_CONTROLLER,
     primary: LatticeModelType,
     generationChangedOnly: true,
-    watches: [{ type: KthenaTypes.ModelServing, map: owner }],
+    watches: [{ type: KthenaTypes.ModelServing, map: controllerOwnerOfKind('LatticeModel') }],
     reconciler: { reconcile },
   };
 }

@@ -32,7 +32,7 @@ import { compilePackage, packageOwnerReference } from '../compiler/index.ts';
 import { LatticeMeshMemberType, type LatticeMeshMember } from '../crds/types.ts';
 import { LatticePackageType, type LatticePackage } from '../crds/model-types.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
-import { done, requeueAfter } from '../runtime/index.ts';
+import { controllerOwnerOfKind, done, requeueAfter } from '../runtime/index.ts';
 import { formatProblem, packageProblems } from '../validation/index.ts';
 import { applyAll } from './apply.ts';
 import type { CedarLoader } from './cedar-loader.ts';
@@ -206,14 +206,11 @@ export function packageController(opts: PackageControllerOptions): ControllerDef
     return requeueAfter(300_000);
   }
 
-  const owner = (o: KubeObject): ObjectKey[] =>
-    (o.metadata.ownerReferences ?? []).filter((r) => r.kind === 'LatticePackage' && r.controller).map((r) => ({ namespace: o.metadata.namespace, name: r.name }));
-
   return {
     name: PACKAGE_CONTROLLER,
     primary: LatticePackageType,
     generationChangedOnly: true,
-    watches: [{ type: LatticeMeshMemberType, map: owner }],
+    watches: [{ type: LatticeMeshMemberType, map: controllerOwnerOfKind('LatticePackage') }],
     reconciler: { reconcile },
   };
 }

@@ -11,8 +11,7 @@ import { LATTICE_SYSTEM_NAMESPACE } from '../crds/types.ts';
 import { LatticeQuotaType, type LatticeQuota } from '../crds/quota-types.ts';
 import { isUnconstrained, resolveBudget, type QuotaBudget, type QuotaSnapshot } from '../quota/budget.ts';
 import type { Logger } from '../runtime/index.ts';
-
-const NamespaceType = { apiVersion: 'v1', kind: 'Namespace' };
+import { NamespaceType } from './core-types.ts';
 
 /** The labels of namespace `name`; none when it does not exist. */
 export async function namespaceLabels(client: KubeClient, name: string): Promise<Record<string, string>> {

@@ -34,7 +34,7 @@ import type { KubeClient, KubeObject, ObjectKey } from '../../fake-apiserver/api
 import { ignoreNotFound, isNotFound, rfc3339 } from '../../fake-apiserver/api/index.ts';
 import type { Condition } from '../../fake-apiserver/api/index.ts';
 import { compileService } from '../compiler/index.ts';
-import type { OutboundServiceWildcard, ServiceLookupResult } from '../compiler/index.ts';
+import type { OutboundServiceWildcard } from '../compiler/index.ts';
 import { gateConditionMessage, volumeOwnerIndex, volumeReferences, type VolumeOwnerLookup } from '../cedar/index.ts';
 import type { ControllerDefinition, ReconcileContext, ReconcileResult } from '../runtime/index.ts';
 import { done, requeueAfter } from '../runtime/index.ts';
@@ -49,20 +49,20 @@ import {
 import type { CompiledResourcesSummary, CredentialSpec, ImageProvider, LatticeMeshMember, LatticeService, LatticeServiceStatus } from '../crds/types.ts';
 import { derivedName } from '../mesh/index.ts';
 import { mergeCondition, sameConditions, dropCondition } from './conditions.ts';
+import { SecretType } from './core-types.ts';
 import { applyAll, applyServed, deleteIfExists } from './apply.ts';
 import { COMPILED, POLICY_AUTHORIZED, SECRETS_RESOLVED, compiledResourcesSummary, denialConditionMessage, IMAGE_VERIFIED, imageVerifiedCondition } from './service-status.ts';
 import type { CedarLoader } from './cedar-loader.ts';
 import { formatProblem, latticeServiceProblems } from '../validation/index.ts';
 import { workloadImages } from '../cedar/images.ts';
-import { checkImageTrust, cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
-import { graphNodeLookup } from './service-graph-nodes.ts';
-import { quotasUnchanged, workloadQuotaBudget } from './quota-budget.ts';
+import { cosignImageVerifier, type ImageVerifier } from './image-trust.ts';
+import { quotasUnchanged } from './quota-budget.ts';
+import { servicePortLookup, workloadCompileContext } from './workload-compile-context.ts';
 
 /** Field manager of every write. */
 export const SERVICE_CONTROLLER = 'lattice-service-controller';
 
 const ExternalSecretType = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' };
-const SecretType = { apiVersion: 'v1', kind: 'Secret' };
 const PdbType = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' };
 const CnpType = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy' };
 /** Kinds of the wrapper's extensions: skipped with a warning when their CRD is not installed (reference §2.8 step 9). */
@@ -295,39 +295,27 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
     // What verification found is the ImageVerified condition (book §4.8) on every status written from here
     // (none while no ImageProvider enforces trust).
     const images = workloadImages(ls.spec.workload, ls.spec.sidecars);
-    const trust = await checkImageTrust(client, images, verifier);
-    const imageCondition = imageVerifiedCondition(images, trust);
+    const setup = await workloadCompileContext(client, { cedar: opts.cedar, verifier }, { obj: ls, what: 'workload', images, workloads: [ls.spec.workload] }, ctx.log);
+    const imageCondition = imageVerifiedCondition(images, setup.trust);
     const imageVerified = imageCondition ? mergeCondition(status.conditions, imageCondition, now) : dropCondition(status.conditions, IMAGE_VERIFIED);
-    if ('waiting' in trust) {
-      const conditions = mergeCondition(imageVerified, { type: 'Compiling', status: 'True', reason: 'DependencyCheck', message: trust.waiting }, now);
-      await writeStatus(ls, { phase: 'Compiling', message: trust.waiting, conditions, observedGeneration: status.observedGeneration ?? null });
+    if ('waiting' in setup) {
+      const conditions = mergeCondition(imageVerified, { type: 'Compiling', status: 'True', reason: 'DependencyCheck', message: setup.waiting }, now);
+      await writeStatus(ls, { phase: 'Compiling', message: setup.waiting, conditions, observedGeneration: status.observedGeneration ?? null });
       return requeueAfter(t.progressRequeueMs);
     }
 
-    const engine = await opts.cedar.load();
-    // What the graph knows of other services' ports, for ${resources.X.port|url} (reference §2.2):
-    // read only the services this one names (one get each, from the cache), not every service.
-    const known = new Map<string, ServiceLookupResult>();
-    for (const id of referencedServices(ls)) {
-      const slash = id.indexOf('/');
-      const other = (await client.get<LatticeService>(LatticeServiceType, { namespace: id.slice(0, slash), name: id.slice(slash + 1) }).catch(ignoreNotFound)) as LatticeService | undefined;
-      const ports = other?.spec?.workload?.service?.ports;
-      if (ports) known.set(id, { ports });
-    }
-    // Quota budget (reference controller.rs:930-959): the lattice-system quotas covering this service.
-    const quotaBudget = await workloadQuotaBudget(client, ls, 'workload', ctx.log);
+    // Quota budget (reference controller.rs:930-959): the lattice-system quotas covering this service,
+    // in the shared context with the Cedar engine and the graph lookup. What the graph knows of other
+    // services' ports, for ${resources.X.port|url} (reference §2.2): only the services this one names.
     const result = compileService(ls, {
-      quotaBudget,
-      authorizer: engine,
+      ...setup.context,
       clusterName: opts.clusterName,
       trustDomain: opts.trustDomain,
       monitoring: opts.monitoring,
       outboundServiceWildcard: opts.outboundServiceWildcard,
-      serviceLookup: (namespace, service) => known.get(`${namespace}/${service}`),
-      graphHasNode: await graphNodeLookup(client, [ls.spec.workload]),
+      serviceLookup: await servicePortLookup(client, referencedServices(ls)),
       volumeOwner: await volumeOwners(ls),
       imageProviders: await imageProviders(ls),
-      ...trust.context,
     });
 
     if (!result.ok) {
@@ -362,7 +350,7 @@ export function serviceController(opts: ServiceControllerOptions): ControllerDef
 
     // Optimistic concurrency (reference controller.rs:1039-1053): a quota changed since the budget was
     // read (another compile may have consumed it) ⇒ requeue in 1 s rather than apply.
-    if (!(await quotasUnchanged(client, quotaBudget.snapshots))) {
+    if (!(await quotasUnchanged(client, setup.context.quotaBudget.snapshots))) {
       ctx.log.info(`LatticeService ${ns}/${name}: quota state changed during compilation, requeueing`);
       return requeueAfter(t.quotaChangedRequeueMs);
     }
