@@ -303,7 +303,6 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
 }
 
 async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: number, count: number, threads: { pool: TopologyPool; setup: WorkerSetup } | undefined): Promise<number> {
-  const pool = threads?.pool;
   const [{ FleetLimitError, runFleet }, { ReplayPathError, runRandomTopologies }, { DEFAULT_RUN_FLEETS, exampleFleetDir }, { loadSpecs }] = await Promise.all([
     import('../scenarios/fleet.ts'),
     import('../scenarios/random-enforcement.ts'),
@@ -349,8 +348,9 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
 
   // With a pool, the worker threads start on the random topologies at once, while this thread runs
   // the fleets and then the evolving topologies (scenarios/random-evolution.ts), then joins them on
-  // the topologies left; without one, fleets, topologies and evolutions run in turn. Records (and the lines printed for them) keep the order
-  // fleets, topologies, evolutions either way: a topology's record waits until the fleets are done.
+  // the topologies left; without one, fleets, topologies and evolutions run in turn. Records (and the
+  // lines printed for them) keep the order fleets, topologies, evolutions either way: a topology's
+  // record waits until the fleets are done.
   const evolve = () => evolveFor(flags, injectBug, wallStart, io).catch((error: unknown) => ({ error }));
   let fleetsDone = false;
   const heldRecords: RunRecord[] = [];
@@ -382,14 +382,14 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
   const randomRuns: RunRecord[] = [];
   let evolutionsDone: () => void = () => undefined;
   const ownWorkDone = new Promise<void>((resolve) => (evolutionsDone = resolve));
-  const topologies = pool ? randomTopologies().then(() => undefined, (error: unknown) => ({ error })) : undefined;
+  const topologies = threads ? randomTopologies().then(() => undefined, (error: unknown) => ({ error })) : undefined;
   try {
     await runFleets();
   } finally {
     fleetsDone = true;
     for (const record of heldRecords.splice(0)) io.onRecord?.(record);
   }
-  const evolving = pool ? evolve().finally(evolutionsDone) : undefined;
+  const evolving = threads ? evolve().finally(evolutionsDone) : undefined;
   const topologyError = await (topologies ?? randomTopologies().then(() => undefined));
   if (topologyError) throw topologyError.error;
   runs.push(...randomRuns);
