@@ -34,7 +34,8 @@ import { clearReports, outFromArgv, prepareOutDir } from './out-dir.ts';
 import { RUN_FLAGS } from './options.ts';
 import type { RunFlags } from './options.ts';
 import { writeAndSummarize } from './finish.ts';
-import { MAX_WORKERS, TopologyPool, defaultWorkers } from './workers.ts';
+import { MAX_WORKERS, TopologyPool, defaultWorkers, thisThread } from './workers.ts';
+import type { WorkerSetup } from './workers.ts';
 
 const VERSION = '0.1.0';
 const DEFAULT_OUT = 'reports/out/latest';
@@ -306,16 +307,18 @@ async function run(flags: RunFlags, io: Io, state: RunState): Promise<number> {
   await checkFlags(flags);
   const count = topologyCount(flags);
   const workers = flags.topology !== undefined ? 1 : (flags.workers ?? defaultWorkers(Math.ceil(count / (flags.shard?.count ?? 1))));
-  // The threads load the sources while the reports are prepared and the fleet runs in this thread.
-  const pool = workers > 1 && count > 1 ? TopologyPool.start(workers, { seed: flags.seed, injectBug: flags.injectBug as InjectedBug | undefined }) : undefined;
+  // K threads: this one and K-1 worker threads, which load the sources while the reports are
+  // prepared and the fleet runs in this thread (which joins them once its own work is done).
+  const setup = { seed: flags.seed, injectBug: flags.injectBug as InjectedBug | undefined };
+  const pool = workers > 1 && count > 1 ? TopologyPool.start(workers - 1, setup) : undefined;
   try {
-    return await runWith(flags, io, state, wallStart, count, pool);
+    return await runWith(flags, io, state, wallStart, count, pool && { pool, setup });
   } finally {
     await pool?.close();
   }
 }
 
-async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: number, count: number, pool: TopologyPool | undefined): Promise<number> {
+async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: number, count: number, threads: { pool: TopologyPool; setup: WorkerSetup } | undefined): Promise<number> {
   const [{ FleetLimitError, runFleet }, { ReplayPathError, runRandomTopologies }, { DEFAULT_RUN_FLEETS, exampleFleetDir }, { loadSpecs }] = await Promise.all([
     import('../scenarios/fleet.ts'),
     import('../scenarios/random-enforcement.ts'),
@@ -360,9 +363,10 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
   };
 
   // With a pool, the worker threads start on the random topologies at once, while this thread runs
-  // the fleets and then the evolving topologies (scenarios/random-evolution.ts); without one, fleets,
-  // topologies and evolutions run in turn. Records (and the lines printed for them) keep the order
-  // fleets, topologies, evolutions either way: a topology's record waits until the fleets are done.
+  // the fleets and then the evolving topologies (scenarios/random-evolution.ts), then joins them on
+  // the topologies left; without one, fleets, topologies and evolutions run in turn. Records (and the
+  // lines printed for them) keep the order fleets, topologies, evolutions either way: a topology's
+  // record waits until the fleets are done.
   const evolve = () => evolveFor(flags, injectBug, wallStart, io).catch((error: unknown) => ({ error }));
   let fleetsDone = false;
   const heldRecords: RunRecord[] = [];
@@ -381,7 +385,7 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
         onTopology: (_index: number, record: RunRecord) => onTopologyRecord(record),
         ...(overBudget ? { shouldStop: overBudget } : {}),
       };
-      const random = await (pool ? pool.run(opts) : runRandomTopologies(opts));
+      const random = await (threads ? threads.pool.run(opts, thisThread(threads.setup, ownWorkDone)) : runRandomTopologies(opts));
       randomRuns.push(...random.runs);
       failures = random.failures;
     } catch (err) {
@@ -392,14 +396,16 @@ async function runWith(flags: RunFlags, io: Io, state: RunState, wallStart: numb
     }
   };
   const randomRuns: RunRecord[] = [];
-  const topologies = pool ? randomTopologies().then(() => undefined, (error: unknown) => ({ error })) : undefined;
+  let evolutionsDone: () => void = () => undefined;
+  const ownWorkDone = new Promise<void>((resolve) => (evolutionsDone = resolve));
+  const topologies = threads ? randomTopologies().then(() => undefined, (error: unknown) => ({ error })) : undefined;
   try {
     await runFleets();
   } finally {
     fleetsDone = true;
     for (const record of heldRecords.splice(0)) io.onRecord?.(record);
   }
-  const evolving = pool ? evolve() : undefined;
+  const evolving = threads ? evolve().finally(evolutionsDone) : undefined;
   const topologyError = await (topologies ?? randomTopologies().then(() => undefined));
   if (topologyError) throw topologyError.error;
   runs.push(...randomRuns);

@@ -69,7 +69,7 @@ export const RUN_FLAGS: { [K in keyof RunFlags]: FlagSpec } = {
   workers: {
     flag: '--workers <k>',
     description:
-      'run the random topologies on k worker threads (1 to 64; 1 runs them in this thread). Results, reports and the summary are the same for every k: records come back in index order, and --shrink first shrinks the lowest failing index',
+      'run the random topologies on k threads: k-1 worker threads, and this one once the fleets and evolving topologies are done (1 to 64; 1 runs them all in this thread). Results, reports and the summary are the same for every k: records come back in index order, and --shrink first shrinks the lowest failing index',
     defaultText: 'one per core, at most 4 and at most one per 10 topologies',
   },
   strict: { flag: '--strict', description: 'refuse spec fields the schema does not declare (server-side field validation Strict) instead of warning', defaultText: 'off (Warn)' },

@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withoutHeader } from '../../reports/index.ts';
-import type { ResultsDocument } from '../../reports/index.ts';
+import type { FailureRecord, ResultsDocument, RunRecord } from '../../reports/index.ts';
 import { main } from '../main.ts';
 import { TopologyPool, WorkerError, defaultWorkers } from '../workers.ts';
 
@@ -143,6 +143,50 @@ describe('TopologyPool: order, shrinking and the budget (stand-in threads that f
       [5, false],
       [8, false],
     ]);
+  });
+
+  it('under --shrink first shrinks the lowest index in its first run when every index before it is in and passed', async () => {
+    const r = await withPool((pool) => pool.run({ indices: ten.map((i) => i + 2) }));
+    expect(r.failures.map((f) => [f.topologyIndex, f.shrunk, (f as { seq?: number }).seq])).toEqual([
+      [2, true, 0],
+      [5, false, 3],
+      [8, false, 6],
+      [11, false, 9],
+    ]);
+  });
+
+  it('lets this thread join once it is free: its tasks and the threads\' come out in index order, shrunk as by threads alone', async () => {
+    const mine: number[] = [];
+    let free: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (free = resolve));
+    const here = {
+      ready,
+      run: async (task: { seq: number; index: number; shrink: boolean }) => {
+        mine.push(task.index);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const fails = task.index % 3 === 2;
+        const run = { id: `topology:1:${task.index}`, kind: 'random', topologyIndex: task.index, status: fails ? 'mismatches' : 'verified' } as RunRecord;
+        return fails ? { run, failure: { run: run.id, topologyIndex: task.index, shrunk: task.shrink } as FailureRecord } : { run };
+      },
+    };
+    const pool = TopologyPool.start(1, { seed: 1 }, echo);
+    try {
+      const seen: number[] = [];
+      const running = pool.run({ indices: ten, onTopology: (i) => seen.push(i) }, here);
+      setTimeout(free, 30);
+      const r = await running;
+      expect(mine.length).toBeGreaterThan(0);
+      expect(mine).not.toContain(0);
+      expect(seen).toEqual(ten);
+      expect(r.runs.map((x) => x.topologyIndex)).toEqual(ten);
+      expect(r.failures.map((f) => [f.topologyIndex, f.shrunk])).toEqual([
+        [2, true],
+        [5, false],
+        [8, false],
+      ]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('shrinks every failure under all and none under none', async () => {
