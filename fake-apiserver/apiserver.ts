@@ -720,7 +720,17 @@ export class ApiServer {
     // body are the same: answered without the merge (controllers re-apply unchanged objects on every reconcile).
     const memoKey = `${this.rk(info)}\u0000${ns ?? ''}\u0000${meta.name}\u0000${opts.fieldManager}`;
     const memo = opts.dryRun ? undefined : this.unchangedApplies.get(memoKey);
-    if (memo && memo.live === old && memo.info === info && !this.hasWebhookConfigurations() && memo.fieldValidation === opts.fieldValidation && deepEqual(memo.applied, objIn)) return this.view(old, objIn.apiVersion);
+    if (
+      memo &&
+      memo.info === info &&
+      !this.hasWebhookConfigurations() &&
+      memo.fieldValidation === opts.fieldValidation &&
+      (memo.live === old || this.onlyStatusChanged(info, memo.live, old)) &&
+      deepEqual(memo.applied, objIn)
+    ) {
+      memo.live = old;
+      return this.view(old, objIn.apiVersion);
+    }
     let warned = false;
     const request: ApplyOptions = opts.onWarning ? { ...opts, onWarning: (w) => ((warned = true), opts.onWarning!(w)) } : opts;
     const revision = this.store.revision;
@@ -754,6 +764,38 @@ export class ApiServer {
     const ns = info.namespaced ? meta.namespace : undefined;
     if (info.namespaced && !ns) throw statusError('BadRequest', `namespace is required for namespaced kind ${info.kind}`);
     return { info, meta, ns, old: this.store.get(this.rk(info), ns ?? '', meta.name) };
+  }
+
+  /**
+   * Whether `after` differs from `before` (the same object, stored later) only where a main-resource apply
+   * neither reads nor writes: `.status` of a kind with a status subresource, `resourceVersion`, and the
+   * managedFields entries of status-subresource writers (what a status write changes). An apply that
+   * changed nothing on `before` then changes nothing on `after` either (the merge, the pruning and the
+   * ownership of the main resource see the same fields), so {@link apply}'s memo still answers it.
+   * False, to run the apply in full, where the rest of the pipeline could answer differently now: a
+   * schema with transition rules (`oldSelf`, evaluated on the new pair), or a validating extension
+   * matching the write (it would see the new status).
+   */
+  private onlyStatusChanged(info: ResourceInfo, before: KubeObject, after: KubeObject): boolean {
+    if (!info.statusSubresource || (info.schema && hasTransitionRules(info.schema))) return false;
+    if (!sameExcept(before, after, 'metadata', 'status')) return false;
+    const bm = before.metadata as Meta;
+    const am = after.metadata as Meta;
+    if (!sameExcept(bm, am, 'resourceVersion', 'managedFields') || !sameEntries(mainEntries(bm.managedFields), mainEntries(am.managedFields))) return false;
+    if (this.validating.length === 0) return true;
+    const request: ValidatingAdmissionRequest = {
+      operation: 'UPDATE',
+      group: info.group,
+      version: info.apiVersion.includes('/') ? info.apiVersion.slice(info.apiVersion.indexOf('/') + 1) : info.apiVersion,
+      kind: info.kind,
+      resource: info.plural,
+      ...(am.namespace ? { namespace: am.namespace } : {}),
+      name: am.name,
+      object: after,
+      oldObject: after,
+      dryRun: false,
+    };
+    return !this.validating.some((ext) => !ext.matches || ext.matches(request));
   }
 
   /** Merges an apply into the stored object (ssa/field-manager.ts) and writes the result through the update pipeline. */
@@ -1460,6 +1502,37 @@ export class ApiServer {
     const set = this.watchers.get(ev.resourceKey);
     if (set) for (const w of set) w.offer(ev);
   }
+}
+
+/** Whether `a` and `b` have the same members with equal values, members `skip1` and `skip2` apart. */
+function sameExcept(a: object, b: object, skip1: string, skip2: string): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (k === skip1 || k === skip2) continue;
+    n++;
+    if (x[k] !== y[k] && !deepEqual(x[k], y[k])) return false;
+  }
+  for (const k in y) if (k !== skip1 && k !== skip2) n--;
+  return n === 0;
+}
+
+/** The managedFields entries of writers to the main resource (those a status write leaves alone). */
+function mainEntries(entries: ManagedFieldsEntry[] | undefined): ManagedFieldsEntry[] {
+  return (entries ?? []).filter((e) => e.subresource !== 'status');
+}
+
+function sameEntries(a: ManagedFieldsEntry[], b: ManagedFieldsEntry[]): boolean {
+  return a.length === b.length && a.every((e, i) => e === b[i] || deepEqual(e, b[i]));
+}
+
+/** Per CRD schema: whether any of its `x-kubernetes-validations` may reference `oldSelf` (any mention of it counts). */
+const transitionRules = new WeakMap<object, boolean>();
+function hasTransitionRules(schema: object): boolean {
+  let has = transitionRules.get(schema);
+  if (has === undefined) transitionRules.set(schema, (has = JSON.stringify(schema).includes('oldSelf')));
+  return has;
 }
 
 /** The body with its metadata's managedFields member undefined (a copy leaves it out), for measuring and copying them apart. */

@@ -69,6 +69,36 @@ describe('server-side apply: an unchanged apply repeated', () => {
     expect(managers.sort()).toEqual(['m', 'n']);
   });
 
+  it('answers the same apply after a status write as the full apply does: the object as the status write left it, no write', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    s.apply(deploy(1), { fieldManager: 'm' });
+    s.apply(deploy(1), { fieldManager: 'm' });
+    const statused = s.patchStatus(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { status: { replicas: 1 } }, { fieldManager: 'kcm' });
+    const before = s.revision;
+    // A dry run always takes the full path: the reference answer.
+    expect(s.apply(deploy(1), { fieldManager: 'm', dryRun: true })).toEqual(statused);
+    expect(s.apply(deploy(1), { fieldManager: 'm' })).toBe(statused);
+    expect(s.revision).toBe(before);
+    // A change outside status since (another manager's label) is not a status write: the apply runs and keeps their label.
+    s.patch(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { metadata: { labels: { extra: 'y' } } }, { fieldManager: 'other' });
+    s.patchStatus(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { status: { replicas: 2 } }, { fieldManager: 'kcm' });
+    expect(s.apply(deploy(1), { fieldManager: 'm' }).metadata.labels).toEqual({ app: 'x', extra: 'y' });
+    s.patch(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { spec: { replicas: 5 } }, { fieldManager: 'other' });
+    s.patchStatus(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { status: { replicas: 3 } }, { fieldManager: 'kcm' });
+    expect(() => s.apply(deploy(1), { fieldManager: 'm' })).toThrow(/Apply failed with 1 conflict/);
+  });
+
+  it('after a status write, asks a validating extension matching the kind again (it sees the new status)', () => {
+    const seen: unknown[] = [];
+    const s = new ApiServer({ clock: manualClock(), validatingAdmission: [{ name: 'v.example.dev', matches: (r) => r.kind === 'Deployment', admit: (r) => (seen.push(r.object.status), { allowed: true }) }] });
+    s.apply(deploy(1), { fieldManager: 'm' });
+    s.apply(deploy(1), { fieldManager: 'm' });
+    s.patchStatus(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { status: { replicas: 1 } }, { fieldManager: 'kcm' });
+    const asked = seen.length;
+    s.apply(deploy(1), { fieldManager: 'm' });
+    expect(seen.slice(asked)).toEqual([{ replicas: 1 }]);
+  });
+
   it('warns about unknown fields every time, and a dry run neither writes nor is remembered', () => {
     const s = gadgetServer();
     s.apply(gadget({ n: 1, extra: true }), { fieldManager: 'm' });
