@@ -139,6 +139,48 @@ describe('writes of schema-less kinds share untouched subtrees', () => {
   });
 });
 
+describe('writes of custom resources share what their schema admitted', () => {
+  const widgetCrd = (spec: Record<string, unknown>) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.dev' },
+    spec: {
+      group: 'example.dev',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec, status: { type: 'object', properties: { phase: { type: 'string' } } } } } } }],
+    },
+  });
+  const WIDGET = { apiVersion: 'example.dev/v1', kind: 'Widget' };
+  const key = { namespace: 'default', name: 'w' };
+
+  it('a status patch and a patch keep the stored spec subtrees they leave alone, frozen, and store what a copy would', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    s.create(widgetCrd({ type: 'object', properties: { a: { type: 'object', properties: { x: { type: 'integer', default: 1 } } }, b: { type: 'object', properties: { y: { type: 'string' } } } } }));
+    const created = s.create({ ...WIDGET, metadata: { name: 'w', namespace: 'default' }, spec: { a: {}, b: { y: 'v' } } });
+    expect(created.spec).toEqual({ a: { x: 1 }, b: { y: 'v' } });
+    const statused = s.patchStatus(WIDGET, key, 'merge', { status: { phase: 'Ready', junk: 1 } });
+    expect(statused.spec).toBe(created.spec);
+    expect(statused.status).toEqual({ phase: 'Ready' });
+    const patched = s.patch(WIDGET, key, 'merge', { spec: { b: { y: 'w' }, extra: true } });
+    expect((patched.spec as { a: unknown }).a).toBe((created.spec as { a: unknown }).a);
+    expect(patched.spec).toEqual({ a: { x: 1 }, b: { y: 'w' } });
+    expect(Object.isFrozen((patched.spec as { b: object }).b)).toBe(true);
+  });
+
+  it('a default carrying a field its schema does not declare is still pruned on the next write, with its warning', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    s.create(widgetCrd({ type: 'object', properties: { a: { type: 'object', default: { x: 1, junk: 2 }, properties: { x: { type: 'integer' } } } } }));
+    const created = s.create({ ...WIDGET, metadata: { name: 'w', namespace: 'default' }, spec: {} });
+    expect(created.spec).toEqual({ a: { x: 1, junk: 2 } });
+    const warnings: string[] = [];
+    const statused = s.patchStatus(WIDGET, key, 'merge', { status: { phase: 'Ready' } }, { onWarning: (w) => warnings.push(w) });
+    expect(statused.spec).toEqual({ a: { x: 1 } });
+    expect(statused.status).toEqual({ phase: 'Ready' });
+    expect(warnings).toEqual(['unknown field "spec.a.junk"']);
+  });
+});
+
 describe('jsonBytesUpperBound', () => {
   it('is the same for a frozen value as for an equal mutable one, and stays so when asked again', () => {
     const value = { a: 'xyz', b: [1, { c: 'é' }], d: null };
