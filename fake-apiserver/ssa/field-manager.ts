@@ -65,10 +65,12 @@ function copyOf(m: Manager): Manager {
   return { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, ...(m.subresource ? { subresource: m.subresource } : {}), ...(m.time !== undefined ? { time: m.time } : {}), set: m.set, ...(m.entry ? { entry: m.entry } : {}) };
 }
 
+/** `o` with its metadata's managedFields left out (a copied loop: rest destructuring is a slow runtime call on every write). */
 const withoutManagedFields = (o: KubeObject): KubeObject => {
   const m = o.metadata as unknown as JsonObject | undefined;
   if (!m || !('managedFields' in m)) return o;
-  const { managedFields: _, ...rest } = m;
+  const rest: JsonObject = {};
+  for (const k in m) if (k !== 'managedFields') rest[k] = m[k];
   return { ...o, metadata: rest } as unknown as KubeObject;
 };
 
