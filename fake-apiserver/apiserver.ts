@@ -594,6 +594,7 @@ export class ApiServer {
     }
     const stored = this.toStorage(info, obj);
     if (opts.dryRun) return this.view(deepFreeze(stored), objIn.apiVersion);
+    if (info.schema && stored === obj) markAdmitted(stored, info.schema);
     return this.commitAndView(stored, objIn.apiVersion, () => {
       created.set(m.name, incarnation + 1);
       return this.put(info, stored);
@@ -676,20 +677,26 @@ export class ApiServer {
     const info = this.writableKind(type, 'patch');
     this.warnDeprecated(info, opts);
     const old = this.read(info, key.namespace, key.name);
-    const patched = this.applyPatch(info, this.view(old, info.apiVersion), patchType, body);
-    // As in update: a kind without a schema shares what the patch left of the stored object (its frozen subtrees).
-    const cand = cloneKeepingManagedFields(patched, old, !info.schema && !info.custom);
-    if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
-    this.checkIdentity(old, cand);
-    return this.writeExisting(info, old, cand, {
-      rv: cand.metadata.resourceVersion,
-      uid: cand.metadata.uid,
-      requireRv: false,
-      mode: 'main',
-      dryRun: opts.dryRun,
-      request: opts,
-      apiVersion: type.apiVersion,
-    });
+    const seen = this.view(old, info.apiVersion);
+    const patched = this.applyPatch(info, seen, patchType, body);
+    // As in update: a kind without a schema shares what the patch left of the stored object (its frozen subtrees), and so
+    // does a custom resource stored under the schema that admits it now (see sharesAdmitted).
+    const write = (share: boolean): KubeObject => {
+      const cand = cloneKeepingManagedFields(patched, old, share);
+      if (!isPlainObject(cand.metadata)) cand.metadata = {} as Meta;
+      this.checkIdentity(old, cand);
+      return this.writeExisting(info, old, cand, {
+        rv: cand.metadata.resourceVersion,
+        uid: cand.metadata.uid,
+        requireRv: false,
+        mode: 'main',
+        dryRun: opts.dryRun,
+        request: opts,
+        apiVersion: type.apiVersion,
+      });
+    };
+    if (!info.schema) return write(!info.custom);
+    return this.sharingAdmitted(info, old, seen, write);
   }
 
   /**
@@ -703,19 +710,24 @@ export class ApiServer {
     const stored = this.read(info, key.namespace, key.name);
     const old = this.view(stored, info.apiVersion);
     const patched = this.applyPatch(info, old, patchType, body);
-    // Without a schema nothing below writes inside the stored object's other fields: they are shared (frozen), not copied.
-    const cand = (info.schema ? cloneJson(old) : { ...old, metadata: { ...old.metadata } }) as Mutable;
-    if (patched.status === undefined) delete cand.status;
-    else cand.status = cloneJson(patched.status);
-    return this.writeExisting(info, stored, cand, {
-      rv: patched.metadata?.resourceVersion,
-      uid: patched.metadata?.uid,
-      requireRv: false,
-      mode: 'status',
-      dryRun: opts.dryRun,
-      request: opts,
-      apiVersion: type.apiVersion,
-    });
+    // Without a schema nothing below writes inside the stored object's other fields: they are shared (frozen), not copied;
+    // with one, they are shared when the stored object was admitted under it (see sharesAdmitted).
+    const write = (share: boolean): KubeObject => {
+      const cand = (share ? { ...old, metadata: { ...old.metadata } } : cloneJson(old)) as Mutable;
+      if (patched.status === undefined) delete cand.status;
+      else cand.status = cloneJson(patched.status);
+      return this.writeExisting(info, stored, cand, {
+        rv: patched.metadata?.resourceVersion,
+        uid: patched.metadata?.uid,
+        requireRv: false,
+        mode: 'status',
+        dryRun: opts.dryRun,
+        request: opts,
+        apiVersion: type.apiVersion,
+      });
+    };
+    if (!info.schema) return write(true);
+    return this.sharingAdmitted(info, stored, old, write);
   }
 
   /**
@@ -744,7 +756,17 @@ export class ApiServer {
     // body are the same: answered without the merge (controllers re-apply unchanged objects on every reconcile).
     const memoKey = `${this.rk(info)}\u0000${ns ?? ''}\u0000${meta.name}\u0000${opts.fieldManager}`;
     const memo = opts.dryRun ? undefined : this.unchangedApplies.get(memoKey);
-    if (memo && memo.live === old && memo.info === info && !this.hasWebhookConfigurations() && memo.fieldValidation === opts.fieldValidation && deepEqual(memo.applied, objIn)) return this.view(old, objIn.apiVersion);
+    if (
+      memo &&
+      memo.info === info &&
+      !this.hasWebhookConfigurations() &&
+      memo.fieldValidation === opts.fieldValidation &&
+      (memo.live === old || this.onlyStatusChanged(info, memo.live, old)) &&
+      deepEqual(memo.applied, objIn)
+    ) {
+      memo.live = old;
+      return this.view(old, objIn.apiVersion);
+    }
     let warned = false;
     const request: ApplyOptions = opts.onWarning ? { ...opts, onWarning: (w) => ((warned = true), opts.onWarning!(w)) } : opts;
     const revision = this.store.revision;
@@ -780,21 +802,83 @@ export class ApiServer {
     return { info, meta, ns, old: this.store.get(this.rk(info), ns ?? '', meta.name) };
   }
 
+  /**
+   * Whether `after` differs from `before` (the same object, stored later) only where a main-resource apply
+   * neither reads nor writes: `.status` of a kind with a status subresource, `resourceVersion`, and the
+   * managedFields entries of status-subresource writers (what a status write changes). An apply that
+   * changed nothing on `before` then changes nothing on `after` either (the merge, the pruning and the
+   * ownership of the main resource see the same fields), so {@link apply}'s memo still answers it.
+   * False, to run the apply in full, where the rest of the pipeline could answer differently now: a
+   * schema with transition rules (`oldSelf`, evaluated on the new pair), or a validating extension
+   * matching the write (it would see the new status).
+   */
+  private onlyStatusChanged(info: ResourceInfo, before: KubeObject, after: KubeObject): boolean {
+    if (!info.statusSubresource || (info.schema && hasTransitionRules(info.schema))) return false;
+    if (!sameExcept(before, after, 'metadata', 'status')) return false;
+    const bm = before.metadata as Meta;
+    const am = after.metadata as Meta;
+    if (!sameExcept(bm, am, 'resourceVersion', 'managedFields') || !sameEntries(mainEntries(bm.managedFields), mainEntries(am.managedFields))) return false;
+    if (this.validating.length === 0) return true;
+    const request: ValidatingAdmissionRequest = {
+      operation: 'UPDATE',
+      group: info.group,
+      version: info.apiVersion.includes('/') ? info.apiVersion.slice(info.apiVersion.indexOf('/') + 1) : info.apiVersion,
+      kind: info.kind,
+      resource: info.plural,
+      ...(am.namespace ? { namespace: am.namespace } : {}),
+      name: am.name,
+      object: after,
+      oldObject: after,
+      dryRun: false,
+    };
+    return !this.validating.some((ext) => !ext.matches || ext.matches(request));
+  }
+
   /** Merges an apply into the stored object (ssa/field-manager.ts) and writes the result through the update pipeline. */
   private writeApplied(info: ResourceInfo, old: KubeObject, objIn: KubeObject, opts: ApplyOptions, now: string, mode: 'main' | 'status', request: WriteOptions): KubeObject {
-    const merged = applyObject({ live: this.view(old, info.apiVersion), config: cloneJson(objIn), manager: opts.fieldManager, force: opts.force === true, time: now, scope: scopeFor(info, mode === 'status' ? 'status' : undefined) });
-    // Schema admission prunes and defaults in place: custom resources get a copy of their own; other kinds share live's frozen subtrees.
-    const cand = (info.schema ? cloneKeepingManagedFields(merged, merged) : merged) as Mutable;
-    return this.writeExisting(info, old, cand, {
-      rv: objIn.metadata?.resourceVersion,
-      uid: objIn.metadata?.uid,
-      requireRv: false,
-      mode,
-      keepManagedFields: true,
-      dryRun: opts.dryRun,
-      request,
-      apiVersion: objIn.apiVersion,
-    });
+    const seen = this.view(old, info.apiVersion);
+    const merged = applyObject({ live: seen, config: cloneJson(objIn), manager: opts.fieldManager, force: opts.force === true, time: now, scope: scopeFor(info, mode === 'status' ? 'status' : undefined) });
+    // Schema admission prunes and defaults in place: custom resources get a copy of their own (sharing live's frozen subtrees
+    // when live was admitted under the same schema: see sharesAdmitted); other kinds share live's frozen subtrees.
+    const write = (cand: Mutable): KubeObject =>
+      this.writeExisting(info, old, cand, {
+        rv: objIn.metadata?.resourceVersion,
+        uid: objIn.metadata?.uid,
+        requireRv: false,
+        mode,
+        keepManagedFields: true,
+        dryRun: opts.dryRun,
+        request,
+        apiVersion: objIn.apiVersion,
+      });
+    if (!info.schema) return write(merged as Mutable);
+    return this.sharingAdmitted(info, old, seen, (share) => write(cloneKeepingManagedFields(merged, merged, share)));
+  }
+
+  /**
+   * Runs `write(share)`: with `share` true when the candidate it builds from `stored` may keep `stored`'s frozen subtrees
+   * through schema admission (see {@link sharesAdmitted}). Pruning, defaulting and validation then find those subtrees as
+   * they left them and write nothing inside them; should pruning still need to (a default carrying fields its schema does
+   * not declare is pruned again on every write), the frozen subtree refuses the delete before anything is reported or
+   * committed ({@link FrozenSubtreeWrite}), and the write is made again from a full copy, as it would have been without sharing.
+   */
+  private sharingAdmitted(info: ResourceInfo, stored: KubeObject, seen: KubeObject, write: (share: boolean) => KubeObject): KubeObject {
+    if (!this.sharesAdmitted(info, stored, seen)) return write(false);
+    try {
+      return write(true);
+    } catch (err) {
+      if (err instanceof FrozenSubtreeWrite) return write(false);
+      throw err;
+    }
+  }
+
+  /**
+   * Whether a write of a custom resource may share the stored object's frozen subtrees: the stored object is the one the
+   * request sees (no conversion) and was pruned, defaulted and validated under the schema that admits this write (so doing
+   * that again changes nothing in them), and no admission webhook is configured (a retried write would call it twice).
+   */
+  private sharesAdmitted(info: ResourceInfo, stored: KubeObject, seen: KubeObject): boolean {
+    return stored === seen && info.schema !== undefined && admittedUnder(stored) === info.schema && !this.hasWebhookConfigurations();
   }
 
   /**
@@ -1353,6 +1437,7 @@ export class ApiServer {
     if (deepEqual(stored, old)) return this.view(old, c.apiVersion);
     if (c.dryRun) return this.view(deepFreeze(stored), c.apiVersion);
     const finished = om.deletionTimestamp && !sm.finalizers?.length && !(this.isNamespace(info) && this.namespaceFinalizers(stored).length);
+    if (info.schema && stored === cand) markAdmitted(stored, info.schema);
     return this.commitAndView(stored, c.apiVersion, () => (finished ? this.remove(info, stored) : this.put(info, stored)));
   }
 
@@ -1364,7 +1449,14 @@ export class ApiServer {
    */
   private admitSchema(info: ResourceInfo, obj: Mutable, req: WriteOptions = {}, old?: KubeObject): StatusCause[] {
     const pruned: string[] = [];
-    const causes = compileSchema(info.schema as Record<string, unknown>)(obj as unknown as Record<string, unknown>, pruned, old as unknown as Record<string, unknown> | undefined);
+    let causes: StatusCause[];
+    try {
+      causes = compileSchema(info.schema as Record<string, unknown>)(obj as unknown as Record<string, unknown>, pruned, old as unknown as Record<string, unknown> | undefined);
+    } catch (err) {
+      // Pruning a frozen subtree the candidate shares with the stored object (see sharingAdmitted): nothing reported yet.
+      if (err instanceof TypeError && hasFrozenBelow(obj)) throw new FrozenSubtreeWrite(err.message);
+      throw err;
+    }
     if (pruned.length > 0) {
       const mode = req.fieldValidation ?? 'Warn';
       const unknown = pruned.map((f) => `unknown field ${JSON.stringify(f)}`);
@@ -1416,21 +1508,7 @@ export class ApiServer {
     if (this.validating.length === 0) return;
     // The frozen copy of the candidate is taken when first read, and always before an extension admits:
     // a write no extension matches (most kinds) copies nothing.
-    let snapshot: KubeObject | undefined;
-    const request: ValidatingAdmissionRequest = {
-      operation,
-      group: info.group,
-      version: info.apiVersion.includes('/') ? info.apiVersion.slice(info.apiVersion.indexOf('/') + 1) : info.apiVersion,
-      kind: info.kind,
-      resource: info.plural,
-      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-      name: obj.metadata.name ?? '',
-      get object(): KubeObject {
-        return (snapshot ??= deepFreeze(cloneJson(obj)));
-      },
-      ...(old ? { oldObject: old } : {}),
-      dryRun,
-    };
+    const request = new LazyAdmissionRequest(operation, info, obj, old, dryRun);
     const details = { group: info.group, kind: info.plural, name: request.name };
     for (const ext of [...this.validating]) {
       if (ext.matches && !ext.matches(request)) continue;
@@ -1498,6 +1576,102 @@ export class ApiServer {
   private notify(ev: StoreEvent): void {
     const set = this.watchers.get(ev.resourceKey);
     if (set) for (const w of set) w.offer(ev);
+  }
+}
+
+/**
+ * The schema a stored custom resource was last pruned, defaulted and validated under, as a non-enumerable symbol member of
+ * the stored object (copies, spreads, JSON and comparisons never see it; a view or copy of the object does not carry it).
+ */
+const ADMITTED_UNDER = Symbol('admittedUnder');
+
+/** Schema admission tried to write inside a frozen subtree of the candidate (thrown before anything is reported or committed). */
+class FrozenSubtreeWrite extends Error {
+  constructor(detail: string) {
+    super(`schema admission wrote inside a frozen subtree: ${detail}`);
+    this.name = 'FrozenSubtreeWrite';
+  }
+}
+
+/** Whether any object or array below `v` is frozen. */
+function hasFrozenBelow(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  for (const x of Object.values(v)) if (typeof x === 'object' && x !== null && (Object.isFrozen(x) || hasFrozenBelow(x))) return true;
+  return false;
+}
+
+function markAdmitted(obj: KubeObject, schema: object): void {
+  Object.defineProperty(obj, ADMITTED_UNDER, { value: schema });
+}
+
+function admittedUnder(obj: KubeObject): object | undefined {
+  return (obj as unknown as { [ADMITTED_UNDER]?: object })[ADMITTED_UNDER];
+}
+
+/** Whether `a` and `b` have the same members with equal values, members `skip1` and `skip2` apart. */
+function sameExcept(a: object, b: object, skip1: string, skip2: string): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (k === skip1 || k === skip2) continue;
+    n++;
+    if (x[k] !== y[k] && !deepEqual(x[k], y[k])) return false;
+  }
+  for (const k in y) if (k !== skip1 && k !== skip2) n--;
+  return n === 0;
+}
+
+/** The managedFields entries of writers to the main resource (those a status write leaves alone). */
+function mainEntries(entries: ManagedFieldsEntry[] | undefined): ManagedFieldsEntry[] {
+  return (entries ?? []).filter((e) => e.subresource !== 'status');
+}
+
+function sameEntries(a: ManagedFieldsEntry[], b: ManagedFieldsEntry[]): boolean {
+  return a.length === b.length && a.every((e, i) => e === b[i] || deepEqual(e, b[i]));
+}
+
+/** Per CRD schema: whether any of its `x-kubernetes-validations` may reference `oldSelf` (any mention of it counts). */
+const transitionRules = new WeakMap<object, boolean>();
+function hasTransitionRules(schema: object): boolean {
+  let has = transitionRules.get(schema);
+  if (has === undefined) transitionRules.set(schema, (has = JSON.stringify(schema).includes('oldSelf')));
+  return has;
+}
+
+/**
+ * A {@link ValidatingAdmissionRequest} whose `object`, a frozen copy of the candidate, is made when first read: an
+ * accessor of the class (an object literal with a getter and spread members took ~20 µs to build, on every write).
+ * `namespace` and `oldObject` are absent when there is none.
+ */
+class LazyAdmissionRequest implements ValidatingAdmissionRequest {
+  readonly operation: 'CREATE' | 'UPDATE';
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly resource: string;
+  declare readonly namespace?: string;
+  readonly name: string;
+  declare readonly oldObject?: KubeObject;
+  readonly dryRun: boolean;
+  readonly #candidate: Mutable;
+  #snapshot: KubeObject | undefined;
+
+  constructor(operation: 'CREATE' | 'UPDATE', info: ResourceInfo, candidate: Mutable, old: KubeObject | undefined, dryRun: boolean) {
+    this.operation = operation;
+    this.group = info.group;
+    this.version = info.apiVersion.includes('/') ? info.apiVersion.slice(info.apiVersion.indexOf('/') + 1) : info.apiVersion;
+    this.kind = info.kind;
+    this.resource = info.plural;
+    if (candidate.metadata.namespace) this.namespace = candidate.metadata.namespace;
+    this.name = candidate.metadata.name ?? '';
+    if (old) this.oldObject = old;
+    this.dryRun = dryRun;
+    this.#candidate = candidate;
+  }
+
+  get object(): KubeObject {
+    return (this.#snapshot ??= deepFreeze(cloneJson(this.#candidate)));
   }
 }
 

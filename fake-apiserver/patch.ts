@@ -16,7 +16,8 @@ import type { JsonObject } from './internal/json.ts';
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return cloneJson(patch);
   const out: JsonObject = isPlainObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
+  for (const k in patch) {
+    const v = patch[k];
     if (v === null) delete out[k];
     else if (v !== undefined) out[k] = mergePatch(out[k], v);
   }

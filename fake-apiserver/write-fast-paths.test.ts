@@ -69,6 +69,36 @@ describe('server-side apply: an unchanged apply repeated', () => {
     expect(managers.sort()).toEqual(['m', 'n']);
   });
 
+  it('answers the same apply after a status write as the full apply does: the object as the status write left it, no write', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    s.apply(deploy(1), { fieldManager: 'm' });
+    s.apply(deploy(1), { fieldManager: 'm' });
+    const statused = s.patchStatus(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { status: { replicas: 1 } }, { fieldManager: 'kcm' });
+    const before = s.revision;
+    // A dry run always takes the full path: the reference answer.
+    expect(s.apply(deploy(1), { fieldManager: 'm', dryRun: true })).toEqual(statused);
+    expect(s.apply(deploy(1), { fieldManager: 'm' })).toBe(statused);
+    expect(s.revision).toBe(before);
+    // A change outside status since (another manager's label) is not a status write: the apply runs and keeps their label.
+    s.patch(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { metadata: { labels: { extra: 'y' } } }, { fieldManager: 'other' });
+    s.patchStatus(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { status: { replicas: 2 } }, { fieldManager: 'kcm' });
+    expect(s.apply(deploy(1), { fieldManager: 'm' }).metadata.labels).toEqual({ app: 'x', extra: 'y' });
+    s.patch(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { spec: { replicas: 5 } }, { fieldManager: 'other' });
+    s.patchStatus(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { status: { replicas: 3 } }, { fieldManager: 'kcm' });
+    expect(() => s.apply(deploy(1), { fieldManager: 'm' })).toThrow(/Apply failed with 1 conflict/);
+  });
+
+  it('after a status write, asks a validating extension matching the kind again (it sees the new status)', () => {
+    const seen: unknown[] = [];
+    const s = new ApiServer({ clock: manualClock(), validatingAdmission: [{ name: 'v.example.dev', matches: (r) => r.kind === 'Deployment', admit: (r) => (seen.push(r.object.status), { allowed: true }) }] });
+    s.apply(deploy(1), { fieldManager: 'm' });
+    s.apply(deploy(1), { fieldManager: 'm' });
+    s.patchStatus(DEPLOY, { namespace: 'default', name: 'd' }, 'merge', { status: { replicas: 1 } }, { fieldManager: 'kcm' });
+    const asked = seen.length;
+    s.apply(deploy(1), { fieldManager: 'm' });
+    expect(seen.slice(asked)).toEqual([{ replicas: 1 }]);
+  });
+
   it('warns about unknown fields every time, and a dry run neither writes nor is remembered', () => {
     const s = gadgetServer();
     s.apply(gadget({ n: 1, extra: true }), { fieldManager: 'm' });
@@ -106,6 +136,48 @@ describe('writes of schema-less kinds share untouched subtrees', () => {
     expect(scaled.spec).not.toBe(first.spec);
     expect(scaled.spec).toMatchObject({ replicas: 3 });
     expect(first.spec).toMatchObject({ replicas: 1 });
+  });
+});
+
+describe('writes of custom resources share what their schema admitted', () => {
+  const widgetCrd = (spec: Record<string, unknown>) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.dev' },
+    spec: {
+      group: 'example.dev',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec, status: { type: 'object', properties: { phase: { type: 'string' } } } } } } }],
+    },
+  });
+  const WIDGET = { apiVersion: 'example.dev/v1', kind: 'Widget' };
+  const key = { namespace: 'default', name: 'w' };
+
+  it('a status patch and a patch keep the stored spec subtrees they leave alone, frozen, and store what a copy would', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    s.create(widgetCrd({ type: 'object', properties: { a: { type: 'object', properties: { x: { type: 'integer', default: 1 } } }, b: { type: 'object', properties: { y: { type: 'string' } } } } }));
+    const created = s.create({ ...WIDGET, metadata: { name: 'w', namespace: 'default' }, spec: { a: {}, b: { y: 'v' } } });
+    expect(created.spec).toEqual({ a: { x: 1 }, b: { y: 'v' } });
+    const statused = s.patchStatus(WIDGET, key, 'merge', { status: { phase: 'Ready', junk: 1 } });
+    expect(statused.spec).toBe(created.spec);
+    expect(statused.status).toEqual({ phase: 'Ready' });
+    const patched = s.patch(WIDGET, key, 'merge', { spec: { b: { y: 'w' }, extra: true } });
+    expect((patched.spec as { a: unknown }).a).toBe((created.spec as { a: unknown }).a);
+    expect(patched.spec).toEqual({ a: { x: 1 }, b: { y: 'w' } });
+    expect(Object.isFrozen((patched.spec as { b: object }).b)).toBe(true);
+  });
+
+  it('a default carrying a field its schema does not declare is still pruned on the next write, with its warning', () => {
+    const s = new ApiServer({ clock: manualClock() });
+    s.create(widgetCrd({ type: 'object', properties: { a: { type: 'object', default: { x: 1, junk: 2 }, properties: { x: { type: 'integer' } } } } }));
+    const created = s.create({ ...WIDGET, metadata: { name: 'w', namespace: 'default' }, spec: {} });
+    expect(created.spec).toEqual({ a: { x: 1, junk: 2 } });
+    const warnings: string[] = [];
+    const statused = s.patchStatus(WIDGET, key, 'merge', { status: { phase: 'Ready' } }, { onWarning: (w) => warnings.push(w) });
+    expect(statused.spec).toEqual({ a: { x: 1 } });
+    expect(statused.status).toEqual({ phase: 'Ready' });
+    expect(warnings).toEqual(['unknown field "spec.a.junk"']);
   });
 });
 

@@ -60,15 +60,28 @@ function ignore(s: FieldSet, scope: FieldManagerScope): FieldSet {
   return scope.statusSubresource ? recursiveDifference(s, STATUS) : s;
 }
 
-/** A manager's identity and time as a plain record (a stored manager's set is a getter, which a spread would not copy). */
-function copyOf(m: Manager): Manager {
-  return { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, ...(m.subresource ? { subresource: m.subresource } : {}), ...(m.time !== undefined ? { time: m.time } : {}), set: m.set, ...(m.entry ? { entry: m.entry } : {}) };
+/** Manager `m` (its identity and time) owning `set` instead, as a plain record with no stored entry (a stored manager's set is a getter, which a spread would not copy). */
+function withSet(m: Manager, set: FieldSet): Manager {
+  return managerRecord(m.manager, m.operation, m.apiVersion, m.subresource, m.time, set);
 }
 
+/**
+ * A manager record: `subresource` and `time` present only when given. Built member by member (here and for the
+ * entries in managed-fields.ts): an object literal with conditional spreads is several times slower to build.
+ */
+function managerRecord(name: string, operation: Manager['operation'], apiVersion: string, subresource: string | undefined, time: string | undefined, set: FieldSet): Manager {
+  const m: Manager = { manager: name, operation, apiVersion, set };
+  if (subresource) m.subresource = subresource;
+  if (time !== undefined) m.time = time;
+  return m;
+}
+
+/** `o` with its metadata's managedFields left out (a copied loop: rest destructuring is a slow runtime call on every write). */
 const withoutManagedFields = (o: KubeObject): KubeObject => {
   const m = o.metadata as unknown as JsonObject | undefined;
   if (!m || !('managedFields' in m)) return o;
-  const { managedFields: _, ...rest } = m;
+  const rest: JsonObject = {};
+  for (const k in m) if (k !== 'managedFields') rest[k] = m[k];
   return { ...o, metadata: rest } as unknown as KubeObject;
 };
 
@@ -122,7 +135,7 @@ export function applyObject(input: ApplyObjectInput): KubeObject {
   const id = managerId({ manager, operation: 'Apply', apiVersion: config.apiVersion, subresource: scope.subresource });
   const previous = managers.get(id);
   const lastSet = previous?.set;
-  const mine: Manager = { manager, operation: 'Apply', apiVersion: config.apiVersion, set: applied, ...(scope.subresource ? { subresource: scope.subresource } : {}), ...(previous?.time ? { time: previous.time } : {}) };
+  const mine = managerRecord(manager, 'Apply', config.apiVersion, scope.subresource, previous?.time || undefined, applied);
   managers.set(id, mine);
 
   if (lastSet && !lastSet.empty && !isSubset(lastSet, applied)) merged = prune(merged, lastSet, managers, type);
@@ -142,13 +155,15 @@ export function applyObject(input: ApplyObjectInput): KubeObject {
     const lost = conflicts.find(([c]) => c === m)?.[1];
     if (!lost && !ownsAnyOf(m, removed)) continue;
     const next = difference(difference(m.set, lost), removed);
-    if (next !== m.set) managers.set(mid, { ...copyOf(m), set: next, entry: undefined });
+    if (next !== m.set) managers.set(mid, withSet(m, next));
   }
   const objectChanged = !deepEqual(liveBare, merged);
   const stripped = difference(applied, STRIP);
   const sameSet = previous !== undefined && equalSets(previous.set, stripped);
   const unchangedEntry = sameSet && !objectChanged && previous.apiVersion === config.apiVersion ? previous.entry : undefined;
-  managers.set(id, { ...mine, set: sameSet ? previous.set : stripped, ...(objectChanged ? { time: input.time } : {}), entry: unchangedEntry });
+  const applier = managerRecord(manager, 'Apply', config.apiVersion, scope.subresource, objectChanged ? input.time : mine.time, sameSet ? previous.set : stripped);
+  if (unchangedEntry) applier.entry = unchangedEntry;
+  managers.set(id, applier);
   const out = { ...(merged as KubeObject) };
   const entries = encodeManagers(managers);
   out.metadata = { ...out.metadata } as KubeObject['metadata'];
@@ -213,19 +228,12 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): ManagedFie
     // A manager owning none of the changed or removed fields keeps its entry as it is (its set is not even decoded).
     if (!ownsAnyOf(m, changed) && !ownsAnyOf(m, removed)) continue;
     const nextSet = difference(difference(m.set, changed), removed);
-    if (nextSet !== m.set) managers.set(mid, { ...copyOf(m), set: nextSet, entry: undefined });
+    if (nextSet !== m.set) managers.set(mid, withSet(m, nextSet));
   }
   if (!changed.empty) {
     const id = managerId({ manager: input.manager, operation: 'Update', apiVersion: input.apiVersion, subresource: scope.subresource });
     const prev = managers.get(id);
-    managers.set(id, {
-      manager: input.manager,
-      operation: 'Update',
-      apiVersion: input.apiVersion,
-      ...(scope.subresource ? { subresource: scope.subresource } : {}),
-      time: input.time,
-      set: union(prev?.set, changed),
-    });
+    managers.set(id, managerRecord(input.manager, 'Update', input.apiVersion, scope.subresource, input.time, union(prev?.set, changed)));
   }
   const entries = encodeManagers(managers);
   return entries.length ? entries : undefined;

@@ -29,5 +29,8 @@ const types = new WeakMap<object, TypeNode>();
 export function scopeFor(info: KindInfo, subresource?: 'status'): FieldManagerScope {
   let type = types.get(info);
   if (!type) types.set(info, (type = info.schema ? typeFromCrdSchema(info.schema) : builtinType(`${info.group}/${info.kind}`)));
-  return { type, goStructs: !info.schema, statusSubresource: info.statusSubresource, ...(subresource ? { subresource } : {}) };
+  // Built member by member: an object literal with a conditional spread is several times slower to build, on every write.
+  const scope: FieldManagerScope = { type, goStructs: !info.schema, statusSubresource: info.statusSubresource };
+  if (subresource) scope.subresource = subresource;
+  return scope;
 }

@@ -130,19 +130,19 @@ export function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEnt
   const out: ManagedFieldsEntry[] = [];
   for (const m of capUpdateManagers(managers).values()) {
     if (ownsNothing(m)) continue;
-    out.push(
-      m.entry ?? {
-        manager: m.manager,
-        operation: m.operation,
-        apiVersion: m.apiVersion,
-        ...(m.time ? { time: m.time } : {}),
-        fieldsType: 'FieldsV1',
-        fieldsV1: toFieldsV1(m.set),
-        ...(m.subresource ? { subresource: m.subresource } : {}),
-      },
-    );
+    out.push(m.entry ?? entryOf(m));
   }
   return out.length > 1 ? out.sort(entryOrder) : out;
+}
+
+/** A new entry for `m`, members in upstream order (built member by member: conditional spreads are several times slower). */
+function entryOf(m: Manager): ManagedFieldsEntry {
+  const e = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion } as ManagedFieldsEntry;
+  if (m.time) e.time = m.time;
+  e.fieldsType = 'FieldsV1';
+  e.fieldsV1 = toFieldsV1(m.set);
+  if (m.subresource) e.subresource = m.subresource;
+  return e;
 }
 
 /** Upstream `sortEncodedManagedFields`: operation (Apply first), time, manager, apiVersion, subresource. */
