@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { externalProbeKey } from '../harness/verifier/expected-probe.ts';
-import { egressHosts, withExternalProbes } from './arbitraries/external-probes.ts';
-import { EXTERNAL_REASONS, cidrRange, egressCovers, expectExternal, ipv4Text, ipv4Value } from './oracle-external.ts';
-import { oracle } from './oracle.ts';
-import type { Topology, TopologyService } from './topology.ts';
-import { testService } from './testing.ts';
-import { validateTopology } from './validate.ts';
+import { externalProbeKey } from '../../harness/verifier/expected-probe.ts';
+import { egressHosts, withExternalProbes } from './external-probes.ts';
+import { EXTERNAL_REASONS, cidrRange, egressCovers, expectExternal, ipv4Text, ipv4Value } from '../oracle-external.ts';
+import { oracle } from '../oracle.ts';
+import type { Topology, TopologyService } from '../topology.ts';
+import { testService } from '../testing.ts';
+import { validateTopology } from '../validate.ts';
 
 const fqdn = { fqdn: 'api.partner.example', port: 443 };
 const cidr = { cidr: '203.0.113.0/24', port: 8443 };
