@@ -47,7 +47,8 @@ import { simulatedImageVerifier } from './stubs/image-signatures.ts';
 import { externalSecretsControllers } from './stubs/eso/external-secrets.ts';
 import { SimulatedSecretBackends } from './stubs/eso/secret-backend.ts';
 import { podReady } from './stubs/owners.ts';
-import { evaluateIndexed, indexDataplane } from './evaluator/index.ts';
+import { evaluateExternalProbe, evaluateIndexed, indexDataplane } from './evaluator/index.ts';
+import { externalProbeHost } from './verifier/expected-probe.ts';
 import { DEFAULT_POLICY_PROPAGATION, PolicyPropagation } from './policy-propagation.ts';
 import type { DataplaneIndex, DataplaneView, Verdict } from './evaluator/index.ts';
 import { SimulatedTrafficGenerator } from './traffic/generator.ts';
@@ -246,6 +247,8 @@ export class World implements Cluster {
         findPod,
         probe: (p, t): Verdict => {
           if (t.port === null) return { decision: 'deny', layer: 'none', policy: null, reason: `${t.to} has no Service port: nothing to connect to` };
+          const host = externalProbeHost(t.to);
+          if (host !== undefined) return evaluateExternalProbe(this.dataplane(), { fromPod: { namespace: p.metadata.namespace, name: p.metadata.name }, host, port: t.port });
           const to = parseKey(t.to);
           return evaluateIndexed(this.dataplane(), {
             fromPod: { namespace: p.metadata.namespace, name: p.metadata.name },

@@ -23,6 +23,7 @@
  */
 import type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse } from '../harness/verifier/expected-admission.ts';
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
+import { bilateralAgreementOracle } from './oracle-bilateral.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
 import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, QUOTA_CAPPED_CPU, SERVICE_CPU_REQUEST_MILLIS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, ingressGatewayNamespace, serviceKey } from './topology.ts';
@@ -306,9 +307,18 @@ export const initialCedar = (cedar: TopologyCedar | undefined): TopologyCedar | 
  * The expected admission of every service, in topology order (see the module comment for the rules).
  * A service the initial policies admit but the final ones deny (a CedarPolicy applied late) is
  * `revoked`: Failed on the same gate, keeping its outputs but its ExternalSecrets (reference §2.8 step 7).
+ * A Ready service also carries the `BilateralAgreement` condition its LatticeMeshMember must show
+ * (oracle-bilateral.ts: the one-sided declarations involving it).
  * Input: a valid Topology. Output: one {@link ExpectedAdmission} per service. Never throws.
  */
 export function admissionOracle(t: Topology): ExpectedAdmission[] {
+  const admissions = gateAdmissions(t);
+  const agreements = bilateralAgreementOracle(t, admissions);
+  return admissions.map((a) => (a.expected === 'Ready' && agreements.has(a.service) ? { ...a, bilateralAgreement: agreements.get(a.service)! } : a));
+}
+
+/** {@link admissionOracle} without the `BilateralAgreement` expectations. */
+function gateAdmissions(t: Topology): ExpectedAdmission[] {
   const initial = initialCedar(t.cedar);
   return t.services.map((s): ExpectedAdmission => {
     const requests = serviceGateRequests(s);

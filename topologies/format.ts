@@ -8,7 +8,7 @@ import { serviceKey } from './topology.ts';
 /**
  * Input: a Topology. Output: lines `topology <name>: N services, M probes`, then one line per service
  * (`  <ns>/<name> L<layer> ports=<name>:<port>-><target>|- out=[…] in=[…] [wildcard] [depends-all] [member]
- * [sa=<account>] [non-ambient] [x<replicas>] [@<createdAtMs>ms] [egress=<fqdn|cidr>:<port>] [ingress] [quota=within|capped]`; keys in the
+ * [sa=<account>] [non-ambient] [x<replicas>] [@<createdAtMs>ms] [egress=<fqdn|cidr>:<port>] [ingress] [quota=within|capped] [selector-only]`; keys in the
  * topology's first namespace are shown without it), then one line per probing service (`  probes <from> -> <to>[:<port>],…`). Deterministic.
  */
 export function formatTopology(t: Topology): string {
@@ -27,6 +27,7 @@ export function formatTopology(t: Topology): string {
       ...(s.egress ?? []).map((e) => ` egress=${e.fqdn ?? e.cidr}:${e.port}`),
       s.ingress ? ' ingress' : '',
       s.quota ? ` quota=${s.quota}` : '',
+      s.selectorOnlyLabels ? ' selector-only' : '',
     ].join('');
     lines.push(`  ${short(serviceKey(s))} L${s.layer} ports=${ports} out=[${s.outbound.map(short).join(',')}] in=[${s.inbound.map(short).join(',')}]${s.wildcardInbound ? ' wildcard' : ''}${mesh}`);
   }

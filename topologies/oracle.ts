@@ -27,11 +27,15 @@
  *   edge (reference §4.5b) and the callee's CNP a `fromEndpoints` rule per active inbound edge (§4.6).
  * - Ingress (`ingress: true`, LatticeService `spec.ingress`): probes from a namespace's ingress gateway
  *   proxy (`ingressGatewayKey`) are judged by {@link expectFromIngressGateway}.
+ * - External egress: a probe to a host outside the cluster (`externalProbeKey`) is judged by the egress
+ *   rules of its caller alone (oracle-external.ts).
  */
 import type { Topology, TopologyProbe, TopologyService } from './topology.ts';
 import { ingressGatewayNamespace, serviceKey } from './topology.ts';
 
 import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
+import { externalProbeHost } from '../harness/verifier/expected-probe.ts';
+import { expectExternal } from './oracle-external.ts';
 
 /** Expected outcome of one probe: the shape the harness's verifier judges against (port = the probe's port, else the callee's `http` port, else its first; null when none). */
 export type { ExpectedProbe };
@@ -107,6 +111,11 @@ function judge(topology: Topology, probes: readonly TopologyProbe[]): ExpectedPr
   const byKey = new Map(topology.services.map((s) => [serviceKey(s), s]));
   return probes.map((p) => {
     const caller = byKey.get(p.from);
+    const host = externalProbeHost(p.to);
+    if (host !== undefined) {
+      if (!caller || p.port === undefined) throw new Error(`oracle: external probe ${p.from} -> ${p.to} needs a caller of topology ${topology.name} and a port`);
+      return { from: p.from, to: p.to, port: p.port, ...expectExternal(caller, host, p.port) };
+    }
     const callee = byKey.get(p.to);
     const gateway = caller ? undefined : ingressGatewayNamespace(p.from);
     if ((!caller && gateway === undefined) || !callee) throw new Error(`oracle: probe ${p.from} -> ${p.to} names a service that is not in topology ${topology.name}`);

@@ -218,6 +218,13 @@ export function wildcardPolicy(services: readonly TopologyService[]): CedarPolic
 
 /** Pod label the LatticeMeshMember of a mesh-member selects (not the name label, so the LMM selector is exercised). */
 export const MESH_MEMBER_SELECTOR_LABEL = 'app';
+/**
+ * Istio's canonical service label (`service.istio.io/canonical-name`), which a
+ * {@link TopologyService.selectorOnlyLabels} member's pods carry instead of `app.kubernetes.io/name`
+ * (Istio otherwise derives the canonical name from that label or `app`): it names the workload for the
+ * harness (its traffic source lookup) and for nothing the platform compiles.
+ */
+export const ISTIO_CANONICAL_NAME_LABEL = 'service.istio.io/canonical-name';
 
 const ref = (owner: TopologyService, key: string): ServiceRef => {
   const peer = split(key);
@@ -251,7 +258,8 @@ export function renderMeshMember(s: TopologyService): LatticeMeshMember {
 /**
  * The plain workload under a mesh-member's LatticeMeshMember, as a platform team writes it by hand: a
  * ServiceAccount, a Deployment whose pods run as it (labels `app.kubernetes.io/name` and the selector
- * label; `istio.io/dataplane-mode: none` when non-ambient, as the reference expects the owner to set,
+ * label, or with `selectorOnlyLabels` the selector label and {@link ISTIO_CANONICAL_NAME_LABEL} only;
+ * `istio.io/dataplane-mode: none` when non-ambient, as the reference expects the owner to set,
  * §1.2), and a Kubernetes Service named like the member (its DNS name is what callers' CNPs allow,
  * reference §4.5b) when it has ports.
  */
@@ -259,7 +267,7 @@ export function renderMeshMemberWorkload(s: TopologyService): KubeObject[] {
   const server = s.ports.length > 0;
   const container = clone(server ? SERVER : GENERATOR);
   const podLabels: Record<string, string> = {
-    'app.kubernetes.io/name': s.name,
+    ...(s.selectorOnlyLabels ? { [ISTIO_CANONICAL_NAME_LABEL]: s.name } : { 'app.kubernetes.io/name': s.name }),
     [MESH_MEMBER_SELECTOR_LABEL]: s.name,
     ...(s.ambient === false ? { 'istio.io/dataplane-mode': 'none' } : {}),
   };

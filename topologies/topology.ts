@@ -60,6 +60,15 @@ export interface TopologyService {
    */
   createdAtMs?: number;
   /**
+   * The pods of a mesh-member carry only its LatticeMeshMember's selector label
+   * (`app: <name>`, render.ts `MESH_MEMBER_SELECTOR_LABEL`) and Istio's canonical-name label
+   * (`service.istio.io/canonical-name: <name>`, how Istio and the harness name a workload whose pods have
+   * no `app.kubernetes.io/name`), not `app.kubernetes.io/name`: the platform must select them through
+   * `target.selector` (reference §1.2), never through the name label it gives its own workloads. Absent
+   * = both labels (a compiler using either passes). Only a mesh-member.
+   */
+  selectorOnlyLabels?: boolean;
+  /**
    * External egress of a mesh-member (LMM `spec.egress`, reference §1.2, §4.5b/d): FQDN or CIDR targets
    * on one TCP port each. Not a graph edge (reference §4.2) and not probed (probes address Services);
    * what it changes in-cluster is the member's DNS rule, which then carries `matchName`s (the FQDNs

@@ -5,11 +5,13 @@
 import type { Topology, TopologyService } from './topology.ts';
 import { ingressGatewayNamespace, serviceKey } from './topology.ts';
 import { admissionProblems, admissionSize } from './admission.ts';
+import { externalProbeHost } from '../harness/verifier/expected-probe.ts';
 
 /**
  * Checks the invariants of a topology: a name; unique service keys; integer layers >= 0; layer-0
  * services (traffic generators) have no ports; port names unique, numbers in 1..65535; outbound and
- * inbound lists name existing services without duplicates; probes name two distinct existing services,
+ * inbound lists name existing services without duplicates; probes name two distinct existing services
+ * (or a service and a host outside the cluster, `externalProbeKey`, on a TCP port),
  * a port the callee has (when they name one), and no probe (from, to, port) occurs twice; the mesh
  * features are well-formed (see meshFeatureProblems).
  * Input: any Topology. Output: one message per broken invariant (`[]` = valid). Never throws.
@@ -49,7 +51,11 @@ export function validateTopology(t: Topology): string[] {
     if (probeIds.has(id)) problems.push(`probes[${i}]: duplicate probe ${id}`);
     probeIds.add(id);
     if (!keys.has(p.from) && ingressGatewayNamespace(p.from) === undefined) problems.push(`probes[${i}]: from names unknown service ${p.from}`);
-    if (!keys.has(p.to)) problems.push(`probes[${i}]: to names unknown service ${p.to}`);
+    const external = externalProbeHost(p.to);
+    if (external !== undefined) {
+      if (!keys.has(p.from)) problems.push(`probes[${i}]: an external probe comes from a service of the topology, not ${p.from}`);
+      if (p.port === undefined || !Number.isInteger(p.port) || p.port < 1 || p.port > 65535) problems.push(`probes[${i}]: an external probe names a TCP port in 1..65535, got ${p.port}`);
+    } else if (!keys.has(p.to)) problems.push(`probes[${i}]: to names unknown service ${p.to}`);
     if (p.from === p.to) problems.push(`probes[${i}]: a service does not probe itself (${p.from})`);
   });
   problems.push(...admissionProblems(t));
@@ -88,6 +94,8 @@ function meshFeatureProblems(s: TopologyService, key: string): string[] {
   if (s.ingress === true && (member || s.ports.length === 0)) problems.push(`${key}: only a LatticeService with Service ports routes ingress`);
   if (s.quota !== undefined && s.quota !== 'within' && s.quota !== 'capped') problems.push(`${key}: quota must be 'within' or 'capped', got ${JSON.stringify(s.quota)}`);
   if (s.quota !== undefined && member) problems.push(`${key}: only a LatticeService has a quota (a mesh-member has no workload spec)`);
+  if (s.selectorOnlyLabels !== undefined && typeof s.selectorOnlyLabels !== 'boolean') problems.push(`${key}: selectorOnlyLabels must be a boolean`);
+  if (s.selectorOnlyLabels === true && !member) problems.push(`${key}: only a mesh-member's pods are labelled by hand (selectorOnlyLabels)`);
   return problems;
 }
 
@@ -123,10 +131,12 @@ export interface TopologySize {
   quotas: number;
   /** LatticeServices rendered with an invalid field (admission.ts `AdmissionSize`). */
   invalidSpecs: number;
+  /** Mesh-members whose pods carry only their selector label (`selectorOnlyLabels`). */
+  selectorOnlyLabels: number;
 }
 
 /** The order in which sizes are compared (most significant first). */
-export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs', 'quotas'] as const;
+export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs', 'quotas', 'selectorOnlyLabels'] as const;
 
 /** Counts services, declarations, mesh features and probes. */
 export function topologySize(t: Topology): TopologySize {
@@ -147,6 +157,7 @@ export function topologySize(t: Topology): TopologySize {
     probes: t.probes.length,
     ...admissionSize(t),
     quotas: sum((s) => (s.quota === 'capped' ? 2 : s.quota === 'within' ? 1 : 0)),
+    selectorOnlyLabels: sum((s) => (s.selectorOnlyLabels ? 1 : 0)),
   };
 }
 

@@ -8,9 +8,11 @@ import { allowPolicyFirstPort } from './allow-policy-first-port.ts';
 import { allowPolicyServicePort } from './allow-policy-service-port.ts';
 import { ambientEnrolmentLost } from './ambient-enrolment-lost.ts';
 import { ambientFlagIgnored } from './ambient-flag-ignored.ts';
+import { bilateralWarningOneSided } from './bilateral-warning-one-sided.ts';
 import { dependsAllDropped } from './depends-all-dropped.ts';
 import { disabledPolicyEnforced } from './disabled-policy-enforced.ts';
 import { dnsShortNames } from './dns-short-names.ts';
+import { egressDnsNamesDropped } from './egress-dns-names-dropped.ts';
 import { endpointsNeverUpdated } from './endpoints-never-updated.ts';
 import { forbidIgnored } from './forbid-ignored.ts';
 import { gcIgnoresCustomOwners } from './gc-ignores-custom-owners.ts';
@@ -18,6 +20,7 @@ import { identityFromMemberName } from './identity-from-member-name.ts';
 import { imageTrustIgnored } from './image-trust-ignored.ts';
 import { quotaIgnored } from './quota-ignored.ts';
 import { ingressRouteDropped } from './ingress-route-dropped.ts';
+import { memberSelectorIgnored } from './member-selector-ignored.ts';
 import { metricsPortUnchecked } from './metrics-port-unchecked.ts';
 import { observedGenerationStale } from './observed-generation-stale.ts';
 import { policiesNotOwned } from './policies-not-owned.ts';
@@ -38,7 +41,9 @@ export const BUGS = [
   allowPolicyServicePort,
   allowPolicyFirstPort,
   dnsShortNames,
+  egressDnsNamesDropped,
   identityFromMemberName,
+  memberSelectorIgnored,
   unilateralAllow,
   dependsAllDropped,
   ingressRouteDropped,
@@ -56,6 +61,7 @@ export const BUGS = [
   ambientFlagIgnored,
   readyBeforePolicies,
   observedGenerationStale,
+  bilateralWarningOneSided,
   policiesNotOwned,
   staleCalleePolicy,
   endpointsNeverUpdated,

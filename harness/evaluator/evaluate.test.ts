@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
-import { evaluate, evaluateIndexed, indexDataplane } from './evaluate.ts';
+import { evaluate, evaluateExternalProbe, evaluateIndexed, indexDataplane } from './evaluate.ts';
 import { dnsPatternRegex } from './cilium.ts';
 import { authorizationPolicy, ccnp, cnp, dataplaneView, endpointSlice, namespace, peerAuthentication, pod, service } from './fixtures.ts';
 import type { DataplaneView, ProbeRequest } from './types.ts';
@@ -433,5 +433,36 @@ describe('memoised verdicts', () => {
     const second = evaluateIndexed(index, probe);
     expect(second.reason).toContain('default deny');
     expect(evaluateIndexed(index, { ...probe, method: 'POST' })).toEqual(second);
+  });
+});
+
+describe('probes to hosts outside the cluster (evaluateExternalProbe)', () => {
+  const external = (host: string, port: number) => ({ fromPod: { namespace: 'front', name: 'web-0' }, host, port });
+  const egress = (dnsRules: object[] | null, rules: object[]) => cnp('front', 'egress', { endpointSelector: webSelector, egress: [dnsEgress(dnsRules), ...rules] });
+  const toFqdn = { toFQDNs: [{ matchName: 'api.partner.example' }], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] };
+  const toCidr = { toCIDR: ['203.0.113.0/24'], toPorts: [{ ports: [{ port: '8443', protocol: 'TCP' }] }] };
+  const judge = (cnps: KubeObject[], host: string, port: number) => evaluateExternalProbe(indexDataplane(world({ dns: false, cnps })), external(host, port));
+
+  it('toFQDNs matchName reaches the name on its port when the DNS rule proxies the lookup', () => {
+    const cnps = [egress([{ matchName: 'api.partner.example' }], [toFqdn])];
+    expect(judge(cnps, 'api.partner.example', 443)).toMatchObject({ decision: 'allow', policy: 'CiliumNetworkPolicy front/egress' });
+    expect(judge(cnps, 'api.partner.example', 444)).toMatchObject({ decision: 'deny', layer: 'cilium-egress' });
+  });
+
+  it('a DNS rule not naming the host refuses its lookup; a DNS rule without names leaves toFQDNs nothing to match', () => {
+    expect(judge([egress([{ matchName: 'api.back.svc.cluster.local' }], [toFqdn])], 'api.partner.example', 443)).toMatchObject({ decision: 'deny', layer: 'cilium-egress', reason: expect.stringContaining('DNS lookup of api.partner.example refused by Cilium DNS proxy') });
+    expect(judge([egress(null, [toFqdn])], 'api.partner.example', 443)).toMatchObject({ decision: 'deny', layer: 'cilium-egress', reason: expect.stringContaining("did not go through Cilium's DNS proxy") });
+  });
+
+  it('toCIDR reaches addresses inside on its port, no DNS involved', () => {
+    const cnps = [egress([{ matchName: 'api.back.svc.cluster.local' }], [toCidr])];
+    expect(judge(cnps, '203.0.113.10', 8443).decision).toBe('allow');
+    expect(judge(cnps, '203.0.114.0', 8443).decision).toBe('deny');
+    expect(judge(cnps, '203.0.113.10', 443).decision).toBe('deny');
+  });
+
+  it('a source pod that is not ready sends nothing', () => {
+    const v = evaluateExternalProbe(indexDataplane(world()), { fromPod: { namespace: 'front', name: 'nope' }, host: '203.0.113.10', port: 8443 });
+    expect(v).toMatchObject({ decision: 'deny', layer: 'none' });
   });
 });

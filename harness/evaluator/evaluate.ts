@@ -344,6 +344,39 @@ function evaluateExternal(
   };
 }
 
+/** An IPv4 address in dotted-quad form (a host an external probe reaches without DNS). */
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/**
+ * Evaluates one probe from a pod to a host outside the cluster, by DNS name (an FQDN) or IPv4 address,
+ * on TCP `port` (the caller connects to the host itself, not to a Service): a name is first looked up
+ * through kube-dns (UDP 53, the source's Cilium egress with its DNS-proxy `matchName` / `matchPattern`
+ * rules), then only the source's Cilium egress to the `world` peer decides (`toFQDNs` matches the name
+ * only when its answer went through the DNS proxy; `toCIDR` / `toCIDRSet` match the address; Cilium
+ * docs, DNS based and CIDR based policies). The Istio path of an ambient source (ztunnel passthrough, or a
+ * waypoint for a ServiceEntry host) is not modelled: no Istio policy is judged. Output: a {@link Verdict};
+ * never throws. Same index and probe ⇒ deep-equal verdict.
+ */
+export function evaluateExternalProbe(index: DataplaneIndex, probe: { fromPod: ProbeRequest['fromPod']; host: string; port: number }): Verdict {
+  const srcNs = probe.fromPod.namespace ?? 'default';
+  const srcKey = `${srcNs}/${probe.fromPod.name}`;
+  const src = index.pod(srcNs, probe.fromPod.name);
+  if (!src) return deny('none', null, `source pod ${srcKey} not found`);
+  const problem = sourceProblem(src);
+  if (problem) return deny('none', null, `source pod ${srcKey} ${problem}`);
+  const srcEp = index.endpoint(src);
+  const request = { fromPod: probe.fromPod, toService: { name: probe.host }, port: probe.port };
+  if (IPV4.test(probe.host)) return evaluateExternal(srcKey, srcEp, false, 'DNS not used (an address)', { ip: probe.host, name: null, service: null }, probe.port, request, probe.host);
+  const dns = index.kubeDns();
+  const flow: Flow = { peer: peerOf(index, dns), port: 53, protocol: 'UDP', destNamedPorts: dns.namedPorts, l7: { kind: 'dns', name: probe.host } };
+  const matches = memoOf(index).dnsMatch;
+  let match = matches.get(srcEp);
+  if (!match) matches.set(srcEp, (match = matchDirection(srcEp.ciliumRules, 'egress', flow)));
+  const lookup = decideDirection(match, flow);
+  if (!lookup.allowed) return deny('cilium-egress', lookup.policy, lookup.how === 'l7-dns' ? lookup.reason : `DNS lookup of ${probe.host} failed: ${lookup.reason}`);
+  return evaluateExternal(srcKey, srcEp, lookup.dnsProxied === true, lookup.reason, { ip: null, name: probe.host, service: null }, probe.port, request, probe.host);
+}
+
 function resolveTargetPort(servicePort: { port: number; targetPort?: number | string }, dst: EndpointInfo): number | null {
   const tp = servicePort.targetPort ?? servicePort.port;
   if (typeof tp === 'number') return tp;

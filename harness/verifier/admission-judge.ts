@@ -24,14 +24,16 @@
  * - for a Ready one, every secret route (reference §2.3): the pod template references the Secret and
  *   key the declaration implies, the Secret the ESO stub synced holds that key, and templated content
  *   (mixed variable, file) equals the text around the base Secret's value.
+ * - for a Ready one the oracle gives a `BilateralAgreement` expectation (topologies/oracle-bilateral.ts),
+ *   its LatticeMeshMember's condition: the status, and when False every one-sided declaration named.
  */
 import type { KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
-import { LABEL_SERVICE_OWNER, LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
+import { BILATERAL_AGREEMENT, LABEL_SERVICE_OWNER, LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
 import type { AdmissionRecord } from '../../reports/model.ts';
 import type { ApplyFailure, ClusterReader } from '../cluster.ts';
 import { CoreTypes, StubTypes } from '../stubs/third-party-crds.ts';
-import type { ExpectedAdmission, ExpectedSecretUse } from './expected-admission.ts';
+import type { ExpectedAdmission, ExpectedBilateralAgreement, ExpectedSecretUse } from './expected-admission.ts';
 
 /**
  * How soon a service revoked by a CedarPolicy change must turn Failed, in simulated ms after the last
@@ -212,6 +214,19 @@ export function secretProblems(reader: ClusterReader, service: string, uses: rea
   return problems;
 }
 
+/**
+ * Problems of a Ready service's `BilateralAgreement` condition (on its LatticeMeshMember `member`)
+ * against the oracle's: the status, and when False the one-sided declarations its message lists
+ * (`; `-separated sentences, compared as sorted lists). Output: one sentence per problem.
+ */
+export function bilateralAgreementProblems(member: LatticeMeshMember | undefined, want: ExpectedBilateralAgreement): string[] {
+  const seen = ((member?.status?.conditions ?? []) as { type: string; status?: string; message?: string }[]).find((c) => c.type === BILATERAL_AGREEMENT);
+  const describe = (status: string | undefined, oneSided: readonly string[]) => `${status ?? 'no condition'}${oneSided.length > 0 ? ` [${oneSided.join('; ')}]` : ''}`;
+  const oneSided = seen?.status === 'False' ? (seen.message ?? '').split('; ').filter((m) => m !== '').sort() : [];
+  if (seen?.status === want.status && JSON.stringify(oneSided) === JSON.stringify(want.oneSided)) return [];
+  return [`${BILATERAL_AGREEMENT}: expected ${describe(want.status, want.oneSided)}, the LatticeMeshMember reports ${describe(seen?.status, oneSided)}`];
+}
+
 /** What the admission judge needs besides the reader. */
 export interface AdmissionJudgeOptions {
   /** Objects the API server refused when the case was applied, with its answer. */
@@ -283,6 +298,7 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
       }
     }
     if (want.expected === 'Ready' && observed === 'Ready') problems.push(...secretProblems(reader, want.service, want.secrets));
+    if (want.bilateralAgreement && observed === 'Ready') problems.push(...bilateralAgreementProblems(members.get(want.service), want.bilateralAgreement));
     return {
       service: want.service,
       kind: want.kind,

@@ -42,6 +42,16 @@ export interface ExpectedSecretUse {
   suffix?: string;
 }
 
+/**
+ * The `BilateralAgreement` condition a mesh member must carry (topologies/oracle-bilateral.ts): False when
+ * some declaration involving it is one-sided, with each one-sided declaration's sentence (sorted), else
+ * True with none.
+ */
+export interface ExpectedBilateralAgreement {
+  status: 'True' | 'False';
+  oneSided: string[];
+}
+
 /** What the admission oracle expects of one service (declarations and drawn Cedar permissions only). */
 export interface ExpectedAdmission {
   /** `ns/name` of the service. */
@@ -81,4 +91,9 @@ export interface ExpectedAdmission {
   reason: string;
   /** Secrets a Ready service must wire into its pod template (empty when Failed or none). */
   secrets: ExpectedSecretUse[];
+  /**
+   * When Ready: the `BilateralAgreement` condition of its LatticeMeshMember (the generated one of a
+   * LatticeService, or the escape hatch itself). Absent = not judged.
+   */
+  bilateralAgreement?: ExpectedBilateralAgreement;
 }

@@ -204,6 +204,24 @@ export interface TopologyConstraints {
    * @defaultValue 0.1
    */
   quotaProbability?: number;
+  /**
+   * Probability that a mesh-member's pods carry only its LatticeMeshMember's selector label (`app`) and
+   * Istio's canonical-name label, not `app.kubernetes.io/name` (topology.ts `selectorOnlyLabels`): a
+   * platform that selects a member's pods by its name label instead of `target.selector` (reference §1.2)
+   * then protects and allows nothing of them. In [0, 1]. Drawn per slot after every other draw of the
+   * topology, so the knob changes no other draw of a seed. 0 = no draw.
+   * @defaultValue 0.3
+   */
+  selectorOnlyLabelsProbability?: number;
+  /**
+   * Probability that a mesh-member with external egress (`externalEgressProbability`) is probed outside
+   * the cluster (arbitraries/external-probes.ts; oracle-external.ts): per egress rule, the member to the
+   * host inside it on its port (allowed), on the next port, to a host just outside it, and another
+   * service to the host inside it (denied). In [0, 1]. Drawn per slot after every other draw of the
+   * topology, so the knob changes no other draw of a seed. 0 = no draw (external hosts never probed).
+   * @defaultValue 0.8
+   */
+  externalProbeProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -242,11 +260,13 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   imageTrustProbability: 0.1,
   ingressProbability: 0.1,
   quotaProbability: 0.1,
+  selectorOnlyLabelsProbability: 0.3,
+  externalProbeProbability: 0.8,
 });
 
 /**
  * Knobs that turn every mesh-feature draw off (one-sided inbound, mesh-members, service accounts,
- * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar, invalid specs, quotas): with them, a seed draws exactly what it drew
+ * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar, invalid specs, quotas, selector-only member labels, external probes): with them, a seed draws exactly what it drew
  * before these features existed (old bug-report seeds reproduce).
  */
 export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
@@ -264,6 +284,8 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   imageTrustProbability: 0,
   ingressProbability: 0,
   quotaProbability: 0,
+  selectorOnlyLabelsProbability: 0,
+  externalProbeProbability: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
@@ -331,6 +353,8 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'imageTrustProbability',
     'ingressProbability',
     'quotaProbability',
+    'selectorOnlyLabelsProbability',
+    'externalProbeProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }

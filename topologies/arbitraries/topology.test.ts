@@ -54,6 +54,8 @@ describe('topologyArbitrary constraints', () => {
       imageTrustProbability: 0.1,
       ingressProbability: 0.1,
       quotaProbability: 0.1,
+      selectorOnlyLabelsProbability: 0.3,
+      externalProbeProbability: 0.8,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });
@@ -186,7 +188,8 @@ describe('topologyArbitrary values', () => {
     expect(counts).toEqual(new Set([1, 2, 3]));
     for (const t of fc.sample(topologyArbitrary({ maxPortsPerService: 1 }), { seed: 11, numRuns: 10 })) {
       for (const s of t.services) if (s.layer > 0) expect(s.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080 }]);
-      expect(t.probes.every((p) => p.port === undefined)).toBe(true);
+      // Probes to services name no port (one each); probes outside the cluster always name theirs.
+      expect(t.probes.every((p) => p.port === undefined || p.to.startsWith('world:'))).toBe(true);
     }
   });
 

@@ -23,6 +23,8 @@ import { layerDrawsArbitrary } from './layers.ts';
 import { chooseProbes } from './probes.ts';
 import { withIngress } from './ingress.ts';
 import { quotaDrawsArbitrary, withQuotas, type QuotaDraw } from './quota.ts';
+import { withSelectorOnlyLabels } from './member-labels.ts';
+import { withExternalProbes } from './external-probes.ts';
 import { slotArbitrary, type SlotDraws } from './slot.ts';
 import { placeSlots, wireServices } from './wiring.ts';
 
@@ -48,6 +50,10 @@ export interface TopologyDraws {
   ingress?: boolean[];
   /** `quota[slot]`: the slot's LatticeService has a LatticeQuota of its own, capped below its request or not (quota.ts). Absent = knob off. */
   quota?: QuotaDraw[];
+  /** `selectorOnly[slot]`: the slot's mesh-member's pods carry only its selector label (member-labels.ts). Absent = knob off. */
+  selectorOnly?: boolean[];
+  /** `externalProbes[slot]`: the slot's mesh-member's egress rules are probed (external-probes.ts). Absent = knob off. */
+  externalProbes?: boolean[];
 }
 
 /**
@@ -62,7 +68,9 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
   );
   const chosen: Topology = { name: c.namespace, services, probes: chooseProbes(placed, services, draws.slots, c.negativesPerLayer) };
   const t = draws.ingress ? withIngress(chosen, placed.map((p) => draws.ingress![p.slot])) : chosen;
-  const q = draws.quota ? withQuotas(t, placed.map((p) => draws.quota![p.slot])) : t;
+  const quotas = draws.quota ? withQuotas(t, placed.map((p) => draws.quota![p.slot])) : t;
+  const labelled = draws.selectorOnly ? withSelectorOnlyLabels(quotas, placed.map((p) => draws.selectorOnly![p.slot])) : quotas;
+  const q = draws.externalProbes ? withExternalProbes(labelled, placed.map((p) => draws.externalProbes![p.slot])) : labelled;
   return draws.emptyPolicySet === undefined ? q : withSecretsAndCedar(q, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets, draws.imageTrust && { on: draws.imageTrust.on, cedar: placed.map((p) => draws.imageTrust!.cedar[p.slot]) });
 }
 
@@ -124,6 +132,12 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     ...(c.secretProbability > 0 && c.imageTrustProbability > 0 ? { imageTrust: imageTrustDrawArbitrary(c.imageTrustProbability, c.maxServices) } : {}),
     ...(c.ingressProbability > 0 ? { ingress: fc.array(chanceArbitrary(c.ingressProbability), { minLength: c.maxServices, maxLength: c.maxServices }) } : {}),
     ...(c.quotaProbability > 0 ? { quota: quotaDrawsArbitrary(c.quotaProbability, c.maxServices) } : {}),
+    ...(c.meshMemberProbability > 0 && c.selectorOnlyLabelsProbability > 0
+      ? { selectorOnly: fc.array(chanceArbitrary(c.selectorOnlyLabelsProbability), { minLength: c.maxServices, maxLength: c.maxServices }) }
+      : {}),
+    ...(c.meshMemberProbability > 0 && c.externalEgressProbability > 0 && c.externalProbeProbability > 0
+      ? { externalProbes: fc.array(chanceArbitrary(c.externalProbeProbability), { minLength: c.maxServices, maxLength: c.maxServices }) }
+      : {}),
   });
 }
 
