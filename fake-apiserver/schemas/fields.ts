@@ -172,26 +172,30 @@ function jsonKind(v: unknown, integer: boolean): string {
 }
 
 /** The Go decoder's error for `v` in a field of `shape`, or undefined when it decodes (null always does). */
+/** encoding/json's UnmarshalTypeError text for `v` in a field of `shape` (`integer`: the value is a number that does not fit). */
+function typeErrorText(v: unknown, shape: Shape & { go: string }, ctx: Walk, integer = false): string {
+  return `json: cannot unmarshal ${jsonKind(v, integer)} into Go struct field ${ctx.struct}.${ctx.fields.join('.')} of type ${shape.go}`;
+}
+
 function decodeError(v: unknown, shape: Shape, ctx: Walk): string | undefined {
   if (v === null || shape.k === 'any') return undefined;
-  const typeError = (integer = false) => `json: cannot unmarshal ${jsonKind(v, integer)} into Go struct field ${ctx.struct}.${ctx.fields.join('.')} of type ${shape.go}`;
   switch (shape.k) {
     case 'object':
     case 'map':
-      return typeof v === 'object' && !Array.isArray(v) ? undefined : typeError();
+      return typeof v === 'object' && !Array.isArray(v) ? undefined : typeErrorText(v, shape, ctx);
     case 'array':
-      return Array.isArray(v) ? undefined : typeError();
+      return Array.isArray(v) ? undefined : typeErrorText(v, shape, ctx);
     case 'scalar':
       switch (shape.t) {
         case 'string':
-          return typeof v === 'string' ? undefined : typeError();
+          return typeof v === 'string' ? undefined : typeErrorText(v, shape, ctx);
         case 'bool':
-          return typeof v === 'boolean' ? undefined : typeError();
+          return typeof v === 'boolean' ? undefined : typeErrorText(v, shape, ctx);
         case 'int32':
         case 'int64': {
-          if (typeof v !== 'number') return typeError();
+          if (typeof v !== 'number') return typeErrorText(v, shape, ctx);
           const bound = shape.t === 'int32' ? 2 ** 31 : 2 ** 63;
-          return Number.isInteger(v) && v >= -bound && v < bound ? undefined : typeError(true);
+          return Number.isInteger(v) && v >= -bound && v < bound ? undefined : typeErrorText(v, shape, ctx, true);
         }
         case 'quantity':
           return quantityFormatError(v);
@@ -213,6 +217,8 @@ const pathOf = (segs: readonly (string | number)[]): string => segs.map((s, i) =
  * into it; `segs` is the path so far as a stack of field names, item indices and map keys.
  */
 function visit(v: unknown, shape: Shape, segs: (string | number)[], ctx: Walk): void {
+  // The common case, a string where a string belongs, decides without a call.
+  if (shape === STRING && typeof v === 'string') return;
   if (ctx.decodeError === undefined && shape.k !== 'any') ctx.decodeError = decodeError(v, shape, ctx);
   if (shape.k === 'object' || shape.k === 'array' || shape.k === 'map') prune(v, shape, segs, ctx);
 }

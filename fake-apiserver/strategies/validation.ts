@@ -46,9 +46,9 @@ const MAX_ANNOTATIONS_SIZE = 256 * 1024;
 
 interface KindValidation {
   /** strategy.Validate: the new object. */
-  create?: (o: JsonObject) => Causes;
+  create: (o: JsonObject) => Causes;
   /** strategy.ValidateUpdate: the new and the stored object (the spec rules of `create` run too, as upstream's ValidateXUpdate calls ValidateX). */
-  update?: (o: JsonObject, old: JsonObject) => Causes;
+  update: (o: JsonObject, old: JsonObject) => Causes;
 }
 
 const selectorText = (v: unknown): string => goLabelSelector(v);
@@ -491,12 +491,21 @@ export const VALIDATED_KINDS: readonly string[] = Object.keys(VALIDATIONS);
 
 const byKind = new WeakMap<StrategyKind, KindValidation | null>();
 
+/** Namespaces already found valid (the same few recur on every write); bounded: cleared when full. */
+const validNamespaces = new Set<string>();
+
 /** ObjectMeta checks the generic ones (names, label and annotation syntax) leave out: the namespace's syntax, the annotations' total size. */
 function metaCauses(o: JsonObject): Causes {
   const out: Causes = [];
   const meta = obj(o, 'metadata');
   const ns = str(meta, 'namespace');
-  if (ns) dns1123Label(out, 'metadata.namespace', ns);
+  if (ns && !validNamespaces.has(ns)) {
+    dns1123Label(out, 'metadata.namespace', ns);
+    if (out.length === 0) {
+      if (validNamespaces.size >= 10_000) validNamespaces.clear();
+      validNamespaces.add(ns);
+    }
+  }
   const annotations = obj(meta, 'annotations');
   if (annotations) {
     let size = 0;
@@ -520,8 +529,20 @@ export function validateBuiltin(kind: StrategyKind, o: JsonObject, old?: JsonObj
     byKind.set(kind, v);
   }
   const out = metaCauses(o);
-  const check = old ? v?.update : v?.create;
-  if (check) out.push(...(old ? check(o, old) : (check as (o: JsonObject) => Causes)(o)));
+  if (!v || (old && sameContent(o, old))) return out;
+  out.push(...(old ? v.update(o, old) : v.create(o)));
   return out;
+}
+
+/**
+ * Whether an update leaves every top-level field but metadata and status the very value the stored
+ * object holds (the write path shares untouched subtrees with the stored object): then the kind's
+ * rules, which read only those fields, answer as they did when the stored object was admitted, and
+ * are not run again.
+ */
+function sameContent(o: JsonObject, old: JsonObject): boolean {
+  for (const k in o) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind' && o[k] !== old[k]) return false;
+  for (const k in old) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind' && !(k in o)) return false;
+  return true;
 }
 
