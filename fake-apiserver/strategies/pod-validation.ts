@@ -117,16 +117,14 @@ export function validatePodTemplate(out: Causes, at: string, template: JsonObjec
 }
 
 /**
- * ValidatePodTemplateSpecForReplicaSet (Deployments, ReplicaSets, StatefulSets, DaemonSets): a
- * template is required; its labels must match `selector` (a nil selector matches nothing, so a
- * missing selector reports both `spec.selector: Required value` and the mismatch); restartPolicy
- * `Always` only; no activeDeadlineSeconds; then the template itself.
+ * ValidatePodTemplateSpecForReplicaSet (Deployments, ReplicaSets) and its StatefulSet and DaemonSet
+ * counterparts (`owner`: the kind named in the activeDeadlineSeconds message): the template (a Go
+ * struct value, so an absent one is an empty one) must have labels matching `selector` (a nil
+ * selector matches nothing, so a missing selector reports both `spec.selector: Required value` and
+ * the mismatch); restartPolicy `Always` only; no activeDeadlineSeconds; then the template itself.
  */
-export function validateWorkloadTemplate(out: Causes, at: string, template: JsonObject | undefined, selector: JsonObject | undefined): void {
-  if (!template) {
-    out.push(required(at));
-    return;
-  }
+export function validateWorkloadTemplate(out: Causes, at: string, templateIn: JsonObject | undefined, selector: JsonObject | undefined, owner = 'ReplicaSet'): void {
+  const template = templateIn ?? {};
   const templateLabels = obj(obj(template, 'metadata'), 'labels') ?? {};
   const empty = !selector || (Object.keys(obj(selector, 'matchLabels') ?? {}).length === 0 && list(selector, 'matchExpressions').length === 0);
   if (!selector || (!empty && !selectorMatches(selector, templateLabels)))
@@ -136,5 +134,5 @@ export function validateWorkloadTemplate(out: Causes, at: string, template: Json
   const restart = spec?.restartPolicy;
   if (typeof restart === 'string' && restart !== 'Always') out.push(notSupported(`${at}.spec.restartPolicy`, restart, ['Always']));
   const deadline = num(spec, 'activeDeadlineSeconds');
-  if (deadline !== undefined) out.push(invalid(`${at}.spec.activeDeadlineSeconds`, deadline, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+  if (deadline !== undefined) out.push(invalid(`${at}.spec.activeDeadlineSeconds`, deadline, `activeDeadlineSeconds in ${owner} is not Supported`));
 }

@@ -278,3 +278,20 @@ describe('validateBuiltin, per kind', () => {
     ]);
   });
 });
+
+describe('workload templates are Go struct values', () => {
+  it('an absent template is an empty one: the mismatch and the missing containers, no Required on the template', () => {
+    expect(causes('apps/v1', 'Deployment', deployment({ selector: { matchLabels: { app: 'web' } } }))).toEqual([
+      'spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`',
+      'spec.template.spec.containers: Required value',
+    ]);
+  });
+  it('names the owner kind in the activeDeadlineSeconds refusal', () => {
+    const spec = (k: string) => ({ selector: { matchLabels: { app: 'web' } }, template: template({ app: 'web' }, podSpec({ activeDeadlineSeconds: 5 })), ...(k === 'StatefulSet' ? { serviceName: 'web' } : {}) });
+    expect(['Deployment', 'StatefulSet', 'DaemonSet'].map((k) => causes('apps/v1', k, { spec: spec(k) }).at(-1))).toEqual([
+      'spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds in ReplicaSet is not Supported',
+      'spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds in StatefulSet is not Supported',
+      'spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds in DaemonSet is not Supported',
+    ]);
+  });
+});

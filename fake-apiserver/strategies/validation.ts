@@ -54,7 +54,7 @@ interface KindValidation {
 const selectorText = (v: unknown): string => goLabelSelector(v);
 
 /** ValidateDeploymentSpec / ValidateReplicaSetSpec / ValidateStatefulSetSpec: selector required, non-empty, valid; template agreeing with it; replicas ≥ 0. */
-function workloadSpec(out: Causes, spec: JsonObject | undefined, kindWord: string): void {
+function workloadSpec(out: Causes, spec: JsonObject | undefined, kindWord: string, owner = 'ReplicaSet'): void {
   const selector = obj(spec, 'selector');
   if (!selector) out.push(required('spec.selector'));
   else {
@@ -65,7 +65,7 @@ function workloadSpec(out: Causes, spec: JsonObject | undefined, kindWord: strin
   nonNegative(out, 'spec.replicas', spec?.replicas);
   nonNegative(out, 'spec.minReadySeconds', spec?.minReadySeconds);
   nonNegative(out, 'spec.revisionHistoryLimit', spec?.revisionHistoryLimit);
-  validateWorkloadTemplate(out, 'spec.template', obj(spec, 'template'), selector);
+  validateWorkloadTemplate(out, 'spec.template', obj(spec, 'template'), selector, owner);
 }
 
 /** The `spec.selector` of apps/v1 workloads is immutable (upstream: every group-version but extensions/v1beta1). */
@@ -110,7 +110,7 @@ function statefulSet(o: JsonObject): Causes {
   if (policy !== undefined && policy !== 'OrderedReady' && policy !== 'Parallel') out.push(notSupported('spec.podManagementPolicy', policy, ['OrderedReady', 'Parallel']));
   const type = obj(spec, 'updateStrategy')?.type;
   if (type !== undefined && type !== 'OnDelete' && type !== 'RollingUpdate') out.push(notSupported('spec.updateStrategy.type', type, ['OnDelete', 'RollingUpdate']));
-  workloadSpec(out, spec, 'statefulset');
+  workloadSpec(out, spec, 'statefulset', 'StatefulSet');
   return out;
 }
 
@@ -139,7 +139,7 @@ function daemonSet(o: JsonObject): Causes {
   if (selector && Object.keys(obj(selector, 'matchLabels') ?? {}).length + list(selector, 'matchExpressions').length === 0)
     out.push(invalid('spec.selector', selector, 'empty selector is invalid for daemonset', selectorText(selector)));
   // A nil selector matches nothing: only the mismatch is reported (no Required).
-  validateWorkloadTemplate(out, 'spec.template', template, selector);
+  validateWorkloadTemplate(out, 'spec.template', template, selector, 'DaemonSet');
   const type = obj(spec, 'updateStrategy')?.type;
   if (type !== undefined && type !== 'OnDelete' && type !== 'RollingUpdate') out.push(notSupported('spec.updateStrategy.type', type, ['OnDelete', 'RollingUpdate']));
   nonNegative(out, 'spec.minReadySeconds', spec?.minReadySeconds);
