@@ -9,7 +9,7 @@
  */
 import { isPlainObject } from '../internal/json.ts';
 import type { JsonObject } from '../internal/json.ts';
-import { dns1123Label, duplicate, goStringMap, invalid, labels, list, notFound, notSupported, num, obj, portNameErrors, portNumErrors, required, selectorMatches, str } from './field-validators.ts';
+import { dns1123Label, duplicate, forbidden, goStringMap, invalid, labels, list, notFound, notSupported, num, obj, portNameErrors, portNumErrors, required, selectorMatches, str } from './field-validators.ts';
 import type { Causes } from './field-validators.ts';
 import { parseQuantity } from './quantity.ts';
 
@@ -121,7 +121,9 @@ export function validatePodTemplate(out: Causes, at: string, template: JsonObjec
  * counterparts (`owner`: the kind named in the activeDeadlineSeconds message): the template (a Go
  * struct value, so an absent one is an empty one) must have labels matching `selector` (a nil
  * selector matches nothing, so a missing selector reports both `spec.selector: Required value` and
- * the mismatch); restartPolicy `Always` only; no activeDeadlineSeconds; then the template itself.
+ * the mismatch); restartPolicy `Always` only; no activeDeadlineSeconds (a StatefulSet's refusal is
+ * Forbidden, the others' Invalid); then the template itself — for a StatefulSet only its labels, as
+ * upstream leaves its pod spec unvalidated (mounts may name volumeClaimTemplates).
  */
 export function validateWorkloadTemplate(out: Causes, at: string, templateIn: JsonObject | undefined, selector: JsonObject | undefined, owner = 'ReplicaSet'): void {
   const template = templateIn ?? {};
@@ -129,10 +131,12 @@ export function validateWorkloadTemplate(out: Causes, at: string, templateIn: Js
   const empty = !selector || (Object.keys(obj(selector, 'matchLabels') ?? {}).length === 0 && list(selector, 'matchExpressions').length === 0);
   if (!selector || (!empty && !selectorMatches(selector, templateLabels)))
     out.push(invalid(`${at}.metadata.labels`, templateLabels, '`selector` does not match template `labels`', goStringMap(isPlainObject(obj(template, 'metadata')?.labels) ? templateLabels : null)));
-  validatePodTemplate(out, at, template);
+  if (owner === 'StatefulSet') labels(out, `${at}.metadata.labels`, obj(obj(template, 'metadata'), 'labels'));
+  else validatePodTemplate(out, at, template);
   const spec = obj(template, 'spec');
   const restart = spec?.restartPolicy;
   if (typeof restart === 'string' && restart !== 'Always') out.push(notSupported(`${at}.spec.restartPolicy`, restart, ['Always']));
   const deadline = num(spec, 'activeDeadlineSeconds');
-  if (deadline !== undefined) out.push(invalid(`${at}.spec.activeDeadlineSeconds`, deadline, `activeDeadlineSeconds in ${owner} is not Supported`));
+  const unsupported = `activeDeadlineSeconds in ${owner} is not Supported`;
+  if (deadline !== undefined) out.push(owner === 'StatefulSet' ? forbidden(`${at}.spec.activeDeadlineSeconds`, unsupported) : invalid(`${at}.spec.activeDeadlineSeconds`, deadline, unsupported));
 }

@@ -290,8 +290,20 @@ describe('workload templates are Go struct values', () => {
     const spec = (k: string) => ({ selector: { matchLabels: { app: 'web' } }, template: template({ app: 'web' }, podSpec({ activeDeadlineSeconds: 5 })), ...(k === 'StatefulSet' ? { serviceName: 'web' } : {}) });
     expect(['Deployment', 'StatefulSet', 'DaemonSet'].map((k) => causes('apps/v1', k, { spec: spec(k) }).at(-1))).toEqual([
       'spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds in ReplicaSet is not Supported',
-      'spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds in StatefulSet is not Supported',
+      'spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported',
       'spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds in DaemonSet is not Supported',
     ]);
+  });
+});
+
+describe('StatefulSet pod templates', () => {
+  it('are not pod-spec validated (upstream leaves them so): mounts may name volumeClaimTemplates', () => {
+    const spec = {
+      selector: { matchLabels: { app: 'db' } },
+      serviceName: 'db',
+      template: template({ app: 'db' }, { containers: [{ name: 'db', image: 'postgres', volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql' }] }] }),
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    };
+    expect(causes('apps/v1', 'StatefulSet', { spec })).toEqual([]);
   });
 });
