@@ -111,7 +111,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
     import('../fake-apiserver/virtual/index.ts'),
   ]);
   const world = flags.platform || flags.stubs ? await createWorld(flags) : undefined;
-  const api = world ? world.server : new ApiServer({ clock: new RealClock() });
+  const api = world ? world.server : new ApiServer({ clock: new RealClock(), builtinStrategies: { validation: true } });
   // kube-apiserver's bootstrap controller: the `kubernetes` Service in `default`, with its endpoints.
   for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
   // metrics-server in a served World: `metrics.k8s.io` (kubectl top) from the World's simulated metrics.

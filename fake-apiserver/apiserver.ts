@@ -46,6 +46,7 @@ import { VersionedStore } from './store.ts';
 import type { StoreEvent } from './store.ts';
 import { checkBuiltinFields, defaultBuiltin } from './strategies/index.ts';
 import { allocateService, serviceAllocations } from './strategies/service-allocation.ts';
+import { validateBuiltin } from './strategies/validation.ts';
 import { compileSchema } from './validation.ts';
 import { methodNotSupported } from './virtual/provider.ts';
 import type { VirtualResourceProvider } from './virtual/provider.ts';
@@ -101,9 +102,11 @@ export interface ApiServerOptions {
    * Built-in kinds' strategies (`strategies/`): `unknownFields` drops, on every write (status ones
    * too), the fields the upstream type lacks and reports them per `fieldValidation`; `defaulting`
    * applies upstream defaults on create / update / patch / apply (Pod restartPolicy, Deployment
-   * strategy, Service type …) and a created Pod's `Pending` phase. Both default true.
+   * strategy, Service type …) and a created Pod's `Pending` phase. Both default true. `validation`
+   * runs the kinds' upstream validation on main-resource writes (`strategies/validation.ts`: 422
+   * Invalid, immutable fields); default false here, on in `serve` and the World.
    */
-  builtinStrategies?: { unknownFields?: boolean; defaulting?: boolean };
+  builtinStrategies?: { unknownFields?: boolean; defaulting?: boolean; validation?: boolean };
   /**
    * Field manager of non-apply writes whose options name none (default `in-process`); the HTTP
    * front passes the User-Agent's prefix instead, as kube-apiserver does.
@@ -318,7 +321,7 @@ export class ApiServer {
 
   private readonly limits: ApiServerLimits;
   private readonly validating: ValidatingAdmissionExtension[];
-  private readonly strategies: { unknownFields: boolean; defaulting: boolean };
+  private readonly strategies: { unknownFields: boolean; defaulting: boolean; validation: boolean };
   /** Webhook Services served in process, and the call path of admission and conversion webhooks. */
   private readonly webhooks = new WebhookClient();
   /** What dynamic admission reads of this server (admission/dispatcher.ts). */
@@ -349,7 +352,7 @@ export class ApiServer {
     this.store = new VersionedStore({ historyLimit: opts.historyLimit });
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.validating = [...(opts.validatingAdmission ?? [])];
-    this.strategies = { unknownFields: opts.builtinStrategies?.unknownFields ?? true, defaulting: opts.builtinStrategies?.defaulting ?? true };
+    this.strategies = { unknownFields: opts.builtinStrategies?.unknownFields ?? true, defaulting: opts.builtinStrategies?.defaulting ?? true, validation: opts.builtinStrategies?.validation ?? false };
     this.defaultFieldManager = opts.defaultFieldManager ?? 'in-process';
     for (const name of BOOTSTRAP_NAMESPACES) this.create({ ...NAMESPACE, metadata: { name } });
   }
@@ -573,7 +576,7 @@ export class ApiServer {
     }
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, obj, opts));
-    else if (!info.custom) causes.push(...this.admitBuiltin(info, obj, opts, 'create'));
+    else if (!info.custom) causes.push(...this.admitBuiltin(info, obj, opts, 'create'), ...(this.strategies.validation ? validateBuiltin(info, obj as unknown as Record<string, unknown>) : []));
 
     if (info.group === ADMISSION_GROUP) causes.push(...webhookConfigurationCauses(obj, info.kind === MUTATING_KIND));
     if (ns && m.namespace) this.admitNamespace(info, ns, m.name ?? '');
@@ -1418,7 +1421,7 @@ export class ApiServer {
     if (m.finalizers && m.finalizers.length === 0) delete m.finalizers;
     causes.push(...metadataCauses(m));
     if (info.schema) causes.push(...this.admitSchema(info, cand, c.request, old));
-    else if (!info.custom) causes.push(...this.admitBuiltin(info, cand, c.request, c.mode === 'main' ? 'update' : 'status', old));
+    else if (!info.custom) causes.push(...this.admitBuiltin(info, cand, c.request, c.mode === 'main' ? 'update' : 'status', old), ...(c.mode === 'main' && this.strategies.validation ? validateBuiltin(info, cand as unknown as Record<string, unknown>, old as unknown as Record<string, unknown>) : []));
     if (info.group === ADMISSION_GROUP) causes.push(...webhookConfigurationCauses(cand, info.kind === MUTATING_KIND));
     if (causes.length) throw invalid(info.kind, info.group, name, causes);
     if (c.mode === 'main') this.admitValidating('UPDATE', info, cand, old, c.dryRun === true);

@@ -75,7 +75,7 @@ async function buildTemplate(install: ClusterInstall): Promise<ApiServerSnapshot
     clock: new VirtualClock(install.startMs),
     nameSuffix: seedDependent('generateName'),
     deliver: seedDependent('watch delivery'),
-    builtinStrategies: { defaulting: install.builtinDefaulting },
+    builtinStrategies: { defaulting: install.builtinDefaulting, validation: true },
   });
   server.registerWebhookService(LATTICE_WEBHOOK_SERVICE.namespace, LATTICE_WEBHOOK_SERVICE.name, latticeWebhookServer);
   await writeInstall(new InProcessClient(server), install);

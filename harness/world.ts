@@ -318,7 +318,7 @@ export class World implements Cluster {
       clock,
       newUid: (id) => stableUid(options.seed, id),
       nameSuffix: (req) => stableNameSuffix(rng, req),
-      builtinStrategies: { defaulting: options.builtinDefaulting },
+      builtinStrategies: { defaulting: options.builtinDefaulting, validation: true },
       deliver: (fn) => {
         const due = delivery.dueMs(clock.now());
         const batch = dueBatches.get(due);

@@ -44,7 +44,8 @@ export function nameErrors(name: string, rule: NameRule): string[] {
   return out;
 }
 
-function qualifiedNameErrors(key: string): string[] {
+/** `validation.IsQualifiedName` problems of `key` (`[prefix/]name`), empty when valid. */
+export function qualifiedNameErrors(key: string): string[] {
   const out: string[] = [];
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
@@ -77,7 +78,8 @@ function remember(set: Set<string>, s: string): void {
   set.add(s);
 }
 
-function labelValueErrors(v: string): string[] {
+/** `validation.IsValidLabelValue` problems of `v`, empty when valid. */
+export function labelValueErrors(v: string): string[] {
   const out: string[] = [];
   if (v.length > 63) out.push('must be no more than 63 characters');
   if (!labelValueRe.test(v))

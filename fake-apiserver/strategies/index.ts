@@ -220,16 +220,20 @@ function strategyOf(kind: StrategyKind): KindStrategy {
   return s;
 }
 
+type Pruner = (obj: JsonObject, decodeErrors?: string[]) => string[];
 /** The field checker of each built-in `group/version/Kind`, compiled on first use (null: no schema). */
-const pruners = new Map<string, ((obj: JsonObject) => string[]) | null>();
+const pruners = new Map<string, Pruner | null>();
 /** The same per StrategyKind object (no key built per write). */
-const prunersByKind = new WeakMap<StrategyKind, ((obj: JsonObject) => string[]) | null>();
+const prunersByKind = new WeakMap<StrategyKind, Pruner | null>();
 
 /**
- * Unknown-field handling of a built-in write (Kubernetes API concepts: field validation): every
- * field the kind's upstream type does not declare is removed from `obj` (the decoder drops it); with
- * `fieldValidation: Strict` the request fails instead, with `Warn` (the default) each field becomes
- * a warning `unknown field "<path>"` through `request.onWarning`.
+ * Decoding of a built-in write (Kubernetes API concepts: field validation): a value of the wrong
+ * JSON type fails the request as kube-apiserver's decoder does; every field the kind's upstream
+ * type does not declare is removed from `obj` (the decoder drops it); with `fieldValidation: Strict`
+ * the request fails instead, with `Warn` (the default) each field becomes a warning `unknown field
+ * "<path>"` through `request.onWarning`. Only the parts of `obj` that are not frozen (not shared with
+ * the stored object) are walked.
+ * @throws StatusError 400 BadRequest `<Kind> in version "<v>" cannot be handled as a <Kind>: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32` (the first value that does not decode; quantity texts: `quantities must match the regular expression …`).
  * @throws StatusError 400 BadRequest `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: unknown field "spec.replicass", …` under Strict.
  */
 export function checkBuiltinFields(kind: StrategyKind, obj: JsonObject, request: WriteOptions = {}): void {
@@ -241,10 +245,13 @@ export function checkBuiltinFields(kind: StrategyKind, obj: JsonObject, request:
     prunersByKind.set(kind, pruner);
   }
   if (!pruner) return;
-  const unknown = pruner(obj);
+  const decodeErrors: string[] = [];
+  const unknown = pruner(obj, decodeErrors);
+  const cannotHandle = `${kind.kind} in version ${JSON.stringify(kind.version)} cannot be handled as a ${kind.kind}`;
+  if (decodeErrors.length > 0) throw statusError('BadRequest', `${cannotHandle}: ${decodeErrors[0]}`);
   if (unknown.length === 0) return;
   const mode = request.fieldValidation ?? 'Warn';
   const messages = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
-  if (mode === 'Strict') throw statusError('BadRequest', `${kind.kind} in version ${JSON.stringify(kind.version)} cannot be handled as a ${kind.kind}: strict decoding error: ${messages.join(', ')}`);
+  if (mode === 'Strict') throw statusError('BadRequest', `${cannotHandle}: strict decoding error: ${messages.join(', ')}`);
   if (mode === 'Warn') for (const m of messages) request.onWarning?.(m);
 }

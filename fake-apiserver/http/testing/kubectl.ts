@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { ApiServer } from '../../apiserver.ts';
+import type { ApiServerOptions } from '../../apiserver.ts';
 import type { Clock } from '../../api/index.ts';
 import { writeKubeconfig } from '../kubeconfig.ts';
 import { startHttpServer } from '../server.ts';
@@ -81,13 +82,14 @@ export interface KubectlHarness {
 /**
  * Starts an ApiServer (wall clock) behind the HTTP front, extracts kubectl and writes a kubeconfig
  * for it in a private temporary HOME (kubectl's discovery cache). No token: kubectl (client-go
- * clientcmd) sends credentials only over TLS, never over plain HTTP.
+ * clientcmd) sends credentials only over TLS, never over plain HTTP. `builtinStrategies` are the
+ * server's (e.g. `{ validation: true }` as `serve` runs it).
  */
-export async function startKubectlHarness(): Promise<KubectlHarness> {
+export async function startKubectlHarness(builtinStrategies?: ApiServerOptions['builtinStrategies']): Promise<KubectlHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'lattice-sim-kubectl-'));
   const bin = extractKubectl(dir);
   const wallClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), setTimer: (ms, fn) => ({ cancel: clearTimeout.bind(null, setTimeout(fn, ms)) }) };
-  const api = new ApiServer({ clock: wallClock });
+  const api = new ApiServer({ clock: wallClock, ...(builtinStrategies ? { builtinStrategies } : {}) });
   const http = await startHttpServer(api);
   const kubeconfig = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: http.url });
