@@ -2,7 +2,7 @@
  * Pod spec and pod template validation as upstream's `ValidatePodSpec` / `ValidatePodTemplateSpec`
  * (k8s.io/kubernetes pkg/apis/core/validation), the common paths: containers required, names
  * DNS-1123 labels unique across init and regular containers, image required, container ports
- * 1–65535 with known protocols and unique names, resource requests ≤ limits, volumes with unique
+ * 1–65535 with known protocols and names unique within the container, resource requests ≤ limits, volumes with unique
  * DNS-1123 label names, volume mounts naming a volume with a unique mount path, restartPolicy and
  * dnsPolicy values. Fields upstream defaults (restartPolicy, dnsPolicy, port protocol) are checked
  * only when present: the simulated World stores pod specs undefaulted (README "Built-in strategies").
@@ -31,8 +31,10 @@ function resources(out: Causes, at: string, r: JsonObject | undefined): void {
   }
 }
 
-function containers(out: Causes, at: string, cs: JsonObject[], volumes: ReadonlySet<string>, names: Set<string>, portNames: Set<string>): void {
+function containers(out: Causes, at: string, cs: JsonObject[], volumes: ReadonlySet<string>, names: Set<string>): void {
   cs.forEach((c, i) => {
+    // Port names are unique within one container (upstream validateContainerPorts); across containers a repeat is only a warning upstream.
+    const portNames = new Set<string>();
     const p = `${at}[${i}]`;
     const name = str(c, 'name') ?? '';
     if (name === '') out.push(required(`${p}.name`));
@@ -94,11 +96,10 @@ export function validatePodSpec(out: Causes, at: string, spec: JsonObject | unde
     volumes.add(name);
   });
   const names = new Set<string>();
-  const portNames = new Set<string>();
-  containers(out, `${at}.initContainers`, list(spec, 'initContainers'), volumes, names, portNames);
+  containers(out, `${at}.initContainers`, list(spec, 'initContainers'), volumes, names);
   const cs = list(spec, 'containers');
   if (cs.length === 0) out.push(required(`${at}.containers`));
-  containers(out, `${at}.containers`, cs, volumes, names, portNames);
+  containers(out, `${at}.containers`, cs, volumes, names);
   const restart = spec.restartPolicy;
   if (restart === '') out.push(required(`${at}.restartPolicy`));
   else if (typeof restart === 'string' && !RESTART_POLICIES.includes(restart)) out.push(notSupported(`${at}.restartPolicy`, restart, RESTART_POLICIES));

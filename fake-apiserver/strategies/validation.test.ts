@@ -153,6 +153,10 @@ describe('validateBuiltin, per kind', () => {
       'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
     ]);
     expect(reasons('v1', 'Pod', { spec: { containers: [{ name: 'a', image: 'x', volumeMounts: [{ name: 'v', mountPath: '/m' }] }] } })).toEqual(['FieldValueNotFound']);
+    // Port names are unique within a container (upstream validateContainerPorts); the same name in two containers is valid.
+    const ports = [{ name: 'metrics', containerPort: 9090 }];
+    expect(causes('v1', 'Pod', { spec: { containers: [{ name: 'a', image: 'x', ports }, { name: 'b', image: 'x', ports }] } })).toEqual([]);
+    expect(causes('v1', 'Pod', { spec: { containers: [{ name: 'a', image: 'x', ports: [...ports, { name: 'metrics', containerPort: 9091 }] }] } })).toEqual(['spec.containers[0].ports[1].name: Duplicate value: "metrics"']);
   });
 
   it('Deployment: selector required and non-empty, template labels, restartPolicy Always, replicas, strategy', () => {
