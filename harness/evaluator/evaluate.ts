@@ -159,6 +159,17 @@ function sourceProblem(pod: KubeObject): string | null {
   return null;
 }
 
+/** The probe's source pod (`<ns>/<name>` key and object) when it can send, else the deny verdict saying why not. */
+function readySource(index: DataplaneIndex, fromPod: ProbeRequest['fromPod']): { srcKey: string; src: KubeObject } | { denied: Verdict } {
+  const srcNs = fromPod.namespace ?? 'default';
+  const srcKey = `${srcNs}/${fromPod.name}`;
+  const src = index.pod(srcNs, fromPod.name);
+  if (!src) return { denied: deny('none', null, `source pod ${srcKey} not found`) };
+  const problem = sourceProblem(src);
+  if (problem) return { denied: deny('none', null, `source pod ${srcKey} ${problem}`) };
+  return { srcKey, src };
+}
+
 /** A ready endpoint outside the cluster: an EndpointSlice address with no Pod behind it, and the slice's port for the Service port name. */
 interface ExternalBackend {
   ip: string;
@@ -358,12 +369,9 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
  * never throws. Same index and probe ⇒ deep-equal verdict.
  */
 export function evaluateExternalProbe(index: DataplaneIndex, probe: { fromPod: ProbeRequest['fromPod']; host: string; port: number }): Verdict {
-  const srcNs = probe.fromPod.namespace ?? 'default';
-  const srcKey = `${srcNs}/${probe.fromPod.name}`;
-  const src = index.pod(srcNs, probe.fromPod.name);
-  if (!src) return deny('none', null, `source pod ${srcKey} not found`);
-  const problem = sourceProblem(src);
-  if (problem) return deny('none', null, `source pod ${srcKey} ${problem}`);
+  const source = readySource(index, probe.fromPod);
+  if ('denied' in source) return source.denied;
+  const { srcKey, src } = source;
   const srcEp = index.endpoint(src);
   const request = { fromPod: probe.fromPod, toService: { name: probe.host }, port: probe.port };
   if (IPV4.test(probe.host)) return evaluateExternal(srcKey, srcEp, false, 'DNS not used (an address)', { ip: probe.host, name: null, service: null }, probe.port, request, probe.host);
@@ -425,11 +433,9 @@ export function evaluateIndexed(index: DataplaneIndex, probe: ProbeRequest): Ver
 function decide(index: DataplaneIndex, probe: ProbeRequest): Verdict {
   const view = index.view;
   const srcNs = probe.fromPod.namespace ?? 'default';
-  const srcKey = `${srcNs}/${probe.fromPod.name}`;
-  const src = index.pod(srcNs, probe.fromPod.name);
-  if (!src) return deny('none', null, `source pod ${srcKey} not found`);
-  const problem = sourceProblem(src);
-  if (problem) return deny('none', null, `source pod ${srcKey} ${problem}`);
+  const source = readySource(index, probe.fromPod);
+  if ('denied' in source) return source.denied;
+  const { srcKey, src } = source;
 
   const svcNs = probe.toService.namespace ?? srcNs;
   const svcKey = `${svcNs}/${probe.toService.name}`;
