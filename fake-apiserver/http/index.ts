@@ -15,7 +15,7 @@ export type { KubeconfigOptions } from './kubeconfig.ts';
 export { controlRequest, CONTROL_PREFIX } from './control.ts';
 export { generateServingCertificate } from './tls.ts';
 export type { ServingCertificate } from './tls.ts';
-export { streamUpgradeHandler, openPodStream, streamTarget, parseStreamUrl, exitMessage, StreamRefused, REMOTE_COMMAND_PROTOCOLS } from './streaming.ts';
+export { streamUpgradeHandler, openPodStream, streamTarget, parseStreamUrl, streamResource, exitMessage, StreamRefused, REMOTE_COMMAND_PROTOCOLS } from './streaming.ts';
 export type { PodStreamSource, PodStreamRequest, StreamOptions, StreamSink, StreamInput, StreamExit, StreamUpgradeHandler, StreamUpgradeOptions } from './streaming.ts';
 export { servePortForward, PORT_FORWARD_PROTOCOL } from './port-forward.ts';
 export type { PortForwardSource, PortConnection } from './port-forward.ts';

@@ -20,7 +20,7 @@ import { parseRequest } from './request.ts';
 import type { ApiRequest } from './request.ts';
 import { ADMIN_USER, gate } from '../auth/index.ts';
 import type { HttpAuthOptions } from '../auth/index.ts';
-import { streamUpgradeHandler } from './streaming.ts';
+import { streamResource, streamUpgradeHandler } from './streaming.ts';
 import type { PodStreamSource } from './streaming.ts';
 
 /** Options of {@link startHttpServer}. */
@@ -211,9 +211,10 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
   // of a WebSocket GET upgrade too (AuthorizePodWebsocketUpgradeCreatePermission).
   const authorizeUpgrade = (req: IncomingMessage): unknown => {
     const url = req.url ?? '/';
-    const m = /^(\/api\/v1\/namespaces\/[^/]+\/pods\/[^/?]+)\/(exec|attach|portforward)(?:\?|$)/.exec(url);
-    const pod = parseRequest({ method: 'GET', url: m ? m[1]! : url, headers: req.headers, body: '', bodyBytes: Buffer.alloc(0) });
-    const parsed = m && pod.kind === 'resource' ? ({ ...pod, verb: 'create', subresource: m[2] } as unknown as ApiRequest) : pod;
+    const target = streamResource(url);
+    const podUrl = target ? `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.name)}` : url;
+    const pod = parseRequest({ method: 'GET', url: podUrl, headers: req.headers, body: '', bodyBytes: Buffer.alloc(0) });
+    const parsed = target && pod.kind === 'resource' ? ({ ...pod, verb: 'create', subresource: target.subresource } as unknown as ApiRequest) : pod;
     return gate(api, { method: 'POST', url, headers: req.headers }, parsed, authOpts, now()).error;
   };
   const streams = streamUpgradeHandler(api, { authorize: authorizeUpgrade, ...(opts.podStreams ? { source: opts.podStreams } : {}) });

@@ -157,20 +157,25 @@ export function openPodStream(api: ApiServer, source: PodStreamSource | undefine
 const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
 const truthy = (v: string | null) => v === 'true' || v === '1';
 
+/** The pod and streaming subresource a URL's path addresses, or undefined when it is no pods/exec, pods/attach or pods/portforward. */
+export function streamResource(url: string): { namespace: string; name: string; subresource: 'exec' | 'attach' | 'portforward' } | undefined {
+  const m = PATH.exec(new URL(url, 'http://x').pathname);
+  return m ? { namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!), subresource: m[3] as 'exec' | 'attach' | 'portforward' } : undefined;
+}
+
 /** The streaming request of a URL, or undefined when the path is no pods/exec or pods/attach. */
 export function parseStreamUrl(url: string): PodStreamRequest | 'portforward' | undefined {
-  const u = new URL(url, 'http://x');
-  const m = PATH.exec(u.pathname);
-  if (!m) return undefined;
-  if (m[3] === 'portforward') return 'portforward';
-  const q = u.searchParams;
+  const r = streamResource(url);
+  if (!r) return undefined;
+  if (r.subresource === 'portforward') return 'portforward';
+  const q = new URL(url, 'http://x').searchParams;
   const container = q.get('container') ?? undefined;
   return {
-    subresource: m[3] as 'exec' | 'attach',
-    namespace: decodeURIComponent(m[1]!),
-    name: decodeURIComponent(m[2]!),
+    subresource: r.subresource,
+    namespace: r.namespace,
+    name: r.name,
     ...(container ? { container } : {}),
-    ...(m[3] === 'exec' ? { command: q.getAll('command') } : {}),
+    ...(r.subresource === 'exec' ? { command: q.getAll('command') } : {}),
     options: { stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')), tty: truthy(q.get('tty')) },
   };
 }
@@ -235,9 +240,8 @@ export function streamUpgradeHandler(api: ApiServer, opts: StreamUpgradeOptions)
   });
   const open = new Set<WebSocket>();
   /** pods/portforward: the pod's checks, then a SPDY session tunnelled in the WebSocket (port-forward.ts). */
-  const portForward = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname)!;
-    const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+  const portForward = (req: IncomingMessage, socket: Duplex, head: Buffer, target: { namespace: string; name: string }): void => {
+    const { namespace, name } = target;
     if (!api.has({ apiVersion: 'v1', kind: 'Pod' }, { namespace, name })) return answerError(socket, notFound('pods', '', name, 'pods'));
     const pod = api.get({ apiVersion: 'v1', kind: 'Pod' }, { namespace, name });
     if (!pod.spec?.nodeName) return answerError(socket, statusError('BadRequest', `pod ${name} does not have a host assigned`));
@@ -260,7 +264,7 @@ export function streamUpgradeHandler(api: ApiServer, opts: StreamUpgradeOptions)
     if (refused) return answerError(socket, refused);
     const parsed = parseStreamUrl(req.url ?? '/');
     if (parsed === undefined) return answerError(socket, statusError('NotFound', 'the server could not find the requested resource', {}));
-    if (parsed === 'portforward') return portForward(req, socket, head, new URL(req.url ?? '/', 'http://x'));
+    if (parsed === 'portforward') return portForward(req, socket, head, streamResource(req.url ?? '/')!);
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') return answerError(socket, statusError('MethodNotAllowed', `the server does not allow this method on the requested resource`));
     try {
