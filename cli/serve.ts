@@ -153,7 +153,7 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   for (const sa of flags.kubeconfigFor ?? []) {
     const file = resolve(sa.file);
     try {
-      writeKubeconfig(file, { server: http.url, token: serviceAccountToken(api, sa.namespace, sa.name, requestToken, world ? world.clock.now() : Date.now()), name: `${sa.namespace}-${sa.name}`, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
+      writeKubeconfig(file, { server: http.url, token: kubeconfigToken(api, sa.namespace, sa.name, requestToken, world ? world.clock.now() : Date.now()), name: `${sa.namespace}-${sa.name}`, ...(certificate ? { certificateAuthority: certificate.caCert } : {}) });
     } catch (e) {
       stopAggregation();
       await http.close();
@@ -199,7 +199,7 @@ async function serveMetrics(world: World): Promise<void> {
 }
 
 /** Creates the namespace and ServiceAccount when missing; a token of it valid {@link SA_TOKEN_SECONDS} from `nowMs` (the server's clock, ms since the epoch). */
-function serviceAccountToken(api: ApiServer, namespace: string, name: string, request: typeof import('../fake-apiserver/virtual/index.ts').requestToken, nowMs: number): string {
+function kubeconfigToken(api: ApiServer, namespace: string, name: string, request: typeof import('../fake-apiserver/virtual/index.ts').requestToken, nowMs: number): string {
   if (!api.has({ apiVersion: 'v1', kind: 'Namespace' }, { name: namespace })) api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   if (!api.has({ apiVersion: 'v1', kind: 'ServiceAccount' }, { namespace, name })) api.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
   const tr = request(api, namespace, name, { spec: { expirationSeconds: SA_TOKEN_SECONDS } }, nowMs);
