@@ -55,4 +55,12 @@ describe('DriftTracker', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'Warning', reason: DRIFT_CORRECTED, message: 'restored drifted ConfigMap/c, ConfigMap/d', involvedObject: { kind: 'LatticeMeshMember', name: 'm', uid: 'u-1' }, source: { component: 'ctl' } });
   });
+
+  it('reports about two owners interleaved at one instant (a, b, a) are three Events: none is lost to a repeated name', async () => {
+    const { server, drift } = setup();
+    const owner = (name: string) => ({ apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeMeshMember', metadata: { name, namespace: 'team', uid: `u-${name}` } });
+    for (const name of ['a', 'b', 'a']) await drift.report(owner(name), ['ConfigMap/c'], 1_000);
+    const events = server.list({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'team' }).items;
+    expect(events.map((e) => (e as unknown as { involvedObject: { name: string } }).involvedObject.name).sort()).toEqual(['a', 'a', 'b']);
+  });
 });

@@ -9,6 +9,13 @@ describe('EventNamer', () => {
     const one = new EventNamer(1);
     expect([one.next('m', 1_000), one.next('n', 1_000), one.next('m', 1_000)]).toEqual([base, `n.${(1_000 * 1e6).toString(16)}`, base]);
   });
+
+  it('forgets an earlier instant\'s bases once a later instant is named, so a burst of one instant never repeats a name', () => {
+    const namer = new EventNamer(2);
+    const at = (ms: number) => (ms * 1e6).toString(16);
+    expect([namer.next('a', 1_000), namer.next('b', 1_000), namer.next('a', 1_000), namer.next('a', 2_000), namer.next('b', 2_000), namer.next('a', 2_000)])
+      .toEqual([`a.${at(1_000)}`, `b.${at(1_000)}`, `a.${at(1_000)}1`, `a.${at(2_000)}`, `b.${at(2_000)}`, `a.${at(2_000)}1`]);
+  });
 });
 
 describe('coreEvent', () => {

@@ -18,12 +18,14 @@ export interface EventSubject {
 /**
  * Event names as client-go makes them: `<object>.<hex of the instant in ns>`. client-go's instant is
  * the nanosecond clock; simulated instants repeat, so a per-instant sequence (hex, from 1) is appended
- * to every repeat of the same object and instant. Remembers the sequences of the last `remembered`
- * distinct `<object>.<instant>` bases (oldest forgotten first).
+ * to every repeat of the same object and instant. Remembers the sequences of the latest instant's
+ * `<object>.<instant>` bases only (instants never go back, so an earlier base cannot recur), at most
+ * `remembered` of them (oldest forgotten first).
  */
 export class EventNamer {
   readonly #remembered: number;
   readonly #sequence = new Map<string, number>();
+  #instantMs = Number.NEGATIVE_INFINITY;
 
   /** `remembered` ≥ 1: how many `<object>.<instant>` bases keep their sequence. */
   constructor(remembered: number) {
@@ -32,6 +34,10 @@ export class EventNamer {
 
   /** The name of the next Event about object `objectName` at `nowMs` (ms since the epoch; simulated ms under a VirtualClock). */
   next(objectName: string, nowMs: number): string {
+    if (nowMs > this.#instantMs) {
+      this.#sequence.clear();
+      this.#instantMs = nowMs;
+    }
     const base = `${objectName}.${(nowMs * 1e6).toString(16)}`;
     const n = this.#sequence.get(base) ?? 0;
     this.#sequence.set(base, n + 1);

@@ -39,8 +39,8 @@ export class DriftTracker {
   readonly #fieldManager: string;
   /** `kind|namespace|name` → apiVersion → the last apply of that object ({@link DriftTracker.forget} drops every apiVersion of one object). */
   readonly #applied = new Map<string, Map<string, Applied>>();
-  /** Event names; only the last `<owner>.<instant>` keeps its sequence (a report about another owner or instant resets it). */
-  readonly #names = new EventNamer(1);
+  /** Event names: every owner reported at the latest instant keeps its sequence (client-go's recorder LRU holds 4096). */
+  readonly #names = new EventNamer(4096);
 
   constructor(client: KubeClient, fieldManager: string) {
     this.#client = client;
