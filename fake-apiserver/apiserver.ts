@@ -28,7 +28,7 @@ import { CallScope, PendingWebhookCall, WebhookClient, runMutating, runValidatin
 import type { AdmissionAttributes, AdmissionEnv, AdmissionOperation, AdmissionRequest, WebhookHandler } from './admission/index.ts';
 import { convertObjects } from './conversion/index.ts';
 import { crdCauses, crdResourceInfos, crdStatus } from './internal/crd.ts';
-import { boundExceeds, cloneJson, cloneJsonMeasured, cloneJsonSharing, deepEqual, deepFreeze, freezeMeasuringBelow, isPlainObject, jsonBytesUpperBound } from './internal/json.ts';
+import { boundExceeds, cloneJson, cloneJsonMeasured, cloneJsonSharing, deepEqual, deepFreeze, freezeMeasuringBelow, frozenCopy, isPlainObject, jsonBytesUpperBound } from './internal/json.ts';
 import { metadataCauses, nameErrors } from './internal/meta-validation.ts';
 import type { NameRule } from './internal/meta-validation.ts';
 import { JOB_ORPHAN_WARNING, finalizersForDelete, orphansByDefault, validatePropagation } from './internal/delete-propagation.ts';
@@ -1674,7 +1674,7 @@ class LazyAdmissionRequest implements ValidatingAdmissionRequest {
   }
 
   get object(): KubeObject {
-    return (this.#snapshot ??= deepFreeze(cloneJson(this.#candidate)));
+    return (this.#snapshot ??= frozenCopy(this.#candidate));
   }
 }
 

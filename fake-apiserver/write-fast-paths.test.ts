@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiServer } from './apiserver.ts';
 import { rfc3339 } from './api/index.ts';
 import type { KubeObject } from './api/index.ts';
-import { cloneJsonMeasured, cloneJsonSharing, freezeMeasuringBelow, jsonBytesUpperBound } from './internal/json.ts';
+import { cloneJson, cloneJsonMeasured, cloneJsonSharing, freezeMeasuringBelow, frozenCopy, jsonBytesUpperBound } from './internal/json.ts';
 import { manualClock } from './testing/manual-clock.ts';
 
 const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' };
@@ -216,6 +216,21 @@ describe('measured copies and freezes', () => {
     // The same array under another path of the base is not the base's subtree there: copied.
     expect(value.extra.containers).not.toBe(base.spec.containers);
     expect(bytes).toBe(jsonBytesUpperBound(sent));
+  });
+
+  it('frozenCopy is a deep-frozen copy equal to cloneJson, sharing only the frozen subtrees and leaving its input mutable', () => {
+    const spec = Object.freeze({ containers: Object.freeze([Object.freeze({ name: 'c' })]) });
+    const v = { ...body(), spec, status: { phase: 'Running', list: [undefined, { a: 1 }] } };
+    const copy = frozenCopy(v);
+    expect(copy).toEqual(cloneJson(v));
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(cloneJson(v)));
+    expect(copy.spec).toBe(spec);
+    expect(copy.metadata).not.toBe(v.metadata);
+    expect(copy.status.list[1]).not.toBe(v.status.list[1]);
+    expect(Object.isFrozen(copy) && Object.isFrozen(copy.metadata.labels) && Object.isFrozen(copy.status.list[1])).toBe(true);
+    expect(Object.isFrozen(v.metadata) || Object.isFrozen(v.status)).toBe(false);
+    v.status.phase = 'Failed';
+    expect(copy.status.phase).toBe('Running');
   });
 
   it('freezeMeasuringBelow freezes all but the root and metadata, and measures as jsonBytesUpperBound does', () => {

@@ -44,4 +44,23 @@ describe('informer store', () => {
     expect(reader.byIndex('tier', 'a')).toEqual([]);
     expect(names(reader.byIndex('tier', 'none'))).toEqual(['n/p@2']);
   });
+
+  it('an update sharing the old labels and owners (the same frozen objects) keeps its index values; a new custom index is still asked', () => {
+    const [reader, writer] = createStore();
+    const first = pod('n', 'p', '1', { app: 'web' }, 'rs1');
+    writer.apply(first);
+    const calls: string[] = [];
+    writer.addIndexer('seen', (o) => (calls.push(o.metadata.resourceVersion ?? ''), ['all']));
+    // The labels and ownerReferences objects of the stored version, as a write that did not touch them leaves them.
+    writer.apply({ ...first, metadata: { ...first.metadata, resourceVersion: '2' } });
+    expect(names(reader.byIndex(INDEX_LABEL, labelIndexValue('n', 'app', 'web')))).toEqual(['n/p@2']);
+    expect(names(reader.byIndex(INDEX_OWNER_UID, 'rs1'))).toEqual(['n/p@2']);
+    expect(names(reader.byIndex(INDEX_NAMESPACE, 'n'))).toEqual(['n/p@2']);
+    expect(calls).toEqual(['1', '2']);
+    // Equal content in new objects is computed again, and a changed label moves.
+    writer.apply(pod('n', 'p', '3', { app: 'db' }, 'rs1'));
+    expect(reader.byIndex(INDEX_LABEL, labelIndexValue('n', 'app', 'web'))).toEqual([]);
+    expect(names(reader.byIndex(INDEX_LABEL, labelIndexValue('n', 'app', 'db')))).toEqual(['n/p@3']);
+    expect(names(reader.byIndex(INDEX_OWNER_UID, 'rs1'))).toEqual(['n/p@3']);
+  });
 });

@@ -77,6 +77,11 @@ function sortedIndexOf(sorted: readonly KubeObject[], obj: KubeObject): number {
 
 interface Index<T extends KubeObject> {
   fn: IndexFunc<T>;
+  /**
+   * For a built-in index: the part of an object its values are computed from. An update whose part is the same
+   * (the same frozen labels or ownerReferences, as a write that did not touch them leaves them) keeps the values.
+   */
+  source?: (o: T) => unknown;
   postings: Map<string, Set<string>>;
   /** Values each key was indexed under (to unindex on change). */
   valuesOf: Map<string, readonly string[]>;
@@ -123,6 +128,7 @@ export function createStore<T extends KubeObject = KubeObject>(): [StoreReader<T
     }
     // An update: an index whose values did not change keeps its postings, and the sorted list keeps its order (same key).
     for (const ix of indexes.values()) {
+      if (ix.source && ix.source(old) === ix.source(obj)) continue;
       const before = ix.valuesOf.get(key) ?? [];
       const after = [...new Set(ix.fn(obj))];
       if (after.length === before.length && after.every((v, i) => v === before[i])) continue;
@@ -140,15 +146,16 @@ export function createStore<T extends KubeObject = KubeObject>(): [StoreReader<T
     sorted = null;
     return old;
   };
-  const addIndexer = (name: string, fn: IndexFunc<T>) => {
+  const addIndexer = (name: string, fn: IndexFunc<T>, source?: (o: T) => unknown) => {
     if (indexes.has(name)) throw new Error(`store: index ${JSON.stringify(name)} already exists`);
-    const ix: Index<T> = { fn, postings: new Map(), valuesOf: new Map() };
+    const ix: Index<T> = { fn, source, postings: new Map(), valuesOf: new Map() };
     indexes.set(name, ix);
     for (const [key, obj] of objects) indexOne(ix, key, obj);
   };
-  addIndexer(INDEX_NAMESPACE, namespaceIndex as IndexFunc<T>);
-  addIndexer(INDEX_LABEL, labelIndex as IndexFunc<T>);
-  addIndexer(INDEX_OWNER_UID, ownerIndex as IndexFunc<T>);
+  // An update keeps its key, so its namespace: the namespace index never changes on one.
+  addIndexer(INDEX_NAMESPACE, namespaceIndex as IndexFunc<T>, () => undefined);
+  addIndexer(INDEX_LABEL, labelIndex as IndexFunc<T>, (o) => o.metadata.labels);
+  addIndexer(INDEX_OWNER_UID, ownerIndex as IndexFunc<T>, (o) => o.metadata.ownerReferences);
 
   const reader: StoreReader<T> = {
     get: (key) => objects.get(key),
@@ -181,7 +188,7 @@ export function createStore<T extends KubeObject = KubeObject>(): [StoreReader<T
       return changes;
     },
     setResourceVersion: (v) => void (rv = v),
-    addIndexer,
+    addIndexer: (name, fn) => addIndexer(name, fn),
   };
   return [reader, writer];
 }
