@@ -110,7 +110,9 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
     import('../fake-apiserver/auth/index.ts'),
     import('../fake-apiserver/virtual/index.ts'),
   ]);
-  const world = flags.platform || flags.stubs ? await createWorld(flags) : undefined;
+  const certificate = flags.tls ? await generateServingCertificate() : undefined;
+  // The cluster's root CA (kube-root-ca.crt in every namespace of a World): the serving CA with --tls.
+  const world = flags.platform || flags.stubs ? await createWorld(flags, (certificate ?? (await generateServingCertificate())).caCert) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock(), builtinStrategies: { validation: true } });
   // kube-apiserver's bootstrap controller: the `kubernetes` Service in `default`, with its endpoints.
   for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
@@ -120,7 +122,6 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   const stopAggregation = installBootstrapPolicy(api);
   let http: RunningHttpServer;
   const faults = new FaultInjector();
-  const certificate = flags.tls ? await generateServingCertificate() : undefined;
   // Over TLS kubectl sends the kubeconfig's credentials, or prompts for a password when it has none: the administrator gets a token (wall-clock randomness: outside the simulation).
   const adminToken = flags.token ?? (flags.tls ? randomBytes(24).toString('base64url') : undefined);
   // The kubelet stub's container runtime behind pods/exec and pods/attach (kubectl exec, cp, attach).
@@ -213,9 +214,9 @@ async function containerRuntime(world: World): Promise<PodStreamSource> {
 }
 
 /** The World of `--platform` / `--stubs`, on the wall clock's current second. */
-async function createWorld(flags: ServeFlags): Promise<World> {
+async function createWorld(flags: ServeFlags, rootCaCert: string): Promise<World> {
   const [{ World }, { defaultProfile }] = await Promise.all([import('../harness/world.ts'), import('../harness/profile.ts')]);
-  return World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true }, nodeLeases: { enabled: true } } });
+  return World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true }, nodeLeases: { enabled: true }, serviceAccounts: { rootCaCert } } });
 }
 
 /**

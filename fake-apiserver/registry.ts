@@ -82,6 +82,7 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false, status: true },
   { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', status: true },
   { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges' },
+  { apiVersion: 'v1', kind: 'ReplicationController', plural: 'replicationcontrollers', status: true, generation: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings' },
@@ -101,13 +102,15 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, generation: true },
   { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, generation: true },
   { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', plural: 'apiservices', namespaced: false, status: true },
+  { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', namespaced: false, status: true },
 ];
 
 /**
  * The built-in kinds (Kubernetes API reference): core v1 Namespace and Node (cluster-scoped), Pod,
  * Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Event, Endpoints; apps/v1
  * Deployment, ReplicaSet, StatefulSet, DaemonSet and ControllerRevision; core v1 PodTemplate,
- * PersistentVolume (cluster-scoped), ResourceQuota and LimitRange; rbac.authorization.k8s.io/v1 Role,
+ * PersistentVolume (cluster-scoped), ResourceQuota, LimitRange and ReplicationController (stored: no
+ * controller runs them); rbac.authorization.k8s.io/v1 Role,
  * RoleBinding, ClusterRole and ClusterRoleBinding (stored, not enforced: every request is allowed);
  * networking.k8s.io/v1 Ingress and IngressClass; scheduling.k8s.io/v1 PriorityClass; storage.k8s.io/v1
  * StorageClass; policy/v1 PodDisruptionBudget; batch/v1 Job and CronJob;
@@ -116,7 +119,8 @@ const builtinSpecs: BuiltinSpec[] = [
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped); admissionregistration.k8s.io/v1
  * ValidatingWebhookConfiguration and MutatingWebhookConfiguration (cluster-scoped, honoured by admission/);
  * apiregistration.k8s.io/v1 APIService (cluster-scoped; stored: the resources of an aggregated API are
- * served by a provider registered with `ApiServer.serveVirtualResource`, not by calling `spec.service`).
+ * served by a provider registered with `ApiServer.serveVirtualResource`, not by calling `spec.service`);
+ * certificates.k8s.io/v1 CertificateSigningRequest (cluster-scoped; `status` and `approval` subresources).
  */
 export const builtinKinds: readonly ResourceInfo[] = Object.freeze(
   builtinSpecs.map((s) => {

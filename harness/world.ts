@@ -25,6 +25,7 @@ import { endpointSliceController } from './stubs/kcm/endpointslice-controller.ts
 import { endpointsController } from './stubs/kcm/endpoints-controller.ts';
 import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
+import { serviceAccountsController } from './stubs/kcm/serviceaccounts-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
 import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
 import { StatefulSetType, statefulSetController } from './stubs/kcm/statefulset-controller.ts';
@@ -385,6 +386,7 @@ export class World implements Cluster {
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),
       endpointsController(stubsClient, cache),
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
+      ...(profile.serviceAccounts?.rootCaCert !== undefined ? [serviceAccountsController(stubsClient, cache, profile.serviceAccounts.rootCaCert)] : []),
       disruptionController(stubsClient, cache),
       jobController(stubsClient, cache, kcmEvents('job-controller')),
       statefulSetController(stubsClient, cache),

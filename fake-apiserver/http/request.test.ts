@@ -15,7 +15,8 @@ const errorOf = (r: ApiRequest) => {
 describe('parseRequest: paths', () => {
   it('routes /version, health checks and OpenAPI', () => {
     expect(req('GET', '/version')).toEqual({ kind: 'version' });
-    expect(req('GET', '/readyz?verbose')).toEqual({ kind: 'health', path: 'readyz' });
+    expect(req('GET', '/readyz?verbose')).toEqual({ kind: 'health', path: 'readyz', search: 'verbose' });
+    expect(req('GET', '/livez/etcd')).toEqual({ kind: 'health', path: 'livez', check: 'etcd' });
     expect(req('GET', '/livez')).toEqual({ kind: 'health', path: 'livez' });
     expect(req('GET', '/openapi/v3')).toEqual({ kind: 'openapi-v3-index' });
     expect(req('GET', '/openapi/v3/apis/apps/v1?hash=AB')).toEqual({ kind: 'openapi-v3-doc', path: 'apis/apps/v1' });

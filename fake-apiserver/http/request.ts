@@ -72,7 +72,7 @@ export interface ResourceRequest {
   version: string;
   /** Plural resource name, e.g. `configmaps`. */
   resource: string;
-  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token';
+  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token' | 'approval';
   namespace?: string;
   name?: string;
   query: ApiQuery;
@@ -106,6 +106,10 @@ export interface OtherRequest {
   kind: 'version' | 'health' | 'openapi-v2' | 'openapi-v3-index' | 'openapi-v3-doc';
   /** `healthz`, `readyz`, `livez` for health; the group/version path (`api/v1`, `apis/apps/v1`) for openapi-v3-doc. */
   path?: string;
+  /** Health: the check named after the endpoint (`/livez/etcd` → `etcd`), when one is. */
+  check?: string;
+  /** Health: the query string without `?` (`verbose`, `exclude=etcd`), when there is one. */
+  search?: string;
 }
 
 /** A request that cannot be served: the Status to answer with. */
@@ -310,7 +314,10 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   const isRead = method === 'GET' || method === 'HEAD';
 
   if (segs.length === 1 && segs[0] === 'version') return isRead ? { kind: 'version' } : err(methodNotAllowed());
-  if (segs.length >= 1 && ['healthz', 'readyz', 'livez'].includes(segs[0])) return isRead ? { kind: 'health', path: segs[0] } : err(methodNotAllowed());
+  if (segs.length >= 1 && ['healthz', 'readyz', 'livez'].includes(segs[0])) {
+    if (!isRead) return err(methodNotAllowed());
+    return { kind: 'health', path: segs[0], ...(segs.length > 1 ? { check: segs.slice(1).join('/') } : {}), ...(search !== '' ? { search } : {}) };
+  }
   if (segs[0] === 'openapi') {
     if (!isRead) return err(methodNotAllowed());
     if (segs[1] === 'v2' && segs.length === 2) return { kind: 'openapi-v2' };
@@ -358,7 +365,7 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   // Create-only subresources answered without storing (fake-apiserver/virtual): POST pods/<name>/eviction, serviceaccounts/<name>/token.
   const createSub = sub !== undefined && group === '' && `${resource}/${sub}` in CREATE_SUBRESOURCES;
   if (createSub && method !== 'POST') return err(methodNotAllowed());
-  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && !createSub) return err(pathNotFound());
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && sub !== 'approval' && !createSub) return err(pathNotFound());
   if (sub === 'log' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
   if (sub === 'log' && method !== 'GET' && method !== 'HEAD') return err(methodNotAllowed());
   const subresource = sub as ResourceRequest['subresource'];
