@@ -26,6 +26,7 @@ import { endpointsController } from './stubs/kcm/endpoints-controller.ts';
 import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
 import { serviceAccountsController } from './stubs/kcm/serviceaccounts-controller.ts';
+import { taintEvictionController } from './stubs/kcm/taint-eviction-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
 import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
 import { StatefulSetType, statefulSetController } from './stubs/kcm/statefulset-controller.ts';
@@ -388,6 +389,7 @@ export class World implements Cluster {
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
       ...(profile.serviceAccounts?.rootCaCert !== undefined ? [serviceAccountsController(stubsClient, cache, profile.serviceAccounts.rootCaCert)] : []),
       disruptionController(stubsClient, cache),
+      taintEvictionController(stubsClient, clock, cache, kcmEvents('taint-eviction-controller')),
       jobController(stubsClient, cache, kcmEvents('job-controller')),
       statefulSetController(stubsClient, cache),
       daemonSetController(stubsClient, cache),

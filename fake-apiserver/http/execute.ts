@@ -22,6 +22,7 @@ import { approvalUpdate, prepareCsrForCreate } from '../strategies/certificates.
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasApproval, hasScale } from './discovery.ts';
 import { healthAnswer } from './health.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
+import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi-v2.ts';
 import { methodNotAllowed, pathNotFound } from './request.ts';
 import type { ApiQuery, ApiRequest, ResourceRequest } from './request.ts';
 import { columnsFor, toTable } from './table.ts';
@@ -107,7 +108,7 @@ export function executeRequest(server: ApiServer, req: ApiRequest, ctx: ExecuteC
         return ok(h.text, h.code, [], 'text/plain; charset=utf-8');
       }
       case 'openapi-v2':
-        return errorResponse(pathNotFound());
+        return req.protobuf ? ok(openApiV2Protobuf(), 200, [], OPENAPI_V2_PROTOBUF) : ok(openApiV2Json(server));
       case 'openapi-v3-index':
         return ok(openApiV3Index(server));
       case 'openapi-v3-doc': {

@@ -110,6 +110,8 @@ export interface OtherRequest {
   check?: string;
   /** Health: the query string without `?` (`verbose`, `exclude=etcd`), when there is one. */
   search?: string;
+  /** openapi-v2: the client asked for gnostic's protobuf (kubectl does), not JSON. */
+  protobuf?: boolean;
 }
 
 /** A request that cannot be served: the Status to answer with. */
@@ -320,7 +322,7 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   }
   if (segs[0] === 'openapi') {
     if (!isRead) return err(methodNotAllowed());
-    if (segs[1] === 'v2' && segs.length === 2) return { kind: 'openapi-v2' };
+    if (segs[1] === 'v2' && segs.length === 2) return header(raw, 'accept').includes('proto-openapi.spec.v2') ? { kind: 'openapi-v2', protobuf: true } : { kind: 'openapi-v2' };
     if (segs[1] === 'v3' && segs.length === 2) return { kind: 'openapi-v3-index' };
     if (segs[1] === 'v3') return { kind: 'openapi-v3-doc', path: segs.slice(2).join('/') };
     return err(pathNotFound());

@@ -89,7 +89,7 @@ export function warningHeader(text: string): string {
 }
 
 function send(res: ServerResponse, r: ApiResponse, head: boolean): void {
-  const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  const body = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body);
   // One writeHead with every header: cheaper than a setHeader each (no per-call header bookkeeping).
   const headers: OutgoingHttpHeaders = { 'Content-Type': r.contentType, 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) };
   const retryAfter = (r.body as { details?: { retryAfterSeconds?: number } } | undefined)?.details?.retryAfterSeconds;
