@@ -3,10 +3,11 @@
  * as a platform engineer runs them: discovery (`api-resources -o wide`, `apply --prune` with kubectl's
  * default prune list), the health endpoints (`get --raw /livez?verbose`), what every namespace holds
  * (ServiceAccount `default`, ConfigMap `kube-root-ca.crt`), nodes as `get nodes -o wide` and
- * `describe node` show them, CertificateSigningRequests (`certificate approve|deny`), a CRD and its
+ * `describe node` show them, `kubectl proxy` to services/proxy and pods/proxy, CertificateSigningRequests (`certificate approve|deny`), a CRD and its
  * custom resource in one file, `/openapi/v2`, `explain podmetrics`, and a NoExecute taint evicting
  * the pods that do not tolerate it. One server for the file; the tests share it, in order.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -129,6 +130,45 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
     expect(d).toMatch(/^ {2}Machine ID:\s+[0-9a-f]{32}$/m);
     expect(d).toMatch(/^ {2}Ready\s+True\s+\w{3}, \d\d \w{3} 20\d\d /m);
     expect(d).not.toMatch(/0001 00:00:00/);
+  });
+
+  it('kubectl proxy --port=0, then the API, services/proxy and pods/proxy through it; a refused port and a missing service port answer upstream\'s 503', async () => {
+    await k('expose', 'deployment', 'web', '--port=8080', '--target-port=80');
+    await k('patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"add","path":"/spec/template/spec/containers/0/ports","value":[{"containerPort":80}]}]');
+    await k('rollout', 'status', 'deployment/web', '--timeout=60s');
+    const child = spawn(session.kubectl.bin, ['proxy', '--port=0'], { env: session.kubectl.env });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(d.toString());
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('exit', () => reject(new Error('kubectl proxy exited')));
+      });
+      const get = async (path: string) => {
+        const r = await fetch(`http://127.0.0.1:${port}${path}`);
+        return { status: r.status, body: await r.text() };
+      };
+      const ns = JSON.parse((await get('/api/v1/namespaces')).body) as { kind: string; items: { metadata: { name: string } }[] };
+      expect(ns.kind).toBe('NamespaceList');
+      expect(ns.items.map((n) => n.metadata.name)).toContain('kube-system');
+      const viaSvc = await get('/api/v1/namespaces/default/services/web:8080/proxy/healthz?probe=1');
+      expect(viaSvc.status).toBe(200);
+      expect(viaSvc.body).toMatch(/^lattice-sim: default\/web-\S+ container nginx port 80: GET \/healthz\?probe=1\n$/);
+      expect((await get('/api/v1/namespaces/default/services/http:web:8080/proxy/')).body).toMatch(/port 80: GET \/\n$/);
+      const pod = (await k('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
+      expect((await get(`/api/v1/namespaces/default/pods/${pod}:80/proxy/a/b`)).body).toBe(`lattice-sim: default/${pod} container nginx port 80: GET /a/b\n`);
+      const ip = (await k('get', 'pod', pod, '-o', 'jsonpath={.status.podIP}')).trim();
+      const refused = await get(`/api/v1/namespaces/default/pods/${pod}:81/proxy/`);
+      expect(refused.status).toBe(503);
+      expect(JSON.parse(refused.body)).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', message: `error trying to reach service: dial tcp ${ip}:81: connect: connection refused` });
+      const noPort = await get('/api/v1/namespaces/default/services/web:9/proxy/');
+      expect(JSON.parse(noPort.body)).toMatchObject({ code: 503, message: 'no service port "9" found for service "web"' });
+    } finally {
+      child.kill();
+    }
+    // kubectl get --raw reaches the same subresource.
+    expect(await k('get', '--raw', '/api/v1/namespaces/default/services/web:8080/proxy/raw')).toMatch(/container nginx port 80: GET \/raw\n$/);
   });
 
   it('certificate approve and deny: get csr shows the requestor, the requested duration and the condition', async () => {

@@ -72,7 +72,9 @@ export interface ResourceRequest {
   version: string;
   /** Plural resource name, e.g. `configmaps`. */
   resource: string;
-  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token' | 'approval';
+  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token' | 'approval' | 'proxy';
+  /** `proxy` of pods and services: the path after `/proxy` (from `/`) and the query string, forwarded to the backend (proxy.ts). */
+  proxy?: { path: string; search: string };
   namespace?: string;
   name?: string;
   query: ApiQuery;
@@ -302,6 +304,9 @@ function splitUrl(target: string): { segs: string[]; search: string } {
   return { segs, search: q < 0 ? '' : target.slice(q + 1) };
 }
 
+/** The authorization verb of a proxied request by HTTP method (upstream's RequestInfo mapping). */
+const PROXY_VERBS: Record<string, ResourceVerb> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
 /**
  * Parses one HTTP request into an {@link ApiRequest} (pure). Routes:
  * `/version`, `/healthz|readyz|livez`, `/openapi/v2`, `/openapi/v3[/<gv>]`, `/api`, `/apis`,
@@ -348,6 +353,11 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   }
   if (rest.length === 0) return isRead ? { kind: 'discovery', doc: 'resource-list', group, version, accept } : err(methodNotAllowed());
 
+  // `namespaces/<ns>/pods|services/<name>/proxy[/<path>]`: forwarded to the backend as it is (proxy.ts), any method, query and body untouched.
+  if (group === '' && rest[0] === 'namespaces' && rest[4] === 'proxy' && (rest[2] === 'pods' || rest[2] === 'services') && rest[3] !== undefined) {
+    const verb: ResourceVerb = PROXY_VERBS[method] ?? 'get';
+    return { kind: 'resource', verb, group, version, resource: rest[2], namespace: rest[1], name: rest[3], subresource: 'proxy', query: {}, accept, proxy: { path: `/${rest.slice(5).join('/')}`, search } };
+  }
   const queryOrErr = search === '' ? {} : parseQuery(new URLSearchParams(search));
   if (queryOrErr instanceof Error) return err(queryOrErr);
   const query = queryOrErr;

@@ -21,6 +21,7 @@ import type { ApiRequest } from './request.ts';
 import { ADMIN_USER, gate } from '../auth/index.ts';
 import type { HttpAuthOptions } from '../auth/index.ts';
 import { streamResource, streamUpgradeHandler } from './streaming.ts';
+import { proxyAnswer } from './proxy.ts';
 import type { PodStreamSource } from './streaming.ts';
 
 /** Options of {@link startHttpServer}. */
@@ -190,6 +191,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
       });
       return;
     }
+    if (parsed.kind === 'resource' && parsed.proxy) return proxyAnswer(api, parsed, req, raw, opts.podStreams, res, head);
     const answer = executeRequestWithWebhooks(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}), ...(user ? { user } : {}) });
     if (answer instanceof Promise) void answer.then((r) => send(res, r, head));
     else send(res, answer, head);
