@@ -27,6 +27,7 @@ import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
 import { serviceAccountsController } from './stubs/kcm/serviceaccounts-controller.ts';
 import { taintEvictionController } from './stubs/kcm/taint-eviction-controller.ts';
+import { resourceQuotaController } from './stubs/kcm/resourcequota-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
 import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
 import { StatefulSetType, statefulSetController } from './stubs/kcm/statefulset-controller.ts';
@@ -390,6 +391,7 @@ export class World implements Cluster {
       ...(profile.serviceAccounts?.rootCaCert !== undefined ? [serviceAccountsController(stubsClient, cache, profile.serviceAccounts.rootCaCert)] : []),
       disruptionController(stubsClient, cache),
       taintEvictionController(stubsClient, clock, cache, kcmEvents('taint-eviction-controller')),
+      resourceQuotaController(stubsClient, cache, (plural, group) => server.registry.all().find((i) => i.plural === plural && i.group === group && !i.provider && i.apiVersion === i.storageApiVersion)),
       jobController(stubsClient, cache, kcmEvents('job-controller')),
       statefulSetController(stubsClient, cache),
       daemonSetController(stubsClient, cache),

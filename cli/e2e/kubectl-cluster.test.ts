@@ -3,7 +3,7 @@
  * as a platform engineer runs them: discovery (`api-resources -o wide`, `apply --prune` with kubectl's
  * default prune list), the health endpoints (`get --raw /livez?verbose`), what every namespace holds
  * (ServiceAccount `default`, ConfigMap `kube-root-ca.crt`), nodes as `get nodes -o wide` and
- * `describe node` show them, `kubectl proxy` to services/proxy and pods/proxy, CertificateSigningRequests (`certificate approve|deny`), a CRD and its
+ * `describe node` show them, ResourceQuota usage, `kubectl proxy` to services/proxy and pods/proxy, CertificateSigningRequests (`certificate approve|deny`), a CRD and its
  * custom resource in one file, `/openapi/v2`, `explain podmetrics`, and a NoExecute taint evicting
  * the pods that do not tolerate it. One server for the file; the tests share it, in order.
  */
@@ -169,6 +169,18 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
     }
     // kubectl get --raw reaches the same subresource.
     expect(await k('get', '--raw', '/api/v1/namespaces/default/services/web:8080/proxy/raw')).toMatch(/container nginx port 80: GET \/raw\n$/);
+  });
+
+  it('create quota: the quota controller fills status, so get quota prints used/hard and describe quota the table', async () => {
+    await k('create', 'namespace', 'quota-ns');
+    await k('create', 'quota', 'q', '-n', 'quota-ns', '--hard=pods=10,requests.cpu=2,requests.memory=1Gi,limits.memory=2Gi,configmaps=5,count/deployments.apps=3');
+    await k('create', 'deployment', 'api', '-n', 'quota-ns', '--image=nginx', '--replicas=2');
+    await k('set', 'resources', 'deployment', 'api', '-n', 'quota-ns', '--requests=cpu=250m,memory=64Mi', '--limits=memory=128Mi');
+    await k('rollout', 'status', 'deployment/api', '-n', 'quota-ns', '--timeout=60s');
+    // The rollout's old pod may still count for a moment: wait for the settled usage.
+    const row = await until(/pods: 2\/10, requests\.cpu: 500m\/2/, 'get', 'quota', '-n', 'quota-ns', '--no-headers');
+    expect(row.trim()).toMatch(/^q\s+\S+\s+configmaps: 1\/5, count\/deployments\.apps: 1\/3, pods: 2\/10, requests\.cpu: 500m\/2, requests\.memory: 128Mi\/1Gi\s+limits\.memory: 256Mi\/2Gi$/);
+    expect(await k('describe', 'quota', 'q', '-n', 'quota-ns')).toMatch(/^Resource\s+Used\s+Hard\n-+\s+-+\s+-+\nconfigmaps\s+1\s+5\ncount\/deployments\.apps\s+1\s+3\nlimits\.memory\s+256Mi\s+2Gi\npods\s+2\s+10\nrequests\.cpu\s+500m\s+2\nrequests\.memory\s+128Mi\s+1Gi\n$/m);
   });
 
   it('certificate approve and deny: get csr shows the requestor, the requested duration and the condition', async () => {
