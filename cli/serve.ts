@@ -132,7 +132,8 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       token: flags.token,
       ...(adminToken !== undefined ? { adminToken } : {}),
       faults,
-      ...(certificate ? { tls: certificate } : {}),
+      // Over TLS kubectl always sends the kubeconfig's token: a request without one is system:anonymous, as on a cluster.
+      ...(certificate ? { tls: certificate, anonymous: true } : {}),
       ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous), podStreams } : {}),
     });
   } catch (e) {
@@ -256,7 +257,7 @@ export function registerServeCommand(program: Command, io: Io): void {
     .option('--port <n>', 'TCP port on 127.0.0.1, 0 picks a free one (default: 0)', portArg)
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default: lattice-sim-<pid>.kubeconfig in the temp directory)')
     .option('--token <token>', 'static bearer token of the administrator, required of every request and carried by the kubeconfig; kubectl sends tokens only over TLS, so use it with --tls for kubectl (default: none, a request without credentials is the administrator\'s; service-account tokens from `kubectl create token` authenticate either way)')
-    .option('--tls', 'serve HTTPS with a generated CA and serving certificate (localhost, 127.0.0.1, ::1); the kubeconfig carries the CA (default: plain HTTP)')
+    .option('--tls', 'serve HTTPS with a generated CA and serving certificate (localhost, 127.0.0.1, ::1); the kubeconfig carries the CA and an administrator token, and a request without credentials is system:anonymous, as on a cluster (default: plain HTTP)')
     .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
     .option('--stubs', 'run the simulated cluster (kube-controller-manager, scheduler, kubelet, nodes) in real time behind the server, without the Lattice platform')
     .option('--seed <n>', 'seed of the simulated cluster with --platform or --stubs (default: 1)', seedArg)

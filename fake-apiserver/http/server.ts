@@ -66,6 +66,8 @@ export interface HttpServerOptions {
   faults?: FaultInjector;
   /** Serve HTTPS with this certificate and key (PEM; see tls.ts `generateServingCertificate`); default plain HTTP. */
   tls?: { cert: string; key: string };
+  /** A request without credentials is system:anonymous, authorized by RBAC (auth/http.ts `anonymous`); default: the administrator's. Ignored with `token`. */
+  anonymous?: boolean;
   /** The kubelet's side of `pods/log` (a World's kubelet stub); without it containers print nothing. */
   podLogs?: PodLogSource;
   /** The kubelet's side of `pods/exec` and `pods/attach` (streaming.ts; a World's kubelet stub); without it they answer 500 once the pod and container check out. */
@@ -132,7 +134,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
   const watchOpts = { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, maxWatchMs: opts.maxWatchMs ?? 1_800_000, bookmarks: opts.bookmarks ?? true };
   const openWatches = new Set<() => void>();
   const adminToken = opts.token ?? opts.adminToken;
-  const authOpts: HttpAuthOptions = { ...(adminToken !== undefined ? { adminToken } : {}), requireCredentials: opts.token !== undefined, ...(opts.audiences ? { audiences: opts.audiences } : {}) };
+  const authOpts: HttpAuthOptions = { ...(adminToken !== undefined ? { adminToken } : {}), requireCredentials: opts.token !== undefined, ...(opts.anonymous ? { anonymous: true } : {}), ...(opts.audiences ? { audiences: opts.audiences } : {}) };
   let address = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
