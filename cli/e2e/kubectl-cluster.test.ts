@@ -1,6 +1,6 @@
 /**
  * Cluster, config and access commands of kubectl v1.35 against `lattice-sim serve --stubs` (issue 8),
- * as a platform engineer runs them: discovery (`api-resources -o wide`, `apply --prune` with kubectl's
+ * as a platform engineer runs them: `version`, `get componentstatuses`, discovery (`api-resources -o wide`, `apply --prune` with kubectl's
  * default prune list), the health endpoints (`get --raw /livez?verbose`), what every namespace holds
  * (ServiceAccount `default`, ConfigMap `kube-root-ca.crt`), nodes as `get nodes -o wide` and
  * `describe node` show them, ResourceQuota usage, `kubectl proxy` to services/proxy and pods/proxy, CertificateSigningRequests (`certificate approve|deny`), a CRD and its
@@ -68,6 +68,21 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
     expect(wide).toMatch(/^replicationcontrollers\s+rc\s+v1\s+true\s+ReplicationController\s+create,delete,deletecollection,get,list,patch,update,watch\s+all$/m);
     expect(wide).toMatch(/^certificatesigningrequests\s+csr\s+certificates\.k8s\.io\/v1\s+false\s+CertificateSigningRequest\s+/m);
     expect(await k('api-resources', '--api-group=certificates.k8s.io', '--no-headers')).toMatch(/^certificatesigningrequests\s+csr\s+certificates\.k8s\.io\/v1\s+false\s+CertificateSigningRequest$/m);
+  });
+
+  it('version -o json carries the emulation and minimum compatibility versions; get componentstatuses warns and lists the healthy control plane', async () => {
+    const v = JSON.parse(await k('version', '-o', 'json')) as { serverVersion: Record<string, string> };
+    expect(v.serverVersion).toMatchObject({ major: '1', minor: '35', emulationMajor: '1', emulationMinor: '35', minCompatibilityMajor: '1', minCompatibilityMinor: '34' });
+    const cs = await kr('get', 'componentstatuses');
+    expect(cs.code).toBe(0);
+    expect(cs.stderr).toBe('Warning: v1 ComponentStatus is deprecated in v1.19+\n');
+    expect(rows(cs.stdout)).toEqual([
+      ['NAME', 'STATUS', 'MESSAGE', 'ERROR'],
+      ['controller-manager', 'Healthy', 'ok'],
+      ['etcd-0', 'Healthy', 'ok'],
+      ['scheduler', 'Healthy', 'ok'],
+    ]);
+    expect((await kr('get', 'cs', 'nope')).stderr).toMatch(/Error from server \(NotFound\): componentstatus "nope" not found/);
   });
 
   it('apply --prune -l without --prune-allowlist walks kubectl’s default list and prunes what left the directory', async () => {

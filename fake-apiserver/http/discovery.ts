@@ -77,7 +77,7 @@ function createSubresources(info: ResourceInfo): [string, (typeof CREATE_SUBRESO
 /** Singular, short names and categories: from the CRD for custom resources, from a table for built-ins. */
 export function resourceNames(server: ApiServer, info: ResourceInfo): ResourceNames {
   // An aggregated server's resource (metrics-server's): no singular name (its GetSingularName is empty), no short names.
-  if (info.provider) return { singular: '', shortNames: [], categories: [] };
+  if (info.provider) return { singular: '', shortNames: [...(info.provider.shortNames ?? [])], categories: [] };
   if (info.custom && info.crdName) {
     let crd: KubeObject | undefined;
     try {

@@ -62,6 +62,12 @@ export type PodLogSource = (pod: KubeObject, container: string, previous: boolea
 export interface VersionInfo {
   major: string;
   minor: string;
+  /** The emulated version (KEP-4330; `--emulation-version`, the binary's by default). */
+  emulationMajor?: string;
+  emulationMinor?: string;
+  /** The minimum compatibility version (the binary's minor minus one by default). */
+  minCompatibilityMajor?: string;
+  minCompatibilityMinor?: string;
   gitVersion: string;
   gitCommit: string;
   gitTreeState: string;
@@ -75,6 +81,10 @@ export interface VersionInfo {
 export const DEFAULT_VERSION: VersionInfo = {
   major: '1',
   minor: '35',
+  emulationMajor: '1',
+  emulationMinor: '35',
+  minCompatibilityMajor: '1',
+  minCompatibilityMinor: '34',
   gitVersion: 'v1.35.0-lattice-sim',
   gitCommit: '0000000000000000000000000000000000000000',
   gitTreeState: 'clean',
@@ -356,6 +366,7 @@ function executeReview(server: ApiServer, kind: ReviewKind, req: ResourceRequest
 function executeProvided(server: ApiServer, info: ResourceInfo, provider: VirtualResourceProvider, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
   if (req.subresource) throw pathNotFound();
   if (req.verb !== 'get' && req.verb !== 'list') throw methodNotAllowed();
+  if (provider.warning !== undefined) warnings.push(provider.warning);
   const type = typeOf(info);
   const objs =
     req.verb === 'get'

@@ -85,7 +85,7 @@ describe('HTTP front: non-resource paths', () => {
   it('serves /version and the health checks', async () => {
     const v = await call('GET', '/version');
     expect(v.status).toBe(200);
-    expect(v.json).toMatchObject({ major: '1', minor: '35', gitVersion: expect.stringMatching(/^v1\.35\./) });
+    expect(v.json).toMatchObject({ major: '1', minor: '35', emulationMajor: '1', emulationMinor: '35', minCompatibilityMajor: '1', minCompatibilityMinor: '34', gitVersion: expect.stringMatching(/^v1\.35\./) });
     for (const p of ['/healthz', '/readyz', '/livez']) expect((await call('GET', p)).json).toEqual({ text: 'ok' });
     const verbose = await call('GET', '/readyz?verbose&exclude=etcd');
     expect((verbose.json as { text: string }).text).toMatch(/^\[\+\]ping ok\n\[\+\]log ok\n\[\+\]etcd excluded: ok\n\[\+\]etcd-readiness ok\n[\s\S]*\[\+\]shutdown ok\nreadyz check passed\n$/);

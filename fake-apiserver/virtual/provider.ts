@@ -55,6 +55,10 @@ export interface VirtualResourceProvider {
    * `Quantity` … are the API server's). Absent: the kind has no schema (explain fails as upstream's would).
    */
   openApi?: { name: string; components: Readonly<Record<string, Record<string, unknown>>> };
+  /** Discovery's short names (`kubectl get cs`); default none. */
+  shortNames?: readonly string[];
+  /** A Warning every request to the resource gets (a deprecated API's `v1 ComponentStatus is deprecated in v1.19+`). */
+  warning?: string;
 }
 
 /** `group/resource` as upstream's GroupResource prints it (`pods.metrics.k8s.io`). */
