@@ -121,6 +121,8 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
     expect(await k('get', 'cm', 'kube-root-ca.crt', '-n', 'team', '-o', 'jsonpath={.metadata.annotations.kubernetes\\.io/description}')).toMatch(/^Contains a CA bundle that can be used to verify the kube-apiserver/);
     const token = (await k('create', 'token', 'default', '-n', 'team', '--duration=10m')).trim();
     expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).sub).toBe('system:serviceaccount:team:default');
+    const unbound = await kr('create', 'token', 'default', '-n', 'team', '--bound-object-kind=Secret', '--bound-object-name=nosuch');
+    expect([unbound.code, unbound.stderr]).toEqual([1, 'error: failed to create token: secrets "nosuch" not found\n']);
     // The serviceaccount controller puts it back when deleted.
     await k('delete', 'sa', 'default', '-n', 'team');
     expect(await until(/^default\s/m, 'get', 'sa', '-n', 'team', '--no-headers')).toMatch(/^default\s/m);
