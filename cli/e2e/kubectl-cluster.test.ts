@@ -147,6 +147,8 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
     expect(d).toMatch(/^ {2}Machine ID:\s+[0-9a-f]{32}$/m);
     expect(d).toMatch(/^ {2}Ready\s+True\s+\w{3}, \d\d \w{3} 20\d\d /m);
     expect(d).not.toMatch(/0001 00:00:00/);
+    expect(d).toMatch(/^Labels:\s+beta\.kubernetes\.io\/arch=amd64\n\s+beta\.kubernetes\.io\/os=linux\n\s+kubernetes\.io\/arch=amd64\n/m);
+    expect(d).toMatch(/^Annotations:\s+node\.alpha\.kubernetes\.io\/ttl: 0\n\s+volumes\.kubernetes\.io\/controller-managed-attach-detach: true\n/m);
   });
 
   it('kubectl proxy --port=0, then the API, services/proxy and pods/proxy through it; a refused port and a missing service port answer upstream\'s 503', async () => {

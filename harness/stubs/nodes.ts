@@ -10,8 +10,10 @@
  *   memory: 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112, 2% above
  *   128, plus the 100 MiB hard eviction threshold; ephemeral storage: the 10% `nodefs.available`
  *   eviction threshold kept back). Extended resources and pods are fully allocatable.
- * - labels: hostname, zone (round-robin over `nodes.zones`), os/arch, instance type; GPU nodes the
- *   GFD labels `nvidia.com/gpu.present`, `.product`, `.count`, `.memory`.
+ * - labels: hostname, zone (round-robin over `nodes.zones`), os/arch (and the kubelet's deprecated
+ *   `beta.kubernetes.io/os|arch`), instance type; annotations the kubelet's
+ *   `volumes.kubernetes.io/controller-managed-attach-detach` and the TTL controller's
+ *   `node.alpha.kubernetes.io/ttl`; GPU nodes the GFD labels `nvidia.com/gpu.present`, `.product`, `.count`, `.memory`.
  * - GPU nodes carry the taint `nvidia.com/gpu=present:NoSchedule` that the reference's GPU pools get
  *   (lattice-reference.md §6; anchors-netpol.md §4.4).
  * - `spec.podCIDR(s)`: the node's /24 of the cluster CIDR 10.244.0.0/16 in pool order (the node IPAM
@@ -114,7 +116,12 @@ export function nodeObjects(profile: SimulationProfile): KubeObject[] {
       kind: 'Node',
       metadata: {
         name,
+        // The kubelet's own annotation, and the TTL controller's (a node cache TTL of 0 s on small clusters).
+        annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
         labels: {
+          // The kubelet still sets the deprecated beta OS and arch labels beside the stable ones.
+          'beta.kubernetes.io/arch': 'amd64',
+          'beta.kubernetes.io/os': 'linux',
           'kubernetes.io/hostname': name,
           'kubernetes.io/os': 'linux',
           'kubernetes.io/arch': 'amd64',
