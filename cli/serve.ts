@@ -103,7 +103,7 @@ function portArg(v: string): number {
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
   if (flags.kubeconfigFor?.length && !flags.tls)
     throw new CliError('LATTICE_SIM_KUBECONFIG_FOR_NEEDS_TLS', '--kubeconfig-for needs --tls: kubectl and client-go send tokens only over TLS, so over plain HTTP the ServiceAccount\'s kubeconfig would act as the administrator');
-  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }, { installBootstrapPolicy }, { componentStatusProvider, notRunning, requestToken }] = await Promise.all([
+  const [{ ApiServer, FaultInjector, kubernetesServiceObjects, systemPriorityClasses }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }, { installBootstrapPolicy }, { componentStatusProvider, notRunning, requestToken }] = await Promise.all([
     import('../fake-apiserver/index.ts'),
     import('../fake-apiserver/http/index.ts'),
     import('../harness/clock/index.ts'),
@@ -116,6 +116,8 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
   const api = world ? world.server : new ApiServer({ clock: new RealClock(), builtinStrategies: { validation: true } });
   // kube-apiserver's bootstrap controller: the `kubernetes` Service in `default`, with its endpoints.
   for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
+  // … and its post-start hook's system PriorityClasses (system-node-critical, system-cluster-critical).
+  for (const o of systemPriorityClasses()) if (!api.has(o, { name: o.metadata.name })) api.create(o);
   // `kubectl get componentstatuses`: the scheduler and controller manager answer when the World runs them (--stubs, --platform).
   api.serveVirtualResource(componentStatusProvider(() => [world ? { name: 'controller-manager' } : notRunning('controller-manager'), { name: 'etcd-0' }, world ? { name: 'scheduler' } : notRunning('scheduler')]));
   // metrics-server in a served World: `metrics.k8s.io` (kubectl top) from the World's simulated metrics.

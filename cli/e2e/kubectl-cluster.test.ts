@@ -70,7 +70,7 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
     expect(await k('api-resources', '--api-group=certificates.k8s.io', '--no-headers')).toMatch(/^certificatesigningrequests\s+csr\s+certificates\.k8s\.io\/v1\s+false\s+CertificateSigningRequest$/m);
   });
 
-  it('version -o json carries the emulation and minimum compatibility versions; get componentstatuses warns and lists the healthy control plane', async () => {
+  it('version -o json carries the emulation and minimum compatibility versions; get componentstatuses warns and lists the healthy control plane; the system PriorityClasses exist', async () => {
     const v = JSON.parse(await k('version', '-o', 'json')) as { serverVersion: Record<string, string> };
     expect(v.serverVersion).toMatchObject({ major: '1', minor: '35', emulationMajor: '1', emulationMinor: '35', minCompatibilityMajor: '1', minCompatibilityMinor: '34' });
     const cs = await kr('get', 'componentstatuses');
@@ -83,6 +83,10 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
       ['scheduler', 'Healthy', 'ok'],
     ]);
     expect((await kr('get', 'cs', 'nope')).stderr).toMatch(/Error from server \(NotFound\): componentstatus "nope" not found/);
+    expect(rows(await k('get', 'priorityclasses', '--no-headers')).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([
+      ['system-cluster-critical', '2000000000', 'false', 'PreemptLowerPriority'],
+      ['system-node-critical', '2000001000', 'false', 'PreemptLowerPriority'],
+    ]);
   });
 
   it('apply --prune -l without --prune-allowlist walks kubectl’s default list and prunes what left the directory', async () => {
