@@ -27,6 +27,7 @@ import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
 import { serviceAccountsController } from './stubs/kcm/serviceaccounts-controller.ts';
 import { taintEvictionController } from './stubs/kcm/taint-eviction-controller.ts';
+import { nodeSchedulableEvents } from './stubs/kubelet/node-events.ts';
 import { resourceQuotaController } from './stubs/kcm/resourcequota-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
 import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
@@ -382,6 +383,7 @@ export class World implements Cluster {
       replicaSetController(stubsClient, cache, kcmEvents('replicaset-controller')),
       defaultScheduler(stubsClient, clock, rng, profile, cache, log),
       world.kubelet.definition(),
+      nodeSchedulableEvents(cache, kcmEvents('kubelet')),
       hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile)),
       kedaOperator(stubsClient, clock, cache, world.metrics),
       istioGatewayDeploymentController(stubsClient, cache),

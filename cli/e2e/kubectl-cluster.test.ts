@@ -293,4 +293,13 @@ spec: {size: 3}
     expect(await k('get', 'pod', 'tolerant', '-o', 'jsonpath={.status.phase}')).toBe('Running');
     expect(await k('taint', 'nodes', node, 'dedicated:NoExecute-')).toBe(`node/${node} untainted\n`);
   });
+
+  it('cordon and uncordon: the kubelet reports NodeNotSchedulable and NodeSchedulable, shown by describe node', async () => {
+    expect(await k('cordon', 'sim-node-5')).toBe('node/sim-node-5 cordoned\n');
+    await until(/NodeNotSchedulable/, 'get', 'events', '--field-selector', 'involvedObject.name=sim-node-5');
+    expect(await k('uncordon', 'sim-node-5')).toBe('node/sim-node-5 uncordoned\n');
+    const ev = await until(/NodeSchedulable\s+node/, 'get', 'events', '--field-selector', 'involvedObject.name=sim-node-5', '--no-headers');
+    expect(ev).toMatch(/^\S+\s+Normal\s+NodeNotSchedulable\s+node\/sim-node-5\s+Node sim-node-5 status is now: NodeNotSchedulable\n\S+\s+Normal\s+NodeSchedulable\s+node\/sim-node-5\s+Node sim-node-5 status is now: NodeSchedulable$/m);
+    expect(await k('describe', 'node', 'sim-node-5')).toMatch(/^ {2}Normal\s+NodeNotSchedulable\s+\S+\s+kubelet\s+Node sim-node-5 status is now: NodeNotSchedulable$/m);
+  });
 });
