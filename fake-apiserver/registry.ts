@@ -37,7 +37,7 @@ export interface ResourceInfo {
   crdName?: string;
   /** CRD `spec.conversion` (strategy None when absent): how objects move between this kind's versions. */
   conversion?: CrdConversion;
-  /** The Warning every request at this (deprecated) CRD version gets (`deprecated: true`; conversion/ `deprecationWarning`). */
+  /** The Warning every request at this deprecated version gets: a CRD version's (`deprecated: true`; conversion/ `deprecationWarning`), or a deprecated built-in's (`v1 Endpoints is deprecated in v1.33+; …`). */
   deprecationWarning?: string;
   /** Set for a resource answered by a provider (an aggregated API server), never stored: get and list only. */
   provider?: VirtualResourceProvider;
@@ -60,6 +60,8 @@ interface BuiltinSpec {
   namespaced?: boolean;
   status?: boolean;
   generation?: boolean;
+  /** The API's deprecation Warning (kube-apiserver's deprecated-API warning), for deprecated built-ins. */
+  deprecated?: string;
 }
 
 const builtinSpecs: BuiltinSpec[] = [
@@ -72,7 +74,7 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', status: true },
   { apiVersion: 'v1', kind: 'Event', plural: 'events' },
-  { apiVersion: 'v1', kind: 'Endpoints', plural: 'endpoints' },
+  { apiVersion: 'v1', kind: 'Endpoints', plural: 'endpoints', deprecated: 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice' },
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', status: true, generation: true },
   { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', status: true, generation: true },
   { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', status: true, generation: true },
@@ -137,6 +139,7 @@ export const builtinKinds: readonly ResourceInfo[] = Object.freeze(
       hasGeneration: s.generation ?? false,
       custom: false,
       storageApiVersion: s.apiVersion,
+      ...(s.deprecated !== undefined ? { deprecationWarning: s.deprecated } : {}),
     } satisfies ResourceInfo);
   }),
 );

@@ -70,7 +70,7 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
     expect(await k('api-resources', '--api-group=certificates.k8s.io', '--no-headers')).toMatch(/^certificatesigningrequests\s+csr\s+certificates\.k8s\.io\/v1\s+false\s+CertificateSigningRequest$/m);
   });
 
-  it('version -o json carries the emulation and minimum compatibility versions; get componentstatuses warns and lists the healthy control plane; the system PriorityClasses exist', async () => {
+  it('version -o json carries the emulation and minimum compatibility versions; get componentstatuses and get endpoints warn of their deprecation; the system PriorityClasses exist', async () => {
     const v = JSON.parse(await k('version', '-o', 'json')) as { serverVersion: Record<string, string> };
     expect(v.serverVersion).toMatchObject({ major: '1', minor: '35', emulationMajor: '1', emulationMinor: '35', minCompatibilityMajor: '1', minCompatibilityMinor: '34' });
     const cs = await kr('get', 'componentstatuses');
@@ -83,6 +83,9 @@ describe.skipIf(!linuxX64)('cluster, config and access commands against serve --
       ['scheduler', 'Healthy', 'ok'],
     ]);
     expect((await kr('get', 'cs', 'nope')).stderr).toMatch(/Error from server \(NotFound\): componentstatus "nope" not found/);
+    const ep = await kr('get', 'endpoints', 'kubernetes', '--no-headers');
+    expect([ep.code, ep.stderr]).toEqual([0, 'Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n']);
+    expect(ep.stdout).toMatch(/^kubernetes\s+\S+:6443\s+\S+$/m);
     expect(rows(await k('get', 'priorityclasses', '--no-headers')).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([
       ['system-cluster-critical', '2000000000', 'false', 'PreemptLowerPriority'],
       ['system-node-critical', '2000001000', 'false', 'PreemptLowerPriority'],
