@@ -103,24 +103,29 @@ function portArg(v: string): number {
 export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandle> {
   if (flags.kubeconfigFor?.length && !flags.tls)
     throw new CliError('LATTICE_SIM_KUBECONFIG_FOR_NEEDS_TLS', '--kubeconfig-for needs --tls: kubectl and client-go send tokens only over TLS, so over plain HTTP the ServiceAccount\'s kubeconfig would act as the administrator');
-  const [{ ApiServer, FaultInjector, kubernetesServiceObjects }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }, { installBootstrapPolicy }, { requestToken }] = await Promise.all([
+  const [{ ApiServer, FaultInjector, kubernetesServiceObjects, systemPriorityClasses }, { generateServingCertificate, startHttpServer, writeKubeconfig }, { RealClock }, { installBootstrapPolicy }, { componentStatusProvider, notRunning, requestToken }] = await Promise.all([
     import('../fake-apiserver/index.ts'),
     import('../fake-apiserver/http/index.ts'),
     import('../harness/clock/index.ts'),
     import('../fake-apiserver/auth/index.ts'),
     import('../fake-apiserver/virtual/index.ts'),
   ]);
-  const world = flags.platform || flags.stubs ? await createWorld(flags) : undefined;
+  const certificate = flags.tls ? await generateServingCertificate() : undefined;
+  // The cluster's root CA (kube-root-ca.crt in every namespace of a World): the serving CA with --tls.
+  const world = flags.platform || flags.stubs ? await createWorld(flags, (certificate ?? (await generateServingCertificate())).caCert) : undefined;
   const api = world ? world.server : new ApiServer({ clock: new RealClock(), builtinStrategies: { validation: true } });
   // kube-apiserver's bootstrap controller: the `kubernetes` Service in `default`, with its endpoints.
   for (const o of kubernetesServiceObjects()) if (!api.has(o, { namespace: 'default', name: o.metadata.name })) api.create(o);
+  // … and its post-start hook's system PriorityClasses (system-node-critical, system-cluster-critical).
+  for (const o of systemPriorityClasses()) if (!api.has(o, { name: o.metadata.name })) api.create(o);
+  // `kubectl get componentstatuses`: the scheduler and controller manager answer when the World runs them (--stubs, --platform).
+  api.serveVirtualResource(componentStatusProvider(() => [world ? { name: 'controller-manager' } : notRunning('controller-manager'), { name: 'etcd-0' }, world ? { name: 'scheduler' } : notRunning('scheduler')]));
   // metrics-server in a served World: `metrics.k8s.io` (kubectl top) from the World's simulated metrics.
   if (world) await serveMetrics(world);
   // kube-apiserver's RBAC bootstrap policy (cluster-admin, admin, edit, view, system:discovery, …) and the clusterrole aggregation controller.
   const stopAggregation = installBootstrapPolicy(api);
   let http: RunningHttpServer;
   const faults = new FaultInjector();
-  const certificate = flags.tls ? await generateServingCertificate() : undefined;
   // Over TLS kubectl sends the kubeconfig's credentials, or prompts for a password when it has none: the administrator gets a token (wall-clock randomness: outside the simulation).
   const adminToken = flags.token ?? (flags.tls ? randomBytes(24).toString('base64url') : undefined);
   // The kubelet stub's container runtime behind pods/exec and pods/attach (kubectl exec, cp, attach).
@@ -131,7 +136,8 @@ export async function startServe(flags: ServeFlags, io?: Io): Promise<ServeHandl
       token: flags.token,
       ...(adminToken !== undefined ? { adminToken } : {}),
       faults,
-      ...(certificate ? { tls: certificate } : {}),
+      // Over TLS kubectl always sends the kubeconfig's token: a request without one is system:anonymous, as on a cluster.
+      ...(certificate ? { tls: certificate, anonymous: true } : {}),
       ...(world ? { now: () => world.clock.now(), bookmarks: false, podLogs: (pod, container, previous) => world.containerLog(pod, container, previous), podStreams } : {}),
     });
   } catch (e) {
@@ -213,9 +219,9 @@ async function containerRuntime(world: World): Promise<PodStreamSource> {
 }
 
 /** The World of `--platform` / `--stubs`, on the wall clock's current second. */
-async function createWorld(flags: ServeFlags): Promise<World> {
+async function createWorld(flags: ServeFlags, rootCaCert: string): Promise<World> {
   const [{ World }, { defaultProfile }] = await Promise.all([import('../harness/world.ts'), import('../harness/profile.ts')]);
-  return World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true }, nodeLeases: { enabled: true } } });
+  return World.create({ seed: flags.seed ?? 1, platform: flags.platform === true, builtinDefaulting: true, startMs: Math.floor(Date.now() / 1000) * 1000, profile: { ...defaultProfile(), events: { normal: true }, nodeLeases: { enabled: true }, serviceAccounts: { rootCaCert } } });
 }
 
 /**
@@ -255,7 +261,7 @@ export function registerServeCommand(program: Command, io: Io): void {
     .option('--port <n>', 'TCP port on 127.0.0.1, 0 picks a free one (default: 0)', portArg)
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default: lattice-sim-<pid>.kubeconfig in the temp directory)')
     .option('--token <token>', 'static bearer token of the administrator, required of every request and carried by the kubeconfig; kubectl sends tokens only over TLS, so use it with --tls for kubectl (default: none, a request without credentials is the administrator\'s; service-account tokens from `kubectl create token` authenticate either way)')
-    .option('--tls', 'serve HTTPS with a generated CA and serving certificate (localhost, 127.0.0.1, ::1); the kubeconfig carries the CA (default: plain HTTP)')
+    .option('--tls', 'serve HTTPS with a generated CA and serving certificate (localhost, 127.0.0.1, ::1); the kubeconfig carries the CA and an administrator token, and a request without credentials is system:anonymous, as on a cluster (default: plain HTTP)')
     .option('--platform', 'run the Lattice controllers and the simulated cluster (stubs, nodes) in real time behind the server')
     .option('--stubs', 'run the simulated cluster (kube-controller-manager, scheduler, kubelet, nodes) in real time behind the server, without the Lattice platform')
     .option('--seed <n>', 'seed of the simulated cluster with --platform or --stubs (default: 1)', seedArg)

@@ -16,6 +16,7 @@ export { mergePatch, applyJsonPatch } from './patch.ts';
 export type { ManagedFieldsEntry } from './ssa/index.ts';
 export { strategicMergePatch } from './strategic-merge.ts';
 export { KUBERNETES_SERVICE_IP, NODE_PORT_RANGE, SERVICE_CIDR, kubernetesServiceObjects } from './strategies/service-allocation.ts';
+export { systemPriorityClasses } from './strategies/priority-classes.ts';
 export { CONTINUE_EXPIRED, INITIAL_EVENTS_END, decodeContinue, encodeContinue } from './list.ts';
 export type { ListChunk } from './list.ts';
 export { compileSchema, pruneUnknownFields, toJsonSchema, ajvErrorsToCauses, fieldPath } from './validation.ts';

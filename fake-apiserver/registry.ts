@@ -37,7 +37,7 @@ export interface ResourceInfo {
   crdName?: string;
   /** CRD `spec.conversion` (strategy None when absent): how objects move between this kind's versions. */
   conversion?: CrdConversion;
-  /** The Warning every request at this (deprecated) CRD version gets (`deprecated: true`; conversion/ `deprecationWarning`). */
+  /** The Warning every request at this deprecated version gets: a CRD version's (`deprecated: true`; conversion/ `deprecationWarning`), or a deprecated built-in's (`v1 Endpoints is deprecated in v1.33+; …`). */
   deprecationWarning?: string;
   /** Set for a resource answered by a provider (an aggregated API server), never stored: get and list only. */
   provider?: VirtualResourceProvider;
@@ -60,6 +60,8 @@ interface BuiltinSpec {
   namespaced?: boolean;
   status?: boolean;
   generation?: boolean;
+  /** The API's deprecation Warning (kube-apiserver's deprecated-API warning), for deprecated built-ins. */
+  deprecated?: string;
 }
 
 const builtinSpecs: BuiltinSpec[] = [
@@ -72,7 +74,7 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', status: true },
   { apiVersion: 'v1', kind: 'Event', plural: 'events' },
-  { apiVersion: 'v1', kind: 'Endpoints', plural: 'endpoints' },
+  { apiVersion: 'v1', kind: 'Endpoints', plural: 'endpoints', deprecated: 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice' },
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', status: true, generation: true },
   { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', status: true, generation: true },
   { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', status: true, generation: true },
@@ -82,6 +84,7 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false, status: true },
   { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', status: true },
   { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges' },
+  { apiVersion: 'v1', kind: 'ReplicationController', plural: 'replicationcontrollers', status: true, generation: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings' },
@@ -101,13 +104,15 @@ const builtinSpecs: BuiltinSpec[] = [
   { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, generation: true },
   { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, generation: true },
   { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', plural: 'apiservices', namespaced: false, status: true },
+  { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', namespaced: false, status: true },
 ];
 
 /**
  * The built-in kinds (Kubernetes API reference): core v1 Namespace and Node (cluster-scoped), Pod,
  * Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Event, Endpoints; apps/v1
  * Deployment, ReplicaSet, StatefulSet, DaemonSet and ControllerRevision; core v1 PodTemplate,
- * PersistentVolume (cluster-scoped), ResourceQuota and LimitRange; rbac.authorization.k8s.io/v1 Role,
+ * PersistentVolume (cluster-scoped), ResourceQuota, LimitRange and ReplicationController (stored: no
+ * controller runs them); rbac.authorization.k8s.io/v1 Role,
  * RoleBinding, ClusterRole and ClusterRoleBinding (stored, not enforced: every request is allowed);
  * networking.k8s.io/v1 Ingress and IngressClass; scheduling.k8s.io/v1 PriorityClass; storage.k8s.io/v1
  * StorageClass; policy/v1 PodDisruptionBudget; batch/v1 Job and CronJob;
@@ -116,7 +121,8 @@ const builtinSpecs: BuiltinSpec[] = [
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped); admissionregistration.k8s.io/v1
  * ValidatingWebhookConfiguration and MutatingWebhookConfiguration (cluster-scoped, honoured by admission/);
  * apiregistration.k8s.io/v1 APIService (cluster-scoped; stored: the resources of an aggregated API are
- * served by a provider registered with `ApiServer.serveVirtualResource`, not by calling `spec.service`).
+ * served by a provider registered with `ApiServer.serveVirtualResource`, not by calling `spec.service`);
+ * certificates.k8s.io/v1 CertificateSigningRequest (cluster-scoped; `status` and `approval` subresources).
  */
 export const builtinKinds: readonly ResourceInfo[] = Object.freeze(
   builtinSpecs.map((s) => {
@@ -133,6 +139,7 @@ export const builtinKinds: readonly ResourceInfo[] = Object.freeze(
       hasGeneration: s.generation ?? false,
       custom: false,
       storageApiVersion: s.apiVersion,
+      ...(s.deprecated !== undefined ? { deprecationWarning: s.deprecated } : {}),
     } satisfies ResourceInfo);
   }),
 );

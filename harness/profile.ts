@@ -69,6 +69,14 @@ export interface SimulationProfile {
    */
   nodeLeases?: { enabled?: boolean };
   /**
+   * kube-controller-manager's per-namespace publishers (harness/stubs/kcm/serviceaccounts-controller.ts),
+   * optional: with `rootCaCert` (the cluster CA, PEM) every active namespace gets the ServiceAccount
+   * `default` and the ConfigMap `kube-root-ca.crt`. Default absent: no simulated workload reads them
+   * and they cost writes per namespace; `lattice-sim serve` sets its CA for `kubectl get sa`,
+   * `kubectl create token default`.
+   */
+  serviceAccounts?: { rootCaCert?: string };
+  /**
    * The simulated registry's cosign signatures (harness/stubs/image-signatures.ts): each `image` is signed by
    * the holder of the private half of `key` (a public key's text, as an ImageProvider trust authority's
    * Secret holds it). Absent = no image is signed.

@@ -25,6 +25,10 @@ import { endpointSliceController } from './stubs/kcm/endpointslice-controller.ts
 import { endpointsController } from './stubs/kcm/endpoints-controller.ts';
 import { GarbageCollector } from './stubs/kcm/garbage-collector.ts';
 import { namespaceController, namespacedKinds } from './stubs/kcm/namespace-controller.ts';
+import { serviceAccountsController } from './stubs/kcm/serviceaccounts-controller.ts';
+import { taintEvictionController } from './stubs/kcm/taint-eviction-controller.ts';
+import { nodeSchedulableEvents } from './stubs/kubelet/node-events.ts';
+import { resourceQuotaController } from './stubs/kcm/resourcequota-controller.ts';
 import { disruptionController } from './stubs/kcm/disruption-controller.ts';
 import { BatchTypes, jobController } from './stubs/kcm/job-controller.ts';
 import { StatefulSetType, statefulSetController } from './stubs/kcm/statefulset-controller.ts';
@@ -379,13 +383,17 @@ export class World implements Cluster {
       replicaSetController(stubsClient, cache, kcmEvents('replicaset-controller')),
       defaultScheduler(stubsClient, clock, rng, profile, cache, log),
       world.kubelet.definition(),
+      nodeSchedulableEvents(cache, kcmEvents('kubelet')),
       hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile)),
       kedaOperator(stubsClient, clock, cache, world.metrics),
       istioGatewayDeploymentController(stubsClient, cache),
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),
       endpointsController(stubsClient, cache),
       namespaceController(stubsClient, cache, () => namespacedKinds(server.registry.all())),
+      ...(profile.serviceAccounts?.rootCaCert !== undefined ? [serviceAccountsController(stubsClient, cache, profile.serviceAccounts.rootCaCert)] : []),
       disruptionController(stubsClient, cache),
+      taintEvictionController(stubsClient, clock, cache, kcmEvents('taint-eviction-controller')),
+      resourceQuotaController(stubsClient, cache, (plural, group) => server.registry.all().find((i) => i.plural === plural && i.group === group && !i.provider && i.apiVersion === i.storageApiVersion)),
       jobController(stubsClient, cache, kcmEvents('job-controller')),
       statefulSetController(stubsClient, cache),
       daemonSetController(stubsClient, cache),

@@ -8,6 +8,7 @@
  * kubectl sends tokens and impersonation headers only over TLS, hence `--tls`.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -159,6 +160,26 @@ describe.skipIf(!runnable)('kubectl v1.35 against lattice-sim serve: service-acc
     const audience = (await ok(admin(['create', 'token', 'ci', '-n', 'team-a', '--audience=vault']))).trim();
     const foreign = await runKubectl(bin, ['get', 'pods'], env(kubeconfigWithToken(audience, 'vault.kubeconfig')));
     expect(foreign.stderr).toContain('(Unauthorized)');
+  });
+
+  it('a request without credentials is system:anonymous: /version and the health checks answer, anything else is upstream\'s 403', async () => {
+    const ca = Buffer.from((parse(readFileSync(s.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, string> }[] }).clusters[0].cluster['certificate-authority-data'], 'base64');
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const r = httpsGet(`${s.url}${path}`, { ca }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        r.on('error', reject);
+      });
+    expect((await get('/version')).status).toBe(200);
+    expect(await get('/livez')).toEqual({ status: 200, body: 'ok' });
+    const ns = await get('/api/v1/namespaces');
+    expect(ns.status).toBe(403);
+    expect(JSON.parse(ns.body)).toMatchObject({ reason: 'Forbidden', message: 'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope' });
+    const discovery = await get('/apis');
+    expect(JSON.parse(discovery.body)).toMatchObject({ code: 403, message: 'forbidden: User "system:anonymous" cannot get path "/apis"' });
   });
 
   it('kubectl exec passes the same gate as every request, as create on pods/exec: Forbidden without it; with it, the pod checks answer', async () => {

@@ -24,8 +24,15 @@ import { ADMIN_USER, SYSTEM_AUTHENTICATED, SYSTEM_UNAUTHENTICATED, isPrivileged,
 export interface HttpAuthOptions {
   /** Static bearer token of the administrator. */
   adminToken?: string;
-  /** Refuse a request without credentials (401) but on /version and health; otherwise it is the administrator's. */
+  /** Refuse a request without credentials (401) but on /version and health; otherwise it is the administrator's (or, with `anonymous`, system:anonymous's). */
   requireCredentials?: boolean;
+  /**
+   * A request without credentials is `system:anonymous` in group `system:unauthenticated`, authorized
+   * by RBAC like any user (kube-apiserver's `--anonymous-auth`, on by default: the bootstrap binding
+   * `system:public-info-viewer` lets it read /version and the health checks, nothing else). Default
+   * false: such a request is the administrator's (plain-HTTP serving, where kubectl sends no credentials).
+   */
+  anonymous?: boolean;
   /** The API server's audiences for service-account tokens (default: the issuer). */
   audiences?: readonly string[];
 }
@@ -62,7 +69,7 @@ function headerValues(raw: RawAuthRequest, name: string): string[] {
 export function authenticate(api: ApiServer, raw: RawAuthRequest, parsed: ApiRequest, opts: HttpAuthOptions, nowMs: number): UserInfo | StatusError {
   const auth = header(raw, 'authorization');
   if (auth === undefined || auth === '') {
-    if (!opts.requireCredentials) return ADMIN_USER;
+    if (!opts.requireCredentials) return opts.anonymous ? ANONYMOUS : ADMIN_USER;
     return parsed.kind === 'version' || parsed.kind === 'health' ? ANONYMOUS : unauthorized();
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);

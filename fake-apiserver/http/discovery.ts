@@ -44,6 +44,8 @@ const BUILTIN_NAMES: Record<string, { shortNames?: string[]; categories?: string
   networkpolicies: { shortNames: ['netpol'] },
   horizontalpodautoscalers: { shortNames: ['hpa'], categories: ['all'] },
   customresourcedefinitions: { shortNames: ['crd', 'crds'], categories: ['api-extensions'] },
+  replicationcontrollers: { shortNames: ['rc'], categories: ['all'] },
+  certificatesigningrequests: { shortNames: ['csr'] },
 };
 
 /** Kinds with a `/scale` subresource here (apps Deployment, ReplicaSet and StatefulSet). */
@@ -51,8 +53,13 @@ export function hasScale(info: ResourceInfo): boolean {
   return !info.custom && info.group === 'apps' && (info.kind === 'Deployment' || info.kind === 'ReplicaSet' || info.kind === 'StatefulSet');
 }
 
-/** The verbs this server serves on a main resource (no deletecollection: see README "Not modelled"). */
-export const RESOURCE_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+/** Kinds with an `/approval` subresource (certificates.k8s.io CertificateSigningRequest: `kubectl certificate approve|deny`). */
+export function hasApproval(info: ResourceInfo): boolean {
+  return !info.custom && info.group === 'certificates.k8s.io' && info.kind === 'CertificateSigningRequest';
+}
+
+/** The verbs this server serves on a main resource (a DELETE of a collection is `deletecollection`). */
+export const RESOURCE_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const SUB_VERBS = ['get', 'patch', 'update'];
 const CREATE_VERBS = ['create'];
 
@@ -70,7 +77,7 @@ function createSubresources(info: ResourceInfo): [string, (typeof CREATE_SUBRESO
 /** Singular, short names and categories: from the CRD for custom resources, from a table for built-ins. */
 export function resourceNames(server: ApiServer, info: ResourceInfo): ResourceNames {
   // An aggregated server's resource (metrics-server's): no singular name (its GetSingularName is empty), no short names.
-  if (info.provider) return { singular: '', shortNames: [], categories: [] };
+  if (info.provider) return { singular: '', shortNames: [...(info.provider.shortNames ?? [])], categories: [] };
   if (info.custom && info.crdName) {
     let crd: KubeObject | undefined;
     try {
@@ -171,6 +178,7 @@ export function apiResourceList(server: ApiServer, group: string, version: strin
     });
     if (info.statusSubresource) resources.push({ name: `${info.plural}/status`, singularName: '', namespaced: info.namespaced, kind: info.kind, verbs: SUB_VERBS });
     if (hasScale(info)) resources.push({ name: `${info.plural}/scale`, singularName: '', namespaced: info.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: SUB_VERBS });
+    if (hasApproval(info)) resources.push({ name: `${info.plural}/approval`, singularName: '', namespaced: info.namespaced, kind: info.kind, verbs: SUB_VERBS });
     for (const [path, sub] of createSubresources(info)) resources.push({ name: path, singularName: '', namespaced: true, group: sub.group, version: sub.version, kind: sub.kind, verbs: CREATE_VERBS });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv(group, version), resources };
@@ -205,6 +213,7 @@ export function aggregatedDiscovery(server: ApiServer, core: boolean): object {
           const subresources: object[] = [];
           if (info.statusSubresource) subresources.push({ subresource: 'status', responseKind: { group, version, kind: info.kind }, verbs: SUB_VERBS });
           if (hasScale(info)) subresources.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: SUB_VERBS });
+          if (hasApproval(info)) subresources.push({ subresource: 'approval', responseKind: { group, version, kind: info.kind }, verbs: SUB_VERBS });
           for (const [path, sub] of createSubresources(info)) subresources.push({ subresource: path.split('/')[1], responseKind: { group: sub.group, version: sub.version, kind: sub.kind }, verbs: CREATE_VERBS });
           return {
             resource: info.plural,

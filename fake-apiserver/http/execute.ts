@@ -6,7 +6,7 @@
  * agreement checks, 201 on create, Status Success on immediate deletes of built-ins, Tables,
  * `/scale`, 415 for strategic merge on custom resources, discovery, OpenAPI, /version, health.
  */
-import { StatusError, statusError } from '../api/index.ts';
+import { StatusError, rfc3339, statusError } from '../api/index.ts';
 import type { ApplyOptions, DeleteOptions, KubeList, KubeObject, ListOptions, PatchType, TypeRef, WatchEvent, WatchHandle, WriteOptions } from '../api/index.ts';
 import type { ApiServer } from '../apiserver.ts';
 import { applyJsonPatch, mergePatch } from '../patch.ts';
@@ -18,8 +18,11 @@ import { answerReview, evictPod, findReviewKind, requestToken } from '../virtual
 import type { ReviewKind, VirtualResourceProvider } from '../virtual/index.ts';
 import { ADMIN_USER } from '../auth/index.ts';
 import type { UserInfo } from '../auth/index.ts';
-import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasScale } from './discovery.ts';
+import { approvalUpdate, prepareCsrForCreate } from '../strategies/certificates.ts';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findResource, hasApproval, hasScale } from './discovery.ts';
+import { healthAnswer } from './health.ts';
 import { openApiV3Doc, openApiV3Index } from './openapi.ts';
+import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi-v2.ts';
 import { methodNotAllowed, pathNotFound } from './request.ts';
 import type { ApiQuery, ApiRequest, ResourceRequest } from './request.ts';
 import { columnsFor, toTable } from './table.ts';
@@ -59,6 +62,12 @@ export type PodLogSource = (pod: KubeObject, container: string, previous: boolea
 export interface VersionInfo {
   major: string;
   minor: string;
+  /** The emulated version (KEP-4330; `--emulation-version`, the binary's by default). */
+  emulationMajor?: string;
+  emulationMinor?: string;
+  /** The minimum compatibility version (the binary's minor minus one by default). */
+  minCompatibilityMajor?: string;
+  minCompatibilityMinor?: string;
   gitVersion: string;
   gitCommit: string;
   gitTreeState: string;
@@ -72,6 +81,10 @@ export interface VersionInfo {
 export const DEFAULT_VERSION: VersionInfo = {
   major: '1',
   minor: '35',
+  emulationMajor: '1',
+  emulationMinor: '35',
+  minCompatibilityMajor: '1',
+  minCompatibilityMinor: '34',
   gitVersion: 'v1.35.0-lattice-sim',
   gitCommit: '0000000000000000000000000000000000000000',
   gitTreeState: 'clean',
@@ -100,10 +113,12 @@ export function executeRequest(server: ApiServer, req: ApiRequest, ctx: ExecuteC
         return errorResponse(req.error);
       case 'version':
         return ok(ctx.version);
-      case 'health':
-        return ok('ok', 200, [], 'text/plain; charset=utf-8');
+      case 'health': {
+        const h = healthAnswer(req.path ?? '', req.check ?? '', req.search ?? '');
+        return ok(h.text, h.code, [], 'text/plain; charset=utf-8');
+      }
       case 'openapi-v2':
-        return errorResponse(pathNotFound());
+        return req.protobuf ? ok(openApiV2Protobuf(), 200, [], OPENAPI_V2_PROTOBUF) : ok(openApiV2Json(server));
       case 'openapi-v3-index':
         return ok(openApiV3Index(server));
       case 'openapi-v3-doc': {
@@ -166,6 +181,7 @@ export function resolveResource(server: ApiServer, req: ResourceRequest): Resour
   if (!info.namespaced && req.namespace !== undefined) throw pathNotFound();
   if (req.subresource === 'scale' && !hasScale(info)) throw pathNotFound();
   if (req.subresource === 'status' && !info.statusSubresource) throw pathNotFound();
+  if (req.subresource === 'approval' && !hasApproval(info)) throw pathNotFound();
   if (info.namespaced && req.namespace === undefined) {
     if (req.name !== undefined) throw pathNotFound();
     if (req.verb !== 'list' && req.verb !== 'watch') throw methodNotAllowed();
@@ -302,11 +318,12 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
         return ok(requestToken(server, key.namespace!, key.name, tokenRequest as unknown as Record<string, unknown>, ctx.now()), 201, warnings);
       }
       const obj = bodyObject(req, info);
-      return ok(server.create(obj, write), 201, warnings);
+      return ok(server.create(hasApproval(info) ? prepareCsrForCreate(obj, ctx.user ?? ADMIN_USER) : obj, write), 201, warnings);
     }
     case 'update': {
       if (req.subresource === 'scale') return ok(writeScale(server, info, req, isObject(req.body) ? req.body : {}, write), 200, warnings);
       const obj = bodyObject(req, info);
+      if (req.subresource === 'approval') return ok(server.updateStatus(approvalUpdate(server.get(type, key), obj, rfc3339(ctx.now())), write), 200, warnings);
       return ok(req.subresource === 'status' ? server.updateStatus(obj, write) : server.update(obj, write), 200, warnings);
     }
     case 'patch':
@@ -349,6 +366,7 @@ function executeReview(server: ApiServer, kind: ReviewKind, req: ResourceRequest
 function executeProvided(server: ApiServer, info: ResourceInfo, provider: VirtualResourceProvider, req: ResourceRequest, ctx: ExecuteContext, warnings: string[]): ApiResponse {
   if (req.subresource) throw pathNotFound();
   if (req.verb !== 'get' && req.verb !== 'list') throw methodNotAllowed();
+  if (provider.warning !== undefined) warnings.push(provider.warning);
   const type = typeOf(info);
   const objs =
     req.verb === 'get'
@@ -434,6 +452,7 @@ function stillThere(server: ApiServer, type: TypeRef, key: { namespace?: string;
 function patchResource(server: ApiServer, info: ResourceInfo, req: ResourceRequest, key: { namespace?: string; name: string }, write: WriteOptions, warnings: string[]): ApiResponse {
   const type = typeOf(info);
   const q = req.query;
+  if (req.subresource === 'approval') throw methodNotAllowed();
   if (req.patchType === 'apply') {
     if (!q.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
     const opts: ApplyOptions = { ...write, fieldManager: q.fieldManager, ...(q.force ? { force: true } : {}) };

@@ -126,6 +126,11 @@ function render(server: ApiServer, path: string): Rendered | undefined {
     Object.assign(paths, operations(info));
     const name = builtin.kinds.get(`${info.group}/${info.version}/${info.kind}`);
     if (!info.custom && name) roots.push(name);
+    // An aggregated server's kinds: its published components, with the built-in ones they reference.
+    if (info.provider?.openApi) {
+      for (const [n, schema] of Object.entries(info.provider.openApi.components)) custom[n] = { ...schema, ...(n === info.provider.openApi.name ? { 'x-kubernetes-group-version-kind': [{ group: info.group, version: info.version, kind: info.kind }] } : {}) };
+      for (const ref of JSON.stringify(info.provider.openApi.components).matchAll(/#\/components\/schemas\/([\w.-]+)/g)) if (components[ref[1]]) roots.push(ref[1]);
+    }
     if (info.custom && info.schema) {
       custom[`${info.group.split('.').reverse().join('.')}.${info.version}.${info.kind}`] = customResourceSchema(info, components);
       roots.push(OBJECT_META);

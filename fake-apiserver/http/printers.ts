@@ -212,6 +212,16 @@ function listWithMore(list: string[], max: number): string {
   return shown || '<unset>';
 }
 
+/** A CertificateSigningRequest's CONDITION: Denied, else Approved, else Pending; then `,Failed` and `,Issued` (once it has a certificate). */
+function csrCondition(o: KubeObject): string {
+  const status = obj(o.status);
+  const types = new Set(arr(status.conditions).map((x) => str(x.type)));
+  let out = types.has('Denied') ? 'Denied' : types.has('Approved') ? 'Approved' : 'Pending';
+  if (types.has('Failed')) out += ',Failed';
+  if (str(status.certificate) !== '') out += ',Issued';
+  return out;
+}
+
 function jobCompletions(spec: Json, status: Json): string {
   if (typeof spec.completions === 'number') return `${num(status.succeeded)}/${spec.completions}`;
   const parallelism = num(spec.parallelism);
@@ -500,6 +510,25 @@ const PRINTERS: Record<string, () => ReturnType<typeof c>[]> = {
     }),
     c('Revision', 'integer', (o) => num(o.revision)),
     ageCol(),
+  ],
+  '/ReplicationController': () => [
+    nameCol(),
+    c('Desired', 'integer', (o) => num(obj(o.spec).replicas)),
+    c('Current', 'integer', (o) => num(obj(o.status).replicas)),
+    c('Ready', 'integer', (o) => num(obj(o.status).readyReplicas)),
+    ageCol(),
+    ...wideTemplate(templateSpec, (o) => formatLabels(obj(o.spec).selector)),
+  ],
+  'certificates.k8s.io/CertificateSigningRequest': () => [
+    nameCol(),
+    ageCol(),
+    c('SignerName', 'string', (o) => str(obj(o.spec).signerName)),
+    c('Requestor', 'string', (o) => str(obj(o.spec).username)),
+    c('RequestedDuration', 'string', (o) => {
+      const s = obj(o.spec).expirationSeconds;
+      return typeof s === 'number' ? humanDuration(s * 1000) : '<none>';
+    }),
+    c('Condition', 'string', csrCondition),
   ],
   '/PodTemplate': () => [
     nameCol(),

@@ -15,7 +15,12 @@ const errorOf = (r: ApiRequest) => {
 describe('parseRequest: paths', () => {
   it('routes /version, health checks and OpenAPI', () => {
     expect(req('GET', '/version')).toEqual({ kind: 'version' });
-    expect(req('GET', '/readyz?verbose')).toEqual({ kind: 'health', path: 'readyz' });
+    expect(req('GET', '/readyz?verbose')).toEqual({ kind: 'health', path: 'readyz', search: 'verbose' });
+    expect(req('GET', '/livez/etcd')).toEqual({ kind: 'health', path: 'livez', check: 'etcd' });
+    // pods|services proxy: any depth, the query kept for the backend, authorized by the HTTP method's verb.
+    expect(req('POST', '/api/v1/namespaces/ns/services/http:web:80/proxy/a/b?limit=x')).toMatchObject({ kind: 'resource', verb: 'create', resource: 'services', namespace: 'ns', name: 'http:web:80', subresource: 'proxy', proxy: { path: '/a/b', search: 'limit=x' } });
+    expect(req('GET', '/api/v1/namespaces/ns/pods/p:8080/proxy')).toMatchObject({ verb: 'get', resource: 'pods', name: 'p:8080', subresource: 'proxy', proxy: { path: '/', search: '' } });
+    expect(req('GET', '/api/v1/namespaces/ns/configmaps/c/proxy/x')).toMatchObject({ kind: 'error' });
     expect(req('GET', '/livez')).toEqual({ kind: 'health', path: 'livez' });
     expect(req('GET', '/openapi/v3')).toEqual({ kind: 'openapi-v3-index' });
     expect(req('GET', '/openapi/v3/apis/apps/v1?hash=AB')).toEqual({ kind: 'openapi-v3-doc', path: 'apis/apps/v1' });

@@ -72,7 +72,9 @@ export interface ResourceRequest {
   version: string;
   /** Plural resource name, e.g. `configmaps`. */
   resource: string;
-  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token';
+  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token' | 'approval' | 'proxy';
+  /** `proxy` of pods and services: the path after `/proxy` (from `/`) and the query string, forwarded to the backend (proxy.ts). */
+  proxy?: { path: string; search: string };
   namespace?: string;
   name?: string;
   query: ApiQuery;
@@ -106,6 +108,12 @@ export interface OtherRequest {
   kind: 'version' | 'health' | 'openapi-v2' | 'openapi-v3-index' | 'openapi-v3-doc';
   /** `healthz`, `readyz`, `livez` for health; the group/version path (`api/v1`, `apis/apps/v1`) for openapi-v3-doc. */
   path?: string;
+  /** Health: the check named after the endpoint (`/livez/etcd` → `etcd`), when one is. */
+  check?: string;
+  /** Health: the query string without `?` (`verbose`, `exclude=etcd`), when there is one. */
+  search?: string;
+  /** openapi-v2: the client asked for gnostic's protobuf (kubectl does), not JSON. */
+  protobuf?: boolean;
 }
 
 /** A request that cannot be served: the Status to answer with. */
@@ -296,6 +304,9 @@ function splitUrl(target: string): { segs: string[]; search: string } {
   return { segs, search: q < 0 ? '' : target.slice(q + 1) };
 }
 
+/** The authorization verb of a proxied request by HTTP method (upstream's RequestInfo mapping). */
+const PROXY_VERBS: Record<string, ResourceVerb> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
 /**
  * Parses one HTTP request into an {@link ApiRequest} (pure). Routes:
  * `/version`, `/healthz|readyz|livez`, `/openapi/v2`, `/openapi/v3[/<gv>]`, `/api`, `/apis`,
@@ -310,10 +321,13 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   const isRead = method === 'GET' || method === 'HEAD';
 
   if (segs.length === 1 && segs[0] === 'version') return isRead ? { kind: 'version' } : err(methodNotAllowed());
-  if (segs.length >= 1 && ['healthz', 'readyz', 'livez'].includes(segs[0])) return isRead ? { kind: 'health', path: segs[0] } : err(methodNotAllowed());
+  if (segs.length >= 1 && ['healthz', 'readyz', 'livez'].includes(segs[0])) {
+    if (!isRead) return err(methodNotAllowed());
+    return { kind: 'health', path: segs[0], ...(segs.length > 1 ? { check: segs.slice(1).join('/') } : {}), ...(search !== '' ? { search } : {}) };
+  }
   if (segs[0] === 'openapi') {
     if (!isRead) return err(methodNotAllowed());
-    if (segs[1] === 'v2' && segs.length === 2) return { kind: 'openapi-v2' };
+    if (segs[1] === 'v2' && segs.length === 2) return header(raw, 'accept').includes('proto-openapi.spec.v2') ? { kind: 'openapi-v2', protobuf: true } : { kind: 'openapi-v2' };
     if (segs[1] === 'v3' && segs.length === 2) return { kind: 'openapi-v3-index' };
     if (segs[1] === 'v3') return { kind: 'openapi-v3-doc', path: segs.slice(2).join('/') };
     return err(pathNotFound());
@@ -339,6 +353,11 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   }
   if (rest.length === 0) return isRead ? { kind: 'discovery', doc: 'resource-list', group, version, accept } : err(methodNotAllowed());
 
+  // `namespaces/<ns>/pods|services/<name>/proxy[/<path>]`: forwarded to the backend as it is (proxy.ts), any method, query and body untouched.
+  if (group === '' && rest[0] === 'namespaces' && rest[4] === 'proxy' && (rest[2] === 'pods' || rest[2] === 'services') && rest[3] !== undefined) {
+    const verb: ResourceVerb = PROXY_VERBS[method] ?? 'get';
+    return { kind: 'resource', verb, group, version, resource: rest[2], namespace: rest[1], name: rest[3], subresource: 'proxy', query: {}, accept, proxy: { path: `/${rest.slice(5).join('/')}`, search } };
+  }
   const queryOrErr = search === '' ? {} : parseQuery(new URLSearchParams(search));
   if (queryOrErr instanceof Error) return err(queryOrErr);
   const query = queryOrErr;
@@ -358,7 +377,7 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   // Create-only subresources answered without storing (fake-apiserver/virtual): POST pods/<name>/eviction, serviceaccounts/<name>/token.
   const createSub = sub !== undefined && group === '' && `${resource}/${sub}` in CREATE_SUBRESOURCES;
   if (createSub && method !== 'POST') return err(methodNotAllowed());
-  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && !createSub) return err(pathNotFound());
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && sub !== 'approval' && !createSub) return err(pathNotFound());
   if (sub === 'log' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
   if (sub === 'log' && method !== 'GET' && method !== 'HEAD') return err(methodNotAllowed());
   const subresource = sub as ResourceRequest['subresource'];

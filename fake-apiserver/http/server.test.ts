@@ -85,8 +85,12 @@ describe('HTTP front: non-resource paths', () => {
   it('serves /version and the health checks', async () => {
     const v = await call('GET', '/version');
     expect(v.status).toBe(200);
-    expect(v.json).toMatchObject({ major: '1', minor: '35', gitVersion: expect.stringMatching(/^v1\.35\./) });
+    expect(v.json).toMatchObject({ major: '1', minor: '35', emulationMajor: '1', emulationMinor: '35', minCompatibilityMajor: '1', minCompatibilityMinor: '34', gitVersion: expect.stringMatching(/^v1\.35\./) });
     for (const p of ['/healthz', '/readyz', '/livez']) expect((await call('GET', p)).json).toEqual({ text: 'ok' });
+    const verbose = await call('GET', '/readyz?verbose&exclude=etcd');
+    expect((verbose.json as { text: string }).text).toMatch(/^\[\+\]ping ok\n\[\+\]log ok\n\[\+\]etcd excluded: ok\n\[\+\]etcd-readiness ok\n[\s\S]*\[\+\]shutdown ok\nreadyz check passed\n$/);
+    expect((await call('GET', '/livez/poststarthook/rbac/bootstrap-roles')).json).toEqual({ text: 'ok' });
+    expect((await call('GET', '/livez/nosuch')).status).toBe(404);
   });
 
   it('answers 404 with the upstream Status for unknown paths and unknown resources', async () => {
@@ -104,11 +108,44 @@ describe('HTTP front: non-resource paths', () => {
   });
 });
 
+describe('HTTP front: /openapi/v2', () => {
+  it('answers JSON Swagger 2.0 with v2 references, and kubectl\'s protobuf form (swagger, info, no definitions)', async () => {
+    const doc = (await call('GET', '/openapi/v2')).json as { swagger: string; definitions: Record<string, { properties?: Record<string, unknown> }> };
+    expect(doc.swagger).toBe('2.0');
+    expect(doc.definitions['io.k8s.api.core.v1.Pod']?.properties?.spec).toMatchObject({ $ref: '#/definitions/io.k8s.api.core.v1.PodSpec' });
+    const res = await fetch(`${http.url}/openapi/v2`, { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    expect(res.headers.get('content-type')).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    // field 1 "2.0"; field 2 Info{1: "Kubernetes", 2: "v1.35.0"}; field 8 empty Paths.
+    expect(bytes.toString('hex')).toBe(`0a03${Buffer.from('2.0').toString('hex')}1215 0a0a${Buffer.from('Kubernetes').toString('hex')}1207${Buffer.from('v1.35.0').toString('hex')}4200`.replace(/ /g, ''));
+  });
+});
+
+describe('HTTP front: CertificateSigningRequest', () => {
+  const request = Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n').toString('base64');
+  it('stamps the requesting user on create; /approval changes conditions only and refuses Approved beside Denied', async () => {
+    const created = await call('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'c1' }, spec: { request, signerName: 'example.com/x', usages: ['client auth'], username: 'someone-else' }, status: { certificate: 'eA==' } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ spec: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] } });
+    expect(created.json.status).toBeUndefined();
+    const url = '/apis/certificates.k8s.io/v1/certificatesigningrequests/c1/approval';
+    const approved = await call('PUT', url, { ...created.json, spec: { ...(created.json.spec as object), signerName: 'changed' }, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'R' }] } });
+    expect(approved.status).toBe(200);
+    expect(approved.json).toMatchObject({ spec: { signerName: 'example.com/x' }, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'R', lastTransitionTime: expect.stringMatching(/Z$/) }] } });
+    const both = await call('PUT', url, { ...approved.json, status: { conditions: [{ type: 'Approved', status: 'True' }, { type: 'Denied', status: 'True' }] } });
+    expect(both.status).toBe(422);
+    expect(both.json.message).toBe('CertificateSigningRequest.certificates.k8s.io "c1" is invalid: status.conditions[1].type: Invalid value: "Denied": Approved and Denied conditions are mutually exclusive');
+    const dropped = await call('PUT', url, { ...approved.json, status: { conditions: [] } });
+    expect(dropped.json.message).toMatch(/status\.conditions: Forbidden: updates may not remove a condition of type "Approved"/);
+    expect((await call('PUT', '/api/v1/namespaces/default/configmaps/x/approval', {})).status).toBe(404);
+  });
+});
+
 describe('HTTP front: discovery', () => {
   it('serves APIVersions, APIGroupList, APIGroup and APIResourceList', async () => {
     expect((await call('GET', '/api')).json).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const groups = (await call('GET', '/apis')).json as { groups: { name: string; preferredVersion: { groupVersion: string } }[] };
-    expect(groups.groups.map((g) => g.name)).toEqual(['admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io']);
+    expect(groups.groups.map((g) => g.name)).toEqual(['admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io']);
     expect((await call('GET', '/apis/apps')).json).toMatchObject({ kind: 'APIGroup', name: 'apps', preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } });
     const core = (await call('GET', '/api/v1')).json as { groupVersion: string; resources: Record<string, unknown>[] };
     expect(core.groupVersion).toBe('v1');
@@ -116,6 +153,9 @@ describe('HTTP front: discovery', () => {
     expect(core.resources.find((r) => r.name === 'pods')).toMatchObject({ categories: ['all'], shortNames: ['po'] });
     expect(core.resources.find((r) => r.name === 'pods/status')).toMatchObject({ kind: 'Pod', verbs: ['get', 'patch', 'update'] });
     expect(core.resources.find((r) => r.name === 'namespaces')).toMatchObject({ namespaced: false });
+    expect(core.resources.find((r) => r.name === 'replicationcontrollers')).toMatchObject({ kind: 'ReplicationController', shortNames: ['rc'], categories: ['all'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] });
+    const certs = (await call('GET', '/apis/certificates.k8s.io/v1')).json as { resources: Record<string, unknown>[] };
+    expect(certs.resources.find((r) => r.name === 'certificatesigningrequests/approval')).toMatchObject({ kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] });
     const apps = (await call('GET', '/apis/apps/v1')).json as { resources: Record<string, unknown>[] };
     expect(apps.resources.find((r) => r.name === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
   });

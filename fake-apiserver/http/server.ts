@@ -21,6 +21,7 @@ import type { ApiRequest } from './request.ts';
 import { ADMIN_USER, gate } from '../auth/index.ts';
 import type { HttpAuthOptions } from '../auth/index.ts';
 import { streamResource, streamUpgradeHandler } from './streaming.ts';
+import { proxyAnswer } from './proxy.ts';
 import type { PodStreamSource } from './streaming.ts';
 
 /** Options of {@link startHttpServer}. */
@@ -65,6 +66,8 @@ export interface HttpServerOptions {
   faults?: FaultInjector;
   /** Serve HTTPS with this certificate and key (PEM; see tls.ts `generateServingCertificate`); default plain HTTP. */
   tls?: { cert: string; key: string };
+  /** A request without credentials is system:anonymous, authorized by RBAC (auth/http.ts `anonymous`); default: the administrator's. Ignored with `token`. */
+  anonymous?: boolean;
   /** The kubelet's side of `pods/log` (a World's kubelet stub); without it containers print nothing. */
   podLogs?: PodLogSource;
   /** The kubelet's side of `pods/exec` and `pods/attach` (streaming.ts; a World's kubelet stub); without it they answer 500 once the pod and container check out. */
@@ -89,7 +92,7 @@ export function warningHeader(text: string): string {
 }
 
 function send(res: ServerResponse, r: ApiResponse, head: boolean): void {
-  const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  const body = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body);
   // One writeHead with every header: cheaper than a setHeader each (no per-call header bookkeeping).
   const headers: OutgoingHttpHeaders = { 'Content-Type': r.contentType, 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(body) };
   const retryAfter = (r.body as { details?: { retryAfterSeconds?: number } } | undefined)?.details?.retryAfterSeconds;
@@ -131,7 +134,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
   const watchOpts = { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, maxWatchMs: opts.maxWatchMs ?? 1_800_000, bookmarks: opts.bookmarks ?? true };
   const openWatches = new Set<() => void>();
   const adminToken = opts.token ?? opts.adminToken;
-  const authOpts: HttpAuthOptions = { ...(adminToken !== undefined ? { adminToken } : {}), requireCredentials: opts.token !== undefined, ...(opts.audiences ? { audiences: opts.audiences } : {}) };
+  const authOpts: HttpAuthOptions = { ...(adminToken !== undefined ? { adminToken } : {}), requireCredentials: opts.token !== undefined, ...(opts.anonymous ? { anonymous: true } : {}), ...(opts.audiences ? { audiences: opts.audiences } : {}) };
   let address = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -190,6 +193,7 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
       });
       return;
     }
+    if (parsed.kind === 'resource' && parsed.proxy) return proxyAnswer(api, parsed, req, raw, opts.podStreams, res, head);
     const answer = executeRequestWithWebhooks(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}), ...(user ? { user } : {}) });
     if (answer instanceof Promise) void answer.then((r) => send(res, r, head));
     else send(res, answer, head);

@@ -1,7 +1,8 @@
 /**
  * Resources the API server answers without storing them: access and identity reviews
- * (reviews.ts), pod eviction (eviction.ts), service-account tokens (token-request.ts), and the
- * resources of aggregated API servers registered by providers (provider.ts).
+ * (reviews.ts), pod eviction (eviction.ts), service-account tokens (token-request.ts), the
+ * resources of aggregated API servers registered by providers (provider.ts), and the control plane's
+ * `componentstatuses` (component-status.ts, served through a provider).
  */
 export { answerReview, REVIEW_KINDS, SERVED_USER } from './reviews.ts';
 export type { ReviewKind } from './reviews.ts';
@@ -9,6 +10,8 @@ export { EVICTION_REFUSED, evictPod } from './eviction.ts';
 export { requestToken, serviceAccountToken, SERVICE_ACCOUNT_ISSUER } from './token-request.ts';
 export type { TokenSpec } from './token-request.ts';
 export { methodNotSupported, PROVIDED_VERBS } from './provider.ts';
+export { componentStatusProvider, notRunning } from './component-status.ts';
+export type { ComponentHealth } from './component-status.ts';
 export type { ProvidedColumn, VirtualResourceProvider } from './provider.ts';
 
 import { REVIEW_KINDS } from './reviews.ts';

@@ -48,6 +48,17 @@ export interface VirtualResourceProvider {
   list(namespace: string | undefined): KubeObject[];
   /** Table columns for `objects` (upstream's TableConvertor); default: Name and Age. */
   tableColumns?(objects: readonly KubeObject[]): ProvidedColumn[];
+  /**
+   * The OpenAPI v3 schemas the aggregated server publishes (kube-apiserver merges them into its
+   * `/openapi/v3` document of the group/version: `kubectl explain`): `name` is the kind's component,
+   * `components` it and the components it references beyond the built-in ones (`ObjectMeta`, `Time`,
+   * `Quantity` … are the API server's). Absent: the kind has no schema (explain fails as upstream's would).
+   */
+  openApi?: { name: string; components: Readonly<Record<string, Record<string, unknown>>> };
+  /** Discovery's short names (`kubectl get cs`); default none. */
+  shortNames?: readonly string[];
+  /** A Warning every request to the resource gets (a deprecated API's `v1 ComponentStatus is deprecated in v1.19+`). */
+  warning?: string;
 }
 
 /** `group/resource` as upstream's GroupResource prints it (`pods.metrics.k8s.io`). */

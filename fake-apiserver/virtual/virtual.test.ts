@@ -92,6 +92,21 @@ describe('serviceaccounts/token', () => {
   });
 });
 
+describe('serviceaccounts/token bound to an object', () => {
+  it('names the bound pod with its uid and its node; refuses a missing object, another service account\'s pod and a stale uid', () => {
+    const s = cluster();
+    s.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } });
+    s.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ci', namespace: 'default' } });
+    const node = s.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+    const pod = s.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'runner', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } });
+    const claims = (tr: KubeObject) => JSON.parse(Buffer.from((tr.status as { token: string }).token.split('.')[1]!, 'base64url').toString('utf8'))['kubernetes.io'];
+    expect(claims(requestToken(s, 'default', 'default', { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'runner' } } }, 0))).toMatchObject({ pod: { name: 'runner', uid: pod.metadata.uid }, node: { name: 'n1', uid: node.metadata.uid } });
+    expect(caught(() => requestToken(s, 'default', 'default', { spec: { boundObjectRef: { kind: 'Secret', name: 'nosuch' } } }, 0)).message).toBe('secrets "nosuch" not found');
+    expect(caught(() => requestToken(s, 'default', 'ci', { spec: { boundObjectRef: { kind: 'Pod', name: 'runner' } } }, 0)).message).toBe('cannot bind token for serviceaccount "ci" to pod running with different serviceaccount name.');
+    expect(caught(() => requestToken(s, 'default', 'default', { spec: { boundObjectRef: { kind: 'Pod', name: 'runner', uid: 'old' } } }, 0)).code).toBe(409);
+  });
+});
+
 describe('reviews', () => {
   const kind = (k: string) => REVIEW_KINDS.find((r) => r.kind === k)!;
   const admin = { api: new ApiServer({ clock: manualClock() }), user: SERVED_USER, nowMs: 0 };

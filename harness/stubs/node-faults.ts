@@ -85,6 +85,11 @@ export function evictionDelaySeconds(pod: KubeObject, taint: Taint): number | un
   return Math.max(0, Math.min(...matching.map((t) => t.tolerationSeconds!)));
 }
 
+/** The pod condition the taint eviction controller adds before deleting a pod (upstream `DisruptionTarget`, reason DeletionByTaintManager). */
+export function taintManagerDisruption(nowMs: number): Record<string, string> {
+  return { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(nowMs) };
+}
+
 /** Per lost node: the epoch of this loss (a restore ends it) and its pending timers. */
 interface Loss {
   timers: TimerHandle[];
@@ -179,8 +184,7 @@ export class NodeFaults {
     const cur = await this.client.get(CoreTypes.Pod, key).catch(ignoreNotFound);
     if (!cur || cur.metadata.uid !== pod.metadata.uid || cur.spec?.nodeName !== nodeName) return;
     const conds = ((cur.status?.conditions ?? []) as Condition[]).filter((c) => c.type !== 'DisruptionTarget');
-    const disruption = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(this.clock.now()) };
-    await this.client.patchStatus(CoreTypes.Pod, key, 'merge', { status: { conditions: [...conds, disruption] } }).catch(ignoreNotFound);
+    await this.client.patchStatus(CoreTypes.Pod, key, 'merge', { status: { conditions: [...conds, taintManagerDisruption(this.clock.now())] } }).catch(ignoreNotFound);
     await this.client.delete(CoreTypes.Pod, key).catch(ignoreNotFound);
     this.log.info(`node-faults: evicted ${key.namespace}/${key.name} from ${nodeName} (NoExecute taint ${TAINT_UNREACHABLE})`);
   }

@@ -10,11 +10,18 @@
  *   memory: 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112, 2% above
  *   128, plus the 100 MiB hard eviction threshold; ephemeral storage: the 10% `nodefs.available`
  *   eviction threshold kept back). Extended resources and pods are fully allocatable.
- * - labels: hostname, zone (round-robin over `nodes.zones`), os/arch, instance type; GPU nodes the
- *   GFD labels `nvidia.com/gpu.present`, `.product`, `.count`, `.memory`.
+ * - labels: hostname, zone (round-robin over `nodes.zones`), os/arch (and the kubelet's deprecated
+ *   `beta.kubernetes.io/os|arch`), instance type; annotations the kubelet's
+ *   `volumes.kubernetes.io/controller-managed-attach-detach` and the TTL controller's
+ *   `node.alpha.kubernetes.io/ttl`; GPU nodes the GFD labels `nvidia.com/gpu.present`, `.product`, `.count`, `.memory`.
  * - GPU nodes carry the taint `nvidia.com/gpu=present:NoSchedule` that the reference's GPU pools get
  *   (lattice-reference.md §6; anchors-netpol.md §4.4).
+ * - `spec.podCIDR(s)`: the node's /24 of the cluster CIDR 10.244.0.0/16 in pool order (the node IPAM
+ *   controller's allocation, kubeadm's default cluster CIDR); `status.addresses`: InternalIP
+ *   10.0.<i / 250>.<i % 250 + 10> and Hostname; the kubelet's endpoint port 10250; machine,
+ *   system-UUID and boot ids derived from the node name (stable per name, as a machine's are).
  */
+import { createHash } from 'node:crypto';
 import type { KubeClient, KubeObject } from '../../fake-apiserver/api/index.ts';
 import type { MachineShape, SimulationProfile } from '../profile.ts';
 
@@ -89,11 +96,18 @@ function resources(m: MachineShape, maxPods: number, extra: Record<string, numbe
   };
 }
 
+/** A 128-bit id of `what` for node `name`, as 32 hex digits (machine ID) or in UUID form. */
+function nodeId(name: string, what: string, uuid: boolean): string {
+  const hex = createHash('sha256').update(`${what}/${name}`).digest('hex').slice(0, 32);
+  return uuid ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : hex;
+}
+
 /** Node objects for the profile's pools (status Ready, conditions as a healthy kubelet reports them). */
 export function nodeObjects(profile: SimulationProfile): KubeObject[] {
   const pool = profile.nodes;
   const { cpu, gpu } = nodeNames(profile);
-  const node = (name: string, index: number, isGpu: boolean): KubeObject => {
+  const node = (name: string, index: number, isGpu: boolean, poolIndex: number): KubeObject => {
+    const podCIDR = `10.244.${poolIndex}.0/24`;
     const g = pool.gpuMachine;
     const shape = isGpu ? g : pool.cpuMachine;
     const extra: Record<string, number> = isGpu ? { [NVIDIA_GPU]: g.gpus, [VGPU_NUMBER]: g.gpus * pool.vgpuSplitCount } : {};
@@ -102,7 +116,12 @@ export function nodeObjects(profile: SimulationProfile): KubeObject[] {
       kind: 'Node',
       metadata: {
         name,
+        // The kubelet's own annotation, and the TTL controller's (a node cache TTL of 0 s on small clusters).
+        annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
         labels: {
+          // The kubelet still sets the deprecated beta OS and arch labels beside the stable ones.
+          'beta.kubernetes.io/arch': 'amd64',
+          'beta.kubernetes.io/os': 'linux',
           'kubernetes.io/hostname': name,
           'kubernetes.io/os': 'linux',
           'kubernetes.io/arch': 'amd64',
@@ -113,9 +132,14 @@ export function nodeObjects(profile: SimulationProfile): KubeObject[] {
             : {}),
         },
       },
-      spec: isGpu ? { taints: [{ ...GPU_TAINT }] } : {},
+      spec: { podCIDR, podCIDRs: [podCIDR], ...(isGpu ? { taints: [{ ...GPU_TAINT }] } : {}) },
       status: {
         ...resources(shape, pool.maxPods, extra),
+        addresses: [
+          { type: 'InternalIP', address: `10.0.${Math.floor(poolIndex / 250)}.${(poolIndex % 250) + 10}` },
+          { type: 'Hostname', address: name },
+        ],
+        daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
         conditions: [
           { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
           { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
@@ -124,6 +148,9 @@ export function nodeObjects(profile: SimulationProfile): KubeObject[] {
         ],
         // What `kubectl get nodes` prints in VERSION (and -o wide): the served version, a simulated machine.
         nodeInfo: {
+          machineID: nodeId(name, 'machine-id', false),
+          systemUUID: nodeId(name, 'system-uuid', true),
+          bootID: nodeId(name, 'boot-id', true),
           kubeletVersion: 'v1.35.0-lattice-sim',
           kubeProxyVersion: '',
           osImage: 'lattice-sim simulated node',
@@ -135,7 +162,7 @@ export function nodeObjects(profile: SimulationProfile): KubeObject[] {
       },
     };
   };
-  return [...cpu.map((n, i) => node(n, i, false)), ...gpu.map((n, i) => node(n, i, true))];
+  return [...cpu.map((n, i) => node(n, i, false, i)), ...gpu.map((n, i) => node(n, i, true, cpu.length + i))];
 }
 
 /**
@@ -145,7 +172,10 @@ export function nodeObjects(profile: SimulationProfile): KubeObject[] {
  */
 export async function registerNode(client: KubeClient, node: KubeObject): Promise<KubeObject> {
   const created = await client.create({ ...node, status: undefined });
-  return client.updateStatus({ ...created, status: node.status });
+  // The first status post: every condition's heartbeat and transition at registration.
+  const at = created.metadata.creationTimestamp;
+  const conditions = ((node.status?.conditions ?? []) as Record<string, unknown>[]).map((c) => ({ lastHeartbeatTime: at, lastTransitionTime: at, ...c }));
+  return client.updateStatus({ ...created, status: { ...node.status, ...(conditions.length ? { conditions } : {}) } });
 }
 
 /** Registers every node of the profile's pools ({@link nodeObjects}). */

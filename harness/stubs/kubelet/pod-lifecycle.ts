@@ -142,6 +142,8 @@ export class Kubelet {
   private readonly backOff = new RestartBackOff();
   private readonly recorder: EventRecorder;
   private nextIp = 0;
+  /** Pod IPs handed out per node, by the node's `spec.podCIDR` (host-local IPAM: sequential, wrapping in the /24). */
+  private readonly nextIpOnNode = new Map<string, number>();
 
   constructor(
     private readonly client: KubeClient,
@@ -171,6 +173,32 @@ export class Kubelet {
     const status = ((pod.status?.containerStatuses ?? []) as { name: string; state?: { running?: { startedAt: string } } }[]).find((c) => c.name === container);
     const startedAt = status?.state?.running?.startedAt;
     return outputUntil(program, previous || !startedAt ? Infinity : this.clock.now() - Date.parse(startedAt));
+  }
+
+  /** The node's Node object as the cache holds it, or undefined. */
+  private node(nodeName: string | undefined): KubeObject | undefined {
+    return nodeName ? this.cache.informerFor(CoreTypes.Node).getByKey(nodeName) : undefined;
+  }
+
+  /**
+   * The next pod IP on `nodeName`: from its `spec.podCIDR` (a /24: .1 to .254, then again from .1) as
+   * the CNI's host-local IPAM hands them out; from one cluster-wide sequence when the node has none.
+   */
+  private allocatePodIp(nodeName: string | undefined): string {
+    const cidr = /^(\d+\.\d+\.\d+)\.0\/24$/.exec(String(this.node(nodeName)?.spec?.podCIDR ?? ''));
+    if (!cidr || !nodeName) {
+      const n = this.nextIp++;
+      return `10.244.${(n >> 8) & 255}.${(n & 255) + 1}`;
+    }
+    const n = this.nextIpOnNode.get(nodeName) ?? 0;
+    this.nextIpOnNode.set(nodeName, n + 1);
+    return `${cidr[1]}.${(n % 254) + 1}`;
+  }
+
+  /** The node's InternalIP (the pod's `status.hostIP`), or the simulated default when it reports none. */
+  private hostIp(nodeName: string | undefined): string {
+    const addresses = (this.node(nodeName)?.status?.addresses ?? []) as { type?: string; address?: string }[];
+    return addresses.find((a) => a.type === 'InternalIP')?.address ?? HOST_IP;
   }
 
   /**
@@ -358,10 +386,7 @@ export class Kubelet {
           );
       }
     }
-    if (template === 'start' && rec.podIP === undefined) {
-      const n = this.nextIp++;
-      input.podIP = `10.244.${(n >> 8) & 255}.${(n & 255) + 1}`;
-    }
+    if (template === 'start' && rec.podIP === undefined) input.podIP = this.allocatePodIp(pod.spec?.nodeName);
     if (template === 'exit') {
       const code = (stage.next.exitCodeFrom !== undefined ? num(valueAt(view, stage.next.exitCodeFrom)) : undefined) ?? 0;
       const policy = pod.spec?.restartPolicy ?? 'Always';
@@ -375,7 +400,7 @@ export class Kubelet {
     }
     if (template === 'restart') this.backOff.restarted(uid, now);
     applyTemplate(rec, template, input);
-    const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, HOST_IP, pod.status?.conditions ?? []) }, { fieldManager: 'kubelet' }).catch(ignoreNotFound);
+    const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, this.hostIp(pod.spec?.nodeName), pod.status?.conditions ?? []) }, { fieldManager: 'kubelet' }).catch(ignoreNotFound);
     if (written) rec.writtenRv = Number(written.metadata.resourceVersion ?? '0');
     for (const e of events) await this.event(pod, e.type ?? 'Warning', e.reason, e.message);
   }

@@ -28,6 +28,7 @@ import { quantityScalar } from '../scheduler/fit.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { DEFAULT_RESOLUTION_MS, containerUsage, containerWindow, cpuQuantity, goDuration, lastScrape, memoryQuantity, nodeUsage } from './usage.ts';
 import type { ContainerRequests, Usage } from './usage.ts';
+import { NODE_METRICS_OPENAPI, POD_METRICS_OPENAPI } from './openapi.ts';
 
 /** The group and version metrics-server serves. */
 export const METRICS_GROUP = 'metrics.k8s.io';
@@ -215,6 +216,7 @@ export class MetricsServer {
         return pods.map((p) => this.podMetrics(p)).filter((m): m is KubeObject => m !== undefined);
       },
       tableColumns: (objects) => metricsColumns(objects, (o) => (o.containers as { usage: Record<string, string> }[]).map((c) => c.usage)),
+      openApi: POD_METRICS_OPENAPI,
     };
   }
 
@@ -238,6 +240,7 @@ export class MetricsServer {
         return this.nodes.items().map((n) => this.nodeMetrics(n, running)).filter((m): m is KubeObject => m !== undefined);
       },
       tableColumns: (objects) => metricsColumns(objects, (o) => [o.usage as Record<string, string>]),
+      openApi: NODE_METRICS_OPENAPI,
     };
   }
 }
