@@ -53,9 +53,10 @@ export interface ApiQuery {
   force?: boolean;
   fieldValidation?: FieldValidation;
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-  /** PodLogOptions (pods/log): `container`, `previous`, `tailLines`. */
+  /** PodLogOptions (pods/log): `container`, `previous`, `tailLines`, `follow`. */
   container?: string;
   previous?: boolean;
+  follow?: boolean;
   tailLines?: number;
   /** Deprecated DeleteOptions `orphanDependents` (query form). */
   orphanDependents?: boolean;
@@ -231,6 +232,8 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
   if (container !== null) q.container = container;
   const previous = bool(params.get('previous'));
   if (previous !== undefined) q.previous = previous;
+  const follow = bool(params.get('follow'));
+  if (follow !== undefined) q.follow = follow;
   const tail = params.get('tailLines');
   if (tail !== null) {
     if (!/^-?\d+$/.test(tail)) return statusError('BadRequest', `tailLines: Invalid value: ${JSON.stringify(tail)}: must be an integer`);
