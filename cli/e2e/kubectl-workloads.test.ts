@@ -1,8 +1,9 @@
 /**
  * Workload and debugging sessions of kubectl v1.35 against `lattice-sim serve --stubs` (issue 8), as a
  * platform engineer runs them on a real cluster: Job logs through the Job's generated selector,
- * `logs -f` following a container until it exits, and `kubectl autoscale` without a target scaling
- * on what metrics-server reports. One server, tests in order.
+ * `logs -f` following a container until it exits, an image the registry lacks (ErrImagePull,
+ * ImagePullBackOff), `set image` on a pod, and `kubectl autoscale` without a target scaling on what
+ * metrics-server reports. One server, tests in order.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +54,39 @@ describe.skipIf(!linuxX64)('kubectl workloads and debugging against serve --stub
     await k('wait', '--for=condition=Ready', 'pod/server', '--timeout=60s');
     const timedOut = await kr('logs', '-f', 'server', '--request-timeout=2s');
     expect(timedOut.code).toBe(1);
-    expect(timedOut.stderr).toBe('error: net/http: request canceled (Client.Timeout or context cancellation while reading body)\n');
+    // Go's client names the timeout by where it struck (reading the body; on a loaded machine, before the headers).
+    expect(timedOut.stderr).toMatch(/^error: (net\/http: request canceled \(Client\.Timeout or context cancellation while reading body\)|context deadline exceeded)\n$/);
+    expect(timedOut.stdout).toBe('');
+  });
+
+  it('an image the registry lacks: ErrImagePull then ImagePullBackOff under back-off, with the kubelet Events; set image fixes it', async () => {
+    await k('run', 'typo', '--image=nginx:does-not-exist-999');
+    const error = 'rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:does-not-exist-999": failed to resolve reference "docker.io/library/nginx:does-not-exist-999": docker.io/library/nginx:does-not-exist-999: not found';
+    const waiting = () => k('get', 'pod', 'typo', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting}');
+    const backOff = JSON.parse(await poll(waiting, (out) => out.includes('ImagePullBackOff'), 30_000));
+    expect(backOff).toEqual({ reason: 'ImagePullBackOff', message: `Back-off pulling image "nginx:does-not-exist-999": ErrImagePull: ${error}` });
+    expect(cells(await k('get', 'pod', 'typo', '--no-headers'))[0]!.slice(0, 4)).toEqual(['typo', '0/1', 'ImagePullBackOff', '0']);
+    expect(await k('get', 'pod', 'typo', '-o', 'jsonpath={.status.phase}')).toBe('Pending');
+    // The second pull comes after the 10 s back-off.
+    await poll(waiting, (out) => out.includes('"ErrImagePull"'), 30_000);
+    const events = cells(await k('get', 'events', '--field-selector', 'involvedObject.name=typo', '--no-headers')).map((r) => [r[1], r[2], r.slice(4).join('  ')]);
+    expect(events).toContainEqual(['Normal', 'Pulling', 'Pulling image "nginx:does-not-exist-999"']);
+    expect(events).toContainEqual(['Warning', 'Failed', `Failed to pull image "nginx:does-not-exist-999": ${error}`]);
+    expect(events).toContainEqual(['Warning', 'Failed', 'Error: ErrImagePull']);
+    expect(events).toContainEqual(['Normal', 'BackOff', 'Back-off pulling image "nginx:does-not-exist-999"']);
+    expect(events).toContainEqual(['Warning', 'Failed', 'Error: ImagePullBackOff']);
+    await k('set', 'image', 'pod/typo', 'typo=nginx:1.27');
+    await k('wait', '--for=condition=Ready', 'pod/typo', '--timeout=60s');
+    expect(cells(await k('get', 'pod', 'typo', '--no-headers'))[0]!.slice(0, 4)).toEqual(['typo', '1/1', 'Running', '0']);
+  });
+
+  it('set image on a running pod: the kubelet restarts the container with the new image', async () => {
+    await k('set', 'image', 'pod/server', 'server=nginx:1.28');
+    const status = () => k('get', 'pod', 'server', '-o', 'jsonpath={.status.containerStatuses[0].image} {.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].ready}');
+    expect(await poll(status, (out) => out === 'nginx:1.28 1 true', 30_000)).toBe('nginx:1.28 1 true');
+    expect(JSON.parse(await k('get', 'pod', 'server', '-o', 'jsonpath={.status.containerStatuses[0].lastState.terminated}'))).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    const events = cells(await k('get', 'events', '--field-selector', 'involvedObject.name=server', '--no-headers')).map((r) => r.slice(4).join('  '));
+    expect(events).toContain('Container server definition changed, will be restarted');
   });
 
   it('autoscale without --cpu: the HPA defaults to 80 % cpu and scales on what metrics-server reports; pods without a cpu request are refused', { timeout: 180_000 }, async () => {

@@ -31,6 +31,7 @@ import { configBlock } from './config-refs.ts';
 import type { ConfigKind } from './config-refs.ts';
 import { podReadyAfterMs } from './probes.ts';
 import { RestartBackOff } from './back-off.ts';
+import { imagePullError } from './image-registry.ts';
 import type { PodFault } from './faults.ts';
 import { faultFor } from './faults.ts';
 import { applyTemplate, newRecord, readyStale, renderStatus } from './pod-status.ts';
@@ -129,6 +130,24 @@ function programView(pod: KubeObject): { runMs: number; exitCode: number } | und
   return p ? { runMs: p.runMs, exitCode: p.exitCode } : undefined;
 }
 
+/** The first container of `pod` whose image the registry lacks (image-registry.ts): its name, image and the pull error. */
+function imageFailure(pod: KubeObject): { container: string; image: string; error: string } | undefined {
+  for (const c of (pod.spec?.containers ?? []) as { name: string; image?: string }[]) {
+    const error = c.image === undefined ? undefined : imagePullError(c.image);
+    if (error !== undefined) return { container: c.name, image: c.image!, error };
+  }
+  return undefined;
+}
+
+/** Whether a running container's spec image differs from the one it runs (`kubectl set image pod/…`): the kubelet restarts it. */
+function imageChanged(rec: PodRecord, pod: KubeObject): boolean {
+  const specs = (pod.spec?.containers ?? []) as { name: string; image?: string }[];
+  return rec.containers.some((c) => {
+    const image = specs.find((s) => s.name === c.name)?.image;
+    return image !== undefined && image !== c.image;
+  });
+}
+
 /** The simulated kubelet of every node: build once per World, register {@link Kubelet.definition}. */
 export class Kubelet {
   private readonly settings: KubeletSettings;
@@ -140,6 +159,8 @@ export class Kubelet {
   private readonly blockers = new Map<string, Set<string>>();
   private readonly blockedOn = new Map<string, string[]>();
   private readonly backOff = new RestartBackOff();
+  /** The image pull back-off, by pod uid (same curve as the restart back-off: 10 s doubling to 300 s). */
+  private readonly pullBackOff = new RestartBackOff();
   private readonly recorder: EventRecorder;
   private nextIp = 0;
 
@@ -259,6 +280,7 @@ export class Kubelet {
     const block = creating && !pod.metadata.deletionTimestamp ? this.checkConfig(pod, podKey) : undefined;
     if (!creating) this.unblock(podKey);
     const fault = faultFor(this.settings.faults, pod);
+    const pull = creating ? imageFailure(pod) : undefined;
     return {
       metadata: pod.metadata,
       spec: pod.spec,
@@ -272,6 +294,9 @@ export class Kubelet {
         configError: block?.config?.message,
         configErrorContainer: block?.config?.container,
         configErrorShown: String(block?.config !== undefined && rec?.shown === block.config.message),
+        imageError: pull?.error,
+        imageChanged: String(!!rec && phase === 'running' && imageChanged(rec, pod)),
+        imagePull: rec?.pull ?? 'none',
         fault: fault && { kind: fault.fault, exitCode: fault.exitCode ?? 1, runMs: fault.runMs },
         program: programView(pod),
       },
@@ -323,6 +348,7 @@ export class Kubelet {
     let extra = 0;
     if (d.extra === 'probes' && rec?.runStartedMs !== undefined) extra = Math.max(0, rec.runStartedMs + podReadyAfterMs(view.spec?.containers ?? []) - now);
     if (d.extra === 'back-off') extra = this.backOff.waitMs(uid, now);
+    if (d.extra === 'pull-back-off') extra = this.pullBackOff.waitMs(`${uid}/pull`, now);
     const dueMs = base + wait + extra;
     byPod.set(uid, { key, dueMs });
     return dueMs;
@@ -345,6 +371,19 @@ export class Kubelet {
       input.message = view.kubelet.configError;
       input.container = view.kubelet.configErrorContainer;
       events.push({ reason: 'Failed', message: `Error: ${input.message}` });
+    }
+    if (template === 'image-pull-failed' || template === 'image-pull-back-off') {
+      const failed = imageFailure(pod);
+      input.container = failed?.container;
+      input.image = failed?.image;
+      input.message = failed?.error;
+      const image = JSON.stringify(failed?.image ?? '');
+      if (template === 'image-pull-failed') {
+        this.pullBackOff.restarted(`${uid}/pull`, now);
+        events.push({ type: 'Normal', reason: 'Pulling', message: `Pulling image ${image}` }, { reason: 'Failed', message: `Failed to pull image ${image}: ${failed?.error}` }, { reason: 'Failed', message: 'Error: ErrImagePull' });
+      } else {
+        events.push({ type: 'Normal', reason: 'BackOff', message: `Back-off pulling image ${image}` }, { reason: 'Failed', message: 'Error: ImagePullBackOff' });
+      }
     }
     if (template === 'start' || template === 'restart' || template === 'stop') {
       // The Normal Events of a container start (image already on the node: pulls are not modelled) and stop.
@@ -373,7 +412,11 @@ export class Kubelet {
         for (const c of rec.containers) events.push({ reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${ref}` });
       }
     }
-    if (template === 'restart') this.backOff.restarted(uid, now);
+    // A restart for a changed image is the kubelet's own doing, not a crash: no back-off.
+    if (template === 'restart' && view.kubelet.imageChanged !== 'true') this.backOff.restarted(uid, now);
+    if (template === 'restart' && view.kubelet.imageChanged === 'true') {
+      for (const c of rec.containers) events.unshift({ type: 'Normal', reason: 'Killing', message: `Container ${c.name} definition changed, will be restarted` });
+    }
     applyTemplate(rec, template, input);
     const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, HOST_IP, pod.status?.conditions ?? []) }, { fieldManager: 'kubelet' }).catch(ignoreNotFound);
     if (written) rec.writtenRv = Number(written.metadata.resourceVersion ?? '0');
@@ -393,6 +436,7 @@ export class Kubelet {
     if (uid === undefined) return;
     this.records.delete(uid);
     this.backOff.forgetPod(uid);
+    this.pullBackOff.forgetPod(uid);
     for (const byPod of this.dues.values()) byPod.delete(uid);
     const streams = new Set(this.settings.stages.map((s) => s.delay?.stream).filter((s): s is string => !!s));
     for (const s of streams) this.rng.forget(`${s}/${podKey}`);
