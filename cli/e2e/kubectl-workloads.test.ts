@@ -2,7 +2,7 @@
  * Workload and debugging sessions of kubectl v1.35 against `lattice-sim serve --stubs` (issue 8), as a
  * platform engineer runs them on a real cluster: Job logs through the Job's generated selector,
  * `logs -f` following a container until it exits, an image the registry lacks (ErrImagePull,
- * ImagePullBackOff), `set image` on a pod, and `kubectl autoscale` without a target scaling on what
+ * ImagePullBackOff), `set image` on a pod, a failing livenessProbe, and `kubectl autoscale` without a target scaling on what
  * metrics-server reports. One server, tests in order.
  */
 import { writeFileSync } from 'node:fs';
@@ -87,6 +87,50 @@ describe.skipIf(!linuxX64)('kubectl workloads and debugging against serve --stub
     expect(JSON.parse(await k('get', 'pod', 'server', '-o', 'jsonpath={.status.containerStatuses[0].lastState.terminated}'))).toMatchObject({ exitCode: 0, reason: 'Completed' });
     const events = cells(await k('get', 'events', '--field-selector', 'involvedObject.name=server', '--no-headers')).map((r) => r.slice(4).join('  '));
     expect(events).toContain('Container server definition changed, will be restarted');
+  });
+
+  it('a failing livenessProbe: Unhealthy and Killing Events, the container restarted with exit code 137, then CrashLoopBackOff', async () => {
+    const pods = `apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    ports: [{containerPort: 80}]
+    livenessProbe:
+      httpGet: {path: /healthz, port: 8080}
+      initialDelaySeconds: 1
+      periodSeconds: 2
+      failureThreshold: 2
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: healthy}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    ports: [{containerPort: 80}]
+    livenessProbe:
+      httpGet: {path: /, port: 80}
+      periodSeconds: 2
+`;
+    writeFileSync(join(session.dir, 'probes.yaml'), pods);
+    await k('apply', '-f', join(session.dir, 'probes.yaml'));
+    const restarts = () => k('get', 'pod', 'probed', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}');
+    await poll(restarts, (out) => Number(out) >= 2, 60_000);
+    const terminated = JSON.parse(await k('get', 'pod', 'probed', '-o', 'jsonpath={.status.containerStatuses[0].lastState.terminated}'));
+    expect(terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    const events = cells(await k('get', 'events', '--field-selector', 'involvedObject.name=probed', '--no-headers')).map((r) => [r[1], r[2], r.slice(4).join('  ')]);
+    const ip = await k('get', 'pod', 'probed', '-o', 'jsonpath={.status.podIP}');
+    expect(events).toContainEqual(['Warning', 'Unhealthy', `Liveness probe failed: Get "http://${ip}:8080/healthz": dial tcp ${ip}:8080: connect: connection refused`]);
+    expect(events).toContainEqual(['Normal', 'Killing', 'Container web failed liveness probe, will be restarted']);
+    expect(events.map((e) => e[1])).toContain('BackOff');
+    const crashLoop = await poll(() => k('get', 'pod', 'probed', '--no-headers'), (out) => out.includes('CrashLoopBackOff'), 60_000);
+    expect(cells(crashLoop)[0]!.slice(0, 3)).toEqual(['probed', '0/1', 'CrashLoopBackOff']);
+    // The probe of a declared port succeeds: no restart.
+    expect(cells(await k('get', 'pod', 'healthy', '--no-headers'))[0]!.slice(0, 4)).toEqual(['healthy', '1/1', 'Running', '0']);
   });
 
   it('autoscale without --cpu: the HPA defaults to 80 % cpu and scales on what metrics-server reports; pods without a cpu request are refused', { timeout: 180_000 }, async () => {

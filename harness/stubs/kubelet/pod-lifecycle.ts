@@ -29,7 +29,7 @@ import type { PodStage } from './stages.ts';
 import { defaultPodStages, stageBaseDelay, stageMatches, validateStages, valueAt } from './stages.ts';
 import { configBlock } from './config-refs.ts';
 import type { ConfigKind } from './config-refs.ts';
-import { podReadyAfterMs } from './probes.ts';
+import { livenessFailure, podReadyAfterMs } from './probes.ts';
 import { RestartBackOff } from './back-off.ts';
 import { imagePullError } from './image-registry.ts';
 import type { PodFault } from './faults.ts';
@@ -296,6 +296,7 @@ export class Kubelet {
         configErrorShown: String(block?.config !== undefined && rec?.shown === block.config.message),
         imageError: pull?.error,
         imageChanged: String(!!rec && phase === 'running' && imageChanged(rec, pod)),
+        liveness: phase === 'running' ? livenessFailure(pod.spec?.containers ?? [], rec?.podIP ?? '', pod.spec?.hostname ?? pod.metadata.name!) : undefined,
         imagePull: rec?.pull ?? 'none',
         fault: fault && { kind: fault.fault, exitCode: fault.exitCode ?? 1, runMs: fault.runMs },
         program: programView(pod),
@@ -401,7 +402,14 @@ export class Kubelet {
       const n = this.nextIp++;
       input.podIP = `10.244.${(n >> 8) & 255}.${(n & 255) + 1}`;
     }
-    if (template === 'exit') {
+    if (template === 'liveness-kill') {
+      const failed = view.kubelet.liveness;
+      if (failed) {
+        for (let i = 0; i < failed.failureThreshold; i++) events.push({ reason: 'Unhealthy', message: `Liveness probe failed: ${failed.message}` });
+        events.push({ type: 'Normal', reason: 'Killing', message: `Container ${failed.container} failed liveness probe, will be restarted` });
+      }
+    }
+    if (template === 'exit' || template === 'liveness-kill') {
       const code = (stage.next.exitCodeFrom !== undefined ? num(valueAt(view, stage.next.exitCodeFrom)) : undefined) ?? 0;
       const policy = pod.spec?.restartPolicy ?? 'Always';
       input.exitCode = code;

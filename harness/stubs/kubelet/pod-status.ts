@@ -125,6 +125,7 @@ export interface TemplateInput {
  * - `exit`: containers terminated (exitCode, reason Completed/Error). Restarted later: the state is
  *   `waiting: CrashLoopBackOff` with the kubelet's message when a back-off applies, and the
  *   terminated state moves to lastState. Not restarted: phase Succeeded (all 0) or Failed.
+ * - `liveness-kill`: as `exit` (the kubelet killed the containers after their livenessProbe failed).
  * - `restart`: containers running again with the spec's image, restartCount + 1, lastState = the exit
  *   (a container restarted while running, its image changed, ends with exit code 0, Completed).
  * - `stop` (graceful deletion): running containers terminated with exit code 0, phase Succeeded.
@@ -188,7 +189,8 @@ export function applyTemplate(rec: PodRecord, template: string, t: TemplateInput
         c.started = true;
       }
       break;
-    case 'exit': {
+    case 'exit':
+    case 'liveness-kill': {
       const code = t.exitCode ?? 0;
       const willRestart = t.willRestart ?? false;
       rec.containersPhase = willRestart ? 'exited' : 'terminated';

@@ -27,7 +27,7 @@ export interface StageExpression {
 }
 
 /** Named transitions (the kubelet's status templates), see `pod-status.ts`. */
-export type StatusTemplate = 'stop' | 'mount-failed' | 'config-error' | 'image-pull-failed' | 'image-pull-back-off' | 'start' | 'ready' | 'exit' | 'restart';
+export type StatusTemplate = 'stop' | 'mount-failed' | 'config-error' | 'image-pull-failed' | 'image-pull-back-off' | 'start' | 'ready' | 'exit' | 'liveness-kill' | 'restart';
 
 /** Extra wait a stage adds to its drawn delay, computed by the kubelet from the pod. */
 export type StageExtra = 'probes' | 'back-off' | 'pull-back-off';
@@ -57,7 +57,7 @@ export interface PodStage {
     /** Count from when the stage first matched (default) or from the container's (re)start. */
     since?: StageSince;
   };
-  /** The transition, and for `exit` the path of the exit code (0 when absent). */
+  /** The transition, and for `exit` / `liveness-kill` the path of the exit code (0 when absent). */
   next: { statusTemplate: StatusTemplate; exitCodeFrom?: string };
 }
 
@@ -112,7 +112,7 @@ export function stageBaseDelay(stage: PodStage, delays: Readonly<Record<string, 
   return { delayMs: d.durationMilliseconds ?? 0, jitterMs: d.jitterDurationMilliseconds ?? 0 };
 }
 
-const TEMPLATES: readonly StatusTemplate[] = ['stop', 'mount-failed', 'config-error', 'image-pull-failed', 'image-pull-back-off', 'start', 'ready', 'exit', 'restart'];
+const TEMPLATES: readonly StatusTemplate[] = ['stop', 'mount-failed', 'config-error', 'image-pull-failed', 'image-pull-back-off', 'start', 'ready', 'exit', 'liveness-kill', 'restart'];
 const OPERATORS: readonly StageOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
 /**
