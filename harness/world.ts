@@ -193,6 +193,15 @@ export class World implements Cluster {
    * kubelet's CrashLoopBackOff back-off. Returns a function that lifts the fault (crashed containers
    * then restart once more, after their back-off, and keep running).
    */
+  /**
+   * The main process of `pod`'s stdin container, run through an attach session (`kubectl run -i`),
+   * exited with `exitCode`: the kubelet's containers exit with it (see `Kubelet.mainProcessExited`).
+   */
+  containerProcessExited(pod: KubeObject, exitCode: number): void {
+    const key = this.kubelet.mainProcessExited(pod, exitCode);
+    if (key) this.runner.enqueue('kubelet', key);
+  }
+
   injectPodFault(fault: PodFault): () => void {
     for (const key of this.kubelet.injectFault(fault)) this.runner.enqueue('kubelet', key);
     return () => {

@@ -2,7 +2,7 @@
  * Workload and debugging sessions of kubectl v1.35 against `lattice-sim serve --stubs` (issue 8), as a
  * platform engineer runs them on a real cluster: Job logs through the Job's generated selector,
  * `logs -f` following a container until it exits, an image the registry lacks (ErrImagePull,
- * ImagePullBackOff), `set image` on a pod, a failing livenessProbe, and `kubectl autoscale` without a target scaling on what
+ * ImagePullBackOff), `run -i` feeding a container's shell, `set image` on a pod, a failing livenessProbe, and `kubectl autoscale` without a target scaling on what
  * metrics-server reports. One server, tests in order.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!linuxX64)('kubectl workloads and debugging against serve --stubs', () => {
   const session = useServeSession('workloads', 5);
-  const { k, kr } = session;
+  const { k, kr, kin } = session;
 
   /** Polls `probe` (kubectl output) every second until `done` holds; returns the last output. */
   const poll = async (probe: () => Promise<string>, done: (out: string) => boolean, maxMs = 90_000): Promise<string> => {
@@ -57,6 +57,20 @@ describe.skipIf(!linuxX64)('kubectl workloads and debugging against serve --stub
     // Go's client names the timeout by where it struck (reading the body; on a loaded machine, before the headers).
     expect(timedOut.stderr).toMatch(/^error: (net\/http: request canceled \(Client\.Timeout or context cancellation while reading body\)|context deadline exceeded)\n$/);
     expect(timedOut.stdout).toBe('');
+  });
+
+  it('run -i --rm -- sh: the attached stdin feeds the container\'s shell; with --restart=Never kubectl exits with its code', async () => {
+    const NOTICE = "All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.\nIf you don't see a command prompt, try pressing enter.\n";
+    expect(await kin('echo hello\nhostname\nexit 3\n', 'run', '-i', '--rm', 'shell', '--image=busybox', '--restart=Never', '--', 'sh')).toEqual({
+      code: 3,
+      stdout: 'hello\nshell\npod "shell" deleted from default namespace\n',
+      stderr: `${NOTICE}pod default/shell terminated (Error)\n`,
+    });
+    expect(await kin('piped through\n', 'run', '-i', '--rm', 'cat', '--image=busybox', '--', 'cat')).toEqual({ code: 0, stdout: 'piped through\npod "cat" deleted from default namespace\n', stderr: NOTICE });
+    // Without --rm and with restartPolicy Always: the container restarts after its process exits and waits for stdin again.
+    expect((await kin('exit 0\n', 'run', '-i', 'again', '--image=busybox')).code).toBe(0);
+    const restarted = await poll(() => k('get', 'pod', 'again', '--no-headers'), (out) => /\s1\/1\s+Running\s+1 /.test(out), 30_000);
+    expect(cells(restarted)[0]!.slice(0, 3)).toEqual(['again', '1/1', 'Running']);
   });
 
   it('an image the registry lacks: ErrImagePull then ImagePullBackOff under back-off, with the kubelet Events; set image fixes it', async () => {

@@ -55,12 +55,13 @@ const podPrograms = new WeakMap<object, PodProgram>();
 
 /**
  * The pod's modelled program (container-program.ts), unless the pod carries the harness's
- * `run-ms` / `exit-code` annotations (they decide) or a container's program is not modelled: the
+ * `run-ms` / `exit-code` annotations (they decide), a container keeps stdin open (its process reads
+ * what an attach sends: `Kubelet.mainProcessExited`) or a container's program is not modelled: the
  * longest run time, and the first non-zero exit code of the containers (else 0).
  */
 export function podProgram(pod: KubeObject): PodProgram {
   const ann = pod.metadata.annotations ?? {};
-  if (ann[RUN_MS_ANNOTATION] !== undefined || ann[EXIT_CODE_ANNOTATION] !== undefined || !pod.spec) return null;
+  if (ann[RUN_MS_ANNOTATION] !== undefined || ann[EXIT_CODE_ANNOTATION] !== undefined || !pod.spec || keepsStdin(pod)) return null;
   const spec = pod.spec as object;
   const known = podPrograms.get(spec);
   if (known !== undefined) return known;
@@ -80,6 +81,11 @@ export function podProgram(pod: KubeObject): PodProgram {
   }
   if (Object.isFrozen(spec)) podPrograms.set(spec, result);
   return result;
+}
+
+/** Whether a container of the pod keeps stdin open (`stdin: true`: `kubectl run -i`). */
+function keepsStdin(pod: KubeObject): boolean {
+  return ((pod.spec?.containers ?? []) as { stdin?: boolean }[]).some((c) => c.stdin === true);
 }
 
 /** The kubelet's resolved settings: every named delay a stage may use, the stage table, the faults. */
@@ -159,6 +165,8 @@ export class Kubelet {
   private readonly blockers = new Map<string, Set<string>>();
   private readonly blockedOn = new Map<string, string[]>();
   private readonly backOff = new RestartBackOff();
+  /** Exit codes of stdin containers' main processes that ran as attach sessions, by pod uid (until the exit is applied). */
+  private readonly attachedExits = new Map<string, number>();
   /** The image pull back-off, by pod uid (same curve as the restart back-off: 10 s doubling to 300 s). */
   private readonly pullBackOff = new RestartBackOff();
   private readonly recorder: EventRecorder;
@@ -192,6 +200,18 @@ export class Kubelet {
     const status = ((pod.status?.containerStatuses ?? []) as { name: string; state?: { running?: { startedAt: string } } }[]).find((c) => c.name === container);
     const startedAt = status?.state?.running?.startedAt;
     return outputUntil(program, previous || !startedAt ? Infinity : this.clock.now() - Date.parse(startedAt));
+  }
+
+  /**
+   * The main process of `pod`'s containers kept stdin open (`stdin: true`) and ran as an attach
+   * session that has ended with `exitCode` (exec-runtime.ts): the containers exit with it now (the
+   * one-shot model does not run such a process: it waits for its stdin). Returns the pod's key
+   * (`ns/name`) for the caller to enqueue.
+   */
+  mainProcessExited(pod: KubeObject, exitCode: number): string | undefined {
+    if (!pod.metadata.uid) return undefined;
+    this.attachedExits.set(pod.metadata.uid, exitCode);
+    return `${pod.metadata.namespace}/${pod.metadata.name}`;
   }
 
   /**
@@ -299,7 +319,8 @@ export class Kubelet {
         liveness: phase === 'running' ? livenessFailure(pod.spec?.containers ?? [], rec?.podIP ?? '', pod.spec?.hostname ?? pod.metadata.name!) : undefined,
         imagePull: rec?.pull ?? 'none',
         fault: fault && { kind: fault.fault, exitCode: fault.exitCode ?? 1, runMs: fault.runMs },
-        program: programView(pod),
+        attachedStdin: String(keepsStdin(pod) && !this.attachedExits.has(pod.metadata.uid!)),
+        program: this.attachedExits.has(pod.metadata.uid!) ? { runMs: 0, exitCode: this.attachedExits.get(pod.metadata.uid!)! } : programView(pod),
       },
     };
   }
@@ -409,6 +430,8 @@ export class Kubelet {
         events.push({ type: 'Normal', reason: 'Killing', message: `Container ${failed.container} failed liveness probe, will be restarted` });
       }
     }
+    // The attached process's exit is applied once: a restarted container waits for its stdin again.
+    if (template === 'exit' || template === 'liveness-kill') this.attachedExits.delete(uid);
     if (template === 'exit' || template === 'liveness-kill') {
       const code = (stage.next.exitCodeFrom !== undefined ? num(valueAt(view, stage.next.exitCodeFrom)) : undefined) ?? 0;
       const policy = pod.spec?.restartPolicy ?? 'Always';
@@ -445,6 +468,7 @@ export class Kubelet {
     this.records.delete(uid);
     this.backOff.forgetPod(uid);
     this.pullBackOff.forgetPod(uid);
+    this.attachedExits.delete(uid);
     for (const byPod of this.dues.values()) byPod.delete(uid);
     const streams = new Set(this.settings.stages.map((s) => s.delay?.stream).filter((s): s is string => !!s));
     for (const s of streams) this.rng.forget(`${s}/${podKey}`);
