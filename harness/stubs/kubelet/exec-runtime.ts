@@ -287,8 +287,8 @@ export class ContainerRuntime implements PodStreamSource {
         stdout: (d) => sink.stdout(d),
         stderr: (d) => sink.stderr(d),
         exit: (r) => {
-          if (r.exitCode !== undefined) this.sources.processExited?.(pod, container, r.exitCode);
-          sink.exit(r.exitCode !== undefined ? { exitCode: 0 } : r);
+          if ('exitCode' in r) this.sources.processExited?.(pod, container, r.exitCode);
+          sink.exit('exitCode' in r ? { exitCode: 0 } : r);
         },
       };
       return this.exec(pod, container, argv.length ? argv : ['sh'], opts, ended);
