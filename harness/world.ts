@@ -388,7 +388,7 @@ export class World implements Cluster {
       replicaSetController(stubsClient, cache, kcmEvents('replicaset-controller')),
       defaultScheduler(stubsClient, clock, rng, profile, cache, log),
       world.kubelet.definition(),
-      hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile)),
+      hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile), kcmEvents('horizontal-pod-autoscaler')),
       kedaOperator(stubsClient, clock, cache, world.metrics),
       istioGatewayDeploymentController(stubsClient, cache),
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),

@@ -187,9 +187,12 @@ spec:
     expect(described).toMatch(/^\s+ScalingActive\s+True\s+ValidMetricFound\s+the HPA was able to successfully calculate a replica count from the metrics$/m);
     expect(described).toMatch(/^\s+resource cpu on pods\s+\(as a percentage of request\):\s+10% \(10m\) \/ 80%$/m);
     expect((await k('get', 'deployment', 'api', '-o', 'jsonpath={.spec.replicas}'))).toBe('1');
+    expect(described).toMatch(/^\s+Normal\s+SuccessfulRescale\s+\S+\s+horizontal-pod-autoscaler\s+New size: 1; reason: All metrics below target$/m);
     // `other` runs nginx without requests: upstream's replica calculator cannot compute a utilisation.
     const other = await poll(() => k('get', 'hpa', 'other', '-o', 'jsonpath={.status.conditions[?(@.type=="ScalingActive")].message}'), (out) => out.includes('missing request'));
     expect(other).toMatch(/^the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container nginx of Pod other-[a-z0-9]+-[a-z0-9]{5}$/);
     expect(cells(await k('get', 'hpa', 'other', '--no-headers'))[0]!.slice(0, 3)).toEqual(['other', 'Deployment/other', 'cpu: <unknown>/80%']);
+    const warnings = cells(await k('get', 'events', '--field-selector', 'involvedObject.name=other,involvedObject.kind=HorizontalPodAutoscaler', '--no-headers')).map((r) => [r[1], r[2], r.slice(4).join('  ')]);
+    expect(warnings).toContainEqual(['Warning', 'FailedGetResourceMetric', expect.stringMatching(/^failed to get cpu utilization: missing request for cpu in container nginx of Pod other-/)]);
   });
 });

@@ -10,7 +10,8 @@
  * limits and clamps it (`replica-calculator.ts`), and writes the Deployment's `spec.replicas`
  * (a merge patch, what a write to `/scale` does). Status: currentReplicas, desiredReplicas,
  * currentMetrics, lastScaleTime, conditions AbleToScale / ScalingActive / ScalingLimited with
- * upstream reasons. A target at 0 replicas is left alone (ScalingActive False, ScalingDisabled):
+ * upstream reasons; Events (with a recorder): `SuccessfulRescale` `New size: N; reason: …`, and
+ * `FailedGetResourceMetric` where metrics-server's reading fails. A target at 0 replicas is left alone (ScalingActive False, ScalingDisabled):
  * scaling from zero is KEDA's. Only Deployment targets (others: AbleToScale False, FailedGetScale).
  */
 import { quantityScalar } from '../scheduler/fit.ts';
@@ -23,6 +24,7 @@ import type { SimulationProfile } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { podReady } from '../owners.ts';
 import type { SimulatedMetrics } from '../metrics.ts';
+import type { EventRecorder } from '../events.ts';
 import { defaultBehavior, normalize, proposeReplicas } from './replica-calculator.ts';
 import { readResourceMetric } from './resource-metrics.ts';
 import type { Behavior, Recommendation, ScaleEvent } from './replica-calculator.ts';
@@ -69,7 +71,7 @@ interface MetricSpec {
 }
 
 /** The HPA controller as a runner definition. */
-export function hpaController(client: KubeClient, clock: Clock, cache: InformerCache, metrics: SimulatedMetrics, settings: HpaSettings): ControllerDefinition {
+export function hpaController(client: KubeClient, clock: Clock, cache: InformerCache, metrics: SimulatedMetrics, settings: HpaSettings, recorder?: EventRecorder): ControllerDefinition {
   const history = new Map<string, Recommendation[]>();
   const scaleEvents = new Map<string, ScaleEvent[]>();
   const pods = cache.informerFor(CoreTypes.Pod);
@@ -137,6 +139,7 @@ export function hpaController(client: KubeClient, clock: Clock, cache: InformerC
               const reading = readResourceMetric(metricsApi, readyPods, m.resource.name);
               if ('error' in reading) {
                 failure = { reason: 'FailedGetResourceMetric', message: `the HPA was unable to compute the replica count: failed to get ${m.resource.name} utilization: ${reading.error}` };
+                await recorder?.event(hpa, 'Warning', 'FailedGetResourceMetric', `failed to get ${m.resource.name} utilization: ${reading.error}`);
                 continue;
               }
               const averageValue = m.resource.name === 'cpu' ? `${reading.rawAverageMilli}m` : String(Math.floor(reading.rawAverageMilli / 1000));
@@ -204,6 +207,11 @@ export function hpaController(client: KubeClient, clock: Clock, cache: InformerC
         let lastScaleTime = hpa.status?.lastScaleTime;
         if (out.replicas !== current) {
           await client.patch(CoreTypes.Deployment, { namespace: ns, name: target.name }, 'merge', { spec: { replicas: out.replicas } }, { fieldManager: MANAGER });
+          // The rescale reason as upstream words it (a single Resource metric is named; External ones by their name).
+          const first = spec.metrics?.[0];
+          const named = first?.type === 'Resource' ? `${first.resource?.name} resource${first.resource?.target.type === 'Utilization' ? ' utilization (percentage of request)' : ''}` : `external metric ${first?.external?.metric.name}(nil)`;
+          const reason = out.replicas < current ? 'All metrics below target' : `${named} above target`;
+          await recorder?.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${out.replicas}; reason: ${reason}`);
           events.push({ atMs: now, change: out.replicas - current });
           lastScaleTime = nowIso;
           conditions[0] = { type: 'AbleToScale', status: 'True', reason: 'SucceededRescale', message: `the HPA controller was able to update the target scale to ${out.replicas}` };
