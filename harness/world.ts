@@ -194,11 +194,12 @@ export class World implements Cluster {
    * then restart once more, after their back-off, and keep running).
    */
   /**
-   * The main process of `pod`'s stdin container, run through an attach session (`kubectl run -i`),
-   * exited with `exitCode`: the kubelet's containers exit with it (see `Kubelet.mainProcessExited`).
+   * The main process of `pod`'s stdin `container`, run through an attach session (`kubectl run -i`,
+   * `kubectl debug -i`), exited with `exitCode`: the kubelet's containers (or that ephemeral
+   * container) exit with it (see `Kubelet.mainProcessExited`).
    */
-  containerProcessExited(pod: KubeObject, exitCode: number): void {
-    const key = this.kubelet.mainProcessExited(pod, exitCode);
+  containerProcessExited(pod: KubeObject, container: string, exitCode: number): void {
+    const key = this.kubelet.mainProcessExited(pod, container, exitCode);
     if (key) this.runner.enqueue('kubelet', key);
   }
 

@@ -2,7 +2,7 @@
  * Workload and debugging sessions of kubectl v1.35 against `lattice-sim serve --stubs` (issue 8), as a
  * platform engineer runs them on a real cluster: Job logs through the Job's generated selector,
  * `logs -f` following a container until it exits, an image the registry lacks (ErrImagePull,
- * ImagePullBackOff), `run -i` feeding a container's shell, `set image` on a pod, a failing livenessProbe, and `kubectl autoscale` without a target scaling on what
+ * ImagePullBackOff), `run -i` and `debug -i` (ephemeral containers) feeding a container's shell, `set image` on a pod, a failing livenessProbe, and `kubectl autoscale` without a target scaling on what
  * metrics-server reports. One server, tests in order.
  */
 import { writeFileSync } from 'node:fs';
@@ -71,6 +71,21 @@ describe.skipIf(!linuxX64)('kubectl workloads and debugging against serve --stub
     expect((await kin('exit 0\n', 'run', '-i', 'again', '--image=busybox')).code).toBe(0);
     const restarted = await poll(() => k('get', 'pod', 'again', '--no-headers'), (out) => /\s1\/1\s+Running\s+1 /.test(out), 30_000);
     expect(cells(restarted)[0]!.slice(0, 3)).toEqual(['again', '1/1', 'Running']);
+  });
+
+  it('debug -i --target: an ephemeral container through pods/ephemeralcontainers runs a shell on the attached stdin, then terminates alone', async () => {
+    const r = await kin('hostname\necho from the debugger\nexit 2\n', 'debug', '-i', 'pod/server', '--image=busybox', '--target=server', '--container=dbg', '--', 'sh');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('Targeting container "server". If you don\'t see processes from this container it may be because the container runtime doesn\'t support this feature.\nserver\nfrom the debugger\n');
+    const statuses = JSON.parse(await k('get', 'pod', 'server', '-o', 'jsonpath={.status.ephemeralContainerStatuses}'));
+    expect(statuses).toMatchObject([{ name: 'dbg', image: 'busybox', state: { terminated: { exitCode: 2, reason: 'Error' } } }]);
+    expect(JSON.parse(await k('get', 'pod', 'server', '-o', 'jsonpath={.spec.ephemeralContainers[0]}'))).toMatchObject({ name: 'dbg', image: 'busybox', command: ['sh'], stdin: true, targetContainerName: 'server' });
+    // The pod's own container runs on.
+    expect(cells(await k('get', 'pod', 'server', '--no-headers'))[0]!.slice(0, 4)).toEqual(['server', '1/1', 'Running', '0']);
+    // An existing ephemeral container cannot be changed.
+    const changed = await kr('patch', 'pod', 'server', '--subresource=ephemeralcontainers', '--type=json', '-p', '[{"op":"replace","path":"/spec/ephemeralContainers/0/image","value":"alpine"}]');
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toBe('The Pod "server" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be changed\n');
   });
 
   it('an image the registry lacks: ErrImagePull then ImagePullBackOff under back-off, with the kubelet Events; set image fixes it', async () => {

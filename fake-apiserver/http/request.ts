@@ -73,7 +73,7 @@ export interface ResourceRequest {
   version: string;
   /** Plural resource name, e.g. `configmaps`. */
   resource: string;
-  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token';
+  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token' | 'ephemeralcontainers';
   namespace?: string;
   name?: string;
   query: ApiQuery;
@@ -361,7 +361,9 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   // Create-only subresources answered without storing (fake-apiserver/virtual): POST pods/<name>/eviction, serviceaccounts/<name>/token.
   const createSub = sub !== undefined && group === '' && `${resource}/${sub}` in CREATE_SUBRESOURCES;
   if (createSub && method !== 'POST') return err(methodNotAllowed());
-  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && !createSub) return err(pathNotFound());
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && sub !== 'ephemeralcontainers' && !createSub) return err(pathNotFound());
+  if (sub === 'ephemeralcontainers' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
+  if (sub === 'ephemeralcontainers' && method !== 'GET' && method !== 'HEAD' && method !== 'PUT' && method !== 'PATCH') return err(methodNotAllowed());
   if (sub === 'log' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
   if (sub === 'log' && method !== 'GET' && method !== 'HEAD') return err(methodNotAllowed());
   const subresource = sub as ResourceRequest['subresource'];

@@ -167,6 +167,8 @@ export class Kubelet {
   private readonly backOff = new RestartBackOff();
   /** Exit codes of stdin containers' main processes that ran as attach sessions, by pod uid (until the exit is applied). */
   private readonly attachedExits = new Map<string, number>();
+  /** Exit codes of ephemeral containers' attached processes, by pod uid and container name (until applied). */
+  private readonly ephemeralExits = new Map<string, Map<string, number>>();
   /** The image pull back-off, by pod uid (same curve as the restart back-off: 10 s doubling to 300 s). */
   private readonly pullBackOff = new RestartBackOff();
   private readonly recorder: EventRecorder;
@@ -203,14 +205,21 @@ export class Kubelet {
   }
 
   /**
-   * The main process of `pod`'s containers kept stdin open (`stdin: true`) and ran as an attach
+   * The main process of `pod`'s `container` kept stdin open (`stdin: true`) and ran as an attach
    * session that has ended with `exitCode` (exec-runtime.ts): the containers exit with it now (the
-   * one-shot model does not run such a process: it waits for its stdin). Returns the pod's key
+   * one-shot model does not run such a process: it waits for its stdin); an ephemeral container
+   * terminates alone. Returns the pod's key
    * (`ns/name`) for the caller to enqueue.
    */
-  mainProcessExited(pod: KubeObject, exitCode: number): string | undefined {
-    if (!pod.metadata.uid) return undefined;
-    this.attachedExits.set(pod.metadata.uid, exitCode);
+  mainProcessExited(pod: KubeObject, container: string, exitCode: number): string | undefined {
+    const uid = pod.metadata.uid;
+    if (!uid) return undefined;
+    if (((pod.spec?.ephemeralContainers ?? []) as { name: string }[]).some((c) => c.name === container)) {
+      // An ephemeral container (`kubectl debug -i`) ends on its own; the pod's containers run on.
+      let exits = this.ephemeralExits.get(uid);
+      if (!exits) this.ephemeralExits.set(uid, (exits = new Map()));
+      exits.set(container, exitCode);
+    } else this.attachedExits.set(uid, exitCode);
     return `${pod.metadata.namespace}/${pod.metadata.name}`;
   }
 
@@ -319,6 +328,8 @@ export class Kubelet {
         liveness: phase === 'running' ? livenessFailure(pod.spec?.containers ?? [], rec?.podIP ?? '', pod.spec?.hostname ?? pod.metadata.name!) : undefined,
         imagePull: rec?.pull ?? 'none',
         fault: fault && { kind: fault.fault, exitCode: fault.exitCode ?? 1, runMs: fault.runMs },
+        ephemeralPending: String(phase === 'running' && !!rec && ((pod.spec?.ephemeralContainers ?? []) as { name: string }[]).some((c) => !rec.ephemeral.some((e) => e.name === c.name))),
+        ephemeralExited: String((this.ephemeralExits.get(pod.metadata.uid!)?.size ?? 0) > 0),
         attachedStdin: String(keepsStdin(pod) && !this.attachedExits.has(pod.metadata.uid!)),
         program: this.attachedExits.has(pod.metadata.uid!) ? { runMs: 0, exitCode: this.attachedExits.get(pod.metadata.uid!)! } : programView(pod),
       },
@@ -407,6 +418,20 @@ export class Kubelet {
         events.push({ type: 'Normal', reason: 'BackOff', message: `Back-off pulling image ${image}` }, { reason: 'Failed', message: 'Error: ImagePullBackOff' });
       }
     }
+    if (template === 'ephemeral-start') {
+      for (const c of (pod.spec?.ephemeralContainers ?? []) as { name: string; image?: string }[]) {
+        if (rec.ephemeral.some((e) => e.name === c.name)) continue;
+        events.push(
+          { type: 'Normal', reason: 'Pulled', message: `Container image "${c.image ?? ''}" already present on machine` },
+          { type: 'Normal', reason: 'Created', message: `Created container: ${c.name}` },
+          { type: 'Normal', reason: 'Started', message: `Started container ${c.name}` },
+        );
+      }
+    }
+    if (template === 'ephemeral-exit') {
+      input.ephemeralExits = this.ephemeralExits.get(uid);
+      this.ephemeralExits.delete(uid);
+    }
     if (template === 'start' || template === 'restart' || template === 'stop') {
       // The Normal Events of a container start (image already on the node: pulls are not modelled) and stop.
       for (const c of (pod.spec?.containers ?? []) as { name: string; image?: string }[]) {
@@ -469,6 +494,7 @@ export class Kubelet {
     this.backOff.forgetPod(uid);
     this.pullBackOff.forgetPod(uid);
     this.attachedExits.delete(uid);
+    this.ephemeralExits.delete(uid);
     for (const byPod of this.dues.values()) byPod.delete(uid);
     const streams = new Set(this.settings.stages.map((s) => s.delay?.stream).filter((s): s is string => !!s));
     for (const s of streams) this.rng.forget(`${s}/${podKey}`);

@@ -37,6 +37,8 @@ export interface PodRecord {
   /** When the current run of the containers started (simulated ms). */
   runStartedMs?: number;
   containers: ContainerRecord[];
+  /** Ephemeral containers the kubelet started (`kubectl debug`), in start order. */
+  ephemeral: ContainerRecord[];
   /** Condition type → status and last transition (rfc3339). */
   conditions: Map<string, { status: 'True' | 'False'; at: string; reason?: string }>;
   /** Bumped on every transition: stages counted from when they matched start over. */
@@ -62,6 +64,7 @@ export function newRecord(pod: KubeObject): PodRecord {
       started: false,
       restartCount: 0,
     })),
+    ephemeral: [],
     conditions: new Map(),
     epoch: 0,
     writtenRv: 0,
@@ -112,6 +115,8 @@ export interface TemplateInput {
   backOffMs?: number;
   /** `exit`: false when the restartPolicy does not restart this exit (Never, or OnFailure with code 0). */
   willRestart?: boolean;
+  /** `ephemeral-exit`: exit codes of the ephemeral containers whose process ended, by name. */
+  ephemeralExits?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -120,6 +125,8 @@ export interface TemplateInput {
  * - `config-error`: Pending, the named container waiting CreateContainerConfigError with the message, the others ContainerCreating.
  * - `image-pull-failed`: Pending, the named container waiting ErrImagePull with the pull error, the others ContainerCreating.
  * - `image-pull-back-off`: the same container waiting ImagePullBackOff, `Back-off pulling image "<image>": ErrImagePull: <error>`.
+ * - `ephemeral-start`: the spec's new ephemeral containers running (never ready, never restarted).
+ * - `ephemeral-exit`: the ephemeral containers of `ephemeralExits` terminated with their codes.
  * - `start`: Running with a podIP; containers running (started=false while a startupProbe is pending), not ready.
  * - `ready`: containers ready and started; Ready/ContainersReady True unless a readinessGate is not True.
  * - `exit`: containers terminated (exitCode, reason Completed/Error). Restarted later: the state is
@@ -166,6 +173,20 @@ export function applyTemplate(rec: PodRecord, template: string, t: TemplateInput
       }
       break;
     }
+    case 'ephemeral-start':
+      for (const c of (pod.spec?.ephemeralContainers ?? []) as { name: string; image: string }[]) {
+        if (rec.ephemeral.some((e) => e.name === c.name)) continue;
+        rec.ephemeral.push({ name: c.name, image: c.image, state: { running: { startedAt: now } }, ready: false, started: true, restartCount: 0 });
+      }
+      break;
+    case 'ephemeral-exit':
+      for (const e of rec.ephemeral) {
+        const code = t.ephemeralExits?.get(e.name);
+        if (code === undefined || !('running' in e.state)) continue;
+        e.state = { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: e.state.running.startedAt, finishedAt: now } };
+        e.started = false;
+      }
+      break;
     case 'start': {
       rec.phase = 'Running';
       rec.pull = undefined;
@@ -263,7 +284,7 @@ export function renderStatus(rec: PodRecord, hostIP: string, current: readonly {
     return c.reason ? { type, status: c.status, reason: c.reason, lastTransitionTime: c.at } : { type, status: c.status, lastTransitionTime: c.at };
   });
   (status.conditions as unknown[]).push(...current.filter((c) => !rec.conditions.has(c.type)));
-  status.containerStatuses = rec.containers.map((c) => ({
+  const render = (c: ContainerRecord) => ({
     name: c.name,
     image: c.image,
     ready: c.ready,
@@ -271,6 +292,8 @@ export function renderStatus(rec: PodRecord, hostIP: string, current: readonly {
     started: c.started,
     state: c.state,
     ...(c.lastState ? { lastState: c.lastState } : {}),
-  }));
+  });
+  status.containerStatuses = rec.containers.map(render);
+  if (rec.ephemeral.length > 0) status.ephemeralContainerStatuses = rec.ephemeral.map(render);
   return status;
 }

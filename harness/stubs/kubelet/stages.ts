@@ -27,7 +27,7 @@ export interface StageExpression {
 }
 
 /** Named transitions (the kubelet's status templates), see `pod-status.ts`. */
-export type StatusTemplate = 'stop' | 'mount-failed' | 'config-error' | 'image-pull-failed' | 'image-pull-back-off' | 'start' | 'ready' | 'exit' | 'liveness-kill' | 'restart';
+export type StatusTemplate = 'stop' | 'mount-failed' | 'config-error' | 'image-pull-failed' | 'image-pull-back-off' | 'start' | 'ready' | 'exit' | 'liveness-kill' | 'restart' | 'ephemeral-start' | 'ephemeral-exit';
 
 /** Extra wait a stage adds to its drawn delay, computed by the kubelet from the pod. */
 export type StageExtra = 'probes' | 'back-off' | 'pull-back-off';
@@ -112,7 +112,7 @@ export function stageBaseDelay(stage: PodStage, delays: Readonly<Record<string, 
   return { delayMs: d.durationMilliseconds ?? 0, jitterMs: d.jitterDurationMilliseconds ?? 0 };
 }
 
-const TEMPLATES: readonly StatusTemplate[] = ['stop', 'mount-failed', 'config-error', 'image-pull-failed', 'image-pull-back-off', 'start', 'ready', 'exit', 'liveness-kill', 'restart'];
+const TEMPLATES: readonly StatusTemplate[] = ['stop', 'mount-failed', 'config-error', 'image-pull-failed', 'image-pull-back-off', 'start', 'ready', 'exit', 'liveness-kill', 'restart', 'ephemeral-start', 'ephemeral-exit'];
 const OPERATORS: readonly StageOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
 /**
