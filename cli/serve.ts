@@ -215,7 +215,7 @@ function kubeconfigToken(api: ApiServer, namespace: string, name: string, reques
 /** The container runtime of a served World's kubelet stub (harness/stubs/kubelet/exec-runtime.ts), over the World's API server and clock. */
 async function containerRuntime(world: World): Promise<PodStreamSource> {
   const { ContainerRuntime, apiRuntimeSources } = await import('../harness/stubs/kubelet/exec-runtime.ts');
-  return new ContainerRuntime(apiRuntimeSources(world.server, (pod, container) => world.containerLog(pod, container, false), () => world.clock.now()));
+  return new ContainerRuntime(apiRuntimeSources(world.server, (pod, container) => world.containerLog(pod, container, false), () => world.clock.now(), (pod, container, code) => world.containerProcessExited(pod, container, code)));
 }
 
 /** The World of `--platform` / `--stubs`, on the wall clock's current second. */

@@ -44,7 +44,7 @@ import { parseSnapshot, groupOf, SNAPSHOT_API_VERSION } from './snapshot.ts';
 import type { ApiServerSnapshot } from './snapshot.ts';
 import { VersionedStore } from './store.ts';
 import type { StoreEvent } from './store.ts';
-import { checkBuiltinFields, defaultBuiltin } from './strategies/index.ts';
+import { checkBuiltinFields, defaultBuiltin, prepareCreatedWithUid } from './strategies/index.ts';
 import { allocateService, serviceAllocations } from './strategies/service-allocation.ts';
 import { validateBuiltin } from './strategies/validation.ts';
 import { compileSchema } from './validation.ts';
@@ -591,6 +591,7 @@ export class ApiServer {
     m.uid = this.webhooks.scope ? this.webhooks.scope.keep(`uid\u0000${rk}\u0000${ns}\u0000${m.name}\u0000${incarnation}`, () => this.newUid(id)) : this.newUid(id);
     m.creationTimestamp = now;
     if (info.hasGeneration) m.generation = 1;
+    if (!info.custom && !info.schema && this.strategies.defaulting) prepareCreatedWithUid(info, obj as unknown as Record<string, unknown>);
     if (!managedFields) {
       const mf = updateManagedFields({ live: undefined, next: obj, sent: (objIn.metadata as Meta | undefined)?.managedFields, manager: opts.fieldManager ?? this.defaultFieldManager, apiVersion: objIn.apiVersion, time: now, scope: scopeFor(info) });
       if (mf) m.managedFields = mf;

@@ -191,6 +191,16 @@ export class World implements Cluster {
   metrics!: SimulatedMetrics;
 
   /**
+   * The main process of `pod`'s stdin `container`, run through an attach session (`kubectl run -i`,
+   * `kubectl debug -i`), exited with `exitCode`: the kubelet's containers (or that ephemeral
+   * container) exit with it (see `Kubelet.mainProcessExited`).
+   */
+  containerProcessExited(pod: KubeObject, container: string, exitCode: number): void {
+    const key = this.kubelet.mainProcessExited(pod, container, exitCode);
+    if (key) this.runner.enqueue('kubelet', key);
+  }
+
+  /**
    * Injects a pod fault into the kubelet (harness/stubs/kubelet/faults.ts), e.g.
    * `world.injectPodFault({ fault: 'crash-loop', selector: { matchLabels: { app: 'api' } }, exitCode: 1, runMs: 5_000 })`:
    * matching pods, now and later, crash after `runMs` simulated ms of each run and restart under the
@@ -384,7 +394,7 @@ export class World implements Cluster {
       defaultScheduler(stubsClient, clock, rng, profile, cache, log),
       world.kubelet.definition(),
       nodeSchedulableEvents(cache, kcmEvents('kubelet')),
-      hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile)),
+      hpaController(stubsClient, clock, cache, world.metrics, hpaSettings(profile), kcmEvents('horizontal-pod-autoscaler')),
       kedaOperator(stubsClient, clock, cache, world.metrics),
       istioGatewayDeploymentController(stubsClient, cache),
       endpointSliceController(stubsClient, clock, rng, profile.endpointSlices.sync, cache),

@@ -26,6 +26,7 @@ import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi
 import { methodNotAllowed, pathNotFound } from './request.ts';
 import type { ApiQuery, ApiRequest, ResourceRequest } from './request.ts';
 import { columnsFor, toTable } from './table.ts';
+import { patchedPod, writeEphemeralContainers } from './ephemeral-containers.ts';
 
 /** An answer, ready to write. */
 export interface ApiResponse {
@@ -322,6 +323,7 @@ function executeResource(server: ApiServer, req: ResourceRequest, ctx: ExecuteCo
     }
     case 'update': {
       if (req.subresource === 'scale') return ok(writeScale(server, info, req, isObject(req.body) ? req.body : {}, write), 200, warnings);
+      if (req.subresource === 'ephemeralcontainers') return ok(writeEphemeralContainers(server, key, bodyObject(req, info), write), 200, warnings);
       const obj = bodyObject(req, info);
       if (req.subresource === 'approval') return ok(server.updateStatus(approvalUpdate(server.get(type, key), obj, rfc3339(ctx.now())), write), 200, warnings);
       return ok(req.subresource === 'status' ? server.updateStatus(obj, write) : server.update(obj, write), 200, warnings);
@@ -453,6 +455,7 @@ function patchResource(server: ApiServer, info: ResourceInfo, req: ResourceReque
   const type = typeOf(info);
   const q = req.query;
   if (req.subresource === 'approval') throw methodNotAllowed();
+  if (req.patchType === 'apply' && req.subresource === 'ephemeralcontainers') throw statusError('UnsupportedMediaType', 'apply is not supported on the ephemeralcontainers subresource here');
   if (req.patchType === 'apply') {
     if (!q.fieldManager) throw statusError('BadRequest', 'PATCH, application/apply-patch+yaml requests require the fieldManager parameter');
     const opts: ApplyOptions = { ...write, fieldManager: q.fieldManager, ...(q.force ? { force: true } : {}) };
@@ -468,6 +471,9 @@ function patchResource(server: ApiServer, info: ResourceInfo, req: ResourceReque
     const scale = toScale(server.get(type, key));
     const patched = patchType === 'json' ? applyJsonPatch(scale, body) : patchType === 'strategic' ? strategicMergePatch(scale, body, 'autoscaling', 'Scale') : mergePatch(scale, body);
     return ok(writeScale(server, info, req, isObject(patched) ? patched : {}, write), 200, warnings);
+  }
+  if (req.subresource === 'ephemeralcontainers') {
+    return ok(writeEphemeralContainers(server, key, patchedPod(server, key, patchType, body), write), 200, warnings);
   }
   const out = req.subresource === 'status' ? server.patchStatus(type, key, patchType, body, write) : server.patch(type, key, patchType, body, write);
   return ok(out, 200, warnings);

@@ -53,9 +53,10 @@ export interface ApiQuery {
   force?: boolean;
   fieldValidation?: FieldValidation;
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-  /** PodLogOptions (pods/log): `container`, `previous`, `tailLines`. */
+  /** PodLogOptions (pods/log): `container`, `previous`, `tailLines`, `follow`. */
   container?: string;
   previous?: boolean;
+  follow?: boolean;
   tailLines?: number;
   /** Deprecated DeleteOptions `orphanDependents` (query form). */
   orphanDependents?: boolean;
@@ -72,7 +73,7 @@ export interface ResourceRequest {
   version: string;
   /** Plural resource name, e.g. `configmaps`. */
   resource: string;
-  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token' | 'approval' | 'proxy';
+  subresource?: 'status' | 'scale' | 'log' | 'eviction' | 'token' | 'approval' | 'proxy' | 'ephemeralcontainers';
   /** `proxy` of pods and services: the path after `/proxy` (from `/`) and the query string, forwarded to the backend (proxy.ts). */
   proxy?: { path: string; search: string };
   namespace?: string;
@@ -239,6 +240,8 @@ export function parseQuery(params: URLSearchParams): ApiQuery | StatusError {
   if (container !== null) q.container = container;
   const previous = bool(params.get('previous'));
   if (previous !== undefined) q.previous = previous;
+  const follow = bool(params.get('follow'));
+  if (follow !== undefined) q.follow = follow;
   const tail = params.get('tailLines');
   if (tail !== null) {
     if (!/^-?\d+$/.test(tail)) return statusError('BadRequest', `tailLines: Invalid value: ${JSON.stringify(tail)}: must be an integer`);
@@ -377,7 +380,9 @@ export function parseRequest(raw: RawRequest): ApiRequest {
   // Create-only subresources answered without storing (fake-apiserver/virtual): POST pods/<name>/eviction, serviceaccounts/<name>/token.
   const createSub = sub !== undefined && group === '' && `${resource}/${sub}` in CREATE_SUBRESOURCES;
   if (createSub && method !== 'POST') return err(methodNotAllowed());
-  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && sub !== 'approval' && !createSub) return err(pathNotFound());
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && sub !== 'log' && sub !== 'approval' && sub !== 'ephemeralcontainers' && !createSub) return err(pathNotFound());
+  if (sub === 'ephemeralcontainers' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
+  if (sub === 'ephemeralcontainers' && method !== 'GET' && method !== 'HEAD' && method !== 'PUT' && method !== 'PATCH') return err(methodNotAllowed());
   if (sub === 'log' && (group !== '' || resource !== 'pods')) return err(pathNotFound());
   if (sub === 'log' && method !== 'GET' && method !== 'HEAD') return err(methodNotAllowed());
   const subresource = sub as ResourceRequest['subresource'];

@@ -17,6 +17,7 @@ import { DEFAULT_VERSION, errorResponse, executeRequestWithWebhooks, openWatch }
 import type { PodLogSource } from './execute.ts';
 import type { ApiResponse, VersionInfo } from './execute.ts';
 import { parseRequest } from './request.ts';
+import { followPodLog } from './pod-log-follow.ts';
 import type { ApiRequest } from './request.ts';
 import { ADMIN_USER, gate } from '../auth/index.ts';
 import type { HttpAuthOptions } from '../auth/index.ts';
@@ -195,6 +196,10 @@ export async function startHttpServer(api: ApiServer, opts: HttpServerOptions = 
     }
     if (parsed.kind === 'resource' && parsed.proxy) return proxyAnswer(api, parsed, req, raw, opts.podStreams, res, head);
     const answer = executeRequestWithWebhooks(api, parsed, { serverAddress: address, now, version, ...(opts.podLogs ? { podLogs: opts.podLogs } : {}), ...(user ? { user } : {}) });
+    const podLogs = opts.podLogs;
+    if (podLogs && parsed.kind === 'resource' && parsed.subresource === 'log' && parsed.query.follow && !head) {
+      return void Promise.resolve(answer).then((r) => followPodLog(api, parsed, r, res, podLogs, (whole) => send(res, whole, false)));
+    }
     if (answer instanceof Promise) void answer.then((r) => send(res, r, head));
     else send(res, answer, head);
   };

@@ -114,6 +114,32 @@ function defaultCronJob(o: JsonObject): void {
   defaultJobSpec(child(child(spec, 'jobTemplate'), 'spec'));
 }
 
+/** One direction of an HPA's `spec.behavior`: each absent field of `rules` from `defaults` (upstream copyHPAScalingRules). */
+function defaultScalingRules(behavior: JsonObject, direction: string, defaults: JsonObject): void {
+  setDefault(behavior, direction, {});
+  const rules = child(behavior, direction);
+  if (rules) for (const [k, v] of Object.entries(defaults)) setDefault(rules, k, v);
+}
+
+/**
+ * SetDefaults_HorizontalPodAutoscaler (autoscaling/v2): minReplicas 1; no metrics → cpu at 80 %
+ * average utilisation (`autoscaling.DefaultCPUUtilization`); a `behavior` that is set gets its
+ * absent fields from GenerateHPAScaleUpRules (no stabilization, Max of +4 pods and +100 % per 15 s)
+ * and GenerateHPAScaleDownRules (Max of −100 % per 15 s; the window is left to the controller's 300 s).
+ */
+function defaultHorizontalPodAutoscaler(o: JsonObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'minReplicas', 1);
+  if ((!Array.isArray(spec.metrics) || spec.metrics.length === 0) && !Object.isFrozen(spec)) {
+    spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
+  }
+  const behavior = child(spec, 'behavior');
+  if (!behavior) return;
+  defaultScalingRules(behavior, 'scaleUp', { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] });
+  defaultScalingRules(behavior, 'scaleDown', { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] });
+}
+
 /** SetDefaults_Service (ClusterIP allocation is not defaulting and is not done here). */
 function defaultService(o: JsonObject): void {
   const spec = child(o, 'spec');
@@ -167,6 +193,44 @@ function defaultNetworkPolicy(o: JsonObject): void {
   }
 }
 
+/**
+ * Job `generateSelector` (pkg/registry/batch/job/strategy.go), run once the new Job has its uid and
+ * unless `spec.manualSelector` is true: the pod template gets the labels
+ * `batch.kubernetes.io/controller-uid` and `controller-uid` (the uid), `batch.kubernetes.io/job-name`
+ * and `job-name` (the name), each unless already set, and `spec.selector.matchLabels` gets
+ * `batch.kubernetes.io/controller-uid: <uid>` unless present. (Upstream then rejects a hand-written
+ * selector without `manualSelector` as ``selector` not auto-generated`; not checked here.) An
+ * unlabelled Job then takes the template's labels, as SetDefaults_Job does when it is read back.
+ */
+function generateJobSelector(o: JsonObject): void {
+  const meta = child(o, 'metadata');
+  const uid = meta?.uid;
+  const name = meta?.name;
+  if (!child(o, 'spec') || typeof uid !== 'string' || typeof name !== 'string' || child(o, 'spec')?.manualSelector === true || Object.isFrozen(o)) return;
+  // Shallow copies down to what changes: parts of the body may be shared, frozen values.
+  const spec = (o.spec = { ...child(o, 'spec') });
+  const template = (spec.template = { ...(child(spec, 'template') ?? {}) });
+  const tmeta = (template.metadata = { ...(child(template, 'metadata') ?? {}) });
+  const labels = (tmeta.labels = { ...(child(tmeta, 'labels') ?? {}) });
+  for (const [k, v] of [['batch.kubernetes.io/controller-uid', uid], ['batch.kubernetes.io/job-name', name], ['controller-uid', uid], ['job-name', name]] as const) setDefault(labels, k, v);
+  const selector = (spec.selector = { ...(child(spec, 'selector') ?? {}) });
+  const matchLabels = (selector.matchLabels = { ...(child(selector, 'matchLabels') ?? {}) });
+  setDefault(matchLabels, 'batch.kubernetes.io/controller-uid', uid);
+  // The stored Job is read back through SetDefaults_Job: an unlabelled Job takes these template labels.
+  defaultJob(o);
+}
+
+/** What upstream strategies do at create once the object has its uid (BeforeCreate's system fields are set before Validate), by `group/Kind`. */
+const CREATE_WITH_UID: Record<string, (o: JsonObject) => void> = {
+  'batch/Job': generateJobSelector,
+};
+
+/** Applies the create-time step of the kind that needs the new object's `metadata.uid` (a Job's generated selector), in place. */
+export function prepareCreatedWithUid(kind: StrategyKind, obj: JsonObject): void {
+  const key = `${kind.group}/${kind.kind}`;
+  if (Object.hasOwn(CREATE_WITH_UID, key)) CREATE_WITH_UID[key]!(obj);
+}
+
 /** Defaulters by `group/Kind`. */
 const DEFAULTERS: Record<string, (o: JsonObject) => void> = {
   '/Pod': defaultPod,
@@ -180,6 +244,7 @@ const DEFAULTERS: Record<string, (o: JsonObject) => void> = {
   'apps/DaemonSet': defaultDaemonSet,
   'batch/Job': defaultJob,
   'batch/CronJob': defaultCronJob,
+  'autoscaling/HorizontalPodAutoscaler': defaultHorizontalPodAutoscaler,
   'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
   'networking.k8s.io/NetworkPolicy': defaultNetworkPolicy,
 };

@@ -147,7 +147,7 @@ function daemonSet(o: JsonObject): Causes {
   return out;
 }
 
-/** validateJobSpec at `at` (`spec`, `spec.jobTemplate.spec`); the selector is checked only when given (this server does not generate Job selectors). */
+/** validateJobSpec at `at` (`spec`, `spec.jobTemplate.spec`); the selector is checked only when given (a new Job gets its generated selector after validation, once it has its uid: strategies/index.ts). */
 function jobSpec(out: Causes, at: string, spec: JsonObject | undefined): void {
   for (const f of ['parallelism', 'completions', 'backoffLimit']) nonNegative(out, `${at}.${f}`, spec?.[f]);
   const deadline = num(spec, 'activeDeadlineSeconds');

@@ -12,7 +12,15 @@
  * its usage (`kubectl top`), with documented defaults where nothing is set.
  * No randomness: values are exactly what was set.
  */
-import type { Clock } from '../../fake-apiserver/api/index.ts';
+import type { Clock, KubeObject } from '../../fake-apiserver/api/index.ts';
+
+/**
+ * The resource metrics API (`metrics.k8s.io`) as the HPA reads it: the PodMetrics of a pod
+ * (containers' `usage.cpu` / `usage.memory` quantities), undefined when metrics-server has none for it.
+ */
+export interface ResourceMetricsApi {
+  podMetrics(pod: KubeObject): KubeObject | undefined;
+}
 
 /** One point of a load schedule. */
 export interface MetricPoint {
@@ -28,6 +36,7 @@ export interface MetricPoint {
 export class SimulatedMetrics {
   private readonly values = new Map<string, number>();
   private readonly external = new Map<string, { target: string; metric: string }>();
+  private resourceApi: ResourceMetricsApi | undefined;
 
   /** @param startMs the clock reading a schedule's `atMs` counts from. */
   constructor(
@@ -53,6 +62,19 @@ export class SimulatedMetrics {
       if (inMs <= 0) this.set(p.target, p.metric, p.value);
       else this.clock.setTimer(inMs, () => this.set(p.target, p.metric, p.value));
     }
+  }
+
+  /**
+   * Registers the resource metrics API (metrics-server's stub, once installed): where no value is set
+   * for a workload, the HPA computes utilisation from what it reports, as a real HPA does.
+   */
+  serveResourceMetrics(api: ResourceMetricsApi | undefined): void {
+    this.resourceApi = api;
+  }
+
+  /** The registered resource metrics API, or undefined (no metrics-server: a simulated run). */
+  resourceMetrics(): ResourceMetricsApi | undefined {
+    return this.resourceApi;
   }
 
   /** Serves external metric `name` of namespace `ns` from `metric` of `target` (KEDA's adapter). */

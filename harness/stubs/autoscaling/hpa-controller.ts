@@ -3,12 +3,15 @@
  * `kcm/` because it reads the simulated metrics. Every HPA is synced every `hpaSyncPeriodMs`
  * (`--horizontal-pod-autoscaler-sync-period`, 15 s): it reads the target Deployment's
  * `spec.replicas` and ready pods from the informer cache, asks the metrics source
- * (`../metrics.ts`) for each metric (Resource cpu/memory utilisation or average value per ready pod;
+ * (`../metrics.ts`) for each metric (Resource cpu/memory utilisation or average value per ready pod:
+ * the value set for the workload, else, with metrics-server installed, what its resource metrics API
+ * reports against the pods' requests, `resource-metrics.ts`;
  * External metrics by name, served by the KEDA operator), computes the proposal, stabilizes, rate
  * limits and clamps it (`replica-calculator.ts`), and writes the Deployment's `spec.replicas`
  * (a merge patch, what a write to `/scale` does). Status: currentReplicas, desiredReplicas,
  * currentMetrics, lastScaleTime, conditions AbleToScale / ScalingActive / ScalingLimited with
- * upstream reasons. A target at 0 replicas is left alone (ScalingActive False, ScalingDisabled):
+ * upstream reasons; Events (with a recorder): `SuccessfulRescale` `New size: N; reason: …`, and
+ * `FailedGetResourceMetric` where metrics-server's reading fails. A target at 0 replicas is left alone (ScalingActive False, ScalingDisabled):
  * scaling from zero is KEDA's. Only Deployment targets (others: AbleToScale False, FailedGetScale).
  */
 import { quantityScalar } from '../scheduler/fit.ts';
@@ -21,7 +24,9 @@ import type { SimulationProfile } from '../../profile.ts';
 import { CoreTypes } from '../third-party-crds.ts';
 import { podReady } from '../owners.ts';
 import type { SimulatedMetrics } from '../metrics.ts';
+import type { EventRecorder } from '../events.ts';
 import { defaultBehavior, normalize, proposeReplicas } from './replica-calculator.ts';
+import { readResourceMetric } from './resource-metrics.ts';
 import type { Behavior, Recommendation, ScaleEvent } from './replica-calculator.ts';
 
 /** Field manager of the HPA controller's writes (kube-controller-manager's HPA loop). */
@@ -66,7 +71,7 @@ interface MetricSpec {
 }
 
 /** The HPA controller as a runner definition. */
-export function hpaController(client: KubeClient, clock: Clock, cache: InformerCache, metrics: SimulatedMetrics, settings: HpaSettings): ControllerDefinition {
+export function hpaController(client: KubeClient, clock: Clock, cache: InformerCache, metrics: SimulatedMetrics, settings: HpaSettings, recorder?: EventRecorder): ControllerDefinition {
   const history = new Map<string, Recommendation[]>();
   const scaleEvents = new Map<string, ScaleEvent[]>();
   const pods = cache.informerFor(CoreTypes.Pod);
@@ -108,15 +113,19 @@ export function hpaController(client: KubeClient, clock: Clock, cache: InformerC
         }
         const current: number = dep.spec?.replicas ?? 1;
         const minReplicas = spec.minReplicas ?? 1;
+        // A new HPA's recommendations start with the current count (reconcileAutoscaler), so it waits out the scale-down window.
+        if (!history.has(id)) history.set(id, [{ atMs: now, replicas: current }]);
         if (current === 0 && minReplicas !== 0) {
           conditions.push({ type: 'AbleToScale', status: 'True', reason: 'SucceededGetScale', message: 'the HPA controller was able to get the target\'s current scale' });
           conditions.push({ type: 'ScalingActive', status: 'False', reason: 'ScalingDisabled', message: 'scaling is disabled since the replica count of the target is zero' });
           return finish({ currentReplicas: 0, desiredReplicas: 0 });
         }
         await pods.synced();
-        const ready = pods
+        const readyPods = pods
           .byIndex(INDEX_NAMESPACE, ns)
-          .filter((p: KubeObject) => matchesSelector(dep.spec?.selector, p.metadata.labels) && podReady(p)).length;
+          .filter((p: KubeObject) => matchesSelector(dep.spec?.selector, p.metadata.labels) && podReady(p) && !p.metadata.deletionTimestamp);
+        const ready = readyPods.length;
+        const metricsApi = metrics.resourceMetrics();
         const targetKey = `${ns}/${target.name}`;
         const proposals: number[] = [];
         const currentMetrics: unknown[] = [];
@@ -124,11 +133,29 @@ export function hpaController(client: KubeClient, clock: Clock, cache: InformerC
         for (const m of spec.metrics ?? []) {
           if (m.type === 'Resource' && m.resource) {
             const util = metrics.get(targetKey, m.resource.name);
+            const t = m.resource.target;
+            if (util === undefined && metricsApi) {
+              // No value set: what metrics-server reports, as a real HPA reads it.
+              const reading = readResourceMetric(metricsApi, readyPods, m.resource.name);
+              if ('error' in reading) {
+                failure = { reason: 'FailedGetResourceMetric', message: `the HPA was unable to compute the replica count: failed to get ${m.resource.name} utilization: ${reading.error}` };
+                await recorder?.event(hpa, 'Warning', 'FailedGetResourceMetric', `failed to get ${m.resource.name} utilization: ${reading.error}`);
+                continue;
+              }
+              const averageValue = m.resource.name === 'cpu' ? `${reading.rawAverageMilli}m` : String(Math.floor(reading.rawAverageMilli / 1000));
+              if (t.type === 'Utilization') {
+                proposals.push(proposeReplicas({ kind: 'per-pod', current: reading.utilization, target: t.averageUtilization ?? 80 }, current, reading.pods, settings.tolerance));
+                currentMetrics.push({ type: 'Resource', resource: { name: m.resource.name, current: { averageUtilization: reading.utilization, averageValue } } });
+              } else {
+                proposals.push(proposeReplicas({ kind: 'per-pod', current: reading.rawAverageMilli / 1000, target: quantityValue(t.averageValue) }, current, reading.pods, settings.tolerance));
+                currentMetrics.push({ type: 'Resource', resource: { name: m.resource.name, current: { averageValue } } });
+              }
+              continue;
+            }
             if (util === undefined || ready === 0) {
               failure = { reason: 'FailedGetResourceMetric', message: `the HPA was unable to compute the replica count: failed to get ${m.resource.name} utilization: did not receive metrics for targeted pods (pods might be unready)` };
               continue;
             }
-            const t = m.resource.target;
             if (t.type === 'Utilization') {
               proposals.push(proposeReplicas({ kind: 'per-pod', current: util * 100, target: t.averageUtilization ?? 80 }, current, ready, settings.tolerance));
               currentMetrics.push({ type: 'Resource', resource: { name: m.resource.name, current: { averageUtilization: Math.round(util * 100) } } });
@@ -180,6 +207,11 @@ export function hpaController(client: KubeClient, clock: Clock, cache: InformerC
         let lastScaleTime = hpa.status?.lastScaleTime;
         if (out.replicas !== current) {
           await client.patch(CoreTypes.Deployment, { namespace: ns, name: target.name }, 'merge', { spec: { replicas: out.replicas } }, { fieldManager: MANAGER });
+          // The rescale reason as upstream words it (a single Resource metric is named; External ones by their name).
+          const first = spec.metrics?.[0];
+          const named = first?.type === 'Resource' ? `${first.resource?.name} resource${first.resource?.target.type === 'Utilization' ? ' utilization (percentage of request)' : ''}` : `external metric ${first?.external?.metric.name}(nil)`;
+          const reason = out.replicas < current ? 'All metrics below target' : `${named} above target`;
+          await recorder?.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${out.replicas}; reason: ${reason}`);
           events.push({ atMs: now, change: out.replicas - current });
           lastScaleTime = nowIso;
           conditions[0] = { type: 'AbleToScale', status: 'True', reason: 'SucceededRescale', message: `the HPA controller was able to update the target scale to ${out.replicas}` };

@@ -30,7 +30,11 @@
  *   connection refused IPv6 dial tcp6 [::1]:<n>: connect: connection refused ` (kubectl logs it as
  *   `an error occurred forwarding <local> -> <n>: …`).
  * - attach: what the container prints from now on (its log grows: polled every `pollMs`), until it
- *   stops running (then Success). stdin is accepted and dropped (no modelled program reads it).
+ *   stops running (then Success); stdin is accepted and dropped. Attached with stdin to a container
+ *   whose spec has `stdin: true` (`kubectl run -i`, `kubectl debug -i`), the session is the
+ *   container's main process instead: its command and args (none: busybox's `sh`) run as an exec
+ *   session would, reading the attached stdin (an interactive shell for a bare shell); when it ends
+ *   the stream ends in Success and the container exits with the process's code (`processExited`).
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
@@ -60,6 +64,8 @@ export interface RuntimeSources {
   nowMs(): number;
   /** Runs `fn` after `ms` wall ms (a session's sleeps, attach polling); returns a cancel. */
   after(ms: number, fn: () => void): () => void;
+  /** A container's main process, run as an attach session (see `attach`), exited with `exitCode`: the kubelet's container exits with it. */
+  processExited?(pod: KubeObject, container: string, exitCode: number): void;
 }
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash']);
@@ -264,9 +270,29 @@ export class ContainerRuntime implements PodStreamSource {
     };
   }
 
-  /** Attaches to the running `container` of `pod`: its output from now on, until it stops. @throws StreamRefused when it is not running */
+  /**
+   * Attaches to the running `container` of `pod`: its output from now on, until it stops; with stdin,
+   * to a container whose spec keeps stdin open (`stdin: true`, as `kubectl run -i` / `kubectl debug -i`
+   * create it), the session is its main process reading that stdin (see the module comment).
+   * @throws StreamRefused when it is not running
+   */
   attach(pod: KubeObject, container: string, opts: StreamOptions, sink: StreamSink): StreamInput {
     this.running(pod, container);
+    const spec = this.spec(pod, container);
+    if (opts.stdin && spec.stdin === true) {
+      const argv = [...(Array.isArray(spec.command) ? spec.command : []), ...(Array.isArray(spec.args) ? spec.args : [])].map(String);
+      // Every image is modelled as busybox, whose default command is `sh`. The attach stream itself ends in Success (the CRI
+      // attach reports no exit status); the container exits with the process's code.
+      const ended: StreamSink = {
+        stdout: (d) => sink.stdout(d),
+        stderr: (d) => sink.stderr(d),
+        exit: (r) => {
+          if ('exitCode' in r) this.sources.processExited?.(pod, container, r.exitCode);
+          sink.exit('exitCode' in r ? { exitCode: 0 } : r);
+        },
+      };
+      return this.exec(pod, container, argv.length ? argv : ['sh'], opts, ended);
+    }
     const ns = pod.metadata.namespace ?? 'default';
     let seen = this.sources.containerLog(pod, container).length;
     let cancel: (() => void) | undefined;
@@ -308,7 +334,7 @@ export class ContainerRuntime implements PodStreamSource {
  * objects by kind, tokens of the pod's service account issued at its start (so a pod's token stays
  * the same), the kubelet stub's `containerLog`, the cluster clock, and wall-clock timers.
  */
-export function apiRuntimeSources(api: ApiServer, containerLog: (pod: KubeObject, container: string) => string, nowMs: () => number): RuntimeSources {
+export function apiRuntimeSources(api: ApiServer, containerLog: (pod: KubeObject, container: string) => string, nowMs: () => number, processExited?: RuntimeSources['processExited']): RuntimeSources {
   const read = (kind: string, namespace: string, name: string) => (api.has({ apiVersion: 'v1', kind }, { namespace, name }) ? api.get({ apiVersion: 'v1', kind }, { namespace, name }) : undefined);
   return {
     pod: (namespace, name) => read('Pod', namespace, name),
@@ -323,6 +349,7 @@ export function apiRuntimeSources(api: ApiServer, containerLog: (pod: KubeObject
     },
     containerLog,
     nowMs,
+    ...(processExited ? { processExited } : {}),
     after: (ms, fn) => {
       const t = setTimeout(fn, ms);
       return () => clearTimeout(t);

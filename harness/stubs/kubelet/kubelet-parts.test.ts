@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../fake-apiserver/api/index.ts';
 import { defaultPodStages, stageMatches, validateStages, valueAt } from './stages.ts';
-import { podReadyAfterMs, readyAfterMs, startupSucceedsAfterMs } from './probes.ts';
+import { livenessFailure, podReadyAfterMs, readyAfterMs, startupSucceedsAfterMs } from './probes.ts';
+import { imagePullError, officialTagShape } from './image-registry.ts';
 import { RestartBackOff } from './back-off.ts';
 import { configBlock } from './config-refs.ts';
 import { kubeletSettings } from './pod-lifecycle.ts';
@@ -105,5 +106,29 @@ describe('kubelet settings', () => {
     expect(() => kubeletSettings({ ...base, kubelet: { ...base.kubelet, faults: [{ fault: 'oom' }] } })).toThrow(
       'profile spec.kubelet.faults[0].fault: Unsupported value: "oom"',
     );
+  });
+});
+
+describe('image registry', () => {
+  it('judges only official images, by the shape of their tags', () => {
+    for (const tag of ['latest', '1.27', 'v2.1.0', '3.12-alpine', '16-bookworm', 'stable-alpine-slim', 'alpine3.20', '21-jre-alpine', '17.0.9_9-jre']) expect(officialTagShape(tag), tag).toBe(true);
+    for (const tag of ['does-not-exist-999', 'nonexistent', 'foo']) expect(officialTagShape(tag), tag).toBe(false);
+    expect(imagePullError('nginx:nope')).toBe('rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:nope": failed to resolve reference "docker.io/library/nginx:nope": docker.io/library/nginx:nope: not found');
+    for (const image of ['nginx', 'busybox:1.37', 'app:nope', 'ghcr.io/acme/api:nope', 'nginx@sha256:0123']) expect(imagePullError(image), image).toBeUndefined();
+  });
+});
+
+describe('liveness probes', () => {
+  it('fail on an undeclared port or a modelled exec command exiting non-zero, killed at the failureThreshold-th tick', () => {
+    const web = { name: 'web', ports: [{ containerPort: 80 }] };
+    expect(livenessFailure([{ ...web, livenessProbe: { httpGet: { port: 80, path: '/' } } }], '10.244.0.1', 'p')).toBeUndefined();
+    expect(livenessFailure([{ ...web, livenessProbe: { httpGet: { port: 8080, path: '/healthz' }, initialDelaySeconds: 5, periodSeconds: 2 } }], '10.244.0.1', 'p')).toEqual({
+      container: 'web', afterMs: 10_000, failureThreshold: 3, exitCode: 137,
+      message: 'Get "http://10.244.0.1:8080/healthz": dial tcp 10.244.0.1:8080: connect: connection refused',
+    });
+    // No port declared: the model cannot tell what listens.
+    expect(livenessFailure([{ name: 'web', livenessProbe: { tcpSocket: { port: 8080 } } }], '10.244.0.1', 'p')).toBeUndefined();
+    expect(livenessFailure([{ name: 'job', livenessProbe: { exec: { command: ['sh', '-c', 'echo down; exit 1'] }, failureThreshold: 1 } }], '10.244.0.1', 'p')).toMatchObject({ afterMs: 0, message: 'down' });
+    expect(livenessFailure([{ name: 'job', livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] } } }], '10.244.0.1', 'p')).toBeUndefined();
   });
 });

@@ -29,8 +29,9 @@ import type { PodStage } from './stages.ts';
 import { defaultPodStages, stageBaseDelay, stageMatches, validateStages, valueAt } from './stages.ts';
 import { configBlock } from './config-refs.ts';
 import type { ConfigKind } from './config-refs.ts';
-import { podReadyAfterMs } from './probes.ts';
+import { livenessFailure, podReadyAfterMs } from './probes.ts';
 import { RestartBackOff } from './back-off.ts';
+import { imagePullError } from './image-registry.ts';
 import type { PodFault } from './faults.ts';
 import { faultFor } from './faults.ts';
 import { applyTemplate, newRecord, readyStale, renderStatus } from './pod-status.ts';
@@ -54,12 +55,13 @@ const podPrograms = new WeakMap<object, PodProgram>();
 
 /**
  * The pod's modelled program (container-program.ts), unless the pod carries the harness's
- * `run-ms` / `exit-code` annotations (they decide) or a container's program is not modelled: the
+ * `run-ms` / `exit-code` annotations (they decide), a container keeps stdin open (its process reads
+ * what an attach sends: `Kubelet.mainProcessExited`) or a container's program is not modelled: the
  * longest run time, and the first non-zero exit code of the containers (else 0).
  */
 export function podProgram(pod: KubeObject): PodProgram {
   const ann = pod.metadata.annotations ?? {};
-  if (ann[RUN_MS_ANNOTATION] !== undefined || ann[EXIT_CODE_ANNOTATION] !== undefined || !pod.spec) return null;
+  if (ann[RUN_MS_ANNOTATION] !== undefined || ann[EXIT_CODE_ANNOTATION] !== undefined || !pod.spec || keepsStdin(pod)) return null;
   const spec = pod.spec as object;
   const known = podPrograms.get(spec);
   if (known !== undefined) return known;
@@ -79,6 +81,11 @@ export function podProgram(pod: KubeObject): PodProgram {
   }
   if (Object.isFrozen(spec)) podPrograms.set(spec, result);
   return result;
+}
+
+/** Whether a container of the pod keeps stdin open (`stdin: true`: `kubectl run -i`). */
+function keepsStdin(pod: KubeObject): boolean {
+  return ((pod.spec?.containers ?? []) as { stdin?: boolean }[]).some((c) => c.stdin === true);
 }
 
 /** The kubelet's resolved settings: every named delay a stage may use, the stage table, the faults. */
@@ -129,6 +136,24 @@ function programView(pod: KubeObject): { runMs: number; exitCode: number } | und
   return p ? { runMs: p.runMs, exitCode: p.exitCode } : undefined;
 }
 
+/** The first container of `pod` whose image the registry lacks (image-registry.ts): its name, image and the pull error. */
+function imageFailure(pod: KubeObject): { container: string; image: string; error: string } | undefined {
+  for (const c of (pod.spec?.containers ?? []) as { name: string; image?: string }[]) {
+    const error = c.image === undefined ? undefined : imagePullError(c.image);
+    if (error !== undefined) return { container: c.name, image: c.image!, error };
+  }
+  return undefined;
+}
+
+/** Whether a running container's spec image differs from the one it runs (`kubectl set image pod/…`): the kubelet restarts it. */
+function imageChanged(rec: PodRecord, pod: KubeObject): boolean {
+  const specs = (pod.spec?.containers ?? []) as { name: string; image?: string }[];
+  return rec.containers.some((c) => {
+    const image = specs.find((s) => s.name === c.name)?.image;
+    return image !== undefined && image !== c.image;
+  });
+}
+
 /** The simulated kubelet of every node: build once per World, register {@link Kubelet.definition}. */
 export class Kubelet {
   private readonly settings: KubeletSettings;
@@ -140,6 +165,12 @@ export class Kubelet {
   private readonly blockers = new Map<string, Set<string>>();
   private readonly blockedOn = new Map<string, string[]>();
   private readonly backOff = new RestartBackOff();
+  /** Exit codes of stdin containers' main processes that ran as attach sessions, by pod uid (until the exit is applied). */
+  private readonly attachedExits = new Map<string, number>();
+  /** Exit codes of ephemeral containers' attached processes, by pod uid and container name (until applied). */
+  private readonly ephemeralExits = new Map<string, Map<string, number>>();
+  /** The image pull back-off, by pod uid (same curve as the restart back-off: 10 s doubling to 300 s). */
+  private readonly pullBackOff = new RestartBackOff();
   private readonly recorder: EventRecorder;
   private nextIp = 0;
   /** Pod IPs handed out per node, by the node's `spec.podCIDR` (host-local IPAM: sequential, wrapping in the /24). */
@@ -199,6 +230,25 @@ export class Kubelet {
   private hostIp(nodeName: string | undefined): string {
     const addresses = (this.node(nodeName)?.status?.addresses ?? []) as { type?: string; address?: string }[];
     return addresses.find((a) => a.type === 'InternalIP')?.address ?? HOST_IP;
+  }
+
+  /**
+   * The main process of `pod`'s `container` kept stdin open (`stdin: true`) and ran as an attach
+   * session that has ended with `exitCode` (exec-runtime.ts): the containers exit with it now (the
+   * one-shot model does not run such a process: it waits for its stdin); an ephemeral container
+   * terminates alone. Returns the pod's key
+   * (`ns/name`) for the caller to enqueue.
+   */
+  mainProcessExited(pod: KubeObject, container: string, exitCode: number): string | undefined {
+    const uid = pod.metadata.uid;
+    if (!uid) return undefined;
+    if (((pod.spec?.ephemeralContainers ?? []) as { name: string }[]).some((c) => c.name === container)) {
+      // An ephemeral container (`kubectl debug -i`) ends on its own; the pod's containers run on.
+      let exits = this.ephemeralExits.get(uid);
+      if (!exits) this.ephemeralExits.set(uid, (exits = new Map()));
+      exits.set(container, exitCode);
+    } else this.attachedExits.set(uid, exitCode);
+    return `${pod.metadata.namespace}/${pod.metadata.name}`;
   }
 
   /**
@@ -287,6 +337,7 @@ export class Kubelet {
     const block = creating && !pod.metadata.deletionTimestamp ? this.checkConfig(pod, podKey) : undefined;
     if (!creating) this.unblock(podKey);
     const fault = faultFor(this.settings.faults, pod);
+    const pull = creating ? imageFailure(pod) : undefined;
     return {
       metadata: pod.metadata,
       spec: pod.spec,
@@ -300,8 +351,15 @@ export class Kubelet {
         configError: block?.config?.message,
         configErrorContainer: block?.config?.container,
         configErrorShown: String(block?.config !== undefined && rec?.shown === block.config.message),
+        imageError: pull?.error,
+        imageChanged: String(!!rec && phase === 'running' && imageChanged(rec, pod)),
+        liveness: phase === 'running' ? livenessFailure(pod.spec?.containers ?? [], rec?.podIP ?? '', pod.spec?.hostname ?? pod.metadata.name!) : undefined,
+        imagePull: rec?.pull ?? 'none',
         fault: fault && { kind: fault.fault, exitCode: fault.exitCode ?? 1, runMs: fault.runMs },
-        program: programView(pod),
+        ephemeralPending: String(phase === 'running' && !!rec && ((pod.spec?.ephemeralContainers ?? []) as { name: string }[]).some((c) => !rec.ephemeral.some((e) => e.name === c.name))),
+        ephemeralExited: String((this.ephemeralExits.get(pod.metadata.uid!)?.size ?? 0) > 0),
+        attachedStdin: String(keepsStdin(pod) && !this.attachedExits.has(pod.metadata.uid!)),
+        program: this.attachedExits.has(pod.metadata.uid!) ? { runMs: 0, exitCode: this.attachedExits.get(pod.metadata.uid!)! } : programView(pod),
       },
     };
   }
@@ -351,6 +409,7 @@ export class Kubelet {
     let extra = 0;
     if (d.extra === 'probes' && rec?.runStartedMs !== undefined) extra = Math.max(0, rec.runStartedMs + podReadyAfterMs(view.spec?.containers ?? []) - now);
     if (d.extra === 'back-off') extra = this.backOff.waitMs(uid, now);
+    if (d.extra === 'pull-back-off') extra = this.pullBackOff.waitMs(`${uid}/pull`, now);
     const dueMs = base + wait + extra;
     byPod.set(uid, { key, dueMs });
     return dueMs;
@@ -374,6 +433,33 @@ export class Kubelet {
       input.container = view.kubelet.configErrorContainer;
       events.push({ reason: 'Failed', message: `Error: ${input.message}` });
     }
+    if (template === 'image-pull-failed' || template === 'image-pull-back-off') {
+      const failed = imageFailure(pod);
+      input.container = failed?.container;
+      input.image = failed?.image;
+      input.message = failed?.error;
+      const image = JSON.stringify(failed?.image ?? '');
+      if (template === 'image-pull-failed') {
+        this.pullBackOff.restarted(`${uid}/pull`, now);
+        events.push({ type: 'Normal', reason: 'Pulling', message: `Pulling image ${image}` }, { reason: 'Failed', message: `Failed to pull image ${image}: ${failed?.error}` }, { reason: 'Failed', message: 'Error: ErrImagePull' });
+      } else {
+        events.push({ type: 'Normal', reason: 'BackOff', message: `Back-off pulling image ${image}` }, { reason: 'Failed', message: 'Error: ImagePullBackOff' });
+      }
+    }
+    if (template === 'ephemeral-start') {
+      for (const c of (pod.spec?.ephemeralContainers ?? []) as { name: string; image?: string }[]) {
+        if (rec.ephemeral.some((e) => e.name === c.name)) continue;
+        events.push(
+          { type: 'Normal', reason: 'Pulled', message: `Container image "${c.image ?? ''}" already present on machine` },
+          { type: 'Normal', reason: 'Created', message: `Created container: ${c.name}` },
+          { type: 'Normal', reason: 'Started', message: `Started container ${c.name}` },
+        );
+      }
+    }
+    if (template === 'ephemeral-exit') {
+      input.ephemeralExits = this.ephemeralExits.get(uid);
+      this.ephemeralExits.delete(uid);
+    }
     if (template === 'start' || template === 'restart' || template === 'stop') {
       // The Normal Events of a container start (image already on the node: pulls are not modelled) and stop.
       for (const c of (pod.spec?.containers ?? []) as { name: string; image?: string }[]) {
@@ -387,7 +473,16 @@ export class Kubelet {
       }
     }
     if (template === 'start' && rec.podIP === undefined) input.podIP = this.allocatePodIp(pod.spec?.nodeName);
-    if (template === 'exit') {
+    if (template === 'liveness-kill') {
+      const failed = view.kubelet.liveness;
+      if (failed) {
+        for (let i = 0; i < failed.failureThreshold; i++) events.push({ reason: 'Unhealthy', message: `Liveness probe failed: ${failed.message}` });
+        events.push({ type: 'Normal', reason: 'Killing', message: `Container ${failed.container} failed liveness probe, will be restarted` });
+      }
+    }
+    // The attached process's exit is applied once: a restarted container waits for its stdin again.
+    if (template === 'exit' || template === 'liveness-kill') this.attachedExits.delete(uid);
+    if (template === 'exit' || template === 'liveness-kill') {
       const code = (stage.next.exitCodeFrom !== undefined ? num(valueAt(view, stage.next.exitCodeFrom)) : undefined) ?? 0;
       const policy = pod.spec?.restartPolicy ?? 'Always';
       input.exitCode = code;
@@ -398,7 +493,11 @@ export class Kubelet {
         for (const c of rec.containers) events.push({ reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${ref}` });
       }
     }
-    if (template === 'restart') this.backOff.restarted(uid, now);
+    // A restart for a changed image is the kubelet's own doing, not a crash: no back-off.
+    if (template === 'restart' && view.kubelet.imageChanged !== 'true') this.backOff.restarted(uid, now);
+    if (template === 'restart' && view.kubelet.imageChanged === 'true') {
+      for (const c of rec.containers) events.unshift({ type: 'Normal', reason: 'Killing', message: `Container ${c.name} definition changed, will be restarted` });
+    }
     applyTemplate(rec, template, input);
     const written = await this.client.patchStatus(CoreTypes.Pod, { namespace: pod.metadata.namespace, name: pod.metadata.name }, 'merge', { status: renderStatus(rec, this.hostIp(pod.spec?.nodeName), pod.status?.conditions ?? []) }, { fieldManager: 'kubelet' }).catch(ignoreNotFound);
     if (written) rec.writtenRv = Number(written.metadata.resourceVersion ?? '0');
@@ -418,6 +517,9 @@ export class Kubelet {
     if (uid === undefined) return;
     this.records.delete(uid);
     this.backOff.forgetPod(uid);
+    this.pullBackOff.forgetPod(uid);
+    this.attachedExits.delete(uid);
+    this.ephemeralExits.delete(uid);
     for (const byPod of this.dues.values()) byPod.delete(uid);
     const streams = new Set(this.settings.stages.map((s) => s.delay?.stream).filter((s): s is string => !!s));
     for (const s of streams) this.rng.forget(`${s}/${podKey}`);

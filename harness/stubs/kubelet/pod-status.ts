@@ -37,6 +37,8 @@ export interface PodRecord {
   /** When the current run of the containers started (simulated ms). */
   runStartedMs?: number;
   containers: ContainerRecord[];
+  /** Ephemeral containers the kubelet started (`kubectl debug`), in start order. */
+  ephemeral: ContainerRecord[];
   /** Condition type → status and last transition (rfc3339). */
   conditions: Map<string, { status: 'True' | 'False'; at: string; reason?: string }>;
   /** Bumped on every transition: stages counted from when they matched start over. */
@@ -45,6 +47,8 @@ export interface PodRecord {
   writtenRv: number;
   /** The waiting message shown now (`mount-failed`, `config-error`): a changed cause shows again. */
   shown?: string;
+  /** The image pull failure shown now (`image-pull-failed`, `image-pull-back-off`); cleared when the containers start. */
+  pull?: 'ErrImagePull' | 'ImagePullBackOff';
 }
 
 /** A new record for `pod` (nothing written yet). */
@@ -60,6 +64,7 @@ export function newRecord(pod: KubeObject): PodRecord {
       started: false,
       restartCount: 0,
     })),
+    ephemeral: [],
     conditions: new Map(),
     epoch: 0,
     writtenRv: 0,
@@ -98,9 +103,10 @@ function syncReadiness(rec: PodRecord, pod: KubeObject, now: string): void {
 export interface TemplateInput {
   pod: KubeObject;
   nowMs: number;
-  /** `mount-failed` / `config-error`: the kubelet's message; `config-error` also names the container. */
+  /** `mount-failed` / `config-error` / `image-pull-failed`: the kubelet's message; `config-error` and the image pull templates also name the container (and its image). */
   message?: string;
   container?: string;
+  image?: string;
   /** `start`: the pod IP to hand out. */
   podIP?: string;
   /** `exit`: the exit code of every container. */
@@ -109,18 +115,26 @@ export interface TemplateInput {
   backOffMs?: number;
   /** `exit`: false when the restartPolicy does not restart this exit (Never, or OnFailure with code 0). */
   willRestart?: boolean;
+  /** `ephemeral-exit`: exit codes of the ephemeral containers whose process ended, by name. */
+  ephemeralExits?: ReadonlyMap<string, number>;
 }
 
 /**
  * Applies a named transition to the record (mutates it; bumps `epoch`):
  * - `mount-failed`: Pending, containers waiting ContainerCreating.
  * - `config-error`: Pending, the named container waiting CreateContainerConfigError with the message, the others ContainerCreating.
+ * - `image-pull-failed`: Pending, the named container waiting ErrImagePull with the pull error, the others ContainerCreating.
+ * - `image-pull-back-off`: the same container waiting ImagePullBackOff, `Back-off pulling image "<image>": ErrImagePull: <error>`.
+ * - `ephemeral-start`: the spec's new ephemeral containers running (never ready, never restarted).
+ * - `ephemeral-exit`: the ephemeral containers of `ephemeralExits` terminated with their codes.
  * - `start`: Running with a podIP; containers running (started=false while a startupProbe is pending), not ready.
  * - `ready`: containers ready and started; Ready/ContainersReady True unless a readinessGate is not True.
  * - `exit`: containers terminated (exitCode, reason Completed/Error). Restarted later: the state is
  *   `waiting: CrashLoopBackOff` with the kubelet's message when a back-off applies, and the
  *   terminated state moves to lastState. Not restarted: phase Succeeded (all 0) or Failed.
- * - `restart`: containers running again, restartCount + 1, lastState = the exit.
+ * - `liveness-kill`: as `exit` (the kubelet killed the containers after their livenessProbe failed).
+ * - `restart`: containers running again with the spec's image, restartCount + 1, lastState = the exit
+ *   (a container restarted while running, its image changed, ends with exit code 0, Completed).
  * - `stop` (graceful deletion): running containers terminated with exit code 0, phase Succeeded.
  */
 export function applyTemplate(rec: PodRecord, template: string, t: TemplateInput): void {
@@ -143,15 +157,47 @@ export function applyTemplate(rec: PodRecord, template: string, t: TemplateInput
         c.ready = false;
       }
       break;
+    case 'image-pull-failed':
+    case 'image-pull-back-off': {
+      rec.phase = 'Pending';
+      rec.containersPhase = 'waiting';
+      rec.startTime ??= now;
+      rec.pull = template === 'image-pull-failed' ? 'ErrImagePull' : 'ImagePullBackOff';
+      setCondition(rec, 'Initialized', 'True', now);
+      const waiting = template === 'image-pull-failed'
+        ? { reason: 'ErrImagePull', message: t.message }
+        : { reason: 'ImagePullBackOff', message: `Back-off pulling image ${JSON.stringify(t.image ?? '')}: ErrImagePull: ${t.message ?? ''}` };
+      for (const c of rec.containers) {
+        c.state = c.name === t.container ? { waiting } : { waiting: { reason: 'ContainerCreating' } };
+        c.ready = false;
+      }
+      break;
+    }
+    case 'ephemeral-start':
+      for (const c of (pod.spec?.ephemeralContainers ?? []) as { name: string; image: string }[]) {
+        if (rec.ephemeral.some((e) => e.name === c.name)) continue;
+        rec.ephemeral.push({ name: c.name, image: c.image, state: { running: { startedAt: now } }, ready: false, started: true, restartCount: 0 });
+      }
+      break;
+    case 'ephemeral-exit':
+      for (const e of rec.ephemeral) {
+        const code = t.ephemeralExits?.get(e.name);
+        if (code === undefined || !('running' in e.state)) continue;
+        e.state = { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: e.state.running.startedAt, finishedAt: now } };
+        e.started = false;
+      }
+      break;
     case 'start': {
       rec.phase = 'Running';
+      rec.pull = undefined;
       rec.containersPhase = 'running';
       rec.podIP ??= t.podIP;
       rec.startTime ??= now;
       rec.runStartedMs = t.nowMs;
       setCondition(rec, 'Initialized', 'True', now);
-      const specs = (pod.spec?.containers ?? []) as { name: string; startupProbe?: object }[];
+      const specs = (pod.spec?.containers ?? []) as { name: string; image?: string; startupProbe?: object }[];
       for (const c of rec.containers) {
+        c.image = specs.find((s) => s.name === c.name)?.image ?? c.image;
         c.state = { running: { startedAt: now } };
         c.ready = false;
         c.started = !specs.find((s) => s.name === c.name)?.startupProbe;
@@ -164,7 +210,8 @@ export function applyTemplate(rec: PodRecord, template: string, t: TemplateInput
         c.started = true;
       }
       break;
-    case 'exit': {
+    case 'exit':
+    case 'liveness-kill': {
       const code = t.exitCode ?? 0;
       const willRestart = t.willRestart ?? false;
       rec.containersPhase = willRestart ? 'exited' : 'terminated';
@@ -183,17 +230,22 @@ export function applyTemplate(rec: PodRecord, template: string, t: TemplateInput
       if (!willRestart) rec.phase = code === 0 ? 'Succeeded' : 'Failed';
       break;
     }
-    case 'restart':
+    case 'restart': {
       rec.containersPhase = 'running';
       rec.runStartedMs = t.nowMs;
+      const specs = (pod.spec?.containers ?? []) as { name: string; image?: string }[];
       for (const c of rec.containers) {
+        // A running container is restarted because its spec changed (a new image): it was stopped gracefully.
+        if ('running' in c.state) c.lastState = { terminated: { exitCode: 0, reason: 'Completed', startedAt: c.state.running.startedAt, finishedAt: now } };
         if ('terminated' in c.state) c.lastState = c.state;
+        c.image = specs.find((s) => s.name === c.name)?.image ?? c.image;
         c.state = { running: { startedAt: now } };
         c.restartCount++;
         c.ready = false;
         c.started = !((pod.spec?.containers ?? []) as { name: string; startupProbe?: object }[]).find((s) => s.name === c.name)?.startupProbe;
       }
       break;
+    }
     case 'stop':
       rec.containersPhase = 'stopped';
       for (const c of rec.containers) {
@@ -232,7 +284,7 @@ export function renderStatus(rec: PodRecord, hostIP: string, current: readonly {
     return c.reason ? { type, status: c.status, reason: c.reason, lastTransitionTime: c.at } : { type, status: c.status, lastTransitionTime: c.at };
   });
   (status.conditions as unknown[]).push(...current.filter((c) => !rec.conditions.has(c.type)));
-  status.containerStatuses = rec.containers.map((c) => ({
+  const render = (c: ContainerRecord) => ({
     name: c.name,
     image: c.image,
     ready: c.ready,
@@ -240,6 +292,8 @@ export function renderStatus(rec: PodRecord, hostIP: string, current: readonly {
     started: c.started,
     state: c.state,
     ...(c.lastState ? { lastState: c.lastState } : {}),
-  }));
+  });
+  status.containerStatuses = rec.containers.map(render);
+  if (rec.ephemeral.length > 0) status.ephemeralContainerStatuses = rec.ephemeral.map(render);
   return status;
 }

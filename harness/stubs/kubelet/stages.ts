@@ -27,10 +27,10 @@ export interface StageExpression {
 }
 
 /** Named transitions (the kubelet's status templates), see `pod-status.ts`. */
-export type StatusTemplate = 'stop' | 'mount-failed' | 'config-error' | 'start' | 'ready' | 'exit' | 'restart';
+export type StatusTemplate = 'stop' | 'mount-failed' | 'config-error' | 'image-pull-failed' | 'image-pull-back-off' | 'start' | 'ready' | 'exit' | 'liveness-kill' | 'restart' | 'ephemeral-start' | 'ephemeral-exit';
 
 /** Extra wait a stage adds to its drawn delay, computed by the kubelet from the pod. */
-export type StageExtra = 'probes' | 'back-off';
+export type StageExtra = 'probes' | 'back-off' | 'pull-back-off';
 
 /** When a stage's delay (simulated ms) is counted from. */
 export type StageSince = 'matched' | 'container-start';
@@ -52,12 +52,12 @@ export interface PodStage {
     maxSecondsFrom?: string;
     /** Stream purpose; the pod `ns/p` draws from `<stream>/ns/p`. */
     stream: string;
-    /** Added wait computed from the pod: readiness-probe timing or the crash-loop back-off. */
+    /** Added wait computed from the pod: readiness-probe timing, the crash-loop back-off or the image pull back-off. */
     extra?: StageExtra;
     /** Count from when the stage first matched (default) or from the container's (re)start. */
     since?: StageSince;
   };
-  /** The transition, and for `exit` the path of the exit code (0 when absent). */
+  /** The transition, and for `exit` / `liveness-kill` the path of the exit code (0 when absent). */
   next: { statusTemplate: StatusTemplate; exitCodeFrom?: string };
 }
 
@@ -112,7 +112,7 @@ export function stageBaseDelay(stage: PodStage, delays: Readonly<Record<string, 
   return { delayMs: d.durationMilliseconds ?? 0, jitterMs: d.jitterDurationMilliseconds ?? 0 };
 }
 
-const TEMPLATES: readonly StatusTemplate[] = ['stop', 'mount-failed', 'config-error', 'start', 'ready', 'exit', 'restart'];
+const TEMPLATES: readonly StatusTemplate[] = ['stop', 'mount-failed', 'config-error', 'image-pull-failed', 'image-pull-back-off', 'start', 'ready', 'exit', 'liveness-kill', 'restart', 'ephemeral-start', 'ephemeral-exit'];
 const OPERATORS: readonly StageOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
 /**

@@ -271,13 +271,14 @@ function metricsColumns(objects: readonly KubeObject[], usages: (o: KubeObject) 
 
 /**
  * Installs metrics-server into `server`: serves `metrics.k8s.io/v1beta1` pods and nodes from a
- * {@link MetricsServer} and stores the {@link METRICS_API_SERVICE} with its Available condition (what
+ * {@link MetricsServer} (also registered as the HPA's resource metrics API, `SimulatedMetrics.serveResourceMetrics`) and stores the {@link METRICS_API_SERVICE} with its Available condition (what
  * kube-aggregator's availability check writes once the server answers). Returns the stub and a
  * function that stops serving (the APIService stays, as after metrics-server's pods go away).
  */
 export function installMetricsServer(server: ApiServer, opts: MetricsServerOptions): { metricsServer: MetricsServer; stop: () => void } {
   const metricsServer = new MetricsServer(opts);
-  const stops = [server.serveVirtualResource(metricsServer.podsProvider()), server.serveVirtualResource(metricsServer.nodesProvider())];
+  const stops = [server.serveVirtualResource(metricsServer.podsProvider()), server.serveVirtualResource(metricsServer.nodesProvider()), () => opts.metrics.serveResourceMetrics(undefined)];
+  opts.metrics.serveResourceMetrics(metricsServer);
   const key = { name: METRICS_API_SERVICE.metadata.name };
   if (!server.has(METRICS_API_SERVICE, key)) server.create(METRICS_API_SERVICE, { fieldManager: 'kubectl-client-side-apply' });
   const stored = server.get(METRICS_API_SERVICE, key);
