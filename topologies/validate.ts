@@ -140,10 +140,12 @@ export interface TopologySize {
   invalidSpecs: number;
   /** Mesh-members whose pods carry only their selector label (`selectorOnlyLabels`). */
   selectorOnlyLabels: number;
+  /** LatticeJob tasks among the services (last: a shrink that makes a service job-eligible lowers something more significant). */
+  jobs: number;
 }
 
 /** The order in which sizes are compared (most significant first). */
-export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs', 'quotas', 'selectorOnlyLabels'] as const;
+export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs', 'quotas', 'selectorOnlyLabels', 'jobs'] as const;
 
 /** Counts services, declarations, mesh features and probes. */
 export function topologySize(t: Topology): TopologySize {
@@ -165,6 +167,7 @@ export function topologySize(t: Topology): TopologySize {
     ...admissionSize(t),
     quotas: sum((s) => (s.quota === 'capped' ? 2 : s.quota === 'within' ? 1 : 0)),
     selectorOnlyLabels: sum((s) => (s.selectorOnlyLabels ? 1 : 0)),
+    jobs: sum((s) => (s.kind === 'job' ? 1 : 0)),
   };
 }
 

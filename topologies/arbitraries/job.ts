@@ -19,7 +19,9 @@ export function jobDrawsArbitrary(probability: number, slots: number): fc.Arbitr
 /**
  * True when `s` may be a job task: a traffic generator (layer 0, no ports) LatticeService named
  * `<prefix>-<i>`, without an invalid field, a quota or a shared volume (those are judged on a
- * LatticeService's status only). Never throws.
+ * LatticeService's status only) and created with the Namespaces (a job's tasks are one object). So a
+ * shrink that drops one of those makes a service a job only while lowering a more significant size
+ * (validate.ts `TOPOLOGY_SIZE_ORDER`, where `jobs` comes last). Never throws.
  */
 export function jobEligible(s: TopologyService): boolean {
   const dash = s.name.lastIndexOf('-');
@@ -33,14 +35,15 @@ export function jobEligible(s: TopologyService): boolean {
     s.quota === undefined &&
     s.sharedVolume === undefined &&
     s.volumeRef === undefined &&
-    !s.ingress
+    !s.ingress &&
+    (s.createdAtMs ?? 0) === 0
   );
 }
 
 /**
  * `t` with the eligible services whose draw is on (`draws[i]` = the draw of service i; absent = off)
- * turned into job tasks: `kind: 'job'`, `jobName` = the name before its last `-`, created with the
- * Namespaces (a job's tasks are one object, so none is staggered). `t` unchanged when no draw applies.
+ * turned into job tasks: `kind: 'job'`, `jobName` = the name before its last `-`, everything else
+ * kept. `t` unchanged when no draw applies.
  * Never throws.
  */
 export function withJobs(t: Topology, draws: readonly (boolean | undefined)[]): Topology {
@@ -49,8 +52,7 @@ export function withJobs(t: Topology, draws: readonly (boolean | undefined)[]): 
     ...t,
     services: t.services.map((s, i) => {
       if (!draws[i] || !jobEligible(s)) return s;
-      const { createdAtMs: _created, ...rest } = s;
-      return { ...rest, kind: 'job', jobName: s.name.slice(0, s.name.lastIndexOf('-')) };
+      return { ...s, kind: 'job', jobName: s.name.slice(0, s.name.lastIndexOf('-')) };
     }),
   };
 }
