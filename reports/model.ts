@@ -225,6 +225,8 @@ export interface CounterexampleService {
   inbound: string[];
   wildcardInbound: boolean;
   kind?: 'mesh-member';
+  /** A LatticeJob task: the job's name (its LatticeJob `<ns>/<jobName>`, task = the rest of the name). */
+  jobName?: string;
   serviceAccount?: string;
   ambient?: false;
   dependsAll?: true;
