@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { admissionOracle, expectedProbesWithAdmission, renderTopology } from '../topologies/index.ts';
 import type { Topology, TopologyCedarStatement, TopologyService } from '../topologies/index.ts';
 import type { InjectedBug } from '../harness/world.ts';
+import type { ExpectedAdmission } from '../harness/verifier/expected-admission.ts';
 import { runCase } from '../harness/verifier/run-case.ts';
 import { testService } from '../topologies/testing.ts';
 
@@ -50,8 +51,8 @@ const topology: Topology = {
   },
 };
 
-async function judge(injectBug?: InjectedBug) {
-  const { record } = await runCase({ id: 'jobs-test', name: 'jobs', kind: 'random', seed: 3, objects: renderTopology(topology), expected: expectedProbesWithAdmission(topology), admissions: admissionOracle(topology), injectBug });
+async function judge(injectBug?: InjectedBug, admissions: readonly ExpectedAdmission[] = admissionOracle(topology)) {
+  const { record } = await runCase({ id: 'jobs-test', name: 'jobs', kind: 'random', seed: 3, objects: renderTopology(topology), expected: expectedProbesWithAdmission(topology), admissions, injectBug });
   return record;
 }
 
@@ -75,6 +76,18 @@ describe('LatticeJobs judged inside judgeCase', () => {
       'lab/etl-0 lab/api deny deny',
     ]);
     expect(record.status).toBe('verified');
+  });
+
+  it('reports a job in another phase than expected, another compile message, and the outputs of a job expected Failed', async () => {
+    const wrong = admissionOracle(topology).map((a): ExpectedAdmission => {
+      if (a.service === 'lab/etl') return { ...a, jobMessage: { prefix: "Failed to compile job: compilation failed for task '1': ", includes: ['security override denied'] } };
+      if (a.service === 'lab/batch') return { ...a, expected: 'Failed', gate: 'AccessSecret', jobMessage: { prefix: 'Failed to compile job: ', includes: [] } };
+      return a;
+    });
+    const problems = Object.fromEntries((await judge(undefined, wrong)).admissions!.map((a) => [a.service, a.problems]));
+    expect(problems['lab/etl']).toEqual([expect.stringMatching(/^expected a message starting 'Failed to compile job: compilation failed for task '1': ' naming "security override denied", the platform says: Failed to compile job: compilation failed for task '0'/)]);
+    expect(problems['lab/batch'][0]).toBe('expected Failed, observed Running (Job running)');
+    expect(problems['lab/batch'][1]).toMatch(/^denied by AccessSecret, yet has outputs: Volcano Job lab\/batch, LatticeMeshMember lab\/batch-0, ServiceAccount lab\/batch-0, Pod lab\/batch-0-0, Pod lab\/batch-0-1, LatticeMeshMember lab\/batch-1/);
   });
 
   it('catches job-dependencies-dropped: the workers are denied and api warns of one-sided inbound callers', async () => {

@@ -83,14 +83,15 @@ export function judgeJob(reader: ClusterReader, want: ExpectedAdmission): { obse
     problems.push(`status.observedGeneration is ${job.status?.observedGeneration ?? 'unset'}, the job's generation is ${generation}: its status does not describe its spec`);
   const vcjob = reader.list(VolcanoJob, { namespace }).find((j) => j.metadata.name === name);
   if (want.expected === 'Running' && observed === 'Running' && !vcjob) problems.push('Running, yet no Volcano Job of its name exists');
-  if (want.expected === 'Failed' && want.jobMessage && observed === 'Failed') {
-    // The retrying state's message says nothing of the cause; only the Failed one is compared.
-    if (job.status?.phase === 'Failed') {
-      const text = message ?? '';
-      const missing = want.jobMessage.includes.filter((part) => !text.includes(part));
-      if (!text.startsWith(want.jobMessage.prefix) || missing.length > 0)
-        problems.push(`expected a message starting '${want.jobMessage.prefix}' naming ${want.jobMessage.includes.map((p) => JSON.stringify(p)).join(', ')}, the platform says: ${text}`);
-    }
+  // The retrying state's message says nothing of the cause; only the Failed one is compared.
+  if (want.expected === 'Failed' && want.jobMessage && job.status?.phase === 'Failed') {
+    const text = message ?? '';
+    const missing = want.jobMessage.includes.filter((part) => !text.includes(part));
+    if (!text.startsWith(want.jobMessage.prefix) || missing.length > 0)
+      problems.push(`expected a message starting '${want.jobMessage.prefix}' naming ${want.jobMessage.includes.map((p) => JSON.stringify(p)).join(', ')}, the platform says: ${text}`);
+  }
+  // Whatever its phase, a job a compile gate denies must have produced nothing.
+  if (want.expected === 'Failed') {
     const left: string[] = vcjob ? [`Volcano Job ${namespace}/${name}`] : [];
     const byName = (objects: readonly KubeObject[], workload: string): KubeObject[] => objects.filter((o) => o.metadata.name === workload);
     const pods = reader.list(CoreTypes.Pod, { namespace });
