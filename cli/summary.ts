@@ -40,6 +40,7 @@ function printFailure(f: FailureRecord, io: Io): void {
       s.wildcardInbound ? 'inbound *' : '',
       s.dependsAll ? 'outbound * (depends-all)' : '',
       s.kind === 'mesh-member' ? 'LatticeMeshMember over a Deployment' : '',
+      s.jobName ? `task of LatticeJob ${s.jobName}` : '',
       s.serviceAccount ? `serviceAccount ${s.serviceAccount}` : '',
       s.ambient === false ? 'non-ambient' : '',
       s.replicas ? `${s.replicas} replicas` : '',

@@ -41,9 +41,9 @@ export interface ServiceRecord {
 export interface AdmissionRecord {
   /** `ns/name` */
   service: string;
-  /** The object judged: the LatticeService, or the LatticeMeshMember of an escape hatch. */
-  kind: 'LatticeService' | 'LatticeMeshMember';
-  expected: 'Ready' | 'Failed';
+  /** The object judged: the LatticeService, the LatticeMeshMember of an escape hatch or of a job task, or the LatticeJob. */
+  kind: 'LatticeService' | 'LatticeMeshMember' | 'LatticeJob';
+  expected: 'Ready' | 'Failed' | 'Running';
   /** The phase observed at the end (`absent` when the object does not exist). */
   observed: string;
   /** When expected Failed: the gate the oracle expects (e.g. `AccessSecret`, `AllowWildcard`) and its first resource uid. */
@@ -225,6 +225,8 @@ export interface CounterexampleService {
   inbound: string[];
   wildcardInbound: boolean;
   kind?: 'mesh-member';
+  /** A LatticeJob task: the job's name (its LatticeJob `<ns>/<jobName>`, task = the rest of the name). */
+  jobName?: string;
   serviceAccount?: string;
   ambient?: false;
   dependsAll?: true;

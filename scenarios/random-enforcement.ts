@@ -104,6 +104,7 @@ export const describeTopology = (t: Topology): FailureRecord['counterexample'] =
     inbound: [...s.inbound],
     wildcardInbound: s.wildcardInbound,
     ...(s.kind === 'mesh-member' ? { kind: s.kind } : {}),
+    ...(s.kind === 'job' ? { jobName: s.jobName } : {}),
     ...(s.serviceAccount !== undefined && s.serviceAccount !== s.name ? { serviceAccount: s.serviceAccount } : {}),
     ...(s.ambient === false ? { ambient: false } : {}),
     ...(s.dependsAll ? { dependsAll: true } : {}),

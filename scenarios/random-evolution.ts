@@ -36,7 +36,7 @@ export const MAX_EVOLUTION_COMMANDS = 4;
  * policies (reference §4.4: the Cedar check precedes compiling), and a service denied after it was admitted keeps its outputs
  * (reference §2.8 step 7 deletes only its ExternalSecrets); the admission oracle describes a fresh apply only. No quotas
  * (`quotaProbability: 0`): a service its quota refuses is an admission outcome the evolution oracle does not predict.
- * No selector-only member pods and no external probes (knobs at 0, so no draw): the evolving topologies and commands of a seed
+ * No selector-only member pods, no external probes and no LatticeJobs (knobs at 0, so no draw; evolution commands edit LatticeServices): the evolving topologies and commands of a seed
  * stay those drawn before these knobs came, and with them the evolving cases the lifecycle bugs are caught by.
  */
 export const EVOLUTION_TOPOLOGY = {
@@ -49,6 +49,7 @@ export const EVOLUTION_TOPOLOGY = {
   quotaProbability: 0,
   selectorOnlyLabelsProbability: 0,
   externalProbeProbability: 0,
+  jobProbability: 0,
 } as const;
 
 /** Options of a random-evolution run. */

@@ -26,7 +26,7 @@ import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { bilateralAgreementOracle } from './oracle-bilateral.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, INVALID_SPEC_FIELDS, QUOTA_CAPPED_CPU, SERVICE_CPU_REQUEST_MILLIS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, ingressGatewayNamespace, serviceKey } from './topology.ts';
+import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, JOB_RUN_SECONDS, jobTaskOf, INVALID_SPEC_FIELDS, QUOTA_CAPPED_CPU, SERVICE_CPU_REQUEST_MILLIS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, ingressGatewayNamespace, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -39,6 +39,12 @@ export interface TopologyGateRequest {
   subject: string;
   /** `compile` = asked by the workload compiler; `mesh` = by the mesh-member controller (after compile passed). */
   stage: 'compile' | 'mesh';
+  /**
+   * The principal's `kind` attribute (reference §3.1): `job` for the compile gates of a LatticeJob task
+   * (the job compiler passes workload kind `job`), else `service` (LatticeServices, and every
+   * mesh-member controller request, which reads only the LatticeMeshMember). Absent = `service`.
+   */
+  principalKind?: 'service' | 'job';
 }
 
 /** The `gate` of an expectation failed by spec validation (no Cedar gate is asked). */
@@ -89,12 +95,13 @@ export function serviceGateRequests(s: TopologyService): TopologyGateRequest[] {
   const out: TopologyGateRequest[] = [];
   const key = serviceKey(s);
   if (s.kind !== 'mesh-member') {
+    const kind = s.kind === 'job' ? ({ principalKind: 'job' } as const) : {};
     for (const secret of sortedSecrets(s)) {
-      out.push({ action: 'AccessSecret', principal: key, resource: { type: 'SecretPath', provider: secret.provider, path: secret.path }, subject: secret.name, stage: 'compile' });
+      out.push({ action: 'AccessSecret', principal: key, resource: { type: 'SecretPath', provider: secret.provider, path: secret.path }, subject: secret.name, stage: 'compile', ...kind });
     }
-    if (s.volumeRef) out.push({ action: 'AccessVolume', principal: key, resource: { type: 'Volume', id: `${s.namespace}/${s.volumeRef}` }, subject: SHARED_VOLUME_RESOURCE, stage: 'compile' });
-    for (const id of s.securityOverrides ?? []) out.push({ action: 'OverrideSecurity', principal: key, resource: securityOverrideResource(id), subject: id, stage: 'compile' });
-    if (s.unsignedImage) out.push({ action: 'SkipImageVerification', principal: key, resource: unsignedImageResource(), subject: UNSIGNED_SERVER_IMAGE.image, stage: 'compile' });
+    if (s.volumeRef) out.push({ action: 'AccessVolume', principal: key, resource: { type: 'Volume', id: `${s.namespace}/${s.volumeRef}` }, subject: SHARED_VOLUME_RESOURCE, stage: 'compile', ...kind });
+    for (const id of s.securityOverrides ?? []) out.push({ action: 'OverrideSecurity', principal: key, resource: securityOverrideResource(id), subject: id, stage: 'compile', ...kind });
+    if (s.unsignedImage) out.push({ action: 'SkipImageVerification', principal: key, resource: unsignedImageResource(), subject: UNSIGNED_SERVER_IMAGE.image, stage: 'compile', ...kind });
   }
   const principal = `${s.namespace}/${accountOf(s)}`;
   if (s.wildcardInbound) out.push({ action: 'AllowWildcard', principal, resource: { type: 'Mesh', id: 'inbound' }, subject: 'inbound', stage: 'mesh' });
@@ -110,10 +117,16 @@ export function topologyGateRequests(t: Pick<Topology, 'services'>): TopologyGat
 const sameResource = (a: TopologyGateResource, b: TopologyGateResource): boolean =>
   a.type === 'SecretPath' ? b.type === 'SecretPath' && a.provider === b.provider && a.path === b.path : b.type === a.type && a.id === b.id;
 
-/** True when `statement` (if loaded and evaluating) matches `request`: same action, principal and resource (structural, reference §3.1). */
-export function statementMatches(statement: TopologyCedarStatement, request: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource'>): boolean {
+/**
+ * True when `statement` (if loaded and evaluating) matches `request`: same action, principal and
+ * resource (structural, reference §3.1). A statement written on attributes or namespace-wide also
+ * requires `principal.kind == "service"` (admission-render.ts writes it), so it never matches a job's
+ * compile gate (principal kind `job`).
+ */
+export function statementMatches(statement: TopologyCedarStatement, request: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource' | 'principalKind'>): boolean {
   if (statement.action !== request.action) return false;
   const p = statement.principal;
+  if ((request.principalKind ?? 'service') !== 'service' && !('key' in p && statement.style === 'uid')) return false;
   if ('key' in p ? p.key !== request.principal : !request.principal.startsWith(`${p.namespace}/`)) return false;
   const r = statement.resource;
   if ('exact' in r) return sameResource(r.exact, request.resource);
@@ -126,7 +139,7 @@ export function statementMatches(statement: TopologyCedarStatement, request: Pic
  * erroring statements never apply (Cedar skips a policy whose evaluation errors: it neither permits nor
  * forbids). Never throws.
  */
-export function decideGate(cedar: TopologyCedar | undefined, request: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource'>): 'allow' | ExpectedDenial['cause'] {
+export function decideGate(cedar: TopologyCedar | undefined, request: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource' | 'principalKind'>): 'allow' | ExpectedDenial['cause'] {
   if (!cedar) return 'allow';
   const applying = cedar.policies.filter((p) => p.enabled).flatMap((p) => p.statements.filter((s) => !s.erroring && statementMatches(s, request)));
   if (applying.some((s) => s.effect === 'forbid')) return 'forbidden';
@@ -155,7 +168,7 @@ export function volumeConsentText(t: { services: readonly TopologyService[] }, r
  * AccessVolume, which is owner consent ({@link volumeConsentText}, `no-consent`) and then Cedar in
  * permissive mode (only a matching forbid denies; no permit is needed). Never throws.
  */
-export function requestDecision(t: { services: readonly TopologyService[] }, cedar: TopologyCedar | undefined, r: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource'>): 'allow' | ExpectedDenial['cause'] {
+export function requestDecision(t: { services: readonly TopologyService[] }, cedar: TopologyCedar | undefined, r: Pick<TopologyGateRequest, 'action' | 'principal' | 'resource' | 'principalKind'>): 'allow' | ExpectedDenial['cause'] {
   if (r.action !== 'AccessVolume') return decideGate(cedar, r);
   if (volumeConsentText(t, r) !== undefined) return 'no-consent';
   return decideGate(cedar, r) === 'forbidden' ? 'forbidden' : 'allow';
@@ -312,9 +325,83 @@ export const initialCedar = (cedar: TopologyCedar | undefined): TopologyCedar | 
  * Input: a valid Topology. Output: one {@link ExpectedAdmission} per service. Never throws.
  */
 export function admissionOracle(t: Topology): ExpectedAdmission[] {
-  const admissions = gateAdmissions(t);
-  const agreements = bilateralAgreementOracle(t, admissions);
-  return admissions.map((a) => (a.expected === 'Ready' && agreements.has(a.service) ? { ...a, bilateralAgreement: agreements.get(a.service)! } : a));
+  const jobs = jobAdmissions(t, gateAdmissions(t));
+  const agreements = bilateralAgreementOracle(t, jobs.perService);
+  return jobs.admissions.map((a) => (a.expected === 'Ready' && agreements.has(a.service) ? { ...a, bilateralAgreement: agreements.get(a.service)! } : a));
+}
+
+/** The reference's words (§3.4) a job's compile failure message carries per denied gate, before the subject. */
+const JOB_DENIAL_TEXT: Partial<Record<TopologyGate, string>> = {
+  AccessSecret: 'secret access denied',
+  AccessVolume: 'volume access denied',
+  OverrideSecurity: 'security override denied',
+  SkipImageVerification: 'image verification denied',
+};
+/** The reason words (§3.3) of a denial cause, as the platform prints them. */
+const JOB_CAUSE_TEXT = { forbidden: 'access explicitly forbidden by policy', 'no-permit': 'no permit policy for this service and resource' } as const;
+
+/**
+ * The LatticeJobs of `t` judged from their tasks' gate verdicts (`perTask` = {@link gateAdmissions}, a
+ * job task's entry being its generated LatticeMeshMember's). The job compiler compiles the tasks in name
+ * order and stops at the first a compile gate denies (reference crates/lattice-job compiler.rs): the
+ * LatticeJob is Failed with `Failed to compile job: compilation failed for task '<t>': <that task's
+ * gate denials>` and nothing of any task exists (no mesh member, no pod: every task sends nothing).
+ * Otherwise it is Running (`Job running`: its workers run for {@link JOB_RUN_SECONDS}) and each task's
+ * mesh member is judged as a hand-written one (AllowWildcard, BilateralAgreement).
+ * Output: `admissions` = the expectations in topology order, a job's own at its first task, followed by
+ * its tasks' mesh members when it runs; `perService` = one entry per service key (a failed job's tasks
+ * as Failed on its gate), what the bilateral oracle and {@link withAdmission} read.
+ */
+function jobAdmissions(t: Topology, perTask: ExpectedAdmission[]): { admissions: ExpectedAdmission[]; perService: ExpectedAdmission[] } {
+  if (!t.services.some((s) => s.kind === 'job')) return { admissions: perTask, perService: perTask };
+  const jobKey = (s: TopologyService): string => `${s.namespace}/${s.jobName}`;
+  const tasksOf = new Map<string, { task: string; index: number }[]>();
+  t.services.forEach((s, index) => {
+    const task = jobTaskOf(s);
+    if (task !== undefined) tasksOf.set(jobKey(s), [...(tasksOf.get(jobKey(s)) ?? []), { task, index }]);
+  });
+  const jobFailure = new Map<string, { task: string; a: ExpectedAdmission }>();
+  for (const [key, tasks] of tasksOf) {
+    const first = [...tasks].sort((x, y) => (x.task < y.task ? -1 : x.task > y.task ? 1 : 0)).find(({ index }) => perTask[index].expected === 'Failed' && perTask[index].gate !== 'AllowWildcard');
+    if (first) jobFailure.set(key, { task: first.task, a: perTask[first.index] });
+  }
+  const admissions: ExpectedAdmission[] = [];
+  const perService: ExpectedAdmission[] = [];
+  const emitted = new Set<string>();
+  t.services.forEach((s, i) => {
+    if (s.kind !== 'job') {
+      admissions.push(perTask[i]);
+      perService.push(perTask[i]);
+      return;
+    }
+    const key = jobKey(s);
+    const failed = jobFailure.get(key);
+    perService.push(failed ? { ...failed.a, service: serviceKey(s), revoked: undefined } : perTask[i]);
+    if (!emitted.has(key)) {
+      emitted.add(key);
+      const tasks = tasksOf.get(key)!.map(({ index }) => serviceKey(t.services[index]));
+      if (failed) {
+        const { a, task } = failed;
+        admissions.push({
+          service: key,
+          kind: 'LatticeJob',
+          expected: 'Failed',
+          gate: a.gate,
+          resource: a.resource,
+          denials: a.denials,
+          tasks,
+          jobMessage: {
+            prefix: `Failed to compile job: compilation failed for task '${task}': `,
+            includes: a.denials.flatMap((d) => [`${JOB_DENIAL_TEXT[d.gate as TopologyGate] ?? d.gate}: '${d.subject}'`, d.cause === 'no-consent' ? d.reason! : JOB_CAUSE_TEXT[d.cause]]),
+          },
+          reason: `task '${task}' (the first in name order a compile gate denies): ${a.reason}; the job compiler stops there and submits nothing`,
+          secrets: [],
+        });
+      } else admissions.push({ service: key, kind: 'LatticeJob', expected: 'Running', denials: [], tasks, reason: `every task passes its compile gates: Volcano runs its workers (${JOB_RUN_SECONDS} s)`, secrets: [] });
+    }
+    if (!failed) admissions.push(perTask[i]);
+  });
+  return { admissions, perService };
 }
 
 /** {@link admissionOracle} without the `BilateralAgreement` expectations. */
@@ -322,7 +409,8 @@ function gateAdmissions(t: Topology): ExpectedAdmission[] {
   const initial = initialCedar(t.cedar);
   return t.services.map((s): ExpectedAdmission => {
     const requests = serviceGateRequests(s);
-    const kind = s.kind === 'mesh-member' ? 'LatticeMeshMember' : 'LatticeService';
+    // A job task's own object is its generated LatticeMeshMember (jobAdmissions adds the LatticeJob's expectation).
+    const kind = s.kind === 'mesh-member' || s.kind === 'job' ? 'LatticeMeshMember' : 'LatticeService';
     // Spec validation runs before every gate (reference service controller.rs:818-829): an invalid
     // field fails the service whatever Cedar says, and nothing is compiled. A field the compiler checks
     // only after the compile-stage gates (AFTER_GATES_SPECS: the VMServiceScrape phase) yields to a gate
@@ -368,11 +456,13 @@ function gateAdmissions(t: Topology): ExpectedAdmission[] {
         secrets: [],
       };
     }
+    // A job is compiled once, when submitted: a CedarPolicy applied later never reaches its compile gates.
+    const job = s.kind === 'job';
     const admittedAtFirst = requests.every((r) => requestDecision(t, initial, r) === 'allow');
     for (const stage of ['compile', 'mesh'] as const) {
       let denials: ExpectedDenial[] = [];
       for (const r of requests.filter((q) => q.stage === stage)) {
-        const decision = requestDecision(t, t.cedar, r);
+        const decision = requestDecision(t, job && stage === 'compile' ? initial : t.cedar, r);
         if (decision === 'no-consent') denials.push({ gate: r.action, resource: gateResourceUid(r.resource), subject: r.subject, cause: decision, reason: volumeConsentText(t, r)! });
         else if (decision !== 'allow') denials.push({ gate: r.action, resource: gateResourceUid(r.resource), subject: r.subject, cause: decision });
       }
@@ -396,7 +486,8 @@ function gateAdmissions(t: Topology): ExpectedAdmission[] {
         };
       }
     }
-    const secrets = s.kind === 'mesh-member' ? [] : sortedSecrets(s).map(secretUse);
+    // A job task's secret uses are not judged (its pods come from a Volcano Job, not a Deployment).
+    const secrets = s.kind === 'mesh-member' || s.kind === 'job' ? [] : sortedSecrets(s).map(secretUse);
     return { service: serviceKey(s), kind, expected: 'Ready', denials: [], reason: requests.length > 0 ? ADMISSION_REASONS.ready : ADMISSION_REASONS.noGates, secrets };
   });
 }
@@ -417,7 +508,10 @@ function gateAdmissions(t: Topology): ExpectedAdmission[] {
  */
 export function withAdmission(expected: readonly ExpectedProbe[], t: Pick<Topology, 'services'>, admissions: readonly ExpectedAdmission[] = admissionOracle(t as Topology)): ExpectedProbe[] {
   // A revoked service keeps running with its policies (reference §2.8 step 7): its traffic is the traffic oracle's.
-  const failed = new Map(admissions.filter((a) => a.expected === 'Failed' && !a.revoked).map((a) => [a.service, a]));
+  // A Failed LatticeJob runs none of its tasks.
+  const failed = new Map(
+    admissions.filter((a) => a.expected === 'Failed' && !a.revoked).flatMap((a) => (a.kind === 'LatticeJob' ? (a.tasks ?? []).map((k): [string, ExpectedAdmission] => [k, a]) : [[a.service, a] as [string, ExpectedAdmission]])),
+  );
   if (failed.size === 0) return [...expected];
   const byKey = new Map(t.services.map((s) => [serviceKey(s), s]));
   // A namespace's ingress Gateway (and so its proxy) exists once one service routing ingress is admitted.

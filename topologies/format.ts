@@ -20,6 +20,7 @@ export function formatTopology(t: Topology): string {
     const mesh = [
       s.dependsAll ? ' depends-all' : '',
       s.kind === 'mesh-member' ? ' member' : '',
+      s.kind === 'job' ? ` job=${s.jobName}` : '',
       s.serviceAccount !== undefined && s.serviceAccount !== s.name ? ` sa=${s.serviceAccount}` : '',
       s.ambient === false ? ' non-ambient' : '',
       (s.replicas ?? 1) > 1 ? ` x${s.replicas}` : '',

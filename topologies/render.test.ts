@@ -149,7 +149,8 @@ describe('renderTopology', () => {
     };
     check(sample);
     // Valid specs only: an invalid field (a port renamed `HTTP`) is meant not to read back.
-    fc.assert(fc.property(topologyArbitrary({ minServices: 3, maxServices: 12, invalidSpecProbability: 0 }), check), { seed: 5, numRuns: 40 });
+    // Jobs off: topologyFromSpecs reads LatticeServices and hand-written mesh members, not LatticeJobs.
+    fc.assert(fc.property(topologyArbitrary({ minServices: 3, maxServices: 12, invalidSpecProbability: 0, jobProbability: 0 }), check), { seed: 5, numRuns: 40 });
   });
 
   it('returns fresh objects: mutating one rendering does not affect the next', () => {

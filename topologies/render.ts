@@ -23,6 +23,7 @@ import {
 } from '../platform/crds/types.ts';
 import type { InvalidSpecId, Topology, TopologyService } from './topology.ts';
 import { SERVICE_CPU_REQUEST_MILLIS } from './topology.ts';
+import { jobKeyOf, renderJobs } from './render-job.ts';
 import { hasDrawnCedar, renderCedarPolicies, renderImageTrust, renderQuotas, renderSecretProviders, secretResources, volumeResources, withSecretUses } from './admission-render.ts';
 
 /** Name of the baseline CedarPolicy (in `lattice-system`). */
@@ -324,7 +325,7 @@ export interface RenderedTopology {
  * The specs of `t`, in apply order: Namespaces (sorted, no labels), the baseline CedarPolicy, the
  * wildcard CedarPolicy (when any service is wildcard or depends-all), then each service's objects in
  * topology order (a LatticeService; or a mesh-member's ServiceAccount, Deployment, Service and
- * LatticeMeshMember). `lattice-system` itself is not rendered (the platform install creates it).
+ * LatticeMeshMember; or, at a job's first task, its LatticeJob). `lattice-system` itself is not rendered (the platform install creates it).
  * `applyAtMs` holds the objects of services with `createdAtMs` > 0.
  * Input: a valid Topology. Output: new objects (no shared references). Never throws.
  */
@@ -332,8 +333,12 @@ export function renderTopologySchedule(t: Topology): RenderedTopology {
   const namespaces = [...new Set(t.services.map((s) => s.namespace))].sort();
   const wildcards = wildcardPolicy(t.services);
   const applyAtMs = new Map<KubeObject, number>();
+  // A LatticeJob is applied where its first task stands (render-job.ts).
+  const jobs = renderJobs(t.services);
   const perService = t.services.flatMap((s) => {
-    const objects = renderServiceObjects(s);
+    const job = s.kind === 'job' ? jobs.get(jobKeyOf(s)) : undefined;
+    if (job) jobs.delete(jobKeyOf(s));
+    const objects = s.kind === 'job' ? (job ? [job] : []) : renderServiceObjects(s);
     if ((s.createdAtMs ?? 0) > 0) for (const o of objects) applyAtMs.set(o, s.createdAtMs!);
     return objects;
   });

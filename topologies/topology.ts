@@ -31,7 +31,19 @@ export interface TopologyService {
    * Deployment (+ Kubernetes Service when it has ports, + ServiceAccount) and a user-written
    * LatticeMeshMember selecting its pods, with the same declarations as `allowedCallers` / `dependencies`.
    */
-  kind?: 'service' | 'mesh-member';
+  kind?: 'service' | 'mesh-member' | 'job';
+  /**
+   * With `kind: 'job'`: the LatticeJob (reference §1.3, §2.9) whose task this service is. The service's
+   * name is the task's workload name `<jobName>-<task>` (reference §2.6: the generated mesh member, its
+   * ServiceAccount and its pods' `app.kubernetes.io/name` all carry it), so callees name `ns/<name>` and
+   * Cedar statements the principal `Lattice::Service::"<ns>/<name>"`. Every job service of a namespace
+   * with the same `jobName` is one task of the same LatticeJob: it is compiled all-or-nothing (the first
+   * task in name order that a gate denies fails the whole job, nothing is submitted) and Volcano runs
+   * its pods as one gang. A job is a traffic generator (no ports): its workers call the services it
+   * declares outbound while they run ({@link JOB_RUN_SECONDS}), and the job is compiled once, when
+   * submitted (a CedarPolicy applied later changes nothing of a running job, reference job controller).
+   */
+  jobName?: string;
   /**
    * Kubernetes ServiceAccount the pods run as, hence the SPIFFE identity callees must name
    * (`<td>/ns/<ns>/sa/<sa>`, reference §4.5a). Absent = the service name. Only a mesh-member may differ
@@ -131,6 +143,17 @@ export interface TopologyService {
    * `QuotaBudget::check`, platform-fidelity.md row "Quota exceeded → scaled to 0"). Absent = no quota.
    */
   quota?: 'within' | 'capped';
+}
+
+/**
+ * Simulated seconds a job task's main container runs (`sleep`, a one-shot program the kubelet models):
+ * far beyond a case, so its workers are up while probed, and the job is `Running` when judged.
+ */
+export const JOB_RUN_SECONDS = 3600;
+
+/** The task name of a job service (its name after `<jobName>-`); undefined when it is no job. */
+export function jobTaskOf(s: Pick<TopologyService, 'kind' | 'jobName' | 'name'>): string | undefined {
+  return s.kind === 'job' && s.jobName !== undefined ? s.name.slice(s.jobName.length + 1) : undefined;
 }
 
 /** cpu request of every rendered container, in millicores (render.ts), the demand a quota counts per replica. */

@@ -65,15 +65,22 @@ export function validateTopology(t: Topology): string[] {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
- * The mesh-feature invariants of one service (topology.ts documents each field): `kind` is `service`
- * or `mesh-member`; a ServiceAccount other than the name (a DNS label) and `ambient: false` only on a
+ * The mesh-feature invariants of one service (topology.ts documents each field): `kind` is `service`,
+ * `mesh-member` or `job` (a job task named `<jobName>-<task>`, without ports, invalid field, quota,
+ * shared volume or creation delay); a ServiceAccount other than the name (a DNS label) and `ambient: false` only on a
  * mesh-member; `dependsAll` a boolean; `replicas` an integer >= 1; `createdAtMs` an integer >= 0;
  * `egress` only on a mesh-member, each rule with exactly one of fqdn / cidr and a port.
  */
 function meshFeatureProblems(s: TopologyService, key: string): string[] {
   const problems: string[] = [];
   const member = s.kind === 'mesh-member';
-  if (s.kind !== undefined && s.kind !== 'service' && !member) problems.push(`${key}: kind must be service or mesh-member, got ${String(s.kind)}`);
+  if (s.kind !== undefined && s.kind !== 'service' && s.kind !== 'job' && !member) problems.push(`${key}: kind must be service, mesh-member or job, got ${String(s.kind)}`);
+  if (s.kind === 'job') {
+    const task = s.jobName === undefined ? '' : s.name.slice(s.jobName.length + 1);
+    if (typeof s.jobName !== 'string' || !DNS_LABEL.test(s.jobName) || !s.name.startsWith(`${s.jobName}-`) || task === '') problems.push(`${key}: a job task is named <jobName>-<task>, got jobName ${JSON.stringify(s.jobName)}`);
+    if (s.ports.length > 0 || s.invalidSpec !== undefined || s.quota !== undefined || s.sharedVolume !== undefined || s.volumeRef !== undefined || (s.createdAtMs ?? 0) > 0)
+      problems.push(`${key}: a job task has no ports, invalid field, quota, shared volume or creation delay`);
+  } else if (s.jobName !== undefined) problems.push(`${key}: only a job task names a jobName`);
   if (s.serviceAccount !== undefined) {
     if (typeof s.serviceAccount !== 'string' || !DNS_LABEL.test(s.serviceAccount)) problems.push(`${key}: serviceAccount must be a DNS label, got ${JSON.stringify(s.serviceAccount)}`);
     else if (!member && s.serviceAccount !== s.name) problems.push(`${key}: only a mesh-member runs as another ServiceAccount than its name (a LatticeService's is its name)`);
@@ -133,10 +140,12 @@ export interface TopologySize {
   invalidSpecs: number;
   /** Mesh-members whose pods carry only their selector label (`selectorOnlyLabels`). */
   selectorOnlyLabels: number;
+  /** LatticeJob tasks among the services (last: a shrink that makes a service job-eligible lowers something more significant). */
+  jobs: number;
 }
 
 /** The order in which sizes are compared (most significant first). */
-export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs', 'quotas', 'selectorOnlyLabels'] as const;
+export const TOPOLOGY_SIZE_ORDER = ['services', 'outbound', 'dependsAll', 'wildcard', 'inbound', 'meshMembers', 'serviceAccounts', 'nonAmbient', 'extraReplicas', 'staggered', 'egress', 'ingress', 'probes', 'secrets', 'cedarEmpty', 'cedarDeviations', 'cedarForms', 'invalidSpecs', 'quotas', 'selectorOnlyLabels', 'jobs'] as const;
 
 /** Counts services, declarations, mesh features and probes. */
 export function topologySize(t: Topology): TopologySize {
@@ -158,6 +167,7 @@ export function topologySize(t: Topology): TopologySize {
     ...admissionSize(t),
     quotas: sum((s) => (s.quota === 'capped' ? 2 : s.quota === 'within' ? 1 : 0)),
     selectorOnlyLabels: sum((s) => (s.selectorOnlyLabels ? 1 : 0)),
+    jobs: sum((s) => (s.kind === 'job' ? 1 : 0)),
   };
 }
 

@@ -18,6 +18,7 @@ import { forbidIgnored } from './forbid-ignored.ts';
 import { gcIgnoresCustomOwners } from './gc-ignores-custom-owners.ts';
 import { identityFromMemberName } from './identity-from-member-name.ts';
 import { imageTrustIgnored } from './image-trust-ignored.ts';
+import { jobDependenciesDropped } from './job-dependencies-dropped.ts';
 import { quotaIgnored } from './quota-ignored.ts';
 import { ingressRouteDropped } from './ingress-route-dropped.ts';
 import { memberSelectorIgnored } from './member-selector-ignored.ts';
@@ -44,6 +45,7 @@ export const BUGS = [
   egressDnsNamesDropped,
   identityFromMemberName,
   memberSelectorIgnored,
+  jobDependenciesDropped,
   unilateralAllow,
   dependsAllDropped,
   ingressRouteDropped,

@@ -21,6 +21,7 @@ export { imageTrustIgnored, withoutTrust } from './image-trust-ignored.ts';
 export { quotaIgnored } from './quota-ignored.ts';
 export { identityFromMemberName, principalsByMemberName } from './identity-from-member-name.ts';
 export { dependsAllDropped, withoutDependsAll } from './depends-all-dropped.ts';
+export { jobDependenciesDropped, withoutJobDependencies } from './job-dependencies-dropped.ts';
 export { ambientFlagIgnored, everyMemberAmbient } from './ambient-flag-ignored.ts';
 export { readyBeforePolicies, readyInsteadOfWaiting, WAITING_FOR_MESH_MESSAGE } from './ready-before-policies.ts';
 export { observedGenerationStale, withoutObservedGeneration } from './observed-generation-stale.ts';

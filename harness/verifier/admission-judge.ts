@@ -24,6 +24,7 @@
  * - for a Ready one, every secret route (reference §2.3): the pod template references the Secret and
  *   key the declaration implies, the Secret the ESO stub synced holds that key, and templated content
  *   (mixed variable, file) equals the text around the base Secret's value.
+ * - a LatticeJob: its phase, observedGeneration, compile failure message and leftovers (job-judge.ts);
  * - for a Ready one the oracle gives a `BilateralAgreement` expectation (topologies/oracle-bilateral.ts),
  *   its LatticeMeshMember's condition: the status, and when False every one-sided declaration named.
  */
@@ -34,6 +35,7 @@ import type { AdmissionRecord } from '../../reports/model.ts';
 import type { ApplyFailure, ClusterReader } from '../cluster.ts';
 import { CoreTypes, StubTypes } from '../stubs/third-party-crds.ts';
 import type { ExpectedAdmission, ExpectedBilateralAgreement, ExpectedSecretUse } from './expected-admission.ts';
+import { judgeJob } from './job-judge.ts';
 
 /**
  * How soon a service revoked by a CedarPolicy change must turn Failed, in simulated ms after the last
@@ -253,6 +255,19 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
   const refusals = new Map((options.refused ?? []).map((r) => [`${r.object.kind}/${r.object.metadata.namespace ?? 'default'}/${r.object.metadata.name}`, r.error.message]));
   const webhook = options.validatingWebhook ?? true;
   return expected.map((want): AdmissionRecord => {
+    if (want.kind === 'LatticeJob') {
+      const job = judgeJob(reader, want);
+      return {
+        service: want.service,
+        kind: want.kind,
+        expected: want.expected,
+        observed: job.observed,
+        ...(want.gate ? { expectedGate: want.gate, expectedResource: want.resource } : {}),
+        ...(job.message ? { message: job.message } : {}),
+        expectedReason: want.reason,
+        problems: job.problems,
+      };
+    }
     const obj = want.kind === 'LatticeService' ? services.get(want.service) : members.get(want.service);
     const refusal = refusals.get(`${want.kind}/${want.service}`);
     const observed = obj ? (obj.status?.phase ?? 'Pending') : refusal ? 'refused' : 'absent';

@@ -56,9 +56,21 @@ export interface ExpectedBilateralAgreement {
 export interface ExpectedAdmission {
   /** `ns/name` of the service. */
   service: string;
-  /** The object whose phase is judged: a LatticeService, or (escape hatch) the user's LatticeMeshMember. */
-  kind: 'LatticeService' | 'LatticeMeshMember';
-  expected: 'Ready' | 'Failed';
+  /**
+   * The object whose phase is judged: a LatticeService, (escape hatch, or a job task's generated one) a
+   * LatticeMeshMember, or a LatticeJob (`service` = `ns/<job>`).
+   */
+  kind: 'LatticeService' | 'LatticeMeshMember' | 'LatticeJob';
+  /** `Running` only for a LatticeJob (its workers run; reference job controller `Job running`). */
+  expected: 'Ready' | 'Failed' | 'Running';
+  /** A LatticeJob's task workloads (`ns/<job>-<task>`): what sends nothing when it is Failed. */
+  tasks?: string[];
+  /**
+   * A LatticeJob expected Failed by a compile gate: its status message starts with `prefix` (`Failed
+   * to compile job: compilation failed for task '<t>': `) and contains every text of `includes` (each
+   * denial's gate words, subject and reason).
+   */
+  jobMessage?: { prefix: string; includes: string[] };
   /** When Failed: the gate the platform names (`PolicyAuthorized` condition reason `<gate>Denied`, or the mesh member's message for AllowWildcard). */
   gate?: string;
   /** When Failed: the first denied resource (uid). */

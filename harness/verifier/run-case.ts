@@ -21,6 +21,7 @@ import { judgeAdmissions } from './admission-judge.ts';
 import type { ExpectedAdmission } from './expected-admission.ts';
 import { cyclesDone, judgeProbes, makeWaiter, onRevision, startGenerators } from './case-parts.ts';
 import { InvariantMonitor } from './invariants.ts';
+import { unsettledJobs } from './job-judge.ts';
 import type { ExpectedProbe } from './expected-probe.ts';
 
 /** What the oracle expects of one probe: the contract lives in expected-probe.ts (imports nothing; DESIGN rule 1). */
@@ -166,7 +167,8 @@ export async function applyStaggered(cluster: Cluster, objects: readonly KubeObj
 /**
  * True when every LatticeService (and hand-written LatticeMeshMember) is Ready or Failed and each Ready
  * one's Deployment has all its replicas ready: as many as the Deployment asks for and, for a
- * LatticeService that is not autoscaled, at least its `spec.replicas`.
+ * LatticeService that is not autoscaled, at least its `spec.replicas`; and every LatticeJob settled
+ * (job-judge.ts `unsettledJobs`: failed, succeeded, or running with its workers up and their mesh members decided).
  */
 export function platformSettled(reader: ClusterReader): boolean {
   return unsettledServices(reader).length === 0;
@@ -192,6 +194,7 @@ export function unsettledServices(reader: ClusterReader): string[] {
   }
   out.push(...unsettledMeshMembers(reader, deployments));
   out.push(...unsettledGatewayProxies(reader, deployments));
+  out.push(...unsettledJobs(reader));
   return out;
 }
 

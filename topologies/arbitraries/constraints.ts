@@ -222,6 +222,16 @@ export interface TopologyConstraints {
    * @defaultValue 0.8
    */
   externalProbeProbability?: number;
+  /**
+   * Probability that a traffic generator LatticeService (layer 0, no invalid field, quota or shared
+   * volume) is a LatticeJob task instead (topology.ts `jobName`; arbitraries/job.ts): its workers run
+   * as a Volcano gang and call what it declares outbound, with the same secrets, security overrides and
+   * Cedar verdicts; the generators of a namespace drawn as jobs are the tasks of one LatticeJob. In
+   * [0, 1]. Drawn per slot after every other draw of the topology, so the knob changes no other draw of a
+   * seed. 0 = no draw.
+   * @defaultValue 0.1
+   */
+  jobProbability?: number;
 }
 
 /** Constraints with every default filled in. */
@@ -262,11 +272,12 @@ export const DEFAULT_TOPOLOGY_CONSTRAINTS: Readonly<ResolvedTopologyConstraints>
   quotaProbability: 0.1,
   selectorOnlyLabelsProbability: 0.3,
   externalProbeProbability: 0.8,
+  jobProbability: 0.1,
 });
 
 /**
  * Knobs that turn every mesh-feature draw off (one-sided inbound, mesh-members, service accounts,
- * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar, invalid specs, quotas, selector-only member labels, external probes): with them, a seed draws exactly what it drew
+ * non-ambient, depends-all, replicas, staggered creation, secrets and Cedar, invalid specs, quotas, selector-only member labels, external probes, jobs): with them, a seed draws exactly what it drew
  * before these features existed (old bug-report seeds reproduce).
  */
 export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
@@ -286,6 +297,7 @@ export const MESH_FEATURES_OFF: Readonly<TopologyConstraints> = Object.freeze({
   quotaProbability: 0,
   selectorOnlyLabelsProbability: 0,
   externalProbeProbability: 0,
+  jobProbability: 0,
 });
 
 /** Upper bound of `maxNamespaces` and of `maxPortsPerService`. */
@@ -355,6 +367,7 @@ export function resolveTopologyConstraints(constraints: TopologyConstraints = {}
     'quotaProbability',
     'selectorOnlyLabelsProbability',
     'externalProbeProbability',
+    'jobProbability',
   ] as const) {
     if (typeof c[key] !== 'number' || !(c[key] >= 0 && c[key] <= 1)) fail(`${key} must be a number in [0, 1], got ${c[key]}`);
   }

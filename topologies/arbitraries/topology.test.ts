@@ -56,6 +56,7 @@ describe('topologyArbitrary constraints', () => {
       quotaProbability: 0.1,
       selectorOnlyLabelsProbability: 0.3,
       externalProbeProbability: 0.8,
+      jobProbability: 0.1,
     });
     expect(DEFAULT_TOPOLOGY_CONSTRAINTS.minServices).toBe(10);
   });

@@ -25,6 +25,7 @@ import { withIngress } from './ingress.ts';
 import { quotaDrawsArbitrary, withQuotas, type QuotaDraw } from './quota.ts';
 import { withSelectorOnlyLabels } from './member-labels.ts';
 import { withExternalProbes } from './external-probes.ts';
+import { jobDrawsArbitrary, withJobs } from './job.ts';
 import { slotArbitrary, type SlotDraws } from './slot.ts';
 import { placeSlots, wireServices } from './wiring.ts';
 
@@ -54,6 +55,8 @@ export interface TopologyDraws {
   selectorOnly?: boolean[];
   /** `externalProbes[slot]`: the slot's mesh-member's egress rules are probed (external-probes.ts). Absent = knob off. */
   externalProbes?: boolean[];
+  /** `job[slot]`: the slot's traffic generator is a LatticeJob task (job.ts). Absent = knob off. */
+  job?: boolean[];
 }
 
 /**
@@ -71,7 +74,9 @@ export function buildTopology(draws: TopologyDraws, c: ResolvedTopologyConstrain
   const quotas = draws.quota ? withQuotas(t, placed.map((p) => draws.quota![p.slot])) : t;
   const labelled = draws.selectorOnly ? withSelectorOnlyLabels(quotas, placed.map((p) => draws.selectorOnly![p.slot])) : quotas;
   const q = draws.externalProbes ? withExternalProbes(labelled, placed.map((p) => draws.externalProbes![p.slot])) : labelled;
-  return draws.emptyPolicySet === undefined ? q : withSecretsAndCedar(q, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets, draws.imageTrust && { on: draws.imageTrust.on, cedar: placed.map((p) => draws.imageTrust!.cedar[p.slot]) });
+  const admitted = draws.emptyPolicySet === undefined ? q : withSecretsAndCedar(q, placed.map((p) => draws.slots[p.slot]), draws.emptyPolicySet, draws.revocation, draws.withSecrets, draws.imageTrust && { on: draws.imageTrust.on, cedar: placed.map((p) => draws.imageTrust!.cedar[p.slot]) });
+  // Last: a job task keeps every draw it made as a generator (its secrets and Cedar verdicts name the same principal).
+  return draws.job ? withJobs(admitted, placed.map((p) => draws.job![p.slot])) : admitted;
 }
 
 /**
@@ -138,6 +143,7 @@ export function topologyDrawsArbitrary(c: ResolvedTopologyConstraints): fc.Arbit
     ...(c.meshMemberProbability > 0 && c.externalEgressProbability > 0 && c.externalProbeProbability > 0
       ? { externalProbes: fc.array(chanceArbitrary(c.externalProbeProbability), { minLength: c.maxServices, maxLength: c.maxServices }) }
       : {}),
+    ...(c.jobProbability > 0 ? { job: jobDrawsArbitrary(c.jobProbability, c.maxServices) } : {}),
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * Test fixture for bug tests (shared fakes live in `testing/`, STYLE.md rule 25): an in-process API
  * server with the stubbed third-party CRDs and the platform installed, object builders, and a way to
- * run the real LatticeMeshMember or LatticeService reconcile once through any client. Not used by
+ * run the real LatticeMeshMember, LatticeService or LatticeJob reconcile once through any client. Not used by
  * production code.
  */
 import { ApiServer, InProcessClient } from '../../../fake-apiserver/index.ts';
@@ -13,6 +13,7 @@ import {
   LatticeMeshMemberType,
   LatticeServiceType,
   installPlatform,
+  jobController,
   meshMemberController,
   serviceController,
 } from '../../../platform/index.ts';
@@ -65,6 +66,12 @@ export async function reconcileMember(cluster: BugTestCluster, platformClient: K
 /** Runs the platform's LatticeService reconcile once for `ns/name`, with `platformClient` as its only client. */
 export async function reconcileService(cluster: BugTestCluster, platformClient: KubeClient, ns: string, name: string): Promise<void> {
   const controller = serviceController({ client: platformClient, cedar: new CedarLoader(platformClient), clusterName: 'test' });
+  await controller.reconciler.reconcile({ namespace: ns, name }, { clock: cluster.clock, log: { info: () => {}, warn: () => {} } });
+}
+
+/** Runs the platform's LatticeJob reconcile once for `ns/name`, with `platformClient` as its only client. */
+export async function reconcileJob(cluster: BugTestCluster, platformClient: KubeClient, ns: string, name: string): Promise<void> {
+  const controller = jobController({ client: platformClient, cedar: new CedarLoader(platformClient), clusterName: 'test' });
   await controller.reconciler.reconcile({ namespace: ns, name }, { clock: cluster.clock, log: { info: () => {}, warn: () => {} } });
 }
 
