@@ -136,7 +136,7 @@ describe('LatticeQuota', () => {
     expect(admissions.map((a) => [a.service, a.expected, a.gate ?? null, a.quotaExceeded ?? null])).toEqual([
       ['quota/gen', 'Ready', null, null],
       ['quota/roomy', 'Ready', null, null],
-      ['quota/capped', 'Failed', 'Quota', 'quota exceeded: cpu (100m) exceeds per-workload cap (1m)'],
+      ['quota/capped', 'Failed', 'Quota', 'quota exceeded: cpu (100m) exceeds per-workload cap (99m)'],
     ]);
     expect(expectedProbesWithAdmission(t).map((p) => [p.to, p.expected])).toEqual([
       ['quota/roomy', 'allow'],
