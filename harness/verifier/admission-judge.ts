@@ -34,7 +34,7 @@
  * - for a Ready one the oracle gives a `BilateralAgreement` expectation (topologies/oracle-bilateral.ts),
  *   its LatticeMeshMember's condition: the status, and when False every one-sided declaration named.
  */
-import type { KubeObject } from '../../fake-apiserver/api/index.ts';
+import type { KubeObject, TypeRef } from '../../fake-apiserver/api/index.ts';
 import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
 import { BILATERAL_AGREEMENT, LABEL_SERVICE_OWNER, LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
 import type { AdmissionRecord } from '../../reports/model.ts';
@@ -247,7 +247,7 @@ export function declaredConfigProblems(reader: ClusterReader, ls: Pick<LatticeSe
   const template = (reader.list(CoreTypes.Deployment, { namespace }).find((d) => d.metadata.name === name)?.spec as Json | undefined)?.template as { spec?: { containers?: Json[] } } | undefined;
   const main = template?.spec?.containers?.find((c) => c.name === 'main');
   if (!main) return [`config: Deployment ${namespace}/${name} has no main container for its ${variables.length} variable(s) and ${files.length} file(s)`];
-  const byName = (type: typeof CoreTypes.ConfigMap) => new Map(reader.list(type, { namespace }).map((o) => [o.metadata.name, o]));
+  const byName = (type: TypeRef) => new Map(reader.list(type, { namespace }).map((o) => [o.metadata.name, o]));
   const configMaps = byName(CoreTypes.ConfigMap);
   const secrets = byName(CoreTypes.Secret);
   const lookup = (kind: string, n: string): KubeObject | undefined => (kind === 'ConfigMap' ? configMaps.get(n) : kind === 'Secret' ? secrets.get(n) : undefined);
