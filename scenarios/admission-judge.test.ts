@@ -133,7 +133,7 @@ describe('judgeAdmissions inside judgeCase', () => {
     expect(web).toMatchObject({ expected: 'Failed', observed: 'Ready', expectedGate: 'AccessSecret' });
     expect(web.problems[0]).toBe('expected Failed, observed Ready (Service is operational)');
     // Admitted by mistake, it has everything a Ready service has: each is reported as a leftover of a denied service.
-    expect(web.problems[1]).toMatch(/^denied by AccessSecret, yet has outputs: AuthorizationPolicy shop\/allow-to-\w+, CiliumNetworkPolicy shop\/cnp-mesh-\w+, Deployment shop\/web, ExternalSecret shop\/web-smtp-login, LatticeMeshMember shop\/web, Pod shop\/web-/);
+    expect(web.problems[1]).toMatch(/^denied by AccessSecret, yet has outputs: AuthorizationPolicy shop\/allow-to-\w+, CiliumNetworkPolicy shop\/cnp-mesh-\w+, ConfigMap shop\/web-main-env, Deployment shop\/web, ExternalSecret shop\/web-smtp-login, LatticeMeshMember shop\/web, Pod shop\/web-/);
     expect(record.admissionMismatches).toBe(1);
     expect(record.status).toBe('mismatches');
   });
@@ -165,7 +165,7 @@ describe('judgeAdmissions inside judgeCase', () => {
     // A compile-gate denial would leave nothing: the workload a wildcard denial keeps is reported too.
     expect(problems['shop/wild']).toEqual([
       'expected gate AccessSecret, the platform names AllowWildcard',
-      expect.stringMatching(/^denied by AccessSecret, yet has outputs: Deployment shop\/wild, LatticeMeshMember shop\/wild, Pod shop\/wild-\S+, Service shop\/wild, ServiceAccount shop\/wild$/),
+      expect.stringMatching(/^denied by AccessSecret, yet has outputs: ConfigMap shop\/wild-main-env, Deployment shop\/wild, LatticeMeshMember shop\/wild, Pod shop\/wild-\S+, Service shop\/wild, ServiceAccount shop\/wild$/),
     ]);
     expect(record.admissionMismatches).toBe(3);
   });

@@ -16,6 +16,12 @@ import { admissionOracle, expectedProbesWithAdmission } from '../topologies/inde
 import { runTopology } from './random-enforcement.ts';
 import type { Topology } from '../topologies/index.ts';
 import { testService } from '../topologies/testing.ts';
+import fc from 'fast-check';
+import type { LatticeService } from '../platform/crds/types.ts';
+import type { LatticeQuota } from '../platform/crds/quota-types.ts';
+import { checkBudget, resolveBudget, workloadDemand } from '../platform/quota/index.ts';
+import { topologyArbitrary } from '../topologies/arbitraries/topology.ts';
+import { renderTopology } from '../topologies/render.ts';
 
 const LS: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeService' };
 const QUOTA: TypeRef = { apiVersion: 'lattice.dev/v1alpha1', kind: 'LatticeQuota' };
@@ -136,7 +142,7 @@ describe('LatticeQuota', () => {
     expect(admissions.map((a) => [a.service, a.expected, a.gate ?? null, a.quotaExceeded ?? null])).toEqual([
       ['quota/gen', 'Ready', null, null],
       ['quota/roomy', 'Ready', null, null],
-      ['quota/capped', 'Failed', 'Quota', 'quota exceeded: cpu (100m) exceeds per-workload cap (1m)'],
+      ['quota/capped', 'Failed', 'Quota', 'quota exceeded: cpu (100m) exceeds per-workload cap (99m)'],
     ]);
     expect(expectedProbesWithAdmission(t).map((p) => [p.to, p.expected])).toEqual([
       ['quota/roomy', 'allow'],
@@ -152,5 +158,31 @@ describe('LatticeQuota', () => {
     expect(record.status).toBe('verified');
     const buggy = await judge('quota-ignored');
     expect(buggy.admissions!.filter((a) => a.problems.length > 0).map((a) => [a.service, a.observed])).toEqual([['quota/capped', 'Ready']]);
+  });
+});
+
+describe('the quota draws of random topologies against the platform\'s budget check', () => {
+  const samples = fc.sample(topologyArbitrary({ quotaProbability: 0.3 }), { seed: 31, numRuns: 40 });
+
+  test('puts each cap on the service\'s own demand, as the platform\'s budget check reads the rendered objects: `within` fits exactly, `capped` is 1m short, and a demand of one replica would fit a multi-replica capped service', () => {
+    let multiReplicaCapped = 0;
+    for (const t of samples) {
+      const objects = renderTopology(t);
+      const quotas = objects.filter((o): o is LatticeQuota => o.kind === 'LatticeQuota');
+      for (const s of t.services.filter((x) => x.quota !== undefined)) {
+        const ls = objects.find((o): o is LatticeService => o.kind === 'LatticeService' && o.metadata.namespace === s.namespace && o.metadata.name === s.name)!;
+        const budget = resolveBudget(quotas, s.namespace, s.name, {}, {});
+        const replicas = ls.spec.replicas ?? 1;
+        expect(replicas).toBe(s.replicas ?? 1);
+        const verdict = checkBudget(budget, workloadDemand(ls.spec.workload, replicas));
+        if (s.quota === 'within') expect(verdict).toBeUndefined();
+        else expect(verdict).toBe(`cpu (${50 * replicas}m) exceeds per-workload cap (${50 * replicas - 1}m)`);
+        if (s.quota === 'capped' && replicas >= 2) {
+          multiReplicaCapped++;
+          expect(checkBudget(budget, workloadDemand(ls.spec.workload, 1))).toBeUndefined();
+        }
+      }
+    }
+    expect(multiReplicaCapped).toBeGreaterThan(0);
   });
 });

@@ -10,7 +10,7 @@ import type { KubeObject } from '../fake-apiserver/api/index.ts';
 import { CedarPolicyType, ImageProviderType, LATTICE_SYSTEM_NAMESPACE, SecretProviderType, type CedarPolicy, type ContainerSpec, type ImageProvider, type ResourceSpec } from '../platform/crds/types.ts';
 import { gateResourceUid, secretUse, secretUseText, sortedSecrets } from './admission.ts';
 import type { SecretProviderType as ProviderKind, Topology, TopologyCedar, TopologyCedarStatement, TopologySecretProvider, TopologyService } from './topology.ts';
-import { IMAGE_TRUST_REGISTRY, QUOTA_CAPPED_CPU, QUOTA_LIMIT_CPU, SHARED_VOLUME_RESOURCE } from './topology.ts';
+import { IMAGE_TRUST_REGISTRY, QUOTA_LIMIT_CPU, SHARED_VOLUME_RESOURCE, quotaCpuCap } from './topology.ts';
 import { LatticeQuotaType, type LatticeQuota } from '../platform/crds/quota-types.ts';
 
 /** The ESO provider block of each provider type (`spec.provider`, copied into the ClusterSecretStore). */
@@ -156,7 +156,7 @@ export function renderImageTrust(t: Pick<Topology, 'imageTrust'>): KubeObject[] 
 /**
  * One LatticeQuota in lattice-system per service with {@link TopologyService.quota}, named
  * `<ns>.<name>`: principal `Lattice::Service::"<ns>/<name>"`, cpu limit {@link QUOTA_LIMIT_CPU}, per-workload
- * cpu cap the same (`within`) or {@link QUOTA_CAPPED_CPU} (`capped`). The workload controllers read
+ * cpu cap {@link quotaCpuCap} (the service's demand when `within`, 1m below it when `capped`). The workload controllers read
  * only lattice-system quotas (platform/controllers/quota-budget.ts).
  */
 export function renderQuotas(t: Pick<Topology, 'services'>): KubeObject[] {
@@ -166,7 +166,7 @@ export function renderQuotas(t: Pick<Topology, 'services'>): KubeObject[] {
       (s): LatticeQuota => ({
         ...LatticeQuotaType,
         metadata: { name: `${s.namespace}.${s.name}`, namespace: LATTICE_SYSTEM_NAMESPACE },
-        spec: { principal: `Lattice::Service::${JSON.stringify(`${s.namespace}/${s.name}`)}`, limits: { cpu: QUOTA_LIMIT_CPU }, maxPerWorkload: { cpu: s.quota === 'capped' ? QUOTA_CAPPED_CPU : QUOTA_LIMIT_CPU } },
+        spec: { principal: `Lattice::Service::${JSON.stringify(`${s.namespace}/${s.name}`)}`, limits: { cpu: QUOTA_LIMIT_CPU }, maxPerWorkload: { cpu: quotaCpuCap(s) } },
       }),
     );
 }

@@ -417,7 +417,7 @@ describe('quotas (quotaProbability): the quota rule of the admission oracle', ()
         const invalidFirst = s.invalidSpec !== undefined && !AFTER_GATES_SPECS.includes(s.invalidSpec);
         if (s.quota === 'capped' && !invalidFirst) {
           capped++;
-          expect(byKey.get(key)).toMatchObject({ expected: 'Failed', gate: 'Quota', denials: [], quotaExceeded: `quota exceeded: cpu (${50 * (s.replicas ?? 1)}m) exceeds per-workload cap (1m)` });
+          expect(byKey.get(key)).toMatchObject({ expected: 'Failed', gate: 'Quota', denials: [], quotaExceeded: `quota exceeded: cpu (${50 * (s.replicas ?? 1)}m) exceeds per-workload cap (${50 * (s.replicas ?? 1) - 1}m)` });
         } else {
           if (s.quota === 'within') within++;
           // The gate verdict is unchanged; the BilateralAgreement expectation may differ (a capped peer has no mesh member).

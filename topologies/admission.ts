@@ -26,7 +26,7 @@ import type { ExpectedProbe } from '../harness/verifier/expected-probe.ts';
 import { bilateralAgreementOracle } from './oracle-bilateral.ts';
 import { oracle } from './oracle.ts';
 import type { SecurityOverrideId, Topology, TopologyCedar, TopologyCedarStatement, TopologyGate, TopologyGateResource, TopologySecret, TopologyService } from './topology.ts';
-import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, JOB_RUN_SECONDS, jobTaskOf, INVALID_SPEC_FIELDS, QUOTA_CAPPED_CPU, SERVICE_CPU_REQUEST_MILLIS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, ingressGatewayNamespace, serviceKey } from './topology.ts';
+import { ADMISSION_REFUSED_SPECS, AFTER_GATES_SPECS, JOB_RUN_SECONDS, jobTaskOf, INVALID_SPEC_FIELDS, SERVICE_CPU_REQUEST_MILLIS, SHARED_VOLUME_RESOURCE, UNSIGNED_SERVER_IMAGE, ingressGatewayNamespace, quotaCpuCap, serviceKey } from './topology.ts';
 
 export type { ExpectedAdmission, ExpectedDenial, ExpectedSecretUse };
 
@@ -421,14 +421,15 @@ function gateAdmissions(t: Topology): ExpectedAdmission[] {
     const validatedFirst = s.invalidSpec !== undefined && kind === 'LatticeService' && !AFTER_GATES_SPECS.includes(s.invalidSpec);
     if (s.quota === 'capped' && kind === 'LatticeService' && !validatedFirst) {
       const demand = `${SERVICE_CPU_REQUEST_MILLIS * (s.replicas ?? 1)}m`;
+      const cap = quotaCpuCap(s);
       return {
         service: serviceKey(s),
         kind,
         expected: 'Failed',
         gate: QUOTA_GATE,
-        quotaExceeded: `quota exceeded: cpu (${demand}) exceeds per-workload cap (${QUOTA_CAPPED_CPU})`,
+        quotaExceeded: `quota exceeded: cpu (${demand}) exceeds per-workload cap (${cap})`,
         denials: [],
-        reason: `its LatticeQuota caps each workload at ${QUOTA_CAPPED_CPU} cpu, below its ${demand} request: the compiler refuses it before any Cedar gate`,
+        reason: `its LatticeQuota caps each workload at ${cap} cpu, 1m below its ${demand} request (every replica counts): the compiler refuses it before any Cedar gate`,
         secrets: [],
       };
     }

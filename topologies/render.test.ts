@@ -56,17 +56,19 @@ describe('renderTopology', () => {
     expect(names).not.toContain('lattice-sim-wildcards');
   });
 
-  it('renders servers as nginx with their ports and generators as curl without a Service', () => {
+  it('renders servers as nginx with their ports and generators as curl without a Service, each with its role variable', () => {
     const [gen, api] = services(objects);
     expect(api.spec.workload.containers.main).toMatchObject({
       image: 'nginxinc/nginx-unprivileged:1.27-alpine',
       command: ['/usr/sbin/nginx', '-g', 'daemon off;'],
+      variables: { LATTICE_SIM_ROLE: 'server' },
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
     });
     expect(api.spec.workload.service).toEqual({ ports: { http: { port: 80, targetPort: 8080 } } });
     expect(gen.spec.workload.containers.main).toEqual({
       image: 'curlimages/curl:8.11.1',
       command: ['/bin/sh', '-c', 'sleep infinity'],
+      variables: { LATTICE_SIM_ROLE: 'traffic-generator' },
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
     });
     expect(gen.spec.workload.service).toBeUndefined();

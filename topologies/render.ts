@@ -5,6 +5,8 @@
  * per service, or for a mesh-member a plain Deployment, Service and ServiceAccount under a
  * hand-written LatticeMeshMember (reference §1.2). Servers run
  * an unprivileged nginx (8080 behind their ports); traffic generators run curl and have no ports. Every
+ * LatticeService container declares one plain variable, {@link ROLE_VARIABLE} (`server` or
+ * `traffic-generator`), which the admission judge expects in the running container. Every
  * container has an absolute `command` and the default security context, so no `allowedBinary:*` or
  * other OverrideSecurity permit is needed.
  */
@@ -36,14 +38,17 @@ export const SERVER_IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 export const GENERATOR_IMAGE = 'curlimages/curl:8.11.1';
 
 const RESOURCES = { requests: { cpu: `${SERVICE_CPU_REQUEST_MILLIS}m`, memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
+/** The plain variable every rendered container declares (reference §2.3: the `<name>-main-env` ConfigMap, read through envFrom), with its role as value. */
+export const ROLE_VARIABLE = 'LATTICE_SIM_ROLE';
 const SERVER: ContainerSpec = {
   image: SERVER_IMAGE,
   command: ['/usr/sbin/nginx', '-g', 'daemon off;'],
+  variables: { [ROLE_VARIABLE]: 'server' },
   resources: RESOURCES,
   // Writable scratch for nginx under the default read-only root filesystem (emptyDirs; no Cedar gate).
   volumes: { '/var/cache/nginx': {}, '/tmp': {} },
 };
-const GENERATOR: ContainerSpec = { image: GENERATOR_IMAGE, command: ['/bin/sh', '-c', 'sleep infinity'], resources: RESOURCES };
+const GENERATOR: ContainerSpec = { image: GENERATOR_IMAGE, command: ['/bin/sh', '-c', 'sleep infinity'], variables: { [ROLE_VARIABLE]: 'traffic-generator' }, resources: RESOURCES };
 
 const split = (key: string): { namespace: string; name: string } => {
   const slash = key.indexOf('/');

@@ -136,11 +136,13 @@ export interface TopologyService {
   ingress?: boolean;
   /**
    * A LatticeQuota (lattice-system) for this LatticeService alone (principal
-   * `Lattice::Service::"<ns>/<name>"`, cpu limit {@link QUOTA_LIMIT_CPU}): `within` caps each workload at
-   * that limit too, so the service fits; `capped` caps it at {@link QUOTA_CAPPED_CPU}, below any server's
-   * cpu request ({@link SERVICE_CPU_REQUEST_MILLIS} × replicas), so the compiler refuses it before the
-   * Cedar gates (`quota exceeded: cpu (<m>m) exceeds per-workload cap (1m)`; reference crates/lattice-quota
-   * `QuotaBudget::check`, platform-fidelity.md row "Quota exceeded → scaled to 0"). Absent = no quota.
+   * `Lattice::Service::"<ns>/<name>"`, cpu limit {@link QUOTA_LIMIT_CPU}), whose per-workload cpu cap
+   * sits on the service's own demand ({@link SERVICE_CPU_REQUEST_MILLIS} × replicas; {@link quotaCpuCap}):
+   * `within` caps it at exactly that demand, so the service fits (a demand equal to the cap does not
+   * exceed it); `capped` caps it 1m below, so the compiler refuses it before the Cedar gates
+   * (`quota exceeded: cpu (<m>m) exceeds per-workload cap (<m − 1>m)`; reference crates/lattice-quota
+   * `QuotaBudget::check`, platform-fidelity.md row "Quota exceeded → scaled to 0"). Either side of the
+   * boundary shows a demand counted wrong (one replica instead of all, `>=` for `>`). Absent = no quota.
    */
   quota?: 'within' | 'capped';
 }
@@ -160,8 +162,14 @@ export function jobTaskOf(s: Pick<TopologyService, 'kind' | 'jobName' | 'name'>)
 export const SERVICE_CPU_REQUEST_MILLIS = 50;
 /** cpu limit of a topology's LatticeQuota (cores; far above any topology's demand). */
 export const QUOTA_LIMIT_CPU = '64';
-/** Per-workload cpu cap of a `capped` quota: below every LatticeService's request. */
-export const QUOTA_CAPPED_CPU = '1m';
+/**
+ * Per-workload cpu cap of the quota of `s` (a quantity, millicores): its demand
+ * ({@link SERVICE_CPU_REQUEST_MILLIS} × replicas) when `within`, 1m less when `capped`. Never throws.
+ */
+export function quotaCpuCap(s: Pick<TopologyService, 'quota' | 'replicas'>): string {
+  const demand = SERVICE_CPU_REQUEST_MILLIS * (s.replicas ?? 1);
+  return `${s.quota === 'capped' ? demand - 1 : demand}m`;
+}
 
 /**
  * Probe source key of namespace `namespace`'s ingress gateway proxy: `<ns>/<ns>-ingress-istio` (the

@@ -25,15 +25,24 @@
  *   key the declaration implies, the Secret the ESO stub synced holds that key, and templated content
  *   (mixed variable, file) equals the text around the base Secret's value.
  * - a LatticeJob: its phase, observedGeneration, compile failure message and leftovers (job-judge.ts);
+ * - for a Ready LatticeService, what its main container declares (reference §2.3, §1.1 `variables` and
+ *   `files`), as the container would see it: the environment and filesystem the kubelet builds from its
+ *   Deployment's pod template and the ConfigMaps and Secrets in the reader (the kubelet stub's own
+ *   resolution, container-env.ts / container-fs.ts). Every declared variable is set, a literal one
+ *   (no `${`) to its declared value; every declared file is a regular file, a literal one (no `$`) with
+ *   its declared content. A plain value written to a ConfigMap the container never reads, or a file
+ *   mounted as a directory, is a problem.
  * - for a Ready one the oracle gives a `BilateralAgreement` expectation (topologies/oracle-bilateral.ts),
  *   its LatticeMeshMember's condition: the status, and when False every one-sided declaration named.
  */
-import type { KubeObject } from '../../fake-apiserver/api/index.ts';
+import type { KubeObject, TypeRef } from '../../fake-apiserver/api/index.ts';
 import type { LatticeMeshMember, LatticeService } from '../../platform/index.ts';
 import { BILATERAL_AGREEMENT, LABEL_SERVICE_OWNER, LatticeMeshMemberType, LatticeServiceType } from '../../platform/index.ts';
 import type { AdmissionRecord } from '../../reports/model.ts';
 import type { ApplyFailure, ClusterReader } from '../cluster.ts';
 import { CoreTypes, StubTypes } from '../stubs/third-party-crds.ts';
+import { containerEnvironment } from '../stubs/kubelet/container-env.ts';
+import { ContainerFs, normalizePath } from '../stubs/kubelet/container-fs.ts';
 import type { ExpectedAdmission, ExpectedBilateralAgreement, ExpectedSecretUse } from './expected-admission.ts';
 import { judgeJob } from './job-judge.ts';
 
@@ -216,6 +225,55 @@ export function secretProblems(reader: ClusterReader, service: string, uses: rea
   return problems;
 }
 
+/** The declared part of a main container this judge reads (LatticeService v1beta1 `workload.containers.main`). */
+interface DeclaredContainer {
+  variables?: Record<string, unknown>;
+  files?: Record<string, { content?: string; binaryContent?: string } | undefined>;
+}
+
+/**
+ * Problems of what a Ready LatticeService's main container declares, as the container sees it (see
+ * the module comment): every declared variable set (a literal one to its value), every declared file a
+ * regular file (a literal one with its content). Resolved with the kubelet stub's environment and
+ * filesystem over the Deployment's pod template and the reader's ConfigMaps and Secrets.
+ * Input: the reader and the stored LatticeService. Output: one sentence per problem; none when the
+ * container declares nothing. Never throws.
+ */
+export function declaredConfigProblems(reader: ClusterReader, ls: Pick<LatticeService, 'metadata' | 'spec'>): string[] {
+  const declared = (ls.spec?.workload?.containers as Record<string, DeclaredContainer> | undefined)?.main;
+  const variables = Object.keys(declared?.variables ?? {}).sort();
+  const files = Object.keys(declared?.files ?? {}).sort();
+  if (variables.length + files.length === 0) return [];
+  const namespace = ls.metadata.namespace!;
+  const name = ls.metadata.name;
+  const template = (reader.list(CoreTypes.Deployment, { namespace }).find((d) => d.metadata.name === name)?.spec as Json | undefined)?.template as { spec?: { containers?: Json[] } } | undefined;
+  const main = template?.spec?.containers?.find((c) => c.name === 'main');
+  if (!main) return [`config: Deployment ${namespace}/${name} has no main container for its ${variables.length} variable(s) and ${files.length} file(s)`];
+  const byName = (type: TypeRef) => new Map(reader.list(type, { namespace }).map((o) => [o.metadata.name, o]));
+  const configMaps = byName(CoreTypes.ConfigMap);
+  const secrets = byName(CoreTypes.Secret);
+  const lookup = (kind: string, n: string): KubeObject | undefined => (kind === 'ConfigMap' ? configMaps.get(n) : kind === 'Secret' ? secrets.get(n) : undefined);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: template!.spec } as KubeObject;
+  const problems: string[] = [];
+  const env = containerEnvironment(main, name, false, { pod, lookup: (kind, ns, n) => (ns === namespace ? lookup(kind, n) : undefined), services: () => [] });
+  for (const v of variables) {
+    const want = String(declared!.variables![v]);
+    const got = env.get(v);
+    if (got === undefined || got === null) problems.push(`config: variable ${v} is not set in the main container`);
+    else if (!want.includes('${') && got !== want) problems.push(`config: variable ${v} is ${JSON.stringify(got)} in the main container, declared ${JSON.stringify(want)}`);
+  }
+  if (files.length > 0) {
+    const fs = new ContainerFs({ pod, lookup, token: () => undefined }, main, name, new Map());
+    for (const path of files) {
+      const node = fs.stat(normalizePath(path));
+      const content = declared!.files![path]?.content;
+      if (!node || node.dir) problems.push(`config: file ${path} is ${node ? 'a directory' : 'missing'} in the main container`);
+      else if (content !== undefined && !content.includes('$') && node.data.toString('utf8') !== content) problems.push(`config: file ${path} in the main container does not hold its declared content`);
+    }
+  }
+  return problems;
+}
+
 /**
  * Problems of a Ready service's `BilateralAgreement` condition (on its LatticeMeshMember `member`)
  * against the oracle's: the status, and when False the one-sided declarations its message lists
@@ -313,6 +371,7 @@ export function judgeAdmissions(reader: ClusterReader, expected: readonly Expect
       }
     }
     if (want.expected === 'Ready' && observed === 'Ready') problems.push(...secretProblems(reader, want.service, want.secrets));
+    if (want.expected === 'Ready' && observed === 'Ready' && want.kind === 'LatticeService') problems.push(...declaredConfigProblems(reader, obj as LatticeService));
     if (want.bilateralAgreement && observed === 'Ready') problems.push(...bilateralAgreementProblems(members.get(want.service), want.bilateralAgreement));
     return {
       service: want.service,
