@@ -23,6 +23,12 @@ const VARIANTS = new Set([
   'latest', 'stable', 'mainline', 'alpine', 'slim', 'bookworm', 'bullseye', 'buster', 'trixie', 'jammy', 'focal', 'noble',
   'perl', 'otel', 'musl', 'glibc', 'uclibc', 'lts', 'current', 'edge', 'jdk', 'jre', 'management', 'fpm', 'apache', 'cli',
   'zts', 'windowsservercore', 'nanoserver', 'oraclelinux', 'ubi', 'oracle', 'minimal', 'full', 'rc', 'beta', 'alpha',
+  // distributions, JDK vendors and build flavours in real tags (`mysql:8.0-debian`, `tomcat:10.1-jdk17-temurin`,
+  // `wordpress:6.4-php8.2-apache`, `caddy:2-builder`, `python:3.12-windowsservercore-ltsc2022`, `centos:centos7`)
+  'debian', 'temurin', 'corretto', 'php', 'builder', 'ltsc', 'servercore', 'centos', 'stream', 'rawhide', 'bionic',
+  'xenial', 'mantic', 'lunar', 'kinetic', 'sid', 'community', 'enterprise', 'dind', 'rootless', 'git', 'nonroot', 'debug',
+  // Node.js LTS codenames (`node:iron`, `node:hydrogen-alpine`)
+  'argon', 'boron', 'carbon', 'dubnium', 'erbium', 'fermium', 'gallium', 'hydrogen', 'iron', 'jod',
 ]);
 
 /** One tag part: a variant word, optionally with its version (`alpine3.20`, `ltsc2022`). */

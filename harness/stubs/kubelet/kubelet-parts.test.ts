@@ -112,7 +112,8 @@ describe('kubelet settings', () => {
 describe('image registry', () => {
   it('judges only official images, by the shape of their tags', () => {
     for (const tag of ['latest', '1.27', 'v2.1.0', '3.12-alpine', '16-bookworm', 'stable-alpine-slim', 'alpine3.20', '21-jre-alpine', '17.0.9_9-jre']) expect(officialTagShape(tag), tag).toBe(true);
-    for (const tag of ['does-not-exist-999', 'nonexistent', 'foo']) expect(officialTagShape(tag), tag).toBe(false);
+    for (const tag of ['8.0-debian', '10.1-jdk17-temurin', '6.4-php8.2-apache', '2-builder', '3.12-windowsservercore-ltsc2022', 'centos7', 'iron', 'hydrogen-alpine', '27-dind-rootless']) expect(officialTagShape(tag), tag).toBe(true);
+    for (const tag of ['does-not-exist-999', 'nonexistent', 'foo', '1.27-alpne']) expect(officialTagShape(tag), tag).toBe(false);
     expect(imagePullError('nginx:nope')).toBe('rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:nope": failed to resolve reference "docker.io/library/nginx:nope": docker.io/library/nginx:nope: not found');
     for (const image of ['nginx', 'busybox:1.37', 'app:nope', 'ghcr.io/acme/api:nope', 'nginx@sha256:0123']) expect(imagePullError(image), image).toBeUndefined();
   });
