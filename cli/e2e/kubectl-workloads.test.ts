@@ -43,7 +43,7 @@ describe.skipIf(!linuxX64)('kubectl workloads and debugging against serve --stub
   });
 
   it('logs -f: what the container printed so far, then each line as it prints it, ending when the container exits', async () => {
-    await k('run', 'ticker', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo one; sleep 4; echo two; sleep 2; echo three');
+    await k('run', 'ticker', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo one; sleep 12; echo two; sleep 2; echo three');
     await k('wait', '--for=condition=Ready', 'pod/ticker', '--timeout=60s');
     // Without -f: only what it printed by now.
     expect(await k('logs', 'ticker')).toBe('one\n');
